@@ -1,0 +1,250 @@
+# Scheduler --{ job, scheduledTime }--> planner --SendMessageBatch--> delivery queue --ESM--> sender --> provider
+#                                          |                             | redrive
+#                                          +--> config + ledger tables <-+--> DLQ           (alarms on everything)
+
+locals {
+  tags = merge({ Module = "terraform-aws-notifier", Service = var.name }, var.tags)
+
+  packages = {
+    planner = coalesce(var.packages.planner, "${path.module}/dist/planner.zip")
+    sender  = coalesce(var.packages.sender, "${path.module}/dist/sender.zip")
+  }
+
+  # Read secrets by reference at run time; each service's ARNs get only that service's read action.
+  secretsmanager_arns = [for arn in var.secret_arns : arn if strcontains(arn, ":secretsmanager:")]
+  ssm_parameter_arns  = [for arn in var.secret_arns : arn if strcontains(arn, ":ssm:")]
+
+  secret_statements = concat(
+    length(local.secretsmanager_arns) == 0 ? [] : [{
+      sid       = "ReadSecrets"
+      actions   = ["secretsmanager:GetSecretValue"]
+      resources = local.secretsmanager_arns
+    }],
+    length(local.ssm_parameter_arns) == 0 ? [] : [{
+      sid       = "ReadParameters"
+      actions   = ["ssm:GetParameter"]
+      resources = local.ssm_parameter_arns
+    }],
+  )
+
+  table_statements = [
+    {
+      sid       = "ReadConfig"
+      actions   = ["dynamodb:GetItem"]
+      resources = [module.tables.config_table_arn]
+    },
+    {
+      sid       = "WriteLedger"
+      actions   = ["dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:UpdateItem"]
+      resources = [module.tables.ledger_table_arn]
+    },
+  ]
+
+  vpc_config = var.vpc == null ? null : {
+    subnet_ids         = var.vpc.subnet_ids
+    security_group_ids = var.vpc.security_group_ids
+  }
+
+  environment = {
+    NOTIFIER_NAME             = var.name
+    NOTIFIER_CONFIG_TABLE     = module.tables.config_table_name
+    NOTIFIER_LEDGER_TABLE     = module.tables.ledger_table_name
+    NOTIFIER_METRIC_NAMESPACE = var.metric_namespace
+    NOTIFIER_LEDGER_TTL_DAYS  = tostring(var.ledger_ttl_days)
+  }
+
+  function_defaults = {
+    runtime                  = var.runtime
+    architecture             = var.architecture
+    log_retention_days       = var.log_retention_days
+    kms_key_arn              = var.kms_key_arn
+    role_path                = var.role_path
+    permissions_boundary_arn = var.permissions_boundary_arn
+  }
+}
+
+################################################################################
+# Config and ledger tables
+################################################################################
+
+module "tables" {
+  source = "./modules/tables"
+
+  name                          = var.name
+  kms_key_arn                   = var.kms_key_arn
+  deletion_protection           = var.tables.deletion_protection
+  ledger_point_in_time_recovery = var.tables.ledger_point_in_time_recovery
+  job_documents = {
+    for id, job in var.jobs : id => jsonencode(merge(jsondecode(job.definition), { kind = "job", id = id }))
+    if job.definition != null
+  }
+
+  tags = local.tags
+}
+
+################################################################################
+# Delivery queue and DLQ
+################################################################################
+
+module "queue" {
+  source = "./modules/queue"
+
+  name                          = var.name
+  consumer_timeout_seconds      = var.sender.timeout
+  visibility_timeout_seconds    = coalesce(var.queue.visibility_timeout_seconds, 6 * var.sender.timeout)
+  max_receive_count             = var.queue.max_receive_count
+  message_retention_seconds     = var.queue.message_retention_seconds
+  dlq_message_retention_seconds = var.queue.dlq_message_retention_seconds
+  kms_key_arn                   = var.kms_key_arn
+
+  tags = local.tags
+}
+
+################################################################################
+# Planner: reads the job, streams the audience, enqueues delivery tasks
+################################################################################
+
+module "planner" {
+  source = "./modules/function"
+
+  name                     = "${var.name}-planner"
+  description              = "Plans a notification run: streams the audience and enqueues delivery tasks."
+  package_path             = local.packages.planner
+  runtime                  = local.function_defaults.runtime
+  architecture             = local.function_defaults.architecture
+  memory_size              = var.planner.memory_size
+  timeout                  = var.planner.timeout
+  reserved_concurrency     = var.planner.reserved_concurrency
+  vpc_config               = local.vpc_config
+  log_retention_days       = local.function_defaults.log_retention_days
+  kms_key_arn              = local.function_defaults.kms_key_arn
+  role_arn                 = var.existing_role_arns.planner
+  role_path                = local.function_defaults.role_path
+  permissions_boundary_arn = local.function_defaults.permissions_boundary_arn
+
+  environment = merge(local.environment, { NOTIFIER_QUEUE_URL = module.queue.queue_url })
+
+  # Continuations: the planner re-invokes its own ARN, and nothing else.
+  allow_self_invoke = true
+  policy_statements = concat(
+    local.table_statements,
+    [{
+      sid       = "EnqueueDeliveries"
+      actions   = ["sqs:SendMessage"]
+      resources = [module.queue.queue_arn]
+    }],
+    local.secret_statements,
+    var.kms_key_arn == null ? [] : [{
+      sid       = "UseCustomerKey"
+      actions   = ["kms:Decrypt", "kms:GenerateDataKey"]
+      resources = [var.kms_key_arn]
+    }],
+  )
+
+  tags = local.tags
+}
+
+################################################################################
+# Sender: consumes the delivery queue, one provider call per recipient
+################################################################################
+
+module "sender" {
+  source = "./modules/function"
+
+  name                     = "${var.name}-sender"
+  description              = "Delivers notifications from the delivery queue through the channel adapter."
+  package_path             = local.packages.sender
+  runtime                  = local.function_defaults.runtime
+  architecture             = local.function_defaults.architecture
+  memory_size              = var.sender.memory_size
+  timeout                  = var.sender.timeout
+  reserved_concurrency     = var.sender.reserved_concurrency
+  vpc_config               = try(var.vpc.attach_sender, false) ? local.vpc_config : null
+  log_retention_days       = local.function_defaults.log_retention_days
+  kms_key_arn              = local.function_defaults.kms_key_arn
+  role_arn                 = var.existing_role_arns.sender
+  role_path                = local.function_defaults.role_path
+  permissions_boundary_arn = local.function_defaults.permissions_boundary_arn
+
+  environment = local.environment
+
+  policy_statements = concat(
+    local.table_statements,
+    [{
+      sid       = "ConsumeDeliveries"
+      actions   = ["sqs:ReceiveMessage", "sqs:DeleteMessage", "sqs:GetQueueAttributes"]
+      resources = [module.queue.queue_arn]
+    }],
+    local.secret_statements,
+    var.kms_key_arn == null ? [] : [{
+      sid       = "UseCustomerKey"
+      actions   = ["kms:Decrypt"]
+      resources = [var.kms_key_arn]
+    }],
+  )
+
+  tags = local.tags
+}
+
+resource "aws_lambda_event_source_mapping" "sender" {
+  event_source_arn                   = module.queue.queue_arn
+  function_name                      = module.sender.function_arn
+  batch_size                         = var.sender.batch_size
+  maximum_batching_window_in_seconds = var.sender.maximum_batching_window_in_seconds
+
+  # The sender returns { batchItemFailures }: only failed deliveries return to the queue.
+  function_response_types = ["ReportBatchItemFailures"]
+
+  # Concurrent senders, and so the request rate towards the provider.
+  scaling_config {
+    maximum_concurrency = var.sender.maximum_concurrency
+  }
+
+  tags = local.tags
+}
+
+################################################################################
+# Schedules: one per enabled job, invoking the planner
+################################################################################
+
+module "schedule" {
+  source = "./modules/schedule"
+
+  name       = var.name
+  jobs       = { for id, job in var.jobs : id => { schedule_expression = job.schedule_expression, timezone = job.timezone, enabled = job.enabled, description = job.description } }
+  target_arn = module.planner.function_arn
+  retry = {
+    maximum_retry_attempts       = var.scheduler.maximum_retry_attempts
+    maximum_event_age_in_seconds = var.scheduler.maximum_event_age_in_seconds
+  }
+  dlq_message_retention_seconds = var.queue.dlq_message_retention_seconds
+  kms_key_arn                   = var.kms_key_arn
+  role_arn                      = var.existing_role_arns.scheduler
+  role_path                     = var.role_path
+  permissions_boundary_arn      = var.permissions_boundary_arn
+
+  tags = local.tags
+}
+
+################################################################################
+# Alarms and dashboard
+################################################################################
+
+module "observability" {
+  source = "./modules/observability"
+
+  name                  = var.name
+  region                = split(":", module.queue.queue_arn)[3]
+  metric_namespace      = var.metric_namespace
+  queue_name            = module.queue.queue_name
+  dlq_name              = module.queue.dlq_name
+  scheduler_dlq_name    = module.schedule.dlq_name
+  planner_function_name = module.planner.function_name
+  sender_function_name  = module.sender.function_name
+  create_alarms         = var.create_alarms
+  alarm_sns_topic_arn   = var.alarm_sns_topic_arn
+  thresholds            = var.alarm_thresholds
+  create_dashboard      = var.create_dashboard
+
+  tags = local.tags
+}

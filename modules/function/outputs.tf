@@ -1,0 +1,39 @@
+output "function_name" {
+  description = "Function name."
+  value       = aws_lambda_function.this.function_name
+}
+
+output "function_arn" {
+  description = "Function ARN."
+  value       = aws_lambda_function.this.arn
+}
+
+output "invoke_arn" {
+  description = "Invoke ARN (for API Gateway and similar)."
+  value       = aws_lambda_function.this.invoke_arn
+}
+
+output "role_arn" {
+  description = "Execution role ARN (created or supplied)."
+  value       = local.role_arn
+}
+
+output "role_name" {
+  description = "Name of the created execution role; `null` when bringing your own."
+  value       = try(aws_iam_role.this[0].name, null)
+}
+
+output "policy_json" {
+  description = "The created role's inline policy; `null` when bringing your own role."
+  value       = try(aws_iam_role_policy.this[0].policy, null)
+}
+
+output "log_group_name" {
+  description = "Log group name."
+  value       = aws_cloudwatch_log_group.this.name
+}
+
+output "log_group_arn" {
+  description = "Log group ARN."
+  value       = aws_cloudwatch_log_group.this.arn
+}

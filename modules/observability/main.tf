@@ -1,0 +1,174 @@
+locals {
+  alarm_actions = var.alarm_sns_topic_arn == null ? [] : [var.alarm_sns_topic_arn]
+
+  # One definition per alarm; every alarm fires on a single datapoint over the threshold.
+  alarms = {
+    dlq-depth = {
+      description = "Deliveries are in the DLQ: inspect and redrive them."
+      namespace   = "AWS/SQS"
+      metric      = "ApproximateNumberOfMessagesVisible"
+      dimensions  = { QueueName = var.dlq_name }
+      statistic   = "Maximum"
+      threshold   = var.thresholds.dlq_depth
+    }
+    oldest-message-age = {
+      description = "The oldest delivery has waited too long: the sender is throttled, failing or too slow."
+      namespace   = "AWS/SQS"
+      metric      = "ApproximateAgeOfOldestMessage"
+      dimensions  = { QueueName = var.queue_name }
+      statistic   = "Maximum"
+      threshold   = var.thresholds.oldest_message_age_seconds
+    }
+    planner-errors = {
+      description = "The planner failed."
+      namespace   = "AWS/Lambda"
+      metric      = "Errors"
+      dimensions  = { FunctionName = var.planner_function_name }
+      statistic   = "Sum"
+      threshold   = var.thresholds.planner_errors
+    }
+    planner-throttles = {
+      description = "The planner was throttled."
+      namespace   = "AWS/Lambda"
+      metric      = "Throttles"
+      dimensions  = { FunctionName = var.planner_function_name }
+      statistic   = "Sum"
+      threshold   = var.thresholds.throttles
+    }
+    sender-errors = {
+      description = "The sender crashed (failed deliveries inside a batch are reported per item and do not count here)."
+      namespace   = "AWS/Lambda"
+      metric      = "Errors"
+      dimensions  = { FunctionName = var.sender_function_name }
+      statistic   = "Sum"
+      threshold   = var.thresholds.sender_errors
+    }
+    sender-throttles = {
+      description = "The sender was throttled."
+      namespace   = "AWS/Lambda"
+      metric      = "Throttles"
+      dimensions  = { FunctionName = var.sender_function_name }
+      statistic   = "Sum"
+      threshold   = var.thresholds.throttles
+    }
+    scheduler-dlq-depth = {
+      description = "The scheduler could not invoke the planner: ticks are in the scheduler DLQ."
+      namespace   = "AWS/SQS"
+      metric      = "ApproximateNumberOfMessagesVisible"
+      dimensions  = { QueueName = var.scheduler_dlq_name }
+      statistic   = "Maximum"
+      threshold   = 1
+    }
+    fatal-channel = {
+      description = "The provider rejected the channel itself (e.g. an invalid page token): the job stopped sending."
+      namespace   = var.metric_namespace
+      metric      = "FatalChannel"
+      dimensions  = { Service = var.name }
+      statistic   = "Sum"
+      threshold   = 1
+    }
+  }
+}
+
+################################################################################
+# Alarms
+################################################################################
+
+resource "aws_cloudwatch_metric_alarm" "this" {
+  for_each = var.create_alarms ? local.alarms : {}
+
+  alarm_name          = "${var.name}-${each.key}"
+  alarm_description   = each.value.description
+  namespace           = each.value.namespace
+  metric_name         = each.value.metric
+  dimensions          = each.value.dimensions
+  statistic           = each.value.statistic
+  period              = var.thresholds.period_seconds
+  evaluation_periods  = 1
+  threshold           = each.value.threshold
+  comparison_operator = "GreaterThanOrEqualToThreshold"
+  treat_missing_data  = "notBreaching"
+  alarm_actions       = local.alarm_actions
+  ok_actions          = local.alarm_actions
+
+  tags = var.tags
+}
+
+################################################################################
+# Dashboard
+################################################################################
+
+locals {
+  metric_props = { region = var.region, view = "timeSeries", stacked = false, period = 60 }
+
+  widgets = [
+    {
+      title = "Queue depth"
+      metrics = [
+        ["AWS/SQS", "ApproximateNumberOfMessagesVisible", "QueueName", var.queue_name, { label = "visible" }],
+        ["AWS/SQS", "ApproximateNumberOfMessagesNotVisible", "QueueName", var.queue_name, { label = "in flight" }],
+        ["AWS/SQS", "ApproximateNumberOfMessagesVisible", "QueueName", var.dlq_name, { label = "DLQ" }],
+      ]
+      stat = "Maximum"
+    },
+    {
+      title = "Sends per second"
+      metrics = [
+        [{ expression = "sent / PERIOD(sent)", label = "sent/s", id = "rate" }],
+        [var.metric_namespace, "Sent", "Service", var.name, { id = "sent", visible = false }],
+      ]
+      stat = "Sum"
+    },
+    {
+      title = "Failures by class"
+      metrics = [
+        for m in ["FailedPermanent", "FailedMalformed", "Transient", "RateLimited", "Retried", "FatalChannel"] :
+        [var.metric_namespace, m, "Service", var.name]
+      ]
+      stat = "Sum"
+    },
+    {
+      title = "Provider latency (ms)"
+      metrics = [
+        for p in ["p50", "p90", "p99"] :
+        [var.metric_namespace, "ProviderLatency", "Service", var.name, { stat = p, label = p }]
+      ]
+      stat = "p50"
+    },
+    {
+      title = "Planner"
+      metrics = [
+        for m in ["Planned", "Enqueued", "EnqueueFailed", "Continuations"] :
+        [var.metric_namespace, m, "Service", var.name]
+      ]
+      stat = "Sum"
+    },
+    {
+      title = "Lambda errors, throttles and concurrency"
+      metrics = concat(
+        [for fn in [var.planner_function_name, var.sender_function_name] : ["AWS/Lambda", "Errors", "FunctionName", fn]],
+        [for fn in [var.planner_function_name, var.sender_function_name] : ["AWS/Lambda", "Throttles", "FunctionName", fn]],
+        [["AWS/Lambda", "ConcurrentExecutions", "FunctionName", var.sender_function_name, { stat = "Maximum" }]],
+      )
+      stat = "Sum"
+    },
+  ]
+}
+
+resource "aws_cloudwatch_dashboard" "this" {
+  count = var.create_dashboard ? 1 : 0
+
+  dashboard_name = var.name
+  dashboard_body = jsonencode({
+    widgets = [
+      for i, w in local.widgets : {
+        type       = "metric"
+        x          = (i % 2) * 12
+        y          = floor(i / 2) * 6
+        width      = 12
+        height     = 6
+        properties = merge(local.metric_props, { title = w.title, metrics = w.metrics, stat = w.stat })
+      }
+    ]
+  })
+}

@@ -1,0 +1,99 @@
+locals {
+  # SSE: the customer key when given, else SQS-managed keys (SSE-SQS). Never unencrypted.
+  kms_master_key_id       = var.kms_key_arn
+  sqs_managed_sse_enabled = var.kms_key_arn == null ? true : null
+}
+
+################################################################################
+# Dead-letter queue
+################################################################################
+
+resource "aws_sqs_queue" "dlq" {
+  name                              = "${var.name}-dlq"
+  message_retention_seconds         = var.dlq_message_retention_seconds
+  kms_master_key_id                 = local.kms_master_key_id
+  kms_data_key_reuse_period_seconds = var.kms_key_arn == null ? null : var.kms_data_key_reuse_period_seconds
+  sqs_managed_sse_enabled           = local.sqs_managed_sse_enabled
+
+  tags = var.tags
+}
+
+################################################################################
+# Delivery queue
+################################################################################
+
+resource "aws_sqs_queue" "this" {
+  name                              = var.name
+  visibility_timeout_seconds        = var.visibility_timeout_seconds
+  message_retention_seconds         = var.message_retention_seconds
+  receive_wait_time_seconds         = 20
+  kms_master_key_id                 = local.kms_master_key_id
+  kms_data_key_reuse_period_seconds = var.kms_key_arn == null ? null : var.kms_data_key_reuse_period_seconds
+  sqs_managed_sse_enabled           = local.sqs_managed_sse_enabled
+
+  tags = var.tags
+
+  lifecycle {
+    precondition {
+      # A message must stay invisible while the sender retries it within its own invocation, and then some:
+      # AWS recommends at least six times the function timeout for an SQS event source.
+      condition     = var.visibility_timeout_seconds >= 6 * var.consumer_timeout_seconds
+      error_message = "The delivery queue's visibility timeout (${var.visibility_timeout_seconds}s) must be at least 6 x the sender's timeout (${var.consumer_timeout_seconds}s = ${6 * var.consumer_timeout_seconds}s)."
+    }
+
+    precondition {
+      condition     = var.dlq_message_retention_seconds >= var.message_retention_seconds
+      error_message = "The DLQ must retain messages at least as long as the delivery queue, or a message could expire on redrive."
+    }
+  }
+}
+
+# Separate resources avoid the queue <-> DLQ dependency cycle.
+resource "aws_sqs_queue_redrive_policy" "this" {
+  queue_url = aws_sqs_queue.this.id
+  redrive_policy = jsonencode({
+    deadLetterTargetArn = aws_sqs_queue.dlq.arn
+    maxReceiveCount     = var.max_receive_count
+  })
+}
+
+resource "aws_sqs_queue_redrive_allow_policy" "dlq" {
+  queue_url = aws_sqs_queue.dlq.id
+  redrive_allow_policy = jsonencode({
+    redrivePermission = "byQueue"
+    sourceQueueArns   = [aws_sqs_queue.this.arn]
+  })
+}
+
+################################################################################
+# TLS-only queue policies
+################################################################################
+
+resource "aws_sqs_queue_policy" "this" {
+  queue_url = aws_sqs_queue.this.id
+  policy    = local.tls_only_policy["this"]
+}
+
+resource "aws_sqs_queue_policy" "dlq" {
+  queue_url = aws_sqs_queue.dlq.id
+  policy    = local.tls_only_policy["dlq"]
+}
+
+locals {
+  # Written with jsonencode rather than aws_iam_policy_document so the document is computed by
+  # Terraform itself and can be asserted in `terraform test` under a mocked provider.
+  tls_only_policy = {
+    for key, arn in { this = aws_sqs_queue.this.arn, dlq = aws_sqs_queue.dlq.arn } : key => jsonencode({
+      Version = "2012-10-17"
+      Statement = [{
+        Sid       = "DenyInsecureTransport"
+        Effect    = "Deny"
+        Principal = "*"
+        # A Deny on every action is the point here: no request without TLS, whoever makes it.
+        Action    = "sqs:*"
+        Resource  = arn
+        Condition = { Bool = { "aws:SecureTransport" = "false" } }
+      }]
+    })
+  }
+}

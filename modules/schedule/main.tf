@@ -1,0 +1,139 @@
+locals {
+  create_role = var.role_arn == null
+  role_arn    = local.create_role ? aws_iam_role.this[0].arn : var.role_arn
+
+  prefix       = "${var.name}-scheduler"
+  enabled_jobs = { for id, job in var.jobs : id => job if job.enabled }
+}
+
+################################################################################
+# Schedule group and a DLQ for invocations the scheduler could not deliver
+################################################################################
+
+resource "aws_scheduler_schedule_group" "this" {
+  name = local.prefix
+
+  tags = var.tags
+}
+
+resource "aws_sqs_queue" "dlq" {
+  name                      = "${local.prefix}-dlq"
+  message_retention_seconds = var.dlq_message_retention_seconds
+  kms_master_key_id         = var.kms_key_arn
+  sqs_managed_sse_enabled   = var.kms_key_arn == null ? true : null
+
+  tags = var.tags
+}
+
+resource "aws_sqs_queue_policy" "dlq" {
+  queue_url = aws_sqs_queue.dlq.id
+  policy = jsonencode({
+    Version = "2012-10-17"
+    Statement = [{
+      Sid       = "DenyInsecureTransport"
+      Effect    = "Deny"
+      Principal = "*"
+      # A Deny on every action is the point here: no request without TLS, whoever makes it.
+      Action    = "sqs:*"
+      Resource  = aws_sqs_queue.dlq.arn
+      Condition = { Bool = { "aws:SecureTransport" = "false" } }
+    }]
+  })
+}
+
+################################################################################
+# Role: invoke the planner, and nothing else (plus dead-lettering what fails)
+################################################################################
+
+resource "aws_iam_role" "this" {
+  count = local.create_role ? 1 : 0
+
+  name                 = local.prefix
+  path                 = var.role_path
+  permissions_boundary = var.permissions_boundary_arn
+  assume_role_policy = jsonencode({
+    Version = "2012-10-17"
+    Statement = [{
+      Effect    = "Allow"
+      Principal = { Service = "scheduler.amazonaws.com" }
+      Action    = "sts:AssumeRole"
+      # Confused-deputy guard: only schedules of this account may use the role.
+      Condition = { StringEquals = { "aws:SourceAccount" = split(":", aws_scheduler_schedule_group.this.arn)[4] } }
+    }]
+  })
+
+  tags = var.tags
+}
+
+resource "aws_iam_role_policy" "this" {
+  count = local.create_role ? 1 : 0
+
+  name = local.prefix
+  role = aws_iam_role.this[0].id
+  policy = jsonencode({
+    Version = "2012-10-17"
+    Statement = concat(
+      [
+        {
+          Sid      = "InvokePlanner"
+          Effect   = "Allow"
+          Action   = ["lambda:InvokeFunction"]
+          Resource = [var.target_arn]
+        },
+        {
+          Sid      = "DeadLetterFailedInvocations"
+          Effect   = "Allow"
+          Action   = ["sqs:SendMessage"]
+          Resource = [aws_sqs_queue.dlq.arn]
+        },
+      ],
+      var.kms_key_arn == null ? [] : [{
+        Sid      = "EncryptDeadLetters"
+        Effect   = "Allow"
+        Action   = ["kms:Decrypt", "kms:GenerateDataKey"]
+        Resource = [var.kms_key_arn]
+      }],
+    )
+  })
+}
+
+################################################################################
+# One schedule per enabled job
+################################################################################
+
+resource "aws_scheduler_schedule" "this" {
+  for_each = local.enabled_jobs
+
+  name                         = "${var.name}-${each.key}"
+  group_name                   = aws_scheduler_schedule_group.this.name
+  description                  = each.value.description
+  schedule_expression          = each.value.schedule_expression
+  schedule_expression_timezone = each.value.timezone
+  state                        = "ENABLED"
+
+  # Fire at the exact time: a tick's runId is job + scheduledTime, so it must be the scheduled one.
+  flexible_time_window {
+    mode = "OFF"
+  }
+
+  target {
+    arn      = var.target_arn
+    role_arn = local.role_arn
+    input = jsonencode({
+      job           = each.key
+      scheduledTime = "<aws.scheduler.scheduled-time>"
+    })
+
+    retry_policy {
+      maximum_retry_attempts       = var.retry.maximum_retry_attempts
+      maximum_event_age_in_seconds = var.retry.maximum_event_age_in_seconds
+    }
+
+    dead_letter_config {
+      arn = aws_sqs_queue.dlq.arn
+    }
+  }
+
+  # The policy must exist before the first tick.
+  depends_on = [aws_iam_role_policy.this]
+}

@@ -1,0 +1,49 @@
+output "schedule_group_name" {
+  description = "Name of the schedule group."
+  value       = aws_scheduler_schedule_group.this.name
+}
+
+output "schedule_group_arn" {
+  description = "ARN of the schedule group."
+  value       = aws_scheduler_schedule_group.this.arn
+}
+
+output "schedule_arns" {
+  description = "Schedule ARNs keyed by job id."
+  value       = { for id, s in aws_scheduler_schedule.this : id => s.arn }
+}
+
+output "schedule_names" {
+  description = "Schedule names keyed by job id."
+  value       = { for id, s in aws_scheduler_schedule.this : id => s.name }
+}
+
+output "role_arn" {
+  description = "ARN of the scheduler role (created or supplied)."
+  value       = local.role_arn
+}
+
+output "policy_json" {
+  description = "The created role's inline policy; `null` when bringing your own role."
+  value       = try(aws_iam_role_policy.this[0].policy, null)
+}
+
+output "assume_role_policy_json" {
+  description = "The created role's trust policy; `null` when bringing your own role."
+  value       = try(aws_iam_role.this[0].assume_role_policy, null)
+}
+
+output "dlq_arn" {
+  description = "ARN of the scheduler DLQ."
+  value       = aws_sqs_queue.dlq.arn
+}
+
+output "dlq_url" {
+  description = "URL of the scheduler DLQ."
+  value       = aws_sqs_queue.dlq.id
+}
+
+output "dlq_name" {
+  description = "Name of the scheduler DLQ."
+  value       = aws_sqs_queue.dlq.name
+}

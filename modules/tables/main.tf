@@ -1,0 +1,93 @@
+################################################################################
+# Config table: jobs, database settings and channel settings (pk = job#<id>, ...)
+################################################################################
+
+resource "aws_dynamodb_table" "config" {
+  name                        = "${var.name}-config"
+  billing_mode                = "PAY_PER_REQUEST"
+  hash_key                    = "pk"
+  deletion_protection_enabled = var.deletion_protection
+
+  attribute {
+    name = "pk"
+    type = "S"
+  }
+
+  point_in_time_recovery {
+    enabled = true
+  }
+
+  # Always encrypted: with the customer key when given, else the AWS-managed key (aws/dynamodb).
+  server_side_encryption {
+    enabled     = true
+    kms_key_arn = var.kms_key_arn
+  }
+
+  tags = var.tags
+}
+
+################################################################################
+# Ledger table: one run item per tick, one delivery item per (run, recipient)
+################################################################################
+
+resource "aws_dynamodb_table" "ledger" {
+  name                        = "${var.name}-ledger"
+  billing_mode                = "PAY_PER_REQUEST"
+  hash_key                    = "pk"
+  deletion_protection_enabled = var.deletion_protection
+
+  attribute {
+    name = "pk"
+    type = "S"
+  }
+
+  attribute {
+    name = "gsi1pk"
+    type = "S"
+  }
+
+  attribute {
+    name = "gsi1sk"
+    type = "S"
+  }
+
+  # Sparse: only run items carry gsi1pk/gsi1sk, so the index lists a job's runs and nothing else.
+  global_secondary_index {
+    name            = "by-job"
+    hash_key        = "gsi1pk"
+    range_key       = "gsi1sk"
+    projection_type = "ALL"
+  }
+
+  ttl {
+    enabled        = true
+    attribute_name = "expiresAt"
+  }
+
+  point_in_time_recovery {
+    enabled = var.ledger_point_in_time_recovery
+  }
+
+  server_side_encryption {
+    enabled     = true
+    kms_key_arn = var.kms_key_arn
+  }
+
+  tags = var.tags
+}
+
+################################################################################
+# Optional inline job definitions (no secrets: the item lands in Terraform state)
+################################################################################
+
+# Items hold their JSON document in the `document` attribute, as the handlers read them (ADR 0001).
+resource "aws_dynamodb_table_item" "job" {
+  for_each = var.job_documents
+
+  table_name = aws_dynamodb_table.config.name
+  hash_key   = aws_dynamodb_table.config.hash_key
+  item = jsonencode({
+    pk       = { S = "job#${each.key}" }
+    document = { S = each.value }
+  })
+}

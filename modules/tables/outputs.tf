@@ -1,0 +1,24 @@
+output "config_table_name" {
+  description = "Name of the config table."
+  value       = aws_dynamodb_table.config.name
+}
+
+output "config_table_arn" {
+  description = "ARN of the config table."
+  value       = aws_dynamodb_table.config.arn
+}
+
+output "ledger_table_name" {
+  description = "Name of the ledger table."
+  value       = aws_dynamodb_table.ledger.name
+}
+
+output "ledger_table_arn" {
+  description = "ARN of the ledger table."
+  value       = aws_dynamodb_table.ledger.arn
+}
+
+output "ledger_by_job_index_arn" {
+  description = "ARN of the ledger's `by-job` global secondary index."
+  value       = "${aws_dynamodb_table.ledger.arn}/index/by-job"
+}

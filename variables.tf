@@ -1,0 +1,391 @@
+################################################################################
+# General
+################################################################################
+
+variable "name" {
+  description = "Prefix of every resource name (queues, tables, functions, roles, schedules, alarms) and the `Service` dimension of the metrics."
+  type        = string
+
+  validation {
+    condition     = can(regex("^[a-z][a-z0-9-]{0,30}[a-z0-9]$", var.name))
+    error_message = "name must be 2-32 characters of a-z, 0-9 and \"-\", start with a letter and not end with \"-\" (it prefixes names AWS limits to 64 characters)."
+  }
+}
+
+variable "tags" {
+  description = "Tags added to every taggable resource (merged over `{ Module = \"terraform-aws-notifier\", Service = <name> }`)."
+  type        = map(string)
+  default     = {}
+}
+
+################################################################################
+# Jobs and schedules
+################################################################################
+
+variable "jobs" {
+  description = <<-EOT
+    Jobs keyed by id. Each enabled job gets an EventBridge Scheduler schedule that invokes the planner with
+    `{ job, scheduledTime }`. `schedule_expression` is `cron(...)`, `rate(...)` or `at(...)`; `timezone` an IANA name.
+    `definition` optionally writes the job's config item (a JSON object, e.g. `jsonencode({...})`) to the config table;
+    it lands in Terraform state, so it must not hold secrets (jobs reference database and channel items by id).
+  EOT
+  type = map(object({
+    schedule_expression = string
+    timezone            = optional(string, "UTC")
+    enabled             = optional(bool, true)
+    description         = optional(string)
+    definition          = optional(string)
+  }))
+  default = {}
+
+  validation {
+    condition     = alltrue([for id in keys(var.jobs) : can(regex("^[a-z0-9][a-z0-9_-]{0,29}$", id))])
+    error_message = "Job ids must be 1-30 characters of a-z, 0-9, \"-\" or \"_\", starting with a letter or digit."
+  }
+
+  validation {
+    condition     = alltrue([for job in values(var.jobs) : can(regex("^(cron|rate|at)\\(.+\\)$", job.schedule_expression))])
+    error_message = "Each job's schedule_expression must be cron(...), rate(...) or at(...)."
+  }
+
+  validation {
+    condition     = alltrue([for job in values(var.jobs) : can(regex("^(UTC|[A-Z][A-Za-z_]+(/[A-Za-z0-9_+-]+){1,2})$", job.timezone))])
+    error_message = "Each job's timezone must be UTC or an IANA time zone name such as Europe/Berlin."
+  }
+
+  validation {
+    condition = alltrue([
+      for job in values(var.jobs) : job.definition == null ? true : (
+        can(keys(jsondecode(job.definition))) && !strcontains(job.definition, "\"inline\"")
+      )
+    ])
+    error_message = "A job definition must be a JSON object without inline secrets."
+  }
+}
+
+variable "scheduler" {
+  description = "Retry policy of the schedules' planner invocations; what still fails goes to the scheduler DLQ."
+  type = object({
+    maximum_retry_attempts       = optional(number, 3)
+    maximum_event_age_in_seconds = optional(number, 3600)
+  })
+  default = {}
+
+  validation {
+    condition     = var.scheduler.maximum_retry_attempts >= 0 && var.scheduler.maximum_retry_attempts <= 185
+    error_message = "scheduler.maximum_retry_attempts must be between 0 and 185."
+  }
+
+  validation {
+    condition     = var.scheduler.maximum_event_age_in_seconds >= 60 && var.scheduler.maximum_event_age_in_seconds <= 86400
+    error_message = "scheduler.maximum_event_age_in_seconds must be between 60 and 86400."
+  }
+}
+
+################################################################################
+# Functions
+################################################################################
+
+variable "planner" {
+  description = "Planner sizing. `reserved_concurrency = -1` leaves it unreserved."
+  type = object({
+    memory_size          = optional(number, 512)
+    timeout              = optional(number, 300)
+    reserved_concurrency = optional(number, -1)
+  })
+  default = {}
+
+  validation {
+    condition     = var.planner.memory_size >= 128 && var.planner.memory_size <= 10240
+    error_message = "planner.memory_size must be between 128 and 10240 MB."
+  }
+
+  validation {
+    condition     = var.planner.timeout >= 30 && var.planner.timeout <= 900
+    error_message = "planner.timeout must be between 30 and 900 seconds (it needs time to hand over to a continuation)."
+  }
+
+  validation {
+    condition     = var.planner.reserved_concurrency == -1 || var.planner.reserved_concurrency >= 1
+    error_message = "planner.reserved_concurrency must be -1 (unreserved) or at least 1."
+  }
+}
+
+variable "sender" {
+  description = <<-EOT
+    Sender sizing and its SQS event source mapping. `maximum_concurrency` caps concurrent senders: it is the rate
+    control towards the provider. `reserved_concurrency = -1` leaves the function unreserved.
+  EOT
+  type = object({
+    memory_size                        = optional(number, 256)
+    timeout                            = optional(number, 30)
+    reserved_concurrency               = optional(number, -1)
+    batch_size                         = optional(number, 10)
+    maximum_batching_window_in_seconds = optional(number, 1)
+    maximum_concurrency                = optional(number, 10)
+  })
+  default = {}
+
+  validation {
+    condition     = var.sender.memory_size >= 128 && var.sender.memory_size <= 10240
+    error_message = "sender.memory_size must be between 128 and 10240 MB."
+  }
+
+  validation {
+    condition     = var.sender.timeout >= 3 && var.sender.timeout <= 900
+    error_message = "sender.timeout must be between 3 and 900 seconds."
+  }
+
+  validation {
+    condition     = var.sender.batch_size >= 1 && var.sender.batch_size <= 10000 && (var.sender.batch_size <= 10 || var.sender.maximum_batching_window_in_seconds >= 1)
+    error_message = "sender.batch_size must be between 1 and 10000, and above 10 it needs maximum_batching_window_in_seconds >= 1."
+  }
+
+  validation {
+    condition     = var.sender.maximum_batching_window_in_seconds >= 0 && var.sender.maximum_batching_window_in_seconds <= 300
+    error_message = "sender.maximum_batching_window_in_seconds must be between 0 and 300."
+  }
+
+  validation {
+    condition     = var.sender.maximum_concurrency >= 2 && var.sender.maximum_concurrency <= 1000
+    error_message = "sender.maximum_concurrency must be between 2 and 1000 (the SQS event source mapping's limits)."
+  }
+
+  validation {
+    condition     = var.sender.reserved_concurrency == -1 || var.sender.reserved_concurrency >= var.sender.maximum_concurrency
+    error_message = "sender.reserved_concurrency must be -1 (unreserved) or at least sender.maximum_concurrency, or the mapping's pollers are throttled."
+  }
+}
+
+variable "runtime" {
+  description = "Lambda runtime of both functions."
+  type        = string
+  default     = "nodejs22.x"
+
+  validation {
+    condition     = contains(["nodejs22.x", "nodejs24.x"], var.runtime)
+    error_message = "runtime must be nodejs22.x or nodejs24.x (the bundles are built for these)."
+  }
+}
+
+variable "architecture" {
+  description = "Instruction set of both functions."
+  type        = string
+  default     = "arm64"
+
+  validation {
+    condition     = contains(["arm64", "x86_64"], var.architecture)
+    error_message = "architecture must be arm64 or x86_64."
+  }
+}
+
+variable "packages" {
+  description = "Override the deployment zips (default: the committed `dist/planner.zip` and `dist/sender.zip` of this module)."
+  type = object({
+    planner = optional(string)
+    sender  = optional(string)
+  })
+  default = {}
+}
+
+variable "log_retention_days" {
+  description = "Retention of the functions' log groups."
+  type        = number
+  default     = 30
+
+  validation {
+    condition     = contains([1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653], var.log_retention_days)
+    error_message = "log_retention_days must be one of the values CloudWatch Logs accepts (1, 3, 5, 7, 14, 30, 60, 90, ... 3653)."
+  }
+}
+
+variable "ledger_ttl_days" {
+  description = "Days a ledger item (run or delivery record) lives before DynamoDB's TTL removes it."
+  type        = number
+  default     = 30
+
+  validation {
+    condition     = var.ledger_ttl_days >= 1 && var.ledger_ttl_days <= 3650 && floor(var.ledger_ttl_days) == var.ledger_ttl_days
+    error_message = "ledger_ttl_days must be a whole number between 1 and 3650."
+  }
+}
+
+################################################################################
+# Network
+################################################################################
+
+variable "vpc" {
+  description = "Run the planner (and, with `attach_sender`, the sender) in these private subnets, e.g. to reach a private database. `null` runs both outside a VPC."
+  type = object({
+    subnet_ids         = list(string)
+    security_group_ids = list(string)
+    attach_sender      = optional(bool, false)
+  })
+  default = null
+
+  validation {
+    condition     = var.vpc == null ? true : length(var.vpc.subnet_ids) > 0 && length(var.vpc.security_group_ids) > 0
+    error_message = "vpc needs at least one subnet id and one security group id."
+  }
+
+  validation {
+    condition = var.vpc == null ? true : (
+      alltrue([for id in var.vpc.subnet_ids : can(regex("^subnet-[0-9a-f]+$", id))]) &&
+      alltrue([for id in var.vpc.security_group_ids : can(regex("^sg-[0-9a-f]+$", id))])
+    )
+    error_message = "vpc.subnet_ids must look like subnet-0abc... and vpc.security_group_ids like sg-0abc...."
+  }
+}
+
+################################################################################
+# Delivery queue
+################################################################################
+
+variable "queue" {
+  description = <<-EOT
+    Delivery queue and DLQ. `visibility_timeout_seconds` defaults to 6 x the sender's timeout (the minimum allowed).
+    A message moves to the DLQ after `max_receive_count` receives.
+  EOT
+  type = object({
+    max_receive_count             = optional(number, 5)
+    message_retention_seconds     = optional(number, 345600)
+    dlq_message_retention_seconds = optional(number, 1209600)
+    visibility_timeout_seconds    = optional(number)
+  })
+  default = {}
+
+  validation {
+    condition     = var.queue.max_receive_count >= 1 && var.queue.max_receive_count <= 1000
+    error_message = "queue.max_receive_count must be between 1 and 1000."
+  }
+
+  validation {
+    condition = (
+      var.queue.message_retention_seconds >= 60 && var.queue.message_retention_seconds <= 1209600 &&
+      var.queue.dlq_message_retention_seconds >= 60 && var.queue.dlq_message_retention_seconds <= 1209600
+    )
+    error_message = "queue retention periods must be between 60 and 1209600 seconds (14 days)."
+  }
+}
+
+################################################################################
+# Tables
+################################################################################
+
+variable "tables" {
+  description = "Config and ledger tables. The config table always has point-in-time recovery."
+  type = object({
+    deletion_protection           = optional(bool, true)
+    ledger_point_in_time_recovery = optional(bool, false)
+  })
+  default = {}
+}
+
+################################################################################
+# Security
+################################################################################
+
+variable "kms_key_arn" {
+  description = "Customer managed KMS key (key ARN) for the queues, tables and log groups. `null` uses AWS-managed encryption (SSE-SQS, aws/dynamodb, CloudWatch Logs default). The key policy must let CloudWatch Logs use it (see examples/complete)."
+  type        = string
+  default     = null
+
+  validation {
+    condition     = var.kms_key_arn == null ? true : can(regex("^arn:aws[a-z-]*:kms:[a-z0-9-]+:[0-9]{12}:key/.+$", var.kms_key_arn))
+    error_message = "kms_key_arn must be a KMS key ARN (arn:aws:kms:<region>:<account>:key/<id>), not an alias or key id."
+  }
+}
+
+variable "secret_arns" {
+  description = "Secrets Manager secret ARNs and SSM parameter ARNs the functions may read (the database password, the channel token). Values are written outside Terraform."
+  type        = list(string)
+  default     = []
+
+  validation {
+    condition     = alltrue([for arn in var.secret_arns : can(regex("^arn:aws[a-z-]*:(secretsmanager:[a-z0-9-]+:[0-9]{12}:secret:|ssm:[a-z0-9-]+:[0-9]{12}:parameter/)[^*]+$", arn))])
+    error_message = "secret_arns must be Secrets Manager secret ARNs or SSM parameter ARNs, without wildcards."
+  }
+}
+
+variable "role_path" {
+  description = "Path of the created IAM roles."
+  type        = string
+  default     = "/"
+
+  validation {
+    condition     = can(regex("^/([A-Za-z0-9+=,.@_-]+/)*$", var.role_path))
+    error_message = "role_path must start and end with \"/\"."
+  }
+}
+
+variable "permissions_boundary_arn" {
+  description = "Permissions boundary attached to every created role."
+  type        = string
+  default     = null
+}
+
+variable "existing_role_arns" {
+  description = "Bring your own roles instead of the created ones (the module then attaches no policy to them)."
+  type = object({
+    planner   = optional(string)
+    sender    = optional(string)
+    scheduler = optional(string)
+  })
+  default = {}
+
+  validation {
+    condition     = alltrue([for arn in values(var.existing_role_arns) : arn == null ? true : can(regex("^arn:aws[a-z-]*:iam::[0-9]{12}:role/.+$", arn))])
+    error_message = "existing_role_arns values must be IAM role ARNs."
+  }
+}
+
+################################################################################
+# Observability
+################################################################################
+
+variable "metric_namespace" {
+  description = "CloudWatch namespace the handlers write their metrics to."
+  type        = string
+  default     = "Notifier"
+}
+
+variable "create_alarms" {
+  description = "Create the CloudWatch alarms."
+  type        = bool
+  default     = true
+}
+
+variable "alarm_sns_topic_arn" {
+  description = "SNS topic the alarms notify (on ALARM and OK). `null` creates the alarms without actions."
+  type        = string
+  default     = null
+
+  validation {
+    condition     = var.alarm_sns_topic_arn == null ? true : can(regex("^arn:aws[a-z-]*:sns:[a-z0-9-]+:[0-9]{12}:.+$", var.alarm_sns_topic_arn))
+    error_message = "alarm_sns_topic_arn must be an SNS topic ARN."
+  }
+}
+
+variable "alarm_thresholds" {
+  description = "Alarm thresholds and the period they are evaluated over."
+  type = object({
+    period_seconds             = optional(number, 300)
+    dlq_depth                  = optional(number, 1)
+    oldest_message_age_seconds = optional(number, 900)
+    planner_errors             = optional(number, 1)
+    sender_errors              = optional(number, 1)
+    throttles                  = optional(number, 1)
+  })
+  default = {}
+
+  validation {
+    condition     = contains([10, 30], var.alarm_thresholds.period_seconds) || (var.alarm_thresholds.period_seconds >= 60 && var.alarm_thresholds.period_seconds % 60 == 0)
+    error_message = "alarm_thresholds.period_seconds must be 10, 30 or a multiple of 60."
+  }
+}
+
+variable "create_dashboard" {
+  description = "Create a CloudWatch dashboard: queue depth, sends/s, failures by class, provider latency."
+  type        = bool
+  default     = false
+}
