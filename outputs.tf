@@ -1,0 +1,149 @@
+################################################################################
+# Delivery queue
+################################################################################
+
+output "queue_arn" {
+  description = "ARN of the delivery queue."
+  value       = module.queue.queue_arn
+}
+
+output "queue_url" {
+  description = "URL of the delivery queue."
+  value       = module.queue.queue_url
+}
+
+output "queue_name" {
+  description = "Name of the delivery queue."
+  value       = module.queue.queue_name
+}
+
+output "dlq_arn" {
+  description = "ARN of the delivery DLQ."
+  value       = module.queue.dlq_arn
+}
+
+output "dlq_url" {
+  description = "URL of the delivery DLQ (redrive with `aws sqs start-message-move-task --source-arn <dlq_arn>`)."
+  value       = module.queue.dlq_url
+}
+
+output "dlq_name" {
+  description = "Name of the delivery DLQ."
+  value       = module.queue.dlq_name
+}
+
+################################################################################
+# Tables
+################################################################################
+
+output "config_table_name" {
+  description = "Name of the config table (write jobs, databases and channels here after apply)."
+  value       = module.tables.config_table_name
+}
+
+output "config_table_arn" {
+  description = "ARN of the config table."
+  value       = module.tables.config_table_arn
+}
+
+output "ledger_table_name" {
+  description = "Name of the ledger table."
+  value       = module.tables.ledger_table_name
+}
+
+output "ledger_table_arn" {
+  description = "ARN of the ledger table."
+  value       = module.tables.ledger_table_arn
+}
+
+################################################################################
+# Functions
+################################################################################
+
+output "planner_function_name" {
+  description = "Name of the planner function."
+  value       = module.planner.function_name
+}
+
+output "planner_function_arn" {
+  description = "ARN of the planner function."
+  value       = module.planner.function_arn
+}
+
+output "planner_role_arn" {
+  description = "ARN of the planner's execution role."
+  value       = module.planner.role_arn
+}
+
+output "planner_log_group_name" {
+  description = "Log group of the planner."
+  value       = module.planner.log_group_name
+}
+
+output "sender_function_name" {
+  description = "Name of the sender function."
+  value       = module.sender.function_name
+}
+
+output "sender_function_arn" {
+  description = "ARN of the sender function."
+  value       = module.sender.function_arn
+}
+
+output "sender_role_arn" {
+  description = "ARN of the sender's execution role."
+  value       = module.sender.role_arn
+}
+
+output "sender_log_group_name" {
+  description = "Log group of the sender."
+  value       = module.sender.log_group_name
+}
+
+output "event_source_mapping_uuid" {
+  description = "UUID of the delivery queue -> sender event source mapping."
+  value       = aws_lambda_event_source_mapping.sender.uuid
+}
+
+################################################################################
+# Schedules
+################################################################################
+
+output "schedule_group_name" {
+  description = "Name of the EventBridge Scheduler schedule group."
+  value       = module.schedule.schedule_group_name
+}
+
+output "schedule_arns" {
+  description = "Schedule ARNs keyed by job id (enabled jobs only)."
+  value       = module.schedule.schedule_arns
+}
+
+output "scheduler_role_arn" {
+  description = "ARN of the role the schedules use to invoke the planner."
+  value       = module.schedule.role_arn
+}
+
+output "scheduler_dlq_arn" {
+  description = "ARN of the scheduler DLQ (ticks the scheduler could not deliver)."
+  value       = module.schedule.dlq_arn
+}
+
+output "scheduler_dlq_url" {
+  description = "URL of the scheduler DLQ."
+  value       = module.schedule.dlq_url
+}
+
+################################################################################
+# Observability
+################################################################################
+
+output "alarm_arns" {
+  description = "Alarm ARNs keyed by alarm (`dlq-depth`, `oldest-message-age`, `planner-errors`, `planner-throttles`, `sender-errors`, `sender-throttles`, `scheduler-dlq-depth`, `fatal-channel`)."
+  value       = module.observability.alarm_arns
+}
+
+output "dashboard_name" {
+  description = "Name of the CloudWatch dashboard; `null` unless `create_dashboard`."
+  value       = module.observability.dashboard_name
+}
