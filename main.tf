@@ -91,7 +91,7 @@ module "queue" {
 
   name                          = var.name
   consumer_timeout_seconds      = var.sender.timeout
-  visibility_timeout_seconds    = coalesce(var.queue.visibility_timeout_seconds, 6 * var.sender.timeout)
+  visibility_timeout_multiplier = var.queue.visibility_timeout_multiplier
   max_receive_count             = var.queue.max_receive_count
   message_retention_seconds     = var.queue.message_retention_seconds
   dlq_message_retention_seconds = var.queue.dlq_message_retention_seconds

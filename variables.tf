@@ -243,16 +243,22 @@ variable "vpc" {
 
 variable "queue" {
   description = <<-EOT
-    Delivery queue and DLQ. `visibility_timeout_seconds` defaults to 6 x the sender's timeout (the minimum allowed).
+    Delivery queue and DLQ. The visibility timeout is `visibility_timeout_multiplier` x the sender's timeout; AWS
+    recommends at least 6 so a message stays hidden while the sender works on it, so 6 is the minimum (and default).
     A message moves to the DLQ after `max_receive_count` receives.
   EOT
   type = object({
     max_receive_count             = optional(number, 5)
     message_retention_seconds     = optional(number, 345600)
     dlq_message_retention_seconds = optional(number, 1209600)
-    visibility_timeout_seconds    = optional(number)
+    visibility_timeout_multiplier = optional(number, 6)
   })
   default = {}
+
+  validation {
+    condition     = var.queue.visibility_timeout_multiplier >= 6 && var.queue.visibility_timeout_multiplier <= 48
+    error_message = "queue.visibility_timeout_multiplier must be between 6 and 48: the visibility timeout must be at least 6 x sender.timeout (and at most 12 hours)."
+  }
 
   validation {
     condition     = var.queue.max_receive_count >= 1 && var.queue.max_receive_count <= 1000
@@ -265,6 +271,12 @@ variable "queue" {
       var.queue.dlq_message_retention_seconds >= 60 && var.queue.dlq_message_retention_seconds <= 1209600
     )
     error_message = "queue retention periods must be between 60 and 1209600 seconds (14 days)."
+  }
+
+  validation {
+    # A redriven message keeps its original enqueue time: a shorter DLQ retention would drop it on arrival.
+    condition     = var.queue.dlq_message_retention_seconds >= var.queue.message_retention_seconds
+    error_message = "queue.dlq_message_retention_seconds must be at least queue.message_retention_seconds."
   }
 }
 

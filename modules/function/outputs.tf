@@ -37,3 +37,13 @@ output "log_group_arn" {
   description = "Log group ARN."
   value       = aws_cloudwatch_log_group.this.arn
 }
+
+output "environment" {
+  description = "Environment variables of the function."
+  value       = var.environment
+}
+
+output "vpc_subnet_ids" {
+  description = "Subnets the function is attached to; empty outside a VPC."
+  value       = var.vpc_config == null ? [] : var.vpc_config.subnet_ids
+}

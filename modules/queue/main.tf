@@ -2,6 +2,10 @@ locals {
   # SSE: the customer key when given, else SQS-managed keys (SSE-SQS). Never unencrypted.
   kms_master_key_id       = var.kms_key_arn
   sqs_managed_sse_enabled = var.kms_key_arn == null ? true : null
+
+  # A message must stay invisible while the consumer works on it and retries within its invocation: AWS
+  # recommends at least six times the function timeout for an SQS event source (the multiplier is validated >= 6).
+  visibility_timeout_seconds = var.visibility_timeout_multiplier * var.consumer_timeout_seconds
 }
 
 ################################################################################
@@ -24,7 +28,7 @@ resource "aws_sqs_queue" "dlq" {
 
 resource "aws_sqs_queue" "this" {
   name                              = var.name
-  visibility_timeout_seconds        = var.visibility_timeout_seconds
+  visibility_timeout_seconds        = local.visibility_timeout_seconds
   message_retention_seconds         = var.message_retention_seconds
   receive_wait_time_seconds         = 20
   kms_master_key_id                 = local.kms_master_key_id
@@ -32,20 +36,6 @@ resource "aws_sqs_queue" "this" {
   sqs_managed_sse_enabled           = local.sqs_managed_sse_enabled
 
   tags = var.tags
-
-  lifecycle {
-    precondition {
-      # A message must stay invisible while the sender retries it within its own invocation, and then some:
-      # AWS recommends at least six times the function timeout for an SQS event source.
-      condition     = var.visibility_timeout_seconds >= 6 * var.consumer_timeout_seconds
-      error_message = "The delivery queue's visibility timeout (${var.visibility_timeout_seconds}s) must be at least 6 x the sender's timeout (${var.consumer_timeout_seconds}s = ${6 * var.consumer_timeout_seconds}s)."
-    }
-
-    precondition {
-      condition     = var.dlq_message_retention_seconds >= var.message_retention_seconds
-      error_message = "The DLQ must retain messages at least as long as the delivery queue, or a message could expire on redrive."
-    }
-  }
 }
 
 # Separate resources avoid the queue <-> DLQ dependency cycle.

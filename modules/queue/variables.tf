@@ -4,17 +4,23 @@ variable "name" {
 }
 
 variable "consumer_timeout_seconds" {
-  description = "Timeout of the function consuming the queue; the visibility timeout must be at least 6 x this."
-  type        = number
-}
-
-variable "visibility_timeout_seconds" {
-  description = "Visibility timeout of the delivery queue."
+  description = "Timeout of the function consuming the queue."
   type        = number
 
   validation {
-    condition     = var.visibility_timeout_seconds >= 0 && var.visibility_timeout_seconds <= 43200
-    error_message = "visibility_timeout_seconds must be between 0 and 43200 (12 hours)."
+    condition     = var.consumer_timeout_seconds >= 1 && var.consumer_timeout_seconds <= 900
+    error_message = "consumer_timeout_seconds must be between 1 and 900 (Lambda's limit)."
+  }
+}
+
+variable "visibility_timeout_multiplier" {
+  description = "The delivery queue's visibility timeout as a multiple of `consumer_timeout_seconds`; at least 6, as AWS recommends for a Lambda event source."
+  type        = number
+  default     = 6
+
+  validation {
+    condition     = var.visibility_timeout_multiplier >= 6 && var.visibility_timeout_multiplier <= 48
+    error_message = "visibility_timeout_multiplier must be between 6 and 48 (the visibility timeout must be at least 6 x the consumer's timeout)."
   }
 }
 
