@@ -22,3 +22,8 @@ output "ledger_by_job_index_arn" {
   description = "ARN of the ledger's `by-job` global secondary index."
   value       = "${aws_dynamodb_table.ledger.arn}/index/by-job"
 }
+
+output "job_documents" {
+  description = "The job documents written to the config table, keyed by job id."
+  value       = { for id, item in aws_dynamodb_table_item.job : id => jsondecode(item.item).document.S }
+}

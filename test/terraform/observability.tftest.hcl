@@ -1,0 +1,143 @@
+# modules/observability on its own: the alarms, their actions and the dashboard.
+
+mock_provider "aws" {
+  source = "./test/terraform/mocks"
+}
+
+variables {
+  name                  = "acme"
+  region                = "eu-west-1"
+  queue_name            = "acme"
+  dlq_name              = "acme-dlq"
+  scheduler_dlq_name    = "acme-scheduler-dlq"
+  planner_function_name = "acme-planner"
+  sender_function_name  = "acme-sender"
+  alarm_sns_topic_arn   = "arn:aws:sns:eu-west-1:123456789012:alerts"
+  tags                  = { Team = "growth" }
+}
+
+run "every_alarm_exists_and_notifies_the_sns_topic_on_alarm_and_ok" {
+  command = plan
+
+  module {
+    source = "./modules/observability"
+  }
+
+  assert {
+    condition = toset(keys(aws_cloudwatch_metric_alarm.this)) == toset([
+      "dlq-depth", "oldest-message-age", "planner-errors", "planner-throttles",
+      "sender-errors", "sender-throttles", "scheduler-dlq-depth", "fatal-channel",
+    ])
+    error_message = "Missing or unexpected alarms."
+  }
+
+  assert {
+    condition = alltrue([for a in aws_cloudwatch_metric_alarm.this :
+      a.alarm_actions == toset([var.alarm_sns_topic_arn]) && a.ok_actions == toset([var.alarm_sns_topic_arn]) && startswith(a.alarm_name, "acme-") && a.tags["Team"] == "growth"
+    ])
+    error_message = "Every alarm must notify the topic, be prefixed and tagged."
+  }
+}
+
+run "alarms_watch_the_right_queues_and_functions" {
+  command = plan
+
+  module {
+    source = "./modules/observability"
+  }
+
+  assert {
+    condition = (
+      aws_cloudwatch_metric_alarm.this["dlq-depth"].dimensions == tomap({ QueueName = "acme-dlq" }) &&
+      aws_cloudwatch_metric_alarm.this["scheduler-dlq-depth"].dimensions == tomap({ QueueName = "acme-scheduler-dlq" }) &&
+      aws_cloudwatch_metric_alarm.this["oldest-message-age"].metric_name == "ApproximateAgeOfOldestMessage" &&
+      aws_cloudwatch_metric_alarm.this["oldest-message-age"].dimensions == tomap({ QueueName = "acme" }) &&
+      aws_cloudwatch_metric_alarm.this["oldest-message-age"].threshold == 900 &&
+      aws_cloudwatch_metric_alarm.this["planner-errors"].dimensions == tomap({ FunctionName = "acme-planner" }) &&
+      aws_cloudwatch_metric_alarm.this["sender-throttles"].metric_name == "Throttles" &&
+      aws_cloudwatch_metric_alarm.this["sender-throttles"].dimensions == tomap({ FunctionName = "acme-sender" })
+    )
+    error_message = "An alarm watches the wrong metric or resource."
+  }
+}
+
+run "the_fatal_channel_alarm_watches_the_handlers_metric_with_service_dimension" {
+  command = plan
+
+  module {
+    source = "./modules/observability"
+  }
+
+  variables {
+    metric_namespace = "Acme/Notifier"
+  }
+
+  assert {
+    condition = (
+      aws_cloudwatch_metric_alarm.this["fatal-channel"].namespace == "Acme/Notifier" &&
+      aws_cloudwatch_metric_alarm.this["fatal-channel"].metric_name == "FatalChannel" &&
+      aws_cloudwatch_metric_alarm.this["fatal-channel"].dimensions == tomap({ Service = "acme" }) &&
+      aws_cloudwatch_metric_alarm.this["fatal-channel"].statistic == "Sum" &&
+      aws_cloudwatch_metric_alarm.this["fatal-channel"].threshold == 1 &&
+      aws_cloudwatch_metric_alarm.this["fatal-channel"].comparison_operator == "GreaterThanOrEqualToThreshold"
+    )
+    error_message = "FatalChannel: Sum >= 1 in the namespace with Service = name (ADR 0001)."
+  }
+}
+
+run "without_a_topic_the_alarms_exist_without_actions" {
+  command = plan
+
+  module {
+    source = "./modules/observability"
+  }
+
+  variables {
+    alarm_sns_topic_arn = null
+  }
+
+  assert {
+    condition     = length(aws_cloudwatch_metric_alarm.this) == 8 && alltrue([for a in aws_cloudwatch_metric_alarm.this : length(a.alarm_actions) == 0])
+    error_message = "Alarms without actions expected."
+  }
+}
+
+run "the_dashboard_exists_only_when_asked_for_and_charts_the_handler_metrics" {
+  command = plan
+
+  module {
+    source = "./modules/observability"
+  }
+
+  variables {
+    create_dashboard = true
+  }
+
+  assert {
+    condition     = length(aws_cloudwatch_dashboard.this) == 1 && aws_cloudwatch_dashboard.this[0].dashboard_name == "acme"
+    error_message = "Dashboard expected."
+  }
+
+  assert {
+    condition = alltrue([for m in ["ProviderLatency", "Sent", "FailedPermanent", "RateLimited", "ApproximateNumberOfMessagesVisible"] :
+    strcontains(aws_cloudwatch_dashboard.this[0].dashboard_body, "\"${m}\"")])
+    error_message = "The dashboard must chart queue depth, sends, failures by class and provider latency."
+  }
+}
+
+run "no_dashboard_and_no_alarms_when_switched_off" {
+  command = plan
+
+  module {
+    source = "./modules/observability"
+  }
+
+  variables {
+    create_alarms = false
+  }
+
+  assert {
+    condition     = length(aws_cloudwatch_dashboard.this) == 0 && length(aws_cloudwatch_metric_alarm.this) == 0
+    error_message = "Nothing expected."
+  }
+}

@@ -1,0 +1,188 @@
+# The root module's wiring: event source mapping, environment (ADR 0001), VPC, schedules, alarms, names and tags.
+
+mock_provider "aws" {
+  source = "./test/terraform/mocks"
+}
+
+variables {
+  name     = "acme"
+  packages = { planner = "./test/terraform/fixtures/package.zip", sender = "./test/terraform/fixtures/package.zip" }
+  tags     = { Team = "growth" }
+  jobs = {
+    digest = { schedule_expression = "cron(0 9 * * ? *)", timezone = "Europe/Berlin" }
+    recap  = { schedule_expression = "cron(0 18 ? * FRI *)", timezone = "America/New_York" }
+    paused = { schedule_expression = "rate(1 day)", enabled = false }
+  }
+}
+
+run "the_sender_reports_batch_item_failures_with_the_configured_batch_window_and_concurrency" {
+  variables {
+    sender = { batch_size = 50, maximum_batching_window_in_seconds = 5, maximum_concurrency = 20, timeout = 45 }
+  }
+
+  assert {
+    condition = (
+      aws_lambda_event_source_mapping.sender.function_response_types == toset(["ReportBatchItemFailures"]) &&
+      aws_lambda_event_source_mapping.sender.batch_size == 50 &&
+      aws_lambda_event_source_mapping.sender.maximum_batching_window_in_seconds == 5 &&
+      aws_lambda_event_source_mapping.sender.scaling_config[0].maximum_concurrency == 20
+    )
+    error_message = "Event source mapping settings do not follow var.sender."
+  }
+
+  assert {
+    condition     = aws_lambda_event_source_mapping.sender.event_source_arn == output.queue_arn && aws_lambda_event_source_mapping.sender.function_name == output.sender_function_arn
+    error_message = "The mapping must connect the delivery queue to the sender."
+  }
+}
+
+run "the_event_source_mapping_defaults_suit_a_rate_controlled_sender" {
+  command = plan
+
+  assert {
+    condition = (
+      aws_lambda_event_source_mapping.sender.batch_size == 10 &&
+      aws_lambda_event_source_mapping.sender.maximum_batching_window_in_seconds == 1 &&
+      aws_lambda_event_source_mapping.sender.scaling_config[0].maximum_concurrency == 10
+    )
+    error_message = "Unexpected defaults."
+  }
+}
+
+run "functions_get_the_environment_of_adr_0001_and_only_the_planner_the_queue_url" {
+  variables {
+    metric_namespace = "Acme"
+    ledger_ttl_days  = 7
+  }
+
+  assert {
+    condition = module.planner.environment == tomap({
+      NOTIFIER_NAME             = "acme"
+      NOTIFIER_CONFIG_TABLE     = "acme-config"
+      NOTIFIER_LEDGER_TABLE     = "acme-ledger"
+      NOTIFIER_QUEUE_URL        = "https://sqs.eu-west-1.amazonaws.com/123456789012/acme"
+      NOTIFIER_METRIC_NAMESPACE = "Acme"
+      NOTIFIER_LEDGER_TTL_DAYS  = "7"
+    })
+    error_message = "Planner environment: ${jsonencode(module.planner.environment)}"
+  }
+
+  assert {
+    condition     = !contains(keys(module.sender.environment), "NOTIFIER_QUEUE_URL") && module.sender.environment["NOTIFIER_NAME"] == "acme" && length(module.sender.environment) == 5
+    error_message = "The sender gets the same variables except the queue URL."
+  }
+}
+
+run "without_a_vpc_neither_function_is_attached" {
+  assert {
+    condition     = length(module.planner.vpc_subnet_ids) == 0 && length(module.sender.vpc_subnet_ids) == 0
+    error_message = "No VPC attachment expected."
+  }
+
+  assert {
+    condition     = !strcontains(module.planner.policy_json, "ec2:") && !strcontains(module.sender.policy_json, "ec2:")
+    error_message = "No ENI permissions without a VPC."
+  }
+}
+
+run "with_a_vpc_the_planner_is_attached_and_the_sender_stays_outside_by_default" {
+  variables {
+    vpc = { subnet_ids = ["subnet-0a1", "subnet-0b2"], security_group_ids = ["sg-0c3"] }
+  }
+
+  assert {
+    condition     = module.planner.vpc_subnet_ids == tolist(["subnet-0a1", "subnet-0b2"]) && length(module.sender.vpc_subnet_ids) == 0
+    error_message = "Only the planner attaches to the VPC by default."
+  }
+
+  assert {
+    condition     = strcontains(module.planner.policy_json, "ec2:CreateNetworkInterface") && !strcontains(module.sender.policy_json, "ec2:")
+    error_message = "Only the planner gets ENI permissions."
+  }
+}
+
+run "attach_sender_puts_the_sender_in_the_vpc_too" {
+  variables {
+    vpc = { subnet_ids = ["subnet-0a1"], security_group_ids = ["sg-0c3"], attach_sender = true }
+  }
+
+  assert {
+    condition     = module.sender.vpc_subnet_ids == tolist(["subnet-0a1"]) && strcontains(module.sender.policy_json, "ec2:CreateNetworkInterface")
+    error_message = "The sender must attach to the VPC with ENI permissions."
+  }
+}
+
+run "enabled_jobs_get_schedules_invoking_the_planner" {
+  assert {
+    condition     = toset(keys(output.schedule_arns)) == toset(["digest", "recap"]) && output.schedule_group_name == "acme-scheduler"
+    error_message = "Expected schedules for the enabled jobs only."
+  }
+}
+
+run "an_inline_job_definition_is_stored_with_its_kind_and_id" {
+  variables {
+    jobs = {
+      digest = {
+        schedule_expression = "cron(0 9 * * ? *)"
+        definition          = jsonencode({ database = "main", channel = "page", audience = { sql = "select id, psid from users where id > $1" }, template = { text = "Hi" } })
+      }
+    }
+  }
+
+  assert {
+    condition = jsondecode(module.tables.job_documents["digest"]) == {
+      kind     = "job"
+      id       = "digest"
+      database = "main"
+      channel  = "page"
+      audience = { sql = "select id, psid from users where id > $1" }
+      template = { text = "Hi" }
+    }
+    error_message = "The stored document must be the definition plus kind = job and id = <job id>."
+  }
+}
+
+run "all_eight_alarms_notify_the_topic_and_the_dashboard_is_created_on_request" {
+  variables {
+    alarm_sns_topic_arn = "arn:aws:sns:eu-west-1:123456789012:alerts"
+    create_dashboard    = true
+  }
+
+  assert {
+    condition     = length(output.alarm_arns) == 8 && output.dashboard_name == "acme"
+    error_message = "Expected 8 alarms and the dashboard."
+  }
+}
+
+run "every_name_starts_with_the_prefix" {
+  assert {
+    condition = alltrue([for n in [
+      output.queue_name, output.dlq_name, output.config_table_name, output.ledger_table_name,
+      output.planner_function_name, output.sender_function_name, output.schedule_group_name,
+      trimprefix(output.planner_log_group_name, "/aws/lambda/"), trimprefix(output.sender_log_group_name, "/aws/lambda/"),
+    ] : startswith(n, "acme")])
+    error_message = "Every name must start with var.name."
+  }
+
+  assert {
+    condition = [output.queue_name, output.dlq_name, output.planner_function_name, output.sender_function_name] == [
+      "acme", "acme-dlq", "acme-planner", "acme-sender"
+    ]
+    error_message = "Unexpected names."
+  }
+}
+
+run "default_tags_are_merged_with_the_consumer_s_tags" {
+  variables {
+    tags = { Team = "growth", Module = "custom" }
+  }
+
+  assert {
+    condition = aws_lambda_event_source_mapping.sender.tags == tomap({
+      Module  = "custom"
+      Service = "acme"
+      Team    = "growth"
+    })
+    error_message = "Consumer tags must merge over the defaults: ${jsonencode(aws_lambda_event_source_mapping.sender.tags)}"
+  }
+}

@@ -1,0 +1,148 @@
+# modules/schedule on its own: one on-time schedule per enabled job, retries, DLQ, a role that only invokes the planner.
+
+mock_provider "aws" {
+  source = "./test/terraform/mocks"
+}
+
+variables {
+  name       = "acme"
+  target_arn = "arn:aws:lambda:eu-west-1:123456789012:function:acme-planner"
+  tags       = { Team = "growth" }
+  jobs = {
+    digest = { schedule_expression = "cron(0 9 * * ? *)", timezone = "Europe/Berlin", enabled = true }
+    recap  = { schedule_expression = "cron(0 18 ? * FRI *)", timezone = "America/New_York", enabled = true }
+    paused = { schedule_expression = "rate(1 hour)", timezone = "UTC", enabled = false }
+  }
+}
+
+run "each_enabled_job_gets_one_schedule_and_a_disabled_job_none" {
+  command = plan
+
+  module {
+    source = "./modules/schedule"
+  }
+
+  assert {
+    condition     = toset(keys(aws_scheduler_schedule.this)) == toset(["digest", "recap"])
+    error_message = "Expected schedules for digest and recap only."
+  }
+
+  assert {
+    condition     = aws_scheduler_schedule.this["digest"].name == "acme-digest" && aws_scheduler_schedule.this["digest"].group_name == "acme-scheduler"
+    error_message = "Schedules are <name>-<job> in the <name>-scheduler group."
+  }
+}
+
+run "a_schedule_fires_on_time_in_its_job_s_zone_with_job_and_scheduled_time" {
+  command = plan
+
+  module {
+    source = "./modules/schedule"
+  }
+
+  assert {
+    condition     = aws_scheduler_schedule.this["recap"].schedule_expression == "cron(0 18 ? * FRI *)" && aws_scheduler_schedule.this["recap"].schedule_expression_timezone == "America/New_York"
+    error_message = "Expression and time zone must come from the job."
+  }
+
+  assert {
+    condition     = alltrue([for s in aws_scheduler_schedule.this : s.flexible_time_window[0].mode == "OFF"])
+    error_message = "The flexible time window must be OFF."
+  }
+
+  assert {
+    condition     = jsondecode(aws_scheduler_schedule.this["digest"].target[0].input) == { job = "digest", scheduledTime = "<aws.scheduler.scheduled-time>" }
+    error_message = "The planner's input must be { job, scheduledTime } with the scheduler's context attribute."
+  }
+
+  assert {
+    condition     = aws_scheduler_schedule.this["digest"].target[0].arn == var.target_arn
+    error_message = "Schedules must target the planner."
+  }
+}
+
+run "a_failed_invocation_is_retried_then_dead_lettered" {
+  module {
+    source = "./modules/schedule"
+  }
+
+  variables {
+    retry = { maximum_retry_attempts = 5, maximum_event_age_in_seconds = 900 }
+  }
+
+  assert {
+    condition = alltrue([for s in aws_scheduler_schedule.this :
+      s.target[0].retry_policy[0].maximum_retry_attempts == 5 &&
+      s.target[0].retry_policy[0].maximum_event_age_in_seconds == 900 &&
+      s.target[0].dead_letter_config[0].arn == aws_sqs_queue.dlq.arn
+    ])
+    error_message = "Every schedule needs the retry policy and the DLQ."
+  }
+
+  assert {
+    condition     = aws_sqs_queue.dlq.name == "acme-scheduler-dlq" && jsondecode(aws_sqs_queue_policy.dlq.policy).Statement[0].Condition == { Bool = { "aws:SecureTransport" = "false" } }
+    error_message = "The scheduler DLQ must be TLS-only."
+  }
+}
+
+run "the_scheduler_role_may_invoke_the_planner_and_nothing_else" {
+  module {
+    source = "./modules/schedule"
+  }
+
+  assert {
+    condition = jsondecode(aws_iam_role_policy.this[0].policy).Statement == [
+      { Sid = "InvokePlanner", Effect = "Allow", Action = ["lambda:InvokeFunction"], Resource = [var.target_arn] },
+      { Sid = "DeadLetterFailedInvocations", Effect = "Allow", Action = ["sqs:SendMessage"], Resource = [aws_sqs_queue.dlq.arn] },
+    ]
+    error_message = "The scheduler role may only invoke the planner (and dead-letter to its own DLQ)."
+  }
+
+  assert {
+    condition = jsondecode(aws_iam_role.this[0].assume_role_policy).Statement[0] == {
+      Effect    = "Allow"
+      Principal = { Service = "scheduler.amazonaws.com" }
+      Action    = "sts:AssumeRole"
+      Condition = { StringEquals = { "aws:SourceAccount" = "123456789012" } }
+    }
+    error_message = "Only EventBridge Scheduler of this account may assume the role."
+  }
+
+  assert {
+    condition     = alltrue([for s in aws_scheduler_schedule.this : s.target[0].role_arn == aws_iam_role.this[0].arn])
+    error_message = "Schedules must use the created role."
+  }
+}
+
+run "with_a_customer_key_the_scheduler_dlq_is_kms_encrypted_and_the_role_may_use_the_key" {
+  module {
+    source = "./modules/schedule"
+  }
+
+  variables {
+    kms_key_arn = "arn:aws:kms:eu-west-1:123456789012:key/11111111-2222-3333-4444-555555555555"
+  }
+
+  assert {
+    condition     = aws_sqs_queue.dlq.kms_master_key_id == var.kms_key_arn
+    error_message = "The scheduler DLQ must use the customer key."
+  }
+
+  assert {
+    condition     = jsondecode(aws_iam_role_policy.this[0].policy).Statement[2] == { Sid = "EncryptDeadLetters", Effect = "Allow", Action = ["kms:Decrypt", "kms:GenerateDataKey"], Resource = [var.kms_key_arn] }
+    error_message = "The role needs exactly Decrypt and GenerateDataKey on the key."
+  }
+}
+
+run "the_schedule_group_role_and_dlq_carry_the_tags" {
+  command = plan
+
+  module {
+    source = "./modules/schedule"
+  }
+
+  assert {
+    condition     = aws_scheduler_schedule_group.this.tags["Team"] == "growth" && aws_sqs_queue.dlq.tags["Team"] == "growth" && aws_iam_role.this[0].tags["Team"] == "growth"
+    error_message = "Every taggable scheduler resource must carry the tags."
+  }
+}
