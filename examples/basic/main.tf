@@ -1,0 +1,19 @@
+# The fewest inputs that work: a name and one job. Everything else has a safe default:
+# SSE on queues and tables, arm64 + nodejs22.x, alarms (without actions), no VPC.
+
+provider "aws" {
+  region = var.region
+}
+
+module "notifier" {
+  source = "../.."
+
+  name = "notifier-basic"
+
+  jobs = {
+    daily-digest = {
+      schedule_expression = "cron(0 9 * * ? *)"
+      timezone            = "Europe/Berlin"
+    }
+  }
+}

@@ -1,0 +1,19 @@
+output "config_table_name" {
+  description = "Write the job, database and channel items here after apply."
+  value       = module.notifier.config_table_name
+}
+
+output "queue_url" {
+  description = "URL of the delivery queue."
+  value       = module.notifier.queue_url
+}
+
+output "dlq_url" {
+  description = "URL of the delivery DLQ."
+  value       = module.notifier.dlq_url
+}
+
+output "schedule_arns" {
+  description = "Schedules keyed by job id."
+  value       = module.notifier.schedule_arns
+}
