@@ -1,0 +1,143 @@
+import * as z from 'zod';
+import { ConfigError } from '../core/errors.js';
+import { toIssues } from './issues.js';
+
+const id = z.string().regex(/^[a-z0-9][a-z0-9_-]{0,63}$/, 'must be 1-64 characters of a-z, 0-9, "-" or "_", starting with a letter or digit');
+
+/**
+ * Secrets are stored by reference and resolved at run time. An inline value is accepted only when the item opts in
+ * with `allowInlineSecrets: true`, so nobody pastes a token into the table by accident.
+ */
+export const secretRefSchema = z.union([
+  z.strictObject({ ssmParameter: z.string().min(1).describe('SSM SecureString parameter name or ARN') }),
+  z.strictObject({
+    secretsManager: z.string().min(1).describe('Secrets Manager secret ARN or name'),
+    jsonKey: z.string().min(1).optional().describe('key to read when the secret string is a JSON object'),
+  }),
+  z.strictObject({ inline: z.string().min(1).describe('the secret itself; requires allowInlineSecrets') }),
+]);
+export type SecretRef = z.infer<typeof secretRefSchema>;
+
+const audienceSchema = z.strictObject({
+  sql: z.string().min(1).describe('SELECT returning one row per recipient; $1..$n bind to params'),
+  params: z.array(z.union([z.string(), z.number(), z.boolean(), z.null()])).default([]),
+  idColumn: z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'must be a plain column name').default('id').describe('unique, ordered column used for keyset pagination'),
+  recipientColumn: z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'must be a plain column name').default('psid').describe('column holding the channel recipient id'),
+});
+
+const quickReplySchema = z.strictObject({ title: z.string().min(1).max(20), payload: z.string().min(1).max(1000) });
+
+export const jobSchema = z
+  .strictObject({
+    kind: z.literal('job'),
+    id,
+    enabled: z.boolean().default(true),
+    database: id.describe('id of a database item'),
+    channel: id.describe('id of a channel item'),
+    audience: audienceSchema,
+    template: z.strictObject({
+      text: z.string().min(1).max(2000),
+      quickReplies: z.array(quickReplySchema).max(13).optional(),
+    }),
+    messagingType: z.enum(['RESPONSE', 'UPDATE', 'MESSAGE_TAG']).default('UPDATE'),
+    tag: z.enum(['CONFIRMED_EVENT_UPDATE', 'POST_PURCHASE_UPDATE', 'ACCOUNT_UPDATE', 'HUMAN_AGENT']).optional(),
+    pageSize: z.number().int().min(10).max(10_000).default(1000),
+    enqueueConcurrency: z.number().int().min(1).max(50).default(5),
+  })
+  .superRefine((job, context) => {
+    if (job.messagingType === 'MESSAGE_TAG' && !job.tag) {
+      context.addIssue({ code: 'custom', path: ['tag'], message: 'is required when messagingType is MESSAGE_TAG' });
+    }
+    if (job.messagingType !== 'MESSAGE_TAG' && job.tag) {
+      context.addIssue({ code: 'custom', path: ['tag'], message: 'is only allowed when messagingType is MESSAGE_TAG' });
+    }
+  });
+
+export const databaseSchema = z.strictObject({
+  kind: z.literal('database'),
+  id,
+  host: z.string().min(1),
+  port: z.number().int().min(1).max(65_535).default(5432),
+  database: z.string().min(1),
+  user: z.string().min(1),
+  password: secretRefSchema,
+  ssl: z.enum(['disable', 'require', 'verify-full']).default('verify-full').describe('verify-full checks the server certificate; RDS needs its CA bundle in caCertificate'),
+  caCertificate: z.string().optional().describe('PEM bundle trusted for verify-full (e.g. the RDS global bundle)'),
+  statementTimeoutMs: z.number().int().min(100).max(900_000).default(30_000),
+  connectTimeoutMs: z.number().int().min(100).max(60_000).default(5_000),
+  allowInlineSecrets: z.boolean().default(false),
+});
+
+const channelCommon = {
+  kind: z.literal('channel'),
+  id,
+  timeoutMs: z.number().int().min(100).max(60_000).default(10_000),
+  ratePerSecond: z.number().positive().max(10_000).default(250).describe('provider rate limit shared by all senders'),
+  allowInlineSecrets: z.boolean().default(false),
+};
+
+export const messengerChannelSchema = z.strictObject({
+  ...channelCommon,
+  type: z.literal('messenger'),
+  baseUrl: z.url({ protocol: /^https?$/ }).default('https://graph.facebook.com'),
+  apiVersion: z.string().regex(/^v\d+\.\d+$/, 'must look like v23.0').default('v23.0'),
+  pageId: z.string().regex(/^(me|\d+)$/, 'must be "me" or a numeric page id').default('me'),
+  accessToken: secretRefSchema,
+});
+
+export const webhookChannelSchema = z.strictObject({
+  ...channelCommon,
+  type: z.literal('webhook'),
+  url: z.url({ protocol: /^https?$/ }),
+  signingSecret: secretRefSchema,
+});
+
+export const channelSchema = z.discriminatedUnion('type', [messengerChannelSchema, webhookChannelSchema]);
+
+export const configItemSchema = z.union([jobSchema, databaseSchema, channelSchema]);
+
+export type JobConfig = z.infer<typeof jobSchema>;
+export type DatabaseConfig = z.infer<typeof databaseSchema>;
+export type ChannelConfig = z.infer<typeof channelSchema>;
+export type MessengerChannelConfig = z.infer<typeof messengerChannelSchema>;
+export type WebhookChannelConfig = z.infer<typeof webhookChannelSchema>;
+export type ConfigItem = JobConfig | DatabaseConfig | ChannelConfig;
+export type ConfigKind = ConfigItem['kind'];
+
+const SCHEMA_BY_KIND = { job: jobSchema, database: databaseSchema, channel: channelSchema } as const;
+
+function hasInlineSecret(value: unknown): boolean {
+  if (!value || typeof value !== 'object') return false;
+  if ('inline' in value) return true;
+  return Object.values(value).some(hasInlineSecret);
+}
+
+/** Validates one config item; throws ConfigError naming the item and each bad field. */
+export function parseConfigItem<K extends ConfigKind>(kind: K, input: unknown, label = `${kind} item`): Extract<ConfigItem, { kind: K }> {
+  if (input && typeof input === 'object' && !('kind' in input)) input = { kind, ...input };
+  const result = SCHEMA_BY_KIND[kind].safeParse(input);
+  if (!result.success) throw new ConfigError(label, toIssues(result.error));
+  const item = result.data as Extract<ConfigItem, { kind: K }>;
+  if ('allowInlineSecrets' in item && !item.allowInlineSecrets && hasInlineSecret(item)) {
+    throw new ConfigError(label, [{ path: 'allowInlineSecrets', message: 'an inline secret is present: store a reference (ssmParameter or secretsManager) or set allowInlineSecrets: true' }]);
+  }
+  return item;
+}
+
+/** Validates an item whose kind is read from the item itself (CLI writes, local config files). */
+export function parseAnyConfigItem(input: unknown, label = 'config item'): ConfigItem {
+  const kind = input && typeof input === 'object' && 'kind' in input ? input.kind : undefined;
+  if (kind !== 'job' && kind !== 'database' && kind !== 'channel') {
+    throw new ConfigError(label, [{ path: 'kind', message: 'must be one of "job", "database", "channel"' }]);
+  }
+  return parseConfigItem(kind, input, label);
+}
+
+export function configKey(kind: ConfigKind, itemId: string): string {
+  return `${kind}#${itemId}`;
+}
+
+/** The JSON Schema of every config item, for the docs and for editors. */
+export function configJsonSchema(): Record<string, unknown> {
+  return z.toJSONSchema(configItemSchema, { io: 'input', unrepresentable: 'any' }) as Record<string, unknown>;
+}

@@ -1,0 +1,57 @@
+import pg from 'pg';
+import type { DatabaseConfig, JobConfig } from '../config/schema.js';
+import { pageQuery } from '../core/paging.js';
+
+export type AudienceRow = Record<string, unknown>;
+
+let cached: { key: string; client: pg.Client } | undefined;
+
+async function connect(database: DatabaseConfig, password: string): Promise<pg.Client> {
+  const key = JSON.stringify([database.host, database.port, database.database, database.user, database.ssl, password.length, password.slice(-4)]);
+  if (cached?.key === key) return cached.client;
+  await cached?.client.end().catch(() => undefined);
+  cached = undefined;
+  const client = new pg.Client({
+    host: database.host,
+    port: database.port,
+    database: database.database,
+    user: database.user,
+    password,
+    connectionTimeoutMillis: database.connectTimeoutMs,
+    application_name: 'notifier-planner',
+    ssl: database.ssl === 'disable' ? false : { rejectUnauthorized: database.ssl === 'verify-full', ...(database.caCertificate ? { ca: database.caCertificate } : {}) },
+  });
+  // A dropped connection surfaces on the next query; without a listener it would crash the process.
+  client.on('error', () => {
+    if (cached?.client === client) cached = undefined;
+  });
+  await client.connect();
+  cached = { key, client };
+  return client;
+}
+
+/** Drops the cached connection (after an error, or at the end of the local runtime). */
+export async function disconnect(): Promise<void> {
+  const current = cached;
+  cached = undefined;
+  await current?.client.end().catch(() => undefined);
+}
+
+/**
+ * Reads one page of the audience in a read-only transaction with a statement timeout. The connection is
+ * reused across warm invocations; any error drops it so the next attempt reconnects.
+ */
+export async function readAudiencePage(database: DatabaseConfig, password: string, job: JobConfig, cursor: string | null): Promise<AudienceRow[]> {
+  const query = pageQuery(job.audience.sql, job.audience.params, job.audience.idColumn, cursor, job.pageSize);
+  const client = await connect(database, password);
+  try {
+    await client.query('BEGIN READ ONLY');
+    await client.query(`SET LOCAL statement_timeout = ${Number(database.statementTimeoutMs)}`);
+    const result = await client.query({ text: query.text, values: [...query.values] });
+    await client.query('COMMIT');
+    return result.rows as AudienceRow[];
+  } catch (error) {
+    await disconnect();
+    throw error;
+  }
+}

@@ -1,0 +1,236 @@
+import { randomUUID } from 'node:crypto';
+import pRetry, { AbortError } from 'p-retry';
+import type { ConfigStore } from './aws/config-store.js';
+import type { Ledger, RunCounters } from './aws/ledger.js';
+import type { Channel } from './channels/channel.js';
+import type { ChannelConfig, JobConfig } from './config/schema.js';
+import { type DeliveryError, isDeliveryError } from './core/errors.js';
+import { Pacer, mapConcurrent } from './core/limiter.js';
+import { dispositionFor, isRetryable, rateLimitDelay } from './core/retry.js';
+import { type DeliveryTask, parseTask } from './core/task.js';
+import { TemplateError, renderTemplate } from './core/template.js';
+import { createLogger, type Logger } from './observability/log.js';
+import type { Metrics } from './observability/metrics.js';
+import type { LambdaContext } from './planning.js';
+
+export interface SqsRecord {
+  readonly messageId: string;
+  readonly body: string;
+  readonly attributes?: { readonly ApproximateReceiveCount?: string };
+}
+
+export interface SqsEvent {
+  readonly Records: readonly SqsRecord[];
+}
+
+export interface BatchResponse {
+  batchItemFailures: { itemIdentifier: string }[];
+}
+
+export interface SenderOptions {
+  /** Deliveries in flight at once inside one batch. */
+  readonly parallelism: number;
+  /** Sender instances the event source mapping runs at most: each paces itself to its share of the channel's rate. */
+  readonly instances: number;
+  /** Time in-process retries of one delivery may take before the message goes back to the queue. */
+  readonly retryBudgetMs: number;
+  /** How long a job stays halted in this container after a fatal channel error before one delivery probes again. */
+  readonly haltCooldownMs: number;
+}
+
+export interface SenderDeps {
+  readonly config: ConfigStore;
+  readonly ledger: Ledger;
+  readonly channel: (config: ChannelConfig) => Promise<Channel>;
+  readonly onFatal: () => void;
+  readonly metrics: Metrics;
+  readonly options: SenderOptions;
+}
+
+type Outcome = 'done' | 'retry';
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+export function createSender(deps: SenderDeps) {
+  const { options, metrics } = deps;
+  const pacers = new Map<string, Pacer>();
+  const haltedUntil = new Map<string, number>();
+
+  const pacerFor = (channel: ChannelConfig) => {
+    let pacer = pacers.get(channel.id);
+    if (!pacer) {
+      pacer = new Pacer(channel.ratePerSecond / Math.max(1, options.instances));
+      pacers.set(channel.id, pacer);
+    }
+    return pacer;
+  };
+
+  async function deliver(task: DeliveryTask, job: JobConfig, channelConfig: ChannelConfig, text: string, log: Logger, deadline: number): Promise<{ providerMessageId?: string }> {
+    const channel = await deps.channel(channelConfig);
+    const pacer = pacerFor(channelConfig);
+    const started = Date.now();
+    const budgetEnd = Math.min(deadline, started + options.retryBudgetMs);
+    const message = {
+      recipientId: task.recipientId,
+      text,
+      messagingType: job.messagingType,
+      idempotencyKey: `${task.runId}/${task.recipientId}`,
+      ...(job.template.quickReplies ? { quickReplies: job.template.quickReplies.map((reply) => ({ title: renderTemplate(reply.title, task.fields), payload: renderTemplate(reply.payload, task.fields) })) } : {}),
+      ...(job.tag ? { tag: job.tag } : {}),
+    };
+    return pRetry(
+      async () => {
+        const wait = pacer.reserve();
+        if (wait > 0) await sleep(wait);
+        const sent = performance.now();
+        try {
+          const receipt = await channel.send(message, AbortSignal.timeout(Math.max(1, budgetEnd - Date.now() + channelConfig.timeoutMs)));
+          metrics.latency(job.id, performance.now() - sent);
+          // Slow down before the provider has to say so: usage headers above 80 % count as a warning.
+          if (receipt.usagePercent !== undefined && receipt.usagePercent >= 80) pacer.slowDown();
+          else pacer.speedUp();
+          return receipt;
+        } catch (error) {
+          metrics.latency(job.id, performance.now() - sent);
+          if (!isDeliveryError(error) || !isRetryable(error.failureClass)) throw new AbortError(error as Error);
+          if (error.failureClass === 'rate-limited') {
+            pacer.slowDown();
+            metrics.count(job.id, 'RateLimited');
+            const delay = rateLimitDelay(1, error.details.retryAfterMs, budgetEnd - Date.now());
+            if (delay === undefined) throw new AbortError(error);
+            await sleep(delay);
+          } else {
+            metrics.count(job.id, 'Transient');
+          }
+          throw error;
+        }
+      },
+      {
+        retries: 3,
+        minTimeout: 200,
+        maxTimeout: 2_000,
+        randomize: true,
+        maxRetryTime: Math.max(0, budgetEnd - started),
+        onFailedAttempt: ({ error, attemptNumber }) => {
+          metrics.count(job.id, 'Retried');
+          log.warn('delivery attempt failed; retrying', { attempt: attemptNumber, error });
+        },
+      },
+    );
+  }
+
+  async function processRecord(record: SqsRecord, context: LambdaContext, counters: Map<string, Partial<RunCounters>>, owner: string): Promise<Outcome> {
+    const log = createLogger({ messageId: record.messageId, requestId: context.awsRequestId });
+    const parsed = parseTask(record.body);
+    if (!parsed.ok) {
+      const reason = parsed.issues.map((issue) => `${issue.path}: ${issue.message}`).join('; ');
+      await deps.ledger.recordMalformed(record.messageId, reason, record.body);
+      metrics.count('(malformed)', 'FailedMalformed');
+      log.error('malformed task body: recorded and dropped', { reason });
+      return 'done';
+    }
+    const { task } = parsed;
+    const taskLog = log.child({ runId: task.runId, job: task.job, recipientId: task.recipientId });
+    const count = (name: keyof RunCounters) => {
+      const run = counters.get(task.runId) ?? {};
+      run[name] = (run[name] ?? 0) + 1;
+      counters.set(task.runId, run);
+    };
+
+    const halted = haltedUntil.get(task.job);
+    if (halted !== undefined && halted > Date.now()) return 'retry';
+
+    const job = await deps.config.job(task.job);
+    const channelConfig = await deps.config.channel(job.channel);
+    const deadline = Date.now() + context.getRemainingTimeInMillis() - 3_000;
+    const claim = await deps.ledger.claimDelivery(task.runId, task.job, task.recipientId, owner, deadline + 30_000);
+    if (claim.kind === 'done') {
+      metrics.count(task.job, 'Skipped');
+      taskLog.info('already handled in this run: duplicate task skipped', { status: claim.status });
+      return 'done';
+    }
+    if (claim.kind === 'busy') {
+      taskLog.info('another sender holds the claim: leaving the message for later');
+      return 'retry';
+    }
+
+    const finish = async (status: 'sent' | 'failed' | 'skipped', details: { reason?: string; failureClass?: string; providerMessageId?: string }) => {
+      if (await deps.ledger.completeDelivery(task.runId, task.recipientId, owner, { status, ...details })) count(status);
+      else taskLog.warn('claim expired before the outcome was recorded; the newer claim records it', { status });
+    };
+
+    if (!job.enabled) {
+      await finish('skipped', { reason: 'job disabled after planning' });
+      metrics.count(task.job, 'Skipped');
+      return 'done';
+    }
+
+    let text: string;
+    try {
+      text = renderTemplate(job.template.text, task.fields);
+    } catch (error) {
+      if (!(error instanceof TemplateError)) throw error;
+      await finish('failed', { reason: error.message, failureClass: 'permanent' });
+      metrics.count(task.job, 'FailedPermanent');
+      taskLog.error('template cannot be rendered for this recipient: recorded and dropped', { field: error.field, reason: error.message });
+      return 'done';
+    }
+
+    try {
+      const receipt = await deliver(task, job, channelConfig, text, taskLog, deadline);
+      await finish('sent', receipt.providerMessageId ? { providerMessageId: receipt.providerMessageId } : {});
+      metrics.count(task.job, 'Sent');
+      if (halted !== undefined) {
+        haltedUntil.delete(task.job);
+        await deps.ledger.clearHalt(task.runId);
+        taskLog.info('channel recovered: job resumed');
+      }
+      return 'done';
+    } catch (error) {
+      if (!isDeliveryError(error)) throw error;
+      return handleFailure(error, task, owner, taskLog, finish);
+    }
+  }
+
+  async function handleFailure(error: DeliveryError, task: DeliveryTask, owner: string, log: Logger, finish: (status: 'failed', details: { reason: string; failureClass: string }) => Promise<void>): Promise<Outcome> {
+    switch (dispositionFor(error.failureClass)) {
+      case 'record-and-drop':
+        await finish('failed', { reason: error.message, failureClass: error.failureClass });
+        metrics.count(task.job, 'FailedPermanent');
+        log.warn('permanent failure for this recipient: recorded, never retried', { error });
+        return 'done';
+      case 'return-to-queue':
+        await deps.ledger.releaseDelivery(task.runId, task.recipientId, owner, error.message);
+        log.warn('delivery returned to the queue for a later attempt', { error, failureClass: error.failureClass });
+        return 'retry';
+      case 'halt-job':
+        haltedUntil.set(task.job, Date.now() + options.haltCooldownMs);
+        deps.onFatal();
+        await deps.ledger.releaseDelivery(task.runId, task.recipientId, owner, error.message);
+        await deps.ledger.haltRun(task.runId, error.message);
+        metrics.count(task.job, 'FatalChannel');
+        log.error('FATAL channel error: the job is halted and its messages are kept for later', { error, failureClass: 'fatal' });
+        return 'retry';
+    }
+  }
+
+  return async function send(event: SqsEvent, context: LambdaContext): Promise<BatchResponse> {
+    const owner = context.awsRequestId ?? randomUUID();
+    const counters = new Map<string, Partial<RunCounters>>();
+    const records = Array.isArray(event?.Records) ? event.Records : [];
+    const outcomes = await mapConcurrent(records, options.parallelism, async (record) => {
+      try {
+        return await processRecord(record, context, counters, owner);
+      } catch (error) {
+        // One record's unexpected error (a throttled table, a config item that fails validation) must not fail the batch.
+        createLogger({ messageId: record?.messageId, requestId: context.awsRequestId }).error('delivery failed unexpectedly; the message stays queued', { error });
+        return 'retry' as const;
+      }
+    });
+    for (const [runId, deltas] of counters) {
+      await deps.ledger.addRunCounters(runId, deltas).catch((error: unknown) => createLogger({ runId }).error('could not add run counters', { error, deltas }));
+    }
+    metrics.flush();
+    return { batchItemFailures: records.flatMap((record, index) => (outcomes[index] === 'retry' ? [{ itemIdentifier: record.messageId }] : [])) };
+  };
+}

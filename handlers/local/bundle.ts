@@ -1,0 +1,35 @@
+import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+import { readZip } from '../../scripts/zip.mjs';
+
+export const repoRoot = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
+
+export type Handler<E, R> = (event: E, context: LocalContext) => Promise<R>;
+
+export interface LocalContext {
+  getRemainingTimeInMillis(): number;
+  readonly awsRequestId: string;
+  readonly functionName: string;
+}
+
+export function lambdaContext(functionName: string, timeoutMs: number): LocalContext {
+  const deadline = Date.now() + timeoutMs;
+  return { functionName, awsRequestId: crypto.randomUUID(), getRemainingTimeInMillis: () => Math.max(0, deadline - Date.now()) };
+}
+
+/**
+ * Loads a Lambda exactly as it ships: unpacks dist/<name>.zip into a fresh folder and imports its index.mjs.
+ * Each call gives a new module instance, i.e. a new container with its own cold start.
+ */
+export async function loadBundle<E, R>(name: 'planner' | 'sender'): Promise<Handler<E, R>> {
+  const dir = mkdtempSync(join(tmpdir(), `notifier-${name}-`));
+  for (const file of readZip(readFileSync(join(repoRoot, 'dist', `${name}.zip`)))) {
+    const path = join(dir, file.name);
+    mkdirSync(dirname(path), { recursive: true });
+    writeFileSync(path, file.data);
+  }
+  const module = (await import(pathToFileURL(join(dir, 'index.mjs')).href)) as { handler: Handler<E, R> };
+  return module.handler;
+}

@@ -1,0 +1,97 @@
+import { execFileSync, spawn } from 'node:child_process';
+import { chownSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { freePort, waitForPort, type Service } from './ports.js';
+
+export interface PostgresService extends Service {
+  readonly host: string;
+  readonly port: number;
+  readonly user: string;
+  readonly password: string;
+  readonly database: string;
+  readonly url: string;
+}
+
+function findPgBin(name: string): string {
+  for (const candidate of [name, `/usr/lib/postgresql/15/bin/${name}`, `/usr/lib/postgresql/16/bin/${name}`]) {
+    try {
+      execFileSync(candidate, ['--version'], { stdio: 'ignore' });
+      return candidate;
+    } catch {
+      // try the next location
+    }
+  }
+  throw new Error(`PostgreSQL's ${name} was not found: install postgresql-15 (apt-get install postgresql-15)`);
+}
+
+/** A throw-away PostgreSQL server in a temporary directory; as root it runs as the postgres user, as initdb demands. */
+export async function startPostgresServer(): Promise<PostgresService> {
+  const initdb = findPgBin('initdb');
+  const postgres = findPgBin('postgres');
+  const dir = mkdtempSync(join(tmpdir(), 'notifier-pg-'));
+  const asRoot = process.getuid?.() === 0;
+  const wrap = (command: string, args: string[]): [string, string[]] => (asRoot ? ['runuser', ['-u', 'postgres', '--', command, ...args]] : [command, args]);
+  if (asRoot) {
+    const uid = Number(execFileSync('id', ['-u', 'postgres']).toString().trim());
+    const gid = Number(execFileSync('id', ['-g', 'postgres']).toString().trim());
+    chownSync(dir, uid, gid);
+  }
+  const password = 'notifier-local-password';
+  const pwfile = join(dir, 'pwfile');
+  writeFileSync(pwfile, password, { mode: 0o644 });
+  const [initCommand, initArgs] = wrap(initdb, ['-D', join(dir, 'data'), '-U', 'notifier', '--auth=scram-sha-256', `--pwfile=${pwfile}`, '--no-sync', '-E', 'UTF8']);
+  execFileSync(initCommand, initArgs, { stdio: 'ignore' });
+  const port = await freePort();
+  const [command, args] = wrap(postgres, ['-D', join(dir, 'data'), '-p', String(port), '-k', dir, '-c', 'listen_addresses=127.0.0.1', '-c', 'fsync=off', '-c', 'max_connections=50']);
+  const child = spawn(command, args, { stdio: ['ignore', 'ignore', 'pipe'] });
+  let stderr = '';
+  child.stderr.on('data', (chunk: Buffer) => (stderr = (stderr + chunk.toString()).slice(-4000)));
+  let exited = false;
+  child.once('exit', () => (exited = true));
+  try {
+    await waitForPort(port, 'PostgreSQL', 30_000, () => !exited);
+  } catch (error) {
+    child.kill('SIGKILL');
+    throw new Error(`${(error as Error).message}\n${stderr}`);
+  }
+  return {
+    host: '127.0.0.1',
+    port,
+    user: 'notifier',
+    password,
+    database: 'postgres',
+    url: `postgres://notifier:${password}@127.0.0.1:${port}/postgres`,
+    stop: async () => {
+      if (!exited) {
+        await new Promise<void>((resolve) => {
+          child.once('exit', () => resolve());
+          child.kill('SIGINT');
+        });
+      }
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}
+
+/** Embedded Postgres (PGlite, WebAssembly) behind its wire-protocol socket server, so the real `pg` code path runs. */
+export async function startPglite(): Promise<PostgresService> {
+  const { PGlite } = await import('@electric-sql/pglite');
+  const { PGLiteSocketServer } = await import('@electric-sql/pglite-socket');
+  const db = await PGlite.create();
+  const port = await freePort();
+  const server = new PGLiteSocketServer({ db, port, host: '127.0.0.1', maxConnections: 8 });
+  await server.start();
+  return {
+    host: '127.0.0.1',
+    port,
+    user: 'postgres',
+    password: 'pglite-accepts-any-password',
+    database: 'postgres',
+    url: `postgres://postgres@127.0.0.1:${port}/postgres`,
+    stop: async () => {
+      await server.stop();
+      await db.close();
+    },
+  };
+}

@@ -1,0 +1,57 @@
+import { redact } from './redact.js';
+
+export type LogLevel = 'DEBUG' | 'INFO' | 'WARN' | 'ERROR';
+export type LogFields = Record<string, unknown>;
+
+type Sink = (line: string) => void;
+
+// Raw stdout, not console: Lambda's JSON log format would wrap console output a second time.
+let sink: Sink = (line) => process.stdout.write(`${line}\n`);
+
+/** For the local runtime and tests: collect lines instead of printing them. */
+export function setLogSink(next: Sink): void {
+  sink = next;
+}
+
+export function writeLine(line: string): void {
+  sink(redact(line));
+}
+
+function serializeError(error: unknown): LogFields {
+  if (!(error instanceof Error)) return { message: String(error) };
+  const details = 'details' in error ? { details: error.details } : {};
+  return { name: error.name, message: error.message, ...details };
+}
+
+export interface Logger {
+  child(fields: LogFields): Logger;
+  debug(message: string, fields?: LogFields): void;
+  info(message: string, fields?: LogFields): void;
+  warn(message: string, fields?: LogFields): void;
+  error(message: string, fields?: LogFields): void;
+}
+
+const LEVELS: Record<LogLevel, number> = { DEBUG: 10, INFO: 20, WARN: 30, ERROR: 40 };
+
+function minimumLevel(): number {
+  const configured = (process.env.AWS_LAMBDA_LOG_LEVEL ?? process.env.NOTIFIER_LOG_LEVEL ?? 'INFO').toUpperCase();
+  return LEVELS[configured as LogLevel] ?? LEVELS.INFO;
+}
+
+/** JSON lines carrying the context every line needs (run id, job, message id) so one query finds a delivery. */
+export function createLogger(base: LogFields = {}): Logger {
+  const threshold = minimumLevel();
+  const emit = (level: LogLevel, message: string, fields: LogFields = {}) => {
+    if (LEVELS[level] < threshold) return;
+    const entry: LogFields = { timestamp: new Date().toISOString(), level, message, ...base, ...fields };
+    if (entry.error !== undefined) entry.error = serializeError(entry.error);
+    writeLine(JSON.stringify(entry));
+  };
+  return {
+    child: (fields) => createLogger({ ...base, ...fields }),
+    debug: (message, fields) => emit('DEBUG', message, fields),
+    info: (message, fields) => emit('INFO', message, fields),
+    warn: (message, fields) => emit('WARN', message, fields),
+    error: (message, fields) => emit('ERROR', message, fields),
+  };
+}

@@ -1,0 +1,68 @@
+import { writeLine } from './log.js';
+
+export type CountMetric =
+  | 'Planned'
+  | 'Enqueued'
+  | 'EnqueueFailed'
+  | 'Continuations'
+  | 'Sent'
+  | 'Skipped'
+  | 'FailedPermanent'
+  | 'FailedMalformed'
+  | 'Transient'
+  | 'RateLimited'
+  | 'Retried'
+  | 'FatalChannel';
+
+/**
+ * CloudWatch Embedded Metric Format: one log line per job and flush, no PutMetricData call on the hot path.
+ * Dimension sets [Service] and [Service, Job] give both the fleet view the alarms watch and a per-job view.
+ */
+export class Metrics {
+  readonly #service: string;
+  readonly #namespace: string;
+  readonly #counts = new Map<string, Map<CountMetric, number>>();
+  readonly #latencies = new Map<string, number[]>();
+
+  constructor(service: string, namespace = 'Notifier') {
+    this.#service = service;
+    this.#namespace = namespace;
+  }
+
+  count(job: string, metric: CountMetric, value = 1): void {
+    const counts = this.#counts.get(job) ?? new Map<CountMetric, number>();
+    counts.set(metric, (counts.get(metric) ?? 0) + value);
+    this.#counts.set(job, counts);
+  }
+
+  latency(job: string, milliseconds: number): void {
+    const values = this.#latencies.get(job) ?? [];
+    // EMF accepts at most 100 values per metric in one document.
+    if (values.length < 100) values.push(Math.round(milliseconds));
+    this.#latencies.set(job, values);
+  }
+
+  flush(timestamp = Date.now()): void {
+    const jobs = new Set([...this.#counts.keys(), ...this.#latencies.keys()]);
+    for (const job of jobs) {
+      const counts = this.#counts.get(job) ?? new Map<CountMetric, number>();
+      const latencies = this.#latencies.get(job) ?? [];
+      const definitions: { Name: string; Unit: string }[] = [...counts.keys()].map((name) => ({ Name: name, Unit: 'Count' }));
+      const values: Record<string, number | number[]> = Object.fromEntries(counts);
+      if (latencies.length > 0) {
+        definitions.push({ Name: 'ProviderLatency', Unit: 'Milliseconds' });
+        values.ProviderLatency = latencies;
+      }
+      writeLine(
+        JSON.stringify({
+          _aws: { Timestamp: timestamp, CloudWatchMetrics: [{ Namespace: this.#namespace, Dimensions: [['Service'], ['Service', 'Job']], Metrics: definitions }] },
+          Service: this.#service,
+          Job: job,
+          ...values,
+        }),
+      );
+    }
+    this.#counts.clear();
+    this.#latencies.clear();
+  }
+}

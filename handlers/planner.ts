@@ -1,0 +1,22 @@
+import { DynamoConfigStore } from './aws/config-store.js';
+import { continueRun } from './aws/continuation.js';
+import { Ledger } from './aws/ledger.js';
+import { enqueueAll } from './aws/queue.js';
+import { readAudiencePage } from './db/audience.js';
+import { requiredEnv } from './env.js';
+import { Metrics } from './observability/metrics.js';
+import { createPlanner } from './planning.js';
+
+// Created once per container, outside the handler: warm invocations reuse clients and the database connection.
+const configTable = requiredEnv('NOTIFIER_CONFIG_TABLE');
+const ledgerTable = requiredEnv('NOTIFIER_LEDGER_TABLE');
+const queueUrl = requiredEnv('NOTIFIER_QUEUE_URL');
+
+export const handler = createPlanner({
+  config: new DynamoConfigStore(configTable),
+  ledger: new Ledger(ledgerTable, Number(process.env.NOTIFIER_LEDGER_TTL_DAYS ?? 30)),
+  readPage: readAudiencePage,
+  enqueue: (messages, concurrency) => enqueueAll(queueUrl, messages, { concurrency }),
+  continueRun: (event) => continueRun(requiredEnv('AWS_LAMBDA_FUNCTION_NAME'), event),
+  metrics: new Metrics(process.env.NOTIFIER_NAME ?? 'notifier', process.env.NOTIFIER_METRIC_NAMESPACE),
+});

@@ -1,0 +1,131 @@
+import { randomUUID } from 'node:crypto';
+import type { ConfigStore } from './aws/config-store.js';
+import { type Ledger, LeaseLostError } from './aws/ledger.js';
+import type { EnqueueResult, OutgoingMessage } from './aws/queue.js';
+import { resolveSecret } from './aws/secrets.js';
+import type { AudienceRow } from './db/audience.js';
+import { shouldHandOver } from './core/paging.js';
+import { runIdFor } from './core/run-id.js';
+import { buildTask } from './core/task.js';
+import { templateFields } from './core/template.js';
+import { type PlannerEvent, parsePlannerEvent } from './planner-event.js';
+import type { DatabaseConfig, JobConfig } from './config/schema.js';
+import { createLogger } from './observability/log.js';
+import type { Metrics } from './observability/metrics.js';
+
+export interface LambdaContext {
+  getRemainingTimeInMillis(): number;
+  readonly awsRequestId?: string;
+  readonly functionName?: string;
+}
+
+export type PlannerResult =
+  | { status: 'enqueued' | 'continued'; runId: string; planned: number; enqueued: number; failed: number }
+  | { status: 'already-finished' | 'busy' | 'disabled'; runId: string };
+
+export interface PlannerDeps {
+  readonly config: ConfigStore;
+  readonly ledger: Ledger;
+  readonly readPage: (database: DatabaseConfig, password: string, job: JobConfig, cursor: string | null) => Promise<AudienceRow[]>;
+  readonly enqueue: (messages: readonly OutgoingMessage[], concurrency: number) => Promise<EnqueueResult>;
+  readonly continueRun: (event: PlannerEvent) => Promise<void>;
+  readonly metrics: Metrics;
+}
+
+/** Enqueue failures the planner could not get past: the invocation fails and the retry resumes from the cursor. */
+export class EnqueueError extends Error {
+  override readonly name = 'EnqueueError';
+}
+
+export function createPlanner(deps: PlannerDeps) {
+  return async function plan(input: unknown, context: LambdaContext): Promise<PlannerResult> {
+    const event = parsePlannerEvent(input);
+    const runId = runIdFor(event.job, event.scheduledTime);
+    const log = createLogger({ runId, job: event.job, requestId: context.awsRequestId });
+    const job = await deps.config.job(event.job);
+    if (!job.enabled) {
+      log.info('job is disabled; nothing planned');
+      return { status: 'disabled', runId };
+    }
+
+    const owner = context.awsRequestId ?? randomUUID();
+    const leaseMs = () => context.getRemainingTimeInMillis() + 5_000;
+    const lease = await deps.ledger.acquireRun(runId, job.id, new Date(event.scheduledTime).toISOString(), owner, leaseMs());
+    if (lease.kind === 'finished') {
+      log.info('run already enqueued: repeated tick ignored');
+      return { status: 'already-finished', runId };
+    }
+    if (lease.kind === 'busy') {
+      log.info('run is being planned by another invocation: repeated tick ignored');
+      return { status: 'busy', runId };
+    }
+
+    const totals = { planned: 0, enqueued: 0, failed: 0 };
+    let cursor = lease.run.cursor;
+    if (cursor !== null) log.info('resuming run from its cursor', { cursor, continuation: event.continuation ?? 0 });
+    try {
+      const database = await deps.config.database(job.database);
+      const password = await resolveSecret(database.password);
+      const spec = {
+        runId,
+        job: job.id,
+        idColumn: job.audience.idColumn,
+        recipientColumn: job.audience.recipientColumn,
+        fields: templateFields([job.template.text, ...(job.template.quickReplies ?? []).flatMap((reply) => [reply.title, reply.payload])].join('\n')),
+      };
+      let slowestPageMs = 0;
+      for (;;) {
+        if (shouldHandOver(context.getRemainingTimeInMillis(), slowestPageMs)) {
+          const next = { job: event.job, scheduledTime: event.scheduledTime, continuation: (event.continuation ?? 0) + 1 };
+          await deps.ledger.releaseRun(runId, owner);
+          await deps.continueRun(next);
+          deps.metrics.count(job.id, 'Continuations');
+          log.info('handed the rest of the audience to a continuation', { cursor, ...totals, continuation: next.continuation });
+          return { status: 'continued', runId, ...totals };
+        }
+        const started = performance.now();
+        const rows = await deps.readPage(database, password, job, cursor);
+        if (rows.length === 0) break;
+
+        const built = rows.map((row) => buildTask(spec, row));
+        const messages = built.flatMap((entry) => (entry.ok ? [{ key: entry.task.recipientId, body: JSON.stringify(entry.task) }] : []));
+        const result = await deps.enqueue(messages, job.enqueueConcurrency);
+        if (result.unsent.length > 0) {
+          deps.metrics.count(job.id, 'EnqueueFailed', result.unsent.length);
+          throw new EnqueueError(`${result.unsent.length} of ${messages.length} tasks could not be enqueued (${result.unsent[0]?.code}: ${result.unsent[0]?.message}); the page will be retried from cursor ${cursor ?? '(start)'}`);
+        }
+        const undeliverable = [
+          ...built.flatMap((entry) => (entry.ok ? [] : [{ recipientId: entry.recipientId ?? `row:${entry.cursor ?? 'unknown'}`, reason: entry.reason }])),
+          ...result.rejected.map((entry) => ({ recipientId: entry.key, reason: `SQS rejected the task: ${entry.code} ${entry.message}` })),
+        ];
+        for (const entry of undeliverable) {
+          log.error('recipient cannot be enqueued', entry);
+          await deps.ledger.recordUndeliverable(runId, job.id, entry.recipientId, entry.reason);
+        }
+
+        const last = built.at(-1)?.cursor;
+        if (last === null || last === undefined) throw new EnqueueError(`the last row of the page has no usable "${job.audience.idColumn}": keyset pagination cannot advance`);
+        const page = { planned: rows.length, enqueued: result.enqueued, failed: undeliverable.length };
+        await deps.ledger.saveProgress(runId, owner, last, page, leaseMs());
+        cursor = last;
+        totals.planned += page.planned;
+        totals.enqueued += page.enqueued;
+        totals.failed += page.failed;
+        deps.metrics.count(job.id, 'Planned', page.planned);
+        deps.metrics.count(job.id, 'Enqueued', page.enqueued);
+        if (page.failed) deps.metrics.count(job.id, 'EnqueueFailed', page.failed);
+        slowestPageMs = Math.max(slowestPageMs, performance.now() - started);
+        if (rows.length < job.pageSize) break;
+      }
+      await deps.ledger.finishRun(runId, owner);
+      log.info('run enqueued', totals);
+      return { status: 'enqueued', runId, ...totals };
+    } catch (error) {
+      if (!(error instanceof LeaseLostError)) await deps.ledger.releaseRun(runId, owner, error instanceof Error ? `${error.name}: ${error.message}` : String(error));
+      log.error('planning failed; a retry resumes from the saved cursor', { error, cursor, ...totals });
+      throw error;
+    } finally {
+      deps.metrics.flush();
+    }
+  };
+}

@@ -1,0 +1,28 @@
+import { DynamoConfigStore } from './aws/config-store.js';
+import { Ledger } from './aws/ledger.js';
+import { forgetSecrets, resolveSecret } from './aws/secrets.js';
+import { channelSecret, createChannel } from './channels/index.js';
+import { createSender } from './delivery.js';
+import { requiredEnv } from './env.js';
+import { Metrics } from './observability/metrics.js';
+
+const positive = (name: string, fallback: number) => {
+  const value = Number(process.env[name] ?? fallback);
+  if (!Number.isFinite(value) || value <= 0) throw new Error(`environment variable ${name} must be a positive number, got "${process.env[name]}"`);
+  return value;
+};
+
+// Created once per container, outside the handler: warm invocations reuse clients, secrets and pacing state.
+export const handler = createSender({
+  config: new DynamoConfigStore(requiredEnv('NOTIFIER_CONFIG_TABLE')),
+  ledger: new Ledger(requiredEnv('NOTIFIER_LEDGER_TABLE'), positive('NOTIFIER_LEDGER_TTL_DAYS', 30)),
+  channel: async (config) => createChannel(config, await resolveSecret(channelSecret(config))),
+  onFatal: forgetSecrets,
+  metrics: new Metrics(process.env.NOTIFIER_NAME ?? 'notifier', process.env.NOTIFIER_METRIC_NAMESPACE),
+  options: {
+    parallelism: positive('NOTIFIER_SENDER_PARALLELISM', 10),
+    instances: positive('NOTIFIER_SENDER_INSTANCES', 2),
+    retryBudgetMs: positive('NOTIFIER_RETRY_BUDGET_MS', 8_000),
+    haltCooldownMs: positive('NOTIFIER_HALT_COOLDOWN_MS', 60_000),
+  },
+});

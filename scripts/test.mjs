@@ -1,0 +1,75 @@
+// The whole test suite: type check, dist/ reproducibility, node:test suites against real protocol servers
+// (PostgreSQL 15, DynamoDB Local; fauxqs and the sandboxes start inside each test file), then the Terraform checks.
+// Usage: npm test [-- --only node|terraform] [-- test/file.test.ts ...]
+import { spawn } from 'node:child_process';
+import { existsSync, readdirSync } from 'node:fs';
+import { join } from 'node:path';
+
+const args = process.argv.slice(2);
+const only = args.includes('--only') ? args[args.indexOf('--only') + 1] : undefined;
+const files = args.filter((arg) => arg.endsWith('.test.ts'));
+const results = [];
+
+function run(label, command, commandArgs, env = {}) {
+  return new Promise((resolve) => {
+    const started = Date.now();
+    process.stdout.write(`\n=== ${label}\n`);
+    const child = spawn(command, commandArgs, { stdio: ['ignore', 'pipe', 'inherit'], env: { ...process.env, ...env } });
+    let tail = '';
+    child.stdout.on('data', (chunk) => {
+      process.stdout.write(chunk);
+      tail = (tail + chunk.toString()).slice(-4000);
+    });
+    child.on('close', (code) => {
+      results.push({ label, ok: code === 0, seconds: ((Date.now() - started) / 1000).toFixed(1), tail });
+      resolve(code === 0);
+    });
+  });
+}
+
+const { startDynamoDbLocal } = await import('../handlers/local/dynamodb-local.ts');
+const { startPostgresServer } = await import('../handlers/local/postgres.ts');
+const services = [];
+const stopAll = async () => {
+  for (const service of services.reverse()) await service.stop().catch(() => undefined);
+};
+process.on('SIGINT', () => void stopAll().then(() => process.exit(130)));
+process.on('SIGTERM', () => void stopAll().then(() => process.exit(143)));
+
+try {
+  if (only !== 'terraform') {
+    await run('type check', process.execPath, ['node_modules/typescript/bin/tsc', '-p', '.']);
+    await run('dist/ matches the sources', process.execPath, ['scripts/build.mjs', '--check']);
+    const dynamo = await startDynamoDbLocal();
+    services.push(dynamo);
+    const postgres = await startPostgresServer();
+    services.push(postgres);
+    const testFiles = files.length > 0 ? files : readdirSync('test').filter((name) => name.endsWith('.test.ts')).sort().map((name) => join('test', name));
+    await run(`node:test on Node ${process.version} (${testFiles.length} files)`, process.execPath, ['--import', 'tsx', '--test', '--test-reporter=spec', '--test-concurrency=1', '--test-force-exit', '--test-timeout=180000', ...testFiles], {
+      NOTIFIER_TEST_DYNAMODB_ENDPOINT: dynamo.endpoint,
+      NOTIFIER_TEST_PG_URL: postgres.url,
+    });
+  }
+  if (only !== 'node' && files.length === 0) {
+    if (existsSync('scripts/terraform/test-all.sh')) await run('Terraform module checks', 'bash', ['scripts/terraform/test-all.sh']);
+    else results.push({ label: 'Terraform module checks', ok: false, seconds: '0', tail: 'scripts/terraform/test-all.sh is missing' });
+  }
+} finally {
+  await stopAll();
+}
+
+let passed = 0;
+let failed = 0;
+console.log('\n=== summary');
+for (const result of results) {
+  const tests = /# pass (\d+)[\s\S]*# fail (\d+)/.exec(result.tail) ?? /(\d+) passed, (\d+) failed/.exec(result.tail);
+  const detail = tests ? ` (${tests[1]} passed, ${tests[2]} failed)` : '';
+  if (tests) {
+    passed += Number(tests[1]);
+    failed += Number(tests[2]);
+  } else if (result.ok) passed += 1;
+  else failed += 1;
+  console.log(`${result.ok ? 'PASS' : 'FAIL'} ${result.label}${detail} in ${result.seconds}s`);
+}
+console.log(`${passed} passed, ${failed} failed`);
+process.exit(results.every((result) => result.ok) && failed === 0 ? 0 : 1);

@@ -1,0 +1,106 @@
+import { randomUUID } from 'node:crypto';
+import pg from 'pg';
+import { startSandbox } from '../../handlers/local/sandbox.js';
+import { startSqs } from '../../handlers/local/sqs.js';
+import { startStack, type Stack } from '../../handlers/local/stack.js';
+import { setLogSink } from '../../handlers/observability/log.js';
+
+/** Shared servers are started once by scripts/test.mjs; a test file alone fails with the reason. */
+export function sharedService(name: 'NOTIFIER_TEST_DYNAMODB_ENDPOINT' | 'NOTIFIER_TEST_PG_URL'): string {
+  const value = process.env[name];
+  if (!value) throw new Error(`${name} is not set: run the suite with "npm test", which starts DynamoDB Local and PostgreSQL`);
+  return value;
+}
+
+/** A fresh database on the shared PostgreSQL 15 server, seeded with `count` recipients. */
+export async function seedAudience(count: number, options: { url?: string; extraRows?: string } = {}): Promise<{ host: string; port: number; database: string; user: string; password: string }> {
+  const adminUrl = options.url ?? sharedService('NOTIFIER_TEST_PG_URL');
+  const admin = new URL(adminUrl);
+  const database = `aud_${randomUUID().replaceAll('-', '').slice(0, 12)}`;
+  const adminClient = new pg.Client({ connectionString: adminUrl });
+  await adminClient.connect();
+  await adminClient.query(`CREATE DATABASE ${database}`);
+  await adminClient.end();
+  const client = new pg.Client({ connectionString: Object.assign(new URL(adminUrl), { pathname: `/${database}` }).toString() });
+  await client.connect();
+  await client.query('CREATE TABLE users (id bigint PRIMARY KEY, psid text, first_name text, opted_in boolean NOT NULL DEFAULT true)');
+  await client.query(`INSERT INTO users (id, psid, first_name, opted_in) SELECT g, 'psid-' || g, 'User' || g, g % 10 <> 0 FROM generate_series(1, $1) AS g`, [count]);
+  if (options.extraRows) await client.query(options.extraRows);
+  await client.end();
+  return { host: admin.hostname, port: Number(admin.port), database, user: decodeURIComponent(admin.username), password: decodeURIComponent(admin.password) };
+}
+
+export const TOKEN = 'EAAB-sandbox-page-token-0123456789abcdef';
+
+export interface Harness {
+  stack: Stack;
+  sandbox: Awaited<ReturnType<typeof startSandbox>>;
+  logs: string[];
+  stop(): Promise<void>;
+}
+
+/** One stack per test file: its own tables and queues on the shared DynamoDB Local, its own fauxqs and sandbox. */
+export async function startHarness(options: { maxReceiveCount?: number; plannerTimeoutMs?: number; extraEnv?: Record<string, string>; sandboxRate?: number } = {}): Promise<Harness> {
+  const logs: string[] = [];
+  setLogSink((line) => logs.push(line));
+  // The shipped bundles carry their own logger: capture what they write to stdout too.
+  const write = process.stdout.write.bind(process.stdout);
+  process.stdout.write = ((chunk: string | Uint8Array, ...rest: unknown[]) => {
+    const text = typeof chunk === 'string' ? chunk : Buffer.from(chunk).toString('utf8');
+    if (text.startsWith('{')) {
+      logs.push(...text.split('\n').filter(Boolean));
+      return true;
+    }
+    return (write as (...args: unknown[]) => boolean)(chunk, ...rest);
+  }) as typeof process.stdout.write;
+  const sqs = await startSqs();
+  const sandbox = await startSandbox({ accessToken: TOKEN, ...(options.sandboxRate ? { ratePerSecond: options.sandboxRate } : {}) });
+  const stack = await startStack({
+    name: `t${randomUUID().slice(0, 8)}`,
+    dynamoEndpoint: sharedService('NOTIFIER_TEST_DYNAMODB_ENDPOINT'),
+    sqsEndpoint: sqs.endpoint,
+    maxReceiveCount: options.maxReceiveCount ?? 5,
+    visibilityTimeoutSeconds: 1,
+    ...(options.plannerTimeoutMs ? { plannerTimeoutMs: options.plannerTimeoutMs } : {}),
+    extraEnv: { NOTIFIER_HALT_COOLDOWN_MS: '500', NOTIFIER_RETRY_BUDGET_MS: '1500', ...options.extraEnv },
+  });
+  return {
+    stack,
+    sandbox,
+    logs,
+    async stop() {
+      await stack.stop();
+      await sandbox.stop();
+      await sqs.stop();
+      process.stdout.write = write;
+    },
+  };
+}
+
+/** The config items of one Messenger job reading `users`. */
+export function messengerJob(database: Awaited<ReturnType<typeof seedAudience>>, sandboxUrl: string, overrides: Record<string, unknown> = {}) {
+  return [
+    { kind: 'database', id: 'main', host: database.host, port: database.port, database: database.database, user: database.user, password: { inline: database.password }, ssl: 'disable', allowInlineSecrets: true },
+    { kind: 'channel', id: 'messenger', type: 'messenger', baseUrl: sandboxUrl, pageId: 'me', accessToken: { inline: TOKEN }, allowInlineSecrets: true, timeoutMs: 2000, ratePerSecond: 5000 },
+    {
+      kind: 'job',
+      id: 'daily',
+      database: 'main',
+      channel: 'messenger',
+      audience: { sql: 'SELECT id, psid, first_name FROM users WHERE opted_in = $1', params: [true], idColumn: 'id', recipientColumn: 'psid' },
+      template: { text: 'Hello {{first_name}}, your digest is ready' },
+      pageSize: 100,
+      ...overrides,
+    },
+  ];
+}
+
+export async function waitFor<T>(what: string, probe: () => Promise<T | undefined> | T | undefined, timeoutMs = 30_000): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const value = await probe();
+    if (value !== undefined && value !== false) return value;
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+}
