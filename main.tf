@@ -166,7 +166,11 @@ module "sender" {
   role_path                = local.function_defaults.role_path
   permissions_boundary_arn = local.function_defaults.permissions_boundary_arn
 
-  environment = local.environment
+  # Each sender paces itself to ratePerSecond / NOTIFIER_SENDER_INSTANCES, so the fleet stays under the provider's limit.
+  environment = merge(local.environment, {
+    NOTIFIER_SENDER_INSTANCES   = tostring(var.sender.maximum_concurrency)
+    NOTIFIER_SENDER_PARALLELISM = tostring(min(var.sender.batch_size, 10))
+  })
 
   policy_statements = concat(
     local.table_statements,

@@ -1,0 +1,213 @@
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { GRAPH_ERROR_CLASSES, classifyGraphError, classifyHttpStatus, classifyWebhookStatus, parseRetryAfter, parseUsagePercent } from '../handlers/core/classify.js';
+import { Pacer, mapConcurrent } from '../handlers/core/limiter.js';
+import { chunk, pageQuery, quoteIdentifier, shouldHandOver } from '../handlers/core/paging.js';
+import { dispositionFor, isRetryable, rateLimitDelay } from '../handlers/core/retry.js';
+import { runIdFor } from '../handlers/core/run-id.js';
+import { buildTask, parseTask } from '../handlers/core/task.js';
+import { TemplateError, renderTemplate, templateFields } from '../handlers/core/template.js';
+import { signWebhook, verifyWebhook } from '../handlers/channels/webhook.js';
+
+describe('classifying Graph API errors', () => {
+  const cases: [number, number | undefined, number, string][] = [
+    [1, undefined, 500, 'transient'],
+    [2, undefined, 500, 'transient'],
+    [1200, undefined, 500, 'transient'],
+    [2, 2018344, 400, 'fatal'],
+    [4, undefined, 400, 'rate-limited'],
+    [17, undefined, 400, 'rate-limited'],
+    [32, undefined, 400, 'rate-limited'],
+    [613, undefined, 400, 'rate-limited'],
+    [80006, undefined, 400, 'rate-limited'],
+    [80014, undefined, 400, 'rate-limited'],
+    [4, 2018354, 400, 'permanent'],
+    [551, undefined, 400, 'permanent'],
+    [10, 2018278, 400, 'permanent'],
+    [10, 2018108, 400, 'permanent'],
+    [100, 2018001, 400, 'permanent'],
+    [200, 1545041, 403, 'permanent'],
+    [190, undefined, 401, 'fatal'],
+    [190, 463, 401, 'fatal'],
+    [10, undefined, 403, 'fatal'],
+    [10, 9999, 403, 'fatal'],
+    [200, undefined, 403, 'fatal'],
+    [230, undefined, 403, 'fatal'],
+    [299, undefined, 403, 'fatal'],
+    [368, undefined, 400, 'fatal'],
+    [100, undefined, 400, 'permanent'],
+    [999_999, undefined, 503, 'transient'],
+    [999_999, undefined, 429, 'rate-limited'],
+    [999_999, undefined, 400, 'permanent'],
+  ];
+  for (const [code, subcode, status, expected] of cases) {
+    it(`code ${code}${subcode === undefined ? '' : `/${subcode}`} with HTTP ${status} is ${expected}`, () => {
+      assert.equal(classifyGraphError(code, subcode, status), expected);
+    });
+  }
+
+  it('every entry of the table is exercised above', () => {
+    const covered = new Set(cases.map(([code, subcode]) => (subcode === undefined ? String(code) : `${code}/${subcode}`)));
+    const missing = Object.keys(GRAPH_ERROR_CLASSES).filter((key) => !covered.has(key) && !['80001', '80004', '10/2018065', '9/2018352'].includes(key));
+    assert.deepEqual(missing, []);
+  });
+
+  it('an answer without a Graph error falls back to the HTTP status', () => {
+    assert.equal(classifyGraphError(undefined, undefined, 502), 'transient');
+    assert.equal(classifyHttpStatus(408), 'transient');
+    assert.equal(classifyHttpStatus(429), 'rate-limited');
+    assert.equal(classifyHttpStatus(401), 'fatal');
+    assert.equal(classifyHttpStatus(404), 'permanent');
+  });
+
+  it('a webhook 4xx is permanent except 408 and 429', () => {
+    assert.deepEqual([400, 401, 403, 404, 408, 429, 500, 503].map(classifyWebhookStatus), ['permanent', 'permanent', 'permanent', 'permanent', 'transient', 'rate-limited', 'transient', 'transient']);
+  });
+});
+
+describe('Retry-After and usage headers', () => {
+  it('reads delta-seconds and HTTP dates, and ignores garbage', () => {
+    assert.equal(parseRetryAfter('3'), 3000);
+    assert.equal(parseRetryAfter('1.5'), 1500);
+    assert.equal(parseRetryAfter(new Date(10_000).toUTCString(), 4_000), 6000);
+    assert.equal(parseRetryAfter('soon'), undefined);
+    assert.equal(parseRetryAfter(null), undefined);
+  });
+
+  it('takes the highest usage percentage across the Graph usage headers', () => {
+    const headers = new Headers({
+      'x-app-usage': JSON.stringify({ call_count: 12, total_time: 40, total_cputime: 5 }),
+      'x-business-use-case-usage': JSON.stringify({ '123': [{ type: 'messenger', call_count: 91, estimated_time_to_regain_access: 900 }] }),
+      'x-page-usage': 'not json',
+    });
+    assert.equal(parseUsagePercent(headers), 91);
+    assert.equal(parseUsagePercent(new Headers()), undefined);
+  });
+});
+
+describe('retry decisions', () => {
+  it('only transient and rate-limited failures are retried; each class has one disposition', () => {
+    assert.deepEqual(['transient', 'rate-limited', 'permanent', 'fatal'].map((name) => [isRetryable(name as never), dispositionFor(name as never)]), [
+      [true, 'return-to-queue'],
+      [true, 'return-to-queue'],
+      [false, 'record-and-drop'],
+      [false, 'halt-job'],
+    ]);
+  });
+
+  it('a rate-limit wait that does not fit the budget returns the message to the queue instead', () => {
+    assert.equal(rateLimitDelay(1, 2000, 5000), 2000);
+    assert.equal(rateLimitDelay(1, 9000, 5000), undefined);
+    assert.equal(rateLimitDelay(3, undefined, 5000), 2000);
+  });
+});
+
+describe('templates', () => {
+  it('renders fields and fallbacks', () => {
+    assert.equal(renderTemplate('Hi {{ name }}, {{count}} new', { name: 'Ada', count: 3 }), 'Hi Ada, 3 new');
+    assert.equal(renderTemplate('Hi {{name | "friend"}}!', { name: null }), 'Hi friend!');
+    assert.equal(renderTemplate('{{a|"say \\"hi\\""}}', {}), 'say "hi"');
+  });
+
+  it('a missing field without fallback names the field', () => {
+    assert.throws(() => renderTemplate('Hi {{name}}', {}), (error: unknown) => error instanceof TemplateError && error.field === 'name' && /name/.test(error.message));
+  });
+
+  it('lists the fields a template needs, once each', () => {
+    assert.deepEqual(templateFields('{{a}} {{ b | "x" }} {{a}}'), ['a', 'b']);
+  });
+});
+
+describe('paging', () => {
+  it('wraps the audience query for keyset pagination after the cursor', () => {
+    const first = pageQuery('SELECT id, psid FROM users WHERE opted_in = $1;', [true], 'id', null, 500);
+    assert.equal(first.text, 'SELECT * FROM (SELECT id, psid FROM users WHERE opted_in = $1) AS audience ORDER BY "id" LIMIT $2');
+    assert.deepEqual(first.values, [true, 500]);
+    const next = pageQuery('SELECT id FROM users', [], 'id', '42', 500);
+    assert.equal(next.text, 'SELECT * FROM (SELECT id FROM users) AS audience WHERE "id" > $2 ORDER BY "id" LIMIT $1');
+    assert.deepEqual(next.values, [500, '42']);
+  });
+
+  it('refuses an id column that is not a plain identifier', () => {
+    assert.throws(() => quoteIdentifier('id; DROP TABLE users'), /plain SQL identifier/);
+  });
+
+  it('chunks into SendMessageBatch-sized groups', () => {
+    assert.deepEqual(chunk([1, 2, 3, 4, 5], 2), [[1, 2], [3, 4], [5]]);
+  });
+
+  it('hands over while twice the slowest page and the reserve still fit', () => {
+    assert.equal(shouldHandOver(30_000, 5_000), false);
+    assert.equal(shouldHandOver(19_000, 5_000), true);
+  });
+});
+
+describe('tasks', () => {
+  const spec = { runId: 'daily@2026-01-01T00:00:00Z', job: 'daily', idColumn: 'id', recipientColumn: 'psid', fields: ['first_name'] };
+
+  it('carries only the fields the template needs', () => {
+    const built = buildTask(spec, { id: 7n, psid: 'p7', first_name: 'Ada', secret_column: 'x' });
+    assert.ok(built.ok);
+    assert.deepEqual(built.task, { v: 1, runId: spec.runId, job: 'daily', recipientId: 'p7', fields: { first_name: 'Ada' } });
+    assert.equal(built.cursor, '7');
+  });
+
+  it('a row without a recipient names the column', () => {
+    const built = buildTask(spec, { id: 8, psid: '  ' });
+    assert.equal(built.ok, false);
+    assert.match((built as { reason: string }).reason, /"psid" \(recipientColumn\)/);
+  });
+
+  it('parsing a body names the bad field', () => {
+    assert.equal(parseTask('{').ok, false);
+    const parsed = parseTask(JSON.stringify({ v: 1, runId: 'r', job: 'daily', recipientId: 5, fields: {} }));
+    assert.equal(parsed.ok, false);
+    assert.equal((parsed as { issues: { path: string }[] }).issues[0]?.path, 'recipientId');
+    assert.equal(parseTask(JSON.stringify({ v: 2, runId: 'r', job: 'daily', recipientId: '5', fields: {} })).ok, false);
+  });
+
+  it('the run id is the job and the tick, normalised', () => {
+    assert.equal(runIdFor('daily', '2026-11-28T08:00:00.000Z'), 'daily@2026-11-28T08:00:00Z');
+    assert.equal(runIdFor('daily', '2026-11-28T09:00:00+01:00'), 'daily@2026-11-28T08:00:00Z');
+    assert.throws(() => runIdFor('daily', 'yesterday'), /not a valid timestamp/);
+  });
+});
+
+describe('pacing and concurrency', () => {
+  it('the pacer spaces requests at its rate and halves it on a rate-limit answer', () => {
+    let now = 0;
+    const pacer = new Pacer(10, () => now);
+    assert.equal(pacer.reserve(), 0);
+    assert.equal(Math.round(pacer.reserve()), 100);
+    pacer.slowDown();
+    assert.equal(pacer.rate, 5);
+    now += 10_000;
+    for (let index = 0; index < 100; index++) pacer.speedUp();
+    assert.equal(pacer.rate, 10);
+  });
+
+  it('mapConcurrent keeps order and never exceeds its concurrency', async () => {
+    let active = 0;
+    let peak = 0;
+    const result = await mapConcurrent([5, 1, 3, 2, 4], 2, async (value) => {
+      active++;
+      peak = Math.max(peak, active);
+      await new Promise((resolve) => setTimeout(resolve, value));
+      active--;
+      return value * 2;
+    });
+    assert.deepEqual(result, [10, 2, 6, 4, 8]);
+    assert.equal(peak, 2);
+  });
+});
+
+describe('webhook signatures', () => {
+  it('verifies its own signature and rejects tampering and replays', () => {
+    const now = 1_800_000_000_000;
+    const timestamp = now / 1000;
+    const signature = signWebhook('s3cret-signing-key', timestamp, '{"a":1}');
+    assert.equal(verifyWebhook('s3cret-signing-key', { signature, timestamp: String(timestamp) }, '{"a":1}', now), true);
+    assert.equal(verifyWebhook('s3cret-signing-key', { signature, timestamp: String(timestamp) }, '{"a":2}', now), false);
+    assert.equal(verifyWebhook('s3cret-signing-key', { signature, timestamp: String(timestamp) }, '{"a":1}', now + 301_000), false);
+  });
+});
