@@ -1,0 +1,167 @@
+import assert from 'node:assert/strict';
+import { after, before, describe, it } from 'node:test';
+import { Ledger } from '../handlers/aws/ledger.js';
+import type { BatchResponse, SqsEvent } from '../handlers/delivery.js';
+import { lambdaContext, type Handler } from '../handlers/local/bundle.js';
+import { graphError } from '../handlers/local/sandbox.js';
+import { TOKEN, messengerJob, startHarness, type Harness } from './support/harness.js';
+
+const RUN = 'daily@2026-11-28T08:00:00Z';
+let counter = 0;
+const record = (recipientId: string, fields: Record<string, unknown> = { first_name: 'Ada' }) => ({ messageId: `m-${++counter}`, body: JSON.stringify({ v: 1, runId: RUN, job: 'daily', recipientId, fields }) });
+const raw = (body: string) => ({ messageId: `m-${++counter}`, body });
+
+describe('sender outcome classes', () => {
+  let harness: Harness;
+  let send: Handler<SqsEvent, BatchResponse>;
+  let ledger: Ledger;
+  const deliver = (records: { messageId: string; body: string }[]) => send({ Records: records }, lambdaContext('sender', 30_000));
+  const requestsFor = (recipientId: string) => harness.sandbox.requests.filter((request) => request.recipientId === recipientId).length;
+  const status = async (recipientId: string) => (await ledger.getDelivery(RUN, recipientId))?.status;
+
+  before(async () => {
+    harness = await startHarness();
+    const database = { host: '127.0.0.1', port: 5432, database: 'unused', user: 'unused', password: 'unused-by-the-sender' };
+    for (const item of messengerJob(database, harness.sandbox.baseUrl)) await harness.stack.putConfig(item);
+    send = await harness.stack.loadSender();
+    ledger = new Ledger(harness.stack.names.ledger);
+  });
+  after(async () => harness.stop());
+
+  it('a transient answer (code 2) is retried in process and then delivered', async () => {
+    harness.sandbox.inject((request) => (request.recipientId === 'transient-1' && request.attempt === 1 ? graphError(2, 'An unexpected error has occurred. Please retry your request later.', undefined, 500) : undefined));
+    const response = await deliver([record('transient-1')]);
+    assert.deepEqual(response.batchItemFailures, []);
+    assert.equal(requestsFor('transient-1'), 2);
+    assert.equal(await status('transient-1'), 'sent');
+    assert.ok(harness.logs.some((line) => line.includes('"Retried"')), 'a Retried metric is emitted');
+  });
+
+  it('a transient failure that outlasts the retry budget goes back to the queue, claim released', async () => {
+    harness.sandbox.inject((request) => (request.recipientId === 'transient-2' ? { status: 503, body: 'upstream down' } : undefined));
+    const message = record('transient-2');
+    const response = await deliver([message]);
+    assert.deepEqual(response.batchItemFailures, [{ itemIdentifier: message.messageId }]);
+    assert.equal(await status('transient-2'), 'released');
+    harness.sandbox.inject(undefined);
+    assert.deepEqual((await deliver([message])).batchItemFailures, [], 'the redelivered message retakes the released claim');
+    assert.equal(await status('transient-2'), 'sent');
+  });
+
+  it('network errors and timeouts are transient', async () => {
+    harness.sandbox.inject((request) => (request.recipientId === 'hangup' ? { status: 200, hangUp: true } : request.recipientId === 'slow' ? { status: 200, body: {}, delayMs: 5_000 } : undefined));
+    const messages = [record('hangup'), record('slow')];
+    const response = await deliver(messages);
+    assert.deepEqual(response.batchItemFailures.map((failure) => failure.itemIdentifier).sort(), messages.map((message) => message.messageId).sort());
+    harness.sandbox.inject(undefined);
+  });
+
+  it('a rate-limited answer (613, HTTP 429) goes back to the queue and is never recorded as failed', async () => {
+    harness.sandbox.inject((request) =>
+      request.recipientId === 'throttled-1' ? graphError(613, 'Calls to this API have exceeded the rate limit.') : request.recipientId === 'throttled-2' ? { status: 429, headers: { 'retry-after': '30' }, body: 'slow down' } : undefined,
+    );
+    const messages = [record('throttled-1'), record('throttled-2')];
+    const response = await deliver(messages);
+    assert.equal(response.batchItemFailures.length, 2);
+    assert.equal(await status('throttled-1'), 'released');
+    assert.equal(await status('throttled-2'), 'released');
+    assert.equal(requestsFor('throttled-2'), 1, 'a Retry-After longer than the budget is not waited out in process');
+    assert.ok(harness.logs.some((line) => line.includes('"RateLimited"')));
+    harness.sandbox.inject(undefined);
+  });
+
+  it('a recipient who blocked the page (551) is recorded with the reason and never retried', async () => {
+    harness.sandbox.inject((request) => (request.recipientId === 'blocked' ? graphError(551, 'This person isn\'t available right now.') : undefined));
+    const message = record('blocked');
+    assert.deepEqual((await deliver([message])).batchItemFailures, []);
+    const delivery = await ledger.getDelivery(RUN, 'blocked');
+    assert.equal(delivery?.status, 'failed');
+    assert.match(String(delivery?.reason), /551/);
+    assert.equal(delivery?.failureClass, 'permanent');
+    await deliver([message]);
+    assert.equal(requestsFor('blocked'), 1, 'redelivery does not call the provider again');
+    harness.sandbox.inject(undefined);
+  });
+
+  it('outside-the-window (10/2018278) and no-matching-user (100/2018001) are permanent too', async () => {
+    harness.sandbox.inject((request) => (request.recipientId === 'window' ? graphError(10, 'This message is sent outside of allowed window.', 2018278, 403) : request.recipientId === 'nouser' ? graphError(100, 'No matching user found', 2018001) : undefined));
+    assert.deepEqual((await deliver([record('window'), record('nouser')])).batchItemFailures, []);
+    assert.equal(await status('window'), 'failed');
+    assert.equal(await status('nouser'), 'failed');
+    harness.sandbox.inject(undefined);
+  });
+
+  it('an invalid token (190) halts the job: messages kept, nobody marked failed, loud; a fixed token resumes', async () => {
+    harness.sandbox.setAccessToken('a-rotated-token-the-sender-does-not-have');
+    const first = [record('fatal-1'), record('fatal-2'), record('fatal-3')];
+    const response = await deliver(first);
+    assert.equal(response.batchItemFailures.length, 3, 'every message of the halted job stays queued');
+    for (const recipient of ['fatal-1', 'fatal-2', 'fatal-3']) assert.notEqual(await status(recipient), 'failed');
+    assert.ok(harness.logs.some((line) => line.includes('"level":"ERROR"') && line.includes('FATAL')), 'an ERROR log the alarm can catch');
+    assert.ok(harness.logs.some((line) => line.includes('"FatalChannel"')), 'a FatalChannel metric');
+    assert.match(String((await ledger.getRun(RUN))?.halted ?? ''), /190/);
+
+    const requestsBefore = harness.sandbox.requests.length;
+    assert.equal((await deliver([record('fatal-4')])).batchItemFailures.length, 1);
+    assert.equal(harness.sandbox.requests.length, requestsBefore, 'during the cool-down no request spends the audience');
+
+    harness.sandbox.setAccessToken(TOKEN);
+    await new Promise((resolve) => setTimeout(resolve, 600));
+    assert.deepEqual((await deliver(first)).batchItemFailures, []);
+    assert.equal(await status('fatal-1'), 'sent');
+    assert.equal((await ledger.getRun(RUN))?.halted, undefined);
+  });
+
+  it('a malformed body in the middle of a batch is recorded with its reason; the rest is delivered', async () => {
+    const messages = [record('good-1'), raw('{not json'), raw(JSON.stringify({ v: 1, runId: RUN, job: 'daily', recipientId: 42, fields: {} })), record('good-2')];
+    const response = await deliver(messages);
+    assert.deepEqual(response.batchItemFailures, []);
+    assert.equal(await status('good-1'), 'sent');
+    assert.equal(await status('good-2'), 'sent');
+    const malformed = harness.logs.filter((line) => line.includes('malformed task body'));
+    assert.equal(malformed.length, 2);
+    assert.ok(malformed.some((line) => line.includes('recipientId')), 'the reason names the field');
+  });
+
+  it('a template field the row lacks is a recorded permanent failure naming the field', async () => {
+    assert.deepEqual((await deliver([record('nofield', {})])).batchItemFailures, []);
+    const delivery = await ledger.getDelivery(RUN, 'nofield');
+    assert.equal(delivery?.status, 'failed');
+    assert.match(String(delivery?.reason), /first_name/);
+  });
+
+  it('redelivery of an already-sent task is skipped without calling the provider', async () => {
+    const message = record('once');
+    await deliver([message]);
+    await deliver([message]);
+    await deliver([{ ...message, messageId: 'another-copy' }]);
+    assert.equal(requestsFor('once'), 1);
+  });
+
+  it('an expired claim of a crashed sender is retaken; a live one is left alone', async () => {
+    const now = Date.now();
+    assert.equal((await ledger.claimDelivery(RUN, 'daily', 'crashed', 'dead-sender', now - 1_000, now - 60_000)).kind, 'claimed');
+    assert.equal((await ledger.claimDelivery(RUN, 'daily', 'inflight', 'live-sender', now + 60_000)).kind, 'claimed');
+    const crashed = record('crashed');
+    const inflight = record('inflight');
+    const response = await deliver([crashed, inflight]);
+    assert.deepEqual(response.batchItemFailures, [{ itemIdentifier: inflight.messageId }]);
+    assert.equal(await status('crashed'), 'sent');
+    assert.equal(requestsFor('inflight'), 0);
+  });
+
+  it('one record whose job is missing from the config table never fails the rest of the batch', async () => {
+    const ghost = raw(JSON.stringify({ v: 1, runId: 'ghost@2026-11-28T08:00:00Z', job: 'ghost', recipientId: 'g1', fields: {} }));
+    const response = await deliver([ghost, record('after-ghost')]);
+    assert.deepEqual(response.batchItemFailures, [{ itemIdentifier: ghost.messageId }]);
+    assert.equal(await status('after-ghost'), 'sent');
+    assert.ok(harness.logs.some((line) => line.includes('job#ghost') && line.includes('not found')), 'the log names the missing item');
+  });
+
+  it('the page access token appears in no log line and no recorded reason', async () => {
+    assert.ok(harness.logs.length > 20);
+    const leaks = harness.logs.filter((line) => line.includes(TOKEN));
+    assert.deepEqual(leaks, []);
+    for (const recipient of ['blocked', 'window', 'transient-2', 'fatal-1']) assert.ok(!JSON.stringify(await ledger.getDelivery(RUN, recipient)).includes(TOKEN));
+  });
+});
