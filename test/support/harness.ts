@@ -79,13 +79,15 @@ export async function startHarness(options: { maxReceiveCount?: number; plannerT
 
 /** The config items of one Messenger job reading `users`. */
 export function messengerJob(database: Awaited<ReturnType<typeof seedAudience>>, sandboxUrl: string, overrides: Record<string, unknown> = {}) {
+  // Each job gets its own database item: config items are cached per container, as in Lambda.
+  const databaseId = `${String(overrides.id ?? 'daily')}-db`;
   return [
-    { kind: 'database', id: 'main', host: database.host, port: database.port, database: database.database, user: database.user, password: { inline: database.password }, ssl: 'disable', allowInlineSecrets: true },
+    { kind: 'database', id: databaseId, host: database.host, port: database.port, database: database.database, user: database.user, password: { inline: database.password }, ssl: 'disable', allowInlineSecrets: true },
     { kind: 'channel', id: 'messenger', type: 'messenger', baseUrl: sandboxUrl, pageId: 'me', accessToken: { inline: TOKEN }, allowInlineSecrets: true, timeoutMs: 2000, ratePerSecond: 5000 },
     {
       kind: 'job',
       id: 'daily',
-      database: 'main',
+      database: databaseId,
       channel: 'messenger',
       audience: { sql: 'SELECT id, psid, first_name FROM users WHERE opted_in = $1', params: [true], idColumn: 'id', recipientColumn: 'psid' },
       template: { text: 'Hello {{first_name}}, your digest is ready' },

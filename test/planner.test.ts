@@ -1,0 +1,166 @@
+import assert from 'node:assert/strict';
+import { after, before, describe, it } from 'node:test';
+import pg from 'pg';
+import { ReceiveMessageCommand, DeleteMessageBatchCommand } from '@aws-sdk/client-sqs';
+import { Ledger } from '../handlers/aws/ledger.js';
+import { onEndpoint, queueDepth } from '../handlers/local/sqs.js';
+import { startPglite } from '../handlers/local/postgres.js';
+import { messengerJob, seedAudience, startHarness, type Harness } from './support/harness.js';
+import { startFailingSqsProxy } from './support/sqs-proxy.js';
+
+/** Empties the queue, returning every task body: what the sender would receive. */
+async function drain(harness: Harness): Promise<{ recipientId: string; runId: string }[]> {
+  const bodies: { recipientId: string; runId: string }[] = [];
+  for (let empty = 0; empty < 2; ) {
+    const { Messages = [] } = await harness.stack.sqs.send(new ReceiveMessageCommand({ QueueUrl: harness.stack.queues.queueUrl, MaxNumberOfMessages: 10, WaitTimeSeconds: 0, VisibilityTimeout: 30 }));
+    if (Messages.length === 0) {
+      empty++;
+      continue;
+    }
+    bodies.push(...Messages.map((message) => JSON.parse(message.Body ?? '{}')));
+    await harness.stack.sqs.send(new DeleteMessageBatchCommand({ QueueUrl: harness.stack.queues.queueUrl, Entries: Messages.map((message, index) => ({ Id: String(index), ReceiptHandle: message.ReceiptHandle as string })) }));
+  }
+  return bodies;
+}
+
+const statuses = (outcomes: Awaited<ReturnType<Harness['stack']['tick']>>) => outcomes.map((outcome) => (outcome.ok ? outcome.result.status : `error: ${outcome.error.message}`));
+
+describe('planner', () => {
+  let harness: Harness;
+  let ledger: Ledger;
+  before(async () => {
+    harness = await startHarness({ plannerTimeoutMs: 10_400 });
+    ledger = new Ledger(harness.stack.names.ledger);
+  });
+  after(async () => harness.stop());
+
+  it('hands a large audience to continuations that resume from the cursor: each recipient once', async () => {
+    const database = await seedAudience(2_000);
+    for (const item of messengerJob(database, harness.sandbox.baseUrl)) await harness.stack.putConfig(item);
+    const outcomes = await harness.stack.tick('daily', '2026-11-28T06:00:00Z');
+    const kinds = statuses(outcomes);
+    assert.ok(kinds.filter((kind) => kind === 'continued').length >= 1, `expected continuations, got ${kinds.join(', ')}`);
+    assert.equal(kinds.at(-1), 'enqueued');
+    const tasks = await drain(harness);
+    assert.equal(tasks.length, 1_800);
+    assert.equal(new Set(tasks.map((task) => task.recipientId)).size, 1_800);
+    const run = await ledger.getRun('daily@2026-11-28T06:00:00Z');
+    assert.deepEqual([run?.status, run?.planned, run?.enqueued], ['enqueued', 1_800, 1_800]);
+    assert.ok(harness.logs.some((line) => line.includes('"Continuations"')));
+  });
+
+  it('a repeated tick, sequential or concurrent, neither double-enqueues nor double-counts', async () => {
+    const database = await seedAudience(300);
+    for (const item of messengerJob(database, harness.sandbox.baseUrl, { id: 'twice' })) await harness.stack.putConfig(item);
+    const [first, second] = await Promise.all([harness.stack.tick('twice', '2026-11-28T07:00:00Z'), harness.stack.tick('twice', '2026-11-28T07:00:00.000+00:00')]);
+    const all = [...statuses(first ?? []), ...statuses(second ?? [])];
+    assert.ok(all.includes('busy') || all.includes('already-finished'), all.join(', '));
+    const again = statuses(await harness.stack.tick('twice', '2026-11-28T07:00:00Z'));
+    assert.deepEqual(again, ['already-finished']);
+    const tasks = await drain(harness);
+    assert.equal(tasks.length, 270);
+    const run = await ledger.getRun('twice@2026-11-28T07:00:00Z');
+    assert.deepEqual([run?.planned, run?.enqueued], [270, 270]);
+  });
+
+  it('rows without a recipient are recorded as failed with the column named, and counted', async () => {
+    const database = await seedAudience(50, { extraRows: "UPDATE users SET psid = NULL WHERE id IN (3, 4)" });
+    for (const item of messengerJob(database, harness.sandbox.baseUrl, { id: 'holes' })) await harness.stack.putConfig(item);
+    assert.deepEqual(statuses(await harness.stack.tick('holes', '2026-11-28T04:00:00Z')), ['enqueued']);
+    assert.equal((await drain(harness)).length, 43);
+    const run = await ledger.getRun('holes@2026-11-28T04:00:00Z');
+    assert.deepEqual([run?.planned, run?.enqueued, run?.failed], [45, 43, 2]);
+    assert.ok(harness.logs.some((line) => line.includes('recipient cannot be enqueued') && line.includes('psid')));
+  });
+
+  it('an invalid job item fails the tick with an error naming the item and the field', async () => {
+    await harness.stack.dynamo.send(
+      new (await import('@aws-sdk/client-dynamodb')).PutItemCommand({
+        TableName: harness.stack.names.config,
+        Item: { pk: { S: 'job#broken' }, document: { S: JSON.stringify({ kind: 'job', id: 'broken', database: 'main', channel: 'messenger', audience: { sql: 'SELECT 1' }, template: { text: '' } }) } },
+      }),
+    );
+    const [outcome] = statuses(await harness.stack.tick('broken', '2026-11-28T03:00:00Z'));
+    assert.match(outcome ?? '', /config item "job#broken": template\.text: /);
+  });
+});
+
+describe('planner against a partially failing SendMessageBatch', () => {
+  let harness: Harness;
+  let proxy: Awaited<ReturnType<typeof startFailingSqsProxy>>;
+  let failEntries: (call: number, ids: string[]) => string[] = (call, ids) => (call % 3 === 1 ? ids.slice(0, 3) : []);
+  before(async () => {
+    harness = await startHarness();
+    proxy = await startFailingSqsProxy(process.env.AWS_ENDPOINT_URL_SQS as string, (call, ids) => failEntries(call, ids));
+    process.env.AWS_ENDPOINT_URL_SQS = proxy.endpoint;
+    process.env.NOTIFIER_QUEUE_URL = onEndpoint(harness.stack.queues.queueUrl, proxy.endpoint);
+  });
+  after(async () => {
+    await harness.stop();
+    await proxy.stop();
+  });
+
+  it('retries only the failed entries and enqueues every recipient exactly once', async () => {
+    const database = await seedAudience(400);
+    for (const item of messengerJob(database, harness.sandbox.baseUrl)) await harness.stack.putConfig(item);
+    assert.deepEqual(statuses(await harness.stack.tick('daily', '2026-11-28T02:00:00Z')), ['enqueued']);
+    assert.ok(proxy.failedEntries() >= 30, `injected ${proxy.failedEntries()} entry failures`);
+    const depth = await queueDepth(harness.stack.sqs, harness.stack.queues.queueUrl);
+    assert.equal(depth.visible, 360);
+    const tasks = await drain(harness);
+    assert.equal(new Set(tasks.map((task) => task.recipientId)).size, 360);
+    const run = await new Ledger(harness.stack.names.ledger).getRun('daily@2026-11-28T02:00:00Z');
+    assert.deepEqual([run?.planned, run?.enqueued], [360, 360]);
+  });
+
+  it('a planner that fails mid-audience resumes on retry from its cursor, without duplicates', async () => {
+    const ledger = new Ledger(harness.stack.names.ledger);
+    const database = await seedAudience(500);
+    for (const item of messengerJob(database, harness.sandbox.baseUrl, { id: 'outage' })) await harness.stack.putConfig(item);
+    // Two pages get through, then SQS fails every entry: an outage in the middle of a run.
+    let forwarded = 0;
+    failEntries = (_call, ids) => {
+      if (forwarded >= 200) return ids;
+      forwarded += ids.length;
+      return [];
+    };
+    const failed = await harness.stack.tick('outage', '2026-11-28T05:00:00Z');
+    assert.match(statuses(failed)[0] ?? '', /could not be enqueued/);
+    const halfway = await ledger.getRun('outage@2026-11-28T05:00:00Z');
+    assert.deepEqual([halfway?.status, halfway?.cursor, halfway?.enqueued], ['planning', '222', 200]);
+    assert.match(halfway?.lastError ?? '', /could not be enqueued/);
+
+    failEntries = () => [];
+    assert.deepEqual(statuses(await harness.stack.tick('outage', '2026-11-28T05:00:00Z')), ['enqueued']);
+    const tasks = await drain(harness);
+    assert.equal(new Set(tasks.map((task) => task.recipientId)).size, 450);
+    const run = await ledger.getRun('outage@2026-11-28T05:00:00Z');
+    assert.deepEqual([run?.planned, run?.enqueued, run?.lastError], [450, 450, undefined]);
+  });
+});
+
+describe('planner on embedded Postgres (PGlite)', () => {
+  let harness: Harness;
+  let pglite: Awaited<ReturnType<typeof startPglite>>;
+  before(async () => {
+    harness = await startHarness();
+    pglite = await startPglite();
+  });
+  after(async () => {
+    await harness.stop();
+    await pglite.stop();
+  });
+
+  it('reads the audience through the same pg code path', async () => {
+    const client = new pg.Client({ connectionString: pglite.url });
+    await client.connect();
+    await client.query('CREATE TABLE users (id integer PRIMARY KEY, psid text, first_name text, opted_in boolean)');
+    await client.query("INSERT INTO users SELECT g, 'p' || g, 'U' || g, true FROM generate_series(1, 120) g");
+    await client.end();
+    for (const item of messengerJob({ host: pglite.host, port: pglite.port, database: pglite.database, user: pglite.user, password: pglite.password }, harness.sandbox.baseUrl, { pageSize: 50 })) {
+      await harness.stack.putConfig(item);
+    }
+    assert.deepEqual(statuses(await harness.stack.tick('daily', '2026-11-28T01:00:00Z')), ['enqueued']);
+    assert.equal((await drain(harness)).length, 120);
+  });
+});
