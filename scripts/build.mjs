@@ -49,7 +49,7 @@ async function main() {
       base64sha256: createHash('sha256').update(zip).digest('base64'),
       zipBytes: zip.length,
       unpackedBytes: files.reduce((sum, file) => sum + file.data.length, 0),
-      files: files.map((file) => file.name),
+      files: files.map((file) => file.name).sort(),
     };
     outputs.push([join('dist', `${name}.zip`), zip]);
   }
