@@ -62,7 +62,7 @@ let passed = 0;
 let failed = 0;
 console.log('\n=== summary');
 for (const result of results) {
-  const tests = /# pass (\d+)[\s\S]*# fail (\d+)/.exec(result.tail) ?? /(\d+) passed, (\d+) failed/.exec(result.tail);
+  const tests = /(?:#|ℹ) pass (\d+)[\s\S]*(?:#|ℹ) fail (\d+)/.exec(result.tail) ?? /(\d+) passed, (\d+) failed/.exec(result.tail);
   const detail = tests ? ` (${tests[1]} passed, ${tests[2]} failed)` : '';
   if (tests) {
     passed += Number(tests[1]);

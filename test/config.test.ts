@@ -70,3 +70,11 @@ describe('config items', () => {
     assert.deepEqual(issuesOf(() => parsePlannerEvent({ job: 'daily', scheduledTime: 'noon' })).paths, ['scheduledTime']);
   });
 });
+
+describe('the published JSON Schema', () => {
+  it('docs/config.schema.json is the schema the handlers validate with (run "npm run -s schema > docs/config.schema.json")', async () => {
+    const { readFile } = await import('node:fs/promises');
+    const published = JSON.parse(await readFile(new URL('../docs/config.schema.json', import.meta.url), 'utf8'));
+    assert.deepEqual(published, configJsonSchema());
+  });
+});
