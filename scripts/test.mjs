@@ -62,7 +62,8 @@ let passed = 0;
 let failed = 0;
 console.log('\n=== summary');
 for (const result of results) {
-  const tests = /(?:#|ℹ) pass (\d+)[\s\S]*(?:#|ℹ) fail (\d+)/.exec(result.tail) ?? /(\d+) passed, (\d+) failed/.exec(result.tail);
+  // The runner's own closing line, i.e. the last count it printed.
+  const tests = /(?:#|ℹ) pass (\d+)[\s\S]*(?:#|ℹ) fail (\d+)/.exec(result.tail) ?? [...result.tail.matchAll(/^(\d+) passed, (\d+) failed$/gm)].at(-1);
   const detail = tests ? ` (${tests[1]} passed, ${tests[2]} failed)` : '';
   if (tests) {
     passed += Number(tests[1]);

@@ -68,8 +68,13 @@ run "functions_get_the_environment_of_adr_0001_and_only_the_planner_the_queue_ur
   }
 
   assert {
-    condition     = !contains(keys(module.sender.environment), "NOTIFIER_QUEUE_URL") && module.sender.environment["NOTIFIER_NAME"] == "acme" && length(module.sender.environment) == 5
+    condition     = !contains(keys(module.sender.environment), "NOTIFIER_QUEUE_URL") && module.sender.environment["NOTIFIER_NAME"] == "acme" && length(module.sender.environment) == 7
     error_message = "The sender gets the same variables except the queue URL."
+  }
+
+  assert {
+    condition     = module.sender.environment["NOTIFIER_SENDER_INSTANCES"] == "10" && module.sender.environment["NOTIFIER_SENDER_PARALLELISM"] == "10"
+    error_message = "The sender learns its share of the channel rate from the mapping's maximum concurrency."
   }
 }
 
