@@ -19,9 +19,12 @@ export interface PollerOptions {
  * succeeded and leaves each reported batch item failure to reappear after the visibility timeout, so the queue's
  * maxReceiveCount moves poison to the DLQ exactly as on AWS.
  */
-export function startPoller(sqs: SQSClient, sender: Handler<SqsEvent, BatchResponse>, options: PollerOptions) {
+export function startPoller(sqs: SQSClient, senders: Handler<SqsEvent, BatchResponse> | readonly Handler<SqsEvent, BatchResponse>[], options: PollerOptions) {
   let stopped = false;
-  const lanes = Array.from({ length: options.maximumConcurrency }, async () => {
+  // One handler per lane when given several: like Lambda, each concurrent invocation has its own container state.
+  const pool = Array.isArray(senders) ? senders : [senders];
+  const lanes = Array.from({ length: options.maximumConcurrency }, async (_, lane) => {
+    const sender = pool[lane % pool.length] as Handler<SqsEvent, BatchResponse>;
     while (!stopped) {
       const { Messages = [] } = await sqs.send(
         new ReceiveMessageCommand({ QueueUrl: options.queueUrl, MaxNumberOfMessages: options.batchSize, WaitTimeSeconds: 1, MessageSystemAttributeNames: ['ApproximateReceiveCount', 'SentTimestamp'] }),

@@ -1,0 +1,71 @@
+import { parseArgs } from 'node:util';
+import { DynamoDBClient, ScanCommand } from '@aws-sdk/client-dynamodb';
+import { resolveSecret } from '../aws/secrets.js';
+import { channelSecret } from '../channels/index.js';
+import type { ConfigItem, SecretRef } from '../config/schema.js';
+import { parseAnyConfigItem } from '../config/schema.js';
+import { readItemsFile } from './config.js';
+import { type CliIO, requireOption } from './io.js';
+
+export const SECRETS_HELP = `notifier secrets check [--job ID] [--table NAME | --file PATH] [--json]
+
+Resolves every secret that the jobs (or one job) reference, through SSM or Secrets Manager as the handlers do,
+and reports which resolve. Values are never printed.`;
+
+function describe(ref: SecretRef): string {
+  if ('ssmParameter' in ref) return `ssm:${ref.ssmParameter}`;
+  if ('secretsManager' in ref) return `secretsmanager:${ref.secretsManager}${ref.jsonKey ? `#${ref.jsonKey}` : ''}`;
+  return 'inline';
+}
+
+export async function secretsCommand(argv: string[], io: CliIO): Promise<number> {
+  const { values, positionals } = parseArgs({ args: argv, allowPositionals: true, options: { job: { type: 'string' }, table: { type: 'string' }, file: { type: 'string' }, json: { type: 'boolean' }, help: { type: 'boolean' } } });
+  if (values.help || positionals[0] !== 'check') {
+    io.out(SECRETS_HELP);
+    return values.help ? 0 : 2;
+  }
+  const documents = values.file ? await readItemsFile(values.file) : await scanDocuments(requireOption(values.table, '--table', 'NOTIFIER_CONFIG_TABLE'));
+  const items: ConfigItem[] = documents.map((document, index) => parseAnyConfigItem(document, `config item #${index + 1}`));
+  const jobs = items.filter((item) => item.kind === 'job' && (!values.job || item.id === values.job));
+  if (values.job && jobs.length === 0) {
+    io.err(`job "${values.job}" is not in the config`);
+    return 1;
+  }
+  const checks: { job: string; item: string; secret: string; ok: boolean; error?: string }[] = [];
+  for (const job of jobs) {
+    if (job.kind !== 'job') continue;
+    const database = items.find((item) => item.kind === 'database' && item.id === job.database);
+    const channel = items.find((item) => item.kind === 'channel' && item.id === job.channel);
+    const refs: [string, SecretRef | undefined][] = [
+      [`database#${job.database}`, database?.kind === 'database' ? database.password : undefined],
+      [`channel#${job.channel}`, channel?.kind === 'channel' ? channelSecret(channel) : undefined],
+    ];
+    for (const [item, ref] of refs) {
+      if (!ref) {
+        checks.push({ job: job.id, item, secret: '-', ok: false, error: 'the item does not exist' });
+        continue;
+      }
+      try {
+        await resolveSecret(ref);
+        checks.push({ job: job.id, item, secret: describe(ref), ok: true });
+      } catch (error) {
+        checks.push({ job: job.id, item, secret: describe(ref), ok: false, error: `${(error as Error).name}: ${(error as Error).message}` });
+      }
+    }
+  }
+  if (values.json) io.out(JSON.stringify(checks));
+  else for (const check of checks) io.out(`${check.ok ? 'ok     ' : 'FAILED '} ${check.job}  ${check.item}  ${check.secret}${check.error ? `  ${check.error}` : ''}`);
+  return checks.every((check) => check.ok) ? 0 : 1;
+}
+
+export async function scanDocuments(table: string): Promise<unknown[]> {
+  const client = new DynamoDBClient({});
+  const documents: unknown[] = [];
+  let lastKey: Record<string, import('@aws-sdk/client-dynamodb').AttributeValue> | undefined;
+  do {
+    const page = await client.send(new ScanCommand({ TableName: table, ExclusiveStartKey: lastKey }));
+    for (const item of page.Items ?? []) if (item.document?.S) documents.push(JSON.parse(item.document.S));
+    lastKey = page.LastEvaluatedKey;
+  } while (lastKey);
+  return documents;
+}

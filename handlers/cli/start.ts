@@ -1,0 +1,146 @@
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { parseArgs } from 'node:util';
+import { DEFAULT_JOB, type Progress, type RunSummary, runLocal } from '../local/runtime.js';
+import { readItemsFile } from './config.js';
+import { type CliIO, UsageError, positiveNumber } from './io.js';
+
+export const START_HELP = `notifier start [options]     (npm start -- [options])
+
+Runs one scheduler tick of a job on this machine through the bundles in dist/: an embedded PostgreSQL (PGlite)
+seeded with a sample audience, an in-process SQS (fauxqs) and DynamoDB (dynalite), and a Messenger sandbox that
+records every delivery. Nothing to install beyond "npm ci"; everything it starts, it stops.
+
+Options:
+  --json                     print the summary as one JSON object on stdout
+  --sample-size N            sample audience size (default 1000; one in ten opted out)
+  --job ID                   job to run (default ${DEFAULT_JOB}, or the only job in --config)
+  --config FILE              config items (jobs, databases, channels) in the config-table schema
+  --database-url URL         your own PostgreSQL instead of the embedded one (needs --config, or --seed-sample
+                             to create the sample table notifier_sample_recipients in it)
+  --graph-url URL            a Graph API base URL (your sandbox or proxy) instead of the local sandbox;
+                             the page token comes from --access-token or $NOTIFIER_ACCESS_TOKEN
+  --inject-transient P       sandbox: share of requests answered with Graph error 2 / HTTP 500 (0..1)
+  --inject-rate-limit P      sandbox: share answered with error 613
+  --inject-permanent P       sandbox: share of recipients who blocked the page (error 551)
+  --seed N                   seed for the injected failures (default 1)
+  --batch-size N             event source mapping batch size (default 10)
+  --concurrency N            maximum concurrent sender invocations (default 4)
+  --visibility-timeout S     queue visibility timeout in seconds (default 2)
+  --max-receive-count N      receives before the DLQ (default 5)
+  --dynamodb MODE            embedded (default) | dynamodb-local (Java) | an endpoint URL
+  --timeout S                give up after S seconds (default 600)
+  --help`;
+
+const rate = (value: string | undefined, flag: string) => {
+  const number = positiveNumber(value, flag, 0, { allowZero: true, max: 1 });
+  return number;
+};
+
+function bar(progress: Progress): string {
+  const share = progress.planned ? Math.min(1, progress.processed / progress.planned) : 0;
+  const width = 30;
+  const filled = Math.round(share * width);
+  return `[${'#'.repeat(filled)}${'.'.repeat(width - filled)}] ${progress.processed}/${progress.planned || '?'} processed, ${progress.sent} sent, ${(progress.elapsedMs / 1000).toFixed(1)}s`;
+}
+
+function render(summary: RunSummary): string {
+  const classes = Object.entries(summary.failedByClass).map(([name, value]) => `${name} ${value}`).join(', ') || 'none';
+  return [
+    `run ${summary.runId}`,
+    `  planned       ${summary.planned}`,
+    `  sent          ${summary.sent}`,
+    `  skipped       ${summary.skipped}`,
+    `  failed        ${summary.failed} (${classes})${summary.malformed ? `, malformed ${summary.malformed}` : ''}`,
+    `  retried       ${summary.retried} (rate-limited answers ${summary.rateLimited})`,
+    `  dead-lettered ${summary.deadLettered}`,
+    `  duration      ${(summary.durationMs / 1000).toFixed(1)} s`,
+    `  throughput    ${summary.throughputPerSecond} sends/s`,
+    `  handler logs  ${summary.logFile}`,
+  ].join('\n');
+}
+
+export async function startCommand(argv: string[], io: CliIO): Promise<number> {
+  const { values } = parseArgs({
+    args: argv,
+    options: {
+      json: { type: 'boolean' },
+      'sample-size': { type: 'string' },
+      job: { type: 'string' },
+      config: { type: 'string' },
+      'database-url': { type: 'string' },
+      'seed-sample': { type: 'boolean' },
+      'graph-url': { type: 'string' },
+      'access-token': { type: 'string' },
+      'inject-transient': { type: 'string' },
+      'inject-rate-limit': { type: 'string' },
+      'inject-permanent': { type: 'string' },
+      seed: { type: 'string' },
+      'batch-size': { type: 'string' },
+      concurrency: { type: 'string' },
+      'visibility-timeout': { type: 'string' },
+      'max-receive-count': { type: 'string' },
+      dynamodb: { type: 'string' },
+      timeout: { type: 'string' },
+      help: { type: 'boolean' },
+    },
+  });
+  if (values.help) {
+    io.out(START_HELP);
+    return 0;
+  }
+  const configItems = values.config ? await readItemsFile(values.config) : undefined;
+  if (values['database-url'] && !configItems && !values['seed-sample']) {
+    throw new UsageError('--database-url needs --config (your jobs) or --seed-sample (creates the table notifier_sample_recipients in that database)');
+  }
+  if (values['database-url']) {
+    try {
+      const url = new URL(values['database-url']);
+      if (!/^postgres(ql)?:$/.test(url.protocol)) throw new Error('scheme');
+    } catch {
+      throw new UsageError(`--database-url must look like postgres://user:password@host:5432/database, got "${values['database-url']}"`);
+    }
+  }
+  if (values['graph-url'] && !/^https?:\/\//.test(values['graph-url'])) throw new UsageError(`--graph-url must be an http(s) URL, got "${values['graph-url']}"`);
+  const jobs = configItems?.filter((item) => (item as { kind?: unknown })?.kind === 'job').map((item) => String((item as { id?: unknown }).id));
+  const job = values.job ?? (jobs ? (jobs.length === 1 ? jobs[0] : undefined) : DEFAULT_JOB);
+  if (!job) throw new UsageError(`--config holds ${jobs?.length ?? 0} jobs (${jobs?.join(', ')}); choose one with --job`);
+  if (jobs && !jobs.includes(job)) throw new UsageError(`job "${job}" is not in ${values.config} (jobs: ${jobs.join(', ') || 'none'})`);
+  const dynamodb = values.dynamodb ?? 'embedded';
+  if (!['embedded', 'dynamodb-local'].includes(dynamodb) && !/^https?:\/\//.test(dynamodb)) throw new UsageError(`--dynamodb must be embedded, dynamodb-local or an endpoint URL, got "${dynamodb}"`);
+
+  const accessToken = values['access-token'] ?? process.env.NOTIFIER_ACCESS_TOKEN;
+  const options = {
+    job,
+    sampleSize: positiveNumber(values['sample-size'], '--sample-size', 1000, { integer: true, max: 10_000_000 }),
+    seedSample: values['seed-sample'] ?? false,
+    failures: { transient: rate(values['inject-transient'], '--inject-transient'), rateLimited: rate(values['inject-rate-limit'], '--inject-rate-limit'), permanent: rate(values['inject-permanent'], '--inject-permanent') },
+    batchSize: positiveNumber(values['batch-size'], '--batch-size', 10, { integer: true, max: 10 }),
+    maximumConcurrency: positiveNumber(values.concurrency, '--concurrency', 4, { integer: true, max: 64 }),
+    visibilityTimeoutSeconds: positiveNumber(values['visibility-timeout'], '--visibility-timeout', 2, { integer: true, max: 43_200 }),
+    maxReceiveCount: positiveNumber(values['max-receive-count'], '--max-receive-count', 5, { integer: true, max: 1000 }),
+    senderTimeoutMs: 30_000,
+    timeoutMs: positiveNumber(values.timeout, '--timeout', 600) * 1000,
+    dynamodb,
+    seed: positiveNumber(values.seed, '--seed', 1, { integer: true }),
+    logFile: join(tmpdir(), `notifier-local-${process.pid}.jsonl`),
+    ...(configItems ? { configItems } : {}),
+    ...(values['database-url'] ? { databaseUrl: values['database-url'] } : {}),
+    ...(values['graph-url'] ? { graphUrl: values['graph-url'] } : {}),
+    ...(accessToken ? { accessToken } : {}),
+  };
+
+  let lastLine = 0;
+  const onProgress = (progress: Progress) => {
+    if (io.interactive) io.err(`\r${bar(progress)}`);
+    else if (progress.elapsedMs - lastLine >= 2000) {
+      lastLine = progress.elapsedMs;
+      io.err(`${bar(progress)}\n`);
+    }
+  };
+  const summary = await runLocal(options, onProgress, io.signal);
+  if (io.interactive) io.err('\n');
+  io.out(values.json ? JSON.stringify(summary) : render(summary));
+  const accounted = summary.sent + summary.skipped + summary.failed + summary.deadLettered;
+  return accounted >= summary.planned ? 0 : 1;
+}

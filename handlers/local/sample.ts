@@ -1,0 +1,47 @@
+import pg from 'pg';
+
+export const SAMPLE_JOB = 'sample-digest';
+export const SAMPLE_TABLE = 'notifier_sample_recipients';
+
+/** Creates and fills the sample audience: `size` recipients, one in ten opted out. */
+export async function seedSampleAudience(url: string, size: number): Promise<number> {
+  const client = new pg.Client({ connectionString: url });
+  await client.connect();
+  try {
+    await client.query(`CREATE TABLE IF NOT EXISTS ${SAMPLE_TABLE} (id bigint PRIMARY KEY, psid text NOT NULL, first_name text, opted_in boolean NOT NULL)`);
+    await client.query(`TRUNCATE ${SAMPLE_TABLE}`);
+    await client.query(`INSERT INTO ${SAMPLE_TABLE} SELECT g, 'psid-' || g, 'Reader ' || g, g % 10 <> 0 FROM generate_series(1, $1::int) AS g`, [size]);
+    const { rows } = await client.query<{ count: string }>(`SELECT count(*) AS count FROM ${SAMPLE_TABLE} WHERE opted_in`);
+    return Number(rows[0]?.count ?? 0);
+  } finally {
+    await client.end();
+  }
+}
+
+/** The config items of the sample job, in the same schema as the config table. */
+export function sampleConfig(database: URL, graphBaseUrl: string, accessToken: string): Record<string, unknown>[] {
+  return [
+    {
+      kind: 'database',
+      id: 'sample',
+      host: database.hostname,
+      port: Number(database.port || 5432),
+      database: decodeURIComponent(database.pathname.slice(1)) || 'postgres',
+      user: decodeURIComponent(database.username) || 'postgres',
+      password: { inline: decodeURIComponent(database.password) || 'local-embedded-database' },
+      ssl: database.searchParams.get('sslmode') === 'require' ? 'require' : 'disable',
+      allowInlineSecrets: true,
+    },
+    { kind: 'channel', id: 'sandbox', type: 'messenger', baseUrl: graphBaseUrl, pageId: 'me', accessToken: { inline: accessToken }, allowInlineSecrets: true, ratePerSecond: 250, timeoutMs: 5000 },
+    {
+      kind: 'job',
+      id: SAMPLE_JOB,
+      database: 'sample',
+      channel: 'sandbox',
+      audience: { sql: `SELECT id, psid, first_name FROM ${SAMPLE_TABLE} WHERE opted_in = $1`, params: [true], idColumn: 'id', recipientColumn: 'psid' },
+      template: { text: 'Hello {{first_name | "there"}}, your daily digest is ready.', quickReplies: [{ title: 'Open', payload: 'OPEN_DIGEST' }] },
+      messagingType: 'UPDATE',
+      pageSize: 500,
+    },
+  ];
+}
