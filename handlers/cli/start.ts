@@ -138,7 +138,7 @@ export async function startCommand(argv: string[], io: CliIO): Promise<number> {
       io.err(`${bar(progress)}\n`);
     }
   };
-  const summary = await runLocal(options, onProgress, io.signal);
+  const summary = await runLocal(options, { onProgress, onService: (name, endpoint) => io.err(`started ${name} at ${endpoint}\n`) }, io.signal);
   if (io.interactive) io.err('\n');
   io.out(values.json ? JSON.stringify(summary) : render(summary));
   const accounted = summary.sent + summary.skipped + summary.failed + summary.deadLettered;

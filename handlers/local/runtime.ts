@@ -109,7 +109,15 @@ function sumMetric(lines: readonly string[], name: string): number {
  * Runs one scheduler tick of a job through the shipped bundles on local servers, polls the queue like an event source
  * mapping until the run settles, and stops everything it started, also when interrupted (call `abort`).
  */
-export async function runLocal(options: LocalRunOptions, onProgress: (progress: Progress) => void, signal?: AbortSignal): Promise<RunSummary> {
+export interface RunHooks {
+  readonly onProgress: (progress: Progress) => void;
+  /** Each server it starts, with its address: what "stops everything" must have stopped. */
+  readonly onService?: (name: string, endpoint: string) => void;
+}
+
+export async function runLocal(options: LocalRunOptions, hooks: RunHooks, signal?: AbortSignal): Promise<RunSummary> {
+  const { onProgress } = hooks;
+  const announce = (name: string, endpoint: string) => hooks.onService?.(name, endpoint);
   const services: Service[] = [];
   const metricLines: string[] = [];
   const log: WriteStream = createWriteStream(options.logFile);
@@ -130,8 +138,10 @@ export async function runLocal(options: LocalRunOptions, onProgress: (progress: 
     };
     const dynamo = options.dynamodb === 'embedded' ? await startDynalite() : options.dynamodb === 'dynamodb-local' ? await startDynamoDbLocal() : { endpoint: options.dynamodb, stop: async () => undefined };
     services.push(dynamo);
+    announce(`DynamoDB (${options.dynamodb})`, dynamo.endpoint);
     const sqs = await startSqs();
     services.push(sqs);
+    announce('SQS (fauxqs)', sqs.endpoint);
     check();
 
     let databaseUrl = options.databaseUrl;
@@ -139,6 +149,7 @@ export async function runLocal(options: LocalRunOptions, onProgress: (progress: 
       const pglite = await startPglite();
       services.push(pglite);
       databaseUrl = pglite.url;
+      announce('PostgreSQL (PGlite)', `${pglite.host}:${pglite.port}`);
     }
     const usingSample = !options.configItems;
     if (usingSample && (!options.databaseUrl || options.seedSample)) await seedSampleAudience(databaseUrl, options.sampleSize);
@@ -151,6 +162,7 @@ export async function runLocal(options: LocalRunOptions, onProgress: (progress: 
       sandbox.inject(failureInjector(options.failures, options.seed));
       services.push(sandbox);
       graphUrl = sandbox.baseUrl;
+      announce('Messenger sandbox', sandbox.baseUrl);
     }
     check();
 

@@ -48,13 +48,16 @@ export async function startStack(options: StackOptions): Promise<Stack> {
   await createTables(dynamo, names);
   const queues = await createQueues(sqs, options.sqsEndpoint, `${options.name}-deliveries`, { visibilityTimeoutSeconds: options.visibilityTimeoutSeconds ?? 2, maxReceiveCount: options.maxReceiveCount ?? 5 });
 
-  let planner: Handler<unknown, PlannerResult> | undefined;
+  // Loaded on first use, also when the first invocation comes through the Lambda endpoint ("notifier run").
+  let planner: Promise<Handler<unknown, PlannerResult>> | undefined;
+  const loadPlanner = () => (planner ??= loadBundle<unknown, PlannerResult>('planner'));
   const pending = new Set<Promise<PlannerOutcome>>();
   const outcomes: PlannerOutcome[] = [];
   const invokePlanner = (payload: unknown) => {
     const run = (async (): Promise<PlannerOutcome> => {
       try {
-        return { ok: true, result: await (planner as Handler<unknown, PlannerResult>)(payload, lambdaContext(`${options.name}-planner`, options.plannerTimeoutMs ?? 60_000)) };
+        const handler = await loadPlanner();
+        return { ok: true, result: await handler(payload, lambdaContext(`${options.name}-planner`, options.plannerTimeoutMs ?? 60_000)) };
       } catch (error) {
         return { ok: false, error: error as Error };
       }
@@ -91,7 +94,6 @@ export async function startStack(options: StackOptions): Promise<Stack> {
     },
     loadSender: () => loadBundle<SqsEvent, BatchResponse>('sender'),
     async tick(job, scheduledTime, tickOptions = {}) {
-      planner ??= await loadBundle<unknown, PlannerResult>('planner');
       outcomes.length = 0;
       const deadline = Date.now() + (tickOptions.timeoutMs ?? 120_000);
       await invokePlanner({ job, scheduledTime });

@@ -1,0 +1,131 @@
+import assert from 'node:assert/strict';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import { SendMessageCommand } from '@aws-sdk/client-sqs';
+import { main } from '../handlers/cli/notifier.js';
+import { queueDepth } from '../handlers/local/sqs.js';
+import { Ledger } from '../handlers/aws/ledger.js';
+import { TOKEN, messengerJob, seedAudience, startHarness, waitFor, type Harness } from './support/harness.js';
+
+async function cli(...argv: string[]) {
+  const out: string[] = [];
+  const err: string[] = [];
+  const code = await main(argv, { out: (text) => out.push(text), err: (text) => err.push(text) });
+  return { code, out: out.join('\n'), err: err.join('\n') };
+}
+
+describe('notifier CLI against the local stack', () => {
+  let harness: Harness;
+  let dir: string;
+  let configFile: string;
+  before(async () => {
+    harness = await startHarness();
+    dir = mkdtempSync(join(tmpdir(), 'notifier-cli-'));
+    const database = await seedAudience(40);
+    configFile = join(dir, 'config.json');
+    writeFileSync(configFile, JSON.stringify(messengerJob(database, harness.sandbox.baseUrl)));
+  });
+  after(async () => harness.stop());
+
+  it('every command answers --help with exit 0, and an unknown command with exit 2', async () => {
+    for (const command of [['--help'], ['start', '--help'], ['config', '--help'], ['secrets', '--help'], ['run', '--help'], ['status', '--help'], ['runs', '--help'], ['dlq', '--help']]) {
+      const result = await cli(...command);
+      assert.equal(result.code, 0, command.join(' '));
+      assert.match(result.out, /notifier/);
+    }
+    assert.equal((await cli('launch')).code, 2);
+    assert.equal((await cli('config', 'validate', '--bogus-flag')).code, 2);
+  });
+
+  it('config validate accepts a valid file and names the field of an invalid one', async () => {
+    assert.deepEqual(await cli('config', 'validate', configFile), { code: 0, out: '3 items valid', err: '' });
+    const bad = join(dir, 'bad.json');
+    writeFileSync(bad, JSON.stringify([{ kind: 'job', id: 'x', database: 'db', channel: 'c', audience: { sql: 'SELECT 1', idColumn: 'no spaces' }, template: { text: 'hi' } }]));
+    const result = await cli('config', 'validate', bad);
+    assert.equal(result.code, 1);
+    assert.match(result.err, /item x: audience\.idColumn: must be a plain column name/);
+    writeFileSync(bad, '{"items": [');
+    assert.match((await cli('config', 'validate', bad)).err, /is not JSON/);
+    assert.equal((await cli('config', 'validate', join(dir, 'missing.json'))).code, 2);
+  });
+
+  it('config put, get, list and delete round-trip through the table', async () => {
+    const put = await cli('config', 'put', configFile);
+    assert.equal(put.code, 0, put.err);
+    assert.match(put.out, /put job#daily/);
+    const get = await cli('config', 'get', 'job', 'daily');
+    assert.equal(get.code, 0);
+    assert.equal(JSON.parse(get.out).template.text, 'Hello {{first_name}}, your digest is ready');
+    const list = await cli('config', 'list', '--json');
+    assert.deepEqual(JSON.parse(list.out).map((row: { kind: string; id: string; valid: boolean }) => `${row.kind}#${row.id}:${row.valid}`), ['channel#messenger:true', 'database#daily-db:true', 'job#daily:true']);
+    assert.equal((await cli('config', 'get', 'job', 'nope')).code, 1);
+    assert.equal((await cli('config', 'get', 'pipeline', 'x')).code, 2);
+    assert.equal((await cli('config', 'delete', 'job', 'nope')).code, 1);
+  });
+
+  it('config get, list and delete also work on a local file', async () => {
+    const copy = join(dir, 'copy.json');
+    writeFileSync(copy, readFileSync(configFile));
+    assert.equal((await cli('config', 'get', 'channel', 'messenger', '--file', copy)).code, 0);
+    assert.equal((await cli('config', 'delete', 'channel', 'messenger', '--file', copy)).code, 0);
+    assert.equal(JSON.parse(readFileSync(copy, 'utf8')).length, 2);
+    assert.match((await cli('config', 'list', '--file', copy)).out, /job\s+daily\s+valid/);
+  });
+
+  it('secrets check resolves every reference without printing a value', async () => {
+    const ok = await cli('secrets', 'check');
+    assert.equal(ok.code, 0, ok.err);
+    assert.match(ok.out, /ok\s+daily\s+channel#messenger\s+inline/);
+    assert.ok(!ok.out.includes(TOKEN));
+    const withSsm = join(dir, 'ssm.json');
+    const items = JSON.parse(readFileSync(configFile, 'utf8'));
+    items[1].accessToken = { ssmParameter: '/notifier/page-token' };
+    writeFileSync(withSsm, JSON.stringify(items));
+    process.env.AWS_ENDPOINT_URL_SSM = 'http://127.0.0.1:9';
+    const failed = await cli('secrets', 'check', '--file', withSsm);
+    delete process.env.AWS_ENDPOINT_URL_SSM;
+    assert.equal(failed.code, 1);
+    assert.match(failed.out, /FAILED\s+daily\s+channel#messenger\s+ssm:\/notifier\/page-token/);
+    assert.equal((await cli('secrets', 'check', '--job', 'ghost')).code, 1);
+  });
+
+  it('run starts a run as the schedule would; status and runs report it', async () => {
+    const started = await cli('run', 'daily', '--function', 'planner', '--scheduled-time', '2026-11-28T10:00:00Z', '--json');
+    assert.equal(started.code, 0, started.err);
+    const { runId } = JSON.parse(started.out);
+    assert.equal(runId, 'daily@2026-11-28T10:00:00Z');
+    const ledger = new Ledger(harness.stack.names.ledger);
+    await waitFor('the planner to enqueue', async () => ((await ledger.getRun(runId))?.status === 'enqueued' ? true : undefined));
+    const status = await cli('status', runId, '--json');
+    assert.equal(status.code, 0);
+    assert.deepEqual([JSON.parse(status.out).planned, JSON.parse(status.out).pending], [36, 36]);
+    assert.match((await cli('status', runId)).out, /enqueued\s*\n.*\n.*\nplanned\s+36/s);
+    const runs = await cli('runs', '--job', 'daily', '--json');
+    assert.deepEqual(JSON.parse(runs.out).map((run: { runId: string }) => run.runId), [runId]);
+    assert.equal((await cli('status', 'daily@2000-01-01T00:00:00Z')).code, 1);
+    assert.equal((await cli('runs')).code, 2);
+    assert.equal((await cli('run')).code, 2);
+    assert.equal((await cli('run', 'daily', '--function', 'planner', '--scheduled-time', 'teatime')).code, 1);
+  });
+
+  it('dlq inspect shows the count and each reason; dlq redrive moves the messages back', async () => {
+    const { sqs, queues } = harness.stack;
+    await sqs.send(new SendMessageCommand({ QueueUrl: queues.dlqUrl, MessageBody: '{"v":1,"runId":"r"' }));
+    await sqs.send(new SendMessageCommand({ QueueUrl: queues.dlqUrl, MessageBody: JSON.stringify({ v: 1, runId: 'daily@2026-11-28T10:00:00Z', job: 'daily', recipientId: 'psid-1', fields: {} }) }));
+    const inspect = await cli('dlq', 'inspect', '--dlq-url', queues.dlqUrl, '--json');
+    assert.equal(inspect.code, 0, inspect.err);
+    const report = JSON.parse(inspect.out);
+    assert.equal(report.count, 2);
+    assert.deepEqual(report.samples.map((sample: { reason: string }) => sample.reason.split(':')[0]).sort(), ['malformed', 'never claimed (message ' + report.samples.find((s: { reason: string }) => s.reason.startsWith('never')).messageId + ')'].sort());
+    const before = await queueDepth(sqs, queues.queueUrl);
+    const redrive = await cli('dlq', 'redrive', '--dlq-url', queues.dlqUrl, '--rate', '100');
+    assert.equal(redrive.code, 0, redrive.err);
+    assert.match(redrive.out, /moved 2 messages/);
+    assert.equal((await queueDepth(sqs, queues.dlqUrl)).visible, 0);
+    assert.equal((await queueDepth(sqs, queues.queueUrl)).visible, before.visible + 2);
+    assert.equal((await cli('dlq', 'purge', '--dlq-url', queues.dlqUrl)).code, 2);
+    assert.equal((await cli('dlq', 'inspect', '--dlq-url', queues.dlqUrl, '--max', '50')).code, 2);
+  });
+});
