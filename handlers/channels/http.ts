@@ -1,4 +1,4 @@
-import ky, { type KyResponse } from 'ky';
+import type { KyResponse } from 'ky';
 import { classifyHttpStatus, deliveryErrorFor, parseRetryAfter } from '../core/classify.js';
 import { type FailureClass, TransientDeliveryError } from '../core/errors.js';
 
@@ -15,7 +15,13 @@ export interface HttpAnswer {
  * POSTs JSON and returns the answer whatever its status: the channel decides what a status means. Retries are the
  * sender's (ky's own are off), and errors carry no URL, so no credential that a URL might hold can leak through them.
  */
+// ky touches globalThis.Request at import, which makes Node load its fetch implementation (~30 ms): that cost is
+// paid on the first send instead of in every cold start, including those of batches that send nothing.
+let client: Promise<typeof import('ky').default> | undefined;
+const loadKy = () => (client ??= import('ky').then((module) => module.default));
+
 export async function postJson(url: string, body: string, headers: Record<string, string>, timeoutMs: number, signal?: AbortSignal): Promise<HttpAnswer> {
+  const ky = await loadKy();
   let response: KyResponse;
   try {
     response = await ky.post(url, { body, headers: { 'content-type': 'application/json', ...headers }, timeout: timeoutMs, retry: 0, throwHttpErrors: false, ...(signal ? { signal } : {}) });
