@@ -35,6 +35,8 @@ export interface SandboxOptions {
   /** Token bucket: sends per second beyond which it answers error 613, as the Send API does per Page. */
   readonly ratePerSecond?: number;
   readonly latencyMs?: number;
+  /** Extra random latency, uniform in [0, latencyJitterMs): real providers are not metronomes. */
+  readonly latencyJitterMs?: number;
 }
 
 export const graphError = (code: number, message: string, subcode?: number, status = 400): SandboxAnswer => ({
@@ -103,7 +105,8 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<
 
       const injected = injector?.(entry);
       if (injected?.hangUp) return request.socket.destroy();
-      const respond = (result: SandboxAnswer) => answer(response, { ...result, delayMs: (result.delayMs ?? 0) + (options.latencyMs ?? 0) });
+      const latency = (options.latencyMs ?? 0) + Math.random() * (options.latencyJitterMs ?? 0);
+      const respond = (result: SandboxAnswer) => answer(response, { ...result, delayMs: (result.delayMs ?? 0) + latency });
       if (injected) return respond(injected);
       if (accessToken && request.headers.authorization !== `Bearer ${accessToken}`) return respond(graphError(190, 'Invalid OAuth access token - Cannot parse access token', undefined, 401));
       if (!takeToken()) {
