@@ -4,7 +4,7 @@ import type { ConfigStore } from './aws/config-store.js';
 import type { Ledger, RunCounters } from './aws/ledger.js';
 import type { Channel } from './channels/channel.js';
 import type { ChannelConfig, JobConfig } from './config/schema.js';
-import { type DeliveryError, isDeliveryError } from './core/errors.js';
+import { type DeliveryError, TransientDeliveryError, isDeliveryError } from './core/errors.js';
 import { Pacer, mapConcurrent } from './core/limiter.js';
 import { dispositionFor, isRetryable, rateLimitDelay } from './core/retry.js';
 import { type DeliveryTask, parseTask } from './core/task.js';
@@ -51,6 +51,15 @@ type Outcome = 'done' | 'retry';
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
+/** Kept free at the end of an invocation for recording outcomes and run counters after the last send. */
+const RECORDING_RESERVE_MS = 3_000;
+/**
+ * A claim lasts until the invocation ends plus this much clock skew between containers. Lambda stops an invocation at
+ * its timeout, so nothing can still be sending after that; a longer claim would outlive the queue's visibility timeout
+ * (6 x a 3 s sender timeout is 18 s) and the message of a crashed sender would burn its receives against a dead claim.
+ */
+const CLAIM_SKEW_MS = 2_000;
+
 export function createSender(deps: SenderDeps) {
   const { options, metrics } = deps;
   const pacers = new Map<string, Pacer>();
@@ -82,9 +91,12 @@ export function createSender(deps: SenderDeps) {
       async () => {
         const wait = pacer.reserve();
         if (wait > 0) await sleep(wait);
+        // No attempt may outlive the invocation's deadline: its claim would expire under it and another sender send again.
+        const timeLeft = deadline - Date.now();
+        if (timeLeft <= 0) throw new AbortError(new TransientDeliveryError('no time left in this invocation to send; the message goes back to the queue'));
         const sent = performance.now();
         try {
-          const receipt = await channel.send(message, AbortSignal.timeout(Math.max(1, budgetEnd - Date.now() + channelConfig.timeoutMs)));
+          const receipt = await channel.send(message, AbortSignal.timeout(timeLeft));
           metrics.latency(job.id, performance.now() - sent);
           // Slow down before the provider has to say so: usage headers above 80 % count as a warning.
           if (receipt.usagePercent !== undefined && receipt.usagePercent >= 80) pacer.slowDown();
@@ -142,8 +154,10 @@ export function createSender(deps: SenderDeps) {
 
     const job = await deps.config.job(task.job);
     const channelConfig = await deps.config.channel(job.channel);
-    const deadline = Date.now() + context.getRemainingTimeInMillis() - 3_000;
-    const claim = await deps.ledger.claimDelivery(task.runId, task.job, task.recipientId, owner, deadline + 30_000);
+    const invocationEnd = Date.now() + context.getRemainingTimeInMillis();
+    const deadline = invocationEnd - RECORDING_RESERVE_MS;
+    if (deadline <= Date.now()) return 'retry';
+    const claim = await deps.ledger.claimDelivery(task.runId, task.job, task.recipientId, owner, invocationEnd + CLAIM_SKEW_MS);
     if (claim.kind === 'done') {
       metrics.count(task.job, 'Skipped');
       taskLog.info('already handled in this run: duplicate task skipped', { status: claim.status });
