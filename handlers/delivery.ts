@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import pRetry, { AbortError } from 'p-retry';
 import type { ConfigStore } from './aws/config-store.js';
-import type { Ledger, RunCounters } from './aws/ledger.js';
+import type { FinalStatus, Ledger, RunCounters } from './aws/ledger.js';
 import type { Channel } from './channels/channel.js';
 import type { ChannelConfig, JobConfig } from './config/schema.js';
 import { type DeliveryError, TransientDeliveryError, isDeliveryError } from './core/errors.js';
@@ -48,6 +48,57 @@ export interface SenderDeps {
 }
 
 type Outcome = 'done' | 'retry';
+
+/**
+ * The run counters one invocation adds. Before its first claim on a run it opens a count in the ledger; at the end one
+ * write adds its counters and closes the count. A sender that dies in between leaves its count open, and whoever
+ * receives one of its messages again counts the outcome it had recorded (see the `done` claim in processRecord).
+ */
+class RunTally {
+  readonly #ledger: Ledger;
+  readonly #owner: string;
+  readonly #opened = new Map<string, Promise<void>>();
+  readonly #deltas = new Map<string, Partial<RunCounters>>();
+  readonly #counted = new Map<string, string[]>();
+
+  constructor(ledger: Ledger, owner: string) {
+    this.#ledger = ledger;
+    this.#owner = owner;
+  }
+
+  open(runId: string): Promise<void> {
+    let opened = this.#opened.get(runId);
+    if (!opened) {
+      opened = this.#ledger.openRunCount(runId, this.#owner);
+      this.#opened.set(runId, opened);
+      opened.catch(() => this.#opened.delete(runId));
+    }
+    return opened;
+  }
+
+  count(runId: string, messageId: string, name: FinalStatus): void {
+    const deltas = this.#deltas.get(runId) ?? {};
+    deltas[name] = (deltas[name] ?? 0) + 1;
+    this.#deltas.set(runId, deltas);
+    this.#counted.set(runId, [...(this.#counted.get(runId) ?? []), messageId]);
+  }
+
+  /** Adds and closes every count; returns the messages whose outcome could not be counted, to be received again. */
+  async close(): Promise<Set<string>> {
+    const uncounted = new Set<string>();
+    for (const [runId, opened] of this.#opened) {
+      const deltas = this.#deltas.get(runId) ?? {};
+      try {
+        await opened;
+        await this.#ledger.addRunCounters(runId, deltas, this.#owner);
+      } catch (error) {
+        createLogger({ runId }).error('could not add run counters; the messages go back to the queue to be counted again', { error, deltas });
+        for (const messageId of this.#counted.get(runId) ?? []) uncounted.add(messageId);
+      }
+    }
+    return uncounted;
+  }
+}
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
@@ -131,7 +182,7 @@ export function createSender(deps: SenderDeps) {
     );
   }
 
-  async function processRecord(record: SqsRecord, context: LambdaContext, counters: Map<string, Partial<RunCounters>>, owner: string): Promise<Outcome> {
+  async function processRecord(record: SqsRecord, context: LambdaContext, tally: RunTally, owner: string): Promise<Outcome> {
     const log = createLogger({ messageId: record.messageId, requestId: context.awsRequestId });
     const parsed = parseTask(record.body);
     if (!parsed.ok) {
@@ -143,11 +194,7 @@ export function createSender(deps: SenderDeps) {
     }
     const { task } = parsed;
     const taskLog = log.child({ runId: task.runId, job: task.job, recipientId: task.recipientId });
-    const count = (name: keyof RunCounters) => {
-      const run = counters.get(task.runId) ?? {};
-      run[name] = (run[name] ?? 0) + 1;
-      counters.set(task.runId, run);
-    };
+    const count = (name: FinalStatus) => tally.count(task.runId, record.messageId, name);
 
     const halted = haltedUntil.get(task.job);
     if (halted !== undefined && halted > Date.now()) return 'retry';
@@ -157,8 +204,20 @@ export function createSender(deps: SenderDeps) {
     const invocationEnd = Date.now() + context.getRemainingTimeInMillis();
     const deadline = invocationEnd - RECORDING_RESERVE_MS;
     if (deadline <= Date.now()) return 'retry';
-    const claim = await deps.ledger.claimDelivery(task.runId, task.job, task.recipientId, owner, invocationEnd + CLAIM_SKEW_MS);
+    const claimUntil = invocationEnd + CLAIM_SKEW_MS;
+    await tally.open(task.runId);
+    const claim = await deps.ledger.claimDelivery(task.runId, task.job, task.recipientId, owner, claimUntil);
     if (claim.kind === 'done') {
+      const previous = claim.countedBy;
+      if (previous && previous.owner !== owner && (await deps.ledger.isCountPending(task.runId, previous.owner))) {
+        // The invocation that recorded this outcome has not counted it yet: it is still running, or it died.
+        if (Date.now() <= previous.until) return 'retry';
+        if (await deps.ledger.takeOverCount(task.runId, task.recipientId, previous.owner, owner, claimUntil)) {
+          count(claim.status);
+          taskLog.warn('outcome recorded by a sender that died before counting it: counted now', { status: claim.status, previousOwner: previous.owner });
+          return 'done';
+        }
+      }
       metrics.count(task.job, 'Skipped');
       taskLog.info('already handled in this run: duplicate task skipped', { status: claim.status });
       return 'done';
@@ -168,7 +227,7 @@ export function createSender(deps: SenderDeps) {
       return 'retry';
     }
 
-    const finish = async (status: 'sent' | 'failed' | 'skipped', details: { reason?: string; failureClass?: string; providerMessageId?: string }) => {
+    const finish = async (status: FinalStatus, details: { reason?: string; failureClass?: string; providerMessageId?: string }) => {
       if (await deps.ledger.completeDelivery(task.runId, task.recipientId, owner, { status, ...details })) count(status);
       else taskLog.warn('claim expired before the outcome was recorded; the newer claim records it', { status });
     };
@@ -230,21 +289,19 @@ export function createSender(deps: SenderDeps) {
 
   return async function send(event: SqsEvent, context: LambdaContext): Promise<BatchResponse> {
     const owner = context.awsRequestId ?? randomUUID();
-    const counters = new Map<string, Partial<RunCounters>>();
+    const tally = new RunTally(deps.ledger, owner);
     const records = Array.isArray(event?.Records) ? event.Records : [];
     const outcomes = await mapConcurrent(records, options.parallelism, async (record) => {
       try {
-        return await processRecord(record, context, counters, owner);
+        return await processRecord(record, context, tally, owner);
       } catch (error) {
         // One record's unexpected error (a throttled table, a config item that fails validation) must not fail the batch.
         createLogger({ messageId: record?.messageId, requestId: context.awsRequestId }).error('delivery failed unexpectedly; the message stays queued', { error });
         return 'retry' as const;
       }
     });
-    for (const [runId, deltas] of counters) {
-      await deps.ledger.addRunCounters(runId, deltas).catch((error: unknown) => createLogger({ runId }).error('could not add run counters', { error, deltas }));
-    }
+    const uncounted = await tally.close();
     metrics.flush();
-    return { batchItemFailures: records.flatMap((record, index) => (outcomes[index] === 'retry' ? [{ itemIdentifier: record.messageId }] : [])) };
+    return { batchItemFailures: records.flatMap((record, index) => (outcomes[index] === 'retry' || uncounted.has(record.messageId) ? [{ itemIdentifier: record.messageId }] : [])) };
   };
 }

@@ -150,6 +150,21 @@ describe('sender outcome classes', () => {
     assert.equal(requestsFor('inflight'), 0);
   });
 
+  it('an outcome recorded by a sender that died before adding it to the run counters is counted by the next receiver, once', async () => {
+    const run = 'daily@2026-11-28T09:00:00Z';
+    const now = Date.now();
+    // The dead invocation opened its count, claimed, sent and recorded the outcome, then died before its last write.
+    await ledger.openRunCount(run, 'dead-sender');
+    assert.equal((await ledger.claimDelivery(run, 'daily', 'orphan', 'dead-sender', now - 1_000, now - 60_000)).kind, 'claimed');
+    assert.equal(await ledger.completeDelivery(run, 'orphan', 'dead-sender', { status: 'sent' }), true);
+    const redelivered = { messageId: `m-${++counter}`, body: JSON.stringify({ v: 1, runId: run, job: 'daily', recipientId: 'orphan', fields: { first_name: 'Ada' } }) };
+    assert.deepEqual((await deliver([redelivered])).batchItemFailures, []);
+    assert.deepEqual((await deliver([{ ...redelivered, messageId: 'another-copy-of-orphan' }])).batchItemFailures, []);
+    assert.equal(requestsFor('orphan'), 0, 'the provider is not asked again');
+    assert.equal((await ledger.getRun(run))?.sent, 1, 'counted exactly once');
+    assert.equal(await ledger.isCountPending(run, 'dead-sender'), true, 'the dead invocation never closed its count');
+  });
+
   it('one record whose job is missing from the config table never fails the rest of the batch', async () => {
     const ghost = raw(JSON.stringify({ v: 1, runId: 'ghost@2026-11-28T08:00:00Z', job: 'ghost', recipientId: 'g1', fields: {} }));
     const response = await deliver([ghost, record('after-ghost')]);

@@ -25,7 +25,13 @@ export interface RunRecord extends RunCounters {
 }
 
 export type RunLease = { kind: 'acquired'; run: RunRecord } | { kind: 'busy' } | { kind: 'finished'; run: RunRecord };
-export type Claim = { kind: 'claimed' } | { kind: 'done'; status: DeliveryStatus } | { kind: 'busy' };
+export type FinalStatus = 'sent' | 'failed' | 'skipped';
+/** The invocation whose run counters include a final outcome, and when that invocation is over for sure. */
+export interface CountOwner {
+  readonly owner: string;
+  readonly until: number;
+}
+export type Claim = { kind: 'claimed' } | { kind: 'done'; status: FinalStatus; countedBy?: CountOwner } | { kind: 'busy' };
 
 /** Another planner took the run over after this one's lease expired: this one must stop at once. */
 export class LeaseLostError extends Error {
@@ -159,14 +165,44 @@ export class Ledger {
     }
   }
 
-  async addRunCounters(runId: string, deltas: Partial<RunCounters>): Promise<void> {
+  /**
+   * Registers a sender invocation, before it claims anything, as one whose outcomes are not in the run's counters yet.
+   * Until its `addRunCounters` removes it again, a later sender can tell that the outcomes it recorded might never be
+   * counted (it died in between) and count them itself. Adding an element to a set is idempotent.
+   */
+  async openRunCount(runId: string, owner: string): Promise<void> {
+    await this.#update({ Key: { pk: S(runKey(runId)) }, UpdateExpression: 'ADD pendingCounts :owners', ExpressionAttributeValues: { ':owners': { SS: [owner] } } });
+  }
+
+  /** Whether `owner` opened a count on the run and has not added it yet. */
+  async isCountPending(runId: string, owner: string): Promise<boolean> {
+    const { Item } = await dynamoClient().send(new GetItemCommand({ TableName: this.#table, Key: { pk: S(runKey(runId)) }, ProjectionExpression: 'pendingCounts', ConsistentRead: true }));
+    return Item?.pendingCounts?.SS?.includes(owner) ?? false;
+  }
+
+  /**
+   * Adds a sender invocation's counters. With `owner`, the same write closes the count `openRunCount` opened, on the
+   * condition that it is still open: an SDK retry of a write that already landed cannot add the counters twice.
+   */
+  async addRunCounters(runId: string, deltas: Partial<RunCounters>, owner?: string): Promise<void> {
     const entries = Object.entries(deltas).filter(([, value]) => value);
-    if (entries.length === 0) return;
-    await this.#update({
-      Key: { pk: S(runKey(runId)) },
-      UpdateExpression: `ADD ${entries.map(([name]) => `${name} :${name}`).join(', ')}`,
-      ExpressionAttributeValues: Object.fromEntries(entries.map(([name, value]) => [`:${name}`, N(value as number)])),
-    });
+    const add = entries.length > 0 ? `ADD ${entries.map(([name]) => `${name} :${name}`).join(', ')}` : '';
+    const values: Item = Object.fromEntries(entries.map(([name, value]) => [`:${name}`, N(value as number)]));
+    if (owner === undefined) {
+      if (!add) return;
+      await this.#update({ Key: { pk: S(runKey(runId)) }, UpdateExpression: add, ExpressionAttributeValues: values });
+      return;
+    }
+    try {
+      await this.#update({
+        Key: { pk: S(runKey(runId)) },
+        UpdateExpression: `${add} DELETE pendingCounts :owners`.trim(),
+        ConditionExpression: 'contains(pendingCounts, :owner)',
+        ExpressionAttributeValues: { ...values, ':owners': { SS: [owner] }, ':owner': S(owner) },
+      });
+    } catch (error) {
+      if (!isConditionFailure(error)) throw error;
+    }
   }
 
   /** Marks the run as halted by a fatal channel error, for `status` and the operator. */
@@ -219,18 +255,46 @@ export class Ledger {
       if (!isConditionFailure(error)) throw error;
       const existing = error.Item ?? (await this.#getItem(deliveryKey(runId, recipientId)));
       const status = readString(existing, 'status') as DeliveryStatus | undefined;
-      return status === 'claimed' || status === undefined ? { kind: 'busy' } : { kind: 'done', status };
+      if (status !== 'sent' && status !== 'failed' && status !== 'skipped') return { kind: 'busy' };
+      const owner = readString(existing, 'claimOwner');
+      const until = readNumber(existing, 'claimUntil');
+      return { kind: 'done', status, ...(owner !== undefined && until !== undefined ? { countedBy: { owner, until } } : {}) };
     }
   }
 
-  /** Records a final outcome. Returns false when this sender's claim had already passed to another. */
-  async completeDelivery(runId: string, recipientId: string, owner: string, outcome: { status: 'sent' | 'failed' | 'skipped'; reason?: string; failureClass?: string; providerMessageId?: string }, now = Date.now()): Promise<boolean> {
+  /**
+   * Moves the counting of a final outcome from an invocation that died before adding it to the run's counters to
+   * `owner`, whose own `addRunCounters` then includes it. Only one taker wins.
+   */
+  async takeOverCount(runId: string, recipientId: string, from: string, owner: string, until: number): Promise<boolean> {
+    try {
+      await this.#update({
+        Key: { pk: S(deliveryKey(runId, recipientId)) },
+        UpdateExpression: 'SET claimOwner = :owner, claimUntil = :until',
+        ConditionExpression: 'claimOwner = :from AND #status IN (:sent, :failed, :skipped)',
+        ExpressionAttributeNames: { '#status': 'status' },
+        ExpressionAttributeValues: { ':owner': S(owner), ':until': N(until), ':from': S(from), ':sent': S('sent'), ':failed': S('failed'), ':skipped': S('skipped') },
+        ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
+      });
+      return true;
+    } catch (error) {
+      if (!isConditionFailure(error)) throw error;
+      // An SDK retry of this very write finds its own result.
+      return readString(error.Item, 'claimOwner') === owner;
+    }
+  }
+
+  /**
+   * Records a final outcome. Returns false when this sender's claim had already passed to another. The claim's owner
+   * and expiry stay on the item: they name the invocation whose run counters include the outcome.
+   */
+  async completeDelivery(runId: string, recipientId: string, owner: string, outcome: { status: FinalStatus; reason?: string; failureClass?: string; providerMessageId?: string }, now = Date.now()): Promise<boolean> {
     const optional = { reason: outcome.reason?.slice(0, 1000), failureClass: outcome.failureClass, providerMessageId: outcome.providerMessageId };
     const present = Object.entries(optional).filter((entry): entry is [string, string] => entry[1] !== undefined);
     try {
       await this.#update({
         Key: { pk: S(deliveryKey(runId, recipientId)) },
-        UpdateExpression: `SET #status = :status, updatedAt = :now${present.map(([name]) => `, ${name} = :${name}`).join('')} REMOVE claimOwner, claimUntil`,
+        UpdateExpression: `SET #status = :status, updatedAt = :now${present.map(([name]) => `, ${name} = :${name}`).join('')}`,
         ConditionExpression: 'claimOwner = :owner',
         ExpressionAttributeNames: { '#status': 'status' },
         ExpressionAttributeValues: { ':status': S(outcome.status), ':now': S(new Date(now).toISOString()), ':owner': S(owner), ...Object.fromEntries(present.map(([name, value]) => [`:${name}`, S(value)])) },
