@@ -115,6 +115,7 @@ export function createSender(deps: SenderDeps) {
   const { options, metrics } = deps;
   const pacers = new Map<string, Pacer>();
   const haltedUntil = new Map<string, number>();
+  const probes = new Map<string, Promise<void>>();
 
   const pacerFor = (channel: ChannelConfig) => {
     let pacer = pacers.get(channel.id);
@@ -194,11 +195,28 @@ export function createSender(deps: SenderDeps) {
     }
     const { task } = parsed;
     const taskLog = log.child({ runId: task.runId, job: task.job, recipientId: task.recipientId });
+    // A halted job waits out its cool-down; then a single delivery probes the channel and the job's other
+    // deliveries in this container wait for its verdict instead of spending requests on a broken token.
+    for (;;) {
+      const halted = haltedUntil.get(task.job);
+      if (halted === undefined) return processTask(record, task, taskLog, context, tally, owner, false);
+      if (halted > Date.now()) return 'retry';
+      const running = probes.get(task.job);
+      if (!running) break;
+      await running;
+    }
+    let probed!: () => void;
+    probes.set(task.job, new Promise<void>((resolve) => (probed = resolve)));
+    try {
+      return await processTask(record, task, taskLog, context, tally, owner, true);
+    } finally {
+      probes.delete(task.job);
+      probed();
+    }
+  }
+
+  async function processTask(record: SqsRecord, task: DeliveryTask, taskLog: Logger, context: LambdaContext, tally: RunTally, owner: string, probe: boolean): Promise<Outcome> {
     const count = (name: FinalStatus) => tally.count(task.runId, record.messageId, name);
-
-    const halted = haltedUntil.get(task.job);
-    if (halted !== undefined && halted > Date.now()) return 'retry';
-
     const job = await deps.config.job(task.job);
     const channelConfig = await deps.config.channel(job.channel);
     const invocationEnd = Date.now() + context.getRemainingTimeInMillis();
@@ -253,7 +271,7 @@ export function createSender(deps: SenderDeps) {
       const receipt = await deliver(task, job, channelConfig, text, taskLog, deadline);
       await finish('sent', receipt.providerMessageId ? { providerMessageId: receipt.providerMessageId } : {});
       metrics.count(task.job, 'Sent');
-      if (halted !== undefined) {
+      if (probe) {
         haltedUntil.delete(task.job);
         await deps.ledger.clearHalt(task.runId);
         taskLog.info('channel recovered: job resumed');
