@@ -1,0 +1,86 @@
+import { createServer as createHttpServer, request as httpRequest } from 'node:http';
+import { type AddressInfo, type Socket, connect, createServer } from 'node:net';
+
+/**
+ * A TCP proxy in front of PostgreSQL that cuts every open connection when the client sends its `cutAtQuery`-th
+ * statement containing `marker` (the planner's page query): the database connection drops mid-stream, once.
+ */
+export async function startCuttingTcpProxy(target: { host: string; port: number }, options: { marker: string; cutAtQuery: number }) {
+  const sockets = new Set<Socket>();
+  let queries = 0;
+  let cuts = 0;
+  const server = createServer((client) => {
+    const upstream = connect(target.port, target.host);
+    sockets.add(client).add(upstream);
+    const close = () => {
+      client.destroy();
+      upstream.destroy();
+      sockets.delete(client);
+      sockets.delete(upstream);
+    };
+    client.on('data', (chunk: Buffer) => {
+      if (chunk.includes(options.marker) && ++queries === options.cutAtQuery) {
+        cuts++;
+        for (const socket of [...sockets]) socket.destroy();
+        sockets.clear();
+        return;
+      }
+      upstream.write(chunk);
+    });
+    upstream.on('data', (chunk: Buffer) => client.write(chunk));
+    client.on('error', close).on('close', close);
+    upstream.on('error', close).on('close', close);
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  return {
+    host: '127.0.0.1',
+    port: (server.address() as AddressInfo).port,
+    queries: () => queries,
+    cuts: () => cuts,
+    stop: () =>
+      new Promise<void>((resolve) => {
+        for (const socket of sockets) socket.destroy();
+        server.close(() => resolve());
+      }),
+  };
+}
+
+/**
+ * An HTTP proxy in front of the SQS emulator that watches SendMessageBatch calls. `afterBatch` runs once the emulator
+ * has stored the n-th batch and before its answer goes back; returning 'drop' withholds the answer (the caller is
+ * meant to be dead by then).
+ */
+export async function startSqsTap(target: string, afterBatch: (call: number, entries: number) => Promise<'forward' | 'drop'> | 'forward' | 'drop') {
+  const upstream = new URL(target);
+  let calls = 0;
+  const server = createHttpServer((request, response) => {
+    const chunks: Buffer[] = [];
+    request.on('data', (chunk: Buffer) => chunks.push(chunk));
+    request.on('end', () => {
+      const body = Buffer.concat(chunks);
+      const isBatch = String(request.headers['x-amz-target']).endsWith('.SendMessageBatch');
+      const forward = httpRequest({ host: upstream.hostname, port: upstream.port, method: request.method, path: request.url, headers: request.headers }, (answer) => {
+        const parts: Buffer[] = [];
+        answer.on('data', (chunk: Buffer) => parts.push(chunk));
+        answer.on('end', async () => {
+          const verdict = isBatch ? await afterBatch(++calls, (JSON.parse(body.toString('utf8')) as { Entries: unknown[] }).Entries.length) : 'forward';
+          if (verdict === 'drop') return void response.destroy();
+          response.writeHead(answer.statusCode ?? 500, answer.headers);
+          response.end(Buffer.concat(parts));
+        });
+      });
+      forward.on('error', () => response.destroy());
+      forward.end(body);
+    });
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  return {
+    endpoint: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
+    calls: () => calls,
+    stop: () =>
+      new Promise<void>((resolve) => {
+        server.closeAllConnections();
+        server.close(() => resolve());
+      }),
+  };
+}
