@@ -1,0 +1,598 @@
+import { MEASURED } from './measured.js';
+import { type Occurrence, type OperationGroup, TABLE_OPERATIONS } from './operations.js';
+import { type Architecture, FREE_TIER, type Price, type RegionPrices, pricesFor } from './prices.js';
+
+/**
+ * Monthly AWS cost of the notifier for one job: what each scheduler tick makes the planner, the queue, the sender, the
+ * tables and CloudWatch do, priced with the region's list prices (handlers/cost/prices.ts). Pure: the same input
+ * gives the same estimate. The handler durations default to the measurements in bench/results/durations.json.
+ *
+ * @example
+ * const estimate = estimateMonthlyCost({ audience: 1_000_000, runsPerDay: 1, region: 'eu-west-1' });
+ * console.log(estimate.perMillionUsd, estimate.dominant.item);
+ */
+
+export interface HandlerDurations {
+  /** Planner wall time per 1,000 recipients (read a page, build tasks, SendMessageBatch, save the cursor). */
+  readonly plannerMsPer1000: number;
+  /** Cold start (INIT, billed since August 2025) of a planner container: one per planner invocation. */
+  readonly plannerInitMs: number;
+  /** Sender time per invocation that does not depend on the batch's size or the provider's latency. */
+  readonly senderOverheadMsPerBatch: number;
+  /** Sender time each notification adds to its batch (ledger claim and outcome, template, JSON), unpaced. */
+  readonly senderMsPerNotification: number;
+  /** Cold start of a sender container: one per container and run. */
+  readonly senderInitMs: number;
+}
+
+/** The always-on worker the service replaces: instances sized for the daily peak, a Celery broker, disks. */
+export interface WorkerAssumptions {
+  readonly instanceType: string;
+  readonly instances: number;
+  readonly brokerType: string;
+  readonly brokers: number;
+  readonly ebsGbPerInstance: number;
+}
+
+export interface CostInput {
+  /** Recipients per run. */
+  readonly audience: number;
+  readonly runsPerDay: number;
+  readonly daysPerMonth: number;
+  /** The provider's answer time for one send. */
+  readonly latencyMs: number;
+  readonly region: string;
+  readonly architecture: Architecture;
+  readonly plannerMemoryMb: number;
+  readonly plannerTimeoutSeconds: number;
+  readonly senderMemoryMb: number;
+  /** The event source mapping's batch_size. */
+  readonly senderBatchSize: number;
+  /** The event source mapping's maximum_concurrency: concurrent sender containers, each paced to its share of the rate. */
+  readonly senderMaximumConcurrency: number;
+  /** The channel's ratePerSecond, shared by all senders. */
+  readonly channelRatePerSecond: number;
+  /** The job's pageSize (rows per audience page). */
+  readonly pageSize: number;
+  readonly taskBodyBytes: number;
+  /** Application log bytes each notification adds (the success path logs nothing). */
+  readonly logBytesPerNotification: number;
+  /** Log bytes per sender invocation (its EMF metrics line). */
+  readonly senderLogBytesPerInvocation: number;
+  readonly plannerLogBytesPer1000: number;
+  /** START/END/REPORT lines; 0 because the module sets the functions' system log level to WARN. */
+  readonly platformLogBytesPerInvocation: number;
+  /** The delivery ledger (claim and outcome per recipient) and the sender's run counters. */
+  readonly ledger: boolean;
+  readonly ledgerTtlDays: number;
+  /** Size of one delivery item (attribute names and values, without DynamoDB's 100-byte overhead). */
+  readonly deliveryItemBytes: number;
+  /** `provisioned`: the ledger table on provisioned capacity, scaled up around each run by a schedule (a proposal). */
+  readonly ledgerCapacity: 'on-demand' | 'provisioned';
+  /** Whether run-item updates also write the by-job index (projection ALL, as shipped). */
+  readonly ledgerIndexWrites: boolean;
+  /** Recipients per SQS message and per delivery item: 1 as shipped; more is a proposal (see docs/COST.md). */
+  readonly recipientsPerMessage: number;
+  readonly durations: HandlerDurations;
+  /** Pollers an idle event source mapping keeps long-polling the queue. */
+  readonly sqsIdlePollers: number;
+  readonly sqsLongPollSeconds: number;
+  /** Bytes each received message adds to a ReceiveMessage answer beyond its body (receipt handle, attributes). */
+  readonly sqsReceiveOverheadBytesPerMessage: number;
+  /** CloudWatch alarms the module creates (8 with create_alarms). */
+  readonly alarms: number;
+  readonly dashboard: boolean;
+  readonly logRetentionDays: number;
+  /** Apply the account's always-free tier (Lambda, SQS, DynamoDB storage, CloudWatch) to this service alone. */
+  readonly freeTier: boolean;
+  readonly worker: WorkerAssumptions;
+}
+
+export type CostOverrides = Partial<Omit<CostInput, 'durations' | 'worker'>> & { readonly durations?: Partial<HandlerDurations>; readonly worker?: Partial<WorkerAssumptions> };
+
+/** The module's defaults (variables.tf), one daily run of a million recipients, and the measured handler durations. */
+export const DEFAULT_INPUT: CostInput = {
+  audience: 1_000_000,
+  runsPerDay: 1,
+  daysPerMonth: 30,
+  latencyMs: 150,
+  region: 'us-east-1',
+  architecture: 'arm64',
+  plannerMemoryMb: 512,
+  plannerTimeoutSeconds: 300,
+  senderMemoryMb: 256,
+  senderBatchSize: 10,
+  senderMaximumConcurrency: 10,
+  channelRatePerSecond: 250,
+  pageSize: 1000,
+  taskBodyBytes: MEASURED.taskBodyBytes,
+  logBytesPerNotification: 0,
+  senderLogBytesPerInvocation: MEASURED.senderLogBytesPerInvocation,
+  plannerLogBytesPer1000: MEASURED.plannerLogBytesPer1000,
+  platformLogBytesPerInvocation: 0,
+  ledger: true,
+  ledgerTtlDays: 30,
+  deliveryItemBytes: MEASURED.deliveryItemBytes,
+  ledgerCapacity: 'on-demand',
+  ledgerIndexWrites: true,
+  recipientsPerMessage: 1,
+  durations: {
+    plannerMsPer1000: MEASURED.plannerMsPer1000,
+    plannerInitMs: MEASURED.initMs.planner,
+    senderOverheadMsPerBatch: MEASURED.senderOverheadMsPerBatch,
+    senderMsPerNotification: MEASURED.senderMsPerNotification,
+    senderInitMs: MEASURED.initMs.sender,
+  },
+  sqsIdlePollers: 5,
+  sqsLongPollSeconds: 20,
+  sqsReceiveOverheadBytesPerMessage: 600,
+  alarms: 8,
+  dashboard: false,
+  logRetentionDays: 30,
+  freeTier: false,
+  worker: { instanceType: 'm7g.large', instances: 1, brokerType: 'cache.t4g.small', brokers: 1, ebsGbPerInstance: 20 },
+};
+
+/** The issue's target: the cost of a million notifications at the defaults, with the ledger on. */
+export const TARGET_USD_PER_MILLION = 0.75;
+
+/** Hours AWS prorates a month over (custom metrics, EBS). */
+const HOURS_PER_MONTH = 730;
+/** The planner hands over when less than this plus twice its slowest page remains (handlers/core/paging.ts). */
+const HANDOVER_RESERVE_MS = 10_000;
+/** The config store caches an item this long per container (handlers/aws/config-store.ts). */
+const CONFIG_CACHE_MS = 60_000;
+/** The sender's deliveries in flight per batch: the module sets NOTIFIER_SENDER_PARALLELISM = min(batch_size, 10). */
+const MAX_PARALLELISM = 10;
+/** SQS batch APIs take at most 10 entries. */
+const SQS_BATCH_ENTRIES = 10;
+/** DynamoDB bills storage on the item's bytes plus this overhead. */
+const ITEM_OVERHEAD_BYTES = 100;
+/** Extra bytes per recipient when one delivery item holds several (its id, status and message id). */
+const GROUPED_RECIPIENT_BYTES = 120;
+/** CloudWatch Logs stores (and bills) log data compressed; JSON lines compress to roughly this fraction. */
+const LOG_COMPRESSION = 0.15;
+/** Provisioned capacity: target utilization, lead time before a run, and the capacity kept between runs. */
+const PROVISIONED = { utilization: 0.7, leadHours: 0.25, baselineUnits: 5 } as const;
+
+export type Service = 'EventBridge Scheduler' | 'Lambda' | 'SQS' | 'DynamoDB' | 'CloudWatch' | 'EC2' | 'ElastiCache' | 'EBS';
+
+export interface CostLine {
+  readonly service: Service;
+  readonly item: string;
+  /** How much was used, in `unit`s. */
+  readonly quantity: number;
+  readonly unit: string;
+  /** The price applied and what it is per; a free-tier line has a negative quantity. */
+  readonly price: Price;
+  readonly usd: number;
+  readonly note?: string;
+}
+
+/** What one run does, from which the monthly lines follow. */
+export interface RunProfile {
+  readonly notifications: number;
+  readonly messages: number;
+  readonly pages: number;
+  readonly plannerWorkMs: number;
+  readonly pagesPerPlannerInvocation: number;
+  readonly plannerInvocations: number;
+  readonly continuations: number;
+  readonly plannerBilledMs: number;
+  readonly senderBatches: number;
+  readonly senderContainers: number;
+  readonly deliveriesPerBatch: number;
+  /** Per full batch: overhead + notifications x per-notification + waves x latency. */
+  readonly latencyBoundMsPerBatch: number;
+  /** Per full batch: the pacer's share of the channel rate (rate / maximum concurrency). */
+  readonly pacedMsPerBatch: number;
+  readonly pacingBound: boolean;
+  readonly senderBilledMs: number;
+  readonly sendSeconds: number;
+  readonly runSeconds: number;
+  readonly notificationsPerSecond: number;
+  readonly sqs: { readonly sendCalls: number; readonly sendRequests: number; readonly receiveCalls: number; readonly receiveRequests: number; readonly deleteCalls: number; readonly deleteRequests: number };
+  readonly table: { readonly ledgerWriteUnits: number; readonly indexWriteUnits: number; readonly configReadUnits: number; readonly operations: readonly { readonly name: string; readonly group: OperationGroup; readonly requests: number; readonly units: number; readonly indexUnits: number }[] };
+}
+
+export interface CostEstimate {
+  readonly input: CostInput;
+  readonly region: { readonly code: string; readonly name: string };
+  readonly notificationsPerMonth: number;
+  readonly run: RunProfile;
+  readonly lines: readonly CostLine[];
+  readonly byService: Readonly<Partial<Record<Service, number>>>;
+  readonly totalUsd: number;
+  readonly perMillionUsd: number;
+  /** The most expensive line. */
+  readonly dominant: CostLine;
+  readonly target: { readonly perMillionUsd: number; readonly met: boolean; readonly overByUsd: number };
+  readonly alwaysOn: { readonly lines: readonly CostLine[]; readonly totalUsd: number; readonly perMillionUsd: number; readonly breakEvenAudience: number | null };
+}
+
+/** A field of the model's input is out of range; `field` names it. */
+export class CostInputError extends RangeError {
+  override readonly name = 'CostInputError';
+  readonly field: string;
+
+  constructor(field: string, message: string) {
+    super(`${field} ${message}`);
+    this.field = field;
+  }
+}
+
+export function resolveInput(overrides: CostOverrides = {}): CostInput {
+  const { durations, worker, ...rest } = overrides;
+  const defined = <T extends object>(value: T | undefined) => Object.fromEntries(Object.entries(value ?? {}).filter(([, field]) => field !== undefined));
+  return {
+    ...DEFAULT_INPUT,
+    ...defined(rest),
+    durations: { ...DEFAULT_INPUT.durations, ...defined(durations) },
+    worker: { ...DEFAULT_INPUT.worker, ...defined(worker) },
+  } as CostInput;
+}
+
+function validate(input: CostInput, prices: RegionPrices): void {
+  const positive: [string, number][] = [
+    ['audience', input.audience],
+    ['runsPerDay', input.runsPerDay],
+    ['daysPerMonth', input.daysPerMonth],
+    ['plannerMemoryMb', input.plannerMemoryMb],
+    ['plannerTimeoutSeconds', input.plannerTimeoutSeconds],
+    ['senderMemoryMb', input.senderMemoryMb],
+    ['senderBatchSize', input.senderBatchSize],
+    ['senderMaximumConcurrency', input.senderMaximumConcurrency],
+    ['channelRatePerSecond', input.channelRatePerSecond],
+    ['pageSize', input.pageSize],
+    ['taskBodyBytes', input.taskBodyBytes],
+    ['deliveryItemBytes', input.deliveryItemBytes],
+    ['ledgerTtlDays', input.ledgerTtlDays],
+    ['recipientsPerMessage', input.recipientsPerMessage],
+    ['sqsLongPollSeconds', input.sqsLongPollSeconds],
+    ['logRetentionDays', input.logRetentionDays],
+    ['durations.plannerMsPer1000', input.durations.plannerMsPer1000],
+  ];
+  const nonNegative: [string, number][] = [
+    ['latencyMs', input.latencyMs],
+    ['logBytesPerNotification', input.logBytesPerNotification],
+    ['senderLogBytesPerInvocation', input.senderLogBytesPerInvocation],
+    ['plannerLogBytesPer1000', input.plannerLogBytesPer1000],
+    ['platformLogBytesPerInvocation', input.platformLogBytesPerInvocation],
+    ['sqsIdlePollers', input.sqsIdlePollers],
+    ['sqsReceiveOverheadBytesPerMessage', input.sqsReceiveOverheadBytesPerMessage],
+    ['alarms', input.alarms],
+    ['durations.plannerInitMs', input.durations.plannerInitMs],
+    ['durations.senderOverheadMsPerBatch', input.durations.senderOverheadMsPerBatch],
+    ['durations.senderMsPerNotification', input.durations.senderMsPerNotification],
+    ['durations.senderInitMs', input.durations.senderInitMs],
+    ['worker.instances', input.worker.instances],
+    ['worker.brokers', input.worker.brokers],
+    ['worker.ebsGbPerInstance', input.worker.ebsGbPerInstance],
+  ];
+  for (const [field, value] of positive) if (!(Number.isFinite(value) && value > 0)) throw new CostInputError(field, `must be a positive number, got ${value}`);
+  for (const [field, value] of nonNegative) if (!(Number.isFinite(value) && value >= 0)) throw new CostInputError(field, `must be zero or more, got ${value}`);
+  const integers: [string, number][] = [
+    ['audience', input.audience],
+    ['senderBatchSize', input.senderBatchSize],
+    ['senderMaximumConcurrency', input.senderMaximumConcurrency],
+    ['pageSize', input.pageSize],
+    ['recipientsPerMessage', input.recipientsPerMessage],
+  ];
+  for (const [field, value] of integers) if (!Number.isInteger(value)) throw new CostInputError(field, `must be a whole number, got ${value}`);
+  if (input.senderBatchSize > 10_000) throw new CostInputError('senderBatchSize', `must be at most 10000 (the event source mapping's limit), got ${input.senderBatchSize}`);
+  if (input.runsPerDay > 1440) throw new CostInputError('runsPerDay', `must be at most 1440 (one a minute), got ${input.runsPerDay}`);
+  if (input.daysPerMonth > 31) throw new CostInputError('daysPerMonth', `must be at most 31, got ${input.daysPerMonth}`);
+  if (input.plannerTimeoutSeconds > 900) throw new CostInputError('plannerTimeoutSeconds', `must be at most 900 (Lambda's limit), got ${input.plannerTimeoutSeconds}`);
+  if (!['arm64', 'x86_64'].includes(input.architecture)) throw new CostInputError('architecture', `must be arm64 or x86_64, got "${input.architecture}"`);
+  if (!['on-demand', 'provisioned'].includes(input.ledgerCapacity)) throw new CostInputError('ledgerCapacity', `must be on-demand or provisioned, got "${input.ledgerCapacity}"`);
+  if (!prices.worker.instanceHour[input.worker.instanceType]) throw new CostInputError('worker.instanceType', `has no price in ${prices.region}; priced: ${Object.keys(prices.worker.instanceHour).join(', ')}`);
+  if (!prices.worker.brokerHour[input.worker.brokerType]) throw new CostInputError('worker.brokerType', `has no price in ${prices.region}; priced: ${Object.keys(prices.worker.brokerHour).join(', ')}`);
+}
+
+/** Requests SQS bills for one API call carrying `bytes` of payload: one per 64 KB chunk, at least one. */
+export function sqsBilledRequests(bytes: number, chunkBytes = 64 * 1024): number {
+  return Math.max(1, Math.ceil(bytes / chunkBytes));
+}
+
+/** Lambda GB-seconds of one invocation: duration rounded up to the millisecond, times the memory in GB. */
+export function lambdaGbSeconds(durationMs: number, memoryMb: number): number {
+  return (Math.ceil(durationMs) / 1000) * (memoryMb / 1024);
+}
+
+/** DynamoDB write units for one standard write of an item: one per KB, rounded up. */
+export function writeUnits(itemBytes: number): number {
+  return Math.max(1, Math.ceil(itemBytes / 1024));
+}
+
+/** Splits `total` into chunks of at most `size`: how many are full, and what is left. */
+function split(total: number, size: number): { full: number; rest: number } {
+  return { full: Math.floor(total / size), rest: total % size };
+}
+
+function runProfile(input: CostInput, prices: RegionPrices): RunProfile {
+  const { durations } = input;
+  const rpm = input.recipientsPerMessage;
+  const chunk = prices.sqs.chunkBytes;
+  const bodyBytes = input.taskBodyBytes + (rpm - 1) * Math.max(0, input.taskBodyBytes - 60);
+
+  // Planner: pages of pageSize rows, each enqueued with SendMessageBatch (10 messages per call).
+  const pages = split(input.audience, input.pageSize);
+  const pageCount = pages.full + (pages.rest > 0 ? 1 : 0);
+  const pageRows = [...Array<number>(pages.full).fill(input.pageSize), ...(pages.rest > 0 ? [pages.rest] : [])];
+  let messages = 0;
+  let sendCalls = 0;
+  let sendRequests = 0;
+  for (const [rows, times] of [
+    [input.pageSize, pages.full],
+    [pages.rest, pages.rest > 0 ? 1 : 0],
+  ] as const) {
+    if (times === 0) continue;
+    const pageMessages = Math.ceil(rows / rpm);
+    const calls = split(pageMessages, SQS_BATCH_ENTRIES);
+    messages += pageMessages * times;
+    sendCalls += (calls.full + (calls.rest > 0 ? 1 : 0)) * times;
+    sendRequests += (calls.full * sqsBilledRequests(SQS_BATCH_ENTRIES * bodyBytes, chunk) + (calls.rest > 0 ? sqsBilledRequests(calls.rest * bodyBytes, chunk) : 0)) * times;
+  }
+
+  // The planner checks before each page whether less than 10 s plus twice its slowest page remains.
+  const pageMs = (Math.min(input.pageSize, input.audience) / 1000) * durations.plannerMsPer1000;
+  const timeoutMs = input.plannerTimeoutSeconds * 1000;
+  if (timeoutMs - HANDOVER_RESERVE_MS - 2 * pageMs < 0) {
+    throw new CostInputError('plannerTimeoutSeconds', `of ${input.plannerTimeoutSeconds} s leaves no time for one page of ${input.pageSize} rows (${Math.round(pageMs)} ms) before the ${HANDOVER_RESERVE_MS / 1000} s handover reserve`);
+  }
+  const pagesPerPlannerInvocation = Math.floor((timeoutMs - HANDOVER_RESERVE_MS - 2 * pageMs) / pageMs) + 1;
+  const plannerInvocations = Math.max(1, Math.ceil(pageCount / pagesPerPlannerInvocation));
+  const plannerWorkMs = (input.audience / 1000) * durations.plannerMsPer1000;
+  let plannerBilledMs = 0;
+  for (let invocation = 0; invocation < plannerInvocations; invocation++) {
+    const firstPage = invocation * pagesPerPlannerInvocation;
+    const rows = pageRows.slice(firstPage, firstPage + pagesPerPlannerInvocation).reduce((sum, value) => sum + value, 0);
+    plannerBilledMs += Math.ceil((rows / 1000) * durations.plannerMsPer1000 + durations.plannerInitMs);
+  }
+
+  // Sender: the event source mapping hands each invocation up to batch_size messages.
+  const batches = split(messages, input.senderBatchSize);
+  const batchCount = batches.full + (batches.rest > 0 ? 1 : 0);
+  const containers = Math.min(input.senderMaximumConcurrency, batchCount);
+  const ratePerContainer = input.channelRatePerSecond / input.senderMaximumConcurrency;
+  const batchMs = (size: number) => {
+    const deliveries = size * rpm;
+    const lanes = Math.min(deliveries, MAX_PARALLELISM);
+    const latencyBound = durations.senderOverheadMsPerBatch + deliveries * durations.senderMsPerNotification + Math.ceil(deliveries / lanes) * input.latencyMs;
+    const paced = (deliveries / ratePerContainer) * 1000;
+    return { latencyBound, paced, billed: Math.ceil(Math.max(latencyBound, paced)) };
+  };
+  const full = batchMs(input.senderBatchSize);
+  const last = batches.rest > 0 ? batchMs(batches.rest) : undefined;
+  const senderWorkMs = full.billed * batches.full + (last?.billed ?? 0);
+  const senderBilledMs = senderWorkMs + containers * Math.ceil(durations.senderInitMs);
+  const sendSeconds = senderWorkMs / 1000 / Math.max(1, containers);
+  const runSeconds = Math.max(plannerWorkMs / 1000, sendSeconds);
+
+  const receivePerBatch = (size: number) => {
+    const calls = split(size, SQS_BATCH_ENTRIES);
+    const perMessage = bodyBytes + input.sqsReceiveOverheadBytesPerMessage;
+    return {
+      calls: calls.full + (calls.rest > 0 ? 1 : 0),
+      requests: calls.full * sqsBilledRequests(SQS_BATCH_ENTRIES * perMessage, chunk) + (calls.rest > 0 ? sqsBilledRequests(calls.rest * perMessage, chunk) : 0),
+    };
+  };
+  const receiveFull = receivePerBatch(input.senderBatchSize);
+  const receiveLast = batches.rest > 0 ? receivePerBatch(batches.rest) : { calls: 0, requests: 0 };
+  const receiveCalls = receiveFull.calls * batches.full + receiveLast.calls;
+  // DeleteMessageBatch carries receipt handles only (~0.5 KB each): one billed request per call.
+  const deleteCalls = receiveCalls;
+
+  // Tables: each operation of handlers/cost/operations.ts, counted per occurrence.
+  const occurrences: Record<Occurrence, number> = {
+    message: messages,
+    batch: batchCount,
+    page: pageCount,
+    plannerInvocation: plannerInvocations,
+    continuation: plannerInvocations - 1,
+    run: 1,
+    senderContainerCachePeriod: containers * Math.max(1, Math.ceil((sendSeconds * 1000) / CONFIG_CACHE_MS)),
+  };
+  const deliveryItemUnits = writeUnits(input.deliveryItemBytes + (rpm - 1) * GROUPED_RECIPIENT_BYTES);
+  let ledgerWriteUnits = 0;
+  let indexWriteUnits = 0;
+  let configReadUnits = 0;
+  const operations = TABLE_OPERATIONS.filter((operation) => input.ledger || !operation.ledgerOnly).map((operation) => {
+    const requests = occurrences[operation.per] * operation.count;
+    if (operation.kind === 'read') {
+      configReadUnits += requests;
+      return { name: operation.name, group: operation.group, requests, units: requests, indexUnits: 0 };
+    }
+    const units = requests * (operation.per === 'message' ? deliveryItemUnits : 1);
+    ledgerWriteUnits += units;
+    const index = operation.indexWrite && input.ledgerIndexWrites ? requests : 0;
+    indexWriteUnits += index;
+    return { name: operation.name, group: operation.group, requests, units, indexUnits: index };
+  });
+
+  return {
+    notifications: input.audience,
+    messages,
+    pages: pageCount,
+    plannerWorkMs,
+    pagesPerPlannerInvocation,
+    plannerInvocations,
+    continuations: plannerInvocations - 1,
+    plannerBilledMs,
+    senderBatches: batchCount,
+    senderContainers: containers,
+    deliveriesPerBatch: input.senderBatchSize * rpm,
+    latencyBoundMsPerBatch: full.latencyBound,
+    pacedMsPerBatch: full.paced,
+    pacingBound: full.paced > full.latencyBound,
+    senderBilledMs,
+    sendSeconds,
+    runSeconds,
+    notificationsPerSecond: input.audience / Math.max(sendSeconds, Number.EPSILON),
+    sqs: { sendCalls, sendRequests, receiveCalls, receiveRequests: receiveFull.requests * batches.full + receiveLast.requests, deleteCalls, deleteRequests: deleteCalls },
+    table: { ledgerWriteUnits, indexWriteUnits, configReadUnits, operations },
+  };
+}
+
+const perMillion = (price: Price) => price.per.startsWith('1M');
+
+function line(service: Service, item: string, quantity: number, unit: string, price: Price, note?: string): CostLine {
+  const usd = (perMillion(price) ? quantity / 1e6 : quantity) * price.usd;
+  return { service, item, quantity, unit, price, usd, ...(note ? { note } : {}) };
+}
+
+function serverlessLines(input: CostInput, prices: RegionPrices, run: RunProfile): CostLine[] {
+  const runs = input.runsPerDay * input.daysPerMonth;
+  const hoursInMonth = input.daysPerMonth * 24;
+  const { lambda, sqs, dynamodb, cloudwatch, scheduler } = prices;
+  const lines: CostLine[] = [];
+
+  const invocations = runs;
+  lines.push(line('EventBridge Scheduler', 'scheduled invocations (first 14M a month free)', Math.max(0, invocations - scheduler.freeInvocationsPerMonth), 'invocations', scheduler.invocations, `${invocations} ticks`));
+
+  const plannerRequests = run.plannerInvocations * runs;
+  const senderRequests = run.senderBatches * runs;
+  const plannerGbs = (run.plannerBilledMs / 1000) * (input.plannerMemoryMb / 1024) * runs;
+  const senderGbs = (run.senderBilledMs / 1000) * (input.senderMemoryMb / 1024) * runs;
+  const gbSecond = lambda.gbSecond[input.architecture];
+  lines.push(line('Lambda', 'planner requests (incl. continuations)', plannerRequests, 'requests', lambda.requests, `${run.plannerInvocations} per run (${run.continuations} continuations)`));
+  lines.push(line('Lambda', `planner compute (${input.plannerMemoryMb} MB, ${input.architecture})`, plannerGbs, 'GB-s', gbSecond, `${(run.plannerBilledMs / 1000).toFixed(1)} s billed per run incl. INIT`));
+  lines.push(line('Lambda', 'sender requests (one per batch)', senderRequests, 'requests', lambda.requests, `${run.senderBatches} batches of ${input.senderBatchSize} per run`));
+  lines.push(
+    line(
+      'Lambda',
+      `sender compute (${input.senderMemoryMb} MB, ${input.architecture})`,
+      senderGbs,
+      'GB-s',
+      gbSecond,
+      `${Math.ceil(Math.max(run.latencyBoundMsPerBatch, run.pacedMsPerBatch))} ms billed per batch (${run.pacingBound ? `paced: ${input.channelRatePerSecond}/s over ${input.senderMaximumConcurrency} senders` : `latency-bound at ${input.latencyMs} ms`})`,
+    ),
+  );
+
+  const idleSeconds = Math.max(0, input.daysPerMonth * 86_400 - runs * run.sendSeconds);
+  lines.push(line('SQS', 'SendMessageBatch (planner, 10 messages a call)', run.sqs.sendRequests * runs, 'requests', sqs.standardRequests, `${run.sqs.sendCalls} calls per run; each 64 KB chunk is a request`));
+  lines.push(line('SQS', 'ReceiveMessage (event source mapping, one per batch)', run.sqs.receiveRequests * runs, 'requests', sqs.standardRequests));
+  lines.push(line('SQS', 'DeleteMessageBatch (event source mapping, one per batch)', run.sqs.deleteRequests * runs, 'requests', sqs.standardRequests));
+  lines.push(line('SQS', `empty long polls while idle (${input.sqsIdlePollers} pollers x ${input.sqsLongPollSeconds} s)`, Math.round((idleSeconds / input.sqsLongPollSeconds) * input.sqsIdlePollers), 'requests', sqs.standardRequests));
+
+  const ledgerWrites = (run.table.ledgerWriteUnits + run.table.indexWriteUnits) * runs;
+  if (input.ledgerCapacity === 'on-demand') {
+    const groups: [OperationGroup, string][] = [
+      ['delivery ledger', input.recipientsPerMessage === 1 ? 'delivery ledger: claim + outcome UpdateItem per recipient' : `delivery ledger: claim + outcome UpdateItem per ${input.recipientsPerMessage} recipients`],
+      ['run counters', 'run counters: open + add UpdateItem per sender batch'],
+      ['planner run item', 'planner run item: lease, cursor per page, finish'],
+    ];
+    for (const [group, item] of groups) {
+      const members = run.table.operations.filter((operation) => operation.group === group);
+      if (members.length === 0) continue;
+      const units = members.reduce((total, operation) => total + operation.units + operation.indexUnits, 0);
+      const index = members.reduce((total, operation) => total + operation.indexUnits, 0);
+      lines.push(line('DynamoDB', item, units * runs, 'WRU', dynamodb.onDemandWrites, index > 0 ? `incl. ${index * runs} WRU for the by-job index (projection ALL)` : 'on-demand'));
+    }
+  } else {
+    const peakWritesPerSecond = (run.table.ledgerWriteUnits + run.table.indexWriteUnits) / Math.max(1, run.runSeconds);
+    const peakUnits = Math.max(PROVISIONED.baselineUnits, Math.ceil(peakWritesPerSecond / PROVISIONED.utilization));
+    const peakHours = Math.min(hoursInMonth, runs * Math.ceil(run.runSeconds / 3600 + PROVISIONED.leadHours));
+    const wcuHours = peakUnits * peakHours + PROVISIONED.baselineUnits * (hoursInMonth - peakHours);
+    lines.push(line('DynamoDB', `ledger provisioned writes (${peakUnits} WCU for ${peakHours} h, ${PROVISIONED.baselineUnits} WCU otherwise)`, wcuHours, 'WCU-hours', dynamodb.provisionedWcuHour, `replaces ${ledgerWrites} on-demand WRU; scheduled scaling around each run`));
+    lines.push(line('DynamoDB', `ledger provisioned reads (${PROVISIONED.baselineUnits} RCU)`, PROVISIONED.baselineUnits * hoursInMonth, 'RCU-hours', dynamodb.provisionedRcuHour));
+  }
+  lines.push(line('DynamoDB', 'config reads (GetItem, strongly consistent)', run.table.configReadUnits * runs, 'RRU', dynamodb.onDemandReads, 'planner per invocation; sender per container per 60 s'));
+  if (input.ledger) {
+    const itemsStored = run.messages * input.runsPerDay * input.ledgerTtlDays;
+    const itemBytes = input.deliveryItemBytes + (input.recipientsPerMessage - 1) * GROUPED_RECIPIENT_BYTES + ITEM_OVERHEAD_BYTES;
+    lines.push(line('DynamoDB', `ledger storage (delivery items kept ${input.ledgerTtlDays} days)`, (itemsStored * itemBytes) / 1e9, 'GB-month', dynamodb.storageGbMonth, `${itemsStored} items of ${itemBytes} B`));
+  }
+
+  const logBytesPerRun =
+    run.senderBatches * (input.senderLogBytesPerInvocation + input.platformLogBytesPerInvocation) +
+    run.notifications * input.logBytesPerNotification +
+    (run.notifications / 1000) * input.plannerLogBytesPer1000 +
+    run.plannerInvocations * input.platformLogBytesPerInvocation;
+  const logGb = (logBytesPerRun * runs) / 1e9;
+  lines.push(line('CloudWatch', 'log ingestion (EMF metrics and log lines)', logGb, 'GB', cloudwatch.logsIngestion));
+  lines.push(line('CloudWatch', `log storage (${input.logRetentionDays} days, compressed)`, logGb * LOG_COMPRESSION * (Math.min(input.logRetentionDays, 3653) / 30), 'GB-month', cloudwatch.logsStorage, `assumes ${LOG_COMPRESSION * 100}% compression`));
+  const metricNames = 4 + (run.continuations > 0 ? 1 : 0);
+  const metrics = metricNames * 2;
+  const activeHours = Math.min(hoursInMonth, runs * Math.max(1, Math.ceil(run.runSeconds / 3600)));
+  lines.push(line('CloudWatch', `custom metrics (${metrics}: ${metricNames} names x [Service], [Service, Job]; billed for ${activeHours} h with data)`, (metrics * activeHours) / HOURS_PER_MONTH, 'metric-months', cloudwatch.customMetric, 'prorated by the hour'));
+  lines.push(line('CloudWatch', 'alarms (standard resolution)', input.alarms, 'alarm-months', cloudwatch.standardAlarm));
+  if (input.dashboard) lines.push(line('CloudWatch', 'dashboard', 1, 'dashboard-months', cloudwatch.dashboard));
+
+  if (input.freeTier) {
+    const requests = plannerRequests + senderRequests;
+    lines.push(line('Lambda', 'free tier: requests', -Math.min(requests, FREE_TIER.lambdaRequests), 'requests', lambda.requests));
+    lines.push(line('Lambda', 'free tier: compute', -Math.min(plannerGbs + senderGbs, FREE_TIER.lambdaGbSeconds), 'GB-s', gbSecond));
+    const sqsRequests = lines.filter((entry) => entry.service === 'SQS').reduce((sum, entry) => sum + entry.quantity, 0);
+    lines.push(line('SQS', 'free tier: requests', -Math.min(sqsRequests, FREE_TIER.sqsRequests), 'requests', sqs.standardRequests));
+    const storage = lines.find((entry) => entry.item.startsWith('ledger storage'));
+    if (storage) lines.push(line('DynamoDB', 'free tier: storage', -Math.min(storage.quantity, FREE_TIER.dynamodbStorageGb), 'GB-month', dynamodb.storageGbMonth));
+    lines.push(line('CloudWatch', 'free tier: log ingestion', -Math.min(logGb, FREE_TIER.cloudwatchLogsGb), 'GB', cloudwatch.logsIngestion));
+    lines.push(line('CloudWatch', 'free tier: custom metrics', -Math.min((metrics * activeHours) / HOURS_PER_MONTH, FREE_TIER.cloudwatchMetrics), 'metric-months', cloudwatch.customMetric));
+    lines.push(line('CloudWatch', 'free tier: alarms', -Math.min(input.alarms, FREE_TIER.cloudwatchAlarms), 'alarm-months', cloudwatch.standardAlarm));
+    if (input.dashboard) lines.push(line('CloudWatch', 'free tier: dashboard', -1, 'dashboard-months', cloudwatch.dashboard));
+  }
+  return lines;
+}
+
+function alwaysOnLines(input: CostInput, prices: RegionPrices): CostLine[] {
+  const hours = input.daysPerMonth * 24;
+  const { worker } = input;
+  const instance = prices.worker.instanceHour[worker.instanceType] as Price;
+  const broker = prices.worker.brokerHour[worker.brokerType] as Price;
+  return [
+    line('EC2', `${worker.instances} x ${worker.instanceType} worker (Celery + beat), always on`, worker.instances * hours, 'instance-hours', instance),
+    line('ElastiCache', `${worker.brokers} x ${worker.brokerType} Celery broker`, worker.brokers * hours, 'node-hours', broker),
+    line('EBS', `${worker.ebsGbPerInstance} GB gp3 per instance`, (worker.instances * worker.ebsGbPerInstance * hours) / HOURS_PER_MONTH, 'GB-month', prices.worker.ebsGp3GbMonth),
+  ];
+}
+
+const sum = (lines: readonly CostLine[]) => lines.reduce((total, entry) => total + entry.usd, 0);
+
+function serverlessTotal(input: CostInput, prices: RegionPrices): number {
+  return sum(serverlessLines(input, prices, runProfile(input, prices)));
+}
+
+/** The audience per run above which the always-on worker is cheaper, or null when it never is (up to 10^9). */
+function breakEven(input: CostInput, prices: RegionPrices, alwaysOnUsd: number): number | null {
+  const at = (audience: number) => serverlessTotal({ ...input, audience }, prices) - alwaysOnUsd;
+  let low = 1;
+  let high = 1_000_000_000;
+  if (at(low) >= 0) return low;
+  if (at(high) < 0) return null;
+  while (high - low > Math.max(1, low * 0.001)) {
+    const middle = Math.floor((low + high) / 2);
+    if (at(middle) < 0) low = middle;
+    else high = middle;
+  }
+  return high;
+}
+
+export function estimateMonthlyCost(overrides: CostOverrides = {}): CostEstimate {
+  const input = resolveInput(overrides);
+  const prices = pricesFor(input.region);
+  validate(input, prices);
+  const run = runProfile(input, prices);
+  const lines = serverlessLines(input, prices, run);
+  const totalUsd = sum(lines);
+  const notificationsPerMonth = input.audience * input.runsPerDay * input.daysPerMonth;
+  const perMillionUsd = (totalUsd / notificationsPerMonth) * 1e6;
+  const byService: Partial<Record<Service, number>> = {};
+  for (const entry of lines) byService[entry.service] = (byService[entry.service] ?? 0) + entry.usd;
+  const dominant = lines.reduce((top, entry) => (entry.usd > top.usd ? entry : top));
+  const worker = alwaysOnLines(input, prices);
+  const workerUsd = sum(worker);
+  return {
+    input,
+    region: { code: prices.region, name: prices.name },
+    notificationsPerMonth,
+    run,
+    lines,
+    byService,
+    totalUsd,
+    perMillionUsd,
+    dominant,
+    target: { perMillionUsd: TARGET_USD_PER_MILLION, met: perMillionUsd <= TARGET_USD_PER_MILLION, overByUsd: Math.max(0, perMillionUsd - TARGET_USD_PER_MILLION) },
+    alwaysOn: { lines: worker, totalUsd: workerUsd, perMillionUsd: (workerUsd / notificationsPerMonth) * 1e6, breakEvenAudience: breakEven(input, prices, workerUsd) },
+  };
+}
