@@ -318,7 +318,6 @@ function runProfile(input: CostInput, prices: RegionPrices): RunProfile {
   // Planner: pages of pageSize rows, each enqueued with SendMessageBatch (10 messages per call).
   const pages = split(input.audience, input.pageSize);
   const pageCount = pages.full + (pages.rest > 0 ? 1 : 0);
-  const pageRows = [...Array<number>(pages.full).fill(input.pageSize), ...(pages.rest > 0 ? [pages.rest] : [])];
   let messages = 0;
   let sendCalls = 0;
   let sendRequests = 0;
@@ -343,12 +342,10 @@ function runProfile(input: CostInput, prices: RegionPrices): RunProfile {
   const pagesPerPlannerInvocation = Math.floor((timeoutMs - HANDOVER_RESERVE_MS - 2 * pageMs) / pageMs) + 1;
   const plannerInvocations = Math.max(1, Math.ceil(pageCount / pagesPerPlannerInvocation));
   const plannerWorkMs = (input.audience / 1000) * durations.plannerMsPer1000;
-  let plannerBilledMs = 0;
-  for (let invocation = 0; invocation < plannerInvocations; invocation++) {
-    const firstPage = invocation * pagesPerPlannerInvocation;
-    const rows = pageRows.slice(firstPage, firstPage + pagesPerPlannerInvocation).reduce((sum, value) => sum + value, 0);
-    plannerBilledMs += Math.ceil((rows / 1000) * durations.plannerMsPer1000 + durations.plannerInitMs);
-  }
+  // Only the last page can be short, and it belongs to the last invocation.
+  const billedFor = (rows: number) => Math.ceil((rows / 1000) * durations.plannerMsPer1000 + durations.plannerInitMs);
+  const lastInvocationRows = input.audience - (plannerInvocations - 1) * pagesPerPlannerInvocation * input.pageSize;
+  const plannerBilledMs = (plannerInvocations - 1) * billedFor(pagesPerPlannerInvocation * input.pageSize) + billedFor(lastInvocationRows);
 
   // Sender: the event source mapping hands each invocation up to batch_size messages.
   const batches = split(messages, input.senderBatchSize);
