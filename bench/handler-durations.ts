@@ -206,28 +206,34 @@ try {
       attributes: { ApproximateReceiveCount: '1' },
     })),
   });
-  async function measureBatches(jobId: string, size: number, count: number) {
-    const times: number[] = [];
-    let bytes = 0;
-    for (let index = 0; index < count; index++) {
-      const batch = event(jobId, size);
-      loggedBytes = 0;
-      const begin = performance.now();
-      const response = await sender(batch, lambdaContext('sender', 30_000));
-      times.push(performance.now() - begin);
-      bytes += loggedBytes;
-      if (response.batchItemFailures.length > 0) throw new Error(`sender reported ${response.batchItemFailures.length} failures in a ${jobId} batch`);
-    }
-    return { medianMs: median(times), quartilesMs: quartiles(times), logBytesPerBatch: bytes / count };
+  type Sample = { times: number[]; bytes: number };
+  async function measureBatch(jobId: string, size: number, into: Sample) {
+    const batch = event(jobId, size);
+    loggedBytes = 0;
+    const begin = performance.now();
+    const response = await sender(batch, lambdaContext('sender', 30_000));
+    into.times.push(performance.now() - begin);
+    into.bytes += loggedBytes;
+    if (response.batchItemFailures.length > 0) throw new Error(`sender reported ${response.batchItemFailures.length} failures in a ${jobId} batch`);
   }
+  const summary = (sample: Sample) => ({ medianMs: median(sample.times), quartilesMs: quartiles(sample.times), logBytesPerBatch: sample.bytes / sample.times.length });
   progress('sender: warm-up batches');
-  await measureBatches('send-fast', 10, 5);
-  await measureBatches('send-slow', 10, 2);
-  progress(`sender: ${batches} batches each of 1 and 10 tasks at latency 0 and ${latencyMs} ms`);
-  const one = await measureBatches('send-fast', 1, batches);
-  const ten = await measureBatches('send-fast', 10, batches);
-  const oneSlow = await measureBatches('send-slow', 1, batches);
-  const tenSlow = await measureBatches('send-slow', 10, batches);
+  const warm: Sample = { times: [], bytes: 0 };
+  for (let index = 0; index < 5; index++) await measureBatch('send-fast', 10, warm);
+  await measureBatch('send-slow', 10, warm);
+  progress(`sender: ${batches} batches each of 1 and 10 tasks at latency 0 and ${latencyMs} ms, interleaved`);
+  // Interleaved, so a noisy neighbour on the machine slows all four alike.
+  const samples = { one: { times: [], bytes: 0 }, ten: { times: [], bytes: 0 }, oneSlow: { times: [], bytes: 0 }, tenSlow: { times: [], bytes: 0 } } satisfies Record<string, Sample>;
+  for (let index = 0; index < batches; index++) {
+    await measureBatch('send-fast', 1, samples.one);
+    await measureBatch('send-fast', 10, samples.ten);
+    await measureBatch('send-slow', 1, samples.oneSlow);
+    await measureBatch('send-slow', 10, samples.tenSlow);
+  }
+  const one = summary(samples.one);
+  const ten = summary(samples.ten);
+  const oneSlow = summary(samples.oneSlow);
+  const tenSlow = summary(samples.tenSlow);
   const perNotificationMs = Math.max(0, (ten.medianMs - one.medianMs) / 9);
   const overheadMsPerBatch = Math.max(0, one.medianMs - perNotificationMs);
   const predictedTenSlow = overheadMsPerBatch + 10 * perNotificationMs + latencyMs;

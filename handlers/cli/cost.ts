@@ -185,7 +185,7 @@ function quantity(entry: CostLine): string {
 }
 
 function rate(entry: CostLine): string {
-  const value = entry.price.usd < 0.001 ? entry.price.usd.toPrecision(6) : String(entry.price.usd);
+  const value = String(entry.price.usd);
   return `$${value} / ${entry.price.per.split(' (')[0]}${entry.price.status === 'confirmed' ? '' : ` (${entry.price.status})`}`;
 }
 
@@ -221,6 +221,7 @@ function render(estimate: CostEstimate): string {
     'always-on worker it replaces:',
     table(estimate.alwaysOn.lines.map((entry) => [entry.service, entry.item, quantity(entry), rate(entry), usd(entry.usd)])),
     `  total ${usd(estimate.alwaysOn.totalUsd)}/month, ${usd(estimate.alwaysOn.perMillionUsd)} per million at this volume; the worker is cheaper above ${breakEven}`,
+    ...estimate.warnings.map((warning) => `\nWARNING: ${warning}`),
     ...(unverified.size > 0 ? ['', `prices marked derived/unverified were not confirmed in a dated source (see handlers/cost/prices.ts).`] : []),
   ].join('\n');
 }

@@ -208,6 +208,8 @@ export interface CostEstimate {
   readonly dominant: CostLine;
   readonly target: { readonly perMillionUsd: number; readonly met: boolean; readonly overByUsd: number };
   readonly alwaysOn: { readonly lines: readonly CostLine[]; readonly totalUsd: number; readonly perMillionUsd: number; readonly breakEvenAudience: number | null };
+  /** Where the scenario does not fit the settings (e.g. runs that take longer than the time between them). */
+  readonly warnings: readonly string[];
 }
 
 /** A field of the model's input is out of range; `field` names it. */
@@ -579,6 +581,13 @@ export function estimateMonthlyCost(overrides: CostOverrides = {}): CostEstimate
   const dominant = lines.reduce((top, entry) => (entry.usd > top.usd ? entry : top));
   const worker = alwaysOnLines(input, prices);
   const workerUsd = sum(worker);
+  const warnings: string[] = [];
+  const interval = 86_400 / input.runsPerDay;
+  if (run.runSeconds > interval) {
+    warnings.push(
+      `a run takes ${(run.runSeconds / 3600).toFixed(1)} h at ${Math.round(run.notificationsPerSecond)} notifications/s but runs start every ${(interval / 3600).toFixed(1)} h: the channel rate (${input.channelRatePerSecond}/s) cannot keep up, and the estimate assumes it could`,
+    );
+  }
   return {
     input,
     region: { code: prices.region, name: prices.name },
@@ -591,5 +600,6 @@ export function estimateMonthlyCost(overrides: CostOverrides = {}): CostEstimate
     dominant,
     target: { perMillionUsd: TARGET_USD_PER_MILLION, met: perMillionUsd <= TARGET_USD_PER_MILLION, overByUsd: Math.max(0, perMillionUsd - TARGET_USD_PER_MILLION) },
     alwaysOn: { lines: worker, totalUsd: workerUsd, perMillionUsd: (workerUsd / notificationsPerMonth) * 1e6, breakEvenAudience: breakEven(input, prices, workerUsd) },
+    warnings,
   };
 }

@@ -1,0 +1,198 @@
+// The tables of docs/COST.md, computed by the model: `node_modules/.bin/node --import tsx handlers/cost/report.ts`
+// prints them as Markdown; `--write` replaces the generated block of docs/COST.md with them.
+import { readFileSync, writeFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+import { MEASURED } from './measured.js';
+import { type CostEstimate, type CostLine, type CostOverrides, estimateMonthlyCost } from './model.js';
+import { PRICES, type Price } from './prices.js';
+
+const BEGIN = '<!-- BEGIN GENERATED: node_modules/.bin/node --import tsx handlers/cost/report.ts --write -->';
+const END = '<!-- END GENERATED -->';
+
+const integer = new Intl.NumberFormat('en-US', { maximumFractionDigits: 0 });
+const decimal = new Intl.NumberFormat('en-US', { maximumFractionDigits: 2 });
+const usd = (value: number) => (value !== 0 && Math.abs(value) < 0.005 ? `$${value.toFixed(4)}` : `$${value.toFixed(2)}`);
+const quantity = (entry: CostLine) => `${Math.abs(entry.quantity) >= 100 ? integer.format(entry.quantity) : decimal.format(entry.quantity)} ${entry.unit}`;
+const price = (entry: CostLine) => `$${entry.price.usd} per ${entry.price.per}${entry.price.status === 'confirmed' ? '' : ` (${entry.price.status})`}`;
+const rows = (header: string[], body: string[][]) => [`| ${header.join(' | ')} |`, `|${header.map(() => '---').join('|')}|`, ...body.map((row) => `| ${row.join(' | ')} |`)].join('\n');
+
+function priceTable(): string {
+  const regions = Object.values(PRICES);
+  const entries: [string, (region: (typeof regions)[number]) => Price][] = [
+    ['Lambda requests', (region) => region.lambda.requests],
+    ['Lambda compute, arm64', (region) => region.lambda.gbSecond.arm64],
+    ['Lambda compute, x86_64', (region) => region.lambda.gbSecond.x86_64],
+    ['EventBridge Scheduler invocations (after 14M free)', (region) => region.scheduler.invocations],
+    ['SQS standard requests (per 64 KB chunk)', (region) => region.sqs.standardRequests],
+    ['DynamoDB on-demand writes (after the Nov 2024 halving)', (region) => region.dynamodb.onDemandWrites],
+    ['DynamoDB on-demand reads (after the Nov 2024 halving)', (region) => region.dynamodb.onDemandReads],
+    ['DynamoDB provisioned WCU', (region) => region.dynamodb.provisionedWcuHour],
+    ['DynamoDB provisioned RCU', (region) => region.dynamodb.provisionedRcuHour],
+    ['DynamoDB storage', (region) => region.dynamodb.storageGbMonth],
+    ['CloudWatch Logs ingestion', (region) => region.cloudwatch.logsIngestion],
+    ['CloudWatch Logs storage', (region) => region.cloudwatch.logsStorage],
+    ['CloudWatch custom metric (EMF)', (region) => region.cloudwatch.customMetric],
+    ['CloudWatch standard alarm', (region) => region.cloudwatch.standardAlarm],
+    ['CloudWatch dashboard', (region) => region.cloudwatch.dashboard],
+  ];
+  const cell = (entry: Price) => `$${entry.usd}${entry.status === 'confirmed' ? '' : ` (${entry.status})`}`;
+  const body = entries.map(([label, pick]) => {
+    const first = pick(regions[0] as (typeof regions)[number]);
+    return [label, first.per, ...regions.map((region) => cell(pick(region))), first.checked, `[page](${first.page})`];
+  });
+  return rows(['price', 'per', ...regions.map((region) => region.region), 'checked', 'source'], body);
+}
+
+function itemised(estimate: CostEstimate): string {
+  const body = estimate.lines.map((entry) => [entry.service, entry.item, quantity(entry), price(entry), usd(entry.usd)]);
+  body.push(['', '**total**', '', '', `**${usd(estimate.totalUsd)}**`]);
+  body.push(['', '**per million notifications**', '', '', `**${usd(estimate.perMillionUsd)}**`]);
+  return rows(['service', 'item', 'quantity a month', 'price', 'USD a month'], body);
+}
+
+function byService(estimate: CostEstimate): string {
+  const entries = Object.entries(estimate.byService).sort(([, a], [, b]) => b - a);
+  return entries.map(([service, value]) => `${service} ${usd(value)} (${((value / estimate.totalUsd) * 100).toFixed(0)} %)`).join(', ');
+}
+
+function scenario(label: string, overrides: CostOverrides): string[] {
+  const on = estimateMonthlyCost(overrides);
+  const off = estimateMonthlyCost({ ...overrides, ledger: false });
+  const fits = on.warnings.length === 0 ? '' : ' ⚠';
+  return [
+    label,
+    integer.format(on.notificationsPerMonth),
+    `${usd(on.totalUsd)}${fits}`,
+    usd(on.perMillionUsd),
+    usd(off.totalUsd),
+    usd(off.perMillionUsd),
+    `${decimal.format(on.run.runSeconds / 60)} min`,
+    on.run.plannerInvocations > 1 ? `${on.run.plannerInvocations}` : '1',
+    usd(on.alwaysOn.perMillionUsd),
+  ];
+}
+
+export function renderCostReport(): string {
+  const base = estimateMonthlyCost();
+  const noLedger = estimateMonthlyCost({ ledger: false });
+  const ireland = estimateMonthlyCost({ region: 'eu-west-1' });
+  const x86 = estimateMonthlyCost({ architecture: 'x86_64' });
+  const { run } = base;
+  const sections: string[] = [];
+
+  sections.push(`Computed ${MEASURED.measuredAt.slice(0, 10)} durations (${MEASURED.machine}), prices checked ${PRICES['us-east-1']?.lambda.requests.checked}.`);
+  sections.push(['### Price table', '', priceTable()].join('\n'));
+  sections.push(`### The default scenario, itemised (us-east-1, ledger on)\n\n${itemised(base)}\n\nBy service: ${byService(base)}. Largest line: **${base.dominant.item}**, ${usd(base.dominant.usd)} (${((base.dominant.usd / base.totalUsd) * 100).toFixed(0)} % of the total).`);
+  sections.push(
+    [
+      '### What one run does',
+      '',
+      rows(
+        ['quantity', 'value'],
+        [
+          ['recipients, SQS messages', `${integer.format(run.notifications)}, ${integer.format(run.messages)}`],
+          ['audience pages (SendMessageBatch calls)', `${integer.format(run.pages)} (${integer.format(run.sqs.sendCalls)})`],
+          ['planner invocations (continuations)', `${run.plannerInvocations} (${run.continuations}); ${decimal.format(run.plannerBilledMs / 1000)} s billed incl. INIT`],
+          ['sender invocations (batches), containers', `${integer.format(run.senderBatches)}, ${run.senderContainers}`],
+          ['sender ms per batch: latency-bound / paced / billed', `${decimal.format(run.latencyBoundMsPerBatch)} / ${decimal.format(run.pacedMsPerBatch)} / ${Math.ceil(Math.max(run.latencyBoundMsPerBatch, run.pacedMsPerBatch))} (${run.pacingBound ? 'paced' : 'latency-bound'})`],
+          ['sending time, throughput', `${decimal.format(run.sendSeconds / 60)} min, ${decimal.format(run.notificationsPerSecond)} notifications/s`],
+          ['ledger WRU (of which by-job index), config RRU', `${integer.format(run.table.ledgerWriteUnits + run.table.indexWriteUnits)} (${integer.format(run.table.indexWriteUnits)}), ${integer.format(run.table.configReadUnits)}`],
+        ],
+      ),
+    ].join('\n'),
+  );
+  sections.push(
+    [
+      '### With and without the ledger, by region and architecture',
+      '',
+      rows(
+        ['scenario', 'USD a month', 'per million', 'target $0.75'],
+        [
+          ['us-east-1, arm64, ledger on (default)', usd(base.totalUsd), usd(base.perMillionUsd), base.target.met ? 'met' : `missed by ${usd(base.target.overByUsd)}`],
+          ['us-east-1, arm64, ledger off', usd(noLedger.totalUsd), usd(noLedger.perMillionUsd), '(stated with the ledger on)'],
+          ['eu-west-1, arm64, ledger on', usd(ireland.totalUsd), usd(ireland.perMillionUsd), ireland.target.met ? 'met' : `missed by ${usd(ireland.target.overByUsd)}`],
+          ['us-east-1, x86_64, ledger on', usd(x86.totalUsd), usd(x86.perMillionUsd), x86.target.met ? 'met' : `missed by ${usd(x86.target.overByUsd)}`],
+        ],
+      ),
+    ].join('\n'),
+  );
+  const breakEven = base.alwaysOn.breakEvenAudience;
+  const breakEvenOff = noLedger.alwaysOn.breakEvenAudience;
+  sections.push(
+    [
+      '### The always-on worker it replaces',
+      '',
+      rows(
+        ['service', 'item', 'quantity a month', 'price', 'USD a month'],
+        [...base.alwaysOn.lines.map((entry) => [entry.service, entry.item, quantity(entry), price(entry), usd(entry.usd)]), ['', '**total**', '', '', `**${usd(base.alwaysOn.totalUsd)}**`]],
+      ),
+      '',
+      `At the default scenario it costs ${usd(base.alwaysOn.perMillionUsd)} per million notifications against ${usd(base.perMillionUsd)} for the serverless pipeline with the ledger (${usd(noLedger.perMillionUsd)} without). ` +
+        `The worker becomes the cheaper one above **${breakEven === null ? 'never' : integer.format(breakEven)} recipients per daily run** with the ledger on, and above ${breakEvenOff === null ? 'never' : integer.format(breakEvenOff)} without it.`,
+    ].join('\n'),
+  );
+  sections.push(
+    [
+      '### Sensitivity: audience and runs per day',
+      '',
+      rows(
+        ['audience x runs/day', 'notifications a month', 'ledger on', 'per million', 'ledger off', 'per million', 'run time', 'planner invocations', 'always-on per million'],
+        [
+          scenario('10,000 x 1', { audience: 10_000, runsPerDay: 1 }),
+          scenario('10,000 x 24', { audience: 10_000, runsPerDay: 24 }),
+          scenario('1,000,000 x 1 (default)', { audience: 1_000_000, runsPerDay: 1 }),
+          scenario('1,000,000 x 24', { audience: 1_000_000, runsPerDay: 24 }),
+          scenario('10,000,000 x 1', { audience: 10_000_000, runsPerDay: 1 }),
+          scenario('10,000,000 x 24', { audience: 10_000_000, runsPerDay: 24 }),
+        ],
+      ),
+      '',
+      `⚠ the run does not fit the interval between runs at the channel's ${base.input.channelRatePerSecond}/s (the model still prices it, as if the rate allowed it).`,
+    ].join('\n'),
+  );
+  const variants: [string, CostOverrides][] = [
+    ['shipped design (default)', {}],
+    ['sender max concurrency 5 instead of 10 (less pacing wait)', { senderMaximumConcurrency: 5 }],
+    ['run counters not in the by-job index (projection INCLUDE without counters)', { ledgerIndexWrites: false }],
+    ['ledger on provisioned capacity, scaled around each run', { ledgerCapacity: 'provisioned' }],
+    ['2 recipients per message and ledger item', { recipientsPerMessage: 2 }],
+    ['5 recipients per message and ledger item', { recipientsPerMessage: 5 }],
+    ['10 recipients per message and ledger item', { recipientsPerMessage: 10 }],
+    ['5 recipients per message + no counter index writes', { recipientsPerMessage: 5, ledgerIndexWrites: false }],
+  ];
+  sections.push(
+    [
+      '### Design changes that would lower the cost (proposals, not applied)',
+      '',
+      rows(
+        ['variant', 'USD a month', 'per million', 'target $0.75', 'largest line'],
+        variants.map(([label, overrides]) => {
+          const estimate = estimateMonthlyCost(overrides);
+          return [label, usd(estimate.totalUsd), usd(estimate.perMillionUsd), estimate.target.met ? 'met' : `missed by ${usd(estimate.target.overByUsd)}`, `${estimate.dominant.item} (${usd(estimate.dominant.usd)})`];
+        }),
+      ),
+    ].join('\n'),
+  );
+  const latency = [50, 150, 500, 1000].map((latencyMs) => {
+    const estimate = estimateMonthlyCost({ latencyMs });
+    return [`${latencyMs} ms`, `${Math.ceil(Math.max(estimate.run.latencyBoundMsPerBatch, estimate.run.pacedMsPerBatch))} ms (${estimate.run.pacingBound ? 'paced' : 'latency-bound'})`, usd(estimate.lines.find((entry) => entry.item.startsWith('sender compute'))?.usd ?? 0), usd(estimate.perMillionUsd)];
+  });
+  sections.push(['### Sensitivity: provider latency', '', rows(['latency', 'billed per batch of 10', 'sender compute a month', 'per million'], latency)].join('\n'));
+  return [BEGIN, '', ...sections.flatMap((section) => [section, '']), END].join('\n');
+}
+
+if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {
+  const report = renderCostReport();
+  if (process.argv.includes('--write')) {
+    const path = join(dirname(fileURLToPath(import.meta.url)), '..', '..', 'docs', 'COST.md');
+    const current = readFileSync(path, 'utf8');
+    const start = current.indexOf(BEGIN);
+    const end = current.indexOf(END);
+    if (start < 0 || end < start) throw new Error(`docs/COST.md has no generated block (${BEGIN} ... ${END})`);
+    writeFileSync(path, `${current.slice(0, start)}${report}${current.slice(end + END.length)}`);
+    process.stdout.write('docs/COST.md updated\n');
+  } else {
+    process.stdout.write(`${report}\n`);
+  }
+}
