@@ -19,6 +19,7 @@ export const COST_HELP = `notifier cost [options]
     --rate N                   the channel's ratePerSecond, shared by all senders (default ${d.channelRatePerSecond})
     --task-bytes N             SQS body of one task (default ${d.taskBodyBytes}, measured)
     --log-bytes N              extra log bytes per notification (default ${d.logBytesPerNotification}: the success path logs nothing)
+    --egress-bytes N           bytes a send puts on the wire to the provider (default ${d.egressBytesPerNotification})
   Module settings
     --region R                 ${REGIONS.join(' | ')} (default ${d.region})
     --arch A                   arm64 | x86_64 (default ${d.architecture})
@@ -52,6 +53,7 @@ const OPTIONS = {
   rate: { type: 'string' },
   'task-bytes': { type: 'string' },
   'log-bytes': { type: 'string' },
+  'egress-bytes': { type: 'string' },
   region: { type: 'string' },
   arch: { type: 'string' },
   'planner-memory': { type: 'string' },
@@ -141,6 +143,7 @@ function overridesFrom(values: Record<string, unknown>): CostOverrides {
     channelRatePerSecond: numberFlag(values, 'rate', { min: 0.001, max: 10_000 }),
     taskBodyBytes: numberFlag(values, 'task-bytes', { min: 1, max: 1024 * 1024, integer: true }),
     logBytesPerNotification: numberFlag(values, 'log-bytes', { min: 0, max: 1_000_000 }),
+    egressBytesPerNotification: numberFlag(values, 'egress-bytes', { min: 0, max: 10_000_000 }),
     region,
     architecture: choiceFlag(values, 'arch', ['arm64', 'x86_64'] as const),
     plannerMemoryMb: numberFlag(values, 'planner-memory', { min: 128, max: 10_240, integer: true }),

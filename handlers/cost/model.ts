@@ -60,6 +60,8 @@ export interface CostInput {
   /** Log bytes per sender invocation (its EMF metrics line). */
   readonly senderLogBytesPerInvocation: number;
   readonly plannerLogBytesPer1000: number;
+  /** Bytes one send puts on the wire to the provider (request line, headers with the token, JSON body, TLS framing). */
+  readonly egressBytesPerNotification: number;
   /** START/END/REPORT lines; 0 because the module sets the functions' system log level to WARN. */
   readonly platformLogBytesPerInvocation: number;
   /** The delivery ledger (claim and outcome per recipient) and the sender's run counters. */
@@ -110,6 +112,7 @@ export const DEFAULT_INPUT: CostInput = {
   senderLogBytesPerInvocation: MEASURED.senderLogBytesPerInvocation,
   plannerLogBytesPer1000: MEASURED.plannerLogBytesPer1000,
   platformLogBytesPerInvocation: 0,
+  egressBytesPerNotification: 700,
   ledger: true,
   ledgerTtlDays: 30,
   deliveryItemBytes: MEASURED.deliveryItemBytes,
@@ -155,7 +158,7 @@ const LOG_COMPRESSION = 0.15;
 /** Provisioned capacity: target utilization, lead time before a run, and the capacity kept between runs. */
 const PROVISIONED = { utilization: 0.7, leadHours: 0.25, baselineUnits: 5 } as const;
 
-export type Service = 'EventBridge Scheduler' | 'Lambda' | 'SQS' | 'DynamoDB' | 'CloudWatch' | 'EC2' | 'ElastiCache' | 'EBS';
+export type Service = 'EventBridge Scheduler' | 'Lambda' | 'SQS' | 'DynamoDB' | 'CloudWatch' | 'Data transfer' | 'EC2' | 'ElastiCache' | 'EBS';
 
 export interface CostLine {
   readonly service: Service;
@@ -260,6 +263,7 @@ function validate(input: CostInput, prices: RegionPrices): void {
     ['senderLogBytesPerInvocation', input.senderLogBytesPerInvocation],
     ['plannerLogBytesPer1000', input.plannerLogBytesPer1000],
     ['platformLogBytesPerInvocation', input.platformLogBytesPerInvocation],
+    ['egressBytesPerNotification', input.egressBytesPerNotification],
     ['sqsIdlePollers', input.sqsIdlePollers],
     ['sqsReceiveOverheadBytesPerMessage', input.sqsReceiveOverheadBytesPerMessage],
     ['alarms', input.alarms],
@@ -518,7 +522,11 @@ function serverlessLines(input: CostInput, prices: RegionPrices, run: RunProfile
   lines.push(line('CloudWatch', 'alarms (standard resolution)', input.alarms, 'alarm-months', cloudwatch.standardAlarm));
   if (input.dashboard) lines.push(line('CloudWatch', 'dashboard', 1, 'dashboard-months', cloudwatch.dashboard));
 
+  const egressGb = (run.notifications * input.egressBytesPerNotification * runs) / 1e9;
+  lines.push(line('Data transfer', 'sends to the provider (data transfer out to the internet)', egressGb, 'GB', prices.dataTransfer.internetOutGb, `${input.egressBytesPerNotification} B a send; the always-free 100 GB a month is account-wide (--free-tier)`));
+
   if (input.freeTier) {
+    lines.push(line('Data transfer', 'free tier: data transfer out', -Math.min(egressGb, FREE_TIER.dataTransferOutGb), 'GB', prices.dataTransfer.internetOutGb));
     const requests = plannerRequests + senderRequests;
     lines.push(line('Lambda', 'free tier: requests', -Math.min(requests, FREE_TIER.lambdaRequests), 'requests', lambda.requests));
     lines.push(line('Lambda', 'free tier: compute', -Math.min(plannerGbs + senderGbs, FREE_TIER.lambdaGbSeconds), 'GB-s', gbSecond));
@@ -543,6 +551,7 @@ function alwaysOnLines(input: CostInput, prices: RegionPrices): CostLine[] {
     line('EC2', `${worker.instances} x ${worker.instanceType} worker (Celery + beat), always on`, worker.instances * hours, 'instance-hours', instance),
     line('ElastiCache', `${worker.brokers} x ${worker.brokerType} Celery broker`, worker.brokers * hours, 'node-hours', broker),
     line('EBS', `${worker.ebsGbPerInstance} GB gp3 per instance`, (worker.instances * worker.ebsGbPerInstance * hours) / HOURS_PER_MONTH, 'GB-month', prices.worker.ebsGp3GbMonth),
+    line('Data transfer', 'sends to the provider (same bytes as the serverless senders)', (input.audience * input.runsPerDay * input.daysPerMonth * input.egressBytesPerNotification) / 1e9, 'GB', prices.dataTransfer.internetOutGb),
   ];
 }
 
@@ -553,8 +562,8 @@ function serverlessTotal(input: CostInput, prices: RegionPrices): number {
 }
 
 /** The audience per run above which the always-on worker is cheaper, or null when it never is (up to 10^9). */
-function breakEven(input: CostInput, prices: RegionPrices, alwaysOnUsd: number): number | null {
-  const at = (audience: number) => serverlessTotal({ ...input, audience }, prices) - alwaysOnUsd;
+function breakEven(input: CostInput, prices: RegionPrices): number | null {
+  const at = (audience: number) => serverlessTotal({ ...input, audience }, prices) - sum(alwaysOnLines({ ...input, audience }, prices));
   let low = 1;
   let high = 1_000_000_000;
   if (at(low) >= 0) return low;
@@ -599,7 +608,7 @@ export function estimateMonthlyCost(overrides: CostOverrides = {}): CostEstimate
     perMillionUsd,
     dominant,
     target: { perMillionUsd: TARGET_USD_PER_MILLION, met: perMillionUsd <= TARGET_USD_PER_MILLION, overByUsd: Math.max(0, perMillionUsd - TARGET_USD_PER_MILLION) },
-    alwaysOn: { lines: worker, totalUsd: workerUsd, perMillionUsd: (workerUsd / notificationsPerMonth) * 1e6, breakEvenAudience: breakEven(input, prices, workerUsd) },
+    alwaysOn: { lines: worker, totalUsd: workerUsd, perMillionUsd: (workerUsd / notificationsPerMonth) * 1e6, breakEvenAudience: breakEven(input, prices) },
     warnings,
   };
 }

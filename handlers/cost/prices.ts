@@ -57,6 +57,8 @@ export interface RegionPrices {
     readonly standardAlarm: Price;
     readonly dashboard: Price;
   };
+  /** Lambda outside a VPC reaches the provider over the internet: billed as data transfer out. */
+  readonly dataTransfer: { readonly internetOutGb: Price };
   /** For the always-on worker the service replaces. */
   readonly worker: {
     readonly instanceHour: Readonly<Record<string, Price>>;
@@ -75,6 +77,8 @@ export const FREE_TIER = {
   cloudwatchAlarms: 10,
   cloudwatchDashboards: 3,
   cloudwatchLogsGb: 5,
+  /** Data transfer out to the internet, aggregated over the account's regions. */
+  dataTransferOutGb: 100,
 } as const;
 
 const CHECKED = '2026-11-28';
@@ -89,6 +93,7 @@ const PAGES = {
   ec2: 'https://aws.amazon.com/ec2/pricing/on-demand/',
   elasticache: 'https://aws.amazon.com/elasticache/pricing/',
   ebs: 'https://aws.amazon.com/ebs/pricing/',
+  dataTransfer: 'https://aws.amazon.com/ec2/pricing/on-demand/#Data_Transfer',
 } as const;
 
 const price = (usd: number, per: string, page: string, status: PriceStatus, evidence?: string): Price => ({ usd, per, page, checked: CHECKED, status, ...(evidence ? { evidence } : {}) });
@@ -133,6 +138,7 @@ export const PRICES: Readonly<Record<string, RegionPrices>> = {
       standardAlarm: price(0.1, 'standard-resolution alarm metric-month', PAGES.cloudwatch, 'unverified'),
       dashboard: price(3.0, 'dashboard-month', PAGES.cloudwatch, 'confirmed', EVIDENCE.cloudwatchDashboard),
     },
+    dataTransfer: { internetOutGb: price(0.09, 'GB out to the internet (first 10 TB tier)', PAGES.dataTransfer, 'unverified') },
     worker: {
       instanceHour: {
         'm7g.large': price(0.0816, 'instance-hour (Linux)', PAGES.ec2, 'confirmed', EVIDENCE.ec2),
@@ -172,6 +178,7 @@ export const PRICES: Readonly<Record<string, RegionPrices>> = {
       standardAlarm: price(0.1, 'standard-resolution alarm metric-month', PAGES.cloudwatch, 'unverified'),
       dashboard: price(3.0, 'dashboard-month', PAGES.cloudwatch, 'unverified'),
     },
+    dataTransfer: { internetOutGb: price(0.09, 'GB out to the internet (first 10 TB tier)', PAGES.dataTransfer, 'unverified') },
     worker: {
       instanceHour: {
         'm7g.large': price(0.0892, 'instance-hour (Linux)', PAGES.ec2, 'unverified'),

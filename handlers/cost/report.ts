@@ -35,6 +35,10 @@ function priceTable(): string {
     ['CloudWatch custom metric (EMF)', (region) => region.cloudwatch.customMetric],
     ['CloudWatch standard alarm', (region) => region.cloudwatch.standardAlarm],
     ['CloudWatch dashboard', (region) => region.cloudwatch.dashboard],
+    ['Data transfer out to the internet', (region) => region.dataTransfer.internetOutGb],
+    ['EC2 m7g.large (always-on worker)', (region) => region.worker.instanceHour['m7g.large'] as Price],
+    ['ElastiCache cache.t4g.small (Celery broker)', (region) => region.worker.brokerHour['cache.t4g.small'] as Price],
+    ['EBS gp3', (region) => region.worker.ebsGp3GbMonth],
   ];
   const cell = (entry: Price) => `$${entry.usd}${entry.status === 'confirmed' ? '' : ` (${entry.status})`}`;
   const body = entries.map(([label, pick]) => {
