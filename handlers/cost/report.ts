@@ -3,6 +3,7 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
+import durations from '../../bench/results/durations.json' with { type: 'json' };
 import { MEASURED } from './measured.js';
 import { type CostEstimate, type CostLine, type CostOverrides, estimateMonthlyCost } from './model.js';
 import { PRICES, type Price } from './prices.js';
@@ -16,6 +17,29 @@ const usd = (value: number) => (value !== 0 && Math.abs(value) < 0.005 ? `$${val
 const quantity = (entry: CostLine) => `${Math.abs(entry.quantity) >= 100 ? integer.format(entry.quantity) : decimal.format(entry.quantity)} ${entry.unit}`;
 const price = (entry: CostLine) => `$${entry.price.usd} per ${entry.price.per}${entry.price.status === 'confirmed' ? '' : ` (${entry.price.status})`}`;
 const rows = (header: string[], body: string[][]) => [`| ${header.join(' | ')} |`, `|${header.map(() => '---').join('|')}|`, ...body.map((row) => `| ${row.join(' | ')} |`)].join('\n');
+
+function measuredTable(): string {
+  const { machine, planner, sender, sizes, initMs } = durations;
+  const ms = (value: number) => `${decimal.format(value)} ms`;
+  const range = ([low, high]: readonly number[]) => `${decimal.format(low ?? 0)}–${decimal.format(high ?? 0)} ms`;
+  return [
+    `\`${durations.command}\` at ${durations.measuredAt} on ${machine.cpuModel} x${machine.cores}, ${machine.memoryGiB} GiB, Node ${machine.node}, ${machine.os}; load average ${machine.loadAverageAtStart[0]} at the start, ${machine.loadAverageAtEnd[0]} at the end; ${durations.stack.database}, ${durations.stack.dynamodb}, ${durations.stack.sqs}.`,
+    '',
+    rows(
+      ['measure', 'median', 'quartiles'],
+      [
+        [`planner, per 1,000 recipients (${planner.runs} runs of ${integer.format(planner.audience)})`, ms(planner.msPer1000), range(planner.quartilesMsPer1000)],
+        [`sender, batch of 1 at latency 0 (${sender.batches} batches)`, ms(sender.batch1LatencyZeroMs), range(sender.batch1LatencyZeroQuartilesMs)],
+        [`sender, batch of 10 at latency 0 (${sender.batches} batches)`, ms(sender.batch10LatencyZeroMs), range(sender.batch10LatencyZeroQuartilesMs)],
+        ['→ sender overhead per batch / per notification', `${ms(sender.overheadMsPerBatch)} / ${ms(sender.perNotificationMs)}`, ''],
+        [`sender, batch of 10 at ${sender.latencyMs} ms latency`, `${ms(sender.batch10AtLatencyMs)} (model: ${ms(sender.batch10AtLatencyPredictedMs)})`, range(sender.batch10AtLatencyQuartilesMs)],
+        ['INIT (cold import) planner / sender', `${ms(initMs.planner)} / ${ms(initMs.sender)}`, ''],
+        ['log bytes: planner per 1,000 recipients / sender per batch', `${planner.logBytesPer1000} B / ${sender.logBytesPerBatch10} B`, ''],
+        ['task body / delivery item / run item', `${sizes.taskBodyBytes} B / ${sizes.deliveryItemBytes} B / ${sizes.runItemBytes} B`, ''],
+      ],
+    ),
+  ].join('\n');
+}
 
 function priceTable(): string {
   const regions = Object.values(PRICES);
@@ -86,6 +110,7 @@ export function renderCostReport(): string {
   const sections: string[] = [];
 
   sections.push(`Computed ${MEASURED.measuredAt.slice(0, 10)} durations (${MEASURED.machine}), prices checked ${PRICES['us-east-1']?.lambda.requests.checked}.`);
+  sections.push(['### Measured handler durations', '', measuredTable()].join('\n'));
   sections.push(['### Price table', '', priceTable()].join('\n'));
   sections.push(`### The default scenario, itemised (us-east-1, ledger on)\n\n${itemised(base)}\n\nBy service: ${byService(base)}. Largest line: **${base.dominant.item}**, ${usd(base.dominant.usd)} (${((base.dominant.usd / base.totalUsd) * 100).toFixed(0)} % of the total).`);
   sections.push(
