@@ -32,6 +32,12 @@ describe('config items', () => {
     assert.equal(parsed.pageSize, 1000);
   });
 
+  it('an unknown field is named by its own path, even where the key is odd', () => {
+    const result = issuesOf(() => parseConfigItem('job', { ...job, audience: { ...job.audience, idcolumn: 'id' }, 'page size': 5 }));
+    assert.deepEqual(result.paths.sort(), ['["page size"]', 'audience.idcolumn']);
+    assert.match(result.message, /audience\.idcolumn: is not a known field/);
+  });
+
   it('an invalid job names the item and every bad field', () => {
     const result = issuesOf(() => parseConfigItem('job', { ...job, audience: { sql: '', idColumn: 'id;--' }, pageSize: 5 }, 'config item "job#daily"'));
     assert.equal(result.item, 'config item "job#daily"');
@@ -45,7 +51,7 @@ describe('config items', () => {
   });
 
   it('an unknown field is an error rather than silently ignored', () => {
-    assert.deepEqual(issuesOf(() => parseConfigItem('job', { ...job, templte: {} })).paths, ['']);
+    assert.deepEqual(issuesOf(() => parseConfigItem('job', { ...job, templte: {} })).paths, ['templte']);
   });
 
   it('an inline secret needs the explicit opt-in', () => {
