@@ -3,6 +3,8 @@ import { classifyHttpStatus, deliveryErrorFor, parseRetryAfter } from '../core/c
 import { type FailureClass, TransientDeliveryError } from '../core/errors.js';
 
 const MAX_BODY_CHARS = 64 * 1024;
+// A provider that answers with megabytes (or never stops) must not fill the sender's memory.
+const MAX_BODY_BYTES = 256 * 1024;
 
 export interface HttpAnswer {
   readonly status: number;
@@ -20,8 +22,41 @@ export interface HttpAnswer {
 let client: Promise<typeof import('ky').default> | undefined;
 const loadKy = () => (client ??= import('ky').then((module) => module.default));
 
-export async function postJson(url: string, body: string, headers: Record<string, string>, timeoutMs: number, signal?: AbortSignal): Promise<HttpAnswer> {
+/**
+ * Reads at most MAX_BODY_BYTES of the answer, until `until` at the latest: ky's timeout ends with the headers, and a
+ * body can stall for good (Node's fetch never ends a truncated `content-encoding: br` body). A body cut off, reset or
+ * undecodable keeps what arrived: the status still classifies the answer.
+ */
+async function readBody(response: Response, until: number): Promise<string> {
+  if (!response.body) return '';
+  const reader = response.body.getReader();
+  const chunks: Uint8Array[] = [];
+  let size = 0;
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const expired = new Promise<'expired'>((resolve) => (timer = setTimeout(() => resolve('expired'), Math.max(0, until - Date.now()))));
+  try {
+    while (size < MAX_BODY_BYTES) {
+      const next = await Promise.race([reader.read(), expired]);
+      if (next === 'expired' || next.done) break;
+      chunks.push(next.value);
+      size += next.value.byteLength;
+    }
+  } catch {
+    // Reset, truncated or undecodable.
+  } finally {
+    clearTimeout(timer);
+    reader.cancel().catch(() => undefined);
+  }
+  return new TextDecoder().decode(Buffer.concat(chunks).subarray(0, MAX_BODY_BYTES));
+}
+
+/**
+ * `secrets` (the credentials the request carried) are cut out of the answer before anything reads it: a gateway
+ * that echoes a request back must not put a token into an error message, a log line or the ledger.
+ */
+export async function postJson(url: string, body: string, headers: Record<string, string>, timeoutMs: number, signal?: AbortSignal, secrets: readonly string[] = []): Promise<HttpAnswer> {
   const ky = await loadKy();
+  const until = Date.now() + timeoutMs;
   let response: KyResponse;
   try {
     response = await ky.post(url, { body, headers: { 'content-type': 'application/json', ...headers }, timeout: timeoutMs, retry: 0, throwHttpErrors: false, ...(signal ? { signal } : {}) });
@@ -30,12 +65,9 @@ export async function postJson(url: string, body: string, headers: Record<string
     const cause = error instanceof Error && error.cause instanceof Error ? `: ${error.cause.message}` : '';
     throw new TransientDeliveryError(`provider request failed (${kind}${cause})`);
   }
-  let text = '';
-  try {
-    text = (await response.text()).slice(0, MAX_BODY_CHARS);
-  } catch {
-    // A body cut off mid-stream still has a status to classify by.
-  }
+  let text = await readBody(response, until);
+  for (const secret of secrets) if (secret) text = text.split(secret).join('[REDACTED]');
+  text = text.slice(0, MAX_BODY_CHARS);
   let json: unknown;
   try {
     json = text ? JSON.parse(text) : undefined;

@@ -46,7 +46,7 @@ export function messengerChannel(config: MessengerChannelConfig, accessToken: st
           ...(message.quickReplies?.length ? { quick_replies: message.quickReplies.map((reply) => ({ content_type: 'text', title: reply.title, payload: reply.payload })) } : {}),
         },
       });
-      const answer = await postJson(url, body, { authorization: `Bearer ${accessToken}` }, config.timeoutMs, signal);
+      const answer = await postJson(url, body, { authorization: `Bearer ${accessToken}` }, config.timeoutMs, signal, [accessToken]);
       const usagePercent = parseUsagePercent(answer.headers);
       if (answer.status >= 200 && answer.status < 300) {
         const messageId = answer.json && typeof answer.json === 'object' && 'message_id' in answer.json ? (answer.json as { message_id: unknown }).message_id : undefined;

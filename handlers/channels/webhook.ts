@@ -35,6 +35,7 @@ export function webhookChannel(config: WebhookChannelConfig, signingSecret: stri
         { [TIMESTAMP_HEADER]: String(timestamp), [SIGNATURE_HEADER]: signWebhook(signingSecret, timestamp, body), 'idempotency-key': message.idempotencyKey },
         config.timeoutMs,
         signal,
+        [signingSecret],
       );
       if (answer.status >= 200 && answer.status < 300) return {};
       throw errorFromStatus(answer, 'webhook', classifyWebhookStatus);
