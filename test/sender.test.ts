@@ -173,10 +173,19 @@ describe('sender outcome classes', () => {
     assert.ok(harness.logs.some((line) => line.includes('job#ghost') && line.includes('not found')), 'the log names the missing item');
   });
 
+  it('a gateway that echoes the request back cannot put the token into the recorded reason', async () => {
+    harness.sandbox.inject((request) => (request.recipientId === 'echo' ? graphError(551, `blocked; request was: ${String(request.headers.authorization)}`) : undefined));
+    assert.deepEqual((await deliver([record('echo')])).batchItemFailures, []);
+    const delivery = await ledger.getDelivery(RUN, 'echo');
+    assert.equal(delivery?.status, 'failed');
+    assert.match(String(delivery?.reason), /Bearer \[REDACTED\]/);
+    harness.sandbox.inject(undefined);
+  });
+
   it('the page access token appears in no log line and no recorded reason', async () => {
     assert.ok(harness.logs.length > 20);
     const leaks = harness.logs.filter((line) => line.includes(TOKEN));
     assert.deepEqual(leaks, []);
-    for (const recipient of ['blocked', 'window', 'transient-2', 'fatal-1']) assert.ok(!JSON.stringify(await ledger.getDelivery(RUN, recipient)).includes(TOKEN));
+    for (const recipient of ['blocked', 'window', 'transient-2', 'fatal-1', 'echo']) assert.ok(!JSON.stringify(await ledger.getDelivery(RUN, recipient)).includes(TOKEN));
   });
 });
