@@ -61,6 +61,7 @@ export function createPlanner(deps: PlannerDeps) {
     }
 
     const totals = { planned: 0, enqueued: 0, failed: 0 };
+    let savingProgress: Promise<void> = Promise.resolve();
     let cursor = lease.run.cursor;
     if (cursor !== null) log.info('resuming run from its cursor', { cursor, continuation: event.continuation ?? 0 });
     try {
@@ -74,9 +75,13 @@ export function createPlanner(deps: PlannerDeps) {
         fields: templateFields([job.template.text, ...(job.template.quickReplies ?? []).flatMap((reply) => [reply.title, reply.payload])].join('\n')),
       };
       let slowestPageMs = 0;
+      // The next page is read while the current one is enqueued, so PostgreSQL and SQS work overlap; at most two
+      // pages are in memory.
+      let prefetched: Promise<AudienceRow[]> | undefined;
       for (;;) {
         if (shouldHandOver(context.getRemainingTimeInMillis(), slowestPageMs)) {
           const next = { job: event.job, scheduledTime: event.scheduledTime, continuation: (event.continuation ?? 0) + 1 };
+          await savingProgress;
           await deps.ledger.releaseRun(runId, owner);
           await deps.continueRun(next);
           deps.metrics.count(job.id, 'Continuations');
@@ -84,10 +89,18 @@ export function createPlanner(deps: PlannerDeps) {
           return { status: 'continued', runId, ...totals };
         }
         const started = performance.now();
-        const rows = await deps.readPage(database, password, job, cursor);
+        const rows = await (prefetched ?? deps.readPage(database, password, job, cursor));
+        prefetched = undefined;
         if (rows.length === 0) break;
 
         const built = rows.map((row) => buildTask(spec, row));
+        const last = built.at(-1)?.cursor;
+        if (last === null || last === undefined) throw new EnqueueError(`the last row of the page has no usable "${job.audience.idColumn}": keyset pagination cannot advance`);
+        if (rows.length === job.pageSize) {
+          prefetched = deps.readPage(database, password, job, last);
+          // Awaited on the next turn; until then a failure must not surface as an unhandled rejection.
+          prefetched.catch(() => undefined);
+        }
         const messages = built.flatMap((entry) => (entry.ok ? [{ key: entry.task.recipientId, body: JSON.stringify(entry.task) }] : []));
         const result = await deps.enqueue(messages, job.enqueueConcurrency);
         if (result.unsent.length > 0) {
@@ -103,10 +116,12 @@ export function createPlanner(deps: PlannerDeps) {
           await deps.ledger.recordUndeliverable(runId, job.id, entry.recipientId, entry.reason);
         }
 
-        const last = built.at(-1)?.cursor;
-        if (last === null || last === undefined) throw new EnqueueError(`the last row of the page has no usable "${job.audience.idColumn}": keyset pagination cannot advance`);
         const page = { planned: rows.length, enqueued: result.enqueued, failed: undeliverable.length };
-        await deps.ledger.saveProgress(runId, owner, last, page, leaseMs());
+        // The cursor write of one page overlaps the next page's enqueue; it is awaited before the next cursor write,
+        // so cursors still advance in order (a crash in between only re-enqueues a page the sender deduplicates).
+        await savingProgress;
+        savingProgress = deps.ledger.saveProgress(runId, owner, last, page, leaseMs());
+        savingProgress.catch(() => undefined);
         cursor = last;
         totals.planned += page.planned;
         totals.enqueued += page.enqueued;
@@ -117,10 +132,13 @@ export function createPlanner(deps: PlannerDeps) {
         slowestPageMs = Math.max(slowestPageMs, performance.now() - started);
         if (rows.length < job.pageSize) break;
       }
+      await savingProgress;
       await deps.ledger.finishRun(runId, owner);
       log.info('run enqueued', totals);
       return { status: 'enqueued', runId, ...totals };
     } catch (error) {
+      // A cursor write still in flight belongs to a page that did reach the queue: let it land before letting go.
+      await savingProgress.catch(() => undefined);
       if (!(error instanceof LeaseLostError)) await deps.ledger.releaseRun(runId, owner, error instanceof Error ? `${error.name}: ${error.message}` : String(error));
       log.error('planning failed; a retry resumes from the saved cursor', { error, cursor, ...totals });
       throw error;

@@ -1,0 +1,90 @@
+// Planner throughput (recipients/s from PostgreSQL to the queue) against a raw SendMessageBatch loop at the same
+// concurrency, and the planner's peak memory at two audience sizes. Each measured process runs alone.
+// Usage: npm run bench:planner [-- --throughput-size 50000 --repeats 3 --small 10000 --large 1000000]
+import { execFileSync, spawn } from 'node:child_process';
+import { cpus } from 'node:os';
+import { parseArgs } from 'node:util';
+import pg from 'pg';
+import { startDynamoDbLocal } from '../handlers/local/dynamodb-local.js';
+import { startPostgresServer } from '../handlers/local/postgres.js';
+import { startStack } from '../handlers/local/stack.js';
+import { repoRoot } from '../handlers/local/bundle.js';
+
+const { values } = parseArgs({ options: { 'throughput-size': { type: 'string', default: '50000' }, repeats: { type: 'string', default: '3' }, small: { type: 'string', default: '10000' }, large: { type: 'string', default: '1000000' }, concurrency: { type: 'string', default: '5' } } });
+const concurrency = Number(values.concurrency);
+const median = (list: number[]) => [...list].sort((a, b) => a - b)[Math.floor(list.length / 2)] as number;
+
+async function startFauxqsProcess(): Promise<{ endpoint: string; stop: () => void }> {
+  const child = spawn(process.execPath, ['--input-type=module', '-e', "import { startFauxqs } from 'fauxqs'; const s = await startFauxqs({ port: 0, logger: false }); console.log(s.address);"], { cwd: repoRoot, stdio: ['ignore', 'pipe', 'ignore'] });
+  const endpoint = await new Promise<string>((resolve) => child.stdout.once('data', (chunk: Buffer) => resolve(chunk.toString().trim())));
+  return { endpoint, stop: () => child.kill('SIGKILL') };
+}
+
+const progress = (text: string) => process.stderr.write(`${new Date().toISOString().slice(11, 19)} ${text}\n`);
+const postgres = await startPostgresServer();
+const dynamo = await startDynamoDbLocal();
+const sqs = await startFauxqsProcess();
+progress(`servers up: PostgreSQL :${postgres.port}, DynamoDB Local ${dynamo.endpoint}, fauxqs ${sqs.endpoint}`);
+
+let databases = 0;
+async function seed(size: number): Promise<string> {
+  const database = `bench_${size}_${databases++}`;
+  const admin = new pg.Client({ connectionString: postgres.url });
+  await admin.connect();
+  await admin.query(`CREATE DATABASE ${database}`);
+  await admin.end();
+  const client = new pg.Client({ connectionString: postgres.url.replace(/\/postgres$/, `/${database}`) });
+  await client.connect();
+  await client.query('CREATE TABLE users (id bigint PRIMARY KEY, psid text NOT NULL, first_name text)');
+  await client.query(`INSERT INTO users SELECT g, 'psid-' || g, 'User' || g FROM generate_series(1, $1::int) g`, [size]);
+  await client.query('ANALYZE users');
+  await client.end();
+  return database;
+}
+
+let stackCount = 0;
+async function measure(mode: 'planner' | 'raw', size: number, database: string) {
+  const stack = await startStack({ name: `pb${stackCount++}`, dynamoEndpoint: dynamo.endpoint, sqsEndpoint: sqs.endpoint });
+  await stack.putConfig({ kind: 'database', id: 'bench', host: postgres.host, port: postgres.port, database, user: postgres.user, password: { inline: postgres.password }, allowInlineSecrets: true, ssl: 'disable' });
+  await stack.putConfig({ kind: 'channel', id: 'sandbox', type: 'messenger', baseUrl: 'http://127.0.0.1:9', accessToken: { inline: 'unused-token-for-the-planner' }, allowInlineSecrets: true });
+  await stack.putConfig({ kind: 'job', id: 'bench', database: 'bench', channel: 'sandbox', audience: { sql: 'SELECT id, psid, first_name FROM users' }, template: { text: 'Hi {{first_name}}' }, pageSize: 1000, enqueueConcurrency: concurrency });
+  const env = { ...process.env };
+  await stack.stop();
+  progress(`${mode} with ${size} recipients`);
+  const line = execFileSync(process.execPath, ['--import', 'tsx', 'bench/planner-child.ts', mode, String(size), String(concurrency)], { cwd: repoRoot, env, maxBuffer: 1 << 20 }).toString().trim().split('\n').at(-1) as string;
+  return JSON.parse(line) as { ms: number; enqueued: number; maxRssMiB: number; status?: string };
+}
+
+try {
+  const throughputSize = Number(values['throughput-size']);
+  const throughputDb = await seed(throughputSize);
+  const planner: number[] = [];
+  const raw: number[] = [];
+  for (let repeat = 0; repeat < Number(values.repeats); repeat++) {
+    const p = await measure('planner', throughputSize, throughputDb);
+    if (p.enqueued !== throughputSize) throw new Error(`planner enqueued ${p.enqueued} of ${throughputSize} (${p.status})`);
+    planner.push((p.enqueued / p.ms) * 1000);
+    const r = await measure('raw', throughputSize, throughputDb);
+    raw.push((r.enqueued / r.ms) * 1000);
+  }
+  const memory: Record<string, number> = {};
+  for (const size of [Number(values.small), Number(values.large)]) {
+    const database = await seed(size);
+    const result = await measure('planner', size, database);
+    if (result.enqueued !== size) throw new Error(`planner enqueued ${result.enqueued} of ${size}`);
+    memory[size] = result.maxRssMiB;
+  }
+  const [small, large] = [memory[Number(values.small)] as number, memory[Number(values.large)] as number];
+  console.log(`machine: ${cpus()[0]?.model} x${cpus().length}, Node ${process.version}; PostgreSQL 15, DynamoDB Local, fauxqs in its own process`);
+  console.log(`throughput, ${throughputSize} recipients, concurrency ${concurrency}, median of ${values.repeats}: planner ${median(planner).toFixed(0)}/s, raw SendMessageBatch ${median(raw).toFixed(0)}/s, ratio ${(median(planner) / median(raw)).toFixed(2)}`);
+  console.log(`peak RSS: ${values.small} recipients ${small.toFixed(1)} MiB, ${values.large} recipients ${large.toFixed(1)} MiB, ratio ${(large / small).toFixed(2)}`);
+  console.log(JSON.stringify({ planner: median(planner), raw: median(raw), ratio: median(planner) / median(raw), memory, memoryRatio: large / small }));
+} catch (error) {
+  console.error(error);
+  process.exitCode = 1;
+} finally {
+  sqs.stop();
+  await dynamo.stop();
+  await postgres.stop();
+}
+process.exit(process.exitCode ?? 0);
