@@ -28,6 +28,7 @@ const COMMANDS: Record<string, () => Promise<Command>> = {
   status: async () => (await import('./runs.js')).statusCommand,
   runs: async () => (await import('./runs.js')).runsCommand,
   dlq: async () => (await import('./dlq.js')).dlqCommand,
+  cost: async () => (await import('./cost.js')).costCommand,
 };
 
 /** The whole CLI as a function: tests call it in-process; bin/notifier.mjs calls it with the process's IO. */
