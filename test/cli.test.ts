@@ -129,3 +129,14 @@ describe('notifier CLI against the local stack', () => {
     assert.equal((await cli('dlq', 'inspect', '--dlq-url', queues.dlqUrl, '--max', '50')).code, 2);
   });
 });
+
+describe('notifier cost', () => {
+  it('prints an itemised estimate as JSON and rejects a bad flag naming it', async () => {
+    const result = await cli('cost', '--audience', '1000000', '--json');
+    assert.equal(result.code, 0, result.err);
+    assert.ok(JSON.stringify(JSON.parse(result.out)).includes('perMillion'));
+    const bad = await cli('cost', '--audience', 'lots');
+    assert.notEqual(bad.code, 0);
+    assert.match(bad.err, /--audience/);
+  });
+});
