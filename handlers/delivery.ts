@@ -120,7 +120,7 @@ export function createSender(deps: SenderDeps) {
   const pacerFor = (channel: ChannelConfig) => {
     let pacer = pacers.get(channel.id);
     if (!pacer) {
-      pacer = new Pacer(channel.ratePerSecond / Math.max(1, options.instances));
+      pacer = new Pacer(channel.ratePerSecond / Math.max(1, options.instances), options.parallelism);
       pacers.set(channel.id, pacer);
     }
     return pacer;

@@ -176,7 +176,7 @@ describe('tasks', () => {
 describe('pacing and concurrency', () => {
   it('the pacer spaces requests at its rate and halves it on a rate-limit answer', () => {
     let now = 0;
-    const pacer = new Pacer(10, () => now);
+    const pacer = new Pacer(10, 1, () => now);
     assert.equal(pacer.reserve(), 0);
     assert.equal(Math.round(pacer.reserve()), 100);
     pacer.slowDown();
@@ -184,6 +184,14 @@ describe('pacing and concurrency', () => {
     now += 10_000;
     for (let index = 0; index < 100; index++) pacer.speedUp();
     assert.equal(pacer.rate, 10);
+  });
+
+  it('a pacer with a burst lets one batch go at once after an idle spell, then holds the rate', () => {
+    let now = 0;
+    const pacer = new Pacer(10, 5, () => now);
+    now += 10_000;
+    assert.deepEqual(Array.from({ length: 5 }, () => pacer.reserve()), [0, 0, 0, 0, 0]);
+    assert.equal(Math.round(pacer.reserve()), 100);
   });
 
   it('mapConcurrent keeps order and never exceeds its concurrency', async () => {

@@ -25,12 +25,19 @@ export class Pacer {
   readonly #maxRate: number;
   #tokens: number;
   #last: number;
+  readonly #burst: number;
   readonly #now: () => number;
 
-  constructor(ratePerSecond: number, now: () => number = () => performance.now()) {
+  /**
+   * `burst` is how many requests may leave at once after an idle spell: one batch's worth lets a sender spend the
+   * tokens it saved while waiting for answers and for its next batch, without which a paced sender falls short of its
+   * share (a batch takes its paced time plus the provider's latency).
+   */
+  constructor(ratePerSecond: number, burst = 1, now: () => number = () => performance.now()) {
     this.#rate = ratePerSecond;
     this.#maxRate = ratePerSecond;
-    this.#tokens = Math.min(1, ratePerSecond);
+    this.#burst = Math.max(1, burst);
+    this.#tokens = Math.min(this.#burst, ratePerSecond);
     this.#now = now;
     this.#last = now();
   }
@@ -42,7 +49,7 @@ export class Pacer {
   /** Milliseconds to wait before the next request may go; reserves the slot. */
   reserve(): number {
     const now = this.#now();
-    this.#tokens = Math.min(Math.max(1, this.#rate / 10), this.#tokens + ((now - this.#last) / 1000) * this.#rate);
+    this.#tokens = Math.min(Math.min(this.#burst, Math.max(1, this.#rate)), this.#tokens + ((now - this.#last) / 1000) * this.#rate);
     this.#last = now;
     this.#tokens -= 1;
     return this.#tokens >= 0 ? 0 : (-this.#tokens / this.#rate) * 1000;

@@ -1,0 +1,73 @@
+// CPU time per delivered notification: the shipped sender (claim, render, send, record, counters) against a bare
+// ky POST of the same request to the same Messenger sandbox. Both run in this process with the sandbox, so the
+// sandbox's share is in both; DynamoDB Local runs in its own process and is not counted.
+// Usage: npm run bench:sender-cpu [-- --deliveries 2000 --repeats 5]
+import { cpus } from 'node:os';
+import { parseArgs } from 'node:util';
+import ky from 'ky';
+import { lambdaContext } from '../handlers/local/bundle.js';
+import { startDynamoDbLocal } from '../handlers/local/dynamodb-local.js';
+import { startSandbox } from '../handlers/local/sandbox.js';
+import { startSqs } from '../handlers/local/sqs.js';
+import { startStack } from '../handlers/local/stack.js';
+import { mapConcurrent } from '../handlers/core/limiter.js';
+import { setLogSink } from '../handlers/observability/log.js';
+
+const { values } = parseArgs({ options: { deliveries: { type: 'string', default: '2000' }, repeats: { type: 'string', default: '5' } } });
+const deliveries = Number(values.deliveries);
+const repeats = Number(values.repeats);
+const median = (list: number[]) => [...list].sort((a, b) => a - b)[Math.floor(list.length / 2)] as number;
+const cpuMs = () => {
+  const usage = process.cpuUsage();
+  return (usage.user + usage.system) / 1000;
+};
+
+setLogSink(() => undefined);
+const write = process.stdout.write.bind(process.stdout);
+process.stdout.write = ((chunk: string | Uint8Array, ...rest: unknown[]) => (String(chunk).startsWith('{') ? true : (write as (...args: unknown[]) => boolean)(chunk, ...rest))) as typeof process.stdout.write;
+
+const token = 'bench-page-access-token-0123456789';
+const dynamo = await startDynamoDbLocal();
+const sqs = await startSqs();
+const sandbox = await startSandbox({ accessToken: token });
+const stack = await startStack({ name: 'cpubench', dynamoEndpoint: dynamo.endpoint, sqsEndpoint: sqs.endpoint, extraEnv: { NOTIFIER_SENDER_INSTANCES: '1' } });
+try {
+  await stack.putConfig({ kind: 'database', id: 'unused', host: '127.0.0.1', database: 'x', user: 'x', password: { inline: 'unused-password' }, allowInlineSecrets: true, ssl: 'disable' });
+  await stack.putConfig({ kind: 'channel', id: 'sandbox', type: 'messenger', baseUrl: sandbox.baseUrl, accessToken: { inline: token }, allowInlineSecrets: true, ratePerSecond: 10_000 });
+  await stack.putConfig({ kind: 'job', id: 'bench', database: 'unused', channel: 'sandbox', audience: { sql: 'SELECT 1' }, template: { text: 'Hello {{name}}, your digest is ready' } });
+  const sender = await stack.loadSender();
+  const url = `${sandbox.baseUrl}/v23.0/me/messages`;
+  // Warm both paths (clients, connections, JIT) before measuring.
+  await sender({ Records: [{ messageId: 'warm', body: JSON.stringify({ v: 1, runId: 'warm@2026-01-01T00:00:00Z', job: 'bench', recipientId: 'warm', fields: { name: 'W' } }) }] }, lambdaContext('sender', 60_000));
+  await ky.post(url, { json: { recipient: { id: 'warm' }, messaging_type: 'UPDATE', message: { text: 'Hello W' } }, headers: { authorization: `Bearer ${token}` } });
+
+  const senderCpu: number[] = [];
+  const bareCpu: number[] = [];
+  for (let repeat = 0; repeat < repeats; repeat++) {
+    const runId = `bench@2026-01-01T00:00:${String(repeat).padStart(2, '0')}Z`;
+    const batches = Array.from({ length: deliveries / 10 }, (_, batch) => ({
+      Records: Array.from({ length: 10 }, (_, index) => ({ messageId: `m${batch}-${index}`, body: JSON.stringify({ v: 1, runId, job: 'bench', recipientId: `r${batch * 10 + index}`, fields: { name: `R${index}` } }) })),
+    }));
+    let before = cpuMs();
+    await mapConcurrent(batches, 4, (event) => sender(event, lambdaContext('sender', 60_000)));
+    senderCpu.push((cpuMs() - before) / deliveries);
+
+    before = cpuMs();
+    await mapConcurrent(
+      Array.from({ length: deliveries }, (_, index) => index),
+      40,
+      (index) => ky.post(url, { json: { recipient: { id: `b${index}` }, messaging_type: 'UPDATE', message: { text: `Hello R${index % 10}, your digest is ready` } }, headers: { authorization: `Bearer ${token}` }, retry: 0 }).json(),
+    );
+    bareCpu.push((cpuMs() - before) / deliveries);
+  }
+  const sent = sandbox.deliveries.length;
+  console.log(`machine: ${cpus()[0]?.model} x${cpus().length}, Node ${process.version}; ${deliveries} deliveries per sample, ${repeats} samples; sandbox in-process in both`);
+  console.log(`CPU per delivered notification: sender ${median(senderCpu).toFixed(3)} ms, bare ky POST ${median(bareCpu).toFixed(3)} ms, ratio ${(median(senderCpu) / median(bareCpu)).toFixed(2)} (sandbox recorded ${sent} deliveries)`);
+  console.log(JSON.stringify({ senderMs: median(senderCpu), bareMs: median(bareCpu), ratio: median(senderCpu) / median(bareCpu) }));
+} finally {
+  await stack.stop();
+  await sandbox.stop();
+  await sqs.stop();
+  await dynamo.stop();
+}
+process.exit(0);
