@@ -13,6 +13,7 @@
 // - the bytes the bundles log per notification, the task body size, the ledger item sizes, and the cold import
 //   time (INIT) of each bundle.
 // Medians over the repetitions are reported with the machine. Progress goes to stderr; the JSON to --out.
+import { divertHandlerOutput } from '../handlers/local/handler-output.js';
 import { spawnSync } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { mkdirSync, writeFileSync } from 'node:fs';
@@ -68,15 +69,7 @@ const quartiles = (values: readonly number[]) => {
 
 // The bundles log JSON lines (and EMF metrics) to stdout: count their bytes, keep them off the terminal.
 let loggedBytes = 0;
-const write = process.stdout.write.bind(process.stdout);
-process.stdout.write = ((chunk: string | Uint8Array, ...rest: unknown[]) => {
-  const text = typeof chunk === 'string' ? chunk : Buffer.from(chunk).toString('utf8');
-  if (text.startsWith('{')) {
-    loggedBytes += Buffer.byteLength(text);
-    return true;
-  }
-  return (write as (...args: unknown[]) => boolean)(chunk, ...rest);
-}) as typeof process.stdout.write;
+const restoreStdout = divertHandlerOutput((text) => (loggedBytes += Buffer.byteLength(text)));
 
 /** DynamoDB's item size: attribute names plus values (numbers ~1 byte per 2 digits + 1), before the 100-byte overhead. */
 function itemBytes(item: Record<string, AttributeValue> | undefined): number {
@@ -289,7 +282,8 @@ try {
   const out = join(repoRoot, flags.out as string);
   mkdirSync(dirname(out), { recursive: true });
   writeFileSync(out, `${JSON.stringify(result, null, 2)}\n`);
-  write(`${JSON.stringify(result, null, 2)}\nwritten to ${flags.out}\n`);
+  restoreStdout();
+  process.stdout.write(`${JSON.stringify(result, null, 2)}\nwritten to ${flags.out}\n`);
 } catch (error) {
   progress(`failed: ${(error as Error).stack ?? String(error)}`);
   process.exitCode = 1;

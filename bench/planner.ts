@@ -51,8 +51,8 @@ async function measure(mode: 'planner' | 'raw', size: number, database: string) 
   const env = { ...process.env };
   await stack.stop();
   progress(`${mode} with ${size} recipients`);
-  const line = execFileSync(process.execPath, ['--import', 'tsx', 'bench/planner-child.ts', mode, String(size), String(concurrency)], { cwd: repoRoot, env, maxBuffer: 1 << 20 }).toString().trim().split('\n').at(-1) as string;
-  return JSON.parse(line) as { ms: number; enqueued: number; maxRssMiB: number; status?: string };
+  const line = execFileSync(process.execPath, ['--expose-gc', '--import', 'tsx', 'bench/planner-child.ts', mode, String(size), String(concurrency)], { cwd: repoRoot, env, maxBuffer: 1 << 20 }).toString().trim().split('\n').at(-1) as string;
+  return JSON.parse(line) as { ms: number; enqueued: number; maxRssMiB: number; heapAfterGcMiB?: number; status?: string };
 }
 
 try {
@@ -68,17 +68,20 @@ try {
     raw.push((r.enqueued / r.ms) * 1000);
   }
   const memory: Record<string, number> = {};
+  const heap: Record<string, number> = {};
   for (const size of [Number(values.small), Number(values.large)]) {
     const database = await seed(size);
     const result = await measure('planner', size, database);
     if (result.enqueued !== size) throw new Error(`planner enqueued ${result.enqueued} of ${size}`);
     memory[size] = result.maxRssMiB;
+    heap[size] = result.heapAfterGcMiB ?? Number.NaN;
   }
   const [small, large] = [memory[Number(values.small)] as number, memory[Number(values.large)] as number];
   console.log(`machine: ${cpus()[0]?.model} x${cpus().length}, Node ${process.version}; PostgreSQL 15, DynamoDB Local, fauxqs in its own process`);
   console.log(`throughput, ${throughputSize} recipients, concurrency ${concurrency}, median of ${values.repeats}: planner ${median(planner).toFixed(0)}/s, raw SendMessageBatch ${median(raw).toFixed(0)}/s, ratio ${(median(planner) / median(raw)).toFixed(2)}`);
   console.log(`peak RSS: ${values.small} recipients ${small.toFixed(1)} MiB, ${values.large} recipients ${large.toFixed(1)} MiB, ratio ${(large / small).toFixed(2)}`);
-  console.log(JSON.stringify({ planner: median(planner), raw: median(raw), ratio: median(planner) / median(raw), memory, memoryRatio: large / small }));
+  console.log(`live heap after a full GC at the end: ${heap[Number(values.small)]?.toFixed(1)} MiB vs ${heap[Number(values.large)]?.toFixed(1)} MiB`);
+  console.log(JSON.stringify({ planner: median(planner), raw: median(raw), ratio: median(planner) / median(raw), memory, memoryRatio: large / small, heap }));
 } catch (error) {
   console.error(error);
   process.exitCode = 1;

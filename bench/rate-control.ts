@@ -12,6 +12,7 @@ import { startPoller } from '../handlers/local/poller.js';
 import { startSandbox } from '../handlers/local/sandbox.js';
 import { startSqs } from '../handlers/local/sqs.js';
 import { startStack } from '../handlers/local/stack.js';
+import { divertHandlerOutput } from '../handlers/local/handler-output.js';
 import { setLogSink } from '../handlers/observability/log.js';
 
 const { values } = parseArgs({ options: { rate: { type: 'string', default: '300' }, seconds: { type: 'string', default: '40' }, senders: { type: 'string', default: '6' }, warmup: { type: 'string', default: '5' }, dynamodb: { type: 'string', default: 'dynamodb-local' } } });
@@ -22,8 +23,7 @@ const warmupSeconds = Number(values.warmup);
 const total = Math.ceil(rate * (seconds + warmupSeconds + 2));
 
 setLogSink(() => undefined);
-const write = process.stdout.write.bind(process.stdout);
-process.stdout.write = ((chunk: string | Uint8Array, ...rest: unknown[]) => (String(chunk).startsWith('{') ? true : (write as (...args: unknown[]) => boolean)(chunk, ...rest))) as typeof process.stdout.write;
+divertHandlerOutput();
 
 const dynamo = values.dynamodb === 'embedded' ? await startDynalite() : await startDynamoDbLocal();
 const sqs = await startSqs();

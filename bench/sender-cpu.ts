@@ -11,6 +11,7 @@ import { startSandbox } from '../handlers/local/sandbox.js';
 import { startSqs } from '../handlers/local/sqs.js';
 import { startStack } from '../handlers/local/stack.js';
 import { mapConcurrent } from '../handlers/core/limiter.js';
+import { divertHandlerOutput } from '../handlers/local/handler-output.js';
 import { setLogSink } from '../handlers/observability/log.js';
 
 const { values } = parseArgs({ options: { deliveries: { type: 'string', default: '2000' }, repeats: { type: 'string', default: '5' } } });
@@ -23,8 +24,7 @@ const cpuMs = () => {
 };
 
 setLogSink(() => undefined);
-const write = process.stdout.write.bind(process.stdout);
-process.stdout.write = ((chunk: string | Uint8Array, ...rest: unknown[]) => (String(chunk).startsWith('{') ? true : (write as (...args: unknown[]) => boolean)(chunk, ...rest))) as typeof process.stdout.write;
+divertHandlerOutput();
 
 const token = 'bench-page-access-token-0123456789';
 const dynamo = await startDynamoDbLocal();

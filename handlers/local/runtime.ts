@@ -4,6 +4,7 @@ import { Ledger } from '../aws/ledger.js';
 import { parseAnyConfigItem } from '../config/schema.js';
 import { runIdFor } from '../core/run-id.js';
 import { startDynalite } from './dynalite.js';
+import { divertHandlerOutput } from './handler-output.js';
 import { startDynamoDbLocal } from './dynamodb-local.js';
 import { startPoller } from './poller.js';
 import { startPglite } from './postgres.js';
@@ -121,15 +122,11 @@ export async function runLocal(options: LocalRunOptions, hooks: RunHooks, signal
   const services: Service[] = [];
   const metricLines: string[] = [];
   const log: WriteStream = createWriteStream(options.logFile);
-  const write = process.stdout.write.bind(process.stdout);
-  // The bundles log JSON lines to stdout; keep them in the log file so stdout stays the summary's.
-  process.stdout.write = ((chunk: string | Uint8Array, ...rest: unknown[]) => {
-    const text = typeof chunk === 'string' ? chunk : Buffer.from(chunk).toString('utf8');
-    if (!text.startsWith('{')) return (write as (...args: unknown[]) => boolean)(chunk, ...rest);
+  // The handler logs go to the log file, so stdout stays the summary's.
+  const restoreStdout = divertHandlerOutput((text) => {
     log.write(text);
     for (const line of text.split('\n')) if (line.includes('"_aws"')) metricLines.push(line);
-    return true;
-  }) as typeof process.stdout.write;
+  });
 
   const started = Date.now();
   try {
@@ -260,7 +257,7 @@ export async function runLocal(options: LocalRunOptions, hooks: RunHooks, signal
     };
   } finally {
     for (const service of services.reverse()) await service.stop().catch(() => undefined);
-    process.stdout.write = write;
+    restoreStdout();
     await new Promise<void>((resolve) => log.end(() => resolve()));
   }
 }

@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import pg from 'pg';
+import { divertHandlerOutput } from '../../handlers/local/handler-output.js';
 import { startSandbox } from '../../handlers/local/sandbox.js';
 import { startSqs } from '../../handlers/local/sqs.js';
 import { startStack, type Stack } from '../../handlers/local/stack.js';
@@ -44,15 +45,7 @@ export async function startHarness(options: { maxReceiveCount?: number; plannerT
   const logs: string[] = [];
   setLogSink((line) => logs.push(line));
   // The shipped bundles carry their own logger: capture what they write to stdout too.
-  const write = process.stdout.write.bind(process.stdout);
-  process.stdout.write = ((chunk: string | Uint8Array, ...rest: unknown[]) => {
-    const text = typeof chunk === 'string' ? chunk : Buffer.from(chunk).toString('utf8');
-    if (text.startsWith('{')) {
-      logs.push(...text.split('\n').filter(Boolean));
-      return true;
-    }
-    return (write as (...args: unknown[]) => boolean)(chunk, ...rest);
-  }) as typeof process.stdout.write;
+  const restoreStdout = divertHandlerOutput((text) => logs.push(...text.split('\n').filter(Boolean)));
   const sqs = await startSqs();
   const sandbox = await startSandbox({ accessToken: TOKEN, ...(options.sandboxRate ? { ratePerSecond: options.sandboxRate } : {}) });
   const stack = await startStack({
@@ -72,7 +65,7 @@ export async function startHarness(options: { maxReceiveCount?: number; plannerT
       await stack.stop();
       await sandbox.stop();
       await sqs.stop();
-      process.stdout.write = write;
+      restoreStdout();
     },
   };
 }
