@@ -195,6 +195,17 @@ export function createSender(deps: SenderDeps) {
     }
     const { task } = parsed;
     const taskLog = log.child({ runId: task.runId, job: task.job, recipientId: task.recipientId });
+    try {
+      return await gateAndProcess(record, task, taskLog, context, tally, owner);
+    } catch (error) {
+      // The message goes back to the queue (and after maxReceiveCount to the DLQ): leave the reason where `status` looks.
+      const reason = error instanceof Error ? `${error.name}: ${error.message}` : String(error);
+      await deps.ledger.noteFailure(task.runId, task.job, task.recipientId, reason).catch(() => undefined);
+      throw error;
+    }
+  }
+
+  async function gateAndProcess(record: SqsRecord, task: DeliveryTask, taskLog: Logger, context: LambdaContext, tally: RunTally, owner: string): Promise<Outcome> {
     // A halted job waits out its cool-down; then a single delivery probes the channel and the job's other
     // deliveries in this container wait for its verdict instead of spending requests on a broken token.
     for (;;) {

@@ -171,6 +171,9 @@ describe('sender outcome classes', () => {
     assert.deepEqual(response.batchItemFailures, [{ itemIdentifier: ghost.messageId }]);
     assert.equal(await status('after-ghost'), 'sent');
     assert.ok(harness.logs.some((line) => line.includes('job#ghost') && line.includes('not found')), 'the log names the missing item');
+    const noted = await ledger.getDelivery('ghost@2026-11-28T08:00:00Z', 'g1');
+    assert.match(String(noted?.lastReason), /job#ghost.*not found/, 'the ledger says why, for a message that may end in the DLQ');
+    assert.equal(noted?.status, 'released', 'and a later delivery may still claim it');
   });
 
   it('a gateway that echoes the request back cannot put the token into the recorded reason', async () => {

@@ -319,6 +319,32 @@ export class Ledger {
     });
   }
 
+  /**
+   * Why a well-formed task could not be processed at all (its job's config item is missing or invalid, the table
+   * refused a write): written on the delivery item as `lastReason`, without touching a claim or a final outcome, so a
+   * task that ends in the DLQ is explained in the ledger and not only in a log line.
+   */
+  async noteFailure(runId: string, job: string, recipientId: string, reason: string, now = Date.now()): Promise<void> {
+    await this.#update({
+      Key: { pk: S(deliveryKey(runId, recipientId)) },
+      UpdateExpression: 'SET lastReason = :reason, updatedAt = :now, runId = :runId, job = :job, recipientId = :recipient, #status = if_not_exists(#status, :released), expiresAt = if_not_exists(expiresAt, :expires)',
+      ConditionExpression: 'attribute_not_exists(#status) OR #status IN (:released, :claimed)',
+      ExpressionAttributeNames: { '#status': 'status' },
+      ExpressionAttributeValues: {
+        ':reason': S(reason.slice(0, 1000)),
+        ':now': S(new Date(now).toISOString()),
+        ':runId': S(runId),
+        ':job': S(job),
+        ':recipient': S(recipientId),
+        ':released': S('released'),
+        ':claimed': S('claimed'),
+        ':expires': this.#expiresAt(now),
+      },
+    }).catch((error: unknown) => {
+      if (!isConditionFailure(error)) throw error;
+    });
+  }
+
   /** A recipient the planner could not turn into a task (bad row, rejected by SQS): recorded once, with why. */
   async recordUndeliverable(runId: string, job: string, recipientId: string, reason: string, now = Date.now()): Promise<boolean> {
     return this.#putOnce(deliveryKey(runId, recipientId), { status: S('failed'), failureClass: S('invalid'), reason: S(reason.slice(0, 1000)), runId: S(runId), job: S(job), recipientId: S(recipientId) }, now);
