@@ -44,7 +44,15 @@ export async function startPostgresServer(): Promise<PostgresService> {
   execFileSync(initCommand, initArgs, { stdio: 'ignore' });
   const port = await freePort();
   const [command, args] = wrap(postgres, ['-D', join(dir, 'data'), '-p', String(port), '-k', dir, '-c', 'listen_addresses=127.0.0.1', '-c', 'fsync=off', '-c', 'max_connections=50']);
-  const child = spawn(command, args, { stdio: ['ignore', 'ignore', 'pipe'] });
+  // Its own process group: runuser does not pass signals on to postgres, so shutdown signals the whole group.
+  const child = spawn(command, args, { stdio: ['ignore', 'ignore', 'pipe'], detached: true });
+  const signalGroup = (signal: NodeJS.Signals) => {
+    try {
+      process.kill(-(child.pid as number), signal);
+    } catch {
+      // already gone
+    }
+  };
   let stderr = '';
   child.stderr.on('data', (chunk: Buffer) => (stderr = (stderr + chunk.toString()).slice(-4000)));
   let exited = false;
@@ -52,7 +60,7 @@ export async function startPostgresServer(): Promise<PostgresService> {
   try {
     await waitForPort(port, 'PostgreSQL', 30_000, () => !exited);
   } catch (error) {
-    child.kill('SIGKILL');
+    signalGroup('SIGKILL');
     throw new Error(`${(error as Error).message}\n${stderr}`);
   }
   return {
@@ -65,8 +73,13 @@ export async function startPostgresServer(): Promise<PostgresService> {
     stop: async () => {
       if (!exited) {
         await new Promise<void>((resolve) => {
-          child.once('exit', () => resolve());
-          child.kill('SIGINT');
+          // Fast shutdown; if it has not exited after 10 s, it is killed.
+          const force = setTimeout(() => signalGroup('SIGKILL'), 10_000);
+          child.once('exit', () => {
+            clearTimeout(force);
+            resolve();
+          });
+          signalGroup('SIGINT');
         });
       }
       rmSync(dir, { recursive: true, force: true });
