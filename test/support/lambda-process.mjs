@@ -34,13 +34,14 @@ const context = () => {
 };
 
 if (kind === 'planner') {
+  let message;
   try {
-    const result = await handler(JSON.parse(process.env.NOTIFIER_CHILD_EVENT ?? '{}'), context());
-    process.send?.({ type: 'result', result });
+    message = { type: 'result', result: await handler(JSON.parse(process.env.NOTIFIER_CHILD_EVENT ?? '{}'), context()) };
   } catch (error) {
-    process.send?.({ type: 'error', message: `${error.name}: ${error.message}` });
+    message = { type: 'error', message: `${error.name}: ${error.message}` };
   }
-  process.disconnect?.();
+  // The container keeps its database connection for the next invocation; this one has no next invocation.
+  process.send?.(message, () => process.exit(0));
 } else {
   const sqs = new SQSClient({});
   const queueUrl = process.env.NOTIFIER_CHILD_QUEUE_URL;

@@ -71,5 +71,7 @@ export function spawnPlanner(event: { job: string; scheduledTime: string }, opti
     },
   });
   void planner.exited.then((how) => settle({ error: `process ended: ${how}` }));
+  // Whatever happens to the test, no planner process outlives it.
+  void result.then(() => setTimeout(() => planner.child.exitCode === null && planner.kill(), 2_000).unref());
   return { ...planner, result };
 }
