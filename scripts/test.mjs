@@ -30,8 +30,11 @@ function run(label, command, commandArgs, env = {}) {
 const { startDynamoDbLocal } = await import('../handlers/local/dynamodb-local.ts');
 const { startPostgresServer } = await import('../handlers/local/postgres.ts');
 const services = [];
+// A server that will not stop must not hold the suite (and CI) open: each gets 20 s.
 const stopAll = async () => {
-  for (const service of services.reverse()) await service.stop().catch(() => undefined);
+  for (const service of services.reverse()) {
+    await Promise.race([service.stop().catch(() => undefined), new Promise((resolve) => setTimeout(resolve, 20_000).unref())]);
+  }
 };
 process.on('SIGINT', () => void stopAll().then(() => process.exit(130)));
 process.on('SIGTERM', () => void stopAll().then(() => process.exit(143)));
