@@ -21,10 +21,48 @@ Options:
 
 const KINDS = ['job', 'database', 'channel'];
 
+async function readStdin(): Promise<string> {
+  const chunks: Buffer[] = [];
+  for await (const chunk of process.stdin) chunks.push(Buffer.from(chunk as Buffer));
+  return Buffer.concat(chunks).toString('utf8');
+}
+
+export interface StoredItem {
+  readonly key: string;
+  readonly document?: unknown;
+  /** Why the stored item has no usable document (missing attribute, not JSON). */
+  readonly problem?: string;
+}
+
+/** Every item of the config table, its JSON document parsed; a broken item is reported with its key, not dropped. */
+export async function scanConfigTable(table: string): Promise<StoredItem[]> {
+  const client = new DynamoDBClient({});
+  const items: StoredItem[] = [];
+  let lastKey: Record<string, import('@aws-sdk/client-dynamodb').AttributeValue> | undefined;
+  do {
+    const page = await client.send(new ScanCommand({ TableName: table, ExclusiveStartKey: lastKey }));
+    for (const item of page.Items ?? []) {
+      const key = item.pk?.S ?? '(no pk)';
+      const text = item.document?.S;
+      if (text === undefined) {
+        items.push({ key, problem: 'has no "document" attribute' });
+        continue;
+      }
+      try {
+        items.push({ key, document: JSON.parse(text) });
+      } catch (error) {
+        items.push({ key, problem: `document is not JSON: ${(error as Error).message}` });
+      }
+    }
+    lastKey = page.LastEvaluatedKey;
+  } while (lastKey);
+  return items;
+}
+
 export async function readItemsFile(path: string): Promise<unknown[]> {
   let text: string;
   try {
-    text = path === '-' ? await new Response(process.stdin as unknown as ReadableStream).text() : await readFile(path, 'utf8');
+    text = path === '-' ? await readStdin() : await readFile(path, 'utf8');
   } catch (error) {
     throw new UsageError(`cannot read ${path}: ${(error as Error).message}`);
   }
@@ -118,26 +156,18 @@ export async function configCommand(argv: string[], io: CliIO): Promise<number> 
       return 0;
     }
     case 'list': {
-      let documents: unknown[];
-      if (values.file) documents = await readItemsFile(values.file);
-      else {
-        documents = [];
-        let lastKey: Record<string, import('@aws-sdk/client-dynamodb').AttributeValue> | undefined;
-        do {
-          const page = await client().send(new ScanCommand({ TableName: tableName(), ExclusiveStartKey: lastKey }));
-          for (const item of page.Items ?? []) documents.push(item.document?.S ? safeJson(item.document.S) : { id: item.pk?.S, invalid: 'no document attribute' });
-          lastKey = page.LastEvaluatedKey;
-        } while (lastKey);
-      }
-      const rows = documents
-        .map((document) => {
-          const kind = String((document as { kind?: unknown })?.kind ?? '?');
-          const id = String((document as { id?: unknown })?.id ?? '?');
-          let problem = '';
-          try {
-            parseAnyConfigItem(document, `${kind}#${id}`);
-          } catch (error) {
-            problem = (error as Error).message;
+      const stored: StoredItem[] = values.file ? (await readItemsFile(values.file)).map((document, index) => ({ key: `#${index + 1}`, document })) : await scanConfigTable(tableName());
+      const rows = stored
+        .map(({ key, document, problem: storedProblem }) => {
+          const kind = String((document as { kind?: unknown })?.kind ?? key.split('#')[0] ?? '?');
+          const id = String((document as { id?: unknown })?.id ?? key.split('#').slice(1).join('#') ?? '?');
+          let problem = storedProblem ? `${key}: ${storedProblem}` : '';
+          if (!problem) {
+            try {
+              parseAnyConfigItem(document, `${kind}#${id}`);
+            } catch (error) {
+              problem = (error as Error).message;
+            }
           }
           return { kind, id, valid: !problem, problem };
         })
@@ -171,13 +201,5 @@ export async function configCommand(argv: string[], io: CliIO): Promise<number> 
     }
     default:
       throw new UsageError(`unknown config command "${verb}"; see "notifier config --help"`);
-  }
-}
-
-function safeJson(text: string): unknown {
-  try {
-    return JSON.parse(text);
-  } catch {
-    return { invalid: 'document is not JSON' };
   }
 }

@@ -1,10 +1,10 @@
 import { parseArgs } from 'node:util';
-import { DynamoDBClient, ScanCommand } from '@aws-sdk/client-dynamodb';
 import { resolveSecret } from '../aws/secrets.js';
 import { channelSecret } from '../channels/index.js';
 import type { ConfigItem, SecretRef } from '../config/schema.js';
 import { parseAnyConfigItem } from '../config/schema.js';
-import { readItemsFile } from './config.js';
+import { ConfigError } from '../core/errors.js';
+import { type StoredItem, readItemsFile, scanConfigTable } from './config.js';
 import { type CliIO, requireOption } from './io.js';
 
 export const SECRETS_HELP = `notifier secrets check [--job ID] [--table NAME | --file PATH] [--json]
@@ -24,8 +24,11 @@ export async function secretsCommand(argv: string[], io: CliIO): Promise<number>
     io.out(SECRETS_HELP);
     return values.help ? 0 : 2;
   }
-  const documents = values.file ? await readItemsFile(values.file) : await scanDocuments(requireOption(values.table, '--table', 'NOTIFIER_CONFIG_TABLE'));
-  const items: ConfigItem[] = documents.map((document, index) => parseAnyConfigItem(document, `config item #${index + 1}`));
+  const stored: StoredItem[] = values.file ? (await readItemsFile(values.file)).map((document, index) => ({ key: `item #${index + 1}`, document })) : await scanConfigTable(requireOption(values.table, '--table', 'NOTIFIER_CONFIG_TABLE'));
+  const items: ConfigItem[] = stored.map(({ key, document, problem }) => {
+    if (problem) throw new ConfigError(`config item "${key}"`, [{ path: 'document', message: problem }]);
+    return parseAnyConfigItem(document, `config item "${key}"`);
+  });
   const jobs = items.filter((item) => item.kind === 'job' && (!values.job || item.id === values.job));
   if (values.job && jobs.length === 0) {
     io.err(`job "${values.job}" is not in the config`);
@@ -56,16 +59,4 @@ export async function secretsCommand(argv: string[], io: CliIO): Promise<number>
   if (values.json) io.out(JSON.stringify(checks));
   else for (const check of checks) io.out(`${check.ok ? 'ok     ' : 'FAILED '} ${check.job}  ${check.item}  ${check.secret}${check.error ? `  ${check.error}` : ''}`);
   return checks.every((check) => check.ok) ? 0 : 1;
-}
-
-export async function scanDocuments(table: string): Promise<unknown[]> {
-  const client = new DynamoDBClient({});
-  const documents: unknown[] = [];
-  let lastKey: Record<string, import('@aws-sdk/client-dynamodb').AttributeValue> | undefined;
-  do {
-    const page = await client.send(new ScanCommand({ TableName: table, ExclusiveStartKey: lastKey }));
-    for (const item of page.Items ?? []) if (item.document?.S) documents.push(JSON.parse(item.document.S));
-    lastKey = page.LastEvaluatedKey;
-  } while (lastKey);
-  return documents;
 }
