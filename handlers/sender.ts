@@ -1,7 +1,9 @@
 import { DynamoConfigStore } from './aws/config-store.js';
 import { Ledger } from './aws/ledger.js';
 import { forgetSecrets, resolveSecret } from './aws/secrets.js';
+import type { Channel } from './channels/channel.js';
 import { channelSecret, createChannel } from './channels/index.js';
+import type { ChannelConfig } from './config/schema.js';
 import { createSender } from './delivery.js';
 import { requiredEnv } from './env.js';
 import { Metrics } from './observability/metrics.js';
@@ -12,11 +14,21 @@ const positive = (name: string, fallback: number) => {
   return value;
 };
 
+// One adapter per config item and secret: a refreshed config item or a rotated secret gets a new one.
+const channels = new WeakMap<ChannelConfig, { secret: string; channel: Channel }>();
+
 // Created once per container, outside the handler: warm invocations reuse clients, secrets and pacing state.
 export const handler = createSender({
   config: new DynamoConfigStore(requiredEnv('NOTIFIER_CONFIG_TABLE')),
   ledger: new Ledger(requiredEnv('NOTIFIER_LEDGER_TABLE'), positive('NOTIFIER_LEDGER_TTL_DAYS', 30)),
-  channel: async (config) => createChannel(config, await resolveSecret(channelSecret(config))),
+  channel: async (config) => {
+    const secret = await resolveSecret(channelSecret(config));
+    const cached = channels.get(config);
+    if (cached?.secret === secret) return cached.channel;
+    const channel = createChannel(config, secret);
+    channels.set(config, { secret, channel });
+    return channel;
+  },
   onFatal: forgetSecrets,
   metrics: new Metrics(process.env.NOTIFIER_NAME ?? 'notifier', process.env.NOTIFIER_METRIC_NAMESPACE),
   options: {
