@@ -42,7 +42,10 @@ export function createPlanner(deps: PlannerDeps) {
     const event = parsePlannerEvent(input);
     const runId = runIdFor(event.job, event.scheduledTime);
     const log = createLogger({ runId, job: event.job, requestId: context.awsRequestId });
-    const job = await deps.config.job(event.job);
+    const job = await deps.config.job(event.job).catch((error: unknown) => {
+      log.error('the job cannot be loaded; nothing planned', { error });
+      throw error;
+    });
     if (!job.enabled) {
       log.info('job is disabled; nothing planned');
       return { status: 'disabled', runId };
