@@ -1,13 +1,13 @@
 import { randomUUID } from 'node:crypto';
 import pRetry, { AbortError } from 'p-retry';
 import type { ConfigStore } from './aws/config-store.js';
-import type { FinalStatus, Ledger, RunCounters } from './aws/ledger.js';
+import type { FinalStatus, Ledger, NewOutcome, RecordedOutcome, RunCounters } from './aws/ledger.js';
 import type { Channel } from './channels/channel.js';
 import type { ChannelConfig, JobConfig } from './config/schema.js';
 import { type DeliveryError, TransientDeliveryError, isDeliveryError } from './core/errors.js';
-import { Pacer, mapConcurrent } from './core/limiter.js';
+import { Pacer, Semaphore } from './core/limiter.js';
 import { dispositionFor, isRetryable, rateLimitDelay } from './core/retry.js';
-import { type DeliveryTask, parseTask } from './core/task.js';
+import { type DeliveryTask, type TaskRecipient, parseTask } from './core/task.js';
 import { TemplateError, renderTemplate } from './core/template.js';
 import { createLogger, type Logger } from './observability/log.js';
 import type { Metrics } from './observability/metrics.js';
@@ -48,6 +48,18 @@ export interface SenderDeps {
 }
 
 type Outcome = 'done' | 'retry';
+type Attempt = { kind: 'final'; outcome: NewOutcome } | { kind: 'retry'; reason: string };
+
+/** What the records of one invocation share. */
+interface Invocation {
+  readonly context: LambdaContext;
+  readonly owner: string;
+  readonly tally: RunTally;
+  /** The invocation's sends in flight, across all its records: `parallelism` at most. */
+  readonly sends: Semaphore;
+}
+
+const STATUS_METRIC = { sent: 'Sent', skipped: 'Skipped', failed: 'FailedPermanent' } as const satisfies Record<FinalStatus, string>;
 
 /**
  * The run counters one invocation adds. Before its first claim on a run it opens a count in the ledger; at the end one
@@ -126,17 +138,17 @@ export function createSender(deps: SenderDeps) {
     return pacer;
   };
 
-  async function deliver(task: DeliveryTask, job: JobConfig, channelConfig: ChannelConfig, text: string, log: Logger, deadline: number): Promise<{ providerMessageId?: string }> {
+  async function deliver(runId: string, recipient: TaskRecipient, job: JobConfig, channelConfig: ChannelConfig, text: string, log: Logger, deadline: number): Promise<{ providerMessageId?: string }> {
     const channel = await deps.channel(channelConfig);
     const pacer = pacerFor(channelConfig);
     const started = Date.now();
     const budgetEnd = Math.min(deadline, started + options.retryBudgetMs);
     const message = {
-      recipientId: task.recipientId,
+      recipientId: recipient.id,
       text,
       messagingType: job.messagingType,
-      idempotencyKey: `${task.runId}/${task.recipientId}`,
-      ...(job.template.quickReplies ? { quickReplies: job.template.quickReplies.map((reply) => ({ title: renderTemplate(reply.title, task.fields), payload: renderTemplate(reply.payload, task.fields) })) } : {}),
+      idempotencyKey: `${runId}/${recipient.id}`,
+      ...(job.template.quickReplies ? { quickReplies: job.template.quickReplies.map((reply) => ({ title: renderTemplate(reply.title, recipient.fields), payload: renderTemplate(reply.payload, recipient.fields) })) } : {}),
       ...(job.tag ? { tag: job.tag } : {}),
     };
     return pRetry(
@@ -183,8 +195,8 @@ export function createSender(deps: SenderDeps) {
     );
   }
 
-  async function processRecord(record: SqsRecord, context: LambdaContext, tally: RunTally, owner: string): Promise<Outcome> {
-    const log = createLogger({ messageId: record.messageId, requestId: context.awsRequestId });
+  async function processRecord(record: SqsRecord, invocation: Invocation): Promise<Outcome> {
+    const log = createLogger({ messageId: record.messageId, requestId: invocation.context.awsRequestId });
     const parsed = parseTask(record.body);
     if (!parsed.ok) {
       const reason = parsed.issues.map((issue) => `${issue.path}: ${issue.message}`).join('; ');
@@ -194,23 +206,23 @@ export function createSender(deps: SenderDeps) {
       return 'done';
     }
     const { task } = parsed;
-    const taskLog = log.child({ runId: task.runId, job: task.job, recipientId: task.recipientId });
+    const taskLog = log.child({ runId: task.runId, job: task.job, group: task.group });
     try {
-      return await gateAndProcess(record, task, taskLog, context, tally, owner);
+      return await gateAndProcess(record, task, taskLog, invocation);
     } catch (error) {
       // The message goes back to the queue (and after maxReceiveCount to the DLQ): leave the reason where `status` looks.
       const reason = error instanceof Error ? `${error.name}: ${error.message}` : String(error);
-      await deps.ledger.noteFailure(task.runId, task.job, task.recipientId, reason).catch(() => undefined);
+      await deps.ledger.noteFailure(task.runId, task.job, task.group, reason).catch(() => undefined);
       throw error;
     }
   }
 
-  async function gateAndProcess(record: SqsRecord, task: DeliveryTask, taskLog: Logger, context: LambdaContext, tally: RunTally, owner: string): Promise<Outcome> {
-    // A halted job waits out its cool-down; then a single delivery probes the channel and the job's other
-    // deliveries in this container wait for its verdict instead of spending requests on a broken token.
+  async function gateAndProcess(record: SqsRecord, task: DeliveryTask, taskLog: Logger, invocation: Invocation): Promise<Outcome> {
+    // A halted job waits out its cool-down; then a single group probes the channel with one recipient and the job's
+    // other groups in this container wait for its verdict instead of spending requests on a broken token.
     for (;;) {
       const halted = haltedUntil.get(task.job);
-      if (halted === undefined) return processTask(record, task, taskLog, context, tally, owner, false);
+      if (halted === undefined) return processGroup(record, task, taskLog, invocation, false);
       if (halted > Date.now()) return 'retry';
       const running = probes.get(task.job);
       if (!running) break;
@@ -219,15 +231,42 @@ export function createSender(deps: SenderDeps) {
     let probed!: () => void;
     probes.set(task.job, new Promise<void>((resolve) => (probed = resolve)));
     try {
-      return await processTask(record, task, taskLog, context, tally, owner, true);
+      return await processGroup(record, task, taskLog, invocation, true);
     } finally {
       probes.delete(task.job);
       probed();
     }
   }
 
-  async function processTask(record: SqsRecord, task: DeliveryTask, taskLog: Logger, context: LambdaContext, tally: RunTally, owner: string, probe: boolean): Promise<Outcome> {
-    const count = (name: FinalStatus) => tally.count(task.runId, record.messageId, name);
+  /**
+   * Outcomes another invocation recorded in this group and never counted because it died first: counted here once
+   * they are taken over. Returns false when such an invocation may still be running (its count is open and its time
+   * not up): the message waits for its verdict.
+   */
+  async function countOrphans(task: DeliveryTask, previous: ReadonlyMap<string, RecordedOutcome>, invocation: Invocation, claimUntil: number, record: SqsRecord, log: Logger): Promise<{ settledHere: boolean; waiting: boolean }> {
+    const byOwner = new Map<string, { until: number; recipients: string[] }>();
+    for (const [recipient, outcome] of previous) {
+      if (outcome.owner === invocation.owner) continue;
+      const entry = byOwner.get(outcome.owner) ?? { until: outcome.until, recipients: [] };
+      entry.until = Math.max(entry.until, outcome.until);
+      entry.recipients.push(recipient);
+      byOwner.set(outcome.owner, entry);
+    }
+    let settledHere = false;
+    for (const [from, { until, recipients }] of byOwner) {
+      if (!(await deps.ledger.isCountPending(task.runId, from))) continue;
+      if (Date.now() <= until) return { settledHere, waiting: true };
+      if (await deps.ledger.takeOverCounts(task.runId, task.group, recipients, from, invocation.owner, claimUntil)) {
+        for (const recipient of recipients) invocation.tally.count(task.runId, record.messageId, (previous.get(recipient) as RecordedOutcome).status);
+        settledHere = true;
+        log.warn('outcomes recorded by a sender that died before counting them: counted now', { previousOwner: from, recipients: recipients.length });
+      }
+    }
+    return { settledHere, waiting: false };
+  }
+
+  async function processGroup(record: SqsRecord, task: DeliveryTask, taskLog: Logger, invocation: Invocation, probe: boolean): Promise<Outcome> {
+    const { context, owner, tally } = invocation;
     const job = await deps.config.job(task.job);
     const channelConfig = await deps.config.channel(job.channel);
     const invocationEnd = Date.now() + context.getRemainingTimeInMillis();
@@ -235,101 +274,124 @@ export function createSender(deps: SenderDeps) {
     if (deadline <= Date.now()) return 'retry';
     const claimUntil = invocationEnd + CLAIM_SKEW_MS;
     await tally.open(task.runId);
-    const claim = await deps.ledger.claimDelivery(task.runId, task.job, task.recipientId, owner, claimUntil);
-    if (claim.kind === 'done') {
-      const previous = claim.countedBy;
-      if (previous && previous.owner !== owner && (await deps.ledger.isCountPending(task.runId, previous.owner))) {
-        // The invocation that recorded this outcome has not counted it yet: it is still running, or it died.
-        if (Date.now() <= previous.until) return 'retry';
-        if (await deps.ledger.takeOverCount(task.runId, task.recipientId, previous.owner, owner, claimUntil)) {
-          count(claim.status);
-          taskLog.warn('outcome recorded by a sender that died before counting it: counted now', { status: claim.status, previousOwner: previous.owner });
-          return 'done';
-        }
-      }
-      metrics.count(task.job, 'Skipped');
-      taskLog.info('already handled in this run: duplicate task skipped', { status: claim.status });
-      return 'done';
-    }
+    const claim = await deps.ledger.claimGroup(task.runId, task.job, task.group, task.recipients.length, owner, claimUntil);
     if (claim.kind === 'busy') {
       taskLog.info('another sender holds the claim: leaving the message for later');
       return 'retry';
     }
-
-    const finish = async (status: FinalStatus, details: { reason?: string; failureClass?: string; providerMessageId?: string }) => {
-      if (await deps.ledger.completeDelivery(task.runId, task.recipientId, owner, { status, ...details })) count(status);
-      else taskLog.warn('claim expired before the outcome was recorded; the newer claim records it', { status });
-    };
-
-    if (!job.enabled) {
-      await finish('skipped', { reason: 'job disabled after planning' });
-      metrics.count(task.job, 'Skipped');
-      return 'done';
-    }
-
-    let text: string;
-    try {
-      text = renderTemplate(job.template.text, task.fields);
-    } catch (error) {
-      if (!(error instanceof TemplateError)) throw error;
-      await finish('failed', { reason: error.message, failureClass: 'permanent' });
-      metrics.count(task.job, 'FailedPermanent');
-      taskLog.error('template cannot be rendered for this recipient: recorded and dropped', { field: error.field, reason: error.message });
-      return 'done';
-    }
-
-    try {
-      const receipt = await deliver(task, job, channelConfig, text, taskLog, deadline);
-      await finish('sent', receipt.providerMessageId ? { providerMessageId: receipt.providerMessageId } : {});
-      metrics.count(task.job, 'Sent');
-      if (probe) {
-        haltedUntil.delete(task.job);
-        await deps.ledger.clearHalt(task.runId);
-        taskLog.info('channel recovered: job resumed');
+    const orphans = await countOrphans(task, claim.outcomes, invocation, claimUntil, record, taskLog);
+    if (claim.kind === 'settled') {
+      if (orphans.waiting) return 'retry';
+      if (!orphans.settledHere) {
+        metrics.count(task.job, 'Skipped', task.recipients.length);
+        taskLog.info('already handled in this run: duplicate task skipped');
       }
       return 'done';
+    }
+    if (orphans.waiting) {
+      await deps.ledger.recordGroup(task.runId, task.group, owner, claimUntil, new Map(), false, 'waiting for a sender that recorded outcomes in this group to count them');
+      return 'retry';
+    }
+
+    const open = task.recipients.filter((recipient) => !claim.outcomes.has(recipient.id));
+    const attempts = new Map<string, Attempt>();
+    const attempt = (recipient: TaskRecipient) => invocation.sends.use(() => attemptOne(task, recipient, job, channelConfig, taskLog, deadline));
+    if (!job.enabled) {
+      for (const recipient of open) attempts.set(recipient.id, { kind: 'final', outcome: { status: 'skipped', reason: 'job disabled after planning' } });
+    } else {
+      let rest = open;
+      if (probe && open[0]) {
+        // One request tells whether the channel is back; the rest of the group goes only if it is.
+        const first = await attempt(open[0]);
+        attempts.set(open[0].id, first);
+        if (first.kind === 'final' && first.outcome.status === 'sent') {
+          haltedUntil.delete(task.job);
+          await deps.ledger.clearHalt(task.runId);
+          taskLog.info('channel recovered: job resumed');
+        }
+        rest = open.slice(1);
+      }
+      const results = await Promise.all(rest.map(attempt));
+      rest.forEach((recipient, index) => attempts.set(recipient.id, results[index] as Attempt));
+    }
+
+    const finals = new Map<string, NewOutcome>();
+    const retries: string[] = [];
+    for (const [recipient, result] of attempts) {
+      if (result.kind === 'final') finals.set(recipient, result.outcome);
+      else retries.push(`${recipient}: ${result.reason}`);
+    }
+    const settled = retries.length === 0;
+    const reason = settled ? undefined : `${retries.length} of ${task.recipients.length} recipients kept for another attempt (${retries[0]})`;
+    if (!(await deps.ledger.recordGroup(task.runId, task.group, owner, claimUntil, finals, settled, reason))) {
+      taskLog.warn('claim expired before the outcomes were recorded; the newer claim records them', { outcomes: finals.size });
+      return 'retry';
+    }
+    for (const outcome of finals.values()) {
+      tally.count(task.runId, record.messageId, outcome.status);
+      metrics.count(task.job, STATUS_METRIC[outcome.status]);
+    }
+    return settled ? 'done' : 'retry';
+  }
+
+  /** Renders and sends to one recipient; never throws for what the recipient or the provider did. */
+  async function attemptOne(task: DeliveryTask, recipient: TaskRecipient, job: JobConfig, channelConfig: ChannelConfig, groupLog: Logger, deadline: number): Promise<Attempt> {
+    const log = groupLog.child({ recipientId: recipient.id });
+    const halted = haltedUntil.get(task.job);
+    if (halted !== undefined && halted > Date.now()) return { kind: 'retry', reason: 'job halted by a fatal channel error' };
+    let text: string;
+    try {
+      text = renderTemplate(job.template.text, recipient.fields);
+    } catch (error) {
+      if (!(error instanceof TemplateError)) throw error;
+      log.error('template cannot be rendered for this recipient: recorded and dropped', { field: error.field, reason: error.message });
+      return { kind: 'final', outcome: { status: 'failed', reason: error.message, failureClass: 'permanent' } };
+    }
+    try {
+      const receipt = await deliver(task.runId, recipient, job, channelConfig, text, log, deadline);
+      return { kind: 'final', outcome: { status: 'sent', ...(receipt.providerMessageId ? { providerMessageId: receipt.providerMessageId } : {}) } };
     } catch (error) {
       if (!isDeliveryError(error)) throw error;
-      return handleFailure(error, task, owner, taskLog, finish);
+      return handleFailure(error, task, log);
     }
   }
 
-  async function handleFailure(error: DeliveryError, task: DeliveryTask, owner: string, log: Logger, finish: (status: 'failed', details: { reason: string; failureClass: string }) => Promise<void>): Promise<Outcome> {
+  async function handleFailure(error: DeliveryError, task: DeliveryTask, log: Logger): Promise<Attempt> {
     switch (dispositionFor(error.failureClass)) {
       case 'record-and-drop':
-        await finish('failed', { reason: error.message, failureClass: error.failureClass });
-        metrics.count(task.job, 'FailedPermanent');
         log.warn('permanent failure for this recipient: recorded, never retried', { error });
-        return 'done';
+        return { kind: 'final', outcome: { status: 'failed', reason: error.message, failureClass: error.failureClass } };
       case 'return-to-queue':
-        await deps.ledger.releaseDelivery(task.runId, task.recipientId, owner, error.message);
         log.warn('delivery returned to the queue for a later attempt', { error, failureClass: error.failureClass });
-        return 'retry';
+        return { kind: 'retry', reason: error.message };
       case 'halt-job':
-        haltedUntil.set(task.job, Date.now() + options.haltCooldownMs);
-        deps.onFatal();
-        await deps.ledger.releaseDelivery(task.runId, task.recipientId, owner, error.message);
-        await deps.ledger.haltRun(task.runId, error.message);
-        metrics.count(task.job, 'FatalChannel');
-        log.error('FATAL channel error: the job is halted and its messages are kept for later', { error, failureClass: 'fatal' });
-        return 'retry';
+        if ((haltedUntil.get(task.job) ?? 0) <= Date.now()) {
+          haltedUntil.set(task.job, Date.now() + options.haltCooldownMs);
+          deps.onFatal();
+          await deps.ledger.haltRun(task.runId, error.message);
+          metrics.count(task.job, 'FatalChannel');
+          log.error('FATAL channel error: the job is halted and its messages are kept for later', { error, failureClass: 'fatal' });
+        }
+        return { kind: 'retry', reason: error.message };
     }
   }
 
   return async function send(event: SqsEvent, context: LambdaContext): Promise<BatchResponse> {
     const owner = context.awsRequestId ?? randomUUID();
-    const tally = new RunTally(deps.ledger, owner);
+    const invocation: Invocation = { context, owner, tally: new RunTally(deps.ledger, owner), sends: new Semaphore(options.parallelism) };
     const records = Array.isArray(event?.Records) ? event.Records : [];
-    const outcomes = await mapConcurrent(records, options.parallelism, async (record) => {
-      try {
-        return await processRecord(record, context, tally, owner);
-      } catch (error) {
-        // One record's unexpected error (a throttled table, a config item that fails validation) must not fail the batch.
-        createLogger({ messageId: record?.messageId, requestId: context.awsRequestId }).error('delivery failed unexpectedly; the message stays queued', { error });
-        return 'retry' as const;
-      }
-    });
-    const uncounted = await tally.close();
+    const outcomes = await Promise.all(
+      records.map(async (record) => {
+        try {
+          return await processRecord(record, invocation);
+        } catch (error) {
+          // One record's unexpected error (a throttled table, a config item that fails validation) must not fail the batch.
+          createLogger({ messageId: record?.messageId, requestId: context.awsRequestId }).error('delivery failed unexpectedly; the message stays queued', { error });
+          return 'retry' as const;
+        }
+      }),
+    );
+    const uncounted = await invocation.tally.close();
     metrics.flush();
     return { batchItemFailures: records.flatMap((record, index) => (outcomes[index] === 'retry' || uncounted.has(record.messageId) ? [{ itemIdentifier: record.messageId }] : [])) };
   };

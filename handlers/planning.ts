@@ -6,7 +6,7 @@ import { resolveSecret } from './aws/secrets.js';
 import type { AudienceRow } from './db/audience.js';
 import { shouldHandOver } from './core/paging.js';
 import { runIdFor } from './core/run-id.js';
-import { buildTask } from './core/task.js';
+import { type TaskRecipient, buildRecipient, groupTasks } from './core/task.js';
 import { templateFields } from './core/template.js';
 import { type PlannerEvent, parsePlannerEvent } from './planner-event.js';
 import type { DatabaseConfig, JobConfig } from './config/schema.js';
@@ -96,7 +96,7 @@ export function createPlanner(deps: PlannerDeps) {
         prefetched = undefined;
         if (rows.length === 0) break;
 
-        const built = rows.map((row) => buildTask(spec, row));
+        const built = rows.map((row) => buildRecipient(spec, row));
         const last = built.at(-1)?.cursor;
         if (last === null || last === undefined) throw new EnqueueError(`the last row of the page has no usable "${job.audience.idColumn}": keyset pagination cannot advance`);
         if (rows.length === job.pageSize) {
@@ -104,22 +104,38 @@ export function createPlanner(deps: PlannerDeps) {
           // Awaited on the next turn; until then a failure must not surface as an unhandled rejection.
           prefetched.catch(() => undefined);
         }
-        const messages = built.flatMap((entry) => (entry.ok ? [{ key: entry.task.recipientId, body: JSON.stringify(entry.task) }] : []));
-        const result = await deps.enqueue(messages, job.enqueueConcurrency);
+        const recipients: { cursor: string; recipient: TaskRecipient }[] = [];
+        const seen = new Set<string>();
+        let repeated = 0;
+        for (const entry of built) {
+          if (!entry.ok) continue;
+          // A recipient listed twice in one page gets one message; the repeat is counted as skipped.
+          if (seen.has(entry.recipient.id)) repeated++;
+          else recipients.push(entry);
+          seen.add(entry.recipient.id);
+        }
+        if (repeated) log.warn('recipients listed more than once in an audience page: each is sent once, the repeats are counted as skipped', { repeated, cursor });
+        const tasks = groupTasks(spec, recipients, job.recipientsPerTask);
+        const result = await deps.enqueue(tasks, job.enqueueConcurrency);
         if (result.unsent.length > 0) {
           deps.metrics.count(job.id, 'EnqueueFailed', result.unsent.length);
-          throw new EnqueueError(`${result.unsent.length} of ${messages.length} tasks could not be enqueued (${result.unsent[0]?.code}: ${result.unsent[0]?.message}); the page will be retried from cursor ${cursor ?? '(start)'}`);
+          throw new EnqueueError(`${result.unsent.length} of ${tasks.length} tasks could not be enqueued (${result.unsent[0]?.code}: ${result.unsent[0]?.message}); the page will be retried from cursor ${cursor ?? '(start)'}`);
         }
+        const rejected = new Map(result.rejected.map((entry) => [entry.key, entry]));
         const undeliverable = [
           ...built.flatMap((entry) => (entry.ok ? [] : [{ recipientId: entry.recipientId ?? `row:${entry.cursor ?? 'unknown'}`, reason: entry.reason }])),
-          ...result.rejected.map((entry) => ({ recipientId: entry.key, reason: `SQS rejected the task: ${entry.code} ${entry.message}` })),
+          ...tasks.flatMap((task) => {
+            const refusal = rejected.get(task.key);
+            return refusal ? task.recipients.map((recipientId) => ({ recipientId, reason: `SQS rejected the task: ${refusal.code} ${refusal.message}` })) : [];
+          }),
         ];
         for (const entry of undeliverable) {
           log.error('recipient cannot be enqueued', entry);
           await deps.ledger.recordUndeliverable(runId, job.id, entry.recipientId, entry.reason);
         }
 
-        const page = { planned: rows.length, enqueued: result.enqueued, failed: undeliverable.length };
+        const enqueued = tasks.reduce((sum, task) => sum + (rejected.has(task.key) ? 0 : task.recipients.length), 0);
+        const page = { planned: rows.length, enqueued, failed: undeliverable.length, skipped: repeated };
         // The cursor write of one page overlaps the next page's enqueue; it is awaited before the next cursor write,
         // so cursors still advance in order (a crash in between only re-enqueues a page the sender deduplicates).
         await savingProgress;

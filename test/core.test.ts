@@ -1,11 +1,11 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { GRAPH_ERROR_CLASSES, classifyGraphError, classifyHttpStatus, classifyWebhookStatus, parseRetryAfter, parseUsagePercent } from '../handlers/core/classify.js';
-import { Pacer, mapConcurrent } from '../handlers/core/limiter.js';
+import { Pacer, Semaphore, mapConcurrent } from '../handlers/core/limiter.js';
 import { chunk, pageQuery, quoteIdentifier, shouldHandOver } from '../handlers/core/paging.js';
 import { dispositionFor, isRetryable, rateLimitDelay } from '../handlers/core/retry.js';
 import { runIdFor } from '../handlers/core/run-id.js';
-import { buildTask, parseTask } from '../handlers/core/task.js';
+import { MAX_TASK_BYTES, buildRecipient, groupTasks, parseTask } from '../handlers/core/task.js';
 import { TemplateError, renderTemplate, templateFields } from '../handlers/core/template.js';
 import { signWebhook, verifyWebhook } from '../handlers/channels/webhook.js';
 
@@ -146,24 +146,51 @@ describe('tasks', () => {
   const spec = { runId: 'daily@2026-01-01T00:00:00Z', job: 'daily', idColumn: 'id', recipientColumn: 'psid', fields: ['first_name'] };
 
   it('carries only the fields the template needs', () => {
-    const built = buildTask(spec, { id: 7n, psid: 'p7', first_name: 'Ada', secret_column: 'x' });
+    const built = buildRecipient(spec, { id: 7n, psid: 'p7', first_name: 'Ada', secret_column: 'x' });
     assert.ok(built.ok);
-    assert.deepEqual(built.task, { v: 1, runId: spec.runId, job: 'daily', recipientId: 'p7', fields: { first_name: 'Ada' } });
+    assert.deepEqual(built.recipient, { id: 'p7', fields: { first_name: 'Ada' } });
     assert.equal(built.cursor, '7');
   });
 
   it('a row without a recipient names the column', () => {
-    const built = buildTask(spec, { id: 8, psid: '  ' });
+    const built = buildRecipient(spec, { id: 8, psid: '  ' });
     assert.equal(built.ok, false);
     assert.match((built as { reason: string }).reason, /"psid" \(recipientColumn\)/);
   });
 
-  it('parsing a body names the bad field', () => {
+  const page = (count: number, fieldBytes = 4) => Array.from({ length: count }, (_, index) => ({ cursor: String(index + 1), recipient: { id: `p${index + 1}`, fields: { first_name: 'x'.repeat(fieldBytes) } } }));
+
+  it('packs a page into groups named by their first cursor, each a valid task that reads back', () => {
+    const tasks = groupTasks(spec, page(25), 10);
+    assert.deepEqual(tasks.map((task) => [task.key, task.recipients.length]), [['c:1', 10], ['c:11', 10], ['c:21', 5]]);
+    const parsed = parseTask(tasks[1]?.body ?? '');
+    assert.ok(parsed.ok);
+    assert.equal(parsed.task.group, 'c:11');
+    assert.deepEqual(parsed.task.recipients[0], { id: 'p11', fields: { first_name: 'xxxx' } });
+    assert.deepEqual(groupTasks(spec, page(25), 10), tasks, 'the same page gives the same groups, so a re-enqueued page is dropped by the ledger');
+  });
+
+  it('one recipient per task names the group after the recipient; a body never outgrows its byte limit', () => {
+    assert.deepEqual(groupTasks(spec, page(3), 1).map((task) => task.key), ['r:p1', 'r:p2', 'r:p3']);
+    const big = groupTasks(spec, page(10, 9_000), 10);
+    assert.ok(big.length >= 4, `${big.length} tasks`);
+    for (const task of big) assert.ok(Buffer.byteLength(task.body) <= MAX_TASK_BYTES, `${Buffer.byteLength(task.body)} bytes`);
+    assert.equal(big.reduce((sum, task) => sum + task.recipients.length, 0), 10);
+    const long = groupTasks(spec, [{ cursor: 'k'.repeat(400), recipient: { id: 'p1', fields: {} } }], 10);
+    assert.match(long[0]?.key ?? '', /^h:[\w-]{43}$/);
+  });
+
+  it('parsing a body names the bad field; a version 1 body reads as a group of one', () => {
     assert.equal(parseTask('{').ok, false);
     const parsed = parseTask(JSON.stringify({ v: 1, runId: 'r', job: 'daily', recipientId: 5, fields: {} }));
     assert.equal(parsed.ok, false);
     assert.equal((parsed as { issues: { path: string }[] }).issues[0]?.path, 'recipientId');
-    assert.equal(parseTask(JSON.stringify({ v: 2, runId: 'r', job: 'daily', recipientId: '5', fields: {} })).ok, false);
+    const v1 = parseTask(JSON.stringify({ v: 1, runId: 'r', job: 'daily', recipientId: '5', fields: { a: 1 } }));
+    assert.deepEqual(v1.ok && v1.task, { v: 2, runId: 'r', job: 'daily', group: 'r:5', recipients: [{ id: '5', fields: { a: 1 } }] });
+    const twice = parseTask(JSON.stringify({ v: 2, runId: 'r', job: 'daily', group: 'c:1', recipients: [{ id: 'a', fields: {} }, { id: 'a', fields: {} }] }));
+    assert.equal((twice as { issues: { path: string }[] }).issues[0]?.path, 'recipients[1].id');
+    assert.equal((parseTask(JSON.stringify({ v: 2, runId: 'r', job: 'daily', group: 'c:1', recipients: [] })) as { issues: { path: string }[] }).issues[0]?.path, 'recipients');
+    assert.equal((parseTask(JSON.stringify({ v: 3 })) as { issues: { path: string }[] }).issues[0]?.path, 'v');
   });
 
   it('the run id is the job and the tick, normalised', () => {
@@ -206,6 +233,29 @@ describe('pacing and concurrency', () => {
     });
     assert.deepEqual(result, [10, 2, 6, 4, 8]);
     assert.equal(peak, 2);
+  });
+
+  it('a semaphore lets its permits through in arrival order and frees them on failure', async () => {
+    const semaphore = new Semaphore(2);
+    const order: number[] = [];
+    let active = 0;
+    let peak = 0;
+    const results = await Promise.allSettled(
+      [1, 2, 3, 4, 5].map((value) =>
+        semaphore.use(async () => {
+          active++;
+          peak = Math.max(peak, active);
+          order.push(value);
+          await new Promise((resolve) => setTimeout(resolve, 5));
+          active--;
+          if (value === 2) throw new Error('boom');
+          return value;
+        }),
+      ),
+    );
+    assert.deepEqual(order, [1, 2, 3, 4, 5]);
+    assert.equal(peak, 2);
+    assert.deepEqual(results.map((result) => result.status), ['fulfilled', 'rejected', 'fulfilled', 'fulfilled', 'fulfilled']);
   });
 });
 

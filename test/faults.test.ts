@@ -28,7 +28,7 @@ import type { PlannerOutcome } from '../handlers/local/stack.js';
 import type { PlannerResult } from '../handlers/planning.js';
 import { startCuttingTcpProxy, startSqsTap } from './support/fault-proxies.js';
 import { TOKEN, messengerJob, seedAudience, startHarness, waitFor, type Harness } from './support/harness.js';
-import { checkInvariants, type Expectation, type Report } from './support/invariants.js';
+import { checkInvariants, recipientStates, type Expectation, type Report } from './support/invariants.js';
 import { spawnPlanner, spawnSenderLane } from './support/processes.js';
 
 const SCHEDULED = '2026-12-01T08:00:00Z';
@@ -131,8 +131,8 @@ describe('fault injection: planner → queue → sender → Graph API', () => {
 
   const logsOf = (job: string, text: string) => harness.logs.filter((line) => line.includes(`"job":"${job}"`) && line.includes(text)).length;
 
-  it('(1) senders killed mid-batch: unfinished work is redone once their claims expire, and a death right after the provider accepted costs exactly one duplicate', async (t) => {
-    const scenario = await prepare('crash', 200);
+  it('(1a) one recipient per task: senders killed mid-batch, unfinished work is redone once their claims expire, and a death right after the provider accepted costs exactly one duplicate', async (t) => {
+    const scenario = await prepare('crash', 200, { overrides: { recipientsPerTask: 1 } });
     assert.equal(statuses(await harness.stack.tick(scenario.job, SCHEDULED)).at(-1), 'enqueued');
     // Each dying container sends one message at a time, so the instant of death is exact: the n-th request either
     // reaches the provider (accepted, then SIGKILL before the answer is read) or never does.
@@ -156,9 +156,34 @@ describe('fault injection: planner → queue → sender → Graph API', () => {
     harness.sandbox.inject(undefined);
     const sentBeforeRecovery = scenario.accepted().length;
     const drained = await deliverAll();
-    const recounted = logsOf(scenario.job, 'died before counting it');
+    const recounted = logsOf(scenario.job, 'died before counting them');
     assert.ok(recounted > 0, 'outcomes the dead senders recorded but never counted were counted by the survivors');
     await settle(t, 'sender deaths', scenario, { duplicates: deaths.filter((death) => death.accepted).length }, { deaths: deaths.length, acceptedThenDied: deaths.filter((death) => death.accepted).length, sentByTheDying: sentBeforeRecovery, recounted, ...drained });
+  });
+
+  it('(1b) ten recipients per task (the default): a sender killed mid-group sends that group again, so the duplicates are the sends it made since its last ledger write', async (t) => {
+    const scenario = await prepare('crashgroup', 200);
+    assert.equal(statuses(await harness.stack.tick(scenario.job, SCHEDULED)).at(-1), 'enqueued');
+    // With one send at a time, a container sends one group's recipients in a row and records them in one write
+    // after the group's last send: a death at the n-th request leaves n - 1 (hung up) or n (accepted) unrecorded.
+    const deaths = [
+      { atRequest: 4, accepted: true },
+      { atRequest: 7, accepted: false },
+    ];
+    for (const death of deaths) {
+      let requests = 0;
+      const lane = spawnSenderLane(harness.stack.queues.queueUrl, { timeoutMs: 4_000, env: { NOTIFIER_SENDER_PARALLELISM: '1' } });
+      harness.sandbox.inject((request): SandboxAnswer | undefined => {
+        if (!mine(scenario, request) || ++requests !== death.atRequest) return undefined;
+        lane.kill();
+        return death.accepted ? undefined : { status: 200, hangUp: true };
+      });
+      assert.equal(await lane.exited, 'SIGKILL');
+    }
+    harness.sandbox.inject(undefined);
+    const unrecorded = deaths.reduce((sum, death) => sum + death.atRequest - (death.accepted ? 0 : 1), 0);
+    const drained = await deliverAll();
+    await settle(t, 'sender deaths mid-group', scenario, { duplicates: unrecorded }, { deaths: deaths.length, unrecordedSends: unrecorded, ...drained });
   });
 
   it('(2a) a planner that runs out of time hands over to continuations that resume from the cursor', async (t) => {
@@ -169,7 +194,8 @@ describe('fault injection: planner → queue → sender → Graph API', () => {
     const continuations = kinds.filter((kind) => kind === 'continued').length;
     assert.ok(continuations >= 1, `expected continuations, got ${kinds.join(', ')}`);
     assert.equal(kinds.at(-1), 'enqueued');
-    assert.equal((await queueDepth(harness.stack.sqs, harness.stack.queues.queueUrl)).visible, scenario.audience.length, 'each recipient enqueued once');
+    assert.equal((await ledger.getRun(scenario.runId))?.enqueued, scenario.audience.length, 'each recipient enqueued once');
+    assert.equal((await queueDepth(harness.stack.sqs, harness.stack.queues.queueUrl)).visible, 27, 'one task per page of ten recipients');
     const drained = await deliverAll();
     await settle(t, 'planner continuations', scenario, {}, { continuations, ...drained });
   });
@@ -177,10 +203,10 @@ describe('fault injection: planner → queue → sender → Graph API', () => {
   it('(2b) a planner killed after enqueueing a page but before saving its cursor: the retry enqueues that page again and the senders drop the copies', async (t) => {
     const scenario = await prepare('killed', 200, { overrides: { pageSize: 50, enqueueConcurrency: 5 } });
     let victim: ReturnType<typeof spawnPlanner> | undefined;
-    // Pages of 50 are five SendMessageBatch calls each; once the tenth call is stored, page 2 is in the queue
-    // and its cursor is not saved yet: that is when the planner dies.
+    // A page of 50 rows is 45 recipients in five tasks, one SendMessageBatch call; once the second call is stored,
+    // page 2 is in the queue and its cursor is not saved yet: that is when the planner dies.
     const tap = await startSqsTap(process.env.AWS_ENDPOINT_URL_SQS as string, (call) => {
-      if (call !== 10) return 'forward';
+      if (call !== 2) return 'forward';
       victim?.kill();
       return 'drop';
     });
@@ -190,7 +216,7 @@ describe('fault injection: planner → queue → sender → Graph API', () => {
       assert.equal(await victim.exited, 'SIGKILL');
       const halfway = await ledger.getRun(scenario.runId);
       assert.deepEqual([halfway?.status, halfway?.planned, halfway?.cursor], ['planning', 50, '55'], 'page 1 saved, page 2 enqueued but not saved');
-      assert.equal((await queueDepth(harness.stack.sqs, harness.stack.queues.queueUrl)).visible, 100);
+      assert.equal((await queueDepth(harness.stack.sqs, harness.stack.queues.queueUrl)).visible, 10);
 
       // Lambda retries the failed asynchronous invocation a minute or more later, after the dead one's lease expired.
       const retry = spawnPlanner({ job: scenario.job, scheduledTime: SCHEDULED }, { timeoutMs: 60_000, env, clockSkewMs: 120_000 });
@@ -201,11 +227,11 @@ describe('fault injection: planner → queue → sender → Graph API', () => {
       await tap.stop();
     }
     const queued = (await queueDepth(harness.stack.sqs, harness.stack.queues.queueUrl)).visible;
-    assert.equal(queued, scenario.audience.length + 50, 'page 2 is in the queue twice');
+    assert.equal(queued, 18 + 5, 'the five tasks of page 2 are in the queue twice');
     const drained = await deliverAll();
     const dropped = logsOf(scenario.job, 'duplicate task skipped');
-    assert.ok(dropped >= 50, `the senders dropped ${dropped} duplicate tasks`);
-    await settle(t, 'planner killed before saving its cursor', scenario, {}, { duplicateTasksQueued: queued - scenario.audience.length, duplicateTasksDropped: dropped, ...drained });
+    assert.ok(dropped >= 5, `the senders dropped ${dropped} duplicate tasks`);
+    await settle(t, 'planner killed before saving its cursor', scenario, {}, { duplicateTasksQueued: queued - 18, duplicateTasksDropped: dropped, ...drained });
   });
 
   it('(3) the same scheduler tick twice at once, and again later, plans the run once', async (t) => {
@@ -222,7 +248,7 @@ describe('fault injection: planner → queue → sender → Graph API', () => {
     assert.ok(!kinds.some((kind) => kind.startsWith('error')), kinds.join(', '));
     assert.ok(kinds.includes('busy') || kinds.includes('already-finished'), kinds.join(', '));
     assert.deepEqual(statuses(await harness.stack.tick(scenario.job, SCHEDULED)), ['already-finished']);
-    assert.equal((await queueDepth(harness.stack.sqs, harness.stack.queues.queueUrl)).visible, scenario.audience.length, 'no task enqueued twice');
+    assert.equal((await queueDepth(harness.stack.sqs, harness.stack.queues.queueUrl)).visible, 18, 'no task enqueued twice: 180 recipients in tasks of ten');
     const drained = await deliverAll();
     assert.deepEqual(statuses(await harness.stack.tick(scenario.job, SCHEDULED)), ['already-finished']);
     await settle(t, 'repeated tick', scenario, {}, { plannerOutcomes: kinds, ...drained });
@@ -243,7 +269,7 @@ describe('fault injection: planner → queue → sender → Graph API', () => {
     const drained = await deliverAll();
     harness.sandbox.inject(undefined);
     assert.ok(stormAnswers >= 50, `${stormAnswers} storm answers`);
-    assert.ok(drained.received > scenario.audience.length, 'messages went back to the queue and came again');
+    assert.ok(drained.received > 18, 'tasks went back to the queue and came again');
     await settle(t, '5xx storm', scenario, {}, { stormAnswers, ...drained });
   });
 
@@ -265,7 +291,7 @@ describe('fault injection: planner → queue → sender → Graph API', () => {
     const drained = await deliverAll();
     harness.sandbox.inject(undefined);
     assert.ok(throttled >= 50, `${throttled} rate-limit answers`);
-    assert.ok(drained.received > scenario.audience.length, 'throttled messages went back to the queue and came again');
+    assert.ok(drained.received > 18, 'throttled tasks went back to the queue and came again');
     assert.ok(harness.logs.some((line) => line.includes('"RateLimited"') && line.includes('"Job":"throttle"')), 'a RateLimited metric');
     await settle(t, 'rate-limit storm', scenario, {}, { rateLimitAnswers: throttled, ...drained });
   });
@@ -304,7 +330,8 @@ describe('fault injection: planner → queue → sender → Graph API', () => {
     // A slow answer that a loaded machine delays past the timeout is in the window too: the ledger shows it, since
     // the sender records the message id of the answer it did read.
     let slowButLate = 0;
-    for (const [recipientId, messageId] of slow) if ((await ledger.getDelivery(scenario.runId, recipientId))?.providerMessageId !== messageId) slowButLate++;
+    const recorded = await recipientStates(harness.stack, scenario.runId);
+    for (const [recipientId, messageId] of slow) if (recorded.get(recipientId)?.providerMessageId !== messageId) slowButLate++;
     await settle(t, 'latency and timeouts', scenario, { duplicates: lateAccepted.size + slowButLate }, { slowAnswers: slow.size, slowButLate, lateAcceptances: lateAccepted.size, ...drained });
   });
 
@@ -328,7 +355,7 @@ describe('fault injection: planner → queue → sender → Graph API', () => {
       const second = statuses(await harness.stack.tick(scenario.job, SCHEDULED));
       assert.equal(second.at(-1), 'enqueued', second.join(', '));
       assert.ok(harness.logs.some((line) => line.includes('"job":"dbdrop"') && line.includes('resuming run from its cursor')));
-      assert.equal((await queueDepth(harness.stack.sqs, harness.stack.queues.queueUrl)).visible, scenario.audience.length, 'no page enqueued twice');
+      assert.equal((await ledger.getRun(scenario.runId))?.enqueued, scenario.audience.length, 'no page enqueued twice');
       const drained = await deliverAll();
       await settle(t, 'database drop', scenario, {}, { plannerOutcomes: [...first, ...second], ...drained });
     } finally {
@@ -337,7 +364,7 @@ describe('fault injection: planner → queue → sender → Graph API', () => {
   });
 
   it('(8) poison bodies among the tasks are recorded with their reason and never stall or fail a batch; only unprocessable tasks reach the DLQ, explained', async (t) => {
-    const scenario = await prepare('poison', 200, { overrides: { pageSize: 50 } });
+    const scenario = await prepare('poison', 200, { overrides: { pageSize: 10 } });
     const bodies = [
       '{not json',
       JSON.stringify({ v: 1, runId: scenario.runId, job: scenario.job, recipientId: 42, fields: {} }),

@@ -108,13 +108,22 @@ describe('fuzz: config items', () => {
 
 describe('fuzz: SQS task bodies', () => {
   const scalar = fc.oneof(fc.string({ maxLength: 20 }), fc.double({ noNaN: true, noDefaultInfinity: true }), fc.boolean(), fc.constant(null));
-  const task = fc.record({
+  const fieldsOf = fc.dictionary(fc.string({ maxLength: 12 }), scalar, { maxKeys: 5 });
+  const single = fc.record({
     v: fc.constant(1),
     runId: fc.string({ minLength: 1, maxLength: 80 }),
     job: fc.stringMatching(/^[a-z0-9][a-z0-9_-]{0,20}$/),
     recipientId: fc.string({ minLength: 1, maxLength: 40 }),
-    fields: fc.dictionary(fc.string({ maxLength: 12 }), scalar, { maxKeys: 5 }),
+    fields: fieldsOf,
   });
+  const grouped = fc.record({
+    v: fc.constant(2),
+    runId: fc.string({ minLength: 1, maxLength: 80 }),
+    job: fc.stringMatching(/^[a-z0-9][a-z0-9_-]{0,20}$/),
+    group: fc.string({ minLength: 1, maxLength: 40 }),
+    recipients: fc.uniqueArray(fc.record({ id: fc.string({ minLength: 1, maxLength: 40 }), fields: fieldsOf }), { minLength: 1, maxLength: 12, selector: (recipient) => recipient.id }),
+  });
+  const task = fc.oneof(single, grouped) as fc.Arbitrary<Record<string, unknown>>;
   const huge = fc.tuple(task, fc.constantFrom('recipient', 'fields', 'string', 'nesting', 'keys'), fc.integer({ min: 1_000, max: 300_000 })).map(([base, kind, size]) => {
     if (kind === 'recipient') return JSON.stringify({ ...base, recipientId: 'r'.repeat(size) });
     if (kind === 'fields') return JSON.stringify({ ...base, fields: { note: 'x'.repeat(size) } });
@@ -128,7 +137,7 @@ describe('fuzz: SQS task bodies', () => {
     { weight: 2, arbitrary: task.map((value) => JSON.stringify(value)).chain((text) => fc.nat({ max: text.length - 1 }).map((cut) => ({ body: text.slice(0, cut), valid: false }))) },
     {
       weight: 3,
-      arbitrary: fc.tuple(task, fc.constantFrom('v', 'runId', 'job', 'recipientId', 'fields', 'extra'), fc.jsonValue({ maxDepth: 2 })).map(([value, key, wrong]) => ({ body: JSON.stringify({ ...value, [key]: wrong }), valid: undefined })),
+      arbitrary: fc.tuple(task, fc.constantFrom('v', 'runId', 'job', 'recipientId', 'fields', 'group', 'recipients', 'extra'), fc.jsonValue({ maxDepth: 2 })).map(([value, key, wrong]) => ({ body: JSON.stringify({ ...value, [key]: wrong }), valid: undefined })),
     },
     { weight: 1, arbitrary: fc.jsonValue().map((value) => ({ body: JSON.stringify(value) ?? '', valid: undefined })) },
     { weight: 1, arbitrary: huge.map((value) => ({ body: value, valid: undefined })) },
@@ -143,7 +152,8 @@ describe('fuzz: SQS task bodies', () => {
         if (valid === false) assert.ok(!parsed.ok);
         if (parsed.ok) {
           seen.accepted++;
-          assert.equal(parsed.task.v, 1);
+          assert.equal(parsed.task.v, 2);
+          assert.ok(parsed.task.recipients.length >= 1);
           return;
         }
         seen.rejected++;
@@ -195,10 +205,12 @@ describe('fuzz: SQS task bodies', () => {
           else lost.push(`${record.messageId}: neither returned nor recorded as malformed`);
           continue;
         }
-        const delivery = await ledger.getDelivery(parsed.task.runId, parsed.task.recipientId);
-        if (delivery?.status === 'sent' && harness.sandbox.deliveries.some((entry) => entry.recipientId === parsed.task.recipientId)) outcome.delivered++;
-        else if (delivery?.status === 'failed' && String(delivery.reason ?? '')) outcome.failed++;
-        else lost.push(`${record.messageId}: deleted, but the ledger says ${JSON.stringify(delivery)}`);
+        for (const recipient of parsed.task.recipients) {
+          const delivery = await ledger.getDelivery(parsed.task.runId, recipient.id, parsed.task.group);
+          if (delivery?.status === 'sent' && harness.sandbox.deliveries.some((entry) => entry.recipientId === recipient.id)) outcome.delivered++;
+          else if (delivery?.status === 'failed' && String(delivery.reason ?? '')) outcome.failed++;
+          else lost.push(`${record.messageId}: deleted, but the ledger says ${recipient.id} is ${JSON.stringify(delivery)}`);
+        }
       }
       t.diagnostic(`sender bundle fuzz (seed ${SEED}): ${JSON.stringify(outcome)}`);
       assert.deepEqual(lost, []);

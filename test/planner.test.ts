@@ -3,21 +3,26 @@ import { after, before, describe, it } from 'node:test';
 import pg from 'pg';
 import { ReceiveMessageCommand, DeleteMessageBatchCommand } from '@aws-sdk/client-sqs';
 import { Ledger } from '../handlers/aws/ledger.js';
+import { parseTask } from '../handlers/core/task.js';
 import { onEndpoint, queueDepth } from '../handlers/local/sqs.js';
 import { startPglite } from '../handlers/local/postgres.js';
 import { messengerJob, seedAudience, startHarness, type Harness } from './support/harness.js';
 import { startFailingSqsProxy } from './support/sqs-proxy.js';
 
-/** Empties the queue, returning every task body: what the sender would receive. */
-async function drain(harness: Harness): Promise<{ recipientId: string; runId: string }[]> {
-  const bodies: { recipientId: string; runId: string }[] = [];
+/** Empties the queue, returning every recipient of every task body: what the senders would deliver to. */
+async function drain(harness: Harness): Promise<{ recipientId: string; runId: string; group: string }[]> {
+  const bodies: { recipientId: string; runId: string; group: string }[] = [];
   for (let empty = 0; empty < 2; ) {
     const { Messages = [] } = await harness.stack.sqs.send(new ReceiveMessageCommand({ QueueUrl: harness.stack.queues.queueUrl, MaxNumberOfMessages: 10, WaitTimeSeconds: 0, VisibilityTimeout: 30 }));
     if (Messages.length === 0) {
       empty++;
       continue;
     }
-    bodies.push(...Messages.map((message) => JSON.parse(message.Body ?? '{}')));
+    for (const message of Messages) {
+      const parsed = parseTask(message.Body ?? '');
+      assert.ok(parsed.ok, `the planner enqueued a valid task: ${message.Body?.slice(0, 200)}`);
+      bodies.push(...parsed.task.recipients.map((recipient) => ({ recipientId: recipient.id, runId: parsed.task.runId, group: parsed.task.group })));
+    }
     await harness.stack.sqs.send(new DeleteMessageBatchCommand({ QueueUrl: harness.stack.queues.queueUrl, Entries: Messages.map((message, index) => ({ Id: String(index), ReceiptHandle: message.ReceiptHandle as string })) }));
   }
   return bodies;
@@ -59,6 +64,7 @@ describe('planner', () => {
     assert.deepEqual(again, ['already-finished']);
     const tasks = await drain(harness);
     assert.equal(tasks.length, 270);
+    assert.equal(new Set(tasks.map((task) => task.group)).size, 27, 'ten recipients per task');
     const run = await ledger.getRun('twice@2026-11-28T07:00:00Z');
     assert.deepEqual([run?.planned, run?.enqueued], [270, 270]);
   });
@@ -71,6 +77,18 @@ describe('planner', () => {
     const run = await ledger.getRun('holes@2026-11-28T04:00:00Z');
     assert.deepEqual([run?.planned, run?.enqueued, run?.failed], [45, 43, 2]);
     assert.ok(harness.logs.some((line) => line.includes('recipient cannot be enqueued') && line.includes('psid')));
+  });
+
+  it('a recipient listed twice in a page is enqueued once and counted as skipped', async () => {
+    const database = await seedAudience(40, { extraRows: "UPDATE users SET psid = 'psid-5' WHERE id IN (6, 7)" });
+    for (const item of messengerJob(database, harness.sandbox.baseUrl, { id: 'repeats' })) await harness.stack.putConfig(item);
+    assert.deepEqual(statuses(await harness.stack.tick('repeats', '2026-11-28T04:30:00Z')), ['enqueued']);
+    const tasks = await drain(harness);
+    assert.equal(tasks.filter((task) => task.recipientId === 'psid-5').length, 1);
+    const run = await ledger.getRun('repeats@2026-11-28T04:30:00Z');
+    assert.equal(run?.planned, tasks.length + 2);
+    assert.deepEqual([run?.enqueued, run?.skipped], [tasks.length, 2]);
+    assert.ok(harness.logs.some((line) => line.includes('listed more than once')));
   });
 
   it('an invalid job item fails the tick with an error naming the item and the field', async () => {
@@ -102,7 +120,8 @@ describe('planner against a partially failing SendMessageBatch', () => {
 
   it('retries only the failed entries and enqueues every recipient exactly once', async () => {
     const database = await seedAudience(400);
-    for (const item of messengerJob(database, harness.sandbox.baseUrl)) await harness.stack.putConfig(item);
+    // One recipient per task: many entries per page, so the proxy fails many of them.
+    for (const item of messengerJob(database, harness.sandbox.baseUrl, { recipientsPerTask: 1 })) await harness.stack.putConfig(item);
     assert.deepEqual(statuses(await harness.stack.tick('daily', '2026-11-28T02:00:00Z')), ['enqueued']);
     assert.ok(proxy.failedEntries() >= 30, `injected ${proxy.failedEntries()} entry failures`);
     const depth = await queueDepth(harness.stack.sqs, harness.stack.queues.queueUrl);
@@ -117,10 +136,10 @@ describe('planner against a partially failing SendMessageBatch', () => {
     const ledger = new Ledger(harness.stack.names.ledger);
     const database = await seedAudience(500);
     for (const item of messengerJob(database, harness.sandbox.baseUrl, { id: 'outage' })) await harness.stack.putConfig(item);
-    // Two pages get through, then SQS fails every entry: an outage in the middle of a run.
+    // Two pages (ten tasks of ten recipients each) get through, then SQS fails every entry: an outage mid-run.
     let forwarded = 0;
     failEntries = (_call, ids) => {
-      if (forwarded >= 200) return ids;
+      if (forwarded >= 20) return ids;
       forwarded += ids.length;
       return [];
     };

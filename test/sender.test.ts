@@ -140,8 +140,8 @@ describe('sender outcome classes', () => {
 
   it('an expired claim of a crashed sender is retaken; a live one is left alone', async () => {
     const now = Date.now();
-    assert.equal((await ledger.claimDelivery(RUN, 'daily', 'crashed', 'dead-sender', now - 1_000, now - 60_000)).kind, 'claimed');
-    assert.equal((await ledger.claimDelivery(RUN, 'daily', 'inflight', 'live-sender', now + 60_000)).kind, 'claimed');
+    assert.equal((await ledger.claimGroup(RUN, 'daily', 'r:crashed', 1, 'dead-sender', now - 1_000, now - 60_000)).kind, 'claimed');
+    assert.equal((await ledger.claimGroup(RUN, 'daily', 'r:inflight', 1, 'live-sender', now + 60_000)).kind, 'claimed');
     const crashed = record('crashed');
     const inflight = record('inflight');
     const response = await deliver([crashed, inflight]);
@@ -155,14 +155,32 @@ describe('sender outcome classes', () => {
     const now = Date.now();
     // The dead invocation opened its count, claimed, sent and recorded the outcome, then died before its last write.
     await ledger.openRunCount(run, 'dead-sender');
-    assert.equal((await ledger.claimDelivery(run, 'daily', 'orphan', 'dead-sender', now - 1_000, now - 60_000)).kind, 'claimed');
-    assert.equal(await ledger.completeDelivery(run, 'orphan', 'dead-sender', { status: 'sent' }), true);
+    assert.equal((await ledger.claimGroup(run, 'daily', 'r:orphan', 1, 'dead-sender', now - 1_000, now - 60_000)).kind, 'claimed');
+    assert.equal(await ledger.recordGroup(run, 'r:orphan', 'dead-sender', now - 1_000, new Map([['orphan', { status: 'sent' }]]), true), true);
     const redelivered = { messageId: `m-${++counter}`, body: JSON.stringify({ v: 1, runId: run, job: 'daily', recipientId: 'orphan', fields: { first_name: 'Ada' } }) };
     assert.deepEqual((await deliver([redelivered])).batchItemFailures, []);
     assert.deepEqual((await deliver([{ ...redelivered, messageId: 'another-copy-of-orphan' }])).batchItemFailures, []);
     assert.equal(requestsFor('orphan'), 0, 'the provider is not asked again');
     assert.equal((await ledger.getRun(run))?.sent, 1, 'counted exactly once');
     assert.equal(await ledger.isCountPending(run, 'dead-sender'), true, 'the dead invocation never closed its count');
+  });
+
+  it('a group settles each recipient once: a transient failure keeps only that recipient open for the next receive', async () => {
+    const body = JSON.stringify({ v: 2, runId: RUN, job: 'daily', group: 'c:g1', recipients: ['g1-a', 'g1-b', 'g1-c', 'g1-d'].map((id) => ({ id, fields: id === 'g1-d' ? {} : { first_name: id } })) });
+    harness.sandbox.inject((request) => (request.recipientId === 'g1-b' ? { status: 503, body: 'upstream down' } : request.recipientId === 'g1-c' ? graphError(551, "This person isn't available right now.") : undefined));
+    const message = raw(body);
+    assert.deepEqual((await deliver([message])).batchItemFailures, [{ itemIdentifier: message.messageId }]);
+    const group = await ledger.getGroup(RUN, 'c:g1');
+    assert.equal(group?.status, 'released');
+    assert.deepEqual([...(group?.outcomes.entries() ?? [])].map(([id, outcome]) => [id, outcome.status]).sort(), [['g1-a', 'sent'], ['g1-c', 'failed'], ['g1-d', 'failed']]);
+    assert.match(group?.lastReason ?? '', /1 of 4 recipients kept.*g1-b/);
+    harness.sandbox.inject(undefined);
+    const before = harness.sandbox.requests.length;
+    assert.deepEqual((await deliver([message])).batchItemFailures, []);
+    assert.deepEqual(harness.sandbox.requests.slice(before).map((request) => request.recipientId), ['g1-b'], 'only the open recipient is asked again');
+    assert.equal((await ledger.getGroup(RUN, 'c:g1'))?.status, 'settled');
+    assert.equal((await ledger.getDelivery(RUN, 'g1-b', 'c:g1'))?.status, 'sent');
+    assert.equal(requestsFor('g1-a'), 1);
   });
 
   it('one record whose job is missing from the config table never fails the rest of the batch', async () => {

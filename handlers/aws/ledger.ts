@@ -1,8 +1,10 @@
 import { GetItemCommand, PutItemCommand, QueryCommand, UpdateItemCommand } from '@aws-sdk/client-dynamodb';
+import type { AttributeValue } from '@aws-sdk/client-dynamodb';
+import { singleGroup } from '../core/task.js';
 import { type Item, N, S, dynamoClient, isConditionFailure, readNumber, readString } from './dynamo.js';
 
 export type RunStatus = 'planning' | 'enqueued';
-export type DeliveryStatus = 'claimed' | 'released' | 'sent' | 'failed' | 'skipped';
+export type GroupStatus = 'claimed' | 'released' | 'settled';
 
 export interface RunCounters {
   planned: number;
@@ -26,12 +28,21 @@ export interface RunRecord extends RunCounters {
 
 export type RunLease = { kind: 'acquired'; run: RunRecord } | { kind: 'busy' } | { kind: 'finished'; run: RunRecord };
 export type FinalStatus = 'sent' | 'failed' | 'skipped';
-/** The invocation whose run counters include a final outcome, and when that invocation is over for sure. */
-export interface CountOwner {
+
+export interface NewOutcome {
+  readonly status: FinalStatus;
+  readonly reason?: string;
+  readonly failureClass?: string;
+  readonly providerMessageId?: string;
+}
+
+/** A recipient's final outcome, with the invocation whose run counters include it and when that one is over for sure. */
+export interface RecordedOutcome extends NewOutcome {
   readonly owner: string;
   readonly until: number;
 }
-export type Claim = { kind: 'claimed' } | { kind: 'done'; status: FinalStatus; countedBy?: CountOwner } | { kind: 'busy' };
+
+export type GroupClaim = { kind: 'claimed'; outcomes: Map<string, RecordedOutcome> } | { kind: 'settled'; outcomes: Map<string, RecordedOutcome> } | { kind: 'busy' };
 
 /** Another planner took the run over after this one's lease expired: this one must stop at once. */
 export class LeaseLostError extends Error {
@@ -42,6 +53,33 @@ const COUNTERS = ['planned', 'enqueued', 'sent', 'skipped', 'failed'] as const;
 
 export const runKey = (runId: string) => `run#${runId}`;
 export const deliveryKey = (runId: string, recipientId: string) => `delivery#${runId}#${recipientId}`;
+export const groupKey = (runId: string, group: string) => `group#${runId}#${group}`;
+
+// Outcome entries are one small map per recipient inside the group item; short names keep a group of ten under 2 KB.
+function writeOutcome(outcome: NewOutcome, owner: string, until: number): AttributeValue {
+  const entry: Item = { s: S(outcome.status), o: S(owner), u: N(until) };
+  if (outcome.providerMessageId !== undefined) entry.m = S(outcome.providerMessageId);
+  if (outcome.reason !== undefined) entry.r = S(outcome.reason.slice(0, 1000));
+  if (outcome.failureClass !== undefined) entry.c = S(outcome.failureClass);
+  return { M: entry };
+}
+
+function readOutcomes(item: Item | undefined): Map<string, RecordedOutcome> {
+  const outcomes = new Map<string, RecordedOutcome>();
+  for (const [recipient, value] of Object.entries(item?.outcomes?.M ?? {})) {
+    const entry = value.M;
+    const status = readString(entry, 's');
+    if (!entry || (status !== 'sent' && status !== 'failed' && status !== 'skipped')) continue;
+    const optional = { providerMessageId: readString(entry, 'm'), reason: readString(entry, 'r'), failureClass: readString(entry, 'c') };
+    outcomes.set(recipient, {
+      status,
+      owner: readString(entry, 'o') ?? '',
+      until: readNumber(entry, 'u') ?? 0,
+      ...Object.fromEntries(Object.entries(optional).filter(([, text]) => text !== undefined)),
+    });
+  }
+  return outcomes;
+}
 
 function toRun(item: Item): RunRecord {
   const counters = Object.fromEntries(COUNTERS.map((name) => [name, readNumber(item, name) ?? 0])) as unknown as RunCounters;
@@ -63,7 +101,8 @@ function toRun(item: Item): RunRecord {
 
 /**
  * The ledger makes SQS's at-least-once delivery exactly-once in effect: one run item per tick (lease, cursor,
- * counters) and one delivery item per recipient (claim, outcome). Every transition is a conditional write.
+ * counters) and one item per task's group of recipients (claim, and each recipient's outcome). Every transition is a
+ * conditional write; a group of ten costs three write units where one item per recipient cost twenty.
  */
 export class Ledger {
   readonly #table: string;
@@ -224,15 +263,16 @@ export class Ledger {
   }
 
   /**
-   * Claims one delivery. A claim expires at `claimUntil`, so a sender that crashed mid-send does not strand its
-   * recipient; a released claim (transient failure) may be retaken at once; a final outcome is never retaken.
+   * Claims a task's group of recipients. A claim expires at `claimUntil`, so a sender that crashed mid-send does not
+   * strand its group; a released group (a retryable failure) may be retaken at once; a settled group never is. The
+   * answer carries the outcomes already recorded, whoever recorded them: those recipients are not sent again.
    */
-  async claimDelivery(runId: string, job: string, recipientId: string, owner: string, claimUntil: number, now = Date.now()): Promise<Claim> {
+  async claimGroup(runId: string, job: string, group: string, recipients: number, owner: string, claimUntil: number, now = Date.now()): Promise<GroupClaim> {
     try {
-      await this.#update({
-        Key: { pk: S(deliveryKey(runId, recipientId)) },
+      const { Attributes } = await this.#update({
+        Key: { pk: S(groupKey(runId, group)) },
         UpdateExpression:
-          'SET #status = :claimed, claimOwner = :owner, claimUntil = :until, runId = :runId, job = :job, recipientId = :recipient, updatedAt = :now, expiresAt = if_not_exists(expiresAt, :expires) ADD attempts :one',
+          'SET #status = :claimed, claimOwner = :owner, claimUntil = :until, runId = :runId, job = :job, groupId = :group, recipients = :recipients, outcomes = if_not_exists(outcomes, :none), updatedAt = :now, expiresAt = if_not_exists(expiresAt, :expires) ADD attempts :one',
         ConditionExpression: 'attribute_not_exists(pk) OR #status = :released OR (#status = :claimed AND claimUntil < :nowMs)',
         ExpressionAttributeNames: { '#status': 'status' },
         ExpressionAttributeValues: {
@@ -242,62 +282,52 @@ export class Ledger {
           ':until': N(claimUntil),
           ':runId': S(runId),
           ':job': S(job),
-          ':recipient': S(recipientId),
+          ':group': S(group),
+          ':recipients': N(recipients),
+          ':none': { M: {} },
           ':now': S(new Date(now).toISOString()),
           ':nowMs': N(now),
           ':expires': this.#expiresAt(now),
           ':one': N(1),
         },
+        ReturnValues: 'ALL_OLD',
         ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
       });
-      return { kind: 'claimed' };
+      return { kind: 'claimed', outcomes: readOutcomes(Attributes) };
     } catch (error) {
       if (!isConditionFailure(error)) throw error;
-      const existing = error.Item ?? (await this.#getItem(deliveryKey(runId, recipientId)));
-      const status = readString(existing, 'status') as DeliveryStatus | undefined;
-      if (status !== 'sent' && status !== 'failed' && status !== 'skipped') return { kind: 'busy' };
-      const owner = readString(existing, 'claimOwner');
-      const until = readNumber(existing, 'claimUntil');
-      return { kind: 'done', status, ...(owner !== undefined && until !== undefined ? { countedBy: { owner, until } } : {}) };
+      const existing = error.Item ?? (await this.#getItem(groupKey(runId, group)));
+      return readString(existing, 'status') === 'settled' ? { kind: 'settled', outcomes: readOutcomes(existing) } : { kind: 'busy' };
     }
   }
 
   /**
-   * Moves the counting of a final outcome from an invocation that died before adding it to the run's counters to
-   * `owner`, whose own `addRunCounters` then includes it. Only one taker wins.
+   * Records the final outcomes this sender reached, in one write, on the condition that it still holds the claim
+   * (returns false otherwise). `settled` closes the group; otherwise the claim is handed back so the message's next
+   * receive retakes it at once for the recipients still open, and `reason` says why they are.
    */
-  async takeOverCount(runId: string, recipientId: string, from: string, owner: string, until: number): Promise<boolean> {
-    try {
-      await this.#update({
-        Key: { pk: S(deliveryKey(runId, recipientId)) },
-        UpdateExpression: 'SET claimOwner = :owner, claimUntil = :until',
-        ConditionExpression: 'claimOwner = :from AND #status IN (:sent, :failed, :skipped)',
-        ExpressionAttributeNames: { '#status': 'status' },
-        ExpressionAttributeValues: { ':owner': S(owner), ':until': N(until), ':from': S(from), ':sent': S('sent'), ':failed': S('failed'), ':skipped': S('skipped') },
-        ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
-      });
-      return true;
-    } catch (error) {
-      if (!isConditionFailure(error)) throw error;
-      // An SDK retry of this very write finds its own result.
-      return readString(error.Item, 'claimOwner') === owner;
+  async recordGroup(runId: string, group: string, owner: string, until: number, outcomes: ReadonlyMap<string, NewOutcome>, settled: boolean, reason?: string, now = Date.now()): Promise<boolean> {
+    const names: Record<string, string> = { '#status': 'status' };
+    const values: Item = { ':status': S(settled ? 'settled' : 'released'), ':now': S(new Date(now).toISOString()), ':owner': S(owner) };
+    const sets = ['#status = :status', 'updatedAt = :now'];
+    let index = 0;
+    for (const [recipient, outcome] of outcomes) {
+      names[`#r${index}`] = recipient;
+      values[`:o${index}`] = writeOutcome(outcome, owner, until);
+      sets.push(`outcomes.#r${index} = :o${index}`);
+      index++;
     }
-  }
-
-  /**
-   * Records a final outcome. Returns false when this sender's claim had already passed to another. The claim's owner
-   * and expiry stay on the item: they name the invocation whose run counters include the outcome.
-   */
-  async completeDelivery(runId: string, recipientId: string, owner: string, outcome: { status: FinalStatus; reason?: string; failureClass?: string; providerMessageId?: string }, now = Date.now()): Promise<boolean> {
-    const optional = { reason: outcome.reason?.slice(0, 1000), failureClass: outcome.failureClass, providerMessageId: outcome.providerMessageId };
-    const present = Object.entries(optional).filter((entry): entry is [string, string] => entry[1] !== undefined);
+    if (reason !== undefined) {
+      values[':reason'] = S(reason.slice(0, 1000));
+      sets.push('lastReason = :reason');
+    }
     try {
       await this.#update({
-        Key: { pk: S(deliveryKey(runId, recipientId)) },
-        UpdateExpression: `SET #status = :status, updatedAt = :now${present.map(([name]) => `, ${name} = :${name}`).join('')}`,
+        Key: { pk: S(groupKey(runId, group)) },
+        UpdateExpression: `SET ${sets.join(', ')}${settled ? '' : ' REMOVE claimOwner, claimUntil'}`,
         ConditionExpression: 'claimOwner = :owner',
-        ExpressionAttributeNames: { '#status': 'status' },
-        ExpressionAttributeValues: { ':status': S(outcome.status), ':now': S(new Date(now).toISOString()), ':owner': S(owner), ...Object.fromEntries(present.map(([name, value]) => [`:${name}`, S(value)])) },
+        ExpressionAttributeNames: names,
+        ExpressionAttributeValues: values,
       });
       return true;
     } catch (error) {
@@ -306,28 +336,39 @@ export class Ledger {
     }
   }
 
-  /** Hands a claim back after a retryable failure so the redelivered message can take it at once. */
-  async releaseDelivery(runId: string, recipientId: string, owner: string, reason: string, now = Date.now()): Promise<void> {
-    await this.#update({
-      Key: { pk: S(deliveryKey(runId, recipientId)) },
-      UpdateExpression: 'SET #status = :released, lastReason = :reason, updatedAt = :now REMOVE claimOwner, claimUntil',
-      ConditionExpression: 'claimOwner = :owner',
-      ExpressionAttributeNames: { '#status': 'status' },
-      ExpressionAttributeValues: { ':released': S('released'), ':reason': S(reason.slice(0, 1000)), ':now': S(new Date(now).toISOString()), ':owner': S(owner) },
-    }).catch((error: unknown) => {
+  /**
+   * Moves the counting of outcomes recorded by an invocation that died before adding them to the run's counters to
+   * `owner`, whose own `addRunCounters` then includes them. Only one taker wins.
+   */
+  async takeOverCounts(runId: string, group: string, recipients: readonly string[], from: string, owner: string, until: number): Promise<boolean> {
+    const names = Object.fromEntries(recipients.map((recipient, index) => [`#r${index}`, recipient]));
+    try {
+      await this.#update({
+        Key: { pk: S(groupKey(runId, group)) },
+        UpdateExpression: `SET ${recipients.map((_, index) => `outcomes.#r${index}.o = :owner, outcomes.#r${index}.u = :until`).join(', ')}`,
+        ConditionExpression: recipients.map((_, index) => `outcomes.#r${index}.o = :from`).join(' AND '),
+        ExpressionAttributeNames: names,
+        ExpressionAttributeValues: { ':owner': S(owner), ':until': N(until), ':from': S(from) },
+        ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
+      });
+      return true;
+    } catch (error) {
       if (!isConditionFailure(error)) throw error;
-    });
+      // An SDK retry of this very write finds its own result.
+      const outcomes = readOutcomes(error.Item);
+      return recipients.every((recipient) => outcomes.get(recipient)?.owner === owner);
+    }
   }
 
   /**
    * Why a well-formed task could not be processed at all (its job's config item is missing or invalid, the table
-   * refused a write): written on the delivery item as `lastReason`, without touching a claim or a final outcome, so a
-   * task that ends in the DLQ is explained in the ledger and not only in a log line.
+   * refused a write): written on the group item as `lastReason`, without touching a claim or an outcome, so a task
+   * that ends in the DLQ is explained in the ledger and not only in a log line.
    */
-  async noteFailure(runId: string, job: string, recipientId: string, reason: string, now = Date.now()): Promise<void> {
+  async noteFailure(runId: string, job: string, group: string, reason: string, now = Date.now()): Promise<void> {
     await this.#update({
-      Key: { pk: S(deliveryKey(runId, recipientId)) },
-      UpdateExpression: 'SET lastReason = :reason, updatedAt = :now, runId = :runId, job = :job, recipientId = :recipient, #status = if_not_exists(#status, :released), expiresAt = if_not_exists(expiresAt, :expires)',
+      Key: { pk: S(groupKey(runId, group)) },
+      UpdateExpression: 'SET lastReason = :reason, updatedAt = :now, runId = :runId, job = :job, groupId = :group, outcomes = if_not_exists(outcomes, :none), #status = if_not_exists(#status, :released), expiresAt = if_not_exists(expiresAt, :expires)',
       ConditionExpression: 'attribute_not_exists(#status) OR #status IN (:released, :claimed)',
       ExpressionAttributeNames: { '#status': 'status' },
       ExpressionAttributeValues: {
@@ -335,7 +376,8 @@ export class Ledger {
         ':now': S(new Date(now).toISOString()),
         ':runId': S(runId),
         ':job': S(job),
-        ':recipient': S(recipientId),
+        ':group': S(group),
+        ':none': { M: {} },
         ':released': S('released'),
         ':claimed': S('claimed'),
         ':expires': this.#expiresAt(now),
@@ -381,10 +423,25 @@ export class Ledger {
     return item ? toRun(item) : undefined;
   }
 
-  async getDelivery(runId: string, recipientId: string): Promise<Record<string, string | number> | undefined> {
-    const item = await this.#getItem(deliveryKey(runId, recipientId));
+  async getGroup(runId: string, group: string): Promise<{ status: GroupStatus; attempts: number; lastReason?: string; outcomes: Map<string, RecordedOutcome> } | undefined> {
+    const item = await this.#getItem(groupKey(runId, group));
     if (!item) return undefined;
-    return Object.fromEntries(Object.entries(item).map(([name, value]) => [name, 'N' in value && value.N !== undefined ? Number(value.N) : (value.S ?? '')]));
+    const lastReason = readString(item, 'lastReason');
+    return { status: (readString(item, 'status') ?? 'released') as GroupStatus, attempts: readNumber(item, 'attempts') ?? 0, ...(lastReason ? { lastReason } : {}), outcomes: readOutcomes(item) };
+  }
+
+  /**
+   * One recipient's state, flattened for `dlq inspect`, `status` and tests: its outcome in the group item, else the
+   * group's claim state and last reason, else what the planner recorded when it could not enqueue the recipient.
+   */
+  async getDelivery(runId: string, recipientId: string, group = singleGroup(recipientId)): Promise<Record<string, string | number> | undefined> {
+    const item = await this.#getItem(groupKey(runId, group));
+    const outcome = readOutcomes(item).get(recipientId);
+    if (outcome) return { ...outcome, attempts: readNumber(item, 'attempts') ?? 0 };
+    if (item) return { status: readString(item, 'status') ?? 'released', attempts: readNumber(item, 'attempts') ?? 0, ...(readString(item, 'lastReason') ? { lastReason: readString(item, 'lastReason') as string } : {}) };
+    const planned = await this.#getItem(deliveryKey(runId, recipientId));
+    if (!planned) return undefined;
+    return Object.fromEntries(Object.entries(planned).map(([name, value]) => [name, 'N' in value && value.N !== undefined ? Number(value.N) : (value.S ?? '')]));
   }
 
   async listRuns(job: string, limit = 20): Promise<RunRecord[]> {

@@ -24,11 +24,12 @@ async function reasonFor(ledger: Ledger | undefined, messageId: string, body: st
   const parsed = parseTask(body);
   if (!parsed.ok) return `malformed: ${parsed.issues.map((issue) => `${issue.path}: ${issue.message}`).join('; ')}`;
   if (!ledger) return 'no ledger table given';
-  const delivery = await ledger.getDelivery(parsed.task.runId, parsed.task.recipientId);
-  if (!delivery) return `never claimed (message ${messageId})`;
-  const run = await ledger.getRun(parsed.task.runId);
-  const why = delivery.lastReason ?? delivery.reason ?? 'no reason recorded';
-  return `${delivery.status}${run?.halted ? ', job halted' : ''}: ${why}`;
+  const { task } = parsed;
+  const group = await ledger.getGroup(task.runId, task.group);
+  if (!group) return `never claimed (message ${messageId})`;
+  const run = await ledger.getRun(task.runId);
+  const settled = task.recipients.filter((recipient) => group.outcomes.has(recipient.id)).length;
+  return `${group.status}, ${settled} of ${task.recipients.length} recipients settled${run?.halted ? ', job halted' : ''}: ${group.lastReason ?? 'no reason recorded'}`;
 }
 
 export async function dlqCommand(argv: string[], io: CliIO): Promise<number> {

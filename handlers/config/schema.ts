@@ -1,4 +1,5 @@
 import * as z from 'zod';
+import { MAX_RECIPIENTS_PER_TASK } from '../core/task.js';
 import { ConfigError } from '../core/errors.js';
 import { toIssues } from './issues.js';
 
@@ -43,6 +44,13 @@ export const jobSchema = z
     tag: z.enum(['CONFIRMED_EVENT_UPDATE', 'POST_PURCHASE_UPDATE', 'ACCOUNT_UPDATE', 'HUMAN_AGENT']).optional(),
     pageSize: z.number().int().min(10).max(10_000).default(1000),
     enqueueConcurrency: z.number().int().min(1).max(50).default(5),
+    recipientsPerTask: z
+      .number()
+      .int()
+      .min(1)
+      .max(MAX_RECIPIENTS_PER_TASK)
+      .default(10)
+      .describe('recipients one queue message and one ledger item carry; 1 also drops a recipient the audience lists twice across pages, at twice the cost per recipient'),
   })
   .superRefine((job, context) => {
     if (job.messagingType === 'MESSAGE_TAG' && !job.tag) {

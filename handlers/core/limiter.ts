@@ -63,3 +63,25 @@ export class Pacer {
     this.#rate = Math.min(this.#maxRate, this.#rate + this.#maxRate / 50);
   }
 }
+
+/** At most `permits` tasks at once, first come first served: the sends of one invocation share its parallelism. */
+export class Semaphore {
+  #free: number;
+  readonly #waiting: (() => void)[] = [];
+
+  constructor(permits: number) {
+    this.#free = Math.max(1, permits);
+  }
+
+  async use<T>(task: () => Promise<T>): Promise<T> {
+    if (this.#free > 0) this.#free--;
+    else await new Promise<void>((resolve) => this.#waiting.push(resolve));
+    try {
+      return await task();
+    } finally {
+      const next = this.#waiting.shift();
+      if (next) next();
+      else this.#free++;
+    }
+  }
+}

@@ -1,22 +1,52 @@
+import { createHash } from 'node:crypto';
 import * as z from 'zod';
 import { type SchemaIssue, toIssues } from '../config/issues.js';
 
-export const TASK_VERSION = 1;
+export const TASK_VERSION = 2;
+/** Recipients one task may carry: bounds the ledger item's update expression and the work one message holds. */
+export const MAX_RECIPIENTS_PER_TASK = 50;
+/**
+ * A task body stops growing at this size: ten of them fit one SendMessageBatch (256 KiB), and SQS bills a request per
+ * started 64 KiB, so a body never costs more than one request a hop.
+ */
+export const MAX_TASK_BYTES = 24 * 1024;
 
 const fieldValue = z.union([z.string(), z.number(), z.boolean(), z.null()]);
+const fields = z.record(z.string(), fieldValue);
+const runId = z.string().min(1).max(512);
+const job = z.string().min(1).max(128);
+const recipientId = z.string().min(1).max(256);
 
-/** The SQS body of one delivery: versioned so old messages in flight survive a deploy. */
-export const deliveryTaskSchema = z.strictObject({
-  v: z.literal(TASK_VERSION),
-  runId: z.string().min(1).max(512),
-  job: z.string().min(1).max(128),
-  recipientId: z.string().min(1).max(256),
-  fields: z.record(z.string(), fieldValue),
-});
+const taskV1 = z.strictObject({ v: z.literal(1), runId, job, recipientId, fields });
 
-export type DeliveryTask = z.infer<typeof deliveryTaskSchema>;
+const taskV2 = z
+  .strictObject({
+    v: z.literal(2),
+    runId,
+    job,
+    /** The ledger key of this group of recipients: stable across a planner's retry of the same page. */
+    group: z.string().min(1).max(300),
+    recipients: z.array(z.strictObject({ id: recipientId, fields })).min(1).max(MAX_RECIPIENTS_PER_TASK),
+  })
+  .superRefine((task, context) => {
+    const seen = new Set<string>();
+    task.recipients.forEach((recipient, index) => {
+      if (seen.has(recipient.id)) context.addIssue({ code: 'custom', path: ['recipients', index, 'id'], message: `recipient "${recipient.id}" is listed twice in the task` });
+      seen.add(recipient.id);
+    });
+  });
+
+/**
+ * The SQS body of one delivery task: a group of recipients of one run, versioned so old messages in flight survive a
+ * deploy (a version 1 body, one recipient, reads as a group of one).
+ */
+export type DeliveryTask = z.infer<typeof taskV2>;
+export type TaskRecipient = DeliveryTask['recipients'][number];
 
 export type ParsedTask = { ok: true; task: DeliveryTask } | { ok: false; issues: SchemaIssue[] };
+
+/** The group key of a recipient the ledger tracks alone (version 1 bodies, or one recipient per task). */
+export const singleGroup = (recipient: string) => `r:${recipient}`;
 
 export function parseTask(body: string): ParsedTask {
   let json: unknown;
@@ -25,7 +55,15 @@ export function parseTask(body: string): ParsedTask {
   } catch (error) {
     return { ok: false, issues: [{ path: '(body)', message: `not JSON: ${(error as Error).message}` }] };
   }
-  const result = deliveryTaskSchema.safeParse(json);
+  const version = (json as { v?: unknown } | null)?.v;
+  if (version === 1) {
+    const result = taskV1.safeParse(json);
+    if (!result.success) return { ok: false, issues: toIssues(result.error) };
+    const { runId, job, recipientId, fields } = result.data;
+    return { ok: true, task: { v: 2, runId, job, group: singleGroup(recipientId), recipients: [{ id: recipientId, fields }] } };
+  }
+  if (version !== TASK_VERSION) return { ok: false, issues: [{ path: 'v', message: `unsupported task version ${JSON.stringify(version) ?? 'undefined'}: this sender reads 1 and 2` }] };
+  const result = taskV2.safeParse(json);
   return result.success ? { ok: true, task: result.data } : { ok: false, issues: toIssues(result.error) };
 }
 
@@ -38,7 +76,7 @@ export interface TaskSpec {
   readonly fields: readonly string[];
 }
 
-export type BuiltTask = { ok: true; cursor: string; task: DeliveryTask } | { ok: false; cursor: string | null; recipientId: string | null; reason: string };
+export type BuiltRecipient = { ok: true; cursor: string; recipient: TaskRecipient } | { ok: false; cursor: string | null; recipientId: string | null; reason: string };
 
 function scalar(value: unknown): string | number | boolean | null {
   if (value === null || value === undefined) return null;
@@ -48,8 +86,8 @@ function scalar(value: unknown): string | number | boolean | null {
   return JSON.stringify(value);
 }
 
-/** Turns one audience row into a delivery task; a bad row names the column that is wrong. */
-export function buildTask(spec: TaskSpec, row: Readonly<Record<string, unknown>>): BuiltTask {
+/** Turns one audience row into a recipient of a task; a bad row names the column that is wrong. */
+export function buildRecipient(spec: TaskSpec, row: Readonly<Record<string, unknown>>): BuiltRecipient {
   const id = row[spec.idColumn];
   const cursor = typeof id === 'string' || typeof id === 'number' || typeof id === 'bigint' ? String(id) : null;
   const recipient = row[spec.recipientColumn];
@@ -57,6 +95,52 @@ export function buildTask(spec: TaskSpec, row: Readonly<Record<string, unknown>>
   if (cursor === null) return { ok: false, cursor, recipientId, reason: `column "${spec.idColumn}" (idColumn) is missing or not a string/number in the audience row` };
   if (!recipientId) return { ok: false, cursor, recipientId: null, reason: `column "${spec.recipientColumn}" (recipientColumn) is missing or empty in the row with ${spec.idColumn} = ${cursor}` };
   if (recipientId.length > 256) return { ok: false, cursor, recipientId: recipientId.slice(0, 256), reason: `column "${spec.recipientColumn}" is longer than 256 characters` };
-  const fields = Object.fromEntries(spec.fields.filter((name) => name in row).map((name) => [name, scalar(row[name])]));
-  return { ok: true, cursor, task: { v: TASK_VERSION, runId: spec.runId, job: spec.job, recipientId, fields } };
+  const values: Record<string, string | number | boolean | null> = {};
+  for (const name of spec.fields) if (name in row) values[name] = scalar(row[name]);
+  return { ok: true, cursor, recipient: { id: recipientId, fields: values } };
+}
+
+// The group is part of a DynamoDB key: a cursor too long for it is named by its digest.
+const cursorGroup = (cursor: string) => (cursor.length <= 280 ? `c:${cursor}` : `h:${createHash('sha256').update(cursor).digest('base64url')}`);
+
+export interface GroupedTask {
+  /** The SQS message's key for the enqueue report: the task's group. */
+  readonly key: string;
+  readonly body: string;
+  readonly recipients: readonly string[];
+}
+
+/**
+ * Packs a page's recipients, in order, into task bodies of at most `perTask` recipients and MAX_TASK_BYTES each. A
+ * group is named by its first recipient's cursor, so a planner that re-reads the same page after a crash produces
+ * the same groups and the sender's ledger drops the repeated ones; with one recipient per task the group is the
+ * recipient itself, which also drops a recipient the audience lists twice in different pages.
+ */
+export function groupTasks(spec: Pick<TaskSpec, 'runId' | 'job'>, recipients: readonly { cursor: string; recipient: TaskRecipient }[], perTask: number): GroupedTask[] {
+  const tasks: GroupedTask[] = [];
+  const head = `{"v":${TASK_VERSION},"runId":${JSON.stringify(spec.runId)},"job":${JSON.stringify(spec.job)},"group":`;
+  let parts: string[] = [];
+  let ids: string[] = [];
+  let group = '';
+  let bytes = 0;
+  const flush = () => {
+    if (parts.length === 0) return;
+    tasks.push({ key: group, body: `${head}${JSON.stringify(group)},"recipients":[${parts.join(',')}]}`, recipients: ids });
+    parts = [];
+    ids = [];
+  };
+  for (const { cursor, recipient } of recipients) {
+    const part = JSON.stringify(recipient);
+    const size = Buffer.byteLength(part);
+    if (parts.length >= perTask || (parts.length > 0 && bytes + size > MAX_TASK_BYTES)) flush();
+    if (parts.length === 0) {
+      group = perTask === 1 ? singleGroup(recipient.id) : cursorGroup(cursor);
+      bytes = Buffer.byteLength(head) + 300;
+    }
+    parts.push(part);
+    ids.push(recipient.id);
+    bytes += size + 1;
+  }
+  flush();
+  return tasks;
 }

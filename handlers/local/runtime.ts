@@ -224,13 +224,14 @@ export async function runLocal(options: LocalRunOptions, hooks: RunHooks, signal
     let malformed = 0;
     let lastKey: Record<string, import('@aws-sdk/client-dynamodb').AttributeValue> | undefined;
     do {
-      const page = await stack.dynamo.send(new ScanCommand({ TableName: stack.names.ledger, ExclusiveStartKey: lastKey, FilterExpression: '#status = :failed', ExpressionAttributeNames: { '#status': 'status' }, ExpressionAttributeValues: { ':failed': { S: 'failed' } } }));
+      const page = await stack.dynamo.send(new ScanCommand({ TableName: stack.names.ledger, ExclusiveStartKey: lastKey }));
+      const countFailure = (failureClass: string | undefined) => (failedByClass[failureClass ?? 'unknown'] = (failedByClass[failureClass ?? 'unknown'] ?? 0) + 1);
       for (const item of page.Items ?? []) {
         const pk = item.pk?.S ?? '';
         if (pk.startsWith('malformed#')) malformed++;
-        else if (pk.startsWith(`delivery#${runId}#`)) {
-          const failureClass = item.failureClass?.S ?? 'unknown';
-          failedByClass[failureClass] = (failedByClass[failureClass] ?? 0) + 1;
+        else if (pk.startsWith(`delivery#${runId}#`) && item.status?.S === 'failed') countFailure(item.failureClass?.S);
+        else if (pk.startsWith(`group#${runId}#`)) {
+          for (const outcome of Object.values(item.outcomes?.M ?? {})) if (outcome.M?.s?.S === 'failed') countFailure(outcome.M.c?.S);
         }
       }
       lastKey = page.LastEvaluatedKey;
