@@ -169,7 +169,7 @@ module "sender" {
   # Each sender paces itself to ratePerSecond / NOTIFIER_SENDER_INSTANCES, so the fleet stays under the provider's limit.
   environment = merge(local.environment, {
     NOTIFIER_SENDER_INSTANCES   = tostring(var.sender.maximum_concurrency)
-    NOTIFIER_SENDER_PARALLELISM = tostring(min(var.sender.batch_size, 10))
+    NOTIFIER_SENDER_PARALLELISM = tostring(var.sender.parallelism)
   })
 
   policy_statements = concat(

@@ -114,7 +114,9 @@ variable "planner" {
 variable "sender" {
   description = <<-EOT
     Sender sizing and its SQS event source mapping. `maximum_concurrency` caps concurrent senders: it is the rate
-    control towards the provider. `reserved_concurrency = -1` leaves the function unreserved.
+    control towards the provider. `parallelism` is the sends one invocation keeps in flight across all the tasks of
+    its batch (a task carries up to the job's recipientsPerTask recipients). `reserved_concurrency = -1` leaves the
+    function unreserved.
   EOT
   type = object({
     memory_size                        = optional(number, 256)
@@ -123,8 +125,14 @@ variable "sender" {
     batch_size                         = optional(number, 10)
     maximum_batching_window_in_seconds = optional(number, 1)
     maximum_concurrency                = optional(number, 10)
+    parallelism                        = optional(number, 10)
   })
   default = {}
+
+  validation {
+    condition     = var.sender.parallelism >= 1 && var.sender.parallelism <= 100 && floor(var.sender.parallelism) == var.sender.parallelism
+    error_message = "sender.parallelism must be a whole number between 1 and 100."
+  }
 
   validation {
     condition     = var.sender.memory_size >= 128 && var.sender.memory_size <= 10240

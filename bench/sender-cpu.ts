@@ -1,7 +1,8 @@
 // CPU time per delivered notification: the shipped sender (claim, render, send, record, counters) against a bare
 // ky POST of the same request to the same Messenger sandbox. Both run in this process with the sandbox, so the
 // sandbox's share is in both; DynamoDB Local runs in its own process and is not counted.
-// Usage: npm run bench:sender-cpu [-- --deliveries 2000 --repeats 5]
+// Tasks carry the job default of ten recipients each (--recipients-per-task 1 measures the per-recipient ledger).
+// Usage: npm run bench:sender-cpu [-- --deliveries 2000 --repeats 5 --recipients-per-task 10]
 import { cpus } from 'node:os';
 import { parseArgs } from 'node:util';
 import ky from 'ky';
@@ -14,8 +15,9 @@ import { mapConcurrent } from '../handlers/core/limiter.js';
 import { divertHandlerOutput } from '../handlers/local/handler-output.js';
 import { setLogSink } from '../handlers/observability/log.js';
 
-const { values } = parseArgs({ options: { deliveries: { type: 'string', default: '2000' }, repeats: { type: 'string', default: '5' } } });
+const { values } = parseArgs({ options: { deliveries: { type: 'string', default: '2000' }, repeats: { type: 'string', default: '5' }, 'recipients-per-task': { type: 'string', default: '10' } } });
 const deliveries = Number(values.deliveries);
+const perTask = Number(values['recipients-per-task']);
 const repeats = Number(values.repeats);
 const median = (list: number[]) => [...list].sort((a, b) => a - b)[Math.floor(list.length / 2)] as number;
 const cpuMs = () => {
@@ -45,8 +47,13 @@ try {
   const bareCpu: number[] = [];
   for (let repeat = 0; repeat < repeats; repeat++) {
     const runId = `bench@2026-01-01T00:00:${String(repeat).padStart(2, '0')}Z`;
-    const batches = Array.from({ length: deliveries / 10 }, (_, batch) => ({
-      Records: Array.from({ length: 10 }, (_, index) => ({ messageId: `m${batch}-${index}`, body: JSON.stringify({ v: 1, runId, job: 'bench', recipientId: `r${batch * 10 + index}`, fields: { name: `R${index}` } }) })),
+    // Batches of ten tasks, as the event source mapping's default batch_size hands them over.
+    const batches = Array.from({ length: deliveries / (10 * perTask) }, (_, batch) => ({
+      Records: Array.from({ length: 10 }, (_, index) => {
+        const first = (batch * 10 + index) * perTask;
+        const recipients = Array.from({ length: perTask }, (_, offset) => ({ id: `r${first + offset}`, fields: { name: `R${offset}` } }));
+        return { messageId: `m${batch}-${index}`, body: JSON.stringify({ v: 2, runId, job: 'bench', group: `c:${first}`, recipients }) };
+      }),
     }));
     let before = cpuMs();
     await mapConcurrent(batches, 4, (event) => sender(event, lambdaContext('sender', 60_000)));
@@ -61,7 +68,7 @@ try {
     bareCpu.push((cpuMs() - before) / deliveries);
   }
   const sent = sandbox.deliveries.length;
-  console.log(`machine: ${cpus()[0]?.model} x${cpus().length}, Node ${process.version}; ${deliveries} deliveries per sample, ${repeats} samples; sandbox in-process in both`);
+  console.log(`machine: ${cpus()[0]?.model} x${cpus().length}, Node ${process.version}; ${deliveries} deliveries per sample, ${repeats} samples; ${perTask} recipients per task; sandbox in-process in both`);
   console.log(`CPU per delivered notification: sender ${median(senderCpu).toFixed(3)} ms, bare ky POST ${median(bareCpu).toFixed(3)} ms, ratio ${(median(senderCpu) / median(bareCpu)).toFixed(2)} (sandbox recorded ${sent} deliveries)`);
   console.log(JSON.stringify({ senderMs: median(senderCpu), bareMs: median(bareCpu), ratio: median(senderCpu) / median(bareCpu) }));
 } finally {

@@ -240,8 +240,8 @@ export function createSender(deps: SenderDeps) {
 
   /**
    * Outcomes another invocation recorded in this group and never counted because it died first: counted here once
-   * they are taken over. Returns false when such an invocation may still be running (its count is open and its time
-   * not up): the message waits for its verdict.
+   * they are taken over (`settledHere`). `waiting` when such an invocation may still be running (its count is open and
+   * its time not up): the message waits for its verdict.
    */
   async function countOrphans(task: DeliveryTask, previous: ReadonlyMap<string, RecordedOutcome>, invocation: Invocation, claimUntil: number, record: SqsRecord, log: Logger): Promise<{ settledHere: boolean; waiting: boolean }> {
     const byOwner = new Map<string, { until: number; recipients: string[] }>();

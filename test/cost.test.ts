@@ -1,19 +1,39 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { costCommand } from '../handlers/cli/cost.js';
-import { type CostEstimate, type CostOverrides, estimateMonthlyCost, lambdaGbSeconds, sqsBilledRequests, TARGET_USD_PER_MILLION, writeUnits } from '../handlers/cost/model.js';
+import { parseConfigItem } from '../handlers/config/schema.js';
+import { MAX_TASK_BYTES } from '../handlers/core/task.js';
+import { dynamoItemBytes } from '../handlers/cost/item-size.js';
+import { MEASURED } from '../handlers/cost/measured.js';
+import { type CostEstimate, type CostOverrides, DEFAULT_INPUT, estimateMonthlyCost, lambdaGbSeconds, sqsBilledRequests, TARGET_USD_PER_MILLION, writeUnits } from '../handlers/cost/model.js';
 import { PRICES } from '../handlers/cost/prices.js';
 
-/** One run on one day, no idle polling, no pacing, durations set by hand: every number below is computed on paper. */
+/**
+ * One run on one day, no idle polling, no pacing, durations and sizes set by hand: every number below is computed on
+ * paper. A task body is 60 B plus 63 B a recipient (123 B for one); a group item is 260 B plus 166 B an outcome
+ * (76 B + a 90-byte message id): 426 B for one recipient (1 WRU), 924 B for four (1 WRU), 1,090 B for five (2 WRU),
+ * 1,920 B for ten (2 WRU). The run item is 250 B plus 36 B per running sender.
+ */
 const PAPER: CostOverrides = {
   runsPerDay: 1,
   daysPerMonth: 1,
   sqsIdlePollers: 0,
   channelRatePerSecond: 10_000,
   latencyMs: 0,
-  taskBodyBytes: 123,
-  durations: { plannerMsPer1000: 100, plannerInitMs: 0, senderOverheadMsPerBatch: 10, senderMsPerNotification: 0, senderInitMs: 0 },
+  recipientsPerTask: 1,
+  taskHeadBytes: 60,
+  taskRecipientBytes: 63,
+  groupItemBaseBytes: 260,
+  groupOutcomeBytes: 76,
+  providerMessageIdBytes: 90,
+  runItemBytes: 250,
+  senderLogBytesPerInvocation: 300,
+  senderLogBytesPerSend: 4,
+  plannerLogBytesPer1000: 26,
+  durations: { plannerMsPer1000: 100, plannerInitMs: 0, senderOverheadMsPerBatch: 10, senderMsPerTask: 0, senderMsPerNotification: 0, senderInitMs: 0 },
 };
+/** The same with the job default: ten recipients per task. */
+const GROUPED: CostOverrides = { ...PAPER, recipientsPerTask: 10 };
 
 const lineOf = (estimate: CostEstimate, start: string) => {
   const found = estimate.lines.find((entry) => entry.item.startsWith(start));
@@ -44,25 +64,140 @@ describe('cost model: arithmetic on hand-computed cases', () => {
     assert.equal(writeUnits(1025), 2);
   });
 
-  it('1,000 recipients of 123-byte tasks are 100 SendMessageBatch, 100 ReceiveMessage and 100 DeleteMessageBatch requests', () => {
-    const estimate = estimateMonthlyCost({ ...PAPER, audience: 1000 });
-    assert.deepEqual(estimate.run.sqs, { sendCalls: 100, sendRequests: 100, receiveCalls: 100, receiveRequests: 100, deleteCalls: 100, deleteRequests: 100 });
-    close(lineOf(estimate, 'SendMessageBatch').usd, (100 / 1e6) * 0.4, 'send cost');
-    assert.equal(lineOf(estimate, 'empty long polls').quantity, 0);
+  it('DynamoDB sizes an item by its names and values: maps and lists 3 bytes plus 1 per element, numbers by significant digits', () => {
+    const item = {
+      pk: { S: 'group#r#c:1' }, // 2 + 11
+      status: { S: 'settled' }, // 6 + 7
+      attempts: { N: '1' }, // 8 + 1 + 1
+      // 8 + map (3 + "42" 2 + inner map (3 + s: 1 + 4 + 1 + u: 1 + (17 -> 1) + 1 + 1) + 1)
+      outcomes: { M: { '42': { M: { s: { S: 'sent' }, u: { N: '1700000000000' } } } } },
+      pendingCounts: { SS: ['abc', 'de'] }, // 13 + 5
+    };
+    assert.equal(dynamoItemBytes(item), 13 + 13 + 10 + 27 + 18);
+    assert.equal(dynamoItemBytes({ list: { L: [{ BOOL: true }, { NULL: true }] } }), 4 + 3 + 2 + 2);
   });
 
-  it('10 KB tasks make each call of 10 messages two billed requests (100 KB in two 64 KB chunks)', () => {
-    const estimate = estimateMonthlyCost({ ...PAPER, audience: 1000, taskBodyBytes: 10_000 });
-    // send: 10 x 10,000 B = 100,000 B -> 2; receive: 10 x (10,000 + 600) B = 106,000 B -> 2; delete: receipt handles only -> 1
-    assert.deepEqual(estimate.run.sqs, { sendCalls: 100, sendRequests: 200, receiveCalls: 100, receiveRequests: 200, deleteCalls: 100, deleteRequests: 100 });
+  describe('one recipient per task (the per-recipient ledger) counts as before grouping', () => {
+    it('1,000 recipients of 123-byte tasks are 100 SendMessageBatch, 100 ReceiveMessage and 100 DeleteMessageBatch requests', () => {
+      const estimate = estimateMonthlyCost({ ...PAPER, audience: 1000 });
+      assert.equal(estimate.run.messages, 1000);
+      assert.equal(estimate.run.taskBodyBytes, 123);
+      assert.deepEqual(estimate.run.sqs, { sendCalls: 100, sendRequests: 100, receiveCalls: 100, receiveRequests: 100, deleteCalls: 100, deleteRequests: 100 });
+      close(lineOf(estimate, 'SendMessageBatch').usd, (100 / 1e6) * 0.4, 'send cost');
+      assert.equal(lineOf(estimate, 'empty long polls').quantity, 0);
+    });
+
+    it('10 KB tasks make each call of 10 messages two billed requests (100 KB in two 64 KB chunks)', () => {
+      const estimate = estimateMonthlyCost({ ...PAPER, audience: 1000, taskRecipientBytes: 9940 });
+      // send: 10 x 10,000 B = 100,000 B -> 2; receive: 10 x (10,000 + 600) B = 106,000 B -> 2; delete: receipt handles only -> 1
+      assert.deepEqual(estimate.run.sqs, { sendCalls: 100, sendRequests: 200, receiveCalls: 100, receiveRequests: 200, deleteCalls: 100, deleteRequests: 100 });
+    });
+
+    it('a partial page and a partial batch are calls of their own', () => {
+      const estimate = estimateMonthlyCost({ ...PAPER, audience: 1005 });
+      assert.equal(estimate.run.pages, 2);
+      assert.equal(estimate.run.sqs.sendCalls, 101);
+      assert.equal(estimate.run.senderBatches, 101);
+      assert.equal(estimate.run.sqs.receiveCalls, 101);
+    });
+
+    it('the ledger costs a claim and an outcome per recipient (1 WRU each: 426 B), two counter updates per batch (each also in the by-job index), and the planner run item', () => {
+      const estimate = estimateMonthlyCost({ ...PAPER, audience: 1000 });
+      assert.deepEqual(estimate.run.table.unitsPerWrite, { claim: 1, record: 1, run: 1 });
+      assert.equal(lineOf(estimate, 'delivery ledger').quantity, 2000);
+      assert.match(lineOf(estimate, 'delivery ledger').item, /per recipient \(1 \+ 1 WRU\)/);
+      assert.equal(lineOf(estimate, 'run counters').quantity, 100 * 2 * 2);
+      // acquireRun, one saveProgress (one page), finishRun: each written to the table and the index
+      assert.equal(lineOf(estimate, 'planner run item').quantity, 3 * 2);
+      close(lineOf(estimate, 'delivery ledger').usd, (2000 / 1e6) * 0.625, 'claim + outcome cost at the November 2024 price');
+      const withoutIndex = estimateMonthlyCost({ ...PAPER, audience: 1000, ledgerIndexWrites: false });
+      assert.equal(lineOf(withoutIndex, 'run counters').quantity, 200);
+    });
+
+    it('at the default scenario: a million messages, 100,000 sender invocations, 60 million ledger WRU a month, as the per-recipient design cost', () => {
+      const estimate = estimateMonthlyCost({ recipientsPerTask: 1 });
+      assert.equal(estimate.run.messages, 1_000_000);
+      assert.equal(estimate.run.senderBatches, 100_000);
+      assert.equal(estimate.run.sqs.sendCalls, 100_000);
+      assert.equal(estimate.run.sqs.receiveCalls, 100_000);
+      assert.equal(lineOf(estimate, 'delivery ledger').quantity, 60_000_000);
+      assert.equal(lineOf(estimate, 'run counters').quantity, 12_000_000);
+      assert.ok(!estimate.target.met, 'two writes per recipient cannot meet $0.75 per million');
+    });
   });
 
-  it('a partial page and a partial batch are calls of their own', () => {
-    const estimate = estimateMonthlyCost({ ...PAPER, audience: 1005 });
-    assert.equal(estimate.run.pages, 2);
-    assert.equal(estimate.run.sqs.sendCalls, 101);
-    assert.equal(estimate.run.senderBatches, 101);
-    assert.equal(estimate.run.sqs.receiveCalls, 101);
+  describe('grouped tasks', () => {
+    it('1,000 recipients in tasks of 10 are 100 messages: 10 SendMessageBatch, 10 batches, 10 receives and 10 deletes', () => {
+      const estimate = estimateMonthlyCost({ ...GROUPED, audience: 1000 });
+      assert.equal(estimate.run.messages, 100);
+      assert.equal(estimate.run.recipientsPerFullTask, 10);
+      assert.equal(estimate.run.taskBodyBytes, 60 + 10 * 63);
+      assert.deepEqual(estimate.run.sqs, { sendCalls: 10, sendRequests: 10, receiveCalls: 10, receiveRequests: 10, deleteCalls: 10, deleteRequests: 10 });
+      assert.equal(estimate.run.senderBatches, 10);
+      assert.equal(estimate.run.deliveriesPerBatch, 100);
+      assert.equal(lineOf(estimate, 'sender requests').quantity, 10);
+    });
+
+    it('messages are ceil(rows / recipientsPerTask) per page: the planner groups each page on its own', () => {
+      // pages of 1,000, 1,000 and 500 rows in tasks of 7: 143 + 143 + 72
+      const estimate = estimateMonthlyCost({ ...PAPER, audience: 2500, recipientsPerTask: 7 });
+      assert.equal(estimate.run.messages, 143 + 143 + 72);
+      assert.equal(estimate.run.sqs.sendCalls, 15 + 15 + 8);
+      assert.equal(estimate.run.senderBatches, Math.ceil(358 / 10));
+      assert.equal(estimateMonthlyCost({ ...GROUPED, audience: 1005 }).run.messages, 101);
+    });
+
+    it('a body stops at MAX_TASK_BYTES: large template fields cap the recipients a task carries', () => {
+      const estimate = estimateMonthlyCost({ ...PAPER, audience: 1000, recipientsPerTask: 50, taskRecipientBytes: 2000 });
+      const fit = Math.floor((MAX_TASK_BYTES - 60 - 300 + 1) / 2000);
+      assert.equal(fit, 12);
+      assert.equal(estimate.run.recipientsPerFullTask, 12);
+      assert.equal(estimate.run.messages, Math.ceil(1000 / 12));
+      // 83 tasks of 12 and one of 4 in 9 calls: 8 of 10 bodies of 24,060 B (240,600 B, four 64 KB chunks), then 3 + 1
+      assert.equal(estimate.run.sqs.sendRequests, 8 * 4 + sqsBilledRequests(3 * 24_060 + (60 + 4 * 2000)));
+      assert.ok(estimate.warnings.some((warning) => /12 recipients of 2000 B fit, not 50/.test(warning)));
+    });
+
+    it('the ledger writes units by item size: claim a small new item (1 WRU), record ten outcomes (1,920 B: 2 WRU), 3 WRU per group', () => {
+      const estimate = estimateMonthlyCost({ ...GROUPED, audience: 1000 });
+      assert.deepEqual(estimate.run.table.unitsPerWrite, { claim: 1, record: 2, run: 1 });
+      assert.equal(estimate.run.groupItemBytes, 1920);
+      assert.equal(lineOf(estimate, 'delivery ledger').quantity, 100 * 3);
+      assert.match(lineOf(estimate, 'delivery ledger').item, /per group of 10 recipients \(1 \+ 2 WRU\)/);
+      // four outcomes stay within 1 KB (924 B), five do not (1,090 B)
+      assert.equal(lineOf(estimateMonthlyCost({ ...PAPER, audience: 1000, recipientsPerTask: 4 }), 'delivery ledger').quantity, 250 * 2);
+      assert.equal(lineOf(estimateMonthlyCost({ ...PAPER, audience: 1000, recipientsPerTask: 5 }), 'delivery ledger').quantity, 200 * 3);
+      // a short last group is sized on its own: 100 groups of ten and one of five (1,090 B, 2 WRU)
+      assert.equal(lineOf(estimateMonthlyCost({ ...GROUPED, audience: 1005 }), 'delivery ledger').quantity, 100 * 3 + 3);
+    });
+
+    it('run counters are two run-item writes per sender invocation, each sized with the open counts of the running senders', () => {
+      const estimate = estimateMonthlyCost({ ...GROUPED, audience: 1000 });
+      assert.equal(estimate.run.senderContainers, 10);
+      // 250 + 10 x 36 = 610 B: 1 WRU, and 1 more in the by-job index
+      assert.equal(lineOf(estimate, 'run counters').quantity, 10 * 2 * 2);
+      // 700 + 10 x 36 = 1,060 B: 2 WRU, in the table and in the index; the planner's run-item writes too
+      const large = estimateMonthlyCost({ ...GROUPED, audience: 1000, runItemBytes: 700 });
+      assert.equal(large.run.table.unitsPerWrite.run, 2);
+      assert.equal(lineOf(large, 'run counters').quantity, 10 * 2 * 2 * 2);
+      assert.equal(lineOf(large, 'planner run item').quantity, 3 * 2 * 2);
+    });
+
+    it('ledger storage holds every group item for its TTL, with DynamoDB\'s 100-byte overhead', () => {
+      const estimate = estimateMonthlyCost({ ...GROUPED, audience: 1000, runsPerDay: 2, ledgerTtlDays: 30 });
+      close(lineOf(estimate, 'ledger storage').quantity, (100 * 2 * 30 * (1920 + 100)) / 1e9, 'GB-month');
+      const single = estimateMonthlyCost({ ...PAPER, audience: 1000, runsPerDay: 2, ledgerTtlDays: 30 });
+      close(lineOf(single, 'ledger storage').quantity, (1000 * 2 * 30 * (426 + 100)) / 1e9, 'GB-month, one item per recipient');
+    });
+
+    it('the sender logs one EMF line per invocation, with a latency value per send up to 100', () => {
+      const estimate = estimateMonthlyCost({ ...GROUPED, audience: 10_000 });
+      // 100 invocations of 100 sends: 100 x (300 + 100 x 4) B
+      close(lineOf(estimate, 'log ingestion').quantity, (100 * (300 + 100 * 4) + 10 * 26) / 1e9, 'GB');
+      const wide = estimateMonthlyCost({ ...GROUPED, audience: 10_000, recipientsPerTask: 20 });
+      // 50 invocations of 200 sends, 100 values a line
+      close(lineOf(wide, 'log ingestion').quantity, (50 * (300 + 100 * 4) + 10 * 26) / 1e9, 'GB');
+    });
   });
 
   it('an idle event source mapping long-polls: 5 pollers, one empty receive each 20 s', () => {
@@ -80,49 +215,61 @@ describe('cost model: arithmetic on hand-computed cases', () => {
     close(lineOf(estimate, 'sender requests').quantity, 10, 'sender requests');
   });
 
-  it('a batch waits for its slowest wave of sends: overhead + notifications x cost + waves x latency', () => {
-    const estimate = estimateMonthlyCost({ ...PAPER, audience: 1000, latencyMs: 150, durations: { ...PAPER.durations, senderOverheadMsPerBatch: 20, senderMsPerNotification: 5 } });
-    assert.equal(estimate.run.latencyBoundMsPerBatch, 20 + 10 * 5 + 150);
-    assert.equal(estimate.run.pacingBound, false);
-    const wide = estimateMonthlyCost({ ...PAPER, audience: 1000, senderBatchSize: 25, latencyMs: 150, durations: { ...PAPER.durations, senderOverheadMsPerBatch: 20, senderMsPerNotification: 5 } });
-    assert.equal(wide.run.latencyBoundMsPerBatch, 20 + 25 * 5 + 3 * 150, '25 deliveries in 10 lanes are 3 waves');
+  it('a batch waits for its slowest wave of sends: overhead + tasks x per-task + notifications x per-notification + waves x latency', () => {
+    const durations = { ...PAPER.durations, senderOverheadMsPerBatch: 20, senderMsPerTask: 3, senderMsPerNotification: 1 };
+    const single = estimateMonthlyCost({ ...PAPER, audience: 1000, latencyMs: 150, durations });
+    assert.equal(single.run.latencyBoundMsPerBatch, 20 + 10 * 3 + 10 * 1 + 150);
+    assert.equal(single.run.pacingBound, false);
+    // ten tasks of ten share the invocation's 10 sends in flight: 100 sends are 10 waves
+    const grouped = estimateMonthlyCost({ ...GROUPED, audience: 1000, latencyMs: 150, durations });
+    assert.equal(grouped.run.parallelism, 10);
+    assert.equal(grouped.run.latencyBoundMsPerBatch, 20 + 10 * 3 + 100 * 1 + 10 * 150);
+    const wide = estimateMonthlyCost({ ...PAPER, audience: 1000, senderBatchSize: 25, latencyMs: 150, durations });
+    assert.equal(wide.run.latencyBoundMsPerBatch, 20 + 25 * 3 + 25 * 1 + 3 * 150, '25 deliveries in 10 lanes are 3 waves');
+    // batch_size 1: one task of ten still has the invocation's 10 sends in flight, one wave
+    const narrow = estimateMonthlyCost({ ...GROUPED, audience: 1000, senderBatchSize: 1, latencyMs: 150, durations });
+    assert.equal(narrow.run.parallelism, 10);
+    assert.equal(narrow.run.latencyBoundMsPerBatch, 20 + 3 + 10 * 1 + 150);
+    // sender.parallelism 1: the same task goes one send at a time
+    const serial = estimateMonthlyCost({ ...GROUPED, audience: 1000, senderBatchSize: 1, senderParallelism: 1, latencyMs: 150, durations });
+    assert.equal(serial.run.latencyBoundMsPerBatch, 20 + 3 + 10 * 1 + 10 * 150);
   });
 
-  it('with the channel rate shared by 10 senders, a batch of 10 at 250/s is paced to 400 ms', () => {
-    const estimate = estimateMonthlyCost({ ...PAPER, audience: 10_000, channelRatePerSecond: 250, senderMaximumConcurrency: 10 });
-    assert.equal(estimate.run.pacedMsPerBatch, 400);
+  it('with the channel rate shared by 10 senders, a batch of 10 tasks of 10 at 250/s is paced to 4 s', () => {
+    const estimate = estimateMonthlyCost({ ...GROUPED, audience: 10_000, channelRatePerSecond: 250, senderMaximumConcurrency: 10 });
+    assert.equal(estimate.run.pacedMsPerBatch, 4000);
     assert.equal(estimate.run.pacingBound, true);
-    assert.equal(estimate.run.senderBilledMs, 1000 * 400);
+    assert.equal(estimate.run.senderBilledMs, 100 * 4000);
     assert.equal(estimate.run.sendSeconds, 40);
     assert.equal(estimate.run.notificationsPerSecond, 250);
+    // per recipient: batches of 10 paced to 400 ms, the same sending time and billed time
+    const single = estimateMonthlyCost({ ...PAPER, audience: 10_000, channelRatePerSecond: 250, senderMaximumConcurrency: 10 });
+    assert.equal(single.run.pacedMsPerBatch, 400);
+    assert.equal(single.run.senderBilledMs, estimate.run.senderBilledMs);
   });
 
-  it('the ledger costs a claim and an outcome per recipient, two counter updates per batch (each also in the by-job index), and the planner run item', () => {
-    const estimate = estimateMonthlyCost({ ...PAPER, audience: 1000 });
-    assert.equal(lineOf(estimate, 'delivery ledger').quantity, 2000);
-    assert.equal(lineOf(estimate, 'run counters').quantity, 100 * 2 * 2);
-    // acquireRun, one saveProgress (one page), finishRun: each written to the table and the index
-    assert.equal(lineOf(estimate, 'planner run item').quantity, 3 * 2);
-    close(lineOf(estimate, 'delivery ledger').usd, (2000 / 1e6) * 0.625, 'claim + outcome cost at the November 2024 price');
-    const withoutIndex = estimateMonthlyCost({ ...PAPER, audience: 1000, ledgerIndexWrites: false });
-    assert.equal(lineOf(withoutIndex, 'run counters').quantity, 200);
+  it('warns when a batch cannot be sent within the sender timeout less the recording reserve', () => {
+    // 10 tasks of 50 at 250/s over 20 senders: 500 sends at 12.5/s are 40 s, over the 27 s a 30 s timeout leaves
+    const estimate = estimateMonthlyCost({ ...GROUPED, audience: 100_000, recipientsPerTask: 50, channelRatePerSecond: 250, senderMaximumConcurrency: 20 });
+    assert.ok(estimate.warnings.some((warning) => /takes 40\.0 s but the sender may send for 27\.0 s/.test(warning)), estimate.warnings.join('\n'));
+    assert.equal(estimateMonthlyCost({ ...GROUPED, audience: 100_000, recipientsPerTask: 50, channelRatePerSecond: 250, senderMaximumConcurrency: 20, senderTimeoutSeconds: 60 }).warnings.length, 0);
   });
 
   it('without the ledger only the planner run item is written, and nothing is stored', () => {
-    const estimate = estimateMonthlyCost({ ...PAPER, audience: 1000, ledger: false });
+    const estimate = estimateMonthlyCost({ ...GROUPED, audience: 1000, ledger: false });
     assert.equal(estimate.lines.some((entry) => entry.item.startsWith('delivery ledger') || entry.item.startsWith('run counters') || entry.item.startsWith('ledger storage')), false);
     assert.equal(lineOf(estimate, 'planner run item').quantity, 6);
   });
 
   it('config reads: the planner reads job and database once per invocation, each sender container job and channel once a minute', () => {
     // 100,000 recipients paced at 250/s over 10 senders: 400 s of sending, 7 cache periods per container
-    const estimate = estimateMonthlyCost({ ...PAPER, audience: 100_000, channelRatePerSecond: 250 });
+    const estimate = estimateMonthlyCost({ ...GROUPED, audience: 100_000, channelRatePerSecond: 250 });
     assert.equal(estimate.run.sendSeconds, 400);
     assert.equal(lineOf(estimate, 'config reads').quantity, 2 + 10 * 2 * 7);
   });
 
   it('a planner that runs out of time hands over: 100 pages of 1 s in 60 s invocations are 3 invocations (49, 49, 2 pages)', () => {
-    const estimate = estimateMonthlyCost({ ...PAPER, audience: 100_000, plannerTimeoutSeconds: 60, durations: { ...PAPER.durations, plannerMsPer1000: 1000 } });
+    const estimate = estimateMonthlyCost({ ...GROUPED, audience: 100_000, plannerTimeoutSeconds: 60, durations: { ...PAPER.durations, plannerMsPer1000: 1000 } });
     assert.equal(estimate.run.pagesPerPlannerInvocation, 49);
     assert.equal(estimate.run.plannerInvocations, 3);
     assert.equal(estimate.run.continuations, 2);
@@ -130,11 +277,6 @@ describe('cost model: arithmetic on hand-computed cases', () => {
     assert.equal(lineOf(estimate, 'planner requests').quantity, 3);
     // 3 acquireRun + 100 saveProgress + 2 releaseRun + 1 finishRun, each also written to the by-job index
     assert.equal(lineOf(estimate, 'planner run item').quantity, (3 + 100 + 2 + 1) * 2);
-  });
-
-  it('ledger storage holds every delivery item for its TTL, with DynamoDB\'s 100-byte overhead', () => {
-    const estimate = estimateMonthlyCost({ ...PAPER, audience: 1000, runsPerDay: 2, deliveryItemBytes: 300, ledgerTtlDays: 30 });
-    close(lineOf(estimate, 'ledger storage').quantity, (1000 * 2 * 30 * 400) / 1e9, 'GB-month');
   });
 
   it('the first 14 million scheduled invocations a month are free', () => {
@@ -162,13 +304,15 @@ describe('cost model: arithmetic on hand-computed cases', () => {
     assert.throws(() => estimateMonthlyCost({ audience: 0 }), /audience must be a positive number/);
     assert.throws(() => estimateMonthlyCost({ region: 'mars-1' }), /no price table for region "mars-1"/);
     assert.throws(() => estimateMonthlyCost({ plannerTimeoutSeconds: 30, durations: { plannerMsPer1000: 20_000 } }), /plannerTimeoutSeconds of 30 s leaves no time/);
+    assert.throws(() => estimateMonthlyCost({ recipientsPerTask: 51 }), /recipientsPerTask must be at most 50/);
+    assert.throws(() => estimateMonthlyCost({ recipientsPerTask: 2.5 }), /recipientsPerTask must be a whole number/);
   });
 });
 
 describe('cost model: the default scenario', () => {
   const estimate = estimateMonthlyCost();
 
-  it('is one daily run of a million recipients on the module defaults, itemised', () => {
+  it('is one daily run of a million recipients on the module and job defaults, itemised', () => {
     assert.equal(estimate.notificationsPerMonth, 30_000_000);
     assert.equal(estimate.input.architecture, 'arm64');
     assert.equal(estimate.input.ledger, true);
@@ -177,19 +321,30 @@ describe('cost model: the default scenario', () => {
     close(estimate.perMillionUsd, (estimate.totalUsd / 30_000_000) * 1e6, 'cost per million');
   });
 
+  it("groups recipients as the job schema's default does", () => {
+    const job = parseConfigItem('job', { id: 'daily', database: 'main', channel: 'messenger', audience: { sql: 'SELECT id, psid FROM users' }, template: { text: 'Hi' } });
+    assert.equal(DEFAULT_INPUT.recipientsPerTask, job.recipientsPerTask);
+    assert.equal(estimate.run.messages, 100_000);
+    assert.equal(estimate.run.senderBatches, 10_000);
+  });
+
   it('reports its cost per million against the $0.75 target and the line that dominates', () => {
-    // The delivery ledger does not depend on measured durations: 2 WRU per recipient at $0.625 per million.
-    close(lineOf(estimate, 'delivery ledger').usd, 60_000_000 * 0.625e-6, 'claim + outcome');
+    // The delivery ledger does not depend on measured durations: a claim and a record per group of ten, sized by the
+    // measured group item with Messenger message ids, at $0.625 per million WRU.
+    const groupBytes = MEASURED.groupItemBaseBytes + 10 * (MEASURED.groupOutcomeBytes + 90);
+    const perGroup = writeUnits(MEASURED.groupItemBaseBytes) + writeUnits(groupBytes);
+    close(lineOf(estimate, 'delivery ledger').quantity, 30 * 100_000 * perGroup, 'claim + record WRU a month');
+    close(lineOf(estimate, 'delivery ledger').usd, 30 * 100_000 * perGroup * 0.625e-6, 'claim + record');
     assert.equal(estimate.target.perMillionUsd, TARGET_USD_PER_MILLION);
     assert.equal(estimate.target.met, estimate.perMillionUsd <= 0.75);
     close(estimate.target.overByUsd, Math.max(0, estimate.perMillionUsd - 0.75), 'gap');
     assert.equal(estimate.dominant, estimate.lines.reduce((top, entry) => (entry.usd > top.usd ? entry : top)));
-    assert.match(estimate.dominant.item, /^delivery ledger/);
   });
 
-  it('costs less without the ledger, and less per million with ten recipients per message', () => {
+  it('meets the target with the ledger on, which one recipient per task does not', () => {
+    assert.ok(estimate.target.met, `${estimate.perMillionUsd} per million`);
+    assert.ok(estimateMonthlyCost({ recipientsPerTask: 1 }).perMillionUsd > 3 * estimate.perMillionUsd);
     assert.ok(estimateMonthlyCost({ ledger: false }).perMillionUsd < estimate.perMillionUsd);
-    assert.ok(estimateMonthlyCost({ recipientsPerMessage: 10 }).perMillionUsd < estimate.perMillionUsd);
   });
 });
 
@@ -205,7 +360,7 @@ describe('notifier cost', () => {
     const { code, out } = await run('--audience', '1000000', '--runs-per-day', '1', '--region', 'eu-west-1', '--latency-ms', '150');
     assert.equal(code, 0);
     assert.match(out, /Europe \(Ireland\)/);
-    assert.match(out, /delivery ledger: claim \+ outcome/);
+    assert.match(out, /delivery ledger: claim \+ record UpdateItem per group of 10 recipients/);
     assert.match(out, /cost per million notifications: \$\d+\.\d\d/);
     assert.match(out, /always-on worker it replaces/);
   });
@@ -217,6 +372,14 @@ describe('notifier cost', () => {
     assert.equal(estimate.input.ledger, false);
     assert.equal(estimate.input.audience, 10_000);
     assert.equal(typeof estimate.perMillionUsd, 'number');
+  });
+
+  it('--recipients-per-task sets the job\'s grouping: 1 is the per-recipient ledger', async () => {
+    const { code, out } = await run('--recipients-per-task', '1', '--json');
+    assert.equal(code, 0);
+    const estimate = JSON.parse(out) as CostEstimate;
+    assert.equal(estimate.input.recipientsPerTask, 1);
+    assert.equal(estimate.run.messages, estimate.input.audience);
   });
 
   it('answers --help with the options and exit code 0', async () => {
@@ -233,6 +396,8 @@ describe('notifier cost', () => {
       [['--region', 'mars-1'], /--region must be one of us-east-1, eu-west-1/],
       [['--arch', 'sparc'], /--arch must be one of arm64, x86_64/],
       [['--max-concurrency', '1'], /--max-concurrency must be a whole number from 2 to 1000/],
+      [['--recipients-per-task', '51'], /--recipients-per-task must be a whole number from 1 to 50/],
+      [['--recipients-per-message', '5'], /Unknown option '--recipients-per-message'/],
       [['--planner-timeout', '30', '--planner-ms-per-1000', '20000'], /--planner-timeout: plannerTimeoutSeconds of 30 s/],
       [['--bogus'], /Unknown option '--bogus'/],
     ] as const) {

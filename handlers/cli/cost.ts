@@ -1,4 +1,5 @@
 import { parseArgs } from 'node:util';
+import { MAX_RECIPIENTS_PER_TASK, MAX_TASK_BYTES } from '../core/task.js';
 import { MEASURED } from '../cost/measured.js';
 import { type CostEstimate, CostInputError, type CostLine, type CostOverrides, DEFAULT_INPUT, estimateMonthlyCost } from '../cost/model.js';
 import { PRICES, REGIONS } from '../cost/prices.js';
@@ -17,25 +18,30 @@ export const COST_HELP = `notifier cost [options]
     --days N                   days a month (default ${d.daysPerMonth})
     --latency-ms MS            provider answer time per send (default ${d.latencyMs})
     --rate N                   the channel's ratePerSecond, shared by all senders (default ${d.channelRatePerSecond})
-    --task-bytes N             SQS body of one task (default ${d.taskBodyBytes}, measured)
+    --recipient-bytes N        bytes a recipient adds to a task body: id and template fields (default ${d.taskRecipientBytes}, measured)
     --log-bytes N              extra log bytes per notification (default ${d.logBytesPerNotification}: the success path logs nothing)
     --egress-bytes N           bytes a send puts on the wire to the provider (default ${d.egressBytesPerNotification})
   Module settings
     --region R                 ${REGIONS.join(' | ')} (default ${d.region})
     --arch A                   arm64 | x86_64 (default ${d.architecture})
     --planner-memory MB        (default ${d.plannerMemoryMb})      --planner-timeout S   (default ${d.plannerTimeoutSeconds})
-    --sender-memory MB         (default ${d.senderMemoryMb})      --batch-size N        (default ${d.senderBatchSize})
+    --sender-memory MB         (default ${d.senderMemoryMb})      --sender-timeout S    (default ${d.senderTimeoutSeconds})
+    --batch-size N             sender batch_size, in tasks (default ${d.senderBatchSize})
+    --parallelism N            sender.parallelism: sends in flight per invocation (default ${d.senderParallelism})
     --max-concurrency N        sender maximum_concurrency (default ${d.senderMaximumConcurrency})
-    --page-size N              the job's pageSize (default ${d.pageSize})
     --ledger-ttl-days N        (default ${d.ledgerTtlDays})     --alarms N  (default ${d.alarms})     --dashboard
     --no-ledger                without the delivery ledger and run counters (what an at-least-once variant costs)
+  Job settings
+    --page-size N              the job's pageSize (default ${d.pageSize})
+    --recipients-per-task N    the job's recipientsPerTask: recipients per SQS message and ledger item, 1 to 50
+                               (default ${d.recipientsPerTask}; 1 is the per-recipient ledger)
   What-ifs (not the shipped design; see docs/COST.md)
-    --recipients-per-message N one SQS message and one ledger item per N recipients (default 1)
     --no-index-writes          run-item updates do not write the by-job index (projection without counters)
     --ledger-capacity C        on-demand | provisioned (scheduled scaling around each run)
   Measured durations (override)
     --planner-ms-per-1000 MS   (default ${d.durations.plannerMsPer1000})
     --sender-overhead-ms MS    per batch (default ${d.durations.senderOverheadMsPerBatch})
+    --sender-ms-per-task MS    (default ${d.durations.senderMsPerTask})
     --sender-ms-per-notification MS  (default ${d.durations.senderMsPerNotification})
   Comparison
     --worker-instance TYPE     (default ${d.worker.instanceType})   --worker-instances N  (default ${d.worker.instances})
@@ -51,7 +57,7 @@ const OPTIONS = {
   days: { type: 'string' },
   'latency-ms': { type: 'string' },
   rate: { type: 'string' },
-  'task-bytes': { type: 'string' },
+  'recipient-bytes': { type: 'string' },
   'log-bytes': { type: 'string' },
   'egress-bytes': { type: 'string' },
   region: { type: 'string' },
@@ -59,18 +65,21 @@ const OPTIONS = {
   'planner-memory': { type: 'string' },
   'planner-timeout': { type: 'string' },
   'sender-memory': { type: 'string' },
+  'sender-timeout': { type: 'string' },
   'batch-size': { type: 'string' },
+  parallelism: { type: 'string' },
   'max-concurrency': { type: 'string' },
   'page-size': { type: 'string' },
   'ledger-ttl-days': { type: 'string' },
   alarms: { type: 'string' },
   dashboard: { type: 'boolean' },
   'no-ledger': { type: 'boolean' },
-  'recipients-per-message': { type: 'string' },
+  'recipients-per-task': { type: 'string' },
   'no-index-writes': { type: 'boolean' },
   'ledger-capacity': { type: 'string' },
   'planner-ms-per-1000': { type: 'string' },
   'sender-overhead-ms': { type: 'string' },
+  'sender-ms-per-task': { type: 'string' },
   'sender-ms-per-notification': { type: 'string' },
   'worker-instance': { type: 'string' },
   'worker-instances': { type: 'string' },
@@ -90,10 +99,13 @@ const FIELD_FLAGS: Readonly<Record<string, string>> = {
   plannerTimeoutSeconds: '--planner-timeout',
   plannerMemoryMb: '--planner-memory',
   senderMemoryMb: '--sender-memory',
+  senderTimeoutSeconds: '--sender-timeout',
   senderBatchSize: '--batch-size',
+  senderParallelism: '--parallelism',
   senderMaximumConcurrency: '--max-concurrency',
   pageSize: '--page-size',
-  recipientsPerMessage: '--recipients-per-message',
+  recipientsPerTask: '--recipients-per-task',
+  taskRecipientBytes: '--recipient-bytes',
   'durations.plannerMsPer1000': '--planner-ms-per-1000',
   'worker.instanceType': '--worker-instance',
   'worker.brokerType': '--broker',
@@ -141,7 +153,7 @@ function overridesFrom(values: Record<string, unknown>): CostOverrides {
     daysPerMonth: numberFlag(values, 'days', { min: 1, max: 31, integer: true }),
     latencyMs: numberFlag(values, 'latency-ms', { min: 0, max: 60_000 }),
     channelRatePerSecond: numberFlag(values, 'rate', { min: 0.001, max: 10_000 }),
-    taskBodyBytes: numberFlag(values, 'task-bytes', { min: 1, max: 1024 * 1024, integer: true }),
+    taskRecipientBytes: numberFlag(values, 'recipient-bytes', { min: 1, max: MAX_TASK_BYTES, integer: true }),
     logBytesPerNotification: numberFlag(values, 'log-bytes', { min: 0, max: 1_000_000 }),
     egressBytesPerNotification: numberFlag(values, 'egress-bytes', { min: 0, max: 10_000_000 }),
     region,
@@ -149,20 +161,23 @@ function overridesFrom(values: Record<string, unknown>): CostOverrides {
     plannerMemoryMb: numberFlag(values, 'planner-memory', { min: 128, max: 10_240, integer: true }),
     plannerTimeoutSeconds: numberFlag(values, 'planner-timeout', { min: 30, max: 900, integer: true }),
     senderMemoryMb: numberFlag(values, 'sender-memory', { min: 128, max: 10_240, integer: true }),
+    senderTimeoutSeconds: numberFlag(values, 'sender-timeout', { min: 3, max: 900, integer: true }),
     senderBatchSize: numberFlag(values, 'batch-size', { min: 1, max: 10_000, integer: true }),
+    senderParallelism: numberFlag(values, 'parallelism', { min: 1, max: 100, integer: true }),
     senderMaximumConcurrency: numberFlag(values, 'max-concurrency', { min: 2, max: 1000, integer: true }),
     pageSize: numberFlag(values, 'page-size', { min: 10, max: 10_000, integer: true }),
     ledgerTtlDays: numberFlag(values, 'ledger-ttl-days', { min: 1, max: 3650, integer: true }),
     alarms: numberFlag(values, 'alarms', { min: 0, max: 100, integer: true }),
     dashboard: values.dashboard === true ? true : undefined,
     ledger: values['no-ledger'] === true ? false : undefined,
-    recipientsPerMessage: numberFlag(values, 'recipients-per-message', { min: 1, max: 100, integer: true }),
+    recipientsPerTask: numberFlag(values, 'recipients-per-task', { min: 1, max: MAX_RECIPIENTS_PER_TASK, integer: true }),
     ledgerIndexWrites: values['no-index-writes'] === true ? false : undefined,
     ledgerCapacity: choiceFlag(values, 'ledger-capacity', ['on-demand', 'provisioned'] as const),
     freeTier: values['free-tier'] === true ? true : undefined,
     durations: {
       plannerMsPer1000: numberFlag(values, 'planner-ms-per-1000', { min: 0.001, max: 1e6 }),
       senderOverheadMsPerBatch: numberFlag(values, 'sender-overhead-ms', { min: 0, max: 1e6 }),
+      senderMsPerTask: numberFlag(values, 'sender-ms-per-task', { min: 0, max: 1e6 }),
       senderMsPerNotification: numberFlag(values, 'sender-ms-per-notification', { min: 0, max: 1e6 }),
     },
     worker: {
@@ -218,7 +233,7 @@ function render(estimate: CostEstimate): string {
     `cost per million notifications: ${usd(estimate.perMillionUsd)} (${target}${input.ledger ? '' : '; the target is stated with the ledger on'})`,
     `by service: ${services.join(', ')}`,
     `largest line: ${estimate.dominant.service} ${estimate.dominant.item}, ${usd(estimate.dominant.usd)} (${share}%)`,
-    `per run: ${integer.format(run.senderBatches)} sender batches on ${run.senderContainers} containers, ${decimal.format(run.runSeconds / 60)} min at ${decimal.format(run.notificationsPerSecond)} notifications/s; ` +
+    `per run: ${integer.format(run.messages)} tasks of up to ${run.recipientsPerFullTask} recipients, ${integer.format(run.senderBatches)} sender batches on ${run.senderContainers} containers, ${decimal.format(run.runSeconds / 60)} min at ${decimal.format(run.notificationsPerSecond)} notifications/s; ` +
       `${Math.ceil(Math.max(run.latencyBoundMsPerBatch, run.pacedMsPerBatch))} ms billed per batch (${run.pacingBound ? 'paced by the channel rate' : 'bound by latency'}); planner ${run.plannerInvocations} invocation(s)`,
     '',
     'always-on worker it replaces:',

@@ -13,13 +13,18 @@ export const MEASURED = {
   plannerMsPer1000: durations.planner.msPer1000,
   plannerLogBytesPer1000: durations.planner.logBytesPer1000,
   senderOverheadMsPerBatch: durations.sender.overheadMsPerBatch,
+  senderMsPerTask: durations.sender.perTaskMs,
   senderMsPerNotification: durations.sender.perNotificationMs,
-  senderLogBytesPerInvocation: durations.sender.logBytesPerBatch10,
-  taskBodyBytes: durations.sizes.taskBodyBytes,
+  senderLogBytesPerInvocation: durations.sender.logBytesPerInvocation,
+  senderLogBytesPerSend: durations.sender.logBytesPerSend,
+  taskHeadBytes: durations.sizes.taskHeadBytes,
+  taskRecipientBytes: durations.sizes.taskRecipientBytes,
+  groupItemBaseBytes: durations.sizes.groupItemBaseBytes,
   /**
-   * The sandbox answers with 13-byte message ids; the Send API's `message_id` is about 90 bytes, and the delivery item
-   * stores it as `providerMessageId`.
+   * The sandbox answers with short message ids; the model adds the provider's own (Messenger's `message_id` is about
+   * 90 bytes) to each outcome entry, which stores it as `m`.
    */
-  deliveryItemBytes: durations.sizes.deliveryItemBytes + 80,
+  groupOutcomeBytes: durations.sizes.groupOutcomeBytes - durations.sizes.sandboxMessageIdBytes,
+  runItemBytes: durations.sizes.runItemBytes,
   initMs: durations.initMs,
 } as const;

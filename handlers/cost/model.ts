@@ -1,5 +1,6 @@
+import { MAX_RECIPIENTS_PER_TASK, MAX_TASK_BYTES } from '../core/task.js';
 import { MEASURED } from './measured.js';
-import { type Occurrence, type OperationGroup, TABLE_OPERATIONS } from './operations.js';
+import { type Occurrence, type OperationGroup, TABLE_OPERATIONS, type WrittenItem } from './operations.js';
 import { type Architecture, FREE_TIER, type Price, type RegionPrices, pricesFor } from './prices.js';
 
 /**
@@ -17,9 +18,11 @@ export interface HandlerDurations {
   readonly plannerMsPer1000: number;
   /** Cold start (INIT, billed since August 2025) of a planner container: one per planner invocation. */
   readonly plannerInitMs: number;
-  /** Sender time per invocation that does not depend on the batch's size or the provider's latency. */
+  /** Sender time per invocation that depends on neither the batch's size nor the provider's latency. */
   readonly senderOverheadMsPerBatch: number;
-  /** Sender time each notification adds to its batch (ledger claim and outcome, template, JSON), unpaced. */
+  /** Sender time each task (one group of recipients) adds to its batch: parse, ledger claim and record. */
+  readonly senderMsPerTask: number;
+  /** Sender time each notification adds to its batch (template, request, outcome entry), unpaced. */
   readonly senderMsPerNotification: number;
   /** Cold start of a sender container: one per container and run. */
   readonly senderInitMs: number;
@@ -46,35 +49,53 @@ export interface CostInput {
   readonly plannerMemoryMb: number;
   readonly plannerTimeoutSeconds: number;
   readonly senderMemoryMb: number;
-  /** The event source mapping's batch_size. */
+  /** The sender's timeout: a batch must be sent within it, less the reserve kept for recording outcomes. */
+  readonly senderTimeoutSeconds: number;
+  /** The event source mapping's batch_size, in tasks (SQS messages). */
   readonly senderBatchSize: number;
   /** The event source mapping's maximum_concurrency: concurrent sender containers, each paced to its share of the rate. */
   readonly senderMaximumConcurrency: number;
+  /** The module's sender.parallelism (NOTIFIER_SENDER_PARALLELISM): sends in flight per invocation, across its tasks. */
+  readonly senderParallelism: number;
   /** The channel's ratePerSecond, shared by all senders. */
   readonly channelRatePerSecond: number;
   /** The job's pageSize (rows per audience page). */
   readonly pageSize: number;
-  readonly taskBodyBytes: number;
+  /**
+   * The job's recipientsPerTask: recipients one SQS message and one ledger item carry (the planner groups each page;
+   * a body also stops at MAX_TASK_BYTES). 1 is the per-recipient ledger, which also drops repeats across pages.
+   */
+  readonly recipientsPerTask: number;
+  /** A task body's envelope: version, run id, job, group name, brackets. */
+  readonly taskHeadBytes: number;
+  /** Bytes each recipient adds to a task body: its id, the template's fields, a comma. */
+  readonly taskRecipientBytes: number;
   /** Application log bytes each notification adds (the success path logs nothing). */
   readonly logBytesPerNotification: number;
-  /** Log bytes per sender invocation (its EMF metrics line). */
+  /** Log bytes per sender invocation: its EMF metrics line without latency values. */
   readonly senderLogBytesPerInvocation: number;
+  /** Bytes each send adds to that line: its ProviderLatency value (EMF keeps at most 100 values a line). */
+  readonly senderLogBytesPerSend: number;
   readonly plannerLogBytesPer1000: number;
   /** Bytes one send puts on the wire to the provider (request line, headers with the token, JSON body, TLS framing). */
   readonly egressBytesPerNotification: number;
   /** START/END/REPORT lines; 0 because the module sets the functions' system log level to WARN. */
   readonly platformLogBytesPerInvocation: number;
-  /** The delivery ledger (claim and outcome per recipient) and the sender's run counters. */
+  /** The delivery ledger (a claim and a record write per group) and the sender's run counters. */
   readonly ledger: boolean;
   readonly ledgerTtlDays: number;
-  /** Size of one delivery item (attribute names and values, without DynamoDB's 100-byte overhead). */
-  readonly deliveryItemBytes: number;
+  /** A group item without outcomes (keys, claim, attempts, TTL), as DynamoDB sizes it: what the claim writes. */
+  readonly groupItemBaseBytes: number;
+  /** What each recipient's outcome entry adds to its group item, apart from the provider's message id. */
+  readonly groupOutcomeBytes: number;
+  /** The provider's message id kept in each sent outcome (Messenger's message_id is about 90 bytes). */
+  readonly providerMessageIdBytes: number;
+  /** The run item (keys, lease, cursor, counters) without the open counts of running senders. */
+  readonly runItemBytes: number;
   /** `provisioned`: the ledger table on provisioned capacity, scaled up around each run by a schedule (a proposal). */
   readonly ledgerCapacity: 'on-demand' | 'provisioned';
   /** Whether run-item updates also write the by-job index (projection ALL, as shipped). */
   readonly ledgerIndexWrites: boolean;
-  /** Recipients per SQS message and per delivery item: 1 as shipped; more is a proposal (see docs/COST.md). */
-  readonly recipientsPerMessage: number;
   readonly durations: HandlerDurations;
   /** Pollers an idle event source mapping keeps long-polling the queue. */
   readonly sqsIdlePollers: number;
@@ -103,26 +124,35 @@ export const DEFAULT_INPUT: CostInput = {
   plannerMemoryMb: 512,
   plannerTimeoutSeconds: 300,
   senderMemoryMb: 256,
+  senderTimeoutSeconds: 30,
   senderBatchSize: 10,
   senderMaximumConcurrency: 10,
+  senderParallelism: 10,
   channelRatePerSecond: 250,
   pageSize: 1000,
-  taskBodyBytes: MEASURED.taskBodyBytes,
+  // The job default (handlers/config/schema.ts); test/cost.test.ts keeps the two equal.
+  recipientsPerTask: 10,
+  taskHeadBytes: MEASURED.taskHeadBytes,
+  taskRecipientBytes: MEASURED.taskRecipientBytes,
   logBytesPerNotification: 0,
   senderLogBytesPerInvocation: MEASURED.senderLogBytesPerInvocation,
+  senderLogBytesPerSend: MEASURED.senderLogBytesPerSend,
   plannerLogBytesPer1000: MEASURED.plannerLogBytesPer1000,
   platformLogBytesPerInvocation: 0,
   egressBytesPerNotification: 700,
   ledger: true,
   ledgerTtlDays: 30,
-  deliveryItemBytes: MEASURED.deliveryItemBytes,
+  groupItemBaseBytes: MEASURED.groupItemBaseBytes,
+  groupOutcomeBytes: MEASURED.groupOutcomeBytes,
+  providerMessageIdBytes: 90,
+  runItemBytes: MEASURED.runItemBytes,
   ledgerCapacity: 'on-demand',
   ledgerIndexWrites: true,
-  recipientsPerMessage: 1,
   durations: {
     plannerMsPer1000: MEASURED.plannerMsPer1000,
     plannerInitMs: MEASURED.initMs.planner,
     senderOverheadMsPerBatch: MEASURED.senderOverheadMsPerBatch,
+    senderMsPerTask: MEASURED.senderMsPerTask,
     senderMsPerNotification: MEASURED.senderMsPerNotification,
     senderInitMs: MEASURED.initMs.sender,
   },
@@ -145,14 +175,18 @@ const HOURS_PER_MONTH = 730;
 const HANDOVER_RESERVE_MS = 10_000;
 /** The config store caches an item this long per container (handlers/aws/config-store.ts). */
 const CONFIG_CACHE_MS = 60_000;
-/** The sender's deliveries in flight per batch: the module sets NOTIFIER_SENDER_PARALLELISM = min(batch_size, 10). */
-const MAX_PARALLELISM = 10;
+/** The sender stops sending this long before its timeout, to record outcomes and add its counters (handlers/delivery.ts). */
+const RECORDING_RESERVE_MS = 3_000;
+/** An EMF document carries at most this many values of one metric (handlers/observability/metrics.ts). */
+const EMF_MAX_VALUES = 100;
 /** SQS batch APIs take at most 10 entries. */
 const SQS_BATCH_ENTRIES = 10;
 /** DynamoDB bills storage on the item's bytes plus this overhead. */
 const ITEM_OVERHEAD_BYTES = 100;
-/** Extra bytes per recipient when one delivery item holds several (its id, status and message id). */
-const GROUPED_RECIPIENT_BYTES = 120;
+/** A running sender's open count on the run item: its request id, a UUID, in the pendingCounts string set. */
+const OPEN_COUNT_BYTES = 36;
+/** groupTasks reserves this much of a body for the group name when it checks MAX_TASK_BYTES (handlers/core/task.ts). */
+const GROUP_NAME_RESERVE_BYTES = 300;
 /** CloudWatch Logs stores (and bills) log data compressed; JSON lines compress to roughly this fraction. */
 const LOG_COMPRESSION = 0.15;
 /** Provisioned capacity: target utilization, lead time before a run, and the capacity kept between runs. */
@@ -175,7 +209,13 @@ export interface CostLine {
 /** What one run does, from which the monthly lines follow. */
 export interface RunProfile {
   readonly notifications: number;
+  /** Tasks, i.e. SQS messages and group items. */
   readonly messages: number;
+  /** Recipients a full task carries: recipientsPerTask, unless MAX_TASK_BYTES stops the body first. */
+  readonly recipientsPerFullTask: number;
+  /** Bytes of a full task's body and of its group item once recorded. */
+  readonly taskBodyBytes: number;
+  readonly groupItemBytes: number;
   readonly pages: number;
   readonly plannerWorkMs: number;
   readonly pagesPerPlannerInvocation: number;
@@ -184,18 +224,33 @@ export interface RunProfile {
   readonly plannerBilledMs: number;
   readonly senderBatches: number;
   readonly senderContainers: number;
+  /** Notifications in a full batch: batch_size tasks of recipients each. */
   readonly deliveriesPerBatch: number;
-  /** Per full batch: overhead + notifications x per-notification + waves x latency. */
+  /** Sends in flight per invocation (NOTIFIER_SENDER_PARALLELISM). */
+  readonly parallelism: number;
+  /** Per full batch: overhead + tasks x per-task + notifications x per-notification + waves x latency. */
   readonly latencyBoundMsPerBatch: number;
   /** Per full batch: the pacer's share of the channel rate (rate / maximum concurrency). */
   readonly pacedMsPerBatch: number;
   readonly pacingBound: boolean;
   readonly senderBilledMs: number;
+  /** ProviderLatency values the senders' EMF lines carry in the run (at most 100 a line). */
+  readonly latencyValuesLogged: number;
   readonly sendSeconds: number;
   readonly runSeconds: number;
   readonly notificationsPerSecond: number;
   readonly sqs: { readonly sendCalls: number; readonly sendRequests: number; readonly receiveCalls: number; readonly receiveRequests: number; readonly deleteCalls: number; readonly deleteRequests: number };
-  readonly table: { readonly ledgerWriteUnits: number; readonly indexWriteUnits: number; readonly configReadUnits: number; readonly operations: readonly { readonly name: string; readonly group: OperationGroup; readonly requests: number; readonly units: number; readonly indexUnits: number }[] };
+  readonly table: {
+    readonly ledgerWriteUnits: number;
+    readonly indexWriteUnits: number;
+    readonly configReadUnits: number;
+    /** Write units of one write: claiming a new group item, recording a full group, updating the run item. */
+    readonly unitsPerWrite: { readonly claim: number; readonly record: number; readonly run: number };
+    /** Group items the run leaves in the ledger, and their bytes with DynamoDB's storage overhead. */
+    readonly storedItems: number;
+    readonly storedBytes: number;
+    readonly operations: readonly { readonly name: string; readonly group: OperationGroup; readonly requests: number; readonly units: number; readonly indexUnits: number }[];
+  };
 }
 
 export interface CostEstimate {
@@ -245,22 +300,28 @@ function validate(input: CostInput, prices: RegionPrices): void {
     ['plannerMemoryMb', input.plannerMemoryMb],
     ['plannerTimeoutSeconds', input.plannerTimeoutSeconds],
     ['senderMemoryMb', input.senderMemoryMb],
+    ['senderTimeoutSeconds', input.senderTimeoutSeconds],
     ['senderBatchSize', input.senderBatchSize],
     ['senderMaximumConcurrency', input.senderMaximumConcurrency],
     ['channelRatePerSecond', input.channelRatePerSecond],
     ['pageSize', input.pageSize],
-    ['taskBodyBytes', input.taskBodyBytes],
-    ['deliveryItemBytes', input.deliveryItemBytes],
+    ['recipientsPerTask', input.recipientsPerTask],
+    ['taskRecipientBytes', input.taskRecipientBytes],
+    ['groupItemBaseBytes', input.groupItemBaseBytes],
+    ['groupOutcomeBytes', input.groupOutcomeBytes],
+    ['runItemBytes', input.runItemBytes],
     ['ledgerTtlDays', input.ledgerTtlDays],
-    ['recipientsPerMessage', input.recipientsPerMessage],
     ['sqsLongPollSeconds', input.sqsLongPollSeconds],
     ['logRetentionDays', input.logRetentionDays],
     ['durations.plannerMsPer1000', input.durations.plannerMsPer1000],
   ];
   const nonNegative: [string, number][] = [
     ['latencyMs', input.latencyMs],
+    ['taskHeadBytes', input.taskHeadBytes],
+    ['providerMessageIdBytes', input.providerMessageIdBytes],
     ['logBytesPerNotification', input.logBytesPerNotification],
     ['senderLogBytesPerInvocation', input.senderLogBytesPerInvocation],
+    ['senderLogBytesPerSend', input.senderLogBytesPerSend],
     ['plannerLogBytesPer1000', input.plannerLogBytesPer1000],
     ['platformLogBytesPerInvocation', input.platformLogBytesPerInvocation],
     ['egressBytesPerNotification', input.egressBytesPerNotification],
@@ -269,6 +330,7 @@ function validate(input: CostInput, prices: RegionPrices): void {
     ['alarms', input.alarms],
     ['durations.plannerInitMs', input.durations.plannerInitMs],
     ['durations.senderOverheadMsPerBatch', input.durations.senderOverheadMsPerBatch],
+    ['durations.senderMsPerTask', input.durations.senderMsPerTask],
     ['durations.senderMsPerNotification', input.durations.senderMsPerNotification],
     ['durations.senderInitMs', input.durations.senderInitMs],
     ['worker.instances', input.worker.instances],
@@ -282,9 +344,12 @@ function validate(input: CostInput, prices: RegionPrices): void {
     ['senderBatchSize', input.senderBatchSize],
     ['senderMaximumConcurrency', input.senderMaximumConcurrency],
     ['pageSize', input.pageSize],
-    ['recipientsPerMessage', input.recipientsPerMessage],
+    ['recipientsPerTask', input.recipientsPerTask],
   ];
   for (const [field, value] of integers) if (!Number.isInteger(value)) throw new CostInputError(field, `must be a whole number, got ${value}`);
+  if (input.recipientsPerTask > MAX_RECIPIENTS_PER_TASK) throw new CostInputError('recipientsPerTask', `must be at most ${MAX_RECIPIENTS_PER_TASK} (the job schema's limit), got ${input.recipientsPerTask}`);
+  if (input.taskHeadBytes + input.taskRecipientBytes + GROUP_NAME_RESERVE_BYTES > MAX_TASK_BYTES) throw new CostInputError('taskRecipientBytes', `of ${input.taskRecipientBytes} B does not fit a task body of ${MAX_TASK_BYTES} B`);
+  if (input.senderTimeoutSeconds > 900) throw new CostInputError('senderTimeoutSeconds', `must be at most 900 (Lambda's limit), got ${input.senderTimeoutSeconds}`);
   if (input.senderBatchSize > 10_000) throw new CostInputError('senderBatchSize', `must be at most 10000 (the event source mapping's limit), got ${input.senderBatchSize}`);
   if (input.runsPerDay > 1440) throw new CostInputError('runsPerDay', `must be at most 1440 (one a minute), got ${input.runsPerDay}`);
   if (input.daysPerMonth > 31) throw new CostInputError('daysPerMonth', `must be at most 31, got ${input.daysPerMonth}`);
@@ -315,16 +380,30 @@ function split(total: number, size: number): { full: number; rest: number } {
   return { full: Math.floor(total / size), rest: total % size };
 }
 
+/** The tasks the planner builds from a page of `rows` recipients: how many carry how many recipients. */
+function pageTasks(rows: number, perTask: number): Map<number, number> {
+  const tasks = new Map<number, number>();
+  const full = Math.floor(rows / perTask);
+  if (full > 0) tasks.set(perTask, full);
+  if (rows % perTask > 0) tasks.set(rows % perTask, (tasks.get(rows % perTask) ?? 0) + 1);
+  return tasks;
+}
+
 function runProfile(input: CostInput, prices: RegionPrices): RunProfile {
   const { durations } = input;
-  const rpm = input.recipientsPerMessage;
   const chunk = prices.sqs.chunkBytes;
-  const bodyBytes = input.taskBodyBytes + (rpm - 1) * Math.max(0, input.taskBodyBytes - 60);
+  // groupTasks also closes a body before it passes MAX_TASK_BYTES, which only large template fields reach.
+  const fitInBody = Math.max(1, Math.floor((MAX_TASK_BYTES - input.taskHeadBytes - GROUP_NAME_RESERVE_BYTES + 1) / input.taskRecipientBytes));
+  const perTask = Math.min(input.recipientsPerTask, fitInBody);
+  const bodyBytes = (recipients: number) => input.taskHeadBytes + recipients * input.taskRecipientBytes;
+  const groupItemBytes = (recipients: number) => input.groupItemBaseBytes + recipients * (input.groupOutcomeBytes + input.providerMessageIdBytes);
 
-  // Planner: pages of pageSize rows, each enqueued with SendMessageBatch (10 messages per call).
+  // Planner: pages of pageSize rows, each grouped into tasks and enqueued with SendMessageBatch (10 tasks per call,
+  // billed per 64 KB of the call's bodies).
   const pages = split(input.audience, input.pageSize);
   const pageCount = pages.full + (pages.rest > 0 ? 1 : 0);
-  let messages = 0;
+  /** Tasks of the whole run by the recipients they carry. */
+  const tasksBySize = new Map<number, number>();
   let sendCalls = 0;
   let sendRequests = 0;
   for (const [rows, times] of [
@@ -332,12 +411,18 @@ function runProfile(input: CostInput, prices: RegionPrices): RunProfile {
     [pages.rest, pages.rest > 0 ? 1 : 0],
   ] as const) {
     if (times === 0) continue;
-    const pageMessages = Math.ceil(rows / rpm);
-    const calls = split(pageMessages, SQS_BATCH_ENTRIES);
-    messages += pageMessages * times;
-    sendCalls += (calls.full + (calls.rest > 0 ? 1 : 0)) * times;
-    sendRequests += (calls.full * sqsBilledRequests(SQS_BATCH_ENTRIES * bodyBytes, chunk) + (calls.rest > 0 ? sqsBilledRequests(calls.rest * bodyBytes, chunk) : 0)) * times;
+    // The page's tasks in order: full ones first, the short one last.
+    const sizes = [...pageTasks(rows, perTask)].flatMap(([recipients, count]) => Array.from({ length: count }, () => recipients));
+    for (const recipients of sizes) tasksBySize.set(recipients, (tasksBySize.get(recipients) ?? 0) + times);
+    for (let first = 0; first < sizes.length; first += SQS_BATCH_ENTRIES) {
+      const payload = sizes.slice(first, first + SQS_BATCH_ENTRIES).reduce((sum, recipients) => sum + bodyBytes(recipients), 0);
+      sendCalls += times;
+      sendRequests += sqsBilledRequests(payload, chunk) * times;
+    }
   }
+  const messages = [...tasksBySize.values()].reduce((sum, count) => sum + count, 0);
+  const recipientsPerMessage = input.audience / messages;
+  const averageBodyBytes = bodyBytes(recipientsPerMessage);
 
   // The planner checks before each page whether less than 10 s plus twice its slowest page remains.
   const pageMs = (Math.min(input.pageSize, input.audience) / 1000) * durations.plannerMsPer1000;
@@ -353,28 +438,32 @@ function runProfile(input: CostInput, prices: RegionPrices): RunProfile {
   const lastInvocationRows = input.audience - (plannerInvocations - 1) * pagesPerPlannerInvocation * input.pageSize;
   const plannerBilledMs = (plannerInvocations - 1) * billedFor(pagesPerPlannerInvocation * input.pageSize) + billedFor(lastInvocationRows);
 
-  // Sender: the event source mapping hands each invocation up to batch_size messages.
+  // Sender: the event source mapping hands each invocation up to batch_size tasks; their sends share the
+  // invocation's parallelism, and each container is paced to its share of the channel's rate.
   const batches = split(messages, input.senderBatchSize);
   const batchCount = batches.full + (batches.rest > 0 ? 1 : 0);
   const containers = Math.min(input.senderMaximumConcurrency, batchCount);
   const ratePerContainer = input.channelRatePerSecond / input.senderMaximumConcurrency;
-  const batchMs = (size: number) => {
-    const deliveries = size * rpm;
-    const lanes = Math.min(deliveries, MAX_PARALLELISM);
-    const latencyBound = durations.senderOverheadMsPerBatch + deliveries * durations.senderMsPerNotification + Math.ceil(deliveries / lanes) * input.latencyMs;
+  const parallelism = input.senderParallelism;
+  const batchMs = (tasks: number) => {
+    const deliveries = tasks * recipientsPerMessage;
+    const lanes = Math.min(deliveries, parallelism);
+    const latencyBound = durations.senderOverheadMsPerBatch + tasks * durations.senderMsPerTask + deliveries * durations.senderMsPerNotification + Math.ceil(deliveries / lanes) * input.latencyMs;
     const paced = (deliveries / ratePerContainer) * 1000;
-    return { latencyBound, paced, billed: Math.ceil(Math.max(latencyBound, paced)) };
+    return { latencyBound, paced, billed: Math.ceil(Math.max(latencyBound, paced)), logged: Math.min(deliveries, EMF_MAX_VALUES) };
   };
-  const full = batchMs(input.senderBatchSize);
-  const last = batches.rest > 0 ? batchMs(batches.rest) : undefined;
-  const senderWorkMs = full.billed * batches.full + (last?.billed ?? 0);
+  const full = batchMs(Math.min(input.senderBatchSize, messages));
+  const last = batches.rest > 0 && batches.full > 0 ? batchMs(batches.rest) : undefined;
+  const fullBatches = batches.full > 0 ? batches.full : 1;
+  const senderWorkMs = full.billed * fullBatches + (last?.billed ?? 0);
   const senderBilledMs = senderWorkMs + containers * Math.ceil(durations.senderInitMs);
+  const latencyValuesLogged = full.logged * fullBatches + (last?.logged ?? 0);
   const sendSeconds = senderWorkMs / 1000 / Math.max(1, containers);
   const runSeconds = Math.max(plannerWorkMs / 1000, sendSeconds);
 
   const receivePerBatch = (size: number) => {
     const calls = split(size, SQS_BATCH_ENTRIES);
-    const perMessage = bodyBytes + input.sqsReceiveOverheadBytesPerMessage;
+    const perMessage = averageBodyBytes + input.sqsReceiveOverheadBytesPerMessage;
     return {
       calls: calls.full + (calls.rest > 0 ? 1 : 0),
       requests: calls.full * sqsBilledRequests(SQS_BATCH_ENTRIES * perMessage, chunk) + (calls.rest > 0 ? sqsBilledRequests(calls.rest * perMessage, chunk) : 0),
@@ -386,9 +475,11 @@ function runProfile(input: CostInput, prices: RegionPrices): RunProfile {
   // DeleteMessageBatch carries receipt handles only (~0.5 KB each): one billed request per call.
   const deleteCalls = receiveCalls;
 
-  // Tables: each operation of handlers/cost/operations.ts, counted per occurrence.
+  // Tables: each operation of handlers/cost/operations.ts, counted per occurrence and sized by the item it writes.
+  // A write costs ceil(max(item before, item after) / 1 KB): claiming a new group writes the small item, recording
+  // writes it with every outcome; the run item carries one open count per running sender.
   const occurrences: Record<Occurrence, number> = {
-    message: messages,
+    task: messages,
     batch: batchCount,
     page: pageCount,
     plannerInvocation: plannerInvocations,
@@ -396,7 +487,19 @@ function runProfile(input: CostInput, prices: RegionPrices): RunProfile {
     run: 1,
     senderContainerCachePeriod: containers * Math.max(1, Math.ceil((sendSeconds * 1000) / CONFIG_CACHE_MS)),
   };
-  const deliveryItemUnits = writeUnits(input.deliveryItemBytes + (rpm - 1) * GROUPED_RECIPIENT_BYTES);
+  const runUnits = writeUnits(input.runItemBytes + containers * OPEN_COUNT_BYTES);
+  const claimUnits = writeUnits(input.groupItemBaseBytes);
+  const recordUnits = [...tasksBySize].reduce((sum, [recipients, count]) => sum + count * writeUnits(groupItemBytes(recipients)), 0);
+  const unitsFor = (item: WrittenItem, requests: number) => {
+    switch (item) {
+      case 'new group':
+        return requests * claimUnits;
+      case 'recorded group':
+        return (requests / messages) * recordUnits;
+      case 'run':
+        return requests * runUnits;
+    }
+  };
   let ledgerWriteUnits = 0;
   let indexWriteUnits = 0;
   let configReadUnits = 0;
@@ -406,16 +509,21 @@ function runProfile(input: CostInput, prices: RegionPrices): RunProfile {
       configReadUnits += requests;
       return { name: operation.name, group: operation.group, requests, units: requests, indexUnits: 0 };
     }
-    const units = requests * (operation.per === 'message' ? deliveryItemUnits : 1);
+    const units = unitsFor(operation.item, requests);
     ledgerWriteUnits += units;
-    const index = operation.indexWrite && input.ledgerIndexWrites ? requests : 0;
+    // Projection ALL: the index copy of the run item costs what the table's write does.
+    const index = operation.indexWrite && input.ledgerIndexWrites ? units : 0;
     indexWriteUnits += index;
     return { name: operation.name, group: operation.group, requests, units, indexUnits: index };
   });
+  const storedBytes = [...tasksBySize].reduce((sum, [recipients, count]) => sum + count * (groupItemBytes(recipients) + ITEM_OVERHEAD_BYTES), 0);
 
   return {
     notifications: input.audience,
     messages,
+    recipientsPerFullTask: perTask,
+    taskBodyBytes: bodyBytes(perTask),
+    groupItemBytes: groupItemBytes(perTask),
     pages: pageCount,
     plannerWorkMs,
     pagesPerPlannerInvocation,
@@ -424,20 +532,31 @@ function runProfile(input: CostInput, prices: RegionPrices): RunProfile {
     plannerBilledMs,
     senderBatches: batchCount,
     senderContainers: containers,
-    deliveriesPerBatch: input.senderBatchSize * rpm,
+    deliveriesPerBatch: Math.min(input.senderBatchSize, messages) * recipientsPerMessage,
+    parallelism,
     latencyBoundMsPerBatch: full.latencyBound,
     pacedMsPerBatch: full.paced,
     pacingBound: full.paced > full.latencyBound,
     senderBilledMs,
+    latencyValuesLogged,
     sendSeconds,
     runSeconds,
     notificationsPerSecond: input.audience / Math.max(sendSeconds, Number.EPSILON),
     sqs: { sendCalls, sendRequests, receiveCalls, receiveRequests: receiveFull.requests * batches.full + receiveLast.requests, deleteCalls, deleteRequests: deleteCalls },
-    table: { ledgerWriteUnits, indexWriteUnits, configReadUnits, operations },
+    table: {
+      ledgerWriteUnits,
+      indexWriteUnits,
+      configReadUnits,
+      unitsPerWrite: { claim: claimUnits, record: writeUnits(groupItemBytes(perTask)), run: runUnits },
+      storedItems: input.ledger ? messages : 0,
+      storedBytes: input.ledger ? storedBytes : 0,
+      operations,
+    },
   };
 }
 
 const perMillion = (price: Price) => price.per.startsWith('1M');
+const formatCount = (value: number) => (Number.isInteger(value) ? String(value) : value.toFixed(1));
 
 function line(service: Service, item: string, quantity: number, unit: string, price: Price, note?: string): CostLine {
   const usd = (perMillion(price) ? quantity / 1e6 : quantity) * price.usd;
@@ -460,7 +579,7 @@ function serverlessLines(input: CostInput, prices: RegionPrices, run: RunProfile
   const gbSecond = lambda.gbSecond[input.architecture];
   lines.push(line('Lambda', 'planner requests (incl. continuations)', plannerRequests, 'requests', lambda.requests, `${run.plannerInvocations} per run (${run.continuations} continuations)`));
   lines.push(line('Lambda', `planner compute (${input.plannerMemoryMb} MB, ${input.architecture})`, plannerGbs, 'GB-s', gbSecond, `${(run.plannerBilledMs / 1000).toFixed(1)} s billed per run incl. INIT`));
-  lines.push(line('Lambda', 'sender requests (one per batch)', senderRequests, 'requests', lambda.requests, `${run.senderBatches} batches of ${input.senderBatchSize} per run`));
+  lines.push(line('Lambda', 'sender requests (one per batch)', senderRequests, 'requests', lambda.requests, `${run.senderBatches} batches of ${input.senderBatchSize} tasks per run`));
   lines.push(
     line(
       'Lambda',
@@ -468,21 +587,23 @@ function serverlessLines(input: CostInput, prices: RegionPrices, run: RunProfile
       senderGbs,
       'GB-s',
       gbSecond,
-      `${Math.ceil(Math.max(run.latencyBoundMsPerBatch, run.pacedMsPerBatch))} ms billed per batch (${run.pacingBound ? `paced: ${input.channelRatePerSecond}/s over ${input.senderMaximumConcurrency} senders` : `latency-bound at ${input.latencyMs} ms`})`,
+      `${Math.ceil(Math.max(run.latencyBoundMsPerBatch, run.pacedMsPerBatch))} ms billed per batch of ${formatCount(run.deliveriesPerBatch)} notifications (${run.pacingBound ? `paced: ${input.channelRatePerSecond}/s over ${input.senderMaximumConcurrency} senders` : `latency-bound at ${input.latencyMs} ms, ${run.parallelism} sends in flight`})`,
     ),
   );
 
   const idleSeconds = Math.max(0, input.daysPerMonth * 86_400 - runs * run.sendSeconds);
-  lines.push(line('SQS', 'SendMessageBatch (planner, 10 messages a call)', run.sqs.sendRequests * runs, 'requests', sqs.standardRequests, `${run.sqs.sendCalls} calls per run; each 64 KB chunk is a request`));
-  lines.push(line('SQS', 'ReceiveMessage (event source mapping, one per batch)', run.sqs.receiveRequests * runs, 'requests', sqs.standardRequests));
-  lines.push(line('SQS', 'DeleteMessageBatch (event source mapping, one per batch)', run.sqs.deleteRequests * runs, 'requests', sqs.standardRequests));
+  lines.push(line('SQS', 'SendMessageBatch (planner, 10 tasks a call)', run.sqs.sendRequests * runs, 'requests', sqs.standardRequests, `${run.sqs.sendCalls} calls per run for ${run.messages} tasks; each 64 KB chunk is a request`));
+  lines.push(line('SQS', 'ReceiveMessage (event source mapping, one per 10 tasks of a batch)', run.sqs.receiveRequests * runs, 'requests', sqs.standardRequests));
+  lines.push(line('SQS', 'DeleteMessageBatch (event source mapping, one per 10 tasks of a batch)', run.sqs.deleteRequests * runs, 'requests', sqs.standardRequests));
   lines.push(line('SQS', `empty long polls while idle (${input.sqsIdlePollers} pollers x ${input.sqsLongPollSeconds} s)`, Math.round((idleSeconds / input.sqsLongPollSeconds) * input.sqsIdlePollers), 'requests', sqs.standardRequests));
 
   const ledgerWrites = (run.table.ledgerWriteUnits + run.table.indexWriteUnits) * runs;
   if (input.ledgerCapacity === 'on-demand') {
+    const { claim, record } = run.table.unitsPerWrite;
+    const perGroup = run.recipientsPerFullTask === 1 ? 'per recipient' : `per group of ${run.recipientsPerFullTask} recipients`;
     const groups: [OperationGroup, string][] = [
-      ['delivery ledger', input.recipientsPerMessage === 1 ? 'delivery ledger: claim + outcome UpdateItem per recipient' : `delivery ledger: claim + outcome UpdateItem per ${input.recipientsPerMessage} recipients`],
-      ['run counters', 'run counters: open + add UpdateItem per sender batch'],
+      ['delivery ledger', `delivery ledger: claim + record UpdateItem ${perGroup} (${claim} + ${record} WRU)`],
+      ['run counters', 'run counters: open + add UpdateItem per sender invocation'],
       ['planner run item', 'planner run item: lease, cursor per page, finish'],
     ];
     for (const [group, item] of groups) {
@@ -502,13 +623,16 @@ function serverlessLines(input: CostInput, prices: RegionPrices, run: RunProfile
   }
   lines.push(line('DynamoDB', 'config reads (GetItem, strongly consistent)', run.table.configReadUnits * runs, 'RRU', dynamodb.onDemandReads, 'planner per invocation; sender per container per 60 s'));
   if (input.ledger) {
-    const itemsStored = run.messages * input.runsPerDay * input.ledgerTtlDays;
-    const itemBytes = input.deliveryItemBytes + (input.recipientsPerMessage - 1) * GROUPED_RECIPIENT_BYTES + ITEM_OVERHEAD_BYTES;
-    lines.push(line('DynamoDB', `ledger storage (delivery items kept ${input.ledgerTtlDays} days)`, (itemsStored * itemBytes) / 1e9, 'GB-month', dynamodb.storageGbMonth, `${itemsStored} items of ${itemBytes} B`));
+    // Items written each day stay for the TTL: the table holds ledgerTtlDays days' worth at any time.
+    const held = input.runsPerDay * input.ledgerTtlDays;
+    lines.push(
+      line('DynamoDB', `ledger storage (group items kept ${input.ledgerTtlDays} days)`, (run.table.storedBytes * held) / 1e9, 'GB-month', dynamodb.storageGbMonth, `${run.table.storedItems * held} items of about ${Math.round(run.groupItemBytes + ITEM_OVERHEAD_BYTES)} B`),
+    );
   }
 
   const logBytesPerRun =
     run.senderBatches * (input.senderLogBytesPerInvocation + input.platformLogBytesPerInvocation) +
+    run.latencyValuesLogged * input.senderLogBytesPerSend +
     run.notifications * input.logBytesPerNotification +
     (run.notifications / 1000) * input.plannerLogBytesPer1000 +
     run.plannerInvocations * input.platformLogBytesPerInvocation;
@@ -592,6 +716,16 @@ export function estimateMonthlyCost(overrides: CostOverrides = {}): CostEstimate
   const workerUsd = sum(worker);
   const warnings: string[] = [];
   const interval = 86_400 / input.runsPerDay;
+  const batchBudgetMs = input.senderTimeoutSeconds * 1000 - RECORDING_RESERVE_MS;
+  const batchMs = Math.max(run.latencyBoundMsPerBatch, run.pacedMsPerBatch);
+  if (batchMs > batchBudgetMs) {
+    warnings.push(
+      `a batch of ${Math.min(input.senderBatchSize, run.messages)} tasks (${formatCount(run.deliveriesPerBatch)} notifications) takes ${(batchMs / 1000).toFixed(1)} s but the sender may send for ${(batchBudgetMs / 1000).toFixed(1)} s (timeout ${input.senderTimeoutSeconds} s less the recording reserve): the rest of each batch goes back to the queue; lower batch_size or recipientsPerTask, or raise the timeout`,
+    );
+  }
+  if (run.recipientsPerFullTask < input.recipientsPerTask) {
+    warnings.push(`a task body stops at ${MAX_TASK_BYTES} B: ${run.recipientsPerFullTask} recipients of ${input.taskRecipientBytes} B fit, not ${input.recipientsPerTask}`);
+  }
   if (run.runSeconds > interval) {
     warnings.push(
       `a run takes ${(run.runSeconds / 3600).toFixed(1)} h at ${Math.round(run.notificationsPerSecond)} notifications/s but runs start every ${(interval / 3600).toFixed(1)} h: the channel rate (${input.channelRatePerSecond}/s) cannot keep up, and the estimate assumes it could`,

@@ -1,16 +1,18 @@
 /**
- * The DynamoDB requests the handlers make on the happy path, as data: what each one is, how often it happens, and
- * whether it also writes the ledger's `by-job` index (projection ALL: every change to a run item that carries
- * `gsi1pk` is written to the index as well, one more WRU). Keep this list in step with handlers/aws/ledger.ts,
- * handlers/delivery.ts and handlers/planning.ts; test/cost.test.ts counts from it.
+ * The DynamoDB requests the handlers make on the happy path, as data: what each one is, how often it happens, which
+ * item it writes, and whether it also writes the ledger's `by-job` index (projection ALL: every change to a run item
+ * that carries `gsi1pk` is written to the index as well, at the same write units). Keep this list in step with
+ * handlers/aws/ledger.ts, handlers/delivery.ts and handlers/planning.ts; test/cost.test.ts counts from it.
  *
- * Items stay under 1 KB (writes: 1 WRU) and 4 KB (strongly consistent reads: 1 RRU); the bench measures them.
+ * A write costs ceil(max(item before, item after) / 1 KB) write units, so the model sizes each write by its item
+ * (handlers/cost/model.ts); the bench measures the items. Config items stay under 4 KB (strongly consistent reads:
+ * 1 RRU).
  */
 
 export type Occurrence =
-  /** once per SQS message (one recipient in the shipped design) */
-  | 'message'
-  /** once per sender invocation (one event source mapping batch) */
+  /** once per task: one SQS message, one group of recipients, one group item in the ledger */
+  | 'task'
+  /** once per sender invocation (one event source mapping batch of tasks) */
   | 'batch'
   /** once per non-empty audience page the planner enqueues */
   | 'page'
@@ -23,14 +25,19 @@ export type Occurrence =
   /** once per sender container and config-cache period (60 s) while a run is being sent */
   | 'senderContainerCachePeriod';
 
+/**
+ * The item a write's units follow from: a group item as claimed (new, no outcomes yet), a group item with every
+ * recipient's outcome recorded, or the run item (with the open counts of running senders).
+ */
+export type WrittenItem = 'new group' | 'recorded group' | 'run';
+
 export type OperationGroup = 'delivery ledger' | 'run counters' | 'planner run item' | 'config';
 
-export interface TableOperation {
+interface OperationBase {
   readonly name: string;
   /** The cost line the operation is reported under. */
   readonly group: OperationGroup;
   readonly table: 'ledger' | 'config';
-  readonly kind: 'write' | 'read';
   readonly per: Occurrence;
   /** Requests per occurrence. */
   readonly count: number;
@@ -41,15 +48,20 @@ export interface TableOperation {
   readonly code: string;
 }
 
+export type TableOperation =
+  | (OperationBase & { readonly kind: 'read' })
+  /** `item`: the item whose size sets the write's units. */
+  | (OperationBase & { readonly kind: 'write'; readonly item: WrittenItem });
+
 export const TABLE_OPERATIONS: readonly TableOperation[] = [
   { name: 'config GetItem: job and database', group: 'config', table: 'config', kind: 'read', per: 'plannerInvocation', count: 2, indexWrite: false, ledgerOnly: false, code: 'handlers/planning.ts (config.job, config.database)' },
-  { name: 'run lease: acquireRun UpdateItem', group: 'planner run item', table: 'ledger', kind: 'write', per: 'plannerInvocation', count: 1, indexWrite: true, ledgerOnly: false, code: 'handlers/aws/ledger.ts acquireRun' },
-  { name: 'cursor and counters: saveProgress UpdateItem', group: 'planner run item', table: 'ledger', kind: 'write', per: 'page', count: 1, indexWrite: true, ledgerOnly: false, code: 'handlers/aws/ledger.ts saveProgress' },
-  { name: 'handover: releaseRun UpdateItem', group: 'planner run item', table: 'ledger', kind: 'write', per: 'continuation', count: 1, indexWrite: true, ledgerOnly: false, code: 'handlers/aws/ledger.ts releaseRun' },
-  { name: 'run enqueued: finishRun UpdateItem', group: 'planner run item', table: 'ledger', kind: 'write', per: 'run', count: 1, indexWrite: true, ledgerOnly: false, code: 'handlers/aws/ledger.ts finishRun' },
+  { name: 'run lease: acquireRun UpdateItem', group: 'planner run item', table: 'ledger', kind: 'write', item: 'run', per: 'plannerInvocation', count: 1, indexWrite: true, ledgerOnly: false, code: 'handlers/aws/ledger.ts acquireRun' },
+  { name: 'cursor and counters: saveProgress UpdateItem', group: 'planner run item', table: 'ledger', kind: 'write', item: 'run', per: 'page', count: 1, indexWrite: true, ledgerOnly: false, code: 'handlers/aws/ledger.ts saveProgress' },
+  { name: 'handover: releaseRun UpdateItem', group: 'planner run item', table: 'ledger', kind: 'write', item: 'run', per: 'continuation', count: 1, indexWrite: true, ledgerOnly: false, code: 'handlers/aws/ledger.ts releaseRun' },
+  { name: 'run enqueued: finishRun UpdateItem', group: 'planner run item', table: 'ledger', kind: 'write', item: 'run', per: 'run', count: 1, indexWrite: true, ledgerOnly: false, code: 'handlers/aws/ledger.ts finishRun' },
   { name: 'config GetItem: job and channel (cached 60 s per container)', group: 'config', table: 'config', kind: 'read', per: 'senderContainerCachePeriod', count: 2, indexWrite: false, ledgerOnly: false, code: 'handlers/aws/config-store.ts' },
-  { name: 'claim: claimDelivery UpdateItem', group: 'delivery ledger', table: 'ledger', kind: 'write', per: 'message', count: 1, indexWrite: false, ledgerOnly: true, code: 'handlers/aws/ledger.ts claimDelivery' },
-  { name: 'outcome: completeDelivery UpdateItem', group: 'delivery ledger', table: 'ledger', kind: 'write', per: 'message', count: 1, indexWrite: false, ledgerOnly: true, code: 'handlers/aws/ledger.ts completeDelivery' },
-  { name: 'open the run count: openRunCount UpdateItem', group: 'run counters', table: 'ledger', kind: 'write', per: 'batch', count: 1, indexWrite: true, ledgerOnly: true, code: 'handlers/aws/ledger.ts openRunCount (RunTally.open)' },
-  { name: 'add run counters: addRunCounters UpdateItem', group: 'run counters', table: 'ledger', kind: 'write', per: 'batch', count: 1, indexWrite: true, ledgerOnly: true, code: 'handlers/aws/ledger.ts addRunCounters (RunTally.close)' },
+  { name: 'claim a group: claimGroup UpdateItem', group: 'delivery ledger', table: 'ledger', kind: 'write', item: 'new group', per: 'task', count: 1, indexWrite: false, ledgerOnly: true, code: 'handlers/aws/ledger.ts claimGroup' },
+  { name: "record the group's outcomes: recordGroup UpdateItem", group: 'delivery ledger', table: 'ledger', kind: 'write', item: 'recorded group', per: 'task', count: 1, indexWrite: false, ledgerOnly: true, code: 'handlers/aws/ledger.ts recordGroup' },
+  { name: 'open the run count: openRunCount UpdateItem', group: 'run counters', table: 'ledger', kind: 'write', item: 'run', per: 'batch', count: 1, indexWrite: true, ledgerOnly: true, code: 'handlers/aws/ledger.ts openRunCount (RunTally.open)' },
+  { name: 'add run counters: addRunCounters UpdateItem', group: 'run counters', table: 'ledger', kind: 'write', item: 'run', per: 'batch', count: 1, indexWrite: true, ledgerOnly: true, code: 'handlers/aws/ledger.ts addRunCounters (RunTally.close)' },
 ];

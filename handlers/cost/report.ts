@@ -5,7 +5,7 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import durations from '../../bench/results/durations.json' with { type: 'json' };
 import { MEASURED } from './measured.js';
-import { type CostEstimate, type CostLine, type CostOverrides, estimateMonthlyCost } from './model.js';
+import { type CostEstimate, type CostLine, type CostOverrides, DEFAULT_INPUT, estimateMonthlyCost, writeUnits } from './model.js';
 import { PRICES, type Price } from './prices.js';
 
 const BEGIN = '<!-- BEGIN GENERATED: node_modules/.bin/node --import tsx handlers/cost/report.ts --write -->';
@@ -22,20 +22,27 @@ function measuredTable(): string {
   const { machine, planner, sender, sizes, initMs } = durations;
   const ms = (value: number) => `${decimal.format(value)} ms`;
   const range = ([low, high]: readonly number[]) => `${decimal.format(low ?? 0)}–${decimal.format(high ?? 0)} ms`;
+  const shapes = Object.values(sender.shapes).map((shape) => [
+    `sender, ${shape.tasks} task${shape.tasks === 1 ? '' : 's'} of ${shape.perTask} recipient${shape.perTask === 1 ? '' : 's'} at ${shape.latency ? `${sender.latencyMs} ms latency` : 'latency 0'}`,
+    `${ms(shape.medianMs)} (model: ${ms(shape.modelMs)})`,
+    range(shape.quartilesMs),
+  ]);
+  const messengerGroup = (recipients: number) => MEASURED.groupItemBaseBytes + recipients * (MEASURED.groupOutcomeBytes + DEFAULT_INPUT.providerMessageIdBytes);
   return [
-    `\`${durations.command}\` at ${durations.measuredAt} on ${machine.cpuModel} x${machine.cores}, ${machine.memoryGiB} GiB, Node ${machine.node}, ${machine.os}; load average ${machine.loadAverageAtStart[0]} at the start, ${machine.loadAverageAtEnd[0]} at the end; ${durations.stack.database}, ${durations.stack.dynamodb}, ${durations.stack.sqs}.`,
+    `\`${durations.command}\` at ${durations.measuredAt} on ${machine.cpuModel} x${machine.cores}, ${machine.memoryGiB} GiB, Node ${machine.node}, ${machine.os}; load average ${machine.loadAverageAtStart[0]} at the start, ${machine.loadAverageAtEnd[0]} at the end; ${durations.stack.database}, ${durations.stack.dynamodb}, ${durations.stack.sqs}. Sender batches: ${sender.batches} of each shape, ${sender.parallelism} sends in flight, unpaced.`,
     '',
     rows(
       ['measure', 'median', 'quartiles'],
       [
-        [`planner, per 1,000 recipients (${planner.runs} runs of ${integer.format(planner.audience)})`, ms(planner.msPer1000), range(planner.quartilesMsPer1000)],
-        [`sender, batch of 1 at latency 0 (${sender.batches} batches)`, ms(sender.batch1LatencyZeroMs), range(sender.batch1LatencyZeroQuartilesMs)],
-        [`sender, batch of 10 at latency 0 (${sender.batches} batches)`, ms(sender.batch10LatencyZeroMs), range(sender.batch10LatencyZeroQuartilesMs)],
-        ['→ sender overhead per batch / per notification', `${ms(sender.overheadMsPerBatch)} / ${ms(sender.perNotificationMs)}`, ''],
-        [`sender, batch of 10 at ${sender.latencyMs} ms latency`, `${ms(sender.batch10AtLatencyMs)} (model: ${ms(sender.batch10AtLatencyPredictedMs)})`, range(sender.batch10AtLatencyQuartilesMs)],
+        [`planner, per 1,000 recipients (${planner.runs} runs of ${integer.format(planner.audience)}, ${sizes.taskRecipients} recipients per task)`, ms(planner.msPer1000), range(planner.quartilesMsPer1000)],
+        ...shapes,
+        ['→ sender per batch / per task / per notification (least squares, latency 0)', `${ms(sender.overheadMsPerBatch)} / ${ms(sender.perTaskMs)} / ${ms(sender.perNotificationMs)}`, ''],
         ['INIT (cold import) planner / sender', `${ms(initMs.planner)} / ${ms(initMs.sender)}`, ''],
-        ['log bytes: planner per 1,000 recipients / sender per batch', `${planner.logBytesPer1000} B / ${sender.logBytesPerBatch10} B`, ''],
-        ['task body / delivery item / run item', `${sizes.taskBodyBytes} B / ${sizes.deliveryItemBytes} B / ${sizes.runItemBytes} B`, ''],
+        ['log bytes: planner per 1,000 recipients / sender per invocation + per send (its latency value)', `${planner.logBytesPer1000} B / ${sender.logBytesPerInvocation} B + ${decimal.format(sender.logBytesPerSend)} B`, ''],
+        [`task body: envelope + per recipient (a task of ${sizes.taskRecipients})`, `${decimal.format(sizes.taskHeadBytes)} B + ${decimal.format(sizes.taskRecipientBytes)} B (${decimal.format(sizes.taskBodyBytes)} B)`, ''],
+        [`group item as recorded, 1 / 10 recipients (sandbox message ids of ${sizes.sandboxMessageIdBytes} B)`, `${sizes.groupItemBytes1} B / ${sizes.groupItemBytes10} B`, ''],
+        [`→ group item: base + per outcome with a ${DEFAULT_INPUT.providerMessageIdBytes}-byte Messenger message id; 1 / 10 recipients`, `${MEASURED.groupItemBaseBytes} B + ${MEASURED.groupOutcomeBytes + DEFAULT_INPUT.providerMessageIdBytes} B; ${messengerGroup(1)} B / ${messengerGroup(10)} B`, ''],
+        ['run item (without open counts)', `${sizes.runItemBytes} B`, ''],
       ],
     ),
   ].join('\n');
@@ -87,7 +94,7 @@ function byService(estimate: CostEstimate): string {
 function scenario(label: string, overrides: CostOverrides): string[] {
   const on = estimateMonthlyCost(overrides);
   const off = estimateMonthlyCost({ ...overrides, ledger: false });
-  const fits = on.warnings.length === 0 ? '' : ' ⚠';
+  const fits = on.run.runSeconds > 86_400 / on.input.runsPerDay ? ' ⚠' : '';
   return [
     label,
     integer.format(on.notificationsPerMonth),
@@ -120,12 +127,14 @@ export function renderCostReport(): string {
       rows(
         ['quantity', 'value'],
         [
-          ['recipients, SQS messages', `${integer.format(run.notifications)}, ${integer.format(run.messages)}`],
+          ['recipients, tasks (SQS messages and group items)', `${integer.format(run.notifications)}, ${integer.format(run.messages)} of ${run.recipientsPerFullTask} recipients`],
+          ['task body, group item as recorded', `${decimal.format(run.taskBodyBytes)} B, ${decimal.format(run.groupItemBytes)} B`],
           ['audience pages (SendMessageBatch calls)', `${integer.format(run.pages)} (${integer.format(run.sqs.sendCalls)})`],
           ['planner invocations (continuations)', `${run.plannerInvocations} (${run.continuations}); ${decimal.format(run.plannerBilledMs / 1000)} s billed incl. INIT`],
-          ['sender invocations (batches), containers', `${integer.format(run.senderBatches)}, ${run.senderContainers}`],
-          ['sender ms per batch: latency-bound / paced / billed', `${decimal.format(run.latencyBoundMsPerBatch)} / ${decimal.format(run.pacedMsPerBatch)} / ${Math.ceil(Math.max(run.latencyBoundMsPerBatch, run.pacedMsPerBatch))} (${run.pacingBound ? 'paced' : 'latency-bound'})`],
+          ['sender invocations (batches of tasks), containers', `${integer.format(run.senderBatches)} (${base.input.senderBatchSize} tasks, ${decimal.format(run.deliveriesPerBatch)} notifications each), ${run.senderContainers}`],
+          ['sender ms per batch: latency-bound / paced / billed', `${decimal.format(run.latencyBoundMsPerBatch)} / ${decimal.format(run.pacedMsPerBatch)} / ${Math.ceil(Math.max(run.latencyBoundMsPerBatch, run.pacedMsPerBatch))} (${run.pacingBound ? 'paced' : 'latency-bound'}; ${run.parallelism} sends in flight)`],
           ['sending time, throughput', `${decimal.format(run.sendSeconds / 60)} min, ${decimal.format(run.notificationsPerSecond)} notifications/s`],
+          ['WRU per write: claim / record a group / run item', `${run.table.unitsPerWrite.claim} / ${run.table.unitsPerWrite.record} / ${run.table.unitsPerWrite.run}`],
           ['ledger WRU (of which by-job index), config RRU', `${integer.format(run.table.ledgerWriteUnits + run.table.indexWriteUnits)} (${integer.format(run.table.indexWriteUnits)}), ${integer.format(run.table.configReadUnits)}`],
         ],
       ),
@@ -180,19 +189,23 @@ export function renderCostReport(): string {
       `⚠ the run does not fit the interval between runs at the channel's ${base.input.channelRatePerSecond}/s (the model still prices it, as if the rate allowed it).`,
     ].join('\n'),
   );
+  // The largest group whose recorded item stays within 1 KB: one write unit to record it.
+  let oneKb = 1;
+  while (oneKb < 50 && writeUnits(MEASURED.groupItemBaseBytes + (oneKb + 1) * (MEASURED.groupOutcomeBytes + DEFAULT_INPUT.providerMessageIdBytes)) === 1) oneKb++;
   const variants: [string, CostOverrides][] = [
-    ['shipped design (default)', {}],
-    ['sender max concurrency 5 instead of 10 (less pacing wait)', { senderMaximumConcurrency: 5 }],
-    ['run counters not in the by-job index (projection INCLUDE without counters)', { ledgerIndexWrites: false }],
-    ['ledger on provisioned capacity, scaled around each run', { ledgerCapacity: 'provisioned' }],
-    ['2 recipients per message and ledger item', { recipientsPerMessage: 2 }],
-    ['5 recipients per message and ledger item', { recipientsPerMessage: 5 }],
-    ['10 recipients per message and ledger item', { recipientsPerMessage: 10 }],
-    ['5 recipients per message + no counter index writes', { recipientsPerMessage: 5, ledgerIndexWrites: false }],
+    [`shipped defaults (recipientsPerTask ${DEFAULT_INPUT.recipientsPerTask})`, {}],
+    ['recipientsPerTask 1: the per-recipient ledger (drops repeats across pages too)', { recipientsPerTask: 1 }],
+    [`recipientsPerTask ${oneKb}: the largest group item within 1 KB`, { recipientsPerTask: oneKb }],
+    ['recipientsPerTask 25', { recipientsPerTask: 25 }],
+    ['recipientsPerTask 50 (the maximum)', { recipientsPerTask: 50 }],
+    ['run counters not in the by-job index (projection INCLUDE without counters; not applied)', { ledgerIndexWrites: false }],
+    ['ledger on provisioned capacity, scaled around each run (not applied)', { ledgerCapacity: 'provisioned' }],
+    ['sender maximum_concurrency 5 instead of 10', { senderMaximumConcurrency: 5 }],
+    ['sender batch_size 1 (1 send in flight per invocation)', { senderBatchSize: 1 }],
   ];
   sections.push(
     [
-      '### Design changes that would lower the cost (proposals, not applied)',
+      '### Settings and design variants',
       '',
       rows(
         ['variant', 'USD a month', 'per million', 'target $0.75', 'largest line'],
@@ -207,7 +220,7 @@ export function renderCostReport(): string {
     const estimate = estimateMonthlyCost({ latencyMs });
     return [`${latencyMs} ms`, `${Math.ceil(Math.max(estimate.run.latencyBoundMsPerBatch, estimate.run.pacedMsPerBatch))} ms (${estimate.run.pacingBound ? 'paced' : 'latency-bound'})`, usd(estimate.lines.find((entry) => entry.item.startsWith('sender compute'))?.usd ?? 0), usd(estimate.perMillionUsd)];
   });
-  sections.push(['### Sensitivity: provider latency', '', rows(['latency', 'billed per batch of 10', 'sender compute a month', 'per million'], latency)].join('\n'));
+  sections.push(['### Sensitivity: provider latency', '', rows(['latency', `billed per batch (${base.input.senderBatchSize} tasks of ${run.recipientsPerFullTask})`, 'sender compute a month', 'per million'], latency)].join('\n'));
   return [BEGIN, '', ...sections.flatMap((section) => [section, '']), END].join('\n');
 }
 

@@ -25,6 +25,14 @@ run "a_maximum_concurrency_below_two_is_rejected" {
   expect_failures = [var.sender]
 }
 
+run "a_sender_parallelism_of_zero_is_rejected" {
+  command = plan
+  variables {
+    sender = { parallelism = 0 }
+  }
+  expect_failures = [var.sender]
+}
+
 run "a_batch_above_ten_without_a_batching_window_is_rejected" {
   command = plan
   variables {
