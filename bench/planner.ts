@@ -1,7 +1,7 @@
 // Planner throughput (recipients/s from PostgreSQL to the queue) against a raw SendMessageBatch loop at the same
 // concurrency, and the planner's peak memory at two audience sizes. Each measured process runs alone, started the way
 // the Lambda Node.js runtime starts a function (see lambdaNodeArgs).
-// Usage: npm run bench:planner [-- --throughput-size 50000 --repeats 3 --small 10000 --large 1000000 --memory 512]
+// Usage: npm run bench:planner [-- --throughput-size 50000 --repeats 3 --small 10000 --large 1000000 --memory 512 --page-size 1000]
 import { spawn, spawnSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg, tmpdir } from 'node:os';
@@ -14,7 +14,9 @@ import { startPostgresServer } from '../handlers/local/postgres.js';
 import { startStack } from '../handlers/local/stack.js';
 import { repoRoot } from '../handlers/local/bundle.js';
 
-const { values } = parseArgs({ options: { 'throughput-size': { type: 'string', default: '50000' }, repeats: { type: 'string', default: '3' }, small: { type: 'string', default: '10000' }, large: { type: 'string', default: '1000000' }, concurrency: { type: 'string', default: '5' }, memory: { type: 'string', default: '512' } } });
+const { values } = parseArgs({ options: { 'throughput-size': { type: 'string', default: '50000' }, repeats: { type: 'string', default: '3' }, small: { type: 'string', default: '10000' }, large: { type: 'string', default: '1000000' }, concurrency: { type: 'string', default: '5' }, memory: { type: 'string', default: '512' }, 'page-size': { type: 'string', default: '1000' } } });
+// The job's pageSize: rows per audience query, and the unit the planner enqueues before saving its cursor.
+const pageSize = Number(values['page-size']);
 const concurrency = Number(values.concurrency);
 // The module's default planner.memory_size (variables.tf).
 const memoryMb = Number(values.memory);
@@ -75,7 +77,7 @@ async function measure(mode: 'planner' | 'raw', size: number, database: string) 
   const stack = await startStack({ name: `pb${stackCount++}`, dynamoEndpoint: dynamo.endpoint, sqsEndpoint: sqs.endpoint });
   await stack.putConfig({ kind: 'database', id: 'bench', host: postgres.host, port: postgres.port, database, user: postgres.user, password: { inline: postgres.password }, allowInlineSecrets: true, ssl: 'disable' });
   await stack.putConfig({ kind: 'channel', id: 'sandbox', type: 'messenger', baseUrl: 'http://127.0.0.1:9', accessToken: { inline: 'unused-token-for-the-planner' }, allowInlineSecrets: true });
-  await stack.putConfig({ kind: 'job', id: 'bench', database: 'bench', channel: 'sandbox', audience: { sql: 'SELECT id, psid, first_name FROM users' }, template: { text: 'Hi {{first_name}}' }, pageSize: 1000, enqueueConcurrency: concurrency });
+  await stack.putConfig({ kind: 'job', id: 'bench', database: 'bench', channel: 'sandbox', audience: { sql: 'SELECT id, psid, first_name FROM users' }, template: { text: 'Hi {{first_name}}' }, pageSize, enqueueConcurrency: concurrency });
   // NODE_OPTIONS would add flags Lambda does not pass (the module sets none).
   const env: NodeJS.ProcessEnv = { ...process.env, AWS_LAMBDA_FUNCTION_MEMORY_SIZE: String(memoryMb) };
   delete env.NODE_OPTIONS;
@@ -118,7 +120,7 @@ try {
   const samples = (list: number[] | undefined) => (list ?? []).map((value) => value.toFixed(1)).join(', ');
   console.log(`machine: ${cpus()[0]?.model} x${cpus().length}, Node ${process.version}, load average at the end ${loadavg().map((load) => load.toFixed(2)).join(' ')}; PostgreSQL 15, DynamoDB Local, fauxqs in its own process`);
   console.log(`measured processes: plain node (no TypeScript loader) running dist/planner.zip, AWS_LAMBDA_FUNCTION_MEMORY_SIZE=${memoryMb} and the Lambda runtime's flags ${nodeArgs.join(' ')}`);
-  console.log(`throughput, ${throughputSize} recipients, concurrency ${concurrency}, median of ${values.repeats}: planner ${median(planner).toFixed(0)}/s, raw SendMessageBatch ${median(raw).toFixed(0)}/s, ratio ${(median(planner) / median(raw)).toFixed(2)}`);
+  console.log(`throughput, ${throughputSize} recipients, page size ${pageSize}, concurrency ${concurrency}, median of ${values.repeats}: planner ${median(planner).toFixed(0)}/s, raw SendMessageBatch ${median(raw).toFixed(0)}/s, ratio ${(median(planner) / median(raw)).toFixed(2)}`);
   console.log(`peak RSS, median of ${values.repeats}: ${values.small} recipients ${small.toFixed(1)} MiB [${samples(rssSamples[Number(values.small)])}], ${values.large} recipients ${large.toFixed(1)} MiB [${samples(rssSamples[Number(values.large)])}], ratio ${(large / small).toFixed(2)}`);
   console.log(`live heap after a full GC at the end, median: ${heap[Number(values.small)]?.toFixed(1)} MiB vs ${heap[Number(values.large)]?.toFixed(1)} MiB`);
   console.log(JSON.stringify({ memoryMb, nodeArgs, planner: median(planner), raw: median(raw), ratio: median(planner) / median(raw), memory, memoryRatio: large / small, heap, rssSamples, heapSamples }));
