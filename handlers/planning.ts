@@ -4,6 +4,7 @@ import { type Ledger, LeaseLostError } from './aws/ledger.js';
 import type { EnqueueResult, OutgoingMessage } from './aws/queue.js';
 import { resolveSecret } from './aws/secrets.js';
 import type { AudienceRow } from './db/audience.js';
+import { Semaphore } from './core/limiter.js';
 import { shouldHandOver } from './core/paging.js';
 import { runIdFor } from './core/run-id.js';
 import { type TaskRecipient, buildRecipient, groupTasks } from './core/task.js';
@@ -27,7 +28,8 @@ export interface PlannerDeps {
   readonly config: ConfigStore;
   readonly ledger: Ledger;
   readonly readPage: (database: DatabaseConfig, password: string, job: JobConfig, cursor: string | null) => Promise<AudienceRow[]>;
-  readonly enqueue: (messages: readonly OutgoingMessage[], concurrency: number) => Promise<EnqueueResult>;
+  /** Sends a page's tasks; `slots` caps the SendMessageBatch calls in flight across the pages being enqueued. */
+  readonly enqueue: (messages: readonly OutgoingMessage[], slots: Semaphore) => Promise<EnqueueResult>;
   readonly continueRun: (event: PlannerEvent) => Promise<void>;
   readonly metrics: Metrics;
 }
@@ -65,6 +67,8 @@ export function createPlanner(deps: PlannerDeps) {
 
     const totals = { planned: 0, enqueued: 0, failed: 0 };
     let savingProgress: Promise<void> = Promise.resolve();
+    // The chain of page completions, in page order.
+    let completed: Promise<void> = Promise.resolve();
     let cursor = lease.run.cursor;
     if (cursor !== null) log.info('resuming run from its cursor', { cursor, continuation: event.continuation ?? 0 });
     try {
@@ -78,12 +82,16 @@ export function createPlanner(deps: PlannerDeps) {
         fields: templateFields([job.template.text, ...(job.template.quickReplies ?? []).flatMap((reply) => [reply.title, reply.payload])].join('\n')),
       };
       let slowestPageMs = 0;
-      // The next page is read while the current one is enqueued, so PostgreSQL and SQS work overlap; at most two
-      // pages are in memory.
+      const slots = new Semaphore(job.enqueueConcurrency);
+      // The next page is read while the current one is enqueued, and a page's enqueue starts while the previous
+      // page's last calls are still out, sharing `enqueueConcurrency` calls in flight, so PostgreSQL and SQS never
+      // wait on each other and the lanes do not run dry at each page's end. Pages still complete in order: a page's
+      // cursor is written only after every page before it was enqueued. At most three pages are in memory.
       let prefetched: Promise<AudienceRow[]> | undefined;
       for (;;) {
         if (shouldHandOver(context.getRemainingTimeInMillis(), slowestPageMs)) {
           const next = { job: event.job, scheduledTime: event.scheduledTime, continuation: (event.continuation ?? 0) + 1 };
+          await completed;
           await savingProgress;
           await deps.ledger.releaseRun(runId, owner);
           await deps.continueRun(next);
@@ -114,49 +122,60 @@ export function createPlanner(deps: PlannerDeps) {
           else recipients.push(entry);
           seen.add(entry.recipient.id);
         }
-        if (repeated) log.warn('recipients listed more than once in an audience page: each is sent once, the repeats are counted as skipped', { repeated, cursor });
+        if (repeated) log.warn('recipients listed more than once in an audience page: each is sent once, the repeats are counted as skipped', { repeated, page: last });
         const tasks = groupTasks(spec, recipients, job.recipientsPerTask);
-        const result = await deps.enqueue(tasks, job.enqueueConcurrency);
-        if (result.unsent.length > 0) {
-          deps.metrics.count(job.id, 'EnqueueFailed', result.unsent.length);
-          throw new EnqueueError(`${result.unsent.length} of ${tasks.length} tasks could not be enqueued (${result.unsent[0]?.code}: ${result.unsent[0]?.message}); the page will be retried from cursor ${cursor ?? '(start)'}`);
-        }
-        const rejected = new Map(result.rejected.map((entry) => [entry.key, entry]));
-        const undeliverable = [
-          ...built.flatMap((entry) => (entry.ok ? [] : [{ recipientId: entry.recipientId ?? `row:${entry.cursor ?? 'unknown'}`, reason: entry.reason }])),
-          ...tasks.flatMap((task) => {
-            const refusal = rejected.get(task.key);
-            return refusal ? task.recipients.map((recipientId) => ({ recipientId, reason: `SQS rejected the task: ${refusal.code} ${refusal.message}` })) : [];
-          }),
-        ];
-        for (const entry of undeliverable) {
-          log.error('recipient cannot be enqueued', entry);
-          await deps.ledger.recordUndeliverable(runId, job.id, entry.recipientId, entry.reason);
-        }
+        const enqueued = deps.enqueue(tasks, slots);
+        enqueued.catch(() => undefined);
 
-        const enqueued = tasks.reduce((sum, task) => sum + (rejected.has(task.key) ? 0 : task.recipients.length), 0);
-        const page = { planned: rows.length, enqueued, failed: undeliverable.length, skipped: repeated };
-        // The cursor write of one page overlaps the next page's enqueue; it is awaited before the next cursor write,
-        // so cursors still advance in order (a crash in between only re-enqueues a page the sender deduplicates).
-        await savingProgress;
-        savingProgress = deps.ledger.saveProgress(runId, owner, last, page, leaseMs());
-        savingProgress.catch(() => undefined);
-        cursor = last;
-        totals.planned += page.planned;
-        totals.enqueued += page.enqueued;
-        totals.failed += page.failed;
-        deps.metrics.count(job.id, 'Planned', page.planned);
-        deps.metrics.count(job.id, 'Enqueued', page.enqueued);
-        if (page.failed) deps.metrics.count(job.id, 'EnqueueFailed', page.failed);
-        slowestPageMs = Math.max(slowestPageMs, performance.now() - started);
+        const previous = completed;
+        completed = (async () => {
+          const result = await enqueued;
+          await previous;
+          if (result.unsent.length > 0) {
+            deps.metrics.count(job.id, 'EnqueueFailed', result.unsent.length);
+            throw new EnqueueError(`${result.unsent.length} of ${tasks.length} tasks could not be enqueued (${result.unsent[0]?.code}: ${result.unsent[0]?.message}); the page will be retried from cursor ${cursor ?? '(start)'}`);
+          }
+          const rejected = new Map(result.rejected.map((entry) => [entry.key, entry]));
+          const undeliverable = [
+            ...built.flatMap((entry) => (entry.ok ? [] : [{ recipientId: entry.recipientId ?? `row:${entry.cursor ?? 'unknown'}`, reason: entry.reason }])),
+            ...tasks.flatMap((task) => {
+              const refusal = rejected.get(task.key);
+              return refusal ? task.recipients.map((recipientId) => ({ recipientId, reason: `SQS rejected the task: ${refusal.code} ${refusal.message}` })) : [];
+            }),
+          ];
+          for (const entry of undeliverable) {
+            log.error('recipient cannot be enqueued', entry);
+            await deps.ledger.recordUndeliverable(runId, job.id, entry.recipientId, entry.reason);
+          }
+
+          const page = { planned: rows.length, enqueued: tasks.reduce((sum, task) => sum + (rejected.has(task.key) ? 0 : task.recipients.length), 0), failed: undeliverable.length, skipped: repeated };
+          // The cursor write of one page overlaps the next pages' work; it is awaited before the next cursor write,
+          // so cursors still advance in order (a crash in between only re-enqueues pages the sender deduplicates).
+          await savingProgress;
+          savingProgress = deps.ledger.saveProgress(runId, owner, last, page, leaseMs());
+          savingProgress.catch(() => undefined);
+          cursor = last;
+          totals.planned += page.planned;
+          totals.enqueued += page.enqueued;
+          totals.failed += page.failed;
+          deps.metrics.count(job.id, 'Planned', page.planned);
+          deps.metrics.count(job.id, 'Enqueued', page.enqueued);
+          if (page.failed) deps.metrics.count(job.id, 'EnqueueFailed', page.failed);
+          slowestPageMs = Math.max(slowestPageMs, performance.now() - started);
+        })();
+        completed.catch(() => undefined);
+        // Two pages in flight at most: the one before this must be done before the next is read.
+        await previous;
         if (rows.length < job.pageSize) break;
       }
+      await completed;
       await savingProgress;
       await deps.ledger.finishRun(runId, owner);
       log.info('run enqueued', totals);
       return { status: 'enqueued', runId, ...totals };
     } catch (error) {
-      // A cursor write still in flight belongs to a page that did reach the queue: let it land before letting go.
+      // A page still in flight, and a cursor write of a page that did reach the queue, land before letting go.
+      await completed.catch(() => undefined);
       await savingProgress.catch(() => undefined);
       if (!(error instanceof LeaseLostError)) await deps.ledger.releaseRun(runId, owner, error instanceof Error ? `${error.name}: ${error.message}` : String(error));
       log.error('planning failed; a retry resumes from the saved cursor', { error, cursor, ...totals });

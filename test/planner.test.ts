@@ -41,7 +41,10 @@ describe('planner', () => {
 
   it('hands a large audience to continuations that resume from the cursor: each recipient once', async () => {
     const database = await seedAudience(2_000);
-    for (const item of messengerJob(database, harness.sandbox.baseUrl)) await harness.stack.putConfig(item);
+    // Each page query sleeps 40 ms in PostgreSQL, so 18 pages outlast the 400 ms this planner has before it must
+    // hand over, on any machine.
+    const audience = { sql: 'SELECT id, psid, first_name FROM users, pg_sleep(0.04) WHERE opted_in = $1', params: [true], idColumn: 'id', recipientColumn: 'psid' };
+    for (const item of messengerJob(database, harness.sandbox.baseUrl, { pageSize: 100, audience })) await harness.stack.putConfig(item);
     const outcomes = await harness.stack.tick('daily', '2026-11-28T06:00:00Z');
     const kinds = statuses(outcomes);
     assert.ok(kinds.filter((kind) => kind === 'continued').length >= 1, `expected continuations, got ${kinds.join(', ')}`);

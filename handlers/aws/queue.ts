@@ -1,6 +1,6 @@
 import { SQSClient, SendMessageBatchCommand, type SendMessageBatchRequestEntry } from '@aws-sdk/client-sqs';
 import { chunk } from '../core/paging.js';
-import { mapConcurrent } from '../core/limiter.js';
+import { type Semaphore, mapConcurrent } from '../core/limiter.js';
 
 let client: SQSClient | undefined;
 
@@ -24,7 +24,10 @@ export interface EnqueueResult {
 }
 
 export interface EnqueueOptions {
+  /** Calls in flight; ignored when `slots` is given. */
   readonly concurrency: number;
+  /** Calls in flight shared with other enqueues running at the same time (the planner's overlapping pages). */
+  readonly slots?: Semaphore;
   readonly attempts?: number;
   readonly baseDelayMs?: number;
 }
@@ -43,13 +46,15 @@ export async function enqueueAll(queueUrl: string, messages: readonly OutgoingMe
   let enqueued = 0;
   let retried = 0;
 
-  await mapConcurrent(chunk(messages, 10), options.concurrency, async (batch) => {
+  const batches = chunk(messages, 10);
+  const call = <T>(send: () => Promise<T>) => (options.slots ? options.slots.use(send) : send());
+  await mapConcurrent(batches, options.slots ? batches.length : options.concurrency, async (batch) => {
     let pending = batch;
     for (let attempt = 1; pending.length > 0; attempt++) {
       const entries: SendMessageBatchRequestEntry[] = pending.map((message, index) => ({ Id: String(index), MessageBody: message.body }));
       let failed: { key: string; code: string; message: string; senderFault: boolean }[];
       try {
-        const response = await sqsClient().send(new SendMessageBatchCommand({ QueueUrl: queueUrl, Entries: entries }));
+        const response = await call(() => sqsClient().send(new SendMessageBatchCommand({ QueueUrl: queueUrl, Entries: entries })));
         enqueued += response.Successful?.length ?? 0;
         failed = (response.Failed ?? []).map((entry) => ({
           key: pending[Number(entry.Id)]?.key ?? String(entry.Id),

@@ -50,7 +50,7 @@ export async function startCuttingTcpProxy(target: { host: string; port: number 
  * has stored the n-th batch and before its answer goes back; returning 'drop' withholds the answer (the caller is
  * meant to be dead by then).
  */
-export async function startSqsTap(target: string, afterBatch: (call: number, entries: number) => Promise<'forward' | 'drop'> | 'forward' | 'drop') {
+export async function startSqsTap(target: string, afterBatch: (call: number, entries: number, bodies: string[]) => Promise<'forward' | 'drop'> | 'forward' | 'drop') {
   const upstream = new URL(target);
   let calls = 0;
   const server = createHttpServer((request, response) => {
@@ -63,7 +63,8 @@ export async function startSqsTap(target: string, afterBatch: (call: number, ent
         const parts: Buffer[] = [];
         answer.on('data', (chunk: Buffer) => parts.push(chunk));
         answer.on('end', async () => {
-          const verdict = isBatch ? await afterBatch(++calls, (JSON.parse(body.toString('utf8')) as { Entries: unknown[] }).Entries.length) : 'forward';
+          const entries = isBatch ? (JSON.parse(body.toString('utf8')) as { Entries: { MessageBody: string }[] }).Entries : [];
+          const verdict = isBatch ? await afterBatch(++calls, entries.length, entries.map((entry) => entry.MessageBody)) : 'forward';
           if (verdict === 'drop') return void response.destroy();
           response.writeHead(answer.statusCode ?? 500, answer.headers);
           response.end(Buffer.concat(parts));
