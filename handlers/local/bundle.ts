@@ -1,4 +1,4 @@
-import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
@@ -19,12 +19,20 @@ export function lambdaContext(functionName: string, timeoutMs: number): LocalCon
   return { functionName, awsRequestId: crypto.randomUUID(), getRemainingTimeInMillis: () => Math.max(0, deadline - Date.now()) };
 }
 
+// The bundles import their split chunks lazily (the first send, the first secret), so an unpacked folder must outlive
+// the import; it goes when the process does.
+const unpacked = new Set<string>();
+process.once('exit', () => {
+  for (const dir of unpacked) rmSync(dir, { recursive: true, force: true });
+});
+
 /**
  * Loads a Lambda exactly as it ships: unpacks dist/<name>.zip into a fresh folder and imports its index.mjs.
  * Each call gives a new module instance, i.e. a new container with its own cold start.
  */
 export async function loadBundle<E, R>(name: 'planner' | 'sender'): Promise<Handler<E, R>> {
   const dir = mkdtempSync(join(tmpdir(), `notifier-${name}-`));
+  unpacked.add(dir);
   for (const file of readZip(readFileSync(join(repoRoot, 'dist', `${name}.zip`)))) {
     const path = join(dir, file.name);
     mkdirSync(dirname(path), { recursive: true });
