@@ -41,6 +41,22 @@ export interface Harness {
 }
 
 /** One stack per test file: its own tables and queues on the shared DynamoDB Local, its own fauxqs and sandbox. */
+/**
+ * A planner bundle loaded in this process keeps its PostgreSQL connection for the next warm invocation, as in Lambda;
+ * here that open socket would keep the test process alive after its last test. The server closes them instead.
+ */
+async function closePlannerConnections(): Promise<void> {
+  const url = process.env.NOTIFIER_TEST_PG_URL;
+  if (!url) return;
+  const admin = new pg.Client({ connectionString: url });
+  await admin.connect();
+  try {
+    await admin.query("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE application_name = 'notifier-planner' AND pid <> pg_backend_pid()");
+  } finally {
+    await admin.end();
+  }
+}
+
 export async function startHarness(options: { maxReceiveCount?: number; plannerTimeoutMs?: number; extraEnv?: Record<string, string>; sandboxRate?: number } = {}): Promise<Harness> {
   const logs: string[] = [];
   setLogSink((line) => logs.push(line));
@@ -65,6 +81,7 @@ export async function startHarness(options: { maxReceiveCount?: number; plannerT
       await stack.stop();
       await sandbox.stop();
       await sqs.stop();
+      await closePlannerConnections();
       restoreStdout();
     },
   };
