@@ -129,6 +129,24 @@ describe('fault injection: planner → queue → sender → Graph API', () => {
     return report;
   }
 
+  /**
+   * One sender container per death, sending one message at a time, killed (SIGKILL) at its n-th provider request of
+   * the scenario: after the provider accepted it, or with the request hung up unanswered.
+   */
+  async function killSenders(scenario: Scenario, deaths: readonly { atRequest: number; accepted: boolean }[]) {
+    for (const death of deaths) {
+      let requests = 0;
+      const lane = spawnSenderLane(harness.stack.queues.queueUrl, { timeoutMs: 4_000, env: { NOTIFIER_SENDER_PARALLELISM: '1' } });
+      harness.sandbox.inject((request): SandboxAnswer | undefined => {
+        if (!mine(scenario, request) || ++requests !== death.atRequest) return undefined;
+        lane.kill();
+        return death.accepted ? undefined : { status: 200, hangUp: true };
+      });
+      assert.equal(await lane.exited, 'SIGKILL');
+    }
+    harness.sandbox.inject(undefined);
+  }
+
   const logsOf = (job: string, text: string) => harness.logs.filter((line) => line.includes(`"job":"${job}"`) && line.includes(text)).length;
 
   it('(1a) one recipient per task: senders killed mid-batch, unfinished work is redone once their claims expire, and a death right after the provider accepted costs exactly one duplicate', async (t) => {
@@ -143,17 +161,7 @@ describe('fault injection: planner → queue → sender → Graph API', () => {
       { atRequest: 9, accepted: false },
       { atRequest: 5, accepted: true },
     ];
-    for (const death of deaths) {
-      let requests = 0;
-      const lane = spawnSenderLane(harness.stack.queues.queueUrl, { timeoutMs: 4_000, env: { NOTIFIER_SENDER_PARALLELISM: '1' } });
-      harness.sandbox.inject((request): SandboxAnswer | undefined => {
-        if (!mine(scenario, request) || ++requests !== death.atRequest) return undefined;
-        lane.kill();
-        return death.accepted ? undefined : { status: 200, hangUp: true };
-      });
-      assert.equal(await lane.exited, 'SIGKILL');
-    }
-    harness.sandbox.inject(undefined);
+    await killSenders(scenario, deaths);
     const sentBeforeRecovery = scenario.accepted().length;
     const drained = await deliverAll();
     const recounted = logsOf(scenario.job, 'died before counting them');
@@ -170,17 +178,7 @@ describe('fault injection: planner → queue → sender → Graph API', () => {
       { atRequest: 4, accepted: true },
       { atRequest: 7, accepted: false },
     ];
-    for (const death of deaths) {
-      let requests = 0;
-      const lane = spawnSenderLane(harness.stack.queues.queueUrl, { timeoutMs: 4_000, env: { NOTIFIER_SENDER_PARALLELISM: '1' } });
-      harness.sandbox.inject((request): SandboxAnswer | undefined => {
-        if (!mine(scenario, request) || ++requests !== death.atRequest) return undefined;
-        lane.kill();
-        return death.accepted ? undefined : { status: 200, hangUp: true };
-      });
-      assert.equal(await lane.exited, 'SIGKILL');
-    }
-    harness.sandbox.inject(undefined);
+    await killSenders(scenario, deaths);
     const unrecorded = deaths.reduce((sum, death) => sum + death.atRequest - (death.accepted ? 0 : 1), 0);
     const drained = await deliverAll();
     await settle(t, 'sender deaths mid-group', scenario, { duplicates: unrecorded }, { deaths: deaths.length, unrecordedSends: unrecorded, ...drained });
