@@ -49,6 +49,7 @@ export interface SenderDeps {
 
 type Outcome = 'done' | 'retry';
 type Attempt = { kind: 'final'; outcome: NewOutcome } | { kind: 'retry'; reason: string };
+type Rendered = { text: string; quickReplies?: { title: string; payload: string }[] };
 
 /** What the records of one invocation share. */
 interface Invocation {
@@ -138,17 +139,17 @@ export function createSender(deps: SenderDeps) {
     return pacer;
   };
 
-  async function deliver(runId: string, recipient: TaskRecipient, job: JobConfig, channelConfig: ChannelConfig, text: string, log: Logger, deadline: number): Promise<{ providerMessageId?: string }> {
+  async function deliver(runId: string, recipient: TaskRecipient, job: JobConfig, channelConfig: ChannelConfig, rendered: Rendered, log: Logger, deadline: number): Promise<{ providerMessageId?: string }> {
     const channel = await deps.channel(channelConfig);
     const pacer = pacerFor(channelConfig);
     const started = Date.now();
     const budgetEnd = Math.min(deadline, started + options.retryBudgetMs);
     const message = {
       recipientId: recipient.id,
-      text,
+      text: rendered.text,
       messagingType: job.messagingType,
       idempotencyKey: `${runId}/${recipient.id}`,
-      ...(job.template.quickReplies ? { quickReplies: job.template.quickReplies.map((reply) => ({ title: renderTemplate(reply.title, recipient.fields), payload: renderTemplate(reply.payload, recipient.fields) })) } : {}),
+      ...(rendered.quickReplies ? { quickReplies: rendered.quickReplies } : {}),
       ...(job.tag ? { tag: job.tag } : {}),
     };
     return pRetry(
@@ -280,33 +281,52 @@ export function createSender(deps: SenderDeps) {
       return 'retry';
     }
     const orphans = await countOrphans(task, claim.outcomes, invocation, claimUntil, record, taskLog);
+    let previous = claim.outcomes;
     if (claim.kind === 'settled') {
       if (orphans.waiting) return 'retry';
-      if (!orphans.settledHere) {
-        metrics.count(task.job, 'Skipped', task.recipients.length);
-        taskLog.info('already handled in this run: duplicate task skipped');
+      const missing = task.recipients.filter((recipient) => !previous.has(recipient.id)).map((recipient) => recipient.id);
+      if (missing.length === 0) {
+        if (!orphans.settledHere) {
+          metrics.count(task.job, 'Skipped', task.recipients.length);
+          taskLog.info('already handled in this run: duplicate task skipped');
+        }
+        return 'done';
       }
-      return 'done';
+      // A planner retried a page whose rows had changed: this copy of the group lists recipients the settled one
+      // never had. They are reopened and sent; the ones it had keep their outcomes.
+      const reopened = await deps.ledger.reopenGroup(task.runId, task.group, missing, owner, claimUntil);
+      if (!reopened) return 'retry';
+      taskLog.warn('a copy of this task lists recipients its settled group never had: reopened for them', { recipients: missing.length });
+      previous = reopened;
     }
     if (orphans.waiting) {
       await deps.ledger.recordGroup(task.runId, task.group, owner, claimUntil, new Map(), false, 'waiting for a sender that recorded outcomes in this group to count them');
       return 'retry';
     }
 
-    const open = task.recipients.filter((recipient) => !claim.outcomes.has(recipient.id));
+    const open = task.recipients.filter((recipient) => !previous.has(recipient.id));
     const attempts = new Map<string, Attempt>();
-    const attempt = (recipient: TaskRecipient) => invocation.sends.use(() => attemptOne(task, recipient, job, channelConfig, taskLog, deadline));
+    // One recipient's unexpected error (a secret that cannot be read, a table that refuses a write) keeps that
+    // recipient open; it must not throw away the outcomes the rest of the group reached.
+    const attempt = (recipient: TaskRecipient): Promise<Attempt> =>
+      invocation.sends
+        .use(() => attemptOne(task, recipient, job, channelConfig, taskLog, deadline))
+        .catch((error: unknown) => {
+          taskLog.error('delivery failed unexpectedly; the recipient stays open', { recipientId: recipient.id, error });
+          return { kind: 'retry', reason: error instanceof Error ? `${error.name}: ${error.message}` : String(error) };
+        });
     if (!job.enabled) {
       for (const recipient of open) attempts.set(recipient.id, { kind: 'final', outcome: { status: 'skipped', reason: 'job disabled after planning' } });
     } else {
       let rest = open;
       if (probe && open[0]) {
-        // One request tells whether the channel is back; the rest of the group goes only if it is.
+        // One request tells whether the channel is back; a fatal answer halts the job again, and the rest of the
+        // group is then kept open without a request.
         const first = await attempt(open[0]);
         attempts.set(open[0].id, first);
         if (first.kind === 'final' && first.outcome.status === 'sent') {
           haltedUntil.delete(task.job);
-          await deps.ledger.clearHalt(task.runId);
+          await deps.ledger.clearHalt(task.runId).catch((error: unknown) => taskLog.warn('could not clear the halt mark on the run', { error }));
           taskLog.info('channel recovered: job resumed');
         }
         rest = open.slice(1);
@@ -323,7 +343,12 @@ export function createSender(deps: SenderDeps) {
     }
     const settled = retries.length === 0;
     const reason = settled ? undefined : `${retries.length} of ${task.recipients.length} recipients kept for another attempt (${retries[0]})`;
-    if (!(await deps.ledger.recordGroup(task.runId, task.group, owner, claimUntil, finals, settled, reason))) {
+    const recorded = await deps.ledger.recordGroup(task.runId, task.group, owner, claimUntil, finals, settled, reason).catch((error: unknown) => {
+      // The sends happened; this line is what is left of them when the ledger refuses the record (ADR 0002).
+      taskLog.error('could not record the outcomes; the task comes back and its sent recipients may be sent again', { error, outcomes: Object.fromEntries([...finals].map(([recipient, outcome]) => [recipient, outcome.status])) });
+      throw error;
+    });
+    if (!recorded) {
       taskLog.warn('claim expired before the outcomes were recorded; the newer claim records them', { outcomes: finals.size });
       return 'retry';
     }
@@ -339,16 +364,19 @@ export function createSender(deps: SenderDeps) {
     const log = groupLog.child({ recipientId: recipient.id });
     const halted = haltedUntil.get(task.job);
     if (halted !== undefined && halted > Date.now()) return { kind: 'retry', reason: 'job halted by a fatal channel error' };
-    let text: string;
+    let rendered: Rendered;
     try {
-      text = renderTemplate(job.template.text, recipient.fields);
+      rendered = {
+        text: renderTemplate(job.template.text, recipient.fields),
+        ...(job.template.quickReplies ? { quickReplies: job.template.quickReplies.map((reply) => ({ title: renderTemplate(reply.title, recipient.fields), payload: renderTemplate(reply.payload, recipient.fields) })) } : {}),
+      };
     } catch (error) {
       if (!(error instanceof TemplateError)) throw error;
       log.error('template cannot be rendered for this recipient: recorded and dropped', { field: error.field, reason: error.message });
       return { kind: 'final', outcome: { status: 'failed', reason: error.message, failureClass: 'permanent' } };
     }
     try {
-      const receipt = await deliver(task.runId, recipient, job, channelConfig, text, log, deadline);
+      const receipt = await deliver(task.runId, recipient, job, channelConfig, rendered, log, deadline);
       return { kind: 'final', outcome: { status: 'sent', ...(receipt.providerMessageId ? { providerMessageId: receipt.providerMessageId } : {}) } };
     } catch (error) {
       if (!isDeliveryError(error)) throw error;
@@ -368,7 +396,7 @@ export function createSender(deps: SenderDeps) {
         if ((haltedUntil.get(task.job) ?? 0) <= Date.now()) {
           haltedUntil.set(task.job, Date.now() + options.haltCooldownMs);
           deps.onFatal();
-          await deps.ledger.haltRun(task.runId, error.message);
+          await deps.ledger.haltRun(task.runId, error.message).catch((failure: unknown) => log.warn('could not mark the run halted', { error: failure }));
           metrics.count(task.job, 'FatalChannel');
           log.error('FATAL channel error: the job is halted and its messages are kept for later', { error, failureClass: 'fatal' });
         }

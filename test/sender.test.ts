@@ -183,6 +183,33 @@ describe('sender outcome classes', () => {
     assert.equal(requestsFor('g1-a'), 1);
   });
 
+  it('a quick reply whose field a recipient lacks fails that recipient alone; the rest of the group is sent and recorded', async () => {
+    const database = { host: '127.0.0.1', port: 5432, database: 'unused', user: 'unused', password: 'unused-by-the-sender' };
+    const job = messengerJob(database, harness.sandbox.baseUrl, { id: 'replies', template: { text: 'Hi {{first_name}}', quickReplies: [{ title: 'Yes', payload: 'YES_{{code}}' }] } })[2] as Record<string, unknown>;
+    await harness.stack.putConfig(job);
+    const body = JSON.stringify({ v: 2, runId: RUN, job: 'replies', group: 'c:qr', recipients: [{ id: 'qr-a', fields: { first_name: 'A', code: 1 } }, { id: 'qr-b', fields: { first_name: 'B' } }, { id: 'qr-c', fields: { first_name: 'C', code: 3 } }] });
+    assert.deepEqual((await deliver([raw(body)])).batchItemFailures, []);
+    const group = await ledger.getGroup(RUN, 'c:qr');
+    assert.equal(group?.status, 'settled');
+    assert.deepEqual([...(group?.outcomes.entries() ?? [])].map(([id, outcome]) => [id, outcome.status]).sort(), [['qr-a', 'sent'], ['qr-b', 'failed'], ['qr-c', 'sent']]);
+    assert.match(group?.outcomes.get('qr-b')?.reason ?? '', /code/);
+    assert.equal(requestsFor('qr-b'), 0);
+  });
+
+  it('a copy of a settled group that lists a recipient the group never had reopens it for that recipient alone', async () => {
+    const now = Date.now();
+    assert.equal((await ledger.claimGroup(RUN, 'daily', 'c:re', 2, 'first-sender', now + 60_000)).kind, 'claimed');
+    assert.equal(await ledger.recordGroup(RUN, 'c:re', 'first-sender', now + 60_000, new Map([['re-a', { status: 'sent' as const }], ['re-b', { status: 'sent' as const }]]), true), true);
+    const body = JSON.stringify({ v: 2, runId: RUN, job: 'daily', group: 'c:re', recipients: ['re-a', 're-b', 're-c'].map((id) => ({ id, fields: { first_name: id } })) });
+    assert.deepEqual((await deliver([raw(body)])).batchItemFailures, []);
+    assert.deepEqual([requestsFor('re-a'), requestsFor('re-b'), requestsFor('re-c')], [0, 0, 1]);
+    const group = await ledger.getGroup(RUN, 'c:re');
+    assert.equal(group?.status, 'settled');
+    assert.equal(group?.outcomes.size, 3);
+    assert.deepEqual((await deliver([raw(body)])).batchItemFailures, [], 'a further copy is a plain duplicate');
+    assert.equal(requestsFor('re-c'), 1);
+  });
+
   it('one record whose job is missing from the config table never fails the rest of the batch', async () => {
     const ghost = raw(JSON.stringify({ v: 1, runId: 'ghost@2026-11-28T08:00:00Z', job: 'ghost', recipientId: 'g1', fields: {} }));
     const response = await deliver([ghost, record('after-ghost')]);

@@ -302,6 +302,29 @@ export class Ledger {
   }
 
   /**
+   * Claims a settled group again for recipients it has no outcome for (a retried planner page whose rows changed
+   * lists them under the same group name), on the condition that it is still settled and still lacks every one of
+   * them. Returns the outcomes it holds, or undefined when another sender got there first.
+   */
+  async reopenGroup(runId: string, group: string, missing: readonly string[], owner: string, claimUntil: number, now = Date.now()): Promise<Map<string, RecordedOutcome> | undefined> {
+    const names: Record<string, string> = { '#status': 'status', ...Object.fromEntries(missing.map((recipient, index) => [`#r${index}`, recipient])) };
+    try {
+      const { Attributes } = await this.#update({
+        Key: { pk: S(groupKey(runId, group)) },
+        UpdateExpression: 'SET #status = :claimed, claimOwner = :owner, claimUntil = :until, updatedAt = :now ADD attempts :one',
+        ConditionExpression: ['#status = :settled', ...missing.map((_, index) => `attribute_not_exists(outcomes.#r${index})`)].join(' AND '),
+        ExpressionAttributeNames: names,
+        ExpressionAttributeValues: { ':claimed': S('claimed'), ':settled': S('settled'), ':owner': S(owner), ':until': N(claimUntil), ':now': S(new Date(now).toISOString()), ':one': N(1) },
+        ReturnValues: 'ALL_OLD',
+      });
+      return readOutcomes(Attributes);
+    } catch (error) {
+      if (isConditionFailure(error)) return undefined;
+      throw error;
+    }
+  }
+
+  /**
    * Records the final outcomes this sender reached, in one write, on the condition that it still holds the claim
    * (returns false otherwise). `settled` closes the group; otherwise the claim is handed back so the message's next
    * receive retakes it at once for the recipients still open, and `reason` says why they are.
