@@ -72,7 +72,7 @@ class RunTally {
   readonly #owner: string;
   readonly #opened = new Map<string, Promise<void>>();
   readonly #deltas = new Map<string, Partial<RunCounters>>();
-  readonly #counted = new Map<string, string[]>();
+  readonly #counted = new Map<string, Set<string>>();
 
   constructor(ledger: Ledger, owner: string) {
     this.#ledger = ledger;
@@ -93,7 +93,9 @@ class RunTally {
     const deltas = this.#deltas.get(runId) ?? {};
     deltas[name] = (deltas[name] ?? 0) + 1;
     this.#deltas.set(runId, deltas);
-    this.#counted.set(runId, [...(this.#counted.get(runId) ?? []), messageId]);
+    let messages = this.#counted.get(runId);
+    if (!messages) this.#counted.set(runId, (messages = new Set()));
+    messages.add(messageId);
   }
 
   /** Adds and closes every count; returns the messages whose outcome could not be counted, to be received again. */

@@ -16,7 +16,7 @@ export const handler = createPlanner({
   config: new DynamoConfigStore(configTable),
   ledger: new Ledger(ledgerTable, Number(process.env.NOTIFIER_LEDGER_TTL_DAYS ?? 30)),
   readPage: readAudiencePage,
-  enqueue: (messages, slots) => enqueueAll(queueUrl, messages, { concurrency: 1, slots }),
+  enqueue: (messages, slots) => enqueueAll(queueUrl, messages, { slots }),
   continueRun: (event) => continueRun(requiredEnv('AWS_LAMBDA_FUNCTION_NAME'), event),
   metrics: new Metrics(process.env.NOTIFIER_NAME ?? 'notifier', process.env.NOTIFIER_METRIC_NAMESPACE),
 });

@@ -24,10 +24,8 @@ export interface EnqueueResult {
 }
 
 export interface EnqueueOptions {
-  /** Calls in flight; ignored when `slots` is given. */
-  readonly concurrency: number;
-  /** Calls in flight shared with other enqueues running at the same time (the planner's overlapping pages). */
-  readonly slots?: Semaphore;
+  /** The SendMessageBatch calls in flight, shared with other enqueues running at the same time (overlapping pages). */
+  readonly slots: Semaphore;
   readonly attempts?: number;
   readonly baseDelayMs?: number;
 }
@@ -47,14 +45,14 @@ export async function enqueueAll(queueUrl: string, messages: readonly OutgoingMe
   let retried = 0;
 
   const batches = chunk(messages, 10);
-  const call = <T>(send: () => Promise<T>) => (options.slots ? options.slots.use(send) : send());
-  await mapConcurrent(batches, options.slots ? batches.length : options.concurrency, async (batch) => {
+  // Every batch starts at once; the slots decide how many calls are out. A retry waits for its backoff without one.
+  await mapConcurrent(batches, batches.length, async (batch) => {
     let pending = batch;
     for (let attempt = 1; pending.length > 0; attempt++) {
       const entries: SendMessageBatchRequestEntry[] = pending.map((message, index) => ({ Id: String(index), MessageBody: message.body }));
       let failed: { key: string; code: string; message: string; senderFault: boolean }[];
       try {
-        const response = await call(() => sqsClient().send(new SendMessageBatchCommand({ QueueUrl: queueUrl, Entries: entries })));
+        const response = await options.slots.use(() => sqsClient().send(new SendMessageBatchCommand({ QueueUrl: queueUrl, Entries: entries })));
         enqueued += response.Successful?.length ?? 0;
         failed = (response.Failed ?? []).map((entry) => ({
           key: pending[Number(entry.Id)]?.key ?? String(entry.Id),

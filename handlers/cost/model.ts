@@ -303,6 +303,7 @@ function validate(input: CostInput, prices: RegionPrices): void {
     ['senderTimeoutSeconds', input.senderTimeoutSeconds],
     ['senderBatchSize', input.senderBatchSize],
     ['senderMaximumConcurrency', input.senderMaximumConcurrency],
+    ['senderParallelism', input.senderParallelism],
     ['channelRatePerSecond', input.channelRatePerSecond],
     ['pageSize', input.pageSize],
     ['recipientsPerTask', input.recipientsPerTask],
