@@ -14,6 +14,11 @@ const [mode, countArg, concurrencyArg, entry] = process.argv.slice(2);
 const count = Number(countArg);
 const concurrency = Number(concurrencyArg ?? 5);
 const report = (result) => writeSync(3, `${JSON.stringify({ ...result, maxRssMiB: process.resourceUsage().maxRSS / 1024 })}\n`);
+// CPU time of the measured span (user + system, all of the process's threads), in milliseconds.
+const cpuSince = (start) => {
+  const { user, system } = process.cpuUsage(start);
+  return (user + system) / 1000;
+};
 
 if (mode === 'planner') {
   if (!entry) throw new Error('planner mode needs the unpacked bundle entry (index.mjs)');
@@ -23,20 +28,24 @@ if (mode === 'planner') {
   const context = { functionName: process.env.AWS_LAMBDA_FUNCTION_NAME ?? 'planner', awsRequestId: crypto.randomUUID(), getRemainingTimeInMillis: () => Math.max(0, deadline - Date.now()) };
   // Throughput of the work itself: the cold start is measured by bench/bundle-import.mjs.
   const started = performance.now();
+  const cpu = process.cpuUsage();
   const result = await handler({ job: 'bench', scheduledTime: new Date(Date.UTC(2026, 0, 1, 0, 0, count % 60)).toISOString() }, context);
   const ms = performance.now() - started;
+  const cpuMs = cpuSince(cpu);
   // Live heap after a full collection tells retained memory (a leak) from V8 simply growing its heap. Lambda starts
   // node with --expose-gc as well, so the flag changes nothing else.
   globalThis.gc?.();
-  report({ mode, ms, enqueued: result.enqueued, status: result.status, heapAfterGcMiB: process.memoryUsage().heapUsed / 1024 / 1024 });
+  report({ mode, ms, cpuMs, enqueued: result.enqueued, status: result.status, heapAfterGcMiB: process.memoryUsage().heapUsed / 1024 / 1024 });
 } else if (mode === 'raw') {
   const { SQSClient, SendMessageBatchCommand } = await import('@aws-sdk/client-sqs');
-  const sqs = new SQSClient({});
+  // Configured as the planner's client is (handlers/aws/queue.ts), so the ratio measures the planner, not a setting.
+  const sqs = new SQSClient({ maxAttempts: 3, md5: false });
   // The same bodies the planner sends at the job default: ten recipients per task, ten tasks per call.
   const perTask = 10;
   const recipients = (first) => Array.from({ length: perTask }, (_, index) => ({ id: `psid-${first + index}`, fields: { first_name: `User${first + index}` } }));
   const calls = Math.ceil(count / (perTask * 10));
   const started = performance.now();
+  const cpu = process.cpuUsage();
   let next = 0;
   const lane = async () => {
     while (next < calls) {
@@ -53,7 +62,7 @@ if (mode === 'planner') {
     }
   };
   await Promise.all(Array.from({ length: Math.max(1, Math.min(concurrency, calls)) }, lane));
-  report({ mode, ms: performance.now() - started, enqueued: calls * 10 * perTask });
+  report({ mode, ms: performance.now() - started, cpuMs: cpuSince(cpu), enqueued: calls * 10 * perTask });
 } else {
   throw new Error(`unknown mode ${mode}`);
 }

@@ -1,7 +1,7 @@
 // Planner throughput (recipients/s from PostgreSQL to the queue) against a raw SendMessageBatch loop at the same
 // concurrency, and the planner's peak memory at two audience sizes. Each measured process runs alone, started the way
 // the Lambda Node.js runtime starts a function (see lambdaNodeArgs).
-// Usage: npm run bench:planner [-- --throughput-size 50000 --repeats 3 --small 10000 --large 1000000 --memory 512 --page-size 1000]
+// Usage: npm run bench:planner [-- --throughput-size 1000000 --repeats 3 --small 10000 --large 1000000 --memory 512 --page-size 1000 --no-pin]
 import { spawn, spawnSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg, tmpdir } from 'node:os';
@@ -11,10 +11,11 @@ import pg from 'pg';
 import { readZip } from '../scripts/zip.mjs';
 import { startDynamoDbLocal } from '../handlers/local/dynamodb-local.js';
 import { startPostgresServer } from '../handlers/local/postgres.js';
+import { onEndpoint } from '../handlers/local/sqs.js';
 import { startStack } from '../handlers/local/stack.js';
 import { repoRoot } from '../handlers/local/bundle.js';
 
-const { values } = parseArgs({ options: { 'throughput-size': { type: 'string', default: '50000' }, repeats: { type: 'string', default: '3' }, small: { type: 'string', default: '10000' }, large: { type: 'string', default: '1000000' }, concurrency: { type: 'string', default: '5' }, memory: { type: 'string', default: '512' }, 'page-size': { type: 'string', default: '1000' } } });
+const { values } = parseArgs({ options: { 'no-pin': { type: 'boolean', default: false }, 'sqs-latency-ms': { type: 'string', default: '0' }, 'throughput-size': { type: 'string', default: '1000000' }, repeats: { type: 'string', default: '3' }, small: { type: 'string', default: '10000' }, large: { type: 'string', default: '1000000' }, concurrency: { type: 'string', default: '5' }, memory: { type: 'string', default: '512' }, 'page-size': { type: 'string', default: '1000' } } });
 // The job's pageSize: rows per audience query, and the unit the planner enqueues before saving its cursor.
 const pageSize = Number(values['page-size']);
 const concurrency = Number(values.concurrency);
@@ -42,13 +43,32 @@ function unpackPlanner(): { entry: string; remove: () => void } {
   return { entry: join(dir, 'index.mjs'), remove: () => rmSync(dir, { recursive: true, force: true }) };
 }
 const task = unpackPlanner();
+const samples = (list: number[] | undefined) => (list ?? []).map((value) => value.toFixed(1)).join(', ');
 const median = (list: number[]) => [...list].sort((a, b) => a - b)[Math.floor(list.length / 2)] as number;
 
+// The emulator answers in well under a millisecond, so both sides are bound by their own CPU; SQS, a network hop away,
+// takes milliseconds, and then the concurrency decides. `--sqs-latency-ms` adds that hop.
+const sqsLatencyMs = Number(values['sqs-latency-ms']);
+
 async function startFauxqsProcess(): Promise<{ endpoint: string; stop: () => void }> {
-  const child = spawn(process.execPath, ['--input-type=module', '-e', "import { startFauxqs } from 'fauxqs'; const s = await startFauxqs({ port: 0, logger: false }); console.log(s.address);"], { cwd: repoRoot, stdio: ['ignore', 'pipe', 'ignore'] });
+  const child = spawn(process.execPath, ['bench/fauxqs-child.mjs', String(sqsLatencyMs)], { cwd: repoRoot, stdio: ['ignore', 'pipe', 'ignore'] });
   const endpoint = await new Promise<string>((resolve) => child.stdout.once('data', (chunk: Buffer) => resolve(chunk.toString().trim())));
   return { endpoint, stop: () => child.kill('SIGKILL') };
 }
+
+/**
+ * A Lambda function gets a CPU share of its own, and PostgreSQL, DynamoDB and SQS run on other machines. Here they
+ * share two cores, and the scheduler's choices between them moved the ratio by a fifth from one run to the next. So
+ * the measured process gets core 0 to itself, and this process and the servers it starts share the others.
+ */
+function pinning(): { measured: string[]; note: string } {
+  const cores = cpus().length;
+  if (values['no-pin'] || cores < 2 || spawnSync('taskset', ['-a', '-p', '-c', `1-${cores - 1}`, String(process.pid)], { stdio: 'ignore' }).status !== 0) {
+    return { measured: [], note: 'not pinned: the measured process shares every core with the servers' };
+  }
+  return { measured: ['taskset', '-c', '0'], note: `measured process pinned to core 0; servers and this process on cores 1-${cores - 1}` };
+}
+const pin = pinning();
 
 const progress = (text: string) => process.stderr.write(`${new Date().toISOString().slice(11, 19)} ${text}\n`);
 const postgres = await startPostgresServer();
@@ -82,12 +102,15 @@ async function measure(mode: 'planner' | 'raw', size: number, database: string) 
   const env: NodeJS.ProcessEnv = { ...process.env, AWS_LAMBDA_FUNCTION_MEMORY_SIZE: String(memoryMb) };
   delete env.NODE_OPTIONS;
   await stack.stop();
+  // Created through the proxy, when there is one, but fauxqs names queues by its own address.
+  env.NOTIFIER_QUEUE_URL = onEndpoint(stack.queues.queueUrl, sqs.endpoint);
   progress(`${mode} with ${size} recipients`);
   // The result comes back on fd 3; the handler's log lines go to stdout, which nobody reads here.
-  const child = spawnSync(process.execPath, [...nodeArgs, 'bench/planner-child.mjs', mode, String(size), String(concurrency), ...(mode === 'planner' ? [task.entry] : [])], { cwd: repoRoot, env, stdio: ['ignore', 'ignore', 'inherit', 'pipe'], maxBuffer: 1 << 20 });
+  const [command, ...prefix] = [...pin.measured, process.execPath];
+  const child = spawnSync(command as string, [...prefix, ...nodeArgs, 'bench/planner-child.mjs', mode, String(size), String(concurrency), ...(mode === 'planner' ? [task.entry] : [])], { cwd: repoRoot, env, stdio: ['ignore', 'ignore', 'inherit', 'pipe'], maxBuffer: 1 << 20 });
   const line = child.output[3]?.toString().trim();
   if (child.status !== 0 || !line) throw new Error(`bench/planner-child.mjs ${mode} ${size} exited with ${child.status ?? child.signal}`);
-  return JSON.parse(line) as { ms: number; enqueued: number; maxRssMiB: number; heapAfterGcMiB?: number; status?: string };
+  return JSON.parse(line) as { ms: number; cpuMs: number; enqueued: number; maxRssMiB: number; heapAfterGcMiB?: number; status?: string };
 }
 
 try {
@@ -95,12 +118,17 @@ try {
   const throughputDb = await seed(throughputSize);
   const planner: number[] = [];
   const raw: number[] = [];
+  const plannerCpu: number[] = [];
+  const rawCpu: number[] = [];
   for (let repeat = 0; repeat < Number(values.repeats); repeat++) {
     const p = await measure('planner', throughputSize, throughputDb);
     if (p.enqueued !== throughputSize) throw new Error(`planner enqueued ${p.enqueued} of ${throughputSize} (${p.status})`);
     planner.push((p.enqueued / p.ms) * 1000);
+    plannerCpu.push((p.cpuMs * 1000) / p.enqueued);
     const r = await measure('raw', throughputSize, throughputDb);
     raw.push((r.enqueued / r.ms) * 1000);
+    rawCpu.push((r.cpuMs * 1000) / r.enqueued);
+    progress(`planner ${planner.at(-1)?.toFixed(0)}/s, raw ${raw.at(-1)?.toFixed(0)}/s`);
   }
   // Peak RSS varies from run to run by more than the margin to the target: repeated like throughput, medians reported.
   const rssSamples: Record<string, number[]> = {};
@@ -117,13 +145,16 @@ try {
   const memory = Object.fromEntries(Object.entries(rssSamples).map(([size, list]) => [size, median(list)]));
   const heap = Object.fromEntries(Object.entries(heapSamples).map(([size, list]) => [size, median(list)]));
   const [small, large] = [memory[Number(values.small)] as number, memory[Number(values.large)] as number];
-  const samples = (list: number[] | undefined) => (list ?? []).map((value) => value.toFixed(1)).join(', ');
   console.log(`machine: ${cpus()[0]?.model} x${cpus().length}, Node ${process.version}, load average at the end ${loadavg().map((load) => load.toFixed(2)).join(' ')}; PostgreSQL 15, DynamoDB Local, fauxqs in its own process`);
+  console.log(pin.note);
+  console.log(sqsLatencyMs > 0 ? `SQS answers held back ${sqsLatencyMs} ms by a proxy, as a network hop` : 'SQS answers as fast as the emulator gives them');
   console.log(`measured processes: plain node (no TypeScript loader) running dist/planner.zip, AWS_LAMBDA_FUNCTION_MEMORY_SIZE=${memoryMb} and the Lambda runtime's flags ${nodeArgs.join(' ')}`);
   console.log(`throughput, ${throughputSize} recipients, page size ${pageSize}, concurrency ${concurrency}, median of ${values.repeats}: planner ${median(planner).toFixed(0)}/s, raw SendMessageBatch ${median(raw).toFixed(0)}/s, ratio ${(median(planner) / median(raw)).toFixed(2)}`);
+  console.log(`CPU per recipient (all threads of the measured process), median of ${values.repeats}: planner ${median(plannerCpu).toFixed(2)} µs, raw ${median(rawCpu).toFixed(2)} µs, ratio ${(median(rawCpu) / median(plannerCpu)).toFixed(2)}`);
+  console.log(`throughput samples: planner [${samples(planner)}], raw [${samples(raw)}]`);
   console.log(`peak RSS, median of ${values.repeats}: ${values.small} recipients ${small.toFixed(1)} MiB [${samples(rssSamples[Number(values.small)])}], ${values.large} recipients ${large.toFixed(1)} MiB [${samples(rssSamples[Number(values.large)])}], ratio ${(large / small).toFixed(2)}`);
   console.log(`live heap after a full GC at the end, median: ${heap[Number(values.small)]?.toFixed(1)} MiB vs ${heap[Number(values.large)]?.toFixed(1)} MiB`);
-  console.log(JSON.stringify({ memoryMb, nodeArgs, planner: median(planner), raw: median(raw), ratio: median(planner) / median(raw), memory, memoryRatio: large / small, heap, rssSamples, heapSamples }));
+  console.log(JSON.stringify({ memoryMb, nodeArgs, pinned: pin.measured.length > 0, sqsLatencyMs, planner: median(planner), raw: median(raw), ratio: median(planner) / median(raw), plannerCpuUs: median(plannerCpu), rawCpuUs: median(rawCpu), memory, memoryRatio: large / small, heap, rssSamples, heapSamples }));
 } catch (error) {
   console.error(error);
   process.exitCode = 1;

@@ -4,10 +4,12 @@ import { type Ledger, LeaseLostError } from './aws/ledger.js';
 import type { EnqueueResult, OutgoingMessage } from './aws/queue.js';
 import { resolveSecret } from './aws/secrets.js';
 import type { AudienceRow } from './db/audience.js';
+import { Checkpoints } from './core/checkpoint.js';
 import { Semaphore } from './core/limiter.js';
 import { shouldHandOver } from './core/paging.js';
+import { ReadAhead } from './core/read-ahead.js';
 import { runIdFor } from './core/run-id.js';
-import { type TaskRecipient, buildRecipient, groupTasks } from './core/task.js';
+import { type TaskRecipient, buildRecipient, cursorOf, groupTasks } from './core/task.js';
 import { templateFields } from './core/template.js';
 import { type PlannerEvent, parsePlannerEvent } from './planner-event.js';
 import type { DatabaseConfig, JobConfig } from './config/schema.js';
@@ -32,6 +34,8 @@ export interface PlannerDeps {
   readonly enqueue: (messages: readonly OutgoingMessage[], slots: Semaphore) => Promise<EnqueueResult>;
   readonly continueRun: (event: PlannerEvent) => Promise<void>;
   readonly metrics: Metrics;
+  /** At most one cursor write per this many milliseconds (default one second); 0 writes every page. */
+  readonly checkpointIntervalMs?: number;
 }
 
 /** Enqueue failures the planner could not get past: the invocation fails and the retry resumes from the cursor. */
@@ -66,11 +70,12 @@ export function createPlanner(deps: PlannerDeps) {
     }
 
     const totals = { planned: 0, enqueued: 0, failed: 0 };
-    let savingProgress: Promise<void> = Promise.resolve();
+    const checkpoints = new Checkpoints((last, added) => deps.ledger.saveProgress(runId, owner, last, added, leaseMs()), deps.checkpointIntervalMs ?? 1_000);
     // The chain of page completions, in page order.
     let completed: Promise<void> = Promise.resolve();
     let cursor = lease.run.cursor;
     if (cursor !== null) log.info('resuming run from its cursor', { cursor, continuation: event.continuation ?? 0 });
+    let reader: ReadAhead<AudienceRow> | undefined;
     try {
       const database = await deps.config.database(job.database);
       const password = await resolveSecret(database.password);
@@ -83,16 +88,18 @@ export function createPlanner(deps: PlannerDeps) {
       };
       let slowestPageMs = 0;
       const slots = new Semaphore(job.enqueueConcurrency);
-      // The next page is read while the current one is enqueued, and a page's enqueue starts while the previous
+      // The next pages are read while the current one is enqueued, and a page's enqueue starts while the previous
       // page's last calls are still out, sharing `enqueueConcurrency` calls in flight, so PostgreSQL and SQS never
       // wait on each other and the lanes do not run dry at each page's end. Pages still complete in order: a page's
-      // cursor is written only after every page before it was enqueued. At most three pages are in memory.
-      let prefetched: Promise<AudienceRow[]> | undefined;
+      // cursor is written only after every page before it was enqueued. At most four pages are in memory: two read
+      // ahead, two being enqueued.
+      reader = new ReadAhead({ read: (from) => deps.readPage(database, password, job, from), cursorOf: (row) => cursorOf(row, job.audience.idColumn), from: cursor, pageSize: job.pageSize, depth: 2 });
       for (;;) {
         if (shouldHandOver(context.getRemainingTimeInMillis(), slowestPageMs)) {
           const next = { job: event.job, scheduledTime: event.scheduledTime, continuation: (event.continuation ?? 0) + 1 };
+          await reader.close();
           await completed;
-          await savingProgress;
+          await checkpoints.flush();
           await deps.ledger.releaseRun(runId, owner);
           await deps.continueRun(next);
           deps.metrics.count(job.id, 'Continuations');
@@ -100,18 +107,12 @@ export function createPlanner(deps: PlannerDeps) {
           return { status: 'continued', runId, ...totals };
         }
         const started = performance.now();
-        const rows = await (prefetched ?? deps.readPage(database, password, job, cursor));
-        prefetched = undefined;
+        const rows = await reader.next();
         if (rows.length === 0) break;
 
         const built = rows.map((row) => buildRecipient(spec, row));
         const last = built.at(-1)?.cursor;
         if (last === null || last === undefined) throw new EnqueueError(`the last row of the page has no usable "${job.audience.idColumn}": keyset pagination cannot advance`);
-        if (rows.length === job.pageSize) {
-          prefetched = deps.readPage(database, password, job, last);
-          // Awaited on the next turn; until then a failure must not surface as an unhandled rejection.
-          prefetched.catch(() => undefined);
-        }
         const recipients: { cursor: string; recipient: TaskRecipient }[] = [];
         const seen = new Set<string>();
         let repeated = 0;
@@ -124,6 +125,10 @@ export function createPlanner(deps: PlannerDeps) {
         }
         if (repeated) log.warn('recipients listed more than once in an audience page: each is sent once, the repeats are counted as skipped', { repeated, page: last });
         const tasks = groupTasks(spec, recipients, job.recipientsPerTask);
+        // Only these outlive the page's turn: the rows and what was built from them die young, which keeps the
+        // garbage collector's scavenges cheap while pages wait for their SendMessageBatch answers.
+        const planned = rows.length;
+        const invalid = built.flatMap((entry) => (entry.ok ? [] : [{ recipientId: entry.recipientId ?? `row:${entry.cursor ?? 'unknown'}`, reason: entry.reason }]));
         const enqueued = deps.enqueue(tasks, slots);
         enqueued.catch(() => undefined);
 
@@ -137,7 +142,7 @@ export function createPlanner(deps: PlannerDeps) {
           }
           const rejected = new Map(result.rejected.map((entry) => [entry.key, entry]));
           const undeliverable = [
-            ...built.flatMap((entry) => (entry.ok ? [] : [{ recipientId: entry.recipientId ?? `row:${entry.cursor ?? 'unknown'}`, reason: entry.reason }])),
+            ...invalid,
             ...tasks.flatMap((task) => {
               const refusal = rejected.get(task.key);
               return refusal ? task.recipients.map((recipientId) => ({ recipientId, reason: `SQS rejected the task: ${refusal.code} ${refusal.message}` })) : [];
@@ -148,12 +153,10 @@ export function createPlanner(deps: PlannerDeps) {
             await deps.ledger.recordUndeliverable(runId, job.id, entry.recipientId, entry.reason);
           }
 
-          const page = { planned: rows.length, enqueued: tasks.reduce((sum, task) => sum + (rejected.has(task.key) ? 0 : task.recipients.length), 0), failed: undeliverable.length, skipped: repeated };
-          // The cursor write of one page overlaps the next pages' work; it is awaited before the next cursor write,
-          // so cursors still advance in order (a crash in between only re-enqueues pages the sender deduplicates).
-          await savingProgress;
-          savingProgress = deps.ledger.saveProgress(runId, owner, last, page, leaseMs());
-          savingProgress.catch(() => undefined);
+          const page = { planned, enqueued: tasks.reduce((sum, task) => sum + (rejected.has(task.key) ? 0 : task.recipients.length), 0), failed: undeliverable.length, skipped: repeated };
+          // Cursor writes overlap the next pages' work and are coalesced to one a second; they still land in page
+          // order (a crash before one lands only re-enqueues pages the sender deduplicates).
+          checkpoints.record(last, page);
           cursor = last;
           totals.planned += page.planned;
           totals.enqueued += page.enqueued;
@@ -169,14 +172,15 @@ export function createPlanner(deps: PlannerDeps) {
         if (rows.length < job.pageSize) break;
       }
       await completed;
-      await savingProgress;
+      await checkpoints.flush();
       await deps.ledger.finishRun(runId, owner);
       log.info('run enqueued', totals);
       return { status: 'enqueued', runId, ...totals };
     } catch (error) {
-      // A page still in flight, and a cursor write of a page that did reach the queue, land before letting go.
+      // A page still in flight, and the cursor of every page that did reach the queue, land before letting go.
+      await reader?.close();
       await completed.catch(() => undefined);
-      await savingProgress.catch(() => undefined);
+      await checkpoints.flush().catch(() => undefined);
       if (!(error instanceof LeaseLostError)) await deps.ledger.releaseRun(runId, owner, error instanceof Error ? `${error.name}: ${error.message}` : String(error));
       log.error('planning failed; a retry resumes from the saved cursor', { error, cursor, ...totals });
       throw error;

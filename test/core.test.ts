@@ -1,7 +1,9 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { GRAPH_ERROR_CLASSES, classifyGraphError, classifyHttpStatus, classifyWebhookStatus, parseRetryAfter, parseUsagePercent } from '../handlers/core/classify.js';
+import { Checkpoints } from '../handlers/core/checkpoint.js';
 import { Pacer, Semaphore, mapConcurrent } from '../handlers/core/limiter.js';
+import { ReadAhead } from '../handlers/core/read-ahead.js';
 import { chunk, pageQuery, quoteIdentifier, shouldHandOver } from '../handlers/core/paging.js';
 import { dispositionFor, isRetryable, rateLimitDelay } from '../handlers/core/retry.js';
 import { runIdFor } from '../handlers/core/run-id.js';
@@ -139,6 +141,120 @@ describe('paging', () => {
   it('hands over while twice the slowest page and the reserve still fit', () => {
     assert.equal(shouldHandOver(30_000, 5_000), false);
     assert.equal(shouldHandOver(19_000, 5_000), true);
+  });
+});
+
+describe('reading ahead', () => {
+  const audience = Array.from({ length: 25 }, (_, index) => ({ id: index + 1 }));
+  const keyset = (log: (string | null)[], size = 10, gate?: () => Promise<void>) => async (from: string | null) => {
+    log.push(from);
+    await gate?.();
+    return audience.filter((row) => from === null || row.id > Number(from)).slice(0, size);
+  };
+  const cursor = (row: { id: number }) => String(row.id);
+
+  it('reads every page once, in keyset order, ending at the short page', async () => {
+    const log: (string | null)[] = [];
+    const reader = new ReadAhead({ read: keyset(log), cursorOf: cursor, from: null, pageSize: 10, depth: 2 });
+    const pages: number[][] = [];
+    for (let rows = await reader.next(); rows.length > 0; rows = await reader.next()) pages.push(rows.map((row) => row.id));
+    assert.deepEqual(pages.map((page) => [page[0], page.at(-1)]), [[1, 10], [11, 20], [21, 25]]);
+    assert.deepEqual(log, [null, '10', '20']);
+  });
+
+  it('keeps at most `depth` pages read and not taken', async () => {
+    const log: (string | null)[] = [];
+    const reader = new ReadAhead({ read: keyset(log, 5), cursorOf: cursor, from: '0', pageSize: 5, depth: 2 });
+    await reader.next();
+    await new Promise((resolve) => setTimeout(resolve, 10));
+    // The taken page and two read ahead of it.
+    assert.deepEqual(log, ['0', '5', '10']);
+    await reader.close();
+  });
+
+  it('a failed read surfaces when its page is taken, and reading stops there', async () => {
+    let reads = 0;
+    const reader = new ReadAhead({
+      read: async (from) => {
+        if (++reads === 2) throw new Error('connection terminated');
+        return audience.filter((row) => from === null || row.id > Number(from)).slice(0, 10);
+      },
+      cursorOf: cursor,
+      from: null,
+      pageSize: 10,
+      depth: 3,
+    });
+    assert.equal((await reader.next()).length, 10);
+    await assert.rejects(reader.next(), /connection terminated/);
+    assert.deepEqual(await reader.next(), []);
+    assert.equal(reads, 2);
+  });
+
+  it('stops at a page whose last row has no cursor, and close waits for the read in flight', async () => {
+    let release: () => void = () => undefined;
+    const log: (string | null)[] = [];
+    const reader = new ReadAhead({ read: keyset(log, 10, () => new Promise<void>((resolve) => (release = resolve))), cursorOf: () => null, from: null, pageSize: 10, depth: 2 });
+    const first = reader.next();
+    let closed = false;
+    const closing = reader.close().then(() => (closed = true));
+    await new Promise((resolve) => setTimeout(resolve, 5));
+    assert.equal(closed, false, 'close waits for the query in flight');
+    release();
+    await closing;
+    assert.equal((await first).length, 10);
+    assert.deepEqual(await reader.next(), []);
+    assert.deepEqual(log, [null]);
+  });
+});
+
+describe('progress checkpoints', () => {
+  it('writes the first page at once, then one coalesced write per interval, in order, and the rest on flush', async () => {
+    let now = 0;
+    const writes: [string, Record<string, number>][] = [];
+    const checkpoints = new Checkpoints(async (cursor, added) => void writes.push([cursor, { ...added }]), 1_000, () => now);
+    checkpoints.record('10', { planned: 10, enqueued: 9, skipped: 1 });
+    now = 400;
+    checkpoints.record('20', { planned: 10, enqueued: 10, skipped: 0 });
+    now = 900;
+    checkpoints.record('30', { planned: 10, enqueued: 10 });
+    now = 1_000;
+    checkpoints.record('40', { planned: 10, enqueued: 8, failed: 2 });
+    now = 1_500;
+    checkpoints.record('50', { planned: 5, enqueued: 5 });
+    await checkpoints.flush();
+    assert.deepEqual(writes, [
+      ['10', { planned: 10, enqueued: 9, skipped: 1 }],
+      ['40', { planned: 30, enqueued: 28, failed: 2 }],
+      ['50', { planned: 5, enqueued: 5 }],
+    ]);
+    await checkpoints.flush();
+    assert.equal(writes.length, 3, 'nothing left to write');
+  });
+
+  it('with an interval of 0 writes every page, one write at a time', async () => {
+    const events: string[] = [];
+    const checkpoints = new Checkpoints(async (cursor) => {
+      events.push(`start ${cursor}`);
+      await new Promise((resolve) => setTimeout(resolve, 2));
+      events.push(`end ${cursor}`);
+    }, 0);
+    checkpoints.record('1', { planned: 1 });
+    checkpoints.record('2', { planned: 1 });
+    await checkpoints.flush();
+    assert.deepEqual(events, ['start 1', 'end 1', 'start 2', 'end 2']);
+  });
+
+  it('after a failed write nothing more is written and the failure surfaces', async () => {
+    const written: string[] = [];
+    const checkpoints = new Checkpoints(async (cursor) => {
+      if (cursor === '1') throw new Error('lease lost');
+      written.push(cursor);
+    }, 0);
+    checkpoints.record('1', { planned: 1 });
+    await new Promise((resolve) => setTimeout(resolve, 1));
+    assert.throws(() => checkpoints.record('2', { planned: 1 }), /lease lost/);
+    await assert.rejects(checkpoints.flush(), /lease lost/);
+    assert.deepEqual(written, []);
   });
 });
 

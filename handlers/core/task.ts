@@ -86,10 +86,15 @@ function scalar(value: unknown): string | number | boolean | null {
   return JSON.stringify(value);
 }
 
+/** A row's keyset cursor: its id column as text, or null when the column is missing or not a string or number. */
+export function cursorOf(row: Readonly<Record<string, unknown>>, idColumn: string): string | null {
+  const id = row[idColumn];
+  return typeof id === 'string' || typeof id === 'number' || typeof id === 'bigint' ? String(id) : null;
+}
+
 /** Turns one audience row into a recipient of a task; a bad row names the column that is wrong. */
 export function buildRecipient(spec: TaskSpec, row: Readonly<Record<string, unknown>>): BuiltRecipient {
-  const id = row[spec.idColumn];
-  const cursor = typeof id === 'string' || typeof id === 'number' || typeof id === 'bigint' ? String(id) : null;
+  const cursor = cursorOf(row, spec.idColumn);
   const recipient = row[spec.recipientColumn];
   const recipientId = typeof recipient === 'string' || typeof recipient === 'number' || typeof recipient === 'bigint' ? String(recipient).trim() : null;
   if (cursor === null) return { ok: false, cursor, recipientId, reason: `column "${spec.idColumn}" (idColumn) is missing or not a string/number in the audience row` };

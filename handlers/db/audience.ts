@@ -45,10 +45,11 @@ export async function readAudiencePage(database: DatabaseConfig, password: strin
   const query = pageQuery(job.audience.sql, job.audience.params, job.audience.idColumn, cursor, job.pageSize);
   const client = await connect(database, password);
   try {
-    await client.query('BEGIN READ ONLY');
-    await client.query(`SET LOCAL statement_timeout = ${Number(database.statementTimeoutMs)}`);
-    const result = await client.query({ text: query.text, values: [...query.values] });
-    await client.query('COMMIT');
+    // A page's latency is its round trips, and the next page's query waits for it: BEGIN and SET LOCAL share one,
+    // and COMMIT is queued with the query, so the client sends it the moment the rows are in. The query itself goes
+    // out only once the read-only transaction is known to be open.
+    await client.query(`BEGIN READ ONLY; SET LOCAL statement_timeout = ${Number(database.statementTimeoutMs)}`);
+    const [result] = await Promise.all([client.query({ text: query.text, values: [...query.values] }), client.query('COMMIT')]);
     return result.rows as AudienceRow[];
   } catch (error) {
     await disconnect();
