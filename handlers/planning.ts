@@ -34,9 +34,13 @@ export interface PlannerDeps {
   readonly enqueue: (messages: readonly OutgoingMessage[], slots: Semaphore) => Promise<EnqueueResult>;
   readonly continueRun: (event: PlannerEvent) => Promise<void>;
   readonly metrics: Metrics;
-  /** At most one cursor write per this many milliseconds (default one second); 0 writes every page. */
-  readonly checkpointIntervalMs?: number;
 }
+
+/**
+ * At most one cursor write a second: a crash re-enqueues at most a second of pages (which the senders drop), and a
+ * fast run does not spend a DynamoDB write per page.
+ */
+const CHECKPOINT_INTERVAL_MS = 1_000;
 
 /** Enqueue failures the planner could not get past: the invocation fails and the retry resumes from the cursor. */
 export class EnqueueError extends Error {
@@ -70,7 +74,7 @@ export function createPlanner(deps: PlannerDeps) {
     }
 
     const totals = { planned: 0, enqueued: 0, failed: 0 };
-    const checkpoints = new Checkpoints((last, added) => deps.ledger.saveProgress(runId, owner, last, added, leaseMs()), deps.checkpointIntervalMs ?? 1_000);
+    const checkpoints = new Checkpoints((last, added) => deps.ledger.saveProgress(runId, owner, last, added, leaseMs()), CHECKPOINT_INTERVAL_MS);
     // The chain of page completions, in page order.
     let completed: Promise<void> = Promise.resolve();
     let cursor = lease.run.cursor;
