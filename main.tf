@@ -122,7 +122,12 @@ module "planner" {
   role_path                = local.function_defaults.role_path
   permissions_boundary_arn = local.function_defaults.permissions_boundary_arn
 
-  environment = merge(local.environment, { NOTIFIER_QUEUE_URL = module.queue.queue_url })
+  environment = merge(local.environment, {
+    NOTIFIER_QUEUE_URL = module.queue.queue_url
+    # Caps V8's young generation, so the planner's peak memory stays flat over a long run
+    # (docs/adr/0004-planner-young-generation.md); the script ships in the planner's package.
+    AWS_LAMBDA_EXEC_WRAPPER = "/var/task/exec-wrapper"
+  })
 
   # Continuations: the planner re-invokes its own ARN, and nothing else.
   allow_self_invoke = true

@@ -5,14 +5,13 @@
 // Plain JavaScript on purpose: a TypeScript loader (tsx) adds a module-hooks thread and a compiler to the process,
 // 20-35 MiB of RSS a Lambda container does not have, which shrinks an RSS ratio. bench/planner.ts starts this with
 // the V8 flags the Lambda Node.js runtime derives from the function memory and has already unpacked the zip, as
-// Lambda unpacks it into /var/task outside the function's process.
-// Usage (from bench/planner.ts): planner <count> <concurrency> <index.mjs> | raw <count> <concurrency>
+// Lambda unpacks it into /var/task outside the function's process. The planner runs through the package's exec
+// wrapper, as Lambda starts it, and the wrapper wants the script last: the arguments come in the environment.
+// Usage (from bench/planner.ts): BENCH_CHILD='{"mode":"planner"|"raw","count":N,"concurrency":N,"entry":"…/index.mjs"}'
 import { writeSync } from 'node:fs';
 import { pathToFileURL } from 'node:url';
 
-const [mode, countArg, concurrencyArg, entry] = process.argv.slice(2);
-const count = Number(countArg);
-const concurrency = Number(concurrencyArg ?? 5);
+const { mode, count, concurrency = 5, entry } = JSON.parse(process.env.BENCH_CHILD ?? '{}');
 const report = (result) => writeSync(3, `${JSON.stringify({ ...result, maxRssMiB: process.resourceUsage().maxRSS / 1024 })}\n`);
 // CPU time of the measured span (user + system, all of the process's threads), in milliseconds.
 const cpuSince = (start) => {

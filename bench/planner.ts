@@ -1,7 +1,8 @@
 // Planner throughput (recipients/s from PostgreSQL to the queue) against a raw SendMessageBatch loop at the same
 // concurrency, and the planner's peak memory at two audience sizes. Each measured process runs alone, started the way
 // the Lambda Node.js runtime starts a function (see lambdaNodeArgs).
-// Usage: npm run bench:planner [-- --throughput-size 1000000 --repeats 3 --small 10000 --large 1000000 --memory 512 --page-size 1000 --no-pin]
+// Usage: npm run bench:planner [-- --throughput-size 1000000 --repeats 3 --small 10000 --large 1000000 --memory 512 --page-size 1000
+//        --sqs-latency-ms 0 --no-exec-wrapper --no-pin]
 import { spawn, spawnSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg, tmpdir } from 'node:os';
@@ -15,7 +16,7 @@ import { onEndpoint } from '../handlers/local/sqs.js';
 import { startStack } from '../handlers/local/stack.js';
 import { repoRoot } from '../handlers/local/bundle.js';
 
-const { values } = parseArgs({ options: { 'no-pin': { type: 'boolean', default: false }, 'sqs-latency-ms': { type: 'string', default: '0' }, 'throughput-size': { type: 'string', default: '1000000' }, repeats: { type: 'string', default: '3' }, small: { type: 'string', default: '10000' }, large: { type: 'string', default: '1000000' }, concurrency: { type: 'string', default: '5' }, memory: { type: 'string', default: '512' }, 'page-size': { type: 'string', default: '1000' } } });
+const { values } = parseArgs({ options: { 'no-exec-wrapper': { type: 'boolean', default: false }, 'no-pin': { type: 'boolean', default: false }, 'sqs-latency-ms': { type: 'string', default: '0' }, 'throughput-size': { type: 'string', default: '1000000' }, repeats: { type: 'string', default: '3' }, small: { type: 'string', default: '10000' }, large: { type: 'string', default: '1000000' }, concurrency: { type: 'string', default: '5' }, memory: { type: 'string', default: '512' }, 'page-size': { type: 'string', default: '1000' } } });
 // The job's pageSize: rows per audience query, and the unit the planner enqueues before saving its cursor.
 const pageSize = Number(values['page-size']);
 const concurrency = Number(values.concurrency);
@@ -34,13 +35,13 @@ function lambdaNodeArgs(memory: number): string[] {
 const nodeArgs = lambdaNodeArgs(memoryMb);
 
 /** Unpacked once, as Lambda unpacks the zip into /var/task outside the function's process. */
-function unpackPlanner(): { entry: string; remove: () => void } {
+function unpackPlanner(): { entry: string; wrapper: string; remove: () => void } {
   const dir = mkdtempSync(join(tmpdir(), 'bench-planner-task-'));
   for (const file of readZip(readFileSync(join(repoRoot, 'dist', 'planner.zip')))) {
     mkdirSync(dirname(join(dir, file.name)), { recursive: true });
-    writeFileSync(join(dir, file.name), file.data);
+    writeFileSync(join(dir, file.name), file.data, { mode: file.mode });
   }
-  return { entry: join(dir, 'index.mjs'), remove: () => rmSync(dir, { recursive: true, force: true }) };
+  return { entry: join(dir, 'index.mjs'), wrapper: join(dir, 'exec-wrapper'), remove: () => rmSync(dir, { recursive: true, force: true }) };
 }
 const task = unpackPlanner();
 const samples = (list: number[] | undefined) => (list ?? []).map((value) => value.toFixed(1)).join(', ');
@@ -106,8 +107,12 @@ async function measure(mode: 'planner' | 'raw', size: number, database: string) 
   env.NOTIFIER_QUEUE_URL = onEndpoint(stack.queues.queueUrl, sqs.endpoint);
   progress(`${mode} with ${size} recipients`);
   // The result comes back on fd 3; the handler's log lines go to stdout, which nobody reads here.
-  const [command, ...prefix] = [...pin.measured, process.execPath];
-  const child = spawnSync(command as string, [...prefix, ...nodeArgs, 'bench/planner-child.mjs', mode, String(size), String(concurrency), ...(mode === 'planner' ? [task.entry] : [])], { cwd: repoRoot, env, stdio: ['ignore', 'ignore', 'inherit', 'pipe'], maxBuffer: 1 << 20 });
+  // The planner starts through its package's exec wrapper (AWS_LAMBDA_EXEC_WRAPPER in main.tf), as in Lambda; the
+  // baseline is a bare node.
+  const wrapped = mode === 'planner' && !values['no-exec-wrapper'];
+  const [command, ...prefix] = [...pin.measured, ...(wrapped ? [task.wrapper] : []), process.execPath];
+  env.BENCH_CHILD = JSON.stringify({ mode, count: size, concurrency, ...(mode === 'planner' ? { entry: task.entry } : {}) });
+  const child = spawnSync(command as string, [...prefix, ...nodeArgs, 'bench/planner-child.mjs'], { cwd: repoRoot, env, stdio: ['ignore', 'ignore', 'inherit', 'pipe'], maxBuffer: 1 << 20 });
   const line = child.output[3]?.toString().trim();
   if (child.status !== 0 || !line) throw new Error(`bench/planner-child.mjs ${mode} ${size} exited with ${child.status ?? child.signal}`);
   return JSON.parse(line) as { ms: number; cpuMs: number; enqueued: number; maxRssMiB: number; heapAfterGcMiB?: number; status?: string };
@@ -148,13 +153,13 @@ try {
   console.log(`machine: ${cpus()[0]?.model} x${cpus().length}, Node ${process.version}, load average at the end ${loadavg().map((load) => load.toFixed(2)).join(' ')}; PostgreSQL 15, DynamoDB Local, fauxqs in its own process`);
   console.log(pin.note);
   console.log(sqsLatencyMs > 0 ? `SQS answers held back ${sqsLatencyMs} ms by a proxy, as a network hop` : 'SQS answers as fast as the emulator gives them');
-  console.log(`measured processes: plain node (no TypeScript loader) running dist/planner.zip, AWS_LAMBDA_FUNCTION_MEMORY_SIZE=${memoryMb} and the Lambda runtime's flags ${nodeArgs.join(' ')}`);
+  console.log(`measured processes: plain node (no TypeScript loader) running dist/planner.zip, AWS_LAMBDA_FUNCTION_MEMORY_SIZE=${memoryMb} and the Lambda runtime's flags ${nodeArgs.join(' ')}; the planner ${values['no-exec-wrapper'] ? 'without' : 'through'} its exec wrapper`);
   console.log(`throughput, ${throughputSize} recipients, page size ${pageSize}, concurrency ${concurrency}, median of ${values.repeats}: planner ${median(planner).toFixed(0)}/s, raw SendMessageBatch ${median(raw).toFixed(0)}/s, ratio ${(median(planner) / median(raw)).toFixed(2)}`);
   console.log(`CPU per recipient (all threads of the measured process), median of ${values.repeats}: planner ${median(plannerCpu).toFixed(2)} µs, raw ${median(rawCpu).toFixed(2)} µs, ratio ${(median(rawCpu) / median(plannerCpu)).toFixed(2)}`);
   console.log(`throughput samples: planner [${samples(planner)}], raw [${samples(raw)}]`);
   console.log(`peak RSS, median of ${values.repeats}: ${values.small} recipients ${small.toFixed(1)} MiB [${samples(rssSamples[Number(values.small)])}], ${values.large} recipients ${large.toFixed(1)} MiB [${samples(rssSamples[Number(values.large)])}], ratio ${(large / small).toFixed(2)}`);
   console.log(`live heap after a full GC at the end, median: ${heap[Number(values.small)]?.toFixed(1)} MiB vs ${heap[Number(values.large)]?.toFixed(1)} MiB`);
-  console.log(JSON.stringify({ memoryMb, nodeArgs, pinned: pin.measured.length > 0, sqsLatencyMs, planner: median(planner), raw: median(raw), ratio: median(planner) / median(raw), plannerCpuUs: median(plannerCpu), rawCpuUs: median(rawCpu), memory, memoryRatio: large / small, heap, rssSamples, heapSamples }));
+  console.log(JSON.stringify({ memoryMb, nodeArgs, pinned: pin.measured.length > 0, execWrapper: !values['no-exec-wrapper'], sqsLatencyMs, planner: median(planner), raw: median(raw), ratio: median(planner) / median(raw), plannerCpuUs: median(plannerCpu), rawCpuUs: median(rawCpu), memory, memoryRatio: large / small, heap, rssSamples, heapSamples }));
 } catch (error) {
   console.error(error);
   process.exitCode = 1;

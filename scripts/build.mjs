@@ -12,6 +12,9 @@ const check = process.argv.includes('--check');
 
 export const LAMBDAS = ['planner', 'sender'];
 
+/** Files a package ships beside its bundle: the planner starts through its exec wrapper (main.tf). */
+const EXTRA_FILES = { planner: [{ name: 'exec-wrapper', source: 'handlers/exec-wrapper.sh', mode: 0o755 }] };
+
 /** Bundles one entry point; returns the files of its package (index.mjs plus lazily loaded chunks). */
 export async function bundle(entry, { minify = true } = {}) {
   const result = await esbuild.build({
@@ -42,6 +45,7 @@ async function main() {
   const outputs = [];
   for (const name of LAMBDAS) {
     const files = await bundle(name);
+    for (const extra of EXTRA_FILES[name] ?? []) files.push({ name: extra.name, data: await readFile(join(root, extra.source)), mode: extra.mode });
     const zip = createZip(files);
     manifest.packages[name] = {
       file: `${name}.zip`,

@@ -6,13 +6,13 @@ import { crc32, deflateRawSync, inflateRawSync } from 'node:zlib';
 const DOS_TIME = 0;
 const DOS_DATE = (0 << 9) | (1 << 5) | 1;
 
-/** @param {{ name: string, data: Buffer }[]} files */
+/** @param {{ name: string, data: Buffer, mode?: number }[]} files (mode: Unix permissions, default 0o644) */
 export function createZip(files) {
   const sorted = [...files].sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
   const locals = [];
   const centrals = [];
   let offset = 0;
-  for (const { name, data } of sorted) {
+  for (const { name, data, mode = 0o644 } of sorted) {
     const nameBytes = Buffer.from(name, 'utf8');
     const compressed = deflateRawSync(data, { level: 9 });
     const crc = crc32(data);
@@ -42,7 +42,7 @@ export function createZip(files) {
     central.writeUInt32LE(compressed.length, 20);
     central.writeUInt32LE(data.length, 24);
     central.writeUInt16LE(nameBytes.length, 28);
-    central.writeUInt32LE(((0o100644 << 16) >>> 0), 38); // regular file, rw-r--r--
+    central.writeUInt32LE((((0o100000 | mode) << 16) >>> 0), 38); // a regular file with its permissions
     central.writeUInt32LE(offset, 42);
     centrals.push(central, nameBytes);
     offset += local.length + nameBytes.length + compressed.length;
@@ -71,10 +71,11 @@ export function readZip(buffer) {
     const extraLength = buffer.readUInt16LE(cursor + 30);
     const commentLength = buffer.readUInt16LE(cursor + 32);
     const localOffset = buffer.readUInt32LE(cursor + 42);
+    const mode = (buffer.readUInt32LE(cursor + 38) >>> 16) & 0o777;
     const name = buffer.toString('utf8', cursor + 46, cursor + 46 + nameLength);
     const dataStart = localOffset + 30 + buffer.readUInt16LE(localOffset + 26) + buffer.readUInt16LE(localOffset + 28);
     const raw = buffer.subarray(dataStart, dataStart + size);
-    files.push({ name, data: method === 8 ? inflateRawSync(raw) : Buffer.from(raw) });
+    files.push({ name, mode, data: method === 8 ? inflateRawSync(raw) : Buffer.from(raw) });
     cursor += 46 + nameLength + extraLength + commentLength;
   }
   return files;

@@ -1,8 +1,10 @@
 import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { readFileSync } from 'node:fs';
+import { chmodSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { describe, it } from 'node:test';
+import { after, describe, it } from 'node:test';
 import { repoRoot } from '../handlers/local/bundle.js';
 import { readZip } from '../scripts/zip.mjs';
 
@@ -33,5 +35,50 @@ describe('dist bundles', () => {
 
   it('no absolute path of the build machine is baked in', () => {
     for (const name of ['planner', 'sender']) assert.ok(!source(name).includes(repoRoot), `${name} mentions ${repoRoot}`);
+  });
+});
+
+describe('the planner exec wrapper (AWS_LAMBDA_EXEC_WRAPPER)', () => {
+  const wrapper = filesOf('planner').find((file) => file.name === 'exec-wrapper');
+  const dir = mkdtempSync(join(tmpdir(), 'exec-wrapper-'));
+  after(() => rmSync(dir, { recursive: true, force: true }));
+  const script = join(dir, 'exec-wrapper');
+  writeFileSync(script, wrapper?.data ?? '');
+  chmodSync(script, 0o755);
+  const run = (args: string[]) => spawnSync(script, args, { encoding: 'utf8' });
+
+  it('ships executable in the planner zip, and only there', () => {
+    assert.equal(wrapper?.mode, 0o755);
+    assert.ok(!filesOf('sender').some((file) => file.name === 'exec-wrapper'));
+  });
+
+  it('puts the cap after the runtime flags and before its entry script; any other command runs unchanged', () => {
+    assert.equal(run(['/bin/echo', '--expose-gc', '--max-semi-space-size=25', '/var/runtime/index.mjs']).stdout, '--expose-gc --max-semi-space-size=25 --max-semi-space-size=8 /var/runtime/index.mjs\n');
+    assert.equal(run(['/bin/echo', 'index.js']).stdout, '--max-semi-space-size=8 index.js\n');
+    assert.equal(run(['/bin/echo', 'node', '-e', '1']).stdout, 'node -e 1\n');
+    assert.equal(run(['/bin/echo']).stdout, '\n');
+  });
+
+  it('caps the young generation of the node it starts, over the larger setting of the runtime', () => {
+    // A rolling window of live objects, as pages waiting for their SendMessageBatch answers are, makes V8 grow its
+    // young generation to whatever cap it has.
+    const probe = join(dir, 'probe.mjs');
+    writeFileSync(
+      probe,
+      `import v8 from 'node:v8';
+const live = [];
+let peak = 0;
+for (const end = Date.now() + 1500; Date.now() < end; ) {
+  for (let i = 0; i < 1000; i++) live.push({ id: String(Math.random()), body: 'x'.repeat(100) + i });
+  if (live.length > 60000) live.splice(0, 1000);
+  peak = Math.max(peak, v8.getHeapSpaceStatistics().find((space) => space.space_name === 'new_space').space_size);
+}
+console.log(peak / 1048576);`,
+    );
+    const runtimeFlags = ['--expose-gc', '--max-semi-space-size=25', '--max-old-space-size=461'];
+    const uncapped = Number(spawnSync(process.execPath, [...runtimeFlags, probe], { encoding: 'utf8' }).stdout);
+    const capped = Number(run([process.execPath, ...runtimeFlags, probe]).stdout);
+    assert.ok(uncapped > 16, `without the wrapper the young generation reached ${uncapped} MiB`);
+    assert.ok(capped > 0 && capped <= 16, `with the wrapper it reached ${capped} MiB (two semi-spaces of 8 MiB at most)`);
   });
 });

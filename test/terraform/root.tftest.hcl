@@ -63,6 +63,7 @@ run "functions_get_the_environment_of_adr_0001_and_only_the_planner_the_queue_ur
       NOTIFIER_QUEUE_URL        = "https://sqs.eu-west-1.amazonaws.com/123456789012/acme"
       NOTIFIER_METRIC_NAMESPACE = "Acme"
       NOTIFIER_LEDGER_TTL_DAYS  = "7"
+      AWS_LAMBDA_EXEC_WRAPPER   = "/var/task/exec-wrapper"
     })
     error_message = "Planner environment: ${jsonencode(module.planner.environment)}"
   }
