@@ -185,7 +185,7 @@ export function createPlanner(deps: PlannerDeps) {
       // A page still in flight, and the cursor of every page that did reach the queue, land before letting go.
       await reader?.close();
       await completed.catch(() => undefined);
-      await checkpoints.flush().catch(() => undefined);
+      await checkpoints.flush().catch((flushError: unknown) => log.warn('could not save the cursor of the pages already enqueued; the retry enqueues them again and the senders drop the copies', { error: flushError }));
       if (!(error instanceof LeaseLostError)) await deps.ledger.releaseRun(runId, owner, error instanceof Error ? `${error.name}: ${error.message}` : String(error));
       log.error('planning failed; a retry resumes from the saved cursor', { error, cursor, ...totals });
       throw error;

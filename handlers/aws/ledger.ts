@@ -1,4 +1,4 @@
-import { GetItemCommand, PutItemCommand, QueryCommand, UpdateItemCommand } from '@aws-sdk/client-dynamodb';
+import { GetItemCommand, PutItemCommand, QueryCommand, ScanCommand, UpdateItemCommand } from '@aws-sdk/client-dynamodb';
 import type { AttributeValue } from '@aws-sdk/client-dynamodb';
 import { singleGroup } from '../core/task.js';
 import { type Item, N, S, dynamoClient, isConditionFailure, readNumber, readString } from './dynamo.js';
@@ -40,6 +40,12 @@ export interface NewOutcome {
 export interface RecordedOutcome extends NewOutcome {
   readonly owner: string;
   readonly until: number;
+}
+
+/** A recipient's final outcome as stored: in a group item (the sender), or alone (the planner could not enqueue it). */
+export interface StoredOutcome extends NewOutcome {
+  readonly recipientId: string;
+  readonly item: 'group' | 'planner';
 }
 
 export type GroupClaim = { kind: 'claimed'; outcomes: Map<string, RecordedOutcome> } | { kind: 'settled'; outcomes: Map<string, RecordedOutcome> } | { kind: 'busy' };
@@ -473,4 +479,29 @@ export class Ledger {
     );
     return Items.map(toRun);
   }
+}
+
+/**
+ * Every final outcome of a run, and the malformed task bodies kept in the table, read with a full scan: for the local
+ * runtime's report and the tests, never for a Lambda's path (a function, so the Lambda bundles leave it out).
+ */
+export async function scanOutcomes(table: string, runId: string): Promise<{ outcomes: StoredOutcome[]; malformed: number }> {
+  const outcomes: StoredOutcome[] = [];
+  let malformed = 0;
+  let lastKey: Item | undefined;
+  do {
+    const page = await dynamoClient().send(new ScanCommand({ TableName: table, ExclusiveStartKey: lastKey, ConsistentRead: true }));
+    for (const item of page.Items ?? []) {
+      const pk = readString(item, 'pk') ?? '';
+      if (pk.startsWith('malformed#')) malformed++;
+      else if (pk.startsWith(groupKey(runId, ''))) {
+        for (const [recipientId, { owner: _, until: __, ...outcome }] of readOutcomes(item)) outcomes.push({ recipientId, item: 'group', ...outcome });
+      } else if (pk.startsWith(deliveryKey(runId, ''))) {
+        const optional = { reason: readString(item, 'reason'), failureClass: readString(item, 'failureClass') };
+        outcomes.push({ recipientId: readString(item, 'recipientId') ?? '', item: 'planner', status: (readString(item, 'status') ?? 'failed') as FinalStatus, ...Object.fromEntries(Object.entries(optional).filter(([, text]) => text !== undefined)) });
+      }
+    }
+    lastKey = page.LastEvaluatedKey;
+  } while (lastKey);
+  return { outcomes, malformed };
 }

@@ -1,6 +1,6 @@
 import { SQSClient, SendMessageBatchCommand, type SendMessageBatchRequestEntry } from '@aws-sdk/client-sqs';
 import { chunk } from '../core/paging.js';
-import { type Semaphore, mapConcurrent } from '../core/limiter.js';
+import type { Semaphore } from '../core/limiter.js';
 
 let client: SQSClient | undefined;
 
@@ -46,9 +46,8 @@ export async function enqueueAll(queueUrl: string, messages: readonly OutgoingMe
   let enqueued = 0;
   let retried = 0;
 
-  const batches = chunk(messages, 10);
   // Every batch starts at once; the slots decide how many calls are out. A retry waits for its backoff without one.
-  await mapConcurrent(batches, batches.length, async (batch) => {
+  const sendBatch = async (batch: readonly OutgoingMessage[]) => {
     let pending = batch;
     for (let attempt = 1; pending.length > 0; attempt++) {
       const entries: SendMessageBatchRequestEntry[] = pending.map((message, index) => ({ Id: String(index), MessageBody: message.body }));
@@ -80,6 +79,7 @@ export async function enqueueAll(queueUrl: string, messages: readonly OutgoingMe
       retried += pending.length;
       await sleep(baseDelayMs * 2 ** (attempt - 1) * (1 + Math.random()));
     }
-  });
+  };
+  await Promise.all(chunk(messages, 10).map(sendBatch));
   return { ...result, enqueued, retried };
 }

@@ -1,6 +1,5 @@
-import { ScanCommand } from '@aws-sdk/client-dynamodb';
 import { createWriteStream, type WriteStream } from 'node:fs';
-import { Ledger } from '../aws/ledger.js';
+import { Ledger, scanOutcomes } from '../aws/ledger.js';
 import { parseAnyConfigItem } from '../config/schema.js';
 import { runIdFor } from '../core/run-id.js';
 import { startDynalite } from './dynalite.js';
@@ -221,21 +220,8 @@ export async function runLocal(options: LocalRunOptions, hooks: RunHooks, signal
 
     const run = await ledger.getRun(runId);
     const failedByClass: Record<string, number> = {};
-    let malformed = 0;
-    let lastKey: Record<string, import('@aws-sdk/client-dynamodb').AttributeValue> | undefined;
-    do {
-      const page = await stack.dynamo.send(new ScanCommand({ TableName: stack.names.ledger, ExclusiveStartKey: lastKey }));
-      const countFailure = (failureClass: string | undefined) => (failedByClass[failureClass ?? 'unknown'] = (failedByClass[failureClass ?? 'unknown'] ?? 0) + 1);
-      for (const item of page.Items ?? []) {
-        const pk = item.pk?.S ?? '';
-        if (pk.startsWith('malformed#')) malformed++;
-        else if (pk.startsWith(`delivery#${runId}#`) && item.status?.S === 'failed') countFailure(item.failureClass?.S);
-        else if (pk.startsWith(`group#${runId}#`)) {
-          for (const outcome of Object.values(item.outcomes?.M ?? {})) if (outcome.M?.s?.S === 'failed') countFailure(outcome.M.c?.S);
-        }
-      }
-      lastKey = page.LastEvaluatedKey;
-    } while (lastKey);
+    const { outcomes, malformed } = await scanOutcomes(stack.names.ledger, runId);
+    for (const { status, failureClass = 'unknown' } of outcomes) if (status === 'failed') failedByClass[failureClass] = (failedByClass[failureClass] ?? 0) + 1;
     const deadLettered = await queueDepth(stack.sqs, stack.queues.dlqUrl);
     const durationMs = Date.now() - started;
     return {

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
-import { BatchGetItemCommand, GetItemCommand, ScanCommand, type AttributeValue } from '@aws-sdk/client-dynamodb';
+import { BatchGetItemCommand, GetItemCommand, type AttributeValue } from '@aws-sdk/client-dynamodb';
 import { DeleteMessageBatchCommand, ReceiveMessageCommand } from '@aws-sdk/client-sqs';
-import { Ledger } from '../../handlers/aws/ledger.js';
+import { Ledger, scanOutcomes } from '../../handlers/aws/ledger.js';
 import { parseTask } from '../../handlers/core/task.js';
 import { queueDepth } from '../../handlers/local/sqs.js';
 import type { Stack } from '../../handlers/local/stack.js';
@@ -65,26 +65,10 @@ export interface RecipientState {
  */
 export async function recipientStates(stack: Stack, runId: string): Promise<Map<string, RecipientState>> {
   const states = new Map<string, RecipientState>();
-  let lastKey: Item | undefined;
-  do {
-    const page = await stack.dynamo.send(new ScanCommand({ TableName: stack.names.ledger, ExclusiveStartKey: lastKey, ConsistentRead: true }));
-    for (const item of page.Items ?? []) {
-      const pk = text(item, 'pk') ?? '';
-      if (pk.startsWith(`group#${runId}#`)) {
-        for (const [recipient, value] of Object.entries(item.outcomes?.M ?? {})) {
-          const reason = value.M?.r?.S;
-          const providerMessageId = value.M?.m?.S;
-          assert.ok(!states.has(recipient), `${recipient} has outcomes in two ledger items`);
-          states.set(recipient, { status: value.M?.s?.S ?? '?', ...(reason ? { reason } : {}), ...(providerMessageId ? { providerMessageId } : {}) });
-        }
-      } else if (pk.startsWith(`delivery#${runId}#`)) {
-        const recipient = text(item, 'recipientId') ?? '';
-        assert.ok(!states.has(recipient), `${recipient} is both in a group and recorded by the planner`);
-        states.set(recipient, { status: text(item, 'status') ?? '?', ...(text(item, 'reason') ? { reason: text(item, 'reason') as string } : {}) });
-      }
-    }
-    lastKey = page.LastEvaluatedKey;
-  } while (lastKey);
+  for (const { recipientId, item, status, reason, providerMessageId } of (await scanOutcomes(stack.names.ledger, runId)).outcomes) {
+    assert.ok(!states.has(recipientId), item === 'group' ? `${recipientId} has outcomes in two ledger items` : `${recipientId} is both in a group and recorded by the planner`);
+    states.set(recipientId, { status, ...(reason ? { reason } : {}), ...(providerMessageId ? { providerMessageId } : {}) });
+  }
   return states;
 }
 
