@@ -35,10 +35,13 @@ export function chunk<T>(items: readonly T[], size: number): T[][] {
   return chunks;
 }
 
+/** What the handover itself needs: release the lease, invoke the continuation. */
+export const HANDOVER_RESERVE_MS = 10_000;
+
 /**
  * Whether the planner should hand over before the next page: it keeps a margin of twice the slowest page seen
  * (a page can be slower than the average) plus a fixed reserve for the handover itself.
  */
-export function shouldHandOver(remainingMs: number, slowestPageMs: number, reserveMs = 10_000): boolean {
+export function shouldHandOver(remainingMs: number, slowestPageMs: number, reserveMs = HANDOVER_RESERVE_MS): boolean {
   return remainingMs < reserveMs + 2 * slowestPageMs;
 }

@@ -10,6 +10,8 @@ export const MAX_RECIPIENTS_PER_TASK = 50;
  * started 64 KiB, so a body never costs more than one request a hop.
  */
 export const MAX_TASK_BYTES = 24 * 1024;
+/** groupTasks keeps this much of a body for the group name (the longest one the schema allows) when it checks MAX_TASK_BYTES. */
+export const GROUP_NAME_RESERVE_BYTES = 300;
 
 const fieldValue = z.union([z.string(), z.number(), z.boolean(), z.null()]);
 const fields = z.record(z.string(), fieldValue);
@@ -25,7 +27,7 @@ const taskV2 = z
     runId,
     job,
     /** The ledger key of this group of recipients: stable across a planner's retry of the same page. */
-    group: z.string().min(1).max(300),
+    group: z.string().min(1).max(GROUP_NAME_RESERVE_BYTES),
     recipients: z.array(z.strictObject({ id: recipientId, fields })).min(1).max(MAX_RECIPIENTS_PER_TASK),
   })
   .superRefine((task, context) => {
@@ -140,7 +142,7 @@ export function groupTasks(spec: Pick<TaskSpec, 'runId' | 'job'>, recipients: re
     if (parts.length >= perTask || (parts.length > 0 && bytes + size > MAX_TASK_BYTES)) flush();
     if (parts.length === 0) {
       group = perTask === 1 ? singleGroup(recipient.id) : cursorGroup(cursor);
-      bytes = Buffer.byteLength(head) + 300;
+      bytes = Buffer.byteLength(head) + GROUP_NAME_RESERVE_BYTES;
     }
     parts.push(part);
     ids.push(recipient.id);

@@ -1,4 +1,7 @@
-import { MAX_RECIPIENTS_PER_TASK, MAX_TASK_BYTES } from '../core/task.js';
+import { RECORDING_RESERVE_MS } from '../delivery.js';
+import { HANDOVER_RESERVE_MS } from '../core/paging.js';
+import { GROUP_NAME_RESERVE_BYTES, MAX_RECIPIENTS_PER_TASK, MAX_TASK_BYTES } from '../core/task.js';
+import { EMF_MAX_VALUES } from '../observability/metrics.js';
 import { MEASURED } from './measured.js';
 import { type Occurrence, type OperationGroup, TABLE_OPERATIONS, type WrittenItem } from './operations.js';
 import { type Architecture, FREE_TIER, type Price, type RegionPrices, pricesFor } from './prices.js';
@@ -171,22 +174,14 @@ export const TARGET_USD_PER_MILLION = 0.75;
 
 /** Hours AWS prorates a month over (custom metrics, EBS). */
 const HOURS_PER_MONTH = 730;
-/** The planner hands over when less than this plus twice its slowest page remains (handlers/core/paging.ts). */
-const HANDOVER_RESERVE_MS = 10_000;
 /** The config store caches an item this long per container (handlers/aws/config-store.ts). */
 const CONFIG_CACHE_MS = 60_000;
-/** The sender stops sending this long before its timeout, to record outcomes and add its counters (handlers/delivery.ts). */
-const RECORDING_RESERVE_MS = 3_000;
-/** An EMF document carries at most this many values of one metric (handlers/observability/metrics.ts). */
-const EMF_MAX_VALUES = 100;
 /** SQS batch APIs take at most 10 entries. */
 const SQS_BATCH_ENTRIES = 10;
 /** DynamoDB bills storage on the item's bytes plus this overhead. */
 const ITEM_OVERHEAD_BYTES = 100;
 /** A running sender's open count on the run item: its request id, a UUID, in the pendingCounts string set. */
 const OPEN_COUNT_BYTES = 36;
-/** groupTasks reserves this much of a body for the group name when it checks MAX_TASK_BYTES (handlers/core/task.ts). */
-const GROUP_NAME_RESERVE_BYTES = 300;
 /** CloudWatch Logs stores (and bills) log data compressed; JSON lines compress to roughly this fraction. */
 const LOG_COMPRESSION = 0.15;
 /** Provisioned capacity: target utilization, lead time before a run, and the capacity kept between runs. */

@@ -1,5 +1,8 @@
 import { writeLine } from './log.js';
 
+/** EMF accepts at most this many values of one metric in one document. */
+export const EMF_MAX_VALUES = 100;
+
 export type CountMetric =
   | 'Planned'
   | 'Enqueued'
@@ -37,8 +40,7 @@ export class Metrics {
 
   latency(job: string, milliseconds: number): void {
     const values = this.#latencies.get(job) ?? [];
-    // EMF accepts at most 100 values per metric in one document.
-    if (values.length < 100) values.push(Math.round(milliseconds));
+    if (values.length < EMF_MAX_VALUES) values.push(Math.round(milliseconds));
     this.#latencies.set(job, values);
   }
 
