@@ -25,6 +25,7 @@ import { cpus, loadavg, release, totalmem } from 'node:os';
 import { dirname, join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
+import { numberFlag } from './flags.js';
 import { GetItemCommand } from '@aws-sdk/client-dynamodb';
 import { PurgeQueueCommand, ReceiveMessageCommand } from '@aws-sdk/client-sqs';
 import pg from 'pg';
@@ -48,11 +49,7 @@ const { values: flags } = parseArgs({
     out: { type: 'string', default: 'bench/results/durations.json' },
   },
 });
-const positiveInt = (name: string, value: string | undefined) => {
-  const number = Number(value);
-  if (!Number.isInteger(number) || number < 1) throw new Error(`--${name} must be a positive integer, got "${value}"`);
-  return number;
-};
+const positiveInt = (name: string, value: string | undefined) => numberFlag(name, value, { integer: true });
 const audience = positiveInt('audience', flags.audience);
 const runs = positiveInt('runs', flags.runs);
 const batches = positiveInt('batches', flags.batches);

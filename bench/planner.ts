@@ -8,6 +8,7 @@ import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'nod
 import { cpus, loadavg, tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { parseArgs } from 'node:util';
+import { numberFlag } from './flags.js';
 import pg from 'pg';
 import { readZip } from '../scripts/zip.mjs';
 import { startDynamoDbLocal } from '../handlers/local/dynamodb-local.js';
@@ -18,10 +19,12 @@ import { repoRoot } from '../handlers/local/bundle.js';
 
 const { values } = parseArgs({ options: { 'no-exec-wrapper': { type: 'boolean', default: false }, 'no-pin': { type: 'boolean', default: false }, 'sqs-latency-ms': { type: 'string', default: '0' }, 'throughput-size': { type: 'string', default: '1000000' }, repeats: { type: 'string', default: '3' }, small: { type: 'string', default: '10000' }, large: { type: 'string', default: '1000000' }, concurrency: { type: 'string', default: '5' }, memory: { type: 'string', default: '512' }, 'page-size': { type: 'string', default: '1000' } } });
 // The job's pageSize: rows per audience query, and the unit the planner enqueues before saving its cursor.
-const pageSize = Number(values['page-size']);
-const concurrency = Number(values.concurrency);
+const pageSize = numberFlag('page-size', values['page-size'], { integer: true });
+const concurrency = numberFlag('concurrency', values.concurrency, { integer: true });
+const repeats = numberFlag('repeats', values.repeats, { integer: true });
+const [smallSize, largeSize, throughputSize] = (['small', 'large', 'throughput-size'] as const).map((name) => numberFlag(name, values[name], { integer: true })) as [number, number, number];
 // The module's default planner.memory_size (variables.tf).
-const memoryMb = Number(values.memory);
+const memoryMb = numberFlag('memory', values.memory, { integer: true });
 
 /**
  * The node flags the Lambda Node.js runtime's bootstrap derives from AWS_LAMBDA_FUNCTION_MEMORY_SIZE: a tenth of the
@@ -49,7 +52,7 @@ const median = (list: number[]) => [...list].sort((a, b) => a - b)[Math.floor(li
 
 // The emulator answers in well under a millisecond, so both sides are bound by their own CPU; SQS, a network hop away,
 // takes milliseconds, and then the concurrency decides. `--sqs-latency-ms` adds that hop.
-const sqsLatencyMs = Number(values['sqs-latency-ms']);
+const sqsLatencyMs = numberFlag('sqs-latency-ms', values['sqs-latency-ms'], { zero: true });
 
 async function startFauxqsProcess(): Promise<{ endpoint: string; stop: () => void }> {
   const child = spawn(process.execPath, ['bench/fauxqs-child.mjs', String(sqsLatencyMs)], { cwd: repoRoot, stdio: ['ignore', 'pipe', 'ignore'] });
@@ -114,18 +117,17 @@ async function measure(mode: 'planner' | 'raw', size: number, database: string) 
   env.BENCH_CHILD = JSON.stringify({ mode, count: size, concurrency, ...(mode === 'planner' ? { entry: task.entry } : {}) });
   const child = spawnSync(command as string, [...prefix, ...nodeArgs, 'bench/planner-child.mjs'], { cwd: repoRoot, env, stdio: ['ignore', 'ignore', 'inherit', 'pipe'], maxBuffer: 1 << 20 });
   const line = child.output[3]?.toString().trim();
-  if (child.status !== 0 || !line) throw new Error(`bench/planner-child.mjs ${mode} ${size} exited with ${child.status ?? child.signal}`);
+  if (child.status !== 0 || !line) throw new Error(`bench/planner-child.mjs ${mode} ${size} exited with ${child.status ?? child.signal ?? child.error?.message}`);
   return JSON.parse(line) as { ms: number; cpuMs: number; enqueued: number; maxRssMiB: number; heapAfterGcMiB?: number; status?: string };
 }
 
 try {
-  const throughputSize = Number(values['throughput-size']);
   const throughputDb = await seed(throughputSize);
   const planner: number[] = [];
   const raw: number[] = [];
   const plannerCpu: number[] = [];
   const rawCpu: number[] = [];
-  for (let repeat = 0; repeat < Number(values.repeats); repeat++) {
+  for (let repeat = 0; repeat < repeats; repeat++) {
     const p = await measure('planner', throughputSize, throughputDb);
     if (p.enqueued !== throughputSize) throw new Error(`planner enqueued ${p.enqueued} of ${throughputSize} (${p.status})`);
     planner.push((p.enqueued / p.ms) * 1000);
@@ -138,9 +140,9 @@ try {
   // Peak RSS varies from run to run by more than the margin to the target: repeated like throughput, medians reported.
   const rssSamples: Record<string, number[]> = {};
   const heapSamples: Record<string, number[]> = {};
-  for (const size of [Number(values.small), Number(values.large)]) {
+  for (const size of [smallSize, largeSize]) {
     const database = await seed(size);
-    for (let repeat = 0; repeat < Number(values.repeats); repeat++) {
+    for (let repeat = 0; repeat < repeats; repeat++) {
       const result = await measure('planner', size, database);
       if (result.enqueued !== size) throw new Error(`planner enqueued ${result.enqueued} of ${size} (${result.status})`);
       (rssSamples[size] ??= []).push(result.maxRssMiB);
@@ -149,7 +151,7 @@ try {
   }
   const memory = Object.fromEntries(Object.entries(rssSamples).map(([size, list]) => [size, median(list)]));
   const heap = Object.fromEntries(Object.entries(heapSamples).map(([size, list]) => [size, median(list)]));
-  const [small, large] = [memory[Number(values.small)] as number, memory[Number(values.large)] as number];
+  const [small, large] = [memory[smallSize] as number, memory[largeSize] as number];
   console.log(`machine: ${cpus()[0]?.model} x${cpus().length}, Node ${process.version}, load average at the end ${loadavg().map((load) => load.toFixed(2)).join(' ')}; PostgreSQL 15, DynamoDB Local, fauxqs in its own process`);
   console.log(pin.note);
   console.log(sqsLatencyMs > 0 ? `SQS answers held back ${sqsLatencyMs} ms by a proxy, as a network hop` : 'SQS answers as fast as the emulator gives them');
@@ -157,8 +159,8 @@ try {
   console.log(`throughput, ${throughputSize} recipients, page size ${pageSize}, concurrency ${concurrency}, median of ${values.repeats}: planner ${median(planner).toFixed(0)}/s, raw SendMessageBatch ${median(raw).toFixed(0)}/s, ratio ${(median(planner) / median(raw)).toFixed(2)}`);
   console.log(`CPU per recipient (all threads of the measured process), median of ${values.repeats}: planner ${median(plannerCpu).toFixed(2)} µs, raw ${median(rawCpu).toFixed(2)} µs, ratio ${(median(rawCpu) / median(plannerCpu)).toFixed(2)}`);
   console.log(`throughput samples: planner [${samples(planner)}], raw [${samples(raw)}]`);
-  console.log(`peak RSS, median of ${values.repeats}: ${values.small} recipients ${small.toFixed(1)} MiB [${samples(rssSamples[Number(values.small)])}], ${values.large} recipients ${large.toFixed(1)} MiB [${samples(rssSamples[Number(values.large)])}], ratio ${(large / small).toFixed(2)}`);
-  console.log(`live heap after a full GC at the end, median: ${heap[Number(values.small)]?.toFixed(1)} MiB vs ${heap[Number(values.large)]?.toFixed(1)} MiB`);
+  console.log(`peak RSS, median of ${values.repeats}: ${values.small} recipients ${small.toFixed(1)} MiB [${samples(rssSamples[smallSize])}], ${values.large} recipients ${large.toFixed(1)} MiB [${samples(rssSamples[largeSize])}], ratio ${(large / small).toFixed(2)}`);
+  console.log(`live heap after a full GC at the end, median: ${heap[smallSize]?.toFixed(1)} MiB vs ${heap[largeSize]?.toFixed(1)} MiB`);
   console.log(JSON.stringify({ memoryMb, nodeArgs, pinned: pin.measured.length > 0, execWrapper: !values['no-exec-wrapper'], sqsLatencyMs, planner: median(planner), raw: median(raw), ratio: median(planner) / median(raw), plannerCpuUs: median(plannerCpu), rawCpuUs: median(rawCpu), memory, memoryRatio: large / small, heap, rssSamples, heapSamples }));
 } catch (error) {
   console.error(error);

@@ -10,6 +10,8 @@ import { SendMessageBatchCommand } from '@aws-sdk/client-sqs';
 import { spawn } from 'node:child_process';
 import { availableParallelism, cpus, loadavg } from 'node:os';
 import { parseArgs } from 'node:util';
+import { numberFlag } from './flags.js';
+import { groupTasks } from '../handlers/core/task.js';
 import { repoRoot } from '../handlers/local/bundle.js';
 import { startDynamoDbLocal } from '../handlers/local/dynamodb-local.js';
 import { startDynalite } from '../handlers/local/dynalite.js';
@@ -29,15 +31,11 @@ const { values } = parseArgs({
     'recipients-per-task': { type: 'string', default: '10' },
   },
 });
-const positive = (name: string, text: string | undefined, integer = false) => {
-  const value = Number(text);
-  if (!Number.isFinite(value) || value <= 0 || (integer && !Number.isInteger(value))) throw new Error(`--${name} must be a positive ${integer ? 'integer' : 'number'}, got "${text}"`);
-  return value;
-};
+const positive = (name: string, text: string | undefined, integer = false) => numberFlag(name, text, { integer });
 const rate = positive('rate', values.rate);
 const seconds = positive('seconds', values.seconds, true);
 const senders = positive('senders', values.senders, true);
-const warmupSeconds = Number(values.warmup);
+const warmupSeconds = numberFlag('warmup', values.warmup, { zero: true });
 // The job default: one SQS message and one ledger item per ten recipients.
 const perTask = positive('recipients-per-task', values['recipients-per-task'], true);
 // One process per core by default: more processes than cores add no CPU, only heaps and context switches, while
@@ -49,19 +47,10 @@ const configuredRate = values['configured-rate'] === undefined ? rate : positive
 // Recipients, not SQS messages: the provider's limit is per send, however many recipients a task carries.
 const total = Math.ceil(rate * (seconds + warmupSeconds + 2));
 
-/**
- * Task bodies for `count` recipients of one run. The only place that knows the task format, so the bench follows a
- * format change here and nowhere else.
- */
+/** Task bodies for `count` recipients of one run, packed by the planner's own groupTasks. */
 function taskBodies(runId: string, job: string, count: number, perTask: number): string[] {
-  const groups = Math.ceil(count / perTask);
-  return Array.from({ length: groups }, (_, group) => {
-    const recipients = Array.from({ length: Math.min(perTask, count - group * perTask) }, (_, index) => {
-      const n = group * perTask + index;
-      return { id: `r${n}`, fields: { name: `R${n}` } };
-    });
-    return JSON.stringify({ v: 2, runId, job, group: `c:${group * perTask}`, recipients });
-  });
+  const recipients = Array.from({ length: count }, (_, n) => ({ cursor: String(n), recipient: { id: `r${n}`, fields: { name: `R${n}` } } }));
+  return groupTasks({ runId, job }, recipients, perTask).map((task) => task.body);
 }
 
 interface NodeChild extends Service {

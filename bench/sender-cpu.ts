@@ -5,6 +5,9 @@
 // Usage: npm run bench:sender-cpu [-- --deliveries 2000 --repeats 5 --recipients-per-task 10]
 import { cpus } from 'node:os';
 import { parseArgs } from 'node:util';
+import { numberFlag } from './flags.js';
+import { chunk } from '../handlers/core/paging.js';
+import { groupTasks } from '../handlers/core/task.js';
 import ky from 'ky';
 import { lambdaContext } from '../handlers/local/bundle.js';
 import { startDynamoDbLocal } from '../handlers/local/dynamodb-local.js';
@@ -16,9 +19,11 @@ import { divertHandlerOutput } from '../handlers/local/handler-output.js';
 import { setLogSink } from '../handlers/observability/log.js';
 
 const { values } = parseArgs({ options: { deliveries: { type: 'string', default: '2000' }, repeats: { type: 'string', default: '5' }, 'recipients-per-task': { type: 'string', default: '10' } } });
-const deliveries = Number(values.deliveries);
-const perTask = Number(values['recipients-per-task']);
-const repeats = Number(values.repeats);
+const perTask = numberFlag('recipients-per-task', values['recipients-per-task'], { integer: true });
+const deliveries = numberFlag('deliveries', values.deliveries, { integer: true });
+// Every batch is ten whole tasks, so that CPU time divides by the deliveries actually made.
+if (deliveries % (10 * perTask) !== 0) throw new Error(`--deliveries must be a multiple of ten tasks of --recipients-per-task (${10 * perTask}), got ${deliveries}`);
+const repeats = numberFlag('repeats', values.repeats, { integer: true });
 const median = (list: number[]) => [...list].sort((a, b) => a - b)[Math.floor(list.length / 2)] as number;
 const cpuMs = () => {
   const usage = process.cpuUsage();
@@ -47,14 +52,10 @@ try {
   const bareCpu: number[] = [];
   for (let repeat = 0; repeat < repeats; repeat++) {
     const runId = `bench@2026-01-01T00:00:${String(repeat).padStart(2, '0')}Z`;
+    const recipients = Array.from({ length: deliveries }, (_, n) => ({ cursor: String(n), recipient: { id: `r${n}`, fields: { name: `R${n % perTask}` } } }));
+    const tasks = groupTasks({ runId, job: 'bench' }, recipients, perTask);
     // Batches of ten tasks, as the event source mapping's default batch_size hands them over.
-    const batches = Array.from({ length: deliveries / (10 * perTask) }, (_, batch) => ({
-      Records: Array.from({ length: 10 }, (_, index) => {
-        const first = (batch * 10 + index) * perTask;
-        const recipients = Array.from({ length: perTask }, (_, offset) => ({ id: `r${first + offset}`, fields: { name: `R${offset}` } }));
-        return { messageId: `m${batch}-${index}`, body: JSON.stringify({ v: 2, runId, job: 'bench', group: `c:${first}`, recipients }) };
-      }),
-    }));
+    const batches = chunk(tasks, 10).map((batch, index) => ({ Records: batch.map((task, offset) => ({ messageId: `m${index}-${offset}`, body: task.body })) }));
     let before = cpuMs();
     await mapConcurrent(batches, 4, (event) => sender(event, lambdaContext('sender', 60_000)));
     senderCpu.push((cpuMs() - before) / deliveries);
