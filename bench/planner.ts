@@ -4,18 +4,16 @@
 // Usage: npm run bench:planner [-- --throughput-size 1000000 --repeats 3 --small 10000 --large 1000000 --memory 512 --page-size 1000
 //        --sqs-latency-ms 0 --no-exec-wrapper --no-pin]
 import { spawn, spawnSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { cpus, loadavg, tmpdir } from 'node:os';
-import { dirname, join } from 'node:path';
+import { cpus, loadavg } from 'node:os';
+import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { numberFlag } from './flags.js';
 import pg from 'pg';
-import { readZip } from '../scripts/zip.mjs';
 import { startDynamoDbLocal } from '../handlers/local/dynamodb-local.js';
 import { startPostgresServer } from '../handlers/local/postgres.js';
 import { onEndpoint } from '../handlers/local/sqs.js';
 import { startStack } from '../handlers/local/stack.js';
-import { repoRoot } from '../handlers/local/bundle.js';
+import { repoRoot, unpackBundle } from '../handlers/local/bundle.js';
 
 const { values } = parseArgs({ options: { 'no-exec-wrapper': { type: 'boolean', default: false }, 'no-pin': { type: 'boolean', default: false }, 'sqs-latency-ms': { type: 'string', default: '0' }, 'throughput-size': { type: 'string', default: '1000000' }, repeats: { type: 'string', default: '3' }, small: { type: 'string', default: '10000' }, large: { type: 'string', default: '1000000' }, concurrency: { type: 'string', default: '5' }, memory: { type: 'string', default: '512' }, 'page-size': { type: 'string', default: '1000' } } });
 // The job's pageSize: rows per audience query, and the unit the planner enqueues before saving its cursor.
@@ -37,16 +35,9 @@ function lambdaNodeArgs(memory: number): string[] {
 }
 const nodeArgs = lambdaNodeArgs(memoryMb);
 
-/** Unpacked once, as Lambda unpacks the zip into /var/task outside the function's process. */
-function unpackPlanner(): { entry: string; wrapper: string; remove: () => void } {
-  const dir = mkdtempSync(join(tmpdir(), 'bench-planner-task-'));
-  for (const file of readZip(readFileSync(join(repoRoot, 'dist', 'planner.zip')))) {
-    mkdirSync(dirname(join(dir, file.name)), { recursive: true });
-    writeFileSync(join(dir, file.name), file.data, { mode: file.mode });
-  }
-  return { entry: join(dir, 'index.mjs'), wrapper: join(dir, 'exec-wrapper'), remove: () => rmSync(dir, { recursive: true, force: true }) };
-}
-const task = unpackPlanner();
+// Unpacked once, as Lambda unpacks the zip into /var/task outside the function's process.
+const taskDir = unpackBundle('planner');
+const task = { entry: join(taskDir, 'index.mjs'), wrapper: join(taskDir, 'exec-wrapper') };
 const samples = (list: number[] | undefined) => (list ?? []).map((value) => value.toFixed(1)).join(', ');
 const median = (list: number[]) => [...list].sort((a, b) => a - b)[Math.floor(list.length / 2)] as number;
 
@@ -167,7 +158,6 @@ try {
   process.exitCode = 1;
 } finally {
   sqs.stop();
-  task.remove();
   await dynamo.stop();
   await postgres.stop();
 }

@@ -27,17 +27,26 @@ process.once('exit', () => {
 });
 
 /**
- * Loads a Lambda exactly as it ships: unpacks dist/<name>.zip into a fresh folder and imports its index.mjs.
- * Each call gives a new module instance, i.e. a new container with its own cold start.
+ * Unpacks dist/<name>.zip into a fresh folder, with the files' permissions, as Lambda unpacks it into /var/task; the
+ * folder is removed when the process exits. Returns the folder.
  */
-export async function loadBundle<E, R>(name: 'planner' | 'sender'): Promise<Handler<E, R>> {
+export function unpackBundle(name: 'planner' | 'sender'): string {
   const dir = mkdtempSync(join(tmpdir(), `notifier-${name}-`));
   unpacked.add(dir);
   for (const file of readZip(readFileSync(join(repoRoot, 'dist', `${name}.zip`)))) {
     const path = join(dir, file.name);
     mkdirSync(dirname(path), { recursive: true });
-    writeFileSync(path, file.data);
+    writeFileSync(path, file.data, { mode: file.mode });
   }
+  return dir;
+}
+
+/**
+ * Loads a Lambda exactly as it ships: unpacks dist/<name>.zip into a fresh folder and imports its index.mjs.
+ * Each call gives a new module instance, i.e. a new container with its own cold start.
+ */
+export async function loadBundle<E, R>(name: 'planner' | 'sender'): Promise<Handler<E, R>> {
+  const dir = unpackBundle(name);
   const module = (await import(pathToFileURL(join(dir, 'index.mjs')).href)) as { handler: Handler<E, R> };
   return module.handler;
 }
