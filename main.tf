@@ -172,16 +172,18 @@ module "sender" {
   permissions_boundary_arn = local.function_defaults.permissions_boundary_arn
 
   # Each sender paces itself to ratePerSecond / NOTIFIER_SENDER_INSTANCES, so the fleet stays under the provider's limit.
+  # The queue URL lets it return a message for a retry after the retry's backoff instead of the visibility timeout.
   environment = merge(local.environment, {
     NOTIFIER_SENDER_INSTANCES   = tostring(var.sender.maximum_concurrency)
     NOTIFIER_SENDER_PARALLELISM = tostring(var.sender.parallelism)
+    NOTIFIER_QUEUE_URL          = module.queue.queue_url
   })
 
   policy_statements = concat(
     local.table_statements,
     [{
       sid       = "ConsumeDeliveries"
-      actions   = ["sqs:ReceiveMessage", "sqs:DeleteMessage", "sqs:GetQueueAttributes"]
+      actions   = ["sqs:ReceiveMessage", "sqs:DeleteMessage", "sqs:GetQueueAttributes", "sqs:ChangeMessageVisibility"]
       resources = [module.queue.queue_arn]
     }],
     local.secret_statements,

@@ -1,6 +1,6 @@
 import { DynamoConfigStore } from './aws/config-store.js';
 import { continueRun } from './aws/continuation.js';
-import { Ledger } from './aws/ledger.js';
+import { createLedger } from './aws/ledger/index.js';
 import { enqueueAll } from './aws/queue.js';
 import { readAudiencePage } from './db/audience.js';
 import { requiredEnv } from './env.js';
@@ -14,7 +14,7 @@ const queueUrl = requiredEnv('NOTIFIER_QUEUE_URL');
 
 export const handler = createPlanner({
   config: new DynamoConfigStore(configTable),
-  ledger: new Ledger(ledgerTable, Number(process.env.NOTIFIER_LEDGER_TTL_DAYS ?? 30)),
+  ledger: createLedger({ table: ledgerTable, ttlDays: Number(process.env.NOTIFIER_LEDGER_TTL_DAYS ?? 30) }),
   readPage: readAudiencePage,
   enqueue: (messages, slots) => enqueueAll(queueUrl, messages, { slots }),
   continueRun: (event) => continueRun(requiredEnv('AWS_LAMBDA_FUNCTION_NAME'), event),

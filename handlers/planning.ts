@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { ConfigStore } from './aws/config-store.js';
-import { type Ledger, LeaseLostError } from './aws/ledger.js';
+import { type Ledger, LeaseLostError } from './aws/ledger/index.js';
 import type { EnqueueResult, OutgoingMessage } from './aws/queue.js';
 import { resolveSecret } from './aws/secrets.js';
 import type { AudienceRow } from './db/audience.js';
@@ -63,7 +63,7 @@ export function createPlanner(deps: PlannerDeps) {
 
     const owner = context.awsRequestId ?? randomUUID();
     const leaseMs = () => context.getRemainingTimeInMillis() + 5_000;
-    const lease = await deps.ledger.acquireRun(runId, job.id, new Date(event.scheduledTime).toISOString(), owner, leaseMs());
+    const lease = await deps.ledger.runs.acquire({ runId, job: job.id, scheduledTime: new Date(event.scheduledTime).toISOString(), owner, leaseMs: leaseMs() });
     if (lease.kind === 'finished') {
       log.info('run already enqueued: repeated tick ignored');
       return { status: 'already-finished', runId };
@@ -74,7 +74,7 @@ export function createPlanner(deps: PlannerDeps) {
     }
 
     const totals = { planned: 0, enqueued: 0, failed: 0 };
-    const checkpoints = new Checkpoints((last, added) => deps.ledger.saveProgress(runId, owner, last, added, leaseMs()), CHECKPOINT_INTERVAL_MS);
+    const checkpoints = new Checkpoints((last, added) => deps.ledger.runs.saveProgress({ runId, owner, cursor: last, deltas: added, leaseMs: leaseMs() }), CHECKPOINT_INTERVAL_MS);
     // The chain of page completions, in page order.
     let completed: Promise<void> = Promise.resolve();
     let cursor = lease.run.cursor;
@@ -105,7 +105,7 @@ export function createPlanner(deps: PlannerDeps) {
           await reader.close();
           await completed;
           await checkpoints.flush();
-          await deps.ledger.releaseRun(runId, owner);
+          await deps.ledger.runs.release({ runId, owner });
           await deps.continueRun(next);
           deps.metrics.count(job.id, 'Continuations');
           log.info('handed the rest of the audience to a continuation', { cursor, ...totals, continuation: next.continuation });
@@ -155,7 +155,7 @@ export function createPlanner(deps: PlannerDeps) {
           ];
           for (const entry of undeliverable) {
             log.error('recipient cannot be enqueued', entry);
-            await deps.ledger.recordUndeliverable(runId, job.id, entry.recipientId, entry.reason);
+            await deps.ledger.records.recordUndeliverable({ runId, job: job.id, ...entry });
           }
 
           const page = { planned, enqueued: tasks.reduce((sum, task) => sum + (rejected.has(task.key) ? 0 : task.recipients.length), 0), failed: undeliverable.length, skipped: repeated };
@@ -178,7 +178,7 @@ export function createPlanner(deps: PlannerDeps) {
       }
       await completed;
       await checkpoints.flush();
-      await deps.ledger.finishRun(runId, owner);
+      await deps.ledger.runs.finish({ runId, owner });
       log.info('run enqueued', totals);
       return { status: 'enqueued', runId, ...totals };
     } catch (error) {
@@ -186,7 +186,7 @@ export function createPlanner(deps: PlannerDeps) {
       await reader?.close();
       await completed.catch(() => undefined);
       await checkpoints.flush().catch((flushError: unknown) => log.warn('could not save the cursor of the pages already enqueued; the retry enqueues them again and the senders drop the copies', { error: flushError }));
-      if (!(error instanceof LeaseLostError)) await deps.ledger.releaseRun(runId, owner, error instanceof Error ? `${error.name}: ${error.message}` : String(error));
+      if (!(error instanceof LeaseLostError)) await deps.ledger.runs.release({ runId, owner, lastError: error instanceof Error ? `${error.name}: ${error.message}` : String(error) });
       log.error('planning failed; a retry resumes from the saved cursor', { error, cursor, ...totals });
       throw error;
     } finally {

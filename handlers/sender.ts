@@ -1,10 +1,12 @@
+import { SQSClient } from '@aws-sdk/client-sqs';
 import { DynamoConfigStore } from './aws/config-store.js';
-import { Ledger } from './aws/ledger.js';
+import { createLedger } from './aws/ledger/index.js';
 import { forgetSecrets, resolveSecret } from './aws/secrets.js';
+import { requeueAfter } from './aws/visibility.js';
 import type { Channel } from './channels/channel.js';
 import { channelSecret, createChannel } from './channels/index.js';
 import type { ChannelConfig } from './config/schema.js';
-import { createSender } from './delivery.js';
+import { createSender } from './delivery/index.js';
 import { requiredEnv } from './env.js';
 import { Metrics } from './observability/metrics.js';
 
@@ -20,7 +22,7 @@ const channels = new WeakMap<ChannelConfig, { secret: string; channel: Channel }
 // Created once per container, outside the handler: warm invocations reuse clients, secrets and pacing state.
 export const handler = createSender({
   config: new DynamoConfigStore(requiredEnv('NOTIFIER_CONFIG_TABLE')),
-  ledger: new Ledger(requiredEnv('NOTIFIER_LEDGER_TABLE'), positive('NOTIFIER_LEDGER_TTL_DAYS', 30)),
+  ledger: createLedger({ table: requiredEnv('NOTIFIER_LEDGER_TABLE'), ttlDays: positive('NOTIFIER_LEDGER_TTL_DAYS', 30) }),
   channel: async (config) => {
     const secret = await resolveSecret(channelSecret(config));
     const cached = channels.get(config);
@@ -31,10 +33,10 @@ export const handler = createSender({
   },
   onFatal: forgetSecrets,
   metrics: new Metrics(process.env.NOTIFIER_NAME ?? 'notifier', process.env.NOTIFIER_METRIC_NAMESPACE),
+  requeue: requeueAfter(new SQSClient({ maxAttempts: 3 }), requiredEnv('NOTIFIER_QUEUE_URL')),
   options: {
     parallelism: positive('NOTIFIER_SENDER_PARALLELISM', 10),
     instances: positive('NOTIFIER_SENDER_INSTANCES', 2),
-    retryBudgetMs: positive('NOTIFIER_RETRY_BUDGET_MS', 8_000),
     haltCooldownMs: positive('NOTIFIER_HALT_COOLDOWN_MS', 60_000),
   },
 });

@@ -6,7 +6,7 @@ import { after, before, describe, it } from 'node:test';
 import { SendMessageCommand } from '@aws-sdk/client-sqs';
 import { main } from '../handlers/cli/notifier.js';
 import { queueDepth } from '../handlers/local/sqs.js';
-import { Ledger } from '../handlers/aws/ledger.js';
+import { createLedger } from '../handlers/aws/ledger/index.js';
 import { TOKEN, messengerJob, seedAudience, startHarness, waitFor, type Harness } from './support/harness.js';
 
 async function cli(...argv: string[]) {
@@ -96,8 +96,8 @@ describe('notifier CLI against the local stack', () => {
     assert.equal(started.code, 0, started.err);
     const { runId } = JSON.parse(started.out);
     assert.equal(runId, 'daily@2026-11-28T10:00:00Z');
-    const ledger = new Ledger(harness.stack.names.ledger);
-    await waitFor('the planner to enqueue', async () => ((await ledger.getRun(runId))?.status === 'enqueued' ? true : undefined));
+    const ledger = createLedger({ table: harness.stack.names.ledger });
+    await waitFor('the planner to enqueue', async () => ((await ledger.runs.get(runId))?.status === 'enqueued' ? true : undefined));
     const status = await cli('status', runId, '--json');
     assert.equal(status.code, 0);
     assert.deepEqual([JSON.parse(status.out).planned, JSON.parse(status.out).pending], [36, 36]);

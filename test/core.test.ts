@@ -2,10 +2,10 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { GRAPH_ERROR_CLASSES, classifyGraphError, classifyHttpStatus, classifyWebhookStatus, parseRetryAfter, parseUsagePercent } from '../handlers/core/classify.js';
 import { Checkpoints } from '../handlers/core/checkpoint.js';
-import { Pacer, Semaphore, mapConcurrent } from '../handlers/core/limiter.js';
+import { LatencyEstimate, Pacer, Semaphore, mapConcurrent } from '../handlers/core/limiter.js';
 import { ReadAhead } from '../handlers/core/read-ahead.js';
 import { chunk, pageQuery, quoteIdentifier, shouldHandOver } from '../handlers/core/paging.js';
-import { dispositionFor, isRetryable, rateLimitDelay } from '../handlers/core/retry.js';
+import { decideRetry } from '../handlers/core/retry.js';
 import { runIdFor } from '../handlers/core/run-id.js';
 import { MAX_TASK_BYTES, buildRecipient, groupTasks, parseTask } from '../handlers/core/task.js';
 import { TemplateError, renderTemplate, templateFields } from '../handlers/core/template.js';
@@ -88,19 +88,28 @@ describe('Retry-After and usage headers', () => {
 });
 
 describe('retry decisions', () => {
-  it('only transient and rate-limited failures are retried; each class has one disposition', () => {
-    assert.deepEqual(['transient', 'rate-limited', 'permanent', 'fatal'].map((name) => [isRetryable(name as never), dispositionFor(name as never)]), [
-      [true, 'return-to-queue'],
-      [true, 'return-to-queue'],
-      [false, 'record-and-drop'],
-      [false, 'halt-job'],
-    ]);
+  const half = () => 0.5;
+  it('permanent failures are recorded, fatal ones halt the job, neither is retried', () => {
+    assert.deepEqual(decideRetry({ failureClass: 'permanent', attempt: 1, timeLeftMs: 60_000 }), { action: 'record' });
+    assert.deepEqual(decideRetry({ failureClass: 'fatal', attempt: 1, timeLeftMs: 60_000 }), { action: 'halt' });
   });
 
-  it('a rate-limit wait that does not fit the budget returns the message to the queue instead', () => {
-    assert.equal(rateLimitDelay(1, 2000, 5000), 2000);
-    assert.equal(rateLimitDelay(1, 9000, 5000), undefined);
-    assert.equal(rateLimitDelay(3, undefined, 5000), 2000);
+  it('a transient failure is retried in process with a doubling, jittered backoff, then returned to the queue', () => {
+    assert.deepEqual(decideRetry({ failureClass: 'transient', attempt: 1, timeLeftMs: 60_000 }, undefined, half), { action: 'retry', delayMs: 150 });
+    assert.deepEqual(decideRetry({ failureClass: 'transient', attempt: 2, timeLeftMs: 60_000 }, undefined, half), { action: 'retry', delayMs: 300 });
+    assert.deepEqual(decideRetry({ failureClass: 'transient', attempt: 3, timeLeftMs: 60_000 }, undefined, half), { action: 'return', delayMs: 600 });
+    const delays = Array.from({ length: 200 }, () => (decideRetry({ failureClass: 'transient', attempt: 1, timeLeftMs: 60_000 }) as { delayMs: number }).delayMs);
+    assert.ok(Math.min(...delays) >= 100 && Math.max(...delays) <= 200 && new Set(delays).size > 10, 'full jitter within [base/2, base]');
+  });
+
+  it("a rate-limit answer waits the provider's Retry-After, else a doubling second, and never jitters below it", () => {
+    assert.deepEqual(decideRetry({ failureClass: 'rate-limited', attempt: 1, retryAfterMs: 2_000, timeLeftMs: 5_000 }, undefined, () => 0), { action: 'retry', delayMs: 2_000 });
+    assert.deepEqual(decideRetry({ failureClass: 'rate-limited', attempt: 2, timeLeftMs: 60_000 }, undefined, () => 0), { action: 'retry', delayMs: 2_000 });
+  });
+
+  it('a wait that does not fit in the invocation returns the recipient to the queue, visible again after that wait', () => {
+    assert.deepEqual(decideRetry({ failureClass: 'rate-limited', attempt: 1, retryAfterMs: 9_000, timeLeftMs: 5_000 }), { action: 'return', delayMs: 9_000 });
+    assert.deepEqual(decideRetry({ failureClass: 'rate-limited', attempt: 1, retryAfterMs: 3_600_000, timeLeftMs: 5_000 }), { action: 'return', delayMs: 30_000 }, 'capped');
   });
 });
 
@@ -317,16 +326,38 @@ describe('tasks', () => {
 });
 
 describe('pacing and concurrency', () => {
-  it('the pacer spaces requests at its rate and halves it on a rate-limit answer', () => {
+  it('the pacer spaces requests at its rate, halves it on a rate-limit answer (once per overshoot) and recovers on acceptances', () => {
     let now = 0;
     const pacer = new Pacer(10, 1, () => now);
     assert.equal(pacer.reserve(), 0);
     assert.equal(Math.round(pacer.reserve()), 100);
-    pacer.slowDown();
-    assert.equal(pacer.rate, 5);
+    pacer.onRateLimited();
+    pacer.onRateLimited();
+    assert.equal(pacer.rate, 5, 'answers to the same overshoot cut once');
     now += 10_000;
-    for (let index = 0; index < 100; index++) pacer.speedUp();
+    for (let index = 0; index < 100; index++) pacer.onAccepted();
+    assert.equal(pacer.rate, 10, 'never above the share');
+  });
+
+  it('a usage header is a soft signal: below 100 % it changes nothing, at 100 % the rate eases off by a tenth', () => {
+    let now = 0;
+    const pacer = new Pacer(10, 1, () => now);
+    pacer.onAccepted(85);
+    pacer.onAccepted(99);
     assert.equal(pacer.rate, 10);
+    pacer.onAccepted(100);
+    assert.equal(pacer.rate, 9);
+    now += 1_000;
+    pacer.onAccepted(120);
+    assert.equal(Math.round(pacer.rate * 10) / 10, 8.1);
+  });
+
+  it('a straggler is a request out ten times longer than the usual answer, within a floor and the channel timeout', () => {
+    const latency = new LatencyEstimate(40);
+    assert.equal(latency.stragglerAfterMs(500, 10_000), 500);
+    for (let index = 0; index < 200; index++) latency.observe(300);
+    assert.ok(Math.abs(latency.stragglerAfterMs(500, 10_000) - 3_000) < 10);
+    assert.equal(latency.stragglerAfterMs(500, 2_000), 2_000);
   });
 
   it('a pacer with a burst lets one batch go at once after an idle spell, then holds the rate', () => {

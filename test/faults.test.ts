@@ -18,8 +18,8 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it, type TestContext } from 'node:test';
 import { PurgeQueueCommand, SendMessageCommand } from '@aws-sdk/client-sqs';
-import { Ledger } from '../handlers/aws/ledger.js';
-import type { BatchResponse, SqsEvent } from '../handlers/delivery.js';
+import { type Ledger, createLedger } from '../handlers/aws/ledger/index.js';
+import type { BatchResponse, SqsEvent } from '../handlers/delivery/index.js';
 import { lambdaContext, loadBundle, type Handler } from '../handlers/local/bundle.js';
 import { startPoller } from '../handlers/local/poller.js';
 import { graphError, type SandboxAnswer, type SandboxRequest } from '../handlers/local/sandbox.js';
@@ -56,7 +56,7 @@ describe('fault injection: planner → queue → sender → Graph API', () => {
 
   before(async () => {
     harness = await startHarness({ maxReceiveCount: 10, plannerTimeoutMs: 10_600 });
-    ledger = new Ledger(harness.stack.names.ledger);
+    ledger = createLedger({ table: harness.stack.names.ledger });
     senders = [];
     for (let index = 0; index < SENDER_CONTAINERS; index++) senders.push(await harness.stack.loadSender());
   });
@@ -192,7 +192,7 @@ describe('fault injection: planner → queue → sender → Graph API', () => {
     const continuations = kinds.filter((kind) => kind === 'continued').length;
     assert.ok(continuations >= 1, `expected continuations, got ${kinds.join(', ')}`);
     assert.equal(kinds.at(-1), 'enqueued');
-    assert.equal((await ledger.getRun(scenario.runId))?.enqueued, scenario.audience.length, 'each recipient enqueued once');
+    assert.equal((await ledger.runs.get(scenario.runId))?.enqueued, scenario.audience.length, 'each recipient enqueued once');
     assert.equal((await queueDepth(harness.stack.sqs, harness.stack.queues.queueUrl)).visible, 27, 'one task per page of ten recipients');
     const drained = await deliverAll();
     await settle(t, 'planner continuations', scenario, {}, { continuations, ...drained });
@@ -209,7 +209,7 @@ describe('fault injection: planner → queue → sender → Graph API', () => {
     const tap = await startSqsTap(process.env.AWS_ENDPOINT_URL_SQS as string, async (_call, _entries, bodies) => {
       if (killed || !bodies.some((body) => body.includes('"group":"c:56"'))) return 'forward';
       killed = true;
-      await waitFor('page 1 to be saved', async () => ((await ledger.getRun(scenario.runId))?.cursor === '55' ? true : undefined), 10_000);
+      await waitFor('page 1 to be saved', async () => ((await ledger.runs.get(scenario.runId))?.cursor === '55' ? true : undefined), 10_000);
       victim?.kill();
       return 'drop';
     });
@@ -217,7 +217,7 @@ describe('fault injection: planner → queue → sender → Graph API', () => {
       const env = { AWS_ENDPOINT_URL_SQS: tap.endpoint, NOTIFIER_QUEUE_URL: onEndpoint(harness.stack.queues.queueUrl, tap.endpoint) };
       victim = spawnPlanner({ job: scenario.job, scheduledTime: SCHEDULED }, { timeoutMs: 60_000, env });
       assert.equal(await victim.exited, 'SIGKILL');
-      const halfway = await ledger.getRun(scenario.runId);
+      const halfway = await ledger.runs.get(scenario.runId);
       assert.deepEqual([halfway?.status, halfway?.planned, halfway?.cursor], ['planning', 50, '55'], 'page 1 saved, page 2 enqueued but not saved');
       // Page 3's call may have gone out too while page 2's answer was held: both are past the saved cursor.
       halfwayTasks = (await queueDepth(harness.stack.sqs, harness.stack.queues.queueUrl)).visible;
@@ -354,13 +354,13 @@ describe('fault injection: planner → queue → sender → Graph API', () => {
       const first = statuses(await harness.stack.tick(scenario.job, SCHEDULED));
       assert.equal(proxy?.cuts(), 1);
       assert.match(first.at(-1) ?? '', /^error: .*(Connection terminated|ECONNRESET|connection)/i, first.join(', '));
-      const halfway = await ledger.getRun(scenario.runId);
+      const halfway = await ledger.runs.get(scenario.runId);
       assert.deepEqual([halfway?.status, halfway?.planned, halfway?.cursor], ['planning', 80, '88'], 'two pages saved before the drop');
       assert.match(halfway?.lastError ?? '', /\S/, 'the failure is on the run for `status`');
       const second = statuses(await harness.stack.tick(scenario.job, SCHEDULED));
       assert.equal(second.at(-1), 'enqueued', second.join(', '));
       assert.ok(harness.logs.some((line) => line.includes('"job":"dbdrop"') && line.includes('resuming run from its cursor')));
-      assert.equal((await ledger.getRun(scenario.runId))?.enqueued, scenario.audience.length, 'no page enqueued twice');
+      assert.equal((await ledger.runs.get(scenario.runId))?.enqueued, scenario.audience.length, 'no page enqueued twice');
       const drained = await deliverAll();
       await settle(t, 'database drop', scenario, {}, { plannerOutcomes: [...first, ...second], ...drained });
     } finally {
@@ -424,7 +424,7 @@ describe('fault injection: planner → queue → sender → Graph API', () => {
     let haltSeen = '';
     const fixer = (async () => {
       await waitFor('the token to break', () => brokenAt, 30_000);
-      haltSeen = await waitFor('the run to be marked halted', async () => (await ledger.getRun(scenario.runId))?.halted, 5_000);
+      haltSeen = await waitFor('the run to be marked halted', async () => (await ledger.runs.get(scenario.runId))?.halted, 5_000);
       await new Promise((resolve) => setTimeout(resolve, BROKEN_MS - (Date.now() - (brokenAt as number))));
       fixed = true;
       harness.sandbox.setAccessToken(TOKEN);

@@ -8,13 +8,13 @@ import { createServer, type IncomingMessage, type ServerResponse } from 'node:ht
 import type { AddressInfo } from 'node:net';
 import { after, before, describe, it } from 'node:test';
 import fc from 'fast-check';
-import { Ledger } from '../handlers/aws/ledger.js';
+import { createLedger } from '../handlers/aws/ledger/index.js';
 import { messengerChannel } from '../handlers/channels/messenger.js';
 import { webhookChannel } from '../handlers/channels/webhook.js';
 import { parseAnyConfigItem, parseConfigItem } from '../handlers/config/schema.js';
 import { ConfigError, DeliveryError, FatalChannelError, PermanentDeliveryError, RateLimitedError, TransientDeliveryError } from '../handlers/core/errors.js';
 import { parseTask } from '../handlers/core/task.js';
-import type { BatchResponse, SqsEvent } from '../handlers/delivery.js';
+import type { BatchResponse, SqsEvent } from '../handlers/delivery/index.js';
 import { lambdaContext, type Handler } from '../handlers/local/bundle.js';
 import { messengerJob, startHarness, type Harness } from './support/harness.js';
 
@@ -190,7 +190,7 @@ describe('fuzz: SQS task bodies', () => {
         const response = await send({ Records: records.slice(index, index + 10) }, lambdaContext('sender', 30_000));
         for (const failure of response.batchItemFailures) returned.add(failure.itemIdentifier);
       }
-      const ledger = new Ledger(harness.stack.names.ledger);
+      const ledger = createLedger({ table: harness.stack.names.ledger });
       const outcome = { delivered: 0, malformed: 0, returned: 0, failed: 0 };
       const lost: string[] = [];
       for (const record of records) {
@@ -206,7 +206,7 @@ describe('fuzz: SQS task bodies', () => {
           continue;
         }
         for (const recipient of parsed.task.recipients) {
-          const delivery = await ledger.getDelivery(parsed.task.runId, recipient.id, parsed.task.group);
+          const delivery = await ledger.records.getDelivery(parsed.task.runId, recipient.id, parsed.task.group);
           if (delivery?.status === 'sent' && harness.sandbox.deliveries.some((entry) => entry.recipientId === recipient.id)) outcome.delivered++;
           else if (delivery?.status === 'failed' && String(delivery.reason ?? '')) outcome.failed++;
           else lost.push(`${record.messageId}: deleted, but the ledger says ${recipient.id} is ${JSON.stringify(delivery)}`);

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { Ledger } from '../handlers/aws/ledger.js';
+import { createLedger } from '../handlers/aws/ledger/index.js';
 import { startPoller } from '../handlers/local/poller.js';
 import { messengerJob, seedAudience, startHarness, waitFor, type Harness } from './support/harness.js';
 
@@ -21,9 +21,9 @@ describe('pipeline: planner → queue → sender → Graph API', () => {
     const sender = await stack.loadSender();
     const poller = startPoller(stack.sqs, sender, { queueUrl: stack.queues.queueUrl, batchSize: 10, maximumConcurrency: 3, functionTimeoutMs: 30_000 });
     await waitFor('all deliveries', () => (sandbox.deliveries.length >= 225 ? true : undefined));
-    const ledger = new Ledger(stack.names.ledger);
+    const ledger = createLedger({ table: stack.names.ledger });
     const run = await waitFor('run counters', async () => {
-      const current = await ledger.getRun('daily@2026-11-28T08:00:00Z');
+      const current = await ledger.runs.get('daily@2026-11-28T08:00:00Z');
       return current && current.sent === 225 ? current : undefined;
     });
     await poller.stop();

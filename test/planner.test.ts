@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import pg from 'pg';
 import { ReceiveMessageCommand, DeleteMessageBatchCommand } from '@aws-sdk/client-sqs';
-import { Ledger } from '../handlers/aws/ledger.js';
+import { type Ledger, createLedger } from '../handlers/aws/ledger/index.js';
 import { parseTask } from '../handlers/core/task.js';
 import { onEndpoint, queueDepth } from '../handlers/local/sqs.js';
 import { startPglite } from '../handlers/local/postgres.js';
@@ -35,7 +35,7 @@ describe('planner', () => {
   let ledger: Ledger;
   before(async () => {
     harness = await startHarness({ plannerTimeoutMs: 10_400 });
-    ledger = new Ledger(harness.stack.names.ledger);
+    ledger = createLedger({ table: harness.stack.names.ledger });
   });
   after(async () => harness.stop());
 
@@ -52,7 +52,7 @@ describe('planner', () => {
     const tasks = await drain(harness);
     assert.equal(tasks.length, 1_800);
     assert.equal(new Set(tasks.map((task) => task.recipientId)).size, 1_800);
-    const run = await ledger.getRun('daily@2026-11-28T06:00:00Z');
+    const run = await ledger.runs.get('daily@2026-11-28T06:00:00Z');
     assert.deepEqual([run?.status, run?.planned, run?.enqueued], ['enqueued', 1_800, 1_800]);
     assert.ok(harness.logs.some((line) => line.includes('"Continuations"')));
   });
@@ -68,7 +68,7 @@ describe('planner', () => {
     const tasks = await drain(harness);
     assert.equal(tasks.length, 270);
     assert.equal(new Set(tasks.map((task) => task.group)).size, 27, 'ten recipients per task');
-    const run = await ledger.getRun('twice@2026-11-28T07:00:00Z');
+    const run = await ledger.runs.get('twice@2026-11-28T07:00:00Z');
     assert.deepEqual([run?.planned, run?.enqueued], [270, 270]);
   });
 
@@ -77,7 +77,7 @@ describe('planner', () => {
     for (const item of messengerJob(database, harness.sandbox.baseUrl, { id: 'holes' })) await harness.stack.putConfig(item);
     assert.deepEqual(statuses(await harness.stack.tick('holes', '2026-11-28T04:00:00Z')), ['enqueued']);
     assert.equal((await drain(harness)).length, 43);
-    const run = await ledger.getRun('holes@2026-11-28T04:00:00Z');
+    const run = await ledger.runs.get('holes@2026-11-28T04:00:00Z');
     assert.deepEqual([run?.planned, run?.enqueued, run?.failed], [45, 43, 2]);
     assert.ok(harness.logs.some((line) => line.includes('recipient cannot be enqueued') && line.includes('psid')));
   });
@@ -88,7 +88,7 @@ describe('planner', () => {
     assert.deepEqual(statuses(await harness.stack.tick('repeats', '2026-11-28T04:30:00Z')), ['enqueued']);
     const tasks = await drain(harness);
     assert.equal(tasks.filter((task) => task.recipientId === 'psid-5').length, 1);
-    const run = await ledger.getRun('repeats@2026-11-28T04:30:00Z');
+    const run = await ledger.runs.get('repeats@2026-11-28T04:30:00Z');
     assert.equal(run?.planned, tasks.length + 2);
     assert.deepEqual([run?.enqueued, run?.skipped], [tasks.length, 2]);
     assert.ok(harness.logs.some((line) => line.includes('listed more than once')));
@@ -132,12 +132,12 @@ describe('planner against a partially failing SendMessageBatch', () => {
     assert.equal(depth.visible, 360);
     const tasks = await drain(harness);
     assert.equal(new Set(tasks.map((task) => task.recipientId)).size, 360);
-    const run = await new Ledger(harness.stack.names.ledger).getRun('daily@2026-11-28T02:00:00Z');
+    const run = await createLedger({ table: harness.stack.names.ledger }).runs.get('daily@2026-11-28T02:00:00Z');
     assert.deepEqual([run?.planned, run?.enqueued], [360, 360]);
   });
 
   it('a planner that fails mid-audience resumes on retry from its cursor, without duplicates', async () => {
-    const ledger = new Ledger(harness.stack.names.ledger);
+    const ledger = createLedger({ table: harness.stack.names.ledger });
     const database = await seedAudience(500);
     for (const item of messengerJob(database, harness.sandbox.baseUrl, { id: 'outage' })) await harness.stack.putConfig(item);
     // Two pages (ten tasks of ten recipients each) get through, then SQS fails every entry: an outage mid-run.
@@ -149,7 +149,7 @@ describe('planner against a partially failing SendMessageBatch', () => {
     };
     const failed = await harness.stack.tick('outage', '2026-11-28T05:00:00Z');
     assert.match(statuses(failed)[0] ?? '', /could not be enqueued/);
-    const halfway = await ledger.getRun('outage@2026-11-28T05:00:00Z');
+    const halfway = await ledger.runs.get('outage@2026-11-28T05:00:00Z');
     assert.deepEqual([halfway?.status, halfway?.cursor, halfway?.enqueued], ['planning', '222', 200]);
     assert.match(halfway?.lastError ?? '', /could not be enqueued/);
 
@@ -157,7 +157,7 @@ describe('planner against a partially failing SendMessageBatch', () => {
     assert.deepEqual(statuses(await harness.stack.tick('outage', '2026-11-28T05:00:00Z')), ['enqueued']);
     const tasks = await drain(harness);
     assert.equal(new Set(tasks.map((task) => task.recipientId)).size, 450);
-    const run = await ledger.getRun('outage@2026-11-28T05:00:00Z');
+    const run = await ledger.runs.get('outage@2026-11-28T05:00:00Z');
     assert.deepEqual([run?.planned, run?.enqueued, run?.lastError], [450, 450, undefined]);
   });
 });

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { Ledger } from '../handlers/aws/ledger.js';
-import type { BatchResponse, SqsEvent } from '../handlers/delivery.js';
+import { type Ledger, createLedger } from '../handlers/aws/ledger/index.js';
+import type { BatchResponse, SqsEvent } from '../handlers/delivery/index.js';
 import { lambdaContext, type Handler } from '../handlers/local/bundle.js';
 import { graphError } from '../handlers/local/sandbox.js';
 import { TOKEN, messengerJob, startHarness, type Harness } from './support/harness.js';
@@ -17,14 +17,14 @@ describe('sender outcome classes', () => {
   let ledger: Ledger;
   const deliver = (records: { messageId: string; body: string }[]) => send({ Records: records }, lambdaContext('sender', 30_000));
   const requestsFor = (recipientId: string) => harness.sandbox.requests.filter((request) => request.recipientId === recipientId).length;
-  const status = async (recipientId: string) => (await ledger.getDelivery(RUN, recipientId))?.status;
+  const status = async (recipientId: string) => (await ledger.records.getDelivery(RUN, recipientId))?.status;
 
   before(async () => {
     harness = await startHarness();
     const database = { host: '127.0.0.1', port: 5432, database: 'unused', user: 'unused', password: 'unused-by-the-sender' };
     for (const item of messengerJob(database, harness.sandbox.baseUrl)) await harness.stack.putConfig(item);
     send = await harness.stack.loadSender();
-    ledger = new Ledger(harness.stack.names.ledger);
+    ledger = createLedger({ table: harness.stack.names.ledger });
   });
   after(async () => harness.stop());
 
@@ -74,7 +74,7 @@ describe('sender outcome classes', () => {
     harness.sandbox.inject((request) => (request.recipientId === 'blocked' ? graphError(551, 'This person isn\'t available right now.') : undefined));
     const message = record('blocked');
     assert.deepEqual((await deliver([message])).batchItemFailures, []);
-    const delivery = await ledger.getDelivery(RUN, 'blocked');
+    const delivery = await ledger.records.getDelivery(RUN, 'blocked');
     assert.equal(delivery?.status, 'failed');
     assert.match(String(delivery?.reason), /551/);
     assert.equal(delivery?.failureClass, 'permanent');
@@ -99,7 +99,7 @@ describe('sender outcome classes', () => {
     for (const recipient of ['fatal-1', 'fatal-2', 'fatal-3']) assert.notEqual(await status(recipient), 'failed');
     assert.ok(harness.logs.some((line) => line.includes('"level":"ERROR"') && line.includes('FATAL')), 'an ERROR log the alarm can catch');
     assert.ok(harness.logs.some((line) => line.includes('"FatalChannel"')), 'a FatalChannel metric');
-    assert.match(String((await ledger.getRun(RUN))?.halted ?? ''), /190/);
+    assert.match(String((await ledger.runs.get(RUN))?.halted ?? ''), /190/);
 
     const requestsBefore = harness.sandbox.requests.length;
     assert.equal((await deliver([record('fatal-4')])).batchItemFailures.length, 1);
@@ -109,7 +109,7 @@ describe('sender outcome classes', () => {
     await new Promise((resolve) => setTimeout(resolve, 600));
     assert.deepEqual((await deliver(first)).batchItemFailures, []);
     assert.equal(await status('fatal-1'), 'sent');
-    assert.equal((await ledger.getRun(RUN))?.halted, undefined);
+    assert.equal((await ledger.runs.get(RUN))?.halted, undefined);
   });
 
   it('a malformed body in the middle of a batch is recorded with its reason; the rest is delivered', async () => {
@@ -125,7 +125,7 @@ describe('sender outcome classes', () => {
 
   it('a template field the row lacks is a recorded permanent failure naming the field', async () => {
     assert.deepEqual((await deliver([record('nofield', {})])).batchItemFailures, []);
-    const delivery = await ledger.getDelivery(RUN, 'nofield');
+    const delivery = await ledger.records.getDelivery(RUN, 'nofield');
     assert.equal(delivery?.status, 'failed');
     assert.match(String(delivery?.reason), /first_name/);
   });
@@ -140,8 +140,8 @@ describe('sender outcome classes', () => {
 
   it('an expired claim of a crashed sender is retaken; a live one is left alone', async () => {
     const now = Date.now();
-    assert.equal((await ledger.claimGroup(RUN, 'daily', 'r:crashed', 1, 'dead-sender', now - 1_000, now - 60_000)).kind, 'claimed');
-    assert.equal((await ledger.claimGroup(RUN, 'daily', 'r:inflight', 1, 'live-sender', now + 60_000)).kind, 'claimed');
+    assert.equal((await ledger.groups.claim({ runId: RUN, job: 'daily', group: 'r:crashed', recipients: 1, owner: 'dead-sender', until: now - 1_000, now: now - 60_000 })).kind, 'claimed');
+    assert.equal((await ledger.groups.claim({ runId: RUN, job: 'daily', group: 'r:inflight', recipients: 1, owner: 'live-sender', until: now + 60_000 })).kind, 'claimed');
     const crashed = record('crashed');
     const inflight = record('inflight');
     const response = await deliver([crashed, inflight]);
@@ -154,15 +154,15 @@ describe('sender outcome classes', () => {
     const run = 'daily@2026-11-28T09:00:00Z';
     const now = Date.now();
     // The dead invocation opened its count, claimed, sent and recorded the outcome, then died before its last write.
-    await ledger.openRunCount(run, 'dead-sender');
-    assert.equal((await ledger.claimGroup(run, 'daily', 'r:orphan', 1, 'dead-sender', now - 1_000, now - 60_000)).kind, 'claimed');
-    assert.equal(await ledger.recordGroup(run, 'r:orphan', 'dead-sender', now - 1_000, new Map([['orphan', { status: 'sent' }]]), true), true);
+    await ledger.counts.open(run, 'dead-sender');
+    assert.equal((await ledger.groups.claim({ runId: run, job: 'daily', group: 'r:orphan', recipients: 1, owner: 'dead-sender', until: now - 1_000, now: now - 60_000 })).kind, 'claimed');
+    assert.equal(await ledger.groups.record({ runId: run, group: 'r:orphan', owner: 'dead-sender', until: now - 1_000, outcomes: new Map([['orphan', { status: 'sent' }]]), settle: true }), true);
     const redelivered = { messageId: `m-${++counter}`, body: JSON.stringify({ v: 1, runId: run, job: 'daily', recipientId: 'orphan', fields: { first_name: 'Ada' } }) };
     assert.deepEqual((await deliver([redelivered])).batchItemFailures, []);
     assert.deepEqual((await deliver([{ ...redelivered, messageId: 'another-copy-of-orphan' }])).batchItemFailures, []);
     assert.equal(requestsFor('orphan'), 0, 'the provider is not asked again');
-    assert.equal((await ledger.getRun(run))?.sent, 1, 'counted exactly once');
-    assert.equal(await ledger.isCountPending(run, 'dead-sender'), true, 'the dead invocation never closed its count');
+    assert.equal((await ledger.runs.get(run))?.sent, 1, 'counted exactly once');
+    assert.equal(await ledger.counts.isPending(run, 'dead-sender'), true, 'the dead invocation never closed its count');
   });
 
   it('a group settles each recipient once: a transient failure keeps only that recipient open for the next receive', async () => {
@@ -170,7 +170,7 @@ describe('sender outcome classes', () => {
     harness.sandbox.inject((request) => (request.recipientId === 'g1-b' ? { status: 503, body: 'upstream down' } : request.recipientId === 'g1-c' ? graphError(551, "This person isn't available right now.") : undefined));
     const message = raw(body);
     assert.deepEqual((await deliver([message])).batchItemFailures, [{ itemIdentifier: message.messageId }]);
-    const group = await ledger.getGroup(RUN, 'c:g1');
+    const group = await ledger.groups.get(RUN, 'c:g1');
     assert.equal(group?.status, 'released');
     assert.deepEqual([...(group?.outcomes.entries() ?? [])].map(([id, outcome]) => [id, outcome.status]).sort(), [['g1-a', 'sent'], ['g1-c', 'failed'], ['g1-d', 'failed']]);
     assert.match(group?.lastReason ?? '', /1 of 4 recipients kept.*g1-b/);
@@ -178,8 +178,8 @@ describe('sender outcome classes', () => {
     const before = harness.sandbox.requests.length;
     assert.deepEqual((await deliver([message])).batchItemFailures, []);
     assert.deepEqual(harness.sandbox.requests.slice(before).map((request) => request.recipientId), ['g1-b'], 'only the open recipient is asked again');
-    assert.equal((await ledger.getGroup(RUN, 'c:g1'))?.status, 'settled');
-    assert.equal((await ledger.getDelivery(RUN, 'g1-b', 'c:g1'))?.status, 'sent');
+    assert.equal((await ledger.groups.get(RUN, 'c:g1'))?.status, 'settled');
+    assert.equal((await ledger.records.getDelivery(RUN, 'g1-b', 'c:g1'))?.status, 'sent');
     assert.equal(requestsFor('g1-a'), 1);
   });
 
@@ -189,7 +189,7 @@ describe('sender outcome classes', () => {
     await harness.stack.putConfig(job);
     const body = JSON.stringify({ v: 2, runId: RUN, job: 'replies', group: 'c:qr', recipients: [{ id: 'qr-a', fields: { first_name: 'A', code: 1 } }, { id: 'qr-b', fields: { first_name: 'B' } }, { id: 'qr-c', fields: { first_name: 'C', code: 3 } }] });
     assert.deepEqual((await deliver([raw(body)])).batchItemFailures, []);
-    const group = await ledger.getGroup(RUN, 'c:qr');
+    const group = await ledger.groups.get(RUN, 'c:qr');
     assert.equal(group?.status, 'settled');
     assert.deepEqual([...(group?.outcomes.entries() ?? [])].map(([id, outcome]) => [id, outcome.status]).sort(), [['qr-a', 'sent'], ['qr-b', 'failed'], ['qr-c', 'sent']]);
     assert.match(group?.outcomes.get('qr-b')?.reason ?? '', /code/);
@@ -198,12 +198,12 @@ describe('sender outcome classes', () => {
 
   it('a copy of a settled group that lists a recipient the group never had reopens it for that recipient alone', async () => {
     const now = Date.now();
-    assert.equal((await ledger.claimGroup(RUN, 'daily', 'c:re', 2, 'first-sender', now + 60_000)).kind, 'claimed');
-    assert.equal(await ledger.recordGroup(RUN, 'c:re', 'first-sender', now + 60_000, new Map([['re-a', { status: 'sent' as const }], ['re-b', { status: 'sent' as const }]]), true), true);
+    assert.equal((await ledger.groups.claim({ runId: RUN, job: 'daily', group: 'c:re', recipients: 2, owner: 'first-sender', until: now + 60_000 })).kind, 'claimed');
+    assert.equal(await ledger.groups.record({ runId: RUN, group: 'c:re', owner: 'first-sender', until: now + 60_000, outcomes: new Map([['re-a', { status: 'sent' as const }], ['re-b', { status: 'sent' as const }]]), settle: true }), true);
     const body = JSON.stringify({ v: 2, runId: RUN, job: 'daily', group: 'c:re', recipients: ['re-a', 're-b', 're-c'].map((id) => ({ id, fields: { first_name: id } })) });
     assert.deepEqual((await deliver([raw(body)])).batchItemFailures, []);
     assert.deepEqual([requestsFor('re-a'), requestsFor('re-b'), requestsFor('re-c')], [0, 0, 1]);
-    const group = await ledger.getGroup(RUN, 'c:re');
+    const group = await ledger.groups.get(RUN, 'c:re');
     assert.equal(group?.status, 'settled');
     assert.equal(group?.outcomes.size, 3);
     assert.deepEqual((await deliver([raw(body)])).batchItemFailures, [], 'a further copy is a plain duplicate');
@@ -216,7 +216,7 @@ describe('sender outcome classes', () => {
     assert.deepEqual(response.batchItemFailures, [{ itemIdentifier: ghost.messageId }]);
     assert.equal(await status('after-ghost'), 'sent');
     assert.ok(harness.logs.some((line) => line.includes('job#ghost') && line.includes('not found')), 'the log names the missing item');
-    const noted = await ledger.getDelivery('ghost@2026-11-28T08:00:00Z', 'g1');
+    const noted = await ledger.records.getDelivery('ghost@2026-11-28T08:00:00Z', 'g1');
     assert.match(String(noted?.lastReason), /job#ghost.*not found/, 'the ledger says why, for a message that may end in the DLQ');
     assert.equal(noted?.status, 'released', 'and a later delivery may still claim it');
   });
@@ -224,7 +224,7 @@ describe('sender outcome classes', () => {
   it('a gateway that echoes the request back cannot put the token into the recorded reason', async () => {
     harness.sandbox.inject((request) => (request.recipientId === 'echo' ? graphError(551, `blocked; request was: ${String(request.headers.authorization)}`) : undefined));
     assert.deepEqual((await deliver([record('echo')])).batchItemFailures, []);
-    const delivery = await ledger.getDelivery(RUN, 'echo');
+    const delivery = await ledger.records.getDelivery(RUN, 'echo');
     assert.equal(delivery?.status, 'failed');
     assert.match(String(delivery?.reason), /Bearer \[REDACTED\]/);
     harness.sandbox.inject(undefined);
@@ -234,6 +234,6 @@ describe('sender outcome classes', () => {
     assert.ok(harness.logs.length > 20);
     const leaks = harness.logs.filter((line) => line.includes(TOKEN));
     assert.deepEqual(leaks, []);
-    for (const recipient of ['blocked', 'window', 'transient-2', 'fatal-1', 'echo']) assert.ok(!JSON.stringify(await ledger.getDelivery(RUN, recipient)).includes(TOKEN));
+    for (const recipient of ['blocked', 'window', 'transient-2', 'fatal-1', 'echo']) assert.ok(!JSON.stringify(await ledger.records.getDelivery(RUN, recipient)).includes(TOKEN));
   });
 });

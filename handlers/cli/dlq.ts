@@ -1,6 +1,6 @@
 import { parseArgs } from 'node:util';
 import { DeleteMessageBatchCommand, GetQueueAttributesCommand, ReceiveMessageCommand, SQSClient, SendMessageBatchCommand, StartMessageMoveTaskCommand } from '@aws-sdk/client-sqs';
-import { Ledger } from '../aws/ledger.js';
+import { type Ledger, createLedger } from '../aws/ledger/index.js';
 import { parseTask } from '../core/task.js';
 import { type CliIO, UsageError, positiveNumber, requireOption } from './io.js';
 
@@ -25,9 +25,9 @@ async function reasonFor(ledger: Ledger | undefined, messageId: string, body: st
   if (!parsed.ok) return `malformed: ${parsed.issues.map((issue) => `${issue.path}: ${issue.message}`).join('; ')}`;
   if (!ledger) return 'no ledger table given';
   const { task } = parsed;
-  const group = await ledger.getGroup(task.runId, task.group);
+  const group = await ledger.groups.get(task.runId, task.group);
   if (!group) return `never claimed (message ${messageId})`;
-  const run = await ledger.getRun(task.runId);
+  const run = await ledger.runs.get(task.runId);
   const settled = task.recipients.filter((recipient) => group.outcomes.has(recipient.id)).length;
   return `${group.status}, ${settled} of ${task.recipients.length} recipients settled${run?.halted ? ', job halted' : ''}: ${group.lastReason ?? 'no reason recorded'}`;
 }
@@ -46,7 +46,7 @@ export async function dlqCommand(argv: string[], io: CliIO): Promise<number> {
   const sqs = new SQSClient({});
   const dlqUrl = requireOption(values['dlq-url'], '--dlq-url', 'NOTIFIER_DLQ_URL');
   const ledgerTable = values['ledger-table'] ?? process.env.NOTIFIER_LEDGER_TABLE;
-  const ledger = ledgerTable ? new Ledger(ledgerTable) : undefined;
+  const ledger = ledgerTable ? createLedger({ table: ledgerTable }) : undefined;
 
   if (verb === 'inspect') {
     const max = positiveNumber(values.max, '--max', 10, { integer: true, max: 10 });

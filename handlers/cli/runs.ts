@@ -1,5 +1,5 @@
 import { parseArgs } from 'node:util';
-import { Ledger, type RunRecord } from '../aws/ledger.js';
+import { type RunRecord, createLedger } from '../aws/ledger/index.js';
 import { runIdFor } from '../core/run-id.js';
 import { parsePlannerEvent } from '../planner-event.js';
 import { type CliIO, UsageError, positiveNumber, requireOption, table } from './io.js';
@@ -66,9 +66,9 @@ export async function statusCommand(argv: string[], io: CliIO): Promise<number> 
   const runId = positionals[0];
   if (!runId) throw new UsageError('status needs a run id, as printed by "notifier run" or "notifier runs"');
   const interval = positiveNumber(values.interval, '--interval', 2) * 1000;
-  const ledger = new Ledger(requireOption(values.table, '--table', 'NOTIFIER_LEDGER_TABLE'));
+  const ledger = createLedger({ table: requireOption(values.table, '--table', 'NOTIFIER_LEDGER_TABLE') });
   for (;;) {
-    const run = await ledger.getRun(runId);
+    const run = await ledger.runs.get(runId);
     if (!run) {
       io.err(`run "${runId}" not found (run ids look like <job>@<scheduled time>, e.g. daily@2026-11-28T08:00:00Z)`);
       return 1;
@@ -89,8 +89,8 @@ export async function runsCommand(argv: string[], io: CliIO): Promise<number> {
     return 0;
   }
   if (!values.job) throw new UsageError('runs needs --job ID');
-  const ledger = new Ledger(requireOption(values.table, '--table', 'NOTIFIER_LEDGER_TABLE'));
-  const runs = (await ledger.listRuns(values.job, positiveNumber(values.limit, '--limit', 20, { integer: true, max: 1000 }))).map(summary);
+  const ledger = createLedger({ table: requireOption(values.table, '--table', 'NOTIFIER_LEDGER_TABLE') });
+  const runs = (await ledger.runs.list(values.job, positiveNumber(values.limit, '--limit', 20, { integer: true, max: 1000 }))).map(summary);
   if (values.json) io.out(JSON.stringify(runs));
   else if (runs.length === 0) io.out(`no runs of job "${values.job}"`);
   else io.out(table([['run', 'status', 'planned', 'sent', 'skipped', 'failed', 'pending'], ...runs.map((run) => [run.runId, run.halted ? 'HALTED' : run.status, run.planned, run.sent, run.skipped, run.failed, run.pending])]));

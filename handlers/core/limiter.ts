@@ -16,22 +16,24 @@ export async function mapConcurrent<T, R>(items: readonly T[], concurrency: numb
 }
 
 /**
- * Client-side pacing: a token bucket shared by every delivery in one container, so a sender never asks the
- * provider for more than its share of the rate limit. `slowDown` halves the rate on a rate-limit answer and
- * `speedUp` recovers additively (AIMD), so several containers converge on the provider's limit.
+ * Client-side pacing: a token bucket shared by every send in one container, so a sender never asks the provider for
+ * more than its share of the rate limit. A rate-limit answer halves the rate and acceptances recover it additively
+ * (AIMD), so several containers converge on the provider's limit. A usage header is a soft signal: at 100 % of the
+ * quota the rate eases off by a tenth, below it the header changes nothing (a cut at 80 % gave away a fifth of the
+ * limit for nothing).
  */
 export class Pacer {
   #rate: number;
   readonly #maxRate: number;
   #tokens: number;
   #last: number;
+  #lastCut = Number.NEGATIVE_INFINITY;
   readonly #burst: number;
   readonly #now: () => number;
 
   /**
-   * `burst` is how many requests may leave at once after an idle spell: one batch's worth lets a sender spend the
-   * tokens it saved while waiting for answers and for its next batch, without which a paced sender falls short of its
-   * share (a batch takes its paced time plus the provider's latency).
+   * `burst` is how many requests may leave at once after an idle spell: the tokens a sender saved while it waited for
+   * its next batch, without which a paced sender falls short of its share.
    */
   constructor(ratePerSecond: number, burst = 1, now: () => number = () => performance.now()) {
     this.#rate = ratePerSecond;
@@ -55,12 +57,47 @@ export class Pacer {
     return this.#tokens >= 0 ? 0 : (-this.#tokens / this.#rate) * 1000;
   }
 
-  slowDown(): void {
-    this.#rate = Math.max(this.#maxRate / 20, this.#rate / 2);
+  /** A request was accepted; `usagePercent` is the provider's usage header, when it sends one. */
+  onAccepted(usagePercent?: number): void {
+    if (usagePercent !== undefined && usagePercent >= 100) this.#cut(0.9);
+    else this.#rate = Math.min(this.#maxRate, this.#rate + this.#maxRate / 50);
   }
 
-  speedUp(): void {
-    this.#rate = Math.min(this.#maxRate, this.#rate + this.#maxRate / 50);
+  onRateLimited(): void {
+    this.#cut(0.5);
+  }
+
+  // The answers to one overshoot arrive together: they cut the rate once, not once each.
+  #cut(factor: number): void {
+    const now = this.#now();
+    if (now - this.#lastCut < 500) return;
+    this.#lastCut = now;
+    this.#rate = Math.max(this.#maxRate / 20, this.#rate * factor);
+  }
+}
+
+/**
+ * How long the provider usually takes, as an exponentially weighted mean of its answers' latencies, and from it when
+ * a request has become a straggler: one still out long after its peers came back.
+ */
+export class LatencyEstimate {
+  #meanMs: number;
+
+  constructor(initialMs = 200) {
+    this.#meanMs = initialMs;
+  }
+
+  get meanMs(): number {
+    return this.#meanMs;
+  }
+
+  observe(latencyMs: number): void {
+    this.#meanMs += (latencyMs - this.#meanMs) / 20;
+  }
+
+  /** Ten times the usual latency, within [floorMs, ceilingMs]. */
+  stragglerAfterMs(floorMs: number, ceilingMs: number): number {
+    return Math.min(ceilingMs, Math.max(floorMs, 10 * this.#meanMs));
   }
 }
 

@@ -1,38 +1,46 @@
 import type { FailureClass } from './errors.js';
 
-export interface RetryBudget {
-  /** Total time retries may take inside one invocation. */
-  readonly maxRetryTimeMs: number;
-  readonly retries: number;
-  readonly minDelayMs: number;
-}
-
-/** What happens to a message after its in-process retries ended with `failureClass`. */
-export type Disposition = 'return-to-queue' | 'record-and-drop' | 'halt-job';
-
-export function dispositionFor(failureClass: FailureClass): Disposition {
-  switch (failureClass) {
-    case 'transient':
-    case 'rate-limited':
-      return 'return-to-queue';
-    case 'permanent':
-      return 'record-and-drop';
-    case 'fatal':
-      return 'halt-job';
-  }
-}
-
-/** Only transient and rate-limited failures are retried in process; the rest are decided at once. */
-export function isRetryable(failureClass: FailureClass): boolean {
-  return failureClass === 'transient' || failureClass === 'rate-limited';
-}
-
 /**
- * Delay before retrying a rate-limited request: the provider's Retry-After when it gave one, else exponential.
- * Returns undefined when the wait would not fit in what is left of the budget: better to return the message to
- * the queue than to hold a Lambda idle.
+ * What to do with a recipient after a failed attempt. The one place that decides retries: the sender asks it after
+ * every failed send, and nothing else waits, backs off or gives up on its own.
+ * - `record`: permanent for this recipient; recorded as failed and never retried.
+ * - `halt`: the job's channel is broken; the job halts and its recipients stay open.
+ * - `retry`: again in this invocation after `delayMs` (outside any send slot, so the rest of the batch goes on).
+ * - `return`: back to the queue, visible again in `delayMs`: the wait would outlast the invocation or the attempts.
  */
-export function rateLimitDelay(attempt: number, retryAfterMs: number | undefined, budgetLeftMs: number, baseMs = 500): number | undefined {
-  const delay = retryAfterMs ?? baseMs * 2 ** Math.max(0, attempt - 1);
-  return delay <= budgetLeftMs ? delay : undefined;
+export type RetryDecision = { action: 'record' } | { action: 'halt' } | { action: 'retry'; delayMs: number } | { action: 'return'; delayMs: number };
+
+export interface RetryPolicy {
+  /** Attempts per recipient in one invocation; later ones wait for the message's next receive. */
+  readonly maxAttempts: number;
+  /** First backoff after a transient failure; it doubles with each attempt, with full jitter. */
+  readonly transientBaseMs: number;
+  /** First backoff after a rate-limit answer without Retry-After; it doubles with each attempt. */
+  readonly rateLimitBaseMs: number;
+  readonly maxDelayMs: number;
+}
+
+export const DEFAULT_RETRY_POLICY: RetryPolicy = { maxAttempts: 3, transientBaseMs: 200, rateLimitBaseMs: 1_000, maxDelayMs: 30_000 };
+
+export interface FailedAttempt {
+  readonly failureClass: FailureClass;
+  /** 1 for the first attempt of this recipient in this invocation. */
+  readonly attempt: number;
+  /** The provider's Retry-After, when it sent one. */
+  readonly retryAfterMs?: number;
+  /** Time the invocation may still spend sending. */
+  readonly timeLeftMs: number;
+}
+
+export function decideRetry(failed: FailedAttempt, policy: RetryPolicy = DEFAULT_RETRY_POLICY, random: () => number = Math.random): RetryDecision {
+  if (failed.failureClass === 'permanent') return { action: 'record' };
+  if (failed.failureClass === 'fatal') return { action: 'halt' };
+  const exponent = 2 ** Math.max(0, failed.attempt - 1);
+  // A rate limit is the provider's to lift: its Retry-After, else a doubling wait, never jittered below it.
+  const delayMs = Math.min(
+    policy.maxDelayMs,
+    failed.failureClass === 'rate-limited' ? (failed.retryAfterMs ?? policy.rateLimitBaseMs * exponent) : Math.ceil(policy.transientBaseMs * exponent * (0.5 + random() / 2)),
+  );
+  if (failed.attempt >= policy.maxAttempts || delayMs >= failed.timeLeftMs) return { action: 'return', delayMs };
+  return { action: 'retry', delayMs };
 }

@@ -1,4 +1,4 @@
-import { RECORDING_RESERVE_MS } from '../delivery.js';
+import { RECORDING_RESERVE_MS } from '../delivery/limits.js';
 import { HANDOVER_RESERVE_MS } from '../core/paging.js';
 import { GROUP_NAME_RESERVE_BYTES, MAX_RECIPIENTS_PER_TASK, MAX_TASK_BYTES } from '../core/task.js';
 import { EMF_MAX_VALUES } from '../observability/metrics.js';

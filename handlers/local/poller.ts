@@ -1,5 +1,5 @@
 import { DeleteMessageBatchCommand, ReceiveMessageCommand, type SQSClient } from '@aws-sdk/client-sqs';
-import type { BatchResponse, SqsEvent } from '../delivery.js';
+import type { BatchResponse, SqsEvent } from '../delivery/index.js';
 import { lambdaContext, type Handler } from './bundle.js';
 
 export interface PollerOptions {

@@ -1,5 +1,5 @@
 import { createWriteStream, type WriteStream } from 'node:fs';
-import { Ledger, scanOutcomes } from '../aws/ledger.js';
+import { createLedger, scanOutcomes } from '../aws/ledger/index.js';
 import { parseAnyConfigItem } from '../config/schema.js';
 import { runIdFor } from '../core/run-id.js';
 import { startDynalite } from './dynalite.js';
@@ -177,7 +177,7 @@ export async function runLocal(options: LocalRunOptions, hooks: RunHooks, signal
 
     const scheduledTime = options.scheduledTime ?? new Date(Math.floor(Date.now() / 1000) * 1000).toISOString();
     const runId = runIdFor(options.job, scheduledTime);
-    const ledger = new Ledger(stack.names.ledger);
+    const ledger = createLedger({ table: stack.names.ledger });
     const senders = await Promise.all(Array.from({ length: options.maximumConcurrency }, () => stack.loadSender()));
     const poller = startPoller(stack.sqs, senders, {
       queueUrl: stack.queues.queueUrl,
@@ -207,7 +207,7 @@ export async function runLocal(options: LocalRunOptions, hooks: RunHooks, signal
     for (;;) {
       check();
       await new Promise((resolve) => setTimeout(resolve, 250));
-      const run = await ledger.getRun(runId);
+      const run = await ledger.runs.get(runId);
       const processed = (run?.sent ?? 0) + (run?.failed ?? 0) + (run?.skipped ?? 0);
       onProgress({ planned: run?.planned ?? 0, processed, sent: run?.sent ?? 0, elapsedMs: Date.now() - started });
       if (plannerError) throw new Error(`the planner failed: ${plannerError.message}`);
@@ -218,9 +218,9 @@ export async function runLocal(options: LocalRunOptions, hooks: RunHooks, signal
     }
     await poller.stop();
 
-    const run = await ledger.getRun(runId);
+    const run = await ledger.runs.get(runId);
     const failedByClass: Record<string, number> = {};
-    const { outcomes, malformed } = await scanOutcomes(stack.names.ledger, runId);
+    const { outcomes, malformed } = await scanOutcomes(ledger.table, runId);
     for (const { status, failureClass = 'unknown' } of outcomes) if (status === 'failed') failedByClass[failureClass] = (failedByClass[failureClass] ?? 0) + 1;
     const deadLettered = await queueDepth(stack.sqs, stack.queues.dlqUrl);
     const durationMs = Date.now() - started;

@@ -2,7 +2,7 @@ import { DynamoDBClient, PutItemCommand } from '@aws-sdk/client-dynamodb';
 import { SQSClient } from '@aws-sdk/client-sqs';
 import type { ConfigItem } from '../config/schema.js';
 import { configKey, parseAnyConfigItem } from '../config/schema.js';
-import type { BatchResponse, SqsEvent } from '../delivery.js';
+import type { BatchResponse, SqsEvent } from '../delivery/index.js';
 import type { PlannerResult } from '../planning.js';
 import { lambdaContext, loadBundle, type Handler } from './bundle.js';
 import { startLambdaEndpoint } from './lambda-endpoint.js';

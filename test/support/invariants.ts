@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { BatchGetItemCommand, GetItemCommand, type AttributeValue } from '@aws-sdk/client-dynamodb';
 import { DeleteMessageBatchCommand, ReceiveMessageCommand } from '@aws-sdk/client-sqs';
-import { Ledger, scanOutcomes } from '../../handlers/aws/ledger.js';
+import { createLedger, scanOutcomes } from '../../handlers/aws/ledger/index.js';
 import { parseTask } from '../../handlers/core/task.js';
 import { queueDepth } from '../../handlers/local/sqs.js';
 import type { Stack } from '../../handlers/local/stack.js';
@@ -65,7 +65,7 @@ export interface RecipientState {
  */
 export async function recipientStates(stack: Stack, runId: string): Promise<Map<string, RecipientState>> {
   const states = new Map<string, RecipientState>();
-  for (const { recipientId, item, status, reason, providerMessageId } of (await scanOutcomes(stack.names.ledger, runId)).outcomes) {
+  for (const { recipientId, item, status, reason, providerMessageId } of (await scanOutcomes(createLedger({ table: stack.names.ledger }).table, runId)).outcomes) {
     assert.ok(!states.has(recipientId), item === 'group' ? `${recipientId} has outcomes in two ledger items` : `${recipientId} is both in a group and recorded by the planner`);
     states.set(recipientId, { status, ...(reason ? { reason } : {}), ...(providerMessageId ? { providerMessageId } : {}) });
   }
@@ -147,13 +147,13 @@ export async function checkInvariants(stack: Stack, expectation: Expectation): P
     } else {
       // A well-formed task is poison only if it is not one of this run's recipients and its delivery item says why
       // it could not be processed (a job whose config item is gone, ...).
-      const group = await new Ledger(stack.names.ledger).getGroup(parsed.task.runId, parsed.task.group);
+      const group = await createLedger({ table: stack.names.ledger }).groups.get(parsed.task.runId, parsed.task.group);
       const ours = parsed.task.runId === runId && parsed.task.recipients.some((recipient) => audience.includes(recipient.id));
       assert.ok(!ours && group?.lastReason, `DLQ holds a deliverable task, group ${parsed.task.group} of ${parsed.task.runId} (ledger: ${JSON.stringify(group)})`);
     }
   }
 
-  const run = await new Ledger(stack.names.ledger).getRun(runId);
+  const run = await createLedger({ table: stack.names.ledger }).runs.get(runId);
   assert.ok(run, `run ${runId} exists`);
   const counters = { planned: run.planned, enqueued: run.enqueued, sent: run.sent, skipped: run.skipped, failed: run.failed };
   assert.equal(run.status, 'enqueued', 'the planner finished the run');

@@ -38,7 +38,7 @@ run "the_sender_consumes_the_delivery_queue_and_touches_nothing_else" {
       WriteOwnLogs      = ["Allow", ["logs:CreateLogStream", "logs:PutLogEvents"], ["arn:aws:logs:eu-west-1:123456789012:log-group:/aws/lambda/acme-sender:log-stream:*"]]
       ReadConfig        = ["Allow", ["dynamodb:GetItem"], ["arn:aws:dynamodb:eu-west-1:123456789012:table/acme-config"]]
       WriteLedger       = ["Allow", ["dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:UpdateItem"], ["arn:aws:dynamodb:eu-west-1:123456789012:table/acme-ledger"]]
-      ConsumeDeliveries = ["Allow", ["sqs:ReceiveMessage", "sqs:DeleteMessage", "sqs:GetQueueAttributes"], ["arn:aws:sqs:eu-west-1:123456789012:acme"]]
+      ConsumeDeliveries = ["Allow", ["sqs:ReceiveMessage", "sqs:DeleteMessage", "sqs:GetQueueAttributes", "sqs:ChangeMessageVisibility"], ["arn:aws:sqs:eu-west-1:123456789012:acme"]]
     }
     error_message = "Unexpected sender policy: ${module.sender.policy_json}"
   }

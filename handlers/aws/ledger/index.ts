@@ -1,0 +1,31 @@
+import { GroupLedger } from './groups.js';
+import { RecordLedger } from './records.js';
+import { RunCounts } from './run-counts.js';
+import { RunLedger } from './runs.js';
+import { LedgerTable, type LedgerOptions } from './table.js';
+
+export type { GroupClaim, GroupState, GroupStatus } from './groups.js';
+export { deliveryKey, groupKey, malformedKey, runKey } from './keys.js';
+export type { FinalStatus, NewOutcome, RecordedOutcome } from './outcomes.js';
+export { scanOutcomes, type StoredOutcome } from './scan.js';
+export { LeaseLostError, type RunCounters, type RunLease, type RunRecord, type RunStatus } from './runs.js';
+export { LedgerTable, type LedgerOptions } from './table.js';
+export { GroupLedger, RecordLedger, RunCounts, RunLedger };
+
+/**
+ * The ledger makes SQS's at-least-once delivery exactly-once in effect. One table, four concerns: the run item (lease,
+ * cursor, counters, halt), the senders' open counts on it, one item per task's group of recipients (claim and
+ * outcomes), and the records of what never became a group (unenqueueable recipients, malformed bodies).
+ */
+export interface Ledger {
+  readonly table: LedgerTable;
+  readonly runs: RunLedger;
+  readonly counts: RunCounts;
+  readonly groups: GroupLedger;
+  readonly records: RecordLedger;
+}
+
+export function createLedger(options: LedgerOptions): Ledger {
+  const table = new LedgerTable(options);
+  return { table, runs: new RunLedger(table), counts: new RunCounts(table), groups: new GroupLedger(table), records: new RecordLedger(table) };
+}

@@ -1,0 +1,42 @@
+import { S, readNumber, readString } from '../dynamo.js';
+import { singleGroup } from '../../core/task.js';
+import { deliveryKey, groupKey, malformedKey } from './keys.js';
+import { REASON_CHARS, readOutcomes } from './outcomes.js';
+import type { LedgerTable } from './table.js';
+
+/** What never became a claimable group: recipients the planner could not enqueue, and task bodies that are not tasks. */
+export class RecordLedger {
+  readonly #table: LedgerTable;
+
+  constructor(table: LedgerTable) {
+    this.#table = table;
+  }
+
+  /** A recipient the planner could not turn into a task (bad row, rejected by SQS): recorded once, with why. */
+  async recordUndeliverable(options: { readonly runId: string; readonly job: string; readonly recipientId: string; readonly reason: string; readonly now?: number }): Promise<boolean> {
+    const { runId, job, recipientId, reason, now = Date.now() } = options;
+    return this.#table.putOnce(deliveryKey(runId, recipientId), { status: S('failed'), failureClass: S('invalid'), reason: S(reason.slice(0, REASON_CHARS)), runId: S(runId), job: S(job), recipientId: S(recipientId) }, now);
+  }
+
+  /** A message body that is not a valid task: kept with its reason so nothing is dropped silently. */
+  async recordMalformed(options: { readonly messageId: string; readonly reason: string; readonly body: string; readonly now?: number }): Promise<boolean> {
+    const { messageId, reason, body, now = Date.now() } = options;
+    return this.#table.putOnce(malformedKey(messageId), { status: S('failed'), failureClass: S('malformed'), reason: S(reason.slice(0, REASON_CHARS)), body: S(body.slice(0, 4000) || '(empty)') }, now);
+  }
+
+  /**
+   * One recipient's state, flattened for `dlq inspect`, `status` and tests: its outcome in the group item, else the
+   * group's claim state and last reason, else what the planner recorded when it could not enqueue the recipient.
+   */
+  async getDelivery(runId: string, recipientId: string, group = singleGroup(recipientId)): Promise<Record<string, string | number> | undefined> {
+    const item = await this.#table.get(groupKey(runId, group));
+    const outcome = readOutcomes(item).get(recipientId);
+    const attempts = readNumber(item, 'attempts') ?? 0;
+    if (outcome) return { ...outcome, attempts };
+    const lastReason = readString(item, 'lastReason');
+    if (item) return { status: readString(item, 'status') ?? 'released', attempts, ...(lastReason ? { lastReason } : {}) };
+    const planned = await this.#table.get(deliveryKey(runId, recipientId));
+    if (!planned) return undefined;
+    return Object.fromEntries(Object.entries(planned).map(([name, value]) => [name, 'N' in value && value.N !== undefined ? Number(value.N) : (value.S ?? '')]));
+  }
+}

@@ -1,0 +1,71 @@
+import { type DynamoDBClient, GetItemCommand, PutItemCommand, QueryCommand, type QueryCommandInput, UpdateItemCommand, type UpdateItemCommandInput } from '@aws-sdk/client-dynamodb';
+import { type Item, N, S, dynamoClient, isConditionFailure } from '../dynamo.js';
+
+export interface LedgerOptions {
+  readonly table: string;
+  /** Days a run's items live before DynamoDB's TTL deletes them. */
+  readonly ttlDays?: number;
+  /** Injected in tests and tools; a Lambda uses the container's one client. */
+  readonly client?: DynamoDBClient;
+}
+
+/** A conditional write's answer: its result, or the item as it stood when the condition failed (when asked for). */
+export type Conditional<T> = { ok: true; value: T } | { ok: false; item: Item | undefined };
+
+/**
+ * The one place that tells a failed condition from an error: a failed condition is an answer (someone else holds the
+ * claim, the run is finished), anything else is thrown.
+ */
+export async function conditional<T>(write: Promise<T>): Promise<Conditional<T>> {
+  try {
+    return { ok: true, value: await write };
+  } catch (error) {
+    if (!isConditionFailure(error)) throw error;
+    return { ok: false, item: error.Item };
+  }
+}
+
+export const iso = (now: number) => S(new Date(now).toISOString());
+
+/** The ledger table and the requests every part of the ledger makes on it. */
+export class LedgerTable {
+  readonly name: string;
+  readonly #ttlSeconds: number;
+  readonly #client: DynamoDBClient | undefined;
+
+  constructor(options: LedgerOptions) {
+    this.name = options.table;
+    this.#ttlSeconds = (options.ttlDays ?? 30) * 86_400;
+    this.#client = options.client;
+  }
+
+  get client(): DynamoDBClient {
+    return this.#client ?? dynamoClient();
+  }
+
+  expiresAt(now: number) {
+    return N(Math.floor(now / 1000) + this.#ttlSeconds);
+  }
+
+  update(input: Omit<UpdateItemCommandInput, 'TableName'>) {
+    return this.client.send(new UpdateItemCommand({ TableName: this.name, ...input }));
+  }
+
+  /** Writes an item that must not exist yet; false when it does. */
+  async putOnce(pk: string, attributes: Item, now: number): Promise<boolean> {
+    const put = this.client.send(
+      new PutItemCommand({ TableName: this.name, Item: { pk: S(pk), ...attributes, updatedAt: iso(now), expiresAt: this.expiresAt(now) }, ConditionExpression: 'attribute_not_exists(pk)' }),
+    );
+    return (await conditional(put)).ok;
+  }
+
+  async get(pk: string, projection?: string): Promise<Item | undefined> {
+    const { Item } = await this.client.send(new GetItemCommand({ TableName: this.name, Key: { pk: S(pk) }, ConsistentRead: true, ...(projection ? { ProjectionExpression: projection } : {}) }));
+    return Item;
+  }
+
+  async query(input: Omit<QueryCommandInput, 'TableName'>): Promise<Item[]> {
+    const { Items = [] } = await this.client.send(new QueryCommand({ TableName: this.name, ...input }));
+    return Items;
+  }
+}

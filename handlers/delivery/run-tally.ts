@@ -1,0 +1,55 @@
+import type { FinalStatus, RunCounters, RunCounts } from '../aws/ledger/index.js';
+import { createLogger } from '../observability/log.js';
+
+/**
+ * The run counters one invocation adds. Before its first claim on a run it opens a count in the ledger; at the end one
+ * write adds its counters and closes the count. A sender that dies in between leaves its count open, and whoever
+ * receives one of its messages again counts the outcomes it had recorded (see orphans.ts).
+ */
+export class RunTally {
+  readonly #counts: RunCounts;
+  readonly #owner: string;
+  readonly #opened = new Map<string, Promise<void>>();
+  readonly #deltas = new Map<string, Partial<RunCounters>>();
+  readonly #counted = new Map<string, Set<string>>();
+
+  constructor(counts: RunCounts, owner: string) {
+    this.#counts = counts;
+    this.#owner = owner;
+  }
+
+  open(runId: string): Promise<void> {
+    let opened = this.#opened.get(runId);
+    if (!opened) {
+      opened = this.#counts.open(runId, this.#owner);
+      this.#opened.set(runId, opened);
+      opened.catch(() => this.#opened.delete(runId));
+    }
+    return opened;
+  }
+
+  count(runId: string, messageId: string, status: FinalStatus): void {
+    const deltas = this.#deltas.get(runId) ?? {};
+    deltas[status] = (deltas[status] ?? 0) + 1;
+    this.#deltas.set(runId, deltas);
+    let messages = this.#counted.get(runId);
+    if (!messages) this.#counted.set(runId, (messages = new Set()));
+    messages.add(messageId);
+  }
+
+  /** Adds and closes every count; returns the messages whose outcome could not be counted, to be received again. */
+  async close(): Promise<Set<string>> {
+    const uncounted = new Set<string>();
+    for (const [runId, opened] of this.#opened) {
+      const deltas = this.#deltas.get(runId) ?? {};
+      try {
+        await opened;
+        await this.#counts.close(runId, this.#owner, deltas);
+      } catch (error) {
+        createLogger({ runId }).error('could not add run counters; the messages go back to the queue to be counted again', { error, deltas });
+        for (const messageId of this.#counted.get(runId) ?? []) uncounted.add(messageId);
+      }
+    }
+    return uncounted;
+  }
+}

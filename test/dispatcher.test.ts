@@ -1,0 +1,106 @@
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { RateLimitedError, TransientDeliveryError } from '../handlers/core/errors.js';
+import { LatencyEstimate, Pacer } from '../handlers/core/limiter.js';
+import { type AttemptResult, Dispatcher, type SendSpec } from '../handlers/delivery/dispatcher.js';
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+/** A provider answering in `latencyMs`, or never for the ids in `hang` (until the request is given up). */
+function provider(options: { latencyMs?: number; hang?: ReadonlySet<number>; failOnce?: ReadonlySet<number> } = {}) {
+  const calls = new Map<number, number>();
+  let inFlight = 0;
+  let maxInFlight = 0;
+  const send =
+    (id: number) =>
+    async (signal: AbortSignal): Promise<AttemptResult> => {
+      const call = (calls.get(id) ?? 0) + 1;
+      calls.set(id, call);
+      inFlight++;
+      maxInFlight = Math.max(maxInFlight, inFlight);
+      try {
+        if (options.hang?.has(id) && call === 1) {
+          await new Promise<void>((resolve) => signal.addEventListener('abort', () => resolve(), { once: true }));
+          return { kind: 'failed', error: new TransientDeliveryError('provider request failed (network error)') };
+        }
+        await sleep(options.latencyMs ?? 5);
+        if (options.failOnce?.has(id) && call === 1) return { kind: 'failed', error: new TransientDeliveryError('HTTP 500') };
+        return { kind: 'sent', providerMessageId: `m${id}` };
+      } finally {
+        inFlight--;
+      }
+    };
+  return { send, calls, maxInFlight: () => maxInFlight };
+}
+
+const spec = (send: SendSpec['send'], overrides: Partial<SendSpec> = {}): SendSpec => ({ pacer: new Pacer(100_000, 100), latency: new LatencyEstimate(5), timeoutMs: 10_000, send, ...overrides });
+
+describe('the dispatcher of one invocation', () => {
+  it('a request that hangs does not hold the batch: it is given up once the rest is done, and its recipient returned', async () => {
+    const fake = provider({ hang: new Set([3]) });
+    const dispatcher = new Dispatcher({ parallelism: 4, deadline: Date.now() + 60_000, stragglerFloorMs: 100 });
+    const started = Date.now();
+    const results = await Promise.all(Array.from({ length: 20 }, (_, id) => dispatcher.submit(spec(fake.send(id)))));
+    const elapsed = Date.now() - started;
+    assert.equal(results.filter((result) => result.kind === 'sent').length, 19);
+    assert.equal(results[3]?.kind, 'open');
+    assert.match((results[3] as { reason: string }).reason, /straggler/);
+    assert.ok(elapsed < 5_000, `the batch ended after ${elapsed} ms, not after the channel timeout`);
+    assert.equal(fake.calls.get(3), 1, 'the straggler is not retried after the cut');
+  });
+
+  it('a transient failure is retried in process while the batch goes on, outside the send slots', async () => {
+    const fake = provider({ failOnce: new Set([0, 7]), latencyMs: 10 });
+    const dispatcher = new Dispatcher({ parallelism: 2, deadline: Date.now() + 60_000 });
+    const results = await Promise.all(Array.from({ length: 10 }, (_, id) => dispatcher.submit(spec(fake.send(id)))));
+    assert.deepEqual(results.map((result) => result.kind), Array(10).fill('sent'));
+    assert.equal(fake.calls.get(0), 2);
+    assert.ok(fake.maxInFlight() <= 2, `at most 2 in flight, saw ${fake.maxInFlight()}`);
+  });
+
+  it('a retry due soon is waited for even when it is the last thing left', async () => {
+    const fake = provider({ failOnce: new Set([0]) });
+    const dispatcher = new Dispatcher({ parallelism: 2, deadline: Date.now() + 60_000, retryGraceMs: 1_000 });
+    assert.equal((await dispatcher.submit(spec(fake.send(0)))).kind, 'sent');
+  });
+
+  it('a rate-limit wait that outlasts the rest of the batch returns the recipient, visible again after the wait', async () => {
+    const dispatcher = new Dispatcher({ parallelism: 2, deadline: Date.now() + 60_000 });
+    const limited = async (): Promise<AttemptResult> => ({ kind: 'failed', error: new RateLimitedError('613', { retryAfterMs: 20_000 }) });
+    const started = Date.now();
+    const result = await dispatcher.submit(spec(limited));
+    assert.equal(result.kind, 'open');
+    assert.ok((result as { delayMs: number }).delayMs > 15_000);
+    assert.ok(Date.now() - started < 2_000);
+  });
+
+  it('while a group still holds the dispatcher, nothing is cut', async () => {
+    const fake = provider({ hang: new Set([0]) });
+    const dispatcher = new Dispatcher({ parallelism: 2, deadline: Date.now() + 60_000, stragglerFloorMs: 50 });
+    const release = dispatcher.hold();
+    const hung = dispatcher.submit(spec(fake.send(0)));
+    let settled = false;
+    void hung.then(() => (settled = true));
+    await sleep(300);
+    assert.equal(settled, false, 'held: the straggler is still out');
+    const late = dispatcher.submit(spec(fake.send(1)));
+    release();
+    assert.equal((await late).kind, 'sent');
+    assert.equal((await hung).kind, 'open');
+  });
+
+  it('an acceptance that races the cut is still a sent recipient', async () => {
+    const dispatcher = new Dispatcher({ parallelism: 2, deadline: Date.now() + 60_000, stragglerFloorMs: 50 });
+    // Answers only after its abort: the provider accepted as the client gave up.
+    const late = (signal: AbortSignal) => new Promise<AttemptResult>((resolve) => signal.addEventListener('abort', () => resolve({ kind: 'sent', providerMessageId: 'late' }), { once: true }));
+    assert.deepEqual(await dispatcher.submit(spec(late)), { kind: 'sent', providerMessageId: 'late' });
+  });
+
+  it('no send starts after the deadline', async () => {
+    const fake = provider();
+    const dispatcher = new Dispatcher({ parallelism: 2, deadline: Date.now() - 1 });
+    const result = await dispatcher.submit(spec(fake.send(0)));
+    assert.equal(result.kind, 'open');
+    assert.equal(fake.calls.size, 0);
+  });
+});
