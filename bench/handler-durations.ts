@@ -38,7 +38,7 @@ import { startStack } from '../handlers/local/stack.js';
 import { runIdFor } from '../handlers/core/run-id.js';
 import { groupTasks, type TaskRecipient } from '../handlers/core/task.js';
 import { dynamoItemBytes, valueBytes } from '../handlers/cost/item-size.js';
-import type { SqsEvent } from '../handlers/delivery.js';
+import type { SqsEvent } from '../handlers/delivery/index.js';
 
 const { values: flags } = parseArgs({
   options: {

@@ -4,7 +4,7 @@
 // loaded, polls from "go" and leaves when the orchestrator disconnects.
 // Usage (by bench/rate-control.ts only, over an IPC channel): rate-control-child.ts <instances>
 import { SQSClient } from '@aws-sdk/client-sqs';
-import type { BatchResponse, SqsEvent } from '../handlers/delivery.js';
+import type { BatchResponse, SqsEvent } from '../handlers/delivery/index.js';
 import { requiredEnv } from '../handlers/env.js';
 import { loadBundle } from '../handlers/local/bundle.js';
 import { divertHandlerOutput } from '../handlers/local/handler-output.js';
