@@ -107,7 +107,7 @@ describe('cost model: arithmetic on hand-computed cases', () => {
       assert.equal(lineOf(estimate, 'delivery ledger').quantity, 2000);
       assert.match(lineOf(estimate, 'delivery ledger').item, /per recipient \(1 \+ 1 WRU\)/);
       assert.equal(lineOf(estimate, 'run counters').quantity, 100 * 2 * 2);
-      // acquireRun, one saveProgress (one page), finishRun: each written to the table and the index
+      // runs.acquire, one runs.saveProgress (one page), runs.finish: each written to the table and the index
       assert.equal(lineOf(estimate, 'planner run item').quantity, 3 * 2);
       close(lineOf(estimate, 'delivery ledger').usd, (2000 / 1e6) * 0.625, 'claim + outcome cost at the November 2024 price');
       const withoutIndex = estimateMonthlyCost({ ...PAPER, audience: 1000, ledgerIndexWrites: false });
@@ -275,7 +275,7 @@ describe('cost model: arithmetic on hand-computed cases', () => {
     assert.equal(estimate.run.continuations, 2);
     assert.equal(estimate.run.plannerBilledMs, 100 * 1000);
     assert.equal(lineOf(estimate, 'planner requests').quantity, 3);
-    // 3 acquireRun + 100 saveProgress + 2 releaseRun + 1 finishRun, each also written to the by-job index
+    // 3 runs.acquire + 100 runs.saveProgress + 2 runs.release + 1 runs.finish, each also written to the by-job index
     assert.equal(lineOf(estimate, 'planner run item').quantity, (3 + 100 + 2 + 1) * 2);
   });
 

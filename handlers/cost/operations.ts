@@ -2,7 +2,7 @@
  * The DynamoDB requests the handlers make on the happy path, as data: what each one is, how often it happens, which
  * item it writes, and whether it also writes the ledger's `by-job` index (projection ALL: every change to a run item
  * that carries `gsi1pk` is written to the index as well, at the same write units). Keep this list in step with
- * handlers/aws/ledger.ts, handlers/delivery.ts and handlers/planning.ts; test/cost.test.ts counts from it.
+ * handlers/aws/ledger/, handlers/delivery/ and handlers/planning.ts; test/cost.test.ts counts from it.
  *
  * A write costs ceil(max(item before, item after) / 1 KB) write units, so the model sizes each write by its item
  * (handlers/cost/model.ts); the bench measures the items. Config items stay under 4 KB (strongly consistent reads:
@@ -55,13 +55,13 @@ export type TableOperation =
 
 export const TABLE_OPERATIONS: readonly TableOperation[] = [
   { name: 'config GetItem: job and database', group: 'config', table: 'config', kind: 'read', per: 'plannerInvocation', count: 2, indexWrite: false, ledgerOnly: false, code: 'handlers/planning.ts (config.job, config.database)' },
-  { name: 'run lease: acquireRun UpdateItem', group: 'planner run item', table: 'ledger', kind: 'write', item: 'run', per: 'plannerInvocation', count: 1, indexWrite: true, ledgerOnly: false, code: 'handlers/aws/ledger.ts acquireRun' },
-  { name: 'cursor and counters: saveProgress UpdateItem (at most one a second; counted per page, an upper bound)', group: 'planner run item', table: 'ledger', kind: 'write', item: 'run', per: 'page', count: 1, indexWrite: true, ledgerOnly: false, code: 'handlers/aws/ledger.ts saveProgress' },
-  { name: 'handover: releaseRun UpdateItem', group: 'planner run item', table: 'ledger', kind: 'write', item: 'run', per: 'continuation', count: 1, indexWrite: true, ledgerOnly: false, code: 'handlers/aws/ledger.ts releaseRun' },
-  { name: 'run enqueued: finishRun UpdateItem', group: 'planner run item', table: 'ledger', kind: 'write', item: 'run', per: 'run', count: 1, indexWrite: true, ledgerOnly: false, code: 'handlers/aws/ledger.ts finishRun' },
+  { name: 'run lease: runs.acquire UpdateItem', group: 'planner run item', table: 'ledger', kind: 'write', item: 'run', per: 'plannerInvocation', count: 1, indexWrite: true, ledgerOnly: false, code: 'handlers/aws/ledger/runs.ts acquire' },
+  { name: 'cursor and counters: runs.saveProgress UpdateItem (at most one a second; counted per page, an upper bound)', group: 'planner run item', table: 'ledger', kind: 'write', item: 'run', per: 'page', count: 1, indexWrite: true, ledgerOnly: false, code: 'handlers/aws/ledger/runs.ts saveProgress' },
+  { name: 'handover: runs.release UpdateItem', group: 'planner run item', table: 'ledger', kind: 'write', item: 'run', per: 'continuation', count: 1, indexWrite: true, ledgerOnly: false, code: 'handlers/aws/ledger/runs.ts release' },
+  { name: 'run enqueued: runs.finish UpdateItem', group: 'planner run item', table: 'ledger', kind: 'write', item: 'run', per: 'run', count: 1, indexWrite: true, ledgerOnly: false, code: 'handlers/aws/ledger/runs.ts finish' },
   { name: 'config GetItem: job and channel (cached 60 s per container)', group: 'config', table: 'config', kind: 'read', per: 'senderContainerCachePeriod', count: 2, indexWrite: false, ledgerOnly: false, code: 'handlers/aws/config-store.ts' },
-  { name: 'claim a group: claimGroup UpdateItem', group: 'delivery ledger', table: 'ledger', kind: 'write', item: 'new group', per: 'task', count: 1, indexWrite: false, ledgerOnly: true, code: 'handlers/aws/ledger.ts claimGroup' },
-  { name: "record the group's outcomes: recordGroup UpdateItem", group: 'delivery ledger', table: 'ledger', kind: 'write', item: 'recorded group', per: 'task', count: 1, indexWrite: false, ledgerOnly: true, code: 'handlers/aws/ledger.ts recordGroup' },
-  { name: 'open the run count: openRunCount UpdateItem', group: 'run counters', table: 'ledger', kind: 'write', item: 'run', per: 'batch', count: 1, indexWrite: true, ledgerOnly: true, code: 'handlers/aws/ledger.ts openRunCount (RunTally.open)' },
-  { name: 'add run counters: addRunCounters UpdateItem', group: 'run counters', table: 'ledger', kind: 'write', item: 'run', per: 'batch', count: 1, indexWrite: true, ledgerOnly: true, code: 'handlers/aws/ledger.ts addRunCounters (RunTally.close)' },
+  { name: 'claim a group: groups.claim UpdateItem', group: 'delivery ledger', table: 'ledger', kind: 'write', item: 'new group', per: 'task', count: 1, indexWrite: false, ledgerOnly: true, code: 'handlers/aws/ledger/groups.ts claim' },
+  { name: "record the group's outcomes: groups.record UpdateItem", group: 'delivery ledger', table: 'ledger', kind: 'write', item: 'recorded group', per: 'task', count: 1, indexWrite: false, ledgerOnly: true, code: 'handlers/aws/ledger/groups.ts record' },
+  { name: 'open the run count: counts.open UpdateItem', group: 'run counters', table: 'ledger', kind: 'write', item: 'run', per: 'batch', count: 1, indexWrite: true, ledgerOnly: true, code: 'handlers/aws/ledger/run-counts.ts open (RunTally.open)' },
+  { name: 'add run counters: counts.close UpdateItem', group: 'run counters', table: 'ledger', kind: 'write', item: 'run', per: 'batch', count: 1, indexWrite: true, ledgerOnly: true, code: 'handlers/aws/ledger/run-counts.ts close (RunTally.close)' },
 ];

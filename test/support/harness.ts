@@ -71,7 +71,7 @@ export async function startHarness(options: { maxReceiveCount?: number; plannerT
     maxReceiveCount: options.maxReceiveCount ?? 5,
     visibilityTimeoutSeconds: 1,
     ...(options.plannerTimeoutMs ? { plannerTimeoutMs: options.plannerTimeoutMs } : {}),
-    extraEnv: { NOTIFIER_HALT_COOLDOWN_MS: '500', NOTIFIER_RETRY_BUDGET_MS: '1500', ...options.extraEnv },
+    extraEnv: { NOTIFIER_HALT_COOLDOWN_MS: '500', ...options.extraEnv },
   });
   return {
     stack,
