@@ -1,4 +1,6 @@
 import assert from 'node:assert/strict';
+import { GetItemCommand, ScanCommand } from '@aws-sdk/client-dynamodb';
+import { DeleteMessageCommand, ReceiveMessageCommand, SendMessageCommand } from '@aws-sdk/client-sqs';
 import { after, before, describe, it } from 'node:test';
 import { type Ledger, createLedger } from '../handlers/aws/ledger/index.js';
 import type { BatchResponse, SqsEvent } from '../handlers/delivery/index.js';
@@ -112,13 +114,43 @@ describe('sender outcome classes', () => {
     assert.equal((await ledger.runs.get(RUN))?.halted, undefined);
   });
 
+  it('a hand-crafted event (no Records, a null record, a record without a body) is recorded as malformed, never thrown', async () => {
+    const context = lambdaContext('sender', 30_000);
+    assert.deepEqual(await send(undefined as unknown as SqsEvent, context), { batchItemFailures: [] });
+    assert.deepEqual(await send({} as SqsEvent, context), { batchItemFailures: [] });
+    const response = await send({ Records: [null, { messageId: 'no-body' }, record('after-nulls')] } as unknown as SqsEvent, context);
+    assert.deepEqual(response.batchItemFailures, [], 'kept in the ledger, so nothing goes back to the queue');
+    assert.equal(await status('after-nulls'), 'sent');
+    const kept = async (pk: string) => (await harness.stack.dynamo.send(new GetItemCommand({ TableName: harness.stack.names.ledger, Key: { pk: { S: pk } }, ConsistentRead: true }))).Item;
+    assert.match((await kept('malformed#no-body'))?.reason?.S ?? '', /Records\[1\]\.body/);
+    const scanned = await harness.stack.dynamo.send(new ScanCommand({ TableName: harness.stack.names.ledger, ConsistentRead: true }));
+    assert.ok(scanned.Items?.some((item) => /^malformed#.+#0$/.test(item.pk?.S ?? '') && /Records\[0\]\.messageId/.test(item.reason?.S ?? '')), 'the null record is kept under a synthetic id');
+  });
+
+  it('a returned message comes back after its retry delay, not after the visibility timeout', async () => {
+    harness.sandbox.inject((request) => (request.recipientId === 'comeback' && request.attempt === 1 ? { status: 429, headers: { 'retry-after': '2' }, body: 'slow down' } : undefined));
+    await harness.stack.sqs.send(new SendMessageCommand({ QueueUrl: harness.stack.queues.queueUrl, MessageBody: record('comeback').body }));
+    const receive = async () => (await harness.stack.sqs.send(new ReceiveMessageCommand({ QueueUrl: harness.stack.queues.queueUrl, MaxNumberOfMessages: 1, VisibilityTimeout: 120, WaitTimeSeconds: 1 }))).Messages ?? [];
+    const [message] = await receive();
+    assert.ok(message?.ReceiptHandle && message.MessageId);
+    const returned = await send({ Records: [{ messageId: message.MessageId, body: message.Body ?? '', receiptHandle: message.ReceiptHandle }] }, lambdaContext('sender', 30_000));
+    assert.deepEqual(returned.batchItemFailures, [{ itemIdentifier: message.MessageId }]);
+    let again: typeof message | undefined;
+    for (let tries = 0; tries < 8 && !again; tries++) again = (await receive())[0];
+    assert.equal(again?.MessageId, message.MessageId, 'visible again within seconds although received with a 120 s visibility timeout');
+    harness.sandbox.inject(undefined);
+    assert.deepEqual((await send({ Records: [{ messageId: again.MessageId as string, body: again.Body ?? '', receiptHandle: again.ReceiptHandle }] }, lambdaContext('sender', 30_000))).batchItemFailures, []);
+    assert.equal(await status('comeback'), 'sent');
+    await harness.stack.sqs.send(new DeleteMessageCommand({ QueueUrl: harness.stack.queues.queueUrl, ReceiptHandle: again.ReceiptHandle as string }));
+  });
+
   it('a malformed body in the middle of a batch is recorded with its reason; the rest is delivered', async () => {
     const messages = [record('good-1'), raw('{not json'), raw(JSON.stringify({ v: 1, runId: RUN, job: 'daily', recipientId: 42, fields: {} })), record('good-2')];
     const response = await deliver(messages);
     assert.deepEqual(response.batchItemFailures, []);
     assert.equal(await status('good-1'), 'sent');
     assert.equal(await status('good-2'), 'sent');
-    const malformed = harness.logs.filter((line) => line.includes('malformed task body'));
+    const malformed = harness.logs.filter((line) => line.includes('malformed task body') && messages.slice(1, 3).some((message) => line.includes(`"${message.messageId}"`)));
     assert.equal(malformed.length, 2);
     assert.ok(malformed.some((line) => line.includes('recipientId')), 'the reason names the field');
   });
