@@ -7,11 +7,10 @@ import { SQSClient } from '@aws-sdk/client-sqs';
 import { SSMClient } from '@aws-sdk/client-ssm';
 import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import ky from 'ky';
-import pRetry from 'p-retry';
 import pg from 'pg';
 import * as z from 'zod';
 
 const dynamo = DynamoDBDocumentClient.from(new DynamoDBClient({}));
-const clients = [dynamo, new SQSClient({}), new SSMClient({}), new SecretsManagerClient({}), new LambdaClient({}), pg.Client, ky, pRetry, z.object({})];
+const clients = [dynamo, new SQSClient({}), new SSMClient({}), new SecretsManagerClient({}), new LambdaClient({}), pg.Client, ky, z.object({})];
 
 export const handler = async () => clients.length;
