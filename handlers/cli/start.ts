@@ -56,7 +56,7 @@ function providerModel(values: ProviderFlags): ProviderModel {
   };
   const total = faults.transientOnce + faults.hangFirst + faults.permanent;
   if (total > 1) throw new UsageError(`--inject-transient-once, --inject-hang and --inject-permanent are shares of one audience and add up to ${Number(total.toFixed(6))}, more than 1`);
-  const providerRate = values['provider-rate'] === undefined ? undefined : positiveNumber(values['provider-rate'], '--provider-rate', 0, { max: 1_000_000 });
+  const providerRate = values['provider-rate'] === undefined ? undefined : positiveNumber(values['provider-rate'], '--provider-rate', 0, { max: 10_000 });
   return {
     ...(providerRate === undefined ? {} : { ratePerSecond: providerRate }),
     latencyMs: positiveNumber(values['latency-ms'], '--latency-ms', 0, { allowZero: true, max: 600_000 }),
