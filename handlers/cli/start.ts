@@ -101,38 +101,37 @@ function render(summary: RunSummary): string {
   ].join('\n');
 }
 
+const START_OPTIONS = {
+  json: { type: 'boolean' },
+  'sample-size': { type: 'string' },
+  job: { type: 'string' },
+  config: { type: 'string' },
+  'database-url': { type: 'string' },
+  'seed-sample': { type: 'boolean' },
+  'graph-url': { type: 'string' },
+  'access-token': { type: 'string' },
+  'inject-transient': { type: 'string' },
+  'inject-rate-limit': { type: 'string' },
+  'inject-permanent': { type: 'string' },
+  'inject-transient-once': { type: 'string' },
+  'inject-hang': { type: 'string' },
+  'hang-ms': { type: 'string' },
+  'provider-rate': { type: 'string' },
+  'latency-ms': { type: 'string' },
+  'jitter-ms': { type: 'string' },
+  'usage-window-ms': { type: 'string' },
+  seed: { type: 'string' },
+  'batch-size': { type: 'string' },
+  concurrency: { type: 'string' },
+  'visibility-timeout': { type: 'string' },
+  'max-receive-count': { type: 'string' },
+  dynamodb: { type: 'string' },
+  timeout: { type: 'string' },
+  help: { type: 'boolean' },
+} as const;
+
 export async function startCommand(argv: string[], io: CliIO): Promise<number> {
-  const { values } = parseArgs({
-    args: argv,
-    options: {
-      json: { type: 'boolean' },
-      'sample-size': { type: 'string' },
-      job: { type: 'string' },
-      config: { type: 'string' },
-      'database-url': { type: 'string' },
-      'seed-sample': { type: 'boolean' },
-      'graph-url': { type: 'string' },
-      'access-token': { type: 'string' },
-      'inject-transient': { type: 'string' },
-      'inject-rate-limit': { type: 'string' },
-      'inject-permanent': { type: 'string' },
-      'inject-transient-once': { type: 'string' },
-      'inject-hang': { type: 'string' },
-      'hang-ms': { type: 'string' },
-      'provider-rate': { type: 'string' },
-      'latency-ms': { type: 'string' },
-      'jitter-ms': { type: 'string' },
-      'usage-window-ms': { type: 'string' },
-      seed: { type: 'string' },
-      'batch-size': { type: 'string' },
-      concurrency: { type: 'string' },
-      'visibility-timeout': { type: 'string' },
-      'max-receive-count': { type: 'string' },
-      dynamodb: { type: 'string' },
-      timeout: { type: 'string' },
-      help: { type: 'boolean' },
-    },
-  });
+  const { values } = parseArgs({ args: argv, options: START_OPTIONS });
   if (values.help) {
     io.out(START_HELP);
     return 0;
