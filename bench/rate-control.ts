@@ -1,23 +1,26 @@
-// Rate control at the provider's limit: the Messenger sandbox enforces a token bucket of R sends/s (error 613
-// beyond it) with 60-140 ms latency; several sender instances (each its own bundle, as Lambda containers) drain a
-// queue through the event-source-mapping poller. Reports the sustained accepted rate and the share of requests
-// rejected for rate, over the steady window.
-// The senders run in worker processes (bench/rate-control-child.ts) so that, as on Lambda, they do not share one
+// Rate control at the provider's limit, with the provider's ordinary tails: the Messenger sandbox enforces a token
+// bucket of R sends/s (error 613 beyond it), answers after a latency, reports its usage in the
+// x-business-use-case-usage header, and plays per-recipient fault plans (transient-once, hang-first, permanent);
+// sender bundle instances drain a pre-filled queue through the event-source-mapping poller. Prints the figures of
+// handlers/local/delivery-figures.ts, the same `npm start` prints, and ends with them as one JSON line.
+// The senders run in worker processes (handlers/local/sender-fleet.ts) so that, as on Lambda, they do not share one
 // core with each other and with the emulators; the sandbox stays in this process because its token bucket is the
 // provider's single, global limit, and fauxqs and DynamoDB Local run in processes of their own.
-// Usage: npm run bench:rate [-- --rate 300 --seconds 40 --senders 6 --processes 2 --configured-rate 300]
+// Usage: npm run bench:rate [-- --rate 300 --seconds 60 --senders 12 --latency-ms 30 --jitter-ms 20
+//          --inject-transient-once 0.02 --inject-hang 0.02 --inject-permanent 0.01]   (docs/BENCHMARKS.md)
 import { SendMessageBatchCommand } from '@aws-sdk/client-sqs';
-import { spawn } from 'node:child_process';
 import { availableParallelism, cpus, loadavg } from 'node:os';
 import { parseArgs } from 'node:util';
 import { numberFlag } from './flags.js';
 import { groupTasks } from '../handlers/core/task.js';
-import { repoRoot } from '../handlers/local/bundle.js';
+import { deliveryFigures } from '../handlers/local/delivery-figures.js';
 import { startDynamoDbLocal } from '../handlers/local/dynamodb-local.js';
 import { startDynalite } from '../handlers/local/dynalite.js';
-import type { Service } from '../handlers/local/ports.js';
+import { checkFaultShares, faultFor, noFaults, type FaultShares } from '../handlers/local/fault-plan.js';
 import { startSandbox } from '../handlers/local/sandbox.js';
-import { startStack } from '../handlers/local/stack.js';
+import { startSenderFleet } from '../handlers/local/sender-fleet.js';
+import { queueDepth, startSqsProcess } from '../handlers/local/sqs.js';
+import { startStack, type Stack } from '../handlers/local/stack.js';
 
 const { values } = parseArgs({
   options: {
@@ -25,86 +28,53 @@ const { values } = parseArgs({
     seconds: { type: 'string', default: '40' },
     senders: { type: 'string', default: '6' },
     processes: { type: 'string' },
-    warmup: { type: 'string', default: '5' },
     dynamodb: { type: 'string', default: 'dynamodb-local' },
     'configured-rate': { type: 'string' },
     'recipients-per-task': { type: 'string', default: '10' },
+    'latency-ms': { type: 'string', default: '60' },
+    'jitter-ms': { type: 'string', default: '80' },
+    'usage-window-ms': { type: 'string', default: '10000' },
+    'inject-transient-once': { type: 'string', default: '0' },
+    'inject-hang': { type: 'string', default: '0' },
+    'hang-ms': { type: 'string', default: '20000' },
+    'inject-permanent': { type: 'string', default: '0' },
+    seed: { type: 'string', default: '1' },
   },
 });
 const positive = (name: string, text: string | undefined, integer = false) => numberFlag(name, text, { integer });
+const nonNegative = (name: string) => numberFlag(name, values[name as keyof typeof values] as string, { zero: true });
 const rate = positive('rate', values.rate);
 const seconds = positive('seconds', values.seconds, true);
 const senders = positive('senders', values.senders, true);
-const warmupSeconds = numberFlag('warmup', values.warmup, { zero: true });
-// The job default: one SQS message and one ledger item per ten recipients.
 const perTask = positive('recipients-per-task', values['recipients-per-task'], true);
-// One process per core by default: more processes than cores add no CPU, only heaps and context switches, while
-// the instances keep their own bundle and pacing state in any layout. --processes <senders> gives every instance a
-// process of its own, as Lambda does, on a machine with the cores for it.
+// One process per core by default: more processes than cores add no CPU, only heaps and context switches.
 const processes = Math.min(senders, values.processes === undefined ? availableParallelism() : positive('processes', values.processes, true));
 // The channel's ratePerSecond; above R it shows the adaptive back-off alone holding the provider's limit.
 const configuredRate = values['configured-rate'] === undefined ? rate : positive('configured-rate', values['configured-rate']);
+const shares: FaultShares = { transientOnce: nonNegative('inject-transient-once'), hangFirst: nonNegative('inject-hang'), permanent: nonNegative('inject-permanent') };
+checkFaultShares(shares);
+const seed = numberFlag('seed', values.seed, { integer: true, zero: true });
+const hangMs = positive('hang-ms', values['hang-ms'], true);
 // Recipients, not SQS messages: the provider's limit is per send, however many recipients a task carries.
-const total = Math.ceil(rate * (seconds + warmupSeconds + 2));
+const total = Math.ceil(rate * seconds);
+// Generous: a run that has not settled by then is broken, not slow.
+const giveUpMs = (seconds * 3 + 120) * 1000 + hangMs;
 
 /** Task bodies for `count` recipients of one run, packed by the planner's own groupTasks. */
-function taskBodies(runId: string, job: string, count: number, perTask: number): string[] {
+function taskBodies(runId: string, job: string, count: number): string[] {
   const recipients = Array.from({ length: count }, (_, n) => ({ cursor: String(n), recipient: { id: `r${n}`, fields: { name: `R${n}` } } }));
   return groupTasks({ runId, job }, recipients, perTask).map((task) => task.body);
 }
 
-interface NodeChild extends Service {
-  /** The child's first IPC message; rejects if it exits first. */
-  readonly ready: Promise<unknown>;
-  /** Resolves when the child has exited, whatever the reason. */
-  readonly exited: Promise<void>;
-  send(message: string): void;
-}
-
-/**
- * A Node process with an IPC channel. Stopping it disconnects the channel, which the child takes as its cue to
- * exit; that also happens when this process dies without cleaning up, so no child outlives a run.
- */
-function spawnNode(name: string, args: readonly string[], env: NodeJS.ProcessEnv = process.env): NodeChild {
-  const child = spawn(process.execPath, args, { cwd: repoRoot, env, stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
-  const exited = new Promise<void>((resolve) => {
-    child.once('exit', () => resolve());
-    // A process that could not be started emits no exit.
-    child.once('error', () => resolve());
-  });
-  const ready = new Promise<unknown>((resolve, reject) => {
-    child.once('message', resolve);
-    child.once('exit', (code, signal) => reject(new Error(`${name} exited (${signal ?? `code ${code}`}) before it was ready`)));
-    child.once('error', reject);
-  });
-  ready.catch(() => undefined);
-  return {
-    ready,
-    exited,
-    send: (message) => void child.send(message),
-    async stop() {
-      if (child.exitCode !== null || child.signalCode !== null) return;
-      if (child.connected) child.disconnect();
-      const kill = setTimeout(() => child.kill('SIGKILL'), 5_000);
-      await exited;
-      clearTimeout(kill);
-    },
-  };
-}
-
-async function startFauxqsProcess(): Promise<Service & { endpoint: string }> {
-  // fauxqs imports node:sqlite for its optional persistence; the experimental warning says nothing about this run.
-  const child = spawnNode('fauxqs', [
-    '--disable-warning=ExperimentalWarning',
-    '--input-type=module',
-    '-e',
-    "process.on('disconnect', () => process.exit(0)); const { startFauxqs } = await import('fauxqs'); const server = await startFauxqs({ port: 0, logger: false }); process.send(server.address);",
-  ]);
-  try {
-    return { endpoint: String(await child.ready), stop: () => child.stop() };
-  } catch (error) {
-    await child.stop();
-    throw error;
+async function fillQueue(stack: Stack, bodies: readonly string[]): Promise<void> {
+  const batches = Array.from({ length: Math.ceil(bodies.length / 10) }, (_, batch) => bodies.slice(batch * 10, batch * 10 + 10));
+  for (let start = 0; start < batches.length; start += 10) {
+    await Promise.all(
+      batches.slice(start, start + 10).map(async (entries) => {
+        const { Failed = [] } = await stack.sqs.send(new SendMessageBatchCommand({ QueueUrl: stack.queues.queueUrl, Entries: entries.map((body, index) => ({ Id: String(index), MessageBody: body })) }));
+        if (Failed.length > 0) throw new Error(`filling the queue: ${Failed.length} messages refused, first: ${Failed[0]?.Message}`);
+      }),
+    );
   }
 }
 
@@ -126,71 +96,57 @@ async function run() {
   const loadBefore = loadavg()[0] ?? 0;
   const dynamo = values.dynamodb === 'embedded' ? await startDynalite() : await startDynamoDbLocal();
   stops.push(dynamo.stop);
-  const sqs = await startFauxqsProcess();
+  const sqs = await startSqsProcess();
   stops.push(sqs.stop);
   const token = 'bench-page-access-token-0123456789';
-  const sandbox = await startSandbox({ accessToken: token, ratePerSecond: rate, latencyMs: 60, latencyJitterMs: 80 });
+  const latencyMs = nonNegative('latency-ms');
+  const sandbox = await startSandbox({ accessToken: token, ratePerSecond: rate, latencyMs, latencyJitterMs: nonNegative('jitter-ms'), usageWindowMs: nonNegative('usage-window-ms'), faults: { seed, shares, hangMs } });
   stops.push(sandbox.stop);
-  // NOTIFIER_SENDER_INSTANCES is the whole fleet, not one process's share: each instance paces to R / senders.
+  // NOTIFIER_SENDER_INSTANCES is the whole fleet, not one process's share.
   const stack = await startStack({ name: 'ratebench', dynamoEndpoint: dynamo.endpoint, sqsEndpoint: sqs.endpoint, visibilityTimeoutSeconds: 30, maxReceiveCount: 10, extraEnv: { NOTIFIER_SENDER_INSTANCES: String(senders), NOTIFIER_SENDER_PARALLELISM: '10' } });
   stops.push(stack.stop);
 
   await stack.putConfig({ kind: 'database', id: 'unused', host: '127.0.0.1', database: 'x', user: 'x', password: { inline: 'unused-password' }, allowInlineSecrets: true, ssl: 'disable' });
   await stack.putConfig({ kind: 'channel', id: 'sandbox', type: 'messenger', baseUrl: sandbox.baseUrl, accessToken: { inline: token }, allowInlineSecrets: true, ratePerSecond: configuredRate, timeoutMs: 5000 });
   await stack.putConfig({ kind: 'job', id: 'bench', database: 'unused', channel: 'sandbox', audience: { sql: 'SELECT 1' }, template: { text: 'Hi {{name}}' } });
+  await fillQueue(stack, taskBodies('bench@2026-11-28T00:00:00Z', 'bench', total));
 
-  const bodies = taskBodies('bench@2026-11-28T00:00:00Z', 'bench', total, perTask);
-  const batches = Array.from({ length: Math.ceil(bodies.length / 10) }, (_, batch) => bodies.slice(batch * 10, batch * 10 + 10));
-  for (let start = 0; start < batches.length; start += 10) {
-    await Promise.all(
-      batches.slice(start, start + 10).map(async (entries) => {
-        const { Failed = [] } = await stack.sqs.send(new SendMessageBatchCommand({ QueueUrl: stack.queues.queueUrl, Entries: entries.map((body, index) => ({ Id: String(index), MessageBody: body })) }));
-        if (Failed.length > 0) throw new Error(`filling the queue: ${Failed.length} messages refused, first: ${Failed[0]?.Message}`);
-      }),
-    );
+  // startStack set up the environment the module gives its senders; the sender processes inherit it.
+  const fleet = await startSenderFleet({ instances: senders, processes, queueUrl: stack.queues.queueUrl, batchSize: 10, functionTimeoutMs: 60_000, drainMs: 1_000 });
+  stops.push(fleet.stop);
+  fleet.go();
+  const started = Date.now();
+  // Settled when the queue has been empty twice in a row: every recipient has its outcome (or went to the DLQ).
+  for (let quiet = 0; quiet < 2; ) {
+    await Promise.race([new Promise((resolve) => setTimeout(resolve, 500)), fleet.crashed]);
+    const depth = await queueDepth(stack.sqs, stack.queues.queueUrl);
+    quiet = depth.visible + depth.inFlight === 0 ? quiet + 1 : 0;
+    if (Date.now() - started > giveUpMs) throw new Error(`the queue still held ${depth.visible + depth.inFlight} tasks after ${giveUpMs / 1000} s`);
   }
+  report(sandbox, { loadBefore, latencyMs });
+}
 
-  // The environment startStack set up, which is what the module gives its senders.
-  const env = { ...process.env };
-  const workers = Array.from({ length: processes }, (_, index) => {
-    const share = Math.floor(senders / processes) + (index < senders % processes ? 1 : 0);
-    return spawnNode(`sender process ${index + 1}`, ['--import', 'tsx', 'bench/rate-control-child.ts', String(share)], env);
-  });
-  let measuring = true;
-  stops.push(async () => {
-    measuring = false;
-    await Promise.all(workers.map((worker) => worker.stop()));
-  });
-  await Promise.all(workers.map((worker) => worker.ready));
-  // Never settles unless a sender process dies while measuring: a missing share of the fleet would read as a slow pipeline.
-  const crashed = new Promise<never>((_, reject) =>
-    workers.forEach((worker, index) => void worker.exited.then(() => measuring && reject(new Error(`sender process ${index + 1} exited during the run`)))),
-  );
-  crashed.catch(() => undefined);
-
-  for (const worker of workers) worker.send('go');
-  const started = performance.now();
-  const startedAt = Date.now();
-  while (sandbox.deliveries.length < total && performance.now() - started < (seconds + warmupSeconds + 60) * 1000) {
-    await Promise.race([new Promise((resolve) => setTimeout(resolve, 500)), crashed]);
+function report(sandbox: Awaited<ReturnType<typeof startSandbox>>, context: { loadBefore: number; latencyMs: number }) {
+  const counts = sandbox.counts();
+  const figures = deliveryFigures({ ...counts, acceptedAt: sandbox.deliveries.map((delivery) => delivery.at) }, { startedAt: counts.firstRequestAt ?? 0, endedAt: counts.lastAnswerAt ?? counts.firstRequestAt ?? 0, providerRate: rate });
+  // What the fault plans say must happen: every recipient delivered but the permanent ones.
+  const delivered = new Set(sandbox.deliveries.map((delivery) => delivery.recipientId));
+  let expected = 0;
+  let missing = 0;
+  for (let n = 0; n < total; n++) {
+    if (faultFor(seed, `r${n}`, shares) === 'permanent') continue;
+    expected++;
+    if (!delivered.has(`r${n}`)) missing++;
   }
-  measuring = false;
-
-  const windowStart = startedAt + warmupSeconds * 1000;
-  const windowEnd = windowStart + seconds * 1000;
-  const inWindow = sandbox.deliveries.filter((delivery) => delivery.at >= windowStart && delivery.at < windowEnd).length;
-  const perSecond = Array.from({ length: seconds }, (_, second) => sandbox.deliveries.filter((delivery) => delivery.at >= windowStart + second * 1000 && delivery.at < windowStart + (second + 1) * 1000).length).sort((a, b) => a - b);
-  const sustained = inWindow / seconds;
-  const rejected = sandbox.rejectedForRate();
-  const requests = sandbox.requests.length;
-  const delivered = sandbox.deliveries.length;
-  const unique = new Set(sandbox.deliveries.map((delivery) => delivery.recipientId)).size;
-  console.log(`machine: ${cpus()[0]?.model} x${cpus().length}, Node ${process.version}, load average ${loadBefore.toFixed(2)} before the run`);
-  console.log(`R = ${rate}/s, ${senders} senders in ${processes} processes (each paced to ${(configuredRate / senders).toFixed(1)}/s of a configured ${configuredRate}/s), window ${seconds} s after ${warmupSeconds} s warm-up`);
-  console.log(`sustained accepted rate: ${sustained.toFixed(1)}/s = ${((sustained / rate) * 100).toFixed(1)} % of R (per-second median ${perSecond[Math.floor(perSecond.length / 2)]}, min ${perSecond[0]}, max ${perSecond.at(-1)})`);
-  console.log(`rejected for rate (613): ${rejected} of ${requests} requests = ${((rejected / requests) * 100).toFixed(2)} %`);
-  console.log(`delivered ${delivered} of ${total} recipients, ${unique} distinct (duplicates: ${delivered - unique})`);
-  console.log(JSON.stringify({ rate, configuredRate, senders, processes, seconds, sustained, shareOfRate: sustained / rate, rejected, requests, rejectedShare: rejected / requests, delivered, total }));
+  const pct = (share: number | null) => (share === null ? 'n/a' : `${(share * 100).toFixed(1)} %`);
+  console.log(`machine: ${cpus()[0]?.model} x${cpus().length}, Node ${process.version}, load average ${context.loadBefore.toFixed(2)} before the run`);
+  console.log(`R = ${rate}/s, ${senders} senders in ${processes} processes (channel ratePerSecond ${configuredRate}), ${total} recipients, faults ${JSON.stringify(shares)}, hang ${hangMs} ms`);
+  console.log(`sustained accepted rate (first acceptance to 95 % of them): ${figures.sustainedPerSecond?.toFixed(1) ?? 'n/a'}/s = ${pct(figures.shareOfRate)} of R`);
+  console.log(`run duration (first send to last answer): ${(figures.durationMs / 1000).toFixed(1)} s (audience / R = ${(total / rate).toFixed(1)} s)`);
+  console.log(`rejected for rate (613): ${figures.rejectedForRate} of ${figures.requests} requests = ${(figures.rejectedForRateShare * 100).toFixed(2)} %; abandoned by the client: ${figures.abandoned}`);
+  console.log(`delivered ${delivered.size} distinct of ${expected} the fault plans deliver (missing ${missing}); recipients delivered more than once: ${figures.duplicates}`);
+  const tails = !noFaults(shares);
+  console.log(JSON.stringify({ rate, configuredRate, senders, processes, recipients: total, latencyMs: context.latencyMs, faults: shares, hangMs, seed, tails, ...figures, expectedDelivered: expected, missing }));
 }
 
 try {

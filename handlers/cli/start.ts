@@ -1,7 +1,7 @@
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
-import { DEFAULT_JOB, type Progress, type RunSummary, runLocal } from '../local/runtime.js';
+import { DEFAULT_JOB, type Progress, type ProviderModel, type RunSummary, runLocal } from '../local/runtime.js';
 import { readItemsFile } from './config.js';
 import { type CliIO, UsageError, positiveNumber } from './io.js';
 
@@ -20,12 +20,21 @@ Options:
                              to create the sample table notifier_sample_recipients in it)
   --graph-url URL            a Graph API base URL (your sandbox or proxy) instead of the local sandbox;
                              the page token comes from --access-token or $NOTIFIER_ACCESS_TOKEN
-  --inject-transient P       sandbox: share of requests answered with Graph error 2 / HTTP 500 (0..1)
-  --inject-rate-limit P      sandbox: share answered with error 613
-  --inject-permanent P       sandbox: share of recipients who blocked the page (error 551)
-  --seed N                   seed for the injected failures (default 1)
+The local sandbox as a provider (docs/BENCHMARKS.md, "Rate control at the provider's limit"):
+  --provider-rate R          sends/s the sandbox accepts (Graph error 613 beyond it) and the sample channel's
+                             ratePerSecond; also turns on its usage header (default: no limit)
+  --latency-ms MS            sandbox answer latency (default 0), plus --jitter-ms MS uniform extra (default 0)
+  --usage-window-ms MS       rolling window of the x-business-use-case-usage header (default 10000; 0: none)
+  --inject-transient-once P  share of recipients whose first request gets Graph error 2 / HTTP 500 (0..1)
+  --inject-hang P            share of recipients whose first request goes unanswered for --hang-ms
+                             (default 20000): a client that gives up is not delivered
+  --inject-permanent P       share of recipients who blocked the page (error 551, every time)
+  --inject-transient P       share of requests (any recipient, any attempt) answered with error 2 / HTTP 500
+  --inject-rate-limit P      share of requests answered with error 613
+  --seed N                   seed for the injected failures and the recipients' fault plans (default 1)
   --batch-size N             event source mapping batch size (default 10)
-  --concurrency N            maximum concurrent sender invocations (default 4)
+  --concurrency N            maximum concurrent sender invocations (default 4), run in worker processes
+                             apart from the emulators (one per core at most)
   --visibility-timeout S     queue visibility timeout in seconds (default 2)
   --max-receive-count N      receives before the DLQ (default 5)
   --dynamodb MODE            embedded (default) | dynamodb-local (Java) | an endpoint URL
@@ -37,11 +46,42 @@ const rate = (value: string | undefined, flag: string) => {
   return number;
 };
 
+type ProviderFlags = Partial<Record<'provider-rate' | 'latency-ms' | 'jitter-ms' | 'usage-window-ms' | 'inject-transient-once' | 'inject-hang' | 'hang-ms' | 'inject-permanent', string>>;
+
+function providerModel(values: ProviderFlags): ProviderModel {
+  const faults = {
+    transientOnce: rate(values['inject-transient-once'], '--inject-transient-once'),
+    hangFirst: rate(values['inject-hang'], '--inject-hang'),
+    permanent: rate(values['inject-permanent'], '--inject-permanent'),
+  };
+  const total = faults.transientOnce + faults.hangFirst + faults.permanent;
+  if (total > 1) throw new UsageError(`--inject-transient-once, --inject-hang and --inject-permanent are shares of one audience and add up to ${Number(total.toFixed(6))}, more than 1`);
+  const providerRate = values['provider-rate'] === undefined ? undefined : positiveNumber(values['provider-rate'], '--provider-rate', 0, { max: 10_000 });
+  return {
+    ...(providerRate === undefined ? {} : { ratePerSecond: providerRate }),
+    latencyMs: positiveNumber(values['latency-ms'], '--latency-ms', 0, { allowZero: true, max: 600_000 }),
+    latencyJitterMs: positiveNumber(values['jitter-ms'], '--jitter-ms', 0, { allowZero: true, max: 600_000 }),
+    usageWindowMs: positiveNumber(values['usage-window-ms'], '--usage-window-ms', 10_000, { allowZero: true, integer: true, max: 3_600_000 }),
+    faults,
+    hangMs: positiveNumber(values['hang-ms'], '--hang-ms', 20_000, { integer: true, max: 600_000 }),
+  };
+}
+
 function bar(progress: Progress): string {
   const share = progress.planned ? Math.min(1, progress.processed / progress.planned) : 0;
   const width = 30;
   const filled = Math.round(share * width);
   return `[${'#'.repeat(filled)}${'.'.repeat(width - filled)}] ${progress.processed}/${progress.planned || '?'} processed, ${progress.sent} sent, ${(progress.elapsedMs / 1000).toFixed(1)}s`;
+}
+
+/** The provider figures (docs/BENCHMARKS.md), when the local sandbox was the provider. */
+function providerLines(summary: RunSummary): string[] {
+  if (summary.providerRequests === null) return [];
+  const share = summary.shareOfRate === null ? '' : ` (${(summary.shareOfRate * 100).toFixed(1)} % of the provider's rate)`;
+  return [
+    `  sustained     ${summary.sustainedPerSecond ?? 'n/a'} sends/s${share}`,
+    `  provider      ${summary.providerRequests} requests, ${summary.rejectedForRate} rejected for rate, ${summary.abandoned} abandoned, ${summary.duplicates} recipients delivered twice or more`,
+  ];
 }
 
 function render(summary: RunSummary): string {
@@ -56,35 +96,42 @@ function render(summary: RunSummary): string {
     `  dead-lettered ${summary.deadLettered}`,
     `  duration      ${(summary.durationMs / 1000).toFixed(1)} s`,
     `  throughput    ${summary.throughputPerSecond} sends/s`,
+    ...providerLines(summary),
     `  handler logs  ${summary.logFile}`,
   ].join('\n');
 }
 
+const START_OPTIONS = {
+  json: { type: 'boolean' },
+  'sample-size': { type: 'string' },
+  job: { type: 'string' },
+  config: { type: 'string' },
+  'database-url': { type: 'string' },
+  'seed-sample': { type: 'boolean' },
+  'graph-url': { type: 'string' },
+  'access-token': { type: 'string' },
+  'inject-transient': { type: 'string' },
+  'inject-rate-limit': { type: 'string' },
+  'inject-permanent': { type: 'string' },
+  'inject-transient-once': { type: 'string' },
+  'inject-hang': { type: 'string' },
+  'hang-ms': { type: 'string' },
+  'provider-rate': { type: 'string' },
+  'latency-ms': { type: 'string' },
+  'jitter-ms': { type: 'string' },
+  'usage-window-ms': { type: 'string' },
+  seed: { type: 'string' },
+  'batch-size': { type: 'string' },
+  concurrency: { type: 'string' },
+  'visibility-timeout': { type: 'string' },
+  'max-receive-count': { type: 'string' },
+  dynamodb: { type: 'string' },
+  timeout: { type: 'string' },
+  help: { type: 'boolean' },
+} as const;
+
 export async function startCommand(argv: string[], io: CliIO): Promise<number> {
-  const { values } = parseArgs({
-    args: argv,
-    options: {
-      json: { type: 'boolean' },
-      'sample-size': { type: 'string' },
-      job: { type: 'string' },
-      config: { type: 'string' },
-      'database-url': { type: 'string' },
-      'seed-sample': { type: 'boolean' },
-      'graph-url': { type: 'string' },
-      'access-token': { type: 'string' },
-      'inject-transient': { type: 'string' },
-      'inject-rate-limit': { type: 'string' },
-      'inject-permanent': { type: 'string' },
-      seed: { type: 'string' },
-      'batch-size': { type: 'string' },
-      concurrency: { type: 'string' },
-      'visibility-timeout': { type: 'string' },
-      'max-receive-count': { type: 'string' },
-      dynamodb: { type: 'string' },
-      timeout: { type: 'string' },
-      help: { type: 'boolean' },
-    },
-  });
+  const { values } = parseArgs({ args: argv, options: START_OPTIONS });
   if (values.help) {
     io.out(START_HELP);
     return 0;
@@ -114,7 +161,8 @@ export async function startCommand(argv: string[], io: CliIO): Promise<number> {
     job,
     sampleSize: positiveNumber(values['sample-size'], '--sample-size', 1000, { integer: true, max: 10_000_000 }),
     seedSample: values['seed-sample'] ?? false,
-    failures: { transient: rate(values['inject-transient'], '--inject-transient'), rateLimited: rate(values['inject-rate-limit'], '--inject-rate-limit'), permanent: rate(values['inject-permanent'], '--inject-permanent') },
+    failures: { transient: rate(values['inject-transient'], '--inject-transient'), rateLimited: rate(values['inject-rate-limit'], '--inject-rate-limit') },
+    provider: providerModel(values),
     batchSize: positiveNumber(values['batch-size'], '--batch-size', 10, { integer: true, max: 10 }),
     maximumConcurrency: positiveNumber(values.concurrency, '--concurrency', 4, { integer: true, max: 64 }),
     visibilityTimeoutSeconds: positiveNumber(values['visibility-timeout'], '--visibility-timeout', 2, { integer: true, max: 43_200 }),

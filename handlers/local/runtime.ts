@@ -1,22 +1,37 @@
-import { createWriteStream, type WriteStream } from 'node:fs';
+import { createWriteStream, readFileSync, writeFileSync } from 'node:fs';
+import { availableParallelism } from 'node:os';
 import { createLedger, scanOutcomes } from '../aws/ledger/index.js';
 import { parseAnyConfigItem } from '../config/schema.js';
 import { runIdFor } from '../core/run-id.js';
+import { deliveryFigures } from './delivery-figures.js';
 import { startDynalite } from './dynalite.js';
-import { divertHandlerOutput } from './handler-output.js';
 import { startDynamoDbLocal } from './dynamodb-local.js';
-import { startPoller } from './poller.js';
-import { startPglite } from './postgres.js';
+import type { FaultShares } from './fault-plan.js';
+import { divertHandlerOutput } from './handler-output.js';
 import type { Service } from './ports.js';
+import { startPglite } from './postgres.js';
 import { SAMPLE_JOB, sampleConfig, seedSampleAudience } from './sample.js';
 import { graphError, startSandbox, type Injector } from './sandbox.js';
+import { startSenderFleet, type SenderFleet } from './sender-fleet.js';
 import { queueDepth, startSqs } from './sqs.js';
-import { startStack } from './stack.js';
+import { startStack, type PlannerOutcome, type Stack } from './stack.js';
 
+/** Shares of requests (not recipients) answered with a transient error or a 613, drawn afresh for each request. */
 export interface FailureRates {
   readonly transient: number;
   readonly rateLimited: number;
-  readonly permanent: number;
+}
+
+/** The local Messenger sandbox as a provider: its limit, its latency and the tails of its answers. */
+export interface ProviderModel {
+  /** The Page's rate limit R (error 613 beyond it, and the usage header); without it, no limit. */
+  readonly ratePerSecond?: number;
+  readonly latencyMs: number;
+  readonly latencyJitterMs: number;
+  /** Per-recipient fault plans (handlers/local/fault-plan.ts), drawn from `seed`. */
+  readonly faults: FaultShares;
+  readonly hangMs: number;
+  readonly usageWindowMs: number;
 }
 
 export interface LocalRunOptions {
@@ -28,8 +43,11 @@ export interface LocalRunOptions {
   readonly accessToken?: string;
   readonly configItems?: readonly unknown[];
   readonly failures: FailureRates;
+  readonly provider: ProviderModel;
   readonly batchSize: number;
   readonly maximumConcurrency: number;
+  /** Worker processes for the senders (default: one per core, at most one per sender). */
+  readonly senderProcesses?: number;
   readonly visibilityTimeoutSeconds: number;
   readonly maxReceiveCount: number;
   readonly senderTimeoutMs: number;
@@ -62,8 +80,15 @@ export interface RunSummary {
   rateLimited: number;
   deadLettered: number;
   providerRequests: number | null;
+  /** From the planner's start until the run settled. */
   durationMs: number;
   throughputPerSecond: number;
+  /** The provider figures (handlers/local/delivery-figures.ts): null with --graph-url, which this cannot observe. */
+  sustainedPerSecond: number | null;
+  shareOfRate: number | null;
+  rejectedForRate: number | null;
+  abandoned: number | null;
+  duplicates: number | null;
   logFile: string;
 }
 
@@ -79,14 +104,9 @@ function random(seed: number): () => number {
 }
 
 function failureInjector(rates: FailureRates, seed: number): Injector | undefined {
-  if (!rates.transient && !rates.rateLimited && !rates.permanent) return undefined;
+  if (!rates.transient && !rates.rateLimited) return undefined;
   const next = random(seed);
-  const blocked = new Map<string, boolean>();
-  return (request) => {
-    const recipient = request.recipientId ?? '';
-    // Blocking is a property of the recipient, not of one request: the same person stays blocked on retry.
-    if (!blocked.has(recipient)) blocked.set(recipient, next() < rates.permanent);
-    if (blocked.get(recipient)) return graphError(551, "This person isn't available right now.");
+  return () => {
     const roll = next();
     if (roll < rates.rateLimited) return graphError(613, 'Calls to this API have exceeded the rate limit.');
     if (roll < rates.rateLimited + rates.transient) return graphError(2, 'An unexpected error has occurred. Please retry your request later.', undefined, 500);
@@ -94,7 +114,7 @@ function failureInjector(rates: FailureRates, seed: number): Injector | undefine
   };
 }
 
-/** Sums an EMF metric over every line the handlers wrote. */
+/** Sums an EMF metric over every line the handlers wrote, the sender processes' included. */
 function sumMetric(lines: readonly string[], name: string): number {
   let total = 0;
   for (const line of lines) {
@@ -115,138 +135,204 @@ export interface RunHooks {
   readonly onService?: (name: string, endpoint: string) => void;
 }
 
+type Sandbox = Awaited<ReturnType<typeof startSandbox>>;
+
+interface Servers {
+  readonly dynamoEndpoint: string;
+  readonly sqsEndpoint: string;
+  readonly databaseUrl: string;
+  readonly graphUrl: string;
+  readonly accessToken: string;
+  readonly sandbox: Sandbox | undefined;
+}
+
+/** The emulators, the database and the sandbox, each pushed on `services` as soon as it runs. */
+async function startServers(options: LocalRunOptions, services: Service[], announce: (name: string, endpoint: string) => void, check: () => void): Promise<Servers> {
+  const dynamo = options.dynamodb === 'embedded' ? await startDynalite() : options.dynamodb === 'dynamodb-local' ? await startDynamoDbLocal() : { endpoint: options.dynamodb, stop: async () => undefined };
+  services.push(dynamo);
+  announce(`DynamoDB (${options.dynamodb})`, dynamo.endpoint);
+  const sqs = await startSqs();
+  services.push(sqs);
+  announce('SQS (fauxqs)', sqs.endpoint);
+  check();
+
+  let databaseUrl = options.databaseUrl;
+  if (!databaseUrl) {
+    const pglite = await startPglite();
+    services.push(pglite);
+    databaseUrl = pglite.url;
+    announce('PostgreSQL (PGlite)', `${pglite.host}:${pglite.port}`);
+  }
+  if (!options.configItems && (!options.databaseUrl || options.seedSample)) await seedSampleAudience(databaseUrl, options.sampleSize);
+
+  const accessToken = options.accessToken ?? 'local-sandbox-page-access-token';
+  let sandbox: Sandbox | undefined;
+  if (!options.graphUrl) {
+    const { provider } = options;
+    sandbox = await startSandbox({
+      accessToken,
+      latencyMs: provider.latencyMs,
+      latencyJitterMs: provider.latencyJitterMs,
+      faults: { seed: options.seed, shares: provider.faults, hangMs: provider.hangMs },
+      usageWindowMs: provider.usageWindowMs,
+      ...(provider.ratePerSecond ? { ratePerSecond: provider.ratePerSecond } : {}),
+    });
+    sandbox.inject(failureInjector(options.failures, options.seed));
+    services.push(sandbox);
+    announce('Messenger sandbox', sandbox.baseUrl);
+  }
+  check();
+  return { dynamoEndpoint: dynamo.endpoint, sqsEndpoint: sqs.endpoint, databaseUrl, graphUrl: options.graphUrl ?? (sandbox as Sandbox).baseUrl, accessToken, sandbox };
+}
+
+interface Settling {
+  readonly stack: Stack;
+  readonly runId: string;
+  readonly planning: Promise<PlannerOutcome[]>;
+  readonly fleet: SenderFleet;
+  readonly deadline: number;
+  readonly started: number;
+  readonly check: () => void;
+  readonly onProgress: (progress: Progress) => void;
+}
+
+/** Polls the run until the planner is done and the queue is empty twice in a row; returns when it first was. */
+async function awaitSettled({ stack, runId, planning, fleet, deadline, started, check, onProgress }: Settling): Promise<number> {
+  const ledger = createLedger({ table: stack.names.ledger });
+  let plannerSettled = false;
+  let plannerError: Error | undefined;
+  planning.then(
+    (outcomes) => {
+      plannerSettled = true;
+      const failure = outcomes.find((outcome) => !outcome.ok);
+      if (failure && !failure.ok) plannerError = failure.error;
+    },
+    (error: unknown) => {
+      plannerSettled = true;
+      plannerError = error as Error;
+    },
+  );
+  let quietSince: number | undefined;
+  let quiet = 0;
+  for (;;) {
+    check();
+    await Promise.race([new Promise((resolve) => setTimeout(resolve, 250)), fleet.crashed]);
+    const observedAt = Date.now();
+    const run = await ledger.runs.get(runId);
+    const processed = (run?.sent ?? 0) + (run?.failed ?? 0) + (run?.skipped ?? 0);
+    onProgress({ planned: run?.planned ?? 0, processed, sent: run?.sent ?? 0, elapsedMs: observedAt - started });
+    if (plannerError) throw new Error(`the planner failed: ${plannerError.message}`);
+    const depth = await queueDepth(stack.sqs, stack.queues.queueUrl);
+    const empty = plannerSettled && depth.visible + depth.inFlight === 0;
+    quiet = empty ? quiet + 1 : 0;
+    quietSince = empty ? (quietSince ?? observedAt) : undefined;
+    if (quiet >= 2) return quietSince as number;
+    if (Date.now() > deadline) throw new Error(`the run did not settle within ${deadline - started} ms (${processed} of ${run?.planned ?? '?'} processed); raise --timeout`);
+  }
+}
+
 export async function runLocal(options: LocalRunOptions, hooks: RunHooks, signal?: AbortSignal): Promise<RunSummary> {
-  const { onProgress } = hooks;
   const announce = (name: string, endpoint: string) => hooks.onService?.(name, endpoint);
   const services: Service[] = [];
-  const metricLines: string[] = [];
-  const log: WriteStream = createWriteStream(options.logFile);
-  // The handler logs go to the log file, so stdout stays the summary's.
-  const restoreStdout = divertHandlerOutput((text) => {
-    log.write(text);
-    for (const line of text.split('\n')) if (line.includes('"_aws"')) metricLines.push(line);
-  });
+  // The handler logs go to the log file, so stdout stays the summary's; the sender processes append to it too.
+  writeFileSync(options.logFile, '');
+  const log = createWriteStream(options.logFile, { flags: 'a' });
+  const restoreStdout = divertHandlerOutput((text) => void (log.writableEnded || log.write(text)));
+  const closeLog = () => new Promise<void>((resolve) => (log.writableEnded ? resolve() : log.end(() => resolve())));
 
   const started = Date.now();
   try {
     const check = () => {
       if (signal?.aborted) throw new Error('interrupted');
     };
-    const dynamo = options.dynamodb === 'embedded' ? await startDynalite() : options.dynamodb === 'dynamodb-local' ? await startDynamoDbLocal() : { endpoint: options.dynamodb, stop: async () => undefined };
-    services.push(dynamo);
-    announce(`DynamoDB (${options.dynamodb})`, dynamo.endpoint);
-    const sqs = await startSqs();
-    services.push(sqs);
-    announce('SQS (fauxqs)', sqs.endpoint);
-    check();
-
-    let databaseUrl = options.databaseUrl;
-    if (!databaseUrl) {
-      const pglite = await startPglite();
-      services.push(pglite);
-      databaseUrl = pglite.url;
-      announce('PostgreSQL (PGlite)', `${pglite.host}:${pglite.port}`);
-    }
-    const usingSample = !options.configItems;
-    if (usingSample && (!options.databaseUrl || options.seedSample)) await seedSampleAudience(databaseUrl, options.sampleSize);
-
-    const accessToken = options.accessToken ?? 'local-sandbox-page-access-token';
-    let sandbox: Awaited<ReturnType<typeof startSandbox>> | undefined;
-    let graphUrl = options.graphUrl;
-    if (!graphUrl) {
-      sandbox = await startSandbox({ accessToken });
-      sandbox.inject(failureInjector(options.failures, options.seed));
-      services.push(sandbox);
-      graphUrl = sandbox.baseUrl;
-      announce('Messenger sandbox', sandbox.baseUrl);
-    }
-    check();
-
+    const servers = await startServers(options, services, announce, check);
     const stack = await startStack({
       name: 'notifier-local',
-      dynamoEndpoint: dynamo.endpoint,
-      sqsEndpoint: sqs.endpoint,
+      dynamoEndpoint: servers.dynamoEndpoint,
+      sqsEndpoint: servers.sqsEndpoint,
       visibilityTimeoutSeconds: options.visibilityTimeoutSeconds,
       maxReceiveCount: options.maxReceiveCount,
       extraEnv: { NOTIFIER_SENDER_INSTANCES: String(options.maximumConcurrency), NOTIFIER_SENDER_PARALLELISM: String(Math.min(10, options.batchSize)) },
     });
     services.push(stack);
-    const items = options.configItems ?? sampleConfig(new URL(databaseUrl), graphUrl, accessToken);
+    const channelRate = options.provider.ratePerSecond ? { ratePerSecond: options.provider.ratePerSecond } : {};
+    const items = options.configItems ?? sampleConfig(new URL(servers.databaseUrl), servers.graphUrl, servers.accessToken, channelRate);
     items.forEach((item, index) => parseAnyConfigItem(item, `config item #${index + 1}`));
     for (const item of items) await stack.putConfig(item as Record<string, unknown>);
 
     const scheduledTime = options.scheduledTime ?? new Date(Math.floor(Date.now() / 1000) * 1000).toISOString();
     const runId = runIdFor(options.job, scheduledTime);
-    const ledger = createLedger({ table: stack.names.ledger });
-    const senders = await Promise.all(Array.from({ length: options.maximumConcurrency }, () => stack.loadSender()));
-    const poller = startPoller(stack.sqs, senders, {
+    // startStack set the environment the module gives its senders; the sender processes inherit it.
+    const fleet = await startSenderFleet({
+      instances: options.maximumConcurrency,
+      processes: options.senderProcesses ?? availableParallelism(),
       queueUrl: stack.queues.queueUrl,
       batchSize: options.batchSize,
-      maximumConcurrency: options.maximumConcurrency,
       functionTimeoutMs: options.senderTimeoutMs,
-    });
-    services.push({ stop: () => poller.stop() });
-
-    const planning = stack.tick(options.job, scheduledTime, { timeoutMs: options.timeoutMs });
-    let plannerSettled = false;
-    let plannerError: Error | undefined;
-    planning.then(
-      (outcomes) => {
-        plannerSettled = true;
-        const failure = outcomes.find((outcome) => !outcome.ok);
-        if (failure && !failure.ok) plannerError = failure.error;
-      },
-      (error: unknown) => {
-        plannerSettled = true;
-        plannerError = error as Error;
-      },
-    );
-
-    const deadline = started + options.timeoutMs;
-    let quiet = 0;
-    for (;;) {
-      check();
-      await new Promise((resolve) => setTimeout(resolve, 250));
-      const run = await ledger.runs.get(runId);
-      const processed = (run?.sent ?? 0) + (run?.failed ?? 0) + (run?.skipped ?? 0);
-      onProgress({ planned: run?.planned ?? 0, processed, sent: run?.sent ?? 0, elapsedMs: Date.now() - started });
-      if (plannerError) throw new Error(`the planner failed: ${plannerError.message}`);
-      const depth = await queueDepth(stack.sqs, stack.queues.queueUrl);
-      quiet = plannerSettled && depth.visible + depth.inFlight === 0 ? quiet + 1 : 0;
-      if (quiet >= 2) break;
-      if (Date.now() > deadline) throw new Error(`the run did not settle within ${options.timeoutMs} ms (${processed} of ${run?.planned ?? '?'} processed); raise --timeout`);
-    }
-    await poller.stop();
-
-    const run = await ledger.runs.get(runId);
-    const failedByClass: Record<string, number> = {};
-    const { outcomes, malformed } = await scanOutcomes(ledger.table, runId);
-    for (const { status, failureClass = 'unknown' } of outcomes) if (status === 'failed') failedByClass[failureClass] = (failedByClass[failureClass] ?? 0) + 1;
-    const deadLettered = await queueDepth(stack.sqs, stack.queues.dlqUrl);
-    const durationMs = Date.now() - started;
-    return {
-      job: options.job,
-      runId,
-      planned: run?.planned ?? 0,
-      enqueued: run?.enqueued ?? 0,
-      sent: run?.sent ?? 0,
-      skipped: run?.skipped ?? 0,
-      failed: run?.failed ?? 0,
-      failedByClass,
-      malformed,
-      retried: sumMetric(metricLines, 'Retried'),
-      rateLimited: sumMetric(metricLines, 'RateLimited'),
-      deadLettered: deadLettered.visible + deadLettered.inFlight,
-      providerRequests: sandbox ? sandbox.requests.length : null,
-      durationMs,
-      throughputPerSecond: Math.round(((run?.sent ?? 0) / durationMs) * 1000 * 10) / 10,
       logFile: options.logFile,
-    };
+    });
+    services.push(fleet);
+    check();
+    fleet.go();
+
+    const plannerStartedAt = Date.now();
+    const planning = stack.tick(options.job, scheduledTime, { timeoutMs: options.timeoutMs });
+    const settledAt = await awaitSettled({ stack, runId, planning, fleet, deadline: started + options.timeoutMs, started, check, onProgress: hooks.onProgress });
+    await fleet.stop();
+    await closeLog();
+    const lines = readFileSync(options.logFile, 'utf8').split('\n');
+    return await summarize({ options, stack, runId, sandbox: servers.sandbox, lines, plannerStartedAt, settledAt });
   } finally {
     for (const service of services.reverse()) await service.stop().catch(() => undefined);
     restoreStdout();
-    await new Promise<void>((resolve) => log.end(() => resolve()));
+    await closeLog();
   }
+}
+
+interface SummaryInput {
+  readonly options: LocalRunOptions;
+  readonly stack: Stack;
+  readonly runId: string;
+  readonly sandbox: Sandbox | undefined;
+  readonly lines: readonly string[];
+  readonly plannerStartedAt: number;
+  readonly settledAt: number;
+}
+
+async function summarize({ options, stack, runId, sandbox, lines, plannerStartedAt, settledAt }: SummaryInput): Promise<RunSummary> {
+  const ledger = createLedger({ table: stack.names.ledger });
+  const run = await ledger.runs.get(runId);
+  const failedByClass: Record<string, number> = {};
+  const { outcomes, malformed } = await scanOutcomes(ledger.table, runId);
+  for (const { status, failureClass = 'unknown' } of outcomes) if (status === 'failed') failedByClass[failureClass] = (failedByClass[failureClass] ?? 0) + 1;
+  const deadLettered = await queueDepth(stack.sqs, stack.queues.dlqUrl);
+  const span = { startedAt: plannerStartedAt, endedAt: settledAt, ...(options.provider.ratePerSecond ? { providerRate: options.provider.ratePerSecond } : {}) };
+  const counts = sandbox?.counts();
+  const figures = sandbox && counts ? deliveryFigures({ ...counts, acceptedAt: sandbox.deliveries.map((delivery) => delivery.at) }, span) : undefined;
+  const durationMs = settledAt - plannerStartedAt;
+  return {
+    job: options.job,
+    runId,
+    planned: run?.planned ?? 0,
+    enqueued: run?.enqueued ?? 0,
+    sent: run?.sent ?? 0,
+    skipped: run?.skipped ?? 0,
+    failed: run?.failed ?? 0,
+    failedByClass,
+    malformed,
+    retried: sumMetric(lines, 'Retried'),
+    rateLimited: sumMetric(lines, 'RateLimited'),
+    deadLettered: deadLettered.visible + deadLettered.inFlight,
+    providerRequests: counts ? counts.requests : null,
+    durationMs,
+    throughputPerSecond: durationMs > 0 ? Math.round(((run?.sent ?? 0) / durationMs) * 1000 * 10) / 10 : 0,
+    sustainedPerSecond: figures?.sustainedPerSecond === null || !figures ? null : Math.round(figures.sustainedPerSecond * 10) / 10,
+    shareOfRate: figures?.shareOfRate ?? null,
+    rejectedForRate: figures ? figures.rejectedForRate : null,
+    abandoned: figures ? figures.abandoned : null,
+    duplicates: figures ? figures.duplicates : null,
+    logFile: options.logFile,
+  };
 }
 
 export const DEFAULT_JOB = SAMPLE_JOB;

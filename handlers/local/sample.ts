@@ -19,7 +19,8 @@ export async function seedSampleAudience(url: string, size: number): Promise<num
 }
 
 /** The config items of the sample job, in the same schema as the config table. */
-export function sampleConfig(database: URL, graphBaseUrl: string, accessToken: string): Record<string, unknown>[] {
+/** `ratePerSecond` is the channel's configured rate: the provider's limit when the sandbox enforces one. */
+export function sampleConfig(database: URL, graphBaseUrl: string, accessToken: string, channel: { ratePerSecond?: number } = {}): Record<string, unknown>[] {
   return [
     {
       kind: 'database',
@@ -32,7 +33,7 @@ export function sampleConfig(database: URL, graphBaseUrl: string, accessToken: s
       ssl: database.searchParams.get('sslmode') === 'require' ? 'require' : 'disable',
       allowInlineSecrets: true,
     },
-    { kind: 'channel', id: 'sandbox', type: 'messenger', baseUrl: graphBaseUrl, pageId: 'me', accessToken: { inline: accessToken }, allowInlineSecrets: true, ratePerSecond: 250, timeoutMs: 5000 },
+    { kind: 'channel', id: 'sandbox', type: 'messenger', baseUrl: graphBaseUrl, pageId: 'me', accessToken: { inline: accessToken }, allowInlineSecrets: true, ratePerSecond: channel.ratePerSecond ?? 250, timeoutMs: 5000 },
     {
       kind: 'job',
       id: SAMPLE_JOB,

@@ -1,4 +1,5 @@
 import { CreateQueueCommand, GetQueueAttributesCommand, SQSClient } from '@aws-sdk/client-sqs';
+import { spawnNode } from './child-process.js';
 import type { Service } from './ports.js';
 
 /** fauxqs: an in-process SQS that speaks the JSON protocol the current SDK uses, with redrive to a DLQ. */
@@ -6,6 +7,26 @@ export async function startSqs(): Promise<Service & { endpoint: string }> {
   const { startFauxqs } = await import('fauxqs');
   const server = await startFauxqs({ port: 0, logger: false });
   return { endpoint: server.address, stop: () => server.stop() };
+}
+
+/**
+ * fauxqs in a Node process of its own: its SQLite-backed store is synchronous, so in a busy process it stalls every
+ * other server there, and in its own it gets a core's share of its own. It exits when this process disconnects.
+ */
+export async function startSqsProcess(): Promise<Service & { endpoint: string }> {
+  // fauxqs imports node:sqlite for its optional persistence; the experimental warning says nothing about this run.
+  const child = spawnNode('fauxqs', [
+    '--disable-warning=ExperimentalWarning',
+    '--input-type=module',
+    '-e',
+    "process.on('disconnect', () => process.exit(0)); process.on('SIGINT', () => undefined); const { startFauxqs } = await import('fauxqs'); const server = await startFauxqs({ port: 0, logger: false }); process.send(server.address);",
+  ]);
+  try {
+    return { endpoint: String(await child.ready), stop: () => child.stop() };
+  } catch (error) {
+    await child.stop();
+    throw error;
+  }
 }
 
 export interface Queues {

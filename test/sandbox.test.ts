@@ -1,0 +1,151 @@
+import assert from 'node:assert/strict';
+import { after, describe, it } from 'node:test';
+import { parseUsagePercent } from '../handlers/core/classify.js';
+import { faultFor, type Fault, type FaultShares } from '../handlers/local/fault-plan.js';
+import { startSandbox, usageWindow, type SandboxOptions } from '../handlers/local/sandbox.js';
+
+const TOKEN = 'sandbox-test-token-"quoted"-ü';
+const shares: FaultShares = { transientOnce: 0.25, hangFirst: 0.25, permanent: 0.25 };
+const SEED = 11;
+
+/** The first recipient (hostile ids included) whose plan is `fault`. */
+function recipientWith(fault: Fault, prefix = 'Zoë 🚀 '): string {
+  for (let n = 0; n < 10_000; n++) if (faultFor(SEED, `${prefix}${n}`, shares) === fault) return `${prefix}${n}`;
+  throw new Error(`no recipient with ${fault}`);
+}
+
+const sandboxes: { stop(): Promise<void> }[] = [];
+after(async () => {
+  for (const sandbox of sandboxes) await sandbox.stop();
+});
+
+async function sandboxWith(options: SandboxOptions) {
+  const sandbox = await startSandbox({ accessToken: TOKEN, ...options });
+  sandboxes.push(sandbox);
+  return sandbox;
+}
+
+/** One Send API call through Node's own HTTP client; `timeoutMs` makes it give up, closing the connection. */
+async function send(baseUrl: string, recipientId: string, options: { timeoutMs?: number } = {}) {
+  try {
+    const response = await fetch(`${baseUrl}/v21.0/me/messages`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', authorization: `Bearer ${TOKEN}` },
+      body: JSON.stringify({ recipient: { id: recipientId }, message: { text: `Hi ${recipientId} \uFFFE` } }),
+      ...(options.timeoutMs ? { signal: AbortSignal.timeout(options.timeoutMs) } : {}),
+    });
+    return { status: response.status, headers: response.headers, body: (await response.json()) as { error?: { code: number } } };
+  } catch (error) {
+    if ((error as Error).name === 'TimeoutError') return 'gave up' as const;
+    throw error;
+  }
+}
+
+const waitFor = async (condition: () => boolean, what: string) => {
+  for (let tries = 0; !condition(); tries++) {
+    if (tries > 100) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  }
+};
+
+describe('Messenger sandbox as a provider with tails', () => {
+  it('does not deliver a hung first request the client gave up on, and delivers the retry', async () => {
+    const sandbox = await sandboxWith({ faults: { seed: SEED, shares, hangMs: 20_000 } });
+    const hung = recipientWith('hang-first');
+    assert.equal(await send(sandbox.baseUrl, hung, { timeoutMs: 300 }), 'gave up');
+    await waitFor(() => sandbox.counts().abandoned === 1, 'the abandoned request to be counted');
+    assert.equal(sandbox.deliveries.length, 0);
+    const retry = await send(sandbox.baseUrl, hung);
+    assert.ok(retry !== 'gave up' && retry.status === 200);
+    assert.deepEqual(sandbox.deliveries.map((delivery) => delivery.recipientId), [hung]);
+    assert.equal(sandbox.deliveries[0]?.text, `Hi ${hung} \uFFFE`);
+    assert.deepEqual({ ...sandbox.counts(), firstRequestAt: 0, lastAnswerAt: 0 }, { requests: 2, deliveries: 1, rejectedForRate: 0, abandoned: 1, duplicates: 0, firstRequestAt: 0, lastAnswerAt: 0 });
+  });
+
+  it('does not deliver an ordinary send whose answer came after the client left', async () => {
+    const sandbox = await sandboxWith({ latencyMs: 1_000, faults: { seed: SEED, shares } });
+    assert.equal(await send(sandbox.baseUrl, recipientWith('ok'), { timeoutMs: 100 }), 'gave up');
+    await waitFor(() => sandbox.counts().abandoned === 1, 'the abandoned request to be counted');
+    await new Promise((resolve) => setTimeout(resolve, 1_100));
+    assert.equal(sandbox.deliveries.length, 0);
+  });
+
+  it('with acceptLate, delivers the send the client gave up on, so the retry is a duplicate', async () => {
+    const sandbox = await sandboxWith({ acceptLate: true, faults: { seed: SEED, shares, hangMs: 20_000 } });
+    const hung = recipientWith('hang-first');
+    assert.equal(await send(sandbox.baseUrl, hung, { timeoutMs: 300 }), 'gave up');
+    await waitFor(() => sandbox.counts().abandoned === 1, 'the abandoned request to be counted');
+    assert.equal(sandbox.deliveries.length, 1);
+    const retry = await send(sandbox.baseUrl, hung);
+    assert.ok(retry !== 'gave up' && retry.status === 200);
+    assert.equal(sandbox.deliveries.length, 2);
+    assert.equal(sandbox.counts().duplicates, 1);
+  });
+
+  it('answers a transient-once recipient with error 2 once, a permanent one with 551 every time', async () => {
+    const sandbox = await sandboxWith({ faults: { seed: SEED, shares } });
+    const flaky = recipientWith('transient-once', '\u202E"{{first_name}}"\u0001 ');
+    const first = await send(sandbox.baseUrl, flaky);
+    assert.ok(first !== 'gave up');
+    assert.deepEqual([first.status, first.body.error?.code], [500, 2]);
+    const second = await send(sandbox.baseUrl, flaky);
+    assert.ok(second !== 'gave up' && second.status === 200);
+    const blocked = recipientWith('permanent');
+    for (let attempt = 0; attempt < 3; attempt++) {
+      const answer = await send(sandbox.baseUrl, blocked);
+      assert.ok(answer !== 'gave up');
+      assert.equal(answer.body.error?.code, 551);
+    }
+    assert.deepEqual(sandbox.deliveries.map((delivery) => delivery.recipientId), [flaky]);
+    assert.equal(sandbox.counts().abandoned, 0);
+  });
+
+  it('reports rising usage in x-business-use-case-usage as load grows, and answers 613 past the limit', async () => {
+    const sandbox = await sandboxWith({ ratePerSecond: 50, usageWindowMs: 2_000 });
+    const usageAfter = async (count: number) => {
+      const answers = await Promise.all(Array.from({ length: count }, (_, n) => send(sandbox.baseUrl, `load-${count}-${n}`)));
+      // Each call is counted before its answer is written, so the answer written last counts them all.
+      let highest = 0;
+      for (const answer of answers) {
+        assert.ok(answer !== 'gave up');
+        const raw = JSON.parse(answer.headers.get('x-business-use-case-usage') as string) as Record<string, { type: string; call_count: number }[]>;
+        const [entry] = Object.values(raw)[0] ?? [];
+        assert.equal(entry?.type, 'messenger');
+        assert.equal(parseUsagePercent(answer.headers), entry?.call_count, 'the sender reads the value the sandbox reports');
+        highest = Math.max(highest, entry?.call_count ?? 0);
+      }
+      return highest;
+    };
+    const low = await usageAfter(10);
+    const high = await usageAfter(40);
+    // 100 calls fill a 2 s window at 50/s: 10 calls are 10 %, 50 are 50 %.
+    assert.equal(low, 10);
+    assert.equal(high, 50);
+    const over = await Promise.all(Array.from({ length: 100 }, (_, n) => send(sandbox.baseUrl, `over-${n}`)));
+    const rejected = over.filter((answer) => answer !== 'gave up' && answer.body.error?.code === 613).length;
+    assert.ok(rejected > 0, 'the bucket holds 50 tokens; 150 calls within a second or two exceed it');
+    assert.equal(sandbox.counts().rejectedForRate, rejected);
+    assert.equal(sandbox.counts().requests, 150);
+  });
+
+  it('keeps no usage header without a rate limit or with a window of 0', async () => {
+    for (const options of [{}, { ratePerSecond: 10, usageWindowMs: 0 }]) {
+      const sandbox = await sandboxWith(options);
+      const answer = await send(sandbox.baseUrl, 'plain');
+      assert.ok(answer !== 'gave up');
+      assert.equal(answer.headers.get('x-business-use-case-usage'), null);
+    }
+  });
+
+  it('forgets calls older than the window', () => {
+    const window = usageWindow(10, 1_000);
+    for (let at = 0; at < 5; at++) window.record(at * 100);
+    assert.equal(window.percent(450), 50);
+    assert.equal(window.percent(1_250), 20);
+    assert.equal(window.percent(5_000), 0);
+  });
+
+  it('refuses fault shares out of range before it listens', async () => {
+    await assert.rejects(startSandbox({ faults: { seed: 1, shares: { permanent: 2 } } }), /permanent must be a number in 0\.\.1, got 2/);
+  });
+});
