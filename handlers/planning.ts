@@ -14,6 +14,7 @@ import { templateFields } from './core/template.js';
 import { type PlannerEvent, parsePlannerEvent } from './planner-event.js';
 import type { DatabaseConfig, JobConfig } from './config/schema.js';
 import { createLogger } from './observability/log.js';
+import { redactText } from './observability/redact.js';
 import type { Metrics } from './observability/metrics.js';
 
 export interface LambdaContext {
@@ -186,7 +187,8 @@ export function createPlanner(deps: PlannerDeps) {
       await reader?.close();
       await completed.catch(() => undefined);
       await checkpoints.flush().catch((flushError: unknown) => log.warn('could not save the cursor of the pages already enqueued; the retry enqueues them again and the senders drop the copies', { error: flushError }));
-      if (!(error instanceof LeaseLostError)) await deps.ledger.releaseRun(runId, owner, error instanceof Error ? `${error.name}: ${error.message}` : String(error));
+      // The run's last error is shown by `notifier runs`: it is a log line too.
+      if (!(error instanceof LeaseLostError)) await deps.ledger.releaseRun(runId, owner, redactText(error instanceof Error ? `${error.name}: ${error.message}` : String(error)));
       log.error('planning failed; a retry resumes from the saved cursor', { error, cursor, ...totals });
       throw error;
     } finally {
