@@ -124,6 +124,17 @@ describe('planner', () => {
     assert.equal(failures.filter((line) => line.includes('\\"psid\\" (recipientColumn) is missing or empty')).length, 2, failures.join('\n'));
   });
 
+  it('a key that cannot be a cursor halts the run at that page, its cursor kept, with an error naming the job and the fix', async () => {
+    const database = await seedAudience(0, { extraRows: "CREATE TABLE stamped (id timestamp, psid text, first_name text); INSERT INTO stamped SELECT timestamp '2026-01-01' + g * interval '1 microsecond', 'psid-' || g, 'U' FROM generate_series(1, 30) g" });
+    const audience = { sql: 'SELECT id, psid, first_name FROM stamped', idColumn: 'id', recipientColumn: 'psid' };
+    for (const item of messengerJob(database, harness.sandbox.baseUrl, { id: 'stamped', pageSize: 10, audience })) await harness.stack.putConfig(item);
+    const [outcome] = statuses(await harness.stack.tick('stamped', '2026-11-28T03:45:00Z'));
+    assert.match(outcome ?? '', /job "stamped": .*"id" \(idColumn\) or "psid" \(recipientColumn\).*select both as text/);
+    const run = await ledger.getRun('stamped@2026-11-28T03:45:00Z');
+    assert.deepEqual([run?.status, run?.cursor ?? null, run?.failed ?? 0], ['planning', null, 0], 'nobody marked failed, the cursor where it was');
+    assert.equal((await drain(harness)).length, 0);
+  });
+
   it('an invalid job item fails the tick with an error naming the item and the field', async () => {
     await harness.stack.dynamo.send(
       new (await import('@aws-sdk/client-dynamodb')).PutItemCommand({
