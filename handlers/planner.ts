@@ -4,6 +4,7 @@ import { createLedger } from './aws/ledger/index.js';
 import { enqueueAll } from './aws/queue.js';
 import { readAudiencePage } from './db/audience.js';
 import { requiredEnv } from './env.js';
+import { withRedactedErrors } from './observability/handler-errors.js';
 import { Metrics } from './observability/metrics.js';
 import { createPlanner } from './planning.js';
 
@@ -12,11 +13,13 @@ const configTable = requiredEnv('NOTIFIER_CONFIG_TABLE');
 const ledgerTable = requiredEnv('NOTIFIER_LEDGER_TABLE');
 const queueUrl = requiredEnv('NOTIFIER_QUEUE_URL');
 
-export const handler = createPlanner({
-  config: new DynamoConfigStore(configTable),
-  ledger: createLedger({ table: ledgerTable, ttlDays: Number(process.env.NOTIFIER_LEDGER_TTL_DAYS ?? 30) }),
-  readPage: readAudiencePage,
-  enqueue: (messages, slots) => enqueueAll(queueUrl, messages, { slots }),
-  continueRun: (event) => continueRun(requiredEnv('AWS_LAMBDA_FUNCTION_NAME'), event),
-  metrics: new Metrics(process.env.NOTIFIER_NAME ?? 'notifier', process.env.NOTIFIER_METRIC_NAMESPACE),
-});
+export const handler = withRedactedErrors(
+  createPlanner({
+    config: new DynamoConfigStore(configTable),
+    ledger: createLedger({ table: ledgerTable, ttlDays: Number(process.env.NOTIFIER_LEDGER_TTL_DAYS ?? 30) }),
+    readPage: readAudiencePage,
+    enqueue: (messages, slots) => enqueueAll(queueUrl, messages, { slots }),
+    continueRun: (event) => continueRun(requiredEnv('AWS_LAMBDA_FUNCTION_NAME'), event),
+    metrics: new Metrics(process.env.NOTIFIER_NAME ?? 'notifier', process.env.NOTIFIER_METRIC_NAMESPACE),
+  }),
+);

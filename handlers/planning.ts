@@ -14,6 +14,7 @@ import { templateFields } from './core/template.js';
 import { type PlannerEvent, parsePlannerEvent } from './planner-event.js';
 import type { DatabaseConfig, JobConfig } from './config/schema.js';
 import { createLogger } from './observability/log.js';
+import { redactText } from './observability/redact.js';
 import type { Metrics } from './observability/metrics.js';
 
 export interface LambdaContext {
@@ -98,7 +99,7 @@ export function createPlanner(deps: PlannerDeps) {
       // still complete in order: a page's cursor is written only after every page before it was enqueued. At most
       // three pages are in memory: one read ahead, two being enqueued. (Reading two ahead measured no faster, and
       // the longer-lived rows cost the garbage collector more.)
-      reader = new ReadAhead({ read: (from) => deps.readPage(database, password, job, from), cursorOf: (row) => cursorOf(row, job.audience.idColumn), from: cursor, pageSize: job.pageSize, depth: 1 });
+      reader = new ReadAhead({ read: (from) => deps.readPage(database, password, job, from), cursorOf: (row) => cursorOf(row, job.audience), from: cursor, pageSize: job.pageSize, depth: 1 });
       for (;;) {
         if (shouldHandOver(context.getRemainingTimeInMillis(), slowestPageMs)) {
           const next = { job: event.job, scheduledTime: event.scheduledTime, continuation: (event.continuation ?? 0) + 1 };
@@ -117,7 +118,7 @@ export function createPlanner(deps: PlannerDeps) {
 
         const built = rows.map((row) => buildRecipient(spec, row));
         const last = built.at(-1)?.cursor;
-        if (last === null || last === undefined) throw new EnqueueError(`the last row of the page has no usable "${job.audience.idColumn}": keyset pagination cannot advance`);
+        if (last === null || last === undefined) throw new EnqueueError(`job "${job.id}": the last row of the page has a "${job.audience.idColumn}" (idColumn) or "${job.audience.recipientColumn}" (recipientColumn) that is not text, a number or NULL, so keyset paging cannot advance past it; select both as text or numbers in audience.sql and replay the run`);
         const recipients: { cursor: string; recipient: TaskRecipient }[] = [];
         const seen = new Set<string>();
         let repeated = 0;
@@ -186,7 +187,8 @@ export function createPlanner(deps: PlannerDeps) {
       await reader?.close();
       await completed.catch(() => undefined);
       await checkpoints.flush().catch((flushError: unknown) => log.warn('could not save the cursor of the pages already enqueued; the retry enqueues them again and the senders drop the copies', { error: flushError }));
-      if (!(error instanceof LeaseLostError)) await deps.ledger.runs.release({ runId, owner, lastError: error instanceof Error ? `${error.name}: ${error.message}` : String(error) });
+      // The run's last error is shown by `notifier runs`: it is a log line too.
+      if (!(error instanceof LeaseLostError)) await deps.ledger.runs.release({ runId, owner, lastError: redactText(error instanceof Error ? `${error.name}: ${error.message}` : String(error)) });
       log.error('planning failed; a retry resumes from the saved cursor', { error, cursor, ...totals });
       throw error;
     } finally {

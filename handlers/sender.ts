@@ -8,6 +8,7 @@ import { channelSecret, createChannel } from './channels/index.js';
 import type { ChannelConfig } from './config/schema.js';
 import { createSender } from './delivery/index.js';
 import { requiredEnv } from './env.js';
+import { withRedactedErrors } from './observability/handler-errors.js';
 import { Metrics } from './observability/metrics.js';
 
 const positive = (name: string, fallback: number) => {
@@ -20,23 +21,25 @@ const positive = (name: string, fallback: number) => {
 const channels = new WeakMap<ChannelConfig, { secret: string; channel: Channel }>();
 
 // Created once per container, outside the handler: warm invocations reuse clients, secrets and pacing state.
-export const handler = createSender({
-  config: new DynamoConfigStore(requiredEnv('NOTIFIER_CONFIG_TABLE')),
-  ledger: createLedger({ table: requiredEnv('NOTIFIER_LEDGER_TABLE'), ttlDays: positive('NOTIFIER_LEDGER_TTL_DAYS', 30) }),
-  channel: async (config) => {
-    const secret = await resolveSecret(channelSecret(config));
-    const cached = channels.get(config);
-    if (cached?.secret === secret) return cached.channel;
-    const channel = createChannel(config, secret);
-    channels.set(config, { secret, channel });
-    return channel;
-  },
-  onFatal: forgetSecrets,
-  metrics: new Metrics(process.env.NOTIFIER_NAME ?? 'notifier', process.env.NOTIFIER_METRIC_NAMESPACE),
-  requeue: requeueAfter(new SQSClient({ maxAttempts: 3 }), requiredEnv('NOTIFIER_QUEUE_URL')),
-  options: {
-    parallelism: positive('NOTIFIER_SENDER_PARALLELISM', 10),
-    instances: positive('NOTIFIER_SENDER_INSTANCES', 2),
-    haltCooldownMs: positive('NOTIFIER_HALT_COOLDOWN_MS', 60_000),
-  },
-});
+export const handler = withRedactedErrors(
+  createSender({
+    config: new DynamoConfigStore(requiredEnv('NOTIFIER_CONFIG_TABLE')),
+    ledger: createLedger({ table: requiredEnv('NOTIFIER_LEDGER_TABLE'), ttlDays: positive('NOTIFIER_LEDGER_TTL_DAYS', 30) }),
+    channel: async (config) => {
+      const secret = await resolveSecret(channelSecret(config));
+      const cached = channels.get(config);
+      if (cached?.secret === secret) return cached.channel;
+      const channel = createChannel(config, secret);
+      channels.set(config, { secret, channel });
+      return channel;
+    },
+    onFatal: forgetSecrets,
+    metrics: new Metrics(process.env.NOTIFIER_NAME ?? 'notifier', process.env.NOTIFIER_METRIC_NAMESPACE),
+    requeue: requeueAfter(new SQSClient({ maxAttempts: 3 }), requiredEnv('NOTIFIER_QUEUE_URL')),
+    options: {
+      parallelism: positive('NOTIFIER_SENDER_PARALLELISM', 10),
+      instances: positive('NOTIFIER_SENDER_INSTANCES', 2),
+      haltCooldownMs: positive('NOTIFIER_HALT_COOLDOWN_MS', 60_000),
+    },
+  }),
+);

@@ -4,7 +4,7 @@ import { GRAPH_ERROR_CLASSES, classifyGraphError, classifyHttpStatus, classifyWe
 import { Checkpoints } from '../handlers/core/checkpoint.js';
 import { LatencyEstimate, Pacer, Semaphore, mapConcurrent } from '../handlers/core/limiter.js';
 import { ReadAhead } from '../handlers/core/read-ahead.js';
-import { chunk, pageQuery, quoteIdentifier, shouldHandOver } from '../handlers/core/paging.js';
+import { chunk, quoteIdentifier, shouldHandOver } from '../handlers/core/paging.js';
 import { decideRetry } from '../handlers/core/retry.js';
 import { runIdFor } from '../handlers/core/run-id.js';
 import { MAX_TASK_BYTES, buildRecipient, groupTasks, parseTask } from '../handlers/core/task.js';
@@ -130,15 +130,6 @@ describe('templates', () => {
 });
 
 describe('paging', () => {
-  it('wraps the audience query for keyset pagination after the cursor', () => {
-    const first = pageQuery('SELECT id, psid FROM users WHERE opted_in = $1;', [true], 'id', null, 500);
-    assert.equal(first.text, 'SELECT * FROM (SELECT id, psid FROM users WHERE opted_in = $1) AS audience ORDER BY "id" LIMIT $2');
-    assert.deepEqual(first.values, [true, 500]);
-    const next = pageQuery('SELECT id FROM users', [], 'id', '42', 500);
-    assert.equal(next.text, 'SELECT * FROM (SELECT id FROM users) AS audience WHERE "id" > $2 ORDER BY "id" LIMIT $1');
-    assert.deepEqual(next.values, [500, '42']);
-  });
-
   it('refuses an id column that is not a plain identifier', () => {
     assert.throws(() => quoteIdentifier('id; DROP TABLE users'), /plain SQL identifier/);
   });
@@ -274,7 +265,7 @@ describe('tasks', () => {
     const built = buildRecipient(spec, { id: 7n, psid: 'p7', first_name: 'Ada', secret_column: 'x' });
     assert.ok(built.ok);
     assert.deepEqual(built.recipient, { id: 'p7', fields: { first_name: 'Ada' } });
-    assert.equal(built.cursor, '7');
+    assert.equal(built.cursor, '["7","p7"]');
   });
 
   it('a row without a recipient names the column', () => {

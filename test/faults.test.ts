@@ -207,9 +207,9 @@ describe('fault injection: planner → queue → sender → Graph API', () => {
     // page 2's call is stored and page 1's cursor is saved, page 2 is in the queue and its cursor is not saved yet:
     // that is when the planner dies. (Its call may overtake page 1's, whose answer is needed for that cursor.)
     const tap = await startSqsTap(process.env.AWS_ENDPOINT_URL_SQS as string, async (_call, _entries, bodies) => {
-      if (killed || !bodies.some((body) => body.includes('"group":"c:56"'))) return 'forward';
+      if (killed || !bodies.some((body) => body.includes('"group":"c:[\\"56\\",\\"killed-psid-56\\"]"'))) return 'forward';
       killed = true;
-      await waitFor('page 1 to be saved', async () => ((await ledger.runs.get(scenario.runId))?.cursor === '55' ? true : undefined), 10_000);
+      await waitFor('page 1 to be saved', async () => ((await ledger.runs.get(scenario.runId))?.cursor === '["55","killed-psid-55"]' ? true : undefined), 10_000);
       victim?.kill();
       return 'drop';
     });
@@ -218,7 +218,7 @@ describe('fault injection: planner → queue → sender → Graph API', () => {
       victim = spawnPlanner({ job: scenario.job, scheduledTime: SCHEDULED }, { timeoutMs: 60_000, env });
       assert.equal(await victim.exited, 'SIGKILL');
       const halfway = await ledger.runs.get(scenario.runId);
-      assert.deepEqual([halfway?.status, halfway?.planned, halfway?.cursor], ['planning', 50, '55'], 'page 1 saved, page 2 enqueued but not saved');
+      assert.deepEqual([halfway?.status, halfway?.planned, halfway?.cursor], ['planning', 50, '["55","killed-psid-55"]'], 'page 1 saved, page 2 enqueued but not saved');
       // Page 3's call may have gone out too while page 2's answer was held: both are past the saved cursor.
       halfwayTasks = (await queueDepth(harness.stack.sqs, harness.stack.queues.queueUrl)).visible;
       assert.ok(halfwayTasks === 10 || halfwayTasks === 15, `${halfwayTasks} tasks queued when the planner died`);
@@ -355,7 +355,7 @@ describe('fault injection: planner → queue → sender → Graph API', () => {
       assert.equal(proxy?.cuts(), 1);
       assert.match(first.at(-1) ?? '', /^error: .*(Connection terminated|ECONNRESET|connection)/i, first.join(', '));
       const halfway = await ledger.runs.get(scenario.runId);
-      assert.deepEqual([halfway?.status, halfway?.planned, halfway?.cursor], ['planning', 80, '88'], 'two pages saved before the drop');
+      assert.deepEqual([halfway?.status, halfway?.planned, halfway?.cursor], ['planning', 80, '["88","dbdrop-psid-88"]'], 'two pages saved before the drop');
       assert.match(halfway?.lastError ?? '', /\S/, 'the failure is on the run for `status`');
       const second = statuses(await harness.stack.tick(scenario.job, SCHEDULED));
       assert.equal(second.at(-1), 'enqueued', second.join(', '));

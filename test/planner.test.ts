@@ -94,6 +94,47 @@ describe('planner', () => {
     assert.ok(harness.logs.some((line) => line.includes('listed more than once')));
   });
 
+  it('plans 1,000 rows whose id repeats three times, ten a page, each exactly once', async () => {
+    const database = await seedAudience(0, { extraRows: "CREATE TABLE repeated (id bigint, psid text, first_name text); INSERT INTO repeated SELECT g / 3, 'psid-' || g, 'User' || g FROM generate_series(0, 999) g" });
+    const audience = { sql: 'SELECT id, psid, first_name FROM repeated', idColumn: 'id', recipientColumn: 'psid' };
+    for (const item of messengerJob(database, harness.sandbox.baseUrl, { id: 'repeated-key', pageSize: 10, audience })) await harness.stack.putConfig(item);
+    assert.equal(statuses(await harness.stack.tick('repeated-key', '2026-11-28T03:30:00Z')).at(-1), 'enqueued');
+    const tasks = await drain(harness);
+    assert.equal(tasks.length, 1_000);
+    assert.equal(new Set(tasks.map((task) => task.recipientId)).size, 1_000);
+    const run = await ledger.runs.get('repeated-key@2026-11-28T03:30:00Z');
+    assert.deepEqual([run?.planned, run?.enqueued, run?.failed, run?.skipped ?? 0], [1_000, 1_000, 0, 0]);
+  });
+
+  it('rows with a NULL key or recipient, past repeated hostile keys, are recorded as failed with the column named', async () => {
+    const database = await seedAudience(0, {
+      extraRows: `CREATE TABLE hostile (id text, psid text, first_name text);
+        INSERT INTO hostile SELECT (ARRAY['Zoë 🚀', 'a"b\\c', '{{x}}', E'\\uFFFF'])[g % 4 + 1], 'psid-' || g, 'U' || g FROM generate_series(1, 24) g;
+        INSERT INTO hostile VALUES (NULL, 'psid-n1', 'N'), (NULL, 'psid-n2', 'N'), ('Zoë 🚀', NULL, 'N'), ('{{x}}', NULL, 'N');`,
+    });
+    const audience = { sql: 'SELECT id, psid, first_name FROM hostile', idColumn: 'id', recipientColumn: 'psid' };
+    for (const item of messengerJob(database, harness.sandbox.baseUrl, { id: 'null-keys', pageSize: 10, audience })) await harness.stack.putConfig(item);
+    assert.deepEqual(statuses(await harness.stack.tick('null-keys', '2026-11-28T03:40:00Z')), ['enqueued']);
+    const tasks = await drain(harness);
+    assert.deepEqual(tasks.map((task) => task.recipientId).sort(), Array.from({ length: 24 }, (_, index) => `psid-${index + 1}`).sort());
+    const run = await ledger.runs.get('null-keys@2026-11-28T03:40:00Z');
+    assert.deepEqual([run?.planned, run?.enqueued, run?.failed], [28, 24, 4]);
+    const failures = harness.logs.filter((line) => line.includes('recipient cannot be enqueued') && line.includes('null-keys'));
+    assert.equal(failures.filter((line) => line.includes('\\"id\\" (idColumn) is NULL')).length, 2, failures.join('\n'));
+    assert.equal(failures.filter((line) => line.includes('\\"psid\\" (recipientColumn) is missing or empty')).length, 2, failures.join('\n'));
+  });
+
+  it('a key that cannot be a cursor halts the run at that page, its cursor kept, with an error naming the job and the fix', async () => {
+    const database = await seedAudience(0, { extraRows: "CREATE TABLE stamped (id timestamp, psid text, first_name text); INSERT INTO stamped SELECT timestamp '2026-01-01' + g * interval '1 microsecond', 'psid-' || g, 'U' FROM generate_series(1, 30) g" });
+    const audience = { sql: 'SELECT id, psid, first_name FROM stamped', idColumn: 'id', recipientColumn: 'psid' };
+    for (const item of messengerJob(database, harness.sandbox.baseUrl, { id: 'stamped', pageSize: 10, audience })) await harness.stack.putConfig(item);
+    const [outcome] = statuses(await harness.stack.tick('stamped', '2026-11-28T03:45:00Z'));
+    assert.match(outcome ?? '', /job "stamped": .*"id" \(idColumn\) or "psid" \(recipientColumn\).*select both as text/);
+    const run = await ledger.runs.get('stamped@2026-11-28T03:45:00Z');
+    assert.deepEqual([run?.status, run?.cursor ?? null, run?.failed ?? 0], ['planning', null, 0], 'nobody marked failed, the cursor where it was');
+    assert.equal((await drain(harness)).length, 0);
+  });
+
   it('an invalid job item fails the tick with an error naming the item and the field', async () => {
     await harness.stack.dynamo.send(
       new (await import('@aws-sdk/client-dynamodb')).PutItemCommand({
@@ -150,7 +191,7 @@ describe('planner against a partially failing SendMessageBatch', () => {
     const failed = await harness.stack.tick('outage', '2026-11-28T05:00:00Z');
     assert.match(statuses(failed)[0] ?? '', /could not be enqueued/);
     const halfway = await ledger.runs.get('outage@2026-11-28T05:00:00Z');
-    assert.deepEqual([halfway?.status, halfway?.cursor, halfway?.enqueued], ['planning', '222', 200]);
+    assert.deepEqual([halfway?.status, halfway?.cursor, halfway?.enqueued], ['planning', '["222","psid-222"]', 200]);
     assert.match(halfway?.lastError ?? '', /could not be enqueued/);
 
     failEntries = () => [];

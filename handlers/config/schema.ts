@@ -22,7 +22,7 @@ export type SecretRef = z.infer<typeof secretRefSchema>;
 const audienceSchema = z.strictObject({
   sql: z.string().min(1).describe('SELECT returning one row per recipient; $1..$n bind to params'),
   params: z.array(z.union([z.string(), z.number(), z.boolean(), z.null()])).default([]),
-  idColumn: z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'must be a plain column name').default('id').describe('unique, ordered column used for keyset pagination'),
+  idColumn: z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'must be a plain column name').default('id').describe('ordered column used for keyset pagination, with recipientColumn breaking ties; NULLs are recorded as failed'),
   recipientColumn: z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'must be a plain column name').default('psid').describe('column holding the channel recipient id'),
 });
 

@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import * as z from 'zod';
 import { type SchemaIssue, toIssues } from '../config/issues.js';
+import { type KeyColumns, encodeCursor, keyText } from './keyset.js';
 
 export const TASK_VERSION = 2;
 /** Recipients one task may carry: bounds the ledger item's update expression and the work one message holds. */
@@ -88,27 +89,49 @@ function scalar(value: unknown): string | number | boolean | null {
   return JSON.stringify(value);
 }
 
-/** A row's keyset cursor: its id column as text, or null when the column is missing or not a string or number. */
-export function cursorOf(row: Readonly<Record<string, unknown>>, idColumn: string): string | null {
-  const id = row[idColumn];
-  return typeof id === 'string' || typeof id === 'number' || typeof id === 'bigint' ? String(id) : null;
+/** A row's keyset cursor (handlers/core/keyset.ts), or null when a key column holds a value that cannot be one. */
+export function cursorOf(row: Readonly<Record<string, unknown>>, columns: KeyColumns): string | null {
+  const id = keyText(row[columns.idColumn]);
+  const recipient = keyText(row[columns.recipientColumn]);
+  return id === undefined || recipient === undefined ? null : encodeCursor(id, recipient);
+}
+
+/** Why a row's key columns keep it from being a recipient, or null when they do not. */
+function keyProblem(spec: TaskSpec, row: Readonly<Record<string, unknown>>): string | null {
+  const id = keyText(row[spec.idColumn]);
+  if (id === undefined) return `column "${spec.idColumn}" (idColumn) is missing or not a string/number in the audience row: select it as text or a number`;
+  if (keyText(row[spec.recipientColumn]) === undefined) return `column "${spec.recipientColumn}" (recipientColumn) is missing or not a string/number in the row with ${spec.idColumn} = ${id ?? 'NULL'}`;
+  if (id === null) return `column "${spec.idColumn}" (idColumn) is NULL in the audience row: the audience's key must not be NULL`;
+  return null;
 }
 
 /** Turns one audience row into a recipient of a task; a bad row names the column that is wrong. */
 export function buildRecipient(spec: TaskSpec, row: Readonly<Record<string, unknown>>): BuiltRecipient {
-  const cursor = cursorOf(row, spec.idColumn);
+  const cursor = cursorOf(row, spec);
   const recipient = row[spec.recipientColumn];
   const recipientId = typeof recipient === 'string' || typeof recipient === 'number' || typeof recipient === 'bigint' ? String(recipient).trim() : null;
-  if (cursor === null) return { ok: false, cursor, recipientId, reason: `column "${spec.idColumn}" (idColumn) is missing or not a string/number in the audience row` };
-  if (!recipientId) return { ok: false, cursor, recipientId: null, reason: `column "${spec.recipientColumn}" (recipientColumn) is missing or empty in the row with ${spec.idColumn} = ${cursor}` };
+  const problem = keyProblem(spec, row);
+  if (problem !== null) return { ok: false, cursor, recipientId: recipientId || null, reason: problem };
+  if (!recipientId) return { ok: false, cursor, recipientId: null, reason: `column "${spec.recipientColumn}" (recipientColumn) is missing or empty in the row with ${spec.idColumn} = ${String(row[spec.idColumn])}` };
   if (recipientId.length > 256) return { ok: false, cursor, recipientId: recipientId.slice(0, 256), reason: `column "${spec.recipientColumn}" is longer than 256 characters` };
   const values: Record<string, string | number | boolean | null> = {};
   for (const name of spec.fields) if (name in row) values[name] = scalar(row[name]);
-  return { ok: true, cursor, recipient: { id: recipientId, fields: values } };
+  // keyProblem is null only when both key columns read as key text, so the row has a cursor.
+  return { ok: true, cursor: cursor as string, recipient: { id: recipientId, fields: values } };
 }
 
-// The group is part of a DynamoDB key: a cursor too long for it is named by its digest.
-const cursorGroup = (cursor: string) => (cursor.length <= 280 ? `c:${cursor}` : `h:${createHash('sha256').update(cursor).digest('base64url')}`);
+/** Printable ASCII: one byte each in any body encoding (JSON escapes only `"` and `\\` among them, counted below). */
+const PLAIN_GROUP = /^[\x20-\x7e]*$/;
+
+/**
+ * The group is part of a DynamoDB key and of the task body, where GROUP_NAME_RESERVE_BYTES is kept for it: a cursor
+ * is used as it is only when it is printable ASCII (so no body encoding can grow it) and its JSON string fits the
+ * reserve; any other cursor is named by its digest. Either way the same cursor always gives the same name.
+ */
+const cursorGroup = (cursor: string) => {
+  const name = `c:${cursor}`;
+  return PLAIN_GROUP.test(name) && JSON.stringify(name).length <= GROUP_NAME_RESERVE_BYTES ? name : `h:${createHash('sha256').update(cursor).digest('base64url')}`;
+};
 
 export interface GroupedTask {
   /** The SQS message's key for the enqueue report: the task's group. */

@@ -1,6 +1,6 @@
 import pg from 'pg';
 import type { DatabaseConfig, JobConfig } from '../config/schema.js';
-import { pageQuery } from '../core/paging.js';
+import { type PageQuery, pageQueries } from '../core/paging.js';
 
 export type AudienceRow = Record<string, unknown>;
 
@@ -38,21 +38,30 @@ export async function disconnect(): Promise<void> {
 }
 
 /**
- * Reads one page of the audience in a read-only transaction with a statement timeout. The connection is
- * reused across warm invocations; any error drops it so the next attempt reconnects.
+ * Reads one page of the audience: each of the page's queries (see pageQueries) in a read-only transaction with a
+ * statement timeout, the next only while the page is short. The connection is reused across warm invocations; any
+ * error drops it so the next attempt reconnects.
  */
 export async function readAudiencePage(database: DatabaseConfig, password: string, job: JobConfig, cursor: string | null): Promise<AudienceRow[]> {
-  const query = pageQuery(job.audience.sql, job.audience.params, job.audience.idColumn, cursor, job.pageSize);
   const client = await connect(database, password);
   try {
-    // A page's latency is its round trips, and the next page's query waits for it: BEGIN and SET LOCAL share one,
-    // and COMMIT is queued with the query, so the client sends it the moment the rows are in. The query itself goes
-    // out only once the read-only transaction is known to be open.
-    await client.query(`BEGIN READ ONLY; SET LOCAL statement_timeout = ${Number(database.statementTimeoutMs)}`);
-    const [result] = await Promise.all([client.query({ text: query.text, values: [...query.values] }), client.query('COMMIT')]);
-    return result.rows as AudienceRow[];
+    const rows: AudienceRow[] = [];
+    for (const query of pageQueries(job.audience, cursor, job.pageSize)) {
+      if (rows.length >= job.pageSize) break;
+      rows.push(...(await readOnly(client, database.statementTimeoutMs, query)));
+    }
+    return rows.slice(0, job.pageSize);
   } catch (error) {
     await disconnect();
     throw error;
   }
+}
+
+async function readOnly(client: pg.Client, statementTimeoutMs: number, query: PageQuery): Promise<AudienceRow[]> {
+  // A page's latency is its round trips, and the next page's query waits for it: BEGIN and SET LOCAL share one,
+  // and COMMIT is queued with the query, so the client sends it the moment the rows are in. The query itself goes
+  // out only once the read-only transaction is known to be open.
+  await client.query(`BEGIN READ ONLY; SET LOCAL statement_timeout = ${Number(statementTimeoutMs)}`);
+  const [result] = await Promise.all([client.query({ text: query.text, values: [...query.values] }), client.query('COMMIT')]);
+  return result.rows as AudienceRow[];
 }

@@ -1,4 +1,4 @@
-import { redact } from './redact.js';
+import { redactLine, redactValue } from './redact.js';
 
 export type LogLevel = 'DEBUG' | 'INFO' | 'WARN' | 'ERROR';
 export type LogFields = Record<string, unknown>;
@@ -13,14 +13,9 @@ export function setLogSink(next: Sink): void {
   sink = next;
 }
 
+/** Writes an encoded line; lines built elsewhere (EMF documents) are redacted in their encoded form. */
 export function writeLine(line: string): void {
-  sink(redact(line));
-}
-
-function serializeError(error: unknown): LogFields {
-  if (!(error instanceof Error)) return { message: String(error) };
-  const details = 'details' in error ? { details: error.details } : {};
-  return { name: error.name, message: error.message, ...details };
+  sink(redactLine(line));
 }
 
 export interface Logger {
@@ -44,8 +39,10 @@ export function createLogger(base: LogFields = {}): Logger {
   const emit = (level: LogLevel, message: string, fields: LogFields = {}) => {
     if (LEVELS[level] < threshold) return;
     const entry: LogFields = { timestamp: new Date().toISOString(), level, message, ...base, ...fields };
-    if (entry.error !== undefined) entry.error = serializeError(entry.error);
-    writeLine(JSON.stringify(entry));
+    // A thrown non-Error still logs as an error object, so one query finds every error's message.
+    if (entry.error !== undefined && (entry.error === null || typeof entry.error !== 'object')) entry.error = { message: String(entry.error) };
+    // Values are redacted before encoding: a secret's encoded form (escaped quotes, backslashes) would not match it.
+    writeLine(JSON.stringify(redactValue(entry)));
   };
   return {
     child: (fields) => createLogger({ ...base, ...fields }),
