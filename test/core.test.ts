@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import fc from 'fast-check';
 import { asciiJson } from '../handlers/core/ascii-json.js';
+import { planRejections, splitTask } from '../handlers/core/rejections.js';
 import { HOSTILE_VALUES } from './support/hostile.js';
 import { GRAPH_ERROR_CLASSES, classifyGraphError, classifyHttpStatus, classifyWebhookStatus, parseRetryAfter, parseUsagePercent } from '../handlers/core/classify.js';
 import { Checkpoints } from '../handlers/core/checkpoint.js';
@@ -10,7 +11,7 @@ import { ReadAhead } from '../handlers/core/read-ahead.js';
 import { chunk, pageQuery, quoteIdentifier, shouldHandOver } from '../handlers/core/paging.js';
 import { decideRetry } from '../handlers/core/retry.js';
 import { runIdFor } from '../handlers/core/run-id.js';
-import { MAX_TASK_BYTES, buildRecipient, groupTasks, parseTask } from '../handlers/core/task.js';
+import { type GroupedTask, MAX_TASK_BYTES, buildRecipient, groupTasks, parseTask } from '../handlers/core/task.js';
 import { TemplateError, renderTemplate, templateFields } from '../handlers/core/template.js';
 import { signWebhook, verifyWebhook } from '../handlers/channels/webhook.js';
 
@@ -385,6 +386,35 @@ describe('tasks', () => {
     const tasks = groupTasks(spec, rockets(20), 20);
     // 400 rockets: 1,600 bytes of UTF-8 but 4,800 escaped (12 bytes each); a body holds 5 such recipients, not 15.
     assert.deepEqual(tasks.map((task) => task.recipients.length), [5, 5, 5, 5]);
+  });
+
+  it('a rejected group is split into one task per recipient, named after the recipient; a rejected single fails alone', () => {
+    const run = { runId: 'daily@2026-11-28T08:00:00Z', job: 'daily' };
+    const page = HOSTILE_VALUES.slice(0, 6).map((value, index) => ({ cursor: String(index + 1), recipient: { id: `p${index + 1}`, fields: { first_name: value } } }));
+    const tasks = groupTasks(run, page, 3);
+    const plan = planRejections(tasks, [{ index: 1, code: 'InvalidMessageContents', message: 'Invalid characters found.' }]);
+    assert.deepEqual(plan.failed, []);
+    assert.deepEqual(plan.resend.map((task) => [task.key, task.recipients]), [['r:p4', ['p4']], ['r:p5', ['p5']], ['r:p6', ['p6']]]);
+    for (const [offset, task] of plan.resend.entries()) {
+      const parsed = parseTask(task.body);
+      assert.ok(parsed.ok);
+      assert.deepEqual({ ...parsed.task, recipients: undefined }, { v: 2, ...run, group: `r:p${offset + 4}`, recipients: undefined });
+      assert.deepEqual(parsed.task.recipients, [page[offset + 3]?.recipient]);
+    }
+    assert.deepEqual(splitTask(tasks[1] as GroupedTask), plan.resend, 'the same group splits into the same tasks, so a retried page is dropped by the ledger');
+    const again = planRejections(plan.resend, [{ index: 2, code: 'InvalidMessageContents', message: 'Invalid characters found.' }]);
+    assert.deepEqual(again, { resend: [], failed: [{ recipientId: 'p6', reason: 'SQS rejected the task: InvalidMessageContents Invalid characters found.' }] });
+  });
+
+  it('rejections are matched to tasks by position: a rejected task does not take down another with the same key', () => {
+    // A key that repeats (an idColumn value shared by two groups' first rows) names two different tasks.
+    const run = { runId: 'r', job: 'daily' };
+    const page = Array.from({ length: 4 }, (_, index) => ({ cursor: '7', recipient: { id: `p${index}`, fields: {} } }));
+    const tasks = groupTasks(run, page, 2);
+    assert.deepEqual(tasks.map((task) => task.key), ['c:7', 'c:7']);
+    const plan = planRejections(tasks, [{ index: 0, code: 'InvalidMessageContents', message: 'x' }]);
+    assert.deepEqual(plan.resend.flatMap((task) => task.recipients), ['p0', 'p1']);
+    assert.throws(() => planRejections(tasks, [{ index: 2, code: 'X', message: 'x' }]), /rejected task 2 of 2, which was not sent/);
   });
 
   it('parsing a body names the bad field; a version 1 body reads as a group of one', () => {
