@@ -1,6 +1,9 @@
 /** Any UTF-16 code unit outside printable ASCII: control characters, DEL, every non-ASCII one, each surrogate half. */
 const NOT_PRINTABLE_ASCII = /[^\x20-\x7e]/g;
 
+/** What one code unit outside printable ASCII takes in an asciiJson string: `\uXXXX`. */
+export const ESCAPED_UNIT_BYTES = 6;
+
 const escape = (unit: string) => `\\u${unit.charCodeAt(0).toString(16).padStart(4, '0')}`;
 
 /**
