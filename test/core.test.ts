@@ -128,6 +128,21 @@ describe('templates', () => {
     assert.throws(() => renderTemplate('Hi {{name}}', {}), (error: unknown) => error instanceof TemplateError && error.field === 'name' && /name/.test(error.message));
   });
 
+  it('a NULL, missing or empty field takes the fallback; without one the recipient fails, the field named', () => {
+    for (const fields of [{ name: null }, {}, { name: '' }]) {
+      assert.equal(renderTemplate('Hi {{name | "there"}}!', fields), 'Hi there!', JSON.stringify(fields));
+      assert.throws(() => renderTemplate('Hi {{name}}!', fields), (error: unknown) => error instanceof TemplateError && error.field === 'name');
+    }
+    assert.equal(renderTemplate('{{n}} {{b}} {{z | "none"}}', { n: 0, b: false, z: null }), '0 false none', 'zero and false are values, not missing');
+  });
+
+  it('inserts hostile values literally: template syntax in a value is never expanded, nor are replacement patterns', () => {
+    for (const value of HOSTILE_VALUES) {
+      assert.equal(renderTemplate('Hello {{first_name}}, {{ psid | "x" }}!', { first_name: value, psid: 'P' }), `Hello ${value}, P!`, JSON.stringify(value));
+    }
+    assert.equal(renderTemplate('{{a}}{{b}}', { a: '{{b}}', b: '$& $1 $$' }), '{{b}}$& $1 $$');
+  });
+
   it('lists the fields a template needs, once each', () => {
     assert.deepEqual(templateFields('{{a}} {{ b | "x" }} {{a}}'), ['a', 'b']);
   });
@@ -348,7 +363,7 @@ describe('tasks', () => {
   it('task bodies are printable ASCII whatever the audience holds, and read back to the same recipients', () => {
     const recipients = HOSTILE_VALUES.map((value, index) => ({ cursor: `${index + 1}`, recipient: { id: `p-${value.slice(0, 20)}-${index}`, fields: { first_name: value, note: null } } }));
     const tasks = groupTasks({ runId: 'daily@2026-11-28T08:00:00Z', job: 'daily' }, recipients, 4);
-    assert.deepEqual(tasks.map((task) => task.recipients.length), [4, 4, 1]);
+    assert.deepEqual(tasks.map((task) => task.recipients.length), [4, 4, 2]);
     for (const task of tasks) assert.match(task.body, PRINTABLE_ASCII);
     const back = tasks.flatMap((task) => {
       const parsed = parseTask(task.body);
