@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { ConfigStore } from './aws/config-store.js';
 import { type Ledger, LeaseLostError } from './aws/ledger/index.js';
-import type { EnqueueResult, OutgoingMessage } from './aws/queue.js';
+import type { EnqueueFailure, EnqueueResult, OutgoingMessage } from './aws/queue.js';
 import { resolveSecret } from './aws/secrets.js';
 import type { AudienceRow } from './db/audience.js';
 import { Checkpoints } from './core/checkpoint.js';
@@ -9,7 +9,8 @@ import { Semaphore } from './core/limiter.js';
 import { shouldHandOver } from './core/paging.js';
 import { ReadAhead } from './core/read-ahead.js';
 import { runIdFor } from './core/run-id.js';
-import { type TaskRecipient, buildRecipient, cursorOf, groupTasks } from './core/task.js';
+import { planRejections } from './core/rejections.js';
+import { type GroupedTask, type TaskRecipient, buildRecipient, cursorOf, groupTasks } from './core/task.js';
 import { templateFields } from './core/template.js';
 import { type PlannerEvent, parsePlannerEvent } from './planner-event.js';
 import type { DatabaseConfig, JobConfig } from './config/schema.js';
@@ -46,6 +47,30 @@ const CHECKPOINT_INTERVAL_MS = 1_000;
 /** Enqueue failures the planner could not get past: the invocation fails and the retry resumes from the cursor. */
 export class EnqueueError extends Error {
   override readonly name = 'EnqueueError';
+}
+
+interface PageEnqueue {
+  /** Tasks that still failed on SQS's side: the page is not done. */
+  readonly unsent: readonly EnqueueFailure[];
+  /** Recipients whose own single-recipient task SQS rejected. */
+  readonly failed: readonly { recipientId: string; reason: string }[];
+  /** Groups SQS rejected, whose recipients were sent again one a task. */
+  readonly split: readonly EnqueueFailure[];
+}
+
+/**
+ * Enqueues a page's tasks. A group SQS rejects as the sender's fault is sent again one recipient a task, so one
+ * recipient's data fails that recipient only. When tasks are still unsent the page fails and is retried whole, so
+ * the split waits for that retry.
+ */
+async function enqueuePage(enqueue: PlannerDeps['enqueue'], tasks: readonly GroupedTask[], slots: Semaphore): Promise<PageEnqueue> {
+  const first = await enqueue(tasks, slots);
+  const plan = planRejections(tasks, first.rejected);
+  if (plan.resend.length === 0 || first.unsent.length > 0) return { unsent: first.unsent, failed: plan.failed, split: [] };
+  const second = await enqueue(plan.resend, slots);
+  // Every re-sent task has one recipient: a rejection now is that recipient's failure.
+  const alone = planRejections(plan.resend, second.rejected);
+  return { unsent: second.unsent, failed: [...plan.failed, ...alone.failed], split: first.rejected.filter((rejection) => (tasks[rejection.index]?.recipients.length ?? 0) > 1) };
 }
 
 export function createPlanner(deps: PlannerDeps) {
@@ -135,8 +160,9 @@ export function createPlanner(deps: PlannerDeps) {
         // garbage collector's scavenges cheap while pages wait for their SendMessageBatch answers.
         const planned = rows.length;
         const invalid = built.flatMap((entry) => (entry.ok ? [] : [{ recipientId: entry.recipientId ?? `row:${entry.cursor ?? 'unknown'}`, reason: entry.reason }]));
-        const enqueued = deps.enqueue(tasks, slots);
+        const enqueued = enqueuePage(deps.enqueue, tasks, slots);
         enqueued.catch(() => undefined);
+        const grouped = tasks.reduce((sum, task) => sum + task.recipients.length, 0);
 
         const previous = completed;
         completed = (async () => {
@@ -144,22 +170,16 @@ export function createPlanner(deps: PlannerDeps) {
           await previous;
           if (result.unsent.length > 0) {
             deps.metrics.count(job.id, 'EnqueueFailed', result.unsent.length);
-            throw new EnqueueError(`${result.unsent.length} of ${tasks.length} tasks could not be enqueued (${result.unsent[0]?.code}: ${result.unsent[0]?.message}); the page will be retried from cursor ${cursor ?? '(start)'}`);
+            throw new EnqueueError(`${result.unsent.length} tasks could not be enqueued (${result.unsent[0]?.code}: ${result.unsent[0]?.message}); the page will be retried from cursor ${cursor ?? '(start)'}`);
           }
-          const rejected = new Map(result.rejected.map((entry) => [entry.key, entry]));
-          const undeliverable = [
-            ...invalid,
-            ...tasks.flatMap((task) => {
-              const refusal = rejected.get(task.key);
-              return refusal ? task.recipients.map((recipientId) => ({ recipientId, reason: `SQS rejected the task: ${refusal.code} ${refusal.message}` })) : [];
-            }),
-          ];
+          if (result.split.length > 0) log.warn('SQS rejected tasks: their recipients were enqueued one a task, and only those SQS still rejected are recorded as failed', { groups: result.split.map((entry) => entry.key), reason: `${result.split[0]?.code} ${result.split[0]?.message}`, failed: result.failed.length });
+          const undeliverable = [...invalid, ...result.failed];
           for (const entry of undeliverable) {
             log.error('recipient cannot be enqueued', entry);
             await deps.ledger.records.recordUndeliverable({ runId, job: job.id, ...entry });
           }
 
-          const page = { planned, enqueued: tasks.reduce((sum, task) => sum + (rejected.has(task.key) ? 0 : task.recipients.length), 0), failed: undeliverable.length, skipped: repeated };
+          const page = { planned, enqueued: grouped - result.failed.length, failed: undeliverable.length, skipped: repeated };
           // Cursor writes overlap the next pages' work and are coalesced to one a second; they still land in page
           // order (a crash before one lands only re-enqueues pages the sender deduplicates).
           checkpoints.record(last, page);

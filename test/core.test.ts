@@ -1,5 +1,9 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
+import fc from 'fast-check';
+import { asciiJson } from '../handlers/core/ascii-json.js';
+import { planRejections, splitTask } from '../handlers/core/rejections.js';
+import { HOSTILE_VALUES } from './support/hostile.js';
 import { GRAPH_ERROR_CLASSES, classifyGraphError, classifyHttpStatus, classifyWebhookStatus, parseRetryAfter, parseUsagePercent } from '../handlers/core/classify.js';
 import { Checkpoints } from '../handlers/core/checkpoint.js';
 import { LatencyEstimate, Pacer, Semaphore, mapConcurrent } from '../handlers/core/limiter.js';
@@ -7,7 +11,7 @@ import { ReadAhead } from '../handlers/core/read-ahead.js';
 import { chunk, quoteIdentifier, shouldHandOver } from '../handlers/core/paging.js';
 import { decideRetry } from '../handlers/core/retry.js';
 import { runIdFor } from '../handlers/core/run-id.js';
-import { MAX_TASK_BYTES, buildRecipient, groupTasks, parseTask } from '../handlers/core/task.js';
+import { type GroupedTask, MAX_TASK_BYTES, buildRecipient, groupTasks, parseTask } from '../handlers/core/task.js';
 import { TemplateError, renderTemplate, templateFields } from '../handlers/core/template.js';
 import { signWebhook, verifyWebhook } from '../handlers/channels/webhook.js';
 
@@ -124,8 +128,59 @@ describe('templates', () => {
     assert.throws(() => renderTemplate('Hi {{name}}', {}), (error: unknown) => error instanceof TemplateError && error.field === 'name' && /name/.test(error.message));
   });
 
+  it('a NULL, missing or empty field takes the fallback; without one the recipient fails, the field named', () => {
+    for (const fields of [{ name: null }, {}, { name: '' }]) {
+      assert.equal(renderTemplate('Hi {{name | "there"}}!', fields), 'Hi there!', JSON.stringify(fields));
+      assert.throws(() => renderTemplate('Hi {{name}}!', fields), (error: unknown) => error instanceof TemplateError && error.field === 'name');
+    }
+    assert.equal(renderTemplate('{{n}} {{b}} {{z | "none"}}', { n: 0, b: false, z: null }), '0 false none', 'zero and false are values, not missing');
+  });
+
+  it('inserts hostile values literally: template syntax in a value is never expanded, nor are replacement patterns', () => {
+    for (const value of HOSTILE_VALUES) {
+      assert.equal(renderTemplate('Hello {{first_name}}, {{ psid | "x" }}!', { first_name: value, psid: 'P' }), `Hello ${value}, P!`, JSON.stringify(value));
+    }
+    assert.equal(renderTemplate('{{a}}{{b}}', { a: '{{b}}', b: '$& $1 $$' }), '{{b}}$& $1 $$');
+  });
+
   it('lists the fields a template needs, once each', () => {
     assert.deepEqual(templateFields('{{a}} {{ b | "x" }} {{a}}'), ['a', 'b']);
+  });
+});
+
+const PRINTABLE_ASCII = /^[\x20-\x7e]*$/;
+
+// Any UTF-16 code unit (lone surrogates, U+FFFE, U+FFFF, controls included), astral characters and plain ASCII.
+const anyUnit = fc.oneof(
+  fc.integer({ min: 0, max: 0xffff }).map((unit) => String.fromCharCode(unit)),
+  fc.integer({ min: 0x10000, max: 0x10ffff }).map((point) => String.fromCodePoint(point)),
+  fc.constantFrom('\uFFFE', '\uFFFF', '\u0000', '\u007f', '\u200F', '"', '\\', '{', '}'),
+  fc.string({ unit: 'grapheme-ascii', minLength: 1, maxLength: 1 }),
+);
+const hostileString = fc.string({ unit: anyUnit, maxLength: 40 });
+const scalar = fc.oneof(hostileString, fc.integer(), fc.double({ noNaN: true, noDefaultInfinity: true }), fc.boolean(), fc.constant(null));
+const jsonLike = fc.oneof(scalar, fc.array(scalar, { maxLength: 5 }), fc.dictionary(hostileString, scalar, { maxKeys: 5 }), fc.array(fc.dictionary(hostileString, scalar, { maxKeys: 3 }), { maxLength: 3 }));
+
+describe('ASCII JSON', () => {
+  it('escapes every code unit outside printable ASCII as \\uXXXX, astral characters as surrogate pairs', () => {
+    assert.equal(asciiJson('Zoë 🚀'), '"Zo\\u00eb \\ud83d\\ude80"');
+    assert.equal(asciiJson('\uFFFE\uFFFF'), '"\\ufffe\\uffff"');
+    assert.equal(asciiJson({ a: '\u0000\u007f\u200F' }), '{"a":"\\u0000\\u007f\\u200f"}');
+    assert.equal(asciiJson('lone \uD83D'), '"lone \\ud83d"');
+    assert.equal(asciiJson({ plain: 'ascii "quoted" \\ {{x}}', n: 1.5, b: true, z: null }), JSON.stringify({ plain: 'ascii "quoted" \\ {{x}}', n: 1.5, b: true, z: null }), 'printable ASCII is left as JSON.stringify writes it');
+    assert.throws(() => asciiJson(undefined), /undefined has no JSON form/);
+  });
+
+  it('round-trips any value with any unicode, lone surrogates included, and writes printable ASCII only', () => {
+    fc.assert(
+      fc.property(jsonLike, (value) => {
+        const encoded = asciiJson(value);
+        assert.match(encoded, PRINTABLE_ASCII);
+        assert.deepEqual(JSON.parse(encoded), JSON.parse(JSON.stringify(value)));
+      }),
+      { numRuns: 2000 },
+    );
+    for (const value of HOSTILE_VALUES) assert.equal(JSON.parse(asciiJson(value)), value, JSON.stringify(value));
   });
 });
 
@@ -294,6 +349,78 @@ describe('tasks', () => {
     assert.equal(big.reduce((sum, task) => sum + task.recipients.length, 0), 10);
     const long = groupTasks(spec, [{ cursor: 'k'.repeat(400), recipient: { id: 'p1', fields: {} } }], 10);
     assert.match(long[0]?.key ?? '', /^h:[\w-]{43}$/);
+  });
+
+  it('task bodies are printable ASCII whatever the audience holds, and read back to the same recipients', () => {
+    const recipients = HOSTILE_VALUES.map((value, index) => ({ cursor: `${index + 1}`, recipient: { id: `p-${value.slice(0, 20)}-${index}`, fields: { first_name: value, note: null } } }));
+    const tasks = groupTasks({ runId: 'daily@2026-11-28T08:00:00Z', job: 'daily' }, recipients, 4);
+    assert.deepEqual(tasks.map((task) => task.recipients.length), [4, 4, 2]);
+    for (const task of tasks) assert.match(task.body, PRINTABLE_ASCII);
+    const back = tasks.flatMap((task) => {
+      const parsed = parseTask(task.body);
+      assert.ok(parsed.ok, JSON.stringify(parsed));
+      return parsed.task.recipients;
+    });
+    assert.deepEqual(back, recipients.map((entry) => entry.recipient));
+    // A text cursor is escaped in the group name too, and its group reads back.
+    const [textual] = groupTasks({ runId: 'r', job: 'daily' }, [{ cursor: 'zoë🚀\uFFFF', recipient: { id: 'p1', fields: {} } }], 10);
+    assert.match(textual?.body ?? '', PRINTABLE_ASCII);
+    assert.equal((parseTask(textual?.body ?? '') as { task: { group: string } }).task.group, 'c:zoë🚀\uFFFF');
+  });
+
+  it('MAX_TASK_BYTES counts the escaped size: each body is full, and the next recipient would not fit', () => {
+    fc.assert(
+      fc.property(fc.array(fc.string({ unit: anyUnit, maxLength: 1500 }), { minLength: 1, maxLength: 60 }), fc.integer({ min: 1, max: 50 }), (names, perTask) => {
+        const page = names.map((name, index) => ({ cursor: String(index + 1), recipient: { id: `p${index + 1}`, fields: { first_name: name } } }));
+        const tasks = groupTasks({ runId: 'r', job: 'daily' }, page, perTask);
+        assert.deepEqual(tasks.flatMap((task) => task.recipients), page.map((entry) => entry.recipient.id), 'every recipient once, in order');
+        let next = 0;
+        for (const task of tasks) {
+          assert.match(task.body, PRINTABLE_ASCII);
+          next += task.recipients.length;
+          if (task.recipients.length > 1) assert.ok(task.body.length <= MAX_TASK_BYTES, `${task.body.length} bytes`);
+          const following = page[next];
+          if (following && task.recipients.length < perTask) assert.ok(task.body.length + 1 + asciiJson(following.recipient).length > MAX_TASK_BYTES, 'closed early');
+        }
+      }),
+      { numRuns: 200 },
+    );
+  });
+
+  it('a name of astral characters takes six bytes a code unit, so fewer recipients fit a body than UTF-8 would fit', () => {
+    const rockets = (count: number) => Array.from({ length: count }, (_, index) => ({ cursor: String(index + 1), recipient: { id: `p${index + 1}`, fields: { first_name: '🚀'.repeat(400) } } }));
+    const tasks = groupTasks(spec, rockets(20), 20);
+    // 400 rockets: 1,600 bytes of UTF-8 but 4,800 escaped (12 bytes each); a body holds 5 such recipients, not 15.
+    assert.deepEqual(tasks.map((task) => task.recipients.length), [5, 5, 5, 5]);
+  });
+
+  it('a rejected group is split into one task per recipient, named after the recipient; a rejected single fails alone', () => {
+    const run = { runId: 'daily@2026-11-28T08:00:00Z', job: 'daily' };
+    const page = HOSTILE_VALUES.slice(0, 6).map((value, index) => ({ cursor: String(index + 1), recipient: { id: `p${index + 1}`, fields: { first_name: value } } }));
+    const tasks = groupTasks(run, page, 3);
+    const plan = planRejections(tasks, [{ index: 1, code: 'InvalidMessageContents', message: 'Invalid characters found.' }]);
+    assert.deepEqual(plan.failed, []);
+    assert.deepEqual(plan.resend.map((task) => [task.key, task.recipients]), [['r:p4', ['p4']], ['r:p5', ['p5']], ['r:p6', ['p6']]]);
+    for (const [offset, task] of plan.resend.entries()) {
+      const parsed = parseTask(task.body);
+      assert.ok(parsed.ok);
+      assert.deepEqual({ ...parsed.task, recipients: undefined }, { v: 2, ...run, group: `r:p${offset + 4}`, recipients: undefined });
+      assert.deepEqual(parsed.task.recipients, [page[offset + 3]?.recipient]);
+    }
+    assert.deepEqual(splitTask(tasks[1] as GroupedTask), plan.resend, 'the same group splits into the same tasks, so a retried page is dropped by the ledger');
+    const again = planRejections(plan.resend, [{ index: 2, code: 'InvalidMessageContents', message: 'Invalid characters found.' }]);
+    assert.deepEqual(again, { resend: [], failed: [{ recipientId: 'p6', reason: 'SQS rejected the task: InvalidMessageContents Invalid characters found.' }] });
+  });
+
+  it('rejections are matched to tasks by position: a rejected task does not take down another with the same key', () => {
+    // A key that repeats (an idColumn value shared by two groups' first rows) names two different tasks.
+    const run = { runId: 'r', job: 'daily' };
+    const page = Array.from({ length: 4 }, (_, index) => ({ cursor: '7', recipient: { id: `p${index}`, fields: {} } }));
+    const tasks = groupTasks(run, page, 2);
+    assert.deepEqual(tasks.map((task) => task.key), ['c:7', 'c:7']);
+    const plan = planRejections(tasks, [{ index: 0, code: 'InvalidMessageContents', message: 'x' }]);
+    assert.deepEqual(plan.resend.flatMap((task) => task.recipients), ['p0', 'p1']);
+    assert.throws(() => planRejections(tasks, [{ index: 2, code: 'X', message: 'x' }]), /rejected task 2 of 2, which was not sent/);
   });
 
   it('parsing a body names the bad field; a version 1 body reads as a group of one', () => {

@@ -23,6 +23,7 @@ const PAPER: CostOverrides = {
   recipientsPerTask: 1,
   taskHeadBytes: 60,
   taskRecipientBytes: 63,
+  taskNonAsciiUnitsPerRecipient: 0,
   groupItemBaseBytes: 260,
   groupOutcomeBytes: 76,
   providerMessageIdBytes: 90,
@@ -145,6 +146,20 @@ describe('cost model: arithmetic on hand-computed cases', () => {
       assert.equal(estimate.run.sqs.sendCalls, 15 + 15 + 8);
       assert.equal(estimate.run.senderBatches, Math.ceil(358 / 10));
       assert.equal(estimateMonthlyCost({ ...GROUPED, audience: 1005 }).run.messages, 101);
+    });
+
+    it('bodies are ASCII JSON: each non-ASCII code unit a recipient holds adds the 5 bytes its \\uXXXX escape costs over one byte', () => {
+      const escaped = estimateMonthlyCost({ ...GROUPED, audience: 1000, taskNonAsciiUnitsPerRecipient: 3 });
+      assert.equal(escaped.run.taskBodyBytes, 60 + 10 * (63 + 3 * 5));
+      // The default assumes some non-ASCII text: an estimate that ignored the escapes would price ASCII bodies.
+      assert.ok(DEFAULT_INPUT.taskNonAsciiUnitsPerRecipient > 0);
+      assert.equal(estimateMonthlyCost({}).run.taskBodyBytes, DEFAULT_INPUT.taskHeadBytes + 10 * (DEFAULT_INPUT.taskRecipientBytes + DEFAULT_INPUT.taskNonAsciiUnitsPerRecipient * 5));
+      // Escapes also fill a body sooner: 400 emoji a recipient (800 code units) are 4,800 B escaped, so 5 fit, not 50.
+      const rockets = estimateMonthlyCost({ ...PAPER, audience: 1000, recipientsPerTask: 50, taskRecipientBytes: 40, taskNonAsciiUnitsPerRecipient: 800 });
+      assert.equal(rockets.run.recipientsPerFullTask, Math.floor((MAX_TASK_BYTES - 60 - 300 + 1) / (40 + 800 * 5)));
+      assert.equal(rockets.run.recipientsPerFullTask, 5);
+      assert.throws(() => estimateMonthlyCost({ ...PAPER, taskNonAsciiUnitsPerRecipient: -1 }), /taskNonAsciiUnitsPerRecipient/);
+      assert.throws(() => estimateMonthlyCost({ ...PAPER, taskRecipientBytes: 4000, taskNonAsciiUnitsPerRecipient: 5000 }), /with the escapes does not fit/);
     });
 
     it('a body stops at MAX_TASK_BYTES: large template fields cap the recipients a task carries', () => {
@@ -382,6 +397,14 @@ describe('notifier cost', () => {
     assert.equal(estimate.run.messages, estimate.input.audience);
   });
 
+  it('--non-ascii sets the code units a recipient has escaped in its ASCII task body', async () => {
+    const { code, out } = await run('--non-ascii', '4', '--json');
+    assert.equal(code, 0);
+    const estimate = JSON.parse(out) as CostEstimate;
+    assert.equal(estimate.input.taskNonAsciiUnitsPerRecipient, 4);
+    assert.equal(estimate.run.taskBodyBytes, estimate.input.taskHeadBytes + 10 * (estimate.input.taskRecipientBytes + 4 * 5));
+  });
+
   it('answers --help with the options and exit code 0', async () => {
     const { code, out } = await run('--help');
     assert.equal(code, 0);
@@ -397,6 +420,7 @@ describe('notifier cost', () => {
       [['--arch', 'sparc'], /--arch must be one of arm64, x86_64/],
       [['--max-concurrency', '1'], /--max-concurrency must be a whole number from 2 to 1000/],
       [['--recipients-per-task', '51'], /--recipients-per-task must be a whole number from 1 to 50/],
+      [['--non-ascii=-1'], /--non-ascii must be a number from 0/],
       [['--recipients-per-message', '5'], /Unknown option '--recipients-per-message'/],
       [['--planner-timeout', '30', '--planner-ms-per-1000', '20000'], /--planner-timeout: plannerTimeoutSeconds of 30 s/],
       [['--bogus'], /Unknown option '--bogus'/],

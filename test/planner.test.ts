@@ -2,7 +2,9 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import pg from 'pg';
 import { ReceiveMessageCommand, DeleteMessageBatchCommand } from '@aws-sdk/client-sqs';
-import { type Ledger, createLedger } from '../handlers/aws/ledger/index.js';
+import { type Ledger, createLedger, scanOutcomes } from '../handlers/aws/ledger/index.js';
+import { enqueueAll } from '../handlers/aws/queue.js';
+import { Semaphore } from '../handlers/core/limiter.js';
 import { parseTask } from '../handlers/core/task.js';
 import { onEndpoint, queueDepth } from '../handlers/local/sqs.js';
 import { startPglite } from '../handlers/local/postgres.js';
@@ -135,6 +137,22 @@ describe('planner', () => {
     assert.equal((await drain(harness)).length, 0);
   });
 
+  it('SQS reports a refused entry by its position: a task sharing its key is still enqueued', async () => {
+    // fauxqs refuses characters above U+FFFF, as the SQS emulator does: this body bypasses the ASCII encoder.
+    const messages = [
+      { key: 'c:7', body: JSON.stringify({ plain: 'a' }) },
+      { key: 'c:7', body: JSON.stringify({ name: 'Zoë 🚀' }) },
+      { key: 'c:7', body: JSON.stringify({ plain: 'b' }) },
+    ];
+    const result = await enqueueAll(harness.stack.queues.queueUrl, messages, { slots: new Semaphore(1) });
+    assert.equal(result.enqueued, 2);
+    assert.deepEqual(result.rejected.map(({ index, key, code }) => ({ index, key, code })), [{ index: 1, key: 'c:7', code: 'InvalidMessageContents' }]);
+    assert.deepEqual(result.unsent, []);
+    const { Messages = [] } = await harness.stack.sqs.send(new ReceiveMessageCommand({ QueueUrl: harness.stack.queues.queueUrl, MaxNumberOfMessages: 10, WaitTimeSeconds: 0 }));
+    assert.deepEqual(Messages.map((message) => message.Body).sort(), [messages[0]?.body, messages[2]?.body]);
+    await harness.stack.sqs.send(new DeleteMessageBatchCommand({ QueueUrl: harness.stack.queues.queueUrl, Entries: Messages.map((message, index) => ({ Id: String(index), ReceiptHandle: message.ReceiptHandle as string })) }));
+  });
+
   it('an invalid job item fails the tick with an error naming the item and the field', async () => {
     await harness.stack.dynamo.send(
       new (await import('@aws-sdk/client-dynamodb')).PutItemCommand({
@@ -152,9 +170,10 @@ describe('planner against a partially failing SendMessageBatch', () => {
   let proxy: Awaited<ReturnType<typeof startFailingSqsProxy>>;
   // Every third full call loses three entries; their retries (smaller calls) go through, whatever order calls arrive in.
   let failEntries: (call: number, ids: string[]) => string[] = (call, ids) => (call % 3 === 1 && ids.length === 10 ? ids.slice(0, 3) : []);
+  let reject: (body: string) => { code: string; message: string } | undefined = () => undefined;
   before(async () => {
     harness = await startHarness();
-    proxy = await startFailingSqsProxy(process.env.AWS_ENDPOINT_URL_SQS as string, (call, ids) => failEntries(call, ids));
+    proxy = await startFailingSqsProxy(process.env.AWS_ENDPOINT_URL_SQS as string, (call, ids) => failEntries(call, ids), { reject: (body) => reject(body) });
     process.env.AWS_ENDPOINT_URL_SQS = proxy.endpoint;
     process.env.NOTIFIER_QUEUE_URL = onEndpoint(harness.stack.queues.queueUrl, proxy.endpoint);
   });
@@ -175,6 +194,33 @@ describe('planner against a partially failing SendMessageBatch', () => {
     assert.equal(new Set(tasks.map((task) => task.recipientId)).size, 360);
     const run = await createLedger({ table: harness.stack.names.ledger }).runs.get('daily@2026-11-28T02:00:00Z');
     assert.deepEqual([run?.planned, run?.enqueued], [360, 360]);
+  });
+
+  it('a group SQS refuses is sent again one recipient a task: only the recipient SQS still refuses fails, with its reason', async () => {
+    const database = await seedAudience(60);
+    for (const item of messengerJob(database, harness.sandbox.baseUrl, { id: 'split' })) await harness.stack.putConfig(item);
+    failEntries = () => [];
+    // Refused wherever it travels, as a body with a character SQS does not accept would be.
+    reject = (body) => (body.includes('"psid-13"') ? { code: 'InvalidMessageContents', message: 'Invalid characters found.' } : undefined);
+    try {
+      assert.deepEqual(statuses(await harness.stack.tick('split', '2026-11-28T03:00:00Z')), ['enqueued']);
+    } finally {
+      reject = () => undefined;
+    }
+    const tasks = await drain(harness);
+    const audience = Array.from({ length: 60 }, (_, index) => index + 1).filter((id) => id % 10 !== 0).map((id) => `psid-${id}`);
+    assert.deepEqual(tasks.map((task) => task.recipientId).sort(), audience.filter((id) => id !== 'psid-13').sort(), 'every other recipient enqueued exactly once');
+    // The refused group (ids 12 to 22) went out one recipient a task; the other groups kept their ten.
+    const split = ['psid-12', 'psid-14', 'psid-15', 'psid-16', 'psid-17', 'psid-18', 'psid-19', 'psid-21', 'psid-22'];
+    assert.deepEqual(tasks.filter((task) => task.group.startsWith('r:')).map((task) => [task.group, task.recipientId]).sort(), split.map((id) => [`r:${id}`, id]).sort());
+    assert.deepEqual([...new Set(tasks.filter((task) => !task.group.startsWith('r:')).map((task) => task.group))].sort(), ['c:1', 'c:23', 'c:34', 'c:45', 'c:56'].sort());
+    const splitLedger = createLedger({ table: harness.stack.names.ledger });
+    const run = await splitLedger.runs.get('split@2026-11-28T03:00:00Z');
+    assert.deepEqual([run?.planned, run?.enqueued, run?.failed], [54, 53, 1]);
+    const { outcomes } = await scanOutcomes(splitLedger.table, 'split@2026-11-28T03:00:00Z');
+    assert.deepEqual(outcomes.map(({ recipientId, status, failureClass, reason }) => ({ recipientId, status, failureClass, reason })), [
+      { recipientId: 'psid-13', status: 'failed', failureClass: 'invalid', reason: 'SQS rejected the task: InvalidMessageContents Invalid characters found.' },
+    ]);
   });
 
   it('a planner that fails mid-audience resumes on retry from its cursor, without duplicates', async () => {

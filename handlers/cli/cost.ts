@@ -19,6 +19,8 @@ export const COST_HELP = `notifier cost [options]
     --latency-ms MS            provider answer time per send (default ${d.latencyMs})
     --rate N                   the channel's ratePerSecond, shared by all senders (default ${d.channelRatePerSecond})
     --recipient-bytes N        bytes a recipient adds to a task body: id and template fields (default ${d.taskRecipientBytes}, measured)
+    --non-ascii N              characters outside ASCII per recipient, on average, an emoji counting two: each
+                               takes a 6-byte escape in the ASCII task body (default ${d.taskNonAsciiUnitsPerRecipient})
     --log-bytes N              extra log bytes per notification (default ${d.logBytesPerNotification}: the success path logs nothing)
     --egress-bytes N           bytes a send puts on the wire to the provider (default ${d.egressBytesPerNotification})
   Module settings
@@ -58,6 +60,7 @@ const OPTIONS = {
   'latency-ms': { type: 'string' },
   rate: { type: 'string' },
   'recipient-bytes': { type: 'string' },
+  'non-ascii': { type: 'string' },
   'log-bytes': { type: 'string' },
   'egress-bytes': { type: 'string' },
   region: { type: 'string' },
@@ -106,6 +109,7 @@ const FIELD_FLAGS: Readonly<Record<string, string>> = {
   pageSize: '--page-size',
   recipientsPerTask: '--recipients-per-task',
   taskRecipientBytes: '--recipient-bytes',
+  taskNonAsciiUnitsPerRecipient: '--non-ascii',
   'durations.plannerMsPer1000': '--planner-ms-per-1000',
   'worker.instanceType': '--worker-instance',
   'worker.brokerType': '--broker',
@@ -154,6 +158,7 @@ function overridesFrom(values: Record<string, unknown>): CostOverrides {
     latencyMs: numberFlag(values, 'latency-ms', { min: 0, max: 60_000 }),
     channelRatePerSecond: numberFlag(values, 'rate', { min: 0.001, max: 10_000 }),
     taskRecipientBytes: numberFlag(values, 'recipient-bytes', { min: 1, max: MAX_TASK_BYTES, integer: true }),
+    taskNonAsciiUnitsPerRecipient: numberFlag(values, 'non-ascii', { min: 0, max: MAX_TASK_BYTES }),
     logBytesPerNotification: numberFlag(values, 'log-bytes', { min: 0, max: 1_000_000 }),
     egressBytesPerNotification: numberFlag(values, 'egress-bytes', { min: 0, max: 10_000_000 }),
     region,

@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import * as z from 'zod';
 import { type SchemaIssue, toIssues } from '../config/issues.js';
+import { asciiJson } from './ascii-json.js';
 import { type KeyColumns, encodeCursor, keyText } from './keyset.js';
 
 export const TASK_VERSION = 2;
@@ -11,7 +12,7 @@ export const MAX_RECIPIENTS_PER_TASK = 50;
  * started 64 KiB, so a body never costs more than one request a hop.
  */
 export const MAX_TASK_BYTES = 24 * 1024;
-/** groupTasks keeps this much of a body for the group name (the longest one the schema allows) when it checks MAX_TASK_BYTES. */
+/** The longest group name the schema allows; the cost model keeps this much of a body for it. */
 export const GROUP_NAME_RESERVE_BYTES = 300;
 
 const fieldValue = z.union([z.string(), z.number(), z.boolean(), z.null()]);
@@ -145,31 +146,38 @@ export interface GroupedTask {
  * group is named by its first recipient's cursor, so a planner that re-reads the same page after a crash produces
  * the same groups and the sender's ledger drops the repeated ones; with one recipient per task the group is the
  * recipient itself, which also drops a recipient the audience lists twice in different pages.
+ *
+ * Bodies are ASCII JSON (asciiJson): whatever the audience holds, every SQS implementation accepts them. A body is
+ * as long in bytes as in characters, and MAX_TASK_BYTES counts the escapes.
  */
 export function groupTasks(spec: Pick<TaskSpec, 'runId' | 'job'>, recipients: readonly { cursor: string; recipient: TaskRecipient }[], perTask: number): GroupedTask[] {
   const tasks: GroupedTask[] = [];
-  const head = `{"v":${TASK_VERSION},"runId":${JSON.stringify(spec.runId)},"job":${JSON.stringify(spec.job)},"group":`;
+  const head = `{"v":${TASK_VERSION},"runId":${asciiJson(spec.runId)},"job":${asciiJson(spec.job)},"group":`;
+  const middle = ',"recipients":[';
+  const tail = ']}';
   let parts: string[] = [];
   let ids: string[] = [];
   let group = '';
+  let groupJson = '';
   let bytes = 0;
   const flush = () => {
     if (parts.length === 0) return;
-    tasks.push({ key: group, body: `${head}${JSON.stringify(group)},"recipients":[${parts.join(',')}]}`, recipients: ids });
+    tasks.push({ key: group, body: `${head}${groupJson}${middle}${parts.join(',')}${tail}`, recipients: ids });
     parts = [];
     ids = [];
   };
   for (const { cursor, recipient } of recipients) {
-    const part = JSON.stringify(recipient);
-    const size = Buffer.byteLength(part);
-    if (parts.length >= perTask || (parts.length > 0 && bytes + size > MAX_TASK_BYTES)) flush();
+    const part = asciiJson(recipient);
+    // The body so far plus this part and the comma before it, when it is not the first.
+    if (parts.length >= perTask || (parts.length > 0 && bytes + 1 + part.length > MAX_TASK_BYTES)) flush();
     if (parts.length === 0) {
       group = perTask === 1 ? singleGroup(recipient.id) : cursorGroup(cursor);
-      bytes = Buffer.byteLength(head) + GROUP_NAME_RESERVE_BYTES;
+      groupJson = asciiJson(group);
+      bytes = head.length + groupJson.length + middle.length + tail.length - 1;
     }
     parts.push(part);
     ids.push(recipient.id);
-    bytes += size + 1;
+    bytes += part.length + 1;
   }
   flush();
   return tasks;

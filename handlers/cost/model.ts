@@ -1,5 +1,6 @@
 import { RECORDING_RESERVE_MS } from '../delivery/limits.js';
 import { HANDOVER_RESERVE_MS } from '../core/paging.js';
+import { ESCAPED_UNIT_BYTES } from '../core/ascii-json.js';
 import { GROUP_NAME_RESERVE_BYTES, MAX_RECIPIENTS_PER_TASK, MAX_TASK_BYTES } from '../core/task.js';
 import { EMF_MAX_VALUES } from '../observability/metrics.js';
 import { MEASURED } from './measured.js';
@@ -71,8 +72,14 @@ export interface CostInput {
   readonly recipientsPerTask: number;
   /** A task body's envelope: version, run id, job, group name, brackets. */
   readonly taskHeadBytes: number;
-  /** Bytes each recipient adds to a task body: its id, the template's fields, a comma. */
+  /** Bytes each recipient adds to a task body: its id, the template's fields, a comma; measured on an ASCII audience. */
   readonly taskRecipientBytes: number;
+  /**
+   * UTF-16 code units outside printable ASCII in a recipient's id and fields, on average (an accented letter is one,
+   * an emoji two). Task bodies are ASCII JSON, so each is a `\uXXXX` escape of ESCAPED_UNIT_BYTES where
+   * taskRecipientBytes counts one byte.
+   */
+  readonly taskNonAsciiUnitsPerRecipient: number;
   /** Application log bytes each notification adds (the success path logs nothing). */
   readonly logBytesPerNotification: number;
   /** Log bytes per sender invocation: its EMF metrics line without latency values. */
@@ -137,6 +144,8 @@ export const DEFAULT_INPUT: CostInput = {
   recipientsPerTask: 10,
   taskHeadBytes: MEASURED.taskHeadBytes,
   taskRecipientBytes: MEASURED.taskRecipientBytes,
+  // An assumption, not a measure: one accented letter a recipient, or an emoji in every other name.
+  taskNonAsciiUnitsPerRecipient: 1,
   logBytesPerNotification: 0,
   senderLogBytesPerInvocation: MEASURED.senderLogBytesPerInvocation,
   senderLogBytesPerSend: MEASURED.senderLogBytesPerSend,
@@ -314,6 +323,7 @@ function validate(input: CostInput, prices: RegionPrices): void {
   const nonNegative: [string, number][] = [
     ['latencyMs', input.latencyMs],
     ['taskHeadBytes', input.taskHeadBytes],
+    ['taskNonAsciiUnitsPerRecipient', input.taskNonAsciiUnitsPerRecipient],
     ['providerMessageIdBytes', input.providerMessageIdBytes],
     ['logBytesPerNotification', input.logBytesPerNotification],
     ['senderLogBytesPerInvocation', input.senderLogBytesPerInvocation],
@@ -344,7 +354,7 @@ function validate(input: CostInput, prices: RegionPrices): void {
   ];
   for (const [field, value] of integers) if (!Number.isInteger(value)) throw new CostInputError(field, `must be a whole number, got ${value}`);
   if (input.recipientsPerTask > MAX_RECIPIENTS_PER_TASK) throw new CostInputError('recipientsPerTask', `must be at most ${MAX_RECIPIENTS_PER_TASK} (the job schema's limit), got ${input.recipientsPerTask}`);
-  if (input.taskHeadBytes + input.taskRecipientBytes + GROUP_NAME_RESERVE_BYTES > MAX_TASK_BYTES) throw new CostInputError('taskRecipientBytes', `of ${input.taskRecipientBytes} B does not fit a task body of ${MAX_TASK_BYTES} B`);
+  if (input.taskHeadBytes + escapedRecipientBytes(input) + GROUP_NAME_RESERVE_BYTES > MAX_TASK_BYTES) throw new CostInputError('taskRecipientBytes', `of ${escapedRecipientBytes(input)} B with the escapes does not fit a task body of ${MAX_TASK_BYTES} B`);
   if (input.senderTimeoutSeconds > 900) throw new CostInputError('senderTimeoutSeconds', `must be at most 900 (Lambda's limit), got ${input.senderTimeoutSeconds}`);
   if (input.senderBatchSize > 10_000) throw new CostInputError('senderBatchSize', `must be at most 10000 (the event source mapping's limit), got ${input.senderBatchSize}`);
   if (input.runsPerDay > 1440) throw new CostInputError('runsPerDay', `must be at most 1440 (one a minute), got ${input.runsPerDay}`);
@@ -385,13 +395,17 @@ function pageTasks(rows: number, perTask: number): Map<number, number> {
   return tasks;
 }
 
+/** Bytes a recipient adds to an ASCII task body: the measured size, each non-ASCII code unit written as an escape. */
+export const escapedRecipientBytes = (input: Pick<CostInput, 'taskRecipientBytes' | 'taskNonAsciiUnitsPerRecipient'>) => input.taskRecipientBytes + input.taskNonAsciiUnitsPerRecipient * (ESCAPED_UNIT_BYTES - 1);
+
 function runProfile(input: CostInput, prices: RegionPrices): RunProfile {
   const { durations } = input;
   const chunk = prices.sqs.chunkBytes;
   // groupTasks also closes a body before it passes MAX_TASK_BYTES, which only large template fields reach.
-  const fitInBody = Math.max(1, Math.floor((MAX_TASK_BYTES - input.taskHeadBytes - GROUP_NAME_RESERVE_BYTES + 1) / input.taskRecipientBytes));
+  const recipientBytes = escapedRecipientBytes(input);
+  const fitInBody = Math.max(1, Math.floor((MAX_TASK_BYTES - input.taskHeadBytes - GROUP_NAME_RESERVE_BYTES + 1) / recipientBytes));
   const perTask = Math.min(input.recipientsPerTask, fitInBody);
-  const bodyBytes = (recipients: number) => input.taskHeadBytes + recipients * input.taskRecipientBytes;
+  const bodyBytes = (recipients: number) => input.taskHeadBytes + recipients * recipientBytes;
   const groupItemBytes = (recipients: number) => input.groupItemBaseBytes + recipients * (input.groupOutcomeBytes + input.providerMessageIdBytes);
 
   // Planner: pages of pageSize rows, each grouped into tasks and enqueued with SendMessageBatch (10 tasks per call,
@@ -720,7 +734,7 @@ export function estimateMonthlyCost(overrides: CostOverrides = {}): CostEstimate
     );
   }
   if (run.recipientsPerFullTask < input.recipientsPerTask) {
-    warnings.push(`a task body stops at ${MAX_TASK_BYTES} B: ${run.recipientsPerFullTask} recipients of ${input.taskRecipientBytes} B fit, not ${input.recipientsPerTask}`);
+    warnings.push(`a task body stops at ${MAX_TASK_BYTES} B: ${run.recipientsPerFullTask} recipients of ${escapedRecipientBytes(input)} B fit, not ${input.recipientsPerTask}`);
   }
   if (run.runSeconds > interval) {
     warnings.push(

@@ -5,7 +5,7 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import durations from '../../bench/results/durations.json' with { type: 'json' };
 import { MEASURED } from './measured.js';
-import { type CostEstimate, type CostLine, type CostOverrides, DEFAULT_INPUT, estimateMonthlyCost, writeUnits } from './model.js';
+import { type CostEstimate, type CostLine, type CostOverrides, DEFAULT_INPUT, escapedRecipientBytes, estimateMonthlyCost, writeUnits } from './model.js';
 import { PRICES, type Price } from './prices.js';
 
 const BEGIN = '<!-- BEGIN GENERATED: node_modules/.bin/node --import tsx handlers/cost/report.ts --write -->';
@@ -40,6 +40,7 @@ function measuredTable(): string {
         ['INIT (cold import) planner / sender', `${ms(initMs.planner)} / ${ms(initMs.sender)}`, ''],
         ['log bytes: planner per 1,000 recipients / sender per invocation + per send (its latency value)', `${planner.logBytesPer1000} B / ${sender.logBytesPerInvocation} B + ${decimal.format(sender.logBytesPerSend)} B`, ''],
         [`task body: envelope + per recipient (a task of ${sizes.taskRecipients})`, `${decimal.format(sizes.taskHeadBytes)} B + ${decimal.format(sizes.taskRecipientBytes)} B (${decimal.format(sizes.taskBodyBytes)} B)`, ''],
+        [`→ per recipient with ${DEFAULT_INPUT.taskNonAsciiUnitsPerRecipient} non-ASCII code unit(s) escaped as \\uXXXX (assumed, not measured: the bench audience is ASCII)`, `${decimal.format(escapedRecipientBytes(DEFAULT_INPUT))} B`, ''],
         [`group item as recorded, 1 / 10 recipients (sandbox message ids of ${sizes.sandboxMessageIdBytes} B)`, `${sizes.groupItemBytes1} B / ${sizes.groupItemBytes10} B`, ''],
         [`→ group item: base + per outcome with a ${DEFAULT_INPUT.providerMessageIdBytes}-byte Messenger message id; 1 / 10 recipients`, `${MEASURED.groupItemBaseBytes} B + ${MEASURED.groupOutcomeBytes + DEFAULT_INPUT.providerMessageIdBytes} B; ${messengerGroup(1)} B / ${messengerGroup(10)} B`, ''],
         ['run item (without open counts)', `${sizes.runItemBytes} B`, ''],

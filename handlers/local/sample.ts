@@ -3,14 +3,41 @@ import pg from 'pg';
 export const SAMPLE_JOB = 'sample-digest';
 export const SAMPLE_TABLE = 'notifier_sample_recipients';
 
-/** Creates and fills the sample audience: `size` recipients, one in ten opted out. */
+/**
+ * First names as real audiences hold them, which a pipeline must carry untouched: astral characters (refused by the
+ * SQS emulator), U+FFFE/U+FFFF (refused by SQS), control characters, right-to-left marks, quotes and backslashes,
+ * template syntax that must stay literal, a value over 300 characters. PostgreSQL text cannot hold NUL or a lone
+ * surrogate, so those are left out.
+ */
+export const SAMPLE_HOSTILE_NAMES: readonly string[] = [
+  'Zoë 🚀',
+  '😀👩‍👩‍👧𝄞',
+  'A\uFFFEB\uFFFF',
+  'bell\u0007 tab\t new\nline del\u007f',
+  '\u202Eشكرا\u200F',
+  'say "hi" \\ back\\slash',
+  '{{first_name}} {{ psid | "x" }} $& $1',
+  `long ${'ü🚀x'.repeat(110)}`,
+];
+
+/**
+ * Creates and fills the sample audience: `size` recipients, one in ten opted out; one in seven has a hostile first
+ * name (SAMPLE_HOSTILE_NAMES in turn) and one in eleven none (NULL), which the template's fallback covers.
+ */
 export async function seedSampleAudience(url: string, size: number): Promise<number> {
   const client = new pg.Client({ connectionString: url });
   await client.connect();
   try {
     await client.query(`CREATE TABLE IF NOT EXISTS ${SAMPLE_TABLE} (id bigint PRIMARY KEY, psid text NOT NULL, first_name text, opted_in boolean NOT NULL)`);
     await client.query(`TRUNCATE ${SAMPLE_TABLE}`);
-    await client.query(`INSERT INTO ${SAMPLE_TABLE} SELECT g, 'psid-' || g, 'Reader ' || g, g % 10 <> 0 FROM generate_series(1, $1::int) AS g`, [size]);
+    await client.query(
+      `INSERT INTO ${SAMPLE_TABLE}
+       SELECT g, 'psid-' || g,
+              CASE WHEN g % 7 = 0 THEN ($2::text[])[1 + (g / 7) % cardinality($2::text[])] WHEN g % 11 = 0 THEN NULL ELSE 'Reader ' || g END,
+              g % 10 <> 0
+       FROM generate_series(1, $1::int) AS g`,
+      [size, SAMPLE_HOSTILE_NAMES],
+    );
     const { rows } = await client.query<{ count: string }>(`SELECT count(*) AS count FROM ${SAMPLE_TABLE} WHERE opted_in`);
     return Number(rows[0]?.count ?? 0);
   } finally {

@@ -1,11 +1,14 @@
 import { createServer, request as httpRequest } from 'node:http';
 import type { AddressInfo } from 'node:net';
 
+type Failure = { Id: string; Code: string; Message: string; SenderFault: boolean };
+
 /**
- * Sits between the SDK and the SQS emulator and turns chosen SendMessageBatch entries into per-entry failures,
- * the partial-batch answer real SQS gives under load.
+ * Sits between the SDK and the SQS emulator and turns chosen SendMessageBatch entries into per-entry failures:
+ * `failEntries` picks entries to fail on SQS's side (the partial-batch answer real SQS gives under load), `reject`
+ * refuses a body as the sender's fault (as SQS does with InvalidMessageContents), on every attempt.
  */
-export async function startFailingSqsProxy(target: string, failEntries: (call: number, entryIds: string[]) => string[]) {
+export async function startFailingSqsProxy(target: string, failEntries: (call: number, entryIds: string[]) => string[], options: { reject?: (body: string) => { code: string; message: string } | undefined } = {}) {
   let calls = 0;
   let failedEntries = 0;
   const upstream = new URL(target);
@@ -14,13 +17,25 @@ export async function startFailingSqsProxy(target: string, failEntries: (call: n
     request.on('data', (chunk: Buffer) => chunks.push(chunk));
     request.on('end', () => {
       let body = Buffer.concat(chunks);
-      let failing: string[] = [];
+      let failing: Failure[] = [];
       if (String(request.headers['x-amz-target']).endsWith('.SendMessageBatch')) {
-        const parsed = JSON.parse(body.toString('utf8')) as { Entries: { Id: string }[] };
-        failing = failEntries(++calls, parsed.Entries.map((entry) => entry.Id));
+        const parsed = JSON.parse(body.toString('utf8')) as { Entries: { Id: string; MessageBody: string }[] };
+        const unlucky = new Set(failEntries(++calls, parsed.Entries.map((entry) => entry.Id)));
+        failing = parsed.Entries.flatMap((entry): Failure[] => {
+          const refusal = options.reject?.(entry.MessageBody);
+          if (refusal) return [{ Id: entry.Id, Code: refusal.code, Message: refusal.message, SenderFault: true }];
+          return unlucky.has(entry.Id) ? [{ Id: entry.Id, Code: 'InternalError', Message: 'injected partial failure', SenderFault: false }] : [];
+        });
         failedEntries += failing.length;
-        parsed.Entries = parsed.Entries.filter((entry) => !failing.includes(entry.Id));
+        const failed = new Set(failing.map((entry) => entry.Id));
+        parsed.Entries = parsed.Entries.filter((entry) => !failed.has(entry.Id));
         body = Buffer.from(JSON.stringify(parsed));
+        if (parsed.Entries.length === 0) {
+          // SQS refuses an empty batch: every entry failed, so the proxy answers alone.
+          response.writeHead(200, { 'content-type': 'application/x-amz-json-1.0' });
+          response.end(JSON.stringify({ Successful: [], Failed: failing }));
+          return;
+        }
       }
       const forward = httpRequest({ host: upstream.hostname, port: upstream.port, method: request.method, path: request.url, headers: { ...request.headers, 'content-length': String(body.length) } }, (answer) => {
         const parts: Buffer[] = [];
@@ -29,7 +44,7 @@ export async function startFailingSqsProxy(target: string, failEntries: (call: n
           let payload = Buffer.concat(parts);
           if (failing.length > 0 && answer.statusCode === 200) {
             const parsed = JSON.parse(payload.toString('utf8')) as { Failed?: unknown[] };
-            parsed.Failed = [...(parsed.Failed ?? []), ...failing.map((id) => ({ Id: id, Code: 'InternalError', Message: 'injected partial failure', SenderFault: false }))];
+            parsed.Failed = [...(parsed.Failed ?? []), ...failing];
             payload = Buffer.from(JSON.stringify(parsed));
           }
           response.writeHead(answer.statusCode ?? 500, { ...answer.headers, 'content-length': String(payload.length) });
