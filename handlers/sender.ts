@@ -1,4 +1,3 @@
-import { SQSClient } from '@aws-sdk/client-sqs';
 import { DynamoConfigStore } from './aws/config-store.js';
 import { createLedger } from './aws/ledger/index.js';
 import { forgetSecrets, resolveSecret } from './aws/secrets.js';
@@ -35,7 +34,7 @@ export const handler = withRedactedErrors(
     },
     onFatal: forgetSecrets,
     metrics: new Metrics(process.env.NOTIFIER_NAME ?? 'notifier', process.env.NOTIFIER_METRIC_NAMESPACE),
-    requeue: requeueAfter(new SQSClient({ maxAttempts: 3 }), requiredEnv('NOTIFIER_QUEUE_URL')),
+    requeue: requeueAfter(requiredEnv('NOTIFIER_QUEUE_URL')),
     options: {
       parallelism: positive('NOTIFIER_SENDER_PARALLELISM', 10),
       instances: positive('NOTIFIER_SENDER_INSTANCES', 2),
