@@ -31,6 +31,8 @@ const { values } = parseArgs({
     dynamodb: { type: 'string', default: 'dynamodb-local' },
     'configured-rate': { type: 'string' },
     'recipients-per-task': { type: 'string', default: '10' },
+    'batch-size': { type: 'string', default: '10' },
+    parallelism: { type: 'string', default: '10' },
     'latency-ms': { type: 'string', default: '60' },
     'jitter-ms': { type: 'string', default: '80' },
     'usage-window-ms': { type: 'string', default: '10000' },
@@ -47,6 +49,9 @@ const rate = positive('rate', values.rate);
 const seconds = positive('seconds', values.seconds, true);
 const senders = positive('senders', values.senders, true);
 const perTask = positive('recipients-per-task', values['recipients-per-task'], true);
+// The module's sender.batch_size (tasks per invocation) and sender.parallelism (sends in flight per invocation).
+const batchSize = positive('batch-size', values['batch-size'], true);
+const parallelism = positive('parallelism', values.parallelism, true);
 // One process per core by default: more processes than cores add no CPU, only heaps and context switches.
 const processes = Math.min(senders, values.processes === undefined ? availableParallelism() : positive('processes', values.processes, true));
 // The channel's ratePerSecond; above R it shows the adaptive back-off alone holding the provider's limit.
@@ -103,7 +108,7 @@ async function run() {
   const sandbox = await startSandbox({ accessToken: token, ratePerSecond: rate, latencyMs, latencyJitterMs: nonNegative('jitter-ms'), usageWindowMs: nonNegative('usage-window-ms'), faults: { seed, shares, hangMs } });
   stops.push(sandbox.stop);
   // NOTIFIER_SENDER_INSTANCES is the whole fleet, not one process's share.
-  const stack = await startStack({ name: 'ratebench', dynamoEndpoint: dynamo.endpoint, sqsEndpoint: sqs.endpoint, visibilityTimeoutSeconds: 30, maxReceiveCount: 10, extraEnv: { NOTIFIER_SENDER_INSTANCES: String(senders), NOTIFIER_SENDER_PARALLELISM: '10' } });
+  const stack = await startStack({ name: 'ratebench', dynamoEndpoint: dynamo.endpoint, sqsEndpoint: sqs.endpoint, visibilityTimeoutSeconds: 30, maxReceiveCount: 10, extraEnv: { NOTIFIER_SENDER_INSTANCES: String(senders), NOTIFIER_SENDER_PARALLELISM: String(parallelism) } });
   stops.push(stack.stop);
 
   await stack.putConfig({ kind: 'database', id: 'unused', host: '127.0.0.1', database: 'x', user: 'x', password: { inline: 'unused-password' }, allowInlineSecrets: true, ssl: 'disable' });
@@ -112,7 +117,7 @@ async function run() {
   await fillQueue(stack, taskBodies('bench@2026-11-28T00:00:00Z', 'bench', total));
 
   // startStack set up the environment the module gives its senders; the sender processes inherit it.
-  const fleet = await startSenderFleet({ instances: senders, processes, queueUrl: stack.queues.queueUrl, batchSize: 10, functionTimeoutMs: 60_000, drainMs: 1_000 });
+  const fleet = await startSenderFleet({ instances: senders, processes, queueUrl: stack.queues.queueUrl, batchSize, functionTimeoutMs: 30_000, drainMs: 1_000 });
   stops.push(fleet.stop);
   fleet.go();
   const started = Date.now();
@@ -140,13 +145,13 @@ function report(sandbox: Awaited<ReturnType<typeof startSandbox>>, context: { lo
   }
   const pct = (share: number | null) => (share === null ? 'n/a' : `${(share * 100).toFixed(1)} %`);
   console.log(`machine: ${cpus()[0]?.model} x${cpus().length}, Node ${process.version}, load average ${context.loadBefore.toFixed(2)} before the run`);
-  console.log(`R = ${rate}/s, ${senders} senders in ${processes} processes (channel ratePerSecond ${configuredRate}), ${total} recipients, faults ${JSON.stringify(shares)}, hang ${hangMs} ms`);
+  console.log(`R = ${rate}/s, ${senders} senders in ${processes} processes, batches of ${batchSize} tasks of ${perTask}, ${parallelism} sends in flight each (channel ratePerSecond ${configuredRate}), ${total} recipients, faults ${JSON.stringify(shares)}, hang ${hangMs} ms`);
   console.log(`sustained accepted rate (first acceptance to 95 % of them): ${figures.sustainedPerSecond?.toFixed(1) ?? 'n/a'}/s = ${pct(figures.shareOfRate)} of R`);
   console.log(`run duration (first send to last answer): ${(figures.durationMs / 1000).toFixed(1)} s (audience / R = ${(total / rate).toFixed(1)} s)`);
   console.log(`rejected for rate (613): ${figures.rejectedForRate} of ${figures.requests} requests = ${(figures.rejectedForRateShare * 100).toFixed(2)} %; abandoned by the client: ${figures.abandoned}`);
   console.log(`delivered ${delivered.size} distinct of ${expected} the fault plans deliver (missing ${missing}); recipients delivered more than once: ${figures.duplicates}`);
   const tails = !noFaults(shares);
-  console.log(JSON.stringify({ rate, configuredRate, senders, processes, recipients: total, latencyMs: context.latencyMs, faults: shares, hangMs, seed, tails, ...figures, expectedDelivered: expected, missing }));
+  console.log(JSON.stringify({ rate, configuredRate, senders, processes, batchSize, perTask, parallelism, recipients: total, latencyMs: context.latencyMs, faults: shares, hangMs, seed, tails, ...figures, expectedDelivered: expected, missing }));
 }
 
 try {
