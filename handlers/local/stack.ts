@@ -42,7 +42,7 @@ export interface Stack extends Service {
    * Runs one scheduler tick through the shipped planner bundle as an asynchronous invocation, continuations and
    * retries included, until they settle; the outcome of every attempt, in order.
    */
-  tick(job: string, scheduledTime: string, options?: { timeoutMs?: number }): Promise<PlannerOutcome[]>;
+  tick(job: string, scheduledTime: string, options?: { timeoutMs?: number; retries?: AsyncRetryOptions }): Promise<PlannerOutcome[]>;
   /** Waits for the planner invocations that arrived through the Lambda endpoint (`notifier run`, `ticks replay`). */
   settle(options?: { timeoutMs?: number }): Promise<PlannerOutcome[]>;
 }
@@ -84,12 +84,12 @@ export async function startStack(options: StackOptions): Promise<Stack> {
     outcomes.push(outcome);
     return outcome;
   };
-  const invokePlanner = (payload: unknown) => {
+  const invokePlanner = (payload: unknown, retries = options.plannerRetries ?? { maximumRetryAttempts: 0 }) => {
     const run = invokeAsynchronously(payload, {
       functionArn: `arn:aws:lambda:us-east-1:000000000000:function:${functionName}:$LATEST`,
       attempt,
       onFailure: async (record) => void (await sqs.send(new SendMessageCommand({ QueueUrl: plannerFailuresUrl, MessageBody: encodeRecord(record) }))),
-      retries: options.plannerRetries ?? { maximumRetryAttempts: 0 },
+      retries,
     }).catch((error: unknown) => void outcomes.push({ ok: false, error: new Error(`the failed invocation could not be recorded: ${(error as Error).message}`) }));
     pending.add(run);
     void run.then(() => pending.delete(run));
@@ -131,7 +131,7 @@ export async function startStack(options: StackOptions): Promise<Stack> {
     async tick(job, scheduledTime, tickOptions = {}) {
       outcomes.length = 0;
       reported = 0;
-      invokePlanner({ job, scheduledTime });
+      invokePlanner({ job, scheduledTime }, tickOptions.retries);
       await settle(tickOptions.timeoutMs);
       reported = outcomes.length;
       return [...outcomes];

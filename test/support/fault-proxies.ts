@@ -89,11 +89,18 @@ export async function startSqsTap(target: string, afterBatch: (call: number, ent
 /**
  * A TCP proxy in front of PostgreSQL that can be taken down: while down it resets every connection, open or new,
  * as an unreachable database does to a client that had a route to it; `up()` lets connections through again.
+ * `downAtQuery` takes it down by itself when the client sends its n-th statement containing the marker.
  */
-export async function startOutageTcpProxy(target: { host: string; port: number }) {
+export async function startOutageTcpProxy(target: { host: string; port: number }, options: { downAtQuery?: { marker: string; count: number } } = {}) {
   const sockets = new Set<Socket>();
   let down = false;
   let refused = 0;
+  let queries = 0;
+  const goDown = () => {
+    down = true;
+    for (const socket of sockets) socket.resetAndDestroy();
+    sockets.clear();
+  };
   const server = createServer((client) => {
     if (down) {
       refused++;
@@ -108,7 +115,11 @@ export async function startOutageTcpProxy(target: { host: string; port: number }
       sockets.delete(client);
       sockets.delete(upstream);
     };
-    client.pipe(upstream).on('error', close);
+    client.on('data', (chunk: Buffer) => {
+      const trigger = options.downAtQuery;
+      if (trigger && chunk.includes(trigger.marker) && ++queries === trigger.count) return goDown();
+      upstream.write(chunk);
+    });
     upstream.pipe(client).on('error', close);
     client.on('error', close).on('close', close);
     upstream.on('error', close).on('close', close);
@@ -119,11 +130,8 @@ export async function startOutageTcpProxy(target: { host: string; port: number }
     port: (server.address() as AddressInfo).port,
     /** Connections refused since the proxy started. */
     refused: () => refused,
-    down() {
-      down = true;
-      for (const socket of sockets) socket.resetAndDestroy();
-      sockets.clear();
-    },
+    isDown: () => down,
+    down: goDown,
     up() {
       down = false;
     },
