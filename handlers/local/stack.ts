@@ -4,7 +4,7 @@ import type { ConfigItem } from '../config/schema.js';
 import { configKey, parseAnyConfigItem } from '../config/schema.js';
 import type { BatchResponse, SqsEvent } from '../delivery.js';
 import type { PlannerResult } from '../planning.js';
-import { encodeRecord } from '../core/invocation-record.js';
+import { type InvocationRecord, encodeRecord } from '../core/invocation-record.js';
 import { type AsyncRetryOptions, invokeAsynchronously } from './async-invoke.js';
 import { lambdaContext, loadBundle, type Handler } from './bundle.js';
 import { startLambdaEndpoint } from './lambda-endpoint.js';
@@ -49,6 +49,62 @@ export interface Stack extends Service {
 
 export type PlannerOutcome = { ok: true; result: PlannerResult } | { ok: false; error: Error };
 
+/**
+ * The planner bundle behind Lambda's asynchronous invoke path (scheduler ticks, continuations, `notifier run`): each
+ * invocation is attempted, retried and, once its retries are spent, recorded; `tick` and `settle` wait for them.
+ */
+function plannerInvocations(options: { functionName: string; timeoutMs: number; retries: AsyncRetryOptions; recordFailure: (record: InvocationRecord) => Promise<void> }) {
+  // Loaded on first use, also when the first invocation comes through the Lambda endpoint ("notifier run").
+  let planner: Promise<Handler<unknown, PlannerResult>> | undefined;
+  const pending = new Set<Promise<void>>();
+  const outcomes: PlannerOutcome[] = [];
+  // Outcomes already returned by `tick` or `settle`: `settle` answers with the ones after them.
+  let reported = 0;
+  const attempt = async (payload: unknown): Promise<PlannerOutcome> => {
+    let outcome: PlannerOutcome;
+    try {
+      const handler = await (planner ??= loadBundle<unknown, PlannerResult>('planner'));
+      outcome = { ok: true, result: await handler(payload, lambdaContext(options.functionName, options.timeoutMs)) };
+    } catch (error) {
+      outcome = { ok: false, error: error as Error };
+    }
+    outcomes.push(outcome);
+    return outcome;
+  };
+  const invoke = (payload: unknown, retries = options.retries) => {
+    const run = invokeAsynchronously(payload, { functionArn: `arn:aws:lambda:us-east-1:000000000000:function:${options.functionName}:$LATEST`, attempt, onFailure: options.recordFailure, retries }).catch(
+      (error: unknown) => void outcomes.push({ ok: false, error: new Error(`the failed invocation could not be recorded: ${(error as Error).message}`) }),
+    );
+    pending.add(run);
+    void run.then(() => pending.delete(run));
+  };
+  const idle = async (timeoutMs = 120_000) => {
+    const deadline = Date.now() + timeoutMs;
+    while (pending.size > 0) {
+      if (Date.now() > deadline) throw new Error(`planner invocations (continuations, retries) still running after ${timeoutMs} ms`);
+      await Promise.race(pending);
+    }
+  };
+  return {
+    invoke,
+    idle,
+    async tick(event: { job: string; scheduledTime: string }, tickOptions: { timeoutMs?: number; retries?: AsyncRetryOptions }) {
+      outcomes.length = 0;
+      reported = 0;
+      invoke(event, tickOptions.retries);
+      await idle(tickOptions.timeoutMs);
+      reported = outcomes.length;
+      return [...outcomes];
+    },
+    async settle(timeoutMs?: number) {
+      await idle(timeoutMs);
+      const fresh = outcomes.slice(reported);
+      reported = outcomes.length;
+      return fresh;
+    },
+  };
+}
+
 const localCredentials = { AWS_REGION: 'us-east-1', AWS_ACCESS_KEY_ID: 'local', AWS_SECRET_ACCESS_KEY: 'local' };
 
 /**
@@ -66,42 +122,13 @@ export async function startStack(options: StackOptions): Promise<Stack> {
   const plannerFailuresUrl = onEndpoint(failures.QueueUrl as string, options.sqsEndpoint);
   const functionName = `${options.name}-planner`;
 
-  // Loaded on first use, also when the first invocation comes through the Lambda endpoint ("notifier run").
-  let planner: Promise<Handler<unknown, PlannerResult>> | undefined;
-  const loadPlanner = () => (planner ??= loadBundle<unknown, PlannerResult>('planner'));
-  const pending = new Set<Promise<void>>();
-  const outcomes: PlannerOutcome[] = [];
-  // Outcomes already returned by `tick` or `settle`: `settle` answers with the ones after them.
-  let reported = 0;
-  const attempt = async (payload: unknown): Promise<PlannerOutcome> => {
-    let outcome: PlannerOutcome;
-    try {
-      const handler = await loadPlanner();
-      outcome = { ok: true, result: await handler(payload, lambdaContext(functionName, options.plannerTimeoutMs ?? 60_000)) };
-    } catch (error) {
-      outcome = { ok: false, error: error as Error };
-    }
-    outcomes.push(outcome);
-    return outcome;
-  };
-  const invokePlanner = (payload: unknown, retries = options.plannerRetries ?? { maximumRetryAttempts: 0 }) => {
-    const run = invokeAsynchronously(payload, {
-      functionArn: `arn:aws:lambda:us-east-1:000000000000:function:${functionName}:$LATEST`,
-      attempt,
-      onFailure: async (record) => void (await sqs.send(new SendMessageCommand({ QueueUrl: plannerFailuresUrl, MessageBody: encodeRecord(record) }))),
-      retries,
-    }).catch((error: unknown) => void outcomes.push({ ok: false, error: new Error(`the failed invocation could not be recorded: ${(error as Error).message}`) }));
-    pending.add(run);
-    void run.then(() => pending.delete(run));
-  };
-  const settle = async (timeoutMs = 120_000) => {
-    const deadline = Date.now() + timeoutMs;
-    while (pending.size > 0) {
-      if (Date.now() > deadline) throw new Error(`planner invocations (continuations, retries) still running after ${timeoutMs} ms`);
-      await Promise.race(pending);
-    }
-  };
-  const lambda = await startLambdaEndpoint((_name, payload) => invokePlanner(payload));
+  const planner = plannerInvocations({
+    functionName,
+    timeoutMs: options.plannerTimeoutMs ?? 60_000,
+    retries: options.plannerRetries ?? { maximumRetryAttempts: 0 },
+    recordFailure: async (record) => void (await sqs.send(new SendMessageCommand({ QueueUrl: plannerFailuresUrl, MessageBody: encodeRecord(record) }))),
+  });
+  const lambda = await startLambdaEndpoint((_name, payload) => planner.invoke(payload));
 
   Object.assign(process.env, localCredentials, {
     AWS_ENDPOINT_URL_DYNAMODB: options.dynamoEndpoint,
@@ -128,22 +155,10 @@ export async function startStack(options: StackOptions): Promise<Stack> {
       await dynamo.send(new PutItemCommand({ TableName: names.config, Item: { pk: { S: configKey(parsed.kind, parsed.id) }, document: { S: JSON.stringify(item) } } }));
     },
     loadSender: () => loadBundle<SqsEvent, BatchResponse>('sender'),
-    async tick(job, scheduledTime, tickOptions = {}) {
-      outcomes.length = 0;
-      reported = 0;
-      invokePlanner({ job, scheduledTime }, tickOptions.retries);
-      await settle(tickOptions.timeoutMs);
-      reported = outcomes.length;
-      return [...outcomes];
-    },
-    async settle(settleOptions = {}) {
-      await settle(settleOptions.timeoutMs);
-      const fresh = outcomes.slice(reported);
-      reported = outcomes.length;
-      return fresh;
-    },
+    tick: (job, scheduledTime, tickOptions = {}) => planner.tick({ job, scheduledTime }, tickOptions),
+    settle: (settleOptions = {}) => planner.settle(settleOptions.timeoutMs),
     async stop() {
-      await Promise.allSettled(pending);
+      await planner.idle();
       await lambda.stop();
       dynamo.destroy();
       sqs.destroy();
