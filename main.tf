@@ -1,6 +1,7 @@
 # Scheduler --{ job, scheduledTime }--> planner --SendMessageBatch--> delivery queue --ESM--> sender --> provider
-#                                          |                             | redrive
-#                                          +--> config + ledger tables <-+--> DLQ           (alarms on everything)
+#                                          |  |                          | redrive
+#                                          |  +--> config + ledger tables <-+--> DLQ        (alarms on everything)
+#                                          +--> planner-failures (ticks and continuations whose retries are spent)
 
 locals {
   tags = merge({ Module = "terraform-aws-notifier", Service = var.name }, var.tags)
@@ -101,6 +102,21 @@ module "queue" {
 }
 
 ################################################################################
+# Failed planner invocations: the on-failure destination of ticks and continuations
+################################################################################
+
+# The scheduler's retry policy and DLQ cover only an Invoke call it could not make; an error inside the planner gets
+# Lambda's asynchronous retries, and its event lands here once they are spent instead of being dropped.
+module "planner_failures" {
+  source = "./modules/failure-queue"
+
+  name        = "${var.name}-planner-failures"
+  kms_key_arn = var.kms_key_arn
+
+  tags = local.tags
+}
+
+################################################################################
 # Planner: reads the job, streams the audience, enqueues delivery tasks
 ################################################################################
 
@@ -131,13 +147,26 @@ module "planner" {
 
   # Continuations: the planner re-invokes its own ARN, and nothing else.
   allow_self_invoke = true
+  async_invocation = {
+    maximum_retry_attempts       = var.planner_invocation.maximum_retry_attempts
+    maximum_event_age_in_seconds = var.planner_invocation.maximum_event_age_in_seconds
+    on_failure_destination_arn   = module.planner_failures.queue_arn
+  }
   policy_statements = concat(
     local.table_statements,
-    [{
-      sid       = "EnqueueDeliveries"
-      actions   = ["sqs:SendMessage"]
-      resources = [module.queue.queue_arn]
-    }],
+    [
+      {
+        sid       = "EnqueueDeliveries"
+        actions   = ["sqs:SendMessage"]
+        resources = [module.queue.queue_arn]
+      },
+      # Lambda sends the on-failure record with the function's execution role.
+      {
+        sid       = "RecordFailedInvocations"
+        actions   = ["sqs:SendMessage"]
+        resources = [module.planner_failures.queue_arn]
+      },
+    ],
     local.secret_statements,
     var.kms_key_arn == null ? [] : [{
       sid       = "UseCustomerKey"
@@ -250,6 +279,7 @@ module "observability" {
   queue_name            = module.queue.queue_name
   dlq_name              = module.queue.dlq_name
   scheduler_dlq_name    = module.schedule.dlq_name
+  planner_failures_name = module.planner_failures.queue_name
   planner_function_name = module.planner.function_name
   sender_function_name  = module.sender.function_name
   create_alarms         = var.create_alarms

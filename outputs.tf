@@ -105,6 +105,21 @@ output "event_source_mapping_uuid" {
   value       = aws_lambda_event_source_mapping.sender.uuid
 }
 
+output "planner_failures_queue_url" {
+  description = "URL of the queue of failed planner invocations (`NOTIFIER_PLANNER_FAILURES_URL` for `notifier ticks`)."
+  value       = module.planner_failures.queue_url
+}
+
+output "planner_failures_queue_arn" {
+  description = "ARN of the queue of failed planner invocations (the planner's on-failure destination)."
+  value       = module.planner_failures.queue_arn
+}
+
+output "planner_failures_queue_name" {
+  description = "Name of the queue of failed planner invocations."
+  value       = module.planner_failures.queue_name
+}
+
 ################################################################################
 # Schedules
 ################################################################################
@@ -139,7 +154,7 @@ output "scheduler_dlq_url" {
 ################################################################################
 
 output "alarm_arns" {
-  description = "Alarm ARNs keyed by alarm (`dlq-depth`, `oldest-message-age`, `planner-errors`, `planner-throttles`, `sender-errors`, `sender-throttles`, `scheduler-dlq-depth`, `fatal-channel`)."
+  description = "Alarm ARNs keyed by alarm (`dlq-depth`, `oldest-message-age`, `planner-errors`, `planner-throttles`, `sender-errors`, `sender-throttles`, `scheduler-dlq-depth`, `planner-failures-depth`, `fatal-channel`)."
   value       = module.observability.alarm_arns
 }
 

@@ -64,7 +64,11 @@ variable "jobs" {
 }
 
 variable "scheduler" {
-  description = "Retry policy of the schedules' planner invocations; what still fails goes to the scheduler DLQ."
+  description = <<-EOT
+    Retry policy of the schedules' Invoke calls: it covers only an invocation the scheduler could not hand to Lambda
+    (throttled, planner missing, no permission), and such ticks go to the scheduler DLQ. An error inside the planner
+    is retried by Lambda instead, as `planner_invocation` sets.
+  EOT
   type = object({
     maximum_retry_attempts       = optional(number, 3)
     maximum_event_age_in_seconds = optional(number, 3600)
@@ -85,6 +89,31 @@ variable "scheduler" {
 ################################################################################
 # Functions
 ################################################################################
+
+variable "planner_invocation" {
+  description = <<-EOT
+    Lambda's handling of the planner's asynchronous invocations (scheduler ticks and continuations): how often an
+    invocation the planner failed on (e.g. the database unreachable) is retried, about 1 and then 2 minutes apart, and
+    the age after which an event is given up. What still fails is not dropped: its invocation record lands in the
+    `<name>-planner-failures` queue (alarmed); `notifier ticks` lists it and `notifier ticks replay` runs it again
+    with the same run id, resuming from the run's cursor.
+  EOT
+  type = object({
+    maximum_retry_attempts       = optional(number, 2)
+    maximum_event_age_in_seconds = optional(number, 21600)
+  })
+  default = {}
+
+  validation {
+    condition     = contains([0, 1, 2], var.planner_invocation.maximum_retry_attempts)
+    error_message = "planner_invocation.maximum_retry_attempts must be 0, 1 or 2 (Lambda's limits)."
+  }
+
+  validation {
+    condition     = var.planner_invocation.maximum_event_age_in_seconds >= 60 && var.planner_invocation.maximum_event_age_in_seconds <= 21600
+    error_message = "planner_invocation.maximum_event_age_in_seconds must be between 60 and 21600 (6 hours, Lambda's limits)."
+  }
+}
 
 variable "planner" {
   description = "Planner sizing. `reserved_concurrency = -1` leaves it unreserved."

@@ -6,7 +6,9 @@ import { after, before, describe, it } from 'node:test';
 import { SendMessageCommand } from '@aws-sdk/client-sqs';
 import { main } from '../handlers/cli/notifier.js';
 import { queueDepth } from '../handlers/local/sqs.js';
+import { encodeRecord, failureRecord } from '../handlers/core/invocation-record.js';
 import { createLedger } from '../handlers/aws/ledger/index.js';
+import { startOutageTcpProxy } from './support/fault-proxies.js';
 import { TOKEN, messengerJob, seedAudience, startHarness, waitFor, type Harness } from './support/harness.js';
 
 async function cli(...argv: string[]) {
@@ -30,7 +32,7 @@ describe('notifier CLI against the local stack', () => {
   after(async () => harness.stop());
 
   it('every command answers --help with exit 0, and an unknown command with exit 2', async () => {
-    for (const command of [['--help'], ['start', '--help'], ['config', '--help'], ['secrets', '--help'], ['run', '--help'], ['status', '--help'], ['runs', '--help'], ['dlq', '--help']]) {
+    for (const command of [['--help'], ['start', '--help'], ['config', '--help'], ['secrets', '--help'], ['run', '--help'], ['status', '--help'], ['runs', '--help'], ['dlq', '--help'], ['ticks', '--help']]) {
       const result = await cli(...command);
       assert.equal(result.code, 0, command.join(' '));
       assert.match(result.out, /notifier/);
@@ -127,6 +129,55 @@ describe('notifier CLI against the local stack', () => {
     assert.equal((await queueDepth(sqs, queues.queueUrl)).visible, before.visible + 2);
     assert.equal((await cli('dlq', 'purge', '--dlq-url', queues.dlqUrl)).code, 2);
     assert.equal((await cli('dlq', 'inspect', '--dlq-url', queues.dlqUrl, '--max', '50')).code, 2);
+  });
+
+  it('ticks lists failed planner invocations without consuming them; ticks replay resumes the run and deletes only what was accepted', async () => {
+    const { sqs, plannerFailuresUrl } = harness.stack;
+    const seeded = await seedAudience(30);
+    const proxy = await startOutageTcpProxy(seeded);
+    try {
+      const database = { ...seeded, host: proxy.host, port: proxy.port };
+      for (const item of messengerJob(database, harness.sandbox.baseUrl, { id: 'outage', pageSize: 10 })) await harness.stack.putConfig(item);
+      proxy.down();
+      const runId = 'outage@2026-11-28T11:00:00Z';
+      const [failed] = await harness.stack.tick('outage', '2026-11-28T11:00:00.000+00:00');
+      assert.equal(failed?.ok, false);
+      assert.ok(proxy.refused() > 0, 'the planner reached for the database');
+      const record = failureRecord({ requestId: 'r', functionArn: 'arn:aws:lambda:us-east-1:000000000000:function:p', payload: null, error: new Error('boom'), attempts: 3, at: new Date() });
+      // Hostile records beside the real one: not JSON, and an event whose job id no planner would accept.
+      await sqs.send(new SendMessageCommand({ QueueUrl: plannerFailuresUrl, MessageBody: '{"requestPayload": {"job": "dai' }));
+      await sqs.send(new SendMessageCommand({ QueueUrl: plannerFailuresUrl, MessageBody: encodeRecord({ ...record, requestPayload: { job: 'Zoë 🚀\uFFFF'.repeat(40), scheduledTime: '2026-11-28T11:00:00Z' } }) }));
+
+      const listed = await cli('ticks', '--json');
+      assert.equal(listed.code, 0, listed.err);
+      const rows = JSON.parse(listed.out) as Record<string, unknown>[];
+      const tick = rows.find((row) => row.runId === runId);
+      assert.deepEqual([tick?.job, tick?.attempts, tick?.condition, tick?.continuation], ['outage', 1, 'RetriesExhausted', 0]);
+      assert.match(String(tick?.error), /ECONNRESET|Connection terminated|connect/i);
+      assert.match(String(tick?.age), /^\d+s$/);
+      assert.deepEqual(rows.filter((row) => row.unreadable).map((row) => String(row.unreadable).split(':')[0]).sort(), ['not an invocation record', 'requestPayload is not a planner event']);
+      assert.match(String(rows.find((row) => String(row.unreadable).startsWith('requestPayload'))?.unreadable), /job: must be a job id/);
+      assert.equal(JSON.parse((await cli('ticks', '--json')).out).length, 3, 'listing does not consume or hide the records');
+      assert.match((await cli('ticks')).out, new RegExp(`${runId}\\s+outage\\s+1\\s+\\d+s\\s+\\w*Error`));
+
+      proxy.up();
+      const replay = await cli('ticks', 'replay', runId, '--json');
+      assert.equal(replay.code, 0, replay.err);
+      assert.deepEqual(JSON.parse(replay.out), { replayed: [{ runId, records: 1 }], refused: [] });
+      assert.match(replay.err, /2 records are not a planner invocation/);
+      assert.deepEqual((await harness.stack.settle()).map((outcome) => (outcome.ok ? outcome.result.status : 'error')), ['enqueued']);
+      const run = await createLedger({ table: harness.stack.names.ledger }).runs.get(runId);
+      assert.deepEqual([run?.status, run?.planned, run?.enqueued], ['enqueued', 27, 27]);
+      assert.deepEqual((JSON.parse((await cli('ticks', '--json')).out) as { runId?: string }[]).map((row) => row.runId), [undefined, undefined], 'only the unreadable records stay');
+
+      const again = await cli('ticks', 'replay', runId);
+      assert.equal(again.code, 1);
+      assert.match(again.err, /no failed invocation of run "outage@2026-11-28T11:00:00Z"/);
+      assert.equal((await cli('ticks', 'purge')).code, 2);
+      assert.equal((await cli('ticks', '--max', '0')).code, 2);
+    } finally {
+      await proxy.stop();
+    }
   });
 });
 

@@ -17,8 +17,10 @@
  */
 import assert from 'node:assert/strict';
 import { after, before, describe, it, type TestContext } from 'node:test';
-import { PurgeQueueCommand, SendMessageCommand } from '@aws-sdk/client-sqs';
+import { PurgeQueueCommand, ReceiveMessageCommand, SendMessageCommand } from '@aws-sdk/client-sqs';
 import { type Ledger, createLedger } from '../handlers/aws/ledger/index.js';
+import { main } from '../handlers/cli/notifier.js';
+import { readFailedTick } from '../handlers/core/invocation-record.js';
 import type { BatchResponse, SqsEvent } from '../handlers/delivery/index.js';
 import { lambdaContext, loadBundle, type Handler } from '../handlers/local/bundle.js';
 import { startPoller } from '../handlers/local/poller.js';
@@ -26,7 +28,7 @@ import { graphError, type SandboxAnswer, type SandboxRequest } from '../handlers
 import { onEndpoint, queueDepth } from '../handlers/local/sqs.js';
 import type { PlannerOutcome } from '../handlers/local/stack.js';
 import type { PlannerResult } from '../handlers/planning.js';
-import { startCuttingTcpProxy, startSqsTap } from './support/fault-proxies.js';
+import { startCuttingTcpProxy, startOutageTcpProxy, startSqsTap } from './support/fault-proxies.js';
 import { TOKEN, messengerJob, seedAudience, startHarness, waitFor, type Harness } from './support/harness.js';
 import { checkInvariants, recipientStates, type Expectation, type Report } from './support/invariants.js';
 import { spawnPlanner, spawnSenderLane } from './support/processes.js';
@@ -44,6 +46,14 @@ interface Scenario {
   /** Acceptances the sandbox recorded for this scenario's recipients, plus any the scenario's injector made itself. */
   accepted(): string[];
   readonly extraAccepted: string[];
+}
+
+/** The notifier CLI in-process, as an operator runs it; the stack set its NOTIFIER_* variables. */
+async function cli(...argv: string[]) {
+  const out: string[] = [];
+  const err: string[] = [];
+  const code = await main(argv, { out: (text) => out.push(text), err: (text) => err.push(text) });
+  return { code, out: out.join('\n'), err: err.join('\n') };
 }
 
 const statuses = (outcomes: readonly PlannerOutcome[]) => outcomes.map((outcome) => (outcome.ok ? outcome.result.status : `error: ${outcome.error.message}`));
@@ -68,7 +78,7 @@ describe('fault injection: planner → queue → sender → Graph API', () => {
   /** A fresh audience whose recipient ids carry the job's name, and the job's config items. */
   async function prepare(job: string, size: number, options: { overrides?: Record<string, unknown>; via?: (database: Database) => Promise<Database> } = {}): Promise<Scenario> {
     // A scenario that failed may have left tasks behind; they must not leak into this one.
-    for (const queueUrl of [harness.stack.queues.queueUrl, harness.stack.queues.dlqUrl]) await harness.stack.sqs.send(new PurgeQueueCommand({ QueueUrl: queueUrl }));
+    for (const queueUrl of [harness.stack.queues.queueUrl, harness.stack.queues.dlqUrl, harness.stack.plannerFailuresUrl]) await harness.stack.sqs.send(new PurgeQueueCommand({ QueueUrl: queueUrl }));
     harness.sandbox.inject(undefined);
     const seeded = await seedAudience(size, { extraRows: `UPDATE users SET psid = '${job}-' || psid` });
     const database = options.via ? await options.via(seeded) : seeded;
@@ -450,6 +460,101 @@ describe('fault injection: planner → queue → sender → Graph API', () => {
     harness.sandbox.inject(undefined);
     for (const recipient of blocked.keys()) assert.equal(harness.sandbox.requests.filter((request) => request.recipientId === recipient).length, 1, `${recipient} asked once`);
     await settle(t, 'blocked recipients', scenario, { failed: blocked }, { blocked: blocked.size, ...drained });
+  });
+
+  /** The failed invocations waiting in the planner's on-failure destination, read without consuming them. */
+  async function failedTicks() {
+    const listed = await cli('ticks', '--json');
+    assert.equal(listed.code, 0, listed.err);
+    return JSON.parse(listed.out) as { runId: string; continuation: number; attempts: number; error: string }[];
+  }
+
+  it('(11) the database is unreachable at tick time for longer than Lambda\'s retries: the tick lands in the planner-failures queue, and a replay after recovery completes the run', async (t) => {
+    let proxy: Awaited<ReturnType<typeof startOutageTcpProxy>> | undefined;
+    try {
+      const scenario = await prepare('outage', 200, {
+        overrides: { pageSize: 20 },
+        via: async (database) => {
+          proxy = await startOutageTcpProxy(database);
+          return { ...database, host: proxy.host, port: proxy.port };
+        },
+      });
+      proxy?.down();
+      // Lambda's retry delays (1 and 2 minutes) scaled down a thousandfold.
+      const outcomes = statuses(await harness.stack.tick(scenario.job, SCHEDULED, { retries: { maximumRetryAttempts: 2, delayScale: 0.001 } }));
+      assert.equal(outcomes.length, 3, outcomes.join(', '));
+      for (const outcome of outcomes) assert.match(outcome, /^error: .*(ECONNRESET|Connection terminated|connect)/i);
+      assert.ok((proxy?.refused() ?? 0) >= 3, 'every attempt reached for the database');
+      // The alarm's metric: ApproximateNumberOfMessagesVisible of the failures queue.
+      assert.deepEqual(await queueDepth(harness.stack.sqs, harness.stack.plannerFailuresUrl), { visible: 1, inFlight: 0 });
+      const halfway = await ledger.runs.get(scenario.runId);
+      assert.deepEqual([halfway?.status, halfway?.planned ?? 0, halfway?.cursor ?? null], ['planning', 0, null], 'nothing planned while the database was down');
+      assert.equal((await queueDepth(harness.stack.sqs, harness.stack.queues.queueUrl)).visible, 0);
+      const [failed, ...others] = await failedTicks();
+      assert.deepEqual(others, []);
+      assert.deepEqual([failed?.runId, failed?.continuation, failed?.attempts], [scenario.runId, 0, 3]);
+
+      proxy?.up();
+      const replay = await cli('ticks', 'replay', scenario.runId, '--json');
+      assert.equal(replay.code, 0, replay.err);
+      assert.deepEqual(statuses(await harness.stack.settle()), ['enqueued']);
+      assert.deepEqual(await queueDepth(harness.stack.sqs, harness.stack.plannerFailuresUrl), { visible: 0, inFlight: 0 }, 'the record is gone once the replay was accepted');
+      const drained = await deliverAll();
+      await settle(t, 'database outage at tick time', scenario, {}, { plannerOutcomes: outcomes, ...drained });
+
+      // Replaying the finished run again (a stale copy of its record) sends nothing.
+      const sent = harness.sandbox.deliveries.length;
+      await harness.stack.sqs.send(new SendMessageCommand({ QueueUrl: harness.stack.plannerFailuresUrl, MessageBody: JSON.stringify({ requestPayload: { job: scenario.job, scheduledTime: SCHEDULED }, requestContext: { approximateInvokeCount: 3 } }) }));
+      assert.equal((await cli('ticks', 'replay')).code, 0);
+      assert.deepEqual(statuses(await harness.stack.settle()), ['already-finished']);
+      assert.equal((await queueDepth(harness.stack.sqs, harness.stack.queues.queueUrl)).visible, 0, 'nothing enqueued again');
+      assert.equal(harness.sandbox.deliveries.length, sent, 'nothing sent again');
+      assert.equal((await ledger.runs.get(scenario.runId))?.sent, scenario.audience.length);
+    } finally {
+      await proxy?.stop();
+    }
+  });
+
+  it('(12) the database goes away under a continuation: the continuation lands in the planner-failures queue, and its replay resumes from the cursor', async (t) => {
+    let proxy: Awaited<ReturnType<typeof startOutageTcpProxy>> | undefined;
+    try {
+      // Each page query sleeps 40 ms, so the first invocation, which must hand over after 600 ms, reads at most about
+      // 16 pages: the 20th page query always belongs to a continuation, and the database goes down with it.
+      const scenario = await prepare('midway', 300, {
+        overrides: { pageSize: 10, audience: { sql: 'SELECT id, psid, first_name FROM users, pg_sleep(0.04) WHERE opted_in = $1', params: [true], idColumn: 'id', recipientColumn: 'psid' } },
+        via: async (database) => {
+          proxy = await startOutageTcpProxy(database, { downAtQuery: { marker: 'SELECT * FROM (', count: 20 } });
+          return { ...database, host: proxy.host, port: proxy.port };
+        },
+      });
+      const outcomes = statuses(await harness.stack.tick(scenario.job, SCHEDULED));
+      assert.ok(proxy?.isDown(), 'the database went down during the run');
+      assert.ok(outcomes.filter((kind) => kind === 'continued').length >= 1, outcomes.join(', '));
+      assert.match(outcomes.at(-1) ?? '', /^error: /, outcomes.join(', '));
+      const [failed, ...others] = await failedTicks();
+      assert.deepEqual(others, []);
+      assert.equal(failed?.runId, scenario.runId);
+      assert.ok((failed?.continuation ?? 0) >= 1, `the failed invocation is a continuation: ${JSON.stringify(failed)}`);
+      const { Messages = [] } = await harness.stack.sqs.send(new ReceiveMessageCommand({ QueueUrl: harness.stack.plannerFailuresUrl, VisibilityTimeout: 0 }));
+      const record = readFailedTick(Messages[0]?.Body ?? '');
+      assert.ok(record.ok && record.tick.event.continuation === failed?.continuation, 'the record carries the continuation event itself');
+      const halfway = await ledger.runs.get(scenario.runId);
+      assert.equal(halfway?.status, 'planning');
+      assert.ok(Number(halfway?.cursor) > 0 && (halfway?.planned ?? 0) > 0 && (halfway?.planned ?? 0) < 300, `part of the audience planned: ${JSON.stringify(halfway)}`);
+
+      proxy?.up();
+      const resumedBefore = logsOf(scenario.job, 'resuming run from its cursor');
+      assert.equal((await cli('ticks', 'replay', scenario.runId)).code, 0);
+      const replayed = statuses(await harness.stack.settle());
+      assert.equal(replayed.at(-1), 'enqueued', replayed.join(', '));
+      assert.ok(logsOf(scenario.job, 'resuming run from its cursor') > resumedBefore, 'the replay resumed from the saved cursor');
+      assert.equal((await ledger.runs.get(scenario.runId))?.enqueued, scenario.audience.length, 'each recipient enqueued once');
+      assert.equal((await queueDepth(harness.stack.sqs, harness.stack.plannerFailuresUrl)).visible, 0);
+      const drained = await deliverAll();
+      await settle(t, 'database outage under a continuation', scenario, {}, { plannerOutcomes: [...outcomes, ...replayed], failedContinuation: failed?.continuation, ...drained });
+    } finally {
+      await proxy?.stop();
+    }
   });
 
   it('the page access token appears in no log line of any scenario', () => {

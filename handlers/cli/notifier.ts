@@ -11,6 +11,7 @@ Commands:
   status <run-id>        a run's counters and state (--watch to follow)
   runs --job ID          a job's recent runs
   dlq inspect|redrive    look into the dead-letter queue, or move its messages back
+  ticks [replay [RUN]]   planner invocations that failed after Lambda's retries; replay them
   cost                   monthly AWS cost estimate for an audience and schedule
 
 Every command takes --help. AWS access uses the standard credential chain and AWS_REGION; the standard
@@ -28,6 +29,7 @@ const COMMANDS: Record<string, () => Promise<Command>> = {
   status: async () => (await import('./runs.js')).statusCommand,
   runs: async () => (await import('./runs.js')).runsCommand,
   dlq: async () => (await import('./dlq.js')).dlqCommand,
+  ticks: async () => (await import('./ticks.js')).ticksCommand,
   cost: async () => (await import('./cost.js')).costCommand,
 };
 

@@ -134,3 +134,27 @@ resource "aws_lambda_function" "this" {
   # The ENI and log permissions must exist before Lambda validates the VPC config and starts logging.
   depends_on = [aws_iam_role_policy.this]
 }
+
+################################################################################
+# Asynchronous invocations: retries, and where an event goes once they are spent
+################################################################################
+
+resource "aws_lambda_function_event_invoke_config" "this" {
+  count = var.async_invocation == null ? 0 : 1
+
+  function_name                = aws_lambda_function.this.function_name
+  maximum_retry_attempts       = var.async_invocation.maximum_retry_attempts
+  maximum_event_age_in_seconds = var.async_invocation.maximum_event_age_in_seconds
+
+  dynamic "destination_config" {
+    for_each = var.async_invocation.on_failure_destination_arn == null ? [] : [var.async_invocation.on_failure_destination_arn]
+    content {
+      on_failure {
+        destination = destination_config.value
+      }
+    }
+  }
+
+  # Lambda sends the records with the execution role, and checks that the role may when the config is written.
+  depends_on = [aws_iam_role_policy.this]
+}

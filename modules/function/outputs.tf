@@ -47,3 +47,12 @@ output "vpc_subnet_ids" {
   description = "Subnets the function is attached to; empty outside a VPC."
   value       = var.vpc_config == null ? [] : var.vpc_config.subnet_ids
 }
+
+output "async_invocation" {
+  description = "The asynchronous invocation settings in force (retries, event age, on-failure destination); `null` when left to Lambda's defaults."
+  value = try({
+    maximum_retry_attempts       = aws_lambda_function_event_invoke_config.this[0].maximum_retry_attempts
+    maximum_event_age_in_seconds = aws_lambda_function_event_invoke_config.this[0].maximum_event_age_in_seconds
+    on_failure_destination_arn   = try(one(one(aws_lambda_function_event_invoke_config.this[0].destination_config).on_failure).destination, null)
+  }, null)
+}

@@ -129,6 +129,31 @@ variable "allow_self_invoke" {
   default     = false
 }
 
+variable "async_invocation" {
+  description = <<-EOT
+    Asynchronous invocation settings: Lambda's retries of an event the function failed on, the age after which an
+    event is dropped, and the on-failure destination (an SQS queue, SNS topic, Lambda function or event bus ARN) that
+    receives the invocation record then. The execution role must be allowed to send to it. `null` keeps Lambda's
+    defaults (two retries, six hours, no destination).
+  EOT
+  type = object({
+    maximum_retry_attempts       = optional(number, 2)
+    maximum_event_age_in_seconds = optional(number, 21600)
+    on_failure_destination_arn   = optional(string)
+  })
+  default = null
+
+  validation {
+    condition     = var.async_invocation == null ? true : contains([0, 1, 2], var.async_invocation.maximum_retry_attempts)
+    error_message = "async_invocation.maximum_retry_attempts must be 0, 1 or 2."
+  }
+
+  validation {
+    condition     = var.async_invocation == null ? true : var.async_invocation.maximum_event_age_in_seconds >= 60 && var.async_invocation.maximum_event_age_in_seconds <= 21600
+    error_message = "async_invocation.maximum_event_age_in_seconds must be between 60 and 21600 (6 hours)."
+  }
+}
+
 variable "tags" {
   description = "Tags for every taggable resource."
   type        = map(string)

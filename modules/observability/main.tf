@@ -59,6 +59,14 @@ locals {
       statistic   = "Maximum"
       threshold   = 1
     }
+    planner-failures-depth = {
+      description = "A tick or continuation failed after Lambda's retries: list it with `notifier ticks`, replay it with `notifier ticks replay` once the cause is fixed."
+      namespace   = "AWS/SQS"
+      metric      = "ApproximateNumberOfMessagesVisible"
+      dimensions  = { QueueName = var.planner_failures_name }
+      statistic   = "Maximum"
+      threshold   = 1
+    }
     fatal-channel = {
       description = "The provider rejected the channel itself (e.g. an invalid page token): the job stopped sending."
       namespace   = var.metric_namespace
@@ -108,6 +116,7 @@ locals {
         ["AWS/SQS", "ApproximateNumberOfMessagesVisible", "QueueName", var.queue_name, { label = "visible" }],
         ["AWS/SQS", "ApproximateNumberOfMessagesNotVisible", "QueueName", var.queue_name, { label = "in flight" }],
         ["AWS/SQS", "ApproximateNumberOfMessagesVisible", "QueueName", var.dlq_name, { label = "DLQ" }],
+        ["AWS/SQS", "ApproximateNumberOfMessagesVisible", "QueueName", var.planner_failures_name, { label = "failed ticks" }],
       ]
       stat = "Maximum"
     },

@@ -29,6 +29,11 @@ variable "scheduler_dlq_name" {
   type        = string
 }
 
+variable "planner_failures_name" {
+  description = "Name of the queue of failed planner invocations (the planner's on-failure destination)."
+  type        = string
+}
+
 variable "planner_function_name" {
   description = "Name of the planner function."
   type        = string

@@ -19,7 +19,7 @@ variable "target_arn" {
 }
 
 variable "retry" {
-  description = "Retry policy of every schedule's target."
+  description = "Retry policy of every schedule's Invoke call: it covers an invocation the scheduler could not hand to the target, not an error inside the target (Lambda retries those itself)."
   type = object({
     maximum_retry_attempts       = number
     maximum_event_age_in_seconds = number

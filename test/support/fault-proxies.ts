@@ -85,3 +85,60 @@ export async function startSqsTap(target: string, afterBatch: (call: number, ent
       }),
   };
 }
+
+/**
+ * A TCP proxy in front of PostgreSQL that can be taken down: while down it resets every connection, open or new,
+ * as an unreachable database does to a client that had a route to it; `up()` lets connections through again.
+ * `downAtQuery` takes it down by itself when the client sends its n-th statement containing the marker.
+ */
+export async function startOutageTcpProxy(target: { host: string; port: number }, options: { downAtQuery?: { marker: string; count: number } } = {}) {
+  const sockets = new Set<Socket>();
+  let down = false;
+  let refused = 0;
+  let queries = 0;
+  const goDown = () => {
+    down = true;
+    for (const socket of sockets) socket.resetAndDestroy();
+    sockets.clear();
+  };
+  const server = createServer((client) => {
+    if (down) {
+      refused++;
+      client.resetAndDestroy();
+      return;
+    }
+    const upstream = connect(target.port, target.host);
+    sockets.add(client).add(upstream);
+    const close = () => {
+      client.destroy();
+      upstream.destroy();
+      sockets.delete(client);
+      sockets.delete(upstream);
+    };
+    client.on('data', (chunk: Buffer) => {
+      const trigger = options.downAtQuery;
+      if (trigger && chunk.includes(trigger.marker) && ++queries === trigger.count) return goDown();
+      upstream.write(chunk);
+    });
+    upstream.pipe(client).on('error', close);
+    client.on('error', close).on('close', close);
+    upstream.on('error', close).on('close', close);
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  return {
+    host: '127.0.0.1',
+    port: (server.address() as AddressInfo).port,
+    /** Connections refused since the proxy started. */
+    refused: () => refused,
+    isDown: () => down,
+    down: goDown,
+    up() {
+      down = false;
+    },
+    stop: () =>
+      new Promise<void>((resolve) => {
+        for (const socket of sockets) socket.destroy();
+        server.close(() => resolve());
+      }),
+  };
+}

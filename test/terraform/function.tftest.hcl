@@ -164,3 +164,49 @@ run "a_wildcard_in_policy_statements_is_rejected" {
 
   expect_failures = [var.policy_statements]
 }
+
+run "without_async_invocation_lambda_s_defaults_stay_and_no_invoke_config_is_created" {
+  command = plan
+
+  module {
+    source = "./modules/function"
+  }
+
+  assert {
+    condition     = length(aws_lambda_function_event_invoke_config.this) == 0 && output.async_invocation == null
+    error_message = "No invoke config expected."
+  }
+}
+
+run "async_invocation_sets_retries_event_age_and_the_on_failure_destination" {
+  module {
+    source = "./modules/function"
+  }
+
+  variables {
+    async_invocation = { maximum_retry_attempts = 1, maximum_event_age_in_seconds = 3600, on_failure_destination_arn = "arn:aws:sqs:eu-west-1:123456789012:acme-failures" }
+  }
+
+  assert {
+    condition = (
+      aws_lambda_function_event_invoke_config.this[0].function_name == aws_lambda_function.this.function_name &&
+      aws_lambda_function_event_invoke_config.this[0].destination_config[0].on_failure[0].destination == "arn:aws:sqs:eu-west-1:123456789012:acme-failures" &&
+      output.async_invocation == { maximum_retry_attempts = 1, maximum_event_age_in_seconds = 3600, on_failure_destination_arn = "arn:aws:sqs:eu-west-1:123456789012:acme-failures" }
+    )
+    error_message = "The invoke config must follow async_invocation: ${jsonencode(output.async_invocation)}"
+  }
+}
+
+run "an_async_retry_count_lambda_does_not_allow_is_rejected" {
+  command = plan
+
+  module {
+    source = "./modules/function"
+  }
+
+  variables {
+    async_invocation = { maximum_retry_attempts = 5 }
+  }
+
+  expect_failures = [var.async_invocation]
+}

@@ -10,7 +10,7 @@ variables {
   jobs     = { digest = { schedule_expression = "cron(0 9 * * ? *)", timezone = "Europe/Berlin" } }
 }
 
-run "the_planner_reads_config_writes_the_ledger_enqueues_and_invokes_only_itself" {
+run "the_planner_reads_config_writes_the_ledger_enqueues_records_its_failures_and_invokes_only_itself" {
   assert {
     condition = {
       for s in jsondecode(module.planner.policy_json).Statement : s.Sid => [s.Effect, s.Action, s.Resource]
@@ -19,6 +19,7 @@ run "the_planner_reads_config_writes_the_ledger_enqueues_and_invokes_only_itself
       ReadConfig                = ["Allow", ["dynamodb:GetItem"], ["arn:aws:dynamodb:eu-west-1:123456789012:table/acme-config"]]
       WriteLedger               = ["Allow", ["dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:UpdateItem"], ["arn:aws:dynamodb:eu-west-1:123456789012:table/acme-ledger"]]
       EnqueueDeliveries         = ["Allow", ["sqs:SendMessage"], ["arn:aws:sqs:eu-west-1:123456789012:acme"]]
+      RecordFailedInvocations   = ["Allow", ["sqs:SendMessage"], ["arn:aws:sqs:eu-west-1:123456789012:acme-planner-failures"]]
       InvokeSelfForContinuation = ["Allow", ["lambda:InvokeFunction"], ["arn:aws:lambda:eu-west-1:123456789012:function:acme-planner"]]
     }
     error_message = "Unexpected planner policy: ${module.planner.policy_json}"

@@ -10,6 +10,7 @@ variables {
   queue_name            = "acme"
   dlq_name              = "acme-dlq"
   scheduler_dlq_name    = "acme-scheduler-dlq"
+  planner_failures_name = "acme-planner-failures"
   planner_function_name = "acme-planner"
   sender_function_name  = "acme-sender"
   alarm_sns_topic_arn   = "arn:aws:sns:eu-west-1:123456789012:alerts"
@@ -26,7 +27,7 @@ run "every_alarm_exists_and_notifies_the_sns_topic_on_alarm_and_ok" {
   assert {
     condition = toset(keys(aws_cloudwatch_metric_alarm.this)) == toset([
       "dlq-depth", "oldest-message-age", "planner-errors", "planner-throttles",
-      "sender-errors", "sender-throttles", "scheduler-dlq-depth", "fatal-channel",
+      "sender-errors", "sender-throttles", "scheduler-dlq-depth", "planner-failures-depth", "fatal-channel",
     ])
     error_message = "Missing or unexpected alarms."
   }
@@ -58,6 +59,26 @@ run "alarms_watch_the_right_queues_and_functions" {
       aws_cloudwatch_metric_alarm.this["sender-throttles"].dimensions == tomap({ FunctionName = "acme-sender" })
     )
     error_message = "An alarm watches the wrong metric or resource."
+  }
+}
+
+run "the_first_failed_planner_invocation_raises_an_alarm" {
+  command = plan
+
+  module {
+    source = "./modules/observability"
+  }
+
+  assert {
+    condition = (
+      aws_cloudwatch_metric_alarm.this["planner-failures-depth"].namespace == "AWS/SQS" &&
+      aws_cloudwatch_metric_alarm.this["planner-failures-depth"].metric_name == "ApproximateNumberOfMessagesVisible" &&
+      aws_cloudwatch_metric_alarm.this["planner-failures-depth"].dimensions == tomap({ QueueName = "acme-planner-failures" }) &&
+      aws_cloudwatch_metric_alarm.this["planner-failures-depth"].comparison_operator == "GreaterThanOrEqualToThreshold" &&
+      aws_cloudwatch_metric_alarm.this["planner-failures-depth"].threshold == 1 &&
+      aws_cloudwatch_metric_alarm.this["planner-failures-depth"].alarm_actions == toset([var.alarm_sns_topic_arn])
+    )
+    error_message = "The alarm must watch the failures queue's visible messages (> 0) and notify the topic."
   }
 }
 
@@ -97,7 +118,7 @@ run "without_a_topic_the_alarms_exist_without_actions" {
   }
 
   assert {
-    condition     = length(aws_cloudwatch_metric_alarm.this) == 8 && alltrue([for a in aws_cloudwatch_metric_alarm.this : length(a.alarm_actions) == 0])
+    condition     = length(aws_cloudwatch_metric_alarm.this) == 9 && alltrue([for a in aws_cloudwatch_metric_alarm.this : length(a.alarm_actions) == 0])
     error_message = "Alarms without actions expected."
   }
 }
@@ -122,6 +143,11 @@ run "the_dashboard_exists_only_when_asked_for_and_charts_the_handler_metrics" {
     condition = alltrue([for m in ["ProviderLatency", "Sent", "FailedPermanent", "RateLimited", "ApproximateNumberOfMessagesVisible"] :
     strcontains(aws_cloudwatch_dashboard.this[0].dashboard_body, "\"${m}\"")])
     error_message = "The dashboard must chart queue depth, sends, failures by class and provider latency."
+  }
+
+  assert {
+    condition     = strcontains(aws_cloudwatch_dashboard.this[0].dashboard_body, "\"acme-planner-failures\"")
+    error_message = "The dashboard must chart the depth of the failed planner invocations."
   }
 }
 

@@ -148,15 +148,15 @@ run "an_inline_job_definition_is_stored_with_its_kind_and_id" {
   }
 }
 
-run "all_eight_alarms_notify_the_topic_and_the_dashboard_is_created_on_request" {
+run "all_nine_alarms_notify_the_topic_and_the_dashboard_is_created_on_request" {
   variables {
     alarm_sns_topic_arn = "arn:aws:sns:eu-west-1:123456789012:alerts"
     create_dashboard    = true
   }
 
   assert {
-    condition     = length(output.alarm_arns) == 8 && output.dashboard_name == "acme"
-    error_message = "Expected 8 alarms and the dashboard."
+    condition     = length(output.alarm_arns) == 9 && output.dashboard_name == "acme"
+    error_message = "Expected 9 alarms and the dashboard."
   }
 }
 

@@ -113,6 +113,11 @@ override_resource {
 }
 
 override_resource {
+  target = module.planner_failures.aws_sqs_queue.this
+  values = { arn = "arn:aws:sqs:eu-west-1:123456789012:acme-planner-failures", id = "https://sqs.eu-west-1.amazonaws.com/123456789012/acme-planner-failures", url = "https://sqs.eu-west-1.amazonaws.com/123456789012/acme-planner-failures" }
+}
+
+override_resource {
   target = module.tables.aws_dynamodb_table.config
   values = { arn = "arn:aws:dynamodb:eu-west-1:123456789012:table/acme-config" }
 }

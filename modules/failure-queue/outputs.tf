@@ -1,0 +1,19 @@
+output "queue_arn" {
+  description = "ARN of the queue."
+  value       = aws_sqs_queue.this.arn
+}
+
+output "queue_url" {
+  description = "URL of the queue."
+  value       = aws_sqs_queue.this.id
+}
+
+output "queue_name" {
+  description = "Name of the queue."
+  value       = aws_sqs_queue.this.name
+}
+
+output "queue_policy" {
+  description = "The queue's policy document (JSON)."
+  value       = aws_sqs_queue_policy.this.policy
+}
