@@ -6,11 +6,10 @@ import { LambdaClient } from '@aws-sdk/client-lambda';
 import { SQSClient } from '@aws-sdk/client-sqs';
 import { SSMClient } from '@aws-sdk/client-ssm';
 import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
-import ky from 'ky';
 import pg from 'pg';
 import * as z from 'zod';
 
 const dynamo = DynamoDBDocumentClient.from(new DynamoDBClient({}));
-const clients = [dynamo, new SQSClient({}), new SSMClient({}), new SecretsManagerClient({}), new LambdaClient({}), pg.Client, ky, z.object({})];
+const clients = [dynamo, new SQSClient({}), new SSMClient({}), new SecretsManagerClient({}), new LambdaClient({}), pg.Client, z.object({})];
 
 export const handler = async () => clients.length;

@@ -1,5 +1,5 @@
 // CPU time per delivered notification: the shipped sender (claim, render, send, record, counters) against a bare
-// ky POST of the same request to the same Messenger sandbox. Both run in this process with the sandbox, so the
+// POST (the sender's own transport, handlers/channels/http.ts) of the same request to the same Messenger sandbox. Both run in this process with the sandbox, so the
 // sandbox's share is in both; DynamoDB Local runs in its own process and is not counted.
 // Tasks carry the job default of ten recipients each (--recipients-per-task 1 measures the per-recipient ledger).
 // Usage: npm run bench:sender-cpu [-- --deliveries 2000 --repeats 5 --recipients-per-task 10]
@@ -8,7 +8,7 @@ import { parseArgs } from 'node:util';
 import { numberFlag } from './flags.js';
 import { chunk } from '../handlers/core/paging.js';
 import { groupTasks } from '../handlers/core/task.js';
-import ky from 'ky';
+import { postJson } from '../handlers/channels/http.js';
 import { lambdaContext } from '../handlers/local/bundle.js';
 import { startDynamoDbLocal } from '../handlers/local/dynamodb-local.js';
 import { startSandbox } from '../handlers/local/sandbox.js';
@@ -46,7 +46,7 @@ try {
   const url = `${sandbox.baseUrl}/v23.0/me/messages`;
   // Warm both paths (clients, connections, JIT) before measuring.
   await sender({ Records: [{ messageId: 'warm', body: JSON.stringify({ v: 1, runId: 'warm@2026-01-01T00:00:00Z', job: 'bench', recipientId: 'warm', fields: { name: 'W' } }) }] }, lambdaContext('sender', 60_000));
-  await ky.post(url, { json: { recipient: { id: 'warm' }, messaging_type: 'UPDATE', message: { text: 'Hello W' } }, headers: { authorization: `Bearer ${token}` } });
+  await postJson(url, JSON.stringify({ recipient: { id: 'warm' }, messaging_type: 'UPDATE', message: { text: 'Hello W' } }), { authorization: `Bearer ${token}` }, 5_000);
 
   const senderCpu: number[] = [];
   const bareCpu: number[] = [];
@@ -64,13 +64,13 @@ try {
     await mapConcurrent(
       Array.from({ length: deliveries }, (_, index) => index),
       40,
-      (index) => ky.post(url, { json: { recipient: { id: `b${index}` }, messaging_type: 'UPDATE', message: { text: `Hello R${index % 10}, your digest is ready` } }, headers: { authorization: `Bearer ${token}` }, retry: 0 }).json(),
+      (index) => postJson(url, JSON.stringify({ recipient: { id: `b${index}` }, messaging_type: 'UPDATE', message: { text: `Hello R${index % 10}, your digest is ready` } }), { authorization: `Bearer ${token}` }, 5_000),
     );
     bareCpu.push((cpuMs() - before) / deliveries);
   }
   const sent = sandbox.deliveries.length;
   console.log(`machine: ${cpus()[0]?.model} x${cpus().length}, Node ${process.version}; ${deliveries} deliveries per sample, ${repeats} samples; ${perTask} recipients per task; sandbox in-process in both`);
-  console.log(`CPU per delivered notification: sender ${median(senderCpu).toFixed(3)} ms, bare ky POST ${median(bareCpu).toFixed(3)} ms, ratio ${(median(senderCpu) / median(bareCpu)).toFixed(2)} (sandbox recorded ${sent} deliveries)`);
+  console.log(`CPU per delivered notification: sender ${median(senderCpu).toFixed(3)} ms, bare POST ${median(bareCpu).toFixed(3)} ms, ratio ${(median(senderCpu) / median(bareCpu)).toFixed(2)} (sandbox recorded ${sent} deliveries)`);
   console.log(JSON.stringify({ senderMs: median(senderCpu), bareMs: median(bareCpu), ratio: median(senderCpu) / median(bareCpu) }));
 } finally {
   await stack.stop();
