@@ -142,19 +142,21 @@ variable "planner" {
 
 variable "sender" {
   description = <<-EOT
-    Sender sizing and its SQS event source mapping. `maximum_concurrency` caps concurrent senders: it is the rate
-    control towards the provider. `parallelism` is the sends one invocation keeps in flight across all the tasks of
-    its batch (a task carries up to the job's recipientsPerTask recipients). `reserved_concurrency = -1` leaves the
-    function unreserved.
+    Sender sizing and its SQS event source mapping. `maximum_concurrency` caps concurrent senders; each paces itself to
+    its share of the channel's rate. `parallelism` is the sends one invocation keeps in flight across all the tasks of
+    its batch (a task carries up to the job's recipientsPerTask recipients). The defaults come from the rate and cost
+    benchmarks (docs/BENCHMARKS.md, docs/COST.md): two senders with 50 sends in flight and batches of 50 tasks hold a
+    provider limit of 300/s under ordinary tails and are billed for the least waiting; a 256 MB sender uses about a
+    third of its CPU share at that pace. `reserved_concurrency = -1` leaves the function unreserved.
   EOT
   type = object({
     memory_size                        = optional(number, 256)
     timeout                            = optional(number, 30)
     reserved_concurrency               = optional(number, -1)
-    batch_size                         = optional(number, 10)
+    batch_size                         = optional(number, 50)
     maximum_batching_window_in_seconds = optional(number, 1)
-    maximum_concurrency                = optional(number, 10)
-    parallelism                        = optional(number, 10)
+    maximum_concurrency                = optional(number, 2)
+    parallelism                        = optional(number, 50)
   })
   default = {}
 

@@ -32,8 +32,9 @@ The local sandbox as a provider (docs/BENCHMARKS.md, "Rate control at the provid
   --inject-transient P       share of requests (any recipient, any attempt) answered with error 2 / HTTP 500
   --inject-rate-limit P      share of requests answered with error 613
   --seed N                   seed for the injected failures and the recipients' fault plans (default 1)
-  --batch-size N             event source mapping batch size (default 10)
-  --concurrency N            maximum concurrent sender invocations (default 4), run in worker processes
+  --batch-size N             event source mapping batch size, in tasks (default 50, as the module)
+  --parallelism N            sends in flight per sender invocation (default 50, as the module)
+  --concurrency N            maximum concurrent sender invocations (default 2, as the module), run in worker processes
                              apart from the emulators (one per core at most)
   --visibility-timeout S     queue visibility timeout in seconds (default 2)
   --max-receive-count N      receives before the DLQ (default 5)
@@ -122,6 +123,7 @@ const START_OPTIONS = {
   'usage-window-ms': { type: 'string' },
   seed: { type: 'string' },
   'batch-size': { type: 'string' },
+  parallelism: { type: 'string' },
   concurrency: { type: 'string' },
   'visibility-timeout': { type: 'string' },
   'max-receive-count': { type: 'string' },
@@ -163,8 +165,9 @@ export async function startCommand(argv: string[], io: CliIO): Promise<number> {
     seedSample: values['seed-sample'] ?? false,
     failures: { transient: rate(values['inject-transient'], '--inject-transient'), rateLimited: rate(values['inject-rate-limit'], '--inject-rate-limit') },
     provider: providerModel(values),
-    batchSize: positiveNumber(values['batch-size'], '--batch-size', 10, { integer: true, max: 10 }),
-    maximumConcurrency: positiveNumber(values.concurrency, '--concurrency', 4, { integer: true, max: 64 }),
+    batchSize: positiveNumber(values['batch-size'], '--batch-size', 50, { integer: true, max: 10_000 }),
+    parallelism: positiveNumber(values.parallelism, '--parallelism', 50, { integer: true, max: 100 }),
+    maximumConcurrency: positiveNumber(values.concurrency, '--concurrency', 2, { integer: true, max: 64 }),
     visibilityTimeoutSeconds: positiveNumber(values['visibility-timeout'], '--visibility-timeout', 2, { integer: true, max: 43_200 }),
     maxReceiveCount: positiveNumber(values['max-receive-count'], '--max-receive-count', 5, { integer: true, max: 1000 }),
     senderTimeoutMs: 30_000,

@@ -44,7 +44,10 @@ export interface LocalRunOptions {
   readonly configItems?: readonly unknown[];
   readonly failures: FailureRates;
   readonly provider: ProviderModel;
+  /** Tasks per sender invocation (the module's sender.batch_size). */
   readonly batchSize: number;
+  /** Sends in flight per invocation (the module's sender.parallelism). */
+  readonly parallelism: number;
   readonly maximumConcurrency: number;
   /** Worker processes for the senders (default: one per core, at most one per sender). */
   readonly senderProcesses?: number;
@@ -252,7 +255,7 @@ export async function runLocal(options: LocalRunOptions, hooks: RunHooks, signal
       sqsEndpoint: servers.sqsEndpoint,
       visibilityTimeoutSeconds: options.visibilityTimeoutSeconds,
       maxReceiveCount: options.maxReceiveCount,
-      extraEnv: { NOTIFIER_SENDER_INSTANCES: String(options.maximumConcurrency), NOTIFIER_SENDER_PARALLELISM: String(Math.min(10, options.batchSize)) },
+      extraEnv: { NOTIFIER_SENDER_INSTANCES: String(options.maximumConcurrency), NOTIFIER_SENDER_PARALLELISM: String(options.parallelism) },
     });
     services.push(stack);
     const channelRate = options.provider.ratePerSecond ? { ratePerSecond: options.provider.ratePerSecond } : {};

@@ -41,9 +41,9 @@ run "the_event_source_mapping_defaults_suit_a_rate_controlled_sender" {
 
   assert {
     condition = (
-      aws_lambda_event_source_mapping.sender.batch_size == 10 &&
+      aws_lambda_event_source_mapping.sender.batch_size == 50 &&
       aws_lambda_event_source_mapping.sender.maximum_batching_window_in_seconds == 1 &&
-      aws_lambda_event_source_mapping.sender.scaling_config[0].maximum_concurrency == 10
+      aws_lambda_event_source_mapping.sender.scaling_config[0].maximum_concurrency == 2
     )
     error_message = "Unexpected defaults."
   }
@@ -69,12 +69,12 @@ run "functions_get_the_environment_of_adr_0001_and_only_the_planner_the_queue_ur
   }
 
   assert {
-    condition     = !contains(keys(module.sender.environment), "NOTIFIER_QUEUE_URL") && module.sender.environment["NOTIFIER_NAME"] == "acme" && length(module.sender.environment) == 7
-    error_message = "The sender gets the same variables except the queue URL."
+    condition     = module.sender.environment["NOTIFIER_QUEUE_URL"] == module.planner.environment["NOTIFIER_QUEUE_URL"] && module.sender.environment["NOTIFIER_NAME"] == "acme" && length(module.sender.environment) == 8
+    error_message = "The sender gets the same variables, the queue URL included (it returns messages early)."
   }
 
   assert {
-    condition     = module.sender.environment["NOTIFIER_SENDER_INSTANCES"] == "10" && module.sender.environment["NOTIFIER_SENDER_PARALLELISM"] == "10"
+    condition     = module.sender.environment["NOTIFIER_SENDER_INSTANCES"] == "2" && module.sender.environment["NOTIFIER_SENDER_PARALLELISM"] == "50"
     error_message = "The sender learns its share of the channel rate from the mapping's maximum concurrency."
   }
 }
