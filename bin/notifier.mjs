@@ -1,24 +1,7 @@
 #!/usr/bin/env node
-// The operator CLI. It runs the TypeScript sources through tsx, so it works from a checkout after "npm ci".
+// The operator CLI from a checkout: it runs the TypeScript sources through tsx, so it works after "npm ci".
+// Operators without a checkout install the CLI package instead (packages/cli).
 import { register } from 'tsx/esm/api';
 
 register();
-const { main } = await import('../handlers/cli/notifier.ts');
-const controller = new AbortController();
-let interrupted = false;
-const onSignal = () => {
-  if (interrupted) process.exit(130);
-  interrupted = true;
-  process.stderr.write('\ninterrupted: stopping everything this command started (Ctrl-C again to force)\n');
-  controller.abort();
-};
-process.on('SIGINT', onSignal);
-process.on('SIGTERM', onSignal);
-const code = await main(process.argv.slice(2), {
-  out: (text) => process.stdout.write(`${text}\n`),
-  err: (text) => process.stderr.write(text.endsWith('\n') || text.startsWith('\r') ? text : `${text}\n`),
-  interactive: Boolean(process.stderr.isTTY),
-  signal: controller.signal,
-});
-// Handler bundles keep warm connections open on purpose (as in Lambda); the CLI is done, so it exits.
-process.exit(interrupted ? 130 : code);
+await import('../handlers/cli/bin.ts');

@@ -15,6 +15,9 @@ export const LAMBDAS = ['planner', 'sender'];
 /** Files a package ships beside its bundle: the planner starts through its exec wrapper (main.tf). */
 const EXTRA_FILES = { planner: [{ name: 'exec-wrapper', source: 'handlers/exec-wrapper.sh', mode: 0o755 }] };
 
+/** Bundled CommonJS dependencies (pg) call require() for Node built-ins: it gives an ES module bundle a require. */
+export const ESM_REQUIRE_BANNER = "import { createRequire as __notifierRequire } from 'node:module'; const require = __notifierRequire(import.meta.url);";
+
 /** Bundles one entry point; returns the files of its package (index.mjs plus lazily loaded chunks). */
 export async function bundle(entry, { minify = true } = {}) {
   const result = await esbuild.build({
@@ -33,8 +36,7 @@ export async function bundle(entry, { minify = true } = {}) {
     outExtension: { '.js': '.mjs' },
     chunkNames: 'chunks/[name]-[hash]',
     mainFields: ['module', 'main'],
-    // Bundled CommonJS dependencies (pg) call require() for Node built-ins: give the ES module a require.
-    banner: { js: "import { createRequire as __notifierRequire } from 'node:module'; const require = __notifierRequire(import.meta.url);" },
+    banner: { js: ESM_REQUIRE_BANNER },
     logLevel: 'warning',
   });
   return result.outputFiles.map((file) => ({ name: relative(join(root, 'out'), file.path).split('\\').join('/'), data: Buffer.from(file.contents) }));

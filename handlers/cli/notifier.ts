@@ -1,7 +1,9 @@
 import { ConfigError } from '../core/errors.js';
 import { type CliIO, UsageError } from './io.js';
+import { versionText } from './version.js';
 
 export const HELP = `notifier <command> [options]
+notifier --version
 
 Commands:
   start                  run one tick of a job locally on embedded servers (npm start)
@@ -22,7 +24,7 @@ type Command = (argv: string[], io: CliIO) => Promise<number>;
 
 // Each command loads its own dependencies: "notifier status" need not load emulators or the cost model.
 const COMMANDS: Record<string, () => Promise<Command>> = {
-  start: async () => (await import('./start.js')).startCommand,
+  start: async () => (await import('./local-start.js')).startCommand,
   config: async () => (await import('./config.js')).configCommand,
   secrets: async () => (await import('./secrets.js')).secretsCommand,
   run: async () => (await import('./runs.js')).runCommand,
@@ -39,6 +41,10 @@ export async function main(argv: string[], io: CliIO): Promise<number> {
   if (!name || name === '--help' || name === '-h' || name === 'help') {
     io.out(HELP);
     return name ? 0 : 2;
+  }
+  if (name === '--version' || name === '-v' || name === 'version') {
+    io.out(versionText());
+    return 0;
   }
   const load = COMMANDS[name];
   if (!load) {
