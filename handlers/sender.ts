@@ -6,8 +6,10 @@ import type { Channel } from './channels/channel.js';
 import { channelSecret, createChannel } from './channels/index.js';
 import type { ChannelConfig } from './config/schema.js';
 import { createSender } from './delivery/index.js';
+import { STRAGGLER_FLOOR_MS } from './delivery/limits.js';
 import { requiredEnv } from './env.js';
 import { withRedactedErrors } from './observability/handler-errors.js';
+import { eventLoopLag } from './observability/loop-lag.js';
 import { Metrics } from './observability/metrics.js';
 
 const positive = (name: string, fallback: number) => {
@@ -35,10 +37,12 @@ export const handler = withRedactedErrors(
     onFatal: forgetSecrets,
     metrics: new Metrics(process.env.NOTIFIER_NAME ?? 'notifier', process.env.NOTIFIER_METRIC_NAMESPACE),
     requeue: requeueAfter(requiredEnv('NOTIFIER_QUEUE_URL')),
+    probes: { loopLagMs: eventLoopLag() },
     options: {
       parallelism: positive('NOTIFIER_SENDER_PARALLELISM', 10),
       instances: positive('NOTIFIER_SENDER_INSTANCES', 2),
       haltCooldownMs: positive('NOTIFIER_HALT_COOLDOWN_MS', 60_000),
+      stragglerFloorMs: positive('NOTIFIER_STRAGGLER_FLOOR_MS', STRAGGLER_FLOOR_MS),
     },
   }),
 );

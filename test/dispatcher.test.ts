@@ -89,6 +89,14 @@ describe('the dispatcher of one invocation', () => {
     assert.equal((await hung).kind, 'open');
   });
 
+  it("a stalled event loop is not a slow provider: the process's recent pause is added to the straggler threshold", async () => {
+    const fake = provider({ hang: new Set([0]) });
+    const dispatcher = new Dispatcher({ parallelism: 2, deadline: Date.now() + 60_000, stragglerFloorMs: 50, loopLagMs: () => 400 });
+    const started = Date.now();
+    assert.equal((await dispatcher.submit(spec(fake.send(0)))).kind, 'open');
+    assert.ok(Date.now() - started >= 440, `cut after ${Date.now() - started} ms, not before the floor plus the pause`);
+  });
+
   it('an acceptance that races the cut is still a sent recipient', async () => {
     const dispatcher = new Dispatcher({ parallelism: 2, deadline: Date.now() + 60_000, stragglerFloorMs: 50 });
     // Answers only after its abort: the provider accepted as the client gave up.

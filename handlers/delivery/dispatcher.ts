@@ -37,6 +37,8 @@ export interface DispatcherOptions {
   readonly stragglerFloorMs?: number;
   /** A retry due this soon is waited for even when nothing else is left to send. */
   readonly retryGraceMs?: number;
+  /** The process's recent event-loop pause, added to the straggler threshold (a stalled loop is not a slow provider). */
+  readonly loopLagMs?: () => number;
 }
 
 interface Entry {
@@ -68,7 +70,7 @@ export class Dispatcher {
 
   constructor(options: DispatcherOptions) {
     this.#slots = new Semaphore(options.parallelism);
-    this.#options = { policy: DEFAULT_RETRY_POLICY, stragglerFloorMs: 500, retryGraceMs: 500, ...options };
+    this.#options = { policy: DEFAULT_RETRY_POLICY, stragglerFloorMs: 500, retryGraceMs: 500, loopLagMs: () => 0, ...options };
   }
 
   hold(): () => void {
@@ -158,11 +160,12 @@ export class Dispatcher {
     this.#timer = undefined;
     if (this.#cut || this.#holds > 0 || this.#entries.size === 0) return;
     const now = Date.now();
+    const lag = this.#options.loopLagMs();
     let cutAt = now;
     for (const entry of this.#entries) {
       // A retry whose time has come is about to send: as good as waiting.
       if (entry.state === 'waiting' || (entry.state === 'deferred' && entry.at <= now)) return;
-      if (entry.state === 'in-flight') cutAt = Math.max(cutAt, entry.at + entry.spec.latency.stragglerAfterMs(this.#options.stragglerFloorMs, entry.spec.timeoutMs));
+      if (entry.state === 'in-flight') cutAt = Math.max(cutAt, entry.at + lag + entry.spec.latency.stragglerAfterMs(this.#options.stragglerFloorMs, entry.spec.timeoutMs));
       else if (entry.at - now <= this.#options.retryGraceMs) cutAt = Math.max(cutAt, entry.at);
     }
     if (cutAt > now) {

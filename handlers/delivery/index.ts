@@ -24,6 +24,13 @@ export interface SenderOptions {
   readonly instances: number;
   /** How long a job stays halted in this container after a fatal channel error before one delivery probes again. */
   readonly haltCooldownMs: number;
+  /** A request still out this long (and ten times the usual latency) when the rest of its batch is done is given up. */
+  readonly stragglerFloorMs: number;
+}
+
+export interface SenderProbes {
+  /** The process's recent event-loop pause (observability/loop-lag.ts); none when not given. */
+  readonly loopLagMs?: () => number;
 }
 
 /** Makes returned messages visible again after their retry delay, instead of after the whole visibility timeout. */
@@ -36,6 +43,7 @@ export interface SenderDeps {
   readonly onFatal: () => void;
   readonly metrics: Metrics;
   readonly requeue?: Requeue;
+  readonly probes?: SenderProbes;
   readonly options: SenderOptions;
 }
 
@@ -88,7 +96,7 @@ export function createSender(deps: SenderDeps) {
     const owner = context.awsRequestId ?? randomUUID();
     const invocationEnd = Date.now() + context.getRemainingTimeInMillis();
     const deadline = invocationEnd - RECORDING_RESERVE_MS;
-    const dispatcher = new Dispatcher({ parallelism: deps.options.parallelism, deadline });
+    const dispatcher = new Dispatcher({ parallelism: deps.options.parallelism, deadline, stragglerFloorMs: deps.options.stragglerFloorMs, ...(deps.probes?.loopLagMs ? { loopLagMs: deps.probes.loopLagMs } : {}) });
     const invocation: InvocationState = { owner, tally: new RunTally(deps.ledger.counts, owner), dispatcher, claimUntil: invocationEnd + CLAIM_SKEW_MS, deadline };
     const { records, malformed } = readRecords(event, owner);
     const holds = records.map(() => dispatcher.hold());

@@ -14,13 +14,20 @@ export interface Expectation {
   readonly accepted: readonly string[];
   /**
    * Duplicates the scenario provoked inside the documented window (the provider accepted, the sender never learned
-   * it: docs/adr/0002-duplicate-window.md). The check demands exactly this many, not "at most".
+   * it: docs/adr/0002-duplicate-window.md). A number demands exactly that many. A window demands every recipient of
+   * `required` twice, and allows a second delivery only to recipients of `possible` (sends whose outcome a dying
+   * sender may not have recorded yet), never a third.
    */
-  readonly duplicates?: number;
+  readonly duplicates?: number | DuplicateWindow;
   /** Recipients that must end permanently failed, with what their recorded reason must say. */
   readonly failed?: ReadonlyMap<string, RegExp>;
   /** Message ids of poison bodies the scenario sent: each must be recorded as malformed, with its reason. */
   readonly poison?: readonly string[];
+}
+
+export interface DuplicateWindow {
+  readonly required: ReadonlySet<string>;
+  readonly possible: ReadonlySet<string>;
 }
 
 export interface Report {
@@ -127,7 +134,12 @@ export async function checkInvariants(stack: Stack, expectation: Expectation): P
     if (items.get(recipient)?.status !== 'failed') problems.push(`${recipient}: expected a permanent failure matching ${expected}`);
   }
   assert.deepEqual(problems.slice(0, 20), [], `${problems.length} recipient(s) break the invariant`);
-  assert.equal(duplicates, expectation.duplicates ?? 0, 'duplicates beyond the documented window');
+  const window = expectation.duplicates;
+  if (typeof window === 'object') {
+    const twice = [...acceptedBy].filter(([, times]) => times > 1);
+    assert.deepEqual(twice.filter(([recipient, times]) => times > 2 || !window.possible.has(recipient)), [], 'duplicates beyond the documented window');
+    assert.deepEqual([...window.required].filter((recipient) => (acceptedBy.get(recipient) ?? 0) < 2), [], 'a send the dying sender never learned of is sent again');
+  } else assert.equal(duplicates, window ?? 0, 'duplicates beyond the documented window');
 
   const depth = await queueDepth(stack.sqs, stack.queues.queueUrl);
   assert.deepEqual(depth, { visible: 0, inFlight: 0 }, 'the delivery queue has drained');
