@@ -106,9 +106,9 @@ resource "aws_iam_role_policy" "this" {
         Resource  = [var.kms_key_arn]
         Condition = { StringEquals = { "kms:ViaService" = [local.sqs_via] } }
       }],
-      # The schedules' target input is encrypted with the key, and Scheduler decrypts it with this role when it
-      # invokes the planner. No kms:ViaService condition: Scheduler is not among the services documented to set
-      # it, and a condition it does not meet would stop every tick.
+      # The schedules' target input is encrypted with the key and decrypted when a schedule invokes the planner,
+      # with this role as the key's user. No kms:ViaService condition: AWS does not document that Scheduler's use
+      # carries one, and a condition it did not meet would stop every tick.
       var.kms_key_arn == null ? [] : [{
         Sid      = "DecryptScheduleInput"
         Effect   = "Allow"
