@@ -11,33 +11,60 @@ locals {
     sender  = coalesce(var.packages.sender, "${path.module}/dist/sender.zip")
   }
 
-  # Read secrets by reference at run time; each service's ARNs get only that service's read action.
-  secretsmanager_arns = [for arn in var.secret_arns : arn if strcontains(arn, ":secretsmanager:")]
-  ssm_parameter_arns  = [for arn in var.secret_arns : arn if strcontains(arn, ":ssm:")]
+  # Partition and region from an ARN the module creates: no lookup, so plans work offline.
+  arn_parts  = split(":", module.queue.queue_arn)
+  region     = local.arn_parts[3]
+  dns_suffix = local.arn_parts[1] == "aws-cn" ? "amazonaws.com.cn" : "amazonaws.com"
+  # kms:ViaService values: a key grant holds only for requests these services make on the caller's behalf.
+  via = { for service in ["sqs", "dynamodb", "secretsmanager", "ssm"] : service => "${service}.${local.region}.${local.dns_suffix}" }
 
-  secret_statements = concat(
-    length(local.secretsmanager_arns) == 0 ? [] : [{
-      sid       = "ReadSecrets"
-      actions   = ["secretsmanager:GetSecretValue"]
-      resources = local.secretsmanager_arns
+  # Who reads which secrets: each function its own only (the planner the database password, the sender the channel
+  # tokens), the operator both (`notifier secrets check`). By exact ARN, each service's with its read action alone.
+  secret_readers = {
+    planner  = var.planner_secret_arns
+    sender   = var.sender_secret_arns
+    operator = distinct(concat(var.planner_secret_arns, var.sender_secret_arns))
+  }
+
+  secret_reads = [
+    { sid = "ReadSecrets", service = "secretsmanager", action = "secretsmanager:GetSecretValue" },
+    { sid = "ReadParameters", service = "ssm", action = "ssm:GetParameter" },
+  ]
+
+  # The keys of the secrets: kms:Decrypt only as Secrets Manager or SSM decrypts a secret the reader may read.
+  # The module's own key is included, as the secrets are often encrypted with it.
+  secret_kms_key_arns = distinct(compact(concat(var.secret_kms_key_arns, [var.kms_key_arn])))
+
+  secret_statements = { for reader, arns in local.secret_readers : reader => concat(
+    [for read in local.secret_reads : {
+      sid        = read.sid
+      actions    = [read.action]
+      resources  = [for arn in arns : arn if strcontains(arn, ":${read.service}:")]
+      conditions = null
+    } if anytrue([for arn in arns : strcontains(arn, ":${read.service}:")])],
+    length(arns) == 0 || length(local.secret_kms_key_arns) == 0 ? [] : [{
+      sid        = "DecryptSecrets"
+      actions    = ["kms:Decrypt"]
+      resources  = local.secret_kms_key_arns
+      conditions = { StringEquals = { "kms:ViaService" = [local.via.secretsmanager, local.via.ssm] } }
     }],
-    length(local.ssm_parameter_arns) == 0 ? [] : [{
-      sid       = "ReadParameters"
-      actions   = ["ssm:GetParameter"]
-      resources = local.ssm_parameter_arns
-    }],
-  )
+  ) }
+
+  # The customer key, only as SQS (queues) and DynamoDB (tables) use it on the function's behalf.
+  customer_key_conditions = { StringEquals = { "kms:ViaService" = [local.via.sqs, local.via.dynamodb] } }
 
   table_statements = [
     {
-      sid       = "ReadConfig"
-      actions   = ["dynamodb:GetItem"]
-      resources = [module.tables.config_table_arn]
+      sid        = "ReadConfig"
+      actions    = ["dynamodb:GetItem"]
+      resources  = [module.tables.config_table_arn]
+      conditions = null
     },
     {
-      sid       = "WriteLedger"
-      actions   = ["dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:UpdateItem"]
-      resources = [module.tables.ledger_table_arn]
+      sid        = "WriteLedger"
+      actions    = ["dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:UpdateItem"]
+      resources  = [module.tables.ledger_table_arn]
+      conditions = null
     },
   ]
 
@@ -61,6 +88,8 @@ locals {
     kms_key_arn              = var.kms_key_arn
     role_path                = var.role_path
     permissions_boundary_arn = var.permissions_boundary_arn
+    tracing_mode             = var.tracing_mode
+    code_signing_config_arn  = var.code_signing_config_arn
   }
 }
 
@@ -137,6 +166,8 @@ module "planner" {
   role_arn                 = var.existing_role_arns.planner
   role_path                = local.function_defaults.role_path
   permissions_boundary_arn = local.function_defaults.permissions_boundary_arn
+  tracing_mode             = local.function_defaults.tracing_mode
+  code_signing_config_arn  = local.function_defaults.code_signing_config_arn
 
   environment = merge(local.environment, {
     NOTIFIER_QUEUE_URL = module.queue.queue_url
@@ -156,22 +187,25 @@ module "planner" {
     local.table_statements,
     [
       {
-        sid       = "EnqueueDeliveries"
-        actions   = ["sqs:SendMessage"]
-        resources = [module.queue.queue_arn]
+        sid        = "EnqueueDeliveries"
+        actions    = ["sqs:SendMessage"]
+        resources  = [module.queue.queue_arn]
+        conditions = null
       },
       # Lambda sends the on-failure record with the function's execution role.
       {
-        sid       = "RecordFailedInvocations"
-        actions   = ["sqs:SendMessage"]
-        resources = [module.planner_failures.queue_arn]
+        sid        = "RecordFailedInvocations"
+        actions    = ["sqs:SendMessage"]
+        resources  = [module.planner_failures.queue_arn]
+        conditions = null
       },
     ],
-    local.secret_statements,
+    local.secret_statements.planner,
     var.kms_key_arn == null ? [] : [{
-      sid       = "UseCustomerKey"
-      actions   = ["kms:Decrypt", "kms:GenerateDataKey"]
-      resources = [var.kms_key_arn]
+      sid        = "UseCustomerKey"
+      actions    = ["kms:Decrypt", "kms:GenerateDataKey"]
+      resources  = [var.kms_key_arn]
+      conditions = local.customer_key_conditions
     }],
   )
 
@@ -199,6 +233,8 @@ module "sender" {
   role_arn                 = var.existing_role_arns.sender
   role_path                = local.function_defaults.role_path
   permissions_boundary_arn = local.function_defaults.permissions_boundary_arn
+  tracing_mode             = local.function_defaults.tracing_mode
+  code_signing_config_arn  = local.function_defaults.code_signing_config_arn
 
   # Each sender paces itself to ratePerSecond / NOTIFIER_SENDER_INSTANCES, so the fleet stays under the provider's limit.
   # The queue URL lets it return a message for a retry after the retry's backoff instead of the visibility timeout.
@@ -211,15 +247,17 @@ module "sender" {
   policy_statements = concat(
     local.table_statements,
     [{
-      sid       = "ConsumeDeliveries"
-      actions   = ["sqs:ReceiveMessage", "sqs:DeleteMessage", "sqs:GetQueueAttributes", "sqs:ChangeMessageVisibility"]
-      resources = [module.queue.queue_arn]
+      sid        = "ConsumeDeliveries"
+      actions    = ["sqs:ReceiveMessage", "sqs:DeleteMessage", "sqs:GetQueueAttributes", "sqs:ChangeMessageVisibility"]
+      resources  = [module.queue.queue_arn]
+      conditions = null
     }],
-    local.secret_statements,
+    local.secret_statements.sender,
     var.kms_key_arn == null ? [] : [{
-      sid       = "UseCustomerKey"
-      actions   = ["kms:Decrypt"]
-      resources = [var.kms_key_arn]
+      sid        = "UseCustomerKey"
+      actions    = ["kms:Decrypt"]
+      resources  = [var.kms_key_arn]
+      conditions = local.customer_key_conditions
     }],
   )
 

@@ -162,3 +162,12 @@ output "dashboard_name" {
   description = "Name of the CloudWatch dashboard; `null` unless `create_dashboard`."
   value       = module.observability.dashboard_name
 }
+
+################################################################################
+# Operators
+################################################################################
+
+output "operator_policy_json" {
+  description = "Least-privilege IAM policy (JSON) for the `notifier` CLI against this deployment: config items, secrets check, run, status and runs, dlq inspect and redrive, ticks and ticks replay. Attach it to the operators' role (README, Operator permissions)."
+  value       = local.operator_policy
+}

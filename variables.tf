@@ -249,6 +249,28 @@ variable "ledger_ttl_days" {
   }
 }
 
+variable "tracing_mode" {
+  description = "X-Ray tracing of both functions: `Active` traces invocations (X-Ray charges per trace; the roles get `xray:PutTraceSegments` and `xray:PutTelemetryRecords`), `PassThrough` only forwards an upstream trace header. `null` leaves tracing off."
+  type        = string
+  default     = null
+
+  validation {
+    condition     = var.tracing_mode == null ? true : contains(["Active", "PassThrough"], var.tracing_mode)
+    error_message = "tracing_mode must be \"Active\", \"PassThrough\" or null."
+  }
+}
+
+variable "code_signing_config_arn" {
+  description = "Lambda code-signing configuration of both functions: Lambda then refuses packages not signed by its allowed signing profiles, so set `packages` to zips signed with AWS Signer. `null` deploys the packages unsigned."
+  type        = string
+  default     = null
+
+  validation {
+    condition     = var.code_signing_config_arn == null ? true : can(regex("^arn:aws[a-z-]*:lambda:[a-z0-9-]+:[0-9]{12}:code-signing-config:csc-[a-z0-9]{17}$", var.code_signing_config_arn))
+    error_message = "code_signing_config_arn must be a Lambda code-signing configuration ARN (arn:aws:lambda:<region>:<account>:code-signing-config:csc-<17 characters>)."
+  }
+}
+
 ################################################################################
 # Network
 ################################################################################
@@ -324,7 +346,7 @@ variable "queue" {
 ################################################################################
 
 variable "tables" {
-  description = "Config and ledger tables. The config table always has point-in-time recovery."
+  description = "Config and ledger tables. The config table always has point-in-time recovery; the ledger's is off by default (its items expire within `ledger_ttl_days` and a lost ledger costs at most duplicate sends of in-flight runs, see docs/SECURITY.md), and `ledger_point_in_time_recovery = true` turns it on."
   type = object({
     deletion_protection           = optional(bool, true)
     ledger_point_in_time_recovery = optional(bool, false)
@@ -337,7 +359,7 @@ variable "tables" {
 ################################################################################
 
 variable "kms_key_arn" {
-  description = "Customer managed KMS key (key ARN) for the queues, tables and log groups. `null` uses AWS-managed encryption (SSE-SQS, aws/dynamodb, CloudWatch Logs default). The key policy must let CloudWatch Logs use it (see examples/complete)."
+  description = "Customer managed KMS key (key ARN) for everything that stores data: the queues, tables, log groups, the functions' environment variables and the schedules' input. `null` uses AWS-managed encryption (SSE-SQS, aws/dynamodb, CloudWatch Logs default, Lambda's and Scheduler's own keys). The key policy must let CloudWatch Logs use it (see examples/complete)."
   type        = string
   default     = null
 
@@ -347,14 +369,36 @@ variable "kms_key_arn" {
   }
 }
 
-variable "secret_arns" {
-  description = "Secrets Manager secret ARNs and SSM parameter ARNs the functions may read (the database password, the channel token). Values are written outside Terraform."
+variable "planner_secret_arns" {
+  description = "Secrets Manager secret ARNs and SSM parameter ARNs only the planner may read: the database password. The sender cannot read them. Values are written outside Terraform."
   type        = list(string)
   default     = []
 
   validation {
-    condition     = alltrue([for arn in var.secret_arns : can(regex("^arn:aws[a-z-]*:(secretsmanager:[a-z0-9-]+:[0-9]{12}:secret:|ssm:[a-z0-9-]+:[0-9]{12}:parameter/)[^*]+$", arn))])
-    error_message = "secret_arns must be Secrets Manager secret ARNs or SSM parameter ARNs, without wildcards."
+    condition     = alltrue([for arn in var.planner_secret_arns : can(regex("^arn:aws[a-z-]*:(secretsmanager:[a-z0-9-]+:[0-9]{12}:secret:|ssm:[a-z0-9-]+:[0-9]{12}:parameter/)[^*]+$", arn))])
+    error_message = "planner_secret_arns must be Secrets Manager secret ARNs or SSM parameter ARNs, without wildcards."
+  }
+}
+
+variable "sender_secret_arns" {
+  description = "Secrets Manager secret ARNs and SSM parameter ARNs only the sender may read: channel tokens and webhook signing secrets. The planner cannot read them. Values are written outside Terraform."
+  type        = list(string)
+  default     = []
+
+  validation {
+    condition     = alltrue([for arn in var.sender_secret_arns : can(regex("^arn:aws[a-z-]*:(secretsmanager:[a-z0-9-]+:[0-9]{12}:secret:|ssm:[a-z0-9-]+:[0-9]{12}:parameter/)[^*]+$", arn))])
+    error_message = "sender_secret_arns must be Secrets Manager secret ARNs or SSM parameter ARNs, without wildcards."
+  }
+}
+
+variable "secret_kms_key_arns" {
+  description = "Customer managed KMS keys (key ARNs) the secrets are encrypted with, when other than `kms_key_arn` (which is included by itself). Each function that reads secrets gets `kms:Decrypt` on them only through Secrets Manager and SSM in the region (`kms:ViaService`), so a key grants no more than the secrets the function may read. Secrets under the AWS-managed keys need nothing here."
+  type        = list(string)
+  default     = []
+
+  validation {
+    condition     = alltrue([for arn in var.secret_kms_key_arns : can(regex("^arn:aws[a-z-]*:kms:[a-z0-9-]+:[0-9]{12}:key/.+$", arn))])
+    error_message = "secret_kms_key_arns must be KMS key ARNs (arn:aws:kms:<region>:<account>:key/<id>), not aliases or key ids."
   }
 }
 

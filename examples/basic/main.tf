@@ -1,5 +1,6 @@
 # The fewest inputs that work: a name and one job. Everything else has a safe default:
-# SSE on queues and tables, arm64 + nodejs22.x, alarms (without actions), no VPC.
+# SSE on queues and tables, arm64 + nodejs22.x, alarms (without actions), no VPC, no secrets readable by anyone
+# (grant them per function with `planner_secret_arns` and `sender_secret_arns`, as examples/complete does).
 
 provider "aws" {
   region = var.region

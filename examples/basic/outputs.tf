@@ -17,3 +17,8 @@ output "schedule_arns" {
   description = "Schedules keyed by job id."
   value       = module.notifier.schedule_arns
 }
+
+output "operator_policy_json" {
+  description = "IAM policy for the operators who run the notifier CLI against this deployment."
+  value       = module.notifier.operator_policy_json
+}

@@ -48,7 +48,10 @@ class NotifierStack extends TerraformStack {
 
     // State next to the synthesized stack, not in the directory the app happened to run from.
     new LocalBackend(this, { path: 'terraform.tfstate' });
-    new AwsProvider(this, 'aws', { region: process.env.AWS_REGION ?? 'eu-west-1' });
+    const region = process.env.AWS_REGION ?? 'eu-west-1';
+    // The account that holds the parameters; given, not looked up, so synthesis and planning need no AWS call.
+    const account = process.env.NOTIFIER_ACCOUNT_ID ?? '123456789012';
+    new AwsProvider(this, 'aws', { region });
 
     const notifier = new TerraformHclModule(this, 'notifier', {
       source: localSource(join(outdir, 'stacks', id), moduleRoot),
@@ -61,6 +64,9 @@ class NotifierStack extends TerraformStack {
           'weekly-recap': { schedule_expression: 'cron(0 18 ? * FRI *)', timezone: 'America/New_York' },
         },
         sender: { maximum_concurrency: 20 },
+        // Each function reads only its own secrets: the planner the database password, the sender the channel token.
+        planner_secret_arns: [`arn:aws:ssm:${region}:${account}:parameter/notifier-cdktf/db-password`],
+        sender_secret_arns: [`arn:aws:ssm:${region}:${account}:parameter/notifier-cdktf/page-token`],
         tags: { Project: 'notifier-cdktf' },
       },
     });
@@ -68,6 +74,7 @@ class NotifierStack extends TerraformStack {
     new TerraformOutput(this, 'queue_url', { value: notifier.get('queue_url') });
     new TerraformOutput(this, 'config_table_name', { value: notifier.get('config_table_name') });
     new TerraformOutput(this, 'schedule_arns', { value: notifier.get('schedule_arns') });
+    new TerraformOutput(this, 'operator_policy_json', { value: notifier.get('operator_policy_json') });
   }
 }
 

@@ -351,11 +351,12 @@ module "notifier" {
     ledger_point_in_time_recovery = true
   }
 
+  # Everything that stores data uses the key: queues, tables, logs, the functions' environment, the schedules.
   kms_key_arn = aws_kms_key.this.arn
-  secret_arns = [
-    aws_secretsmanager_secret.db_reader.arn,
-    aws_secretsmanager_secret.page_token.arn,
-  ]
+  # Each function reads only its own secret: the planner the database password, the sender the page token. Both
+  # are encrypted with the same key; a secret under another key would add it to `secret_kms_key_arns`.
+  planner_secret_arns = [aws_secretsmanager_secret.db_reader.arn]
+  sender_secret_arns  = [aws_secretsmanager_secret.page_token.arn]
 
   alarm_sns_topic_arn = aws_sns_topic.alarms.arn
   create_dashboard    = true

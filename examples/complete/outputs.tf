@@ -37,3 +37,8 @@ output "dlq_url" {
   description = "URL of the delivery DLQ."
   value       = module.notifier.dlq_url
 }
+
+output "operator_policy_json" {
+  description = "IAM policy for the operators who run the notifier CLI against this deployment."
+  value       = module.notifier.operator_policy_json
+}

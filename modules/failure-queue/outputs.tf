@@ -17,3 +17,8 @@ output "queue_policy" {
   description = "The queue's policy document (JSON)."
   value       = aws_sqs_queue_policy.this.policy
 }
+
+output "kms_key_arn" {
+  description = "Key of the queue; `null` uses SQS-managed encryption (SSE-SQS)."
+  value       = aws_sqs_queue.this.kms_master_key_id
+}

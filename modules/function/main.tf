@@ -17,12 +17,10 @@ locals {
       Action   = ["logs:CreateLogStream", "logs:PutLogEvents"]
       Resource = ["${aws_cloudwatch_log_group.this.arn}:log-stream:*"]
     }],
-    [for s in var.policy_statements : {
-      Sid      = s.sid
-      Effect   = "Allow"
-      Action   = s.actions
-      Resource = s.resources
-    }],
+    [for s in var.policy_statements : merge(
+      { Sid = s.sid, Effect = "Allow", Action = s.actions, Resource = s.resources },
+      s.conditions == null ? {} : { Condition = s.conditions },
+    )],
     var.allow_self_invoke ? [{
       Sid      = "InvokeSelfForContinuation"
       Effect   = "Allow"
@@ -31,7 +29,10 @@ locals {
     }] : [],
     # AWS requires Resource "*" for the ENI actions Lambda performs to attach to a VPC: the network
     # interfaces do not exist (and have no ARN) until Lambda creates them. Same actions as the managed
-    # policy AWSLambdaVPCAccessExecutionRole, without its logs:* statements.
+    # policy AWSLambdaVPCAccessExecutionRole, without its logs:* statements. No condition: the Describe* actions
+    # support none, and the EC2 keys that could pin a subnet or security group would have to hold for every
+    # resource CreateNetworkInterface touches. Pin the network at deployment instead, with lambda:SubnetIds and
+    # lambda:SecurityGroupIds on whoever creates the function (docs/SECURITY.md).
     var.vpc_config == null ? [] : [{
       Sid    = "ManageVpcNetworkInterfaces"
       Effect = "Allow"
@@ -45,6 +46,14 @@ locals {
       ]
       Resource = ["*"]
     }],
+    # X-Ray has no resource-level permissions: its write actions take Resource "*" only (as in the managed
+    # policy AWSXRayDaemonWriteAccess, without its sampling reads). Only with active tracing.
+    var.tracing_mode == "Active" ? [{
+      Sid      = "WriteTraces"
+      Effect   = "Allow"
+      Action   = ["xray:PutTelemetryRecords", "xray:PutTraceSegments"]
+      Resource = ["*"]
+    }] : [],
   )
 }
 
@@ -109,6 +118,9 @@ resource "aws_lambda_function" "this" {
   memory_size                    = var.memory_size
   timeout                        = var.timeout
   reserved_concurrent_executions = var.reserved_concurrency
+  # The environment variables at rest: the customer key when given, else Lambda's AWS-managed key.
+  kms_key_arn             = var.kms_key_arn
+  code_signing_config_arn = var.code_signing_config_arn
 
   environment {
     variables = var.environment
@@ -119,6 +131,13 @@ resource "aws_lambda_function" "this" {
     log_group             = aws_cloudwatch_log_group.this.name
     application_log_level = var.application_log_level
     system_log_level      = "WARN"
+  }
+
+  dynamic "tracing_config" {
+    for_each = var.tracing_mode == null ? [] : [var.tracing_mode]
+    content {
+      mode = tracing_config.value
+    }
   }
 
   dynamic "vpc_config" {

@@ -56,3 +56,21 @@ output "async_invocation" {
     on_failure_destination_arn   = try(one(one(aws_lambda_function_event_invoke_config.this[0].destination_config).on_failure).destination, null)
   }, null)
 }
+
+output "kms_key_arns" {
+  description = "Key of each of the module's resources that can take a customer key (`log_group`, `environment`); `null` values use AWS-managed encryption."
+  value = {
+    log_group   = aws_cloudwatch_log_group.this.kms_key_id
+    environment = aws_lambda_function.this.kms_key_arn
+  }
+}
+
+output "tracing_mode" {
+  description = "The function's X-Ray tracing mode; `null` when not configured."
+  value       = try(one(aws_lambda_function.this.tracing_config).mode, null)
+}
+
+output "code_signing_config_arn" {
+  description = "The function's code-signing configuration; `null` when none."
+  value       = aws_lambda_function.this.code_signing_config_arn
+}

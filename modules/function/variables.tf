@@ -83,7 +83,7 @@ variable "log_retention_days" {
 }
 
 variable "kms_key_arn" {
-  description = "Customer managed KMS key for the log group; `null` for CloudWatch Logs' default encryption."
+  description = "Customer managed KMS key for the log group and the function's environment variables; `null` for CloudWatch Logs' default encryption and Lambda's AWS-managed key."
   type        = string
   default     = null
 }
@@ -107,11 +107,12 @@ variable "permissions_boundary_arn" {
 }
 
 variable "policy_statements" {
-  description = "Allow statements for the created role: explicit actions on exact resource ARNs."
+  description = "Allow statements for the created role: explicit actions on exact resource ARNs, optionally with IAM conditions (`{ operator = { key = [values] } }`)."
   type = list(object({
-    sid       = string
-    actions   = list(string)
-    resources = list(string)
+    sid        = string
+    actions    = list(string)
+    resources  = list(string)
+    conditions = optional(map(map(list(string))))
   }))
   default = []
 
@@ -158,4 +159,21 @@ variable "tags" {
   description = "Tags for every taggable resource."
   type        = map(string)
   default     = {}
+}
+
+variable "tracing_mode" {
+  description = "X-Ray tracing: `Active` samples and traces invocations (and grants the role the X-Ray write actions), `PassThrough` only forwards an upstream trace header; `null` leaves tracing unconfigured."
+  type        = string
+  default     = null
+
+  validation {
+    condition     = var.tracing_mode == null ? true : contains(["Active", "PassThrough"], var.tracing_mode)
+    error_message = "tracing_mode must be Active, PassThrough or null."
+  }
+}
+
+variable "code_signing_config_arn" {
+  description = "Lambda code-signing configuration the deployment package must satisfy; `null` deploys unsigned packages."
+  type        = string
+  default     = null
 }

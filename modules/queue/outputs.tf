@@ -37,3 +37,11 @@ output "dlq_policy" {
   description = "The DLQ's policy document (JSON)."
   value       = aws_sqs_queue_policy.dlq.policy
 }
+
+output "kms_key_arns" {
+  description = "Key of each queue (`queue`, `dlq`); `null` values use SQS-managed encryption (SSE-SQS)."
+  value = {
+    queue = aws_sqs_queue.this.kms_master_key_id
+    dlq   = aws_sqs_queue.dlq.kms_master_key_id
+  }
+}

@@ -4,6 +4,11 @@ locals {
 
   prefix       = "${var.name}-scheduler"
   enabled_jobs = { for id, job in var.jobs : id => job if job.enabled }
+
+  # Partition, region and account from the group's ARN: no lookup, so plans work offline.
+  group_arn  = split(":", aws_scheduler_schedule_group.this.arn)
+  account_id = local.group_arn[4]
+  sqs_via    = "sqs.${local.group_arn[3]}.${local.group_arn[1] == "aws-cn" ? "amazonaws.com.cn" : "amazonaws.com"}"
 }
 
 ################################################################################
@@ -57,8 +62,14 @@ resource "aws_iam_role" "this" {
       Effect    = "Allow"
       Principal = { Service = "scheduler.amazonaws.com" }
       Action    = "sts:AssumeRole"
-      # Confused-deputy guard: only schedules of this account may use the role.
-      Condition = { StringEquals = { "aws:SourceAccount" = split(":", aws_scheduler_schedule_group.this.arn)[4] } }
+      # Confused-deputy guard: only the schedules of this group, in this account, may use the role. Scheduler
+      # sets aws:SourceArn to the schedule group's ARN (not the schedule's), as its documentation requires.
+      Condition = {
+        StringEquals = {
+          "aws:SourceAccount" = local.account_id
+          "aws:SourceArn"     = aws_scheduler_schedule_group.this.arn
+        }
+      }
     }]
   })
 
@@ -87,10 +98,21 @@ resource "aws_iam_role_policy" "this" {
           Resource = [aws_sqs_queue.dlq.arn]
         },
       ],
+      # SendMessage to the SSE-KMS DLQ: SQS calls KMS on the role's behalf, and only SQS may.
       var.kms_key_arn == null ? [] : [{
-        Sid      = "EncryptDeadLetters"
+        Sid       = "EncryptDeadLetters"
+        Effect    = "Allow"
+        Action    = ["kms:Decrypt", "kms:GenerateDataKey"]
+        Resource  = [var.kms_key_arn]
+        Condition = { StringEquals = { "kms:ViaService" = [local.sqs_via] } }
+      }],
+      # The schedules' target input is encrypted with the key and decrypted when a schedule invokes the planner,
+      # with this role as the key's user. No kms:ViaService condition: AWS does not document that Scheduler's use
+      # carries one, and a condition it did not meet would stop every tick.
+      var.kms_key_arn == null ? [] : [{
+        Sid      = "DecryptScheduleInput"
         Effect   = "Allow"
-        Action   = ["kms:Decrypt", "kms:GenerateDataKey"]
+        Action   = ["kms:Decrypt"]
         Resource = [var.kms_key_arn]
       }],
     )
@@ -110,6 +132,8 @@ resource "aws_scheduler_schedule" "this" {
   schedule_expression          = each.value.schedule_expression
   schedule_expression_timezone = each.value.timezone
   state                        = "ENABLED"
+  # The target input at rest: the customer key when given, else an AWS-owned key.
+  kms_key_arn = var.kms_key_arn
 
   # Fire at the exact time: a tick's runId is job + scheduledTime, so it must be the scheduled one.
   flexible_time_window {

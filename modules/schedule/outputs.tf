@@ -47,3 +47,11 @@ output "dlq_name" {
   description = "Name of the scheduler DLQ."
   value       = aws_sqs_queue.dlq.name
 }
+
+output "kms_key_arns" {
+  description = "Key of the DLQ (`dlq`) and of each schedule (`schedule:<job>`); `null` values use AWS-owned or SQS-managed keys."
+  value = merge(
+    { dlq = aws_sqs_queue.dlq.kms_master_key_id },
+    { for id, s in aws_scheduler_schedule.this : "schedule:${id}" => s.kms_key_arn },
+  )
+}

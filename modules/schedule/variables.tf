@@ -45,7 +45,7 @@ variable "dlq_message_retention_seconds" {
 }
 
 variable "kms_key_arn" {
-  description = "Customer managed KMS key for the DLQ; `null` uses SQS-managed encryption."
+  description = "Customer managed KMS key for the DLQ and the schedules' target input; `null` uses SQS-managed encryption and an AWS-owned key."
   type        = string
   default     = null
 }

@@ -27,3 +27,19 @@ output "job_documents" {
   description = "The job documents written to the config table, keyed by job id."
   value       = { for id, item in aws_dynamodb_table_item.job : id => jsondecode(item.item).document.S }
 }
+
+output "kms_key_arns" {
+  description = "Key of each table (`config`, `ledger`); `null` values use the AWS-managed key `aws/dynamodb`."
+  value = {
+    config = one(aws_dynamodb_table.config.server_side_encryption).kms_key_arn
+    ledger = one(aws_dynamodb_table.ledger.server_side_encryption).kms_key_arn
+  }
+}
+
+output "point_in_time_recovery" {
+  description = "Whether point-in-time recovery is on, per table (`config`, `ledger`)."
+  value = {
+    config = one(aws_dynamodb_table.config.point_in_time_recovery).enabled
+    ledger = one(aws_dynamodb_table.ledger.point_in_time_recovery).enabled
+  }
+}

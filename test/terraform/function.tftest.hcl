@@ -51,8 +51,102 @@ run "logs_go_as_json_to_its_own_log_group_with_retention_and_the_key" {
   }
 
   assert {
+    condition     = aws_lambda_function.this.kms_key_arn == var.kms_key_arn
+    error_message = "The environment variables must be encrypted with the customer key too."
+  }
+
+  assert {
     condition     = aws_lambda_function.this.logging_config[0].log_format == "JSON" && aws_lambda_function.this.logging_config[0].log_group == "/aws/lambda/acme-sender"
     error_message = "The function must log JSON to its log group."
+  }
+}
+
+run "by_default_no_tracing_no_code_signing_and_no_x_ray_actions" {
+  module {
+    source = "./modules/function"
+  }
+
+  assert {
+    condition     = length(aws_lambda_function.this.tracing_config) == 0 || output.tracing_mode != "Active"
+    error_message = "Tracing must stay off unless asked for."
+  }
+
+  assert {
+    condition     = aws_lambda_function.this.code_signing_config_arn == null && aws_lambda_function.this.kms_key_arn == null
+    error_message = "No code-signing config and no customer key for the environment unless given."
+  }
+
+  assert {
+    condition     = !strcontains(aws_iam_role_policy.this[0].policy, "xray:")
+    error_message = "No X-Ray actions without active tracing."
+  }
+}
+
+run "active_tracing_and_a_code_signing_config_are_opt_ins" {
+  module {
+    source = "./modules/function"
+  }
+
+  variables {
+    tracing_mode            = "Active"
+    code_signing_config_arn = "arn:aws:lambda:eu-west-1:123456789012:code-signing-config:csc-0123456789abcdef0"
+  }
+
+  assert {
+    condition     = aws_lambda_function.this.tracing_config[0].mode == "Active" && output.tracing_mode == "Active"
+    error_message = "tracing_mode must reach the function's tracing_config."
+  }
+
+  assert {
+    condition     = aws_lambda_function.this.code_signing_config_arn == var.code_signing_config_arn && output.code_signing_config_arn == var.code_signing_config_arn
+    error_message = "The code-signing config must be attached to the function."
+  }
+
+  assert {
+    condition = [for s in jsondecode(aws_iam_role_policy.this[0].policy).Statement : [s.Action, s.Resource] if s.Sid == "WriteTraces"] == [
+      [["xray:PutTelemetryRecords", "xray:PutTraceSegments"], ["*"]]
+    ]
+    error_message = "Active tracing needs the X-Ray write actions (which take Resource \"*\" only)."
+  }
+}
+
+run "a_tracing_mode_lambda_does_not_know_is_rejected" {
+  command = plan
+
+  module {
+    source = "./modules/function"
+  }
+
+  variables {
+    tracing_mode = "active"
+  }
+
+  expect_failures = [var.tracing_mode]
+}
+
+run "policy_statement_conditions_are_rendered_only_when_given" {
+  module {
+    source = "./modules/function"
+  }
+
+  variables {
+    policy_statements = [
+      { sid = "Plain", actions = ["sqs:ReceiveMessage"], resources = ["arn:aws:sqs:eu-west-1:123456789012:acme"] },
+      {
+        sid        = "ThroughSqsOnly"
+        actions    = ["kms:Decrypt"]
+        resources  = ["arn:aws:kms:eu-west-1:123456789012:key/11111111-2222-3333-4444-555555555555"]
+        conditions = { StringEquals = { "kms:ViaService" = ["sqs.eu-west-1.amazonaws.com"] } }
+      },
+    ]
+  }
+
+  assert {
+    condition = { for s in jsondecode(aws_iam_role_policy.this[0].policy).Statement : s.Sid => try(s.Condition, "none") if s.Sid != "WriteOwnLogs" } == {
+      Plain          = "none"
+      ThroughSqsOnly = { StringEquals = { "kms:ViaService" = ["sqs.eu-west-1.amazonaws.com"] } }
+    }
+    error_message = "A statement carries a Condition exactly when it was given one."
   }
 }
 

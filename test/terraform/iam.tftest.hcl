@@ -45,38 +45,110 @@ run "the_sender_consumes_the_delivery_queue_and_touches_nothing_else" {
   }
 }
 
-run "secrets_are_readable_by_exact_arn_with_each_service_s_read_action_only" {
+run "each_function_reads_its_own_secrets_by_exact_arn_and_never_the_other_s" {
   variables {
-    secret_arns = [
+    planner_secret_arns = [
       "arn:aws:secretsmanager:eu-west-1:123456789012:secret:acme/db-reader-AbCdEf",
+      "arn:aws:ssm:eu-west-1:123456789012:parameter/acme/db-host-password",
+    ]
+    sender_secret_arns = [
       "arn:aws:ssm:eu-west-1:123456789012:parameter/acme/page-token",
+      "arn:aws:secretsmanager:eu-west-1:123456789012:secret:acme/webhook-signing-QwErTy",
     ]
   }
 
   assert {
-    condition = alltrue([for policy in [module.planner.policy_json, module.sender.policy_json] :
-      [for s in jsondecode(policy).Statement : [s.Action, s.Resource] if contains(["ReadSecrets", "ReadParameters"], s.Sid)] == [
-        [["secretsmanager:GetSecretValue"], ["arn:aws:secretsmanager:eu-west-1:123456789012:secret:acme/db-reader-AbCdEf"]],
-        [["ssm:GetParameter"], ["arn:aws:ssm:eu-west-1:123456789012:parameter/acme/page-token"]],
-      ]
-    ])
-    error_message = "Both functions must read the listed secrets, and only those."
+    condition = [for s in jsondecode(module.planner.policy_json).Statement : [s.Action, s.Resource] if contains(["ReadSecrets", "ReadParameters"], s.Sid)] == [
+      [["secretsmanager:GetSecretValue"], ["arn:aws:secretsmanager:eu-west-1:123456789012:secret:acme/db-reader-AbCdEf"]],
+      [["ssm:GetParameter"], ["arn:aws:ssm:eu-west-1:123456789012:parameter/acme/db-host-password"]],
+    ]
+    error_message = "The planner must read the database password, and only that: ${module.planner.policy_json}"
+  }
+
+  assert {
+    condition = [for s in jsondecode(module.sender.policy_json).Statement : [s.Action, s.Resource] if contains(["ReadSecrets", "ReadParameters"], s.Sid)] == [
+      [["secretsmanager:GetSecretValue"], ["arn:aws:secretsmanager:eu-west-1:123456789012:secret:acme/webhook-signing-QwErTy"]],
+      [["ssm:GetParameter"], ["arn:aws:ssm:eu-west-1:123456789012:parameter/acme/page-token"]],
+    ]
+    error_message = "The sender must read the channel secrets, and only those: ${module.sender.policy_json}"
+  }
+
+  assert {
+    condition = (
+      alltrue([for arn in var.sender_secret_arns : !strcontains(module.planner.policy_json, arn)]) &&
+      alltrue([for arn in var.planner_secret_arns : !strcontains(module.sender.policy_json, arn)])
+    )
+    error_message = "Neither function may name the other's secrets anywhere in its policy."
+  }
+
+  assert {
+    condition     = length([for s in jsondecode(module.planner.policy_json).Statement : s if s.Sid == "DecryptSecrets"]) == 0
+    error_message = "Secrets under the AWS-managed keys need no kms: grant."
   }
 }
 
-run "a_customer_key_lets_the_planner_encrypt_and_the_sender_decrypt" {
+run "a_function_without_secrets_gets_no_secret_statements" {
+  variables {
+    planner_secret_arns = ["arn:aws:secretsmanager:eu-west-1:123456789012:secret:acme/db-reader-AbCdEf"]
+    secret_kms_key_arns = ["arn:aws:kms:eu-west-1:123456789012:key/99999999-8888-7777-6666-555555555555"]
+  }
+
+  assert {
+    condition     = !strcontains(module.sender.policy_json, "secretsmanager") && !strcontains(module.sender.policy_json, "ssm:") && !strcontains(module.sender.policy_json, "kms:")
+    error_message = "The sender has no secrets here, so no secret or key statement: ${module.sender.policy_json}"
+  }
+}
+
+run "the_keys_of_the_secrets_decrypt_only_through_secrets_manager_and_ssm" {
+  variables {
+    kms_key_arn         = "arn:aws:kms:eu-west-1:123456789012:key/11111111-2222-3333-4444-555555555555"
+    secret_kms_key_arns = ["arn:aws:kms:eu-west-1:123456789012:key/99999999-8888-7777-6666-555555555555"]
+    planner_secret_arns = ["arn:aws:secretsmanager:eu-west-1:123456789012:secret:acme/db-reader-AbCdEf"]
+    sender_secret_arns  = ["arn:aws:ssm:eu-west-1:123456789012:parameter/acme/page-token"]
+  }
+
+  assert {
+    condition = alltrue([for policy in [module.planner.policy_json, module.sender.policy_json] :
+      [for s in jsondecode(policy).Statement : s if s.Sid == "DecryptSecrets"] == [{
+        Sid       = "DecryptSecrets"
+        Effect    = "Allow"
+        Action    = ["kms:Decrypt"]
+        Resource  = [var.secret_kms_key_arns[0], var.kms_key_arn]
+        Condition = { StringEquals = { "kms:ViaService" = ["secretsmanager.eu-west-1.amazonaws.com", "ssm.eu-west-1.amazonaws.com"] } }
+      }]
+    ])
+    error_message = "Both functions decrypt their secrets with the secrets' keys and the module's key, through Secrets Manager and SSM only."
+  }
+}
+
+run "a_customer_key_lets_the_planner_encrypt_and_the_sender_decrypt_through_sqs_and_dynamodb_only" {
   variables {
     kms_key_arn = "arn:aws:kms:eu-west-1:123456789012:key/11111111-2222-3333-4444-555555555555"
   }
 
   assert {
-    condition     = [for s in jsondecode(module.planner.policy_json).Statement : [s.Action, s.Resource] if s.Sid == "UseCustomerKey"] == [[["kms:Decrypt", "kms:GenerateDataKey"], [var.kms_key_arn]]]
-    error_message = "The planner needs kms:Decrypt and kms:GenerateDataKey on the key (SendMessage to an SSE-KMS queue)."
+    condition = [for s in jsondecode(module.planner.policy_json).Statement : [s.Action, s.Resource, s.Condition] if s.Sid == "UseCustomerKey"] == [[
+      ["kms:Decrypt", "kms:GenerateDataKey"], [var.kms_key_arn],
+      { StringEquals = { "kms:ViaService" = ["sqs.eu-west-1.amazonaws.com", "dynamodb.eu-west-1.amazonaws.com"] } },
+    ]]
+    error_message = "The planner needs kms:Decrypt and kms:GenerateDataKey on the key (SendMessage to an SSE-KMS queue), through SQS and DynamoDB only."
   }
 
   assert {
-    condition     = [for s in jsondecode(module.sender.policy_json).Statement : [s.Action, s.Resource] if s.Sid == "UseCustomerKey"] == [[["kms:Decrypt"], [var.kms_key_arn]]]
-    error_message = "The sender needs kms:Decrypt only."
+    condition = [for s in jsondecode(module.sender.policy_json).Statement : [s.Action, s.Resource, s.Condition] if s.Sid == "UseCustomerKey"] == [[
+      ["kms:Decrypt"], [var.kms_key_arn],
+      { StringEquals = { "kms:ViaService" = ["sqs.eu-west-1.amazonaws.com", "dynamodb.eu-west-1.amazonaws.com"] } },
+    ]]
+    error_message = "The sender needs kms:Decrypt only, through SQS and DynamoDB only."
+  }
+
+  assert {
+    condition = alltrue(flatten([
+      for policy in [module.planner.policy_json, module.sender.policy_json, module.schedule.policy_json] : [
+        for s in jsondecode(policy).Statement : can(s.Condition["StringEquals"]["kms:ViaService"]) if anytrue([for a in s.Action : startswith(a, "kms:")]) && s.Sid != "DecryptScheduleInput"
+      ]
+    ]))
+    error_message = "Every KMS grant but the scheduler's input decryption carries a kms:ViaService condition."
   }
 }
 
@@ -87,16 +159,18 @@ run "without_a_customer_key_no_role_gets_kms_actions" {
   }
 }
 
-run "no_role_has_a_wildcard_action_and_only_eni_actions_use_resource_star" {
+run "no_role_has_a_wildcard_action_and_only_eni_and_x_ray_actions_use_resource_star" {
   variables {
-    vpc         = { subnet_ids = ["subnet-0a1", "subnet-0b2"], security_group_ids = ["sg-0c3"], attach_sender = true }
-    kms_key_arn = "arn:aws:kms:eu-west-1:123456789012:key/11111111-2222-3333-4444-555555555555"
-    secret_arns = ["arn:aws:secretsmanager:eu-west-1:123456789012:secret:acme/token-AbCdEf"]
+    vpc                 = { subnet_ids = ["subnet-0a1", "subnet-0b2"], security_group_ids = ["sg-0c3"], attach_sender = true }
+    kms_key_arn         = "arn:aws:kms:eu-west-1:123456789012:key/11111111-2222-3333-4444-555555555555"
+    sender_secret_arns  = ["arn:aws:secretsmanager:eu-west-1:123456789012:secret:acme/token-AbCdEf"]
+    planner_secret_arns = ["arn:aws:ssm:eu-west-1:123456789012:parameter/acme/db-password"]
+    tracing_mode        = "Active"
   }
 
   assert {
     condition = alltrue(flatten([
-      for policy in [module.planner.policy_json, module.sender.policy_json, module.schedule.policy_json] : [
+      for policy in [module.planner.policy_json, module.sender.policy_json, module.schedule.policy_json, output.operator_policy_json] : [
         for s in jsondecode(policy).Statement : [for a in s.Action : !strcontains(a, "*")]
       ]
     ]))
@@ -105,11 +179,18 @@ run "no_role_has_a_wildcard_action_and_only_eni_actions_use_resource_star" {
 
   assert {
     condition = alltrue(flatten([
-      for policy in [module.planner.policy_json, module.sender.policy_json, module.schedule.policy_json] : [
-        for s in jsondecode(policy).Statement : s.Sid == "ManageVpcNetworkInterfaces" if contains(s.Resource, "*")
+      for policy in [module.planner.policy_json, module.sender.policy_json, module.schedule.policy_json, output.operator_policy_json] : [
+        for s in jsondecode(policy).Statement : contains(["ManageVpcNetworkInterfaces", "WriteTraces"], s.Sid) if contains(s.Resource, "*")
       ]
     ]))
-    error_message = "Resource \"*\" is only allowed on the ENI statement."
+    error_message = "Resource \"*\" is only allowed on the ENI and X-Ray statements (actions without resource-level permissions)."
+  }
+
+  assert {
+    condition = alltrue([for policy in [module.planner.policy_json, module.sender.policy_json] :
+      length([for s in jsondecode(policy).Statement : s if contains(s.Resource, "*")]) == 2
+    ])
+    error_message = "Each function in the VPC with active tracing has exactly the ENI and X-Ray statements on Resource \"*\"."
   }
 
   assert {
@@ -129,6 +210,16 @@ run "the_scheduler_role_may_invoke_only_the_planner" {
       [["sqs:SendMessage"], ["arn:aws:sqs:eu-west-1:123456789012:acme-scheduler-dlq"]],
     ]
     error_message = "Unexpected scheduler policy: ${module.schedule.policy_json}"
+  }
+
+  assert {
+    condition = jsondecode(module.schedule.assume_role_policy_json).Statement[0].Condition == {
+      StringEquals = {
+        "aws:SourceAccount" = "123456789012"
+        "aws:SourceArn"     = "arn:aws:scheduler:eu-west-1:123456789012:schedule-group/acme-scheduler"
+      }
+    }
+    error_message = "Only the schedules of the notifier's own schedule group may assume the scheduler role."
   }
 }
 

@@ -103,9 +103,19 @@ run "the_scheduler_role_may_invoke_the_planner_and_nothing_else" {
       Effect    = "Allow"
       Principal = { Service = "scheduler.amazonaws.com" }
       Action    = "sts:AssumeRole"
-      Condition = { StringEquals = { "aws:SourceAccount" = "123456789012" } }
+      Condition = {
+        StringEquals = {
+          "aws:SourceAccount" = "123456789012"
+          "aws:SourceArn"     = aws_scheduler_schedule_group.this.arn
+        }
+      }
     }
-    error_message = "Only EventBridge Scheduler of this account may assume the role."
+    error_message = "Only EventBridge Scheduler, for the schedules of this group in this account, may assume the role."
+  }
+
+  assert {
+    condition     = startswith(aws_scheduler_schedule_group.this.arn, "arn:aws:scheduler:eu-west-1:123456789012:schedule-group/")
+    error_message = "aws:SourceArn must be the schedule group's ARN (arn:aws:scheduler:<region>:<account>:schedule-group/<name>)."
   }
 
   assert {
@@ -129,8 +139,19 @@ run "with_a_customer_key_the_scheduler_dlq_is_kms_encrypted_and_the_role_may_use
   }
 
   assert {
-    condition     = jsondecode(aws_iam_role_policy.this[0].policy).Statement[2] == { Sid = "EncryptDeadLetters", Effect = "Allow", Action = ["kms:Decrypt", "kms:GenerateDataKey"], Resource = [var.kms_key_arn] }
-    error_message = "The role needs exactly Decrypt and GenerateDataKey on the key."
+    condition = slice(jsondecode(aws_iam_role_policy.this[0].policy).Statement, 2, 4) == [
+      {
+        Sid       = "EncryptDeadLetters", Effect = "Allow", Action = ["kms:Decrypt", "kms:GenerateDataKey"], Resource = [var.kms_key_arn]
+        Condition = { StringEquals = { "kms:ViaService" = ["sqs.eu-west-1.amazonaws.com"] } }
+      },
+      { Sid = "DecryptScheduleInput", Effect = "Allow", Action = ["kms:Decrypt"], Resource = [var.kms_key_arn] },
+    ]
+    error_message = "The role needs Decrypt and GenerateDataKey on the key through SQS only (the DLQ), and Decrypt for the schedules' input."
+  }
+
+  assert {
+    condition     = length(aws_scheduler_schedule.this) == 2 && alltrue([for s in aws_scheduler_schedule.this : s.kms_key_arn == var.kms_key_arn])
+    error_message = "Every schedule must encrypt its target input with the customer key."
   }
 }
 

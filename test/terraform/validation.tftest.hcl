@@ -73,12 +73,30 @@ run "a_kms_alias_instead_of_a_key_arn_is_rejected" {
   expect_failures = [var.kms_key_arn]
 }
 
-run "a_wildcard_secret_arn_is_rejected" {
+run "a_wildcard_secret_arn_is_rejected_for_either_function" {
   command = plan
   variables {
-    secret_arns = ["arn:aws:secretsmanager:eu-west-1:123456789012:secret:*"]
+    planner_secret_arns = ["arn:aws:secretsmanager:eu-west-1:123456789012:secret:*"]
+    sender_secret_arns  = ["arn:aws:ssm:eu-west-1:123456789012:parameter/acme/*"]
   }
-  expect_failures = [var.secret_arns]
+  expect_failures = [var.planner_secret_arns, var.sender_secret_arns]
+}
+
+run "a_secret_key_given_as_an_alias_is_rejected" {
+  command = plan
+  variables {
+    secret_kms_key_arns = ["arn:aws:kms:eu-west-1:123456789012:alias/secrets"]
+  }
+  expect_failures = [var.secret_kms_key_arns]
+}
+
+run "a_tracing_mode_or_code_signing_config_lambda_does_not_know_is_rejected" {
+  command = plan
+  variables {
+    tracing_mode            = "On"
+    code_signing_config_arn = "arn:aws:signer:eu-west-1:123456789012:/signing-profiles/notifier"
+  }
+  expect_failures = [var.tracing_mode, var.code_signing_config_arn]
 }
 
 run "a_job_with_an_invalid_schedule_expression_or_time_zone_is_rejected" {

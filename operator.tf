@@ -1,0 +1,73 @@
+################################################################################
+# The operator's policy: what the `notifier` CLI needs against this deployment, and nothing more
+################################################################################
+
+# One statement per resource and purpose, named after the commands that need it (handlers/cli/). A command that
+# comes later adds its statement here, and test/terraform/operator.tftest.hcl lists it.
+locals {
+  operator_statements = concat(
+    [
+      {
+        # config put / get / list / delete; secrets check reads the items the same way (Scan).
+        Sid      = "ConfigItems"
+        Action   = ["dynamodb:DeleteItem", "dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:Scan"]
+        Resource = [module.tables.config_table_arn]
+      },
+      {
+        # status and dlq inspect read runs and groups by key; runs lists a job's runs through the by-job index.
+        Sid      = "ReadLedger"
+        Action   = ["dynamodb:GetItem", "dynamodb:Query"]
+        Resource = [module.tables.ledger_table_arn, module.tables.ledger_by_job_index_arn]
+      },
+      {
+        # run and ticks replay invoke the planner asynchronously, as the schedule does.
+        Sid      = "StartRuns"
+        Action   = ["lambda:InvokeFunction"]
+        Resource = [module.planner.function_arn]
+      },
+      {
+        # dlq inspect counts and samples the DLQ; dlq redrive moves its messages back (StartMessageMoveTask,
+        # which also needs ReceiveMessage, DeleteMessage and GetQueueAttributes on the source, or the paced
+        # receive/send/delete move).
+        Sid = "InspectAndRedriveDlq"
+        Action = [
+          "sqs:DeleteMessage",
+          "sqs:GetQueueAttributes",
+          "sqs:ListMessageMoveTasks",
+          "sqs:ReceiveMessage",
+          "sqs:StartMessageMoveTask",
+        ]
+        Resource = [module.queue.dlq_arn]
+      },
+      {
+        # dlq redrive: the destination of the move (its ARN is read from the queue).
+        Sid      = "RedriveToDeliveryQueue"
+        Action   = ["sqs:GetQueueAttributes", "sqs:SendMessage"]
+        Resource = [module.queue.queue_arn]
+      },
+      {
+        # ticks lists failed planner invocations while holding them invisible; ticks replay deletes what it re-ran.
+        Sid      = "FailedTicks"
+        Action   = ["sqs:ChangeMessageVisibility", "sqs:DeleteMessage", "sqs:ReceiveMessage"]
+        Resource = [module.planner_failures.queue_arn]
+      },
+    ],
+    # secrets check resolves every secret the jobs reference, as the functions do.
+    [for st in local.secret_statements.operator : merge(
+      { Sid = st.sid, Action = st.actions, Resource = st.resources },
+      st.conditions == null ? {} : { Condition = st.conditions },
+    )],
+    # The queues and tables under the customer key: only as SQS and DynamoDB use it on the operator's behalf.
+    var.kms_key_arn == null ? [] : [{
+      Sid       = "UseCustomerKey"
+      Action    = ["kms:Decrypt", "kms:GenerateDataKey"]
+      Resource  = [var.kms_key_arn]
+      Condition = local.customer_key_conditions
+    }],
+  )
+
+  operator_policy = jsonencode({
+    Version   = "2012-10-17"
+    Statement = [for s in local.operator_statements : merge({ Effect = "Allow" }, s)]
+  })
+}

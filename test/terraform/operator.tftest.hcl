@@ -1,0 +1,72 @@
+# The operator's policy (output operator_policy_json): exactly what each `notifier` command needs, on exact ARNs.
+
+mock_provider "aws" {
+  source = "./test/terraform/mocks"
+}
+
+variables {
+  name     = "acme"
+  packages = { planner = "./test/terraform/fixtures/package.zip", sender = "./test/terraform/fixtures/package.zip" }
+  jobs     = { digest = { schedule_expression = "cron(0 9 * * ? *)", timezone = "Europe/Berlin" } }
+}
+
+run "every_cli_command_gets_its_actions_on_its_resources_and_nothing_else" {
+  assert {
+    condition = {
+      for s in jsondecode(output.operator_policy_json).Statement : s.Sid => [s.Effect, s.Action, s.Resource]
+      } == {
+      ConfigItems = ["Allow", ["dynamodb:DeleteItem", "dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:Scan"], ["arn:aws:dynamodb:eu-west-1:123456789012:table/acme-config"]]
+      ReadLedger = ["Allow", ["dynamodb:GetItem", "dynamodb:Query"], [
+        "arn:aws:dynamodb:eu-west-1:123456789012:table/acme-ledger",
+        "arn:aws:dynamodb:eu-west-1:123456789012:table/acme-ledger/index/by-job",
+      ]]
+      StartRuns = ["Allow", ["lambda:InvokeFunction"], ["arn:aws:lambda:eu-west-1:123456789012:function:acme-planner"]]
+      InspectAndRedriveDlq = ["Allow", [
+        "sqs:DeleteMessage", "sqs:GetQueueAttributes", "sqs:ListMessageMoveTasks", "sqs:ReceiveMessage", "sqs:StartMessageMoveTask",
+      ], ["arn:aws:sqs:eu-west-1:123456789012:acme-dlq"]]
+      RedriveToDeliveryQueue = ["Allow", ["sqs:GetQueueAttributes", "sqs:SendMessage"], ["arn:aws:sqs:eu-west-1:123456789012:acme"]]
+      FailedTicks            = ["Allow", ["sqs:ChangeMessageVisibility", "sqs:DeleteMessage", "sqs:ReceiveMessage"], ["arn:aws:sqs:eu-west-1:123456789012:acme-planner-failures"]]
+    }
+    error_message = "Unexpected operator policy: ${output.operator_policy_json}"
+  }
+
+  assert {
+    condition     = jsondecode(output.operator_policy_json).Version == "2012-10-17" && !strcontains(output.operator_policy_json, "kms:") && !strcontains(output.operator_policy_json, "Condition")
+    error_message = "Without a customer key or secrets, the operator gets no kms: actions and no conditions."
+  }
+}
+
+run "secrets_check_reads_the_secrets_of_both_functions_and_the_keys_go_through_their_services" {
+  variables {
+    kms_key_arn         = "arn:aws:kms:eu-west-1:123456789012:key/11111111-2222-3333-4444-555555555555"
+    secret_kms_key_arns = ["arn:aws:kms:eu-west-1:123456789012:key/99999999-8888-7777-6666-555555555555"]
+    planner_secret_arns = ["arn:aws:secretsmanager:eu-west-1:123456789012:secret:acme/db-reader-AbCdEf"]
+    sender_secret_arns  = ["arn:aws:ssm:eu-west-1:123456789012:parameter/acme/page-token"]
+  }
+
+  assert {
+    condition = {
+      for s in jsondecode(output.operator_policy_json).Statement : s.Sid => [s.Action, s.Resource, try(s.Condition, null)]
+      if contains(["ReadSecrets", "ReadParameters", "DecryptSecrets", "UseCustomerKey"], s.Sid)
+      } == {
+      ReadSecrets    = [["secretsmanager:GetSecretValue"], ["arn:aws:secretsmanager:eu-west-1:123456789012:secret:acme/db-reader-AbCdEf"], null]
+      ReadParameters = [["ssm:GetParameter"], ["arn:aws:ssm:eu-west-1:123456789012:parameter/acme/page-token"], null]
+      DecryptSecrets = [["kms:Decrypt"], [var.secret_kms_key_arns[0], var.kms_key_arn], {
+        StringEquals = { "kms:ViaService" = ["secretsmanager.eu-west-1.amazonaws.com", "ssm.eu-west-1.amazonaws.com"] }
+      }]
+      UseCustomerKey = [["kms:Decrypt", "kms:GenerateDataKey"], [var.kms_key_arn], {
+        StringEquals = { "kms:ViaService" = ["sqs.eu-west-1.amazonaws.com", "dynamodb.eu-west-1.amazonaws.com"] }
+      }]
+    }
+    error_message = "Unexpected secret or key statements in the operator policy: ${output.operator_policy_json}"
+  }
+}
+
+run "the_operator_cannot_change_iam_the_functions_or_the_schedules" {
+  assert {
+    condition = alltrue(flatten([for s in jsondecode(output.operator_policy_json).Statement : [
+      for a in s.Action : contains(["dynamodb", "lambda", "sqs"], split(":", a)[0]) && !contains(["lambda:UpdateFunctionCode", "lambda:UpdateFunctionConfiguration", "sqs:SetQueueAttributes", "sqs:PurgeQueue"], a)
+    ]]))
+    error_message = "The operator policy holds data-plane actions on the notifier's own resources only."
+  }
+}
