@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { DEFAULT_JOB, type Progress, type ProviderModel, type RunSummary, runLocal } from '../local/runtime.js';
 import { readItemsFile } from './config.js';
+import { progressLine } from './progress.js';
 import { type CliIO, UsageError, positiveNumber } from './io.js';
 
 export const START_HELP = `notifier start [options]     (npm start -- [options])
@@ -66,13 +67,6 @@ function providerModel(values: ProviderFlags): ProviderModel {
     faults,
     hangMs: positiveNumber(values['hang-ms'], '--hang-ms', 20_000, { integer: true, max: 600_000 }),
   };
-}
-
-function bar(progress: Progress): string {
-  const share = progress.planned ? Math.min(1, progress.processed / progress.planned) : 0;
-  const width = 30;
-  const filled = Math.round(share * width);
-  return `[${'#'.repeat(filled)}${'.'.repeat(width - filled)}] ${progress.processed}/${progress.planned || '?'} processed, ${progress.sent} sent, ${(progress.elapsedMs / 1000).toFixed(1)}s`;
 }
 
 /** The provider figures (docs/BENCHMARKS.md), when the local sandbox was the provider. */
@@ -183,10 +177,11 @@ export async function startCommand(argv: string[], io: CliIO): Promise<number> {
 
   let lastLine = 0;
   const onProgress = (progress: Progress) => {
-    if (io.interactive) io.err(`\r${bar(progress)}`);
+    // \x1b[K clears what a longer previous line left behind.
+    if (io.interactive) io.err(`\r${progressLine(progress)}\x1b[K`);
     else if (progress.elapsedMs - lastLine >= 2000) {
       lastLine = progress.elapsedMs;
-      io.err(`${bar(progress)}\n`);
+      io.err(`${progressLine(progress)}\n`);
     }
   };
   const summary = await runLocal(options, { onProgress, onService: (name, endpoint) => io.err(`started ${name} at ${endpoint}\n`) }, io.signal);

@@ -63,6 +63,8 @@ export interface LocalRunOptions {
 }
 
 export interface Progress {
+  /** The planner is still reading the audience: `planned` is a lower bound, written at most once a second. */
+  readonly planning: boolean;
   readonly planned: number;
   readonly processed: number;
   readonly sent: number;
@@ -223,7 +225,7 @@ async function awaitSettled({ stack, runId, planning, fleet, deadline, started, 
     const observedAt = Date.now();
     const run = await ledger.runs.get(runId);
     const processed = (run?.sent ?? 0) + (run?.failed ?? 0) + (run?.skipped ?? 0);
-    onProgress({ planned: run?.planned ?? 0, processed, sent: run?.sent ?? 0, elapsedMs: observedAt - started });
+    onProgress({ planning: run?.status !== 'enqueued', planned: run?.planned ?? 0, processed, sent: run?.sent ?? 0, elapsedMs: observedAt - started });
     if (plannerError) throw new Error(`the planner failed: ${plannerError.message}`);
     const depth = await queueDepth(stack.sqs, stack.queues.queueUrl);
     const empty = plannerSettled && depth.visible + depth.inFlight === 0;

@@ -1,199 +1,93 @@
 #!/usr/bin/env node
-// Generates the inputs/outputs tables of the Terraform module from variables.tf and outputs.tf and writes them
-// between <!-- BEGIN_TF_DOCS --> and <!-- END_TF_DOCS --> in README.md. No dependencies.
+// Generates what is derived from the Terraform files, and checks it is current:
+// - in README.md of the root module, of every directory under modules/ and of every example, the section between
+//   <!-- BEGIN_TF_DOCS --> and <!-- END_TF_DOCS --> as terraform-docs' `markdown table` formatter writes it (see
+//   .terraform-docs.yml); a CDKTF example documents the stack it synthesizes;
+// - the typed CDKTF binding of the module used by examples/cdktf (what `cdktf get` would generate).
 //
-//   node scripts/terraform/docs.mjs           # rewrite README.md
-//   node scripts/terraform/docs.mjs --check   # exit 1 when README.md is stale
-import { readFileSync, writeFileSync } from 'node:fs';
-import { dirname, join } from 'node:path';
+//   node scripts/terraform/docs.mjs           # rewrite what is stale
+//   node scripts/terraform/docs.mjs --check   # exit 1 naming every stale file
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { synthesize } from './cdktf-synth.mjs';
+import { renderCdktfBinding } from './docs/cdktf-binding.mjs';
+import { renderMarkdownTable } from './docs/markdown-table.mjs';
+import { loadModule } from './docs/module.mjs';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
 const BEGIN = '<!-- BEGIN_TF_DOCS -->';
 const END = '<!-- END_TF_DOCS -->';
+const BINDING = join(root, 'examples', 'cdktf', '.gen', 'modules', 'notifier.ts');
 
-/** Index just past the block or expression closing the bracket at `open`, skipping strings, heredocs and comments. */
-function skipBalanced(text, open) {
-  const pairs = { '{': '}', '(': ')', '[': ']' };
-  const stack = [];
-  let i = open;
-  while (i < text.length) {
-    const c = text[i];
-    if (c === '"') {
-      i = skipString(text, i);
-      continue;
-    }
-    if (c === '#' || (c === '/' && text[i + 1] === '/')) {
-      i = text.indexOf('\n', i);
-      if (i === -1) return text.length;
-      continue;
-    }
-    if (c === '/' && text[i + 1] === '*') {
-      i = text.indexOf('*/', i) + 2;
-      continue;
-    }
-    if (c === '<' && text[i + 1] === '<') {
-      i = skipHeredoc(text, i);
-      continue;
-    }
-    if (pairs[c]) stack.push(pairs[c]);
-    else if (c === stack.at(-1)) {
-      stack.pop();
-      if (stack.length === 0) return i + 1;
-    }
-    i += 1;
+const subdirectories = (dir) =>
+  readdirSync(join(root, dir), { withFileTypes: true })
+    .filter((entry) => entry.isDirectory())
+    .map((entry) => join(dir, entry.name))
+    .sort();
+
+/** Every documented directory: the root module, its submodules and the examples. */
+const documented = () => ['.', ...subdirectories('modules'), ...subdirectories('examples')];
+
+/** The README with its generated section replaced, or an error naming what is missing. */
+function withTables(readme, tables, path) {
+  const begin = readme.indexOf(BEGIN);
+  const end = readme.indexOf(END);
+  if (begin === -1 || end === -1 || end < begin) throw new Error(`${path} needs the markers ${BEGIN} and ${END}, in that order`);
+  return `${readme.slice(0, begin)}${BEGIN}\n${tables}\n${END}${readme.slice(end + END.length)}`;
+}
+
+/** The module a directory documents: its own files, or for a CDKTF project the stack it synthesizes. */
+function moduleOf(dir, scratch) {
+  if (!existsSync(join(root, dir, 'cdktf.json'))) return loadModule(join(root, dir));
+  const stacks = synthesize(join(root, dir), join(scratch, dir));
+  if (stacks.length !== 1) throw new Error(`${dir}: expected one synthesized stack, found ${stacks.length}`);
+  return loadModule(stacks[0]);
+}
+
+function expectedBinding() {
+  const version = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')).version;
+  return renderCdktfBinding(loadModule(root), {
+    className: 'Notifier',
+    source: 'acme/notifier/aws',
+    version: `~> ${version}`,
+    generator: '`node scripts/terraform/docs.mjs`',
+  });
+}
+
+/**
+ * Each generated file with its expected content, lazily: the binding comes first and is written before the CDKTF
+ * example, which imports it, is synthesized for its README.
+ */
+function* expectedFiles(scratch) {
+  yield [BINDING, expectedBinding()];
+  for (const dir of documented()) {
+    const path = join(root, dir, 'README.md');
+    const name = relative(root, path);
+    if (!existsSync(path)) throw new Error(`${name} is missing: every module and example has a README`);
+    yield [path, withTables(readFileSync(path, 'utf8'), renderMarkdownTable(moduleOf(dir, scratch)), name)];
   }
-  throw new Error(`unbalanced bracket at offset ${open}`);
 }
 
-/** Index just past the string starting at `start`, including ${...} interpolations. */
-function skipString(text, start) {
-  let i = start + 1;
-  while (i < text.length) {
-    const c = text[i];
-    if (c === '\\') i += 2;
-    else if (c === '"') return i + 1;
-    else if (c === '$' && text[i + 1] === '{') i = skipBalanced(text, i + 1);
-    else i += 1;
+const scratch = mkdtempSync(join(tmpdir(), 'notifier-docs-'));
+try {
+  const stale = [];
+  for (const [path, expected] of expectedFiles(scratch)) {
+    const current = existsSync(path) ? readFileSync(path, 'utf8') : undefined;
+    if (current === expected) continue;
+    stale.push(relative(root, path));
+    if (!process.argv.includes('--check')) writeFileSync(path, expected);
   }
-  throw new Error(`unterminated string at offset ${start}`);
-}
-
-function skipHeredoc(text, start) {
-  const match = /^<<-?([A-Za-z_]+)\n/.exec(text.slice(start));
-  if (!match) return start + 2;
-  const end = new RegExp(`\\n[ \\t]*${match[1]}[ \\t]*(?=\\n|$)`).exec(text.slice(start + match[0].length - 1));
-  return start + match[0].length - 1 + end.index + end[0].length;
-}
-
-/** Top-level `name = expression` attributes of a block body (nested blocks are skipped). */
-function attributes(body) {
-  const result = {};
-  let i = 0;
-  while (i < body.length) {
-    const match = /^\s*([A-Za-z_][A-Za-z0-9_-]*)\s*(=|\{)/.exec(body.slice(i));
-    if (!match) {
-      const next = body.indexOf('\n', i);
-      if (next === -1) break;
-      i = next + 1;
-      continue;
-    }
-    const valueStart = i + match[0].length;
-    if (match[2] === '{') {
-      i = skipBalanced(body, valueStart - 1);
-      continue;
-    }
-    let j = valueStart;
-    while (j < body.length && body[j] !== '\n') {
-      const c = body[j];
-      if (c === '"') j = skipString(body, j);
-      else if (c === '{' || c === '(' || c === '[') j = skipBalanced(body, j);
-      else if (c === '<' && body[j + 1] === '<') j = skipHeredoc(body, j);
-      else if (c === '#') j = body.indexOf('\n', j) === -1 ? body.length : body.indexOf('\n', j);
-      else j += 1;
-    }
-    result[match[1]] = body.slice(valueStart, j).trim();
-    i = j;
-  }
-  return result;
-}
-
-function blocks(text, kind) {
-  const found = [];
-  const pattern = new RegExp(`^${kind}\\s+"([^"]+)"\\s*\\{`, 'gm');
-  for (let match = pattern.exec(text); match; match = pattern.exec(text)) {
-    const open = match.index + match[0].length - 1;
-    const close = skipBalanced(text, open);
-    found.push({ name: match[1], ...attributes(text.slice(open + 1, close - 1)) });
-    pattern.lastIndex = close;
-  }
-  return found;
-}
-
-function stringValue(expression) {
-  if (!expression) return '';
-  const heredoc = /^<<-?([A-Za-z_]+)\n([\s\S]*?)\n[ \t]*\1\s*$/.exec(expression);
-  if (heredoc) return heredoc[2].split('\n').map((line) => line.trim()).join(' ').trim();
-  if (expression.startsWith('"')) return JSON.parse(expression.replace(/\$\{/g, '$${'));
-  return expression;
-}
-
-/** One line: object attributes on separate lines become comma-separated, whitespace collapses. */
-function compact(expression) {
-  const lines = expression
-    .replace(/#[^\n]*/g, '')
-    .split('\n')
-    .map((line) => line.trim())
-    .filter(Boolean);
-  const joined = lines.reduce((text, line) => {
-    if (!text) return line;
-    const separator = /[{([,]$/.test(text) || /^[})\]]/.test(line) ? ' ' : ', ';
-    return text + separator + line;
-  }, '');
-  return joined
-    .replace(/\s+/g, ' ')
-    .replace(/,\s*([}\])])/g, ' $1')
-    .replace(/([{([])\s+/g, '$1 ')
-    .replace(/\(\s/g, '(')
-    .replace(/\s\)/g, ')')
-    .trim();
-}
-
-const cell = (text) => text.replace(/\|/g, '\\|');
-const code = (text) => (text.includes('`') ? `<code>${cell(text)}</code>` : `\`${cell(text)}\``);
-
-export function render() {
-  const variables = blocks(readFileSync(join(root, 'variables.tf'), 'utf8'), 'variable');
-  const outputs = blocks(readFileSync(join(root, 'outputs.tf'), 'utf8'), 'output');
-  const lines = [
-    BEGIN,
-    '<!-- Generated by `node scripts/terraform/docs.mjs` from variables.tf and outputs.tf: do not edit by hand. -->',
-    '',
-    '### Inputs',
-    '',
-    '| Name | Description | Type | Default | Required |',
-    '|------|-------------|------|---------|:--------:|',
-    ...variables.map((v) =>
-      [
-        '',
-        code(v.name),
-        cell(stringValue(v.description)),
-        code(compact(v.type ?? 'any')),
-        v.default === undefined ? 'n/a' : code(compact(v.default)),
-        v.default === undefined ? 'yes' : 'no',
-        '',
-      ].join(' | ').trim(),
-    ),
-    '',
-    '### Outputs',
-    '',
-    '| Name | Description |',
-    '|------|-------------|',
-    ...outputs.map((o) => `| ${code(o.name)} | ${cell(stringValue(o.description))} |`),
-    END,
-  ];
-  return lines.join('\n');
-}
-
-const readmePath = join(root, 'README.md');
-const readme = readFileSync(readmePath, 'utf8');
-const begin = readme.indexOf(BEGIN);
-const end = readme.indexOf(END);
-if (begin === -1 || end === -1 || end < begin) {
-  console.error(`README.md needs the markers ${BEGIN} and ${END}`);
-  process.exit(2);
-}
-const updated = readme.slice(0, begin) + render() + readme.slice(end + END.length);
-
-if (process.argv.includes('--check')) {
-  if (updated !== readme) {
-    console.error('README.md: the Terraform inputs/outputs tables are stale; run `node scripts/terraform/docs.mjs`.');
-    process.exit(1);
-  }
-  console.log('README.md: Terraform inputs/outputs tables are up to date');
-} else if (updated !== readme) {
-  writeFileSync(readmePath, updated);
-  console.log('README.md: Terraform inputs/outputs tables updated');
-} else {
-  console.log('README.md: Terraform inputs/outputs tables already up to date');
+  if (process.argv.includes('--check')) {
+    if (stale.length > 0) {
+      console.error(`stale (run \`node scripts/terraform/docs.mjs\`): ${stale.join(', ')}`);
+      process.exitCode = 1;
+    } else console.log('generated Terraform docs and the CDKTF binding are up to date');
+  } else console.log(stale.length > 0 ? `updated: ${stale.join(', ')}` : 'already up to date');
+} catch (error) {
+  console.error(error.stderr?.toString() || error.message);
+  process.exitCode = 2;
+} finally {
+  rmSync(scratch, { recursive: true, force: true });
 }
