@@ -156,12 +156,14 @@ describe('Messenger sandbox as a provider with tails', () => {
 
 describe('Messenger sandbox: the 24-hour window and subscription tokens', () => {
   const hour = 3_600_000;
+  // An ASCII page token: these tests are about the window, not about how a header carries other characters.
+  const pageToken = 'EAAB-window-test-token';
   const window = () => ({
     lastInteractionAt: new Map([['psid-in', Date.now() - 2 * hour], ['psid-out', Date.now() - 30 * hour], ['ref-in', Date.now() - hour], ['ref-out', Date.now() - 48 * hour]]),
     tokens: new Map([['token-ok', 'valid'], ['token-stopped', 'opted-out'], ['token-theirs', 'other-page']] as const),
   });
   const channelFor = (baseUrl: string) =>
-    messengerChannel(parseConfigItem('channel', { id: 'm', type: 'messenger', baseUrl, pageId: 'me', accessToken: { inline: TOKEN }, allowInlineSecrets: true }) as MessengerChannelConfig, TOKEN);
+    messengerChannel(parseConfigItem('channel', { id: 'm', type: 'messenger', baseUrl, pageId: 'me', accessToken: { inline: pageToken }, allowInlineSecrets: true }) as MessengerChannelConfig, pageToken);
   const message = (recipientId: string, recipientKind: RecipientKind, extra: Partial<OutboundMessage> = {}): OutboundMessage => ({ recipientId, recipientKind, text: `Hi ${recipientId}`, messagingType: 'UPDATE', idempotencyKey: `run/${recipientId}`, ...extra });
   const outcome = (channel: ReturnType<typeof channelFor>, sent: OutboundMessage) =>
     channel.send(sent).then(
@@ -170,7 +172,7 @@ describe('Messenger sandbox: the 24-hour window and subscription tokens', () => 
     );
 
   it('refuses RESPONSE/UPDATE outside 24 hours with 10/2018278 and lets a tag or a valid token through', async () => {
-    const sandbox = await sandboxWith({ window: window() });
+    const sandbox = await sandboxWith({ accessToken: pageToken, window: window() });
     const channel = channelFor(sandbox.baseUrl);
     assert.equal(await outcome(channel, message('psid-in', 'psid', { messagingType: 'RESPONSE' })), 'sent');
     assert.equal(await outcome(channel, message('ref-in', 'user_ref')), 'sent');
@@ -191,7 +193,7 @@ describe('Messenger sandbox: the 24-hour window and subscription tokens', () => 
   });
 
   it('answers an opted-out, another Page\'s or unknown token with its error: permanent, with advice to remove or refresh it', async () => {
-    const sandbox = await sandboxWith({ window: window() });
+    const sandbox = await sandboxWith({ accessToken: pageToken, window: window() });
     const channel = channelFor(sandbox.baseUrl);
     const answers = await Promise.all(['token-stopped', 'token-theirs', 'token-forged'].map((token) => outcome(channel, message(token, 'notification_messages_token'))));
     assert.match(answers[0] as string, /^permanent: Graph API error 10\/1893015 .*stopped notification messages.*; the person stopped these messages: remove this notification_messages_token from the audience, or refresh it/);
@@ -201,7 +203,7 @@ describe('Messenger sandbox: the 24-hour window and subscription tokens', () => 
   });
 
   it('without a window model, every recipient is open, as before', async () => {
-    const sandbox = await sandboxWith({});
+    const sandbox = await sandboxWith({ accessToken: pageToken });
     assert.equal(await outcome(channelFor(sandbox.baseUrl), message('psid-never', 'psid')), 'sent');
   });
 });
