@@ -42,7 +42,11 @@ describe('notifier CLI against the local stack', () => {
   });
 
   it('config validate accepts a valid file and names the field of an invalid one', async () => {
-    assert.deepEqual(await cli('config', 'validate', configFile), { code: 0, out: '3 items valid', err: '' });
+    const valid = await cli('config', 'validate', configFile);
+    assert.deepEqual({ code: valid.code, err: valid.err }, { code: 0, err: '' });
+    assert.match(valid.out, /^3 items valid\njob daily: sends to page-scoped ids \(PSID\) with UPDATE: only people who wrote to the Page within the last 24 hours are reached/);
+    const reach = JSON.parse((await cli('config', 'validate', configFile, '--json')).out);
+    assert.deepEqual([reach.valid, reach.reach.daily.recipientKind, reach.reach.daily.messagingType, reach.reach.daily.outsideWindow], [3, 'psid', 'UPDATE', 'not-reached']);
     const bad = join(dir, 'bad.json');
     writeFileSync(bad, JSON.stringify([{ kind: 'job', id: 'x', database: 'db', channel: 'c', audience: { sql: 'SELECT 1', idColumn: 'no spaces' }, template: { text: 'hi' } }]));
     const result = await cli('config', 'validate', bad);

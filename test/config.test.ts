@@ -72,6 +72,24 @@ describe('config items', () => {
     for (const name of ['"job"', '"database"', '"channel"', 'messenger', 'webhook', 'ssmParameter', 'secretsManager']) assert.ok(schema.includes(name), name);
   });
 
+  it('a job says what its recipient column holds, psid by default', () => {
+    assert.equal(parseConfigItem('job', job).audience.recipientKind, 'psid');
+    const token = { ...job, audience: { ...job.audience, recipientColumn: 'marketing_token', recipientKind: 'notification_messages_token' } };
+    assert.equal(parseConfigItem('job', token).audience.recipientKind, 'notification_messages_token');
+    assert.equal(parseConfigItem('job', { ...job, audience: { ...job.audience, recipientKind: 'user_ref' }, messagingType: 'MESSAGE_TAG', tag: 'POST_PURCHASE_UPDATE' }).tag, 'POST_PURCHASE_UPDATE');
+    assert.deepEqual(issuesOf(() => parseConfigItem('job', { ...job, audience: { ...job.audience, recipientKind: 'phone_number' } })).paths, ['audience.recipientKind']);
+  });
+
+  it('refuses what Meta refuses for a subscription token, naming the field', () => {
+    const token = { ...job, audience: { ...job.audience, recipientKind: 'notification_messages_token' } };
+    for (const messagingType of ['RESPONSE', 'MESSAGE_TAG']) {
+      const result = issuesOf(() => parseConfigItem('job', { ...token, messagingType, tag: 'ACCOUNT_UPDATE' }, 'job daily'));
+      assert.deepEqual(result.paths, ['messagingType']);
+      assert.match(result.message, new RegExp(`job daily: messagingType: must be UPDATE .*notification_messages_token.*got ${messagingType}`));
+    }
+    assert.deepEqual(issuesOf(() => parseConfigItem('job', { ...token, tag: 'ACCOUNT_UPDATE' })).paths, ['tag']);
+  });
+
   it('a planner event without a valid time names the field', () => {
     assert.deepEqual(issuesOf(() => parsePlannerEvent({ job: 'daily', scheduledTime: 'noon' })).paths, ['scheduledTime']);
   });

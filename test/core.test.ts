@@ -4,7 +4,7 @@ import fc from 'fast-check';
 import { asciiJson } from '../handlers/core/ascii-json.js';
 import { planRejections, splitTask } from '../handlers/core/rejections.js';
 import { HOSTILE_VALUES } from './support/hostile.js';
-import { GRAPH_ERROR_CLASSES, classifyGraphError, classifyHttpStatus, classifyWebhookStatus, parseRetryAfter, parseUsagePercent } from '../handlers/core/classify.js';
+import { GRAPH_ERRORS, GRAPH_ERROR_CLASSES, classifyGraphError, graphErrorEntry, classifyHttpStatus, classifyWebhookStatus, parseRetryAfter, parseUsagePercent } from '../handlers/core/classify.js';
 import { Checkpoints } from '../handlers/core/checkpoint.js';
 import { LatencyEstimate, Pacer, Semaphore, mapConcurrent } from '../handlers/core/limiter.js';
 import { ReadAhead } from '../handlers/core/read-ahead.js';
@@ -14,6 +14,9 @@ import { runIdFor } from '../handlers/core/run-id.js';
 import { type GroupedTask, MAX_TASK_BYTES, buildRecipient, groupTasks, parseTask } from '../handlers/core/task.js';
 import { TemplateError, renderTemplate, templateFields } from '../handlers/core/template.js';
 import { signWebhook, verifyWebhook } from '../handlers/channels/webhook.js';
+import { sendApiBody } from '../handlers/channels/messenger.js';
+import { describeReach, failedOutsideWindow } from '../handlers/core/window-policy.js';
+import { recipientKey, windowRefusal } from '../handlers/local/messenger-window.js';
 
 describe('classifying Graph API errors', () => {
   const cases: [number, number | undefined, number, string][] = [
@@ -27,7 +30,14 @@ describe('classifying Graph API errors', () => {
     [613, undefined, 400, 'rate-limited'],
     [80006, undefined, 400, 'rate-limited'],
     [80014, undefined, 400, 'rate-limited'],
-    [4, 2018354, 400, 'permanent'],
+    [4, 2018354, 400, 'deferred'],
+    [9, 2018352, 400, 'rate-limited'],
+    [10, 1404170, 400, 'rate-limited'],
+    [10, 1893015, 400, 'permanent'],
+    [10, 2534022, 400, 'permanent'],
+    [10, 1893063, 400, 'fatal'],
+    [2300004, undefined, 400, 'permanent'],
+    [2300005, undefined, 400, 'permanent'],
     [551, undefined, 400, 'permanent'],
     [10, 2018278, 400, 'permanent'],
     [10, 2018108, 400, 'permanent'],
@@ -54,8 +64,29 @@ describe('classifying Graph API errors', () => {
 
   it('every entry of the table is exercised above', () => {
     const covered = new Set(cases.map(([code, subcode]) => (subcode === undefined ? String(code) : `${code}/${subcode}`)));
-    const missing = Object.keys(GRAPH_ERROR_CLASSES).filter((key) => !covered.has(key) && !['80001', '80004', '10/2018065', '9/2018352'].includes(key));
+    const missing = Object.keys(GRAPH_ERROR_CLASSES).filter((key) => !covered.has(key) && !['80001', '80004', '10/2018065'].includes(key));
     assert.deepEqual(missing, []);
+  });
+
+  it("every entry cites the page of Meta's documentation it comes from", () => {
+    for (const [key, entry] of Object.entries(GRAPH_ERRORS)) assert.match(entry.source, /^https:\/\/developers\.facebook\.com\/(docs|documentation)\//, key);
+  });
+
+  it('a subscription token that is invalid, opted out or another Page\'s is permanent with advice to remove or refresh it', () => {
+    for (const [code, subcode] of [[100, undefined], [10, 1893015], [2300004, undefined], [2300005, undefined]] as const) {
+      assert.equal(classifyGraphError(code, subcode, 400), 'permanent');
+      assert.match(graphErrorEntry(code, subcode)?.advice ?? '', /remove this notification_messages_token .* or refresh it/, `${code}/${subcode}`);
+    }
+    assert.match(graphErrorEntry(2300005, undefined)?.advice ?? '', /another Page/);
+  });
+
+  it('Marketing Messages limits per person or per Page are never permanent; a missing permission is fatal', () => {
+    assert.equal(classifyGraphError(4, 2018354, 400), 'deferred');
+    assert.equal(classifyGraphError(9, 2018352, 400), 'rate-limited');
+    assert.equal(classifyGraphError(10, 1404170, 400), 'rate-limited');
+    assert.equal(classifyGraphError(10, undefined, 403), 'fatal');
+    assert.match(graphErrorEntry(10, undefined)?.advice ?? '', /Marketing Messages/);
+    assert.equal(classifyGraphError(200, 2018028, 403), 'fatal');
   });
 
   it('an answer without a Graph error falls back to the HTTP status', () => {
@@ -96,6 +127,11 @@ describe('retry decisions', () => {
   it('permanent failures are recorded, fatal ones halt the job, neither is retried', () => {
     assert.deepEqual(decideRetry({ failureClass: 'permanent', attempt: 1, timeLeftMs: 60_000 }), { action: 'record' });
     assert.deepEqual(decideRetry({ failureClass: 'fatal', attempt: 1, timeLeftMs: 60_000 }), { action: 'halt' });
+  });
+
+  it('a deferred recipient goes back to the queue at once, for the Retry-After or a quarter of an hour, never retried in process', () => {
+    assert.deepEqual(decideRetry({ failureClass: 'deferred', attempt: 1, timeLeftMs: 60_000 }), { action: 'return', delayMs: 15 * 60_000 });
+    assert.deepEqual(decideRetry({ failureClass: 'deferred', attempt: 1, retryAfterMs: 7_200_000, timeLeftMs: 60_000 }), { action: 'return', delayMs: 7_200_000 });
   });
 
   it('a transient failure is retried in process with a doubling, jittered backoff, then returned to the queue', () => {
@@ -532,5 +568,60 @@ describe('webhook signatures', () => {
     assert.equal(verifyWebhook('s3cret-signing-key', { signature, timestamp: String(timestamp) }, '{"a":1}', now), true);
     assert.equal(verifyWebhook('s3cret-signing-key', { signature, timestamp: String(timestamp) }, '{"a":2}', now), false);
     assert.equal(verifyWebhook('s3cret-signing-key', { signature, timestamp: String(timestamp) }, '{"a":1}', now + 301_000), false);
+  });
+});
+
+describe('Messenger recipients and the 24-hour window', () => {
+  const base = { text: 'Hi', messagingType: 'UPDATE' as const, idempotencyKey: 'run/x', quickReplies: [{ title: 'Open', payload: 'OPEN' }] };
+  const job = (recipientKind: 'psid' | 'notification_messages_token' | 'user_ref', messagingType: 'RESPONSE' | 'UPDATE' | 'MESSAGE_TAG' = 'UPDATE', tag?: 'ACCOUNT_UPDATE') =>
+    ({ audience: { recipientKind }, messagingType, ...(tag ? { tag } : {}) }) as Parameters<typeof describeReach>[0];
+
+  it('sends the recipient shape of each kind, and a token without messaging_type or tag', () => {
+    const quick = [{ content_type: 'text', title: 'Open', payload: 'OPEN' }];
+    assert.deepEqual(sendApiBody({ ...base, recipientId: 'psid-1' }), { recipient: { id: 'psid-1' }, messaging_type: 'UPDATE', message: { text: 'Hi', quick_replies: quick } });
+    assert.deepEqual(sendApiBody({ ...base, recipientId: 'ref-1', recipientKind: 'user_ref', messagingType: 'MESSAGE_TAG', tag: 'ACCOUNT_UPDATE' }), {
+      recipient: { user_ref: 'ref-1' },
+      messaging_type: 'MESSAGE_TAG',
+      tag: 'ACCOUNT_UPDATE',
+      message: { text: 'Hi', quick_replies: quick },
+    });
+    assert.deepEqual(sendApiBody({ ...base, recipientId: 'tok-1', recipientKind: 'notification_messages_token' }), { recipient: { notification_messages_token: 'tok-1' }, message: { text: 'Hi', quick_replies: quick } });
+  });
+
+  it('describes, per job, whom it reaches outside the window', () => {
+    const psid = describeReach(job('psid'));
+    assert.deepEqual([psid.recipientKind, psid.messagingType, psid.outsideWindow], ['psid', 'UPDATE', 'not-reached']);
+    assert.match(psid.summary, /only people who wrote to the Page within the last 24 hours .* 10\/2018278/);
+    const tagged = describeReach(job('user_ref', 'MESSAGE_TAG', 'ACCOUNT_UPDATE'));
+    assert.deepEqual([tagged.recipientKind, tagged.tag, tagged.outsideWindow], ['user_ref', 'ACCOUNT_UPDATE', 'reached-for-tag-use-only']);
+    assert.match(tagged.summary, /may not carry promotional content/);
+    const token = describeReach(job('notification_messages_token'));
+    assert.deepEqual([token.messagingType, token.tag, token.outsideWindow], [null, null, 'reached']);
+    assert.match(token.summary, /Marketing Messages.*may charge.*remove or refresh/);
+  });
+
+  it('tells an outside-the-window failure by the reason the channel records', () => {
+    assert.equal(failedOutsideWindow('Graph API error 10/2018278 (HTTP 400): (#10) This message is sent outside of allowed window.'), true);
+    assert.equal(failedOutsideWindow('Graph API error 10/2534022 (HTTP 400): outside'), true);
+    assert.equal(failedOutsideWindow('Graph API error 10/20182780 (HTTP 400): another code'), false);
+    assert.equal(failedOutsideWindow('Graph API error 551 (HTTP 400): blocked'), false);
+    assert.equal(failedOutsideWindow(undefined), false);
+  });
+
+  it("the sandbox's window: RESPONSE/UPDATE within 24 hours, a tag at any time, a token by its state", () => {
+    const now = Date.UTC(2026, 11, 1, 12);
+    const hour = 3_600_000;
+    const model = { lastInteractionAt: new Map([['recent', now - 23 * hour], ['stale', now - 25 * hour], ['ref-recent', now - hour]]), tokens: new Map([['ok', 'valid'], ['stop', 'opted-out'], ['theirs', 'other-page']] as const) };
+    const refusal = (body: unknown) => windowRefusal(body, now, model);
+    assert.equal(refusal({ recipient: { id: 'recent' }, messaging_type: 'RESPONSE' }), undefined);
+    assert.equal(refusal({ recipient: { user_ref: 'ref-recent' }, messaging_type: 'UPDATE' }), undefined);
+    for (const recipient of [{ id: 'stale' }, { id: 'never' }, { user_ref: 'stale' }]) assert.deepEqual(refusal({ recipient, messaging_type: 'UPDATE' }), { code: 10, subcode: 2018278, message: '(#10) This message is sent outside of allowed window.' });
+    assert.equal(refusal({ recipient: { id: 'stale' }, messaging_type: 'MESSAGE_TAG', tag: 'CONFIRMED_EVENT_UPDATE' }), undefined);
+    assert.equal(refusal({ recipient: { id: 'stale' }, messaging_type: 'MESSAGE_TAG', tag: 'NON_PROMOTIONAL_SUBSCRIPTION' })?.code, 100);
+    assert.equal(refusal({ recipient: { notification_messages_token: 'ok' } }), undefined);
+    assert.deepEqual(refusal({ recipient: { notification_messages_token: 'stop' } }), { code: 10, subcode: 1893015, message: '(#10) This user has currently stopped notification messages for this topic' });
+    assert.equal(refusal({ recipient: { notification_messages_token: 'theirs' } })?.code, 2300005);
+    assert.equal(refusal({ recipient: { notification_messages_token: 'forged' } })?.code, 100);
+    assert.equal(recipientKey({ recipient: { notification_messages_token: 'ok' } }), 'ok');
   });
 });

@@ -3,6 +3,10 @@ import { after, describe, it } from 'node:test';
 import { parseUsagePercent } from '../handlers/core/classify.js';
 import { faultFor, type Fault, type FaultShares } from '../handlers/local/fault-plan.js';
 import { startSandbox, usageWindow, type SandboxOptions } from '../handlers/local/sandbox.js';
+import type { OutboundMessage } from '../handlers/channels/channel.js';
+import { messengerChannel } from '../handlers/channels/messenger.js';
+import { type MessengerChannelConfig, type RecipientKind, parseConfigItem } from '../handlers/config/schema.js';
+import type { DeliveryError } from '../handlers/core/errors.js';
 
 const TOKEN = 'sandbox-test-token-"quoted"-ü';
 const shares: FaultShares = { transientOnce: 0.25, hangFirst: 0.25, permanent: 0.25 };
@@ -147,5 +151,59 @@ describe('Messenger sandbox as a provider with tails', () => {
 
   it('refuses fault shares out of range before it listens', async () => {
     await assert.rejects(startSandbox({ faults: { seed: 1, shares: { permanent: 2 } } }), /permanent must be a number in 0\.\.1, got 2/);
+  });
+});
+
+describe('Messenger sandbox: the 24-hour window and subscription tokens', () => {
+  const hour = 3_600_000;
+  // An ASCII page token: these tests are about the window, not about how a header carries other characters.
+  const pageToken = 'EAAB-window-test-token';
+  const window = () => ({
+    lastInteractionAt: new Map([['psid-in', Date.now() - 2 * hour], ['psid-out', Date.now() - 30 * hour], ['ref-in', Date.now() - hour], ['ref-out', Date.now() - 48 * hour]]),
+    tokens: new Map([['token-ok', 'valid'], ['token-stopped', 'opted-out'], ['token-theirs', 'other-page']] as const),
+  });
+  const channelFor = (baseUrl: string) =>
+    messengerChannel(parseConfigItem('channel', { id: 'm', type: 'messenger', baseUrl, pageId: 'me', accessToken: { inline: pageToken }, allowInlineSecrets: true }) as MessengerChannelConfig, pageToken);
+  const message = (recipientId: string, recipientKind: RecipientKind, extra: Partial<OutboundMessage> = {}): OutboundMessage => ({ recipientId, recipientKind, text: `Hi ${recipientId}`, messagingType: 'UPDATE', idempotencyKey: `run/${recipientId}`, ...extra });
+  const outcome = (channel: ReturnType<typeof channelFor>, sent: OutboundMessage) =>
+    channel.send(sent).then(
+      () => 'sent',
+      (error: DeliveryError) => `${error.failureClass}: ${error.message}`,
+    );
+
+  it('refuses RESPONSE/UPDATE outside 24 hours with 10/2018278 and lets a tag or a valid token through', async () => {
+    const sandbox = await sandboxWith({ accessToken: pageToken, window: window() });
+    const channel = channelFor(sandbox.baseUrl);
+    assert.equal(await outcome(channel, message('psid-in', 'psid', { messagingType: 'RESPONSE' })), 'sent');
+    assert.equal(await outcome(channel, message('ref-in', 'user_ref')), 'sent');
+    for (const [id, kind] of [['psid-out', 'psid'], ['psid-never', 'psid'], ['ref-out', 'user_ref']] as const) {
+      assert.match(await outcome(channel, message(id, kind)), /^permanent: Graph API error 10\/2018278 \(HTTP 400\): .*outside of allowed window.*; outside the 24-hour window: reach this person with a subscription token or a message tag/);
+    }
+    assert.equal(await outcome(channel, message('psid-out', 'psid', { messagingType: 'MESSAGE_TAG', tag: 'CONFIRMED_EVENT_UPDATE' })), 'sent');
+    assert.equal(await outcome(channel, message('token-ok', 'notification_messages_token')), 'sent');
+    assert.deepEqual(sandbox.deliveries.map((delivery) => delivery.recipientId), ['psid-in', 'ref-in', 'psid-out', 'token-ok']);
+    // The request shapes as the sandbox received them.
+    const bodies = sandbox.deliveries.map((delivery) => delivery.body as Record<string, unknown>);
+    assert.deepEqual(bodies.map((body) => [body.recipient, body.messaging_type, body.tag]), [
+      [{ id: 'psid-in' }, 'RESPONSE', undefined],
+      [{ user_ref: 'ref-in' }, 'UPDATE', undefined],
+      [{ id: 'psid-out' }, 'MESSAGE_TAG', 'CONFIRMED_EVENT_UPDATE'],
+      [{ notification_messages_token: 'token-ok' }, undefined, undefined],
+    ]);
+  });
+
+  it('answers an opted-out, another Page\'s or unknown token with its error: permanent, with advice to remove or refresh it', async () => {
+    const sandbox = await sandboxWith({ accessToken: pageToken, window: window() });
+    const channel = channelFor(sandbox.baseUrl);
+    const answers = await Promise.all(['token-stopped', 'token-theirs', 'token-forged'].map((token) => outcome(channel, message(token, 'notification_messages_token'))));
+    assert.match(answers[0] as string, /^permanent: Graph API error 10\/1893015 .*stopped notification messages.*; the person stopped these messages: remove this notification_messages_token from the audience, or refresh it/);
+    assert.match(answers[1] as string, /^permanent: Graph API error 2300005 .*; the token belongs to another Page/);
+    assert.match(answers[2] as string, /^permanent: Graph API error 100 .*notification_messages_token is invalid.*; .*remove this notification_messages_token/);
+    assert.equal(sandbox.deliveries.length, 0);
+  });
+
+  it('without a window model, every recipient is open, as before', async () => {
+    const sandbox = await sandboxWith({ accessToken: pageToken });
+    assert.equal(await outcome(channelFor(sandbox.baseUrl), message('psid-never', 'psid')), 'sent');
   });
 });

@@ -5,6 +5,7 @@ import { connect } from 'node:net';
 import { describe, it } from 'node:test';
 import { repoRoot } from '../handlers/local/bundle.js';
 import { faultFor } from '../handlers/local/fault-plan.js';
+import { sampleHoursSinceMessage, sampleToken, sampleUserRef } from '../handlers/local/sample.js';
 
 /** Every process below `pid`, children of children included. */
 function descendants(pid: number): number[] {
@@ -91,13 +92,17 @@ describe('npm start', () => {
     const result = await runStart(args);
     assert.equal(result.code, 0, result.stderr);
     const summary = JSON.parse(result.stdout);
-    // The sample audience: psid-1 .. psid-200, every tenth opted out.
-    const audience = Array.from({ length: 200 }, (_, n) => n + 1).filter((n) => n % 10 !== 0).map((n) => `psid-${n}`);
-    const expect = (fault: string) => audience.filter((id) => faultFor(5, id, shares) === fault).length;
-    assert.ok(expect('hang-first') > 0 && expect('transient-once') > 0 && expect('permanent') > 0, 'the seed gives every fault');
-    assert.equal(summary.failed, expect('permanent'), JSON.stringify(summary));
-    assert.equal(summary.failedByClass.permanent, expect('permanent'));
-    assert.equal(summary.sent, audience.length - expect('permanent'));
+    // The sample audience: psid-1 .. psid-200, every tenth opted out, every third outside the 24-hour window.
+    const audience = Array.from({ length: 200 }, (_, n) => n + 1).filter((n) => n % 10 !== 0);
+    const expect = (fault: string) => audience.filter((n) => faultFor(5, `psid-${n}`, shares) === fault).length;
+    // The fault plans come first: a blocked recipient is refused as blocked whether inside the window or not.
+    const outside = audience.filter((n) => sampleHoursSinceMessage(n) > 24 && faultFor(5, `psid-${n}`, shares) !== 'permanent').length;
+    assert.ok(expect('hang-first') > 0 && expect('transient-once') > 0 && expect('permanent') > 0 && outside > 0, 'the seed gives every fault');
+    assert.equal(summary.failed, expect('permanent') + outside, JSON.stringify(summary));
+    assert.equal(summary.failedByClass.permanent, summary.failed);
+    assert.equal(summary.failedOutsideWindow, outside);
+    assert.equal(summary.sent, audience.length - summary.failed);
+    assert.match(summary.reach, /page-scoped ids \(PSID\) with UPDATE: only people who wrote to the Page within the last 24 hours/);
     // Each hung first request outlives the sample channel's 5 s timeout: the client gives up and it is not delivered.
     assert.ok(summary.abandoned >= expect('hang-first'), JSON.stringify(summary));
     assert.equal(summary.duplicates, 0);
@@ -108,6 +113,26 @@ describe('npm start', () => {
     // Every hung or transient recipient needs a second request; a permanent one needs only its first.
     assert.ok(summary.providerRequests >= audience.length + expect('hang-first') + expect('transient-once'), JSON.stringify(summary));
     assert.deepEqual(senderProcesses(), [], 'no sender process outlives the run');
+  });
+
+  it('delivers to each recipient kind end to end: PSIDs within the window, valid tokens whatever the window, user_refs within it', async () => {
+    const size = 120;
+    const audience = Array.from({ length: size }, (_, n) => n + 1).filter((n) => n % 10 !== 0);
+    const inside = (n: number) => sampleHoursSinceMessage(n) <= 24;
+    const runs = { 'sample-digest': audience, 'sample-marketing': audience.filter((n) => sampleToken(n)), 'sample-checkbox': audience.filter((n) => sampleUserRef(n)) };
+    for (const [job, recipients] of Object.entries(runs)) {
+      const result = await runStart(['--json', '--sample-size', String(size), '--job', job, '--concurrency', '2']);
+      assert.equal(result.code, 0, result.stderr);
+      const summary = JSON.parse(result.stdout);
+      const delivered = job === 'sample-marketing' ? recipients.filter((n) => sampleToken(n)?.state === 'valid') : recipients.filter(inside);
+      const outside = job === 'sample-marketing' ? 0 : recipients.length - delivered.length;
+      assert.ok(delivered.length > 0 && recipients.length > delivered.length, `${job}: the sample holds both outcomes`);
+      assert.deepEqual(
+        { planned: summary.planned, sent: summary.sent, failed: summary.failed, permanent: summary.failedByClass.permanent ?? 0, outside: summary.failedOutsideWindow },
+        { planned: recipients.length, sent: delivered.length, failed: recipients.length - delivered.length, permanent: recipients.length - delivered.length, outside },
+        job,
+      );
+    }
   });
 
   it('rejects invalid options with the problem named', async () => {

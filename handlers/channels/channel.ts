@@ -1,7 +1,9 @@
-import type { JobConfig } from '../config/schema.js';
+import type { JobConfig, RecipientKind } from '../config/schema.js';
 
 export interface OutboundMessage {
   readonly recipientId: string;
+  /** What `recipientId` is (default `psid`): the channel sends the matching recipient shape. */
+  readonly recipientKind?: RecipientKind;
   readonly text: string;
   readonly quickReplies?: readonly { title: string; payload: string }[];
   readonly messagingType: JobConfig['messagingType'];

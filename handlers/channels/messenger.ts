@@ -1,4 +1,4 @@
-import { classifyGraphError, deliveryErrorFor, parseRetryAfter, parseUsagePercent } from '../core/classify.js';
+import { classifyGraphError, deliveryErrorFor, graphErrorEntry, graphErrorLabel, graphErrorReason, parseRetryAfter, parseUsagePercent } from '../core/classify.js';
 import type { MessengerChannelConfig } from '../config/schema.js';
 import type { Channel, OutboundMessage, Receipt } from './channel.js';
 import { errorFromStatus, postJson } from './http.js';
@@ -29,6 +29,28 @@ function readGraphError(json: unknown): GraphError | undefined {
 }
 
 /**
+ * The Send API request for one message (https://developers.facebook.com/docs/messenger-platform/reference/send-api/).
+ * A PSID goes as `recipient.id` and a checkbox plugin reference as `recipient.user_ref`, both with `messaging_type`
+ * (and `tag` for MESSAGE_TAG). A Marketing Messages subscription token goes as `recipient.notification_messages_token`
+ * without `messaging_type` or `tag`, as Meta's marketing message request has neither
+ * (https://developers.facebook.com/docs/messenger-platform/send-messages/recurring-notifications).
+ */
+export function sendApiBody(message: OutboundMessage): Record<string, unknown> {
+  const kind = message.recipientKind ?? 'psid';
+  const content = {
+    text: message.text,
+    ...(message.quickReplies?.length ? { quick_replies: message.quickReplies.map((reply) => ({ content_type: 'text', title: reply.title, payload: reply.payload })) } : {}),
+  };
+  if (kind === 'notification_messages_token') return { recipient: { notification_messages_token: message.recipientId }, message: content };
+  return {
+    recipient: kind === 'user_ref' ? { user_ref: message.recipientId } : { id: message.recipientId },
+    messaging_type: message.messagingType,
+    ...(message.tag ? { tag: message.tag } : {}),
+    message: content,
+  };
+}
+
+/**
  * Messenger Send API. The page access token travels in the Authorization header, never in the URL, so no error
  * or log line that quotes a URL can carry it.
  */
@@ -37,15 +59,7 @@ export function messengerChannel(config: MessengerChannelConfig, accessToken: st
   return {
     type: 'messenger',
     async send(message: OutboundMessage, signal?: AbortSignal): Promise<Receipt> {
-      const body = JSON.stringify({
-        recipient: { id: message.recipientId },
-        messaging_type: message.messagingType,
-        ...(message.tag ? { tag: message.tag } : {}),
-        message: {
-          text: message.text,
-          ...(message.quickReplies?.length ? { quick_replies: message.quickReplies.map((reply) => ({ content_type: 'text', title: reply.title, payload: reply.payload })) } : {}),
-        },
-      });
+      const body = JSON.stringify(sendApiBody(message));
       const answer = await postJson(url, body, { authorization: `Bearer ${accessToken}` }, config.timeoutMs, signal, [accessToken]);
       const usagePercent = parseUsagePercent(answer.headers);
       if (answer.status >= 200 && answer.status < 300) {
@@ -56,8 +70,9 @@ export function messengerChannel(config: MessengerChannelConfig, accessToken: st
       if (!graph || graph.code === undefined) throw errorFromStatus(answer, 'Graph API');
       const failureClass = classifyGraphError(graph.code, graph.subcode, answer.status);
       const retryAfterMs = parseRetryAfter(answer.headers.get('retry-after'));
-      const label = `Graph API error ${graph.code}${graph.subcode === undefined ? '' : `/${graph.subcode}`}`;
-      throw deliveryErrorFor(failureClass, `${label} (HTTP ${answer.status}): ${graph.message ?? 'no message'}${graph.traceId ? ` [fbtrace_id ${graph.traceId}]` : ''}`, {
+      const advice = graphErrorEntry(graph.code, graph.subcode)?.advice;
+      const said = `${graph.message ?? 'no message'}${graph.traceId ? ` [fbtrace_id ${graph.traceId}]` : ''}`;
+      throw deliveryErrorFor(failureClass, `${graphErrorReason(graphErrorLabel(graph.code, graph.subcode))} (HTTP ${answer.status}): ${said}${advice ? `; ${advice}` : ''}`, {
         status: answer.status,
         code: graph.code,
         ...(graph.subcode === undefined ? {} : { subcode: graph.subcode }),

@@ -2,12 +2,14 @@ import { readFile, writeFile } from 'node:fs/promises';
 import { parseArgs } from 'node:util';
 import { DeleteItemCommand, DynamoDBClient, GetItemCommand, PutItemCommand, ScanCommand } from '@aws-sdk/client-dynamodb';
 import { ConfigError } from '../core/errors.js';
+import { describeReach } from '../core/window-policy.js';
 import { type ConfigItem, type ConfigKind, configKey, parseAnyConfigItem } from '../config/schema.js';
 import { type CliIO, UsageError, requireOption } from './io.js';
 
 export const CONFIG_HELP = `notifier config <validate|put|get|list|delete> [options]
 
-  validate <file>           check every item of a JSON file (an array of items, or { "items": [...] })
+  validate <file>           check every item of a JSON file (an array of items, or { "items": [...] }); for each job,
+                            tell whom it reaches outside Messenger's 24-hour window
   put <file>                validate, then write every item to the config table
   get <kind> <id>           print one item (kind: job, database, channel)
   list [--kind K]           list items with their validity
@@ -122,7 +124,9 @@ export async function configCommand(argv: string[], io: CliIO): Promise<number> 
         return 1;
       }
       if (verb === 'validate') {
-        io.out(`${items.length} items valid`);
+        const jobs = items.filter((item) => item.kind === 'job');
+        if (values.json) io.out(JSON.stringify({ valid: items.length, reach: Object.fromEntries(jobs.map((job) => [job.id, describeReach(job)])) }));
+        else io.out([`${items.length} items valid`, ...jobs.map((job) => `job ${job.id}: ${describeReach(job).summary}`)].join('\n'));
         return 0;
       }
       const table = tableName();

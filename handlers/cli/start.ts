@@ -83,10 +83,12 @@ function render(summary: RunSummary): string {
   const classes = Object.entries(summary.failedByClass).map(([name, value]) => `${name} ${value}`).join(', ') || 'none';
   return [
     `run ${summary.runId}`,
+    ...(summary.reach ? [`  reach         ${summary.reach}`] : []),
     `  planned       ${summary.planned}`,
     `  sent          ${summary.sent}`,
     `  skipped       ${summary.skipped}`,
     `  failed        ${summary.failed} (${classes})${summary.malformed ? `, malformed ${summary.malformed}` : ''}`,
+    `  outside 24 h  ${summary.failedOutsideWindow} of the failed were outside the 24-hour messaging window`,
     `  retried       ${summary.retried} (rate-limited answers ${summary.rateLimited})`,
     `  dead-lettered ${summary.deadLettered}`,
     `  duration      ${(summary.durationMs / 1000).toFixed(1)} s`,

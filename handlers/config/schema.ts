@@ -3,6 +3,13 @@ import { MAX_RECIPIENTS_PER_TASK } from '../core/task.js';
 import { ConfigError } from '../core/errors.js';
 import { toIssues } from './issues.js';
 
+/** What an audience's recipient column holds; each is a different `recipient` field of the Send API. */
+export const RECIPIENT_KINDS = ['psid', 'notification_messages_token', 'user_ref'] as const;
+export type RecipientKind = (typeof RECIPIENT_KINDS)[number];
+
+/** The message tags Meta accepts (https://developers.facebook.com/docs/messenger-platform/send-messages/message-tags). */
+export const MESSAGE_TAGS = ['CONFIRMED_EVENT_UPDATE', 'POST_PURCHASE_UPDATE', 'ACCOUNT_UPDATE', 'HUMAN_AGENT'] as const;
+
 const id = z.string().regex(/^[a-z0-9][a-z0-9_-]{0,63}$/, 'must be 1-64 characters of a-z, 0-9, "-" or "_", starting with a letter or digit');
 
 /**
@@ -24,6 +31,10 @@ const audienceSchema = z.strictObject({
   params: z.array(z.union([z.string(), z.number(), z.boolean(), z.null()])).default([]),
   idColumn: z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'must be a plain column name').default('id').describe('ordered column used for keyset pagination, with recipientColumn breaking ties; NULLs are recorded as failed'),
   recipientColumn: z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'must be a plain column name').default('psid').describe('column holding the channel recipient id'),
+  recipientKind: z
+    .enum(RECIPIENT_KINDS)
+    .default('psid')
+    .describe('what recipientColumn holds (Messenger): a page-scoped id, a Marketing Messages subscription token (notification_messages_token), or a checkbox plugin user_ref'),
 });
 
 const quickReplySchema = z.strictObject({ title: z.string().min(1).max(20), payload: z.string().min(1).max(1000) });
@@ -41,7 +52,7 @@ export const jobSchema = z
       quickReplies: z.array(quickReplySchema).max(13).optional(),
     }),
     messagingType: z.enum(['RESPONSE', 'UPDATE', 'MESSAGE_TAG']).default('UPDATE'),
-    tag: z.enum(['CONFIRMED_EVENT_UPDATE', 'POST_PURCHASE_UPDATE', 'ACCOUNT_UPDATE', 'HUMAN_AGENT']).optional(),
+    tag: z.enum(MESSAGE_TAGS).optional(),
     pageSize: z.number().int().min(10).max(10_000).default(1000),
     enqueueConcurrency: z.number().int().min(1).max(50).default(5),
     recipientsPerTask: z
@@ -53,6 +64,12 @@ export const jobSchema = z
       .describe('recipients one queue message and one ledger item carry; 1 also drops a recipient the audience lists twice across pages, at twice the cost per recipient'),
   })
   .superRefine((job, context) => {
+    // A subscription token is a Marketing Message: Meta's request for it carries no messaging_type, and tags may not
+    // carry promotional content (https://developers.facebook.com/docs/messenger-platform/send-messages/message-tags).
+    if (job.audience.recipientKind === 'notification_messages_token' && job.messagingType !== 'UPDATE') {
+      context.addIssue({ code: 'custom', path: ['messagingType'], message: `must be UPDATE (the default) when audience.recipientKind is notification_messages_token: a Marketing Message is neither a RESPONSE nor a tagged message, got ${job.messagingType}` });
+      return;
+    }
     if (job.messagingType === 'MESSAGE_TAG' && !job.tag) {
       context.addIssue({ code: 'custom', path: ['tag'], message: 'is required when messagingType is MESSAGE_TAG' });
     }

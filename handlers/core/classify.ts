@@ -1,5 +1,6 @@
 import {
   type DeliveryError,
+  DeferredDeliveryError,
   FatalChannelError,
   PermanentDeliveryError,
   RateLimitedError,
@@ -8,51 +9,92 @@ import {
   type ProviderErrorDetails,
 } from './errors.js';
 
+const ERROR_CODES_URL = 'https://developers.facebook.com/docs/messenger-platform/error-codes';
+const SEND_API_ERRORS_URL = 'https://developers.facebook.com/docs/messenger-platform/reference/send-api/error-codes';
+const RATE_LIMITS_URL = 'https://developers.facebook.com/docs/graph-api/overview/rate-limiting';
+const MARKETING_MESSAGES_API_URL = 'https://developers.facebook.com/documentation/business-messaging/messenger-platform/marketing-messages-on-messenger/api-reference';
+
+/** One row of the table: the class, where Meta documents the code, and what an operator can do about it. */
+export interface GraphErrorEntry {
+  readonly failureClass: FailureClass;
+  readonly source: string;
+  /** Appended to the recorded reason, so the ledger tells the operator what to change. */
+  readonly advice?: string;
+}
+
+const TOKEN_GONE = 'remove this notification_messages_token from the audience, or refresh it from the messaging_optins webhook or the Page\'s notification_message_tokens edge';
+
 /**
- * Graph API error codes and what they mean for one delivery. Source: Meta's "Messenger Platform: Common
- * Error Codes" and "Send API error codes" reference pages. A `code/subcode` key wins over a bare `code` key.
- * Anything not listed falls back to the HTTP status (see classifyHttpStatus).
+ * Graph API error codes and what they mean for one delivery, each with the page of Meta's documentation it comes
+ * from. A `code/subcode` key wins over a bare `code` key. Anything not listed falls back to the HTTP status (see
+ * classifyHttpStatus).
  */
-export const GRAPH_ERROR_CLASSES: Readonly<Record<string, FailureClass>> = {
+export const GRAPH_ERRORS: Readonly<Record<string, GraphErrorEntry>> = {
   // "An unknown error occurred" / "unexpected error, retry later" / "Temporary send message failure".
-  '1': 'transient',
-  '2': 'transient',
-  '1200': 'transient',
+  '1': { failureClass: 'transient', source: ERROR_CODES_URL },
+  '2': { failureClass: 'transient', source: ERROR_CODES_URL },
+  '1200': { failureClass: 'transient', source: SEND_API_ERRORS_URL },
   // 2/2018344: the Page admin has not accepted the Privacy ToS; no recipient can be reached until they do.
-  '2/2018344': 'fatal',
+  '2/2018344': { failureClass: 'fatal', source: ERROR_CODES_URL, advice: 'a Page admin must accept the Privacy Terms of Service' },
   // Application, user, page and hourly call limits.
-  '4': 'rate-limited',
-  '17': 'rate-limited',
-  '32': 'rate-limited',
-  '613': 'rate-limited',
-  // 4/2018354: minimum delay between two marketing notifications to this person: this send will never pass.
-  '4/2018354': 'permanent',
-  // 9/2018352: the recipient has received too many messages recently.
-  '9/2018352': 'rate-limited',
+  '4': { failureClass: 'rate-limited', source: ERROR_CODES_URL },
+  '17': { failureClass: 'rate-limited', source: RATE_LIMITS_URL },
+  '32': { failureClass: 'rate-limited', source: RATE_LIMITS_URL },
+  '613': { failureClass: 'rate-limited', source: SEND_API_ERRORS_URL },
+  // 4/2018354: Marketing Messages' minimum delay between two messages to this person: a per-person limit that passes.
+  '4/2018354': { failureClass: 'deferred', source: ERROR_CODES_URL, advice: 'Marketing Messages limit for this person: sent again later' },
+  // 9/2018352: the Marketing Messages opt-in request limit: a per-person limit that passes.
+  '9/2018352': { failureClass: 'rate-limited', source: ERROR_CODES_URL },
+  // 10/1404170: the Page is temporarily restricted from Marketing Messages opt-in requests: a per-Page limit that passes.
+  '10/1404170': { failureClass: 'rate-limited', source: ERROR_CODES_URL },
   // Business-use-case limits (80001 pages, 80006 Messenger, ...).
-  '80001': 'rate-limited',
-  '80004': 'rate-limited',
-  '80006': 'rate-limited',
-  // Invalid parameter in this message; 100/2018001 "No matching user found".
-  '100': 'permanent',
-  '100/2018001': 'permanent',
-  // 10: permission error. With these subcodes it is about this recipient's messaging window, not the app.
-  '10': 'fatal',
-  '10/2018278': 'permanent',
-  '10/2018108': 'permanent',
-  '10/2018065': 'permanent',
+  '80001': { failureClass: 'rate-limited', source: RATE_LIMITS_URL },
+  '80004': { failureClass: 'rate-limited', source: RATE_LIMITS_URL },
+  '80006': { failureClass: 'rate-limited', source: RATE_LIMITS_URL },
+  // Invalid parameter in this message, also "notification_messages_token is invalid" and "... has expired".
+  '100': { failureClass: 'permanent', source: ERROR_CODES_URL, advice: `check the recipient column; for a token: ${TOKEN_GONE}` },
+  // 100/2018001 "No matching user found".
+  '100/2018001': { failureClass: 'permanent', source: ERROR_CODES_URL, advice: 'remove this recipient or check that the PSID belongs to this Page' },
+  // 10: permission error, e.g. the app lacks a permission the job needs (Marketing Messages included).
+  '10': { failureClass: 'fatal', source: ERROR_CODES_URL, advice: 'grant the app the permission this job needs (pages_messaging; for tokens also Marketing Messages)' },
+  // With these subcodes code 10 is about this recipient's messaging window or opt-in, not the app.
+  '10/2018278': { failureClass: 'permanent', source: ERROR_CODES_URL, advice: 'outside the 24-hour window: reach this person with a subscription token or a message tag that fits the content' },
+  '10/2534022': { failureClass: 'permanent', source: ERROR_CODES_URL, advice: 'outside the 24-hour window: reach this person with a subscription token or a message tag that fits the content' },
+  '10/2018108': { failureClass: 'permanent', source: ERROR_CODES_URL },
+  '10/2018065': { failureClass: 'permanent', source: ERROR_CODES_URL },
+  // 10/1893015: the person tapped "Stop these messages": the token is opted out for good.
+  '10/1893015': { failureClass: 'permanent', source: ERROR_CODES_URL, advice: `the person stopped these messages: ${TOKEN_GONE}` },
+  // 10/1893063: the Page is restricted from sending messages for policy reasons.
+  '10/1893063': { failureClass: 'fatal', source: ERROR_CODES_URL, advice: 'the Page is temporarily restricted from messaging; see the Page\'s Messenger policy notices' },
   // Invalid or expired access token.
-  '190': 'fatal',
+  '190': { failureClass: 'fatal', source: ERROR_CODES_URL, advice: 'replace the channel\'s page access token' },
   // 200-299: permissions; 200/1545041 "This person isn't available right now".
-  '200': 'fatal',
-  '200/1545041': 'permanent',
+  '200': { failureClass: 'fatal', source: ERROR_CODES_URL, advice: 'grant the app the permission this job needs (pages_messaging, reviewed and live)' },
+  '200/1545041': { failureClass: 'permanent', source: ERROR_CODES_URL },
   // The token lacks pages_messaging.
-  '230': 'fatal',
+  '230': { failureClass: 'fatal', source: SEND_API_ERRORS_URL, advice: 'grant the page access token pages_messaging' },
   // The Page is temporarily blocked from messaging for policy reasons.
-  '368': 'fatal',
+  '368': { failureClass: 'fatal', source: SEND_API_ERRORS_URL },
   // The person blocked the Page or is otherwise unreachable.
-  '551': 'permanent',
+  '551': { failureClass: 'permanent', source: ERROR_CODES_URL },
+  // Marketing Messages on Messenger: the subscription token cannot be loaded, or belongs to another Page.
+  '2300004': { failureClass: 'permanent', source: MARKETING_MESSAGES_API_URL, advice: TOKEN_GONE },
+  '2300005': { failureClass: 'permanent', source: MARKETING_MESSAGES_API_URL, advice: `the token belongs to another Page: send it through that Page's channel, or ${TOKEN_GONE}` },
 };
+
+/** The class of each table entry: what the tests and the docs enumerate. */
+export const GRAPH_ERROR_CLASSES: Readonly<Record<string, FailureClass>> = Object.fromEntries(Object.entries(GRAPH_ERRORS).map(([key, entry]) => [key, entry.failureClass]));
+
+/** `code` or `code/subcode`: how errors are named in the table, in reasons and in logs. */
+export const graphErrorLabel = (code: number, subcode?: number): string => (subcode === undefined ? String(code) : `${code}/${subcode}`);
+
+/** How a recorded reason names a Graph error: the prefix the ledger's reasons start with. */
+export const graphErrorReason = (label: string): string => `Graph API error ${label}`;
+
+/** The table entry for an answer: the exact `code/subcode` first, then the bare code. */
+export function graphErrorEntry(code: number, subcode: number | undefined): GraphErrorEntry | undefined {
+  return (subcode === undefined ? undefined : GRAPH_ERRORS[graphErrorLabel(code, subcode)]) ?? GRAPH_ERRORS[String(code)];
+}
 
 /** Codes in 80000..80014 are business-use-case rate limits even when not listed individually. */
 function isBusinessUseCaseLimit(code: number): boolean {
@@ -75,10 +117,8 @@ export function classifyWebhookStatus(status: number): FailureClass {
 
 export function classifyGraphError(code: number | undefined, subcode: number | undefined, status: number): FailureClass {
   if (code === undefined) return classifyHttpStatus(status);
-  const exact = subcode === undefined ? undefined : GRAPH_ERROR_CLASSES[`${code}/${subcode}`];
-  if (exact) return exact;
-  const byCode = GRAPH_ERROR_CLASSES[String(code)];
-  if (byCode) return byCode;
+  const entry = graphErrorEntry(code, subcode);
+  if (entry) return entry.failureClass;
   if (isBusinessUseCaseLimit(code)) return 'rate-limited';
   if (code > 200 && code < 300) return 'fatal';
   return classifyHttpStatus(status);
@@ -87,6 +127,7 @@ export function classifyGraphError(code: number | undefined, subcode: number | u
 const ERROR_BY_CLASS = {
   transient: TransientDeliveryError,
   'rate-limited': RateLimitedError,
+  deferred: DeferredDeliveryError,
   permanent: PermanentDeliveryError,
   fatal: FatalChannelError,
 } as const;

@@ -1,5 +1,5 @@
 /** The outcome classes a delivery attempt can end in; they decide what happens to the SQS message. */
-export type FailureClass = 'transient' | 'rate-limited' | 'permanent' | 'fatal';
+export type FailureClass = 'transient' | 'rate-limited' | 'deferred' | 'permanent' | 'fatal';
 
 export interface ProviderErrorDetails {
   readonly status?: number;
@@ -29,6 +29,15 @@ export class TransientDeliveryError extends DeliveryError {
 export class RateLimitedError extends DeliveryError {
   override readonly name = 'RateLimitedError';
   readonly failureClass = 'rate-limited';
+}
+
+/**
+ * This recipient cannot receive it now but may later (a per-person Marketing Messages limit): the message goes back to
+ * the queue for a later attempt without slowing the sender, as the limit is this person's, not the Page's.
+ */
+export class DeferredDeliveryError extends DeliveryError {
+  override readonly name = 'DeferredDeliveryError';
+  readonly failureClass = 'deferred';
 }
 
 /** This recipient can never receive this message (blocked the page, outside the window): record and drop. */

@@ -6,7 +6,8 @@ import type { FailureClass } from './errors.js';
  * - `record`: permanent for this recipient; recorded as failed and never retried.
  * - `halt`: the job's channel is broken; the job halts and its recipients stay open.
  * - `retry`: again in this invocation after `delayMs` (outside any send slot, so the rest of the batch goes on).
- * - `return`: back to the queue, visible again in `delayMs`: the wait would outlast the invocation or the attempts.
+ * - `return`: back to the queue, visible again in `delayMs`: the wait would outlast the invocation or the attempts, or
+ *   the recipient is deferred (a per-person limit).
  */
 export type RetryDecision = { action: 'record' } | { action: 'halt' } | { action: 'retry'; delayMs: number } | { action: 'return'; delayMs: number };
 
@@ -18,9 +19,11 @@ export interface RetryPolicy {
   /** First backoff after a rate-limit answer without Retry-After; it doubles with each attempt. */
   readonly rateLimitBaseMs: number;
   readonly maxDelayMs: number;
+  /** How long a deferred recipient (a per-person limit without Retry-After) stays away before the next attempt. */
+  readonly deferredDelayMs: number;
 }
 
-export const DEFAULT_RETRY_POLICY: RetryPolicy = { maxAttempts: 3, transientBaseMs: 200, rateLimitBaseMs: 1_000, maxDelayMs: 30_000 };
+export const DEFAULT_RETRY_POLICY: RetryPolicy = { maxAttempts: 3, transientBaseMs: 200, rateLimitBaseMs: 1_000, maxDelayMs: 30_000, deferredDelayMs: 15 * 60_000 };
 
 export interface FailedAttempt {
   readonly failureClass: FailureClass;
@@ -35,6 +38,8 @@ export interface FailedAttempt {
 export function decideRetry(failed: FailedAttempt, policy: RetryPolicy = DEFAULT_RETRY_POLICY, random: () => number = Math.random): RetryDecision {
   if (failed.failureClass === 'permanent') return { action: 'record' };
   if (failed.failureClass === 'fatal') return { action: 'halt' };
+  // Never retried in this invocation: a per-person limit lasts hours, not seconds.
+  if (failed.failureClass === 'deferred') return { action: 'return', delayMs: failed.retryAfterMs ?? policy.deferredDelayMs };
   const exponent = 2 ** Math.max(0, failed.attempt - 1);
   // A rate limit is the provider's to lift: its Retry-After, else a doubling wait, never jittered below it.
   const delayMs = Math.min(

@@ -16,6 +16,7 @@ export function renderMessage(runId: string, job: JobConfig, recipient: TaskReci
       ok: true,
       message: {
         recipientId: recipient.id,
+        recipientKind: job.audience.recipientKind,
         text: render(job.template.text),
         messagingType: job.messagingType,
         idempotencyKey: `${runId}/${recipient.id}`,

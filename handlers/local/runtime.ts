@@ -1,8 +1,9 @@
 import { createWriteStream, readFileSync, writeFileSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { createLedger, scanOutcomes } from '../aws/ledger/index.js';
-import { parseAnyConfigItem } from '../config/schema.js';
+import { type ConfigItem, type JobConfig, parseAnyConfigItem } from '../config/schema.js';
 import { runIdFor } from '../core/run-id.js';
+import { describeReach, failedOutsideWindow } from '../core/window-policy.js';
 import { deliveryFigures } from './delivery-figures.js';
 import { startDynalite } from './dynalite.js';
 import { startDynamoDbLocal } from './dynamodb-local.js';
@@ -10,7 +11,7 @@ import type { FaultShares } from './fault-plan.js';
 import { divertHandlerOutput } from './handler-output.js';
 import type { Service } from './ports.js';
 import { startPglite } from './postgres.js';
-import { SAMPLE_JOB, sampleConfig, seedSampleAudience } from './sample.js';
+import { SAMPLE_JOB, sampleConfig, sampleWindowModel, seedSampleAudience } from './sample.js';
 import { graphError, startSandbox, type Injector } from './sandbox.js';
 import { startSenderFleet, type SenderFleet } from './sender-fleet.js';
 import { queueDepth, startSqs } from './sqs.js';
@@ -80,6 +81,10 @@ export interface RunSummary {
   skipped: number;
   failed: number;
   failedByClass: Record<string, number>;
+  /** Failed because the Send API refused them as outside the 24-hour messaging window (10/2018278). */
+  failedOutsideWindow: number;
+  /** The job's recipient kind and messaging type, and what they mean for people outside the window (describeReach). */
+  reach: string | null;
   malformed: number;
   retried: number;
   rateLimited: number;
@@ -168,7 +173,8 @@ async function startServers(options: LocalRunOptions, services: Service[], annou
     databaseUrl = pglite.url;
     announce('PostgreSQL (PGlite)', `${pglite.host}:${pglite.port}`);
   }
-  if (!options.configItems && (!options.databaseUrl || options.seedSample)) await seedSampleAudience(databaseUrl, options.sampleSize);
+  const sample = !options.configItems && (!options.databaseUrl || options.seedSample);
+  if (sample) await seedSampleAudience(databaseUrl, options.sampleSize);
 
   const accessToken = options.accessToken ?? 'local-sandbox-page-access-token';
   let sandbox: Sandbox | undefined;
@@ -180,6 +186,8 @@ async function startServers(options: LocalRunOptions, services: Service[], annou
       latencyJitterMs: provider.latencyJitterMs,
       faults: { seed: options.seed, shares: provider.faults, hangMs: provider.hangMs },
       usageWindowMs: provider.usageWindowMs,
+      // The sandbox knows the sample audience's windows and tokens; it cannot know those of your own audience.
+      ...(sample ? { window: sampleWindowModel(options.sampleSize, Date.now()) } : {}),
       ...(provider.ratePerSecond ? { ratePerSecond: provider.ratePerSecond } : {}),
     });
     sandbox.inject(failureInjector(options.failures, options.seed));
@@ -262,7 +270,8 @@ export async function runLocal(options: LocalRunOptions, hooks: RunHooks, signal
     services.push(stack);
     const channelRate = options.provider.ratePerSecond ? { ratePerSecond: options.provider.ratePerSecond } : {};
     const items = options.configItems ?? sampleConfig(new URL(servers.databaseUrl), servers.graphUrl, servers.accessToken, channelRate);
-    items.forEach((item, index) => parseAnyConfigItem(item, `config item #${index + 1}`));
+    const parsed = items.map((item, index) => parseAnyConfigItem(item, `config item #${index + 1}`));
+    const job = parsed.find((item: ConfigItem): item is JobConfig => item.kind === 'job' && item.id === options.job);
     for (const item of items) await stack.putConfig(item as Record<string, unknown>);
 
     const scheduledTime = options.scheduledTime ?? new Date(Math.floor(Date.now() / 1000) * 1000).toISOString();
@@ -286,7 +295,7 @@ export async function runLocal(options: LocalRunOptions, hooks: RunHooks, signal
     await fleet.stop();
     await closeLog();
     const lines = readFileSync(options.logFile, 'utf8').split('\n');
-    return await summarize({ options, stack, runId, sandbox: servers.sandbox, lines, plannerStartedAt, settledAt });
+    return await summarize({ options, job, stack, runId, sandbox: servers.sandbox, lines, plannerStartedAt, settledAt });
   } finally {
     for (const service of services.reverse()) await service.stop().catch(() => undefined);
     restoreStdout();
@@ -296,6 +305,7 @@ export async function runLocal(options: LocalRunOptions, hooks: RunHooks, signal
 
 interface SummaryInput {
   readonly options: LocalRunOptions;
+  readonly job: JobConfig | undefined;
   readonly stack: Stack;
   readonly runId: string;
   readonly sandbox: Sandbox | undefined;
@@ -304,12 +314,17 @@ interface SummaryInput {
   readonly settledAt: number;
 }
 
-async function summarize({ options, stack, runId, sandbox, lines, plannerStartedAt, settledAt }: SummaryInput): Promise<RunSummary> {
+async function summarize({ options, job, stack, runId, sandbox, lines, plannerStartedAt, settledAt }: SummaryInput): Promise<RunSummary> {
   const ledger = createLedger({ table: stack.names.ledger });
   const run = await ledger.runs.get(runId);
   const failedByClass: Record<string, number> = {};
   const { outcomes, malformed } = await scanOutcomes(ledger.table, runId);
-  for (const { status, failureClass = 'unknown' } of outcomes) if (status === 'failed') failedByClass[failureClass] = (failedByClass[failureClass] ?? 0) + 1;
+  let failedOutside = 0;
+  for (const { status, failureClass = 'unknown', reason } of outcomes) {
+    if (status !== 'failed') continue;
+    failedByClass[failureClass] = (failedByClass[failureClass] ?? 0) + 1;
+    if (failedOutsideWindow(reason)) failedOutside++;
+  }
   const deadLettered = await queueDepth(stack.sqs, stack.queues.dlqUrl);
   const span = { startedAt: plannerStartedAt, endedAt: settledAt, ...(options.provider.ratePerSecond ? { providerRate: options.provider.ratePerSecond } : {}) };
   const counts = sandbox?.counts();
@@ -324,6 +339,8 @@ async function summarize({ options, stack, runId, sandbox, lines, plannerStarted
     skipped: run?.skipped ?? 0,
     failed: run?.failed ?? 0,
     failedByClass,
+    failedOutsideWindow: failedOutside,
+    reach: job ? describeReach(job).summary : null,
     malformed,
     retried: sumMetric(lines, 'Retried'),
     rateLimited: sumMetric(lines, 'RateLimited'),

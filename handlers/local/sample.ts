@@ -1,6 +1,11 @@
 import pg from 'pg';
+import type { TokenState, WindowModel } from './messenger-window.js';
 
 export const SAMPLE_JOB = 'sample-digest';
+/** The sample audience's Marketing Messages subscribers, sent to by token. */
+export const SAMPLE_MARKETING_JOB = 'sample-marketing';
+/** The sample audience's checkbox plugin opt-ins, sent to by user_ref. */
+export const SAMPLE_CHECKBOX_JOB = 'sample-checkbox';
 export const SAMPLE_TABLE = 'notifier_sample_recipients';
 
 /**
@@ -20,21 +25,53 @@ export const SAMPLE_HOSTILE_NAMES: readonly string[] = [
   `long ${'ü🚀x'.repeat(110)}`,
 ];
 
+/** Hours since sample recipient n last wrote to the Page: every third is outside the 24-hour window (25..96 h). */
+export const sampleHoursSinceMessage = (n: number): number => (n % 3 === 0 ? 25 + (n % 72) : n % 23);
+
+/** Sample recipient n's subscription token, when n opted in to Marketing Messages (every second): some stale. */
+export function sampleToken(n: number): { token: string; state: TokenState } | undefined {
+  if (n % 2 !== 0) return undefined;
+  return { token: `mm-token-${n}`, state: n % 8 === 0 ? 'opted-out' : n % 14 === 0 ? 'other-page' : 'valid' };
+}
+
+/** Sample recipient n's checkbox plugin reference, when n opted in through the checkbox (every fourth). */
+export const sampleUserRef = (n: number): string | undefined => (n % 4 === 1 ? `user-ref-${n}` : undefined);
+
+/** What the Messenger sandbox knows of the sample audience at `now`: the window of each person, each token's state. */
+export function sampleWindowModel(size: number, now: number): WindowModel {
+  const lastInteractionAt = new Map<string, number>();
+  const tokens = new Map<string, TokenState>();
+  for (let n = 1; n <= size; n++) {
+    const at = now - sampleHoursSinceMessage(n) * 3_600_000;
+    lastInteractionAt.set(`psid-${n}`, at);
+    const userRef = sampleUserRef(n);
+    if (userRef) lastInteractionAt.set(userRef, at);
+    const token = sampleToken(n);
+    if (token) tokens.set(token.token, token.state);
+  }
+  return { lastInteractionAt, tokens };
+}
+
 /**
  * Creates and fills the sample audience: `size` recipients, one in ten opted out; one in seven has a hostile first
- * name (SAMPLE_HOSTILE_NAMES in turn) and one in eleven none (NULL), which the template's fallback covers.
+ * name (SAMPLE_HOSTILE_NAMES in turn) and one in eleven none (NULL), which the template's fallback covers. Every second
+ * has a Marketing Messages token (sampleToken) and every fourth a checkbox user_ref (sampleUserRef).
  */
 export async function seedSampleAudience(url: string, size: number): Promise<number> {
   const client = new pg.Client({ connectionString: url });
   await client.connect();
   try {
-    await client.query(`CREATE TABLE IF NOT EXISTS ${SAMPLE_TABLE} (id bigint PRIMARY KEY, psid text NOT NULL, first_name text, opted_in boolean NOT NULL)`);
+    await client.query(`CREATE TABLE IF NOT EXISTS ${SAMPLE_TABLE} (id bigint PRIMARY KEY, psid text NOT NULL, first_name text, opted_in boolean NOT NULL, marketing_token text, user_ref text)`);
+    // A table seeded by an earlier version lacks the opt-in columns.
+    await client.query(`ALTER TABLE ${SAMPLE_TABLE} ADD COLUMN IF NOT EXISTS marketing_token text, ADD COLUMN IF NOT EXISTS user_ref text`);
     await client.query(`TRUNCATE ${SAMPLE_TABLE}`);
     await client.query(
       `INSERT INTO ${SAMPLE_TABLE}
        SELECT g, 'psid-' || g,
               CASE WHEN g % 7 = 0 THEN ($2::text[])[1 + (g / 7) % cardinality($2::text[])] WHEN g % 11 = 0 THEN NULL ELSE 'Reader ' || g END,
-              g % 10 <> 0
+              g % 10 <> 0,
+              CASE WHEN g % 2 = 0 THEN 'mm-token-' || g END,
+              CASE WHEN g % 4 = 1 THEN 'user-ref-' || g END
        FROM generate_series(1, $1::int) AS g`,
       [size, SAMPLE_HOSTILE_NAMES],
     );
@@ -45,8 +82,23 @@ export async function seedSampleAudience(url: string, size: number): Promise<num
   }
 }
 
-/** The config items of the sample job, in the same schema as the config table. */
-/** `ratePerSecond` is the channel's configured rate: the provider's limit when the sandbox enforces one. */
+/** A sample job: the same digest to the column `column` holds, for the rows that have one. */
+function sampleJob(id: string, column: string, recipientKind: string): Record<string, unknown> {
+  return {
+    kind: 'job',
+    id,
+    database: 'sample',
+    channel: 'sandbox',
+    audience: { sql: `SELECT id, ${column}, first_name FROM ${SAMPLE_TABLE} WHERE opted_in = $1 AND ${column} IS NOT NULL`, params: [true], idColumn: 'id', recipientColumn: column, recipientKind },
+    template: { text: 'Hello {{first_name | "there"}}, your daily digest is ready.', quickReplies: [{ title: 'Open', payload: 'OPEN_DIGEST' }] },
+    messagingType: 'UPDATE',
+    pageSize: 500,
+  };
+}
+
+/**
+ * The config items of the sample jobs, in the same schema as the config table: the digest by PSID (the default job),
+ * by Marketing Messages token and by checkbox user_ref. `ratePerSecond` is the channel's configured rate: the provider's limit when the sandbox enforces one. */
 export function sampleConfig(database: URL, graphBaseUrl: string, accessToken: string, channel: { ratePerSecond?: number } = {}): Record<string, unknown>[] {
   return [
     {
@@ -61,15 +113,8 @@ export function sampleConfig(database: URL, graphBaseUrl: string, accessToken: s
       allowInlineSecrets: true,
     },
     { kind: 'channel', id: 'sandbox', type: 'messenger', baseUrl: graphBaseUrl, pageId: 'me', accessToken: { inline: accessToken }, allowInlineSecrets: true, ratePerSecond: channel.ratePerSecond ?? 250, timeoutMs: 5000 },
-    {
-      kind: 'job',
-      id: SAMPLE_JOB,
-      database: 'sample',
-      channel: 'sandbox',
-      audience: { sql: `SELECT id, psid, first_name FROM ${SAMPLE_TABLE} WHERE opted_in = $1`, params: [true], idColumn: 'id', recipientColumn: 'psid' },
-      template: { text: 'Hello {{first_name | "there"}}, your daily digest is ready.', quickReplies: [{ title: 'Open', payload: 'OPEN_DIGEST' }] },
-      messagingType: 'UPDATE',
-      pageSize: 500,
-    },
+    sampleJob(SAMPLE_JOB, 'psid', 'psid'),
+    sampleJob(SAMPLE_MARKETING_JOB, 'marketing_token', 'notification_messages_token'),
+    sampleJob(SAMPLE_CHECKBOX_JOB, 'user_ref', 'user_ref'),
   ];
 }

@@ -1,6 +1,7 @@
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { checkFaultShares, faultFor, type FaultShares } from './fault-plan.js';
+import { recipientKey, windowRefusal, type WindowModel } from './messenger-window.js';
 import type { Service } from './ports.js';
 
 export interface SandboxRequest {
@@ -54,6 +55,8 @@ export interface SandboxOptions {
   readonly acceptLate?: boolean;
   /** Window of the usage header (default 10 s; 0 leaves the header out). Only with a rate limit. */
   readonly usageWindowMs?: number;
+  /** Enforce the 24-hour messaging window and subscription tokens (messenger-window.ts); without it, every recipient is open. */
+  readonly window?: WindowModel;
 }
 
 export interface SandboxCounts {
@@ -176,7 +179,7 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
       } catch {
         return reply.answer(graphError(100, 'Invalid JSON body'));
       }
-      const recipientId = (body as { recipient?: { id?: string } })?.recipient?.id;
+      const recipientId = recipientKey(body);
       const attempt = (attempts.get(recipientId ?? '') ?? 0) + 1;
       attempts.set(recipientId ?? '', attempt);
       const entry: SandboxRequest = { path: request.url ?? '', headers: request.headers, body, recipientId, attempt };
@@ -198,6 +201,10 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
       if (fault === 'permanent') return reply.answer(blocked());
       if (fault === 'transient-once' && nth === 1) return reply.answer(transient());
       const hangMs = fault === 'hang-first' && nth === 1 ? (options.faults?.hangMs ?? 20_000) : undefined;
+      // After the fault plans, so that a recipient's tails are the same with and without the window (a hung request
+      // hangs, then is refused).
+      const refusal = options.window ? windowRefusal(body, Date.now(), options.window) : undefined;
+      if (refusal) return reply.answer({ ...graphError(refusal.code, refusal.message, refusal.subcode), ...(hangMs === undefined ? {} : { delayMs: hangMs }) });
       reply.accept(recipientId, body, { acceptLate: options.acceptLate ?? false, ...(hangMs === undefined ? {} : { delayMs: hangMs }) });
     });
   });
