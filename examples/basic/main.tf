@@ -1,5 +1,6 @@
 # The fewest inputs that work: a name and one job. Everything else has a safe default:
-# SSE on queues and tables, arm64 + nodejs22.x, alarms (without actions), no VPC.
+# SSE on queues and tables, arm64 + nodejs22.x, alarms (without actions), no VPC. The tables keep deletion
+# protection unless protect_data = false (for an example that should be easy to destroy).
 
 provider "aws" {
   region = var.region
@@ -15,5 +16,9 @@ module "notifier" {
       schedule_expression = "cron(0 9 * * ? *)"
       timezone            = "Europe/Berlin"
     }
+  }
+
+  tables = {
+    deletion_protection = var.protect_data
   }
 }

@@ -17,3 +17,18 @@ output "schedule_arns" {
   description = "Schedules keyed by job id."
   value       = module.notifier.schedule_arns
 }
+
+output "ledger_table_name" {
+  description = "Ledger table (NOTIFIER_LEDGER_TABLE for the notifier CLI)."
+  value       = module.notifier.ledger_table_name
+}
+
+output "planner_function_name" {
+  description = "Planner function (NOTIFIER_PLANNER_FUNCTION for the notifier CLI)."
+  value       = module.notifier.planner_function_name
+}
+
+output "planner_failures_queue_url" {
+  description = "Planner invocations that failed after Lambda's retries (NOTIFIER_PLANNER_FAILURES_URL)."
+  value       = module.notifier.planner_failures_queue_url
+}
