@@ -15,7 +15,10 @@ Each patch checks the moto internals it relies on, so a moto release that moves 
 of quietly un-patching.
 """
 
+import os
 import sys
+import threading
+import time
 
 from moto.server import main
 from moto.sqs import models
@@ -60,7 +63,20 @@ def expose_redrive_allow_policy() -> None:
     models.Queue._set_attributes = set_attributes
 
 
+def exit_with_parent() -> None:
+    """The harness stops this server; should the harness itself be killed (SIGKILL), the server goes too."""
+    parent = os.getppid()
+
+    def watch() -> None:
+        while os.getppid() == parent:
+            time.sleep(1)
+        os._exit(0)
+
+    threading.Thread(target=watch, daemon=True).start()
+
+
 if __name__ == "__main__":
+    exit_with_parent()
     keep_policy_unless_named()
     expose_redrive_allow_policy()
     main(sys.argv[1:])
