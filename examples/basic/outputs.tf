@@ -22,3 +22,18 @@ output "operator_policy_json" {
   description = "IAM policy for the operators who run the notifier CLI against this deployment."
   value       = module.notifier.operator_policy_json
 }
+
+output "ledger_table_name" {
+  description = "Ledger table (NOTIFIER_LEDGER_TABLE for the notifier CLI)."
+  value       = module.notifier.ledger_table_name
+}
+
+output "planner_function_name" {
+  description = "Planner function (NOTIFIER_PLANNER_FUNCTION for the notifier CLI)."
+  value       = module.notifier.planner_function_name
+}
+
+output "planner_failures_queue_url" {
+  description = "Planner invocations that failed after Lambda's retries (NOTIFIER_PLANNER_FAILURES_URL)."
+  value       = module.notifier.planner_failures_queue_url
+}
