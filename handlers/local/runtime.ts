@@ -1,6 +1,6 @@
 import { createWriteStream, readFileSync, writeFileSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
-import { createLedger, scanOutcomes } from '../aws/ledger/index.js';
+import { createLedger, collectOutcomes } from '../aws/ledger/index.js';
 import { parseAnyConfigItem } from '../config/schema.js';
 import { runIdFor } from '../core/run-id.js';
 import { deliveryFigures } from './delivery-figures.js';
@@ -303,7 +303,7 @@ async function summarize({ options, stack, runId, sandbox, lines, plannerStarted
   const ledger = createLedger({ table: stack.names.ledger });
   const run = await ledger.runs.get(runId);
   const failedByClass: Record<string, number> = {};
-  const { outcomes, malformed } = await scanOutcomes(ledger.table, runId);
+  const { outcomes, malformed } = await collectOutcomes(ledger.table, runId);
   for (const { status, failureClass = 'unknown' } of outcomes) if (status === 'failed') failedByClass[failureClass] = (failedByClass[failureClass] ?? 0) + 1;
   const deadLettered = await queueDepth(stack.sqs, stack.queues.dlqUrl);
   const span = { startedAt: plannerStartedAt, endedAt: settledAt, ...(options.provider.ratePerSecond ? { providerRate: options.provider.ratePerSecond } : {}) };

@@ -40,6 +40,7 @@ run "the_sender_consumes_the_delivery_queue_and_touches_nothing_else" {
       ReadConfig        = ["Allow", ["dynamodb:GetItem"], ["arn:aws:dynamodb:eu-west-1:123456789012:table/acme-config"]]
       WriteLedger       = ["Allow", ["dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:UpdateItem"], ["arn:aws:dynamodb:eu-west-1:123456789012:table/acme-ledger"]]
       ConsumeDeliveries = ["Allow", ["sqs:ReceiveMessage", "sqs:DeleteMessage", "sqs:GetQueueAttributes", "sqs:ChangeMessageVisibility"], ["arn:aws:sqs:eu-west-1:123456789012:acme"]]
+      WaitOutPauses     = ["Allow", ["sqs:SendMessage"], ["arn:aws:sqs:eu-west-1:123456789012:acme"]]
     }
     error_message = "Unexpected sender policy: ${module.sender.policy_json}"
   }
@@ -75,8 +76,8 @@ run "a_customer_key_lets_the_planner_encrypt_and_the_sender_decrypt" {
   }
 
   assert {
-    condition     = [for s in jsondecode(module.sender.policy_json).Statement : [s.Action, s.Resource] if s.Sid == "UseCustomerKey"] == [[["kms:Decrypt"], [var.kms_key_arn]]]
-    error_message = "The sender needs kms:Decrypt only."
+    condition     = [for s in jsondecode(module.sender.policy_json).Statement : [s.Action, s.Resource] if s.Sid == "UseCustomerKey"] == [[["kms:Decrypt", "kms:GenerateDataKey"], [var.kms_key_arn]]]
+    error_message = "The sender needs kms:Decrypt (receive) and kms:GenerateDataKey (re-send a paused job's task) on the key."
   }
 }
 
