@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
+import { ReceiveMessageCommand } from '@aws-sdk/client-sqs';
 import { DynamoDBClient, ScanCommand } from '@aws-sdk/client-dynamodb';
 import { createLedger, runOutcomePages, type StoredOutcome } from '../handlers/aws/ledger/index.js';
 import { main } from '../handlers/cli/notifier.js';
@@ -89,10 +90,11 @@ describe('operator commands against the local stack', () => {
         const run = await ledger.runs.get(runId);
         return run && run.status === 'enqueued' && run.sent + run.failed + run.skipped === run.planned ? run : undefined;
       });
-      assert.deepEqual((await harness.stack.tick('daily', '2026-11-29T08:00:00Z')).map((outcome) => (outcome.ok ? outcome.result.status : 'error')), ['enqueued']);
     } finally {
       await poller.stop();
     }
+    // Its tasks stay queued (the pause test's senders deliver them).
+    assert.deepEqual((await harness.stack.tick('daily', '2026-11-29T08:00:00Z')).map((outcome) => (outcome.ok ? outcome.result.status : 'error')), ['enqueued']);
 
     const all = await cli('outcomes', runId, '--json');
     assert.equal(all.code, 0, all.err);
@@ -191,11 +193,17 @@ describe('operator commands against the local stack', () => {
     // The paused job's planner waits with its lease, enqueueing nothing, until the resume below.
     const heldTick = harness.stack.tick('held', '2026-11-30T08:00:00Z');
     const ledger = createLedger({ table: harness.stack.names.ledger });
-    await waitFor('the paused planner to wait', () => (harness.logs.some((line) => line.includes('job paused: planning waits')) ? true : undefined));
-    assert.deepEqual([(await ledger.runs.get(heldRun))?.status, (await ledger.runs.get(heldRun))?.planned], ['planning', 0]);
-    assert.deepEqual(await queueDepth(harness.stack.sqs, harness.stack.queues.queueUrl), { visible: 0, inFlight: 0 });
-    // Resume planning only (the sender's side is paused again below, before any task of the job is received).
-    await cli('resume', 'held');
+    try {
+      await waitFor('the paused planner to wait', () => (harness.logs.some((line) => line.includes('job paused: planning waits')) ? true : undefined));
+      assert.deepEqual([(await ledger.runs.get(heldRun))?.status, (await ledger.runs.get(heldRun))?.planned], ['planning', 0]);
+      // A look at the queue that hides nothing: the other run's tasks wait there, none of this job's.
+      const { Messages = [] } = await harness.stack.sqs.send(new ReceiveMessageCommand({ QueueUrl: harness.stack.queues.queueUrl, MaxNumberOfMessages: 10, VisibilityTimeout: 0 }));
+      assert.deepEqual(Messages.filter((message) => (JSON.parse(message.Body ?? '{}') as { job?: string }).job === 'held'), [], 'nothing enqueued while paused');
+    } finally {
+      // Resume planning only (the sender's side is paused again below, before any task of the job is received); also
+      // on a failure above, so the waiting planner ends.
+      await cli('resume', 'held');
+    }
     assert.deepEqual((await heldTick).map((outcome) => (outcome.ok ? outcome.result.status : outcome.error.message)), ['enqueued']);
     await cli('pause', 'held');
     await new Promise((resolve) => setTimeout(resolve, 300)); // past the 100 ms config cache
