@@ -49,7 +49,7 @@ run "the_event_source_mapping_defaults_suit_a_rate_controlled_sender" {
   }
 }
 
-run "functions_get_the_environment_of_adr_0001_and_only_the_planner_the_queue_url" {
+run "functions_get_the_environment_of_adr_0001_and_both_the_queue_url" {
   variables {
     metric_namespace = "Acme"
     ledger_ttl_days  = 7
@@ -69,8 +69,8 @@ run "functions_get_the_environment_of_adr_0001_and_only_the_planner_the_queue_ur
   }
 
   assert {
-    condition     = !contains(keys(module.sender.environment), "NOTIFIER_QUEUE_URL") && module.sender.environment["NOTIFIER_NAME"] == "acme" && length(module.sender.environment) == 7
-    error_message = "The sender gets the same variables except the queue URL."
+    condition     = module.sender.environment["NOTIFIER_QUEUE_URL"] == "https://sqs.eu-west-1.amazonaws.com/123456789012/acme" && module.sender.environment["NOTIFIER_NAME"] == "acme" && length(module.sender.environment) == 8
+    error_message = "The sender gets the shared variables and the queue URL (a returned message's retry delay, a paused job's re-sent task): ${jsonencode(module.sender.environment)}"
   }
 
   assert {
