@@ -237,7 +237,8 @@ module "sender" {
   code_signing_config_arn  = local.function_defaults.code_signing_config_arn
 
   # Each sender paces itself to ratePerSecond / NOTIFIER_SENDER_INSTANCES, so the fleet stays under the provider's limit.
-  # The queue URL lets it return a message for a retry after the retry's backoff instead of the visibility timeout.
+  # The queue URL lets it return a message for a retry after the retry's backoff instead of the visibility timeout,
+  # and re-send a paused job's task as a new delayed message (a returned one would count a receive towards the DLQ).
   environment = merge(local.environment, {
     NOTIFIER_SENDER_INSTANCES   = tostring(var.sender.maximum_concurrency)
     NOTIFIER_SENDER_PARALLELISM = tostring(var.sender.parallelism)
@@ -246,16 +247,26 @@ module "sender" {
 
   policy_statements = concat(
     local.table_statements,
-    [{
-      sid        = "ConsumeDeliveries"
-      actions    = ["sqs:ReceiveMessage", "sqs:DeleteMessage", "sqs:GetQueueAttributes", "sqs:ChangeMessageVisibility"]
-      resources  = [module.queue.queue_arn]
-      conditions = null
-    }],
+    [
+      {
+        sid        = "ConsumeDeliveries"
+        actions    = ["sqs:ReceiveMessage", "sqs:DeleteMessage", "sqs:GetQueueAttributes", "sqs:ChangeMessageVisibility"]
+        resources  = [module.queue.queue_arn]
+        conditions = null
+      },
+      # A paused job's task waits as a new, delayed message: its receive count starts afresh.
+      {
+        sid        = "WaitOutPauses"
+        actions    = ["sqs:SendMessage"]
+        resources  = [module.queue.queue_arn]
+        conditions = null
+      },
+    ],
     local.secret_statements.sender,
+    # GenerateDataKey: re-sending a paused job's task to a queue encrypted with the key.
     var.kms_key_arn == null ? [] : [{
       sid        = "UseCustomerKey"
-      actions    = ["kms:Decrypt"]
+      actions    = ["kms:Decrypt", "kms:GenerateDataKey"]
       resources  = [var.kms_key_arn]
       conditions = local.customer_key_conditions
     }],

@@ -27,6 +27,7 @@ import { pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
 import { numberFlag } from './flags.js';
 import { GetItemCommand } from '@aws-sdk/client-dynamodb';
+import { type LedgerKey, groupKey, keyAttributes, runKey } from '../handlers/aws/ledger/index.js';
 import { PurgeQueueCommand, ReceiveMessageCommand } from '@aws-sdk/client-sqs';
 import pg from 'pg';
 import { lambdaContext, repoRoot } from '../handlers/local/bundle.js';
@@ -289,10 +290,10 @@ try {
   progress(`sender fit: ${overheadMsPerBatch.toFixed(2)} ms per batch + ${perTaskMs.toFixed(2)} ms per task + ${perNotificationMs.toFixed(2)} ms per notification`);
 
   // Item sizes, from what the handlers wrote ------------------------------------------------------------------
-  const getItem = async (pk: string) => (await stack.dynamo.send(new GetItemCommand({ TableName: stack.names.ledger, Key: { pk: { S: pk } }, ConsistentRead: true }))).Item;
-  const groupOne = await getItem(`group#${runId}#${samples['1x1'].lastGroup}`);
-  const groupTen = await getItem(`group#${runId}#${samples['1x10'].lastGroup}`);
-  const runItem = await getItem(`run#${runIdFor('bench', new Date(Date.UTC(2026, 1, 1, 0)).toISOString())}`);
+  const getItem = async (key: LedgerKey) => (await stack.dynamo.send(new GetItemCommand({ TableName: stack.names.ledger, Key: keyAttributes(key), ConsistentRead: true }))).Item;
+  const groupOne = await getItem(groupKey(runId, samples['1x1'].lastGroup));
+  const groupTen = await getItem(groupKey(runId, samples['1x10'].lastGroup));
+  const runItem = await getItem(runKey(runIdFor('bench', new Date(Date.UTC(2026, 1, 1, 0)).toISOString())));
   if (!groupOne || !groupTen || !runItem) throw new Error('ledger items not found: the bench cannot size them');
   // The outcome entries apart from the provider's message id, whose real size the model sets (the sandbox's is short).
   const outcomeSizes = (item: NonNullable<typeof groupTen>) => {

@@ -1,9 +1,9 @@
-import { DynamoConfigStore } from './aws/config-store.js';
+import { CONFIG_CACHE_MS, DynamoConfigStore } from './aws/config-store.js';
 import { continueRun } from './aws/continuation.js';
 import { createLedger } from './aws/ledger/index.js';
 import { enqueueAll } from './aws/queue.js';
 import { readAudiencePage } from './db/audience.js';
-import { requiredEnv } from './env.js';
+import { positiveEnv, requiredEnv } from './env.js';
 import { withRedactedErrors } from './observability/handler-errors.js';
 import { Metrics } from './observability/metrics.js';
 import { createPlanner } from './planning.js';
@@ -15,7 +15,7 @@ const queueUrl = requiredEnv('NOTIFIER_QUEUE_URL');
 
 export const handler = withRedactedErrors(
   createPlanner({
-    config: new DynamoConfigStore(configTable),
+    config: new DynamoConfigStore(configTable, positiveEnv('NOTIFIER_CONFIG_CACHE_MS', CONFIG_CACHE_MS)),
     ledger: createLedger({ table: ledgerTable, ttlDays: Number(process.env.NOTIFIER_LEDGER_TTL_DAYS ?? 30) }),
     readPage: readAudiencePage,
     enqueue: (messages, slots) => enqueueAll(queueUrl, messages, { slots }),

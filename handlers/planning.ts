@@ -6,12 +6,11 @@ import { resolveSecret } from './aws/secrets.js';
 import type { AudienceRow } from './db/audience.js';
 import { Checkpoints } from './core/checkpoint.js';
 import { Semaphore } from './core/limiter.js';
-import { shouldHandOver } from './core/paging.js';
+import { HANDOVER_RESERVE_MS, shouldHandOver } from './core/paging.js';
 import { ReadAhead } from './core/read-ahead.js';
 import { runIdFor } from './core/run-id.js';
 import { planRejections } from './core/rejections.js';
-import { type GroupedTask, type TaskRecipient, buildRecipient, cursorOf, groupTasks } from './core/task.js';
-import { templateFields } from './core/template.js';
+import { type GroupedTask, type TaskRecipient, buildRecipient, cursorOf, groupTasks, taskSpecFor } from './core/task.js';
 import { type PlannerEvent, parsePlannerEvent } from './planner-event.js';
 import type { DatabaseConfig, JobConfig } from './config/schema.js';
 import { createLogger } from './observability/log.js';
@@ -43,6 +42,23 @@ export interface PlannerDeps {
  * fast run does not spend a DynamoDB write per page.
  */
 const CHECKPOINT_INTERVAL_MS = 1_000;
+
+/** How often a planner waiting out a pause reads the pause mark (one strongly consistent read each). */
+const PAUSE_POLL_MS = 5_000;
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+/**
+ * Waits, holding the lease and the cursor, while the job is paused: true once it is resumed, false when the
+ * invocation must hand over first (its continuation waits on). Nothing is enqueued meanwhile.
+ */
+async function waitWhilePaused(options: { readonly paused: () => Promise<boolean>; readonly remainingMs: () => number; readonly slowestPageMs: number }): Promise<boolean> {
+  while (await options.paused()) {
+    if (shouldHandOver(options.remainingMs(), options.slowestPageMs)) return false;
+    await sleep(Math.max(0, Math.min(PAUSE_POLL_MS, options.remainingMs() - HANDOVER_RESERVE_MS)));
+  }
+  return true;
+}
 
 /** Enqueue failures the planner could not get past: the invocation fails and the retry resumes from the cursor. */
 export class EnqueueError extends Error {
@@ -109,13 +125,7 @@ export function createPlanner(deps: PlannerDeps) {
     try {
       const database = await deps.config.database(job.database);
       const password = await resolveSecret(database.password);
-      const spec = {
-        runId,
-        job: job.id,
-        idColumn: job.audience.idColumn,
-        recipientColumn: job.audience.recipientColumn,
-        fields: templateFields([job.template.text, ...(job.template.quickReplies ?? []).flatMap((reply) => [reply.title, reply.payload])].join('\n')),
-      };
+      const spec = taskSpecFor(runId, job);
       let slowestPageMs = 0;
       const slots = new Semaphore(job.enqueueConcurrency);
       // The next page is read while the current one is enqueued, whatever the enqueue's progress, and a page's
@@ -126,7 +136,16 @@ export function createPlanner(deps: PlannerDeps) {
       // the longer-lived rows cost the garbage collector more.)
       reader = new ReadAhead({ read: (from) => deps.readPage(database, password, job, from), cursorOf: (row) => cursorOf(row, job.audience), from: cursor, pageSize: job.pageSize, depth: 1 });
       for (;;) {
-        if (shouldHandOver(context.getRemainingTimeInMillis(), slowestPageMs)) {
+        let resumed = true;
+        if (await deps.config.paused(job.id)) {
+          // What was enqueued before the pause shows in `status` while the job waits.
+          await completed;
+          await checkpoints.flush();
+          log.info('job paused: planning waits with its lease and cursor', { cursor });
+          resumed = await waitWhilePaused({ paused: () => deps.config.paused(job.id, { fresh: true }), remainingMs: () => context.getRemainingTimeInMillis(), slowestPageMs });
+          if (resumed) log.info('job resumed: planning goes on', { cursor });
+        }
+        if (!resumed || shouldHandOver(context.getRemainingTimeInMillis(), slowestPageMs)) {
           const next = { job: event.job, scheduledTime: event.scheduledTime, continuation: (event.continuation ?? 0) + 1 };
           await reader.close();
           await completed;

@@ -32,7 +32,7 @@ describe('notifier CLI against the local stack', () => {
   after(async () => harness.stop());
 
   it('every command answers --help with exit 0, and an unknown command with exit 2', async () => {
-    for (const command of [['--help'], ['start', '--help'], ['config', '--help'], ['secrets', '--help'], ['run', '--help'], ['status', '--help'], ['runs', '--help'], ['dlq', '--help'], ['ticks', '--help']]) {
+    for (const command of [['--help'], ['start', '--help'], ['config', '--help'], ['secrets', '--help'], ['run', '--help'], ['status', '--help'], ['runs', '--help'], ['dlq', '--help'], ['ticks', '--help'], ['outcomes', '--help'], ['preview', '--help'], ['send-test', '--help'], ['pause', '--help'], ['resume', '--help']]) {
       const result = await cli(...command);
       assert.equal(result.code, 0, command.join(' '));
       assert.match(result.out, /notifier/);

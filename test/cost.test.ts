@@ -7,6 +7,7 @@ import { MAX_TASK_BYTES } from '../handlers/core/task.js';
 import { dynamoItemBytes } from '../handlers/cost/item-size.js';
 import { MEASURED } from '../handlers/cost/measured.js';
 import { type CostEstimate, type CostOverrides, cpuSlowdown, DEFAULT_INPUT, estimateMonthlyCost, lambdaGbSeconds, sqsBilledRequests, TARGET_USD_PER_MILLION, writeUnits } from '../handlers/cost/model.js';
+import { TABLE_OPERATIONS } from '../handlers/cost/operations.js';
 import { PRICES } from '../handlers/cost/prices.js';
 
 /**
@@ -280,17 +281,26 @@ describe('cost model: arithmetic on hand-computed cases', () => {
     assert.equal(estimateMonthlyCost({ ...GROUPED, audience: 100_000, recipientsPerTask: 50, channelRatePerSecond: 250, senderMaximumConcurrency: 20, senderTimeoutSeconds: 60 }).warnings.length, 0);
   });
 
+  it('the ledger keyed by run costs no write to read a run: claim and record write the group item alone, never an index', () => {
+    const delivery = TABLE_OPERATIONS.filter((operation) => operation.group === 'delivery ledger');
+    assert.deepEqual(delivery.map((operation) => [operation.per, operation.indexWrite]), [['task', false], ['task', false]]);
+    const estimate = estimateMonthlyCost({ ...GROUPED, audience: 1000 });
+    const units = estimate.run.table.operations.filter((operation) => operation.group === 'delivery ledger');
+    // 100 groups of ten: a 1 WRU claim and a 2 WRU record each (260 + 10 x 166 = 1,920 B), nothing for an index.
+    assert.deepEqual(units.map((operation) => [operation.requests, operation.units, operation.indexUnits]), [[100, 100, 0], [100, 200, 0]]);
+  });
+
   it('without the ledger only the planner run item is written, and nothing is stored', () => {
     const estimate = estimateMonthlyCost({ ...GROUPED, audience: 1000, ledger: false });
     assert.equal(estimate.lines.some((entry) => entry.item.startsWith('delivery ledger') || entry.item.startsWith('run counters') || entry.item.startsWith('ledger storage')), false);
     assert.equal(lineOf(estimate, 'planner run item').quantity, 6);
   });
 
-  it('config reads: the planner reads job and database once per invocation, each sender container job and channel once a minute', () => {
+  it('config reads: the planner reads job, database and pause mark once per invocation, each sender container job, channel and pause mark once a minute', () => {
     // 100,000 recipients paced at 250/s over 10 senders: 400 s of sending, 7 cache periods per container
     const estimate = estimateMonthlyCost({ ...GROUPED, audience: 100_000, channelRatePerSecond: 250 });
     assert.equal(estimate.run.sendSeconds, 400);
-    assert.equal(lineOf(estimate, 'config reads').quantity, 2 + 10 * 2 * 7);
+    assert.equal(lineOf(estimate, 'config reads').quantity, 3 + 10 * 3 * 7);
   });
 
   it('a planner that runs out of time hands over: 100 pages of 1 s in 60 s invocations are 3 invocations (49, 49, 2 pages)', () => {

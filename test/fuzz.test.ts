@@ -8,7 +8,7 @@ import { createServer, type IncomingMessage, type ServerResponse } from 'node:ht
 import type { AddressInfo } from 'node:net';
 import { after, before, describe, it } from 'node:test';
 import fc from 'fast-check';
-import { createLedger } from '../handlers/aws/ledger/index.js';
+import { createLedger, keyAttributes, malformedKey } from '../handlers/aws/ledger/index.js';
 import { messengerChannel } from '../handlers/channels/messenger.js';
 import { webhookChannel } from '../handlers/channels/webhook.js';
 import { parseAnyConfigItem, parseConfigItem } from '../handlers/config/schema.js';
@@ -200,7 +200,7 @@ describe('fuzz: SQS task bodies', () => {
         }
         const parsed = parseTask(record.body);
         if (!parsed.ok) {
-          const { Item } = await harness.stack.dynamo.send(new (await import('@aws-sdk/client-dynamodb')).GetItemCommand({ TableName: harness.stack.names.ledger, Key: { pk: { S: `malformed#${record.messageId}` } }, ConsistentRead: true }));
+          const { Item } = await harness.stack.dynamo.send(new (await import('@aws-sdk/client-dynamodb')).GetItemCommand({ TableName: harness.stack.names.ledger, Key: keyAttributes(malformedKey(record.messageId)), ConsistentRead: true }));
           if (Item?.reason?.S) outcome.malformed++;
           else lost.push(`${record.messageId}: neither returned nor recorded as malformed`);
           continue;

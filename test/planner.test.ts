@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import pg from 'pg';
 import { ReceiveMessageCommand, DeleteMessageBatchCommand } from '@aws-sdk/client-sqs';
-import { type Ledger, createLedger, scanOutcomes } from '../handlers/aws/ledger/index.js';
+import { type Ledger, createLedger, collectOutcomes } from '../handlers/aws/ledger/index.js';
 import { enqueueAll } from '../handlers/aws/queue.js';
 import { Semaphore } from '../handlers/core/limiter.js';
 import { parseTask } from '../handlers/core/task.js';
@@ -217,7 +217,7 @@ describe('planner against a partially failing SendMessageBatch', () => {
     const splitLedger = createLedger({ table: harness.stack.names.ledger });
     const run = await splitLedger.runs.get('split@2026-11-28T03:00:00Z');
     assert.deepEqual([run?.planned, run?.enqueued, run?.failed], [54, 53, 1]);
-    const { outcomes } = await scanOutcomes(splitLedger.table, 'split@2026-11-28T03:00:00Z');
+    const { outcomes } = await collectOutcomes(splitLedger.table, 'split@2026-11-28T03:00:00Z');
     assert.deepEqual(outcomes.map(({ recipientId, status, failureClass, reason }) => ({ recipientId, status, failureClass, reason })), [
       { recipientId: 'psid-13', status: 'failed', failureClass: 'invalid', reason: 'SQS rejected the task: InvalidMessageContents Invalid characters found.' },
     ]);

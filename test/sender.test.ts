@@ -2,7 +2,9 @@ import assert from 'node:assert/strict';
 import { GetItemCommand, ScanCommand } from '@aws-sdk/client-dynamodb';
 import { DeleteMessageCommand, ReceiveMessageCommand, SendMessageCommand } from '@aws-sdk/client-sqs';
 import { after, before, describe, it } from 'node:test';
-import { type Ledger, createLedger } from '../handlers/aws/ledger/index.js';
+import { type Ledger, createLedger, groupKey, keyAttributes, malformedKey } from '../handlers/aws/ledger/index.js';
+import { dynamoItemBytes } from '../handlers/cost/item-size.js';
+import { DEFAULT_INPUT, estimateMonthlyCost, writeUnits } from '../handlers/cost/model.js';
 import type { BatchResponse, SqsEvent } from '../handlers/delivery/index.js';
 import { lambdaContext, type Handler } from '../handlers/local/bundle.js';
 import { graphError } from '../handlers/local/sandbox.js';
@@ -121,10 +123,26 @@ describe('sender outcome classes', () => {
     const response = await send({ Records: [null, { messageId: 'no-body' }, record('after-nulls')] } as unknown as SqsEvent, context);
     assert.deepEqual(response.batchItemFailures, [], 'kept in the ledger, so nothing goes back to the queue');
     assert.equal(await status('after-nulls'), 'sent');
-    const kept = async (pk: string) => (await harness.stack.dynamo.send(new GetItemCommand({ TableName: harness.stack.names.ledger, Key: { pk: { S: pk } }, ConsistentRead: true }))).Item;
-    assert.match((await kept('malformed#no-body'))?.reason?.S ?? '', /Records\[1\]\.body/);
+    const kept = async (messageId: string) => (await harness.stack.dynamo.send(new GetItemCommand({ TableName: harness.stack.names.ledger, Key: keyAttributes(malformedKey(messageId)), ConsistentRead: true }))).Item;
+    assert.match((await kept('no-body'))?.reason?.S ?? '', /Records\[1\]\.body/);
     const scanned = await harness.stack.dynamo.send(new ScanCommand({ TableName: harness.stack.names.ledger, ConsistentRead: true }));
     assert.ok(scanned.Items?.some((item) => /^malformed#.+#0$/.test(item.pk?.S ?? '') && /Records\[0\]\.messageId/.test(item.reason?.S ?? '')), 'the null record is kept under a synthetic id');
+  });
+
+  it('a group item as the sender writes it (keyed by run, a time per outcome) costs the write units the cost model counts', async () => {
+    const group = 'c:["size","0"]';
+    const recipients = Array.from({ length: 10 }, (_, index) => ({ id: `size-${index}`, fields: { first_name: 'Ada' } }));
+    assert.deepEqual((await deliver([raw(JSON.stringify({ v: 2, runId: RUN, job: 'daily', group, recipients }))])).batchItemFailures, []);
+    const { Item } = await harness.stack.dynamo.send(new GetItemCommand({ TableName: harness.stack.names.ledger, Key: keyAttributes(groupKey(RUN, group)), ConsistentRead: true }));
+    assert.ok(Item, 'the group item is under its run-keyed key');
+    const entries = Object.values(Item.outcomes?.M ?? {});
+    assert.equal(entries.length, 10);
+    assert.ok(entries.every((entry) => Math.abs(Number(entry.M?.t?.N) - Date.now()) < 60_000), 'every outcome carries the time it was recorded');
+    // The model prices Messenger's message ids; the sandbox's are shorter.
+    const sandboxIds = entries.reduce((sum, entry) => sum + (entry.M?.m?.S?.length ?? 0), 0);
+    const model = estimateMonthlyCost({ recipientsPerTask: 10 });
+    assert.equal(writeUnits(dynamoItemBytes(Item) - sandboxIds + 10 * DEFAULT_INPUT.providerMessageIdBytes), model.run.table.unitsPerWrite.record);
+    assert.equal(writeUnits(dynamoItemBytes({ ...Item, outcomes: { M: {} } })), model.run.table.unitsPerWrite.claim);
   });
 
   it('a returned message comes back after its retry delay, not after the visibility timeout', async () => {

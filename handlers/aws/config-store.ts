@@ -7,7 +7,21 @@ export interface ConfigStore {
   job(id: string): Promise<JobConfig>;
   database(id: string): Promise<DatabaseConfig>;
   channel(id: string): Promise<ChannelConfig>;
+  /**
+   * Whether `notifier pause` holds the job: its open runs wait, nobody is failed or skipped. `fresh` reads past the
+   * cache (a planner waiting for the resume).
+   */
+  paused(job: string, options?: { readonly fresh?: boolean }): Promise<boolean>;
 }
+
+/**
+ * The pause mark of a job: an item of its own beside the job's, so that writing the job's document (`config put`,
+ * Terraform's inline definitions) never lifts a pause, and lifting it never touches the document.
+ */
+export const pauseKey = (job: string) => `pause#${job}`;
+
+/** How long a container keeps a config item (and a pause mark) before reading it again. */
+export const CONFIG_CACHE_MS = 60_000;
 
 /**
  * Reads config items from the table. Items are JSON documents in the `document` attribute, validated on every
@@ -18,7 +32,7 @@ export class DynamoConfigStore implements ConfigStore {
   readonly #ttlMs: number;
   readonly #cache = new Map<string, { at: number; value: Promise<unknown> }>();
 
-  constructor(table: string, ttlMs = 60_000) {
+  constructor(table: string, ttlMs = CONFIG_CACHE_MS) {
     this.#table = table;
     this.#ttlMs = ttlMs;
   }
@@ -33,6 +47,19 @@ export class DynamoConfigStore implements ConfigStore {
 
   channel(id: string) {
     return this.#load('channel', id);
+  }
+
+  /** Cached like the items: a pause or a resume takes effect within the cache period. */
+  paused(job: string, options: { readonly fresh?: boolean } = {}): Promise<boolean> {
+    const key = pauseKey(job);
+    const cached = this.#cache.get(key);
+    if (!options.fresh && cached && Date.now() - cached.at < this.#ttlMs) return cached.value as Promise<boolean>;
+    const value = dynamoClient()
+      .send(new GetItemCommand({ TableName: this.#table, Key: { pk: { S: key } }, ConsistentRead: true, ProjectionExpression: 'pk' }))
+      .then(({ Item }) => Item !== undefined);
+    this.#cache.set(key, { at: Date.now(), value });
+    value.catch(() => this.#cache.delete(key));
+    return value;
   }
 
   #load<K extends ConfigKind>(kind: K, id: string): Promise<Extract<JobConfig | DatabaseConfig | ChannelConfig, { kind: K }>> {

@@ -1,6 +1,7 @@
 import { readFile, writeFile } from 'node:fs/promises';
 import { parseArgs } from 'node:util';
 import { DeleteItemCommand, DynamoDBClient, GetItemCommand, PutItemCommand, ScanCommand } from '@aws-sdk/client-dynamodb';
+import { pauseKey } from '../aws/config-store.js';
 import { ConfigError } from '../core/errors.js';
 import { describeReach } from '../core/window-policy.js';
 import { type ConfigItem, type ConfigKind, configKey, parseAnyConfigItem } from '../config/schema.js';
@@ -45,6 +46,8 @@ export async function scanConfigTable(table: string): Promise<StoredItem[]> {
     const page = await client.send(new ScanCommand({ TableName: table, ExclusiveStartKey: lastKey }));
     for (const item of page.Items ?? []) {
       const key = item.pk?.S ?? '(no pk)';
+      // A pause mark is operational state beside the job's item, not a config item.
+      if (key.startsWith(pauseKey(''))) continue;
       const text = item.document?.S;
       if (text === undefined) {
         items.push({ key, problem: 'has no "document" attribute' });

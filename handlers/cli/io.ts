@@ -4,6 +4,8 @@ export interface CliIO {
   /** True when stderr is a terminal: progress bars instead of progress lines. */
   readonly interactive?: boolean;
   readonly signal?: AbortSignal;
+  /** Resolves once stdout has taken what was written: a command streaming a large result waits on it between pages. */
+  readonly drain?: () => Promise<void>;
 }
 
 /** A mistake in how the command was called: printed with a hint, exit code 2. */

@@ -12,6 +12,10 @@ Commands:
   run <job>              start a run now, as the schedule would
   status <run-id>        a run's counters and state (--watch to follow)
   runs --job ID          a job's recent runs
+  outcomes <run-id>      each recipient's outcome in a run (--status, --class, --recipient, --csv)
+  preview <job>          render the first messages from the real audience; nothing sent or written
+  send-test <job> --to R one real send through the job's channel, recorded apart from runs
+  pause|resume <job>     hold a job's open runs without failing anyone; continue them
   dlq inspect|redrive    look into the dead-letter queue, or move its messages back
   ticks [replay [RUN]]   planner invocations that failed after Lambda's retries; replay them
   cost                   monthly AWS cost estimate for an audience and schedule
@@ -30,6 +34,11 @@ const COMMANDS: Record<string, () => Promise<Command>> = {
   run: async () => (await import('./runs.js')).runCommand,
   status: async () => (await import('./runs.js')).statusCommand,
   runs: async () => (await import('./runs.js')).runsCommand,
+  outcomes: async () => (await import('./outcomes.js')).outcomesCommand,
+  preview: async () => (await import('./preview.js')).previewCommand,
+  'send-test': async () => (await import('./send-test.js')).sendTestCommand,
+  pause: async () => (await import('./pause.js')).pauseCommand,
+  resume: async () => (await import('./pause.js')).resumeCommand,
   dlq: async () => (await import('./dlq.js')).dlqCommand,
   ticks: async () => (await import('./ticks.js')).ticksCommand,
   cost: async () => (await import('./cost.js')).costCommand,

@@ -32,3 +32,12 @@ export function renderTemplate(template: string, fields: RowFields): string {
     return String(value);
   });
 }
+
+/** Every field of `template` a recipient lacks (missing, NULL or empty) that has no fallback: what would stop the send. */
+export function missingFields(template: string, fields: RowFields): string[] {
+  const missing = [...template.matchAll(PLACEHOLDER)].filter(([, name, fallback]) => {
+    const value = Object.hasOwn(fields, name as string) ? fields[name as string] : undefined;
+    return fallback === undefined && (value === undefined || value === null || value === '');
+  });
+  return [...new Set(missing.map((match) => match[1] as string))];
+}

@@ -648,7 +648,7 @@ function serverlessLines(input: CostInput, prices: RegionPrices, run: RunProfile
     lines.push(line('DynamoDB', `ledger provisioned writes (${peakUnits} WCU for ${peakHours} h, ${PROVISIONED.baselineUnits} WCU otherwise)`, wcuHours, 'WCU-hours', dynamodb.provisionedWcuHour, `replaces ${ledgerWrites} on-demand WRU; scheduled scaling around each run`));
     lines.push(line('DynamoDB', `ledger provisioned reads (${PROVISIONED.baselineUnits} RCU)`, PROVISIONED.baselineUnits * hoursInMonth, 'RCU-hours', dynamodb.provisionedRcuHour));
   }
-  lines.push(line('DynamoDB', 'config reads (GetItem, strongly consistent)', run.table.configReadUnits * runs, 'RRU', dynamodb.onDemandReads, 'planner per invocation; sender per container per 60 s'));
+  lines.push(line('DynamoDB', 'config reads (GetItem, strongly consistent)', run.table.configReadUnits * runs, 'RRU', dynamodb.onDemandReads, 'job, database or channel, and pause mark: planner per invocation; sender per container per 60 s'));
   if (input.ledger) {
     // Items written each day stay for the TTL: the table holds ledgerTtlDays days' worth at any time.
     const held = input.runsPerDay * input.ledgerTtlDays;

@@ -4,6 +4,10 @@
  * that carries `gsi1pk` is written to the index as well, at the same write units). Keep this list in step with
  * handlers/aws/ledger/, handlers/delivery/ and handlers/planning.ts; test/cost.test.ts counts from it.
  *
+ * Every item of a run lives in the run's partition (pk = run#<runId>, sort key run | group#<group> | delivery#<recipient>,
+ * ADR 0008): `notifier outcomes` reads a run with a Query on that partition, which costs no write at all; only run
+ * items carry the by-job index's keys, so group items are never written to an index.
+ *
  * A write costs ceil(max(item before, item after) / 1 KB) write units, so the model sizes each write by its item
  * (handlers/cost/model.ts); the bench measures the items. Config items stay under 4 KB (strongly consistent reads:
  * 1 RRU).
@@ -54,12 +58,12 @@ export type TableOperation =
   | (OperationBase & { readonly kind: 'write'; readonly item: WrittenItem });
 
 export const TABLE_OPERATIONS: readonly TableOperation[] = [
-  { name: 'config GetItem: job and database', group: 'config', table: 'config', kind: 'read', per: 'plannerInvocation', count: 2, indexWrite: false, ledgerOnly: false, code: 'handlers/planning.ts (config.job, config.database)' },
+  { name: 'config GetItem: job, database and pause mark', group: 'config', table: 'config', kind: 'read', per: 'plannerInvocation', count: 3, indexWrite: false, ledgerOnly: false, code: 'handlers/planning.ts (config.job, config.database, config.paused)' },
   { name: 'run lease: runs.acquire UpdateItem', group: 'planner run item', table: 'ledger', kind: 'write', item: 'run', per: 'plannerInvocation', count: 1, indexWrite: true, ledgerOnly: false, code: 'handlers/aws/ledger/runs.ts acquire' },
   { name: 'cursor and counters: runs.saveProgress UpdateItem (at most one a second; counted per page, an upper bound)', group: 'planner run item', table: 'ledger', kind: 'write', item: 'run', per: 'page', count: 1, indexWrite: true, ledgerOnly: false, code: 'handlers/aws/ledger/runs.ts saveProgress' },
   { name: 'handover: runs.release UpdateItem', group: 'planner run item', table: 'ledger', kind: 'write', item: 'run', per: 'continuation', count: 1, indexWrite: true, ledgerOnly: false, code: 'handlers/aws/ledger/runs.ts release' },
   { name: 'run enqueued: runs.finish UpdateItem', group: 'planner run item', table: 'ledger', kind: 'write', item: 'run', per: 'run', count: 1, indexWrite: true, ledgerOnly: false, code: 'handlers/aws/ledger/runs.ts finish' },
-  { name: 'config GetItem: job and channel (cached 60 s per container)', group: 'config', table: 'config', kind: 'read', per: 'senderContainerCachePeriod', count: 2, indexWrite: false, ledgerOnly: false, code: 'handlers/aws/config-store.ts' },
+  { name: 'config GetItem: job, channel and pause mark (cached 60 s per container)', group: 'config', table: 'config', kind: 'read', per: 'senderContainerCachePeriod', count: 3, indexWrite: false, ledgerOnly: false, code: 'handlers/aws/config-store.ts' },
   { name: 'claim a group: groups.claim UpdateItem', group: 'delivery ledger', table: 'ledger', kind: 'write', item: 'new group', per: 'task', count: 1, indexWrite: false, ledgerOnly: true, code: 'handlers/aws/ledger/groups.ts claim' },
   { name: "record the group's outcomes: groups.record UpdateItem", group: 'delivery ledger', table: 'ledger', kind: 'write', item: 'recorded group', per: 'task', count: 1, indexWrite: false, ledgerOnly: true, code: 'handlers/aws/ledger/groups.ts record' },
   { name: 'open the run count: counts.open UpdateItem', group: 'run counters', table: 'ledger', kind: 'write', item: 'run', per: 'batch', count: 1, indexWrite: true, ledgerOnly: true, code: 'handlers/aws/ledger/run-counts.ts open (RunTally.open)' },

@@ -34,8 +34,11 @@ export interface InvocationState {
   readonly deadline: number;
 }
 
-/** `done`: the message may be deleted. `open`: it goes back to the queue, visible again in `delayMs` when given. */
-export type GroupResult = { kind: 'done' } | { kind: 'open'; delayMs?: number };
+/**
+ * `done`: the message may be deleted. `open`: it goes back to the queue, visible again in `delayMs` when given.
+ * `paused`: the job is paused; nothing was claimed or sent, and the task waits as a new, delayed message.
+ */
+export type GroupResult = { kind: 'done' } | { kind: 'open'; delayMs?: number } | { kind: 'paused' };
 
 type Resolution = { kind: 'final'; outcome: NewOutcome } | { kind: 'open'; reason: string; delayMs: number };
 
@@ -59,6 +62,8 @@ export async function deliverGroup(work: GroupJob, release: () => void): Promise
   };
   try {
     const job = await state.config.job(task.job);
+    // Before the claim and the run count: a paused job's task leaves no trace in the ledger.
+    if (await state.config.paused(task.job)) return { kind: 'paused' };
     const channelConfig = await state.config.channel(job.channel);
     if (invocation.deadline <= Date.now()) return { kind: 'open' };
     await invocation.tally.open(task.runId);

@@ -24,6 +24,8 @@ export interface SenderOptions {
   readonly instances: number;
   /** How long a job stays halted in this container after a fatal channel error before one delivery probes again. */
   readonly haltCooldownMs: number;
+  /** How long a paused job's task waits, as a new message, before a sender looks at it again (SQS allows 900). */
+  readonly pauseRecheckSeconds: number;
   /** A request still out this long (and ten times the usual latency) when the rest of its batch is done is given up. */
   readonly stragglerFloorMs: number;
 }
@@ -36,6 +38,12 @@ export interface SenderProbes {
 /** Makes returned messages visible again after their retry delay, instead of after the whole visibility timeout. */
 export type Requeue = (messages: readonly { receiptHandle: string; delayMs: number }[]) => Promise<void>;
 
+/**
+ * Sends task bodies to the queue again as new messages, delayed by `delaySeconds`; answers the ids that were sent. A
+ * new message starts its receive count afresh, so a task that waits out a pause this way never nears the DLQ.
+ */
+export type Resend = (messages: readonly { id: string; body: string }[], delaySeconds: number) => Promise<ReadonlySet<string>>;
+
 export interface SenderDeps {
   readonly config: ConfigStore;
   readonly ledger: Ledger;
@@ -43,6 +51,7 @@ export interface SenderDeps {
   readonly onFatal: () => void;
   readonly metrics: Metrics;
   readonly requeue?: Requeue;
+  readonly resend: Resend;
   readonly probes?: SenderProbes;
   readonly options: SenderOptions;
 }
@@ -92,6 +101,24 @@ export function createSender(deps: SenderDeps) {
     }
   }
 
+  /**
+   * A paused job's tasks go back to the queue as new delayed messages and the received ones are deleted: returning
+   * them instead would count a receive each time, and a pause of hours would push them to the DLQ. A task that could
+   * not be re-sent stays queued the ordinary way.
+   */
+  async function resendPaused(paused: readonly SqsRecord[], requestId: string | undefined): Promise<ReadonlySet<string>> {
+    if (paused.length === 0) return new Set();
+    const log = createLogger({ requestId });
+    try {
+      const sent = await deps.resend(paused.map((record) => ({ id: record.messageId, body: record.body })), deps.options.pauseRecheckSeconds);
+      log.info('job paused: tasks wait as new delayed messages', { tasks: sent.size, delaySeconds: deps.options.pauseRecheckSeconds });
+      return sent;
+    } catch (error) {
+      log.warn('job paused, but its tasks could not be re-sent; they come back after the visibility timeout', { error });
+      return new Set();
+    }
+  }
+
   return async function send(event: unknown, context: LambdaContext): Promise<BatchResponse> {
     const owner = context.awsRequestId ?? randomUUID();
     const invocationEnd = Date.now() + context.getRemainingTimeInMillis();
@@ -105,11 +132,13 @@ export function createSender(deps: SenderDeps) {
       Promise.all(malformed.map((entry) => keepMalformed(entry, context.awsRequestId).then(() => true, () => false))),
     ]);
     const uncounted = await invocation.tally.close();
+    const waiting = await resendPaused(records.filter((_, index) => results[index]?.kind === 'paused'), context.awsRequestId);
     const failures = new Set<string>();
     const requeue: { receiptHandle: string; delayMs: number }[] = [];
     records.forEach((record, index) => {
       const result = results[index] as GroupResult;
       if (result.kind === 'done' && !uncounted.has(record.messageId)) return;
+      if (result.kind === 'paused' && waiting.has(record.messageId)) return;
       failures.add(record.messageId);
       if (result.kind === 'open' && result.delayMs !== undefined && record.receiptHandle) requeue.push({ receiptHandle: record.receiptHandle, delayMs: result.delayMs });
     });

@@ -1,6 +1,6 @@
 import { createWriteStream, readFileSync, writeFileSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
-import { createLedger, scanOutcomes } from '../aws/ledger/index.js';
+import { createLedger, collectOutcomes } from '../aws/ledger/index.js';
 import { type ConfigItem, type JobConfig, parseAnyConfigItem } from '../config/schema.js';
 import { runIdFor } from '../core/run-id.js';
 import { describeReach, failedOutsideWindow } from '../core/window-policy.js';
@@ -318,7 +318,7 @@ async function summarize({ options, job, stack, runId, sandbox, lines, plannerSt
   const ledger = createLedger({ table: stack.names.ledger });
   const run = await ledger.runs.get(runId);
   const failedByClass: Record<string, number> = {};
-  const { outcomes, malformed } = await scanOutcomes(ledger.table, runId);
+  const { outcomes, malformed } = await collectOutcomes(ledger.table, runId);
   let failedOutside = 0;
   for (const { status, failureClass = 'unknown', reason } of outcomes) {
     if (status !== 'failed') continue;

@@ -27,17 +27,25 @@ resource "aws_dynamodb_table" "config" {
 }
 
 ################################################################################
-# Ledger table: one run item per tick, one delivery item per (run, recipient)
+# Ledger table: a partition per run (pk = run#<runId>) holding the run item
+# (sk = run), its group items (sk = group#<group>) and the planner's records
+# (sk = delivery#<recipient>), so one Query reads a run (ADR 0008)
 ################################################################################
 
 resource "aws_dynamodb_table" "ledger" {
   name                        = "${var.name}-ledger"
   billing_mode                = "PAY_PER_REQUEST"
   hash_key                    = "pk"
+  range_key                   = "sk"
   deletion_protection_enabled = var.deletion_protection
 
   attribute {
     name = "pk"
+    type = "S"
+  }
+
+  attribute {
+    name = "sk"
     type = "S"
   }
 

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { BatchGetItemCommand, GetItemCommand, type AttributeValue } from '@aws-sdk/client-dynamodb';
 import { DeleteMessageBatchCommand, ReceiveMessageCommand } from '@aws-sdk/client-sqs';
-import { createLedger, scanOutcomes } from '../../handlers/aws/ledger/index.js';
+import { collectOutcomes, createLedger, keyAttributes, malformedKey } from '../../handlers/aws/ledger/index.js';
 import { parseTask } from '../../handlers/core/task.js';
 import { queueDepth } from '../../handlers/local/sqs.js';
 import type { Stack } from '../../handlers/local/stack.js';
@@ -45,11 +45,12 @@ export interface Report {
 type Item = Record<string, AttributeValue>;
 const text = (item: Item | undefined, name: string) => item?.[name]?.S;
 
-async function getItems(stack: Stack, keys: readonly string[]): Promise<Map<string, Item>> {
+/** Malformed-body records by message id. */
+async function getMalformed(stack: Stack, keys: readonly string[]): Promise<Map<string, Item>> {
   const found = new Map<string, Item>();
   for (let index = 0; index < keys.length; index += 100) {
     let pending: Record<string, { Keys: Item[]; ConsistentRead: boolean }> | undefined = {
-      [stack.names.ledger]: { Keys: keys.slice(index, index + 100).map((pk) => ({ pk: { S: pk } })), ConsistentRead: true },
+      [stack.names.ledger]: { Keys: keys.slice(index, index + 100).map((messageId) => keyAttributes(malformedKey(messageId))), ConsistentRead: true },
     };
     while (pending && Object.keys(pending).length > 0) {
       const answer = await stack.dynamo.send(new BatchGetItemCommand({ RequestItems: pending }));
@@ -72,7 +73,7 @@ export interface RecipientState {
  */
 export async function recipientStates(stack: Stack, runId: string): Promise<Map<string, RecipientState>> {
   const states = new Map<string, RecipientState>();
-  for (const { recipientId, item, status, reason, providerMessageId } of (await scanOutcomes(createLedger({ table: stack.names.ledger }).table, runId)).outcomes) {
+  for (const { recipientId, item, status, reason, providerMessageId } of (await collectOutcomes(createLedger({ table: stack.names.ledger }).table, runId)).outcomes) {
     assert.ok(!states.has(recipientId), item === 'group' ? `${recipientId} has outcomes in two ledger items` : `${recipientId} is both in a group and recorded by the planner`);
     states.set(recipientId, { status, ...(reason ? { reason } : {}), ...(providerMessageId ? { providerMessageId } : {}) });
   }
@@ -145,16 +146,16 @@ export async function checkInvariants(stack: Stack, expectation: Expectation): P
   assert.deepEqual(depth, { visible: 0, inFlight: 0 }, 'the delivery queue has drained');
 
   const poison = new Set(expectation.poison ?? []);
-  const malformed = await getItems(stack, [...poison].map((messageId) => `malformed#${messageId}`));
+  const malformed = await getMalformed(stack, [...poison]);
   for (const messageId of poison) {
-    const item = malformed.get(`malformed#${messageId}`);
+    const item = malformed.get(malformedKey(messageId).pk);
     assert.ok(item, `poison message ${messageId} is recorded in the ledger`);
     assert.match(text(item, 'reason') ?? '', /\S/, `poison message ${messageId} has a reason`);
   }
   for (const message of dlq) {
     const parsed = parseTask(message.body);
     if (!parsed.ok) {
-      const { Item } = await stack.dynamo.send(new GetItemCommand({ TableName: stack.names.ledger, Key: { pk: { S: `malformed#${message.messageId}` } }, ConsistentRead: true }));
+      const { Item } = await stack.dynamo.send(new GetItemCommand({ TableName: stack.names.ledger, Key: keyAttributes(malformedKey(message.messageId)), ConsistentRead: true }));
       assert.ok(text(Item, 'reason'), `DLQ message ${message.messageId} is poison without a recorded reason: ${message.body.slice(0, 200)}`);
     } else {
       // A well-formed task is poison only if it is not one of this run's recipients and its delivery item says why

@@ -40,6 +40,7 @@ run "the_sender_consumes_the_delivery_queue_and_touches_nothing_else" {
       ReadConfig        = ["Allow", ["dynamodb:GetItem"], ["arn:aws:dynamodb:eu-west-1:123456789012:table/acme-config"]]
       WriteLedger       = ["Allow", ["dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:UpdateItem"], ["arn:aws:dynamodb:eu-west-1:123456789012:table/acme-ledger"]]
       ConsumeDeliveries = ["Allow", ["sqs:ReceiveMessage", "sqs:DeleteMessage", "sqs:GetQueueAttributes", "sqs:ChangeMessageVisibility"], ["arn:aws:sqs:eu-west-1:123456789012:acme"]]
+      WaitOutPauses     = ["Allow", ["sqs:SendMessage"], ["arn:aws:sqs:eu-west-1:123456789012:acme"]]
     }
     error_message = "Unexpected sender policy: ${module.sender.policy_json}"
   }
@@ -136,10 +137,10 @@ run "a_customer_key_lets_the_planner_encrypt_and_the_sender_decrypt_through_sqs_
 
   assert {
     condition = [for s in jsondecode(module.sender.policy_json).Statement : [s.Action, s.Resource, s.Condition] if s.Sid == "UseCustomerKey"] == [[
-      ["kms:Decrypt"], [var.kms_key_arn],
+      ["kms:Decrypt", "kms:GenerateDataKey"], [var.kms_key_arn],
       { StringEquals = { "kms:ViaService" = ["sqs.eu-west-1.amazonaws.com", "dynamodb.eu-west-1.amazonaws.com"] } },
     ]]
-    error_message = "The sender needs kms:Decrypt only, through SQS and DynamoDB only."
+    error_message = "The sender needs kms:Decrypt (receive) and kms:GenerateDataKey (re-send a paused job's task), through SQS and DynamoDB only."
   }
 
   assert {

@@ -49,7 +49,7 @@ run "the_event_source_mapping_defaults_suit_a_rate_controlled_sender" {
   }
 }
 
-run "functions_get_the_environment_of_adr_0001_and_only_the_planner_the_queue_url" {
+run "functions_get_the_environment_of_adr_0001_and_both_the_queue_url" {
   variables {
     metric_namespace = "Acme"
     ledger_ttl_days  = 7

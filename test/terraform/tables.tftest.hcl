@@ -22,8 +22,8 @@ run "config_and_ledger_tables_use_the_keys_of_adr_0001" {
   }
 
   assert {
-    condition     = aws_dynamodb_table.ledger.name == "acme-ledger" && aws_dynamodb_table.ledger.hash_key == "pk" && aws_dynamodb_table.ledger.range_key == null
-    error_message = "The ledger table is <name>-ledger with partition key pk only."
+    condition     = aws_dynamodb_table.ledger.name == "acme-ledger" && aws_dynamodb_table.ledger.hash_key == "pk" && aws_dynamodb_table.ledger.range_key == "sk" && [for a in aws_dynamodb_table.ledger.attribute : a.name if a.name == "sk" && a.type == "S"] == ["sk"]
+    error_message = "The ledger table is <name>-ledger keyed by run: partition key pk, sort key sk (a string), as handlers/aws/ledger/keys.ts writes them."
   }
 
   assert {

@@ -57,8 +57,7 @@ export class GroupLedger {
   async claim(options: GroupHolder & { readonly job: string; readonly recipients: number }): Promise<GroupClaim> {
     const { runId, group, owner, until, job, recipients, now = Date.now() } = options;
     const result = await conditional(
-      this.#table.update({
-        Key: { pk: S(groupKey(runId, group)) },
+      this.#table.update(groupKey(runId, group), {
         UpdateExpression:
           'SET #status = :claimed, claimOwner = :owner, claimUntil = :until, runId = :runId, job = :job, groupId = :group, recipients = :recipients, outcomes = if_not_exists(outcomes, :none), updatedAt = :now, expiresAt = if_not_exists(expiresAt, :expires) ADD attempts :one',
         ConditionExpression: 'attribute_not_exists(pk) OR #status = :released OR (#status = :claimed AND claimUntil < :nowMs)',
@@ -95,8 +94,7 @@ export class GroupLedger {
   async reopen(options: GroupHolder & { readonly missing: readonly string[] }): Promise<Map<string, RecordedOutcome> | undefined> {
     const { runId, group, owner, until, missing, now = Date.now() } = options;
     const result = await conditional(
-      this.#table.update({
-        Key: { pk: S(groupKey(runId, group)) },
+      this.#table.update(groupKey(runId, group), {
         UpdateExpression: 'SET #status = :claimed, claimOwner = :owner, claimUntil = :until, updatedAt = :now ADD attempts :one',
         ConditionExpression: ['#status = :settled', ...missing.map((_, index) => `attribute_not_exists(outcomes.#r${index})`)].join(' AND '),
         ExpressionAttributeNames: { '#status': 'status', ...recipientNames(missing) },
@@ -117,7 +115,7 @@ export class GroupLedger {
     const values: Item = { ':status': S(settle ? 'settled' : 'released'), ':now': iso(now), ':owner': S(owner) };
     const sets = ['#status = :status', 'updatedAt = :now'];
     recipients.forEach((recipient, index) => {
-      values[`:o${index}`] = writeOutcome(outcomes.get(recipient) as NewOutcome, owner, until);
+      values[`:o${index}`] = writeOutcome(outcomes.get(recipient) as NewOutcome, { owner, until, at: now });
       sets.push(`outcomes.#r${index} = :o${index}`);
     });
     if (reason !== undefined) {
@@ -125,8 +123,7 @@ export class GroupLedger {
       sets.push('lastReason = :reason');
     }
     const result = await conditional(
-      this.#table.update({
-        Key: { pk: S(groupKey(runId, group)) },
+      this.#table.update(groupKey(runId, group), {
         UpdateExpression: `SET ${sets.join(', ')}${settle ? '' : ' REMOVE claimOwner, claimUntil'}`,
         ConditionExpression: 'claimOwner = :owner',
         ExpressionAttributeNames: { '#status': 'status', ...recipientNames(recipients) },
@@ -143,8 +140,7 @@ export class GroupLedger {
   async takeOverCounts(options: GroupHolder & { readonly recipients: readonly string[]; readonly from: string }): Promise<boolean> {
     const { runId, group, owner, until, recipients, from } = options;
     const result = await conditional(
-      this.#table.update({
-        Key: { pk: S(groupKey(runId, group)) },
+      this.#table.update(groupKey(runId, group), {
         UpdateExpression: `SET ${recipients.map((_, index) => `outcomes.#r${index}.o = :owner, outcomes.#r${index}.u = :until`).join(', ')}`,
         ConditionExpression: recipients.map((_, index) => `outcomes.#r${index}.o = :from`).join(' AND '),
         ExpressionAttributeNames: recipientNames(recipients),
@@ -166,8 +162,7 @@ export class GroupLedger {
   async noteFailure(options: { readonly runId: string; readonly job: string; readonly group: string; readonly reason: string; readonly now?: number }): Promise<void> {
     const { runId, job, group, reason, now = Date.now() } = options;
     await conditional(
-      this.#table.update({
-        Key: { pk: S(groupKey(runId, group)) },
+      this.#table.update(groupKey(runId, group), {
         UpdateExpression: 'SET lastReason = :reason, updatedAt = :now, runId = :runId, job = :job, groupId = :group, outcomes = if_not_exists(outcomes, :none), #status = if_not_exists(#status, :released), expiresAt = if_not_exists(expiresAt, :expires)',
         ConditionExpression: 'attribute_not_exists(#status) OR #status IN (:released, :claimed)',
         ExpressionAttributeNames: { '#status': 'status' },

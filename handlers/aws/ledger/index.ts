@@ -5,9 +5,9 @@ import { RunLedger } from './runs.js';
 import { LedgerTable, type LedgerOptions } from './table.js';
 
 export type { GroupClaim, GroupState, GroupStatus } from './groups.js';
-export { deliveryKey, groupKey, malformedKey, runKey } from './keys.js';
+export { type LedgerKey, deliveryKey, groupKey, keyAttributes, malformedKey, runKey } from './keys.js';
 export type { FinalStatus, NewOutcome, RecordedOutcome } from './outcomes.js';
-export { scanOutcomes, type StoredOutcome } from './scan.js';
+export { collectOutcomes, runOutcomePages, type RunPage, type StoredOutcome } from './read-run.js';
 export { LeaseLostError, type RunCounters, type RunLease, type RunRecord, type RunStatus } from './runs.js';
 export { LedgerTable, type LedgerOptions } from './table.js';
 export { GroupLedger, RecordLedger, RunCounts, RunLedger };

@@ -1,6 +1,39 @@
-/** The ledger's partition keys: one definition each, for the handlers, the CLI and the tests. */
-export const runKey = (runId: string) => `run#${runId}`;
-export const groupKey = (runId: string, group: string) => `group#${runId}#${group}`;
-/** A recipient the planner could not enqueue, recorded alone. */
-export const deliveryKey = (runId: string, recipientId: string) => `delivery#${runId}#${recipientId}`;
-export const malformedKey = (messageId: string) => `malformed#${messageId}`;
+import { createHash } from 'node:crypto';
+import { S } from '../dynamo.js';
+
+/**
+ * The ledger's keys: one definition each, for the handlers, the CLI and the tests. A run's items live in partitions
+ * named after the run, told apart by the sort key, so a few Queries read a whole run without scanning the table
+ * (docs/adr/0008-ledger-keys-by-run.md): the run item and the planner's records in `run#<runId>`, the group items
+ * spread over GROUP_SHARDS partitions `run#<runId>#<shard>`, so that a fast run's writes are not all on one
+ * partition's 1,000 write units a second.
+ */
+export interface LedgerKey {
+  readonly pk: string;
+  readonly sk: string;
+}
+
+/** Partitions a run's group items are spread over. Part of the stored format: changing it strands older runs. */
+export const GROUP_SHARDS = 16;
+/** The sort key of the run item itself. */
+export const RUN_SK = 'run';
+export const GROUP_SK_PREFIX = 'group#';
+export const DELIVERY_SK_PREFIX = 'delivery#';
+
+export const runPartition = (runId: string) => `run#${runId}`;
+const groupPartition = (runId: string, shard: number) => `run#${runId}#${shard.toString(16)}`;
+/** Stable for a group name, and even over the shards whatever the names look like (cursors grow monotonically). */
+const groupShard = (group: string) => (createHash('sha256').update(group).digest()[0] as number) % GROUP_SHARDS;
+
+/** Every partition holding items of a run: the run's own, then its group shards. */
+export const runPartitions = (runId: string): string[] => [runPartition(runId), ...Array.from({ length: GROUP_SHARDS }, (_, shard) => groupPartition(runId, shard))];
+
+export const runKey = (runId: string): LedgerKey => ({ pk: runPartition(runId), sk: RUN_SK });
+export const groupKey = (runId: string, group: string): LedgerKey => ({ pk: groupPartition(runId, groupShard(group)), sk: `${GROUP_SK_PREFIX}${group}` });
+/** A recipient the planner could not enqueue, or a `send-test` delivery, recorded alone. */
+export const deliveryKey = (runId: string, recipientId: string): LedgerKey => ({ pk: runPartition(runId), sk: `${DELIVERY_SK_PREFIX}${recipientId}` });
+/** A body that is not a task names no run it could belong to: it keeps a partition of its own. */
+export const malformedKey = (messageId: string): LedgerKey => ({ pk: `malformed#${messageId}`, sk: 'malformed' });
+
+/** A key as DynamoDB takes it in GetItem, UpdateItem and DeleteItem. */
+export const keyAttributes = (key: LedgerKey) => ({ pk: S(key.pk), sk: S(key.sk) });

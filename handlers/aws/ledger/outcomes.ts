@@ -14,14 +14,16 @@ export interface NewOutcome {
 export interface RecordedOutcome extends NewOutcome {
   readonly owner: string;
   readonly until: number;
+  /** When the outcome was recorded (epoch ms); absent on entries written before outcomes carried a time. */
+  readonly at?: number;
 }
 
 /** Reasons are cut to this length wherever the ledger stores one. */
 export const REASON_CHARS = 1000;
 
 // Outcome entries are one small map per recipient inside the group item; short names keep a group of ten under 2 KB.
-export function writeOutcome(outcome: NewOutcome, owner: string, until: number): AttributeValue {
-  const entry: Item = { s: S(outcome.status), o: S(owner), u: N(until) };
+export function writeOutcome(outcome: NewOutcome, recorded: { readonly owner: string; readonly until: number; readonly at: number }): AttributeValue {
+  const entry: Item = { s: S(outcome.status), o: S(recorded.owner), u: N(recorded.until), t: N(recorded.at) };
   if (outcome.providerMessageId !== undefined) entry.m = S(outcome.providerMessageId);
   if (outcome.reason !== undefined) entry.r = S(outcome.reason.slice(0, REASON_CHARS));
   if (outcome.failureClass !== undefined) entry.c = S(outcome.failureClass);
@@ -37,10 +39,12 @@ export function readOutcomes(item: Item | undefined): Map<string, RecordedOutcom
     const status = readString(entry, 's');
     if (!entry || !isStatus(status)) continue;
     const optional = { providerMessageId: readString(entry, 'm'), reason: readString(entry, 'r'), failureClass: readString(entry, 'c') };
+    const at = readNumber(entry, 't');
     outcomes.set(recipient, {
       status,
       owner: readString(entry, 'o') ?? '',
       until: readNumber(entry, 'u') ?? 0,
+      ...(at === undefined ? {} : { at }),
       ...Object.fromEntries(Object.entries(optional).filter(([, text]) => text !== undefined)),
     });
   }

@@ -17,7 +17,7 @@ export class RunCounts {
 
   /** Adding an element to a set is idempotent: an SDK retry cannot open two counts. */
   async open(runId: string, owner: string): Promise<void> {
-    await this.#table.update({ Key: { pk: S(runKey(runId)) }, UpdateExpression: 'ADD pendingCounts :owners', ExpressionAttributeValues: { ':owners': { SS: [owner] } } });
+    await this.#table.update(runKey(runId), { UpdateExpression: 'ADD pendingCounts :owners', ExpressionAttributeValues: { ':owners': { SS: [owner] } } });
   }
 
   /** Whether `owner` opened a count on the run and has not added it yet. */
@@ -33,8 +33,7 @@ export class RunCounts {
   async close(runId: string, owner: string, deltas: Partial<RunCounters>): Promise<void> {
     const add = addCounters(deltas);
     await conditional(
-      this.#table.update({
-        Key: { pk: S(runKey(runId)) },
+      this.#table.update(runKey(runId), {
         UpdateExpression: `${add.expression} DELETE pendingCounts :owners`.trim(),
         ConditionExpression: 'contains(pendingCounts, :owner)',
         ExpressionAttributeValues: { ...add.values, ':owners': { SS: [owner] }, ':owner': S(owner) },

@@ -81,8 +81,7 @@ export class RunLedger {
   async acquire(options: LeaseHolder & { readonly job: string; readonly scheduledTime: string }): Promise<RunLease> {
     const { runId, job, scheduledTime, owner, leaseMs, now = Date.now() } = options;
     const result = await conditional(
-      this.#table.update({
-        Key: { pk: S(runKey(runId)) },
+      this.#table.update(runKey(runId), {
         UpdateExpression:
           'SET job = :job, scheduledTime = :time, gsi1pk = :gsi1pk, gsi1sk = :time, startedAt = if_not_exists(startedAt, :now), #status = if_not_exists(#status, :planning), leaseOwner = :owner, leaseUntil = :until, updatedAt = :now, expiresAt = if_not_exists(expiresAt, :expires)',
         ConditionExpression: 'attribute_not_exists(pk) OR (#status = :planning AND (attribute_not_exists(leaseUntil) OR leaseUntil < :nowMs))',
@@ -116,8 +115,7 @@ export class RunLedger {
     const { runId, owner, cursor, leaseMs, now = Date.now() } = options;
     const add = addCounters(options.deltas);
     const result = await conditional(
-      this.#table.update({
-        Key: { pk: S(runKey(runId)) },
+      this.#table.update(runKey(runId), {
         UpdateExpression: `SET #cursor = :cursor, leaseUntil = :until, updatedAt = :now ${add.expression}`.trim(),
         ConditionExpression: 'leaseOwner = :owner',
         ExpressionAttributeNames: { '#cursor': 'cursor' },
@@ -129,8 +127,7 @@ export class RunLedger {
 
   async finish(options: { readonly runId: string; readonly owner: string; readonly now?: number }): Promise<void> {
     const { runId, owner, now = Date.now() } = options;
-    await this.#table.update({
-      Key: { pk: S(runKey(runId)) },
+    await this.#table.update(runKey(runId), {
       UpdateExpression: 'SET #status = :enqueued, updatedAt = :now REMOVE leaseOwner, leaseUntil, lastError',
       ConditionExpression: 'leaseOwner = :owner',
       ExpressionAttributeNames: { '#status': 'status' },
@@ -142,8 +139,7 @@ export class RunLedger {
   async release(options: { readonly runId: string; readonly owner: string; readonly lastError?: string }): Promise<void> {
     const { runId, owner, lastError } = options;
     await conditional(
-      this.#table.update({
-        Key: { pk: S(runKey(runId)) },
+      this.#table.update(runKey(runId), {
         UpdateExpression: lastError ? 'SET lastError = :error REMOVE leaseOwner, leaseUntil' : 'REMOVE leaseOwner, leaseUntil, lastError',
         ConditionExpression: 'leaseOwner = :owner',
         ExpressionAttributeValues: { ':owner': S(owner), ...(lastError ? { ':error': S(lastError.slice(0, REASON_CHARS)) } : {}) },
@@ -154,8 +150,7 @@ export class RunLedger {
   /** Marks the run as halted by a fatal channel error, for `status` and the operator. */
   async halt(runId: string, reason: string, now = Date.now()): Promise<void> {
     await conditional(
-      this.#table.update({
-        Key: { pk: S(runKey(runId)) },
+      this.#table.update(runKey(runId), {
         UpdateExpression: 'SET halted = :reason, updatedAt = :now',
         ConditionExpression: 'attribute_exists(pk)',
         ExpressionAttributeValues: { ':reason': S(reason.slice(0, REASON_CHARS)), ':now': iso(now) },
@@ -164,7 +159,7 @@ export class RunLedger {
   }
 
   async clearHalt(runId: string): Promise<void> {
-    await conditional(this.#table.update({ Key: { pk: S(runKey(runId)) }, UpdateExpression: 'REMOVE halted', ConditionExpression: 'attribute_exists(halted)' }));
+    await conditional(this.#table.update(runKey(runId), { UpdateExpression: 'REMOVE halted', ConditionExpression: 'attribute_exists(halted)' }));
   }
 
   async get(runId: string): Promise<RunRecord | undefined> {

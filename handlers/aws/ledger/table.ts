@@ -1,5 +1,6 @@
 import { type DynamoDBClient, GetItemCommand, PutItemCommand, QueryCommand, type QueryCommandInput, UpdateItemCommand, type UpdateItemCommandInput } from '@aws-sdk/client-dynamodb';
 import { type Item, N, S, dynamoClient, isConditionFailure } from '../dynamo.js';
+import { type LedgerKey, keyAttributes } from './keys.js';
 
 export interface LedgerOptions {
   readonly table: string;
@@ -47,20 +48,20 @@ export class LedgerTable {
     return N(Math.floor(now / 1000) + this.#ttlSeconds);
   }
 
-  update(input: Omit<UpdateItemCommandInput, 'TableName'>) {
-    return this.client.send(new UpdateItemCommand({ TableName: this.name, ...input }));
+  update(key: LedgerKey, input: Omit<UpdateItemCommandInput, 'TableName' | 'Key'>) {
+    return this.client.send(new UpdateItemCommand({ TableName: this.name, Key: keyAttributes(key), ...input }));
   }
 
   /** Writes an item that must not exist yet; false when it does. */
-  async putOnce(pk: string, attributes: Item, now: number): Promise<boolean> {
+  async putOnce(key: LedgerKey, attributes: Item, now: number): Promise<boolean> {
     const put = this.client.send(
-      new PutItemCommand({ TableName: this.name, Item: { pk: S(pk), ...attributes, updatedAt: iso(now), expiresAt: this.expiresAt(now) }, ConditionExpression: 'attribute_not_exists(pk)' }),
+      new PutItemCommand({ TableName: this.name, Item: { ...keyAttributes(key), ...attributes, updatedAt: iso(now), expiresAt: this.expiresAt(now) }, ConditionExpression: 'attribute_not_exists(pk)' }),
     );
     return (await conditional(put)).ok;
   }
 
-  async get(pk: string, projection?: string): Promise<Item | undefined> {
-    const { Item } = await this.client.send(new GetItemCommand({ TableName: this.name, Key: { pk: S(pk) }, ConsistentRead: true, ...(projection ? { ProjectionExpression: projection } : {}) }));
+  async get(key: LedgerKey, projection?: string): Promise<Item | undefined> {
+    const { Item } = await this.client.send(new GetItemCommand({ TableName: this.name, Key: keyAttributes(key), ConsistentRead: true, ...(projection ? { ProjectionExpression: projection } : {}) }));
     return Item;
   }
 
