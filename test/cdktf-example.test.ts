@@ -74,7 +74,11 @@ describe('examples/cdktf', () => {
     assert.equal(notifier.source, 'acme/notifier/aws');
     assert.equal(notifier.version, `~> ${version}`);
     assert.equal(notifier.name, 'notifier-cdktf');
-    assert.deepEqual(notifier.sender, { maximum_concurrency: 20 });
+    assert.equal(notifier.sender, undefined, 'the sender keeps the module defaults');
+    assert.deepEqual([notifier.planner_secret_arns, notifier.sender_secret_arns], [
+      ['arn:aws:ssm:eu-west-1:123456789012:parameter/notifier-cdktf/db-password'],
+      ['arn:aws:ssm:eu-west-1:123456789012:parameter/notifier-cdktf/page-token'],
+    ], 'each function its own secret, under its Terraform name');
     assert.deepEqual(notifier.jobs, {
       'daily-digest': { schedule_expression: 'cron(0 9 * * ? *)', timezone: 'Europe/Berlin' },
       'weekly-recap': { schedule_expression: 'cron(0 18 ? * FRI *)', timezone: 'America/New_York' },
@@ -82,6 +86,7 @@ describe('examples/cdktf', () => {
     assert.deepEqual(stack.terraform.required_providers.aws, { source: 'hashicorp/aws', version: '>= 5.70, < 6.0' });
     assert.equal(stack.output.queue_url?.value, '${module.notifier.queue_url}');
     assert.equal(stack.output.schedule_arns?.value, '${module.notifier.schedule_arns}');
+    assert.equal(stack.output.operator_policy_json?.value, '${module.notifier.operator_policy_json}');
   });
 
   it('passes terraform validate with the module source pointed at the checkout', () => {
