@@ -160,7 +160,7 @@ describe('notifier CLI against the local stack', () => {
       assert.match(String(tick?.error), /ECONNRESET|Connection terminated|connect/i);
       assert.match(String(tick?.age), /^\d+s$/);
       assert.deepEqual(rows.filter((row) => row.unreadable).map((row) => String(row.unreadable).split(':')[0]).sort(), ['not an invocation record', 'requestPayload is not a planner event']);
-      assert.match(String(rows.find((row) => String(row.unreadable).startsWith('requestPayload'))?.unreadable), /job: must be a job id/);
+      assert.match(String(rows.find((row) => String(row.unreadable).startsWith('requestPayload'))?.unreadable), /job: must be 1-64 characters of a-z/);
       assert.equal(JSON.parse((await cli('ticks', '--json')).out).length, 3, 'listing does not consume or hide the records');
       assert.match((await cli('ticks')).out, new RegExp(`${runId}\\s+outage\\s+1\\s+\\d+s\\s+\\w*Error`));
 

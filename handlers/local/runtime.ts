@@ -3,6 +3,7 @@ import { availableParallelism } from 'node:os';
 import { createLedger, collectOutcomes } from '../aws/ledger/index.js';
 import { type ConfigItem, type JobConfig, parseAnyConfigItem } from '../config/schema.js';
 import { runIdFor } from '../core/run-id.js';
+import { senderEnvironment } from '../env.js';
 import { describeReach, failedOutsideWindow } from '../core/window-policy.js';
 import { deliveryFigures } from './delivery-figures.js';
 import { startDynalite } from './dynalite.js';
@@ -265,7 +266,7 @@ export async function runLocal(options: LocalRunOptions, hooks: RunHooks, signal
       sqsEndpoint: servers.sqsEndpoint,
       visibilityTimeoutSeconds: options.visibilityTimeoutSeconds,
       maxReceiveCount: options.maxReceiveCount,
-      extraEnv: { NOTIFIER_SENDER_INSTANCES: String(options.maximumConcurrency), NOTIFIER_SENDER_PARALLELISM: String(options.parallelism) },
+      extraEnv: { [senderEnvironment.instances.name]: String(options.maximumConcurrency), [senderEnvironment.parallelism.name]: String(options.parallelism) },
     });
     services.push(stack);
     const channelRate = options.provider.ratePerSecond ? { ratePerSecond: options.provider.ratePerSecond } : {};

@@ -3,6 +3,7 @@ import { CreateQueueCommand, SQSClient, SendMessageCommand } from '@aws-sdk/clie
 import type { ConfigItem } from '../config/schema.js';
 import { configKey, parseAnyConfigItem } from '../config/schema.js';
 import type { BatchResponse, SqsEvent } from '../delivery/index.js';
+import { lambdaFunctionName, plannerEnvironment } from '../env.js';
 import type { PlannerResult } from '../planning.js';
 import { type InvocationRecord, encodeRecord } from '../core/invocation-record.js';
 import { type AsyncRetryOptions, invokeAsynchronously } from './async-invoke.js';
@@ -134,13 +135,13 @@ export async function startStack(options: StackOptions): Promise<Stack> {
     AWS_ENDPOINT_URL_DYNAMODB: options.dynamoEndpoint,
     AWS_ENDPOINT_URL_SQS: options.sqsEndpoint,
     AWS_ENDPOINT_URL_LAMBDA: lambda.endpoint,
-    AWS_LAMBDA_FUNCTION_NAME: functionName,
+    [lambdaFunctionName.name]: functionName,
     NOTIFIER_PLANNER_FUNCTION: functionName,
     NOTIFIER_PLANNER_FAILURES_URL: plannerFailuresUrl,
-    NOTIFIER_NAME: options.name,
-    NOTIFIER_CONFIG_TABLE: names.config,
-    NOTIFIER_LEDGER_TABLE: names.ledger,
-    NOTIFIER_QUEUE_URL: queues.queueUrl,
+    [plannerEnvironment.name.name]: options.name,
+    [plannerEnvironment.configTable.name]: names.config,
+    [plannerEnvironment.ledgerTable.name]: names.ledger,
+    [plannerEnvironment.queueUrl.name]: queues.queueUrl,
     ...options.extraEnv,
   });
 
