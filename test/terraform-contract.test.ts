@@ -1,5 +1,5 @@
 // Facts that Terraform must repeat from the TypeScript sources, held together: the Lambda functions' environment and
-// the job ids.
+// the job ids, the config item format.
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { describe, it } from 'node:test';
@@ -7,6 +7,8 @@ import { type EnvContract, plannerEnvironment, readEnvironment, runtimeVariables
 import { ID_MAX_LENGTH, SCHEDULED_JOB_ID_MAX_LENGTH, idPattern } from '../handlers/core/ids.js';
 import { idSchema } from '../handlers/config/schema.js';
 import { parsePlannerEvent } from '../handlers/planner-event.js';
+import { configTableItem } from '../handlers/aws/config-store.js';
+import { configKey } from '../handlers/config/schema.js';
 import { hclBody, hclKeys } from './support/hcl.js';
 
 const mainTf = readFileSync(new URL('../main.tf', import.meta.url), 'utf8');
@@ -104,5 +106,23 @@ describe('job ids', () => {
     assert.equal(idSchema.safeParse(`${longestId}a`).success, false);
     assert.equal(parsePlannerEvent({ job: longestId, scheduledTime: '2026-11-28T08:00:00Z' }).job, longestId);
     assert.throws(() => parsePlannerEvent({ job: `${longestId}a`, scheduledTime: '2026-11-28T08:00:00Z' }), /job: must be 1-64 characters/);
+  });
+});
+
+describe('config items', () => {
+  const tablesTf = readFileSync(new URL('../modules/tables/main.tf', import.meta.url), 'utf8');
+  const written = configTableItem({ kind: 'job', id: 'daily', document: { kind: 'job', id: 'daily' }, updatedAt: new Date('2026-11-28T08:00:00Z') });
+
+  it('are written by the CLI and the local runtime as the store reads them', () => {
+    assert.deepEqual(written, { pk: { S: 'job#daily' }, document: { S: '{"kind":"job","id":"daily"}' }, updatedAt: { S: '2026-11-28T08:00:00.000Z' } });
+  });
+
+  it("modules/tables' inline jobs have the same key and document, without the write time", () => {
+    const item = hclBody(hclBody(tablesTf, 'resource "aws_dynamodb_table_item" "job" {'), 'item = jsonencode({');
+    assert.deepEqual(hclKeys(item), Object.keys(written).filter((attribute) => attribute !== 'updatedAt'));
+    assert.equal(/pk\s*=\s*\{\s*S\s*=\s*"([^"]+)"\s*\}/.exec(item)?.[1], configKey('job', '${each.key}'));
+    assert.match(item, /document\s*=\s*\{\s*S\s*=\s*each\.value\s*\}/);
+    // The document names its kind and id as a config item must (the root module adds both to the definition).
+    assert.match(mainTf, /jsonencode\(merge\(jsondecode\(job\.definition\), \{ kind = "job", id = id \}\)\)/);
   });
 });

@@ -1,7 +1,8 @@
 import { DynamoDBClient, PutItemCommand } from '@aws-sdk/client-dynamodb';
 import { CreateQueueCommand, SQSClient, SendMessageCommand } from '@aws-sdk/client-sqs';
 import type { ConfigItem } from '../config/schema.js';
-import { configKey, parseAnyConfigItem } from '../config/schema.js';
+import { parseAnyConfigItem } from '../config/schema.js';
+import { configTableItem } from '../aws/config-store.js';
 import type { BatchResponse, SqsEvent } from '../delivery/index.js';
 import { lambdaFunctionName, plannerEnvironment } from '../env.js';
 import type { PlannerResult } from '../planning.js';
@@ -153,7 +154,7 @@ export async function startStack(options: StackOptions): Promise<Stack> {
     sqs,
     async putConfig(item) {
       const parsed = parseAnyConfigItem(item);
-      await dynamo.send(new PutItemCommand({ TableName: names.config, Item: { pk: { S: configKey(parsed.kind, parsed.id) }, document: { S: JSON.stringify(item) } } }));
+      await dynamo.send(new PutItemCommand({ TableName: names.config, Item: configTableItem({ kind: parsed.kind, id: parsed.id, document: item, updatedAt: new Date() }) }));
     },
     loadSender: () => loadBundle<SqsEvent, BatchResponse>('sender'),
     tick: (job, scheduledTime, tickOptions = {}) => planner.tick({ job, scheduledTime }, tickOptions),

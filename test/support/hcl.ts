@@ -14,15 +14,20 @@ export function hclBody(text: string, opening: string, from = 0): string {
   throw new Error(`"${opening}" has no closing brace`);
 }
 
-/** The attribute names set at the top level of an object or block body, comments and nested bodies left out. */
+/** The attribute names set at the top level of an object or block body, comments, strings and nested bodies left out. */
 export function hclKeys(body: string): string[] {
   const keys: string[] = [];
   let depth = 0;
   for (const line of body.split('\n')) {
-    const code = line.replace(/#.*$/, '');
-    const match = depth === 0 ? /^\s*([A-Za-z_][A-Za-z0-9_]*)\s*=/.exec(code) : null;
+    const match = depth === 0 ? /^\s*([A-Za-z_][A-Za-z0-9_]*)\s*=/.exec(line) : null;
     if (match?.[1]) keys.push(match[1]);
-    for (const char of code) depth += char === '{' || char === '[' || char === '(' ? 1 : char === '}' || char === ']' || char === ')' ? -1 : 0;
+    let inString = false;
+    for (const [index, char] of [...line].entries()) {
+      if (char === '"' && line[index - 1] !== '\\') inString = !inString;
+      else if (inString) continue;
+      else if (char === '#') break;
+      else depth += '{[('.includes(char) ? 1 : '}])'.includes(char) ? -1 : 0;
+    }
   }
   return keys;
 }
