@@ -136,10 +136,7 @@ function sumMetric(lines: readonly string[], name: string): number {
   return total;
 }
 
-/**
- * Runs one scheduler tick of a job through the shipped bundles on local servers, polls the queue like an event source
- * mapping until the run settles, and stops everything it started, also when interrupted (call `abort`).
- */
+/** What the caller of `runLocal` hears while the run goes on. */
 export interface RunHooks {
   readonly onProgress: (progress: Progress) => void;
   /** Each server it starts, with its address: what "stops everything" must have stopped. */
@@ -245,6 +242,10 @@ async function awaitSettled({ stack, runId, planning, fleet, deadline, started, 
   }
 }
 
+/**
+ * Runs one scheduler tick of a job through the shipped bundles on local servers, polls the queue like an event source
+ * mapping until the run settles, and stops everything it started, also when `signal` aborts.
+ */
 export async function runLocal(options: LocalRunOptions, hooks: RunHooks, signal?: AbortSignal): Promise<RunSummary> {
   const announce = (name: string, endpoint: string) => hooks.onService?.(name, endpoint);
   const services: Service[] = [];

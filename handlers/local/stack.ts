@@ -110,8 +110,9 @@ function plannerInvocations(options: { functionName: string; timeoutMs: number; 
 const localCredentials = { AWS_REGION: 'us-east-1', AWS_ACCESS_KEY_ID: 'local', AWS_SECRET_ACCESS_KEY: 'local' };
 
 /**
- * Tables, queues and the Lambda wiring of the module, on local emulators. The shipped bundles read the same
- * environment variables the Terraform module sets; the standard AWS_ENDPOINT_URL_* variables point them here.
+ * Tables, queues and the Lambda wiring of the module, on local emulators. The shipped bundles read their environment
+ * contract (handlers/env.ts): the names the Terraform module sets are set here, the others keep their defaults unless
+ * `extraEnv` gives them; the standard AWS_ENDPOINT_URL_* variables point the bundles here.
  */
 export async function startStack(options: StackOptions): Promise<Stack> {
   const names = { config: `${options.name}-config`, ledger: `${options.name}-ledger` };
