@@ -1,13 +1,103 @@
-/** Fails at cold start, naming the variable, rather than on the first message with an obscure SDK error. */
-export function requiredEnv(name: string): string {
-  const value = process.env[name];
-  if (!value) throw new Error(`environment variable ${name} is not set`);
-  return value;
+import { CONFIG_CACHE_MS } from './aws/config-store.js';
+import { STRAGGLER_FLOOR_MS } from './delivery/limits.js';
+import { LOG_LEVEL_VARIABLE } from './observability/log.js';
+
+/**
+ * The Lambda functions' environment contract: every variable the planner and the sender read, with its default and
+ * its validation. The Terraform module (main.tf) and the local runtime set these names; test/environment.test.ts
+ * holds main.tf to this list.
+ */
+
+/** One environment variable: its name, who sets it, and how its text becomes a value. */
+export interface EnvVariable<T> {
+  readonly name: string;
+  /** `module`: main.tf sets it (a required one must be there); `lambda`: the Lambda service sets it. */
+  readonly setBy: 'module' | 'lambda';
+  /** Whether the function fails at cold start without it; otherwise `parse` supplies the default. */
+  readonly required: boolean;
+  readonly parse: (raw: string | undefined) => T;
 }
 
-/** A positive number from the environment, or `fallback` when the variable is unset. */
-export function positiveEnv(name: string, fallback: number): number {
-  const value = Number(process.env[name] ?? fallback);
-  if (!Number.isFinite(value) || value <= 0) throw new Error(`environment variable ${name} must be a positive number, got "${process.env[name]}"`);
-  return value;
+type Environment = Readonly<Record<string, string | undefined>>;
+
+/** Fails at cold start, naming the variable, rather than on the first message with an obscure SDK error. */
+function text(name: string, setBy: EnvVariable<string>['setBy'] = 'module'): EnvVariable<string> {
+  return {
+    name,
+    setBy,
+    required: true,
+    parse: (raw) => {
+      if (!raw) throw new Error(`environment variable ${name} is not set`);
+      return raw;
+    },
+  };
+}
+
+function optionalText(name: string): EnvVariable<string | undefined>;
+function optionalText(name: string, fallback: string): EnvVariable<string>;
+function optionalText(name: string, fallback?: string): EnvVariable<string | undefined> {
+  return { name, setBy: 'module', required: false, parse: (raw) => raw || fallback };
+}
+
+/** A positive number, or `fallback` when the variable is unset. */
+function positive(name: string, fallback: number): EnvVariable<number> {
+  return {
+    name,
+    setBy: 'module',
+    required: false,
+    parse: (raw) => {
+      const value = Number(raw ?? fallback);
+      if (raw === '' || !Number.isFinite(value) || value <= 0) throw new Error(`environment variable ${name} must be a positive number, got "${raw}"`);
+      return value;
+    },
+  };
+}
+
+/** What both functions read. */
+const shared = {
+  name: optionalText('NOTIFIER_NAME', 'notifier'),
+  metricNamespace: optionalText('NOTIFIER_METRIC_NAMESPACE'),
+  configTable: text('NOTIFIER_CONFIG_TABLE'),
+  ledgerTable: text('NOTIFIER_LEDGER_TABLE'),
+  queueUrl: text('NOTIFIER_QUEUE_URL'),
+  /** How long the ledger keeps a run's items (the module's ledger_ttl_days). */
+  ledgerTtlDays: positive('NOTIFIER_LEDGER_TTL_DAYS', 30),
+  /** How long a container keeps a config item before reading it again. */
+  configCacheMs: positive('NOTIFIER_CONFIG_CACHE_MS', CONFIG_CACHE_MS),
+  /** The least level logged; Lambda's own log-level setting (AWS_LAMBDA_LOG_LEVEL) wins over it. */
+  logLevel: optionalText(LOG_LEVEL_VARIABLE),
+};
+
+export const plannerEnvironment = shared;
+
+/** The planner invokes itself by this name to continue a run; read when it does, so importing the bundle needs none. */
+export const lambdaFunctionName = text('AWS_LAMBDA_FUNCTION_NAME', 'lambda');
+
+export const senderEnvironment = {
+  ...shared,
+  /** Sends in flight per invocation, across its tasks (the module's sender.parallelism). */
+  parallelism: positive('NOTIFIER_SENDER_PARALLELISM', 10),
+  /** Concurrent sender invocations (the module's sender.maximum_concurrency), which share a channel's rate. */
+  instances: positive('NOTIFIER_SENDER_INSTANCES', 2),
+  haltCooldownMs: positive('NOTIFIER_HALT_COOLDOWN_MS', 60_000),
+  stragglerFloorMs: positive('NOTIFIER_STRAGGLER_FLOOR_MS', STRAGGLER_FLOOR_MS),
+  pauseRecheckSeconds: positive('NOTIFIER_PAUSE_RECHECK_SECONDS', 300),
+};
+
+/**
+ * Variables main.tf sets for the Lambda runtime rather than for the handler: the planner's wrapper script, which caps
+ * V8's young generation (docs/adr/0004-planner-young-generation.md).
+ */
+export const runtimeVariables = { planner: ['AWS_LAMBDA_EXEC_WRAPPER'], sender: [] } as const satisfies Record<string, readonly string[]>;
+
+export type EnvContract = Readonly<Record<string, EnvVariable<unknown>>>;
+export type EnvValues<C extends EnvContract> = { readonly [K in keyof C]: C[K] extends EnvVariable<infer T> ? T : never };
+
+export function readVariable<T>(variable: EnvVariable<T>, env: Environment = process.env): T {
+  return variable.parse(env[variable.name]);
+}
+
+/** Every variable of a function's contract, validated: the first missing or malformed one throws, naming it. */
+export function readEnvironment<C extends EnvContract>(contract: C, env: Environment = process.env): EnvValues<C> {
+  return Object.fromEntries(Object.entries(contract).map(([key, variable]) => [key, readVariable(variable, env)])) as EnvValues<C>;
 }

@@ -1,10 +1,11 @@
 import * as z from 'zod';
 import { ConfigError } from './core/errors.js';
 import { toIssues } from './config/issues.js';
+import { idSchema } from './config/schema.js';
 
 /** What EventBridge Scheduler sends: `{ job, scheduledTime }` from the schedule's input template. */
 export const plannerEventSchema = z.object({
-  job: z.string().regex(/^[a-z0-9][a-z0-9_-]{0,63}$/, 'must be a job id'),
+  job: idSchema,
   scheduledTime: z.string().refine((value) => !Number.isNaN(Date.parse(value)), 'must be an ISO 8601 timestamp'),
   continuation: z.number().int().min(0).optional(),
 });

@@ -1,4 +1,4 @@
-import { CONFIG_CACHE_MS, DynamoConfigStore } from './aws/config-store.js';
+import { DynamoConfigStore } from './aws/config-store.js';
 import { createLedger } from './aws/ledger/index.js';
 import { forgetSecrets, resolveSecret } from './aws/secrets.js';
 import { MAX_DELAY_SECONDS, resendDelayed } from './aws/requeue.js';
@@ -7,8 +7,7 @@ import type { Channel } from './channels/channel.js';
 import { channelSecret, createChannel } from './channels/index.js';
 import type { ChannelConfig } from './config/schema.js';
 import { createSender } from './delivery/index.js';
-import { STRAGGLER_FLOOR_MS } from './delivery/limits.js';
-import { positiveEnv, requiredEnv } from './env.js';
+import { readEnvironment, senderEnvironment } from './env.js';
 import { withRedactedErrors } from './observability/handler-errors.js';
 import { eventLoopLag } from './observability/loop-lag.js';
 import { Metrics } from './observability/metrics.js';
@@ -17,10 +16,12 @@ import { Metrics } from './observability/metrics.js';
 const channels = new WeakMap<ChannelConfig, { secret: string; channel: Channel }>();
 
 // Created once per container, outside the handler: warm invocations reuse clients, secrets and pacing state.
+const env = readEnvironment(senderEnvironment);
+
 export const handler = withRedactedErrors(
   createSender({
-    config: new DynamoConfigStore(requiredEnv('NOTIFIER_CONFIG_TABLE'), positiveEnv('NOTIFIER_CONFIG_CACHE_MS', CONFIG_CACHE_MS)),
-    ledger: createLedger({ table: requiredEnv('NOTIFIER_LEDGER_TABLE'), ttlDays: positiveEnv('NOTIFIER_LEDGER_TTL_DAYS', 30) }),
+    config: new DynamoConfigStore(env.configTable, env.configCacheMs),
+    ledger: createLedger({ table: env.ledgerTable, ttlDays: env.ledgerTtlDays }),
     channel: async (config) => {
       const secret = await resolveSecret(channelSecret(config));
       const cached = channels.get(config);
@@ -30,16 +31,16 @@ export const handler = withRedactedErrors(
       return channel;
     },
     onFatal: forgetSecrets,
-    metrics: new Metrics(process.env.NOTIFIER_NAME ?? 'notifier', process.env.NOTIFIER_METRIC_NAMESPACE),
-    requeue: requeueAfter(requiredEnv('NOTIFIER_QUEUE_URL')),
-    resend: resendDelayed(requiredEnv('NOTIFIER_QUEUE_URL')),
+    metrics: new Metrics(env.name, env.metricNamespace),
+    requeue: requeueAfter(env.queueUrl),
+    resend: resendDelayed(env.queueUrl),
     probes: { loopLagMs: eventLoopLag() },
     options: {
-      parallelism: positiveEnv('NOTIFIER_SENDER_PARALLELISM', 10),
-      instances: positiveEnv('NOTIFIER_SENDER_INSTANCES', 2),
-      haltCooldownMs: positiveEnv('NOTIFIER_HALT_COOLDOWN_MS', 60_000),
-      stragglerFloorMs: positiveEnv('NOTIFIER_STRAGGLER_FLOOR_MS', STRAGGLER_FLOOR_MS),
-      pauseRecheckSeconds: Math.min(MAX_DELAY_SECONDS, positiveEnv('NOTIFIER_PAUSE_RECHECK_SECONDS', 300)),
+      parallelism: env.parallelism,
+      instances: env.instances,
+      haltCooldownMs: env.haltCooldownMs,
+      stragglerFloorMs: env.stragglerFloorMs,
+      pauseRecheckSeconds: Math.min(MAX_DELAY_SECONDS, env.pauseRecheckSeconds),
     },
   }),
 );

@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { SendMessageCommand } from '@aws-sdk/client-sqs';
+import { UsageError, numberOption } from '../handlers/cli/io.js';
 import { main } from '../handlers/cli/notifier.js';
 import { queueDepth } from '../handlers/local/sqs.js';
 import { encodeRecord, failureRecord } from '../handlers/core/invocation-record.js';
@@ -17,6 +18,31 @@ async function cli(...argv: string[]) {
   const code = await main(argv, { out: (text) => out.push(text), err: (text) => err.push(text) });
   return { code, out: out.join('\n'), err: err.join('\n') };
 }
+
+describe('numeric options', () => {
+  it('gives the value in range, undefined when not given', () => {
+    assert.equal(numberOption('--limit', '1000', { min: 1, integer: true, max: 1000 }), 1000);
+    assert.equal(numberOption('--rate', ' 0.5 ', { min: 0, above: true }), 0.5);
+    assert.equal(numberOption('--share', '0', { min: 0, max: 1 }), 0);
+    assert.equal(numberOption('--limit', undefined, { min: 1 }), undefined);
+  });
+
+  it('names the option, what it accepts and what it got', () => {
+    const cases: [string, Parameters<typeof numberOption>[2], RegExp][] = [
+      ['1001', { min: 1, integer: true, max: 1000 }, /^--x must be a whole number from 1 to 1000, got "1001"$/],
+      ['2.5', { min: 1, integer: true }, /^--x must be a whole number >= 1, got "2.5"$/],
+      ['0', { min: 0, above: true }, /^--x must be a number > 0, got "0"$/],
+      ['3001', { min: 0, above: true, max: 3000 }, /^--x must be a number > 0 and <= 3000, got "3001"$/],
+      ['', { min: 0 }, /got ""$/],
+      ['10x', { min: 0 }, /got "10x"$/],
+      ['Infinity', { min: 0 }, /got "Infinity"$/],
+      ['-1', { min: 0, max: 1 }, /from 0 to 1, got "-1"$/],
+    ];
+    for (const [raw, range, message] of cases) {
+      assert.throws(() => numberOption('--x', raw, range), (error: unknown) => error instanceof UsageError && message.test(error.message), raw);
+    }
+  });
+});
 
 describe('notifier CLI against the local stack', () => {
   let harness: Harness;
@@ -160,7 +186,7 @@ describe('notifier CLI against the local stack', () => {
       assert.match(String(tick?.error), /ECONNRESET|Connection terminated|connect/i);
       assert.match(String(tick?.age), /^\d+s$/);
       assert.deepEqual(rows.filter((row) => row.unreadable).map((row) => String(row.unreadable).split(':')[0]).sort(), ['not an invocation record', 'requestPayload is not a planner event']);
-      assert.match(String(rows.find((row) => String(row.unreadable).startsWith('requestPayload'))?.unreadable), /job: must be a job id/);
+      assert.match(String(rows.find((row) => String(row.unreadable).startsWith('requestPayload'))?.unreadable), /job: must be 1-64 characters of a-z/);
       assert.equal(JSON.parse((await cli('ticks', '--json')).out).length, 3, 'listing does not consume or hide the records');
       assert.match((await cli('ticks')).out, new RegExp(`${runId}\\s+outage\\s+1\\s+\\d+s\\s+\\w*Error`));
 

@@ -51,7 +51,7 @@ describe('the invocation record of a failed planner invocation', () => {
     assert.equal(reason('null'), 'not an invocation record: the body is not a JSON object');
     assert.equal(reason('[1,2]'), 'not an invocation record: the body is not a JSON object');
     assert.match(reason('{}'), /^requestPayload is not a planner event: \(root\): /);
-    assert.match(reason(JSON.stringify({ requestPayload: { job: 'Zoë 🚀', scheduledTime: '2026-11-28T08:00:00Z' } })), /job: must be a job id/);
+    assert.match(reason(JSON.stringify({ requestPayload: { job: 'Zoë 🚀', scheduledTime: '2026-11-28T08:00:00Z' } })), /job: must be 1-64 characters of a-z/);
     assert.match(reason(JSON.stringify({ requestPayload: { job: 'daily', scheduledTime: 'teatime' } })), /scheduledTime: must be an ISO 8601 timestamp/);
     assert.match(reason(JSON.stringify({ requestPayload: { job: 'daily', scheduledTime: '2026-11-28T08:00:00Z', continuation: -1 } })), /continuation/);
   });

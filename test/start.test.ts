@@ -138,7 +138,7 @@ describe('npm start', () => {
   it('rejects invalid options with the problem named', async () => {
     const result = await runStart(['--inject-transient', '1.5']);
     assert.equal(result.code, 2);
-    assert.match(result.stderr, /--inject-transient must be a number >= 0 and <= 1, got "1.5"/);
+    assert.match(result.stderr, /--inject-transient must be a number from 0 to 1, got "1.5"/);
     const shares = await runStart(['--inject-hang', '0.6', '--inject-permanent', '0.5']);
     assert.equal(shares.code, 2);
     assert.match(shares.stderr, /--inject-transient-once, --inject-hang and --inject-permanent .* add up to 1\.1/);

@@ -1,4 +1,4 @@
-import { GetItemCommand } from '@aws-sdk/client-dynamodb';
+import { type AttributeValue, GetItemCommand } from '@aws-sdk/client-dynamodb';
 import { ConfigError } from '../core/errors.js';
 import { type ChannelConfig, type ConfigKind, type DatabaseConfig, type JobConfig, configKey, parseConfigItem } from '../config/schema.js';
 import { dynamoClient, readString } from './dynamo.js';
@@ -19,6 +19,16 @@ export interface ConfigStore {
  * Terraform's inline definitions) never lifts a pause, and lifting it never touches the document.
  */
 export const pauseKey = (job: string) => `pause#${job}`;
+
+/**
+ * A config item as the table holds it: the key, the JSON document as written (defaults not filled in), and when it
+ * was written. `notifier config put` and the local runtime write through this; Terraform's inline jobs
+ * (modules/tables) write `pk` and `document` alone, since a write time in Terraform would change on every plan
+ * (test/terraform-contract.test.ts holds them to this shape).
+ */
+export function configTableItem(item: { readonly kind: ConfigKind; readonly id: string; readonly document: unknown; readonly updatedAt: Date }): Record<string, AttributeValue> {
+  return { pk: { S: configKey(item.kind, item.id) }, document: { S: JSON.stringify(item.document) }, updatedAt: { S: item.updatedAt.toISOString() } };
+}
 
 /** How long a container keeps a config item (and a pause mark) before reading it again. */
 export const CONFIG_CACHE_MS = 60_000;

@@ -1,7 +1,7 @@
 import { readFile, writeFile } from 'node:fs/promises';
 import { parseArgs } from 'node:util';
 import { DeleteItemCommand, DynamoDBClient, GetItemCommand, PutItemCommand, ScanCommand } from '@aws-sdk/client-dynamodb';
-import { pauseKey } from '../aws/config-store.js';
+import { configTableItem, pauseKey } from '../aws/config-store.js';
 import { ConfigError } from '../core/errors.js';
 import { describeReach } from '../core/window-policy.js';
 import { type ConfigItem, type ConfigKind, configKey, parseAnyConfigItem } from '../config/schema.js';
@@ -135,7 +135,7 @@ export async function configCommand(argv: string[], io: CliIO): Promise<number> 
       const table = tableName();
       const dynamo = client();
       for (const [index, item] of items.entries()) {
-        await dynamo.send(new PutItemCommand({ TableName: table, Item: { pk: { S: configKey(item.kind, item.id) }, document: { S: JSON.stringify(raw[index]) }, updatedAt: { S: new Date().toISOString() } } }));
+        await dynamo.send(new PutItemCommand({ TableName: table, Item: configTableItem({ kind: item.kind, id: item.id, document: raw[index], updatedAt: new Date() }) }));
         io.out(`put ${configKey(item.kind, item.id)}`);
       }
       return 0;

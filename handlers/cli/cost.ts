@@ -3,7 +3,7 @@ import { MAX_RECIPIENTS_PER_TASK, MAX_TASK_BYTES } from '../core/task.js';
 import { MEASURED } from '../cost/measured.js';
 import { type CostEstimate, CostInputError, type CostLine, type CostOverrides, DEFAULT_INPUT, estimateMonthlyCost } from '../cost/model.js';
 import { PRICES, REGIONS } from '../cost/prices.js';
-import { table } from './io.js';
+import { type NumberRange, UsageError, numberOption, table } from './io.js';
 
 const d = DEFAULT_INPUT;
 
@@ -115,34 +115,12 @@ const FIELD_FLAGS: Readonly<Record<string, string>> = {
   'worker.brokerType': '--broker',
 };
 
-/** A flag with a bad value: the message names the flag. */
-class FlagError extends Error {
-  override readonly name = 'FlagError';
-}
-
-interface Range {
-  readonly min: number;
-  readonly max?: number;
-  readonly integer?: boolean;
-}
-
-function numberFlag(values: Record<string, unknown>, flag: keyof typeof OPTIONS, range: Range): number | undefined {
-  const raw = values[flag];
-  if (raw === undefined) return undefined;
-  const value = Number(raw);
-  const text = String(raw).trim();
-  const kind = range.integer ? 'a whole number' : 'a number';
-  const bounds = range.max === undefined ? `>= ${range.min}` : `from ${range.min} to ${range.max}`;
-  if (text === '' || !Number.isFinite(value) || (range.integer && !Number.isInteger(value)) || value < range.min || (range.max !== undefined && value > range.max)) {
-    throw new FlagError(`--${flag} must be ${kind} ${bounds}, got "${String(raw)}"`);
-  }
-  return value;
-}
+const numberFlag = (values: Record<string, unknown>, flag: keyof typeof OPTIONS, range: NumberRange) => numberOption(`--${flag}`, values[flag], range);
 
 function choiceFlag<T extends string>(values: Record<string, unknown>, flag: keyof typeof OPTIONS, choices: readonly T[]): T | undefined {
   const raw = values[flag];
   if (raw === undefined) return undefined;
-  if (!choices.includes(raw as T)) throw new FlagError(`--${flag} must be one of ${choices.join(', ')}, got "${String(raw)}"`);
+  if (!choices.includes(raw as T)) throw new UsageError(`--${flag} must be one of ${choices.join(', ')}, got "${String(raw)}"`);
   return raw as T;
 }
 
@@ -267,7 +245,7 @@ export async function costCommand(argv: string[], io: { out: (s: string) => void
     io.out(values.json ? JSON.stringify(estimate, null, 2) : render(estimate));
     return 0;
   } catch (error) {
-    if (error instanceof FlagError || error instanceof CostInputError) {
+    if (error instanceof UsageError || error instanceof CostInputError) {
       const flag = error instanceof CostInputError ? FIELD_FLAGS[error.field] : undefined;
       io.err(`notifier cost: ${flag ? `${flag}: ` : ''}${error.message}\nRun "notifier cost --help" for the options.`);
       return 2;

@@ -2,7 +2,7 @@ import { parseArgs } from 'node:util';
 import { DeleteMessageBatchCommand, GetQueueAttributesCommand, ReceiveMessageCommand, SQSClient, SendMessageBatchCommand, StartMessageMoveTaskCommand } from '@aws-sdk/client-sqs';
 import { type Ledger, createLedger } from '../aws/ledger/index.js';
 import { parseTask } from '../core/task.js';
-import { type CliIO, UsageError, positiveNumber, requireOption } from './io.js';
+import { type CliIO, UsageError, numberOption, requireOption } from './io.js';
 
 export const DLQ_HELP = `notifier dlq <inspect|redrive> [options]
 
@@ -49,7 +49,7 @@ export async function dlqCommand(argv: string[], io: CliIO): Promise<number> {
   const ledger = ledgerTable ? createLedger({ table: ledgerTable }) : undefined;
 
   if (verb === 'inspect') {
-    const max = positiveNumber(values.max, '--max', 10, { integer: true, max: 10 });
+    const max = numberOption('--max', values.max, { min: 1, integer: true, max: 10 }) ?? 10;
     const total = await count(sqs, dlqUrl);
     // Visibility 0: looking must not hide the messages from a redrive or from another operator.
     const { Messages = [] } = await sqs.send(new ReceiveMessageCommand({ QueueUrl: dlqUrl, MaxNumberOfMessages: max, VisibilityTimeout: 0, WaitTimeSeconds: 0, MessageSystemAttributeNames: ['ApproximateReceiveCount'] }));
@@ -68,8 +68,8 @@ export async function dlqCommand(argv: string[], io: CliIO): Promise<number> {
 
   if (verb === 'redrive') {
     const queueUrl = requireOption(values['queue-url'], '--queue-url', 'NOTIFIER_QUEUE_URL');
-    const rate = positiveNumber(values.rate, '--rate', 50, { max: 3000 });
-    const max = positiveNumber(values.max, '--max', Number.MAX_SAFE_INTEGER, { integer: true });
+    const rate = numberOption('--rate', values.rate, { min: 0, above: true, max: 3000 }) ?? 50;
+    const max = numberOption('--max', values.max, { min: 1, integer: true }) ?? Number.MAX_SAFE_INTEGER;
     const arnOf = async (url: string) => (await sqs.send(new GetQueueAttributesCommand({ QueueUrl: url, AttributeNames: ['QueueArn'] }))).Attributes?.QueueArn as string;
     if (values.max === undefined) {
       try {

@@ -19,12 +19,39 @@ export function requireOption(value: string | undefined, flag: string, env: stri
   return resolved;
 }
 
-export function positiveNumber(value: string | undefined, flag: string, fallback: number, options: { integer?: boolean; max?: number; allowZero?: boolean } = {}): number {
-  if (value === undefined) return fallback;
-  const number = Number(value);
-  const valid = Number.isFinite(number) && (options.allowZero ? number >= 0 : number > 0) && (!options.integer || Number.isInteger(number)) && (options.max === undefined || number <= options.max);
-  if (!valid) throw new UsageError(`${flag} must be ${options.integer ? 'a whole number' : 'a number'} ${options.allowZero ? '>= 0' : '> 0'}${options.max === undefined ? '' : ` and <= ${options.max}`}, got "${value}"`);
-  return number;
+/** The values a numeric option accepts: `min` inclusive unless `above` (then the value must exceed it). */
+export interface NumberRange {
+  readonly min: number;
+  readonly above?: boolean;
+  readonly max?: number;
+  readonly integer?: boolean;
+}
+
+/** `--limit must be a whole number from 1 to 1000, got "x"`: the option, what it accepts and what it was given. */
+function describeRange(range: NumberRange): string {
+  const kind = range.integer ? 'a whole number' : 'a number';
+  if (range.above) return `${kind} > ${range.min}${range.max === undefined ? '' : ` and <= ${range.max}`}`;
+  return range.max === undefined ? `${kind} >= ${range.min}` : `${kind} from ${range.min} to ${range.max}`;
+}
+
+/**
+ * The one parser of numeric command-line options (the CLI's commands, `notifier cost`, the benches): undefined when
+ * the option was not given, its value when it is in range, else a UsageError naming the option.
+ */
+export function numberOption(flag: string, raw: string, range: NumberRange): number;
+export function numberOption(flag: string, raw: unknown, range: NumberRange): number | undefined;
+export function numberOption(flag: string, raw: unknown, range: NumberRange): number | undefined {
+  if (raw === undefined) return undefined;
+  const text = String(raw).trim();
+  const value = Number(text);
+  const valid =
+    text !== '' &&
+    Number.isFinite(value) &&
+    (range.above ? value > range.min : value >= range.min) &&
+    (range.max === undefined || value <= range.max) &&
+    (!range.integer || Number.isInteger(value));
+  if (!valid) throw new UsageError(`${flag} must be ${describeRange(range)}, got "${String(raw)}"`);
+  return value;
 }
 
 export function table(rows: readonly (readonly (string | number)[])[]): string {

@@ -6,7 +6,7 @@ import { type BuiltRecipient, buildRecipient, cursorOf, jobTemplates, taskSpecFo
 import { missingFields } from '../core/template.js';
 import { renderMessage } from '../delivery/recipient.js';
 import { type ConfigSource, configSource } from './config-source.js';
-import { type CliIO, UsageError, positiveNumber } from './io.js';
+import { type CliIO, UsageError, numberOption } from './io.js';
 
 export const PREVIEW_HELP = `notifier preview <job> [--limit N] [--database-url URL] [--table NAME | --file PATH] [--json]
   Renders the messages the first N recipients of the job's audience would get (default 10, at most 1000): the
@@ -107,7 +107,7 @@ export async function previewCommand(argv: string[], io: CliIO): Promise<number>
   }
   const jobId = positionals[0];
   if (!jobId) throw new UsageError('preview needs a job id: "notifier preview daily-digest"');
-  const limit = positiveNumber(values.limit, '--limit', 10, { integer: true, max: 1000 });
+  const limit = numberOption('--limit', values.limit, { min: 1, integer: true, max: 1000 }) ?? 10;
   const given = values['database-url'] === undefined ? undefined : databaseFromUrl(values['database-url']);
   const config = await configSource(values);
   const job = await config.job(jobId);

@@ -2,7 +2,7 @@ import { parseArgs } from 'node:util';
 import { type RunRecord, createLedger } from '../aws/ledger/index.js';
 import { runIdFor } from '../core/run-id.js';
 import { parsePlannerEvent } from '../planner-event.js';
-import { type CliIO, UsageError, positiveNumber, requireOption, table } from './io.js';
+import { type CliIO, UsageError, numberOption, requireOption, table } from './io.js';
 
 export const RUN_HELP = `notifier run <job> [--function NAME] [--scheduled-time ISO]
   Starts a run now: invokes the planner asynchronously with { job, scheduledTime }, as the schedule does.
@@ -65,7 +65,7 @@ export async function statusCommand(argv: string[], io: CliIO): Promise<number> 
   }
   const runId = positionals[0];
   if (!runId) throw new UsageError('status needs a run id, as printed by "notifier run" or "notifier runs"');
-  const interval = positiveNumber(values.interval, '--interval', 2) * 1000;
+  const interval = (numberOption('--interval', values.interval, { min: 0, above: true }) ?? 2) * 1000;
   const ledger = createLedger({ table: requireOption(values.table, '--table', 'NOTIFIER_LEDGER_TABLE') });
   for (;;) {
     const run = await ledger.runs.get(runId);
@@ -90,7 +90,7 @@ export async function runsCommand(argv: string[], io: CliIO): Promise<number> {
   }
   if (!values.job) throw new UsageError('runs needs --job ID');
   const ledger = createLedger({ table: requireOption(values.table, '--table', 'NOTIFIER_LEDGER_TABLE') });
-  const runs = (await ledger.runs.list(values.job, positiveNumber(values.limit, '--limit', 20, { integer: true, max: 1000 }))).map(summary);
+  const runs = (await ledger.runs.list(values.job, numberOption('--limit', values.limit, { min: 1, integer: true, max: 1000 }) ?? 20)).map(summary);
   if (values.json) io.out(JSON.stringify(runs));
   else if (runs.length === 0) io.out(`no runs of job "${values.job}"`);
   else io.out(table([['run', 'status', 'planned', 'sent', 'skipped', 'failed', 'pending'], ...runs.map((run) => [run.runId, run.halted ? 'HALTED' : run.status, run.planned, run.sent, run.skipped, run.failed, run.pending])]));

@@ -4,7 +4,7 @@ import { parseArgs } from 'node:util';
 import { DEFAULT_JOB, type Progress, type ProviderModel, type RunSummary, runLocal } from '../local/runtime.js';
 import { readItemsFile } from './config.js';
 import { progressLine } from './progress.js';
-import { type CliIO, UsageError, positiveNumber } from './io.js';
+import { type CliIO, UsageError, numberOption } from './io.js';
 
 export const START_HELP = `notifier start [options]     (npm start -- [options])
 
@@ -43,10 +43,8 @@ The local sandbox as a provider (docs/BENCHMARKS.md, "Rate control at the provid
   --timeout S                give up after S seconds (default 600)
   --help`;
 
-const rate = (value: string | undefined, flag: string) => {
-  const number = positiveNumber(value, flag, 0, { allowZero: true, max: 1 });
-  return number;
-};
+/** A share of requests, 0 to 1. */
+const rate = (value: string | undefined, flag: string) => numberOption(flag, value, { min: 0, max: 1 }) ?? 0;
 
 type ProviderFlags = Partial<Record<'provider-rate' | 'latency-ms' | 'jitter-ms' | 'usage-window-ms' | 'inject-transient-once' | 'inject-hang' | 'hang-ms' | 'inject-permanent', string>>;
 
@@ -58,14 +56,14 @@ function providerModel(values: ProviderFlags): ProviderModel {
   };
   const total = faults.transientOnce + faults.hangFirst + faults.permanent;
   if (total > 1) throw new UsageError(`--inject-transient-once, --inject-hang and --inject-permanent are shares of one audience and add up to ${Number(total.toFixed(6))}, more than 1`);
-  const providerRate = values['provider-rate'] === undefined ? undefined : positiveNumber(values['provider-rate'], '--provider-rate', 0, { max: 10_000 });
+  const providerRate = numberOption('--provider-rate', values['provider-rate'], { min: 0, above: true, max: 10_000 });
   return {
     ...(providerRate === undefined ? {} : { ratePerSecond: providerRate }),
-    latencyMs: positiveNumber(values['latency-ms'], '--latency-ms', 0, { allowZero: true, max: 600_000 }),
-    latencyJitterMs: positiveNumber(values['jitter-ms'], '--jitter-ms', 0, { allowZero: true, max: 600_000 }),
-    usageWindowMs: positiveNumber(values['usage-window-ms'], '--usage-window-ms', 10_000, { allowZero: true, integer: true, max: 3_600_000 }),
+    latencyMs: numberOption('--latency-ms', values['latency-ms'], { min: 0, max: 600_000 }) ?? 0,
+    latencyJitterMs: numberOption('--jitter-ms', values['jitter-ms'], { min: 0, max: 600_000 }) ?? 0,
+    usageWindowMs: numberOption('--usage-window-ms', values['usage-window-ms'], { min: 0, integer: true, max: 3_600_000 }) ?? 10_000,
     faults,
-    hangMs: positiveNumber(values['hang-ms'], '--hang-ms', 20_000, { integer: true, max: 600_000 }),
+    hangMs: numberOption('--hang-ms', values['hang-ms'], { min: 1, integer: true, max: 600_000 }) ?? 20_000,
   };
 }
 
@@ -157,19 +155,19 @@ export async function startCommand(argv: string[], io: CliIO): Promise<number> {
   const accessToken = values['access-token'] ?? process.env.NOTIFIER_ACCESS_TOKEN;
   const options = {
     job,
-    sampleSize: positiveNumber(values['sample-size'], '--sample-size', 1000, { integer: true, max: 10_000_000 }),
+    sampleSize: numberOption('--sample-size', values['sample-size'], { min: 1, integer: true, max: 10_000_000 }) ?? 1000,
     seedSample: values['seed-sample'] ?? false,
     failures: { transient: rate(values['inject-transient'], '--inject-transient'), rateLimited: rate(values['inject-rate-limit'], '--inject-rate-limit') },
     provider: providerModel(values),
-    batchSize: positiveNumber(values['batch-size'], '--batch-size', 50, { integer: true, max: 10_000 }),
-    parallelism: positiveNumber(values.parallelism, '--parallelism', 50, { integer: true, max: 100 }),
-    maximumConcurrency: positiveNumber(values.concurrency, '--concurrency', 2, { integer: true, max: 64 }),
-    visibilityTimeoutSeconds: positiveNumber(values['visibility-timeout'], '--visibility-timeout', 2, { integer: true, max: 43_200 }),
-    maxReceiveCount: positiveNumber(values['max-receive-count'], '--max-receive-count', 5, { integer: true, max: 1000 }),
+    batchSize: numberOption('--batch-size', values['batch-size'], { min: 1, integer: true, max: 10_000 }) ?? 50,
+    parallelism: numberOption('--parallelism', values.parallelism, { min: 1, integer: true, max: 100 }) ?? 50,
+    maximumConcurrency: numberOption('--concurrency', values.concurrency, { min: 1, integer: true, max: 64 }) ?? 2,
+    visibilityTimeoutSeconds: numberOption('--visibility-timeout', values['visibility-timeout'], { min: 1, integer: true, max: 43_200 }) ?? 2,
+    maxReceiveCount: numberOption('--max-receive-count', values['max-receive-count'], { min: 1, integer: true, max: 1000 }) ?? 5,
     senderTimeoutMs: 30_000,
-    timeoutMs: positiveNumber(values.timeout, '--timeout', 600) * 1000,
+    timeoutMs: (numberOption('--timeout', values.timeout, { min: 0, above: true }) ?? 600) * 1000,
     dynamodb,
-    seed: positiveNumber(values.seed, '--seed', 1, { integer: true }),
+    seed: numberOption('--seed', values.seed, { min: 1, integer: true }) ?? 1,
     logFile: join(tmpdir(), `notifier-local-${process.pid}.jsonl`),
     ...(configItems ? { configItems } : {}),
     ...(values['database-url'] ? { databaseUrl: values['database-url'] } : {}),

@@ -1,7 +1,7 @@
 import { parseArgs } from 'node:util';
 import { ChangeMessageVisibilityBatchCommand, DeleteMessageBatchCommand, type Message, ReceiveMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
 import { type FailedTick, readFailedTick } from '../core/invocation-record.js';
-import { type CliIO, UsageError, positiveNumber, requireOption, table } from './io.js';
+import { type CliIO, UsageError, numberOption, requireOption, table } from './io.js';
 
 export const TICKS_HELP = `notifier ticks [replay [RUN]] [options]
 
@@ -152,7 +152,7 @@ export async function ticksCommand(argv: string[], io: CliIO): Promise<number> {
   if (verb !== undefined && verb !== 'replay') throw new UsageError(`unknown ticks command "${verb}"; see "notifier ticks --help"`);
   if (extra.length > 0 || (verb === undefined && run !== undefined)) throw new UsageError(`unexpected argument "${extra[0] ?? run}"`);
   const queueUrl = requireOption(values['queue-url'], '--queue-url', 'NOTIFIER_PLANNER_FAILURES_URL');
-  const max = positiveNumber(values.max, '--max', 100, { integer: true, max: 10_000 });
+  const max = numberOption('--max', values.max, { min: 1, integer: true, max: 10_000 }) ?? 100;
   const sqs = new SQSClient({});
   try {
     if (verb === undefined) return await listTicks(sqs, queueUrl, { max, json: values.json === true }, io);

@@ -1,6 +1,7 @@
 import * as z from 'zod';
 import { MAX_RECIPIENTS_PER_TASK } from '../core/task.js';
 import { ConfigError } from '../core/errors.js';
+import { ID_MAX_LENGTH, idPattern, idRule } from '../core/ids.js';
 import { toIssues } from './issues.js';
 
 /** What an audience's recipient column holds; each is a different `recipient` field of the Send API. */
@@ -10,7 +11,8 @@ export type RecipientKind = (typeof RECIPIENT_KINDS)[number];
 /** The message tags Meta accepts (https://developers.facebook.com/docs/messenger-platform/send-messages/message-tags). */
 export const MESSAGE_TAGS = ['CONFIRMED_EVENT_UPDATE', 'POST_PURCHASE_UPDATE', 'ACCOUNT_UPDATE', 'HUMAN_AGENT'] as const;
 
-const id = z.string().regex(/^[a-z0-9][a-z0-9_-]{0,63}$/, 'must be 1-64 characters of a-z, 0-9, "-" or "_", starting with a letter or digit');
+/** The id of a config item; the planner event's job id is one too. */
+export const idSchema = z.string().regex(new RegExp(idPattern(ID_MAX_LENGTH)), idRule(ID_MAX_LENGTH));
 
 /**
  * Secrets are stored by reference and resolved at run time. An inline value is accepted only when the item opts in
@@ -42,10 +44,10 @@ const quickReplySchema = z.strictObject({ title: z.string().min(1).max(20), payl
 export const jobSchema = z
   .strictObject({
     kind: z.literal('job'),
-    id,
+    id: idSchema,
     enabled: z.boolean().default(true),
-    database: id.describe('id of a database item'),
-    channel: id.describe('id of a channel item'),
+    database: idSchema.describe('id of a database item'),
+    channel: idSchema.describe('id of a channel item'),
     audience: audienceSchema,
     template: z.strictObject({
       text: z.string().min(1).max(2000),
@@ -80,7 +82,7 @@ export const jobSchema = z
 
 export const databaseSchema = z.strictObject({
   kind: z.literal('database'),
-  id,
+  id: idSchema,
   host: z.string().min(1),
   port: z.number().int().min(1).max(65_535).default(5432),
   database: z.string().min(1),
@@ -95,7 +97,7 @@ export const databaseSchema = z.strictObject({
 
 const channelCommon = {
   kind: z.literal('channel'),
-  id,
+  id: idSchema,
   timeoutMs: z.number().int().min(100).max(60_000).default(10_000),
   ratePerSecond: z.number().positive().max(10_000).default(250).describe('provider rate limit shared by all senders'),
   allowInlineSecrets: z.boolean().default(false),

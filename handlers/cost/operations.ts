@@ -4,9 +4,9 @@
  * that carries `gsi1pk` is written to the index as well, at the same write units). Keep this list in step with
  * handlers/aws/ledger/, handlers/delivery/ and handlers/planning.ts; test/cost.test.ts counts from it.
  *
- * Every item of a run lives in the run's partition (pk = run#<runId>, sort key run | group#<group> | delivery#<recipient>,
- * ADR 0008): `notifier outcomes` reads a run with a Query on that partition, which costs no write at all; only run
- * items carry the by-job index's keys, so group items are never written to an index.
+ * A run's items live in partitions named after the run (handlers/aws/ledger/keys.ts, ADR 0008): `notifier outcomes`
+ * reads a run with a Query on each, which costs no write at all; only run items carry the by-job index's keys, so
+ * group items are never written to an index.
  *
  * A write costs ceil(max(item before, item after) / 1 KB) write units, so the model sizes each write by its item
  * (handlers/cost/model.ts); the bench measures the items. Config items stay under 4 KB (strongly consistent reads:

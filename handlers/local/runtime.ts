@@ -3,6 +3,7 @@ import { availableParallelism } from 'node:os';
 import { createLedger, collectOutcomes } from '../aws/ledger/index.js';
 import { type ConfigItem, type JobConfig, parseAnyConfigItem } from '../config/schema.js';
 import { runIdFor } from '../core/run-id.js';
+import { senderEnvironment } from '../env.js';
 import { describeReach, failedOutsideWindow } from '../core/window-policy.js';
 import { deliveryFigures } from './delivery-figures.js';
 import { startDynalite } from './dynalite.js';
@@ -135,10 +136,7 @@ function sumMetric(lines: readonly string[], name: string): number {
   return total;
 }
 
-/**
- * Runs one scheduler tick of a job through the shipped bundles on local servers, polls the queue like an event source
- * mapping until the run settles, and stops everything it started, also when interrupted (call `abort`).
- */
+/** What the caller of `runLocal` hears while the run goes on. */
 export interface RunHooks {
   readonly onProgress: (progress: Progress) => void;
   /** Each server it starts, with its address: what "stops everything" must have stopped. */
@@ -244,6 +242,10 @@ async function awaitSettled({ stack, runId, planning, fleet, deadline, started, 
   }
 }
 
+/**
+ * Runs one scheduler tick of a job through the shipped bundles on local servers, polls the queue like an event source
+ * mapping until the run settles, and stops everything it started, also when `signal` aborts.
+ */
 export async function runLocal(options: LocalRunOptions, hooks: RunHooks, signal?: AbortSignal): Promise<RunSummary> {
   const announce = (name: string, endpoint: string) => hooks.onService?.(name, endpoint);
   const services: Service[] = [];
@@ -265,7 +267,7 @@ export async function runLocal(options: LocalRunOptions, hooks: RunHooks, signal
       sqsEndpoint: servers.sqsEndpoint,
       visibilityTimeoutSeconds: options.visibilityTimeoutSeconds,
       maxReceiveCount: options.maxReceiveCount,
-      extraEnv: { NOTIFIER_SENDER_INSTANCES: String(options.maximumConcurrency), NOTIFIER_SENDER_PARALLELISM: String(options.parallelism) },
+      extraEnv: { [senderEnvironment.instances.name]: String(options.maximumConcurrency), [senderEnvironment.parallelism.name]: String(options.parallelism) },
     });
     services.push(stack);
     const channelRate = options.provider.ratePerSecond ? { ratePerSecond: options.provider.ratePerSecond } : {};

@@ -1,8 +1,10 @@
 import { DynamoDBClient, PutItemCommand } from '@aws-sdk/client-dynamodb';
 import { CreateQueueCommand, SQSClient, SendMessageCommand } from '@aws-sdk/client-sqs';
 import type { ConfigItem } from '../config/schema.js';
-import { configKey, parseAnyConfigItem } from '../config/schema.js';
+import { parseAnyConfigItem } from '../config/schema.js';
+import { configTableItem } from '../aws/config-store.js';
 import type { BatchResponse, SqsEvent } from '../delivery/index.js';
+import { lambdaFunctionName, plannerEnvironment } from '../env.js';
 import type { PlannerResult } from '../planning.js';
 import { type InvocationRecord, encodeRecord } from '../core/invocation-record.js';
 import { type AsyncRetryOptions, invokeAsynchronously } from './async-invoke.js';
@@ -108,8 +110,9 @@ function plannerInvocations(options: { functionName: string; timeoutMs: number; 
 const localCredentials = { AWS_REGION: 'us-east-1', AWS_ACCESS_KEY_ID: 'local', AWS_SECRET_ACCESS_KEY: 'local' };
 
 /**
- * Tables, queues and the Lambda wiring of the module, on local emulators. The shipped bundles read the same
- * environment variables the Terraform module sets; the standard AWS_ENDPOINT_URL_* variables point them here.
+ * Tables, queues and the Lambda wiring of the module, on local emulators. The shipped bundles read their environment
+ * contract (handlers/env.ts): the names the Terraform module sets are set here, the others keep their defaults unless
+ * `extraEnv` gives them; the standard AWS_ENDPOINT_URL_* variables point the bundles here.
  */
 export async function startStack(options: StackOptions): Promise<Stack> {
   const names = { config: `${options.name}-config`, ledger: `${options.name}-ledger` };
@@ -134,13 +137,13 @@ export async function startStack(options: StackOptions): Promise<Stack> {
     AWS_ENDPOINT_URL_DYNAMODB: options.dynamoEndpoint,
     AWS_ENDPOINT_URL_SQS: options.sqsEndpoint,
     AWS_ENDPOINT_URL_LAMBDA: lambda.endpoint,
-    AWS_LAMBDA_FUNCTION_NAME: functionName,
+    [lambdaFunctionName.name]: functionName,
     NOTIFIER_PLANNER_FUNCTION: functionName,
     NOTIFIER_PLANNER_FAILURES_URL: plannerFailuresUrl,
-    NOTIFIER_NAME: options.name,
-    NOTIFIER_CONFIG_TABLE: names.config,
-    NOTIFIER_LEDGER_TABLE: names.ledger,
-    NOTIFIER_QUEUE_URL: queues.queueUrl,
+    [plannerEnvironment.name.name]: options.name,
+    [plannerEnvironment.configTable.name]: names.config,
+    [plannerEnvironment.ledgerTable.name]: names.ledger,
+    [plannerEnvironment.queueUrl.name]: queues.queueUrl,
     ...options.extraEnv,
   });
 
@@ -152,7 +155,7 @@ export async function startStack(options: StackOptions): Promise<Stack> {
     sqs,
     async putConfig(item) {
       const parsed = parseAnyConfigItem(item);
-      await dynamo.send(new PutItemCommand({ TableName: names.config, Item: { pk: { S: configKey(parsed.kind, parsed.id) }, document: { S: JSON.stringify(item) } } }));
+      await dynamo.send(new PutItemCommand({ TableName: names.config, Item: configTableItem({ kind: parsed.kind, id: parsed.id, document: item, updatedAt: new Date() }) }));
     },
     loadSender: () => loadBundle<SqsEvent, BatchResponse>('sender'),
     tick: (job, scheduledTime, tickOptions = {}) => planner.tick({ job, scheduledTime }, tickOptions),

@@ -28,8 +28,11 @@ export interface Logger {
 
 const LEVELS: Record<LogLevel, number> = { DEBUG: 10, INFO: 20, WARN: 30, ERROR: 40 };
 
+/** Sets the least level logged where Lambda's own log-level setting (AWS_LAMBDA_LOG_LEVEL) does not. */
+export const LOG_LEVEL_VARIABLE = 'NOTIFIER_LOG_LEVEL';
+
 function minimumLevel(): number {
-  const configured = (process.env.AWS_LAMBDA_LOG_LEVEL ?? process.env.NOTIFIER_LOG_LEVEL ?? 'INFO').toUpperCase();
+  const configured = (process.env.AWS_LAMBDA_LOG_LEVEL ?? process.env[LOG_LEVEL_VARIABLE] ?? 'INFO').toUpperCase();
   return LEVELS[configured as LogLevel] ?? LEVELS.INFO;
 }
 

@@ -60,8 +60,8 @@ const MAX_DEPTH = 8;
 
 /**
  * A copy of a log value with every string redacted: nested objects (their keys too) and arrays, and errors as
- * `{ name, message, details?, cause?, errors? }`, causes included. Stacks stay out of log lines, as before: the
- * runtime prints the stack of an error that is thrown. Cycles and values past MAX_DEPTH become a marker.
+ * `{ name, message, details?, cause?, errors? }`, causes included. Stacks stay out of log lines: the runtime prints
+ * the stack of an error that is thrown. Cycles and values past MAX_DEPTH become a marker.
  */
 export function redactValue(value: unknown, seen: WeakSet<object> = new WeakSet(), depth = 0): unknown {
   if (typeof value === 'string') return redactText(value);

@@ -27,9 +27,11 @@ resource "aws_dynamodb_table" "config" {
 }
 
 ################################################################################
-# Ledger table: a partition per run (pk = run#<runId>) holding the run item
-# (sk = run), its group items (sk = group#<group>) and the planner's records
-# (sk = delivery#<recipient>), so one Query reads a run (ADR 0008)
+# Ledger table: a run's items in partitions named after it, so a few Queries
+# read a run (ADR 0008): the run item (sk = run) and the planner's records
+# (sk = delivery#<recipient>) in pk = run#<runId>, the group items
+# (sk = group#<group>) spread over pk = run#<runId>#<shard> (GROUP_SHARDS,
+# handlers/aws/ledger/keys.ts)
 ################################################################################
 
 resource "aws_dynamodb_table" "ledger" {
@@ -88,7 +90,9 @@ resource "aws_dynamodb_table" "ledger" {
 # Optional inline job definitions (no secrets: the item lands in Terraform state)
 ################################################################################
 
-# Items hold their JSON document in the `document` attribute, as the handlers read them (ADR 0001).
+# Items hold their JSON document in the `document` attribute, as the handlers read them (ADR 0001), the
+# shape `notifier config put` writes (configTableItem in handlers/aws/config-store.ts) without its `updatedAt`:
+# a write time here would change on every plan.
 resource "aws_dynamodb_table_item" "job" {
   for_each = var.job_documents
 
