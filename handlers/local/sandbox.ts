@@ -20,6 +20,11 @@ export interface SandboxAnswer {
   readonly delayMs?: number;
   /** Close the socket without answering (a network error from the client's side). */
   readonly hangUp?: boolean;
+  /**
+   * Accept the send the moment it arrives, whatever then happens to the client (the provider that processed a
+   * request whose sender died before reading the answer), and answer with a message id.
+   */
+  readonly acceptNow?: boolean;
 }
 
 export type Injector = (request: SandboxRequest) => SandboxAnswer | undefined;
@@ -187,6 +192,7 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
 
       const injected = injector?.(entry);
       if (injected?.hangUp) return reply.hangUp();
+      if (injected?.acceptNow && recipientId) return reply.accept(recipientId, body, { acceptLate: true });
       if (injected) return reply.answer(injected);
       if (accessToken && request.headers.authorization !== `Bearer ${accessToken}`) return reply.answer(graphError(190, 'Invalid OAuth access token - Cannot parse access token', undefined, 401));
       usage?.record(Date.now());
