@@ -3,8 +3,9 @@ import { createLedger } from './aws/ledger/index.js';
 import { forgetSecrets, resolveSecret } from './aws/secrets.js';
 import { requeueAfter } from './aws/visibility.js';
 import type { Channel } from './channels/channel.js';
-import { channelSecret, createChannel } from './channels/index.js';
+import { channelSecrets, createChannel } from './channels/index.js';
 import type { ChannelConfig } from './config/schema.js';
+import { CHANNEL_HOSTS_ENV, parseHostAllowlist } from './core/host-policy.js';
 import { createSender } from './delivery/index.js';
 import { requiredEnv } from './env.js';
 import { withRedactedErrors } from './observability/handler-errors.js';
@@ -17,19 +18,22 @@ const positive = (name: string, fallback: number) => {
 };
 
 // One adapter per config item and secret: a refreshed config item or a rotated secret gets a new one.
-const channels = new WeakMap<ChannelConfig, { secret: string; channel: Channel }>();
+const channels = new WeakMap<ChannelConfig, { secrets: string; channel: Channel }>();
 
 // Created once per container, outside the handler: warm invocations reuse clients, secrets and pacing state.
 export const handler = withRedactedErrors(
   createSender({
     config: new DynamoConfigStore(requiredEnv('NOTIFIER_CONFIG_TABLE')),
     ledger: createLedger({ table: requiredEnv('NOTIFIER_LEDGER_TABLE'), ttlDays: positive('NOTIFIER_LEDGER_TTL_DAYS', 30) }),
+    // Checked by the sender before this resolves a secret: a channel whose host is not on the list halts its job.
+    channelHosts: parseHostAllowlist(process.env[CHANNEL_HOSTS_ENV], CHANNEL_HOSTS_ENV),
     channel: async (config) => {
-      const secret = await resolveSecret(channelSecret(config));
+      const values = await Promise.all(channelSecrets(config).map(resolveSecret));
+      const secrets = JSON.stringify(values);
       const cached = channels.get(config);
-      if (cached?.secret === secret) return cached.channel;
-      const channel = createChannel(config, secret);
-      channels.set(config, { secret, channel });
+      if (cached?.secrets === secrets) return cached.channel;
+      const channel = createChannel(config, values);
+      channels.set(config, { secrets, channel });
       return channel;
     },
     onFatal: forgetSecrets,

@@ -2,6 +2,7 @@ import { createWriteStream, readFileSync, writeFileSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { createLedger, scanOutcomes } from '../aws/ledger/index.js';
 import { parseAnyConfigItem } from '../config/schema.js';
+import { LOOPBACK_HOSTS, configuredHosts } from '../core/host-policy.js';
 import { runIdFor } from '../core/run-id.js';
 import { deliveryFigures } from './delivery-figures.js';
 import { startDynalite } from './dynalite.js';
@@ -246,18 +247,22 @@ export async function runLocal(options: LocalRunOptions, hooks: RunHooks, signal
       if (signal?.aborted) throw new Error('interrupted');
     };
     const servers = await startServers(options, services, announce, check);
+    const channelRate = options.provider.ratePerSecond ? { ratePerSecond: options.provider.ratePerSecond } : {};
+    const items = options.configItems ?? sampleConfig(new URL(servers.databaseUrl), servers.graphUrl, servers.accessToken, channelRate);
+    const parsed = items.map((item, index) => parseAnyConfigItem(item, `config item #${index + 1}`));
+    // The module's allowlists, as a local run needs them: the hosts its config names, and the emulators' loopback.
+    const hosts = configuredHosts(parsed);
     const stack = await startStack({
       name: 'notifier-local',
       dynamoEndpoint: servers.dynamoEndpoint,
       sqsEndpoint: servers.sqsEndpoint,
       visibilityTimeoutSeconds: options.visibilityTimeoutSeconds,
       maxReceiveCount: options.maxReceiveCount,
+      channelHosts: [...LOOPBACK_HOSTS, ...hosts.channels],
+      databaseHosts: [...LOOPBACK_HOSTS, ...hosts.databases],
       extraEnv: { NOTIFIER_SENDER_INSTANCES: String(options.maximumConcurrency), NOTIFIER_SENDER_PARALLELISM: String(Math.min(10, options.batchSize)) },
     });
     services.push(stack);
-    const channelRate = options.provider.ratePerSecond ? { ratePerSecond: options.provider.ratePerSecond } : {};
-    const items = options.configItems ?? sampleConfig(new URL(servers.databaseUrl), servers.graphUrl, servers.accessToken, channelRate);
-    items.forEach((item, index) => parseAnyConfigItem(item, `config item #${index + 1}`));
     for (const item of items) await stack.putConfig(item as Record<string, unknown>);
 
     const scheduledTime = options.scheduledTime ?? new Date(Math.floor(Date.now() / 1000) * 1000).toISOString();

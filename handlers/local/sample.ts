@@ -45,6 +45,9 @@ export async function seedSampleAudience(url: string, size: number): Promise<num
   }
 }
 
+// libpq's sslmode names for the database item's: "require" encrypts without verifying, as "require-unverified" says.
+const SSL_MODES: Record<string, string> = { 'verify-full': 'verify-full', require: 'require-unverified', disable: 'disable' };
+
 /** The config items of the sample job, in the same schema as the config table. */
 /** `ratePerSecond` is the channel's configured rate: the provider's limit when the sandbox enforces one. */
 export function sampleConfig(database: URL, graphBaseUrl: string, accessToken: string, channel: { ratePerSecond?: number } = {}): Record<string, unknown>[] {
@@ -57,7 +60,7 @@ export function sampleConfig(database: URL, graphBaseUrl: string, accessToken: s
       database: decodeURIComponent(database.pathname.slice(1)) || 'postgres',
       user: decodeURIComponent(database.username) || 'postgres',
       password: { inline: decodeURIComponent(database.password) || 'local-embedded-database' },
-      ssl: database.searchParams.get('sslmode') === 'require' ? 'require' : 'disable',
+      ssl: SSL_MODES[database.searchParams.get('sslmode') ?? 'disable'] ?? 'disable',
       allowInlineSecrets: true,
     },
     { kind: 'channel', id: 'sandbox', type: 'messenger', baseUrl: graphBaseUrl, pageId: 'me', accessToken: { inline: accessToken }, allowInlineSecrets: true, ratePerSecond: channel.ratePerSecond ?? 250, timeoutMs: 5000 },

@@ -4,6 +4,7 @@ import type { ConfigItem } from '../config/schema.js';
 import { configKey, parseAnyConfigItem } from '../config/schema.js';
 import type { BatchResponse, SqsEvent } from '../delivery/index.js';
 import type { PlannerResult } from '../planning.js';
+import { CHANNEL_HOSTS_ENV, DATABASE_HOSTS_ENV, LOOPBACK_HOSTS } from '../core/host-policy.js';
 import { type InvocationRecord, encodeRecord } from '../core/invocation-record.js';
 import { type AsyncRetryOptions, invokeAsynchronously } from './async-invoke.js';
 import { lambdaContext, loadBundle, type Handler } from './bundle.js';
@@ -26,6 +27,9 @@ export interface StackOptions {
    * Either way the event's invocation record then lands in the planner-failures queue.
    */
   readonly plannerRetries?: AsyncRetryOptions;
+  /** The module's `channel_hosts` and `database_hosts`; default the loopback hosts the local emulators listen on. */
+  readonly channelHosts?: readonly string[];
+  readonly databaseHosts?: readonly string[];
   readonly extraEnv?: Record<string, string>;
 }
 
@@ -141,6 +145,8 @@ export async function startStack(options: StackOptions): Promise<Stack> {
     NOTIFIER_CONFIG_TABLE: names.config,
     NOTIFIER_LEDGER_TABLE: names.ledger,
     NOTIFIER_QUEUE_URL: queues.queueUrl,
+    [CHANNEL_HOSTS_ENV]: (options.channelHosts ?? LOOPBACK_HOSTS).join(','),
+    [DATABASE_HOSTS_ENV]: (options.databaseHosts ?? LOOPBACK_HOSTS).join(','),
     ...options.extraEnv,
   });
 

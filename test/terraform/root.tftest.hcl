@@ -63,19 +63,48 @@ run "functions_get_the_environment_of_adr_0001_and_only_the_planner_the_queue_ur
       NOTIFIER_QUEUE_URL        = "https://sqs.eu-west-1.amazonaws.com/123456789012/acme"
       NOTIFIER_METRIC_NAMESPACE = "Acme"
       NOTIFIER_LEDGER_TTL_DAYS  = "7"
+      NOTIFIER_DATABASE_HOSTS   = ""
       AWS_LAMBDA_EXEC_WRAPPER   = "/var/task/exec-wrapper"
     })
     error_message = "Planner environment: ${jsonencode(module.planner.environment)}"
   }
 
   assert {
-    condition     = !contains(keys(module.sender.environment), "NOTIFIER_QUEUE_URL") && module.sender.environment["NOTIFIER_NAME"] == "acme" && length(module.sender.environment) == 7
+    condition     = !contains(keys(module.sender.environment), "NOTIFIER_QUEUE_URL") && module.sender.environment["NOTIFIER_NAME"] == "acme" && length(module.sender.environment) == 8
     error_message = "The sender gets the same variables except the queue URL."
   }
 
   assert {
     condition     = module.sender.environment["NOTIFIER_SENDER_INSTANCES"] == "10" && module.sender.environment["NOTIFIER_SENDER_PARALLELISM"] == "10"
     error_message = "The sender learns its share of the channel rate from the mapping's maximum concurrency."
+  }
+}
+
+run "each_function_gets_only_its_own_host_allowlist_and_the_sender_allows_the_graph_api_by_default" {
+  command = plan
+
+  assert {
+    condition     = module.sender.environment["NOTIFIER_CHANNEL_HOSTS"] == "graph.facebook.com" && module.planner.environment["NOTIFIER_DATABASE_HOSTS"] == ""
+    error_message = "Defaults: the Graph API host for channels, no database until one is listed."
+  }
+
+  assert {
+    condition     = !contains(keys(module.planner.environment), "NOTIFIER_CHANNEL_HOSTS") && !contains(keys(module.sender.environment), "NOTIFIER_DATABASE_HOSTS")
+    error_message = "The planner sends no channel secret and the sender reads no database: neither gets the other's list."
+  }
+}
+
+run "the_host_allowlists_reach_the_handlers_as_comma_separated_lists" {
+  command = plan
+
+  variables {
+    channel_hosts  = ["graph.facebook.com", "hooks.example.com"]
+    database_hosts = ["app.abc123.eu-west-1.rds.amazonaws.com"]
+  }
+
+  assert {
+    condition     = module.sender.environment["NOTIFIER_CHANNEL_HOSTS"] == "graph.facebook.com,hooks.example.com" && module.planner.environment["NOTIFIER_DATABASE_HOSTS"] == "app.abc123.eu-west-1.rds.amazonaws.com"
+    error_message = "channel_hosts and database_hosts must reach the sender and the planner."
   }
 }
 
