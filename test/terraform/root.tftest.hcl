@@ -49,7 +49,7 @@ run "the_event_source_mapping_defaults_suit_a_rate_controlled_sender" {
   }
 }
 
-run "functions_get_the_environment_of_adr_0001_and_only_the_planner_the_queue_url" {
+run "functions_get_the_environment_of_adr_0001" {
   variables {
     metric_namespace = "Acme"
     ledger_ttl_days  = 7
@@ -70,8 +70,8 @@ run "functions_get_the_environment_of_adr_0001_and_only_the_planner_the_queue_ur
   }
 
   assert {
-    condition     = !contains(keys(module.sender.environment), "NOTIFIER_QUEUE_URL") && module.sender.environment["NOTIFIER_NAME"] == "acme" && length(module.sender.environment) == 8
-    error_message = "The sender gets the same variables except the queue URL."
+    condition     = module.sender.environment["NOTIFIER_QUEUE_URL"] == module.planner.environment["NOTIFIER_QUEUE_URL"] && module.sender.environment["NOTIFIER_NAME"] == "acme" && length(module.sender.environment) == 9
+    error_message = "The sender gets the common variables, the queue URL (to return messages early), its pacing and its host list: ${jsonencode(module.sender.environment)}"
   }
 
   assert {
