@@ -171,6 +171,8 @@ module "planner" {
 
   environment = merge(local.environment, {
     NOTIFIER_QUEUE_URL = module.queue.queue_url
+    # The only hosts the planner sends the database password to (docs/adr/0007-channel-and-database-allowlists.md).
+    NOTIFIER_DATABASE_HOSTS = join(",", var.database_hosts)
     # Caps V8's young generation, so the planner's peak memory stays flat over a long run
     # (docs/adr/0004-planner-young-generation.md); the script ships in the planner's package.
     AWS_LAMBDA_EXEC_WRAPPER = "/var/task/exec-wrapper"
@@ -243,6 +245,8 @@ module "sender" {
     NOTIFIER_SENDER_INSTANCES   = tostring(var.sender.maximum_concurrency)
     NOTIFIER_SENDER_PARALLELISM = tostring(var.sender.parallelism)
     NOTIFIER_QUEUE_URL          = module.queue.queue_url
+    # The only hosts the sender sends a channel's secret to (docs/adr/0007-channel-and-database-allowlists.md).
+    NOTIFIER_CHANNEL_HOSTS = join(",", var.channel_hosts)
   })
 
   policy_statements = concat(

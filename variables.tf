@@ -298,6 +298,28 @@ variable "vpc" {
   }
 }
 
+variable "channel_hosts" {
+  description = "Hosts a channel item's `baseUrl`/`url` may name: the sender sends a channel's token or signing secret to no other, and halts a job whose channel points elsewhere (FatalChannel). Add your webhook receivers' hosts. Exact names, no wildcards (docs/adr/0007-channel-and-database-allowlists.md)."
+  type        = list(string)
+  default     = ["graph.facebook.com"]
+
+  validation {
+    condition     = alltrue([for host in var.channel_hosts : can(regex("^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?(\\.[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)*$", host))])
+    error_message = "channel_hosts must be lowercase host names without scheme, port, path or wildcard, e.g. \"hooks.example.com\"."
+  }
+}
+
+variable "database_hosts" {
+  description = "Hosts a database item's `host` may name: the planner resolves the password only for these, e.g. `[aws_db_instance.this.address]`. Empty refuses every database item. Exact names, no wildcards (docs/adr/0007-channel-and-database-allowlists.md)."
+  type        = list(string)
+  default     = []
+
+  validation {
+    condition     = alltrue([for host in var.database_hosts : can(regex("^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?(\\.[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)*$", host))])
+    error_message = "database_hosts must be lowercase host names without scheme, port, path or wildcard, e.g. \"app.abc123.eu-west-1.rds.amazonaws.com\"."
+  }
+}
+
 ################################################################################
 # Delivery queue
 ################################################################################

@@ -27,7 +27,7 @@ function unpack(name, files) {
 
 function importMs(entry) {
   const script = `const t=performance.now();await import(${JSON.stringify(pathToFileURL(entry).href)});process.stdout.write(String(performance.now()-t))`;
-  const env = { ...process.env, NOTIFIER_CONFIG_TABLE: 'c', NOTIFIER_LEDGER_TABLE: 'l', NOTIFIER_QUEUE_URL: 'http://q', AWS_REGION: 'us-east-1' };
+  const env = { ...process.env, NOTIFIER_CONFIG_TABLE: 'c', NOTIFIER_LEDGER_TABLE: 'l', NOTIFIER_QUEUE_URL: 'http://q', NOTIFIER_CHANNEL_HOSTS: 'graph.facebook.com', NOTIFIER_DATABASE_HOSTS: '', AWS_REGION: 'us-east-1' };
   return Number(execFileSync(process.execPath, ['--input-type=module', '-e', script], { env }));
 }
 

@@ -112,7 +112,7 @@ async function seed(service: PostgresService, rows: number) {
 }
 
 function coldImportMs(name: 'planner' | 'sender', samples: number): number {
-  const env = { ...process.env, NOTIFIER_CONFIG_TABLE: 'c', NOTIFIER_LEDGER_TABLE: 'l', NOTIFIER_QUEUE_URL: 'http://127.0.0.1:9/q', AWS_REGION: 'us-east-1' };
+  const env = { ...process.env, NOTIFIER_CONFIG_TABLE: 'c', NOTIFIER_LEDGER_TABLE: 'l', NOTIFIER_QUEUE_URL: 'http://127.0.0.1:9/q', NOTIFIER_CHANNEL_HOSTS: 'graph.facebook.com', NOTIFIER_DATABASE_HOSTS: '', AWS_REGION: 'us-east-1' };
   const script = `import{readFileSync,mkdtempSync,mkdirSync,writeFileSync}from'node:fs';import{tmpdir}from'node:os';import{join,dirname}from'node:path';import{pathToFileURL}from'node:url';
 const{readZip}=await import(${JSON.stringify(pathToFileURL(join(repoRoot, 'scripts', 'zip.mjs')).href)});
 const dir=mkdtempSync(join(tmpdir(),'init-'));for(const f of readZip(readFileSync(${JSON.stringify(join(repoRoot, 'dist', `${name}.zip`))}))){const p=join(dir,f.name);mkdirSync(dirname(p),{recursive:true});writeFileSync(p,f.data);}

@@ -1,4 +1,5 @@
 import { CONFIG_CACHE_MS } from './aws/config-store.js';
+import { CHANNEL_HOSTS_ENV, DATABASE_HOSTS_ENV, type HostAllowlist, parseHostAllowlist } from './core/host-policy.js';
 import { STRAGGLER_FLOOR_MS } from './delivery/limits.js';
 import { LOG_LEVEL_VARIABLE } from './observability/log.js';
 
@@ -53,6 +54,11 @@ function positive(name: string, fallback: number): EnvVariable<number> {
   };
 }
 
+/** A comma-separated list of the hosts a function may send credentials to; required, so no list means no host. */
+function hostList(name: string): EnvVariable<HostAllowlist> {
+  return { name, setBy: 'module', required: true, parse: (raw) => parseHostAllowlist(raw, name) };
+}
+
 /** What both functions read. */
 const shared = {
   name: optionalText('NOTIFIER_NAME', 'notifier'),
@@ -68,7 +74,11 @@ const shared = {
   logLevel: optionalText(LOG_LEVEL_VARIABLE),
 };
 
-export const plannerEnvironment = shared;
+export const plannerEnvironment = {
+  ...shared,
+  /** The database hosts the planner may send the password to (the module's database_hosts). */
+  databaseHosts: hostList(DATABASE_HOSTS_ENV),
+};
 
 /** The planner invokes itself by this name to continue a run; read when it does, so importing the bundle needs none. */
 export const lambdaFunctionName = text('AWS_LAMBDA_FUNCTION_NAME', 'lambda');
@@ -82,6 +92,8 @@ export const senderEnvironment = {
   haltCooldownMs: positive('NOTIFIER_HALT_COOLDOWN_MS', 60_000),
   stragglerFloorMs: positive('NOTIFIER_STRAGGLER_FLOOR_MS', STRAGGLER_FLOOR_MS),
   pauseRecheckSeconds: positive('NOTIFIER_PAUSE_RECHECK_SECONDS', 300),
+  /** The channel hosts the sender may send a token to (the module's channel_hosts). */
+  channelHosts: hostList(CHANNEL_HOSTS_ENV),
 };
 
 /**

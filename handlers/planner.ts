@@ -15,6 +15,7 @@ export const handler = withRedactedErrors(
   createPlanner({
     config: new DynamoConfigStore(env.configTable, env.configCacheMs),
     ledger: createLedger({ table: env.ledgerTable, ttlDays: env.ledgerTtlDays }),
+    databaseHosts: env.databaseHosts,
     readPage: readAudiencePage,
     enqueue: (messages, slots) => enqueueAll(env.queueUrl, messages, { slots }),
     continueRun: (event) => continueRun(readVariable(lambdaFunctionName), event),

@@ -5,6 +5,7 @@ import type { EnqueueFailure, EnqueueResult, OutgoingMessage } from './aws/queue
 import { resolveSecret } from './aws/secrets.js';
 import type { AudienceRow } from './db/audience.js';
 import { Checkpoints } from './core/checkpoint.js';
+import { type HostAllowlist, databaseHostRefusal } from './core/host-policy.js';
 import { Semaphore } from './core/limiter.js';
 import { HANDOVER_RESERVE_MS, shouldHandOver } from './core/paging.js';
 import { ReadAhead } from './core/read-ahead.js';
@@ -30,6 +31,8 @@ export type PlannerResult =
 export interface PlannerDeps {
   readonly config: ConfigStore;
   readonly ledger: Ledger;
+  /** The hosts a database item may name: the password goes to no other. */
+  readonly databaseHosts: HostAllowlist;
   readonly readPage: (database: DatabaseConfig, password: string, job: JobConfig, cursor: string | null) => Promise<AudienceRow[]>;
   /** Sends a page's tasks; `slots` caps the SendMessageBatch calls in flight across the pages being enqueued. */
   readonly enqueue: (messages: readonly OutgoingMessage[], slots: Semaphore) => Promise<EnqueueResult>;
@@ -124,6 +127,8 @@ export function createPlanner(deps: PlannerDeps) {
     let reader: ReadAhead<AudienceRow> | undefined;
     try {
       const database = await deps.config.database(job.database);
+      const refusal = databaseHostRefusal(database, deps.databaseHosts);
+      if (refusal) throw refusal;
       const password = await resolveSecret(database.password);
       const spec = taskSpecFor(runId, job);
       let slowestPageMs = 0;

@@ -4,7 +4,7 @@ import { forgetSecrets, resolveSecret } from './aws/secrets.js';
 import { MAX_DELAY_SECONDS, resendDelayed } from './aws/requeue.js';
 import { requeueAfter } from './aws/visibility.js';
 import type { Channel } from './channels/channel.js';
-import { channelSecret, createChannel } from './channels/index.js';
+import { channelSecrets, createChannel } from './channels/index.js';
 import type { ChannelConfig } from './config/schema.js';
 import { createSender } from './delivery/index.js';
 import { readEnvironment, senderEnvironment } from './env.js';
@@ -13,7 +13,7 @@ import { eventLoopLag } from './observability/loop-lag.js';
 import { Metrics } from './observability/metrics.js';
 
 // One adapter per config item and secret: a refreshed config item or a rotated secret gets a new one.
-const channels = new WeakMap<ChannelConfig, { secret: string; channel: Channel }>();
+const channels = new WeakMap<ChannelConfig, { secrets: string; channel: Channel }>();
 
 // Created once per container, outside the handler: warm invocations reuse clients, secrets and pacing state.
 const env = readEnvironment(senderEnvironment);
@@ -22,12 +22,15 @@ export const handler = withRedactedErrors(
   createSender({
     config: new DynamoConfigStore(env.configTable, env.configCacheMs),
     ledger: createLedger({ table: env.ledgerTable, ttlDays: env.ledgerTtlDays }),
+    // Checked by the sender before this resolves a secret: a channel whose host is not on the list halts its job.
+    channelHosts: env.channelHosts,
     channel: async (config) => {
-      const secret = await resolveSecret(channelSecret(config));
+      const values = await Promise.all(channelSecrets(config).map(resolveSecret));
+      const secrets = JSON.stringify(values);
       const cached = channels.get(config);
-      if (cached?.secret === secret) return cached.channel;
-      const channel = createChannel(config, secret);
-      channels.set(config, { secret, channel });
+      if (cached?.secrets === secrets) return cached.channel;
+      const channel = createChannel(config, values);
+      channels.set(config, { secrets, channel });
       return channel;
     },
     onFatal: forgetSecrets,

@@ -67,6 +67,34 @@ describe('config items', () => {
     assert.deepEqual(issuesOf(() => parseAnyConfigItem({ kind: 'pipeline', id: 'x' })).paths, ['kind']);
   });
 
+  it('a channel endpoint is https; plain http only on a loopback host', () => {
+    const messenger = (baseUrl: string) => ({ kind: 'channel', id: 'm', type: 'messenger', baseUrl, accessToken: { ssmParameter: '/notifier/token' } });
+    const hook = (url: string) => ({ kind: 'channel', id: 'h', type: 'webhook', url, signingSecret: { ssmParameter: '/notifier/hook' } });
+    for (const url of ['http://graph.facebook.com', 'http://localhost.attacker.example:8080', 'http://10.0.0.5/graph', 'ftp://graph.facebook.com']) {
+      const result = issuesOf(() => parseAnyConfigItem(messenger(url)));
+      assert.deepEqual(result.paths, ['baseUrl'], url);
+    }
+    assert.match(issuesOf(() => parseAnyConfigItem(hook('http://hooks.example.com/notify'))).message, /url: must use https \(plain http only for a loopback host/);
+    for (const url of ['https://graph.facebook.com', 'http://127.0.0.1:4010', 'http://localhost:4010', 'http://[::1]:4010']) assert.equal(parseAnyConfigItem(messenger(url)).kind, 'channel', url);
+    assert.equal(parseAnyConfigItem(hook('http://127.0.0.1:9000/hook')).kind, 'channel');
+  });
+
+  it('database TLS: verify-full by default, "require" refused with the way out, require-unverified as the explicit opt-out', () => {
+    const database = { kind: 'database', id: 'main', host: 'db', database: 'app', user: 'reader', password: { secretsManager: 'db' } };
+    assert.equal((parseAnyConfigItem(database) as { ssl: string }).ssl, 'verify-full');
+    const refused = issuesOf(() => parseAnyConfigItem({ ...database, ssl: 'require' }));
+    assert.deepEqual(refused.paths, ['ssl']);
+    assert.match(refused.message, /"require" is not accepted: it encrypts without checking the server certificate.*"require-unverified"/);
+    assert.match(issuesOf(() => parseAnyConfigItem({ ...database, ssl: 'prefer' })).message, /ssl: must be one of "verify-full", "require-unverified", "disable"/);
+    assert.equal((parseAnyConfigItem({ ...database, ssl: 'require-unverified' }) as { ssl: string }).ssl, 'require-unverified');
+  });
+
+  it('a webhook may carry a previous signing secret for a rotation, as a reference like the current one', () => {
+    const hook = { kind: 'channel', id: 'h', type: 'webhook', url: 'https://hooks.example.com', signingSecret: { ssmParameter: '/notifier/hook-new' } };
+    assert.deepEqual((parseAnyConfigItem({ ...hook, previousSigningSecret: { ssmParameter: '/notifier/hook-old' } }) as { previousSigningSecret: unknown }).previousSigningSecret, { ssmParameter: '/notifier/hook-old' });
+    assert.deepEqual(issuesOf(() => parseAnyConfigItem({ ...hook, previousSigningSecret: { inline: 'whsec_AAAA' } })).paths, ['allowInlineSecrets']);
+  });
+
   it('exports one JSON Schema covering every kind', () => {
     const schema = JSON.stringify(configJsonSchema());
     for (const name of ['"job"', '"database"', '"channel"', 'messenger', 'webhook', 'ssmParameter', 'secretsManager']) assert.ok(schema.includes(name), name);

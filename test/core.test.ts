@@ -13,7 +13,7 @@ import { decideRetry } from '../handlers/core/retry.js';
 import { runIdFor } from '../handlers/core/run-id.js';
 import { type GroupedTask, MAX_TASK_BYTES, buildRecipient, groupTasks, parseTask } from '../handlers/core/task.js';
 import { TemplateError, renderTemplate, templateFields } from '../handlers/core/template.js';
-import { signWebhook, verifyWebhook } from '../handlers/channels/webhook.js';
+import { signWebhook, webhookId, webhookKey } from '../handlers/channels/webhook.js';
 import { sendApiBody } from '../handlers/channels/messenger.js';
 import { describeReach, failedOutsideWindow } from '../handlers/core/window-policy.js';
 import { recipientKey, windowRefusal } from '../handlers/local/messenger-window.js';
@@ -560,14 +560,41 @@ describe('pacing and concurrency', () => {
   });
 });
 
-describe('webhook signatures', () => {
-  it('verifies its own signature and rejects tampering and replays', () => {
-    const now = 1_800_000_000_000;
-    const timestamp = now / 1000;
-    const signature = signWebhook('s3cret-signing-key', timestamp, '{"a":1}');
-    assert.equal(verifyWebhook('s3cret-signing-key', { signature, timestamp: String(timestamp) }, '{"a":1}', now), true);
-    assert.equal(verifyWebhook('s3cret-signing-key', { signature, timestamp: String(timestamp) }, '{"a":2}', now), false);
-    assert.equal(verifyWebhook('s3cret-signing-key', { signature, timestamp: String(timestamp) }, '{"a":1}', now + 301_000), false);
+describe('webhook signatures (Standard Webhooks)', () => {
+  const key = (secret: string) => {
+    const parsed = webhookKey(secret);
+    assert.ok(parsed.ok, `a valid secret: ${secret}`);
+    return parsed.key;
+  };
+
+  it("signs the specification's test vector as the specification does", () => {
+    // The vector published with the Standard Webhooks reference libraries.
+    const signed = { id: 'msg_p5jXN8AQM9LWM0D4loKWxJek', timestamp: 1614265330, body: '{"test": 2432232314}' };
+    assert.equal(signWebhook([key('whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw')], signed), 'v1,g0hM9SsE+OTPJTGt/tmIKtSyZlE3uFJELVlNIOLJ1OE=');
+  });
+
+  it('during a rotation each secret adds its signature, space-separated, in the order given', () => {
+    const signed = { id: 'msg_x', timestamp: 1_800_000_000, body: '{}' };
+    const current = key(`whsec_${Buffer.alloc(32, 1).toString('base64')}`);
+    const previous = key(`whsec_${Buffer.alloc(32, 2).toString('base64')}`);
+    const both = signWebhook([current, previous], signed).split(' ');
+    assert.deepEqual(both, [signWebhook([current], signed), signWebhook([previous], signed)]);
+    assert.notEqual(both[0], both[1]);
+  });
+
+  it('a secret must be whsec_ followed by base64 of at least 24 bytes', () => {
+    assert.match(String((webhookKey('s3cret-signing-key') as { reason: string }).reason), /whsec_<base64>/);
+    assert.match(String((webhookKey('whsec_not base64!') as { reason: string }).reason), /not base64/);
+    assert.match(String((webhookKey(`whsec_${Buffer.alloc(16).toString('base64')}`) as { reason: string }).reason), /16 bytes/);
+    assert.equal(key(`whsec_${Buffer.alloc(24, 7).toString('base64')}`).length, 24);
+  });
+
+  it('the webhook id is the same for every attempt at one recipient of one run, and differs otherwise', () => {
+    assert.equal(webhookId('daily@2026-11-28T08:00:00Z/psid-1'), webhookId('daily@2026-11-28T08:00:00Z/psid-1'));
+    assert.notEqual(webhookId('daily@2026-11-28T08:00:00Z/psid-1'), webhookId('daily@2026-11-28T08:00:00Z/psid-2'));
+    assert.notEqual(webhookId('daily@2026-11-28T08:00:00Z/psid-1'), webhookId('daily@2026-11-29T08:00:00Z/psid-1'));
+    // A recipient id with characters no header may carry still gives a header-safe id.
+    assert.match(webhookId('run/\r\n\u0000 ü 👋'), /^msg_[A-Za-z0-9_-]+$/);
   });
 });
 

@@ -222,7 +222,7 @@ describe('fuzz: SQS task bodies', () => {
 
 describe('fuzz: provider answers', () => {
   const TOKEN = 'EAAB-fuzz-page-token-9f8e7d6c5b4a3210';
-  const SECRET = 'whsec-fuzz-signing-secret-0123456789';
+  const SECRET = `whsec_${Buffer.from('fuzz-signing-secret-0123456789ab').toString('base64')}`;
   const TIMEOUT_MS = 120;
   type Transport = 'normal' | 'truncated' | 'reset-before-headers' | 'reset-mid-body' | 'too-slow';
   interface Answer {
@@ -356,7 +356,7 @@ describe('fuzz: provider answers', () => {
   });
 
   it(`webhook: every answer resolves or rejects with a DeliveryError that never carries the signing secret (${RUNS} cases, seed ${SEED})`, async () => {
-    const channel = webhookChannel({ kind: 'channel', id: 'fuzz-hook', type: 'webhook', url: `${baseUrl}/hook`, signingSecret: { inline: SECRET }, timeoutMs: TIMEOUT_MS, ratePerSecond: 100, allowInlineSecrets: true }, SECRET);
+    const channel = webhookChannel({ kind: 'channel', id: 'fuzz-hook', type: 'webhook', url: `${baseUrl}/hook`, signingSecret: { inline: SECRET }, timeoutMs: TIMEOUT_MS, ratePerSecond: 100, allowInlineSecrets: true }, [SECRET]);
     await fc.assert(
       fc.asyncProperty(answer, async (spec) => {
         current = { ...spec, body: typeof spec.body === 'string' ? spec.body.replaceAll('{{token}}', SECRET) : spec.body };

@@ -328,6 +328,9 @@ module "notifier" {
     security_group_ids = [aws_security_group.planner.id]
   }
 
+  # The planner sends the reader's password to this database and no other; channels default to the Graph API host.
+  database_hosts = [aws_db_instance.this.address]
+
   planner = {
     memory_size = 1024
     timeout     = 600

@@ -1,12 +1,20 @@
 import { resolveSecret } from '../aws/secrets.js';
 import type { Channel } from '../channels/channel.js';
-import { channelSecret, createChannel } from '../channels/index.js';
+import { channelSecrets, createChannel } from '../channels/index.js';
 import type { ChannelConfig } from '../config/schema.js';
+import { CHANNEL_HOSTS_ENV, channelHostRefusal, parseHostAllowlist } from '../core/host-policy.js';
+
+/** The module's default channel_hosts: what the CLI allows when the operator's environment names no list. */
+const DEFAULT_CHANNEL_HOSTS = 'graph.facebook.com';
 
 /**
- * The one place the CLI opens a channel to a provider (`send-test`): a check that must hold for every channel the
- * CLI talks to belongs here. The secret is resolved as the sender resolves it, and never printed.
+ * The one place the CLI opens a channel to a provider (`send-test`). A channel whose host is not on the allowlist
+ * (NOTIFIER_CHANNEL_HOSTS, as the module gives the sender; the module's default without it) is refused before any
+ * secret is resolved, as the sender refuses it: an operator's credentials must not carry a token elsewhere either.
+ * The secret is resolved as the sender resolves it, and never printed.
  */
-export async function openChannel(config: ChannelConfig): Promise<Channel> {
-  return createChannel(config, await resolveSecret(channelSecret(config)));
+export async function openChannel(config: ChannelConfig, env: Readonly<Record<string, string | undefined>> = process.env): Promise<Channel> {
+  const refusal = channelHostRefusal(config, parseHostAllowlist(env[CHANNEL_HOSTS_ENV] ?? DEFAULT_CHANNEL_HOSTS, CHANNEL_HOSTS_ENV));
+  if (refusal) throw refusal;
+  return createChannel(config, await Promise.all(channelSecrets(config).map((secret) => resolveSecret(secret))));
 }

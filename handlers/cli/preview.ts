@@ -1,5 +1,6 @@
 import { parseArgs } from 'node:util';
 import { resolveSecret } from '../aws/secrets.js';
+import { DATABASE_HOSTS_ENV, databaseHostRefusal, parseHostAllowlist } from '../core/host-policy.js';
 import { type DatabaseConfig, type JobConfig, parseConfigItem } from '../config/schema.js';
 import { type AudienceRow, disconnect, readAudiencePage } from '../db/audience.js';
 import { type BuiltRecipient, buildRecipient, cursorOf, jobTemplates, taskSpecFor } from '../core/task.js';
@@ -49,9 +50,15 @@ function databaseFromUrl(url: string): { database: DatabaseConfig; password: str
   return { database, password };
 }
 
-/** The job's own database item, and its password resolved as the planner resolves it. */
+/**
+ * The job's own database item, and its password resolved as the planner resolves it: only for a host on the
+ * allowlist (NOTIFIER_DATABASE_HOSTS, as the module gives the planner), checked before the password is resolved. A
+ * URL the operator types (--database-url) carries its own password and is the operator's choice.
+ */
 async function jobDatabase(config: ConfigSource, job: JobConfig): Promise<{ database: DatabaseConfig; password: string }> {
   const database = await config.database(job.database);
+  const refusal = databaseHostRefusal(database, parseHostAllowlist(process.env[DATABASE_HOSTS_ENV] ?? '', DATABASE_HOSTS_ENV));
+  if (refusal) throw refusal;
   return { database, password: await resolveSecret(database.password) };
 }
 

@@ -1,6 +1,6 @@
 import { parseArgs } from 'node:util';
 import { resolveSecret } from '../aws/secrets.js';
-import { channelSecret } from '../channels/index.js';
+import { channelSecrets } from '../channels/index.js';
 import type { ConfigItem, SecretRef } from '../config/schema.js';
 import { parseAnyConfigItem } from '../config/schema.js';
 import { ConfigError } from '../core/errors.js';
@@ -41,7 +41,7 @@ export async function secretsCommand(argv: string[], io: CliIO): Promise<number>
     const channel = items.find((item) => item.kind === 'channel' && item.id === job.channel);
     const refs: [string, SecretRef | undefined][] = [
       [`database#${job.database}`, database?.kind === 'database' ? database.password : undefined],
-      [`channel#${job.channel}`, channel?.kind === 'channel' ? channelSecret(channel) : undefined],
+      ...(channel?.kind === 'channel' ? channelSecrets(channel).map((ref): [string, SecretRef] => [`channel#${job.channel}`, ref]) : [[`channel#${job.channel}`, undefined] as [string, undefined]]),
     ];
     for (const [item, ref] of refs) {
       if (!ref) {

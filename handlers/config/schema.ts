@@ -2,6 +2,7 @@ import * as z from 'zod';
 import { MAX_RECIPIENTS_PER_TASK } from '../core/task.js';
 import { ConfigError } from '../core/errors.js';
 import { ID_MAX_LENGTH, idPattern, idRule } from '../core/ids.js';
+import { isLoopbackHost } from '../core/host-policy.js';
 import { toIssues } from './issues.js';
 
 /** What an audience's recipient column holds; each is a different `recipient` field of the Send API. */
@@ -13,6 +14,16 @@ export const MESSAGE_TAGS = ['CONFIRMED_EVENT_UPDATE', 'POST_PURCHASE_UPDATE', '
 
 /** The id of a config item; the planner event's job id is one too. */
 export const idSchema = z.string().regex(new RegExp(idPattern(ID_MAX_LENGTH)), idRule(ID_MAX_LENGTH));
+
+/**
+ * A channel's endpoint receives its credential: https only, plain http only on this machine (local runs and tests).
+ * Which hosts are allowed at all is the module's decision (core/host-policy.ts), not the item's.
+ */
+const endpointUrl = z.url({ protocol: /^https?$/ }).refine((url) => {
+  // Anything but plain http is the url check's to judge.
+  const parsed = URL.canParse(url) ? new URL(url) : undefined;
+  return parsed?.protocol !== 'http:' || isLoopbackHost(parsed.hostname);
+}, 'must use https (plain http only for a loopback host: localhost, 127.0.0.0/8, ::1)');
 
 /**
  * Secrets are stored by reference and resolved at run time. An inline value is accepted only when the item opts in
@@ -88,7 +99,15 @@ export const databaseSchema = z.strictObject({
   database: z.string().min(1),
   user: z.string().min(1),
   password: secretRefSchema,
-  ssl: z.enum(['disable', 'require', 'verify-full']).default('verify-full').describe('verify-full checks the server certificate; RDS needs its CA bundle in caCertificate'),
+  ssl: z
+    .enum(['verify-full', 'require-unverified', 'disable'], {
+      error: (issue) =>
+        issue.input === 'require'
+          ? '"require" is not accepted: it encrypts without checking the server certificate. Use "verify-full" (with caCertificate for RDS), or "require-unverified" to opt out of the check explicitly'
+          : 'must be one of "verify-full", "require-unverified", "disable"',
+    })
+    .default('verify-full')
+    .describe('verify-full checks the server certificate and host name (RDS needs its CA bundle in caCertificate); require-unverified encrypts without checking who answers; disable sends no TLS. The planner never answers a cleartext password request'),
   caCertificate: z.string().optional().describe('PEM bundle trusted for verify-full (e.g. the RDS global bundle)'),
   statementTimeoutMs: z.number().int().min(100).max(900_000).default(30_000),
   connectTimeoutMs: z.number().int().min(100).max(60_000).default(5_000),
@@ -106,7 +125,7 @@ const channelCommon = {
 export const messengerChannelSchema = z.strictObject({
   ...channelCommon,
   type: z.literal('messenger'),
-  baseUrl: z.url({ protocol: /^https?$/ }).default('https://graph.facebook.com'),
+  baseUrl: endpointUrl.default('https://graph.facebook.com'),
   apiVersion: z.string().regex(/^v\d+\.\d+$/, 'must look like v23.0').default('v23.0'),
   pageId: z.string().regex(/^(me|\d+)$/, 'must be "me" or a numeric page id').default('me'),
   accessToken: secretRefSchema,
@@ -115,8 +134,9 @@ export const messengerChannelSchema = z.strictObject({
 export const webhookChannelSchema = z.strictObject({
   ...channelCommon,
   type: z.literal('webhook'),
-  url: z.url({ protocol: /^https?$/ }),
-  signingSecret: secretRefSchema,
+  url: endpointUrl,
+  signingSecret: secretRefSchema.describe('Standard Webhooks secret, whsec_<base64>; every delivery is signed with it'),
+  previousSigningSecret: secretRefSchema.optional().describe('during a rotation, the secret receivers still verify with: deliveries carry a signature for each'),
 });
 
 export const channelSchema = z.discriminatedUnion('type', [messengerChannelSchema, webhookChannelSchema]);

@@ -6,12 +6,43 @@ export type AudienceRow = Record<string, unknown>;
 
 let cached: { key: string; client: pg.Client } | undefined;
 
+export class CleartextPasswordRefusedError extends Error {
+  override readonly name = 'CleartextPasswordRefusedError';
+}
+
+/** What each `ssl` value asks of node-postgres: verify-full checks the certificate and host name, the others do not. */
+function tlsOptions(database: DatabaseConfig): pg.ClientConfig['ssl'] {
+  if (database.ssl === 'disable') return false;
+  return { rejectUnauthorized: database.ssl === 'verify-full', ...(database.caCertificate ? { ca: database.caCertificate } : {}) };
+}
+
+/**
+ * A client that never sends the password in clear text. node-postgres answers a server's AuthenticationCleartextPassword
+ * with the password itself, so a server that is not the database (a rewritten host, or a man in the middle without
+ * verify-full) would read it; SCRAM and MD5 never put it on the wire. The password is handed over through a function,
+ * which node-postgres calls after the request's listeners have run, and which refuses once the request was cleartext.
+ */
+export function passwordSafeClient(config: Omit<pg.ClientConfig, 'password'> & { readonly password: string; readonly label: string }): pg.Client {
+  const { password, label, ...options } = config;
+  let cleartext = false;
+  const client = new pg.Client({
+    ...options,
+    password: async () => {
+      if (cleartext) throw new CleartextPasswordRefusedError(`${label}: the server asked for the password in clear text; refused (configure scram-sha-256 authentication for this role)`);
+      return password;
+    },
+  });
+  client.connection.prependListener('authenticationCleartextPassword', () => (cleartext = true));
+  return client;
+}
+
 async function connect(database: DatabaseConfig, password: string): Promise<pg.Client> {
   const key = JSON.stringify([database.host, database.port, database.database, database.user, database.ssl, password.length, password.slice(-4)]);
   if (cached?.key === key) return cached.client;
   await cached?.client.end().catch(() => undefined);
   cached = undefined;
-  const client = new pg.Client({
+  const client = passwordSafeClient({
+    label: `database "${database.id}"`,
     host: database.host,
     port: database.port,
     database: database.database,
@@ -19,13 +50,19 @@ async function connect(database: DatabaseConfig, password: string): Promise<pg.C
     password,
     connectionTimeoutMillis: database.connectTimeoutMs,
     application_name: 'notifier-planner',
-    ssl: database.ssl === 'disable' ? false : { rejectUnauthorized: database.ssl === 'verify-full', ...(database.caCertificate ? { ca: database.caCertificate } : {}) },
+    ssl: tlsOptions(database),
   });
   // A dropped connection surfaces on the next query; without a listener it would crash the process.
   client.on('error', () => {
     if (cached?.client === client) cached = undefined;
   });
-  await client.connect();
+  try {
+    await client.connect();
+  } catch (error) {
+    // A refused or failed handshake leaves the socket open otherwise.
+    await client.end().catch(() => undefined);
+    throw error;
+  }
   cached = { key, client };
   return client;
 }

@@ -2,6 +2,8 @@ import type { ConfigStore } from '../aws/config-store.js';
 import type { FinalStatus, Ledger, NewOutcome, RecordedOutcome } from '../aws/ledger/index.js';
 import type { Channel } from '../channels/channel.js';
 import type { ChannelConfig, JobConfig } from '../config/schema.js';
+import type { DeliveryError, ConfigError } from '../core/errors.js';
+import { type HostAllowlist, channelHostRefusal } from '../core/host-policy.js';
 import type { LatencyEstimate, Pacer } from '../core/limiter.js';
 import type { DeliveryTask, TaskRecipient } from '../core/task.js';
 import type { Logger } from '../observability/log.js';
@@ -16,6 +18,7 @@ import type { RunTally } from './run-tally.js';
 export interface SenderState {
   readonly config: ConfigStore;
   readonly ledger: Ledger;
+  readonly channelHosts: HostAllowlist;
   readonly channel: (config: ChannelConfig) => Promise<Channel>;
   /** The channel's pacing and latency estimate, shared by every send on it in this container. */
   readonly pacing: (config: ChannelConfig) => { pacer: Pacer; latency: LatencyEstimate };
@@ -65,6 +68,12 @@ export async function deliverGroup(work: GroupJob, release: () => void): Promise
     // Before the claim and the run count: a paused job's task leaves no trace in the ledger.
     if (await state.config.paused(task.job)) return { kind: 'paused' };
     const channelConfig = await state.config.channel(job.channel);
+    // Before any claim and before the channel's secret is resolved: whoever wrote the item chose where it goes.
+    const refusal = channelHostRefusal(channelConfig, state.channelHosts);
+    if (refusal) {
+      await haltJob(work, refusal);
+      return { kind: 'open', delayMs: state.halts.remainingMs(task.job) };
+    }
     if (invocation.deadline <= Date.now()) return { kind: 'open' };
     await invocation.tally.open(task.runId);
     const claimed = await claimOpen(work);
@@ -212,14 +221,22 @@ async function settle(work: GroupJob, settlement: Settlement, log: Logger): Prom
       log.warn('delivery returned to the queue for a later attempt', { reason: settlement.reason, delayMs: Math.round(settlement.delayMs) });
       return { kind: 'open', reason: settlement.reason, delayMs: settlement.delayMs };
     case 'fatal':
-      if (state.halts.halt(task.job)) {
-        state.onFatal();
-        await state.ledger.runs.halt(task.runId, settlement.error.message).catch((error: unknown) => log.warn('could not mark the run halted', { error }));
-        state.metrics.count(task.job, 'FatalChannel');
-        log.error('FATAL channel error: the job is halted and its messages are kept for later', { error: settlement.error, failureClass: 'fatal' });
-      }
+      await haltJob({ ...work, log }, settlement.error);
       return { kind: 'open', reason: settlement.error.message, delayMs: state.halts.remainingMs(task.job) };
   }
+}
+
+/**
+ * A fatal channel error (an invalid token, a channel outside the allowlist): the job halts in this container, once per
+ * cool-down it alarms and marks the run; nobody is marked failed and the messages are kept.
+ */
+async function haltJob(work: GroupJob, error: DeliveryError | ConfigError): Promise<void> {
+  const { state, task, log } = work;
+  if (!state.halts.halt(task.job)) return;
+  state.onFatal();
+  await state.ledger.runs.halt(task.runId, error.message).catch((haltError: unknown) => log.warn('could not mark the run halted', { error: haltError }));
+  state.metrics.count(task.job, 'FatalChannel');
+  log.error('FATAL channel error: the job is halted and its messages are kept for later', { error, failureClass: 'fatal' });
 }
 
 /** One write for every outcome the group reached; the claim is handed back when recipients are still open. */

@@ -3,6 +3,7 @@ import type { ConfigStore } from '../aws/config-store.js';
 import type { Ledger } from '../aws/ledger/index.js';
 import type { Channel } from '../channels/channel.js';
 import type { ChannelConfig } from '../config/schema.js';
+import type { HostAllowlist } from '../core/host-policy.js';
 import { LatencyEstimate, Pacer } from '../core/limiter.js';
 import { parseTask } from '../core/task.js';
 import { createLogger } from '../observability/log.js';
@@ -47,6 +48,8 @@ export type Resend = (messages: readonly { id: string; body: string }[], delaySe
 export interface SenderDeps {
   readonly config: ConfigStore;
   readonly ledger: Ledger;
+  /** The hosts a channel may point at; a channel elsewhere halts its job before its secret is resolved. */
+  readonly channelHosts: HostAllowlist;
   readonly channel: (config: ChannelConfig) => Promise<Channel>;
   readonly onFatal: () => void;
   readonly metrics: Metrics;

@@ -25,8 +25,11 @@ function findPgBin(name: string): string {
   throw new Error(`PostgreSQL's ${name} was not found: install postgresql-15 (apt-get install postgresql-15)`);
 }
 
-/** A throw-away PostgreSQL server in a temporary directory; as root it runs as the postgres user, as initdb demands. */
-export async function startPostgresServer(): Promise<PostgresService> {
+/**
+ * A throw-away PostgreSQL server in a temporary directory; as root it runs as the postgres user, as initdb demands.
+ * `auth` is pg_hba's method: `password` plays a server that asks for the password in clear text.
+ */
+export async function startPostgresServer(options: { auth?: 'scram-sha-256' | 'password' } = {}): Promise<PostgresService> {
   const initdb = findPgBin('initdb');
   const postgres = findPgBin('postgres');
   const dir = mkdtempSync(join(tmpdir(), 'notifier-pg-'));
@@ -40,7 +43,7 @@ export async function startPostgresServer(): Promise<PostgresService> {
   const password = 'notifier-local-password';
   const pwfile = join(dir, 'pwfile');
   writeFileSync(pwfile, password, { mode: 0o644 });
-  const [initCommand, initArgs] = wrap(initdb, ['-D', join(dir, 'data'), '-U', 'notifier', '--auth=scram-sha-256', `--pwfile=${pwfile}`, '--no-sync', '-E', 'UTF8']);
+  const [initCommand, initArgs] = wrap(initdb, ['-D', join(dir, 'data'), '-U', 'notifier', `--auth=${options.auth ?? 'scram-sha-256'}`, `--pwfile=${pwfile}`, '--no-sync', '-E', 'UTF8']);
   execFileSync(initCommand, initArgs, { stdio: 'ignore' });
   const port = await freePort();
   const [command, args] = wrap(postgres, ['-D', join(dir, 'data'), '-p', String(port), '-k', dir, '-c', 'listen_addresses=127.0.0.1', '-c', 'fsync=off', '-c', 'max_connections=50']);

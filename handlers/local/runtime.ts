@@ -2,6 +2,7 @@ import { createWriteStream, readFileSync, writeFileSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { createLedger, collectOutcomes } from '../aws/ledger/index.js';
 import { type ConfigItem, type JobConfig, parseAnyConfigItem } from '../config/schema.js';
+import { LOOPBACK_HOSTS, configuredHosts } from '../core/host-policy.js';
 import { runIdFor } from '../core/run-id.js';
 import { senderEnvironment } from '../env.js';
 import { describeReach, failedOutsideWindow } from '../core/window-policy.js';
@@ -261,18 +262,22 @@ export async function runLocal(options: LocalRunOptions, hooks: RunHooks, signal
       if (signal?.aborted) throw new Error('interrupted');
     };
     const servers = await startServers(options, services, announce, check);
+    const channelRate = options.provider.ratePerSecond ? { ratePerSecond: options.provider.ratePerSecond } : {};
+    const items = options.configItems ?? sampleConfig(new URL(servers.databaseUrl), servers.graphUrl, servers.accessToken, channelRate);
+    const parsed = items.map((item, index) => parseAnyConfigItem(item, `config item #${index + 1}`));
+    // The module's allowlists, as a local run needs them: the hosts its config names, and the emulators' loopback.
+    const hosts = configuredHosts(parsed);
     const stack = await startStack({
       name: 'notifier-local',
       dynamoEndpoint: servers.dynamoEndpoint,
       sqsEndpoint: servers.sqsEndpoint,
       visibilityTimeoutSeconds: options.visibilityTimeoutSeconds,
       maxReceiveCount: options.maxReceiveCount,
+      channelHosts: [...LOOPBACK_HOSTS, ...hosts.channels],
+      databaseHosts: [...LOOPBACK_HOSTS, ...hosts.databases],
       extraEnv: { [senderEnvironment.instances.name]: String(options.maximumConcurrency), [senderEnvironment.parallelism.name]: String(options.parallelism) },
     });
     services.push(stack);
-    const channelRate = options.provider.ratePerSecond ? { ratePerSecond: options.provider.ratePerSecond } : {};
-    const items = options.configItems ?? sampleConfig(new URL(servers.databaseUrl), servers.graphUrl, servers.accessToken, channelRate);
-    const parsed = items.map((item, index) => parseAnyConfigItem(item, `config item #${index + 1}`));
     const job = parsed.find((item: ConfigItem): item is JobConfig => item.kind === 'job' && item.id === options.job);
     for (const item of items) await stack.putConfig(item as Record<string, unknown>);
 

@@ -82,6 +82,9 @@ export async function seedSampleAudience(url: string, size: number): Promise<num
   }
 }
 
+// libpq's sslmode names for the database item's: "require" encrypts without verifying, as "require-unverified" says.
+const SSL_MODES: Record<string, string> = { 'verify-full': 'verify-full', require: 'require-unverified', disable: 'disable' };
+
 /** A sample job: the same digest to the column `column` holds, for the rows that have one. */
 function sampleJob(id: string, column: string, recipientKind: string): Record<string, unknown> {
   return {
@@ -109,7 +112,7 @@ export function sampleConfig(database: URL, graphBaseUrl: string, accessToken: s
       database: decodeURIComponent(database.pathname.slice(1)) || 'postgres',
       user: decodeURIComponent(database.username) || 'postgres',
       password: { inline: decodeURIComponent(database.password) || 'local-embedded-database' },
-      ssl: database.searchParams.get('sslmode') === 'require' ? 'require' : 'disable',
+      ssl: SSL_MODES[database.searchParams.get('sslmode') ?? 'disable'] ?? 'disable',
       allowInlineSecrets: true,
     },
     { kind: 'channel', id: 'sandbox', type: 'messenger', baseUrl: graphBaseUrl, pageId: 'me', accessToken: { inline: accessToken }, allowInlineSecrets: true, ratePerSecond: channel.ratePerSecond ?? 250, timeoutMs: 5000 },

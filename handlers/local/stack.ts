@@ -4,8 +4,9 @@ import type { ConfigItem } from '../config/schema.js';
 import { parseAnyConfigItem } from '../config/schema.js';
 import { configTableItem } from '../aws/config-store.js';
 import type { BatchResponse, SqsEvent } from '../delivery/index.js';
-import { lambdaFunctionName, plannerEnvironment } from '../env.js';
+import { lambdaFunctionName, plannerEnvironment, senderEnvironment } from '../env.js';
 import type { PlannerResult } from '../planning.js';
+import { LOOPBACK_HOSTS } from '../core/host-policy.js';
 import { type InvocationRecord, encodeRecord } from '../core/invocation-record.js';
 import { type AsyncRetryOptions, invokeAsynchronously } from './async-invoke.js';
 import { lambdaContext, loadBundle, type Handler } from './bundle.js';
@@ -28,6 +29,9 @@ export interface StackOptions {
    * Either way the event's invocation record then lands in the planner-failures queue.
    */
   readonly plannerRetries?: AsyncRetryOptions;
+  /** The module's `channel_hosts` and `database_hosts`; default the loopback hosts the local emulators listen on. */
+  readonly channelHosts?: readonly string[];
+  readonly databaseHosts?: readonly string[];
   readonly extraEnv?: Record<string, string>;
 }
 
@@ -144,6 +148,8 @@ export async function startStack(options: StackOptions): Promise<Stack> {
     [plannerEnvironment.configTable.name]: names.config,
     [plannerEnvironment.ledgerTable.name]: names.ledger,
     [plannerEnvironment.queueUrl.name]: queues.queueUrl,
+    [senderEnvironment.channelHosts.name]: (options.channelHosts ?? LOOPBACK_HOSTS).join(','),
+    [plannerEnvironment.databaseHosts.name]: (options.databaseHosts ?? LOOPBACK_HOSTS).join(','),
     ...options.extraEnv,
   });
 

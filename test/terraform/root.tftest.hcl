@@ -63,6 +63,7 @@ run "functions_get_the_environment_of_adr_0001_and_both_the_queue_url" {
       NOTIFIER_QUEUE_URL        = "https://sqs.eu-west-1.amazonaws.com/123456789012/acme"
       NOTIFIER_METRIC_NAMESPACE = "Acme"
       NOTIFIER_LEDGER_TTL_DAYS  = "7"
+      NOTIFIER_DATABASE_HOSTS   = ""
       AWS_LAMBDA_EXEC_WRAPPER   = "/var/task/exec-wrapper"
     })
     error_message = "Planner environment: ${jsonencode(module.planner.environment)}"
@@ -78,13 +79,42 @@ run "functions_get_the_environment_of_adr_0001_and_both_the_queue_url" {
       NOTIFIER_LEDGER_TTL_DAYS    = "7"
       NOTIFIER_SENDER_INSTANCES   = "2"
       NOTIFIER_SENDER_PARALLELISM = "50"
+      NOTIFIER_CHANNEL_HOSTS      = "graph.facebook.com"
     })
-    error_message = "The sender gets the planner's variables without the exec wrapper, plus its pacing (the queue URL returns a message after its backoff): ${jsonencode(module.sender.environment)}"
+    error_message = "The sender gets the planner's variables without the exec wrapper, plus its pacing and its host list (the queue URL returns a message after its backoff): ${jsonencode(module.sender.environment)}"
   }
 
   assert {
     condition     = module.sender.environment["NOTIFIER_SENDER_INSTANCES"] == "2" && module.sender.environment["NOTIFIER_SENDER_PARALLELISM"] == "50"
     error_message = "The sender learns its share of the channel rate from the mapping's maximum concurrency."
+  }
+}
+
+run "each_function_gets_only_its_own_host_allowlist_and_the_sender_allows_the_graph_api_by_default" {
+  command = plan
+
+  assert {
+    condition     = module.sender.environment["NOTIFIER_CHANNEL_HOSTS"] == "graph.facebook.com" && module.planner.environment["NOTIFIER_DATABASE_HOSTS"] == ""
+    error_message = "Defaults: the Graph API host for channels, no database until one is listed."
+  }
+
+  assert {
+    condition     = !contains(keys(module.planner.environment), "NOTIFIER_CHANNEL_HOSTS") && !contains(keys(module.sender.environment), "NOTIFIER_DATABASE_HOSTS")
+    error_message = "The planner sends no channel secret and the sender reads no database: neither gets the other's list."
+  }
+}
+
+run "the_host_allowlists_reach_the_handlers_as_comma_separated_lists" {
+  command = plan
+
+  variables {
+    channel_hosts  = ["graph.facebook.com", "hooks.example.com"]
+    database_hosts = ["app.abc123.eu-west-1.rds.amazonaws.com"]
+  }
+
+  assert {
+    condition     = module.sender.environment["NOTIFIER_CHANNEL_HOSTS"] == "graph.facebook.com,hooks.example.com" && module.planner.environment["NOTIFIER_DATABASE_HOSTS"] == "app.abc123.eu-west-1.rds.amazonaws.com"
+    error_message = "channel_hosts and database_hosts must reach the sender and the planner."
   }
 }
 

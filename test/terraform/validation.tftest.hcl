@@ -146,3 +146,12 @@ run "a_planner_timeout_too_short_to_hand_over_is_rejected" {
   }
   expect_failures = [var.planner]
 }
+
+run "a_host_allowlist_entry_with_a_scheme_or_wildcard_is_rejected" {
+  command = plan
+  variables {
+    channel_hosts  = ["https://hooks.example.com"]
+    database_hosts = ["*.rds.amazonaws.com"]
+  }
+  expect_failures = [var.channel_hosts, var.database_hosts]
+}

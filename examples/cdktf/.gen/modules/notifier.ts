@@ -20,6 +20,10 @@ export interface NotifierInputs {
    */
   readonly architecture?: string;
   /**
+   * Hosts a channel item's `baseUrl`/`url` may name: the sender sends a channel's token or signing secret to no other, and halts a job whose channel points elsewhere (FatalChannel). Add your webhook receivers' hosts. Exact names, no wildcards (docs/adr/0007-channel-and-database-allowlists.md).
+   */
+  readonly channelHosts?: ReadonlyArray<string>;
+  /**
    * Lambda code-signing configuration of both functions: Lambda then refuses packages not signed by its allowed signing profiles, so set `packages` to zips signed with AWS Signer. `null` deploys the packages unsigned.
    */
   readonly codeSigningConfigArn?: string;
@@ -31,6 +35,10 @@ export interface NotifierInputs {
    * Create a CloudWatch dashboard: queue depth, sends/s, failures by class, provider latency.
    */
   readonly createDashboard?: boolean;
+  /**
+   * Hosts a database item's `host` may name: the planner resolves the password only for these, e.g. `[aws_db_instance.this.address]`. Empty refuses every database item. Exact names, no wildcards (docs/adr/0007-channel-and-database-allowlists.md).
+   */
+  readonly databaseHosts?: ReadonlyArray<string>;
   /**
    * Bring your own roles instead of the created ones (the module then attaches no policy to them).
    */
@@ -148,9 +156,11 @@ const INPUTS: { readonly [K in keyof NotifierInputs]-?: string } = {
   alarmSnsTopicArn: 'alarm_sns_topic_arn',
   alarmThresholds: 'alarm_thresholds',
   architecture: 'architecture',
+  channelHosts: 'channel_hosts',
   codeSigningConfigArn: 'code_signing_config_arn',
   createAlarms: 'create_alarms',
   createDashboard: 'create_dashboard',
+  databaseHosts: 'database_hosts',
   existingRoleArns: 'existing_role_arns',
   jobs: 'jobs',
   kmsKeyArn: 'kms_key_arn',

@@ -1,0 +1,81 @@
+import type { ChannelConfig, ConfigItem, DatabaseConfig } from '../config/schema.js';
+import { ConfigError } from './errors.js';
+
+/**
+ * Whoever can write the config table must not be able to send a secret to a server of their choosing: a channel's
+ * URL and a database's host must be on lists the module sets (docs/adr/0007-channel-and-database-allowlists.md).
+ * These are the environment variables that carry them; the module's main.tf sets the same names.
+ */
+export const CHANNEL_HOSTS_ENV = 'NOTIFIER_CHANNEL_HOSTS';
+export const DATABASE_HOSTS_ENV = 'NOTIFIER_DATABASE_HOSTS';
+
+/** Hosts that never leave the machine: plain http and the local runtime's emulators are allowed only on these. */
+export const LOOPBACK_HOSTS = ['127.0.0.1', 'localhost', '::1'] as const;
+
+/** Exact host names, lowercase; no wildcards, so a shared domain (`*.amazonaws.com`) can never admit someone else's endpoint. */
+export type HostAllowlist = ReadonlySet<string>;
+
+// A DNS name or an IP literal: no scheme, port, path, user or wildcard.
+const HOST_NAME = /^(?:[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?)(?:\.[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?)*$/;
+const IPV6 = /^[0-9a-f:.]+$/;
+
+/** `Graph.Facebook.com.` and `[::1]` as the allowlist spells them: lowercase, no trailing dot, no brackets. */
+export function normalizeHost(host: string): string {
+  return host.trim().toLowerCase().replace(/^\[(.*)\]$/, '$1').replace(/\.$/, '');
+}
+
+export function isLoopbackHost(host: string): boolean {
+  const name = normalizeHost(host);
+  return name === 'localhost' || name === '::1' || /^127(?:\.\d{1,3}){3}$/.test(name);
+}
+
+/**
+ * Reads an allowlist from an environment variable: comma-separated host names. Unset is an error (a function deployed
+ * without the list refuses to start rather than allow everything); empty allows nothing.
+ */
+export function parseHostAllowlist(text: string | undefined, variable: string): HostAllowlist {
+  if (text === undefined) throw new Error(`environment variable ${variable} is not set: it lists the hosts this function may send credentials to`);
+  const hosts = text.split(',').map(normalizeHost).filter(Boolean);
+  const invalid = hosts.filter((host) => !HOST_NAME.test(host) && !(host.includes(':') && IPV6.test(host)));
+  if (invalid.length > 0) throw new Error(`environment variable ${variable} must list host names separated by commas (no scheme, port or wildcard); not a host name: ${invalid.map((host) => JSON.stringify(host)).join(', ')}`);
+  return new Set(hosts);
+}
+
+/** The field of a channel item that names its endpoint, and the endpoint's host. */
+export function channelEndpoint(config: ChannelConfig): { field: 'baseUrl' | 'url'; host: string } {
+  const [field, url] = config.type === 'messenger' ? (['baseUrl', config.baseUrl] as const) : (['url', config.url] as const);
+  return { field, host: normalizeHost(new URL(url).hostname) };
+}
+
+function refusal(target: { item: string; field: string; host: string }, allowed: HostAllowlist, list: { variable: string; moduleVariable: string }): ConfigError | undefined {
+  if (allowed.has(target.host)) return undefined;
+  const listed = allowed.size > 0 ? [...allowed].join(', ') : 'nothing';
+  return new ConfigError(target.item, [
+    { path: target.field, message: `host "${target.host}" is not allowed to receive this item's secret (${list.variable} allows ${listed}); add it to the module's ${list.moduleVariable} if it is meant` },
+  ]);
+}
+
+/**
+ * Why this channel may not be used, or undefined when its host is on the list. Call it before resolving the channel's
+ * secret: the sender, and any command that resolves a secret with an operator's credentials.
+ */
+export function channelHostRefusal(config: ChannelConfig, allowed: HostAllowlist): ConfigError | undefined {
+  const { field, host } = channelEndpoint(config);
+  return refusal({ item: `channel "${config.id}"`, field, host }, allowed, { variable: CHANNEL_HOSTS_ENV, moduleVariable: 'channel_hosts' });
+}
+
+/** Why the planner may not connect to this database, or undefined when its host is on the list; before the password is resolved. */
+export function databaseHostRefusal(config: DatabaseConfig, allowed: HostAllowlist): ConfigError | undefined {
+  return refusal({ item: `database "${config.id}"`, field: 'host', host: normalizeHost(config.host) }, allowed, { variable: DATABASE_HOSTS_ENV, moduleVariable: 'database_hosts' });
+}
+
+/** The hosts a set of config items names: what a local run with `--config` allows. */
+export function configuredHosts(items: readonly ConfigItem[]): { channels: string[]; databases: string[] } {
+  const channels = new Set<string>();
+  const databases = new Set<string>();
+  for (const item of items) {
+    if (item.kind === 'channel') channels.add(channelEndpoint(item).host);
+    if (item.kind === 'database') databases.add(normalizeHost(item.host));
+  }
+  return { channels: [...channels], databases: [...databases] };
+}
