@@ -8,16 +8,24 @@ locals {
   operator_statements = concat(
     [
       {
-        # config put / get / list / delete; secrets check reads the items the same way (Scan).
+        # config put / get / list / delete, pause / resume (the job's pause item); secrets check and preview read the
+        # items the same way (Scan, GetItem).
         Sid      = "ConfigItems"
         Action   = ["dynamodb:DeleteItem", "dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:Scan"]
         Resource = [module.tables.config_table_arn]
       },
       {
-        # status and dlq inspect read runs and groups by key; runs lists a job's runs through the by-job index.
+        # status and dlq inspect read runs and groups by key; runs lists a job's runs through the by-job index;
+        # outcomes queries a run's own partitions (docs/adr/0008-ledger-keys-by-run.md).
         Sid      = "ReadLedger"
         Action   = ["dynamodb:GetItem", "dynamodb:Query"]
         Resource = [module.tables.ledger_table_arn, module.tables.ledger_by_job_index_arn]
+      },
+      {
+        # send-test records its one send apart from the job's runs (run <job>@test-<time>).
+        Sid      = "RecordTestSends"
+        Action   = ["dynamodb:PutItem"]
+        Resource = [module.tables.ledger_table_arn]
       },
       {
         # run and ticks replay invoke the planner asynchronously, as the schedule does.
