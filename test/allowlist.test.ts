@@ -77,6 +77,8 @@ describe('host allowlists in the shipped bundles', () => {
 
   it('a channel outside the allowlist halts its job before its secret is read: messages kept, nobody failed, alarmed', async () => {
     const runId = 'exfil@2026-11-28T08:00:00Z';
+    // The run a planner would have started: the halt is marked on its run item.
+    await ledger.runs.acquire({ runId, job: 'exfil', scheduledTime: '2026-11-28T08:00:00.000Z', owner: 'planner', leaseMs: 1 });
     const before = store.requested.length;
     const messages = [record('exfil', runId, 'psid-1'), record('exfil', runId, 'psid-2')];
     const response = await send({ Records: messages }, lambdaContext('sender', 30_000));
