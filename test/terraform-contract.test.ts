@@ -44,7 +44,8 @@ describe('the Lambda environment contract', () => {
   }
 
   it('names a variable main.tf sets that the contract does not know, and one it misses', () => {
-    const extra = mainTf.replace('NOTIFIER_QUEUE_URL = module.queue.queue_url\n    # Caps', 'NOTIFIER_QUEUE_URL = module.queue.queue_url\n    NOTIFIER_PAGE_SIZE = "5"\n    # Caps');
+    const extra = mainTf.replace(/(\n\s*NOTIFIER_DATABASE_HOSTS\s*=.*)/, '$1\n    NOTIFIER_PAGE_SIZE = "5"');
+    assert.notEqual(extra, mainTf, 'the planner block was found');
     assert.deepEqual(environmentMismatches(extra, 'planner'), ['planner: main.tf sets NOTIFIER_PAGE_SIZE, which the contract (handlers/env.ts) does not know']);
     const missing = mainTf.replace(/\n\s*NOTIFIER_LEDGER_TABLE\s*=.*/, '');
     assert.deepEqual(environmentMismatches(missing, 'sender'), ['sender: main.tf does not set NOTIFIER_LEDGER_TABLE, which the function needs']);
@@ -52,7 +53,7 @@ describe('the Lambda environment contract', () => {
     assert.deepEqual(environmentMismatches(noWrapper, 'planner'), ['planner: main.tf does not set AWS_LAMBDA_EXEC_WRAPPER, which the function needs']);
   });
 
-  const required = { NOTIFIER_CONFIG_TABLE: 'config', NOTIFIER_LEDGER_TABLE: 'ledger', NOTIFIER_QUEUE_URL: 'https://queue' };
+  const required = { NOTIFIER_CONFIG_TABLE: 'config', NOTIFIER_LEDGER_TABLE: 'ledger', NOTIFIER_QUEUE_URL: 'https://queue', NOTIFIER_DATABASE_HOSTS: '', NOTIFIER_CHANNEL_HOSTS: 'graph.facebook.com' };
 
   it('gives the defaults where the module sets nothing', () => {
     const planner = readEnvironment(plannerEnvironment, required);
@@ -69,6 +70,8 @@ describe('the Lambda environment contract', () => {
       assert.throws(() => readEnvironment(contract, { ...required, NOTIFIER_QUEUE_URL: undefined }), /NOTIFIER_QUEUE_URL is not set/);
     }
     assert.throws(() => readEnvironment(senderEnvironment, { ...required, NOTIFIER_SENDER_INSTANCES: 'two' }), /NOTIFIER_SENDER_INSTANCES must be a positive number, got "two"/);
+    assert.throws(() => readEnvironment(senderEnvironment, { ...required, NOTIFIER_CHANNEL_HOSTS: undefined }), /NOTIFIER_CHANNEL_HOSTS is not set/);
+    assert.throws(() => readEnvironment(plannerEnvironment, { ...required, NOTIFIER_DATABASE_HOSTS: undefined }), /NOTIFIER_DATABASE_HOSTS is not set/);
   });
 });
 
