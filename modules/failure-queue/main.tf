@@ -1,5 +1,6 @@
-# The on-failure destination of a function's asynchronous invocations: Lambda sends one invocation record per event
-# whose retries are exhausted (or that grew too old), so nothing a function failed on is lost.
+# A queue where what could not be processed waits for an operator: encrypted (the customer key when given, else
+# SSE-SQS) and TLS only. The planner's on-failure destination (Lambda sends one invocation record per event whose
+# retries are exhausted, or that grew too old) and the scheduler's DLQ are both one.
 
 resource "aws_sqs_queue" "this" {
   name                              = var.name

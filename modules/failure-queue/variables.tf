@@ -4,7 +4,7 @@ variable "name" {
 }
 
 variable "message_retention_seconds" {
-  description = "How long a failed invocation's record stays for inspection and replay."
+  description = "How long a message stays for inspection and replay."
   type        = number
   default     = 1209600
 

@@ -21,29 +21,25 @@ resource "aws_scheduler_schedule_group" "this" {
   tags = var.tags
 }
 
-resource "aws_sqs_queue" "dlq" {
+# Ticks the scheduler could not hand to the planner: an encrypted, TLS-only queue like the planner's failures queue.
+module "dlq" {
+  source = "../failure-queue"
+
   name                      = "${local.prefix}-dlq"
   message_retention_seconds = var.dlq_message_retention_seconds
-  kms_master_key_id         = var.kms_key_arn
-  sqs_managed_sse_enabled   = var.kms_key_arn == null ? true : null
+  kms_key_arn               = var.kms_key_arn
 
   tags = var.tags
 }
 
-resource "aws_sqs_queue_policy" "dlq" {
-  queue_url = aws_sqs_queue.dlq.id
-  policy = jsonencode({
-    Version = "2012-10-17"
-    Statement = [{
-      Sid       = "DenyInsecureTransport"
-      Effect    = "Deny"
-      Principal = "*"
-      # A Deny on every action is the point here: no request without TLS, whoever makes it.
-      Action    = "sqs:*"
-      Resource  = aws_sqs_queue.dlq.arn
-      Condition = { Bool = { "aws:SecureTransport" = "false" } }
-    }]
-  })
+moved {
+  from = aws_sqs_queue.dlq
+  to   = module.dlq.aws_sqs_queue.this
+}
+
+moved {
+  from = aws_sqs_queue_policy.dlq
+  to   = module.dlq.aws_sqs_queue_policy.this
 }
 
 ################################################################################
@@ -95,7 +91,7 @@ resource "aws_iam_role_policy" "this" {
           Sid      = "DeadLetterFailedInvocations"
           Effect   = "Allow"
           Action   = ["sqs:SendMessage"]
-          Resource = [aws_sqs_queue.dlq.arn]
+          Resource = [module.dlq.queue_arn]
         },
       ],
       # SendMessage to the SSE-KMS DLQ: SQS calls KMS on the role's behalf, and only SQS may.
@@ -154,7 +150,7 @@ resource "aws_scheduler_schedule" "this" {
     }
 
     dead_letter_config {
-      arn = aws_sqs_queue.dlq.arn
+      arn = module.dlq.queue_arn
     }
   }
 

@@ -35,23 +35,23 @@ output "assume_role_policy_json" {
 
 output "dlq_arn" {
   description = "ARN of the scheduler DLQ."
-  value       = aws_sqs_queue.dlq.arn
+  value       = module.dlq.queue_arn
 }
 
 output "dlq_url" {
   description = "URL of the scheduler DLQ."
-  value       = aws_sqs_queue.dlq.id
+  value       = module.dlq.queue_url
 }
 
 output "dlq_name" {
   description = "Name of the scheduler DLQ."
-  value       = aws_sqs_queue.dlq.name
+  value       = module.dlq.queue_name
 }
 
 output "kms_key_arns" {
   description = "Key of the DLQ (`dlq`) and of each schedule (`schedule:<job>`); `null` values use AWS-owned or SQS-managed keys."
   value = merge(
-    { dlq = aws_sqs_queue.dlq.kms_master_key_id },
+    { dlq = module.dlq.kms_key_arn },
     { for id, s in aws_scheduler_schedule.this : "schedule:${id}" => s.kms_key_arn },
   )
 }
