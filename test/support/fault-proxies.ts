@@ -2,14 +2,13 @@ import { createServer as createHttpServer, request as httpRequest } from 'node:h
 import { type AddressInfo, type Socket, connect, createServer } from 'node:net';
 
 /**
- * A TCP proxy in front of PostgreSQL that cuts every open connection when the client sends its `cutAtQuery`-th
- * statement containing `marker` (the planner's page query): the database connection drops mid-stream, once.
+ * A TCP relay to `target` on a loopback port. `admit` may turn a new connection away (it then owns the socket), and
+ * `inspect` sees each chunk the client sends before it goes on, and may keep it back.
  */
-export async function startCuttingTcpProxy(target: { host: string; port: number }, options: { marker: string; cutAtQuery: number }) {
+async function startTcpRelay(target: { host: string; port: number }, options: { admit?: (client: Socket) => boolean; inspect: (chunk: Buffer) => boolean }) {
   const sockets = new Set<Socket>();
-  let queries = 0;
-  let cuts = 0;
   const server = createServer((client) => {
+    if (options.admit && !options.admit(client)) return;
     const upstream = connect(target.port, target.host);
     sockets.add(client).add(upstream);
     const close = () => {
@@ -19,13 +18,7 @@ export async function startCuttingTcpProxy(target: { host: string; port: number 
       sockets.delete(upstream);
     };
     client.on('data', (chunk: Buffer) => {
-      if (chunk.includes(options.marker) && ++queries === options.cutAtQuery) {
-        cuts++;
-        for (const socket of [...sockets]) socket.destroy();
-        sockets.clear();
-        return;
-      }
-      upstream.write(chunk);
+      if (options.inspect(chunk)) upstream.write(chunk);
     });
     upstream.on('data', (chunk: Buffer) => client.write(chunk));
     client.on('error', close).on('close', close);
@@ -35,14 +28,33 @@ export async function startCuttingTcpProxy(target: { host: string; port: number 
   return {
     host: '127.0.0.1',
     port: (server.address() as AddressInfo).port,
-    queries: () => queries,
-    cuts: () => cuts,
+    /** Every open connection, both sides. */
+    sockets,
     stop: () =>
       new Promise<void>((resolve) => {
         for (const socket of sockets) socket.destroy();
         server.close(() => resolve());
       }),
   };
+}
+
+/**
+ * A TCP proxy in front of PostgreSQL that cuts every open connection when the client sends its `cutAtQuery`-th
+ * statement containing `marker` (the planner's page query): the database connection drops mid-stream, once.
+ */
+export async function startCuttingTcpProxy(target: { host: string; port: number }, options: { marker: string; cutAtQuery: number }) {
+  let queries = 0;
+  let cuts = 0;
+  const relay = await startTcpRelay(target, {
+    inspect: (chunk) => {
+      if (!chunk.includes(options.marker) || ++queries !== options.cutAtQuery) return true;
+      cuts++;
+      for (const socket of [...relay.sockets]) socket.destroy();
+      relay.sockets.clear();
+      return false;
+    },
+  });
+  return { host: relay.host, port: relay.port, queries: () => queries, cuts: () => cuts, stop: relay.stop };
 }
 
 /**
@@ -92,42 +104,31 @@ export async function startSqsTap(target: string, afterBatch: (call: number, ent
  * `downAtQuery` takes it down by itself when the client sends its n-th statement containing the marker.
  */
 export async function startOutageTcpProxy(target: { host: string; port: number }, options: { downAtQuery?: { marker: string; count: number } } = {}) {
-  const sockets = new Set<Socket>();
   let down = false;
   let refused = 0;
   let queries = 0;
   const goDown = () => {
     down = true;
-    for (const socket of sockets) socket.resetAndDestroy();
-    sockets.clear();
+    for (const socket of relay.sockets) socket.resetAndDestroy();
+    relay.sockets.clear();
   };
-  const server = createServer((client) => {
-    if (down) {
+  const relay = await startTcpRelay(target, {
+    admit: (client) => {
+      if (!down) return true;
       refused++;
       client.resetAndDestroy();
-      return;
-    }
-    const upstream = connect(target.port, target.host);
-    sockets.add(client).add(upstream);
-    const close = () => {
-      client.destroy();
-      upstream.destroy();
-      sockets.delete(client);
-      sockets.delete(upstream);
-    };
-    client.on('data', (chunk: Buffer) => {
+      return false;
+    },
+    inspect: (chunk) => {
       const trigger = options.downAtQuery;
-      if (trigger && chunk.includes(trigger.marker) && ++queries === trigger.count) return goDown();
-      upstream.write(chunk);
-    });
-    upstream.pipe(client).on('error', close);
-    client.on('error', close).on('close', close);
-    upstream.on('error', close).on('close', close);
+      if (!trigger || !chunk.includes(trigger.marker) || ++queries !== trigger.count) return true;
+      goDown();
+      return false;
+    },
   });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   return {
-    host: '127.0.0.1',
-    port: (server.address() as AddressInfo).port,
+    host: relay.host,
+    port: relay.port,
     /** Connections refused since the proxy started. */
     refused: () => refused,
     isDown: () => down,
@@ -135,10 +136,6 @@ export async function startOutageTcpProxy(target: { host: string; port: number }
     up() {
       down = false;
     },
-    stop: () =>
-      new Promise<void>((resolve) => {
-        for (const socket of sockets) socket.destroy();
-        server.close(() => resolve());
-      }),
+    stop: relay.stop,
   };
 }
