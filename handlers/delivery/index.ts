@@ -131,7 +131,15 @@ export function createSender(deps: SenderDeps) {
     const { records, malformed } = readRecords(event, owner);
     const holds = records.map(() => dispatcher.hold());
     const [results, kept] = await Promise.all([
-      Promise.all(records.map((record, index) => handleRecord(record, invocation, holds[index] as () => void, context.awsRequestId).catch((): GroupResult => ({ kind: 'open' })))),
+      Promise.all(
+        records.map((record, index) =>
+          handleRecord(record, invocation, holds[index] as () => void, context.awsRequestId).catch((error: unknown): GroupResult => {
+            // Keeping a malformed body failed (the ledger refused it): the message stays queued, and says why here.
+            createLogger({ messageId: record.messageId, requestId: context.awsRequestId }).error('the record could not be handled; the message stays queued', { error });
+            return { kind: 'open' };
+          }),
+        ),
+      ),
       Promise.all(malformed.map((entry) => keepMalformed(entry, context.awsRequestId).then(() => true, () => false))),
     ]);
     const uncounted = await invocation.tally.close();
