@@ -22,3 +22,8 @@ output "kms_key_arn" {
   description = "Key of the queue; `null` uses SQS-managed encryption (SSE-SQS)."
   value       = aws_sqs_queue.this.kms_master_key_id
 }
+
+output "tags" {
+  description = "Tags of the queue."
+  value       = aws_sqs_queue.this.tags
+}

@@ -74,13 +74,13 @@ run "a_failed_invocation_is_retried_then_dead_lettered" {
     condition = alltrue([for s in aws_scheduler_schedule.this :
       s.target[0].retry_policy[0].maximum_retry_attempts == 5 &&
       s.target[0].retry_policy[0].maximum_event_age_in_seconds == 900 &&
-      s.target[0].dead_letter_config[0].arn == aws_sqs_queue.dlq.arn
+      s.target[0].dead_letter_config[0].arn == module.dlq.queue_arn
     ])
     error_message = "Every schedule needs the retry policy and the DLQ."
   }
 
   assert {
-    condition     = aws_sqs_queue.dlq.name == "acme-scheduler-dlq" && jsondecode(aws_sqs_queue_policy.dlq.policy).Statement[0].Condition == { Bool = { "aws:SecureTransport" = "false" } }
+    condition     = module.dlq.queue_name == "acme-scheduler-dlq" && jsondecode(module.dlq.queue_policy).Statement[0].Condition == { Bool = { "aws:SecureTransport" = "false" } }
     error_message = "The scheduler DLQ must be TLS-only."
   }
 }
@@ -93,7 +93,7 @@ run "the_scheduler_role_may_invoke_the_planner_and_nothing_else" {
   assert {
     condition = jsondecode(aws_iam_role_policy.this[0].policy).Statement == [
       { Sid = "InvokePlanner", Effect = "Allow", Action = ["lambda:InvokeFunction"], Resource = [var.target_arn] },
-      { Sid = "DeadLetterFailedInvocations", Effect = "Allow", Action = ["sqs:SendMessage"], Resource = [aws_sqs_queue.dlq.arn] },
+      { Sid = "DeadLetterFailedInvocations", Effect = "Allow", Action = ["sqs:SendMessage"], Resource = [module.dlq.queue_arn] },
     ]
     error_message = "The scheduler role may only invoke the planner (and dead-letter to its own DLQ)."
   }
@@ -134,7 +134,7 @@ run "with_a_customer_key_the_scheduler_dlq_is_kms_encrypted_and_the_role_may_use
   }
 
   assert {
-    condition     = aws_sqs_queue.dlq.kms_master_key_id == var.kms_key_arn
+    condition     = module.dlq.kms_key_arn == var.kms_key_arn
     error_message = "The scheduler DLQ must use the customer key."
   }
 
@@ -163,7 +163,7 @@ run "the_schedule_group_role_and_dlq_carry_the_tags" {
   }
 
   assert {
-    condition     = aws_scheduler_schedule_group.this.tags["Team"] == "growth" && aws_sqs_queue.dlq.tags["Team"] == "growth" && aws_iam_role.this[0].tags["Team"] == "growth"
+    condition     = aws_scheduler_schedule_group.this.tags["Team"] == "growth" && module.dlq.tags["Team"] == "growth" && aws_iam_role.this[0].tags["Team"] == "growth"
     error_message = "Every taggable scheduler resource must carry the tags."
   }
 }

@@ -108,7 +108,7 @@ override_resource {
 }
 
 override_resource {
-  target = module.schedule.aws_sqs_queue.dlq
+  target = module.schedule.module.dlq.aws_sqs_queue.this
   values = { arn = "arn:aws:sqs:eu-west-1:123456789012:acme-scheduler-dlq", id = "https://sqs.eu-west-1.amazonaws.com/123456789012/acme-scheduler-dlq", url = "https://sqs.eu-west-1.amazonaws.com/123456789012/acme-scheduler-dlq" }
 }
 
