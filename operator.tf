@@ -2,7 +2,7 @@
 # The operator's policy: what the `notifier` CLI needs against this deployment, and nothing more
 ################################################################################
 
-# One statement per resource and purpose, named after the commands that need it (handlers/cli/). A command that
+# One statement per resource and purpose, named after the commands that need it (tools/cli/). A command that
 # comes later adds its statement here, and test/terraform/operator.tftest.hcl lists it.
 locals {
   operator_statements = concat(

@@ -1,4 +1,4 @@
-import { numberOption } from '../handlers/cli/io.js';
+import { numberOption } from '../tools/cli/io.js';
 
 /**
  * A numeric bench flag, checked once by the CLI's parser: a mistyped value stops the bench with the flag's name

@@ -1,4 +1,4 @@
-// Handler durations that feed the cost model (handlers/cost/model.ts): the planner's wall time per 1,000
+// Handler durations that feed the cost model (tools/cost/model.ts): the planner's wall time per 1,000
 // recipients and the sender's wall time per batch, measured on the local stack with the shipped dist/ bundles.
 //
 // Usage: node_modules/.bin/node --import tsx bench/handler-durations.ts [--audience 20000] [--runs 7]
@@ -17,7 +17,7 @@
 //   recipient), the ledger items as DynamoDB sizes them (a group item of 1 and of 10 recipients after recording,
 //   and the run item), and the cold import time (INIT) of each bundle.
 // Medians over the repetitions are reported with the machine. Progress goes to stderr; the JSON to --out.
-import { divertHandlerOutput } from '../handlers/local/handler-output.js';
+import { divertHandlerOutput } from '../tools/local/handler-output.js';
 import { spawnSync } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { mkdirSync, writeFileSync } from 'node:fs';
@@ -30,15 +30,15 @@ import { GetItemCommand } from '@aws-sdk/client-dynamodb';
 import { type LedgerKey, groupKey, keyAttributes, runKey } from '../handlers/aws/ledger/index.js';
 import { PurgeQueueCommand, ReceiveMessageCommand } from '@aws-sdk/client-sqs';
 import pg from 'pg';
-import { lambdaContext, repoRoot } from '../handlers/local/bundle.js';
-import { startDynamoDbLocal } from '../handlers/local/dynamodb-local.js';
-import { startPglite, startPostgresServer, type PostgresService } from '../handlers/local/postgres.js';
-import { startSandbox } from '../handlers/local/sandbox.js';
-import { startSqs } from '../handlers/local/sqs.js';
-import { startStack } from '../handlers/local/stack.js';
+import { lambdaContext, repoRoot } from '../tools/local/bundle.js';
+import { startDynamoDbLocal } from '../tools/local/dynamodb-local.js';
+import { startPglite, startPostgresServer, type PostgresService } from '../tools/local/postgres.js';
+import { startSandbox } from '../tools/local/sandbox.js';
+import { startSqs } from '../tools/local/sqs.js';
+import { startStack } from '../tools/local/stack.js';
 import { runIdFor } from '../handlers/core/run-id.js';
 import { groupTasks, type TaskRecipient } from '../handlers/core/task.js';
-import { dynamoItemBytes, valueBytes } from '../handlers/cost/item-size.js';
+import { dynamoItemBytes, valueBytes } from '../tools/cost/item-size.js';
 import type { SqsEvent } from '../handlers/delivery/index.js';
 
 const { values: flags } = parseArgs({

@@ -9,11 +9,11 @@ import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { numberFlag } from './flags.js';
 import pg from 'pg';
-import { startDynamoDbLocal } from '../handlers/local/dynamodb-local.js';
-import { startPostgresServer } from '../handlers/local/postgres.js';
-import { onEndpoint } from '../handlers/local/sqs.js';
-import { startStack } from '../handlers/local/stack.js';
-import { repoRoot, unpackBundle } from '../handlers/local/bundle.js';
+import { startDynamoDbLocal } from '../tools/local/dynamodb-local.js';
+import { startPostgresServer } from '../tools/local/postgres.js';
+import { onEndpoint } from '../tools/local/sqs.js';
+import { startStack } from '../tools/local/stack.js';
+import { repoRoot, unpackBundle } from '../tools/local/bundle.js';
 
 const { values } = parseArgs({ options: { 'no-exec-wrapper': { type: 'boolean', default: false }, 'no-pin': { type: 'boolean', default: false }, 'sqs-latency-ms': { type: 'string', default: '0' }, 'throughput-size': { type: 'string', default: '1000000' }, repeats: { type: 'string', default: '3' }, small: { type: 'string', default: '10000' }, large: { type: 'string', default: '1000000' }, concurrency: { type: 'string', default: '5' }, memory: { type: 'string', default: '512' }, 'page-size': { type: 'string', default: '1000' } } });
 // The job's pageSize: rows per audience query, and the unit the planner enqueues before saving its cursor.

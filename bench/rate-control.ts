@@ -2,8 +2,8 @@
 // bucket of R sends/s (error 613 beyond it), answers after a latency, reports its usage in the
 // x-business-use-case-usage header, and plays per-recipient fault plans (transient-once, hang-first, permanent);
 // sender bundle instances drain a pre-filled queue through the event-source-mapping poller. Prints the figures of
-// handlers/local/delivery-figures.ts, the same `npm start` prints, and ends with them as one JSON line.
-// The senders run in worker processes (handlers/local/sender-fleet.ts) so that, as on Lambda, they do not share one
+// tools/local/delivery-figures.ts, the same `npm start` prints, and ends with them as one JSON line.
+// The senders run in worker processes (tools/local/sender-fleet.ts) so that, as on Lambda, they do not share one
 // core with each other and with the emulators; the sandbox stays in this process because its token bucket is the
 // provider's single, global limit, and fauxqs and DynamoDB Local run in processes of their own.
 // Usage: npm run bench:rate [-- --rate 300 --seconds 60 --senders 12 --latency-ms 30 --jitter-ms 20
@@ -13,14 +13,14 @@ import { availableParallelism, cpus, loadavg } from 'node:os';
 import { parseArgs } from 'node:util';
 import { numberFlag } from './flags.js';
 import { groupTasks } from '../handlers/core/task.js';
-import { deliveryFigures } from '../handlers/local/delivery-figures.js';
-import { startDynamoDbLocal } from '../handlers/local/dynamodb-local.js';
-import { startDynalite } from '../handlers/local/dynalite.js';
-import { checkFaultShares, faultFor, noFaults, type FaultShares } from '../handlers/local/fault-plan.js';
-import { startSandbox } from '../handlers/local/sandbox.js';
-import { startSenderFleet } from '../handlers/local/sender-fleet.js';
-import { queueDepth, startSqsProcess } from '../handlers/local/sqs.js';
-import { startStack, type Stack } from '../handlers/local/stack.js';
+import { deliveryFigures } from '../tools/local/delivery-figures.js';
+import { startDynamoDbLocal } from '../tools/local/dynamodb-local.js';
+import { startDynalite } from '../tools/local/dynalite.js';
+import { checkFaultShares, faultFor, noFaults, type FaultShares } from '../tools/local/fault-plan.js';
+import { startSandbox } from '../tools/local/sandbox.js';
+import { startSenderFleet } from '../tools/local/sender-fleet.js';
+import { queueDepth, startSqsProcess } from '../tools/local/sqs.js';
+import { startStack, type Stack } from '../tools/local/stack.js';
 
 const { values } = parseArgs({
   options: {

@@ -4,4 +4,4 @@
 import { register } from 'tsx/esm/api';
 
 register();
-await import('../handlers/cli/bin.ts');
+await import('../tools/cli/bin.ts');

@@ -6,7 +6,7 @@ import { readAudiencePage } from './db/audience.js';
 import { lambdaFunctionName, plannerEnvironment, readEnvironment, readVariable } from './env.js';
 import { withRedactedErrors } from './observability/handler-errors.js';
 import { Metrics } from './observability/metrics.js';
-import { createPlanner } from './planning.js';
+import { createPlanner } from './planning/index.js';
 
 // Created once per container, outside the handler: warm invocations reuse clients and the database connection.
 const env = readEnvironment(plannerEnvironment);

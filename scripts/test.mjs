@@ -34,8 +34,8 @@ function run(label, command, commandArgs, env = {}, timeoutMs = 30 * 60_000) {
   });
 }
 
-const { startDynamoDbLocal } = await import('../handlers/local/dynamodb-local.ts');
-const { startPostgresServer } = await import('../handlers/local/postgres.ts');
+const { startDynamoDbLocal } = await import('../tools/local/dynamodb-local.ts');
+const { startPostgresServer } = await import('../tools/local/postgres.ts');
 const services = [];
 // A server that will not stop must not hold the suite (and CI) open: each gets 20 s.
 const stopAll = async () => {

@@ -4,7 +4,7 @@ import type { AddressInfo } from 'node:net';
 import { after, before, describe, it } from 'node:test';
 import { type Ledger, createLedger } from '../handlers/aws/ledger/index.js';
 import type { BatchResponse, SqsEvent } from '../handlers/delivery/index.js';
-import { lambdaContext, type Handler } from '../handlers/local/bundle.js';
+import { lambdaContext, type Handler } from '../tools/local/bundle.js';
 import { TOKEN, seedAudience, startHarness, type Harness } from './support/harness.js';
 
 /**

@@ -5,8 +5,8 @@ import { chmodSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'nod
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
-import { repoRoot } from '../handlers/local/bundle.js';
-import { readZip } from '../scripts/zip.mjs';
+import { repoRoot } from '../tools/local/bundle.js';
+import { readZip } from '../tools/zip.mjs';
 
 const manifest = JSON.parse(readFileSync(join(repoRoot, 'dist', 'manifest.json'), 'utf8')) as { packages: Record<string, { sha256: string; zipBytes: number; files: string[] }> };
 const filesOf = (name: string) => readZip(readFileSync(join(repoRoot, 'dist', `${name}.zip`)));

@@ -8,7 +8,7 @@ import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symli
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
-import { repoRoot } from '../handlers/local/bundle.js';
+import { repoRoot } from '../tools/local/bundle.js';
 import { synthesize, useLocalModule } from '../scripts/terraform/cdktf-synth.mjs';
 
 const project = join(repoRoot, 'examples', 'cdktf');

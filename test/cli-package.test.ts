@@ -4,7 +4,7 @@ import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, 
 import { tmpdir } from 'node:os';
 import { delimiter, dirname, join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { localRuntimeUnavailable } from '../handlers/cli/local-start.js';
+import { localRuntimeUnavailable } from '../tools/cli/local-start.js';
 import { pinVersion, pinnedVersions, readVersions, releaseChangelog } from '../scripts/release.js';
 
 const root = join(import.meta.dirname, '..');

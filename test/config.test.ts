@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { ConfigError } from '../handlers/core/errors.js';
 import { configJsonSchema, parseAnyConfigItem, parseConfigItem } from '../handlers/config/schema.js';
-import { parsePlannerEvent } from '../handlers/planner-event.js';
+import { parsePlannerEvent } from '../handlers/config/planner-event.js';
 
 const job = {
   kind: 'job',

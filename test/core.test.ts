@@ -15,8 +15,8 @@ import { type GroupedTask, MAX_TASK_BYTES, buildRecipient, groupTasks, parseTask
 import { TemplateError, renderTemplate, templateFields } from '../handlers/core/template.js';
 import { signWebhook, webhookId, webhookKey } from '../handlers/channels/webhook.js';
 import { sendApiBody } from '../handlers/channels/messenger.js';
-import { describeReach, failedOutsideWindow } from '../handlers/core/window-policy.js';
-import { recipientKey, windowRefusal } from '../handlers/local/messenger-window.js';
+import { describeReach, failedOutsideWindow } from '../tools/common/window-policy.js';
+import { recipientKey, windowRefusal } from '../tools/local/messenger-window.js';
 
 describe('classifying Graph API errors', () => {
   const cases: [number, number | undefined, number, string][] = [

@@ -1,14 +1,14 @@
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { describe, it } from 'node:test';
-import { costCommand } from '../handlers/cli/cost.js';
+import { costCommand } from '../tools/cli/cost.js';
 import { parseConfigItem } from '../handlers/config/schema.js';
 import { MAX_TASK_BYTES } from '../handlers/core/task.js';
-import { dynamoItemBytes } from '../handlers/cost/item-size.js';
-import { MEASURED } from '../handlers/cost/measured.js';
-import { type CostEstimate, type CostOverrides, cpuSlowdown, DEFAULT_INPUT, estimateMonthlyCost, lambdaGbSeconds, sqsBilledRequests, TARGET_USD_PER_MILLION, writeUnits } from '../handlers/cost/model.js';
-import { TABLE_OPERATIONS } from '../handlers/cost/operations.js';
-import { PRICES } from '../handlers/cost/prices.js';
+import { dynamoItemBytes } from '../tools/cost/item-size.js';
+import { MEASURED } from '../tools/cost/measured.js';
+import { type CostEstimate, type CostOverrides, cpuSlowdown, DEFAULT_INPUT, estimateMonthlyCost, lambdaGbSeconds, sqsBilledRequests, TARGET_USD_PER_MILLION, writeUnits } from '../tools/cost/model.js';
+import { TABLE_OPERATIONS } from '../tools/cost/operations.js';
+import { PRICES } from '../tools/cost/prices.js';
 
 /**
  * One run on one day, no idle polling, no pacing, durations and sizes set by hand: every number below is computed on

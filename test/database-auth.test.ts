@@ -4,7 +4,7 @@ import { after, before, describe, it } from 'node:test';
 import pg from 'pg';
 import { type DatabaseConfig, type JobConfig, databaseSchema, jobSchema } from '../handlers/config/schema.js';
 import { CleartextPasswordRefusedError, disconnect, readAudiencePage } from '../handlers/db/audience.js';
-import { type PostgresService, startPostgresServer } from '../handlers/local/postgres.js';
+import { type PostgresService, startPostgresServer } from '../tools/local/postgres.js';
 
 /** A TCP relay in front of the server that keeps every byte the client sent: whether the password went over the wire. */
 async function startRelay(target: { host: string; port: number }) {

@@ -1,8 +1,8 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { formatAge } from '../handlers/cli/ticks.js';
-import { type InvocationRecord, encodeRecord, failureRecord, readFailedTick } from '../handlers/core/invocation-record.js';
-import { invokeAsynchronously } from '../handlers/local/async-invoke.js';
+import { formatAge } from '../tools/cli/ticks.js';
+import { type InvocationRecord, encodeRecord, failureRecord, readFailedTick } from '../tools/common/invocation-record.js';
+import { invokeAsynchronously } from '../tools/local/async-invoke.js';
 
 const ARN = 'arn:aws:lambda:eu-west-1:123456789012:function:acme-planner:$LATEST';
 

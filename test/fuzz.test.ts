@@ -15,7 +15,7 @@ import { parseAnyConfigItem, parseConfigItem } from '../handlers/config/schema.j
 import { ConfigError, DeliveryError, FatalChannelError, PermanentDeliveryError, RateLimitedError, TransientDeliveryError } from '../handlers/core/errors.js';
 import { parseTask } from '../handlers/core/task.js';
 import type { BatchResponse, SqsEvent } from '../handlers/delivery/index.js';
-import { lambdaContext, type Handler } from '../handlers/local/bundle.js';
+import { lambdaContext, type Handler } from '../tools/local/bundle.js';
 import { messengerJob, startHarness, type Harness } from './support/harness.js';
 
 const SEED = Number(process.env.NOTIFIER_FUZZ_SEED ?? 20_261_128);

@@ -6,13 +6,11 @@ import { ConfigError } from '../handlers/core/errors.js';
 import {
   CHANNEL_HOSTS_ENV,
   DATABASE_HOSTS_ENV,
-  channelHostRefusal,
-  configuredHosts,
-  databaseHostRefusal,
   isLoopbackHost,
   normalizeHost,
   parseHostAllowlist,
 } from '../handlers/core/host-policy.js';
+import { channelHostRefusal, configuredHosts, databaseHostRefusal } from '../handlers/config/hosts.js';
 import { HOSTILE_VALUES } from './support/hostile.js';
 
 const channel = (fields: Record<string, unknown>) => parseConfigItem('channel', { id: 'page', type: 'messenger', accessToken: { ssmParameter: '/notifier/page-token' }, ...fields }) as ChannelConfig;

@@ -3,11 +3,11 @@ import { after, before, describe, it } from 'node:test';
 import { ReceiveMessageCommand } from '@aws-sdk/client-sqs';
 import { DynamoDBClient, ScanCommand } from '@aws-sdk/client-dynamodb';
 import { createLedger, runOutcomePages, type StoredOutcome } from '../handlers/aws/ledger/index.js';
-import { main } from '../handlers/cli/notifier.js';
-import { csvCell } from '../handlers/cli/outcomes.js';
-import { graphError } from '../handlers/local/sandbox.js';
-import { startPoller } from '../handlers/local/poller.js';
-import { queueDepth } from '../handlers/local/sqs.js';
+import { main } from '../tools/cli/notifier.js';
+import { csvCell } from '../tools/cli/outcomes.js';
+import { graphError } from '../tools/local/sandbox.js';
+import { startPoller } from '../tools/local/poller.js';
+import { queueDepth } from '../tools/local/sqs.js';
 import { messengerJob, seedAudience, startHarness, waitFor, type Harness } from './support/harness.js';
 
 async function cli(...argv: string[]) {

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import pg from 'pg';
 import { createLedger } from '../handlers/aws/ledger/index.js';
-import { startPoller } from '../handlers/local/poller.js';
+import { startPoller } from '../tools/local/poller.js';
 import { messengerJob, seedAudience, startHarness, waitFor, type Harness } from './support/harness.js';
 import { HOSTILE_NAMES } from './support/hostile.js';
 

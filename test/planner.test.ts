@@ -6,8 +6,8 @@ import { type Ledger, createLedger, collectOutcomes } from '../handlers/aws/ledg
 import { enqueueAll } from '../handlers/aws/queue.js';
 import { Semaphore } from '../handlers/core/limiter.js';
 import { parseTask } from '../handlers/core/task.js';
-import { onEndpoint, queueDepth } from '../handlers/local/sqs.js';
-import { startPglite } from '../handlers/local/postgres.js';
+import { onEndpoint, queueDepth } from '../tools/local/sqs.js';
+import { startPglite } from '../tools/local/postgres.js';
 import { messengerJob, seedAudience, startHarness, type Harness } from './support/harness.js';
 import { startFailingSqsProxy } from './support/sqs-proxy.js';
 

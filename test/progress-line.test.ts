@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { progressLine } from '../handlers/cli/progress.js';
+import { progressLine } from '../tools/cli/progress.js';
 
 describe('notifier start progress line', () => {
   it('while the planner reads the audience, shows a lower bound instead of more processed than planned', () => {

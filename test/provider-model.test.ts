@@ -1,8 +1,8 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { deliveryFigures, sustainedRate } from '../handlers/local/delivery-figures.js';
-import { checkFaultShares, faultFor, noFaults, recipientDraw, type Fault } from '../handlers/local/fault-plan.js';
-import { shareInstances } from '../handlers/local/sender-fleet.js';
+import { deliveryFigures, sustainedRate } from '../tools/local/delivery-figures.js';
+import { checkFaultShares, faultFor, noFaults, recipientDraw, type Fault } from '../tools/local/fault-plan.js';
+import { shareInstances } from '../tools/local/sender-fleet.js';
 
 const hostileIds = ['Zoë 🚀', '\uFFFE\uFFFF', 'tab\tnew\nline\u0000nul', '\u202Eright-to-left', '"quoted" {{braces}}', 'x'.repeat(320), ''];
 

@@ -1,8 +1,8 @@
 import assert from 'node:assert/strict';
 import { after, describe, it } from 'node:test';
 import { parseUsagePercent } from '../handlers/core/classify.js';
-import { faultFor, type Fault, type FaultShares } from '../handlers/local/fault-plan.js';
-import { startSandbox, usageWindow, type SandboxOptions } from '../handlers/local/sandbox.js';
+import { faultFor, type Fault, type FaultShares } from '../tools/local/fault-plan.js';
+import { startSandbox, usageWindow, type SandboxOptions } from '../tools/local/sandbox.js';
 import type { OutboundMessage } from '../handlers/channels/channel.js';
 import { messengerChannel } from '../handlers/channels/messenger.js';
 import { type MessengerChannelConfig, type RecipientKind, parseConfigItem } from '../handlers/config/schema.js';

@@ -3,11 +3,11 @@ import { GetItemCommand, ScanCommand } from '@aws-sdk/client-dynamodb';
 import { DeleteMessageCommand, ReceiveMessageCommand, SendMessageCommand } from '@aws-sdk/client-sqs';
 import { after, before, describe, it } from 'node:test';
 import { type Ledger, createLedger, groupKey, keyAttributes, malformedKey } from '../handlers/aws/ledger/index.js';
-import { dynamoItemBytes } from '../handlers/cost/item-size.js';
-import { DEFAULT_INPUT, estimateMonthlyCost, writeUnits } from '../handlers/cost/model.js';
+import { dynamoItemBytes } from '../tools/cost/item-size.js';
+import { DEFAULT_INPUT, estimateMonthlyCost, writeUnits } from '../tools/cost/model.js';
 import type { BatchResponse, SqsEvent } from '../handlers/delivery/index.js';
-import { lambdaContext, type Handler } from '../handlers/local/bundle.js';
-import { graphError } from '../handlers/local/sandbox.js';
+import { lambdaContext, type Handler } from '../tools/local/bundle.js';
+import { graphError } from '../tools/local/sandbox.js';
 import { TOKEN, messengerJob, startHarness, type Harness } from './support/harness.js';
 
 const RUN = 'daily@2026-11-28T08:00:00Z';

@@ -3,9 +3,9 @@ import { execFileSync, spawn } from 'node:child_process';
 import { readlinkSync } from 'node:fs';
 import { connect } from 'node:net';
 import { describe, it } from 'node:test';
-import { repoRoot } from '../handlers/local/bundle.js';
-import { faultFor } from '../handlers/local/fault-plan.js';
-import { sampleHoursSinceMessage, sampleToken, sampleUserRef } from '../handlers/local/sample.js';
+import { repoRoot } from '../tools/local/bundle.js';
+import { faultFor } from '../tools/local/fault-plan.js';
+import { sampleHoursSinceMessage, sampleToken, sampleUserRef } from '../tools/local/sample.js';
 
 /** Every process below `pid`, children of children included. */
 function descendants(pid: number): number[] {

@@ -6,7 +6,7 @@ import { describe, it } from 'node:test';
 import { type EnvContract, plannerEnvironment, readEnvironment, runtimeVariables, senderEnvironment } from '../handlers/env.js';
 import { ID_MAX_LENGTH, SCHEDULED_JOB_ID_MAX_LENGTH, idPattern } from '../handlers/core/ids.js';
 import { idSchema } from '../handlers/config/schema.js';
-import { parsePlannerEvent } from '../handlers/planner-event.js';
+import { parsePlannerEvent } from '../handlers/config/planner-event.js';
 import { configTableItem } from '../handlers/aws/config-store.js';
 import { configKey } from '../handlers/config/schema.js';
 import { hclBody, hclKeys } from './support/hcl.js';

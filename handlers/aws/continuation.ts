@@ -1,4 +1,4 @@
-import type { PlannerEvent } from '../planner-event.js';
+import type { PlannerEvent } from '../config/planner-event.js';
 
 type Invoker = (event: PlannerEvent) => Promise<void>;
 let invoker: Promise<Invoker> | undefined;

@@ -3,7 +3,7 @@ import { MAX_RECIPIENTS_PER_TASK } from '../core/task.js';
 import { ConfigError } from '../core/errors.js';
 import { ID_MAX_LENGTH, idPattern, idRule } from '../core/ids.js';
 import { isLoopbackHost } from '../core/host-policy.js';
-import { toIssues } from './issues.js';
+import { toIssues } from '../core/issues.js';
 
 /** What an audience's recipient column holds; each is a different `recipient` field of the Send API. */
 export const RECIPIENT_KINDS = ['psid', 'notification_messages_token', 'user_ref'] as const;

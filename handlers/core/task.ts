@@ -1,10 +1,8 @@
 import { createHash } from 'node:crypto';
 import * as z from 'zod';
-import { type SchemaIssue, toIssues } from '../config/issues.js';
 import { asciiJson } from './ascii-json.js';
-import type { JobConfig } from '../config/schema.js';
+import { type SchemaIssue, toIssues } from './issues.js';
 import { type KeyColumns, encodeCursor, keyText } from './keyset.js';
-import { templateFields } from './template.js';
 
 export const TASK_VERSION = 2;
 /** Recipients one task may carry: bounds the ledger item's update expression and the work one message holds. */
@@ -80,14 +78,6 @@ export interface TaskSpec {
   readonly recipientColumn: string;
   /** The row fields the template needs; only these travel in the task. */
   readonly fields: readonly string[];
-}
-
-/** The job's templates, every text a recipient's fields are rendered into. */
-export const jobTemplates = (job: JobConfig): string[] => [job.template.text, ...(job.template.quickReplies ?? []).flatMap((reply) => [reply.title, reply.payload])];
-
-/** How a job's audience rows become recipients of `runId`: the planner's, and `notifier preview`'s. */
-export function taskSpecFor(runId: string, job: JobConfig): TaskSpec {
-  return { runId, job: job.id, idColumn: job.audience.idColumn, recipientColumn: job.audience.recipientColumn, fields: templateFields(jobTemplates(job).join('\n')) };
 }
 
 export type BuiltRecipient = { ok: true; cursor: string; recipient: TaskRecipient } | { ok: false; cursor: string | null; recipientId: string | null; reason: string };

@@ -3,7 +3,8 @@ import type { FinalStatus, Ledger, NewOutcome, RecordedOutcome } from '../aws/le
 import type { Channel } from '../channels/channel.js';
 import type { ChannelConfig, JobConfig } from '../config/schema.js';
 import type { DeliveryError, ConfigError } from '../core/errors.js';
-import { type HostAllowlist, channelHostRefusal } from '../core/host-policy.js';
+import { channelHostRefusal } from '../config/hosts.js';
+import type { HostAllowlist } from '../core/host-policy.js';
 import type { LatencyEstimate, Pacer } from '../core/limiter.js';
 import type { DeliveryTask, TaskRecipient } from '../core/task.js';
 import type { Logger } from '../observability/log.js';

@@ -8,7 +8,7 @@ import { LatencyEstimate, Pacer } from '../core/limiter.js';
 import { parseTask } from '../core/task.js';
 import { createLogger } from '../observability/log.js';
 import type { Metrics } from '../observability/metrics.js';
-import type { LambdaContext } from '../planning.js';
+import type { LambdaContext } from '../planning/index.js';
 import { Dispatcher } from './dispatcher.js';
 import { type BatchResponse, type MalformedRecord, type SqsRecord, readRecords } from './events.js';
 import { type GroupResult, type InvocationState, type SenderState, deliverGroup } from './group.js';

@@ -1,4 +1,4 @@
-// Builds the CLI package's one bundle, dist/notifier.mjs: every command handlers/cli/notifier.ts loads, with the AWS
+// Builds the CLI package's one bundle, dist/notifier.mjs: every command tools/cli/notifier.ts loads, with the AWS
 // SDK clients and libraries they use, so the package has no runtime dependencies. "npm pack" and "npm publish" run it
 // (prepack); the bundle is not committed (README.md, "Building").
 import { copyFile, mkdir, readFile, writeFile } from 'node:fs/promises';
@@ -20,7 +20,7 @@ const checkoutOnly = {
   name: 'checkout-only',
   setup(build) {
     build.onResolve({ filter: /^\.\/local-start\.js$/ }, (args) =>
-      args.importer === join(root, 'handlers', 'cli', 'notifier.ts') ? { path: join(here, 'src', 'start.ts') } : undefined,
+      args.importer === join(root, 'tools', 'cli', 'notifier.ts') ? { path: join(here, 'src', 'start.ts') } : undefined,
     );
   },
 };
@@ -31,7 +31,7 @@ function devPackagesIn(metafile, devDependencies) {
   for (const input of Object.keys(metafile.inputs)) {
     const name = /.*node_modules\/((?:@[^/]+\/)?[^/]+)/.exec(input)?.[1];
     if (name && devDependencies.includes(name)) found.add(name);
-    if (input.startsWith('handlers/local/')) found.add(input);
+    if (input.startsWith('tools/local/')) found.add(input);
   }
   return [...found].sort();
 }
@@ -47,7 +47,7 @@ if (!nodeMajor) fail(`engines.node must read ">=N" (bin/notifier.cjs checks it),
 
 const result = await esbuild.build({
   absWorkingDir: root,
-  entryPoints: ['handlers/cli/bin.ts'],
+  entryPoints: ['tools/cli/bin.ts'],
   outfile: join(here, 'dist', 'notifier.mjs'),
   bundle: true,
   format: 'esm',

@@ -1,9 +1,9 @@
 import { randomUUID } from 'node:crypto';
 import pg from 'pg';
-import { divertHandlerOutput } from '../../handlers/local/handler-output.js';
-import { startSandbox } from '../../handlers/local/sandbox.js';
-import { startSqs } from '../../handlers/local/sqs.js';
-import { startStack, type Stack } from '../../handlers/local/stack.js';
+import { divertHandlerOutput } from '../../tools/local/handler-output.js';
+import { startSandbox } from '../../tools/local/sandbox.js';
+import { startSqs } from '../../tools/local/sqs.js';
+import { startStack, type Stack } from '../../tools/local/stack.js';
 import { setLogSink } from '../../handlers/observability/log.js';
 
 /** Shared servers are started once by scripts/test.mjs; a test file alone fails with the reason. */

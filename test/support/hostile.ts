@@ -1,4 +1,4 @@
-import { SAMPLE_HOSTILE_NAMES } from '../../handlers/local/sample.js';
+import { SAMPLE_HOSTILE_NAMES } from '../../tools/local/sample.js';
 
 /**
  * Values that break naive encoders and renderers: the sample audience's hostile names (astral characters, U+FFFE and

@@ -3,8 +3,8 @@ import { BatchGetItemCommand, GetItemCommand, type AttributeValue } from '@aws-s
 import { DeleteMessageBatchCommand, ReceiveMessageCommand } from '@aws-sdk/client-sqs';
 import { collectOutcomes, createLedger, keyAttributes, malformedKey } from '../../handlers/aws/ledger/index.js';
 import { parseTask } from '../../handlers/core/task.js';
-import { queueDepth } from '../../handlers/local/sqs.js';
-import type { Stack } from '../../handlers/local/stack.js';
+import { queueDepth } from '../../tools/local/sqs.js';
+import type { Stack } from '../../tools/local/stack.js';
 
 export interface Expectation {
   readonly runId: string;

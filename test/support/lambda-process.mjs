@@ -10,7 +10,7 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { DeleteMessageBatchCommand, ReceiveMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
-import { readZip } from '../../scripts/zip.mjs';
+import { readZip } from '../../tools/zip.mjs';
 
 const kind = process.argv[2];
 const timeoutMs = Number(process.env.NOTIFIER_CHILD_TIMEOUT_MS ?? 30_000);

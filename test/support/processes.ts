@@ -1,7 +1,7 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import type { PlannerResult } from '../../handlers/planning.js';
+import type { PlannerResult } from '../../handlers/planning/index.js';
 
 const script = join(dirname(fileURLToPath(import.meta.url)), 'lambda-process.mjs');
 

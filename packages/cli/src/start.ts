@@ -1,4 +1,4 @@
-import type { CliIO } from '../../../handlers/cli/io.js';
+import type { CliIO } from '../../../tools/cli/io.js';
 
 // The CLI package's "notifier start" (packages/cli/build.mjs puts it in place of the checkout's): the local runtime's
 // embedded servers and sandboxes are development dependencies of the repository, not something an operator installs.

@@ -1,0 +1,74 @@
+import { graphErrorReason, type JobConfig, type RecipientKind } from '../../handlers/surface.js';
+
+/**
+ * Messenger's 24-hour standard messaging window, as it applies to a job: Meta's rules in one place, for the run
+ * summary, `notifier config validate` and any command that previews a job.
+ * Sources: https://developers.facebook.com/docs/messenger-platform/policy/policy-overview (the window),
+ * https://developers.facebook.com/docs/messenger-platform/send-messages/message-tags (tags),
+ * https://developers.facebook.com/docs/messenger-platform/send-messages/recurring-notifications (Marketing Messages).
+ */
+export const WINDOW_HOURS = 24;
+
+/** The Graph errors that mean "outside the window" (common error codes page): recorded as failed, permanent. */
+export const OUTSIDE_WINDOW_ERRORS = ['10/2018278', '10/2534022'] as const;
+
+/** What each tag may carry; never promotional content, and never a digest or newsletter. */
+export const TAG_USES: Readonly<Record<NonNullable<JobConfig['tag']>, string>> = {
+  CONFIRMED_EVENT_UPDATE: 'reminders and updates about an event the person has registered for',
+  POST_PURCHASE_UPDATE: 'updates about a purchase the person made (order, shipping, payment)',
+  ACCOUNT_UPDATE: 'a non-recurring change to the person\'s application or account',
+  HUMAN_AGENT: 'a human agent answering the person\'s message within 7 days (needs the Human Agent permission)',
+};
+
+export interface Reach {
+  readonly recipientKind: RecipientKind;
+  /** The `messaging_type` sent; null for a subscription token, whose request has none. */
+  readonly messagingType: JobConfig['messagingType'] | null;
+  readonly tag: JobConfig['tag'] | null;
+  /** Whether people whose last message to the Page is older than 24 hours are reached at all. */
+  readonly outsideWindow: 'reached' | 'reached-for-tag-use-only' | 'not-reached';
+  /** One sentence an operator reads before a run. */
+  readonly summary: string;
+}
+
+const KIND_NAMES: Readonly<Record<RecipientKind, string>> = {
+  psid: 'page-scoped ids (PSID)',
+  notification_messages_token: 'Marketing Messages subscription tokens (notification_messages_token)',
+  user_ref: 'checkbox plugin references (user_ref)',
+};
+
+/** Which recipient kind and messaging type a job uses, and what that means for people outside the window. */
+export function describeReach(job: Pick<JobConfig, 'audience' | 'messagingType' | 'tag'>): Reach {
+  const recipientKind = job.audience.recipientKind;
+  const sends = `sends to ${KIND_NAMES[recipientKind]}`;
+  if (recipientKind === 'notification_messages_token') {
+    return {
+      recipientKind,
+      messagingType: null,
+      tag: null,
+      outsideWindow: 'reached',
+      summary: `${sends} as Marketing Messages: everyone who opted in is reached, inside the 24-hour window or not, within Meta's per-person limits (a limited person is tried again later) and where Meta offers Marketing Messages; Meta may charge for them; an invalid, opted-out or other Page's token is recorded as failed with the advice to remove or refresh it`,
+    };
+  }
+  if (job.messagingType === 'MESSAGE_TAG' && job.tag) {
+    return {
+      recipientKind,
+      messagingType: job.messagingType,
+      tag: job.tag,
+      outsideWindow: 'reached-for-tag-use-only',
+      summary: `${sends} with MESSAGE_TAG ${job.tag}: people outside the 24-hour window are reached, but only for ${TAG_USES[job.tag]}; a tag may not carry promotional content, a digest or a newsletter`,
+    };
+  }
+  return {
+    recipientKind,
+    messagingType: job.messagingType,
+    tag: null,
+    outsideWindow: 'not-reached',
+    summary: `${sends} with ${job.messagingType}: only people who wrote to the Page within the last ${WINDOW_HOURS} hours are reached; everyone else is recorded as failed (Graph error ${OUTSIDE_WINDOW_ERRORS[0]}, permanent)`,
+  };
+}
+
+/** True when a recorded reason is an outside-the-window answer of the Send API. */
+export function failedOutsideWindow(reason: string | undefined): boolean {
+  return reason !== undefined && OUTSIDE_WINDOW_ERRORS.some((label) => reason.startsWith(`${graphErrorReason(label)} `));
+}

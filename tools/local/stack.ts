@@ -1,0 +1,170 @@
+import { DynamoDBClient, PutItemCommand } from '@aws-sdk/client-dynamodb';
+import { CreateQueueCommand, SQSClient, SendMessageCommand } from '@aws-sdk/client-sqs';
+import { type BatchResponse, type ConfigItem, configTableItem, lambdaFunctionName, LOOPBACK_HOSTS, parseAnyConfigItem, plannerEnvironment, type PlannerResult, senderEnvironment, type SqsEvent } from '../../handlers/surface.js';
+import { encodeRecord, type InvocationRecord } from '../common/invocation-record.js';
+import { type AsyncRetryOptions, invokeAsynchronously } from './async-invoke.js';
+import { lambdaContext, loadBundle, type Handler } from './bundle.js';
+import { startLambdaEndpoint } from './lambda-endpoint.js';
+import type { Service } from './ports.js';
+import { createQueues, onEndpoint, type Queues } from './sqs.js';
+import { createTables } from './tables.js';
+
+export interface StackOptions {
+  /** Unique prefix for tables and queues, so several stacks can share one emulator. */
+  readonly name: string;
+  readonly dynamoEndpoint: string;
+  readonly sqsEndpoint: string;
+  readonly visibilityTimeoutSeconds?: number;
+  readonly maxReceiveCount?: number;
+  readonly plannerTimeoutMs?: number;
+  /**
+   * Lambda's retries of a planner invocation that threw (scheduler ticks, continuations, `notifier run`). Locally
+   * none by default, so a failed tick is reported at once; Lambda's own default is two, 1 and 2 minutes apart.
+   * Either way the event's invocation record then lands in the planner-failures queue.
+   */
+  readonly plannerRetries?: AsyncRetryOptions;
+  /** The module's `channel_hosts` and `database_hosts`; default the loopback hosts the local emulators listen on. */
+  readonly channelHosts?: readonly string[];
+  readonly databaseHosts?: readonly string[];
+  readonly extraEnv?: Record<string, string>;
+}
+
+export interface Stack extends Service {
+  readonly names: { config: string; ledger: string };
+  readonly queues: Queues;
+  /** The planner's on-failure destination, `<name>-planner-failures`, as the Terraform module wires it. */
+  readonly plannerFailuresUrl: string;
+  readonly dynamo: DynamoDBClient;
+  readonly sqs: SQSClient;
+  putConfig(item: ConfigItem | Record<string, unknown>): Promise<void>;
+  loadSender(): Promise<Handler<SqsEvent, BatchResponse>>;
+  /**
+   * Runs one scheduler tick through the shipped planner bundle as an asynchronous invocation, continuations and
+   * retries included, until they settle; the outcome of every attempt, in order.
+   */
+  tick(job: string, scheduledTime: string, options?: { timeoutMs?: number; retries?: AsyncRetryOptions }): Promise<PlannerOutcome[]>;
+  /** Waits for the planner invocations that arrived through the Lambda endpoint (`notifier run`, `ticks replay`). */
+  settle(options?: { timeoutMs?: number }): Promise<PlannerOutcome[]>;
+}
+
+export type PlannerOutcome = { ok: true; result: PlannerResult } | { ok: false; error: Error };
+
+/**
+ * The planner bundle behind Lambda's asynchronous invoke path (scheduler ticks, continuations, `notifier run`): each
+ * invocation is attempted, retried and, once its retries are spent, recorded; `tick` and `settle` wait for them.
+ */
+function plannerInvocations(options: { functionName: string; timeoutMs: number; retries: AsyncRetryOptions; recordFailure: (record: InvocationRecord) => Promise<void> }) {
+  // Loaded on first use, also when the first invocation comes through the Lambda endpoint ("notifier run").
+  let planner: Promise<Handler<unknown, PlannerResult>> | undefined;
+  const pending = new Set<Promise<void>>();
+  const outcomes: PlannerOutcome[] = [];
+  // Outcomes already returned by `tick` or `settle`: `settle` answers with the ones after them.
+  let reported = 0;
+  const attempt = async (payload: unknown): Promise<PlannerOutcome> => {
+    let outcome: PlannerOutcome;
+    try {
+      const handler = await (planner ??= loadBundle<unknown, PlannerResult>('planner'));
+      outcome = { ok: true, result: await handler(payload, lambdaContext(options.functionName, options.timeoutMs)) };
+    } catch (error) {
+      outcome = { ok: false, error: error as Error };
+    }
+    outcomes.push(outcome);
+    return outcome;
+  };
+  const invoke = (payload: unknown, retries = options.retries) => {
+    const run = invokeAsynchronously(payload, { functionArn: `arn:aws:lambda:us-east-1:000000000000:function:${options.functionName}:$LATEST`, attempt, onFailure: options.recordFailure, retries }).catch(
+      (error: unknown) => void outcomes.push({ ok: false, error: new Error(`the failed invocation could not be recorded: ${(error as Error).message}`) }),
+    );
+    pending.add(run);
+    void run.then(() => pending.delete(run));
+  };
+  const idle = async (timeoutMs = 120_000) => {
+    const deadline = Date.now() + timeoutMs;
+    while (pending.size > 0) {
+      if (Date.now() > deadline) throw new Error(`planner invocations (continuations, retries) still running after ${timeoutMs} ms`);
+      await Promise.race(pending);
+    }
+  };
+  return {
+    invoke,
+    idle,
+    async tick(event: { job: string; scheduledTime: string }, tickOptions: { timeoutMs?: number; retries?: AsyncRetryOptions }) {
+      outcomes.length = 0;
+      reported = 0;
+      invoke(event, tickOptions.retries);
+      await idle(tickOptions.timeoutMs);
+      reported = outcomes.length;
+      return [...outcomes];
+    },
+    async settle(timeoutMs?: number) {
+      await idle(timeoutMs);
+      const fresh = outcomes.slice(reported);
+      reported = outcomes.length;
+      return fresh;
+    },
+  };
+}
+
+const localCredentials = { AWS_REGION: 'us-east-1', AWS_ACCESS_KEY_ID: 'local', AWS_SECRET_ACCESS_KEY: 'local' };
+
+/**
+ * Tables, queues and the Lambda wiring of the module, on local emulators. The shipped bundles read their environment
+ * contract (handlers/env.ts): the names the Terraform module sets are set here, the others keep their defaults unless
+ * `extraEnv` gives them; the standard AWS_ENDPOINT_URL_* variables point the bundles here.
+ */
+export async function startStack(options: StackOptions): Promise<Stack> {
+  const names = { config: `${options.name}-config`, ledger: `${options.name}-ledger` };
+  const credentials = { accessKeyId: 'local', secretAccessKey: 'local' };
+  const dynamo = new DynamoDBClient({ endpoint: options.dynamoEndpoint, region: 'us-east-1', credentials });
+  const sqs = new SQSClient({ endpoint: options.sqsEndpoint, region: 'us-east-1', credentials });
+  await createTables(dynamo, names);
+  const queues = await createQueues(sqs, options.sqsEndpoint, `${options.name}-deliveries`, { visibilityTimeoutSeconds: options.visibilityTimeoutSeconds ?? 2, maxReceiveCount: options.maxReceiveCount ?? 5 });
+  const failures = await sqs.send(new CreateQueueCommand({ QueueName: `${options.name}-planner-failures` }));
+  const plannerFailuresUrl = onEndpoint(failures.QueueUrl as string, options.sqsEndpoint);
+  const functionName = `${options.name}-planner`;
+
+  const planner = plannerInvocations({
+    functionName,
+    timeoutMs: options.plannerTimeoutMs ?? 60_000,
+    retries: options.plannerRetries ?? { maximumRetryAttempts: 0 },
+    recordFailure: async (record) => void (await sqs.send(new SendMessageCommand({ QueueUrl: plannerFailuresUrl, MessageBody: encodeRecord(record) }))),
+  });
+  const lambda = await startLambdaEndpoint((_name, payload) => planner.invoke(payload));
+
+  Object.assign(process.env, localCredentials, {
+    AWS_ENDPOINT_URL_DYNAMODB: options.dynamoEndpoint,
+    AWS_ENDPOINT_URL_SQS: options.sqsEndpoint,
+    AWS_ENDPOINT_URL_LAMBDA: lambda.endpoint,
+    [lambdaFunctionName.name]: functionName,
+    NOTIFIER_PLANNER_FUNCTION: functionName,
+    NOTIFIER_PLANNER_FAILURES_URL: plannerFailuresUrl,
+    [plannerEnvironment.name.name]: options.name,
+    [plannerEnvironment.configTable.name]: names.config,
+    [plannerEnvironment.ledgerTable.name]: names.ledger,
+    [plannerEnvironment.queueUrl.name]: queues.queueUrl,
+    [senderEnvironment.channelHosts.name]: (options.channelHosts ?? LOOPBACK_HOSTS).join(','),
+    [plannerEnvironment.databaseHosts.name]: (options.databaseHosts ?? LOOPBACK_HOSTS).join(','),
+    ...options.extraEnv,
+  });
+
+  return {
+    names,
+    queues,
+    plannerFailuresUrl,
+    dynamo,
+    sqs,
+    async putConfig(item) {
+      const parsed = parseAnyConfigItem(item);
+      await dynamo.send(new PutItemCommand({ TableName: names.config, Item: configTableItem({ kind: parsed.kind, id: parsed.id, document: item, updatedAt: new Date() }) }));
+    },
+    loadSender: () => loadBundle<SqsEvent, BatchResponse>('sender'),
+    tick: (job, scheduledTime, tickOptions = {}) => planner.tick({ job, scheduledTime }, tickOptions),
+    settle: (settleOptions = {}) => planner.settle(settleOptions.timeoutMs),
+    async stop() {
+      await planner.idle();
+      await lambda.stop();
+      dynamo.destroy();
+      sqs.destroy();
+    },
+  };
+}
