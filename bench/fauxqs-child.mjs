@@ -16,7 +16,11 @@ if (!(latencyMs > 0)) {
     client.on('data', (data) => upstream.write(data));
     // Equal delays keep the answers in order.
     upstream.on('data', (data) => setTimeout(() => client.writable && client.write(data), latencyMs));
-    const close = () => setTimeout(() => (client.destroy(), upstream.destroy()), latencyMs);
+    const close = () =>
+      setTimeout(() => {
+        client.destroy();
+        upstream.destroy();
+      }, latencyMs);
     for (const socket of [client, upstream]) socket.on('error', close).on('close', close);
   });
   proxy.listen(0, '127.0.0.1', () => {

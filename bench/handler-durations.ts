@@ -17,7 +17,7 @@
 //   recipient), the ledger items as DynamoDB sizes them (a group item of 1 and of 10 recipients after recording,
 //   and the run item), and the cold import time (INIT) of each bundle.
 // Medians over the repetitions are reported with the machine. Progress goes to stderr; the JSON to --out.
-import { divertHandlerOutput } from '../tools/local/handler-output.js';
+
 import { spawnSync } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { mkdirSync, writeFileSync } from 'node:fs';
@@ -25,21 +25,22 @@ import { cpus, loadavg, release, totalmem } from 'node:os';
 import { dirname, join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
-import { numberFlag } from './flags.js';
 import { GetItemCommand } from '@aws-sdk/client-dynamodb';
-import { type LedgerKey, groupKey, keyAttributes, runKey } from '../handlers/aws/ledger/index.js';
 import { PurgeQueueCommand, ReceiveMessageCommand } from '@aws-sdk/client-sqs';
 import pg from 'pg';
+import { groupKey, keyAttributes, type LedgerKey, runKey } from '../handlers/aws/ledger/index.js';
+import { runIdFor } from '../handlers/core/run-id.js';
+import { groupTasks, type TaskRecipient } from '../handlers/core/task.js';
+import type { SqsEvent } from '../handlers/delivery/index.js';
+import { dynamoItemBytes, valueBytes } from '../tools/cost/item-size.js';
 import { lambdaContext, repoRoot } from '../tools/local/bundle.js';
 import { startDynamoDbLocal } from '../tools/local/dynamodb-local.js';
-import { startPglite, startPostgresServer, type PostgresService } from '../tools/local/postgres.js';
+import { divertHandlerOutput } from '../tools/local/handler-output.js';
+import { type PostgresService, startPglite, startPostgresServer } from '../tools/local/postgres.js';
 import { startSandbox } from '../tools/local/sandbox.js';
 import { startSqs } from '../tools/local/sqs.js';
 import { startStack } from '../tools/local/stack.js';
-import { runIdFor } from '../handlers/core/run-id.js';
-import { groupTasks, type TaskRecipient } from '../handlers/core/task.js';
-import { dynamoItemBytes, valueBytes } from '../tools/cost/item-size.js';
-import type { SqsEvent } from '../handlers/delivery/index.js';
+import { numberFlag } from './flags.js';
 
 const { values: flags } = parseArgs({
   options: {
@@ -66,7 +67,9 @@ const progress = (message: string) => process.stderr.write(`[durations] ${messag
 const median = (values: readonly number[]) => {
   const sorted = [...values].sort((a, b) => a - b);
   const middle = Math.floor(sorted.length / 2);
-  return sorted.length % 2 ? (sorted[middle] as number) : ((sorted[middle - 1] as number) + (sorted[middle] as number)) / 2;
+  return sorted.length % 2
+    ? (sorted[middle] as number)
+    : ((sorted[middle - 1] as number) + (sorted[middle] as number)) / 2;
 };
 const round = (value: number, digits = 2) => Number(value.toFixed(digits));
 const quartiles = (values: readonly number[]) => {
@@ -83,11 +86,21 @@ const restoreStdout = divertHandlerOutput((text) => (loggedBytes += Buffer.byteL
 function leastSquares(points: readonly { x: readonly number[]; y: number }[]): number[] {
   const size = points[0]?.x.length ?? 0;
   const matrix = Array.from({ length: size }, (_, row) => [
-    ...Array.from({ length: size }, (_, column) => points.reduce((sum, point) => sum + (point.x[row] as number) * (point.x[column] as number), 0)),
+    ...Array.from({ length: size }, (_, column) =>
+      points.reduce((sum, point) => sum + (point.x[row] as number) * (point.x[column] as number), 0),
+    ),
     points.reduce((sum, point) => sum + (point.x[row] as number) * point.y, 0),
   ]);
   for (let column = 0; column < size; column++) {
-    const pivot = matrix.slice(column).reduce((best, row, index) => (Math.abs(row[column] as number) > Math.abs((matrix[best] as number[])[column] as number) ? column + index : best), column);
+    const pivot = matrix
+      .slice(column)
+      .reduce(
+        (best, row, index) =>
+          Math.abs(row[column] as number) > Math.abs((matrix[best] as number[])[column] as number)
+            ? column + index
+            : best,
+        column,
+      );
     [matrix[column], matrix[pivot]] = [matrix[pivot] as number[], matrix[column] as number[]];
     const lead = matrix[column] as number[];
     if (Math.abs(lead[column] as number) < 1e-12) throw new Error('the sender shapes do not determine the fit');
@@ -95,7 +108,8 @@ function leastSquares(points: readonly { x: readonly number[]; y: number }[]): n
       if (row === column) continue;
       const target = matrix[row] as number[];
       const factor = (target[column] as number) / (lead[column] as number);
-      for (let index = column; index <= size; index++) target[index] = (target[index] as number) - factor * (lead[index] as number);
+      for (let index = column; index <= size; index++)
+        target[index] = (target[index] as number) - factor * (lead[index] as number);
     }
   }
   return matrix.map((row, index) => (row[size] as number) / (row[index] as number));
@@ -107,12 +121,23 @@ async function seed(service: PostgresService, rows: number) {
   await client.query('DROP TABLE IF EXISTS users');
   await client.query('CREATE TABLE users (id bigint PRIMARY KEY, psid text NOT NULL, first_name text)');
   // Messenger page-scoped ids are 16-digit numbers: the task bodies get their real size.
-  await client.query(`INSERT INTO users (id, psid, first_name) SELECT g, (7000000000000000 + g)::text, 'User' || g FROM generate_series(1, $1) AS g`, [rows]);
+  await client.query(
+    `INSERT INTO users (id, psid, first_name) SELECT g, (7000000000000000 + g)::text, 'User' || g FROM generate_series(1, $1) AS g`,
+    [rows],
+  );
   await client.end();
 }
 
 function coldImportMs(name: 'planner' | 'sender', samples: number): number {
-  const env = { ...process.env, NOTIFIER_CONFIG_TABLE: 'c', NOTIFIER_LEDGER_TABLE: 'l', NOTIFIER_QUEUE_URL: 'http://127.0.0.1:9/q', NOTIFIER_CHANNEL_HOSTS: 'graph.facebook.com', NOTIFIER_DATABASE_HOSTS: '', AWS_REGION: 'us-east-1' };
+  const env = {
+    ...process.env,
+    NOTIFIER_CONFIG_TABLE: 'c',
+    NOTIFIER_LEDGER_TABLE: 'l',
+    NOTIFIER_QUEUE_URL: 'http://127.0.0.1:9/q',
+    NOTIFIER_CHANNEL_HOSTS: 'graph.facebook.com',
+    NOTIFIER_DATABASE_HOSTS: '',
+    AWS_REGION: 'us-east-1',
+  };
   const script = `import{readFileSync,mkdtempSync,mkdirSync,writeFileSync}from'node:fs';import{tmpdir}from'node:os';import{join,dirname}from'node:path';import{pathToFileURL}from'node:url';
 const{readZip}=await import(${JSON.stringify(pathToFileURL(join(repoRoot, 'scripts', 'zip.mjs')).href)});
 const dir=mkdtempSync(join(tmpdir(),'init-'));for(const f of readZip(readFileSync(${JSON.stringify(join(repoRoot, 'dist', `${name}.zip`))}))){const p=join(dir,f.name);mkdirSync(dirname(p),{recursive:true});writeFileSync(p,f.data);}
@@ -163,19 +188,53 @@ try {
     extraEnv: { NOTIFIER_SENDER_INSTANCES: '1', NOTIFIER_SENDER_PARALLELISM: String(PARALLELISM) },
   });
   services.push(stack);
-  const databaseItem = { kind: 'database', id: 'bench-db', host: database.host, port: database.port, database: database.database, user: database.user, password: { inline: database.password }, ssl: 'disable', allowInlineSecrets: true };
-  const channel = (id: string, baseUrl: string) => ({ kind: 'channel', id, type: 'messenger', baseUrl, pageId: 'me', accessToken: { inline: TOKEN }, allowInlineSecrets: true, timeoutMs: 5000, ratePerSecond: 10_000 });
+  const databaseItem = {
+    kind: 'database',
+    id: 'bench-db',
+    host: database.host,
+    port: database.port,
+    database: database.database,
+    user: database.user,
+    password: { inline: database.password },
+    ssl: 'disable',
+    allowInlineSecrets: true,
+  };
+  const channel = (id: string, baseUrl: string) => ({
+    kind: 'channel',
+    id,
+    type: 'messenger',
+    baseUrl,
+    pageId: 'me',
+    accessToken: { inline: TOKEN },
+    allowInlineSecrets: true,
+    timeoutMs: 5000,
+    ratePerSecond: 10_000,
+  });
   const job = (id: string, channelId: string, limit: number) => ({
     kind: 'job',
     id,
     database: 'bench-db',
     channel: channelId,
-    audience: { sql: 'SELECT id, psid, first_name FROM users WHERE id <= $1', params: [limit], idColumn: 'id', recipientColumn: 'psid' },
+    audience: {
+      sql: 'SELECT id, psid, first_name FROM users WHERE id <= $1',
+      params: [limit],
+      idColumn: 'id',
+      recipientColumn: 'psid',
+    },
     template: { text: 'Hello {{first_name}}, your daily digest is ready' },
     pageSize: PAGE_SIZE,
     recipientsPerTask: RECIPIENTS_PER_TASK,
   });
-  for (const item of [databaseItem, channel('fast', fast.baseUrl), channel('slow', slow.baseUrl), job('warm', 'fast', 50), job('bench', 'fast', audience), job('send-fast', 'fast', audience), job('send-slow', 'slow', audience)]) await stack.putConfig(item);
+  for (const item of [
+    databaseItem,
+    channel('fast', fast.baseUrl),
+    channel('slow', slow.baseUrl),
+    job('warm', 'fast', 50),
+    job('bench', 'fast', audience),
+    job('send-fast', 'fast', audience),
+    job('send-slow', 'slow', audience),
+  ])
+    await stack.putConfig(item);
 
   // Planner ---------------------------------------------------------------------------------------------------
   progress('planner: warm-up tick (loads the bundle, opens the database connection)');
@@ -193,24 +252,38 @@ try {
     const elapsed = performance.now() - begin;
     const failed = outcomes.find((outcome) => !outcome.ok);
     if (failed && !failed.ok) throw failed.error;
-    const enqueued = outcomes.reduce((sum, outcome) => sum + (outcome.ok && 'enqueued' in outcome.result ? outcome.result.enqueued : 0), 0);
+    const enqueued = outcomes.reduce(
+      (sum, outcome) => sum + (outcome.ok && 'enqueued' in outcome.result ? outcome.result.enqueued : 0),
+      0,
+    );
     if (enqueued !== audience) throw new Error(`planner run ${run} enqueued ${enqueued} of ${audience}`);
     plannerInvocations = outcomes.length;
     plannerMs.push((elapsed / audience) * 1000);
     plannerLogBytes.push((loggedBytes / audience) * 1000);
     if (run === 0) {
       // A body is an envelope (version, run, job, group) plus one JSON entry per recipient and a comma between them.
-      const { Messages = [] } = await stack.sqs.send(new ReceiveMessageCommand({ QueueUrl: stack.queues.queueUrl, MaxNumberOfMessages: 10 }));
+      const { Messages = [] } = await stack.sqs.send(
+        new ReceiveMessageCommand({ QueueUrl: stack.queues.queueUrl, MaxNumberOfMessages: 10 }),
+      );
       const bodies = Messages.map((message) => message.Body ?? '');
       const parsed = bodies.map((body) => JSON.parse(body) as { recipients: TaskRecipient[] });
-      const entries = parsed.flatMap((task) => task.recipients.map((entry) => Buffer.byteLength(JSON.stringify(entry)) + 1));
+      const entries = parsed.flatMap((task) =>
+        task.recipients.map((entry) => Buffer.byteLength(JSON.stringify(entry)) + 1),
+      );
       const bodyBytes = bodies.reduce((sum, body) => sum + Buffer.byteLength(body), 0) / bodies.length;
       const recipients = entries.length / bodies.length;
       const recipientBytes = entries.reduce((sum, bytes) => sum + bytes, 0) / entries.length;
-      taskSizes = { bodyBytes: round(bodyBytes), recipients, headBytes: round(bodyBytes - recipients * recipientBytes), recipientBytes: round(recipientBytes) };
+      taskSizes = {
+        bodyBytes: round(bodyBytes),
+        recipients,
+        headBytes: round(bodyBytes - recipients * recipientBytes),
+        recipientBytes: round(recipientBytes),
+      };
     }
     await stack.sqs.send(new PurgeQueueCommand({ QueueUrl: stack.queues.queueUrl }));
-    progress(`planner run ${run + 1}/${runs}: ${audience} recipients in ${elapsed.toFixed(0)} ms (${((elapsed / audience) * 1000).toFixed(1)} ms per 1,000)`);
+    progress(
+      `planner run ${run + 1}/${runs}: ${audience} recipients in ${elapsed.toFixed(0)} ms (${((elapsed / audience) * 1000).toFixed(1)} ms per 1,000)`,
+    );
   }
 
   // Sender ----------------------------------------------------------------------------------------------------
@@ -225,7 +298,16 @@ try {
       return { cursor: String(++cursor), recipient: { id, fields: { first_name: `User${recipient % 100000}` } } };
     });
     const built = groupTasks({ runId, job: jobId }, recipients, perTask);
-    return { event: { Records: built.map((task) => ({ messageId: randomUUID(), body: task.body, attributes: { ApproximateReceiveCount: '1' } })) }, groups: built.map((task) => task.key) };
+    return {
+      event: {
+        Records: built.map((task) => ({
+          messageId: randomUUID(),
+          body: task.body,
+          attributes: { ApproximateReceiveCount: '1' },
+        })),
+      },
+      groups: built.map((task) => task.key),
+    };
   };
   type Shape = { readonly tasks: number; readonly perTask: number; readonly latency: boolean };
   type Sample = { times: number[]; bytes: number; lastGroup: string };
@@ -238,7 +320,10 @@ try {
     into.times.push(performance.now() - begin);
     into.bytes += loggedBytes;
     into.lastGroup = groups.at(-1) ?? '';
-    if (response.batchItemFailures.length > 0) throw new Error(`sender reported ${response.batchItemFailures.length} failures in a ${jobId} batch of ${shape.tasks} x ${shape.perTask}`);
+    if (response.batchItemFailures.length > 0)
+      throw new Error(
+        `sender reported ${response.batchItemFailures.length} failures in a ${jobId} batch of ${shape.tasks} x ${shape.perTask}`,
+      );
   }
   const shapes = {
     '1x1': { tasks: 1, perTask: 1, latency: false },
@@ -253,13 +338,19 @@ try {
   const warm: Sample = { times: [], bytes: 0, lastGroup: '' };
   for (let index = 0; index < 5; index++) await measureBatch(shapes['10x10'], warm);
   await measureBatch(shapes['10x10@latency'], warm);
-  progress(`sender: ${batches} batches of each shape (tasks x recipients per task: ${Object.keys(shapes).join(', ')}; latency ${latencyMs} ms), interleaved`);
-  const samples = Object.fromEntries(Object.keys(shapes).map((name) => [name, { times: [], bytes: 0, lastGroup: '' }])) as unknown as Record<ShapeName, Sample>;
+  progress(
+    `sender: ${batches} batches of each shape (tasks x recipients per task: ${Object.keys(shapes).join(', ')}; latency ${latencyMs} ms), interleaved`,
+  );
+  const samples = Object.fromEntries(
+    Object.keys(shapes).map((name) => [name, { times: [], bytes: 0, lastGroup: '' }]),
+  ) as unknown as Record<ShapeName, Sample>;
   // Interleaved, so a noisy neighbour on the machine slows all shapes alike.
   for (let index = 0; index < batches; index++) {
     for (const name of Object.keys(shapes) as ShapeName[]) await measureBatch(shapes[name], samples[name]);
   }
-  const medians = Object.fromEntries((Object.keys(shapes) as ShapeName[]).map((name) => [name, median(samples[name].times)])) as Record<ShapeName, number>;
+  const medians = Object.fromEntries(
+    (Object.keys(shapes) as ShapeName[]).map((name) => [name, median(samples[name].times)]),
+  ) as Record<ShapeName, number>;
 
   // time = batch + tasks x task + notifications x notification (+ waves x latency), fitted on the latency-0 shapes.
   const fitted = leastSquares(
@@ -277,20 +368,36 @@ try {
   const senderShapes = Object.fromEntries(
     (Object.keys(shapes) as ShapeName[]).map((name) => [
       name,
-      { ...shapes[name], medianMs: round(medians[name]), quartilesMs: quartiles(samples[name].times), modelMs: round(predict(shapes[name])), logBytesPerBatch: Math.round(samples[name].bytes / samples[name].times.length) },
+      {
+        ...shapes[name],
+        medianMs: round(medians[name]),
+        quartilesMs: quartiles(samples[name].times),
+        modelMs: round(predict(shapes[name])),
+        logBytesPerBatch: Math.round(samples[name].bytes / samples[name].times.length),
+      },
     ]),
   );
   // The success path logs one EMF line per invocation; its ProviderLatency array holds one value per send (at most
   // 100), so the line's size follows the sends: fitted on the two latency shapes, whose values are all 3 digits.
   const logTen = samples['10x1@latency'].bytes / samples['10x1@latency'].times.length;
   const logHundred = samples['10x10@latency'].bytes / samples['10x10@latency'].times.length;
-  const logBytesPerSend = (logHundred - logTen) / (shapes['10x10@latency'].tasks * shapes['10x10@latency'].perTask - shapes['10x1@latency'].tasks);
+  const logBytesPerSend =
+    (logHundred - logTen) /
+    (shapes['10x10@latency'].tasks * shapes['10x10@latency'].perTask - shapes['10x1@latency'].tasks);
   const logBytesPerInvocation = logTen - shapes['10x1@latency'].tasks * logBytesPerSend;
-  for (const [name, shape] of Object.entries(senderShapes)) progress(`sender ${name}: median ${shape.medianMs} ms, model ${shape.modelMs} ms`);
-  progress(`sender fit: ${overheadMsPerBatch.toFixed(2)} ms per batch + ${perTaskMs.toFixed(2)} ms per task + ${perNotificationMs.toFixed(2)} ms per notification`);
+  for (const [name, shape] of Object.entries(senderShapes))
+    progress(`sender ${name}: median ${shape.medianMs} ms, model ${shape.modelMs} ms`);
+  progress(
+    `sender fit: ${overheadMsPerBatch.toFixed(2)} ms per batch + ${perTaskMs.toFixed(2)} ms per task + ${perNotificationMs.toFixed(2)} ms per notification`,
+  );
 
   // Item sizes, from what the handlers wrote ------------------------------------------------------------------
-  const getItem = async (key: LedgerKey) => (await stack.dynamo.send(new GetItemCommand({ TableName: stack.names.ledger, Key: keyAttributes(key), ConsistentRead: true }))).Item;
+  const getItem = async (key: LedgerKey) =>
+    (
+      await stack.dynamo.send(
+        new GetItemCommand({ TableName: stack.names.ledger, Key: keyAttributes(key), ConsistentRead: true }),
+      )
+    ).Item;
   const groupOne = await getItem(groupKey(runId, samples['1x1'].lastGroup));
   const groupTen = await getItem(groupKey(runId, samples['1x10'].lastGroup));
   const runItem = await getItem(runKey(runIdFor('bench', new Date(Date.UTC(2026, 1, 1, 0)).toISOString())));
@@ -300,10 +407,15 @@ try {
     const entries = Object.entries(item.outcomes?.M ?? {});
     const messageIds = entries.map(([, value]) => Buffer.byteLength(value.M?.m?.S ?? ''));
     const bytes = entries.map(([name, value]) => Buffer.byteLength(name) + valueBytes(value) + 1);
-    return { count: entries.length, entryBytes: bytes.reduce((sum, value) => sum + value, 0) / entries.length, messageIdBytes: messageIds.reduce((sum, value) => sum + value, 0) / entries.length };
+    return {
+      count: entries.length,
+      entryBytes: bytes.reduce((sum, value) => sum + value, 0) / entries.length,
+      messageIdBytes: messageIds.reduce((sum, value) => sum + value, 0) / entries.length,
+    };
   };
   const ten = outcomeSizes(groupTen);
-  if (ten.count !== RECIPIENTS_PER_TASK || outcomeSizes(groupOne).count !== 1) throw new Error('a group item does not hold one outcome per recipient');
+  if (ten.count !== RECIPIENTS_PER_TASK || outcomeSizes(groupOne).count !== 1)
+    throw new Error('a group item does not hold one outcome per recipient');
   const groupItemBaseBytes = dynamoItemBytes({ ...groupTen, outcomes: { M: {} } });
   const sizes = {
     taskBodyBytes: taskSizes.bodyBytes,
@@ -317,7 +429,9 @@ try {
     sandboxMessageIdBytes: round(ten.messageIdBytes),
     runItemBytes: dynamoItemBytes(runItem),
   };
-  progress(`sizes: task body ${sizes.taskBodyBytes} B (${sizes.taskRecipients} recipients), group item ${sizes.groupItemBytes1} B (1) / ${sizes.groupItemBytes10} B (10), run item ${sizes.runItemBytes} B`);
+  progress(
+    `sizes: task body ${sizes.taskBodyBytes} B (${sizes.taskRecipients} recipients), group item ${sizes.groupItemBytes1} B (1) / ${sizes.groupItemBytes10} B (10), run item ${sizes.runItemBytes} B`,
+  );
 
   progress('cold import (INIT) of each bundle in fresh processes');
   const initMs = { planner: coldImportMs('planner', 7), sender: coldImportMs('sender', 7) };
@@ -326,8 +440,21 @@ try {
   const result = {
     measuredAt: new Date().toISOString(),
     command: `node_modules/.bin/node --import tsx bench/handler-durations.ts --audience ${audience} --runs ${runs} --batches ${batches} --latency-ms ${latencyMs}`,
-    machine: { cpuModel: cpu[0]?.model ?? 'unknown', cores: cpu.length, memoryGiB: round(totalmem() / 2 ** 30, 1), node: process.version, os: `${process.platform} ${release()}`, loadAverageAtStart: loadAtStart, loadAverageAtEnd: loadavg().map((value) => round(value)) },
-    stack: { database: databaseKind, dynamodb: 'DynamoDB Local (in memory, Java)', sqs: 'fauxqs (in process)', bundles: 'dist/planner.zip, dist/sender.zip' },
+    machine: {
+      cpuModel: cpu[0]?.model ?? 'unknown',
+      cores: cpu.length,
+      memoryGiB: round(totalmem() / 2 ** 30, 1),
+      node: process.version,
+      os: `${process.platform} ${release()}`,
+      loadAverageAtStart: loadAtStart,
+      loadAverageAtEnd: loadavg().map((value) => round(value)),
+    },
+    stack: {
+      database: databaseKind,
+      dynamodb: 'DynamoDB Local (in memory, Java)',
+      sqs: 'fauxqs (in process)',
+      bundles: 'dist/planner.zip, dist/sender.zip',
+    },
     planner: {
       audience,
       pageSize: PAGE_SIZE,
@@ -369,7 +496,10 @@ try {
   for (const service of services.reverse()) {
     let timer: NodeJS.Timeout | undefined;
     const timeout = new Promise<void>((resolve) => (timer = setTimeout(resolve, 5_000)));
-    await Promise.race([service.stop().catch((error: unknown) => progress(`stopping a service failed: ${(error as Error).message}`)), timeout]);
+    await Promise.race([
+      service.stop().catch((error: unknown) => progress(`stopping a service failed: ${(error as Error).message}`)),
+      timeout,
+    ]);
     clearTimeout(timer);
   }
   // The planner bundle keeps its database connection for warm invocations, as in Lambda: end the process.

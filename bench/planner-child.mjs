@@ -12,7 +12,8 @@ import { writeSync } from 'node:fs';
 import { pathToFileURL } from 'node:url';
 
 const { mode, count, concurrency = 5, entry } = JSON.parse(process.env.BENCH_CHILD ?? '{}');
-const report = (result) => writeSync(3, `${JSON.stringify({ ...result, maxRssMiB: process.resourceUsage().maxRSS / 1024 })}\n`);
+const report = (result) =>
+  writeSync(3, `${JSON.stringify({ ...result, maxRssMiB: process.resourceUsage().maxRSS / 1024 })}\n`);
 // CPU time of the measured span (user + system, all of the process's threads), in milliseconds.
 const cpuSince = (start) => {
   const { user, system } = process.cpuUsage(start);
@@ -24,24 +25,42 @@ if (mode === 'planner') {
   const { handler } = await import(pathToFileURL(entry).href);
   // 15 minutes, Lambda's maximum: the run must finish in one invocation for its peak to be one process's.
   const deadline = Date.now() + 15 * 60_000;
-  const context = { functionName: process.env.AWS_LAMBDA_FUNCTION_NAME ?? 'planner', awsRequestId: crypto.randomUUID(), getRemainingTimeInMillis: () => Math.max(0, deadline - Date.now()) };
+  const context = {
+    functionName: process.env.AWS_LAMBDA_FUNCTION_NAME ?? 'planner',
+    awsRequestId: crypto.randomUUID(),
+    getRemainingTimeInMillis: () => Math.max(0, deadline - Date.now()),
+  };
   // Throughput of the work itself: the cold start is measured by bench/bundle-import.mjs.
   const started = performance.now();
   const cpu = process.cpuUsage();
-  const result = await handler({ job: 'bench', scheduledTime: new Date(Date.UTC(2026, 0, 1, 0, 0, count % 60)).toISOString() }, context);
+  const result = await handler(
+    { job: 'bench', scheduledTime: new Date(Date.UTC(2026, 0, 1, 0, 0, count % 60)).toISOString() },
+    context,
+  );
   const ms = performance.now() - started;
   const cpuMs = cpuSince(cpu);
   // Live heap after a full collection tells retained memory (a leak) from V8 simply growing its heap. Lambda starts
   // node with --expose-gc as well, so the flag changes nothing else.
   globalThis.gc?.();
-  report({ mode, ms, cpuMs, enqueued: result.enqueued, status: result.status, heapAfterGcMiB: process.memoryUsage().heapUsed / 1024 / 1024 });
+  report({
+    mode,
+    ms,
+    cpuMs,
+    enqueued: result.enqueued,
+    status: result.status,
+    heapAfterGcMiB: process.memoryUsage().heapUsed / 1024 / 1024,
+  });
 } else if (mode === 'raw') {
   const { SQSClient, SendMessageBatchCommand } = await import('@aws-sdk/client-sqs');
   // Configured as the planner's client is (handlers/aws/queue.ts), so the ratio measures the planner, not a setting.
   const sqs = new SQSClient({ maxAttempts: 3, md5: false });
   // The same bodies the planner sends at the job default: ten recipients per task, ten tasks per call.
   const perTask = 10;
-  const recipients = (first) => Array.from({ length: perTask }, (_, index) => ({ id: `psid-${first + index}`, fields: { first_name: `User${first + index}` } }));
+  const recipients = (first) =>
+    Array.from({ length: perTask }, (_, index) => ({
+      id: `psid-${first + index}`,
+      fields: { first_name: `User${first + index}` },
+    }));
   const calls = Math.ceil(count / (perTask * 10));
   const started = performance.now();
   const cpu = process.cpuUsage();
@@ -54,7 +73,16 @@ if (mode === 'planner') {
           QueueUrl: process.env.NOTIFIER_QUEUE_URL,
           Entries: Array.from({ length: 10 }, (_, index) => {
             const first = (call * 10 + index) * perTask + 1;
-            return { Id: String(index), MessageBody: JSON.stringify({ v: 2, runId: 'bench@2026-01-01T00:00:00Z', job: 'bench', group: `c:${first}`, recipients: recipients(first) }) };
+            return {
+              Id: String(index),
+              MessageBody: JSON.stringify({
+                v: 2,
+                runId: 'bench@2026-01-01T00:00:00Z',
+                job: 'bench',
+                group: `c:${first}`,
+                recipients: recipients(first),
+              }),
+            };
           }),
         }),
       );

@@ -8,19 +8,20 @@
 // provider's single, global limit, and fauxqs and DynamoDB Local run in processes of their own.
 // Usage: npm run bench:rate [-- --rate 300 --seconds 60 --senders 12 --latency-ms 30 --jitter-ms 20
 //          --inject-transient-once 0.02 --inject-hang 0.02 --inject-permanent 0.01]   (docs/BENCHMARKS.md)
-import { SendMessageBatchCommand } from '@aws-sdk/client-sqs';
+
 import { availableParallelism, cpus, loadavg } from 'node:os';
 import { parseArgs } from 'node:util';
-import { numberFlag } from './flags.js';
+import { SendMessageBatchCommand } from '@aws-sdk/client-sqs';
 import { groupTasks } from '../handlers/core/task.js';
 import { deliveryFigures } from '../tools/local/delivery-figures.js';
-import { startDynamoDbLocal } from '../tools/local/dynamodb-local.js';
 import { startDynalite } from '../tools/local/dynalite.js';
-import { checkFaultShares, faultFor, noFaults, type FaultShares } from '../tools/local/fault-plan.js';
+import { startDynamoDbLocal } from '../tools/local/dynamodb-local.js';
+import { checkFaultShares, type FaultShares, faultFor, noFaults } from '../tools/local/fault-plan.js';
 import { startSandbox } from '../tools/local/sandbox.js';
 import { startSenderFleet } from '../tools/local/sender-fleet.js';
 import { queueDepth, startSqsProcess } from '../tools/local/sqs.js';
-import { startStack, type Stack } from '../tools/local/stack.js';
+import { type Stack, startStack } from '../tools/local/stack.js';
+import { numberFlag } from './flags.js';
 
 const { values } = parseArgs({
   options: {
@@ -53,10 +54,18 @@ const perTask = positive('recipients-per-task', values['recipients-per-task'], t
 const batchSize = positive('batch-size', values['batch-size'], true);
 const parallelism = positive('parallelism', values.parallelism, true);
 // One process per core by default: more processes than cores add no CPU, only heaps and context switches.
-const processes = Math.min(senders, values.processes === undefined ? availableParallelism() : positive('processes', values.processes, true));
+const processes = Math.min(
+  senders,
+  values.processes === undefined ? availableParallelism() : positive('processes', values.processes, true),
+);
 // The channel's ratePerSecond; above R it shows the adaptive back-off alone holding the provider's limit.
-const configuredRate = values['configured-rate'] === undefined ? rate : positive('configured-rate', values['configured-rate']);
-const shares: FaultShares = { transientOnce: nonNegative('inject-transient-once'), hangFirst: nonNegative('inject-hang'), permanent: nonNegative('inject-permanent') };
+const configuredRate =
+  values['configured-rate'] === undefined ? rate : positive('configured-rate', values['configured-rate']);
+const shares: FaultShares = {
+  transientOnce: nonNegative('inject-transient-once'),
+  hangFirst: nonNegative('inject-hang'),
+  permanent: nonNegative('inject-permanent'),
+};
 checkFaultShares(shares);
 const seed = numberFlag('seed', values.seed, { integer: true, zero: true });
 const hangMs = positive('hang-ms', values['hang-ms'], true);
@@ -67,17 +76,28 @@ const giveUpMs = (seconds * 3 + 120) * 1000 + hangMs;
 
 /** Task bodies for `count` recipients of one run, packed by the planner's own groupTasks. */
 function taskBodies(runId: string, job: string, count: number): string[] {
-  const recipients = Array.from({ length: count }, (_, n) => ({ cursor: String(n), recipient: { id: `r${n}`, fields: { name: `R${n}` } } }));
+  const recipients = Array.from({ length: count }, (_, n) => ({
+    cursor: String(n),
+    recipient: { id: `r${n}`, fields: { name: `R${n}` } },
+  }));
   return groupTasks({ runId, job }, recipients, perTask).map((task) => task.body);
 }
 
 async function fillQueue(stack: Stack, bodies: readonly string[]): Promise<void> {
-  const batches = Array.from({ length: Math.ceil(bodies.length / 10) }, (_, batch) => bodies.slice(batch * 10, batch * 10 + 10));
+  const batches = Array.from({ length: Math.ceil(bodies.length / 10) }, (_, batch) =>
+    bodies.slice(batch * 10, batch * 10 + 10),
+  );
   for (let start = 0; start < batches.length; start += 10) {
     await Promise.all(
       batches.slice(start, start + 10).map(async (entries) => {
-        const { Failed = [] } = await stack.sqs.send(new SendMessageBatchCommand({ QueueUrl: stack.queues.queueUrl, Entries: entries.map((body, index) => ({ Id: String(index), MessageBody: body })) }));
-        if (Failed.length > 0) throw new Error(`filling the queue: ${Failed.length} messages refused, first: ${Failed[0]?.Message}`);
+        const { Failed = [] } = await stack.sqs.send(
+          new SendMessageBatchCommand({
+            QueueUrl: stack.queues.queueUrl,
+            Entries: entries.map((body, index) => ({ Id: String(index), MessageBody: body })),
+          }),
+        );
+        if (Failed.length > 0)
+          throw new Error(`filling the queue: ${Failed.length} messages refused, first: ${Failed[0]?.Message}`);
       }),
     );
   }
@@ -105,19 +125,65 @@ async function run() {
   stops.push(sqs.stop);
   const token = 'bench-page-access-token-0123456789';
   const latencyMs = nonNegative('latency-ms');
-  const sandbox = await startSandbox({ accessToken: token, ratePerSecond: rate, latencyMs, latencyJitterMs: nonNegative('jitter-ms'), usageWindowMs: nonNegative('usage-window-ms'), faults: { seed, shares, hangMs } });
+  const sandbox = await startSandbox({
+    accessToken: token,
+    ratePerSecond: rate,
+    latencyMs,
+    latencyJitterMs: nonNegative('jitter-ms'),
+    usageWindowMs: nonNegative('usage-window-ms'),
+    faults: { seed, shares, hangMs },
+  });
   stops.push(sandbox.stop);
   // NOTIFIER_SENDER_INSTANCES is the whole fleet, not one process's share.
-  const stack = await startStack({ name: 'ratebench', dynamoEndpoint: dynamo.endpoint, sqsEndpoint: sqs.endpoint, visibilityTimeoutSeconds: 30, maxReceiveCount: 10, extraEnv: { NOTIFIER_SENDER_INSTANCES: String(senders), NOTIFIER_SENDER_PARALLELISM: String(parallelism) } });
+  const stack = await startStack({
+    name: 'ratebench',
+    dynamoEndpoint: dynamo.endpoint,
+    sqsEndpoint: sqs.endpoint,
+    visibilityTimeoutSeconds: 30,
+    maxReceiveCount: 10,
+    extraEnv: { NOTIFIER_SENDER_INSTANCES: String(senders), NOTIFIER_SENDER_PARALLELISM: String(parallelism) },
+  });
   stops.push(stack.stop);
 
-  await stack.putConfig({ kind: 'database', id: 'unused', host: '127.0.0.1', database: 'x', user: 'x', password: { inline: 'unused-password' }, allowInlineSecrets: true, ssl: 'disable' });
-  await stack.putConfig({ kind: 'channel', id: 'sandbox', type: 'messenger', baseUrl: sandbox.baseUrl, accessToken: { inline: token }, allowInlineSecrets: true, ratePerSecond: configuredRate, timeoutMs: 5000 });
-  await stack.putConfig({ kind: 'job', id: 'bench', database: 'unused', channel: 'sandbox', audience: { sql: 'SELECT 1' }, template: { text: 'Hi {{name}}' } });
+  await stack.putConfig({
+    kind: 'database',
+    id: 'unused',
+    host: '127.0.0.1',
+    database: 'x',
+    user: 'x',
+    password: { inline: 'unused-password' },
+    allowInlineSecrets: true,
+    ssl: 'disable',
+  });
+  await stack.putConfig({
+    kind: 'channel',
+    id: 'sandbox',
+    type: 'messenger',
+    baseUrl: sandbox.baseUrl,
+    accessToken: { inline: token },
+    allowInlineSecrets: true,
+    ratePerSecond: configuredRate,
+    timeoutMs: 5000,
+  });
+  await stack.putConfig({
+    kind: 'job',
+    id: 'bench',
+    database: 'unused',
+    channel: 'sandbox',
+    audience: { sql: 'SELECT 1' },
+    template: { text: 'Hi {{name}}' },
+  });
   await fillQueue(stack, taskBodies('bench@2026-11-28T00:00:00Z', 'bench', total));
 
   // startStack set up the environment the module gives its senders; the sender processes inherit it.
-  const fleet = await startSenderFleet({ instances: senders, processes, queueUrl: stack.queues.queueUrl, batchSize, functionTimeoutMs: 30_000, drainMs: 1_000 });
+  const fleet = await startSenderFleet({
+    instances: senders,
+    processes,
+    queueUrl: stack.queues.queueUrl,
+    batchSize,
+    functionTimeoutMs: 30_000,
+    drainMs: 1_000,
+  });
   stops.push(fleet.stop);
   fleet.go();
   const started = Date.now();
@@ -126,14 +192,22 @@ async function run() {
     await Promise.race([new Promise((resolve) => setTimeout(resolve, 500)), fleet.crashed]);
     const depth = await queueDepth(stack.sqs, stack.queues.queueUrl);
     quiet = depth.visible + depth.inFlight === 0 ? quiet + 1 : 0;
-    if (Date.now() - started > giveUpMs) throw new Error(`the queue still held ${depth.visible + depth.inFlight} tasks after ${giveUpMs / 1000} s`);
+    if (Date.now() - started > giveUpMs)
+      throw new Error(`the queue still held ${depth.visible + depth.inFlight} tasks after ${giveUpMs / 1000} s`);
   }
   report(sandbox, { loadBefore, latencyMs });
 }
 
 function report(sandbox: Awaited<ReturnType<typeof startSandbox>>, context: { loadBefore: number; latencyMs: number }) {
   const counts = sandbox.counts();
-  const figures = deliveryFigures({ ...counts, acceptedAt: sandbox.deliveries.map((delivery) => delivery.at) }, { startedAt: counts.firstRequestAt ?? 0, endedAt: counts.lastAnswerAt ?? counts.firstRequestAt ?? 0, providerRate: rate });
+  const figures = deliveryFigures(
+    { ...counts, acceptedAt: sandbox.deliveries.map((delivery) => delivery.at) },
+    {
+      startedAt: counts.firstRequestAt ?? 0,
+      endedAt: counts.lastAnswerAt ?? counts.firstRequestAt ?? 0,
+      providerRate: rate,
+    },
+  );
   // What the fault plans say must happen: every recipient delivered but the permanent ones.
   const delivered = new Set(sandbox.deliveries.map((delivery) => delivery.recipientId));
   let expected = 0;
@@ -144,14 +218,45 @@ function report(sandbox: Awaited<ReturnType<typeof startSandbox>>, context: { lo
     if (!delivered.has(`r${n}`)) missing++;
   }
   const pct = (share: number | null) => (share === null ? 'n/a' : `${(share * 100).toFixed(1)} %`);
-  console.log(`machine: ${cpus()[0]?.model} x${cpus().length}, Node ${process.version}, load average ${context.loadBefore.toFixed(2)} before the run`);
-  console.log(`R = ${rate}/s, ${senders} senders in ${processes} processes, batches of ${batchSize} tasks of ${perTask}, ${parallelism} sends in flight each (channel ratePerSecond ${configuredRate}), ${total} recipients, faults ${JSON.stringify(shares)}, hang ${hangMs} ms`);
-  console.log(`sustained accepted rate (first acceptance to 95 % of them): ${figures.sustainedPerSecond?.toFixed(1) ?? 'n/a'}/s = ${pct(figures.shareOfRate)} of R`);
-  console.log(`run duration (first send to last answer): ${(figures.durationMs / 1000).toFixed(1)} s (audience / R = ${(total / rate).toFixed(1)} s)`);
-  console.log(`rejected for rate (613): ${figures.rejectedForRate} of ${figures.requests} requests = ${(figures.rejectedForRateShare * 100).toFixed(2)} %; abandoned by the client: ${figures.abandoned}`);
-  console.log(`delivered ${delivered.size} distinct of ${expected} the fault plans deliver (missing ${missing}); recipients delivered more than once: ${figures.duplicates}`);
+  console.log(
+    `machine: ${cpus()[0]?.model} x${cpus().length}, Node ${process.version}, load average ${context.loadBefore.toFixed(2)} before the run`,
+  );
+  console.log(
+    `R = ${rate}/s, ${senders} senders in ${processes} processes, batches of ${batchSize} tasks of ${perTask}, ${parallelism} sends in flight each (channel ratePerSecond ${configuredRate}), ${total} recipients, faults ${JSON.stringify(shares)}, hang ${hangMs} ms`,
+  );
+  console.log(
+    `sustained accepted rate (first acceptance to 95 % of them): ${figures.sustainedPerSecond?.toFixed(1) ?? 'n/a'}/s = ${pct(figures.shareOfRate)} of R`,
+  );
+  console.log(
+    `run duration (first send to last answer): ${(figures.durationMs / 1000).toFixed(1)} s (audience / R = ${(total / rate).toFixed(1)} s)`,
+  );
+  console.log(
+    `rejected for rate (613): ${figures.rejectedForRate} of ${figures.requests} requests = ${(figures.rejectedForRateShare * 100).toFixed(2)} %; abandoned by the client: ${figures.abandoned}`,
+  );
+  console.log(
+    `delivered ${delivered.size} distinct of ${expected} the fault plans deliver (missing ${missing}); recipients delivered more than once: ${figures.duplicates}`,
+  );
   const tails = !noFaults(shares);
-  console.log(JSON.stringify({ rate, configuredRate, senders, processes, batchSize, perTask, parallelism, recipients: total, latencyMs: context.latencyMs, faults: shares, hangMs, seed, tails, ...figures, expectedDelivered: expected, missing }));
+  console.log(
+    JSON.stringify({
+      rate,
+      configuredRate,
+      senders,
+      processes,
+      batchSize,
+      perTask,
+      parallelism,
+      recipients: total,
+      latencyMs: context.latencyMs,
+      faults: shares,
+      hangMs,
+      seed,
+      tails,
+      ...figures,
+      expectedDelivered: expected,
+      missing,
+    }),
+  );
 }
 
 try {

@@ -48,7 +48,8 @@ function positive(name: string, fallback: number): EnvVariable<number> {
     required: false,
     parse: (raw) => {
       const value = Number(raw ?? fallback);
-      if (raw === '' || !Number.isFinite(value) || value <= 0) throw new Error(`environment variable ${name} must be a positive number, got "${raw}"`);
+      if (raw === '' || !Number.isFinite(value) || value <= 0)
+        throw new Error(`environment variable ${name} must be a positive number, got "${raw}"`);
       return value;
     },
   };
@@ -100,10 +101,15 @@ export const senderEnvironment = {
  * Variables main.tf sets for the Lambda runtime rather than for the handler: the planner's wrapper script, which caps
  * V8's young generation (docs/adr/0004-planner-young-generation.md).
  */
-export const runtimeVariables = { planner: ['AWS_LAMBDA_EXEC_WRAPPER'], sender: [] } as const satisfies Record<string, readonly string[]>;
+export const runtimeVariables = { planner: ['AWS_LAMBDA_EXEC_WRAPPER'], sender: [] } as const satisfies Record<
+  string,
+  readonly string[]
+>;
 
 export type EnvContract = Readonly<Record<string, EnvVariable<unknown>>>;
-export type EnvValues<C extends EnvContract> = { readonly [K in keyof C]: C[K] extends EnvVariable<infer T> ? T : never };
+export type EnvValues<C extends EnvContract> = {
+  readonly [K in keyof C]: C[K] extends EnvVariable<infer T> ? T : never;
+};
 
 export function readVariable<T>(variable: EnvVariable<T>, env: Environment = process.env): T {
   return variable.parse(env[variable.name]);
@@ -111,5 +117,7 @@ export function readVariable<T>(variable: EnvVariable<T>, env: Environment = pro
 
 /** Every variable of a function's contract, validated: the first missing or malformed one throws, naming it. */
 export function readEnvironment<C extends EnvContract>(contract: C, env: Environment = process.env): EnvValues<C> {
-  return Object.fromEntries(Object.entries(contract).map(([key, variable]) => [key, readVariable(variable, env)])) as EnvValues<C>;
+  return Object.fromEntries(
+    Object.entries(contract).map(([key, variable]) => [key, readVariable(variable, env)]),
+  ) as EnvValues<C>;
 }

@@ -1,7 +1,7 @@
 import { DynamoConfigStore } from './aws/config-store.js';
 import { createLedger } from './aws/ledger/index.js';
-import { forgetSecrets, resolveSecret } from './aws/secrets.js';
 import { MAX_DELAY_SECONDS, resendDelayed } from './aws/requeue.js';
+import { forgetSecrets, resolveSecret } from './aws/secrets.js';
 import { requeueAfter } from './aws/visibility.js';
 import type { Channel } from './channels/channel.js';
 import { channelSecrets, createChannel } from './channels/index.js';

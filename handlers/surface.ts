@@ -3,64 +3,61 @@
  * refactor inside handlers/ can see what it must keep. The Lambda bundles never import this file.
  */
 
+// Adapters: the config table, the ledger, secrets, channels and the audience database.
+export { CONFIG_CACHE_MS, type ConfigStore, configTableItem, DynamoConfigStore, pauseKey } from './aws/config-store.js';
+export {
+  collectOutcomes,
+  createLedger,
+  type Ledger,
+  type NewOutcome,
+  type RunRecord,
+  runOutcomePages,
+  type StoredOutcome,
+} from './aws/ledger/index.js';
+export { resolveSecret } from './aws/secrets.js';
+export type { Channel } from './channels/channel.js';
+export { channelSecrets, createChannel } from './channels/index.js';
+export { channelHostRefusal, configuredHosts, databaseHostRefusal } from './config/hosts.js';
 // Config items and the events and records the handlers read.
 export { type PlannerEvent, parsePlannerEvent, plannerEventSchema } from './config/planner-event.js';
 export {
   type ChannelConfig,
   type ConfigItem,
   type ConfigKind,
+  configKey,
   type DatabaseConfig,
   type JobConfig,
-  type RecipientKind,
-  type SecretRef,
   MESSAGE_TAGS,
-  configKey,
   parseAnyConfigItem,
   parseConfigItem,
+  type RecipientKind,
+  type SecretRef,
 } from './config/schema.js';
-export { channelHostRefusal, configuredHosts, databaseHostRefusal } from './config/hosts.js';
 export { jobTemplates, taskSpecFor } from './config/task-spec.js';
-
 // Pure rules and the limits the cost model sizes its estimate by.
 export { ESCAPED_UNIT_BYTES } from './core/ascii-json.js';
 export { graphErrorReason } from './core/classify.js';
 export { ConfigError } from './core/errors.js';
-export { toIssues } from './core/issues.js';
 export { CHANNEL_HOSTS_ENV, DATABASE_HOSTS_ENV, LOOPBACK_HOSTS, parseHostAllowlist } from './core/host-policy.js';
+export { toIssues } from './core/issues.js';
 export { HANDOVER_RESERVE_MS } from './core/paging.js';
 export { runIdFor } from './core/run-id.js';
 export {
   type BuiltRecipient,
+  buildRecipient,
+  cursorOf,
   GROUP_NAME_RESERVE_BYTES,
   MAX_RECIPIENTS_PER_TASK,
   MAX_TASK_BYTES,
-  buildRecipient,
-  cursorOf,
   parseTask,
 } from './core/task.js';
-export { type RowFields, missingFields } from './core/template.js';
-export { RECORDING_RESERVE_MS } from './delivery/limits.js';
-export { EMF_MAX_VALUES } from './observability/metrics.js';
-
-// Adapters: the config table, the ledger, secrets, channels and the audience database.
-export { CONFIG_CACHE_MS, type ConfigStore, DynamoConfigStore, configTableItem, pauseKey } from './aws/config-store.js';
-export {
-  type Ledger,
-  type NewOutcome,
-  type RunRecord,
-  type StoredOutcome,
-  collectOutcomes,
-  createLedger,
-  runOutcomePages,
-} from './aws/ledger/index.js';
-export { resolveSecret } from './aws/secrets.js';
-export type { Channel } from './channels/channel.js';
-export { channelSecrets, createChannel } from './channels/index.js';
+export { missingFields, type RowFields } from './core/template.js';
 export { type AudienceRow, disconnect, readAudiencePage } from './db/audience.js';
-
 // Workflows and the Lambda contract: what one send does, the handlers' events and results, their environment.
 export type { AttemptResult } from './delivery/dispatcher.js';
 export type { BatchResponse, SqsEvent } from './delivery/index.js';
+export { RECORDING_RESERVE_MS } from './delivery/limits.js';
 export { renderMessage, sendOnce } from './delivery/recipient.js';
-export type { PlannerResult } from './planning/index.js';
 export { lambdaFunctionName, plannerEnvironment, senderEnvironment } from './env.js';
+export { EMF_MAX_VALUES } from './observability/metrics.js';
+export type { PlannerResult } from './planning/index.js';

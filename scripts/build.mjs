@@ -16,7 +16,8 @@ export const LAMBDAS = ['planner', 'sender'];
 const EXTRA_FILES = { planner: [{ name: 'exec-wrapper', source: 'handlers/exec-wrapper.sh', mode: 0o755 }] };
 
 /** Bundled CommonJS dependencies (pg) call require() for Node built-ins: it gives an ES module bundle a require. */
-export const ESM_REQUIRE_BANNER = "import { createRequire as __notifierRequire } from 'node:module'; const require = __notifierRequire(import.meta.url);";
+export const ESM_REQUIRE_BANNER =
+  "import { createRequire as __notifierRequire } from 'node:module'; const require = __notifierRequire(import.meta.url);";
 
 /** Bundles one entry point; returns the files of its package (index.mjs plus lazily loaded chunks). */
 export async function bundle(entry, { minify = true } = {}) {
@@ -39,7 +40,10 @@ export async function bundle(entry, { minify = true } = {}) {
     banner: { js: ESM_REQUIRE_BANNER },
     logLevel: 'warning',
   });
-  return result.outputFiles.map((file) => ({ name: relative(join(root, 'out'), file.path).split('\\').join('/'), data: Buffer.from(file.contents) }));
+  return result.outputFiles.map((file) => ({
+    name: relative(join(root, 'out'), file.path).split('\\').join('/'),
+    data: Buffer.from(file.contents),
+  }));
 }
 
 async function main() {
@@ -47,7 +51,8 @@ async function main() {
   const outputs = [];
   for (const name of LAMBDAS) {
     const files = await bundle(name);
-    for (const extra of EXTRA_FILES[name] ?? []) files.push({ name: extra.name, data: await readFile(join(root, extra.source)), mode: extra.mode });
+    for (const extra of EXTRA_FILES[name] ?? [])
+      files.push({ name: extra.name, data: await readFile(join(root, extra.source)), mode: extra.mode });
     const zip = createZip(files);
     manifest.packages[name] = {
       file: `${name}.zip`,
@@ -65,7 +70,7 @@ async function main() {
     const stale = [];
     for (const [path, data] of outputs) {
       const committed = await readFile(join(root, path)).catch(() => undefined);
-      if (!committed || !committed.equals(data)) stale.push(path);
+      if (!committed?.equals(data)) stale.push(path);
     }
     if (stale.length > 0) {
       console.error(`dist/ does not match the sources: ${stale.join(', ')}. Run "npm run build" and commit dist/.`);
@@ -76,7 +81,10 @@ async function main() {
   }
   await mkdir(join(root, 'dist'), { recursive: true });
   for (const [path, data] of outputs) await writeFile(join(root, path), data);
-  for (const [name, info] of Object.entries(manifest.packages)) console.log(`${name}: ${info.zipBytes} bytes zipped, ${info.unpackedBytes} unpacked, sha256 ${info.sha256.slice(0, 12)}`);
+  for (const [name, info] of Object.entries(manifest.packages))
+    console.log(
+      `${name}: ${info.zipBytes} bytes zipped, ${info.unpackedBytes} unpacked, sha256 ${info.sha256.slice(0, 12)}`,
+    );
 }
 
 if (process.argv[1] === fileURLToPath(import.meta.url)) await main();

@@ -55,7 +55,10 @@ export function unreleasedNotes(changelog: string): string {
 
 /** Versions the module's usage snippets pin: registry constraints ("~> X.Y.Z") and git refs ("?ref=vX.Y.Z"). */
 export function pinnedVersions(markdown: string): { constraint: string[]; ref: string[] } {
-  return { constraint: [...markdown.matchAll(REGISTRY_CONSTRAINT)].map((match) => match[2] ?? ''), ref: [...markdown.matchAll(GIT_REF)].map((match) => match[2] ?? '') };
+  return {
+    constraint: [...markdown.matchAll(REGISTRY_CONSTRAINT)].map((match) => match[2] ?? ''),
+    ref: [...markdown.matchAll(GIT_REF)].map((match) => match[2] ?? ''),
+  };
 }
 
 export function pinVersion(markdown: string, version: string): string {
@@ -65,7 +68,9 @@ export function pinVersion(markdown: string, version: string): string {
 /** Sets the first `count` "version" fields of a JSON text (a package.json's own, a lockfile's two) without reformatting it. */
 function setJsonVersion(text: string, count: number, version: string): string {
   let left = count;
-  return text.replace(/("version":\s*")[^"]*(")/g, (match, before: string, after: string) => (left-- > 0 ? `${before}${version}${after}` : match));
+  return text.replace(/("version":\s*")[^"]*(")/g, (match, before: string, after: string) =>
+    left-- > 0 ? `${before}${version}${after}` : match,
+  );
 }
 
 interface VersionSite {
@@ -75,24 +80,49 @@ interface VersionSite {
 }
 
 const JSON_SITES: VersionSite[] = [
-  { file: 'package.json', read: (text) => [JSON.parse(text).version], write: (text, version) => setJsonVersion(text, 1, version) },
-  { file: 'package-lock.json', read: (text) => [JSON.parse(text).version, JSON.parse(text).packages[''].version], write: (text, version) => setJsonVersion(text, 2, version) },
-  { file: 'packages/cli/package.json', read: (text) => [JSON.parse(text).version], write: (text, version) => setJsonVersion(text, 1, version) },
+  {
+    file: 'package.json',
+    read: (text) => [JSON.parse(text).version],
+    write: (text, version) => setJsonVersion(text, 1, version),
+  },
+  {
+    file: 'package-lock.json',
+    read: (text) => [JSON.parse(text).version, JSON.parse(text).packages[''].version],
+    write: (text, version) => setJsonVersion(text, 2, version),
+  },
+  {
+    file: 'packages/cli/package.json',
+    read: (text) => [JSON.parse(text).version],
+    write: (text, version) => setJsonVersion(text, 1, version),
+  },
 ];
 
 /** Every place the version is written: the manifests, and every tracked Markdown file but the changelog that pins it. */
 export function versionSites(root: string): VersionSite[] {
-  const markdown = execFileSync('git', ['ls-files', '*.md'], { cwd: root, encoding: 'utf8' }).split('\n').filter((file) => file && file !== 'CHANGELOG.md');
+  const markdown = execFileSync('git', ['ls-files', '*.md'], { cwd: root, encoding: 'utf8' })
+    .split('\n')
+    .filter((file) => file && file !== 'CHANGELOG.md');
   const pinned = markdown.filter((file) => {
     const found = pinnedVersions(readFileSync(join(root, file), 'utf8'));
     return found.constraint.length + found.ref.length > 0;
   });
-  return [...JSON_SITES, ...pinned.map((file) => ({ file, read: (text: string) => Object.values(pinnedVersions(text)).flat(), write: pinVersion }))];
+  return [
+    ...JSON_SITES,
+    ...pinned.map((file) => ({
+      file,
+      read: (text: string) => Object.values(pinnedVersions(text)).flat(),
+      write: pinVersion,
+    })),
+  ];
 }
 
 /** Each place and the version it states; the changelog's newest release counts when there is one. */
 export function readVersions(root: string): { where: string; version: string }[] {
-  const found = versionSites(root).flatMap((site) => site.read(readFileSync(join(root, site.file), 'utf8')).map((version) => ({ where: site.file, version: String(version) })));
+  const found = versionSites(root).flatMap((site) =>
+    site
+      .read(readFileSync(join(root, site.file), 'utf8'))
+      .map((version) => ({ where: site.file, version: String(version) })),
+  );
   const released = newestReleased(readFileSync(join(root, 'CHANGELOG.md'), 'utf8'));
   return released ? [...found, { where: 'CHANGELOG.md (newest release)', version: released }] : found;
 }
@@ -104,29 +134,39 @@ function git(root: string, ...args: string[]): string {
 function run(root: string, command: string, args: string[]): void {
   console.log(`\n$ ${command} ${args.join(' ')}`);
   const result = spawnSync(command, args, { cwd: root, stdio: 'inherit' });
-  if (result.status !== 0) throw new ReleaseError(`"${command} ${args.join(' ')}" failed (exit ${result.status ?? result.signal})`);
+  if (result.status !== 0)
+    throw new ReleaseError(`"${command} ${args.join(' ')}" failed (exit ${result.status ?? result.signal})`);
 }
 
 /** Refuses a release that would not be a clean step forward: returns the current version. */
 function preconditions(root: string, version: string): string {
-  if (git(root, 'status', '--porcelain', '--untracked-files=no')) throw new ReleaseError('the working tree has uncommitted changes: commit or stash them first');
+  if (git(root, 'status', '--porcelain', '--untracked-files=no'))
+    throw new ReleaseError('the working tree has uncommitted changes: commit or stash them first');
   if (git(root, 'tag', '--list', `v${version}`)) throw new ReleaseError(`the tag v${version} exists already`);
   const versions = readVersions(root);
   const current = versions[0]?.version ?? '';
   const disagreeing = versions.filter((entry) => entry.version !== current);
-  if (disagreeing.length > 0) throw new ReleaseError(`the version is not the same everywhere: package.json says ${current}, ${disagreeing.map((entry) => `${entry.where} ${entry.version}`).join(', ')}`);
+  if (disagreeing.length > 0)
+    throw new ReleaseError(
+      `the version is not the same everywhere: package.json says ${current}, ${disagreeing.map((entry) => `${entry.where} ${entry.version}`).join(', ')}`,
+    );
   const released = newestReleased(readFileSync(join(root, 'CHANGELOG.md'), 'utf8'));
   // Before the first release the manifests already carry the version it will have; after that, each release steps up.
   const floor = released ?? current;
   if (released ? compareVersions(version, floor) <= 0 : compareVersions(version, floor) < 0) {
-    throw new ReleaseError(`${version} does not follow ${floor}${released ? ', the newest release in CHANGELOG.md' : ', the version in package.json'}`);
+    throw new ReleaseError(
+      `${version} does not follow ${floor}${released ? ', the newest release in CHANGELOG.md' : ', the version in package.json'}`,
+    );
   }
   return current;
 }
 
 /** Writes the version everywhere and releases the changelog; returns the files it changed and the tag's notes. */
 function applyVersion(root: string, version: string, date: string): { files: string[]; notes: string } {
-  const changes = versionSites(root).map((site) => ({ file: site.file, text: site.write(readFileSync(join(root, site.file), 'utf8'), version) }));
+  const changes = versionSites(root).map((site) => ({
+    file: site.file,
+    text: site.write(readFileSync(join(root, site.file), 'utf8'), version),
+  }));
   const changelog = readFileSync(join(root, 'CHANGELOG.md'), 'utf8');
   const notes = unreleasedNotes(changelog);
   changes.push({ file: 'CHANGELOG.md', text: releaseChangelog(changelog, version, date) });
@@ -136,7 +176,10 @@ function applyVersion(root: string, version: string, date: string): { files: str
 
 function assertVersion(root: string, version: string): void {
   const disagreeing = readVersions(root).filter((entry) => entry.version !== version);
-  if (disagreeing.length > 0) throw new ReleaseError(`after the update, ${disagreeing.map((entry) => `${entry.where} still says ${entry.version}`).join(', ')}`);
+  if (disagreeing.length > 0)
+    throw new ReleaseError(
+      `after the update, ${disagreeing.map((entry) => `${entry.where} still says ${entry.version}`).join(', ')}`,
+    );
 }
 
 export const USAGE = `npm run release -- X.Y.Z [--dry-run]
@@ -151,7 +194,10 @@ annotated tag vX.Y.Z. It pushes and publishes nothing.
 
 async function main(): Promise<number> {
   const root = join(dirname(fileURLToPath(import.meta.url)), '..');
-  const { values, positionals } = parseArgs({ allowPositionals: true, options: { 'dry-run': { type: 'boolean' }, 'skip-checks': { type: 'boolean' }, help: { type: 'boolean' } } });
+  const { values, positionals } = parseArgs({
+    allowPositionals: true,
+    options: { 'dry-run': { type: 'boolean' }, 'skip-checks': { type: 'boolean' }, help: { type: 'boolean' } },
+  });
   if (values.help) {
     console.log(USAGE);
     return 0;
@@ -182,7 +228,10 @@ async function main(): Promise<number> {
   execFileSync('git', ['add', '--', ...files, 'dist'], { cwd: root });
   execFileSync('git', ['commit', '--quiet', '-m', `chore(release): v${version}`], { cwd: root, stdio: 'inherit' });
   // Verbatim: the default cleanup would drop the notes' "### Added" headings as comment lines.
-  execFileSync('git', ['tag', '--annotate', '--cleanup=verbatim', `v${version}`, '--file', '-'], { cwd: root, input: `v${version}\n\n${notes}\n` });
+  execFileSync('git', ['tag', '--annotate', '--cleanup=verbatim', `v${version}`, '--file', '-'], {
+    cwd: root,
+    input: `v${version}\n\n${notes}\n`,
+  });
   console.log(`\nreleased v${version}: commit ${git(root, 'rev-parse', '--short', 'HEAD')}, annotated tag v${version}.
 Next: git push --follow-tags (the Terraform Registry picks up the tag), then (cd packages/cli && npm publish).`);
   return 0;

@@ -1,4 +1,4 @@
-// The whole test suite: type check, dist/ reproducibility, node:test suites against real protocol servers
+// The whole test suite: type check, lint and format, dist/ reproducibility, node:test suites against real protocol servers
 // (PostgreSQL 15, DynamoDB Local; fauxqs and the sandboxes start inside each test file), then the Terraform checks.
 // Usage: npm test [-- --only node|terraform] [-- test/file.test.ts ...]
 import { spawn } from 'node:child_process';
@@ -14,7 +14,10 @@ function run(label, command, commandArgs, env = {}, timeoutMs = 30 * 60_000) {
   return new Promise((resolve) => {
     const started = Date.now();
     process.stdout.write(`\n=== ${label}\n`);
-    const child = spawn(command, commandArgs, { stdio: ['ignore', 'pipe', 'inherit'], env: { ...process.env, ...env } });
+    const child = spawn(command, commandArgs, {
+      stdio: ['ignore', 'pipe', 'inherit'],
+      env: { ...process.env, ...env },
+    });
     // A step that never ends (a test file holding a socket open) fails loudly instead of holding CI.
     const watchdog = setTimeout(() => {
       process.stdout.write(`\n${label}: still running after ${timeoutMs / 60_000} min, stopped\n`);
@@ -40,7 +43,10 @@ const services = [];
 // A server that will not stop must not hold the suite (and CI) open: each gets 20 s.
 const stopAll = async () => {
   for (const service of services.reverse()) {
-    await Promise.race([service.stop().catch(() => undefined), new Promise((resolve) => setTimeout(resolve, 20_000).unref())]);
+    await Promise.race([
+      service.stop().catch(() => undefined),
+      new Promise((resolve) => setTimeout(resolve, 20_000).unref()),
+    ]);
   }
 };
 process.on('SIGINT', () => void stopAll().then(() => process.exit(130)));
@@ -49,22 +55,54 @@ process.on('SIGTERM', () => void stopAll().then(() => process.exit(143)));
 try {
   if (only !== 'terraform') {
     await run('type check', process.execPath, ['node_modules/typescript/bin/tsc', '-p', '.']);
+    await run('lint and format (Biome)', process.execPath, [
+      'node_modules/@biomejs/biome/bin/biome',
+      'check',
+      '--error-on-warnings',
+      '.',
+    ]);
     await run('dist/ matches the sources', process.execPath, ['scripts/build.mjs', '--check']);
     const dynamo = await startDynamoDbLocal();
     services.push(dynamo);
     const postgres = await startPostgresServer();
     services.push(postgres);
-    const testFiles = files.length > 0 ? files : readdirSync('test').filter((name) => name.endsWith('.test.ts')).sort().map((name) => join('test', name));
+    const testFiles =
+      files.length > 0
+        ? files
+        : readdirSync('test')
+            .filter((name) => name.endsWith('.test.ts'))
+            .sort()
+            .map((name) => join('test', name));
     // No --test-force-exit: it can end a file's process before the reporter's last lines reach this one, and a suite
     // that under-reports its tests is worse than one that fails. Each file closes what it opened.
-    await run(`node:test on Node ${process.version} (${testFiles.length} files)`, process.execPath, ['--import', 'tsx', '--test', '--test-reporter=spec', '--test-concurrency=1', '--test-timeout=180000', ...testFiles], {
-      NOTIFIER_TEST_DYNAMODB_ENDPOINT: dynamo.endpoint,
-      NOTIFIER_TEST_PG_URL: postgres.url,
-    });
+    await run(
+      `node:test on Node ${process.version} (${testFiles.length} files)`,
+      process.execPath,
+      [
+        '--import',
+        'tsx',
+        '--test',
+        '--test-reporter=spec',
+        '--test-concurrency=1',
+        '--test-timeout=180000',
+        ...testFiles,
+      ],
+      {
+        NOTIFIER_TEST_DYNAMODB_ENDPOINT: dynamo.endpoint,
+        NOTIFIER_TEST_PG_URL: postgres.url,
+      },
+    );
   }
   if (only !== 'node' && files.length === 0) {
-    if (existsSync('scripts/terraform/test-all.sh')) await run('Terraform module checks', 'bash', ['scripts/terraform/test-all.sh']);
-    else results.push({ label: 'Terraform module checks', ok: false, seconds: '0', tail: 'scripts/terraform/test-all.sh is missing' });
+    if (existsSync('scripts/terraform/test-all.sh'))
+      await run('Terraform module checks', 'bash', ['scripts/terraform/test-all.sh']);
+    else
+      results.push({
+        label: 'Terraform module checks',
+        ok: false,
+        seconds: '0',
+        tail: 'scripts/terraform/test-all.sh is missing',
+      });
   }
 } finally {
   await stopAll();
@@ -75,7 +113,9 @@ let failed = 0;
 console.log('\n=== summary');
 for (const result of results) {
   // The runner's own closing line, i.e. the last count it printed.
-  const tests = /(?:#|ℹ) pass (\d+)[\s\S]*(?:#|ℹ) fail (\d+)/.exec(result.tail) ?? [...result.tail.matchAll(/^(\d+) passed, (\d+) failed$/gm)].at(-1);
+  const tests =
+    /(?:#|ℹ) pass (\d+)[\s\S]*(?:#|ℹ) fail (\d+)/.exec(result.tail) ??
+    [...result.tail.matchAll(/^(\d+) passed, (\d+) failed$/gm)].at(-1);
   const detail = tests ? ` (${tests[1]} passed, ${tests[2]} failed)` : '';
   if (tests) {
     passed += Number(tests[1]);

@@ -1,11 +1,11 @@
 import assert from 'node:assert/strict';
-import { type IncomingMessage, type ServerResponse, createServer } from 'node:http';
+import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { after, before, describe, it } from 'node:test';
-import { type Ledger, createLedger } from '../handlers/aws/ledger/index.js';
+import { createLedger, type Ledger } from '../handlers/aws/ledger/index.js';
 import type { BatchResponse, SqsEvent } from '../handlers/delivery/index.js';
-import { lambdaContext, type Handler } from '../tools/local/bundle.js';
-import { TOKEN, seedAudience, startHarness, type Harness } from './support/harness.js';
+import { type Handler, lambdaContext } from '../tools/local/bundle.js';
+import { type Harness, seedAudience, startHarness, TOKEN } from './support/harness.js';
 
 /**
  * A stand-in for SSM that records every GetParameter the bundles make and answers from `values`: the proof that a
@@ -21,11 +21,21 @@ async function startSecretStore(values: Record<string, string>) {
       requested.push(name);
       const value = values[name];
       response.writeHead(value === undefined ? 400 : 200, { 'content-type': 'application/x-amz-json-1.1' });
-      response.end(JSON.stringify(value === undefined ? { __type: 'ParameterNotFound', message: name } : { Parameter: { Name: name, Type: 'SecureString', Value: value, Version: 1 } }));
+      response.end(
+        JSON.stringify(
+          value === undefined
+            ? { __type: 'ParameterNotFound', message: name }
+            : { Parameter: { Name: name, Type: 'SecureString', Value: value, Version: 1 } },
+        ),
+      );
     });
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  return { endpoint: `http://127.0.0.1:${(server.address() as AddressInfo).port}`, requested, stop: () => new Promise<void>((resolve) => server.close(() => resolve())) };
+  return {
+    endpoint: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
+    requested,
+    stop: () => new Promise<void>((resolve) => server.close(() => resolve())),
+  };
 }
 
 const ATTACKER = 'collector.attacker.example';
@@ -37,7 +47,10 @@ describe('host allowlists in the shipped bundles', () => {
   let ledger: Ledger;
   let database: Awaited<ReturnType<typeof seedAudience>>;
   let counter = 0;
-  const record = (job: string, runId: string, recipientId: string) => ({ messageId: `m-${++counter}`, body: JSON.stringify({ v: 1, runId, job, recipientId, fields: { first_name: 'Ada' } }) });
+  const record = (job: string, runId: string, recipientId: string) => ({
+    messageId: `m-${++counter}`,
+    body: JSON.stringify({ v: 1, runId, job, recipientId, fields: { first_name: 'Ada' } }),
+  });
 
   before(async () => {
     database = await seedAudience(30);
@@ -45,14 +58,51 @@ describe('host allowlists in the shipped bundles', () => {
     // The harness allows the loopback hosts its emulators listen on, as the local runtime does; nothing else.
     harness = await startHarness({ extraEnv: { AWS_ENDPOINT_URL_SSM: store.endpoint } });
     const password = { ssmParameter: '/notifier/db-password' };
-    const common = { audience: { sql: 'SELECT id, psid, first_name FROM users', idColumn: 'id', recipientColumn: 'psid' }, template: { text: 'Hello {{first_name}}' }, pageSize: 100 };
+    const common = {
+      audience: { sql: 'SELECT id, psid, first_name FROM users', idColumn: 'id', recipientColumn: 'psid' },
+      template: { text: 'Hello {{first_name}}' },
+      pageSize: 100,
+    };
     for (const item of [
-      { kind: 'database', id: 'local', host: database.host, port: database.port, database: database.database, user: database.user, password, ssl: 'disable' },
+      {
+        kind: 'database',
+        id: 'local',
+        host: database.host,
+        port: database.port,
+        database: database.database,
+        user: database.user,
+        password,
+        ssl: 'disable',
+      },
       // Someone with write access to the config table points the database item elsewhere...
-      { kind: 'database', id: 'rewritten', host: `db.${ATTACKER}`, port: database.port, database: database.database, user: database.user, password, ssl: 'require-unverified' },
-      { kind: 'channel', id: 'sandbox', type: 'messenger', baseUrl: harness.sandbox.baseUrl, accessToken: { ssmParameter: '/notifier/page-token' }, timeoutMs: 2000, ratePerSecond: 1000 },
+      {
+        kind: 'database',
+        id: 'rewritten',
+        host: `db.${ATTACKER}`,
+        port: database.port,
+        database: database.database,
+        user: database.user,
+        password,
+        ssl: 'require-unverified',
+      },
+      {
+        kind: 'channel',
+        id: 'sandbox',
+        type: 'messenger',
+        baseUrl: harness.sandbox.baseUrl,
+        accessToken: { ssmParameter: '/notifier/page-token' },
+        timeoutMs: 2000,
+        ratePerSecond: 1000,
+      },
       // ...or a channel at their own server, with the database password as its "signing secret".
-      { kind: 'channel', id: 'exfil', type: 'webhook', url: `https://${ATTACKER}/in`, signingSecret: { ssmParameter: '/notifier/db-password' }, timeoutMs: 2000 },
+      {
+        kind: 'channel',
+        id: 'exfil',
+        type: 'webhook',
+        url: `https://${ATTACKER}/in`,
+        signingSecret: { ssmParameter: '/notifier/db-password' },
+        timeoutMs: 2000,
+      },
       { kind: 'job', id: 'allowed', database: 'local', channel: 'sandbox', ...common },
       { kind: 'job', id: 'exfil', database: 'local', channel: 'exfil', ...common },
       { kind: 'job', id: 'rewritten', database: 'rewritten', channel: 'sandbox', ...common },
@@ -78,17 +128,37 @@ describe('host allowlists in the shipped bundles', () => {
   it('a channel outside the allowlist halts its job before its secret is read: messages kept, nobody failed, alarmed', async () => {
     const runId = 'exfil@2026-11-28T08:00:00Z';
     // The run a planner would have started: the halt is marked on its run item.
-    await ledger.runs.acquire({ runId, job: 'exfil', scheduledTime: '2026-11-28T08:00:00.000Z', owner: 'planner', leaseMs: 1 });
+    await ledger.runs.acquire({
+      runId,
+      job: 'exfil',
+      scheduledTime: '2026-11-28T08:00:00.000Z',
+      owner: 'planner',
+      leaseMs: 1,
+    });
     const before = store.requested.length;
     const messages = [record('exfil', runId, 'psid-1'), record('exfil', runId, 'psid-2')];
     const response = await send({ Records: messages }, lambdaContext('sender', 30_000));
-    assert.deepEqual(response.batchItemFailures.map((failure) => failure.itemIdentifier).sort(), messages.map((message) => message.messageId).sort(), 'every message stays queued');
+    assert.deepEqual(
+      response.batchItemFailures.map((failure) => failure.itemIdentifier).sort(),
+      messages.map((message) => message.messageId).sort(),
+      'every message stays queued',
+    );
     assert.deepEqual(store.requested.slice(before), [], 'no secret was resolved for the channel');
-    for (const recipient of ['psid-1', 'psid-2']) assert.equal(await ledger.records.getDelivery(runId, recipient), undefined, 'never claimed, never marked failed');
-    const fatal = harness.logs.find((line) => line.includes('"level":"ERROR"') && line.includes('FATAL') && line.includes(ATTACKER));
+    for (const recipient of ['psid-1', 'psid-2'])
+      assert.equal(await ledger.records.getDelivery(runId, recipient), undefined, 'never claimed, never marked failed');
+    const fatal = harness.logs.find(
+      (line) => line.includes('"level":"ERROR"') && line.includes('FATAL') && line.includes(ATTACKER),
+    );
     assert.ok(fatal, 'an ERROR log the alarm can catch');
-    assert.match(fatal, /channel \\"exfil\\": url: host \\"collector\.attacker\.example\\" is not allowed/, 'it names the item, the field and the host');
-    assert.ok(harness.logs.some((line) => line.includes('"FatalChannel"') && line.includes('"exfil"')), 'a FatalChannel metric for the job');
+    assert.match(
+      fatal,
+      /channel \\"exfil\\": url: host \\"collector\.attacker\.example\\" is not allowed/,
+      'it names the item, the field and the host',
+    );
+    assert.ok(
+      harness.logs.some((line) => line.includes('"FatalChannel"') && line.includes('"exfil"')),
+      'a FatalChannel metric for the job',
+    );
     assert.match(String((await ledger.runs.get(runId))?.halted), /collector\.attacker\.example/);
 
     const again = await send({ Records: [record('exfil', runId, 'psid-3')] }, lambdaContext('sender', 30_000));
@@ -99,7 +169,10 @@ describe('host allowlists in the shipped bundles', () => {
   it('control: the planner reads the password of a database on an allowed host and plans the audience', async () => {
     const before = store.requested.length;
     const outcomes = await harness.stack.tick('allowed', '2026-11-28T09:00:00Z');
-    assert.deepEqual(outcomes.map((outcome) => (outcome.ok ? outcome.result.status : outcome.error.message)), ['enqueued']);
+    assert.deepEqual(
+      outcomes.map((outcome) => (outcome.ok ? outcome.result.status : outcome.error.message)),
+      ['enqueued'],
+    );
     assert.deepEqual(store.requested.slice(before), ['/notifier/db-password']);
   });
 
@@ -108,7 +181,10 @@ describe('host allowlists in the shipped bundles', () => {
     const outcomes = await harness.stack.tick('rewritten', '2026-11-28T09:00:00Z');
     const [outcome] = outcomes;
     assert.ok(outcome && !outcome.ok, 'the tick fails');
-    assert.match(outcome.error.message, /database "rewritten": host: host "db\.collector\.attacker\.example" is not allowed .*NOTIFIER_DATABASE_HOSTS allows 127\.0\.0\.1, localhost, ::1/);
+    assert.match(
+      outcome.error.message,
+      /database "rewritten": host: host "db\.collector\.attacker\.example" is not allowed .*NOTIFIER_DATABASE_HOSTS allows 127\.0\.0\.1, localhost, ::1/,
+    );
     assert.deepEqual(store.requested.slice(before), [], 'the password was never read');
     assert.match(String((await ledger.runs.get('rewritten@2026-11-28T09:00:00Z'))?.lastError), /not allowed/);
   });

@@ -8,9 +8,14 @@ import { after, describe, it } from 'node:test';
 import { repoRoot } from '../tools/local/bundle.js';
 import { readZip } from '../tools/zip.mjs';
 
-const manifest = JSON.parse(readFileSync(join(repoRoot, 'dist', 'manifest.json'), 'utf8')) as { packages: Record<string, { sha256: string; zipBytes: number; files: string[] }> };
+const manifest = JSON.parse(readFileSync(join(repoRoot, 'dist', 'manifest.json'), 'utf8')) as {
+  packages: Record<string, { sha256: string; zipBytes: number; files: string[] }>;
+};
 const filesOf = (name: string) => readZip(readFileSync(join(repoRoot, 'dist', `${name}.zip`)));
-const source = (name: string) => filesOf(name).map((file) => file.data.toString('utf8')).join('\n');
+const source = (name: string) =>
+  filesOf(name)
+    .map((file) => file.data.toString('utf8'))
+    .join('\n');
 
 describe('dist bundles', () => {
   it('the manifest states each zip’s sha256 and size', () => {
@@ -18,17 +23,29 @@ describe('dist bundles', () => {
       const zip = readFileSync(join(repoRoot, 'dist', `${name}.zip`));
       assert.equal(manifest.packages[name]?.sha256, createHash('sha256').update(zip).digest('hex'));
       assert.equal(manifest.packages[name]?.zipBytes, zip.length);
-      assert.deepEqual(filesOf(name).map((file) => file.name), manifest.packages[name]?.files);
+      assert.deepEqual(
+        filesOf(name).map((file) => file.name),
+        manifest.packages[name]?.files,
+      );
     }
   });
 
   it('each zip holds an index.mjs that exports the handler', () => {
-    for (const name of ['planner', 'sender']) assert.match(filesOf(name).find((file) => file.name === 'index.mjs')?.data.toString('utf8') ?? '', /export\{[^}]*as handler\}/);
+    for (const name of ['planner', 'sender'])
+      assert.match(
+        filesOf(name)
+          .find((file) => file.name === 'index.mjs')
+          ?.data.toString('utf8') ?? '',
+        /export\{[^}]*as handler\}/,
+      );
   });
 
   it('the sender carries no pg, and loads the SQS client only to return a message early, never at import', () => {
     const sender = source('sender');
-    const index = filesOf('sender').find((file) => file.name === 'index.mjs')?.data.toString('utf8') ?? '';
+    const index =
+      filesOf('sender')
+        .find((file) => file.name === 'index.mjs')
+        ?.data.toString('utf8') ?? '';
     // BatchRequestTooLong is one of the SQS client's error shapes: where it is, the client is.
     assert.ok(sender.includes('BatchRequestTooLong'), 'the SQS client is in a chunk');
     assert.ok(!index.includes('BatchRequestTooLong'), 'not in index.mjs: a cold start does not load it');
@@ -37,7 +54,8 @@ describe('dist bundles', () => {
   });
 
   it('no absolute path of the build machine is baked in', () => {
-    for (const name of ['planner', 'sender']) assert.ok(!source(name).includes(repoRoot), `${name} mentions ${repoRoot}`);
+    for (const name of ['planner', 'sender'])
+      assert.ok(!source(name).includes(repoRoot), `${name} mentions ${repoRoot}`);
   });
 });
 
@@ -56,7 +74,10 @@ describe('the planner exec wrapper (AWS_LAMBDA_EXEC_WRAPPER)', () => {
   });
 
   it('puts the cap after the runtime flags and before its entry script; any other command runs unchanged', () => {
-    assert.equal(run(['/bin/echo', '--expose-gc', '--max-semi-space-size=25', '/var/runtime/index.mjs']).stdout, '--expose-gc --max-semi-space-size=25 --max-semi-space-size=8 /var/runtime/index.mjs\n');
+    assert.equal(
+      run(['/bin/echo', '--expose-gc', '--max-semi-space-size=25', '/var/runtime/index.mjs']).stdout,
+      '--expose-gc --max-semi-space-size=25 --max-semi-space-size=8 /var/runtime/index.mjs\n',
+    );
     assert.equal(run(['/bin/echo', 'index.js']).stdout, '--max-semi-space-size=8 index.js\n');
     assert.equal(run(['/bin/echo', 'node', '-e', '1']).stdout, 'node -e 1\n');
     assert.equal(run(['/bin/echo']).stdout, '\n');
@@ -82,6 +103,9 @@ console.log(peak / 1048576);`,
     const uncapped = Number(spawnSync(process.execPath, [...runtimeFlags, probe], { encoding: 'utf8' }).stdout);
     const capped = Number(run([process.execPath, ...runtimeFlags, probe]).stdout);
     assert.ok(uncapped > 16, `without the wrapper the young generation reached ${uncapped} MiB`);
-    assert.ok(capped > 0 && capped <= 16, `with the wrapper it reached ${capped} MiB (two semi-spaces of 8 MiB at most)`);
+    assert.ok(
+      capped > 0 && capped <= 16,
+      `with the wrapper it reached ${capped} MiB (two semi-spaces of 8 MiB at most)`,
+    );
   });
 });

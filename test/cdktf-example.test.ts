@@ -8,8 +8,8 @@ import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symli
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
-import { repoRoot } from '../tools/local/bundle.js';
 import { synthesize, useLocalModule } from '../scripts/terraform/cdktf-synth.mjs';
+import { repoRoot } from '../tools/local/bundle.js';
 
 const project = join(repoRoot, 'examples', 'cdktf');
 const scratch = mkdtempSync(join(tmpdir(), 'cdktf-example-'));
@@ -29,7 +29,11 @@ const readStack = (dir: string) => JSON.parse(readFileSync(join(dir, 'cdk.tf.jso
 function withoutMetadata(value: unknown): unknown {
   if (Array.isArray(value)) return value.map(withoutMetadata);
   if (!value || typeof value !== 'object') return value;
-  return Object.fromEntries(Object.entries(value).filter(([key]) => key !== '//').map(([key, v]) => [key, withoutMetadata(v)]));
+  return Object.fromEntries(
+    Object.entries(value)
+      .filter(([key]) => key !== '//')
+      .map(([key, v]) => [key, withoutMetadata(v)]),
+  );
 }
 
 function tsc(args: string[]) {
@@ -58,7 +62,18 @@ describe('examples/cdktf', () => {
         '',
       ].join('\n'),
     );
-    const wrong = tsc(['--noEmit', '--strict', '--module', 'nodenext', '--moduleResolution', 'nodenext', '--skipLibCheck', '--types', 'node', file]);
+    const wrong = tsc([
+      '--noEmit',
+      '--strict',
+      '--module',
+      'nodenext',
+      '--moduleResolution',
+      'nodenext',
+      '--skipLibCheck',
+      '--types',
+      'node',
+      file,
+    ]);
     assert.notEqual(wrong.status, 0);
     const errors = wrong.stdout.split('\n').filter((line) => / error TS\d+/.test(line));
     assert.equal(errors.length, 3, wrong.stdout);
@@ -75,10 +90,14 @@ describe('examples/cdktf', () => {
     assert.equal(notifier.version, `~> ${version}`);
     assert.equal(notifier.name, 'notifier-cdktf');
     assert.equal(notifier.sender, undefined, 'the sender keeps the module defaults');
-    assert.deepEqual([notifier.planner_secret_arns, notifier.sender_secret_arns], [
-      ['arn:aws:ssm:eu-west-1:123456789012:parameter/notifier-cdktf/db-password'],
-      ['arn:aws:ssm:eu-west-1:123456789012:parameter/notifier-cdktf/page-token'],
-    ], 'each function its own secret, under its Terraform name');
+    assert.deepEqual(
+      [notifier.planner_secret_arns, notifier.sender_secret_arns],
+      [
+        ['arn:aws:ssm:eu-west-1:123456789012:parameter/notifier-cdktf/db-password'],
+        ['arn:aws:ssm:eu-west-1:123456789012:parameter/notifier-cdktf/page-token'],
+      ],
+      'each function its own secret, under its Terraform name',
+    );
     assert.deepEqual(notifier.jobs, {
       'daily-digest': { schedule_expression: 'cron(0 9 * * ? *)', timezone: 'Europe/Berlin' },
       'weekly-recap': { schedule_expression: 'cron(0 18 ? * FRI *)', timezone: 'America/New_York' },
@@ -94,7 +113,10 @@ describe('examples/cdktf', () => {
     cpSync(stackDir, local, { recursive: true });
     assert.equal(useLocalModule(local, 'acme/notifier/aws', repoRoot), 1);
     assert.equal(readStack(local).module.notifier?.version, undefined);
-    const init = spawnSync('bash', [join(repoRoot, 'scripts', 'terraform', 'init.sh'), local], { cwd: repoRoot, encoding: 'utf8' });
+    const init = spawnSync('bash', [join(repoRoot, 'scripts', 'terraform', 'init.sh'), local], {
+      cwd: repoRoot,
+      encoding: 'utf8',
+    });
     assert.equal(init.status, 0, init.stdout + init.stderr);
     const validate = spawnSync('terraform', [`-chdir=${local}`, 'validate', '-no-color'], { encoding: 'utf8' });
     assert.equal(validate.status, 0, validate.stdout + validate.stderr);

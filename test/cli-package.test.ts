@@ -1,11 +1,23 @@
 import assert from 'node:assert/strict';
-import { type SpawnSyncOptions, execFileSync, spawnSync } from 'node:child_process';
-import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, realpathSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
+import { execFileSync, type SpawnSyncOptions, spawnSync } from 'node:child_process';
+import {
+  cpSync,
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  realpathSync,
+  rmSync,
+  statSync,
+  symlinkSync,
+  writeFileSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { delimiter, dirname, join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
+import { pinnedVersions, pinVersion, readVersions, releaseChangelog } from '../scripts/release.js';
 import { localRuntimeUnavailable } from '../tools/cli/local-start.js';
-import { pinVersion, pinnedVersions, readVersions, releaseChangelog } from '../scripts/release.js';
 
 const root = join(import.meta.dirname, '..');
 const rootVersion: string = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')).version;
@@ -20,14 +32,36 @@ function sh(command: string, args: string[], options: SpawnSyncOptions = {}) {
 
 /** The machine's own Node older than 22, found on PATH outside node_modules (the node@22 package puts one there). */
 function systemOldNode(): string | undefined {
-  const found = sh('which', ['-a', 'node']).out.split('\n').filter((path) => path && !path.includes('node_modules'));
+  const found = sh('which', ['-a', 'node'])
+    .out.split('\n')
+    .filter((path) => path && !path.includes('node_modules'));
   return found.find((path) => Number(sh(path, ['-p', 'process.versions.node.split(".")[0]']).out) < 22);
 }
 
 const VALID_ITEMS = [
-  { kind: 'database', id: 'app-db', host: 'db.internal', database: 'app', user: 'reader', password: { secretsManager: 'arn:aws:secretsmanager:eu-west-1:123456789012:secret:app-db' } },
-  { kind: 'channel', id: 'page', type: 'messenger', pageId: '1234', accessToken: { ssmParameter: '/notifier/page-token' } },
-  { kind: 'job', id: 'daily', database: 'app-db', channel: 'page', audience: { sql: 'SELECT id, psid, first_name FROM users', idColumn: 'id', recipientColumn: 'psid' }, template: { text: 'Hello {{first_name | "there"}}' } },
+  {
+    kind: 'database',
+    id: 'app-db',
+    host: 'db.internal',
+    database: 'app',
+    user: 'reader',
+    password: { secretsManager: 'arn:aws:secretsmanager:eu-west-1:123456789012:secret:app-db' },
+  },
+  {
+    kind: 'channel',
+    id: 'page',
+    type: 'messenger',
+    pageId: '1234',
+    accessToken: { ssmParameter: '/notifier/page-token' },
+  },
+  {
+    kind: 'job',
+    id: 'daily',
+    database: 'app-db',
+    channel: 'page',
+    audience: { sql: 'SELECT id, psid, first_name FROM users', idColumn: 'id', recipientColumn: 'psid' },
+    template: { text: 'Hello {{first_name | "there"}}' },
+  },
 ];
 
 describe('the CLI package, packed and installed into an empty directory', () => {
@@ -36,7 +70,10 @@ describe('the CLI package, packed and installed into an empty directory', () => 
   let tarball: string;
   const notifier = (nodeBinary: string, ...argv: string[]) =>
     // The installed bin shim, run by whichever "node" comes first on PATH, as a shell would.
-    sh(join(app, 'node_modules', '.bin', 'notifier'), argv, { cwd: dir, env: { PATH: [dirname(nodeBinary), '/usr/bin', '/bin'].join(delimiter), HOME: dir, AWS_REGION: 'eu-west-1' } });
+    sh(join(app, 'node_modules', '.bin', 'notifier'), argv, {
+      cwd: dir,
+      env: { PATH: [dirname(nodeBinary), '/usr/bin', '/bin'].join(delimiter), HOME: dir, AWS_REGION: 'eu-west-1' },
+    });
 
   before(() => {
     dir = mkdtempSync(join(tmpdir(), 'notifier-cli-package-'));
@@ -45,21 +82,42 @@ describe('the CLI package, packed and installed into an empty directory', () => 
     tarball = join(dir, readdirSync(dir).find((name) => name.endsWith('.tgz')) ?? 'no tarball');
     app = join(dir, 'app');
     mkdirSync(app);
-    const installed = sh('npm', ['install', '--prefix', app, '--offline', '--no-audit', '--no-fund', '--cache', join(dir, 'npm-cache'), tarball]);
+    const installed = sh('npm', [
+      'install',
+      '--prefix',
+      app,
+      '--offline',
+      '--no-audit',
+      '--no-fund',
+      '--cache',
+      join(dir, 'npm-cache'),
+      tarball,
+    ]);
     assert.equal(installed.code, 0, installed.err);
   });
   after(() => rmSync(dir, { recursive: true, force: true }));
 
   it('holds the launcher, one bundle, README and LICENSE, and installs with no dependencies', (t) => {
     const entries = sh('tar', ['-tzf', tarball]).out.split('\n').sort();
-    assert.deepEqual(entries, ['package/LICENSE', 'package/README.md', 'package/bin/notifier.cjs', 'package/dist/notifier.mjs', 'package/package.json']);
+    assert.deepEqual(entries, [
+      'package/LICENSE',
+      'package/README.md',
+      'package/bin/notifier.cjs',
+      'package/dist/notifier.mjs',
+      'package/package.json',
+    ]);
     const installed = join(app, 'node_modules', cliManifest.name);
     const manifest = JSON.parse(readFileSync(join(installed, 'package.json'), 'utf8'));
     assert.equal(manifest.dependencies, undefined);
     const packages = readdirSync(join(app, 'node_modules')).filter((name) => !name.startsWith('.'));
     assert.deepEqual(packages, [cliManifest.name]);
-    const unpacked = entries.reduce((sum, entry) => sum + statSync(join(installed, entry.slice('package/'.length))).size, 0);
-    t.diagnostic(`${cliManifest.name}: tarball ${statSync(tarball).size} bytes, unpacked ${unpacked} bytes, ${packages.length - 1} dependencies`);
+    const unpacked = entries.reduce(
+      (sum, entry) => sum + statSync(join(installed, entry.slice('package/'.length))).size,
+      0,
+    );
+    t.diagnostic(
+      `${cliManifest.name}: tarball ${statSync(tarball).size} bytes, unpacked ${unpacked} bytes, ${packages.length - 1} dependencies`,
+    );
   });
 
   it('answers --help, --version, config validate and cost on a plain Node 22', () => {
@@ -70,13 +128,21 @@ describe('the CLI package, packed and installed into an empty directory', () => 
 
     const version = notifier(node22, '--version');
     assert.equal(version.code, 0, version.err);
-    assert.match(version.out, new RegExp(`^notifier ${rootVersion.replaceAll('.', '\\.')} \\(for the terraform-aws-notifier module ${rootVersion.replaceAll('.', '\\.')};`));
+    assert.match(
+      version.out,
+      new RegExp(
+        `^notifier ${rootVersion.replaceAll('.', '\\.')} \\(for the terraform-aws-notifier module ${rootVersion.replaceAll('.', '\\.')};`,
+      ),
+    );
 
     writeFileSync(join(dir, 'jobs.json'), JSON.stringify(VALID_ITEMS));
     const valid = notifier(node22, 'config', 'validate', 'jobs.json');
     assert.equal(valid.code, 0, valid.err);
     assert.match(valid.out, /3 items valid/);
-    writeFileSync(join(dir, 'bad.json'), JSON.stringify([{ ...VALID_ITEMS[2], audience: { sql: 'SELECT 1', idColumn: 'no spaces' } }]));
+    writeFileSync(
+      join(dir, 'bad.json'),
+      JSON.stringify([{ ...VALID_ITEMS[2], audience: { sql: 'SELECT 1', idColumn: 'no spaces' } }]),
+    );
     const invalid = notifier(node22, 'config', 'validate', 'bad.json');
     assert.equal(invalid.code, 1);
     assert.match(invalid.err, /daily: audience\.idColumn: must be a plain column name/);
@@ -102,20 +168,31 @@ describe('the CLI package, packed and installed into an empty directory', () => 
     const result = notifier(old, '--version');
     assert.equal(result.code, 1);
     assert.equal(result.out, '');
-    assert.match(result.err, new RegExp(`^notifier needs Node\\.js 22 or later; this is Node\\.js v${sh(old, ['-p', 'process.versions.node']).out.replaceAll('.', '\\.')} `));
+    assert.match(
+      result.err,
+      new RegExp(
+        `^notifier needs Node\\.js 22 or later; this is Node\\.js v${sh(old, ['-p', 'process.versions.node']).out.replaceAll('.', '\\.')} `,
+      ),
+    );
     assert.doesNotMatch(result.err, /\n\s+at |Error/);
   });
 
   it('has the version of the module, the changelog and the README everywhere', () => {
     const versions = readVersions(root);
-    assert.deepEqual(versions.filter((entry) => entry.version !== rootVersion), []);
-    assert.ok(versions.some((entry) => entry.where === 'README.md'), 'the README pins the module version');
+    assert.deepEqual(
+      versions.filter((entry) => entry.version !== rootVersion),
+      [],
+    );
+    assert.ok(
+      versions.some((entry) => entry.where === 'README.md'),
+      'the README pins the module version',
+    );
     assert.ok(versions.some((entry) => entry.where === 'packages/cli/package.json'));
     assert.match(notifier(node22, '--version').out, new RegExp(`^notifier ${rootVersion.replaceAll('.', '\\.')} `));
   });
 });
 
-describe('the checkout\'s CLI on a Node without node:sqlite', () => {
+describe("the checkout's CLI on a Node without node:sqlite", () => {
   it('"start" says what to do instead of crashing', (t) => {
     const old = systemOldNode();
     if (!old) return t.skip('no Node older than 22 on this machine');
@@ -129,20 +206,30 @@ describe('the checkout\'s CLI on a Node without node:sqlite', () => {
 
   it('the local runtime check names the Node it found', () => {
     assert.equal(localRuntimeUnavailable({ version: process.version, hasSqlite: true }), undefined);
-    assert.match(localRuntimeUnavailable({ version: 'v22.12.0', hasSqlite: false }) ?? '', /this is Node\.js v22\.12\.0/);
+    assert.match(
+      localRuntimeUnavailable({ version: 'v22.12.0', hasSqlite: false }) ?? '',
+      /this is Node\.js v22\.12\.0/,
+    );
   });
 });
 
 describe('release', () => {
-  const CHANGELOG = '# Changelog\n\nIntro.\n\n## [Unreleased]\n\n### Added\n- A thing.\n\n## [0.1.0] - 2026-01-02\n\n### Added\n- First.\n';
+  const CHANGELOG =
+    '# Changelog\n\nIntro.\n\n## [Unreleased]\n\n### Added\n- A thing.\n\n## [0.1.0] - 2026-01-02\n\n### Added\n- First.\n';
 
   it('moves the Unreleased section under the version and leaves an empty one above', () => {
     assert.equal(
       releaseChangelog(CHANGELOG, '0.2.0', '2026-12-01'),
       '# Changelog\n\nIntro.\n\n## [Unreleased]\n\n## [0.2.0] - 2026-12-01\n\n### Added\n- A thing.\n\n## [0.1.0] - 2026-01-02\n\n### Added\n- First.\n',
     );
-    assert.equal(releaseChangelog('## [Unreleased]\n\n- Only.\n', '0.1.0', '2026-12-01'), '## [Unreleased]\n\n## [0.1.0] - 2026-12-01\n\n- Only.\n');
-    assert.throws(() => releaseChangelog('## [Unreleased]\n\n## [0.1.0] - 2026-01-02\n- First.\n', '0.2.0', '2026-12-01'), /empty: nothing to release/);
+    assert.equal(
+      releaseChangelog('## [Unreleased]\n\n- Only.\n', '0.1.0', '2026-12-01'),
+      '## [Unreleased]\n\n## [0.1.0] - 2026-12-01\n\n- Only.\n',
+    );
+    assert.throws(
+      () => releaseChangelog('## [Unreleased]\n\n## [0.1.0] - 2026-01-02\n- First.\n', '0.2.0', '2026-12-01'),
+      /empty: nothing to release/,
+    );
     assert.throws(() => releaseChangelog('# Changelog\n', '0.2.0', '2026-12-01'), /no "## \[Unreleased\]"/);
   });
 
@@ -180,13 +267,17 @@ describe('release', () => {
     };
     const git = (...args: string[]) => execFileSync('git', args, { cwd: clone, env, encoding: 'utf8' }).trim();
     // --skip-checks: the release's "npm test" is the suite this test runs in; everything else runs as it would.
-    const release = (...args: string[]) => sh(process.execPath, ['--import', 'tsx', 'scripts/release.ts', ...args], { cwd: clone, env });
+    const release = (...args: string[]) =>
+      sh(process.execPath, ['--import', 'tsx', 'scripts/release.ts', ...args], { cwd: clone, env });
 
     before(() => {
       clone = join(mkdtempSync(join(tmpdir(), 'notifier-release-')), 'repo');
       execFileSync('git', ['clone', '--quiet', root, clone], { env });
       // The working tree as it is, not only its last commit: changed and new files are laid over the clone.
-      const changed = execFileSync('git', ['ls-files', '-z', '--modified', '--others', '--exclude-standard'], { cwd: root, encoding: 'utf8' })
+      const changed = execFileSync('git', ['ls-files', '-z', '--modified', '--others', '--exclude-standard'], {
+        cwd: root,
+        encoding: 'utf8',
+      })
         .split('\0')
         .filter((file) => file && file !== 'node_modules');
       for (const file of new Set(changed)) {
@@ -228,7 +319,10 @@ describe('release', () => {
       const before = readFileSync(join(clone, 'CHANGELOG.md'), 'utf8');
       const result = release('0.2.0', '--skip-checks');
       assert.equal(result.code, 0, result.err);
-      assert.deepEqual(readVersions(clone).filter((entry) => entry.version !== '0.2.0'), []);
+      assert.deepEqual(
+        readVersions(clone).filter((entry) => entry.version !== '0.2.0'),
+        [],
+      );
       assert.ok(readVersions(clone).some((entry) => entry.where === 'CHANGELOG.md (newest release)'));
       const date = new Date().toISOString().slice(0, 10);
       assert.equal(readFileSync(join(clone, 'CHANGELOG.md'), 'utf8'), releaseChangelog(before, '0.2.0', date));
@@ -240,7 +334,10 @@ describe('release', () => {
       // The lockfile keeps its formatting: only its two version fields change.
       assert.equal(git('diff', '--numstat', 'HEAD~1', 'HEAD', '--', 'package-lock.json'), '2\t2\tpackage-lock.json');
       assert.match(release('0.2.0', '--skip-checks').err, /tag v0\.2\.0 exists/);
-      assert.match(release('0.2.1', '--dry-run', '--skip-checks').err, /the Unreleased section of CHANGELOG\.md is empty/);
+      assert.match(
+        release('0.2.1', '--dry-run', '--skip-checks').err,
+        /the Unreleased section of CHANGELOG\.md is empty/,
+      );
     });
   });
 });

@@ -4,13 +4,13 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { SendMessageCommand } from '@aws-sdk/client-sqs';
-import { UsageError, numberOption } from '../tools/cli/io.js';
-import { main } from '../tools/cli/notifier.js';
-import { queueDepth } from '../tools/local/sqs.js';
-import { encodeRecord, failureRecord } from '../tools/common/invocation-record.js';
 import { createLedger } from '../handlers/aws/ledger/index.js';
+import { numberOption, UsageError } from '../tools/cli/io.js';
+import { main } from '../tools/cli/notifier.js';
+import { encodeRecord, failureRecord } from '../tools/common/invocation-record.js';
+import { queueDepth } from '../tools/local/sqs.js';
 import { startOutageTcpProxy } from './support/fault-proxies.js';
-import { TOKEN, messengerJob, seedAudience, startHarness, waitFor, type Harness } from './support/harness.js';
+import { type Harness, messengerJob, seedAudience, startHarness, TOKEN, waitFor } from './support/harness.js';
 
 async function cli(...argv: string[]) {
   const out: string[] = [];
@@ -39,7 +39,11 @@ describe('numeric options', () => {
       ['-1', { min: 0, max: 1 }, /from 0 to 1, got "-1"$/],
     ];
     for (const [raw, range, message] of cases) {
-      assert.throws(() => numberOption('--x', raw, range), (error: unknown) => error instanceof UsageError && message.test(error.message), raw);
+      assert.throws(
+        () => numberOption('--x', raw, range),
+        (error: unknown) => error instanceof UsageError && message.test(error.message),
+        raw,
+      );
     }
   });
 });
@@ -58,7 +62,22 @@ describe('notifier CLI against the local stack', () => {
   after(async () => harness.stop());
 
   it('every command answers --help with exit 0, and an unknown command with exit 2', async () => {
-    for (const command of [['--help'], ['start', '--help'], ['config', '--help'], ['secrets', '--help'], ['run', '--help'], ['status', '--help'], ['runs', '--help'], ['dlq', '--help'], ['ticks', '--help'], ['outcomes', '--help'], ['preview', '--help'], ['send-test', '--help'], ['pause', '--help'], ['resume', '--help']]) {
+    for (const command of [
+      ['--help'],
+      ['start', '--help'],
+      ['config', '--help'],
+      ['secrets', '--help'],
+      ['run', '--help'],
+      ['status', '--help'],
+      ['runs', '--help'],
+      ['dlq', '--help'],
+      ['ticks', '--help'],
+      ['outcomes', '--help'],
+      ['preview', '--help'],
+      ['send-test', '--help'],
+      ['pause', '--help'],
+      ['resume', '--help'],
+    ]) {
       const result = await cli(...command);
       assert.equal(result.code, 0, command.join(' '));
       assert.match(result.out, /notifier/);
@@ -70,11 +89,29 @@ describe('notifier CLI against the local stack', () => {
   it('config validate accepts a valid file and names the field of an invalid one', async () => {
     const valid = await cli('config', 'validate', configFile);
     assert.deepEqual({ code: valid.code, err: valid.err }, { code: 0, err: '' });
-    assert.match(valid.out, /^3 items valid\njob daily: sends to page-scoped ids \(PSID\) with UPDATE: only people who wrote to the Page within the last 24 hours are reached/);
+    assert.match(
+      valid.out,
+      /^3 items valid\njob daily: sends to page-scoped ids \(PSID\) with UPDATE: only people who wrote to the Page within the last 24 hours are reached/,
+    );
     const reach = JSON.parse((await cli('config', 'validate', configFile, '--json')).out);
-    assert.deepEqual([reach.valid, reach.reach.daily.recipientKind, reach.reach.daily.messagingType, reach.reach.daily.outsideWindow], [3, 'psid', 'UPDATE', 'not-reached']);
+    assert.deepEqual(
+      [reach.valid, reach.reach.daily.recipientKind, reach.reach.daily.messagingType, reach.reach.daily.outsideWindow],
+      [3, 'psid', 'UPDATE', 'not-reached'],
+    );
     const bad = join(dir, 'bad.json');
-    writeFileSync(bad, JSON.stringify([{ kind: 'job', id: 'x', database: 'db', channel: 'c', audience: { sql: 'SELECT 1', idColumn: 'no spaces' }, template: { text: 'hi' } }]));
+    writeFileSync(
+      bad,
+      JSON.stringify([
+        {
+          kind: 'job',
+          id: 'x',
+          database: 'db',
+          channel: 'c',
+          audience: { sql: 'SELECT 1', idColumn: 'no spaces' },
+          template: { text: 'hi' },
+        },
+      ]),
+    );
     const result = await cli('config', 'validate', bad);
     assert.equal(result.code, 1);
     assert.match(result.err, /item x: audience\.idColumn: must be a plain column name/);
@@ -91,7 +128,12 @@ describe('notifier CLI against the local stack', () => {
     assert.equal(get.code, 0);
     assert.equal(JSON.parse(get.out).template.text, 'Hello {{first_name}}, your digest is ready');
     const list = await cli('config', 'list', '--json');
-    assert.deepEqual(JSON.parse(list.out).map((row: { kind: string; id: string; valid: boolean }) => `${row.kind}#${row.id}:${row.valid}`), ['channel#messenger:true', 'database#daily-db:true', 'job#daily:true']);
+    assert.deepEqual(
+      JSON.parse(list.out).map(
+        (row: { kind: string; id: string; valid: boolean }) => `${row.kind}#${row.id}:${row.valid}`,
+      ),
+      ['channel#messenger:true', 'database#daily-db:true', 'job#daily:true'],
+    );
     assert.equal((await cli('config', 'get', 'job', 'nope')).code, 1);
     assert.equal((await cli('config', 'get', 'pipeline', 'x')).code, 2);
     assert.equal((await cli('config', 'delete', 'job', 'nope')).code, 1);
@@ -124,18 +166,31 @@ describe('notifier CLI against the local stack', () => {
   });
 
   it('run starts a run as the schedule would; status and runs report it', async () => {
-    const started = await cli('run', 'daily', '--function', 'planner', '--scheduled-time', '2026-11-28T10:00:00Z', '--json');
+    const started = await cli(
+      'run',
+      'daily',
+      '--function',
+      'planner',
+      '--scheduled-time',
+      '2026-11-28T10:00:00Z',
+      '--json',
+    );
     assert.equal(started.code, 0, started.err);
     const { runId } = JSON.parse(started.out);
     assert.equal(runId, 'daily@2026-11-28T10:00:00Z');
     const ledger = createLedger({ table: harness.stack.names.ledger });
-    await waitFor('the planner to enqueue', async () => ((await ledger.runs.get(runId))?.status === 'enqueued' ? true : undefined));
+    await waitFor('the planner to enqueue', async () =>
+      (await ledger.runs.get(runId))?.status === 'enqueued' ? true : undefined,
+    );
     const status = await cli('status', runId, '--json');
     assert.equal(status.code, 0);
     assert.deepEqual([JSON.parse(status.out).planned, JSON.parse(status.out).pending], [36, 36]);
     assert.match((await cli('status', runId)).out, /enqueued\s*\n.*\n.*\nplanned\s+36/s);
     const runs = await cli('runs', '--job', 'daily', '--json');
-    assert.deepEqual(JSON.parse(runs.out).map((run: { runId: string }) => run.runId), [runId]);
+    assert.deepEqual(
+      JSON.parse(runs.out).map((run: { runId: string }) => run.runId),
+      [runId],
+    );
     assert.equal((await cli('status', 'daily@2000-01-01T00:00:00Z')).code, 1);
     assert.equal((await cli('runs')).code, 2);
     assert.equal((await cli('run')).code, 2);
@@ -145,12 +200,31 @@ describe('notifier CLI against the local stack', () => {
   it('dlq inspect shows the count and each reason; dlq redrive moves the messages back', async () => {
     const { sqs, queues } = harness.stack;
     await sqs.send(new SendMessageCommand({ QueueUrl: queues.dlqUrl, MessageBody: '{"v":1,"runId":"r"' }));
-    await sqs.send(new SendMessageCommand({ QueueUrl: queues.dlqUrl, MessageBody: JSON.stringify({ v: 1, runId: 'daily@2026-11-28T10:00:00Z', job: 'daily', recipientId: 'psid-1', fields: {} }) }));
+    await sqs.send(
+      new SendMessageCommand({
+        QueueUrl: queues.dlqUrl,
+        MessageBody: JSON.stringify({
+          v: 1,
+          runId: 'daily@2026-11-28T10:00:00Z',
+          job: 'daily',
+          recipientId: 'psid-1',
+          fields: {},
+        }),
+      }),
+    );
     const inspect = await cli('dlq', 'inspect', '--dlq-url', queues.dlqUrl, '--json');
     assert.equal(inspect.code, 0, inspect.err);
     const report = JSON.parse(inspect.out);
     assert.equal(report.count, 2);
-    assert.deepEqual(report.samples.map((sample: { reason: string }) => sample.reason.split(':')[0]).sort(), ['malformed', 'never claimed (message ' + report.samples.find((s: { reason: string }) => s.reason.startsWith('never')).messageId + ')'].sort());
+    assert.deepEqual(
+      report.samples.map((sample: { reason: string }) => sample.reason.split(':')[0]).sort(),
+      [
+        'malformed',
+        'never claimed (message ' +
+          report.samples.find((s: { reason: string }) => s.reason.startsWith('never')).messageId +
+          ')',
+      ].sort(),
+    );
     const before = await queueDepth(sqs, queues.queueUrl);
     const redrive = await cli('dlq', 'redrive', '--dlq-url', queues.dlqUrl, '--rate', '100');
     assert.equal(redrive.code, 0, redrive.err);
@@ -167,27 +241,61 @@ describe('notifier CLI against the local stack', () => {
     const proxy = await startOutageTcpProxy(seeded);
     try {
       const database = { ...seeded, host: proxy.host, port: proxy.port };
-      for (const item of messengerJob(database, harness.sandbox.baseUrl, { id: 'outage', pageSize: 10 })) await harness.stack.putConfig(item);
+      for (const item of messengerJob(database, harness.sandbox.baseUrl, { id: 'outage', pageSize: 10 }))
+        await harness.stack.putConfig(item);
       proxy.down();
       const runId = 'outage@2026-11-28T11:00:00Z';
       const [failed] = await harness.stack.tick('outage', '2026-11-28T11:00:00.000+00:00');
       assert.equal(failed?.ok, false);
       assert.ok(proxy.refused() > 0, 'the planner reached for the database');
-      const record = failureRecord({ requestId: 'r', functionArn: 'arn:aws:lambda:us-east-1:000000000000:function:p', payload: null, error: new Error('boom'), attempts: 3, at: new Date() });
+      const record = failureRecord({
+        requestId: 'r',
+        functionArn: 'arn:aws:lambda:us-east-1:000000000000:function:p',
+        payload: null,
+        error: new Error('boom'),
+        attempts: 3,
+        at: new Date(),
+      });
       // Hostile records beside the real one: not JSON, and an event whose job id no planner would accept.
-      await sqs.send(new SendMessageCommand({ QueueUrl: plannerFailuresUrl, MessageBody: '{"requestPayload": {"job": "dai' }));
-      await sqs.send(new SendMessageCommand({ QueueUrl: plannerFailuresUrl, MessageBody: encodeRecord({ ...record, requestPayload: { job: 'Zoë 🚀\uFFFF'.repeat(40), scheduledTime: '2026-11-28T11:00:00Z' } }) }));
+      await sqs.send(
+        new SendMessageCommand({ QueueUrl: plannerFailuresUrl, MessageBody: '{"requestPayload": {"job": "dai' }),
+      );
+      await sqs.send(
+        new SendMessageCommand({
+          QueueUrl: plannerFailuresUrl,
+          MessageBody: encodeRecord({
+            ...record,
+            requestPayload: { job: 'Zoë 🚀\uFFFF'.repeat(40), scheduledTime: '2026-11-28T11:00:00Z' },
+          }),
+        }),
+      );
 
       const listed = await cli('ticks', '--json');
       assert.equal(listed.code, 0, listed.err);
       const rows = JSON.parse(listed.out) as Record<string, unknown>[];
       const tick = rows.find((row) => row.runId === runId);
-      assert.deepEqual([tick?.job, tick?.attempts, tick?.condition, tick?.continuation], ['outage', 1, 'RetriesExhausted', 0]);
+      assert.deepEqual(
+        [tick?.job, tick?.attempts, tick?.condition, tick?.continuation],
+        ['outage', 1, 'RetriesExhausted', 0],
+      );
       assert.match(String(tick?.error), /ECONNRESET|Connection terminated|connect/i);
       assert.match(String(tick?.age), /^\d+s$/);
-      assert.deepEqual(rows.filter((row) => row.unreadable).map((row) => String(row.unreadable).split(':')[0]).sort(), ['not an invocation record', 'requestPayload is not a planner event']);
-      assert.match(String(rows.find((row) => String(row.unreadable).startsWith('requestPayload'))?.unreadable), /job: must be 1-64 characters of a-z/);
-      assert.equal(JSON.parse((await cli('ticks', '--json')).out).length, 3, 'listing does not consume or hide the records');
+      assert.deepEqual(
+        rows
+          .filter((row) => row.unreadable)
+          .map((row) => String(row.unreadable).split(':')[0])
+          .sort(),
+        ['not an invocation record', 'requestPayload is not a planner event'],
+      );
+      assert.match(
+        String(rows.find((row) => String(row.unreadable).startsWith('requestPayload'))?.unreadable),
+        /job: must be 1-64 characters of a-z/,
+      );
+      assert.equal(
+        JSON.parse((await cli('ticks', '--json')).out).length,
+        3,
+        'listing does not consume or hide the records',
+      );
       assert.match((await cli('ticks')).out, new RegExp(`${runId}\\s+outage\\s+1\\s+\\d+s\\s+\\w*Error`));
 
       proxy.up();
@@ -195,10 +303,17 @@ describe('notifier CLI against the local stack', () => {
       assert.equal(replay.code, 0, replay.err);
       assert.deepEqual(JSON.parse(replay.out), { replayed: [{ runId, records: 1 }], refused: [] });
       assert.match(replay.err, /2 records are not a planner invocation/);
-      assert.deepEqual((await harness.stack.settle()).map((outcome) => (outcome.ok ? outcome.result.status : 'error')), ['enqueued']);
+      assert.deepEqual(
+        (await harness.stack.settle()).map((outcome) => (outcome.ok ? outcome.result.status : 'error')),
+        ['enqueued'],
+      );
       const run = await createLedger({ table: harness.stack.names.ledger }).runs.get(runId);
       assert.deepEqual([run?.status, run?.planned, run?.enqueued], ['enqueued', 27, 27]);
-      assert.deepEqual((JSON.parse((await cli('ticks', '--json')).out) as { runId?: string }[]).map((row) => row.runId), [undefined, undefined], 'only the unreadable records stay');
+      assert.deepEqual(
+        (JSON.parse((await cli('ticks', '--json')).out) as { runId?: string }[]).map((row) => row.runId),
+        [undefined, undefined],
+        'only the unreadable records stay',
+      );
 
       const again = await cli('ticks', 'replay', runId);
       assert.equal(again.code, 1);

@@ -1,8 +1,8 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { ConfigError } from '../handlers/core/errors.js';
-import { configJsonSchema, parseAnyConfigItem, parseConfigItem } from '../handlers/config/schema.js';
 import { parsePlannerEvent } from '../handlers/config/planner-event.js';
+import { configJsonSchema, parseAnyConfigItem, parseConfigItem } from '../handlers/config/schema.js';
+import { ConfigError } from '../handlers/core/errors.js';
 
 const job = {
   kind: 'job',
@@ -33,13 +33,21 @@ describe('config items', () => {
   });
 
   it('an unknown field is named by its own path, even where the key is odd', () => {
-    const result = issuesOf(() => parseConfigItem('job', { ...job, audience: { ...job.audience, idcolumn: 'id' }, 'page size': 5 }));
+    const result = issuesOf(() =>
+      parseConfigItem('job', { ...job, audience: { ...job.audience, idcolumn: 'id' }, 'page size': 5 }),
+    );
     assert.deepEqual(result.paths.sort(), ['["page size"]', 'audience.idcolumn']);
     assert.match(result.message, /audience\.idcolumn: is not a known field/);
   });
 
   it('an invalid job names the item and every bad field', () => {
-    const result = issuesOf(() => parseConfigItem('job', { ...job, audience: { sql: '', idColumn: 'id;--' }, pageSize: 5 }, 'config item "job#daily"'));
+    const result = issuesOf(() =>
+      parseConfigItem(
+        'job',
+        { ...job, audience: { sql: '', idColumn: 'id;--' }, pageSize: 5 },
+        'config item "job#daily"',
+      ),
+    );
     assert.equal(result.item, 'config item "job#daily"');
     assert.deepEqual(result.paths.sort(), ['audience.idColumn', 'audience.sql', 'pageSize']);
     assert.match(result.message, /^config item "job#daily": /);
@@ -55,71 +63,174 @@ describe('config items', () => {
   });
 
   it('an inline secret needs the explicit opt-in', () => {
-    const database = { kind: 'database', id: 'main', host: 'db', database: 'app', user: 'reader', password: { inline: 'hunter2-hunter2' } };
+    const database = {
+      kind: 'database',
+      id: 'main',
+      host: 'db',
+      database: 'app',
+      user: 'reader',
+      password: { inline: 'hunter2-hunter2' },
+    };
     assert.deepEqual(issuesOf(() => parseAnyConfigItem(database)).paths, ['allowInlineSecrets']);
     assert.equal(parseAnyConfigItem({ ...database, allowInlineSecrets: true }).kind, 'database');
-    assert.equal(parseAnyConfigItem({ ...database, password: { secretsManager: 'arn:aws:secretsmanager:eu-west-1:1:secret:db', jsonKey: 'password' } }).kind, 'database');
+    assert.equal(
+      parseAnyConfigItem({
+        ...database,
+        password: { secretsManager: 'arn:aws:secretsmanager:eu-west-1:1:secret:db', jsonKey: 'password' },
+      }).kind,
+      'database',
+    );
   });
 
   it('a channel is validated by its type', () => {
-    const result = issuesOf(() => parseAnyConfigItem({ kind: 'channel', id: 'm', type: 'messenger', pageId: 'my page', accessToken: { ssmParameter: '/notifier/token' }, apiVersion: '23' }));
+    const result = issuesOf(() =>
+      parseAnyConfigItem({
+        kind: 'channel',
+        id: 'm',
+        type: 'messenger',
+        pageId: 'my page',
+        accessToken: { ssmParameter: '/notifier/token' },
+        apiVersion: '23',
+      }),
+    );
     assert.deepEqual(result.paths.sort(), ['apiVersion', 'pageId']);
     assert.deepEqual(issuesOf(() => parseAnyConfigItem({ kind: 'pipeline', id: 'x' })).paths, ['kind']);
   });
 
   it('a channel endpoint is https; plain http only on a loopback host', () => {
-    const messenger = (baseUrl: string) => ({ kind: 'channel', id: 'm', type: 'messenger', baseUrl, accessToken: { ssmParameter: '/notifier/token' } });
-    const hook = (url: string) => ({ kind: 'channel', id: 'h', type: 'webhook', url, signingSecret: { ssmParameter: '/notifier/hook' } });
-    for (const url of ['http://graph.facebook.com', 'http://localhost.attacker.example:8080', 'http://10.0.0.5/graph', 'ftp://graph.facebook.com']) {
+    const messenger = (baseUrl: string) => ({
+      kind: 'channel',
+      id: 'm',
+      type: 'messenger',
+      baseUrl,
+      accessToken: { ssmParameter: '/notifier/token' },
+    });
+    const hook = (url: string) => ({
+      kind: 'channel',
+      id: 'h',
+      type: 'webhook',
+      url,
+      signingSecret: { ssmParameter: '/notifier/hook' },
+    });
+    for (const url of [
+      'http://graph.facebook.com',
+      'http://localhost.attacker.example:8080',
+      'http://10.0.0.5/graph',
+      'ftp://graph.facebook.com',
+    ]) {
       const result = issuesOf(() => parseAnyConfigItem(messenger(url)));
       assert.deepEqual(result.paths, ['baseUrl'], url);
     }
-    assert.match(issuesOf(() => parseAnyConfigItem(hook('http://hooks.example.com/notify'))).message, /url: must use https \(plain http only for a loopback host/);
-    for (const url of ['https://graph.facebook.com', 'http://127.0.0.1:4010', 'http://localhost:4010', 'http://[::1]:4010']) assert.equal(parseAnyConfigItem(messenger(url)).kind, 'channel', url);
+    assert.match(
+      issuesOf(() => parseAnyConfigItem(hook('http://hooks.example.com/notify'))).message,
+      /url: must use https \(plain http only for a loopback host/,
+    );
+    for (const url of [
+      'https://graph.facebook.com',
+      'http://127.0.0.1:4010',
+      'http://localhost:4010',
+      'http://[::1]:4010',
+    ])
+      assert.equal(parseAnyConfigItem(messenger(url)).kind, 'channel', url);
     assert.equal(parseAnyConfigItem(hook('http://127.0.0.1:9000/hook')).kind, 'channel');
   });
 
   it('database TLS: verify-full by default, "require" refused with the way out, require-unverified as the explicit opt-out', () => {
-    const database = { kind: 'database', id: 'main', host: 'db', database: 'app', user: 'reader', password: { secretsManager: 'db' } };
+    const database = {
+      kind: 'database',
+      id: 'main',
+      host: 'db',
+      database: 'app',
+      user: 'reader',
+      password: { secretsManager: 'db' },
+    };
     assert.equal((parseAnyConfigItem(database) as { ssl: string }).ssl, 'verify-full');
     const refused = issuesOf(() => parseAnyConfigItem({ ...database, ssl: 'require' }));
     assert.deepEqual(refused.paths, ['ssl']);
-    assert.match(refused.message, /"require" is not accepted: it encrypts without checking the server certificate.*"require-unverified"/);
-    assert.match(issuesOf(() => parseAnyConfigItem({ ...database, ssl: 'prefer' })).message, /ssl: must be one of "verify-full", "require-unverified", "disable"/);
-    assert.equal((parseAnyConfigItem({ ...database, ssl: 'require-unverified' }) as { ssl: string }).ssl, 'require-unverified');
+    assert.match(
+      refused.message,
+      /"require" is not accepted: it encrypts without checking the server certificate.*"require-unverified"/,
+    );
+    assert.match(
+      issuesOf(() => parseAnyConfigItem({ ...database, ssl: 'prefer' })).message,
+      /ssl: must be one of "verify-full", "require-unverified", "disable"/,
+    );
+    assert.equal(
+      (parseAnyConfigItem({ ...database, ssl: 'require-unverified' }) as { ssl: string }).ssl,
+      'require-unverified',
+    );
   });
 
   it('a webhook may carry a previous signing secret for a rotation, as a reference like the current one', () => {
-    const hook = { kind: 'channel', id: 'h', type: 'webhook', url: 'https://hooks.example.com', signingSecret: { ssmParameter: '/notifier/hook-new' } };
-    assert.deepEqual((parseAnyConfigItem({ ...hook, previousSigningSecret: { ssmParameter: '/notifier/hook-old' } }) as { previousSigningSecret: unknown }).previousSigningSecret, { ssmParameter: '/notifier/hook-old' });
-    assert.deepEqual(issuesOf(() => parseAnyConfigItem({ ...hook, previousSigningSecret: { inline: 'whsec_AAAA' } })).paths, ['allowInlineSecrets']);
+    const hook = {
+      kind: 'channel',
+      id: 'h',
+      type: 'webhook',
+      url: 'https://hooks.example.com',
+      signingSecret: { ssmParameter: '/notifier/hook-new' },
+    };
+    assert.deepEqual(
+      (
+        parseAnyConfigItem({ ...hook, previousSigningSecret: { ssmParameter: '/notifier/hook-old' } }) as {
+          previousSigningSecret: unknown;
+        }
+      ).previousSigningSecret,
+      { ssmParameter: '/notifier/hook-old' },
+    );
+    assert.deepEqual(
+      issuesOf(() => parseAnyConfigItem({ ...hook, previousSigningSecret: { inline: 'whsec_AAAA' } })).paths,
+      ['allowInlineSecrets'],
+    );
   });
 
   it('exports one JSON Schema covering every kind', () => {
     const schema = JSON.stringify(configJsonSchema());
-    for (const name of ['"job"', '"database"', '"channel"', 'messenger', 'webhook', 'ssmParameter', 'secretsManager']) assert.ok(schema.includes(name), name);
+    for (const name of ['"job"', '"database"', '"channel"', 'messenger', 'webhook', 'ssmParameter', 'secretsManager'])
+      assert.ok(schema.includes(name), name);
   });
 
   it('a job says what its recipient column holds, psid by default', () => {
     assert.equal(parseConfigItem('job', job).audience.recipientKind, 'psid');
-    const token = { ...job, audience: { ...job.audience, recipientColumn: 'marketing_token', recipientKind: 'notification_messages_token' } };
+    const token = {
+      ...job,
+      audience: { ...job.audience, recipientColumn: 'marketing_token', recipientKind: 'notification_messages_token' },
+    };
     assert.equal(parseConfigItem('job', token).audience.recipientKind, 'notification_messages_token');
-    assert.equal(parseConfigItem('job', { ...job, audience: { ...job.audience, recipientKind: 'user_ref' }, messagingType: 'MESSAGE_TAG', tag: 'POST_PURCHASE_UPDATE' }).tag, 'POST_PURCHASE_UPDATE');
-    assert.deepEqual(issuesOf(() => parseConfigItem('job', { ...job, audience: { ...job.audience, recipientKind: 'phone_number' } })).paths, ['audience.recipientKind']);
+    assert.equal(
+      parseConfigItem('job', {
+        ...job,
+        audience: { ...job.audience, recipientKind: 'user_ref' },
+        messagingType: 'MESSAGE_TAG',
+        tag: 'POST_PURCHASE_UPDATE',
+      }).tag,
+      'POST_PURCHASE_UPDATE',
+    );
+    assert.deepEqual(
+      issuesOf(() => parseConfigItem('job', { ...job, audience: { ...job.audience, recipientKind: 'phone_number' } }))
+        .paths,
+      ['audience.recipientKind'],
+    );
   });
 
   it('refuses what Meta refuses for a subscription token, naming the field', () => {
     const token = { ...job, audience: { ...job.audience, recipientKind: 'notification_messages_token' } };
     for (const messagingType of ['RESPONSE', 'MESSAGE_TAG']) {
-      const result = issuesOf(() => parseConfigItem('job', { ...token, messagingType, tag: 'ACCOUNT_UPDATE' }, 'job daily'));
+      const result = issuesOf(() =>
+        parseConfigItem('job', { ...token, messagingType, tag: 'ACCOUNT_UPDATE' }, 'job daily'),
+      );
       assert.deepEqual(result.paths, ['messagingType']);
-      assert.match(result.message, new RegExp(`job daily: messagingType: must be UPDATE .*notification_messages_token.*got ${messagingType}`));
+      assert.match(
+        result.message,
+        new RegExp(`job daily: messagingType: must be UPDATE .*notification_messages_token.*got ${messagingType}`),
+      );
     }
     assert.deepEqual(issuesOf(() => parseConfigItem('job', { ...token, tag: 'ACCOUNT_UPDATE' })).paths, ['tag']);
   });
 
   it('a planner event without a valid time names the field', () => {
-    assert.deepEqual(issuesOf(() => parsePlannerEvent({ job: 'daily', scheduledTime: 'noon' })).paths, ['scheduledTime']);
+    assert.deepEqual(issuesOf(() => parsePlannerEvent({ job: 'daily', scheduledTime: 'noon' })).paths, [
+      'scheduledTime',
+    ]);
   });
 });
 

@@ -1,22 +1,31 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import fc from 'fast-check';
+import { sendApiBody } from '../handlers/channels/messenger.js';
+import { signWebhook, webhookId, webhookKey } from '../handlers/channels/webhook.js';
 import { asciiJson } from '../handlers/core/ascii-json.js';
-import { planRejections, splitTask } from '../handlers/core/rejections.js';
-import { HOSTILE_VALUES } from './support/hostile.js';
-import { GRAPH_ERRORS, GRAPH_ERROR_CLASSES, classifyGraphError, graphErrorEntry, classifyHttpStatus, classifyWebhookStatus, parseRetryAfter, parseUsagePercent } from '../handlers/core/classify.js';
 import { Checkpoints } from '../handlers/core/checkpoint.js';
-import { LatencyEstimate, Pacer, Semaphore, mapConcurrent } from '../handlers/core/limiter.js';
-import { ReadAhead } from '../handlers/core/read-ahead.js';
+import {
+  classifyGraphError,
+  classifyHttpStatus,
+  classifyWebhookStatus,
+  GRAPH_ERROR_CLASSES,
+  GRAPH_ERRORS,
+  graphErrorEntry,
+  parseRetryAfter,
+  parseUsagePercent,
+} from '../handlers/core/classify.js';
+import { LatencyEstimate, mapConcurrent, Pacer, Semaphore } from '../handlers/core/limiter.js';
 import { chunk, quoteIdentifier, shouldHandOver } from '../handlers/core/paging.js';
+import { ReadAhead } from '../handlers/core/read-ahead.js';
+import { planRejections, splitTask } from '../handlers/core/rejections.js';
 import { decideRetry } from '../handlers/core/retry.js';
 import { runIdFor } from '../handlers/core/run-id.js';
-import { type GroupedTask, MAX_TASK_BYTES, buildRecipient, groupTasks, parseTask } from '../handlers/core/task.js';
-import { TemplateError, renderTemplate, templateFields } from '../handlers/core/template.js';
-import { signWebhook, webhookId, webhookKey } from '../handlers/channels/webhook.js';
-import { sendApiBody } from '../handlers/channels/messenger.js';
+import { buildRecipient, type GroupedTask, groupTasks, MAX_TASK_BYTES, parseTask } from '../handlers/core/task.js';
+import { renderTemplate, TemplateError, templateFields } from '../handlers/core/template.js';
 import { describeReach, failedOutsideWindow } from '../tools/common/window-policy.js';
 import { recipientKey, windowRefusal } from '../tools/local/messenger-window.js';
+import { HOSTILE_VALUES } from './support/hostile.js';
 
 describe('classifying Graph API errors', () => {
   const cases: [number, number | undefined, number, string][] = [
@@ -63,19 +72,33 @@ describe('classifying Graph API errors', () => {
   }
 
   it('every entry of the table is exercised above', () => {
-    const covered = new Set(cases.map(([code, subcode]) => (subcode === undefined ? String(code) : `${code}/${subcode}`)));
-    const missing = Object.keys(GRAPH_ERROR_CLASSES).filter((key) => !covered.has(key) && !['80001', '80004', '10/2018065'].includes(key));
+    const covered = new Set(
+      cases.map(([code, subcode]) => (subcode === undefined ? String(code) : `${code}/${subcode}`)),
+    );
+    const missing = Object.keys(GRAPH_ERROR_CLASSES).filter(
+      (key) => !covered.has(key) && !['80001', '80004', '10/2018065'].includes(key),
+    );
     assert.deepEqual(missing, []);
   });
 
   it("every entry cites the page of Meta's documentation it comes from", () => {
-    for (const [key, entry] of Object.entries(GRAPH_ERRORS)) assert.match(entry.source, /^https:\/\/developers\.facebook\.com\/(docs|documentation)\//, key);
+    for (const [key, entry] of Object.entries(GRAPH_ERRORS))
+      assert.match(entry.source, /^https:\/\/developers\.facebook\.com\/(docs|documentation)\//, key);
   });
 
-  it('a subscription token that is invalid, opted out or another Page\'s is permanent with advice to remove or refresh it', () => {
-    for (const [code, subcode] of [[100, undefined], [10, 1893015], [2300004, undefined], [2300005, undefined]] as const) {
+  it("a subscription token that is invalid, opted out or another Page's is permanent with advice to remove or refresh it", () => {
+    for (const [code, subcode] of [
+      [100, undefined],
+      [10, 1893015],
+      [2300004, undefined],
+      [2300005, undefined],
+    ] as const) {
       assert.equal(classifyGraphError(code, subcode, 400), 'permanent');
-      assert.match(graphErrorEntry(code, subcode)?.advice ?? '', /remove this notification_messages_token .* or refresh it/, `${code}/${subcode}`);
+      assert.match(
+        graphErrorEntry(code, subcode)?.advice ?? '',
+        /remove this notification_messages_token .* or refresh it/,
+        `${code}/${subcode}`,
+      );
     }
     assert.match(graphErrorEntry(2300005, undefined)?.advice ?? '', /another Page/);
   });
@@ -98,7 +121,16 @@ describe('classifying Graph API errors', () => {
   });
 
   it('a webhook 4xx is permanent except 408 and 429', () => {
-    assert.deepEqual([400, 401, 403, 404, 408, 429, 500, 503].map(classifyWebhookStatus), ['permanent', 'permanent', 'permanent', 'permanent', 'transient', 'rate-limited', 'transient', 'transient']);
+    assert.deepEqual([400, 401, 403, 404, 408, 429, 500, 503].map(classifyWebhookStatus), [
+      'permanent',
+      'permanent',
+      'permanent',
+      'permanent',
+      'transient',
+      'rate-limited',
+      'transient',
+      'transient',
+    ]);
   });
 });
 
@@ -114,7 +146,9 @@ describe('Retry-After and usage headers', () => {
   it('takes the highest usage percentage across the Graph usage headers', () => {
     const headers = new Headers({
       'x-app-usage': JSON.stringify({ call_count: 12, total_time: 40, total_cputime: 5 }),
-      'x-business-use-case-usage': JSON.stringify({ '123': [{ type: 'messenger', call_count: 91, estimated_time_to_regain_access: 900 }] }),
+      'x-business-use-case-usage': JSON.stringify({
+        '123': [{ type: 'messenger', call_count: 91, estimated_time_to_regain_access: 900 }],
+      }),
       'x-page-usage': 'not json',
     });
     assert.equal(parseUsagePercent(headers), 91);
@@ -130,26 +164,64 @@ describe('retry decisions', () => {
   });
 
   it('a deferred recipient goes back to the queue at once, for the Retry-After or a quarter of an hour, never retried in process', () => {
-    assert.deepEqual(decideRetry({ failureClass: 'deferred', attempt: 1, timeLeftMs: 60_000 }), { action: 'return', delayMs: 15 * 60_000 });
-    assert.deepEqual(decideRetry({ failureClass: 'deferred', attempt: 1, retryAfterMs: 7_200_000, timeLeftMs: 60_000 }), { action: 'return', delayMs: 7_200_000 });
+    assert.deepEqual(decideRetry({ failureClass: 'deferred', attempt: 1, timeLeftMs: 60_000 }), {
+      action: 'return',
+      delayMs: 15 * 60_000,
+    });
+    assert.deepEqual(
+      decideRetry({ failureClass: 'deferred', attempt: 1, retryAfterMs: 7_200_000, timeLeftMs: 60_000 }),
+      { action: 'return', delayMs: 7_200_000 },
+    );
   });
 
   it('a transient failure is retried in process with a doubling, jittered backoff, then returned to the queue', () => {
-    assert.deepEqual(decideRetry({ failureClass: 'transient', attempt: 1, timeLeftMs: 60_000 }, undefined, half), { action: 'retry', delayMs: 150 });
-    assert.deepEqual(decideRetry({ failureClass: 'transient', attempt: 2, timeLeftMs: 60_000 }, undefined, half), { action: 'retry', delayMs: 300 });
-    assert.deepEqual(decideRetry({ failureClass: 'transient', attempt: 3, timeLeftMs: 60_000 }, undefined, half), { action: 'return', delayMs: 600 });
-    const delays = Array.from({ length: 200 }, () => (decideRetry({ failureClass: 'transient', attempt: 1, timeLeftMs: 60_000 }) as { delayMs: number }).delayMs);
-    assert.ok(Math.min(...delays) >= 100 && Math.max(...delays) <= 200 && new Set(delays).size > 10, 'full jitter within [base/2, base]');
+    assert.deepEqual(decideRetry({ failureClass: 'transient', attempt: 1, timeLeftMs: 60_000 }, undefined, half), {
+      action: 'retry',
+      delayMs: 150,
+    });
+    assert.deepEqual(decideRetry({ failureClass: 'transient', attempt: 2, timeLeftMs: 60_000 }, undefined, half), {
+      action: 'retry',
+      delayMs: 300,
+    });
+    assert.deepEqual(decideRetry({ failureClass: 'transient', attempt: 3, timeLeftMs: 60_000 }, undefined, half), {
+      action: 'return',
+      delayMs: 600,
+    });
+    const delays = Array.from(
+      { length: 200 },
+      () => (decideRetry({ failureClass: 'transient', attempt: 1, timeLeftMs: 60_000 }) as { delayMs: number }).delayMs,
+    );
+    assert.ok(
+      Math.min(...delays) >= 100 && Math.max(...delays) <= 200 && new Set(delays).size > 10,
+      'full jitter within [base/2, base]',
+    );
   });
 
   it("a rate-limit answer waits the provider's Retry-After, else a doubling second, and never jitters below it", () => {
-    assert.deepEqual(decideRetry({ failureClass: 'rate-limited', attempt: 1, retryAfterMs: 2_000, timeLeftMs: 5_000 }, undefined, () => 0), { action: 'retry', delayMs: 2_000 });
-    assert.deepEqual(decideRetry({ failureClass: 'rate-limited', attempt: 2, timeLeftMs: 60_000 }, undefined, () => 0), { action: 'retry', delayMs: 2_000 });
+    assert.deepEqual(
+      decideRetry(
+        { failureClass: 'rate-limited', attempt: 1, retryAfterMs: 2_000, timeLeftMs: 5_000 },
+        undefined,
+        () => 0,
+      ),
+      { action: 'retry', delayMs: 2_000 },
+    );
+    assert.deepEqual(
+      decideRetry({ failureClass: 'rate-limited', attempt: 2, timeLeftMs: 60_000 }, undefined, () => 0),
+      { action: 'retry', delayMs: 2_000 },
+    );
   });
 
   it('a wait that does not fit in the invocation returns the recipient to the queue, visible again after that wait', () => {
-    assert.deepEqual(decideRetry({ failureClass: 'rate-limited', attempt: 1, retryAfterMs: 9_000, timeLeftMs: 5_000 }), { action: 'return', delayMs: 9_000 });
-    assert.deepEqual(decideRetry({ failureClass: 'rate-limited', attempt: 1, retryAfterMs: 3_600_000, timeLeftMs: 5_000 }), { action: 'return', delayMs: 30_000 }, 'capped');
+    assert.deepEqual(
+      decideRetry({ failureClass: 'rate-limited', attempt: 1, retryAfterMs: 9_000, timeLeftMs: 5_000 }),
+      { action: 'return', delayMs: 9_000 },
+    );
+    assert.deepEqual(
+      decideRetry({ failureClass: 'rate-limited', attempt: 1, retryAfterMs: 3_600_000, timeLeftMs: 5_000 }),
+      { action: 'return', delayMs: 30_000 },
+      'capped',
+    );
   });
 });
 
@@ -161,20 +233,34 @@ describe('templates', () => {
   });
 
   it('a missing field without fallback names the field', () => {
-    assert.throws(() => renderTemplate('Hi {{name}}', {}), (error: unknown) => error instanceof TemplateError && error.field === 'name' && /name/.test(error.message));
+    assert.throws(
+      () => renderTemplate('Hi {{name}}', {}),
+      (error: unknown) => error instanceof TemplateError && error.field === 'name' && /name/.test(error.message),
+    );
   });
 
   it('a NULL, missing or empty field takes the fallback; without one the recipient fails, the field named', () => {
     for (const fields of [{ name: null }, {}, { name: '' }]) {
       assert.equal(renderTemplate('Hi {{name | "there"}}!', fields), 'Hi there!', JSON.stringify(fields));
-      assert.throws(() => renderTemplate('Hi {{name}}!', fields), (error: unknown) => error instanceof TemplateError && error.field === 'name');
+      assert.throws(
+        () => renderTemplate('Hi {{name}}!', fields),
+        (error: unknown) => error instanceof TemplateError && error.field === 'name',
+      );
     }
-    assert.equal(renderTemplate('{{n}} {{b}} {{z | "none"}}', { n: 0, b: false, z: null }), '0 false none', 'zero and false are values, not missing');
+    assert.equal(
+      renderTemplate('{{n}} {{b}} {{z | "none"}}', { n: 0, b: false, z: null }),
+      '0 false none',
+      'zero and false are values, not missing',
+    );
   });
 
   it('inserts hostile values literally: template syntax in a value is never expanded, nor are replacement patterns', () => {
     for (const value of HOSTILE_VALUES) {
-      assert.equal(renderTemplate('Hello {{first_name}}, {{ psid | "x" }}!', { first_name: value, psid: 'P' }), `Hello ${value}, P!`, JSON.stringify(value));
+      assert.equal(
+        renderTemplate('Hello {{first_name}}, {{ psid | "x" }}!', { first_name: value, psid: 'P' }),
+        `Hello ${value}, P!`,
+        JSON.stringify(value),
+      );
     }
     assert.equal(renderTemplate('{{a}}{{b}}', { a: '{{b}}', b: '$& $1 $$' }), '{{b}}$& $1 $$');
   });
@@ -194,8 +280,19 @@ const anyUnit = fc.oneof(
   fc.string({ unit: 'grapheme-ascii', minLength: 1, maxLength: 1 }),
 );
 const hostileString = fc.string({ unit: anyUnit, maxLength: 40 });
-const scalar = fc.oneof(hostileString, fc.integer(), fc.double({ noNaN: true, noDefaultInfinity: true }), fc.boolean(), fc.constant(null));
-const jsonLike = fc.oneof(scalar, fc.array(scalar, { maxLength: 5 }), fc.dictionary(hostileString, scalar, { maxKeys: 5 }), fc.array(fc.dictionary(hostileString, scalar, { maxKeys: 3 }), { maxLength: 3 }));
+const scalar = fc.oneof(
+  hostileString,
+  fc.integer(),
+  fc.double({ noNaN: true, noDefaultInfinity: true }),
+  fc.boolean(),
+  fc.constant(null),
+);
+const jsonLike = fc.oneof(
+  scalar,
+  fc.array(scalar, { maxLength: 5 }),
+  fc.dictionary(hostileString, scalar, { maxKeys: 5 }),
+  fc.array(fc.dictionary(hostileString, scalar, { maxKeys: 3 }), { maxLength: 3 }),
+);
 
 describe('ASCII JSON', () => {
   it('escapes every code unit outside printable ASCII as \\uXXXX, astral characters as surrogate pairs', () => {
@@ -203,7 +300,11 @@ describe('ASCII JSON', () => {
     assert.equal(asciiJson('\uFFFE\uFFFF'), '"\\ufffe\\uffff"');
     assert.equal(asciiJson({ a: '\u0000\u007f\u200F' }), '{"a":"\\u0000\\u007f\\u200f"}');
     assert.equal(asciiJson('lone \uD83D'), '"lone \\ud83d"');
-    assert.equal(asciiJson({ plain: 'ascii "quoted" \\ {{x}}', n: 1.5, b: true, z: null }), JSON.stringify({ plain: 'ascii "quoted" \\ {{x}}', n: 1.5, b: true, z: null }), 'printable ASCII is left as JSON.stringify writes it');
+    assert.equal(
+      asciiJson({ plain: 'ascii "quoted" \\ {{x}}', n: 1.5, b: true, z: null }),
+      JSON.stringify({ plain: 'ascii "quoted" \\ {{x}}', n: 1.5, b: true, z: null }),
+      'printable ASCII is left as JSON.stringify writes it',
+    );
     assert.throws(() => asciiJson(undefined), /undefined has no JSON form/);
   });
 
@@ -237,19 +338,29 @@ describe('paging', () => {
 
 describe('reading ahead', () => {
   const audience = Array.from({ length: 25 }, (_, index) => ({ id: index + 1 }));
-  const keyset = (log: (string | null)[], size = 10, gate?: () => Promise<void>) => async (from: string | null) => {
-    log.push(from);
-    await gate?.();
-    return audience.filter((row) => from === null || row.id > Number(from)).slice(0, size);
-  };
+  const keyset =
+    (log: (string | null)[], size = 10, gate?: () => Promise<void>) =>
+    async (from: string | null) => {
+      log.push(from);
+      await gate?.();
+      return audience.filter((row) => from === null || row.id > Number(from)).slice(0, size);
+    };
   const cursor = (row: { id: number }) => String(row.id);
 
   it('reads every page once, in keyset order, ending at the short page', async () => {
     const log: (string | null)[] = [];
     const reader = new ReadAhead({ read: keyset(log), cursorOf: cursor, from: null, pageSize: 10, depth: 2 });
     const pages: number[][] = [];
-    for (let rows = await reader.next(); rows.length > 0; rows = await reader.next()) pages.push(rows.map((row) => row.id));
-    assert.deepEqual(pages.map((page) => [page[0], page.at(-1)]), [[1, 10], [11, 20], [21, 25]]);
+    for (let rows = await reader.next(); rows.length > 0; rows = await reader.next())
+      pages.push(rows.map((row) => row.id));
+    assert.deepEqual(
+      pages.map((page) => [page[0], page.at(-1)]),
+      [
+        [1, 10],
+        [11, 20],
+        [21, 25],
+      ],
+    );
     assert.deepEqual(log, [null, '10', '20']);
   });
 
@@ -284,7 +395,13 @@ describe('reading ahead', () => {
   it('stops at a page whose last row has no cursor, and close waits for the read in flight', async () => {
     let release: () => void = () => undefined;
     const log: (string | null)[] = [];
-    const reader = new ReadAhead({ read: keyset(log, 10, () => new Promise<void>((resolve) => (release = resolve))), cursorOf: () => null, from: null, pageSize: 10, depth: 2 });
+    const reader = new ReadAhead({
+      read: keyset(log, 10, () => new Promise<void>((resolve) => (release = resolve))),
+      cursorOf: () => null,
+      from: null,
+      pageSize: 10,
+      depth: 2,
+    });
     const first = reader.next();
     let closed = false;
     const closing = reader.close().then(() => (closed = true));
@@ -302,7 +419,11 @@ describe('progress checkpoints', () => {
   it('writes the first page at once, then one coalesced write per interval, in order, and the rest on flush', async () => {
     let now = 0;
     const writes: [string, Record<string, number>][] = [];
-    const checkpoints = new Checkpoints(async (cursor, added) => void writes.push([cursor, { ...added }]), 1_000, () => now);
+    const checkpoints = new Checkpoints(
+      async (cursor, added) => void writes.push([cursor, { ...added }]),
+      1_000,
+      () => now,
+    );
     checkpoints.record('10', { planned: 10, enqueued: 9, skipped: 1 });
     now = 400;
     checkpoints.record('20', { planned: 10, enqueued: 10, skipped: 0 });
@@ -350,7 +471,13 @@ describe('progress checkpoints', () => {
 });
 
 describe('tasks', () => {
-  const spec = { runId: 'daily@2026-01-01T00:00:00Z', job: 'daily', idColumn: 'id', recipientColumn: 'psid', fields: ['first_name'] };
+  const spec = {
+    runId: 'daily@2026-01-01T00:00:00Z',
+    job: 'daily',
+    idColumn: 'id',
+    recipientColumn: 'psid',
+    fields: ['first_name'],
+  };
 
   it('carries only the fields the template needs', () => {
     const built = buildRecipient(spec, { id: 7n, psid: 'p7', first_name: 'Ada', secret_column: 'x' });
@@ -365,87 +492,167 @@ describe('tasks', () => {
     assert.match((built as { reason: string }).reason, /"psid" \(recipientColumn\)/);
   });
 
-  const page = (count: number, fieldBytes = 4) => Array.from({ length: count }, (_, index) => ({ cursor: String(index + 1), recipient: { id: `p${index + 1}`, fields: { first_name: 'x'.repeat(fieldBytes) } } }));
+  const page = (count: number, fieldBytes = 4) =>
+    Array.from({ length: count }, (_, index) => ({
+      cursor: String(index + 1),
+      recipient: { id: `p${index + 1}`, fields: { first_name: 'x'.repeat(fieldBytes) } },
+    }));
 
   it('packs a page into groups named by their first cursor, each a valid task that reads back', () => {
     const tasks = groupTasks(spec, page(25), 10);
-    assert.deepEqual(tasks.map((task) => [task.key, task.recipients.length]), [['c:1', 10], ['c:11', 10], ['c:21', 5]]);
+    assert.deepEqual(
+      tasks.map((task) => [task.key, task.recipients.length]),
+      [
+        ['c:1', 10],
+        ['c:11', 10],
+        ['c:21', 5],
+      ],
+    );
     const parsed = parseTask(tasks[1]?.body ?? '');
     assert.ok(parsed.ok);
     assert.equal(parsed.task.group, 'c:11');
     assert.deepEqual(parsed.task.recipients[0], { id: 'p11', fields: { first_name: 'xxxx' } });
-    assert.deepEqual(groupTasks(spec, page(25), 10), tasks, 'the same page gives the same groups, so a re-enqueued page is dropped by the ledger');
+    assert.deepEqual(
+      groupTasks(spec, page(25), 10),
+      tasks,
+      'the same page gives the same groups, so a re-enqueued page is dropped by the ledger',
+    );
   });
 
   it('one recipient per task names the group after the recipient; a body never outgrows its byte limit', () => {
-    assert.deepEqual(groupTasks(spec, page(3), 1).map((task) => task.key), ['r:p1', 'r:p2', 'r:p3']);
+    assert.deepEqual(
+      groupTasks(spec, page(3), 1).map((task) => task.key),
+      ['r:p1', 'r:p2', 'r:p3'],
+    );
     const big = groupTasks(spec, page(10, 9_000), 10);
     assert.ok(big.length >= 4, `${big.length} tasks`);
-    for (const task of big) assert.ok(Buffer.byteLength(task.body) <= MAX_TASK_BYTES, `${Buffer.byteLength(task.body)} bytes`);
-    assert.equal(big.reduce((sum, task) => sum + task.recipients.length, 0), 10);
+    for (const task of big)
+      assert.ok(Buffer.byteLength(task.body) <= MAX_TASK_BYTES, `${Buffer.byteLength(task.body)} bytes`);
+    assert.equal(
+      big.reduce((sum, task) => sum + task.recipients.length, 0),
+      10,
+    );
     const long = groupTasks(spec, [{ cursor: 'k'.repeat(400), recipient: { id: 'p1', fields: {} } }], 10);
     assert.match(long[0]?.key ?? '', /^h:[\w-]{43}$/);
   });
 
   it('task bodies are printable ASCII whatever the audience holds, and read back to the same recipients', () => {
-    const recipients = HOSTILE_VALUES.map((value, index) => ({ cursor: `${index + 1}`, recipient: { id: `p-${value.slice(0, 20)}-${index}`, fields: { first_name: value, note: null } } }));
+    const recipients = HOSTILE_VALUES.map((value, index) => ({
+      cursor: `${index + 1}`,
+      recipient: { id: `p-${value.slice(0, 20)}-${index}`, fields: { first_name: value, note: null } },
+    }));
     const tasks = groupTasks({ runId: 'daily@2026-11-28T08:00:00Z', job: 'daily' }, recipients, 4);
-    assert.deepEqual(tasks.map((task) => task.recipients.length), [4, 4, 2]);
+    assert.deepEqual(
+      tasks.map((task) => task.recipients.length),
+      [4, 4, 2],
+    );
     for (const task of tasks) assert.match(task.body, PRINTABLE_ASCII);
     const back = tasks.flatMap((task) => {
       const parsed = parseTask(task.body);
       assert.ok(parsed.ok, JSON.stringify(parsed));
       return parsed.task.recipients;
     });
-    assert.deepEqual(back, recipients.map((entry) => entry.recipient));
+    assert.deepEqual(
+      back,
+      recipients.map((entry) => entry.recipient),
+    );
     // A cursor that is not printable ASCII names its group by digest; the body stays ASCII and its group reads back.
-    const [textual] = groupTasks({ runId: 'r', job: 'daily' }, [{ cursor: 'zoë🚀\uFFFF', recipient: { id: 'p1', fields: {} } }], 10);
+    const [textual] = groupTasks(
+      { runId: 'r', job: 'daily' },
+      [{ cursor: 'zoë🚀\uFFFF', recipient: { id: 'p1', fields: {} } }],
+      10,
+    );
     assert.match(textual?.body ?? '', PRINTABLE_ASCII);
     assert.match((parseTask(textual?.body ?? '') as { task: { group: string } }).task.group, /^h:[A-Za-z0-9_-]{43}$/);
   });
 
   it('MAX_TASK_BYTES counts the escaped size: each body is full, and the next recipient would not fit', () => {
     fc.assert(
-      fc.property(fc.array(fc.string({ unit: anyUnit, maxLength: 1500 }), { minLength: 1, maxLength: 60 }), fc.integer({ min: 1, max: 50 }), (names, perTask) => {
-        const page = names.map((name, index) => ({ cursor: String(index + 1), recipient: { id: `p${index + 1}`, fields: { first_name: name } } }));
-        const tasks = groupTasks({ runId: 'r', job: 'daily' }, page, perTask);
-        assert.deepEqual(tasks.flatMap((task) => task.recipients), page.map((entry) => entry.recipient.id), 'every recipient once, in order');
-        let next = 0;
-        for (const task of tasks) {
-          assert.match(task.body, PRINTABLE_ASCII);
-          next += task.recipients.length;
-          if (task.recipients.length > 1) assert.ok(task.body.length <= MAX_TASK_BYTES, `${task.body.length} bytes`);
-          const following = page[next];
-          if (following && task.recipients.length < perTask) assert.ok(task.body.length + 1 + asciiJson(following.recipient).length > MAX_TASK_BYTES, 'closed early');
-        }
-      }),
+      fc.property(
+        fc.array(fc.string({ unit: anyUnit, maxLength: 1500 }), { minLength: 1, maxLength: 60 }),
+        fc.integer({ min: 1, max: 50 }),
+        (names, perTask) => {
+          const page = names.map((name, index) => ({
+            cursor: String(index + 1),
+            recipient: { id: `p${index + 1}`, fields: { first_name: name } },
+          }));
+          const tasks = groupTasks({ runId: 'r', job: 'daily' }, page, perTask);
+          assert.deepEqual(
+            tasks.flatMap((task) => task.recipients),
+            page.map((entry) => entry.recipient.id),
+            'every recipient once, in order',
+          );
+          let next = 0;
+          for (const task of tasks) {
+            assert.match(task.body, PRINTABLE_ASCII);
+            next += task.recipients.length;
+            if (task.recipients.length > 1) assert.ok(task.body.length <= MAX_TASK_BYTES, `${task.body.length} bytes`);
+            const following = page[next];
+            if (following && task.recipients.length < perTask)
+              assert.ok(task.body.length + 1 + asciiJson(following.recipient).length > MAX_TASK_BYTES, 'closed early');
+          }
+        },
+      ),
       { numRuns: 200 },
     );
   });
 
   it('a name of astral characters takes six bytes a code unit, so fewer recipients fit a body than UTF-8 would fit', () => {
-    const rockets = (count: number) => Array.from({ length: count }, (_, index) => ({ cursor: String(index + 1), recipient: { id: `p${index + 1}`, fields: { first_name: '🚀'.repeat(400) } } }));
+    const rockets = (count: number) =>
+      Array.from({ length: count }, (_, index) => ({
+        cursor: String(index + 1),
+        recipient: { id: `p${index + 1}`, fields: { first_name: '🚀'.repeat(400) } },
+      }));
     const tasks = groupTasks(spec, rockets(20), 20);
     // 400 rockets: 1,600 bytes of UTF-8 but 4,800 escaped (12 bytes each); a body holds 5 such recipients, not 15.
-    assert.deepEqual(tasks.map((task) => task.recipients.length), [5, 5, 5, 5]);
+    assert.deepEqual(
+      tasks.map((task) => task.recipients.length),
+      [5, 5, 5, 5],
+    );
   });
 
   it('a rejected group is split into one task per recipient, named after the recipient; a rejected single fails alone', () => {
     const run = { runId: 'daily@2026-11-28T08:00:00Z', job: 'daily' };
-    const page = HOSTILE_VALUES.slice(0, 6).map((value, index) => ({ cursor: String(index + 1), recipient: { id: `p${index + 1}`, fields: { first_name: value } } }));
+    const page = HOSTILE_VALUES.slice(0, 6).map((value, index) => ({
+      cursor: String(index + 1),
+      recipient: { id: `p${index + 1}`, fields: { first_name: value } },
+    }));
     const tasks = groupTasks(run, page, 3);
-    const plan = planRejections(tasks, [{ index: 1, code: 'InvalidMessageContents', message: 'Invalid characters found.' }]);
+    const plan = planRejections(tasks, [
+      { index: 1, code: 'InvalidMessageContents', message: 'Invalid characters found.' },
+    ]);
     assert.deepEqual(plan.failed, []);
-    assert.deepEqual(plan.resend.map((task) => [task.key, task.recipients]), [['r:p4', ['p4']], ['r:p5', ['p5']], ['r:p6', ['p6']]]);
+    assert.deepEqual(
+      plan.resend.map((task) => [task.key, task.recipients]),
+      [
+        ['r:p4', ['p4']],
+        ['r:p5', ['p5']],
+        ['r:p6', ['p6']],
+      ],
+    );
     for (const [offset, task] of plan.resend.entries()) {
       const parsed = parseTask(task.body);
       assert.ok(parsed.ok);
-      assert.deepEqual({ ...parsed.task, recipients: undefined }, { v: 2, ...run, group: `r:p${offset + 4}`, recipients: undefined });
+      assert.deepEqual(
+        { ...parsed.task, recipients: undefined },
+        { v: 2, ...run, group: `r:p${offset + 4}`, recipients: undefined },
+      );
       assert.deepEqual(parsed.task.recipients, [page[offset + 3]?.recipient]);
     }
-    assert.deepEqual(splitTask(tasks[1] as GroupedTask), plan.resend, 'the same group splits into the same tasks, so a retried page is dropped by the ledger');
-    const again = planRejections(plan.resend, [{ index: 2, code: 'InvalidMessageContents', message: 'Invalid characters found.' }]);
-    assert.deepEqual(again, { resend: [], failed: [{ recipientId: 'p6', reason: 'SQS rejected the task: InvalidMessageContents Invalid characters found.' }] });
+    assert.deepEqual(
+      splitTask(tasks[1] as GroupedTask),
+      plan.resend,
+      'the same group splits into the same tasks, so a retried page is dropped by the ledger',
+    );
+    const again = planRejections(plan.resend, [
+      { index: 2, code: 'InvalidMessageContents', message: 'Invalid characters found.' },
+    ]);
+    assert.deepEqual(again, {
+      resend: [],
+      failed: [
+        { recipientId: 'p6', reason: 'SQS rejected the task: InvalidMessageContents Invalid characters found.' },
+      ],
+    });
   });
 
   it('rejections are matched to tasks by position: a rejected task does not take down another with the same key', () => {
@@ -453,10 +660,19 @@ describe('tasks', () => {
     const run = { runId: 'r', job: 'daily' };
     const page = Array.from({ length: 4 }, (_, index) => ({ cursor: '7', recipient: { id: `p${index}`, fields: {} } }));
     const tasks = groupTasks(run, page, 2);
-    assert.deepEqual(tasks.map((task) => task.key), ['c:7', 'c:7']);
+    assert.deepEqual(
+      tasks.map((task) => task.key),
+      ['c:7', 'c:7'],
+    );
     const plan = planRejections(tasks, [{ index: 0, code: 'InvalidMessageContents', message: 'x' }]);
-    assert.deepEqual(plan.resend.flatMap((task) => task.recipients), ['p0', 'p1']);
-    assert.throws(() => planRejections(tasks, [{ index: 2, code: 'X', message: 'x' }]), /rejected task 2 of 2, which was not sent/);
+    assert.deepEqual(
+      plan.resend.flatMap((task) => task.recipients),
+      ['p0', 'p1'],
+    );
+    assert.throws(
+      () => planRejections(tasks, [{ index: 2, code: 'X', message: 'x' }]),
+      /rejected task 2 of 2, which was not sent/,
+    );
   });
 
   it('parsing a body names the bad field; a version 1 body reads as a group of one', () => {
@@ -465,10 +681,34 @@ describe('tasks', () => {
     assert.equal(parsed.ok, false);
     assert.equal((parsed as { issues: { path: string }[] }).issues[0]?.path, 'recipientId');
     const v1 = parseTask(JSON.stringify({ v: 1, runId: 'r', job: 'daily', recipientId: '5', fields: { a: 1 } }));
-    assert.deepEqual(v1.ok && v1.task, { v: 2, runId: 'r', job: 'daily', group: 'r:5', recipients: [{ id: '5', fields: { a: 1 } }] });
-    const twice = parseTask(JSON.stringify({ v: 2, runId: 'r', job: 'daily', group: 'c:1', recipients: [{ id: 'a', fields: {} }, { id: 'a', fields: {} }] }));
+    assert.deepEqual(v1.ok && v1.task, {
+      v: 2,
+      runId: 'r',
+      job: 'daily',
+      group: 'r:5',
+      recipients: [{ id: '5', fields: { a: 1 } }],
+    });
+    const twice = parseTask(
+      JSON.stringify({
+        v: 2,
+        runId: 'r',
+        job: 'daily',
+        group: 'c:1',
+        recipients: [
+          { id: 'a', fields: {} },
+          { id: 'a', fields: {} },
+        ],
+      }),
+    );
     assert.equal((twice as { issues: { path: string }[] }).issues[0]?.path, 'recipients[1].id');
-    assert.equal((parseTask(JSON.stringify({ v: 2, runId: 'r', job: 'daily', group: 'c:1', recipients: [] })) as { issues: { path: string }[] }).issues[0]?.path, 'recipients');
+    assert.equal(
+      (
+        parseTask(JSON.stringify({ v: 2, runId: 'r', job: 'daily', group: 'c:1', recipients: [] })) as {
+          issues: { path: string }[];
+        }
+      ).issues[0]?.path,
+      'recipients',
+    );
     assert.equal((parseTask(JSON.stringify({ v: 3 })) as { issues: { path: string }[] }).issues[0]?.path, 'v');
   });
 
@@ -518,7 +758,10 @@ describe('pacing and concurrency', () => {
     let now = 0;
     const pacer = new Pacer(10, 5, () => now);
     now += 10_000;
-    assert.deepEqual(Array.from({ length: 5 }, () => pacer.reserve()), [0, 0, 0, 0, 0]);
+    assert.deepEqual(
+      Array.from({ length: 5 }, () => pacer.reserve()),
+      [0, 0, 0, 0, 0],
+    );
     assert.equal(Math.round(pacer.reserve()), 100);
   });
 
@@ -556,7 +799,10 @@ describe('pacing and concurrency', () => {
     );
     assert.deepEqual(order, [1, 2, 3, 4, 5]);
     assert.equal(peak, 2);
-    assert.deepEqual(results.map((result) => result.status), ['fulfilled', 'rejected', 'fulfilled', 'fulfilled', 'fulfilled']);
+    assert.deepEqual(
+      results.map((result) => result.status),
+      ['fulfilled', 'rejected', 'fulfilled', 'fulfilled', 'fulfilled'],
+    );
   });
 });
 
@@ -570,7 +816,10 @@ describe('webhook signatures (Standard Webhooks)', () => {
   it("signs the specification's test vector as the specification does", () => {
     // The vector published with the Standard Webhooks reference libraries.
     const signed = { id: 'msg_p5jXN8AQM9LWM0D4loKWxJek', timestamp: 1614265330, body: '{"test": 2432232314}' };
-    assert.equal(signWebhook([key('whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw')], signed), 'v1,g0hM9SsE+OTPJTGt/tmIKtSyZlE3uFJELVlNIOLJ1OE=');
+    assert.equal(
+      signWebhook([key('whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw')], signed),
+      'v1,g0hM9SsE+OTPJTGt/tmIKtSyZlE3uFJELVlNIOLJ1OE=',
+    );
   });
 
   it('during a rotation each secret adds its signature, space-separated, in the order given', () => {
@@ -585,7 +834,10 @@ describe('webhook signatures (Standard Webhooks)', () => {
   it('a secret must be whsec_ followed by base64 of at least 24 bytes', () => {
     assert.match(String((webhookKey('s3cret-signing-key') as { reason: string }).reason), /whsec_<base64>/);
     assert.match(String((webhookKey('whsec_not base64!') as { reason: string }).reason), /not base64/);
-    assert.match(String((webhookKey(`whsec_${Buffer.alloc(16).toString('base64')}`) as { reason: string }).reason), /16 bytes/);
+    assert.match(
+      String((webhookKey(`whsec_${Buffer.alloc(16).toString('base64')}`) as { reason: string }).reason),
+      /16 bytes/,
+    );
     assert.equal(key(`whsec_${Buffer.alloc(24, 7).toString('base64')}`).length, 24);
   });
 
@@ -599,20 +851,44 @@ describe('webhook signatures (Standard Webhooks)', () => {
 });
 
 describe('Messenger recipients and the 24-hour window', () => {
-  const base = { text: 'Hi', messagingType: 'UPDATE' as const, idempotencyKey: 'run/x', quickReplies: [{ title: 'Open', payload: 'OPEN' }] };
-  const job = (recipientKind: 'psid' | 'notification_messages_token' | 'user_ref', messagingType: 'RESPONSE' | 'UPDATE' | 'MESSAGE_TAG' = 'UPDATE', tag?: 'ACCOUNT_UPDATE') =>
-    ({ audience: { recipientKind }, messagingType, ...(tag ? { tag } : {}) }) as Parameters<typeof describeReach>[0];
+  const base = {
+    text: 'Hi',
+    messagingType: 'UPDATE' as const,
+    idempotencyKey: 'run/x',
+    quickReplies: [{ title: 'Open', payload: 'OPEN' }],
+  };
+  const job = (
+    recipientKind: 'psid' | 'notification_messages_token' | 'user_ref',
+    messagingType: 'RESPONSE' | 'UPDATE' | 'MESSAGE_TAG' = 'UPDATE',
+    tag?: 'ACCOUNT_UPDATE',
+  ) => ({ audience: { recipientKind }, messagingType, ...(tag ? { tag } : {}) }) as Parameters<typeof describeReach>[0];
 
   it('sends the recipient shape of each kind, and a token without messaging_type or tag', () => {
     const quick = [{ content_type: 'text', title: 'Open', payload: 'OPEN' }];
-    assert.deepEqual(sendApiBody({ ...base, recipientId: 'psid-1' }), { recipient: { id: 'psid-1' }, messaging_type: 'UPDATE', message: { text: 'Hi', quick_replies: quick } });
-    assert.deepEqual(sendApiBody({ ...base, recipientId: 'ref-1', recipientKind: 'user_ref', messagingType: 'MESSAGE_TAG', tag: 'ACCOUNT_UPDATE' }), {
-      recipient: { user_ref: 'ref-1' },
-      messaging_type: 'MESSAGE_TAG',
-      tag: 'ACCOUNT_UPDATE',
+    assert.deepEqual(sendApiBody({ ...base, recipientId: 'psid-1' }), {
+      recipient: { id: 'psid-1' },
+      messaging_type: 'UPDATE',
       message: { text: 'Hi', quick_replies: quick },
     });
-    assert.deepEqual(sendApiBody({ ...base, recipientId: 'tok-1', recipientKind: 'notification_messages_token' }), { recipient: { notification_messages_token: 'tok-1' }, message: { text: 'Hi', quick_replies: quick } });
+    assert.deepEqual(
+      sendApiBody({
+        ...base,
+        recipientId: 'ref-1',
+        recipientKind: 'user_ref',
+        messagingType: 'MESSAGE_TAG',
+        tag: 'ACCOUNT_UPDATE',
+      }),
+      {
+        recipient: { user_ref: 'ref-1' },
+        messaging_type: 'MESSAGE_TAG',
+        tag: 'ACCOUNT_UPDATE',
+        message: { text: 'Hi', quick_replies: quick },
+      },
+    );
+    assert.deepEqual(sendApiBody({ ...base, recipientId: 'tok-1', recipientKind: 'notification_messages_token' }), {
+      recipient: { notification_messages_token: 'tok-1' },
+      message: { text: 'Hi', quick_replies: quick },
+    });
   });
 
   it('describes, per job, whom it reaches outside the window', () => {
@@ -620,7 +896,10 @@ describe('Messenger recipients and the 24-hour window', () => {
     assert.deepEqual([psid.recipientKind, psid.messagingType, psid.outsideWindow], ['psid', 'UPDATE', 'not-reached']);
     assert.match(psid.summary, /only people who wrote to the Page within the last 24 hours .* 10\/2018278/);
     const tagged = describeReach(job('user_ref', 'MESSAGE_TAG', 'ACCOUNT_UPDATE'));
-    assert.deepEqual([tagged.recipientKind, tagged.tag, tagged.outsideWindow], ['user_ref', 'ACCOUNT_UPDATE', 'reached-for-tag-use-only']);
+    assert.deepEqual(
+      [tagged.recipientKind, tagged.tag, tagged.outsideWindow],
+      ['user_ref', 'ACCOUNT_UPDATE', 'reached-for-tag-use-only'],
+    );
     assert.match(tagged.summary, /may not carry promotional content/);
     const token = describeReach(job('notification_messages_token'));
     assert.deepEqual([token.messagingType, token.tag, token.outsideWindow], [null, null, 'reached']);
@@ -628,7 +907,12 @@ describe('Messenger recipients and the 24-hour window', () => {
   });
 
   it('tells an outside-the-window failure by the reason the channel records', () => {
-    assert.equal(failedOutsideWindow('Graph API error 10/2018278 (HTTP 400): (#10) This message is sent outside of allowed window.'), true);
+    assert.equal(
+      failedOutsideWindow(
+        'Graph API error 10/2018278 (HTTP 400): (#10) This message is sent outside of allowed window.',
+      ),
+      true,
+    );
     assert.equal(failedOutsideWindow('Graph API error 10/2534022 (HTTP 400): outside'), true);
     assert.equal(failedOutsideWindow('Graph API error 10/20182780 (HTTP 400): another code'), false);
     assert.equal(failedOutsideWindow('Graph API error 551 (HTTP 400): blocked'), false);
@@ -638,15 +922,41 @@ describe('Messenger recipients and the 24-hour window', () => {
   it("the sandbox's window: RESPONSE/UPDATE within 24 hours, a tag at any time, a token by its state", () => {
     const now = Date.UTC(2026, 11, 1, 12);
     const hour = 3_600_000;
-    const model = { lastInteractionAt: new Map([['recent', now - 23 * hour], ['stale', now - 25 * hour], ['ref-recent', now - hour]]), tokens: new Map([['ok', 'valid'], ['stop', 'opted-out'], ['theirs', 'other-page']] as const) };
+    const model = {
+      lastInteractionAt: new Map([
+        ['recent', now - 23 * hour],
+        ['stale', now - 25 * hour],
+        ['ref-recent', now - hour],
+      ]),
+      tokens: new Map([
+        ['ok', 'valid'],
+        ['stop', 'opted-out'],
+        ['theirs', 'other-page'],
+      ] as const),
+    };
     const refusal = (body: unknown) => windowRefusal(body, now, model);
     assert.equal(refusal({ recipient: { id: 'recent' }, messaging_type: 'RESPONSE' }), undefined);
     assert.equal(refusal({ recipient: { user_ref: 'ref-recent' }, messaging_type: 'UPDATE' }), undefined);
-    for (const recipient of [{ id: 'stale' }, { id: 'never' }, { user_ref: 'stale' }]) assert.deepEqual(refusal({ recipient, messaging_type: 'UPDATE' }), { code: 10, subcode: 2018278, message: '(#10) This message is sent outside of allowed window.' });
-    assert.equal(refusal({ recipient: { id: 'stale' }, messaging_type: 'MESSAGE_TAG', tag: 'CONFIRMED_EVENT_UPDATE' }), undefined);
-    assert.equal(refusal({ recipient: { id: 'stale' }, messaging_type: 'MESSAGE_TAG', tag: 'NON_PROMOTIONAL_SUBSCRIPTION' })?.code, 100);
+    for (const recipient of [{ id: 'stale' }, { id: 'never' }, { user_ref: 'stale' }])
+      assert.deepEqual(refusal({ recipient, messaging_type: 'UPDATE' }), {
+        code: 10,
+        subcode: 2018278,
+        message: '(#10) This message is sent outside of allowed window.',
+      });
+    assert.equal(
+      refusal({ recipient: { id: 'stale' }, messaging_type: 'MESSAGE_TAG', tag: 'CONFIRMED_EVENT_UPDATE' }),
+      undefined,
+    );
+    assert.equal(
+      refusal({ recipient: { id: 'stale' }, messaging_type: 'MESSAGE_TAG', tag: 'NON_PROMOTIONAL_SUBSCRIPTION' })?.code,
+      100,
+    );
     assert.equal(refusal({ recipient: { notification_messages_token: 'ok' } }), undefined);
-    assert.deepEqual(refusal({ recipient: { notification_messages_token: 'stop' } }), { code: 10, subcode: 1893015, message: '(#10) This user has currently stopped notification messages for this topic' });
+    assert.deepEqual(refusal({ recipient: { notification_messages_token: 'stop' } }), {
+      code: 10,
+      subcode: 1893015,
+      message: '(#10) This user has currently stopped notification messages for this topic',
+    });
     assert.equal(refusal({ recipient: { notification_messages_token: 'theirs' } })?.code, 2300005);
     assert.equal(refusal({ recipient: { notification_messages_token: 'forged' } })?.code, 100);
     assert.equal(recipientKey({ recipient: { notification_messages_token: 'ok' } }), 'ok');

@@ -1,12 +1,22 @@
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { describe, it } from 'node:test';
-import { costCommand } from '../tools/cli/cost.js';
 import { parseConfigItem } from '../handlers/config/schema.js';
 import { MAX_TASK_BYTES } from '../handlers/core/task.js';
+import { costCommand } from '../tools/cli/cost.js';
 import { dynamoItemBytes } from '../tools/cost/item-size.js';
 import { MEASURED } from '../tools/cost/measured.js';
-import { type CostEstimate, type CostOverrides, cpuSlowdown, DEFAULT_INPUT, estimateMonthlyCost, lambdaGbSeconds, sqsBilledRequests, TARGET_USD_PER_MILLION, writeUnits } from '../tools/cost/model.js';
+import {
+  type CostEstimate,
+  type CostOverrides,
+  cpuSlowdown,
+  DEFAULT_INPUT,
+  estimateMonthlyCost,
+  lambdaGbSeconds,
+  sqsBilledRequests,
+  TARGET_USD_PER_MILLION,
+  writeUnits,
+} from '../tools/cost/model.js';
 import { TABLE_OPERATIONS } from '../tools/cost/operations.js';
 import { PRICES } from '../tools/cost/prices.js';
 
@@ -37,7 +47,14 @@ const PAPER: CostOverrides = {
   senderBatchSize: 10,
   senderMaximumConcurrency: 10,
   senderParallelism: 10,
-  durations: { plannerMsPer1000: 100, plannerInitMs: 0, senderOverheadMsPerBatch: 10, senderMsPerTask: 0, senderMsPerNotification: 0, senderInitMs: 0 },
+  durations: {
+    plannerMsPer1000: 100,
+    plannerInitMs: 0,
+    senderOverheadMsPerBatch: 10,
+    senderMsPerTask: 0,
+    senderMsPerNotification: 0,
+    senderInitMs: 0,
+  },
 };
 /** The same with the job default: ten recipients per task. */
 const GROUPED: CostOverrides = { ...PAPER, recipientsPerTask: 10 };
@@ -47,7 +64,8 @@ const lineOf = (estimate: CostEstimate, start: string) => {
   assert.ok(found, `no line starting "${start}" in ${estimate.lines.map((entry) => entry.item).join(' | ')}`);
   return found;
 };
-const close = (actual: number, expected: number, what: string) => assert.ok(Math.abs(actual - expected) < 1e-9 * Math.max(1, Math.abs(expected)), `${what}: ${actual} != ${expected}`);
+const close = (actual: number, expected: number, what: string) =>
+  assert.ok(Math.abs(actual - expected) < 1e-9 * Math.max(1, Math.abs(expected)), `${what}: ${actual} != ${expected}`);
 
 describe('cost model: arithmetic on hand-computed cases', () => {
   it('SQS bills one request per started 64 KB chunk of a call, at least one', () => {
@@ -89,7 +107,14 @@ describe('cost model: arithmetic on hand-computed cases', () => {
       const estimate = estimateMonthlyCost({ ...PAPER, audience: 1000 });
       assert.equal(estimate.run.messages, 1000);
       assert.equal(estimate.run.taskBodyBytes, 123);
-      assert.deepEqual(estimate.run.sqs, { sendCalls: 100, sendRequests: 100, receiveCalls: 100, receiveRequests: 100, deleteCalls: 100, deleteRequests: 100 });
+      assert.deepEqual(estimate.run.sqs, {
+        sendCalls: 100,
+        sendRequests: 100,
+        receiveCalls: 100,
+        receiveRequests: 100,
+        deleteCalls: 100,
+        deleteRequests: 100,
+      });
       close(lineOf(estimate, 'SendMessageBatch').usd, (100 / 1e6) * 0.4, 'send cost');
       assert.equal(lineOf(estimate, 'empty long polls').quantity, 0);
     });
@@ -97,7 +122,14 @@ describe('cost model: arithmetic on hand-computed cases', () => {
     it('10 KB tasks make each call of 10 messages two billed requests (100 KB in two 64 KB chunks)', () => {
       const estimate = estimateMonthlyCost({ ...PAPER, audience: 1000, taskRecipientBytes: 9940 });
       // send: 10 x 10,000 B = 100,000 B -> 2; receive: 10 x (10,000 + 600) B = 106,000 B -> 2; delete: receipt handles only -> 1
-      assert.deepEqual(estimate.run.sqs, { sendCalls: 100, sendRequests: 200, receiveCalls: 100, receiveRequests: 200, deleteCalls: 100, deleteRequests: 100 });
+      assert.deepEqual(estimate.run.sqs, {
+        sendCalls: 100,
+        sendRequests: 200,
+        receiveCalls: 100,
+        receiveRequests: 200,
+        deleteCalls: 100,
+        deleteRequests: 100,
+      });
     });
 
     it('a partial page and a partial batch are calls of their own', () => {
@@ -116,7 +148,11 @@ describe('cost model: arithmetic on hand-computed cases', () => {
       assert.equal(lineOf(estimate, 'run counters').quantity, 100 * 2 * 2);
       // runs.acquire, one runs.saveProgress (one page), runs.finish: each written to the table and the index
       assert.equal(lineOf(estimate, 'planner run item').quantity, 3 * 2);
-      close(lineOf(estimate, 'delivery ledger').usd, (2000 / 1e6) * 0.625, 'claim + outcome cost at the November 2024 price');
+      close(
+        lineOf(estimate, 'delivery ledger').usd,
+        (2000 / 1e6) * 0.625,
+        'claim + outcome cost at the November 2024 price',
+      );
       const withoutIndex = estimateMonthlyCost({ ...PAPER, audience: 1000, ledgerIndexWrites: false });
       assert.equal(lineOf(withoutIndex, 'run counters').quantity, 200);
     });
@@ -140,7 +176,14 @@ describe('cost model: arithmetic on hand-computed cases', () => {
       assert.equal(estimate.run.messages, 100);
       assert.equal(estimate.run.recipientsPerFullTask, 10);
       assert.equal(estimate.run.taskBodyBytes, 60 + 10 * 63);
-      assert.deepEqual(estimate.run.sqs, { sendCalls: 10, sendRequests: 10, receiveCalls: 10, receiveRequests: 10, deleteCalls: 10, deleteRequests: 10 });
+      assert.deepEqual(estimate.run.sqs, {
+        sendCalls: 10,
+        sendRequests: 10,
+        receiveCalls: 10,
+        receiveRequests: 10,
+        deleteCalls: 10,
+        deleteRequests: 10,
+      });
       assert.equal(estimate.run.senderBatches, 10);
       assert.equal(estimate.run.deliveriesPerBatch, 100);
       assert.equal(lineOf(estimate, 'sender requests').quantity, 10);
@@ -160,17 +203,38 @@ describe('cost model: arithmetic on hand-computed cases', () => {
       assert.equal(escaped.run.taskBodyBytes, 60 + 10 * (63 + 3 * 5));
       // The default assumes some non-ASCII text: an estimate that ignored the escapes would price ASCII bodies.
       assert.ok(DEFAULT_INPUT.taskNonAsciiUnitsPerRecipient > 0);
-      assert.equal(estimateMonthlyCost({}).run.taskBodyBytes, DEFAULT_INPUT.taskHeadBytes + 10 * (DEFAULT_INPUT.taskRecipientBytes + DEFAULT_INPUT.taskNonAsciiUnitsPerRecipient * 5));
+      assert.equal(
+        estimateMonthlyCost({}).run.taskBodyBytes,
+        DEFAULT_INPUT.taskHeadBytes +
+          10 * (DEFAULT_INPUT.taskRecipientBytes + DEFAULT_INPUT.taskNonAsciiUnitsPerRecipient * 5),
+      );
       // Escapes also fill a body sooner: 400 emoji a recipient (800 code units) are 4,800 B escaped, so 5 fit, not 50.
-      const rockets = estimateMonthlyCost({ ...PAPER, audience: 1000, recipientsPerTask: 50, taskRecipientBytes: 40, taskNonAsciiUnitsPerRecipient: 800 });
+      const rockets = estimateMonthlyCost({
+        ...PAPER,
+        audience: 1000,
+        recipientsPerTask: 50,
+        taskRecipientBytes: 40,
+        taskNonAsciiUnitsPerRecipient: 800,
+      });
       assert.equal(rockets.run.recipientsPerFullTask, Math.floor((MAX_TASK_BYTES - 60 - 300 + 1) / (40 + 800 * 5)));
       assert.equal(rockets.run.recipientsPerFullTask, 5);
-      assert.throws(() => estimateMonthlyCost({ ...PAPER, taskNonAsciiUnitsPerRecipient: -1 }), /taskNonAsciiUnitsPerRecipient/);
-      assert.throws(() => estimateMonthlyCost({ ...PAPER, taskRecipientBytes: 4000, taskNonAsciiUnitsPerRecipient: 5000 }), /with the escapes does not fit/);
+      assert.throws(
+        () => estimateMonthlyCost({ ...PAPER, taskNonAsciiUnitsPerRecipient: -1 }),
+        /taskNonAsciiUnitsPerRecipient/,
+      );
+      assert.throws(
+        () => estimateMonthlyCost({ ...PAPER, taskRecipientBytes: 4000, taskNonAsciiUnitsPerRecipient: 5000 }),
+        /with the escapes does not fit/,
+      );
     });
 
     it('a body stops at MAX_TASK_BYTES: large template fields cap the recipients a task carries', () => {
-      const estimate = estimateMonthlyCost({ ...PAPER, audience: 1000, recipientsPerTask: 50, taskRecipientBytes: 2000 });
+      const estimate = estimateMonthlyCost({
+        ...PAPER,
+        audience: 1000,
+        recipientsPerTask: 50,
+        taskRecipientBytes: 2000,
+      });
       const fit = Math.floor((MAX_TASK_BYTES - 60 - 300 + 1) / 2000);
       assert.equal(fit, 12);
       assert.equal(estimate.run.recipientsPerFullTask, 12);
@@ -187,10 +251,19 @@ describe('cost model: arithmetic on hand-computed cases', () => {
       assert.equal(lineOf(estimate, 'delivery ledger').quantity, 100 * 3);
       assert.match(lineOf(estimate, 'delivery ledger').item, /per group of 10 recipients \(1 \+ 2 WRU\)/);
       // four outcomes stay within 1 KB (924 B), five do not (1,090 B)
-      assert.equal(lineOf(estimateMonthlyCost({ ...PAPER, audience: 1000, recipientsPerTask: 4 }), 'delivery ledger').quantity, 250 * 2);
-      assert.equal(lineOf(estimateMonthlyCost({ ...PAPER, audience: 1000, recipientsPerTask: 5 }), 'delivery ledger').quantity, 200 * 3);
+      assert.equal(
+        lineOf(estimateMonthlyCost({ ...PAPER, audience: 1000, recipientsPerTask: 4 }), 'delivery ledger').quantity,
+        250 * 2,
+      );
+      assert.equal(
+        lineOf(estimateMonthlyCost({ ...PAPER, audience: 1000, recipientsPerTask: 5 }), 'delivery ledger').quantity,
+        200 * 3,
+      );
       // a short last group is sized on its own: 100 groups of ten and one of five (1,090 B, 2 WRU)
-      assert.equal(lineOf(estimateMonthlyCost({ ...GROUPED, audience: 1005 }), 'delivery ledger').quantity, 100 * 3 + 3);
+      assert.equal(
+        lineOf(estimateMonthlyCost({ ...GROUPED, audience: 1005 }), 'delivery ledger').quantity,
+        100 * 3 + 3,
+      );
     });
 
     it('run counters are two run-item writes per sender invocation, each sized with the open counts of the running senders', () => {
@@ -205,11 +278,15 @@ describe('cost model: arithmetic on hand-computed cases', () => {
       assert.equal(lineOf(large, 'planner run item').quantity, 3 * 2 * 2);
     });
 
-    it('ledger storage holds every group item for its TTL, with DynamoDB\'s 100-byte overhead', () => {
+    it("ledger storage holds every group item for its TTL, with DynamoDB's 100-byte overhead", () => {
       const estimate = estimateMonthlyCost({ ...GROUPED, audience: 1000, runsPerDay: 2, ledgerTtlDays: 30 });
       close(lineOf(estimate, 'ledger storage').quantity, (100 * 2 * 30 * (1920 + 100)) / 1e9, 'GB-month');
       const single = estimateMonthlyCost({ ...PAPER, audience: 1000, runsPerDay: 2, ledgerTtlDays: 30 });
-      close(lineOf(single, 'ledger storage').quantity, (1000 * 2 * 30 * (426 + 100)) / 1e9, 'GB-month, one item per recipient');
+      close(
+        lineOf(single, 'ledger storage').quantity,
+        (1000 * 2 * 30 * (426 + 100)) / 1e9,
+        'GB-month, one item per recipient',
+      );
     });
 
     it('the sender logs one EMF line per invocation, with a latency value per send up to 100', () => {
@@ -229,19 +306,41 @@ describe('cost model: arithmetic on hand-computed cases', () => {
   });
 
   it('the sender bills each batch rounded up to the millisecond: 10 batches of 10.3 ms of a whole core are 72 ms each at 256 MB, 0.18 GB-s', () => {
-    const estimate = estimateMonthlyCost({ ...PAPER, audience: 100, durations: { ...PAPER.durations, senderOverheadMsPerBatch: 10.3 } });
+    const estimate = estimateMonthlyCost({
+      ...PAPER,
+      audience: 100,
+      durations: { ...PAPER.durations, senderOverheadMsPerBatch: 10.3 },
+    });
     assert.equal(estimate.run.senderBatches, 10);
     // 256 MB is 256/1769 of a vCPU: 10.3 ms of a whole core take 71.17 ms, billed 72.
     close(cpuSlowdown(256), 1769 / 256, 'slowdown');
     assert.equal(estimate.run.senderBilledMs, 720);
     close(lineOf(estimate, 'sender compute').quantity, 0.18, 'sender GB-s');
-    close(lineOf(estimate, 'sender compute').usd, 0.18 * PRICES['us-east-1']!.lambda.gbSecond.arm64.usd, 'sender compute cost');
-    assert.equal(estimateMonthlyCost({ ...PAPER, audience: 100, senderMemoryMb: 2048, durations: { ...PAPER.durations, senderOverheadMsPerBatch: 10.3 } }).run.senderBilledMs, 110, 'a whole vCPU from 1,769 MB up');
+    close(
+      lineOf(estimate, 'sender compute').usd,
+      0.18 * PRICES['us-east-1']!.lambda.gbSecond.arm64.usd,
+      'sender compute cost',
+    );
+    assert.equal(
+      estimateMonthlyCost({
+        ...PAPER,
+        audience: 100,
+        senderMemoryMb: 2048,
+        durations: { ...PAPER.durations, senderOverheadMsPerBatch: 10.3 },
+      }).run.senderBilledMs,
+      110,
+      'a whole vCPU from 1,769 MB up',
+    );
     close(lineOf(estimate, 'sender requests').quantity, 10, 'sender requests');
   });
 
   it('a batch waits for its slowest wave of sends: overhead + tasks x per-task + notifications x per-notification + waves x latency', () => {
-    const durations = { ...PAPER.durations, senderOverheadMsPerBatch: 20, senderMsPerTask: 3, senderMsPerNotification: 1 };
+    const durations = {
+      ...PAPER.durations,
+      senderOverheadMsPerBatch: 20,
+      senderMsPerTask: 3,
+      senderMsPerNotification: 1,
+    };
     const single = estimateMonthlyCost({ ...PAPER, audience: 1000, latencyMs: 150, durations });
     const slow = cpuSlowdown(256);
     close(single.run.latencyBoundMsPerBatch, (20 + 10 * 3 + 10 * 1) * slow + 150, 'single');
@@ -251,48 +350,108 @@ describe('cost model: arithmetic on hand-computed cases', () => {
     assert.equal(grouped.run.parallelism, 10);
     close(grouped.run.latencyBoundMsPerBatch, (20 + 10 * 3 + 100 * 1) * slow + 10 * 150, 'grouped');
     const wide = estimateMonthlyCost({ ...PAPER, audience: 1000, senderBatchSize: 25, latencyMs: 150, durations });
-    close(wide.run.latencyBoundMsPerBatch, (20 + 25 * 3 + 25 * 1) * slow + 3 * 150, '25 deliveries in 10 lanes are 3 waves');
+    close(
+      wide.run.latencyBoundMsPerBatch,
+      (20 + 25 * 3 + 25 * 1) * slow + 3 * 150,
+      '25 deliveries in 10 lanes are 3 waves',
+    );
     // batch_size 1: one task of ten still has the invocation's 10 sends in flight, one wave
     const narrow = estimateMonthlyCost({ ...GROUPED, audience: 1000, senderBatchSize: 1, latencyMs: 150, durations });
     assert.equal(narrow.run.parallelism, 10);
     close(narrow.run.latencyBoundMsPerBatch, (20 + 3 + 10 * 1) * slow + 150, 'narrow');
     // sender.parallelism 1: the same task goes one send at a time
-    const serial = estimateMonthlyCost({ ...GROUPED, audience: 1000, senderBatchSize: 1, senderParallelism: 1, latencyMs: 150, durations });
+    const serial = estimateMonthlyCost({
+      ...GROUPED,
+      audience: 1000,
+      senderBatchSize: 1,
+      senderParallelism: 1,
+      latencyMs: 150,
+      durations,
+    });
     close(serial.run.latencyBoundMsPerBatch, (20 + 3 + 10 * 1) * slow + 10 * 150, 'serial');
   });
 
   it('with the channel rate shared by 10 senders, a batch of 10 tasks of 10 at 250/s is paced to 4 s', () => {
-    const estimate = estimateMonthlyCost({ ...GROUPED, audience: 10_000, channelRatePerSecond: 250, senderMaximumConcurrency: 10 });
+    const estimate = estimateMonthlyCost({
+      ...GROUPED,
+      audience: 10_000,
+      channelRatePerSecond: 250,
+      senderMaximumConcurrency: 10,
+    });
     assert.equal(estimate.run.pacedMsPerBatch, 4000);
     assert.equal(estimate.run.pacingBound, true);
     assert.equal(estimate.run.senderBilledMs, 100 * 4000);
     assert.equal(estimate.run.sendSeconds, 40);
     assert.equal(estimate.run.notificationsPerSecond, 250);
     // per recipient: batches of 10 paced to 400 ms, the same sending time and billed time
-    const single = estimateMonthlyCost({ ...PAPER, audience: 10_000, channelRatePerSecond: 250, senderMaximumConcurrency: 10 });
+    const single = estimateMonthlyCost({
+      ...PAPER,
+      audience: 10_000,
+      channelRatePerSecond: 250,
+      senderMaximumConcurrency: 10,
+    });
     assert.equal(single.run.pacedMsPerBatch, 400);
     assert.equal(single.run.senderBilledMs, estimate.run.senderBilledMs);
   });
 
   it('warns when a batch cannot be sent within the sender timeout less the recording reserve', () => {
     // 10 tasks of 50 at 250/s over 20 senders: 500 sends at 12.5/s are 40 s, over the 27 s a 30 s timeout leaves
-    const estimate = estimateMonthlyCost({ ...GROUPED, audience: 100_000, recipientsPerTask: 50, channelRatePerSecond: 250, senderMaximumConcurrency: 20 });
-    assert.ok(estimate.warnings.some((warning) => /takes 40\.0 s but the sender may send for 27\.0 s/.test(warning)), estimate.warnings.join('\n'));
-    assert.equal(estimateMonthlyCost({ ...GROUPED, audience: 100_000, recipientsPerTask: 50, channelRatePerSecond: 250, senderMaximumConcurrency: 20, senderTimeoutSeconds: 60 }).warnings.length, 0);
+    const estimate = estimateMonthlyCost({
+      ...GROUPED,
+      audience: 100_000,
+      recipientsPerTask: 50,
+      channelRatePerSecond: 250,
+      senderMaximumConcurrency: 20,
+    });
+    assert.ok(
+      estimate.warnings.some((warning) => /takes 40\.0 s but the sender may send for 27\.0 s/.test(warning)),
+      estimate.warnings.join('\n'),
+    );
+    assert.equal(
+      estimateMonthlyCost({
+        ...GROUPED,
+        audience: 100_000,
+        recipientsPerTask: 50,
+        channelRatePerSecond: 250,
+        senderMaximumConcurrency: 20,
+        senderTimeoutSeconds: 60,
+      }).warnings.length,
+      0,
+    );
   });
 
   it('the ledger keyed by run costs no write to read a run: claim and record write the group item alone, never an index', () => {
     const delivery = TABLE_OPERATIONS.filter((operation) => operation.group === 'delivery ledger');
-    assert.deepEqual(delivery.map((operation) => [operation.per, operation.indexWrite]), [['task', false], ['task', false]]);
+    assert.deepEqual(
+      delivery.map((operation) => [operation.per, operation.indexWrite]),
+      [
+        ['task', false],
+        ['task', false],
+      ],
+    );
     const estimate = estimateMonthlyCost({ ...GROUPED, audience: 1000 });
     const units = estimate.run.table.operations.filter((operation) => operation.group === 'delivery ledger');
     // 100 groups of ten: a 1 WRU claim and a 2 WRU record each (260 + 10 x 166 = 1,920 B), nothing for an index.
-    assert.deepEqual(units.map((operation) => [operation.requests, operation.units, operation.indexUnits]), [[100, 100, 0], [100, 200, 0]]);
+    assert.deepEqual(
+      units.map((operation) => [operation.requests, operation.units, operation.indexUnits]),
+      [
+        [100, 100, 0],
+        [100, 200, 0],
+      ],
+    );
   });
 
   it('without the ledger only the planner run item is written, and nothing is stored', () => {
     const estimate = estimateMonthlyCost({ ...GROUPED, audience: 1000, ledger: false });
-    assert.equal(estimate.lines.some((entry) => entry.item.startsWith('delivery ledger') || entry.item.startsWith('run counters') || entry.item.startsWith('ledger storage')), false);
+    assert.equal(
+      estimate.lines.some(
+        (entry) =>
+          entry.item.startsWith('delivery ledger') ||
+          entry.item.startsWith('run counters') ||
+          entry.item.startsWith('ledger storage'),
+      ),
+      false,
+    );
     assert.equal(lineOf(estimate, 'planner run item').quantity, 6);
   });
 
@@ -304,7 +463,12 @@ describe('cost model: arithmetic on hand-computed cases', () => {
   });
 
   it('a planner that runs out of time hands over: 100 pages of 1 s in 60 s invocations are 3 invocations (49, 49, 2 pages)', () => {
-    const estimate = estimateMonthlyCost({ ...GROUPED, audience: 100_000, plannerTimeoutSeconds: 60, durations: { ...PAPER.durations, plannerMsPer1000: 1000 } });
+    const estimate = estimateMonthlyCost({
+      ...GROUPED,
+      audience: 100_000,
+      plannerTimeoutSeconds: 60,
+      durations: { ...PAPER.durations, plannerMsPer1000: 1000 },
+    });
     assert.equal(estimate.run.pagesPerPlannerInvocation, 49);
     assert.equal(estimate.run.plannerInvocations, 3);
     assert.equal(estimate.run.continuations, 2);
@@ -338,7 +502,10 @@ describe('cost model: arithmetic on hand-computed cases', () => {
   it('an input out of range names the field', () => {
     assert.throws(() => estimateMonthlyCost({ audience: 0 }), /audience must be a positive number/);
     assert.throws(() => estimateMonthlyCost({ region: 'mars-1' }), /no price table for region "mars-1"/);
-    assert.throws(() => estimateMonthlyCost({ plannerTimeoutSeconds: 30, durations: { plannerMsPer1000: 20_000 } }), /plannerTimeoutSeconds of 30 s leaves no time/);
+    assert.throws(
+      () => estimateMonthlyCost({ plannerTimeoutSeconds: 30, durations: { plannerMsPer1000: 20_000 } }),
+      /plannerTimeoutSeconds of 30 s leaves no time/,
+    );
     assert.throws(() => estimateMonthlyCost({ recipientsPerTask: 51 }), /recipientsPerTask must be at most 50/);
     assert.throws(() => estimateMonthlyCost({ recipientsPerTask: 2.5 }), /recipientsPerTask must be a whole number/);
   });
@@ -351,13 +518,27 @@ describe('cost model: the default scenario', () => {
     assert.equal(estimate.notificationsPerMonth, 30_000_000);
     assert.equal(estimate.input.architecture, 'arm64');
     assert.equal(estimate.input.ledger, true);
-    for (const service of ['EventBridge Scheduler', 'Lambda', 'SQS', 'DynamoDB', 'CloudWatch']) assert.ok(estimate.lines.some((entry) => entry.service === service), `${service} is itemised`);
-    close(estimate.lines.reduce((total, entry) => total + entry.usd, 0), estimate.totalUsd, 'lines add up to the total');
+    for (const service of ['EventBridge Scheduler', 'Lambda', 'SQS', 'DynamoDB', 'CloudWatch'])
+      assert.ok(
+        estimate.lines.some((entry) => entry.service === service),
+        `${service} is itemised`,
+      );
+    close(
+      estimate.lines.reduce((total, entry) => total + entry.usd, 0),
+      estimate.totalUsd,
+      'lines add up to the total',
+    );
     close(estimate.perMillionUsd, (estimate.totalUsd / 30_000_000) * 1e6, 'cost per million');
   });
 
   it("groups recipients as the job schema's default does", () => {
-    const job = parseConfigItem('job', { id: 'daily', database: 'main', channel: 'messenger', audience: { sql: 'SELECT id, psid FROM users' }, template: { text: 'Hi' } });
+    const job = parseConfigItem('job', {
+      id: 'daily',
+      database: 'main',
+      channel: 'messenger',
+      audience: { sql: 'SELECT id, psid FROM users' },
+      template: { text: 'Hi' },
+    });
     assert.equal(DEFAULT_INPUT.recipientsPerTask, job.recipientsPerTask);
     assert.equal(estimate.run.messages, 100_000);
     assert.equal(estimate.run.senderBatches, 2_000);
@@ -373,7 +554,10 @@ describe('cost model: the default scenario', () => {
     assert.equal(estimate.target.perMillionUsd, TARGET_USD_PER_MILLION);
     assert.equal(estimate.target.met, estimate.perMillionUsd <= TARGET_USD_PER_MILLION);
     close(estimate.target.overByUsd, Math.max(0, estimate.perMillionUsd - TARGET_USD_PER_MILLION), 'gap');
-    assert.equal(estimate.dominant, estimate.lines.reduce((top, entry) => (entry.usd > top.usd ? entry : top)));
+    assert.equal(
+      estimate.dominant,
+      estimate.lines.reduce((top, entry) => (entry.usd > top.usd ? entry : top)),
+    );
   });
 
   it('meets the target with the ledger on, which one recipient per task does not', () => {
@@ -383,27 +567,43 @@ describe('cost model: the default scenario', () => {
   });
 });
 
-describe('cost model: its defaults are the module\'s', () => {
+describe("cost model: its defaults are the module's", () => {
   const variables = readFileSync(new URL('../variables.tf', import.meta.url), 'utf8');
   /** The `optional(number, N)` default of `attribute` inside `variable "name"`. */
   const optionalDefault = (name: string, attribute: string) => {
     const block = variables.slice(variables.indexOf(`variable "${name}"`));
-    const match = new RegExp(`\\n\\s*${attribute}\\s*=\\s*optional\\(number,\\s*([0-9.]+)\\)`).exec(block.slice(0, block.indexOf('\nvariable ') + 1 || undefined));
+    const match = new RegExp(`\\n\\s*${attribute}\\s*=\\s*optional\\(number,\\s*([0-9.]+)\\)`).exec(
+      block.slice(0, block.indexOf('\nvariable ') + 1 || undefined),
+    );
     assert.ok(match, `${name}.${attribute} has a numeric default in variables.tf`);
     return Number(match[1]);
   };
 
   it('sender sizing and the event source mapping match variables.tf', () => {
     assert.deepEqual(
-      [DEFAULT_INPUT.senderMemoryMb, DEFAULT_INPUT.senderTimeoutSeconds, DEFAULT_INPUT.senderBatchSize, DEFAULT_INPUT.senderMaximumConcurrency, DEFAULT_INPUT.senderParallelism],
-      ['memory_size', 'timeout', 'batch_size', 'maximum_concurrency', 'parallelism'].map((attribute) => optionalDefault('sender', attribute)),
+      [
+        DEFAULT_INPUT.senderMemoryMb,
+        DEFAULT_INPUT.senderTimeoutSeconds,
+        DEFAULT_INPUT.senderBatchSize,
+        DEFAULT_INPUT.senderMaximumConcurrency,
+        DEFAULT_INPUT.senderParallelism,
+      ],
+      ['memory_size', 'timeout', 'batch_size', 'maximum_concurrency', 'parallelism'].map((attribute) =>
+        optionalDefault('sender', attribute),
+      ),
     );
-    assert.deepEqual([DEFAULT_INPUT.plannerMemoryMb, DEFAULT_INPUT.plannerTimeoutSeconds], ['memory_size', 'timeout'].map((attribute) => optionalDefault('planner', attribute)));
+    assert.deepEqual(
+      [DEFAULT_INPUT.plannerMemoryMb, DEFAULT_INPUT.plannerTimeoutSeconds],
+      ['memory_size', 'timeout'].map((attribute) => optionalDefault('planner', attribute)),
+    );
   });
 
   it('the alarms are the ones modules/observability creates', () => {
     const observability = readFileSync(new URL('../modules/observability/main.tf', import.meta.url), 'utf8');
-    const block = observability.slice(observability.indexOf('  alarms = {'), observability.indexOf('\n  }\n', observability.indexOf('  alarms = {')));
+    const block = observability.slice(
+      observability.indexOf('  alarms = {'),
+      observability.indexOf('\n  }\n', observability.indexOf('  alarms = {')),
+    );
     assert.equal([...block.matchAll(/^ {4}[a-z-]+ = \{$/gm)].length, DEFAULT_INPUT.alarms);
   });
 
@@ -411,7 +611,11 @@ describe('cost model: its defaults are the module\'s', () => {
     const estimate = estimateMonthlyCost();
     assert.ok(estimate.run.workMsPerBatch < estimate.run.pacedMsPerBatch, JSON.stringify(estimate.run));
     assert.deepEqual(estimate.warnings, []);
-    const starved = estimateMonthlyCost({ senderMemoryMb: 128, senderMaximumConcurrency: 2, durations: { senderMsPerNotification: 2 } });
+    const starved = estimateMonthlyCost({
+      senderMemoryMb: 128,
+      senderMaximumConcurrency: 2,
+      durations: { senderMsPerNotification: 2 },
+    });
     assert.match(starved.warnings.join('\n'), /cannot keep the channel rate/);
   });
 });
@@ -425,7 +629,16 @@ describe('notifier cost', () => {
   };
 
   it('prints the itemised table, the cost per million and the comparison', async () => {
-    const { code, out } = await run('--audience', '1000000', '--runs-per-day', '1', '--region', 'eu-west-1', '--latency-ms', '150');
+    const { code, out } = await run(
+      '--audience',
+      '1000000',
+      '--runs-per-day',
+      '1',
+      '--region',
+      'eu-west-1',
+      '--latency-ms',
+      '150',
+    );
     assert.equal(code, 0);
     assert.match(out, /Europe \(Ireland\)/);
     assert.match(out, /delivery ledger: claim \+ record UpdateItem per group of 10 recipients/);
@@ -442,7 +655,7 @@ describe('notifier cost', () => {
     assert.equal(typeof estimate.perMillionUsd, 'number');
   });
 
-  it('--recipients-per-task sets the job\'s grouping: 1 is the per-recipient ledger', async () => {
+  it("--recipients-per-task sets the job's grouping: 1 is the per-recipient ledger", async () => {
     const { code, out } = await run('--recipients-per-task', '1', '--json');
     assert.equal(code, 0);
     const estimate = JSON.parse(out) as CostEstimate;
@@ -455,7 +668,10 @@ describe('notifier cost', () => {
     assert.equal(code, 0);
     const estimate = JSON.parse(out) as CostEstimate;
     assert.equal(estimate.input.taskNonAsciiUnitsPerRecipient, 4);
-    assert.equal(estimate.run.taskBodyBytes, estimate.input.taskHeadBytes + 10 * (estimate.input.taskRecipientBytes + 4 * 5));
+    assert.equal(
+      estimate.run.taskBodyBytes,
+      estimate.input.taskHeadBytes + 10 * (estimate.input.taskRecipientBytes + 4 * 5),
+    );
   });
 
   it('answers --help with the options and exit code 0', async () => {
@@ -475,7 +691,10 @@ describe('notifier cost', () => {
       [['--recipients-per-task', '51'], /--recipients-per-task must be a whole number from 1 to 50/],
       [['--non-ascii=-1'], /--non-ascii must be a number from 0/],
       [['--recipients-per-message', '5'], /Unknown option '--recipients-per-message'/],
-      [['--planner-timeout', '30', '--planner-ms-per-1000', '20000'], /--planner-timeout: plannerTimeoutSeconds of 30 s/],
+      [
+        ['--planner-timeout', '30', '--planner-ms-per-1000', '20000'],
+        /--planner-timeout: plannerTimeoutSeconds of 30 s/,
+      ],
       [['--bogus'], /Unknown option '--bogus'/],
     ] as const) {
       const { code, err } = await run(...argv);

@@ -1,8 +1,8 @@
 import assert from 'node:assert/strict';
-import { type AddressInfo, type Server, type Socket, connect, createServer } from 'node:net';
+import { type AddressInfo, connect, createServer, type Server, type Socket } from 'node:net';
 import { after, before, describe, it } from 'node:test';
 import pg from 'pg';
-import { type DatabaseConfig, type JobConfig, databaseSchema, jobSchema } from '../handlers/config/schema.js';
+import { type DatabaseConfig, databaseSchema, type JobConfig, jobSchema } from '../handlers/config/schema.js';
 import { CleartextPasswordRefusedError, disconnect, readAudiencePage } from '../handlers/db/audience.js';
 import { type PostgresService, startPostgresServer } from '../tools/local/postgres.js';
 
@@ -24,7 +24,9 @@ async function startRelay(target: { host: string; port: number }) {
   return {
     port: (server.address() as AddressInfo).port,
     sent: () => sent.toString('latin1'),
-    reset: () => void (sent = Buffer.alloc(0)),
+    reset: () => {
+      sent = Buffer.alloc(0);
+    },
     stop: () => {
       for (const socket of sockets) socket.destroy();
       return new Promise<void>((resolve) => server.close(() => resolve()));
@@ -42,8 +44,24 @@ describe('the planner never sends the database password in clear text', () => {
     // pg_hba "password": the server asks for the password in clear text, as a server impersonating the database would.
     postgres = await startPostgresServer({ auth: 'password' });
     relay = await startRelay(postgres);
-    database = databaseSchema.parse({ kind: 'database', id: 'main', host: '127.0.0.1', port: relay.port, database: postgres.database, user: postgres.user, password: { ssmParameter: '/db' }, ssl: 'disable' });
-    job = jobSchema.parse({ kind: 'job', id: 'daily', database: 'main', channel: 'page', audience: { sql: 'SELECT 1 AS id, $1::text AS psid', params: ['psid-1'] }, template: { text: 'hi' } });
+    database = databaseSchema.parse({
+      kind: 'database',
+      id: 'main',
+      host: '127.0.0.1',
+      port: relay.port,
+      database: postgres.database,
+      user: postgres.user,
+      password: { ssmParameter: '/db' },
+      ssl: 'disable',
+    });
+    job = jobSchema.parse({
+      kind: 'job',
+      id: 'daily',
+      database: 'main',
+      channel: 'page',
+      audience: { sql: 'SELECT 1 AS id, $1::text AS psid', params: ['psid-1'] },
+      template: { text: 'hi' },
+    });
   });
   after(async () => {
     await disconnect();
@@ -53,7 +71,13 @@ describe('the planner never sends the database password in clear text', () => {
 
   it('control: node-postgres on its own answers the request with the password, and the server lets it in', async () => {
     relay.reset();
-    const client = new pg.Client({ host: '127.0.0.1', port: relay.port, user: postgres.user, password: postgres.password, database: postgres.database });
+    const client = new pg.Client({
+      host: '127.0.0.1',
+      port: relay.port,
+      user: postgres.user,
+      password: postgres.password,
+      database: postgres.database,
+    });
     await client.connect();
     await client.end();
     assert.ok(relay.sent().includes(postgres.password), 'the password crossed the wire in clear text');

@@ -24,7 +24,8 @@ function provider(options: { latencyMs?: number; hang?: ReadonlySet<number>; fai
           return { kind: 'failed', error: new TransientDeliveryError('provider request failed (network error)') };
         }
         await sleep(options.latencyMs ?? 5);
-        if (options.failOnce?.has(id) && call === 1) return { kind: 'failed', error: new TransientDeliveryError('HTTP 500') };
+        if (options.failOnce?.has(id) && call === 1)
+          return { kind: 'failed', error: new TransientDeliveryError('HTTP 500') };
         return { kind: 'sent', providerMessageId: `m${id}` };
       } finally {
         inFlight--;
@@ -33,7 +34,13 @@ function provider(options: { latencyMs?: number; hang?: ReadonlySet<number>; fai
   return { send, calls, maxInFlight: () => maxInFlight };
 }
 
-const spec = (send: SendSpec['send'], overrides: Partial<SendSpec> = {}): SendSpec => ({ pacer: new Pacer(100_000, 100), latency: new LatencyEstimate(5), timeoutMs: 10_000, send, ...overrides });
+const spec = (send: SendSpec['send'], overrides: Partial<SendSpec> = {}): SendSpec => ({
+  pacer: new Pacer(100_000, 100),
+  latency: new LatencyEstimate(5),
+  timeoutMs: 10_000,
+  send,
+  ...overrides,
+});
 
 describe('the dispatcher of one invocation', () => {
   it('a request that hangs does not hold the batch: it is given up once the rest is done, and its recipient returned', async () => {
@@ -53,7 +60,10 @@ describe('the dispatcher of one invocation', () => {
     const fake = provider({ failOnce: new Set([0, 7]), latencyMs: 10 });
     const dispatcher = new Dispatcher({ parallelism: 2, deadline: Date.now() + 60_000 });
     const results = await Promise.all(Array.from({ length: 10 }, (_, id) => dispatcher.submit(spec(fake.send(id)))));
-    assert.deepEqual(results.map((result) => result.kind), Array(10).fill('sent'));
+    assert.deepEqual(
+      results.map((result) => result.kind),
+      Array(10).fill('sent'),
+    );
     assert.equal(fake.calls.get(0), 2);
     assert.ok(fake.maxInFlight() <= 2, `at most 2 in flight, saw ${fake.maxInFlight()}`);
   });
@@ -66,7 +76,10 @@ describe('the dispatcher of one invocation', () => {
 
   it('a rate-limit wait that outlasts the rest of the batch returns the recipient, visible again after the wait', async () => {
     const dispatcher = new Dispatcher({ parallelism: 2, deadline: Date.now() + 60_000 });
-    const limited = async (): Promise<AttemptResult> => ({ kind: 'failed', error: new RateLimitedError('613', { retryAfterMs: 20_000 }) });
+    const limited = async (): Promise<AttemptResult> => ({
+      kind: 'failed',
+      error: new RateLimitedError('613', { retryAfterMs: 20_000 }),
+    });
     const started = Date.now();
     const result = await dispatcher.submit(spec(limited));
     assert.equal(result.kind, 'open');
@@ -91,7 +104,12 @@ describe('the dispatcher of one invocation', () => {
 
   it("a stalled event loop is not a slow provider: the process's recent pause is added to the straggler threshold", async () => {
     const fake = provider({ hang: new Set([0]) });
-    const dispatcher = new Dispatcher({ parallelism: 2, deadline: Date.now() + 60_000, stragglerFloorMs: 50, loopLagMs: () => 400 });
+    const dispatcher = new Dispatcher({
+      parallelism: 2,
+      deadline: Date.now() + 60_000,
+      stragglerFloorMs: 50,
+      loopLagMs: () => 400,
+    });
     const started = Date.now();
     assert.equal((await dispatcher.submit(spec(fake.send(0)))).kind, 'open');
     assert.ok(Date.now() - started >= 440, `cut after ${Date.now() - started} ms, not before the floor plus the pause`);
@@ -100,7 +118,10 @@ describe('the dispatcher of one invocation', () => {
   it('an acceptance that races the cut is still a sent recipient', async () => {
     const dispatcher = new Dispatcher({ parallelism: 2, deadline: Date.now() + 60_000, stragglerFloorMs: 50 });
     // Answers only after its abort: the provider accepted as the client gave up.
-    const late = (signal: AbortSignal) => new Promise<AttemptResult>((resolve) => signal.addEventListener('abort', () => resolve({ kind: 'sent', providerMessageId: 'late' }), { once: true }));
+    const late = (signal: AbortSignal) =>
+      new Promise<AttemptResult>((resolve) =>
+        signal.addEventListener('abort', () => resolve({ kind: 'sent', providerMessageId: 'late' }), { once: true }),
+      );
     assert.deepEqual(await dispatcher.submit(spec(late)), { kind: 'sent', providerMessageId: 'late' });
   });
 

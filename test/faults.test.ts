@@ -18,19 +18,25 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it, type TestContext } from 'node:test';
 import { PurgeQueueCommand, ReceiveMessageCommand, SendMessageCommand } from '@aws-sdk/client-sqs';
-import { type Ledger, createLedger } from '../handlers/aws/ledger/index.js';
+import { createLedger, type Ledger } from '../handlers/aws/ledger/index.js';
+import type { BatchResponse, SqsEvent } from '../handlers/delivery/index.js';
+import type { PlannerResult } from '../handlers/planning/index.js';
 import { main } from '../tools/cli/notifier.js';
 import { readFailedTick } from '../tools/common/invocation-record.js';
-import type { BatchResponse, SqsEvent } from '../handlers/delivery/index.js';
-import { lambdaContext, loadBundle, type Handler } from '../tools/local/bundle.js';
+import { type Handler, lambdaContext, loadBundle } from '../tools/local/bundle.js';
 import { startPoller } from '../tools/local/poller.js';
 import { graphError, type SandboxAnswer, type SandboxRequest } from '../tools/local/sandbox.js';
 import { onEndpoint, queueDepth } from '../tools/local/sqs.js';
 import type { PlannerOutcome } from '../tools/local/stack.js';
-import type { PlannerResult } from '../handlers/planning/index.js';
 import { startCuttingTcpProxy, startOutageTcpProxy, startSqsTap } from './support/fault-proxies.js';
-import { TOKEN, messengerJob, seedAudience, startHarness, waitFor, type Harness } from './support/harness.js';
-import { checkInvariants, type DuplicateWindow, recipientStates, type Expectation, type Report } from './support/invariants.js';
+import { type Harness, messengerJob, seedAudience, startHarness, TOKEN, waitFor } from './support/harness.js';
+import {
+  checkInvariants,
+  type DuplicateWindow,
+  type Expectation,
+  type Report,
+  recipientStates,
+} from './support/invariants.js';
 import { spawnPlanner, spawnSenderLane } from './support/processes.js';
 
 const SCHEDULED = '2026-12-01T08:00:00Z';
@@ -56,7 +62,8 @@ async function cli(...argv: string[]) {
   return { code, out: out.join('\n'), err: err.join('\n') };
 }
 
-const statuses = (outcomes: readonly PlannerOutcome[]) => outcomes.map((outcome) => (outcome.ok ? outcome.result.status : `error: ${outcome.error.message}`));
+const statuses = (outcomes: readonly PlannerOutcome[]) =>
+  outcomes.map((outcome) => (outcome.ok ? outcome.result.status : `error: ${outcome.error.message}`));
 
 describe('fault injection: planner → queue → sender → Graph API', () => {
   let harness: Harness;
@@ -67,7 +74,11 @@ describe('fault injection: planner → queue → sender → Graph API', () => {
   before(async () => {
     // The death scenarios count the duplicates of each death exactly: a straggler given up on a loaded machine would
     // add the late-acceptance window of docs/adr/0002 to them, which scenario 6 counts on its own.
-    harness = await startHarness({ maxReceiveCount: 10, plannerTimeoutMs: 10_600, extraEnv: { NOTIFIER_STRAGGLER_FLOOR_MS: '5000' } });
+    harness = await startHarness({
+      maxReceiveCount: 10,
+      plannerTimeoutMs: 10_600,
+      extraEnv: { NOTIFIER_STRAGGLER_FLOOR_MS: '5000' },
+    });
     ledger = createLedger({ table: harness.stack.names.ledger });
     senders = [];
     for (let index = 0; index < SENDER_CONTAINERS; index++) senders.push(await harness.stack.loadSender());
@@ -78,14 +89,26 @@ describe('fault injection: planner → queue → sender → Graph API', () => {
   });
 
   /** A fresh audience whose recipient ids carry the job's name, and the job's config items. */
-  async function prepare(job: string, size: number, options: { overrides?: Record<string, unknown>; via?: (database: Database) => Promise<Database> } = {}): Promise<Scenario> {
+  async function prepare(
+    job: string,
+    size: number,
+    options: { overrides?: Record<string, unknown>; via?: (database: Database) => Promise<Database> } = {},
+  ): Promise<Scenario> {
     // A scenario that failed may have left tasks behind; they must not leak into this one.
-    for (const queueUrl of [harness.stack.queues.queueUrl, harness.stack.queues.dlqUrl, harness.stack.plannerFailuresUrl]) await harness.stack.sqs.send(new PurgeQueueCommand({ QueueUrl: queueUrl }));
+    for (const queueUrl of [
+      harness.stack.queues.queueUrl,
+      harness.stack.queues.dlqUrl,
+      harness.stack.plannerFailuresUrl,
+    ])
+      await harness.stack.sqs.send(new PurgeQueueCommand({ QueueUrl: queueUrl }));
     harness.sandbox.inject(undefined);
     const seeded = await seedAudience(size, { extraRows: `UPDATE users SET psid = '${job}-' || psid` });
     const database = options.via ? await options.via(seeded) : seeded;
-    for (const item of messengerJob(database, harness.sandbox.baseUrl, { id: job, ...options.overrides })) await harness.stack.putConfig(item);
-    const audience = Array.from({ length: size }, (_, index) => index + 1).filter((id) => id % 10 !== 0).map((id) => `${job}-psid-${id}`);
+    for (const item of messengerJob(database, harness.sandbox.baseUrl, { id: job, ...options.overrides }))
+      await harness.stack.putConfig(item);
+    const audience = Array.from({ length: size }, (_, index) => index + 1)
+      .filter((id) => id % 10 !== 0)
+      .map((id) => `${job}-psid-${id}`);
     const extraAccepted: string[] = [];
     const prefix = `${job}-`;
     return {
@@ -93,11 +116,17 @@ describe('fault injection: planner → queue → sender → Graph API', () => {
       runId: `${job}@${SCHEDULED}`,
       audience,
       extraAccepted,
-      accepted: () => [...harness.sandbox.deliveries.filter((delivery) => delivery.recipientId.startsWith(prefix)).map((delivery) => delivery.recipientId), ...extraAccepted],
+      accepted: () => [
+        ...harness.sandbox.deliveries
+          .filter((delivery) => delivery.recipientId.startsWith(prefix))
+          .map((delivery) => delivery.recipientId),
+        ...extraAccepted,
+      ],
     };
   }
 
-  const mine = (scenario: Scenario, request: SandboxRequest) => request.recipientId?.startsWith(`${scenario.job}-`) === true;
+  const mine = (scenario: Scenario, request: SandboxRequest) =>
+    request.recipientId?.startsWith(`${scenario.job}-`) === true;
 
   /** Runs the sender containers until the queue has been empty for a while, then stops them. */
   async function deliverAll(timeoutMs = 40_000): Promise<{ batches: number; received: number }> {
@@ -134,8 +163,19 @@ describe('fault injection: planner → queue → sender → Graph API', () => {
     return totals;
   }
 
-  async function settle(t: TestContext, name: string, scenario: Scenario, expectation: Partial<Expectation> = {}, extra: Record<string, unknown> = {}) {
-    const report = await checkInvariants(harness.stack, { runId: scenario.runId, audience: scenario.audience, accepted: scenario.accepted(), ...expectation });
+  async function settle(
+    t: TestContext,
+    name: string,
+    scenario: Scenario,
+    expectation: Partial<Expectation> = {},
+    extra: Record<string, unknown> = {},
+  ) {
+    const report = await checkInvariants(harness.stack, {
+      runId: scenario.runId,
+      audience: scenario.audience,
+      accepted: scenario.accepted(),
+      ...expectation,
+    });
     reports[name] = { ...report, ...extra };
     t.diagnostic(`${name}: ${JSON.stringify(reports[name])}`);
     return report;
@@ -145,12 +185,18 @@ describe('fault injection: planner → queue → sender → Graph API', () => {
    * One sender container per death, sending one message at a time, killed (SIGKILL) at its n-th provider request of
    * the scenario: after the provider accepted it, or with the request hung up unanswered.
    */
-  async function killSenders(scenario: Scenario, deaths: readonly { atRequest: number; accepted: boolean }[]): Promise<DuplicateWindow> {
+  async function killSenders(
+    scenario: Scenario,
+    deaths: readonly { atRequest: number; accepted: boolean }[],
+  ): Promise<DuplicateWindow> {
     const required = new Set<string>();
     const possible = new Set<string>();
     for (const death of deaths) {
       let requests = 0;
-      const lane = spawnSenderLane(harness.stack.queues.queueUrl, { timeoutMs: 4_000, env: { NOTIFIER_SENDER_PARALLELISM: '1' } });
+      const lane = spawnSenderLane(harness.stack.queues.queueUrl, {
+        timeoutMs: 4_000,
+        env: { NOTIFIER_SENDER_PARALLELISM: '1' },
+      });
       harness.sandbox.inject((request): SandboxAnswer | undefined => {
         if (!mine(scenario, request) || !request.recipientId) return undefined;
         if (++requests !== death.atRequest) {
@@ -170,7 +216,8 @@ describe('fault injection: planner → queue → sender → Graph API', () => {
     return { required, possible };
   }
 
-  const logsOf = (job: string, text: string) => harness.logs.filter((line) => line.includes(`"job":"${job}"`) && line.includes(text)).length;
+  const logsOf = (job: string, text: string) =>
+    harness.logs.filter((line) => line.includes(`"job":"${job}"`) && line.includes(text)).length;
 
   it('(1a) one recipient per task: senders killed mid-batch, unfinished work is redone once their claims expire, and a death right after the provider accepted costs exactly one duplicate', async (t) => {
     const scenario = await prepare('crash', 200, { overrides: { recipientsPerTask: 1 } });
@@ -192,7 +239,19 @@ describe('fault injection: planner → queue → sender → Graph API', () => {
     const recounted = logsOf(scenario.job, 'died before counting them');
     assert.ok(recounted > 0, 'outcomes the dead senders recorded but never counted were counted by the survivors');
     assert.equal(window.required.size, deaths.filter((death) => death.accepted).length);
-    await settle(t, 'sender deaths', scenario, { duplicates: window }, { deaths: deaths.length, acceptedThenDied: deaths.filter((death) => death.accepted).length, sentByTheDying: sentBeforeRecovery, recounted, ...drained });
+    await settle(
+      t,
+      'sender deaths',
+      scenario,
+      { duplicates: window },
+      {
+        deaths: deaths.length,
+        acceptedThenDied: deaths.filter((death) => death.accepted).length,
+        sentByTheDying: sentBeforeRecovery,
+        recounted,
+        ...drained,
+      },
+    );
   });
 
   it('(1b) ten recipients per task (the default): a sender killed mid-group sends that group again, so the duplicates are the sends it made since its last ledger write', async (t) => {
@@ -209,19 +268,43 @@ describe('fault injection: planner → queue → sender → Graph API', () => {
     const unrecorded = deaths.reduce((sum, death) => sum + death.atRequest - (death.accepted ? 0 : 1), 0);
     assert.equal(window.possible.size, unrecorded);
     const drained = await deliverAll();
-    await settle(t, 'sender deaths mid-group', scenario, { duplicates: window }, { deaths: deaths.length, unrecordedSends: unrecorded, ...drained });
+    await settle(
+      t,
+      'sender deaths mid-group',
+      scenario,
+      { duplicates: window },
+      { deaths: deaths.length, unrecordedSends: unrecorded, ...drained },
+    );
   });
 
   it('(2a) a planner that runs out of time hands over to continuations that resume from the cursor', async (t) => {
     // Each page query sleeps 40 ms in PostgreSQL, so 27 pages outlast the 600 ms the harness's planner has before it
     // must hand over, on any machine.
-    const scenario = await prepare('resume', 300, { overrides: { pageSize: 10, audience: { sql: 'SELECT id, psid, first_name FROM users, pg_sleep(0.04) WHERE opted_in = $1', params: [true], idColumn: 'id', recipientColumn: 'psid' } } });
+    const scenario = await prepare('resume', 300, {
+      overrides: {
+        pageSize: 10,
+        audience: {
+          sql: 'SELECT id, psid, first_name FROM users, pg_sleep(0.04) WHERE opted_in = $1',
+          params: [true],
+          idColumn: 'id',
+          recipientColumn: 'psid',
+        },
+      },
+    });
     const kinds = statuses(await harness.stack.tick(scenario.job, SCHEDULED));
     const continuations = kinds.filter((kind) => kind === 'continued').length;
     assert.ok(continuations >= 1, `expected continuations, got ${kinds.join(', ')}`);
     assert.equal(kinds.at(-1), 'enqueued');
-    assert.equal((await ledger.runs.get(scenario.runId))?.enqueued, scenario.audience.length, 'each recipient enqueued once');
-    assert.equal((await queueDepth(harness.stack.sqs, harness.stack.queues.queueUrl)).visible, 27, 'one task per page of ten recipients');
+    assert.equal(
+      (await ledger.runs.get(scenario.runId))?.enqueued,
+      scenario.audience.length,
+      'each recipient enqueued once',
+    );
+    assert.equal(
+      (await queueDepth(harness.stack.sqs, harness.stack.queues.queueUrl)).visible,
+      27,
+      'one task per page of ten recipients',
+    );
     const drained = await deliverAll();
     await settle(t, 'planner continuations', scenario, {}, { continuations, ...drained });
   });
@@ -235,24 +318,39 @@ describe('fault injection: planner → queue → sender → Graph API', () => {
     // page 2's call is stored and page 1's cursor is saved, page 2 is in the queue and its cursor is not saved yet:
     // that is when the planner dies. (Its call may overtake page 1's, whose answer is needed for that cursor.)
     const tap = await startSqsTap(process.env.AWS_ENDPOINT_URL_SQS as string, async (_call, _entries, bodies) => {
-      if (killed || !bodies.some((body) => body.includes('"group":"c:[\\"56\\",\\"killed-psid-56\\"]"'))) return 'forward';
+      if (killed || !bodies.some((body) => body.includes('"group":"c:[\\"56\\",\\"killed-psid-56\\"]"')))
+        return 'forward';
       killed = true;
-      await waitFor('page 1 to be saved', async () => ((await ledger.runs.get(scenario.runId))?.cursor === '["55","killed-psid-55"]' ? true : undefined), 10_000);
+      await waitFor(
+        'page 1 to be saved',
+        async () => ((await ledger.runs.get(scenario.runId))?.cursor === '["55","killed-psid-55"]' ? true : undefined),
+        10_000,
+      );
       victim?.kill();
       return 'drop';
     });
     try {
-      const env = { AWS_ENDPOINT_URL_SQS: tap.endpoint, NOTIFIER_QUEUE_URL: onEndpoint(harness.stack.queues.queueUrl, tap.endpoint) };
+      const env = {
+        AWS_ENDPOINT_URL_SQS: tap.endpoint,
+        NOTIFIER_QUEUE_URL: onEndpoint(harness.stack.queues.queueUrl, tap.endpoint),
+      };
       victim = spawnPlanner({ job: scenario.job, scheduledTime: SCHEDULED }, { timeoutMs: 60_000, env });
       assert.equal(await victim.exited, 'SIGKILL');
       const halfway = await ledger.runs.get(scenario.runId);
-      assert.deepEqual([halfway?.status, halfway?.planned, halfway?.cursor], ['planning', 50, '["55","killed-psid-55"]'], 'page 1 saved, page 2 enqueued but not saved');
+      assert.deepEqual(
+        [halfway?.status, halfway?.planned, halfway?.cursor],
+        ['planning', 50, '["55","killed-psid-55"]'],
+        'page 1 saved, page 2 enqueued but not saved',
+      );
       // Page 3's call may have gone out too while page 2's answer was held: both are past the saved cursor.
       halfwayTasks = (await queueDepth(harness.stack.sqs, harness.stack.queues.queueUrl)).visible;
       assert.ok(halfwayTasks === 10 || halfwayTasks === 15, `${halfwayTasks} tasks queued when the planner died`);
 
       // Lambda retries the failed asynchronous invocation a minute or more later, after the dead one's lease expired.
-      const retry = spawnPlanner({ job: scenario.job, scheduledTime: SCHEDULED }, { timeoutMs: 60_000, env, clockSkewMs: 120_000 });
+      const retry = spawnPlanner(
+        { job: scenario.job, scheduledTime: SCHEDULED },
+        { timeoutMs: 60_000, env, clockSkewMs: 120_000 },
+      );
       const result = (await retry.result) as PlannerResult;
       assert.equal(result.status, 'enqueued', JSON.stringify(result));
       assert.ok(retry.logs.some((line) => line.includes('resuming run from its cursor')));
@@ -260,11 +358,21 @@ describe('fault injection: planner → queue → sender → Graph API', () => {
       await tap.stop();
     }
     const queued = (await queueDepth(harness.stack.sqs, harness.stack.queues.queueUrl)).visible;
-    assert.equal(queued - 18, halfwayTasks - 5, 'the tasks enqueued after the saved cursor are in the queue twice, nothing else');
+    assert.equal(
+      queued - 18,
+      halfwayTasks - 5,
+      'the tasks enqueued after the saved cursor are in the queue twice, nothing else',
+    );
     const drained = await deliverAll();
     const dropped = logsOf(scenario.job, 'duplicate task skipped');
     assert.ok(dropped >= queued - 18, `the senders dropped ${dropped} duplicate tasks`);
-    await settle(t, 'planner killed before saving its cursor', scenario, {}, { duplicateTasksQueued: queued - 18, duplicateTasksDropped: dropped, ...drained });
+    await settle(
+      t,
+      'planner killed before saving its cursor',
+      scenario,
+      {},
+      { duplicateTasksQueued: queued - 18, duplicateTasksDropped: dropped, ...drained },
+    );
   });
 
   it('(3) the same scheduler tick twice at once, and again later, plans the run once', async (t) => {
@@ -272,7 +380,10 @@ describe('fault injection: planner → queue → sender → Graph API', () => {
     const otherContainer = await loadBundle<unknown, PlannerResult>('planner');
     const [first, second] = await Promise.all([
       harness.stack.tick(scenario.job, SCHEDULED),
-      otherContainer({ job: scenario.job, scheduledTime: '2026-12-01T08:00:00.000+00:00' }, lambdaContext('planner', 10_600)).then(
+      otherContainer(
+        { job: scenario.job, scheduledTime: '2026-12-01T08:00:00.000+00:00' },
+        lambdaContext('planner', 10_600),
+      ).then(
         (result): PlannerOutcome => ({ ok: true, result }),
         (error: Error): PlannerOutcome => ({ ok: false, error }),
       ),
@@ -281,7 +392,11 @@ describe('fault injection: planner → queue → sender → Graph API', () => {
     assert.ok(!kinds.some((kind) => kind.startsWith('error')), kinds.join(', '));
     assert.ok(kinds.includes('busy') || kinds.includes('already-finished'), kinds.join(', '));
     assert.deepEqual(statuses(await harness.stack.tick(scenario.job, SCHEDULED)), ['already-finished']);
-    assert.equal((await queueDepth(harness.stack.sqs, harness.stack.queues.queueUrl)).visible, 18, 'no task enqueued twice: 180 recipients in tasks of ten');
+    assert.equal(
+      (await queueDepth(harness.stack.sqs, harness.stack.queues.queueUrl)).visible,
+      18,
+      'no task enqueued twice: 180 recipients in tasks of ten',
+    );
     const drained = await deliverAll();
     assert.deepEqual(statuses(await harness.stack.tick(scenario.job, SCHEDULED)), ['already-finished']);
     await settle(t, 'repeated tick', scenario, {}, { plannerOutcomes: kinds, ...drained });
@@ -297,7 +412,9 @@ describe('fault injection: planner → queue → sender → Graph API', () => {
       stormEnds ??= Date.now() + 2_000;
       if (Date.now() > stormEnds) return undefined;
       stormAnswers++;
-      return request.attempt % 2 === 1 ? graphError(2, 'An unexpected error has occurred. Please retry your request later.', undefined, 500) : { status: 503, body: '<html>Service Unavailable</html>' };
+      return request.attempt % 2 === 1
+        ? graphError(2, 'An unexpected error has occurred. Please retry your request later.', undefined, 500)
+        : { status: 503, body: '<html>Service Unavailable</html>' };
     });
     const drained = await deliverAll();
     harness.sandbox.inject(undefined);
@@ -319,19 +436,29 @@ describe('fault injection: planner → queue → sender → Graph API', () => {
       throttled++;
       return throttled % 2 === 0
         ? graphError(613, 'Calls to this API have exceeded the rate limit.')
-        : { status: 429, headers: { 'retry-after': retryAfter[throttled % retryAfter.length] as string }, body: { error: { message: 'Too many requests', code: 4 } } };
+        : {
+            status: 429,
+            headers: { 'retry-after': retryAfter[throttled % retryAfter.length] as string },
+            body: { error: { message: 'Too many requests', code: 4 } },
+          };
     });
     const drained = await deliverAll();
     harness.sandbox.inject(undefined);
     assert.ok(throttled >= 50, `${throttled} rate-limit answers`);
     assert.ok(drained.received > 18, 'throttled tasks went back to the queue and came again');
-    assert.ok(harness.logs.some((line) => line.includes('"RateLimited"') && line.includes('"Job":"throttle"')), 'a RateLimited metric');
+    assert.ok(
+      harness.logs.some((line) => line.includes('"RateLimited"') && line.includes('"Job":"throttle"')),
+      'a RateLimited metric',
+    );
     await settle(t, 'rate-limit storm', scenario, {}, { rateLimitAnswers: throttled, ...drained });
   });
 
   it('(6) latency spikes and answers slower than the client timeout: a late acceptance is the only duplicate', async (t) => {
     // Its own channel item with a 600 ms client timeout, so stalls beyond it stay short.
-    const channel = messengerJob({ host: '', port: 0, database: '', user: '', password: '' }, harness.sandbox.baseUrl)[1] as Record<string, unknown>;
+    const channel = messengerJob(
+      { host: '', port: 0, database: '', user: '', password: '' },
+      harness.sandbox.baseUrl,
+    )[1] as Record<string, unknown>;
     await harness.stack.putConfig({ ...channel, id: 'messenger-600ms', timeoutMs: 600 });
     const scenario = await prepare('latency', 200, { overrides: { channel: 'messenger-600ms' } });
     assert.equal(statuses(await harness.stack.tick(scenario.job, SCHEDULED)).at(-1), 'enqueued');
@@ -346,7 +473,11 @@ describe('fault injection: planner → queue → sender → Graph API', () => {
         // Slow but meant to arrive inside the client timeout: accepted and answered.
         slow.set(recipientId, `m_slow_${id}`);
         scenario.extraAccepted.push(recipientId);
-        return { status: 200, body: { recipient_id: recipientId, message_id: `m_slow_${id}` }, delayMs: 100 + (id % 5) * 40 };
+        return {
+          status: 200,
+          body: { recipient_id: recipientId, message_id: `m_slow_${id}` },
+          delayMs: 100 + (id % 5) * 40,
+        };
       }
       if (id % 31 === 0) {
         // The provider accepts, but answers after the client gave up: the documented duplicate window.
@@ -364,8 +495,15 @@ describe('fault injection: planner → queue → sender → Graph API', () => {
     // the sender records the message id of the answer it did read.
     let slowButLate = 0;
     const recorded = await recipientStates(harness.stack, scenario.runId);
-    for (const [recipientId, messageId] of slow) if (recorded.get(recipientId)?.providerMessageId !== messageId) slowButLate++;
-    await settle(t, 'latency and timeouts', scenario, { duplicates: lateAccepted.size + slowButLate }, { slowAnswers: slow.size, slowButLate, lateAcceptances: lateAccepted.size, ...drained });
+    for (const [recipientId, messageId] of slow)
+      if (recorded.get(recipientId)?.providerMessageId !== messageId) slowButLate++;
+    await settle(
+      t,
+      'latency and timeouts',
+      scenario,
+      { duplicates: lateAccepted.size + slowButLate },
+      { slowAnswers: slow.size, slowButLate, lateAcceptances: lateAccepted.size, ...drained },
+    );
   });
 
   it('(7) the database connection drops mid-stream: the failed invocation keeps its cursor and the retry resumes from it', async (t) => {
@@ -383,12 +521,22 @@ describe('fault injection: planner → queue → sender → Graph API', () => {
       assert.equal(proxy?.cuts(), 1);
       assert.match(first.at(-1) ?? '', /^error: .*(Connection terminated|ECONNRESET|connection)/i, first.join(', '));
       const halfway = await ledger.runs.get(scenario.runId);
-      assert.deepEqual([halfway?.status, halfway?.planned, halfway?.cursor], ['planning', 80, '["88","dbdrop-psid-88"]'], 'two pages saved before the drop');
+      assert.deepEqual(
+        [halfway?.status, halfway?.planned, halfway?.cursor],
+        ['planning', 80, '["88","dbdrop-psid-88"]'],
+        'two pages saved before the drop',
+      );
       assert.match(halfway?.lastError ?? '', /\S/, 'the failure is on the run for `status`');
       const second = statuses(await harness.stack.tick(scenario.job, SCHEDULED));
       assert.equal(second.at(-1), 'enqueued', second.join(', '));
-      assert.ok(harness.logs.some((line) => line.includes('"job":"dbdrop"') && line.includes('resuming run from its cursor')));
-      assert.equal((await ledger.runs.get(scenario.runId))?.enqueued, scenario.audience.length, 'no page enqueued twice');
+      assert.ok(
+        harness.logs.some((line) => line.includes('"job":"dbdrop"') && line.includes('resuming run from its cursor')),
+      );
+      assert.equal(
+        (await ledger.runs.get(scenario.runId))?.enqueued,
+        scenario.audience.length,
+        'no page enqueued twice',
+      );
       const drained = await deliverAll();
       await settle(t, 'database drop', scenario, {}, { plannerOutcomes: [...first, ...second], ...drained });
     } finally {
@@ -403,8 +551,21 @@ describe('fault injection: planner → queue → sender → Graph API', () => {
       JSON.stringify({ v: 1, runId: scenario.runId, job: scenario.job, recipientId: 42, fields: {} }),
       JSON.stringify({ v: 2, runId: scenario.runId, job: scenario.job, recipientId: 'poison-x', fields: {} }),
       'null',
-      JSON.stringify({ v: 1, runId: scenario.runId, job: scenario.job, recipientId: 'poison-y', fields: { first_name: { nested: true } } }),
-      JSON.stringify({ v: 1, runId: scenario.runId, job: scenario.job, recipientId: 'poison-z', fields: {}, extra: 'x'.repeat(100_000) }),
+      JSON.stringify({
+        v: 1,
+        runId: scenario.runId,
+        job: scenario.job,
+        recipientId: 'poison-y',
+        fields: { first_name: { nested: true } },
+      }),
+      JSON.stringify({
+        v: 1,
+        runId: scenario.runId,
+        job: scenario.job,
+        recipientId: 'poison-z',
+        fields: {},
+        extra: 'x'.repeat(100_000),
+      }),
       '\t\u00ff\ud7ff binary-ish',
     ];
     const poison: string[] = [];
@@ -413,13 +574,24 @@ describe('fault injection: planner → queue → sender → Graph API', () => {
     const tap = await startSqsTap(process.env.AWS_ENDPOINT_URL_SQS as string, async (call): Promise<'forward'> => {
       const body = bodies[Math.floor(call / 2) - 1];
       if (call % 2 === 0 && body !== undefined) {
-        const { MessageId } = await harness.stack.sqs.send(new SendMessageCommand({ QueueUrl: harness.stack.queues.queueUrl, MessageBody: body }));
+        const { MessageId } = await harness.stack.sqs.send(
+          new SendMessageCommand({ QueueUrl: harness.stack.queues.queueUrl, MessageBody: body }),
+        );
         poison.push(MessageId as string);
       }
       return 'forward';
     });
     try {
-      const planner = spawnPlanner({ job: scenario.job, scheduledTime: SCHEDULED }, { timeoutMs: 60_000, env: { AWS_ENDPOINT_URL_SQS: tap.endpoint, NOTIFIER_QUEUE_URL: onEndpoint(harness.stack.queues.queueUrl, tap.endpoint) } });
+      const planner = spawnPlanner(
+        { job: scenario.job, scheduledTime: SCHEDULED },
+        {
+          timeoutMs: 60_000,
+          env: {
+            AWS_ENDPOINT_URL_SQS: tap.endpoint,
+            NOTIFIER_QUEUE_URL: onEndpoint(harness.stack.queues.queueUrl, tap.endpoint),
+          },
+        },
+      );
       assert.equal(((await planner.result) as PlannerResult).status, 'enqueued');
     } finally {
       await tap.stop();
@@ -427,9 +599,26 @@ describe('fault injection: planner → queue → sender → Graph API', () => {
     assert.equal(poison.length, bodies.length);
     // Well-formed but undeliverable: its job has no config item. It is returned until maxReceiveCount moves it to
     // the DLQ, where its delivery item explains it.
-    await harness.stack.sqs.send(new SendMessageCommand({ QueueUrl: harness.stack.queues.queueUrl, MessageBody: JSON.stringify({ v: 1, runId: `ghost@${SCHEDULED}`, job: 'ghost', recipientId: 'ghost-1', fields: {} }) }));
+    await harness.stack.sqs.send(
+      new SendMessageCommand({
+        QueueUrl: harness.stack.queues.queueUrl,
+        MessageBody: JSON.stringify({
+          v: 1,
+          runId: `ghost@${SCHEDULED}`,
+          job: 'ghost',
+          recipientId: 'ghost-1',
+          fields: {},
+        }),
+      }),
+    );
     const drained = await deliverAll();
-    const report = await settle(t, 'poison bodies', scenario, { poison }, { poisonSent: poison.length + 1, ...drained });
+    const report = await settle(
+      t,
+      'poison bodies',
+      scenario,
+      { poison },
+      { poisonSent: poison.length + 1, ...drained },
+    );
     assert.equal(report.dlq, 1, 'only the task of the missing job reached the DLQ');
   });
 
@@ -452,7 +641,11 @@ describe('fault injection: planner → queue → sender → Graph API', () => {
     let haltSeen = '';
     const fixer = (async () => {
       await waitFor('the token to break', () => brokenAt, 30_000);
-      haltSeen = await waitFor('the run to be marked halted', async () => (await ledger.runs.get(scenario.runId))?.halted, 5_000);
+      haltSeen = await waitFor(
+        'the run to be marked halted',
+        async () => (await ledger.runs.get(scenario.runId))?.halted,
+        5_000,
+      );
       await new Promise((resolve) => setTimeout(resolve, BROKEN_MS - (Date.now() - (brokenAt as number))));
       fixed = true;
       harness.sandbox.setAccessToken(TOKEN);
@@ -462,21 +655,45 @@ describe('fault injection: planner → queue → sender → Graph API', () => {
     const spentWhileBroken = await fixer;
     harness.sandbox.inject(undefined);
     assert.match(haltSeen, /190/);
-    assert.ok(harness.logs.some((line) => line.includes('"level":"ERROR"') && line.includes('FATAL') && line.includes('"job":"token"')));
+    assert.ok(
+      harness.logs.some(
+        (line) => line.includes('"level":"ERROR"') && line.includes('FATAL') && line.includes('"job":"token"'),
+      ),
+    );
     // Each container lets one probe through per cool-down (500 ms), plus what was in flight when the token broke.
     const bound = SENDER_CONTAINERS * (10 + Math.ceil(BROKEN_MS / 500) + 1);
-    assert.ok(spentWhileBroken <= bound, `${spentWhileBroken} provider requests while the token was broken (bound ${bound})`);
-    await settle(t, 'invalid token', scenario, {}, { requestsWhileBroken: spentWhileBroken, brokenForMs: BROKEN_MS, ...drained });
+    assert.ok(
+      spentWhileBroken <= bound,
+      `${spentWhileBroken} provider requests while the token was broken (bound ${bound})`,
+    );
+    await settle(
+      t,
+      'invalid token',
+      scenario,
+      {},
+      { requestsWhileBroken: spentWhileBroken, brokenForMs: BROKEN_MS, ...drained },
+    );
   });
 
   it('(10) recipients who blocked the page (551) are recorded with the reason and never retried; the rest are delivered', async (t) => {
     const scenario = await prepare('blocked', 200);
     assert.equal(statuses(await harness.stack.tick(scenario.job, SCHEDULED)).at(-1), 'enqueued');
-    const blocked = new Map(scenario.audience.filter((_, index) => index % 7 === 3).map((recipient) => [recipient, /551/] as const));
-    harness.sandbox.inject((request) => (mine(scenario, request) && blocked.has(request.recipientId as string) ? graphError(551, "This person isn't available right now.") : undefined));
+    const blocked = new Map(
+      scenario.audience.filter((_, index) => index % 7 === 3).map((recipient) => [recipient, /551/] as const),
+    );
+    harness.sandbox.inject((request) =>
+      mine(scenario, request) && blocked.has(request.recipientId as string)
+        ? graphError(551, "This person isn't available right now.")
+        : undefined,
+    );
     const drained = await deliverAll();
     harness.sandbox.inject(undefined);
-    for (const recipient of blocked.keys()) assert.equal(harness.sandbox.requests.filter((request) => request.recipientId === recipient).length, 1, `${recipient} asked once`);
+    for (const recipient of blocked.keys())
+      assert.equal(
+        harness.sandbox.requests.filter((request) => request.recipientId === recipient).length,
+        1,
+        `${recipient} asked once`,
+      );
     await settle(t, 'blocked recipients', scenario, { failed: blocked }, { blocked: blocked.size, ...drained });
   });
 
@@ -487,7 +704,7 @@ describe('fault injection: planner → queue → sender → Graph API', () => {
     return JSON.parse(listed.out) as { runId: string; continuation: number; attempts: number; error: string }[];
   }
 
-  it('(11) the database is unreachable at tick time for longer than Lambda\'s retries: the tick lands in the planner-failures queue, and a replay after recovery completes the run', async (t) => {
+  it("(11) the database is unreachable at tick time for longer than Lambda's retries: the tick lands in the planner-failures queue, and a replay after recovery completes the run", async (t) => {
     let proxy: Awaited<ReturnType<typeof startOutageTcpProxy>> | undefined;
     try {
       const scenario = await prepare('outage', 200, {
@@ -499,14 +716,23 @@ describe('fault injection: planner → queue → sender → Graph API', () => {
       });
       proxy?.down();
       // Lambda's retry delays (1 and 2 minutes) scaled down a thousandfold.
-      const outcomes = statuses(await harness.stack.tick(scenario.job, SCHEDULED, { retries: { maximumRetryAttempts: 2, delayScale: 0.001 } }));
+      const outcomes = statuses(
+        await harness.stack.tick(scenario.job, SCHEDULED, { retries: { maximumRetryAttempts: 2, delayScale: 0.001 } }),
+      );
       assert.equal(outcomes.length, 3, outcomes.join(', '));
       for (const outcome of outcomes) assert.match(outcome, /^error: .*(ECONNRESET|Connection terminated|connect)/i);
       assert.ok((proxy?.refused() ?? 0) >= 3, 'every attempt reached for the database');
       // The alarm's metric: ApproximateNumberOfMessagesVisible of the failures queue.
-      assert.deepEqual(await queueDepth(harness.stack.sqs, harness.stack.plannerFailuresUrl), { visible: 1, inFlight: 0 });
+      assert.deepEqual(await queueDepth(harness.stack.sqs, harness.stack.plannerFailuresUrl), {
+        visible: 1,
+        inFlight: 0,
+      });
       const halfway = await ledger.runs.get(scenario.runId);
-      assert.deepEqual([halfway?.status, halfway?.planned ?? 0, halfway?.cursor ?? null], ['planning', 0, null], 'nothing planned while the database was down');
+      assert.deepEqual(
+        [halfway?.status, halfway?.planned ?? 0, halfway?.cursor ?? null],
+        ['planning', 0, null],
+        'nothing planned while the database was down',
+      );
       assert.equal((await queueDepth(harness.stack.sqs, harness.stack.queues.queueUrl)).visible, 0);
       const [failed, ...others] = await failedTicks();
       assert.deepEqual(others, []);
@@ -516,16 +742,32 @@ describe('fault injection: planner → queue → sender → Graph API', () => {
       const replay = await cli('ticks', 'replay', scenario.runId, '--json');
       assert.equal(replay.code, 0, replay.err);
       assert.deepEqual(statuses(await harness.stack.settle()), ['enqueued']);
-      assert.deepEqual(await queueDepth(harness.stack.sqs, harness.stack.plannerFailuresUrl), { visible: 0, inFlight: 0 }, 'the record is gone once the replay was accepted');
+      assert.deepEqual(
+        await queueDepth(harness.stack.sqs, harness.stack.plannerFailuresUrl),
+        { visible: 0, inFlight: 0 },
+        'the record is gone once the replay was accepted',
+      );
       const drained = await deliverAll();
       await settle(t, 'database outage at tick time', scenario, {}, { plannerOutcomes: outcomes, ...drained });
 
       // Replaying the finished run again (a stale copy of its record) sends nothing.
       const sent = harness.sandbox.deliveries.length;
-      await harness.stack.sqs.send(new SendMessageCommand({ QueueUrl: harness.stack.plannerFailuresUrl, MessageBody: JSON.stringify({ requestPayload: { job: scenario.job, scheduledTime: SCHEDULED }, requestContext: { approximateInvokeCount: 3 } }) }));
+      await harness.stack.sqs.send(
+        new SendMessageCommand({
+          QueueUrl: harness.stack.plannerFailuresUrl,
+          MessageBody: JSON.stringify({
+            requestPayload: { job: scenario.job, scheduledTime: SCHEDULED },
+            requestContext: { approximateInvokeCount: 3 },
+          }),
+        }),
+      );
       assert.equal((await cli('ticks', 'replay')).code, 0);
       assert.deepEqual(statuses(await harness.stack.settle()), ['already-finished']);
-      assert.equal((await queueDepth(harness.stack.sqs, harness.stack.queues.queueUrl)).visible, 0, 'nothing enqueued again');
+      assert.equal(
+        (await queueDepth(harness.stack.sqs, harness.stack.queues.queueUrl)).visible,
+        0,
+        'nothing enqueued again',
+      );
       assert.equal(harness.sandbox.deliveries.length, sent, 'nothing sent again');
       assert.equal((await ledger.runs.get(scenario.runId))?.sent, scenario.audience.length);
     } finally {
@@ -539,7 +781,15 @@ describe('fault injection: planner → queue → sender → Graph API', () => {
       // Each page query sleeps 40 ms, so the first invocation, which must hand over after 600 ms, reads at most about
       // 16 pages: the 20th page query always belongs to a continuation, and the database goes down with it.
       const scenario = await prepare('midway', 300, {
-        overrides: { pageSize: 10, audience: { sql: 'SELECT id, psid, first_name FROM users, pg_sleep(0.04) WHERE opted_in = $1', params: [true], idColumn: 'id', recipientColumn: 'psid' } },
+        overrides: {
+          pageSize: 10,
+          audience: {
+            sql: 'SELECT id, psid, first_name FROM users, pg_sleep(0.04) WHERE opted_in = $1',
+            params: [true],
+            idColumn: 'id',
+            recipientColumn: 'psid',
+          },
+        },
         via: async (database) => {
           proxy = await startOutageTcpProxy(database, { downAtQuery: { marker: 'SELECT * FROM (', count: 20 } });
           return { ...database, host: proxy.host, port: proxy.port };
@@ -553,30 +803,56 @@ describe('fault injection: planner → queue → sender → Graph API', () => {
       assert.deepEqual(others, []);
       assert.equal(failed?.runId, scenario.runId);
       assert.ok((failed?.continuation ?? 0) >= 1, `the failed invocation is a continuation: ${JSON.stringify(failed)}`);
-      const { Messages = [] } = await harness.stack.sqs.send(new ReceiveMessageCommand({ QueueUrl: harness.stack.plannerFailuresUrl, VisibilityTimeout: 0 }));
+      const { Messages = [] } = await harness.stack.sqs.send(
+        new ReceiveMessageCommand({ QueueUrl: harness.stack.plannerFailuresUrl, VisibilityTimeout: 0 }),
+      );
       const record = readFailedTick(Messages[0]?.Body ?? '');
-      assert.ok(record.ok && record.tick.event.continuation === failed?.continuation, 'the record carries the continuation event itself');
+      assert.ok(
+        record.ok && record.tick.event.continuation === failed?.continuation,
+        'the record carries the continuation event itself',
+      );
       const halfway = await ledger.runs.get(scenario.runId);
       assert.equal(halfway?.status, 'planning');
-      assert.ok(Number((JSON.parse(halfway?.cursor ?? '[]') as string[])[0]) > 0 && (halfway?.planned ?? 0) > 0 && (halfway?.planned ?? 0) < 300, `part of the audience planned: ${JSON.stringify(halfway)}`);
+      assert.ok(
+        Number((JSON.parse(halfway?.cursor ?? '[]') as string[])[0]) > 0 &&
+          (halfway?.planned ?? 0) > 0 &&
+          (halfway?.planned ?? 0) < 300,
+        `part of the audience planned: ${JSON.stringify(halfway)}`,
+      );
 
       proxy?.up();
       const resumedBefore = logsOf(scenario.job, 'resuming run from its cursor');
       assert.equal((await cli('ticks', 'replay', scenario.runId)).code, 0);
       const replayed = statuses(await harness.stack.settle());
       assert.equal(replayed.at(-1), 'enqueued', replayed.join(', '));
-      assert.ok(logsOf(scenario.job, 'resuming run from its cursor') > resumedBefore, 'the replay resumed from the saved cursor');
-      assert.equal((await ledger.runs.get(scenario.runId))?.enqueued, scenario.audience.length, 'each recipient enqueued once');
+      assert.ok(
+        logsOf(scenario.job, 'resuming run from its cursor') > resumedBefore,
+        'the replay resumed from the saved cursor',
+      );
+      assert.equal(
+        (await ledger.runs.get(scenario.runId))?.enqueued,
+        scenario.audience.length,
+        'each recipient enqueued once',
+      );
       assert.equal((await queueDepth(harness.stack.sqs, harness.stack.plannerFailuresUrl)).visible, 0);
       const drained = await deliverAll();
-      await settle(t, 'database outage under a continuation', scenario, {}, { plannerOutcomes: [...outcomes, ...replayed], failedContinuation: failed?.continuation, ...drained });
+      await settle(
+        t,
+        'database outage under a continuation',
+        scenario,
+        {},
+        { plannerOutcomes: [...outcomes, ...replayed], failedContinuation: failed?.continuation, ...drained },
+      );
     } finally {
       await proxy?.stop();
     }
   });
 
   it('the page access token appears in no log line of any scenario', () => {
-    assert.deepEqual(harness.logs.filter((line) => line.includes(TOKEN)), []);
+    assert.deepEqual(
+      harness.logs.filter((line) => line.includes(TOKEN)),
+      [],
+    );
     assert.ok(Object.keys(reports).length >= 10, Object.keys(reports).join(', '));
   });
 });

@@ -11,20 +11,34 @@ import fc from 'fast-check';
 import { createLedger, keyAttributes, malformedKey } from '../handlers/aws/ledger/index.js';
 import { messengerChannel } from '../handlers/channels/messenger.js';
 import { webhookChannel } from '../handlers/channels/webhook.js';
-import { parseAnyConfigItem, parseConfigItem } from '../handlers/config/schema.js';
-import { ConfigError, DeliveryError, FatalChannelError, PermanentDeliveryError, RateLimitedError, TransientDeliveryError } from '../handlers/core/errors.js';
+import { type ConfigItem, parseAnyConfigItem, parseConfigItem } from '../handlers/config/schema.js';
+import {
+  ConfigError,
+  DeliveryError,
+  FatalChannelError,
+  PermanentDeliveryError,
+  RateLimitedError,
+  TransientDeliveryError,
+} from '../handlers/core/errors.js';
 import { parseTask } from '../handlers/core/task.js';
 import type { BatchResponse, SqsEvent } from '../handlers/delivery/index.js';
-import { lambdaContext, type Handler } from '../tools/local/bundle.js';
-import { messengerJob, startHarness, type Harness } from './support/harness.js';
+import { type Handler, lambdaContext } from '../tools/local/bundle.js';
+import { type Harness, messengerJob, startHarness } from './support/harness.js';
 
 const SEED = Number(process.env.NOTIFIER_FUZZ_SEED ?? 20_261_128);
 const RUNS = 1_000;
 // NOTIFIER_FUZZ_PATH replays one counterexample: fast-check prints its seed and path on failure.
-const settings = { seed: SEED, numRuns: RUNS, endOnFailure: true, ...(process.env.NOTIFIER_FUZZ_PATH ? { path: process.env.NOTIFIER_FUZZ_PATH } : {}) };
+const settings = {
+  seed: SEED,
+  numRuns: RUNS,
+  endOnFailure: true,
+  ...(process.env.NOTIFIER_FUZZ_PATH ? { path: process.env.NOTIFIER_FUZZ_PATH } : {}),
+};
 
 // Header values Node will put on the wire: tab, printable ASCII and obs-text (latin-1).
-const headerChar = fc.oneof(fc.integer({ min: 0x20, max: 0x7e }), fc.integer({ min: 0x80, max: 0xff }), fc.constant(0x09)).map((code) => String.fromCharCode(code));
+const headerChar = fc
+  .oneof(fc.integer({ min: 0x20, max: 0x7e }), fc.integer({ min: 0x80, max: 0xff }), fc.constant(0x09))
+  .map((code) => String.fromCharCode(code));
 const headerText = (maxLength = 40) => fc.string({ unit: headerChar, maxLength });
 
 describe('fuzz: config items', () => {
@@ -33,7 +47,12 @@ describe('fuzz: config items', () => {
     id: 'daily',
     database: 'main',
     channel: 'messenger',
-    audience: { sql: 'SELECT id, psid, first_name FROM users WHERE opted_in = $1', params: [true], idColumn: 'id', recipientColumn: 'psid' },
+    audience: {
+      sql: 'SELECT id, psid, first_name FROM users WHERE opted_in = $1',
+      params: [true],
+      idColumn: 'id',
+      recipientColumn: 'psid',
+    },
     template: { text: 'Hi {{first_name|"there"}}', quickReplies: [{ title: 'Stop', payload: 'STOP' }] },
     messagingType: 'MESSAGE_TAG',
     tag: 'ACCOUNT_UPDATE',
@@ -41,37 +60,104 @@ describe('fuzz: config items', () => {
     enqueueConcurrency: 4,
     enabled: true,
   };
-  const database = { kind: 'database', id: 'main', host: 'db.internal', port: 5432, database: 'app', user: 'notifier', password: { secretsManager: 'arn:aws:secretsmanager:eu-west-1:123456789012:secret:db', jsonKey: 'password' }, ssl: 'verify-full', statementTimeoutMs: 30_000 };
-  const messenger = { kind: 'channel', id: 'messenger', type: 'messenger', baseUrl: 'https://graph.facebook.com', apiVersion: 'v23.0', pageId: '1234567890', accessToken: { ssmParameter: '/notifier/page-token' }, timeoutMs: 10_000, ratePerSecond: 250 };
-  const webhook = { kind: 'channel', id: 'hook', type: 'webhook', url: 'https://hooks.example.com/notify', signingSecret: { inline: 'a-very-long-signing-secret' }, allowInlineSecrets: true };
+  const database = {
+    kind: 'database',
+    id: 'main',
+    host: 'db.internal',
+    port: 5432,
+    database: 'app',
+    user: 'notifier',
+    password: { secretsManager: 'arn:aws:secretsmanager:eu-west-1:123456789012:secret:db', jsonKey: 'password' },
+    ssl: 'verify-full',
+    statementTimeoutMs: 30_000,
+  };
+  const messenger = {
+    kind: 'channel',
+    id: 'messenger',
+    type: 'messenger',
+    baseUrl: 'https://graph.facebook.com',
+    apiVersion: 'v23.0',
+    pageId: '1234567890',
+    accessToken: { ssmParameter: '/notifier/page-token' },
+    timeoutMs: 10_000,
+    ratePerSecond: 250,
+  };
+  const webhook = {
+    kind: 'channel',
+    id: 'hook',
+    type: 'webhook',
+    url: 'https://hooks.example.com/notify',
+    signingSecret: { inline: 'a-very-long-signing-secret' },
+    allowInlineSecrets: true,
+  };
   const valid = [job, database, messenger, webhook];
 
   type Json = unknown;
   /** Every (container, key) pair in a JSON tree, root excluded: the places a mutation can hit. */
   function slots(value: Json, into: [Record<string, Json> | Json[], string | number][] = []) {
-    if (Array.isArray(value)) value.forEach((inner, index) => (into.push([value, index]), slots(inner, into)));
-    else if (value && typeof value === 'object') for (const [key, inner] of Object.entries(value)) into.push([value as Record<string, Json>, key]), slots(inner, into);
+    const children: [string | number, Json][] = Array.isArray(value)
+      ? value.map((inner, index) => [index, inner])
+      : value && typeof value === 'object'
+        ? Object.entries(value)
+        : [];
+    for (const [key, inner] of children) {
+      into.push([value as Record<string, Json>, key]);
+      slots(inner, into);
+    }
     return into;
   }
-  const mutation = fc.record({ at: fc.nat(), op: fc.constantFrom('delete', 'replace', 'add', 'wrap', 'retype-kind'), value: fc.jsonValue({ maxDepth: 3 }), key: fc.oneof(fc.string({ maxLength: 10 }), fc.constantFrom('kind', 'id', 'type', 'inline', '__proto__', 'constructor')) });
-  const mutated = fc.tuple(fc.constantFrom(...valid), fc.array(mutation, { minLength: 1, maxLength: 4 })).map(([base, mutations]) => {
-    const root = structuredClone(base) as Record<string, Json>;
-    for (const { at, op, value, key } of mutations) {
-      const places = slots(root);
-      const [container, slot] = places[at % places.length] as [Record<string, Json>, string];
-      if (op === 'delete') Array.isArray(container) ? container.splice(Number(slot), 1) : delete container[slot];
-      else if (op === 'replace') container[slot] = value;
-      else if (op === 'wrap') container[slot] = Array.isArray(value) ? [container[slot]] : { [key]: container[slot] };
-      else if (op === 'retype-kind') root.kind = ['job', 'database', 'channel'][at % 3] as string;
-      else if (!Array.isArray(container)) Object.defineProperty(container, key, { value, enumerable: true, configurable: true, writable: true });
-    }
-    return root;
+  const mutation = fc.record({
+    at: fc.nat(),
+    op: fc.constantFrom('delete', 'replace', 'add', 'wrap', 'retype-kind'),
+    value: fc.jsonValue({ maxDepth: 3 }),
+    key: fc.oneof(
+      fc.string({ maxLength: 10 }),
+      fc.constantFrom('kind', 'id', 'type', 'inline', '__proto__', 'constructor'),
+    ),
   });
+  const mutated = fc
+    .tuple(fc.constantFrom(...valid), fc.array(mutation, { minLength: 1, maxLength: 4 }))
+    .map(([base, mutations]) => {
+      const root = structuredClone(base) as Record<string, Json>;
+      for (const { at, op, value, key } of mutations) {
+        const places = slots(root);
+        const [container, slot] = places[at % places.length] as [Record<string, Json>, string];
+        if (op === 'delete') Array.isArray(container) ? container.splice(Number(slot), 1) : delete container[slot];
+        else if (op === 'replace') container[slot] = value;
+        else if (op === 'wrap') container[slot] = Array.isArray(value) ? [container[slot]] : { [key]: container[slot] };
+        else if (op === 'retype-kind') root.kind = ['job', 'database', 'channel'][at % 3] as string;
+        else if (!Array.isArray(container))
+          Object.defineProperty(container, key, { value, enumerable: true, configurable: true, writable: true });
+      }
+      return root;
+    });
   const anything = fc.oneof(
     { weight: 3, arbitrary: mutated },
     { weight: 1, arbitrary: fc.jsonValue() },
-    { weight: 1, arbitrary: fc.anything({ withBigInt: true, withDate: true, withMap: true, withSet: true, withNullPrototype: true, withSparseArray: true, withTypedArray: true, withBoxedValues: true }) },
-    { weight: 1, arbitrary: fc.record({ kind: fc.constantFrom('job', 'database', 'channel'), id: fc.string(), type: fc.constantFrom('messenger', 'webhook', 'sms') }, { requiredKeys: [] }) },
+    {
+      weight: 1,
+      arbitrary: fc.anything({
+        withBigInt: true,
+        withDate: true,
+        withMap: true,
+        withSet: true,
+        withNullPrototype: true,
+        withSparseArray: true,
+        withTypedArray: true,
+        withBoxedValues: true,
+      }),
+    },
+    {
+      weight: 1,
+      arbitrary: fc.record(
+        {
+          kind: fc.constantFrom('job', 'database', 'channel'),
+          id: fc.string(),
+          type: fc.constantFrom('messenger', 'webhook', 'sms'),
+        },
+        { requiredKeys: [] },
+      ),
+    },
   );
 
   it('the templates the mutations start from are valid', () => {
@@ -82,7 +168,7 @@ describe('fuzz: config items', () => {
     let rejected = 0;
     fc.assert(
       fc.property(anything, (input) => {
-        let item;
+        let item: ConfigItem;
         try {
           item = parseAnyConfigItem(input, 'config item "fuzz"');
         } catch (error) {
@@ -107,7 +193,12 @@ describe('fuzz: config items', () => {
 });
 
 describe('fuzz: SQS task bodies', () => {
-  const scalar = fc.oneof(fc.string({ maxLength: 20 }), fc.double({ noNaN: true, noDefaultInfinity: true }), fc.boolean(), fc.constant(null));
+  const scalar = fc.oneof(
+    fc.string({ maxLength: 20 }),
+    fc.double({ noNaN: true, noDefaultInfinity: true }),
+    fc.boolean(),
+    fc.constant(null),
+  );
   const fieldsOf = fc.dictionary(fc.string({ maxLength: 12 }), scalar, { maxKeys: 5 });
   const single = fc.record({
     v: fc.constant(1),
@@ -121,23 +212,50 @@ describe('fuzz: SQS task bodies', () => {
     runId: fc.string({ minLength: 1, maxLength: 80 }),
     job: fc.stringMatching(/^[a-z0-9][a-z0-9_-]{0,20}$/),
     group: fc.string({ minLength: 1, maxLength: 40 }),
-    recipients: fc.uniqueArray(fc.record({ id: fc.string({ minLength: 1, maxLength: 40 }), fields: fieldsOf }), { minLength: 1, maxLength: 12, selector: (recipient) => recipient.id }),
+    recipients: fc.uniqueArray(fc.record({ id: fc.string({ minLength: 1, maxLength: 40 }), fields: fieldsOf }), {
+      minLength: 1,
+      maxLength: 12,
+      selector: (recipient) => recipient.id,
+    }),
   });
   const task = fc.oneof(single, grouped) as fc.Arbitrary<Record<string, unknown>>;
-  const huge = fc.tuple(task, fc.constantFrom('recipient', 'fields', 'string', 'nesting', 'keys'), fc.integer({ min: 1_000, max: 300_000 })).map(([base, kind, size]) => {
-    if (kind === 'recipient') return JSON.stringify({ ...base, recipientId: 'r'.repeat(size) });
-    if (kind === 'fields') return JSON.stringify({ ...base, fields: { note: 'x'.repeat(size) } });
-    if (kind === 'string') return 'x'.repeat(size);
-    if (kind === 'nesting') return `${'['.repeat(size / 10)}${']'.repeat(size / 10)}`;
-    return JSON.stringify({ ...base, fields: Object.fromEntries(Array.from({ length: size / 100 }, (_, index) => [`f${index}`, index])) });
-  });
+  const huge = fc
+    .tuple(
+      task,
+      fc.constantFrom('recipient', 'fields', 'string', 'nesting', 'keys'),
+      fc.integer({ min: 1_000, max: 300_000 }),
+    )
+    .map(([base, kind, size]) => {
+      if (kind === 'recipient') return JSON.stringify({ ...base, recipientId: 'r'.repeat(size) });
+      if (kind === 'fields') return JSON.stringify({ ...base, fields: { note: 'x'.repeat(size) } });
+      if (kind === 'string') return 'x'.repeat(size);
+      if (kind === 'nesting') return `${'['.repeat(size / 10)}${']'.repeat(size / 10)}`;
+      return JSON.stringify({
+        ...base,
+        fields: Object.fromEntries(Array.from({ length: size / 100 }, (_, index) => [`f${index}`, index])),
+      });
+    });
   const body = fc.oneof(
     { weight: 2, arbitrary: task.map((value) => ({ body: JSON.stringify(value), valid: true })) },
-    { weight: 2, arbitrary: fc.string({ unit: 'binary', maxLength: 200 }).map((value) => ({ body: value, valid: false })) },
-    { weight: 2, arbitrary: task.map((value) => JSON.stringify(value)).chain((text) => fc.nat({ max: text.length - 1 }).map((cut) => ({ body: text.slice(0, cut), valid: false }))) },
+    {
+      weight: 2,
+      arbitrary: fc.string({ unit: 'binary', maxLength: 200 }).map((value) => ({ body: value, valid: false })),
+    },
+    {
+      weight: 2,
+      arbitrary: task
+        .map((value) => JSON.stringify(value))
+        .chain((text) => fc.nat({ max: text.length - 1 }).map((cut) => ({ body: text.slice(0, cut), valid: false }))),
+    },
     {
       weight: 3,
-      arbitrary: fc.tuple(task, fc.constantFrom('v', 'runId', 'job', 'recipientId', 'fields', 'group', 'recipients', 'extra'), fc.jsonValue({ maxDepth: 2 })).map(([value, key, wrong]) => ({ body: JSON.stringify({ ...value, [key]: wrong }), valid: undefined })),
+      arbitrary: fc
+        .tuple(
+          task,
+          fc.constantFrom('v', 'runId', 'job', 'recipientId', 'fields', 'group', 'recipients', 'extra'),
+          fc.jsonValue({ maxDepth: 2 }),
+        )
+        .map(([value, key, wrong]) => ({ body: JSON.stringify({ ...value, [key]: wrong }), valid: undefined })),
     },
     { weight: 1, arbitrary: fc.jsonValue().map((value) => ({ body: JSON.stringify(value) ?? '', valid: undefined })) },
     { weight: 1, arbitrary: huge.map((value) => ({ body: value, valid: undefined })) },
@@ -173,8 +291,15 @@ describe('fuzz: SQS task bodies', () => {
     let send: Handler<SqsEvent, BatchResponse>;
     before(async () => {
       harness = await startHarness();
-      const database = { host: '127.0.0.1', port: 5432, database: 'unused', user: 'unused', password: 'unused-by-the-sender' };
-      for (const item of messengerJob(database, harness.sandbox.baseUrl, { id: 'fuzz' })) await harness.stack.putConfig(item);
+      const database = {
+        host: '127.0.0.1',
+        port: 5432,
+        database: 'unused',
+        user: 'unused',
+        password: 'unused-by-the-sender',
+      };
+      for (const item of messengerJob(database, harness.sandbox.baseUrl, { id: 'fuzz' }))
+        await harness.stack.putConfig(item);
       send = await harness.stack.loadSender();
     });
     after(async () => harness.stop());
@@ -182,8 +307,12 @@ describe('fuzz: SQS task bodies', () => {
     it('200 random bodies among 50 valid tasks: each message is delivered, recorded as malformed, or returned; none is lost', async (t) => {
       const runId = 'fuzz@2026-12-01T08:00:00Z';
       const random = fc.sample(body, { seed: SEED, numRuns: 200 }).map(({ body: text }) => text.slice(0, 250_000));
-      const validTasks = Array.from({ length: 50 }, (_, index) => JSON.stringify({ v: 1, runId, job: 'fuzz', recipientId: `fuzz-${index}`, fields: { first_name: `F${index}` } }));
-      const bodies = random.flatMap((text, index) => (index % 4 === 0 ? [validTasks[index / 4] as string, text] : [text]));
+      const validTasks = Array.from({ length: 50 }, (_, index) =>
+        JSON.stringify({ v: 1, runId, job: 'fuzz', recipientId: `fuzz-${index}`, fields: { first_name: `F${index}` } }),
+      );
+      const bodies = random.flatMap((text, index) =>
+        index % 4 === 0 ? [validTasks[index / 4] as string, text] : [text],
+      );
       const records = bodies.map((text, index) => ({ messageId: `fuzz-${index}`, body: text }));
       const returned = new Set<string>();
       for (let index = 0; index < records.length; index += 10) {
@@ -200,22 +329,39 @@ describe('fuzz: SQS task bodies', () => {
         }
         const parsed = parseTask(record.body);
         if (!parsed.ok) {
-          const { Item } = await harness.stack.dynamo.send(new (await import('@aws-sdk/client-dynamodb')).GetItemCommand({ TableName: harness.stack.names.ledger, Key: keyAttributes(malformedKey(record.messageId)), ConsistentRead: true }));
+          const { Item } = await harness.stack.dynamo.send(
+            new (await import('@aws-sdk/client-dynamodb')).GetItemCommand({
+              TableName: harness.stack.names.ledger,
+              Key: keyAttributes(malformedKey(record.messageId)),
+              ConsistentRead: true,
+            }),
+          );
           if (Item?.reason?.S) outcome.malformed++;
           else lost.push(`${record.messageId}: neither returned nor recorded as malformed`);
           continue;
         }
         for (const recipient of parsed.task.recipients) {
           const delivery = await ledger.records.getDelivery(parsed.task.runId, recipient.id, parsed.task.group);
-          if (delivery?.status === 'sent' && harness.sandbox.deliveries.some((entry) => entry.recipientId === recipient.id)) outcome.delivered++;
+          if (
+            delivery?.status === 'sent' &&
+            harness.sandbox.deliveries.some((entry) => entry.recipientId === recipient.id)
+          )
+            outcome.delivered++;
           else if (delivery?.status === 'failed' && String(delivery.reason ?? '')) outcome.failed++;
-          else lost.push(`${record.messageId}: deleted, but the ledger says ${recipient.id} is ${JSON.stringify(delivery)}`);
+          else
+            lost.push(
+              `${record.messageId}: deleted, but the ledger says ${recipient.id} is ${JSON.stringify(delivery)}`,
+            );
         }
       }
       t.diagnostic(`sender bundle fuzz (seed ${SEED}): ${JSON.stringify(outcome)}`);
       assert.deepEqual(lost, []);
       assert.ok(outcome.delivered >= 50 && outcome.malformed > 50, JSON.stringify(outcome));
-      for (const validTask of validTasks) assert.ok(!returned.has(records[bodies.indexOf(validTask)]?.messageId as string), 'valid tasks are delivered, not returned');
+      for (const validTask of validTasks)
+        assert.ok(
+          !returned.has(records[bodies.indexOf(validTask)]?.messageId as string),
+          'valid tasks are delivered, not returned',
+        );
     });
   });
 });
@@ -233,7 +379,22 @@ describe('fuzz: provider answers', () => {
   }
 
   const graphErrorBody = fc
-    .record({ message: fc.oneof(fc.string(), fc.jsonValue(), fc.constant('Invalid OAuth access token: {{token}}')), type: fc.jsonValue(), code: fc.oneof(fc.constantFrom(1, 2, 4, 10, 17, 32, 100, 190, 200, 230, 368, 551, 613, 80006), fc.integer(), fc.double(), fc.string(), fc.jsonValue()), error_subcode: fc.oneof(fc.constantFrom(2018001, 2018278, 1545041), fc.jsonValue()), fbtrace_id: fc.jsonValue() }, { requiredKeys: [] })
+    .record(
+      {
+        message: fc.oneof(fc.string(), fc.jsonValue(), fc.constant('Invalid OAuth access token: {{token}}')),
+        type: fc.jsonValue(),
+        code: fc.oneof(
+          fc.constantFrom(1, 2, 4, 10, 17, 32, 100, 190, 200, 230, 368, 551, 613, 80006),
+          fc.integer(),
+          fc.double(),
+          fc.string(),
+          fc.jsonValue(),
+        ),
+        error_subcode: fc.oneof(fc.constantFrom(2018001, 2018278, 1545041), fc.jsonValue()),
+        fbtrace_id: fc.jsonValue(),
+      },
+      { requiredKeys: [] },
+    )
     .map((error) => JSON.stringify({ error }));
   const body = fc.oneof(
     fc.constant(''),
@@ -241,29 +402,62 @@ describe('fuzz: provider answers', () => {
     fc.uint8Array({ maxLength: 300 }),
     graphErrorBody,
     graphErrorBody.chain((text) => fc.nat({ max: Math.max(0, text.length - 1) }).map((cut) => text.slice(0, cut))),
-    fc.record({ recipient_id: fc.jsonValue(), message_id: fc.jsonValue() }, { requiredKeys: [] }).map((value) => JSON.stringify(value)),
+    fc
+      .record({ recipient_id: fc.jsonValue(), message_id: fc.jsonValue() }, { requiredKeys: [] })
+      .map((value) => JSON.stringify(value)),
     fc.jsonValue().map((value) => JSON.stringify(value) ?? ''),
     // The provider echoes the request's credentials back (a debugging proxy, a misconfigured gateway).
-    fc.constantFrom('{"error":{"message":"bad header: {{auth}}","code":190}}', 'echo: {{auth}} {{token}}', '<html>{{token}}</html>'),
+    fc.constantFrom(
+      '{"error":{"message":"bad header: {{auth}}","code":190}}',
+      'echo: {{auth}} {{token}}',
+      '<html>{{token}}</html>',
+    ),
     fc.integer({ min: 100_000, max: 2_000_000 }).map((size) => `{"error":{"message":"${'x'.repeat(size)}","code":2}}`),
   );
-  const usage = fc.oneof(headerText(), fc.jsonValue().map((value) => JSON.stringify(value) ?? ''), fc.record({ call_count: fc.oneof(fc.integer(), fc.double(), fc.string()), total_time: fc.jsonValue() }).map((value) => JSON.stringify(value)));
+  const usage = fc.oneof(
+    headerText(),
+    fc.jsonValue().map((value) => JSON.stringify(value) ?? ''),
+    fc
+      .record({ call_count: fc.oneof(fc.integer(), fc.double(), fc.string()), total_time: fc.jsonValue() })
+      .map((value) => JSON.stringify(value)),
+  );
   const headers = fc.record(
     {
-      'retry-after': fc.oneof(headerText(), fc.integer({ min: -5, max: 1e9 }).map(String), fc.constantFrom('1', '0.5', 'Wed, 21 Oct 2015 07:28:00 GMT', 'Fri, 31 Dec 9999 23:59:59 GMT', '9'.repeat(400), 'NaN', '-1')),
+      'retry-after': fc.oneof(
+        headerText(),
+        fc.integer({ min: -5, max: 1e9 }).map(String),
+        fc.constantFrom(
+          '1',
+          '0.5',
+          'Wed, 21 Oct 2015 07:28:00 GMT',
+          'Fri, 31 Dec 9999 23:59:59 GMT',
+          '9'.repeat(400),
+          'NaN',
+          '-1',
+        ),
+      ),
       'x-app-usage': usage,
       'x-page-usage': usage,
       'x-business-use-case-usage': usage,
-      'content-type': fc.oneof(headerText(), fc.constantFrom('application/json', 'text/html; charset=utf-16', 'application/json; charset=nonsense')),
+      'content-type': fc.oneof(
+        headerText(),
+        fc.constantFrom('application/json', 'text/html; charset=utf-16', 'application/json; charset=nonsense'),
+      ),
       'content-encoding': fc.constantFrom('gzip', 'br', 'deflate', 'identity', 'x-garbage'),
     },
     { requiredKeys: [] },
   );
   const answer: fc.Arbitrary<Answer> = fc.record({
-    status: fc.oneof(fc.constantFrom(200, 201, 204, 299, 301, 400, 401, 403, 404, 408, 418, 429, 500, 502, 503, 504, 599), fc.integer({ min: 200, max: 599 })),
+    status: fc.oneof(
+      fc.constantFrom(200, 201, 204, 299, 301, 400, 401, 403, 404, 408, 418, 429, 500, 502, 503, 504, 599),
+      fc.integer({ min: 200, max: 599 }),
+    ),
     body,
     headers,
-    transport: fc.oneof({ weight: 12, arbitrary: fc.constant<Transport>('normal') }, fc.constantFrom<Transport>('truncated', 'reset-before-headers', 'reset-mid-body', 'too-slow')),
+    transport: fc.oneof(
+      { weight: 12, arbitrary: fc.constant<Transport>('normal') },
+      fc.constantFrom<Transport>('truncated', 'reset-before-headers', 'reset-mid-body', 'too-slow'),
+    ),
   });
 
   let server: ReturnType<typeof createServer>;
@@ -275,7 +469,10 @@ describe('fuzz: provider answers', () => {
   function respond(request: IncomingMessage, response: ServerResponse) {
     const spec = current as Answer;
     const auth = String(request.headers.authorization ?? '');
-    const payload = typeof spec.body === 'string' ? Buffer.from(spec.body.replaceAll('{{auth}}', auth).replaceAll('{{token}}', TOKEN)) : Buffer.from(spec.body);
+    const payload =
+      typeof spec.body === 'string'
+        ? Buffer.from(spec.body.replaceAll('{{auth}}', auth).replaceAll('{{token}}', TOKEN))
+        : Buffer.from(spec.body);
     if (spec.transport === 'reset-before-headers') return request.socket.destroy();
     const write = () => {
       const length = spec.transport === 'truncated' ? payload.length + 100 : payload.length;
@@ -310,18 +507,29 @@ describe('fuzz: provider answers', () => {
     process.off('unhandledRejection', onUnhandled);
   });
 
-  const message = { recipientId: 'psid-1', text: 'Hello', messagingType: 'UPDATE' as const, idempotencyKey: 'run/psid-1' };
+  const message = {
+    recipientId: 'psid-1',
+    text: 'Hello',
+    messagingType: 'UPDATE' as const,
+    idempotencyKey: 'run/psid-1',
+  };
   const classes = [TransientDeliveryError, RateLimitedError, PermanentDeliveryError, FatalChannelError];
 
   async function check(send: () => Promise<unknown>, secret: string) {
     let outcome: { ok: true; value: unknown } | { ok: false; error: unknown };
     let timer: NodeJS.Timeout | undefined;
     // Even without the sender's deadline signal, a send ends within its timeout, whatever the provider does.
-    const hang = new Promise<never>((_, reject) => (timer = setTimeout(() => reject(new Error('HANG: the send did not settle')), TIMEOUT_MS * 2 + 1_000)));
+    const hang = new Promise<never>(
+      (_, reject) =>
+        (timer = setTimeout(() => reject(new Error('HANG: the send did not settle')), TIMEOUT_MS * 2 + 1_000)),
+    );
     try {
       outcome = { ok: true, value: await Promise.race([send(), hang]) };
     } catch (error) {
-      assert.ok(!(error instanceof Error && error.message.startsWith('HANG')), `the send never settled (${current?.transport}, HTTP ${current?.status})`);
+      assert.ok(
+        !(error instanceof Error && error.message.startsWith('HANG')),
+        `the send never settled (${current?.transport}, HTTP ${current?.status})`,
+      );
       outcome = { ok: false, error };
     } finally {
       clearTimeout(timer);
@@ -335,8 +543,14 @@ describe('fuzz: provider answers', () => {
       return;
     }
     const { error } = outcome;
-    assert.ok(error instanceof DeliveryError && classes.some((kind) => error instanceof kind), `not a DeliveryError subclass: ${String(error)}`);
-    assert.ok(!error.message.includes(secret), `the error message carries the credential: ${error.message.slice(0, 300)}`);
+    assert.ok(
+      error instanceof DeliveryError && classes.some((kind) => error instanceof kind),
+      `not a DeliveryError subclass: ${String(error)}`,
+    );
+    assert.ok(
+      !error.message.includes(secret),
+      `the error message carries the credential: ${error.message.slice(0, 300)}`,
+    );
     assert.ok(!JSON.stringify(error.details).includes(secret));
     assert.ok(error.message.length < 2_000, 'the message is bounded');
     const { retryAfterMs } = error.details;
@@ -344,7 +558,21 @@ describe('fuzz: provider answers', () => {
   }
 
   it(`Messenger: every answer resolves or rejects with a DeliveryError that never carries the token (${RUNS} cases, seed ${SEED})`, async () => {
-    const channel = messengerChannel({ kind: 'channel', id: 'fuzz', type: 'messenger', baseUrl, apiVersion: 'v23.0', pageId: 'me', accessToken: { inline: TOKEN }, timeoutMs: TIMEOUT_MS, ratePerSecond: 100, allowInlineSecrets: true }, TOKEN);
+    const channel = messengerChannel(
+      {
+        kind: 'channel',
+        id: 'fuzz',
+        type: 'messenger',
+        baseUrl,
+        apiVersion: 'v23.0',
+        pageId: 'me',
+        accessToken: { inline: TOKEN },
+        timeoutMs: TIMEOUT_MS,
+        ratePerSecond: 100,
+        allowInlineSecrets: true,
+      },
+      TOKEN,
+    );
     await fc.assert(
       fc.asyncProperty(answer, async (spec) => {
         current = spec;
@@ -356,10 +584,25 @@ describe('fuzz: provider answers', () => {
   });
 
   it(`webhook: every answer resolves or rejects with a DeliveryError that never carries the signing secret (${RUNS} cases, seed ${SEED})`, async () => {
-    const channel = webhookChannel({ kind: 'channel', id: 'fuzz-hook', type: 'webhook', url: `${baseUrl}/hook`, signingSecret: { inline: SECRET }, timeoutMs: TIMEOUT_MS, ratePerSecond: 100, allowInlineSecrets: true }, [SECRET]);
+    const channel = webhookChannel(
+      {
+        kind: 'channel',
+        id: 'fuzz-hook',
+        type: 'webhook',
+        url: `${baseUrl}/hook`,
+        signingSecret: { inline: SECRET },
+        timeoutMs: TIMEOUT_MS,
+        ratePerSecond: 100,
+        allowInlineSecrets: true,
+      },
+      [SECRET],
+    );
     await fc.assert(
       fc.asyncProperty(answer, async (spec) => {
-        current = { ...spec, body: typeof spec.body === 'string' ? spec.body.replaceAll('{{token}}', SECRET) : spec.body };
+        current = {
+          ...spec,
+          body: typeof spec.body === 'string' ? spec.body.replaceAll('{{token}}', SECRET) : spec.body,
+        };
         await check(() => channel.send(message), SECRET);
       }),
       settings,

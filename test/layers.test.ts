@@ -115,7 +115,8 @@ describe('layout: imports look only down', () => {
 
   it('core and config load no AWS SDK, database driver, network or file system', () => {
     const impure = imports.filter(
-      (entry) => entry.from.startsWith('handlers/') && PURE_LAYERS.has(layerOf(entry.from)) && IMPURE_MODULES.test(entry.to),
+      (entry) =>
+        entry.from.startsWith('handlers/') && PURE_LAYERS.has(layerOf(entry.from)) && IMPURE_MODULES.test(entry.to),
     );
     assert.deepEqual(impure.map(describeImport), []);
   });

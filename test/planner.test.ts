@@ -1,21 +1,28 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
+import { DeleteMessageBatchCommand, ReceiveMessageCommand } from '@aws-sdk/client-sqs';
 import pg from 'pg';
-import { ReceiveMessageCommand, DeleteMessageBatchCommand } from '@aws-sdk/client-sqs';
-import { type Ledger, createLedger, collectOutcomes } from '../handlers/aws/ledger/index.js';
+import { collectOutcomes, createLedger, type Ledger } from '../handlers/aws/ledger/index.js';
 import { enqueueAll } from '../handlers/aws/queue.js';
 import { Semaphore } from '../handlers/core/limiter.js';
 import { parseTask } from '../handlers/core/task.js';
-import { onEndpoint, queueDepth } from '../tools/local/sqs.js';
 import { startPglite } from '../tools/local/postgres.js';
-import { messengerJob, seedAudience, startHarness, type Harness } from './support/harness.js';
+import { onEndpoint, queueDepth } from '../tools/local/sqs.js';
+import { type Harness, messengerJob, seedAudience, startHarness } from './support/harness.js';
 import { startFailingSqsProxy } from './support/sqs-proxy.js';
 
 /** Empties the queue, returning every recipient of every task body: what the senders would deliver to. */
 async function drain(harness: Harness): Promise<{ recipientId: string; runId: string; group: string }[]> {
   const bodies: { recipientId: string; runId: string; group: string }[] = [];
   for (let empty = 0; empty < 2; ) {
-    const { Messages = [] } = await harness.stack.sqs.send(new ReceiveMessageCommand({ QueueUrl: harness.stack.queues.queueUrl, MaxNumberOfMessages: 10, WaitTimeSeconds: 0, VisibilityTimeout: 30 }));
+    const { Messages = [] } = await harness.stack.sqs.send(
+      new ReceiveMessageCommand({
+        QueueUrl: harness.stack.queues.queueUrl,
+        MaxNumberOfMessages: 10,
+        WaitTimeSeconds: 0,
+        VisibilityTimeout: 30,
+      }),
+    );
     if (Messages.length === 0) {
       empty++;
       continue;
@@ -23,14 +30,29 @@ async function drain(harness: Harness): Promise<{ recipientId: string; runId: st
     for (const message of Messages) {
       const parsed = parseTask(message.Body ?? '');
       assert.ok(parsed.ok, `the planner enqueued a valid task: ${message.Body?.slice(0, 200)}`);
-      bodies.push(...parsed.task.recipients.map((recipient) => ({ recipientId: recipient.id, runId: parsed.task.runId, group: parsed.task.group })));
+      bodies.push(
+        ...parsed.task.recipients.map((recipient) => ({
+          recipientId: recipient.id,
+          runId: parsed.task.runId,
+          group: parsed.task.group,
+        })),
+      );
     }
-    await harness.stack.sqs.send(new DeleteMessageBatchCommand({ QueueUrl: harness.stack.queues.queueUrl, Entries: Messages.map((message, index) => ({ Id: String(index), ReceiptHandle: message.ReceiptHandle as string })) }));
+    await harness.stack.sqs.send(
+      new DeleteMessageBatchCommand({
+        QueueUrl: harness.stack.queues.queueUrl,
+        Entries: Messages.map((message, index) => ({
+          Id: String(index),
+          ReceiptHandle: message.ReceiptHandle as string,
+        })),
+      }),
+    );
   }
   return bodies;
 }
 
-const statuses = (outcomes: Awaited<ReturnType<Harness['stack']['tick']>>) => outcomes.map((outcome) => (outcome.ok ? outcome.result.status : `error: ${outcome.error.message}`));
+const statuses = (outcomes: Awaited<ReturnType<Harness['stack']['tick']>>) =>
+  outcomes.map((outcome) => (outcome.ok ? outcome.result.status : `error: ${outcome.error.message}`));
 
 describe('planner', () => {
   let harness: Harness;
@@ -45,11 +67,20 @@ describe('planner', () => {
     const database = await seedAudience(2_000);
     // Each page query sleeps 40 ms in PostgreSQL, so 18 pages outlast the 400 ms this planner has before it must
     // hand over, on any machine.
-    const audience = { sql: 'SELECT id, psid, first_name FROM users, pg_sleep(0.04) WHERE opted_in = $1', params: [true], idColumn: 'id', recipientColumn: 'psid' };
-    for (const item of messengerJob(database, harness.sandbox.baseUrl, { pageSize: 100, audience })) await harness.stack.putConfig(item);
+    const audience = {
+      sql: 'SELECT id, psid, first_name FROM users, pg_sleep(0.04) WHERE opted_in = $1',
+      params: [true],
+      idColumn: 'id',
+      recipientColumn: 'psid',
+    };
+    for (const item of messengerJob(database, harness.sandbox.baseUrl, { pageSize: 100, audience }))
+      await harness.stack.putConfig(item);
     const outcomes = await harness.stack.tick('daily', '2026-11-28T06:00:00Z');
     const kinds = statuses(outcomes);
-    assert.ok(kinds.filter((kind) => kind === 'continued').length >= 1, `expected continuations, got ${kinds.join(', ')}`);
+    assert.ok(
+      kinds.filter((kind) => kind === 'continued').length >= 1,
+      `expected continuations, got ${kinds.join(', ')}`,
+    );
     assert.equal(kinds.at(-1), 'enqueued');
     const tasks = await drain(harness);
     assert.equal(tasks.length, 1_800);
@@ -61,8 +92,12 @@ describe('planner', () => {
 
   it('a repeated tick, sequential or concurrent, neither double-enqueues nor double-counts', async () => {
     const database = await seedAudience(300);
-    for (const item of messengerJob(database, harness.sandbox.baseUrl, { id: 'twice' })) await harness.stack.putConfig(item);
-    const [first, second] = await Promise.all([harness.stack.tick('twice', '2026-11-28T07:00:00Z'), harness.stack.tick('twice', '2026-11-28T07:00:00.000+00:00')]);
+    for (const item of messengerJob(database, harness.sandbox.baseUrl, { id: 'twice' }))
+      await harness.stack.putConfig(item);
+    const [first, second] = await Promise.all([
+      harness.stack.tick('twice', '2026-11-28T07:00:00Z'),
+      harness.stack.tick('twice', '2026-11-28T07:00:00.000+00:00'),
+    ]);
     const all = [...statuses(first ?? []), ...statuses(second ?? [])];
     assert.ok(all.includes('busy') || all.includes('already-finished'), all.join(', '));
     const again = statuses(await harness.stack.tick('twice', '2026-11-28T07:00:00Z'));
@@ -75,8 +110,9 @@ describe('planner', () => {
   });
 
   it('rows without a recipient are recorded as failed with the column named, and counted', async () => {
-    const database = await seedAudience(50, { extraRows: "UPDATE users SET psid = NULL WHERE id IN (3, 4)" });
-    for (const item of messengerJob(database, harness.sandbox.baseUrl, { id: 'holes' })) await harness.stack.putConfig(item);
+    const database = await seedAudience(50, { extraRows: 'UPDATE users SET psid = NULL WHERE id IN (3, 4)' });
+    for (const item of messengerJob(database, harness.sandbox.baseUrl, { id: 'holes' }))
+      await harness.stack.putConfig(item);
     assert.deepEqual(statuses(await harness.stack.tick('holes', '2026-11-28T04:00:00Z')), ['enqueued']);
     assert.equal((await drain(harness)).length, 43);
     const run = await ledger.runs.get('holes@2026-11-28T04:00:00Z');
@@ -86,7 +122,8 @@ describe('planner', () => {
 
   it('a recipient listed twice in a page is enqueued once and counted as skipped', async () => {
     const database = await seedAudience(40, { extraRows: "UPDATE users SET psid = 'psid-5' WHERE id IN (6, 7)" });
-    for (const item of messengerJob(database, harness.sandbox.baseUrl, { id: 'repeats' })) await harness.stack.putConfig(item);
+    for (const item of messengerJob(database, harness.sandbox.baseUrl, { id: 'repeats' }))
+      await harness.stack.putConfig(item);
     assert.deepEqual(statuses(await harness.stack.tick('repeats', '2026-11-28T04:30:00Z')), ['enqueued']);
     const tasks = await drain(harness);
     assert.equal(tasks.filter((task) => task.recipientId === 'psid-5').length, 1);
@@ -97,9 +134,13 @@ describe('planner', () => {
   });
 
   it('plans 1,000 rows whose id repeats three times, ten a page, each exactly once', async () => {
-    const database = await seedAudience(0, { extraRows: "CREATE TABLE repeated (id bigint, psid text, first_name text); INSERT INTO repeated SELECT g / 3, 'psid-' || g, 'User' || g FROM generate_series(0, 999) g" });
+    const database = await seedAudience(0, {
+      extraRows:
+        "CREATE TABLE repeated (id bigint, psid text, first_name text); INSERT INTO repeated SELECT g / 3, 'psid-' || g, 'User' || g FROM generate_series(0, 999) g",
+    });
     const audience = { sql: 'SELECT id, psid, first_name FROM repeated', idColumn: 'id', recipientColumn: 'psid' };
-    for (const item of messengerJob(database, harness.sandbox.baseUrl, { id: 'repeated-key', pageSize: 10, audience })) await harness.stack.putConfig(item);
+    for (const item of messengerJob(database, harness.sandbox.baseUrl, { id: 'repeated-key', pageSize: 10, audience }))
+      await harness.stack.putConfig(item);
     assert.equal(statuses(await harness.stack.tick('repeated-key', '2026-11-28T03:30:00Z')).at(-1), 'enqueued');
     const tasks = await drain(harness);
     assert.equal(tasks.length, 1_000);
@@ -115,25 +156,50 @@ describe('planner', () => {
         INSERT INTO hostile VALUES (NULL, 'psid-n1', 'N'), (NULL, 'psid-n2', 'N'), ('Zoë 🚀', NULL, 'N'), ('{{x}}', NULL, 'N');`,
     });
     const audience = { sql: 'SELECT id, psid, first_name FROM hostile', idColumn: 'id', recipientColumn: 'psid' };
-    for (const item of messengerJob(database, harness.sandbox.baseUrl, { id: 'null-keys', pageSize: 10, audience })) await harness.stack.putConfig(item);
+    for (const item of messengerJob(database, harness.sandbox.baseUrl, { id: 'null-keys', pageSize: 10, audience }))
+      await harness.stack.putConfig(item);
     assert.deepEqual(statuses(await harness.stack.tick('null-keys', '2026-11-28T03:40:00Z')), ['enqueued']);
     const tasks = await drain(harness);
-    assert.deepEqual(tasks.map((task) => task.recipientId).sort(), Array.from({ length: 24 }, (_, index) => `psid-${index + 1}`).sort());
+    assert.deepEqual(
+      tasks.map((task) => task.recipientId).sort(),
+      Array.from({ length: 24 }, (_, index) => `psid-${index + 1}`).sort(),
+    );
     const run = await ledger.runs.get('null-keys@2026-11-28T03:40:00Z');
     assert.deepEqual([run?.planned, run?.enqueued, run?.failed], [28, 24, 4]);
-    const failures = harness.logs.filter((line) => line.includes('recipient cannot be enqueued') && line.includes('null-keys'));
-    assert.equal(failures.filter((line) => line.includes('\\"id\\" (idColumn) is NULL')).length, 2, failures.join('\n'));
-    assert.equal(failures.filter((line) => line.includes('\\"psid\\" (recipientColumn) is missing or empty')).length, 2, failures.join('\n'));
+    const failures = harness.logs.filter(
+      (line) => line.includes('recipient cannot be enqueued') && line.includes('null-keys'),
+    );
+    assert.equal(
+      failures.filter((line) => line.includes('\\"id\\" (idColumn) is NULL')).length,
+      2,
+      failures.join('\n'),
+    );
+    assert.equal(
+      failures.filter((line) => line.includes('\\"psid\\" (recipientColumn) is missing or empty')).length,
+      2,
+      failures.join('\n'),
+    );
   });
 
   it('a key that cannot be a cursor halts the run at that page, its cursor kept, with an error naming the job and the fix', async () => {
-    const database = await seedAudience(0, { extraRows: "CREATE TABLE stamped (id timestamp, psid text, first_name text); INSERT INTO stamped SELECT timestamp '2026-01-01' + g * interval '1 microsecond', 'psid-' || g, 'U' FROM generate_series(1, 30) g" });
+    const database = await seedAudience(0, {
+      extraRows:
+        "CREATE TABLE stamped (id timestamp, psid text, first_name text); INSERT INTO stamped SELECT timestamp '2026-01-01' + g * interval '1 microsecond', 'psid-' || g, 'U' FROM generate_series(1, 30) g",
+    });
     const audience = { sql: 'SELECT id, psid, first_name FROM stamped', idColumn: 'id', recipientColumn: 'psid' };
-    for (const item of messengerJob(database, harness.sandbox.baseUrl, { id: 'stamped', pageSize: 10, audience })) await harness.stack.putConfig(item);
+    for (const item of messengerJob(database, harness.sandbox.baseUrl, { id: 'stamped', pageSize: 10, audience }))
+      await harness.stack.putConfig(item);
     const [outcome] = statuses(await harness.stack.tick('stamped', '2026-11-28T03:45:00Z'));
-    assert.match(outcome ?? '', /job "stamped": .*"id" \(idColumn\) or "psid" \(recipientColumn\).*select both as text/);
+    assert.match(
+      outcome ?? '',
+      /job "stamped": .*"id" \(idColumn\) or "psid" \(recipientColumn\).*select both as text/,
+    );
     const run = await ledger.runs.get('stamped@2026-11-28T03:45:00Z');
-    assert.deepEqual([run?.status, run?.cursor ?? null, run?.failed ?? 0], ['planning', null, 0], 'nobody marked failed, the cursor where it was');
+    assert.deepEqual(
+      [run?.status, run?.cursor ?? null, run?.failed ?? 0],
+      ['planning', null, 0],
+      'nobody marked failed, the cursor where it was',
+    );
     assert.equal((await drain(harness)).length, 0);
   });
 
@@ -146,18 +212,47 @@ describe('planner', () => {
     ];
     const result = await enqueueAll(harness.stack.queues.queueUrl, messages, { slots: new Semaphore(1) });
     assert.equal(result.enqueued, 2);
-    assert.deepEqual(result.rejected.map(({ index, key, code }) => ({ index, key, code })), [{ index: 1, key: 'c:7', code: 'InvalidMessageContents' }]);
+    assert.deepEqual(
+      result.rejected.map(({ index, key, code }) => ({ index, key, code })),
+      [{ index: 1, key: 'c:7', code: 'InvalidMessageContents' }],
+    );
     assert.deepEqual(result.unsent, []);
-    const { Messages = [] } = await harness.stack.sqs.send(new ReceiveMessageCommand({ QueueUrl: harness.stack.queues.queueUrl, MaxNumberOfMessages: 10, WaitTimeSeconds: 0 }));
+    const { Messages = [] } = await harness.stack.sqs.send(
+      new ReceiveMessageCommand({
+        QueueUrl: harness.stack.queues.queueUrl,
+        MaxNumberOfMessages: 10,
+        WaitTimeSeconds: 0,
+      }),
+    );
     assert.deepEqual(Messages.map((message) => message.Body).sort(), [messages[0]?.body, messages[2]?.body]);
-    await harness.stack.sqs.send(new DeleteMessageBatchCommand({ QueueUrl: harness.stack.queues.queueUrl, Entries: Messages.map((message, index) => ({ Id: String(index), ReceiptHandle: message.ReceiptHandle as string })) }));
+    await harness.stack.sqs.send(
+      new DeleteMessageBatchCommand({
+        QueueUrl: harness.stack.queues.queueUrl,
+        Entries: Messages.map((message, index) => ({
+          Id: String(index),
+          ReceiptHandle: message.ReceiptHandle as string,
+        })),
+      }),
+    );
   });
 
   it('an invalid job item fails the tick with an error naming the item and the field', async () => {
     await harness.stack.dynamo.send(
       new (await import('@aws-sdk/client-dynamodb')).PutItemCommand({
         TableName: harness.stack.names.config,
-        Item: { pk: { S: 'job#broken' }, document: { S: JSON.stringify({ kind: 'job', id: 'broken', database: 'main', channel: 'messenger', audience: { sql: 'SELECT 1' }, template: { text: '' } }) } },
+        Item: {
+          pk: { S: 'job#broken' },
+          document: {
+            S: JSON.stringify({
+              kind: 'job',
+              id: 'broken',
+              database: 'main',
+              channel: 'messenger',
+              audience: { sql: 'SELECT 1' },
+              template: { text: '' },
+            }),
+          },
+        },
       }),
     );
     const [outcome] = statuses(await harness.stack.tick('broken', '2026-11-28T03:00:00Z'));
@@ -169,11 +264,16 @@ describe('planner against a partially failing SendMessageBatch', () => {
   let harness: Harness;
   let proxy: Awaited<ReturnType<typeof startFailingSqsProxy>>;
   // Every third full call loses three entries; their retries (smaller calls) go through, whatever order calls arrive in.
-  let failEntries: (call: number, ids: string[]) => string[] = (call, ids) => (call % 3 === 1 && ids.length === 10 ? ids.slice(0, 3) : []);
+  let failEntries: (call: number, ids: string[]) => string[] = (call, ids) =>
+    call % 3 === 1 && ids.length === 10 ? ids.slice(0, 3) : [];
   let reject: (body: string) => { code: string; message: string } | undefined = () => undefined;
   before(async () => {
     harness = await startHarness();
-    proxy = await startFailingSqsProxy(process.env.AWS_ENDPOINT_URL_SQS as string, (call, ids) => failEntries(call, ids), { reject: (body) => reject(body) });
+    proxy = await startFailingSqsProxy(
+      process.env.AWS_ENDPOINT_URL_SQS as string,
+      (call, ids) => failEntries(call, ids),
+      { reject: (body) => reject(body) },
+    );
     process.env.AWS_ENDPOINT_URL_SQS = proxy.endpoint;
     process.env.NOTIFIER_QUEUE_URL = onEndpoint(harness.stack.queues.queueUrl, proxy.endpoint);
   });
@@ -185,7 +285,8 @@ describe('planner against a partially failing SendMessageBatch', () => {
   it('retries only the failed entries and enqueues every recipient exactly once', async () => {
     const database = await seedAudience(400);
     // One recipient per task: many entries per page, so the proxy fails many of them.
-    for (const item of messengerJob(database, harness.sandbox.baseUrl, { recipientsPerTask: 1 })) await harness.stack.putConfig(item);
+    for (const item of messengerJob(database, harness.sandbox.baseUrl, { recipientsPerTask: 1 }))
+      await harness.stack.putConfig(item);
     assert.deepEqual(statuses(await harness.stack.tick('daily', '2026-11-28T02:00:00Z')), ['enqueued']);
     assert.ok(proxy.failedEntries() >= 30, `injected ${proxy.failedEntries()} entry failures`);
     const depth = await queueDepth(harness.stack.sqs, harness.stack.queues.queueUrl);
@@ -198,35 +299,61 @@ describe('planner against a partially failing SendMessageBatch', () => {
 
   it('a group SQS refuses is sent again one recipient a task: only the recipient SQS still refuses fails, with its reason', async () => {
     const database = await seedAudience(60);
-    for (const item of messengerJob(database, harness.sandbox.baseUrl, { id: 'split' })) await harness.stack.putConfig(item);
+    for (const item of messengerJob(database, harness.sandbox.baseUrl, { id: 'split' }))
+      await harness.stack.putConfig(item);
     failEntries = () => [];
     // Refused wherever it travels, as a body with a character SQS does not accept would be.
-    reject = (body) => (body.includes('"psid-13"') ? { code: 'InvalidMessageContents', message: 'Invalid characters found.' } : undefined);
+    reject = (body) =>
+      body.includes('"psid-13"') ? { code: 'InvalidMessageContents', message: 'Invalid characters found.' } : undefined;
     try {
       assert.deepEqual(statuses(await harness.stack.tick('split', '2026-11-28T03:00:00Z')), ['enqueued']);
     } finally {
       reject = () => undefined;
     }
     const tasks = await drain(harness);
-    const audience = Array.from({ length: 60 }, (_, index) => index + 1).filter((id) => id % 10 !== 0).map((id) => `psid-${id}`);
-    assert.deepEqual(tasks.map((task) => task.recipientId).sort(), audience.filter((id) => id !== 'psid-13').sort(), 'every other recipient enqueued exactly once');
+    const audience = Array.from({ length: 60 }, (_, index) => index + 1)
+      .filter((id) => id % 10 !== 0)
+      .map((id) => `psid-${id}`);
+    assert.deepEqual(
+      tasks.map((task) => task.recipientId).sort(),
+      audience.filter((id) => id !== 'psid-13').sort(),
+      'every other recipient enqueued exactly once',
+    );
     // The refused group (ids 12 to 22) went out one recipient a task; the other groups kept their ten.
     const split = ['psid-12', 'psid-14', 'psid-15', 'psid-16', 'psid-17', 'psid-18', 'psid-19', 'psid-21', 'psid-22'];
-    assert.deepEqual(tasks.filter((task) => task.group.startsWith('r:')).map((task) => [task.group, task.recipientId]).sort(), split.map((id) => [`r:${id}`, id]).sort());
-    assert.deepEqual([...new Set(tasks.filter((task) => !task.group.startsWith('r:')).map((task) => task.group))].sort(), [1, 23, 34, 45, 56].map((id) => `c:["${id}","psid-${id}"]`).sort());
+    assert.deepEqual(
+      tasks
+        .filter((task) => task.group.startsWith('r:'))
+        .map((task) => [task.group, task.recipientId])
+        .sort(),
+      split.map((id) => [`r:${id}`, id]).sort(),
+    );
+    assert.deepEqual(
+      [...new Set(tasks.filter((task) => !task.group.startsWith('r:')).map((task) => task.group))].sort(),
+      [1, 23, 34, 45, 56].map((id) => `c:["${id}","psid-${id}"]`).sort(),
+    );
     const splitLedger = createLedger({ table: harness.stack.names.ledger });
     const run = await splitLedger.runs.get('split@2026-11-28T03:00:00Z');
     assert.deepEqual([run?.planned, run?.enqueued, run?.failed], [54, 53, 1]);
     const { outcomes } = await collectOutcomes(splitLedger.table, 'split@2026-11-28T03:00:00Z');
-    assert.deepEqual(outcomes.map(({ recipientId, status, failureClass, reason }) => ({ recipientId, status, failureClass, reason })), [
-      { recipientId: 'psid-13', status: 'failed', failureClass: 'invalid', reason: 'SQS rejected the task: InvalidMessageContents Invalid characters found.' },
-    ]);
+    assert.deepEqual(
+      outcomes.map(({ recipientId, status, failureClass, reason }) => ({ recipientId, status, failureClass, reason })),
+      [
+        {
+          recipientId: 'psid-13',
+          status: 'failed',
+          failureClass: 'invalid',
+          reason: 'SQS rejected the task: InvalidMessageContents Invalid characters found.',
+        },
+      ],
+    );
   });
 
   it('a planner that fails mid-audience resumes on retry from its cursor, without duplicates', async () => {
     const ledger = createLedger({ table: harness.stack.names.ledger });
     const database = await seedAudience(500);
-    for (const item of messengerJob(database, harness.sandbox.baseUrl, { id: 'outage' })) await harness.stack.putConfig(item);
+    for (const item of messengerJob(database, harness.sandbox.baseUrl, { id: 'outage' }))
+      await harness.stack.putConfig(item);
     // Two pages (ten tasks of ten recipients each) get through, then SQS fails every entry: an outage mid-run.
     let forwarded = 0;
     failEntries = (_call, ids) => {
@@ -267,7 +394,11 @@ describe('planner on embedded Postgres (PGlite)', () => {
     await client.query('CREATE TABLE users (id integer PRIMARY KEY, psid text, first_name text, opted_in boolean)');
     await client.query("INSERT INTO users SELECT g, 'p' || g, 'U' || g, true FROM generate_series(1, 120) g");
     await client.end();
-    for (const item of messengerJob({ host: pglite.host, port: pglite.port, database: pglite.database, user: pglite.user, password: pglite.password }, harness.sandbox.baseUrl, { pageSize: 50 })) {
+    for (const item of messengerJob(
+      { host: pglite.host, port: pglite.port, database: pglite.database, user: pglite.user, password: pglite.password },
+      harness.sandbox.baseUrl,
+      { pageSize: 50 },
+    )) {
       await harness.stack.putConfig(item);
     }
     assert.deepEqual(statuses(await harness.stack.tick('daily', '2026-11-28T01:00:00Z')), ['enqueued']);

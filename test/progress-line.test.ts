@@ -10,11 +10,20 @@ describe('notifier start progress line', () => {
   });
 
   it('while planning with the checkpoint ahead of the senders, shows the checkpoint', () => {
-    assert.equal(progressLine({ planning: true, planned: 500, processed: 120, sent: 100, elapsedMs: 1000 }), 'planning: 120 processed of at least 500 planned, 100 sent, 1.0s');
+    assert.equal(
+      progressLine({ planning: true, planned: 500, processed: 120, sent: 100, elapsedMs: 1000 }),
+      'planning: 120 processed of at least 500 planned, 100 sent, 1.0s',
+    );
   });
 
   it('once planning is done, shows the share of the run as a bar', () => {
-    assert.equal(progressLine({ planning: false, planned: 1000, processed: 500, sent: 480, elapsedMs: 12_345 }), `[${'#'.repeat(15)}${'.'.repeat(15)}] 500/1000 processed, 480 sent, 12.3s`);
-    assert.equal(progressLine({ planning: false, planned: 0, processed: 0, sent: 0, elapsedMs: 0 }), `[${'#'.repeat(30)}] 0/0 processed, 0 sent, 0.0s`);
+    assert.equal(
+      progressLine({ planning: false, planned: 1000, processed: 500, sent: 480, elapsedMs: 12_345 }),
+      `[${'#'.repeat(15)}${'.'.repeat(15)}] 500/1000 processed, 480 sent, 12.3s`,
+    );
+    assert.equal(
+      progressLine({ planning: false, planned: 0, processed: 0, sent: 0, elapsedMs: 0 }),
+      `[${'#'.repeat(30)}] 0/0 processed, 0 sent, 0.0s`,
+    );
   });
 });

@@ -1,10 +1,18 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { deliveryFigures, sustainedRate } from '../tools/local/delivery-figures.js';
-import { checkFaultShares, faultFor, noFaults, recipientDraw, type Fault } from '../tools/local/fault-plan.js';
+import { checkFaultShares, type Fault, faultFor, noFaults, recipientDraw } from '../tools/local/fault-plan.js';
 import { shareInstances } from '../tools/local/sender-fleet.js';
 
-const hostileIds = ['Zoë 🚀', '\uFFFE\uFFFF', 'tab\tnew\nline\u0000nul', '\u202Eright-to-left', '"quoted" {{braces}}', 'x'.repeat(320), ''];
+const hostileIds = [
+  'Zoë 🚀',
+  '\uFFFE\uFFFF',
+  'tab\tnew\nline\u0000nul',
+  '\u202Eright-to-left',
+  '"quoted" {{braces}}',
+  'x'.repeat(320),
+  '',
+];
 
 describe('per-recipient fault plans', () => {
   const shares = { transientOnce: 0.02, hangFirst: 0.02, permanent: 0.01 };
@@ -12,7 +20,10 @@ describe('per-recipient fault plans', () => {
   it('gives the same fault for the same seed and recipient, whatever the order of asking', () => {
     const ids = [...Array.from({ length: 500 }, (_, n) => `psid-${n}`), ...hostileIds];
     const forward = ids.map((id) => faultFor(7, id, shares));
-    const backward = [...ids].reverse().map((id) => faultFor(7, id, shares)).reverse();
+    const backward = [...ids]
+      .reverse()
+      .map((id) => faultFor(7, id, shares))
+      .reverse();
     assert.deepEqual(backward, forward);
     for (const id of hostileIds) {
       const draw = recipientDraw(7, id);
@@ -41,7 +52,11 @@ describe('per-recipient fault plans', () => {
   });
 
   it('puts everyone in a share of 1 and nobody in shares of 0', () => {
-    assert.ok(Array.from({ length: 200 }, (_, n) => faultFor(3, `id${n}`, { hangFirst: 1 })).every((fault) => fault === 'hang-first'));
+    assert.ok(
+      Array.from({ length: 200 }, (_, n) => faultFor(3, `id${n}`, { hangFirst: 1 })).every(
+        (fault) => fault === 'hang-first',
+      ),
+    );
     assert.ok(hostileIds.every((id) => faultFor(3, id, {}) === 'ok'));
     assert.equal(noFaults({}), true);
     assert.equal(noFaults({ transientOnce: 0, hangFirst: 0.01 }), false);
@@ -70,7 +85,10 @@ describe('delivery figures', () => {
     const rate = sustainedRate([...steady, ...tail]) as number;
     assert.ok(Math.abs(rate - 300) < 0.01, String(rate));
     // The whole run's average is far lower: that is what the duration figure shows.
-    const figures = deliveryFigures({ acceptedAt: [...steady, ...tail], requests: 1_100, rejectedForRate: 11, abandoned: 20, duplicates: 1 }, { startedAt: -40, endedAt: 60_100, providerRate: 300 });
+    const figures = deliveryFigures(
+      { acceptedAt: [...steady, ...tail], requests: 1_100, rejectedForRate: 11, abandoned: 20, duplicates: 1 },
+      { startedAt: -40, endedAt: 60_100, providerRate: 300 },
+    );
     assert.ok(Math.abs((figures.shareOfRate as number) - 1) < 0.0001);
     assert.equal(figures.durationMs, 60_140);
     assert.equal(figures.rejectedForRateShare, 0.01);
@@ -81,7 +99,10 @@ describe('delivery figures', () => {
     assert.equal(sustainedRate([]), null);
     assert.equal(sustainedRate([42]), null);
     assert.equal(sustainedRate([7, 7, 7]), null);
-    const figures = deliveryFigures({ acceptedAt: [0, 500], requests: 0, rejectedForRate: 0, abandoned: 0, duplicates: 0 }, { startedAt: 0, endedAt: 500 });
+    const figures = deliveryFigures(
+      { acceptedAt: [0, 500], requests: 0, rejectedForRate: 0, abandoned: 0, duplicates: 0 },
+      { startedAt: 0, endedAt: 500 },
+    );
     assert.equal(figures.sustainedPerSecond, 2);
     assert.equal(figures.shareOfRate, null);
     assert.equal(figures.rejectedForRateShare, 0);
@@ -90,7 +111,10 @@ describe('delivery figures', () => {
   it('rejects a run that ends before it starts and a limit that is not positive', () => {
     const log = { acceptedAt: [], requests: 0, rejectedForRate: 0, abandoned: 0, duplicates: 0 };
     assert.throws(() => deliveryFigures(log, { startedAt: 10, endedAt: 5 }), /ends \(5\) before it starts \(10\)/);
-    assert.throws(() => deliveryFigures(log, { startedAt: 0, endedAt: 5, providerRate: 0 }), /providerRate must be a positive number, got 0/);
+    assert.throws(
+      () => deliveryFigures(log, { startedAt: 0, endedAt: 5, providerRate: 0 }),
+      /providerRate must be a positive number, got 0/,
+    );
   });
 });
 

@@ -3,15 +3,30 @@ import { after, afterEach, before, describe, it } from 'node:test';
 import { createLedger } from '../handlers/aws/ledger/index.js';
 import { withRedactedErrors } from '../handlers/observability/handler-errors.js';
 import { createLogger, setLogSink, writeLine } from '../handlers/observability/log.js';
-import { MIN_SUBSTRING_SECRET, REDACTED, clearSecrets, redactThrown, redactValue, registerSecret } from '../handlers/observability/redact.js';
-import { messengerJob, seedAudience, startHarness, type Harness } from './support/harness.js';
+import {
+  clearSecrets,
+  MIN_SUBSTRING_SECRET,
+  REDACTED,
+  redactThrown,
+  redactValue,
+  registerSecret,
+} from '../handlers/observability/redact.js';
+import { type Harness, messengerJob, seedAudience, startHarness } from './support/harness.js';
 
 /** Tokens that a line-level redactor would miss once JSON escapes them, and unicode JSON leaves as it is. */
-const HOSTILE = ['tok"en-with-quote-123', 'back\\slash\\token-456', 'emoji-🚀-token-789', 'line\u2028separator-tok', 'ctl\u0001\u001ftoken-0', 'lone-\ud800-surrogate-tok'];
+const HOSTILE = [
+  'tok"en-with-quote-123',
+  'back\\slash\\token-456',
+  'emoji-🚀-token-789',
+  'line\u2028separator-tok',
+  'ctl\u0001\u001ftoken-0',
+  'lone-\ud800-surrogate-tok',
+];
 
 /** Every form a secret can take in an encoded line: as it is and JSON-escaped. */
 const forms = (secret: string) => [secret, JSON.stringify(secret).slice(1, -1)];
-const leaks = (lines: readonly string[], secret: string) => lines.filter((line) => forms(secret).some((form) => line.includes(form)));
+const leaks = (lines: readonly string[], secret: string) =>
+  lines.filter((line) => forms(secret).some((form) => line.includes(form)));
 
 function capture(): string[] {
   const lines: string[] = [];
@@ -27,15 +42,25 @@ describe('redacting log records', () => {
     for (const secret of HOSTILE) registerSecret(secret);
     const log = createLogger({ job: 'daily' });
     for (const secret of HOSTILE) {
-      log.info(`connecting with ${secret}`, { url: `https://x.test/?access_token=${secret}`, nested: { list: [secret, { deeper: `a ${secret} b` }] }, [`key-${secret}`]: 1 });
-      log.error('failed', { error: new Error(`bad token ${secret}`, { cause: new Error(`inner ${secret}`, { cause: { body: secret } }) }) });
+      log.info(`connecting with ${secret}`, {
+        url: `https://x.test/?access_token=${secret}`,
+        nested: { list: [secret, { deeper: `a ${secret} b` }] },
+        [`key-${secret}`]: 1,
+      });
+      log.error('failed', {
+        error: new Error(`bad token ${secret}`, { cause: new Error(`inner ${secret}`, { cause: { body: secret } }) }),
+      });
       log.warn('aggregate', { error: new AggregateError([new TypeError(secret)], `several: ${secret}`) });
     }
     assert.equal(lines.length, HOSTILE.length * 3);
     for (const secret of HOSTILE) assert.deepEqual(leaks(lines, secret), [], secret);
     for (const line of lines) JSON.parse(line);
     const error = JSON.parse(lines[1] ?? '{}').error;
-    assert.deepEqual(error, { name: 'Error', message: `bad token ${REDACTED}`, cause: { name: 'Error', message: `inner ${REDACTED}`, cause: { body: REDACTED } } });
+    assert.deepEqual(error, {
+      name: 'Error',
+      message: `bad token ${REDACTED}`,
+      cause: { name: 'Error', message: `inner ${REDACTED}`, cause: { body: REDACTED } },
+    });
     assert.equal(JSON.parse(lines[0] ?? '{}').nested.list[0], REDACTED);
   });
 
@@ -49,7 +74,10 @@ describe('redacting log records', () => {
     log.info('connecting', { password: 'pw', pin: '12345', note: 'the pwd column, order 123456', word: 'xabc123y' });
     log.error('rejected', { error: new Error('pw', { cause: '12345' }) });
     const [fields, failure] = lines.map((line) => JSON.parse(line));
-    assert.deepEqual([fields.password, fields.pin, fields.note, fields.word], [REDACTED, REDACTED, 'the pwd column, order 123456', `x${REDACTED}y`]);
+    assert.deepEqual(
+      [fields.password, fields.pin, fields.note, fields.word],
+      [REDACTED, REDACTED, 'the pwd column, order 123456', `x${REDACTED}y`],
+    );
     assert.deepEqual(failure.error, { name: 'Error', message: REDACTED, cause: REDACTED });
     assert.ok(!lines.some((line) => line.includes('"pw"') || line.includes('"12345"')));
   });
@@ -89,13 +117,21 @@ describe('redacting thrown errors', () => {
       assert.deepEqual([error.message, cause.message], [REDACTED, REDACTED]);
       assert.ok(error.stack?.startsWith(`Error: ${REDACTED}\n`), error.stack);
       assert.ok(cause.stack?.startsWith(`AggregateError: ${REDACTED}\n`), cause.stack);
-      const text = [error.message, error.stack, error.detail, cause.message, cause.stack, cause.errors[0].message, cause.errors[0].stack].join('\n');
+      const text = [
+        error.message,
+        error.stack,
+        error.detail,
+        cause.message,
+        cause.stack,
+        cause.errors[0].message,
+        cause.errors[0].stack,
+      ].join('\n');
       if (secret.length >= MIN_SUBSTRING_SECRET) assert.deepEqual(leaks([text], secret), [], text);
       else assert.match(error.detail, /^role pw$/, 'a short secret inside text stays');
     }
   });
 
-  it('a short secret as the whole message leaves no copy in the stack header, whatever the error\'s name', () => {
+  it("a short secret as the whole message leaves no copy in the stack header, whatever the error's name", () => {
     registerSecret('pw');
     class NamedError extends Error {
       override readonly name = 'NamedError';
@@ -125,7 +161,13 @@ describe('redacting thrown errors', () => {
       return 'ok';
     });
     assert.equal(await handler(false), 'ok');
-    await assert.rejects(handler(true), (error: Error) => error.message === `token ${REDACTED} rejected` && (error.cause as Error).message === REDACTED && !String(error.stack).includes('secret'));
+    await assert.rejects(
+      handler(true),
+      (error: Error) =>
+        error.message === `token ${REDACTED} rejected` &&
+        (error.cause as Error).message === REDACTED &&
+        !String(error.stack).includes('secret'),
+    );
   });
 });
 
@@ -136,7 +178,7 @@ describe('the planner handler', () => {
   });
   after(async () => harness.stop());
 
-  it('an error it throws, its logs and the run\'s last error carry no database secret, whatever characters the secret holds', async () => {
+  it("an error it throws, its logs and the run's last error carry no database secret, whatever characters the secret holds", async () => {
     // The database user is the password here: PostgreSQL's answer names the user, so the planner's error holds the
     // resolved secret, as a driver or provider error quoting a credential would.
     const secret = 'pg"se\\cret-🚀\u2028-x';
@@ -149,10 +191,18 @@ describe('the planner handler', () => {
     assert.ok(failure && !failure.ok, 'the tick fails');
     const error = failure.error;
     assert.match(error.message, /password authentication failed for user "\[REDACTED\]"/);
-    const thrownText = [error.message, error.stack, JSON.stringify(error), String((error as { cause?: unknown }).cause ?? '')].join('\n');
+    const thrownText = [
+      error.message,
+      error.stack,
+      JSON.stringify(error),
+      String((error as { cause?: unknown }).cause ?? ''),
+    ].join('\n');
     assert.deepEqual(leaks([thrownText], secret), []);
     assert.deepEqual(leaks(harness.logs, secret), []);
-    assert.ok(harness.logs.some((line) => line.includes('planning failed') && line.includes(REDACTED)), 'the failure is logged, redacted');
+    assert.ok(
+      harness.logs.some((line) => line.includes('planning failed') && line.includes(REDACTED)),
+      'the failure is logged, redacted',
+    );
     const run = await createLedger({ table: harness.stack.names.ledger }).runs.get('leaky@2026-11-28T03:50:00Z');
     assert.match(run?.lastError ?? '', /\[REDACTED\]/);
     assert.deepEqual(leaks([run?.lastError ?? ''], secret), []);

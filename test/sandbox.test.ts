@@ -1,12 +1,12 @@
 import assert from 'node:assert/strict';
 import { after, describe, it } from 'node:test';
-import { parseUsagePercent } from '../handlers/core/classify.js';
-import { faultFor, type Fault, type FaultShares } from '../tools/local/fault-plan.js';
-import { startSandbox, usageWindow, type SandboxOptions } from '../tools/local/sandbox.js';
 import type { OutboundMessage } from '../handlers/channels/channel.js';
 import { messengerChannel } from '../handlers/channels/messenger.js';
-import { type MessengerChannelConfig, type RecipientKind, parseConfigItem } from '../handlers/config/schema.js';
+import { type MessengerChannelConfig, parseConfigItem, type RecipientKind } from '../handlers/config/schema.js';
+import { parseUsagePercent } from '../handlers/core/classify.js';
 import type { DeliveryError } from '../handlers/core/errors.js';
+import { type Fault, type FaultShares, faultFor } from '../tools/local/fault-plan.js';
+import { type SandboxOptions, startSandbox, usageWindow } from '../tools/local/sandbox.js';
 
 const TOKEN = 'sandbox-test-token-"quoted"-ü';
 const shares: FaultShares = { transientOnce: 0.25, hangFirst: 0.25, permanent: 0.25 };
@@ -38,7 +38,11 @@ async function send(baseUrl: string, recipientId: string, options: { timeoutMs?:
       body: JSON.stringify({ recipient: { id: recipientId }, message: { text: `Hi ${recipientId} \uFFFE` } }),
       ...(options.timeoutMs ? { signal: AbortSignal.timeout(options.timeoutMs) } : {}),
     });
-    return { status: response.status, headers: response.headers, body: (await response.json()) as { error?: { code: number } } };
+    return {
+      status: response.status,
+      headers: response.headers,
+      body: (await response.json()) as { error?: { code: number } },
+    };
   } catch (error) {
     if ((error as Error).name === 'TimeoutError') return 'gave up' as const;
     throw error;
@@ -61,9 +65,23 @@ describe('Messenger sandbox as a provider with tails', () => {
     assert.equal(sandbox.deliveries.length, 0);
     const retry = await send(sandbox.baseUrl, hung);
     assert.ok(retry !== 'gave up' && retry.status === 200);
-    assert.deepEqual(sandbox.deliveries.map((delivery) => delivery.recipientId), [hung]);
+    assert.deepEqual(
+      sandbox.deliveries.map((delivery) => delivery.recipientId),
+      [hung],
+    );
     assert.equal(sandbox.deliveries[0]?.text, `Hi ${hung} \uFFFE`);
-    assert.deepEqual({ ...sandbox.counts(), firstRequestAt: 0, lastAnswerAt: 0 }, { requests: 2, deliveries: 1, rejectedForRate: 0, abandoned: 1, duplicates: 0, firstRequestAt: 0, lastAnswerAt: 0 });
+    assert.deepEqual(
+      { ...sandbox.counts(), firstRequestAt: 0, lastAnswerAt: 0 },
+      {
+        requests: 2,
+        deliveries: 1,
+        rejectedForRate: 0,
+        abandoned: 1,
+        duplicates: 0,
+        firstRequestAt: 0,
+        lastAnswerAt: 0,
+      },
+    );
   });
 
   it('does not deliver an ordinary send whose answer came after the client left', async () => {
@@ -100,22 +118,34 @@ describe('Messenger sandbox as a provider with tails', () => {
       assert.ok(answer !== 'gave up');
       assert.equal(answer.body.error?.code, 551);
     }
-    assert.deepEqual(sandbox.deliveries.map((delivery) => delivery.recipientId), [flaky]);
+    assert.deepEqual(
+      sandbox.deliveries.map((delivery) => delivery.recipientId),
+      [flaky],
+    );
     assert.equal(sandbox.counts().abandoned, 0);
   });
 
   it('reports rising usage in x-business-use-case-usage as load grows, and answers 613 past the limit', async () => {
     const sandbox = await sandboxWith({ ratePerSecond: 50, usageWindowMs: 2_000 });
     const usageAfter = async (count: number) => {
-      const answers = await Promise.all(Array.from({ length: count }, (_, n) => send(sandbox.baseUrl, `load-${count}-${n}`)));
+      const answers = await Promise.all(
+        Array.from({ length: count }, (_, n) => send(sandbox.baseUrl, `load-${count}-${n}`)),
+      );
       // Each call is counted before its answer is written, so the answer written last counts them all.
       let highest = 0;
       for (const answer of answers) {
         assert.ok(answer !== 'gave up');
-        const raw = JSON.parse(answer.headers.get('x-business-use-case-usage') as string) as Record<string, { type: string; call_count: number }[]>;
+        const raw = JSON.parse(answer.headers.get('x-business-use-case-usage') as string) as Record<
+          string,
+          { type: string; call_count: number }[]
+        >;
         const [entry] = Object.values(raw)[0] ?? [];
         assert.equal(entry?.type, 'messenger');
-        assert.equal(parseUsagePercent(answer.headers), entry?.call_count, 'the sender reads the value the sandbox reports');
+        assert.equal(
+          parseUsagePercent(answer.headers),
+          entry?.call_count,
+          'the sender reads the value the sandbox reports',
+        );
         highest = Math.max(highest, entry?.call_count ?? 0);
       }
       return highest;
@@ -150,7 +180,10 @@ describe('Messenger sandbox as a provider with tails', () => {
   });
 
   it('refuses fault shares out of range before it listens', async () => {
-    await assert.rejects(startSandbox({ faults: { seed: 1, shares: { permanent: 2 } } }), /permanent must be a number in 0\.\.1, got 2/);
+    await assert.rejects(
+      startSandbox({ faults: { seed: 1, shares: { permanent: 2 } } }),
+      /permanent must be a number in 0\.\.1, got 2/,
+    );
   });
 });
 
@@ -159,12 +192,42 @@ describe('Messenger sandbox: the 24-hour window and subscription tokens', () => 
   // An ASCII page token: these tests are about the window, not about how a header carries other characters.
   const pageToken = 'EAAB-window-test-token';
   const window = () => ({
-    lastInteractionAt: new Map([['psid-in', Date.now() - 2 * hour], ['psid-out', Date.now() - 30 * hour], ['ref-in', Date.now() - hour], ['ref-out', Date.now() - 48 * hour]]),
-    tokens: new Map([['token-ok', 'valid'], ['token-stopped', 'opted-out'], ['token-theirs', 'other-page']] as const),
+    lastInteractionAt: new Map([
+      ['psid-in', Date.now() - 2 * hour],
+      ['psid-out', Date.now() - 30 * hour],
+      ['ref-in', Date.now() - hour],
+      ['ref-out', Date.now() - 48 * hour],
+    ]),
+    tokens: new Map([
+      ['token-ok', 'valid'],
+      ['token-stopped', 'opted-out'],
+      ['token-theirs', 'other-page'],
+    ] as const),
   });
   const channelFor = (baseUrl: string) =>
-    messengerChannel(parseConfigItem('channel', { id: 'm', type: 'messenger', baseUrl, pageId: 'me', accessToken: { inline: pageToken }, allowInlineSecrets: true }) as MessengerChannelConfig, pageToken);
-  const message = (recipientId: string, recipientKind: RecipientKind, extra: Partial<OutboundMessage> = {}): OutboundMessage => ({ recipientId, recipientKind, text: `Hi ${recipientId}`, messagingType: 'UPDATE', idempotencyKey: `run/${recipientId}`, ...extra });
+    messengerChannel(
+      parseConfigItem('channel', {
+        id: 'm',
+        type: 'messenger',
+        baseUrl,
+        pageId: 'me',
+        accessToken: { inline: pageToken },
+        allowInlineSecrets: true,
+      }) as MessengerChannelConfig,
+      pageToken,
+    );
+  const message = (
+    recipientId: string,
+    recipientKind: RecipientKind,
+    extra: Partial<OutboundMessage> = {},
+  ): OutboundMessage => ({
+    recipientId,
+    recipientKind,
+    text: `Hi ${recipientId}`,
+    messagingType: 'UPDATE',
+    idempotencyKey: `run/${recipientId}`,
+    ...extra,
+  });
   const outcome = (channel: ReturnType<typeof channelFor>, sent: OutboundMessage) =>
     channel.send(sent).then(
       () => 'sent',
@@ -176,29 +239,58 @@ describe('Messenger sandbox: the 24-hour window and subscription tokens', () => 
     const channel = channelFor(sandbox.baseUrl);
     assert.equal(await outcome(channel, message('psid-in', 'psid', { messagingType: 'RESPONSE' })), 'sent');
     assert.equal(await outcome(channel, message('ref-in', 'user_ref')), 'sent');
-    for (const [id, kind] of [['psid-out', 'psid'], ['psid-never', 'psid'], ['ref-out', 'user_ref']] as const) {
-      assert.match(await outcome(channel, message(id, kind)), /^permanent: Graph API error 10\/2018278 \(HTTP 400\): .*outside of allowed window.*; outside the 24-hour window: reach this person with a subscription token or a message tag/);
+    for (const [id, kind] of [
+      ['psid-out', 'psid'],
+      ['psid-never', 'psid'],
+      ['ref-out', 'user_ref'],
+    ] as const) {
+      assert.match(
+        await outcome(channel, message(id, kind)),
+        /^permanent: Graph API error 10\/2018278 \(HTTP 400\): .*outside of allowed window.*; outside the 24-hour window: reach this person with a subscription token or a message tag/,
+      );
     }
-    assert.equal(await outcome(channel, message('psid-out', 'psid', { messagingType: 'MESSAGE_TAG', tag: 'CONFIRMED_EVENT_UPDATE' })), 'sent');
+    assert.equal(
+      await outcome(
+        channel,
+        message('psid-out', 'psid', { messagingType: 'MESSAGE_TAG', tag: 'CONFIRMED_EVENT_UPDATE' }),
+      ),
+      'sent',
+    );
     assert.equal(await outcome(channel, message('token-ok', 'notification_messages_token')), 'sent');
-    assert.deepEqual(sandbox.deliveries.map((delivery) => delivery.recipientId), ['psid-in', 'ref-in', 'psid-out', 'token-ok']);
+    assert.deepEqual(
+      sandbox.deliveries.map((delivery) => delivery.recipientId),
+      ['psid-in', 'ref-in', 'psid-out', 'token-ok'],
+    );
     // The request shapes as the sandbox received them.
     const bodies = sandbox.deliveries.map((delivery) => delivery.body as Record<string, unknown>);
-    assert.deepEqual(bodies.map((body) => [body.recipient, body.messaging_type, body.tag]), [
-      [{ id: 'psid-in' }, 'RESPONSE', undefined],
-      [{ user_ref: 'ref-in' }, 'UPDATE', undefined],
-      [{ id: 'psid-out' }, 'MESSAGE_TAG', 'CONFIRMED_EVENT_UPDATE'],
-      [{ notification_messages_token: 'token-ok' }, undefined, undefined],
-    ]);
+    assert.deepEqual(
+      bodies.map((body) => [body.recipient, body.messaging_type, body.tag]),
+      [
+        [{ id: 'psid-in' }, 'RESPONSE', undefined],
+        [{ user_ref: 'ref-in' }, 'UPDATE', undefined],
+        [{ id: 'psid-out' }, 'MESSAGE_TAG', 'CONFIRMED_EVENT_UPDATE'],
+        [{ notification_messages_token: 'token-ok' }, undefined, undefined],
+      ],
+    );
   });
 
-  it('answers an opted-out, another Page\'s or unknown token with its error: permanent, with advice to remove or refresh it', async () => {
+  it("answers an opted-out, another Page's or unknown token with its error: permanent, with advice to remove or refresh it", async () => {
     const sandbox = await sandboxWith({ accessToken: pageToken, window: window() });
     const channel = channelFor(sandbox.baseUrl);
-    const answers = await Promise.all(['token-stopped', 'token-theirs', 'token-forged'].map((token) => outcome(channel, message(token, 'notification_messages_token'))));
-    assert.match(answers[0] as string, /^permanent: Graph API error 10\/1893015 .*stopped notification messages.*; the person stopped these messages: remove this notification_messages_token from the audience, or refresh it/);
+    const answers = await Promise.all(
+      ['token-stopped', 'token-theirs', 'token-forged'].map((token) =>
+        outcome(channel, message(token, 'notification_messages_token')),
+      ),
+    );
+    assert.match(
+      answers[0] as string,
+      /^permanent: Graph API error 10\/1893015 .*stopped notification messages.*; the person stopped these messages: remove this notification_messages_token from the audience, or refresh it/,
+    );
     assert.match(answers[1] as string, /^permanent: Graph API error 2300005 .*; the token belongs to another Page/);
-    assert.match(answers[2] as string, /^permanent: Graph API error 100 .*notification_messages_token is invalid.*; .*remove this notification_messages_token/);
+    assert.match(
+      answers[2] as string,
+      /^permanent: Graph API error 100 .*notification_messages_token is invalid.*; .*remove this notification_messages_token/,
+    );
     assert.equal(sandbox.deliveries.length, 0);
   });
 

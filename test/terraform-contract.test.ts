@@ -3,12 +3,17 @@
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { describe, it } from 'node:test';
-import { type EnvContract, plannerEnvironment, readEnvironment, runtimeVariables, senderEnvironment } from '../handlers/env.js';
-import { ID_MAX_LENGTH, SCHEDULED_JOB_ID_MAX_LENGTH, idPattern } from '../handlers/core/ids.js';
-import { idSchema } from '../handlers/config/schema.js';
-import { parsePlannerEvent } from '../handlers/config/planner-event.js';
 import { configTableItem } from '../handlers/aws/config-store.js';
-import { configKey } from '../handlers/config/schema.js';
+import { parsePlannerEvent } from '../handlers/config/planner-event.js';
+import { configKey, idSchema } from '../handlers/config/schema.js';
+import { ID_MAX_LENGTH, idPattern, SCHEDULED_JOB_ID_MAX_LENGTH } from '../handlers/core/ids.js';
+import {
+  type EnvContract,
+  plannerEnvironment,
+  readEnvironment,
+  runtimeVariables,
+  senderEnvironment,
+} from '../handlers/env.js';
 import { hclBody, hclKeys } from './support/hcl.js';
 
 const mainTf = readFileSync(new URL('../main.tf', import.meta.url), 'utf8');
@@ -29,7 +34,9 @@ function environmentMismatches(text: string, fn: FunctionName): string[] {
   const known = new Set([...fromModule.map((variable) => variable.name), ...runtimeVariables[fn]]);
   const set = terraformEnvironment(text, fn);
   return [
-    ...set.filter((name) => !known.has(name)).map((name) => `${fn}: main.tf sets ${name}, which the contract (handlers/env.ts) does not know`),
+    ...set
+      .filter((name) => !known.has(name))
+      .map((name) => `${fn}: main.tf sets ${name}, which the contract (handlers/env.ts) does not know`),
     ...[...fromModule.filter((variable) => variable.required).map((variable) => variable.name), ...runtimeVariables[fn]]
       .filter((name) => !set.includes(name))
       .map((name) => `${fn}: main.tf does not set ${name}, which the function needs`),
@@ -46,18 +53,33 @@ describe('the Lambda environment contract', () => {
   it('names a variable main.tf sets that the contract does not know, and one it misses', () => {
     const extra = mainTf.replace(/(\n\s*NOTIFIER_DATABASE_HOSTS\s*=.*)/, '$1\n    NOTIFIER_PAGE_SIZE = "5"');
     assert.notEqual(extra, mainTf, 'the planner block was found');
-    assert.deepEqual(environmentMismatches(extra, 'planner'), ['planner: main.tf sets NOTIFIER_PAGE_SIZE, which the contract (handlers/env.ts) does not know']);
+    assert.deepEqual(environmentMismatches(extra, 'planner'), [
+      'planner: main.tf sets NOTIFIER_PAGE_SIZE, which the contract (handlers/env.ts) does not know',
+    ]);
     const missing = mainTf.replace(/\n\s*NOTIFIER_LEDGER_TABLE\s*=.*/, '');
-    assert.deepEqual(environmentMismatches(missing, 'sender'), ['sender: main.tf does not set NOTIFIER_LEDGER_TABLE, which the function needs']);
+    assert.deepEqual(environmentMismatches(missing, 'sender'), [
+      'sender: main.tf does not set NOTIFIER_LEDGER_TABLE, which the function needs',
+    ]);
     const noWrapper = mainTf.replace(/\n\s*AWS_LAMBDA_EXEC_WRAPPER\s*=.*/, '');
-    assert.deepEqual(environmentMismatches(noWrapper, 'planner'), ['planner: main.tf does not set AWS_LAMBDA_EXEC_WRAPPER, which the function needs']);
+    assert.deepEqual(environmentMismatches(noWrapper, 'planner'), [
+      'planner: main.tf does not set AWS_LAMBDA_EXEC_WRAPPER, which the function needs',
+    ]);
   });
 
-  const required = { NOTIFIER_CONFIG_TABLE: 'config', NOTIFIER_LEDGER_TABLE: 'ledger', NOTIFIER_QUEUE_URL: 'https://queue', NOTIFIER_DATABASE_HOSTS: '', NOTIFIER_CHANNEL_HOSTS: 'graph.facebook.com' };
+  const required = {
+    NOTIFIER_CONFIG_TABLE: 'config',
+    NOTIFIER_LEDGER_TABLE: 'ledger',
+    NOTIFIER_QUEUE_URL: 'https://queue',
+    NOTIFIER_DATABASE_HOSTS: '',
+    NOTIFIER_CHANNEL_HOSTS: 'graph.facebook.com',
+  };
 
   it('gives the defaults where the module sets nothing', () => {
     const planner = readEnvironment(plannerEnvironment, required);
-    assert.deepEqual({ name: planner.name, ttl: planner.ledgerTtlDays, namespace: planner.metricNamespace }, { name: 'notifier', ttl: 30, namespace: undefined });
+    assert.deepEqual(
+      { name: planner.name, ttl: planner.ledgerTtlDays, namespace: planner.metricNamespace },
+      { name: 'notifier', ttl: 30, namespace: undefined },
+    );
     const sender = readEnvironment(senderEnvironment, { ...required, NOTIFIER_SENDER_PARALLELISM: '4' });
     assert.deepEqual([sender.parallelism, sender.instances, sender.pauseRecheckSeconds], [4, 2, 300]);
   });
@@ -65,13 +87,28 @@ describe('the Lambda environment contract', () => {
   it('validates every variable in both functions, naming it', () => {
     for (const contract of [plannerEnvironment, senderEnvironment]) {
       for (const bad of ['0', '-1', 'thirty', '']) {
-        assert.throws(() => readEnvironment(contract, { ...required, NOTIFIER_LEDGER_TTL_DAYS: bad }), /NOTIFIER_LEDGER_TTL_DAYS must be a positive number/);
+        assert.throws(
+          () => readEnvironment(contract, { ...required, NOTIFIER_LEDGER_TTL_DAYS: bad }),
+          /NOTIFIER_LEDGER_TTL_DAYS must be a positive number/,
+        );
       }
-      assert.throws(() => readEnvironment(contract, { ...required, NOTIFIER_QUEUE_URL: undefined }), /NOTIFIER_QUEUE_URL is not set/);
+      assert.throws(
+        () => readEnvironment(contract, { ...required, NOTIFIER_QUEUE_URL: undefined }),
+        /NOTIFIER_QUEUE_URL is not set/,
+      );
     }
-    assert.throws(() => readEnvironment(senderEnvironment, { ...required, NOTIFIER_SENDER_INSTANCES: 'two' }), /NOTIFIER_SENDER_INSTANCES must be a positive number, got "two"/);
-    assert.throws(() => readEnvironment(senderEnvironment, { ...required, NOTIFIER_CHANNEL_HOSTS: undefined }), /NOTIFIER_CHANNEL_HOSTS is not set/);
-    assert.throws(() => readEnvironment(plannerEnvironment, { ...required, NOTIFIER_DATABASE_HOSTS: undefined }), /NOTIFIER_DATABASE_HOSTS is not set/);
+    assert.throws(
+      () => readEnvironment(senderEnvironment, { ...required, NOTIFIER_SENDER_INSTANCES: 'two' }),
+      /NOTIFIER_SENDER_INSTANCES must be a positive number, got "two"/,
+    );
+    assert.throws(
+      () => readEnvironment(senderEnvironment, { ...required, NOTIFIER_CHANNEL_HOSTS: undefined }),
+      /NOTIFIER_CHANNEL_HOSTS is not set/,
+    );
+    assert.throws(
+      () => readEnvironment(plannerEnvironment, { ...required, NOTIFIER_DATABASE_HOSTS: undefined }),
+      /NOTIFIER_DATABASE_HOSTS is not set/,
+    );
   });
 });
 
@@ -80,7 +117,9 @@ describe('job ids', () => {
   /** The regex of the validation whose condition mentions `subject`, inside `variable "name"`. */
   const validationRegex = (name: string, subject: string) => {
     const block = hclBody(variablesTf, `variable "${name}" {`);
-    const match = new RegExp(`condition\\s*=.*${subject.replace(/[.()]/g, '\\$&')}.*regex\\("([^"]+)"`).exec(block) ?? new RegExp(`condition\\s*=.*regex\\("([^"]+)",\\s*${subject.replace(/[.()]/g, '\\$&')}\\)`).exec(block);
+    const match =
+      new RegExp(`condition\\s*=.*${subject.replace(/[.()]/g, '\\$&')}.*regex\\("([^"]+)"`).exec(block) ??
+      new RegExp(`condition\\s*=.*regex\\("([^"]+)",\\s*${subject.replace(/[.()]/g, '\\$&')}\\)`).exec(block);
     assert.ok(match?.[1], `variables.tf validates ${subject} with a regex`);
     return { pattern: match[1], block };
   };
@@ -96,7 +135,10 @@ describe('job ids', () => {
   });
 
   it('a scheduled job id and the longest name fit the 64 characters of a schedule name', () => {
-    assert.match(readFileSync(new URL('../modules/schedule/main.tf', import.meta.url), 'utf8'), /name\s*=\s*"\$\{var\.name\}-\$\{each\.key\}"/);
+    assert.match(
+      readFileSync(new URL('../modules/schedule/main.tf', import.meta.url), 'utf8'),
+      /name\s*=\s*"\$\{var\.name\}-\$\{each\.key\}"/,
+    );
     const nameLength = longest(validationRegex('name', 'var.name').pattern);
     assert.equal(nameLength, 32);
     assert.ok(nameLength + 1 + SCHEDULED_JOB_ID_MAX_LENGTH <= 64);
@@ -108,21 +150,36 @@ describe('job ids', () => {
     assert.ok(idSchema.safeParse(longestId).success);
     assert.equal(idSchema.safeParse(`${longestId}a`).success, false);
     assert.equal(parsePlannerEvent({ job: longestId, scheduledTime: '2026-11-28T08:00:00Z' }).job, longestId);
-    assert.throws(() => parsePlannerEvent({ job: `${longestId}a`, scheduledTime: '2026-11-28T08:00:00Z' }), /job: must be 1-64 characters/);
+    assert.throws(
+      () => parsePlannerEvent({ job: `${longestId}a`, scheduledTime: '2026-11-28T08:00:00Z' }),
+      /job: must be 1-64 characters/,
+    );
   });
 });
 
 describe('config items', () => {
   const tablesTf = readFileSync(new URL('../modules/tables/main.tf', import.meta.url), 'utf8');
-  const written = configTableItem({ kind: 'job', id: 'daily', document: { kind: 'job', id: 'daily' }, updatedAt: new Date('2026-11-28T08:00:00Z') });
+  const written = configTableItem({
+    kind: 'job',
+    id: 'daily',
+    document: { kind: 'job', id: 'daily' },
+    updatedAt: new Date('2026-11-28T08:00:00Z'),
+  });
 
   it('are written by the CLI and the local runtime as the store reads them', () => {
-    assert.deepEqual(written, { pk: { S: 'job#daily' }, document: { S: '{"kind":"job","id":"daily"}' }, updatedAt: { S: '2026-11-28T08:00:00.000Z' } });
+    assert.deepEqual(written, {
+      pk: { S: 'job#daily' },
+      document: { S: '{"kind":"job","id":"daily"}' },
+      updatedAt: { S: '2026-11-28T08:00:00.000Z' },
+    });
   });
 
   it("modules/tables' inline jobs have the same key and document, without the write time", () => {
     const item = hclBody(hclBody(tablesTf, 'resource "aws_dynamodb_table_item" "job" {'), 'item = jsonencode({');
-    assert.deepEqual(hclKeys(item), Object.keys(written).filter((attribute) => attribute !== 'updatedAt'));
+    assert.deepEqual(
+      hclKeys(item),
+      Object.keys(written).filter((attribute) => attribute !== 'updatedAt'),
+    );
     assert.equal(/pk\s*=\s*\{\s*S\s*=\s*"([^"]+)"\s*\}/.exec(item)?.[1], configKey('job', '${each.key}'));
     assert.match(item, /document\s*=\s*\{\s*S\s*=\s*each\.value\s*\}/);
     // The document names its kind and id as a config item must (the root module adds both to the definition).

@@ -266,7 +266,12 @@ describe('terraform-docs markdown table', () => {
 
   it('writes inputs as terraform-docs does: sorted, escaped, multi-line types and defaults as <pre>', () => {
     const rows = section('Inputs').split('\n');
-    assert.deepEqual(rows.slice(0, 4), ['## Inputs', '', '| Name | Description | Type | Default | Required |', '| ---- | ----------- | ---- | ------- | :------: |']);
+    assert.deepEqual(rows.slice(0, 4), [
+      '## Inputs',
+      '',
+      '| Name | Description | Type | Default | Required |',
+      '| ---- | ----------- | ---- | ------- | :------: |',
+    ]);
     assert.deepEqual(rows.slice(4), [
       '| <a name="input_input-with-code-block"></a> [input-with-code-block](#input\\_input-with-code-block) | This is a complicated one. We need a newline.<br/>And an example in a code block<pre>default     = [<br/>  "machine rack01:neptune"<br/>]</pre> | `list` | <pre>[<br/>  "name rack:location"<br/>]</pre> | no |',
       '| <a name="input_input-with-pipe"></a> [input-with-pipe](#input\\_input-with-pipe) | It includes v1 \\| v2 \\| v3 | `string` | `"v1"` | no |',
@@ -302,7 +307,9 @@ describe('terraform-docs markdown table', () => {
     try {
       assert.equal(
         renderMarkdownTable(loadModule(empty)),
-        ['Requirements', 'Providers', 'Modules', 'Resources', 'Inputs', 'Outputs'].map((s) => `## ${s}\n\nNo ${s.toLowerCase()}.`).join('\n\n'),
+        ['Requirements', 'Providers', 'Modules', 'Resources', 'Inputs', 'Outputs']
+          .map((s) => `## ${s}\n\nNo ${s.toLowerCase()}.`)
+          .join('\n\n'),
       );
     } finally {
       rmSync(empty, { recursive: true, force: true });
@@ -320,8 +327,14 @@ describe('CDKTF binding types', () => {
   it('turns Terraform type constraints into TypeScript types, optional attributes included', () => {
     assert.equal(typeScript('string'), 'string');
     assert.equal(typeScript('list(string)'), 'ReadonlyArray<string>');
-    assert.equal(typeScript('map(object({ a = number, b = optional(bool, true) }))'), '{ readonly [key: string]: { readonly a: number; readonly b?: boolean } }');
-    assert.equal(typeScript('object({\n    x = optional(string, "UTC") # a comment\n    y = any\n  })'), '{ readonly x?: string; readonly y: unknown }');
+    assert.equal(
+      typeScript('map(object({ a = number, b = optional(bool, true) }))'),
+      '{ readonly [key: string]: { readonly a: number; readonly b?: boolean } }',
+    );
+    assert.equal(
+      typeScript('object({\n    x = optional(string, "UTC") # a comment\n    y = any\n  })'),
+      '{ readonly x?: string; readonly y: unknown }',
+    );
     assert.throws(() => typeScript('tuple([string])'), /tuple/);
   });
 });

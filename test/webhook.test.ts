@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
-import { type IncomingHttpHeaders, createServer } from 'node:http';
+import { createServer, type IncomingHttpHeaders } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { after, before, describe, it } from 'node:test';
 import { Webhook, WebhookVerificationError } from 'standardwebhooks';
@@ -26,11 +26,17 @@ async function startReceiver() {
     });
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  return { url: `http://127.0.0.1:${(server.address() as AddressInfo).port}/hooks/notifier`, deliveries, stop: () => new Promise<void>((resolve) => server.close(() => resolve())) };
+  return {
+    url: `http://127.0.0.1:${(server.address() as AddressInfo).port}/hooks/notifier`,
+    deliveries,
+    stop: () => new Promise<void>((resolve) => server.close(() => resolve())),
+  };
 }
 
 function plain(headers: IncomingHttpHeaders): Record<string, string> {
-  return Object.fromEntries(Object.entries(headers).flatMap(([name, value]) => (typeof value === 'string' ? [[name, value]] : [])));
+  return Object.fromEntries(
+    Object.entries(headers).flatMap(([name, value]) => (typeof value === 'string' ? [[name, value]] : [])),
+  );
 }
 
 const secret = () => `whsec_${randomBytes(32).toString('base64')}`;
@@ -46,7 +52,17 @@ describe('webhook deliveries verified with the standardwebhooks library', () => 
   let config: WebhookChannelConfig;
   before(async () => {
     receiver = await startReceiver();
-    config = { kind: 'channel', id: 'hook', type: 'webhook', url: receiver.url, signingSecret: { ssmParameter: '/hook/new' }, previousSigningSecret: { ssmParameter: '/hook/old' }, timeoutMs: 2_000, ratePerSecond: 100, allowInlineSecrets: false };
+    config = {
+      kind: 'channel',
+      id: 'hook',
+      type: 'webhook',
+      url: receiver.url,
+      signingSecret: { ssmParameter: '/hook/new' },
+      previousSigningSecret: { ssmParameter: '/hook/old' },
+      timeoutMs: 2_000,
+      ratePerSecond: 100,
+      allowInlineSecrets: false,
+    };
   });
   after(async () => receiver.stop());
 
@@ -56,10 +72,23 @@ describe('webhook deliveries verified with the standardwebhooks library', () => 
     const current = secret();
     await webhookChannel(config, [current]).send(message('psid-1'));
     const delivery = last();
-    assert.deepEqual(new Webhook(current).verify(delivery.body, delivery.headers), { recipientId: 'psid-1', text: 'Hello Zoë 👋 "quoted" \\ back', quickReplies: [], idempotencyKey: 'daily@2026-11-28T08:00:00Z/psid-1' });
+    assert.deepEqual(new Webhook(current).verify(delivery.body, delivery.headers), {
+      recipientId: 'psid-1',
+      text: 'Hello Zoë 👋 "quoted" \\ back',
+      quickReplies: [],
+      idempotencyKey: 'daily@2026-11-28T08:00:00Z/psid-1',
+    });
     assert.match(delivery.headers['webhook-signature'] ?? '', /^v1,[A-Za-z0-9+/]{43}=$/);
-    assert.throws(() => new Webhook(secret()).verify(delivery.body, delivery.headers), WebhookVerificationError, 'another secret does not verify it');
-    assert.throws(() => new Webhook(current).verify(delivery.body.replace('psid-1', 'psid-9'), delivery.headers), WebhookVerificationError, 'nor an altered body');
+    assert.throws(
+      () => new Webhook(secret()).verify(delivery.body, delivery.headers),
+      WebhookVerificationError,
+      'another secret does not verify it',
+    );
+    assert.throws(
+      () => new Webhook(current).verify(delivery.body.replace('psid-1', 'psid-9'), delivery.headers),
+      WebhookVerificationError,
+      'nor an altered body',
+    );
   });
 
   it('during a rotation, receivers holding either secret verify the same delivery', async () => {
@@ -92,13 +121,26 @@ describe('webhook deliveries verified with the standardwebhooks library', () => 
     assert.equal(delivery.headers['webhook-timestamp'], String(Math.floor(tenMinutesAgo / 1000)));
     assert.throws(() => new Webhook(current).verify(delivery.body, delivery.headers), /timestamp too old/);
     // The same delivery with a fresh timestamp fails too: the timestamp is signed.
-    assert.throws(() => new Webhook(current).verify(delivery.body, { ...delivery.headers, 'webhook-timestamp': String(Math.floor(Date.now() / 1000)) }), /No matching signature/);
+    assert.throws(
+      () =>
+        new Webhook(current).verify(delivery.body, {
+          ...delivery.headers,
+          'webhook-timestamp': String(Math.floor(Date.now() / 1000)),
+        }),
+      /No matching signature/,
+    );
   });
 
   it('a secret not in the whsec_<base64> form halts the job before anything is sent, naming the channel and field', async () => {
     const before = receiver.deliveries.length;
-    for (const [secrets, field] of [[['plain-text-secret-of-some-length'], 'signingSecret'], [[secret(), 'whsec_c2hvcnQ='], 'previousSigningSecret']] as const) {
-      await assert.rejects(webhookChannel(config, secrets).send(message('psid-6')), (error: Error) => error instanceof FatalChannelError && error.message.startsWith(`channel "hook": ${field} `));
+    for (const [secrets, field] of [
+      [['plain-text-secret-of-some-length'], 'signingSecret'],
+      [[secret(), 'whsec_c2hvcnQ='], 'previousSigningSecret'],
+    ] as const) {
+      await assert.rejects(
+        webhookChannel(config, secrets).send(message('psid-6')),
+        (error: Error) => error instanceof FatalChannelError && error.message.startsWith(`channel "hook": ${field} `),
+      );
     }
     assert.equal(receiver.deliveries.length, before, 'no request went out');
   });

@@ -42,7 +42,7 @@ export function createZip(files) {
     central.writeUInt32LE(compressed.length, 20);
     central.writeUInt32LE(data.length, 24);
     central.writeUInt16LE(nameBytes.length, 28);
-    central.writeUInt32LE((((0o100000 | mode) << 16) >>> 0), 38); // a regular file with its permissions
+    central.writeUInt32LE(((0o100000 | mode) << 16) >>> 0, 38); // a regular file with its permissions
     central.writeUInt32LE(offset, 42);
     centrals.push(central, nameBytes);
     offset += local.length + nameBytes.length + compressed.length;

@@ -54,13 +54,22 @@ class NotifierStack extends TerraformStack {
       tags: { Project: 'notifier-cdktf' },
     });
 
-    new TerraformOutput(this, 'queue_url', { value: notifier.queueUrlOutput, description: 'URL of the delivery queue.' });
+    new TerraformOutput(this, 'queue_url', {
+      value: notifier.queueUrlOutput,
+      description: 'URL of the delivery queue.',
+    });
     new TerraformOutput(this, 'config_table_name', {
       value: notifier.configTableNameOutput,
       description: 'Write the job, database and channel items here after apply (`notifier config put`).',
     });
-    new TerraformOutput(this, 'schedule_arns', { value: notifier.scheduleArnsOutput, description: 'Schedules keyed by job id.' });
-    new TerraformOutput(this, 'operator_policy_json', { value: notifier.operatorPolicyJsonOutput, description: 'IAM policy for the operators who run the notifier CLI.' });
+    new TerraformOutput(this, 'schedule_arns', {
+      value: notifier.scheduleArnsOutput,
+      description: 'Schedules keyed by job id.',
+    });
+    new TerraformOutput(this, 'operator_policy_json', {
+      value: notifier.operatorPolicyJsonOutput,
+      description: 'IAM policy for the operators who run the notifier CLI.',
+    });
   }
 }
 

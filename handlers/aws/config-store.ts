@@ -1,6 +1,13 @@
 import { type AttributeValue, GetItemCommand } from '@aws-sdk/client-dynamodb';
+import {
+  type ChannelConfig,
+  type ConfigKind,
+  configKey,
+  type DatabaseConfig,
+  type JobConfig,
+  parseConfigItem,
+} from '../config/schema.js';
 import { ConfigError } from '../core/errors.js';
-import { type ChannelConfig, type ConfigKind, type DatabaseConfig, type JobConfig, configKey, parseConfigItem } from '../config/schema.js';
 import { dynamoClient, readString } from './dynamo.js';
 
 export interface ConfigStore {
@@ -26,8 +33,17 @@ export const pauseKey = (job: string) => `pause#${job}`;
  * (modules/tables) write `pk` and `document` alone, since a write time in Terraform would change on every plan
  * (test/terraform-contract.test.ts holds them to this shape).
  */
-export function configTableItem(item: { readonly kind: ConfigKind; readonly id: string; readonly document: unknown; readonly updatedAt: Date }): Record<string, AttributeValue> {
-  return { pk: { S: configKey(item.kind, item.id) }, document: { S: JSON.stringify(item.document) }, updatedAt: { S: item.updatedAt.toISOString() } };
+export function configTableItem(item: {
+  readonly kind: ConfigKind;
+  readonly id: string;
+  readonly document: unknown;
+  readonly updatedAt: Date;
+}): Record<string, AttributeValue> {
+  return {
+    pk: { S: configKey(item.kind, item.id) },
+    document: { S: JSON.stringify(item.document) },
+    updatedAt: { S: item.updatedAt.toISOString() },
+  };
 }
 
 /** How long a container keeps a config item (and a pause mark) before reading it again. */
@@ -65,14 +81,24 @@ export class DynamoConfigStore implements ConfigStore {
     const cached = this.#cache.get(key);
     if (!options.fresh && cached && Date.now() - cached.at < this.#ttlMs) return cached.value as Promise<boolean>;
     const value = dynamoClient()
-      .send(new GetItemCommand({ TableName: this.#table, Key: { pk: { S: key } }, ConsistentRead: true, ProjectionExpression: 'pk' }))
+      .send(
+        new GetItemCommand({
+          TableName: this.#table,
+          Key: { pk: { S: key } },
+          ConsistentRead: true,
+          ProjectionExpression: 'pk',
+        }),
+      )
       .then(({ Item }) => Item !== undefined);
     this.#cache.set(key, { at: Date.now(), value });
     value.catch(() => this.#cache.delete(key));
     return value;
   }
 
-  #load<K extends ConfigKind>(kind: K, id: string): Promise<Extract<JobConfig | DatabaseConfig | ChannelConfig, { kind: K }>> {
+  #load<K extends ConfigKind>(
+    kind: K,
+    id: string,
+  ): Promise<Extract<JobConfig | DatabaseConfig | ChannelConfig, { kind: K }>> {
     const key = configKey(kind, id);
     const cached = this.#cache.get(key);
     if (cached && Date.now() - cached.at < this.#ttlMs) return cached.value as never;
@@ -83,17 +109,27 @@ export class DynamoConfigStore implements ConfigStore {
   }
 
   async #fetch<K extends ConfigKind>(kind: K, id: string, key: string) {
-    const { Item } = await dynamoClient().send(new GetItemCommand({ TableName: this.#table, Key: { pk: { S: key } }, ConsistentRead: true }));
+    const { Item } = await dynamoClient().send(
+      new GetItemCommand({ TableName: this.#table, Key: { pk: { S: key } }, ConsistentRead: true }),
+    );
     const document = readString(Item, 'document');
-    if (!document) throw new ConfigError(`config item "${key}"`, [{ path: '(item)', message: Item ? 'has no "document" attribute' : `not found in table ${this.#table}` }]);
+    if (!document)
+      throw new ConfigError(`config item "${key}"`, [
+        { path: '(item)', message: Item ? 'has no "document" attribute' : `not found in table ${this.#table}` },
+      ]);
     let parsed: unknown;
     try {
       parsed = JSON.parse(document);
     } catch (error) {
-      throw new ConfigError(`config item "${key}"`, [{ path: 'document', message: `is not JSON: ${(error as Error).message}` }]);
+      throw new ConfigError(`config item "${key}"`, [
+        { path: 'document', message: `is not JSON: ${(error as Error).message}` },
+      ]);
     }
     const item = parseConfigItem(kind, parsed, `config item "${key}"`);
-    if (item.id !== id) throw new ConfigError(`config item "${key}"`, [{ path: 'id', message: `is "${item.id}" but the item key says "${id}"` }]);
+    if (item.id !== id)
+      throw new ConfigError(`config item "${key}"`, [
+        { path: 'id', message: `is "${item.id}" but the item key says "${id}"` },
+      ]);
     return item;
   }
 }

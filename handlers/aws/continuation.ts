@@ -11,8 +11,15 @@ export async function continueRun(functionName: string, event: PlannerEvent): Pr
   invoker ??= import('@aws-sdk/client-lambda').then(({ LambdaClient, InvokeCommand }) => {
     const client = new LambdaClient({});
     return async (payload: PlannerEvent) => {
-      const response = await client.send(new InvokeCommand({ FunctionName: functionName, InvocationType: 'Event', Payload: new TextEncoder().encode(JSON.stringify(payload)) }));
-      if (response.StatusCode !== 202) throw new Error(`continuation invoke of ${functionName} answered ${response.StatusCode}`);
+      const response = await client.send(
+        new InvokeCommand({
+          FunctionName: functionName,
+          InvocationType: 'Event',
+          Payload: new TextEncoder().encode(JSON.stringify(payload)),
+        }),
+      );
+      if (response.StatusCode !== 202)
+        throw new Error(`continuation invoke of ${functionName} answered ${response.StatusCode}`);
     };
   });
   await (await invoker)(event);

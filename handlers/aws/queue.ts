@@ -1,6 +1,11 @@
-import { SQSClient, SendMessageBatchCommand, type SendMessageBatchCommandOutput, type SendMessageBatchRequestEntry } from '@aws-sdk/client-sqs';
-import { chunk } from '../core/paging.js';
+import {
+  SendMessageBatchCommand,
+  type SendMessageBatchCommandOutput,
+  type SendMessageBatchRequestEntry,
+  SQSClient,
+} from '@aws-sdk/client-sqs';
 import type { Semaphore } from '../core/limiter.js';
+import { chunk } from '../core/paging.js';
 
 let client: SQSClient | undefined;
 
@@ -53,7 +58,16 @@ function failuresOf(pending: readonly Pending[], response: SendMessageBatchComma
     const id = String(position);
     if (succeeded.has(id)) return [];
     const entry = failed.get(id);
-    return [{ position, index, key: message.key, code: entry?.Code ?? 'NoAnswer', message: entry?.Message ?? 'SendMessageBatch did not answer for this entry', senderFault: entry?.SenderFault === true }];
+    return [
+      {
+        position,
+        index,
+        key: message.key,
+        code: entry?.Code ?? 'NoAnswer',
+        message: entry?.Message ?? 'SendMessageBatch did not answer for this entry',
+        senderFault: entry?.SenderFault === true,
+      },
+    ];
   });
 }
 
@@ -62,7 +76,11 @@ function failuresOf(pending: readonly Pending[], response: SendMessageBatchComma
  * normal SQS behaviour: the failed entries alone are retried with backoff, and whatever still fails is returned,
  * never dropped.
  */
-export async function enqueueAll(queueUrl: string, messages: readonly OutgoingMessage[], options: EnqueueOptions): Promise<EnqueueResult> {
+export async function enqueueAll(
+  queueUrl: string,
+  messages: readonly OutgoingMessage[],
+  options: EnqueueOptions,
+): Promise<EnqueueResult> {
   const attempts = options.attempts ?? 4;
   const baseDelayMs = options.baseDelayMs ?? 100;
   const result: EnqueueResult = { enqueued: 0, rejected: [], unsent: [], retried: 0 };
@@ -74,17 +92,29 @@ export async function enqueueAll(queueUrl: string, messages: readonly OutgoingMe
   const sendBatch = async (batch: readonly Pending[]) => {
     let pending = batch;
     for (let attempt = 1; pending.length > 0; attempt++) {
-      const entries: SendMessageBatchRequestEntry[] = pending.map(({ message }, position) => ({ Id: String(position), MessageBody: message.body }));
+      const entries: SendMessageBatchRequestEntry[] = pending.map(({ message }, position) => ({
+        Id: String(position),
+        MessageBody: message.body,
+      }));
       let failed: BatchFailure[];
       try {
-        const response = await options.slots.use(() => sqsClient().send(new SendMessageBatchCommand({ QueueUrl: queueUrl, Entries: entries })));
+        const response = await options.slots.use(() =>
+          sqsClient().send(new SendMessageBatchCommand({ QueueUrl: queueUrl, Entries: entries })),
+        );
         enqueued += response.Successful?.length ?? 0;
         failed = failuresOf(pending, response);
       } catch (error) {
         // The whole call failed (throttled, network): every entry is retryable.
         const name = error instanceof Error ? error.name : 'Error';
         const message = error instanceof Error ? error.message : String(error);
-        failed = pending.map((entry, position) => ({ position, index: entry.index, key: entry.message.key, code: name, message, senderFault: false }));
+        failed = pending.map((entry, position) => ({
+          position,
+          index: entry.index,
+          key: entry.message.key,
+          code: name,
+          message,
+          senderFault: false,
+        }));
       }
       const report = ({ index, key, code, message }: EnqueueFailure): EnqueueFailure => ({ index, key, code, message });
       result.rejected.push(...failed.filter((entry) => entry.senderFault).map(report));
@@ -100,6 +130,11 @@ export async function enqueueAll(queueUrl: string, messages: readonly OutgoingMe
       await sleep(baseDelayMs * 2 ** (attempt - 1) * (1 + Math.random()));
     }
   };
-  await Promise.all(chunk(messages.map((message, index) => ({ message, index })), 10).map(sendBatch));
+  await Promise.all(
+    chunk(
+      messages.map((message, index) => ({ message, index })),
+      10,
+    ).map(sendBatch),
+  );
   return { ...result, enqueued, retried };
 }

@@ -5,20 +5,38 @@ import { chunk } from '../core/paging.js';
 export const MAX_DELAY_SECONDS = 900;
 
 // Loaded on the first paused task: most invocations see none, and their cold starts do not load the client.
-let sqs: Promise<{ client: SQSClient; Command: typeof import('@aws-sdk/client-sqs').SendMessageBatchCommand }> | undefined;
-const loadSqs = () => (sqs ??= import('@aws-sdk/client-sqs').then(({ SQSClient, SendMessageBatchCommand }) => ({ client: new SQSClient({ maxAttempts: 3 }), Command: SendMessageBatchCommand })));
+let sqs:
+  | Promise<{ client: SQSClient; Command: typeof import('@aws-sdk/client-sqs').SendMessageBatchCommand }>
+  | undefined;
+const loadSqs = () =>
+  (sqs ??= import('@aws-sdk/client-sqs').then(({ SQSClient, SendMessageBatchCommand }) => ({
+    client: new SQSClient({ maxAttempts: 3 }),
+    Command: SendMessageBatchCommand,
+  })));
 
 /**
  * Sends task bodies to the delivery queue again as new messages, each delayed by `delaySeconds` (at most SQS's 900).
  * Answers the ids of the messages that were sent; an entry SQS refuses is left out, so its original stays queued.
  */
 export function resendDelayed(queueUrl: string) {
-  return async (messages: readonly { id: string; body: string }[], delaySeconds: number): Promise<ReadonlySet<string>> => {
+  return async (
+    messages: readonly { id: string; body: string }[],
+    delaySeconds: number,
+  ): Promise<ReadonlySet<string>> => {
     const { client, Command } = await loadSqs();
     const delay = Math.min(MAX_DELAY_SECONDS, Math.max(0, Math.round(delaySeconds)));
     const sent = new Set<string>();
     for (const batch of chunk(messages, 10)) {
-      const answer = await client.send(new Command({ QueueUrl: queueUrl, Entries: batch.map((message, index) => ({ Id: String(index), MessageBody: message.body, DelaySeconds: delay })) }));
+      const answer = await client.send(
+        new Command({
+          QueueUrl: queueUrl,
+          Entries: batch.map((message, index) => ({
+            Id: String(index),
+            MessageBody: message.body,
+            DelaySeconds: delay,
+          })),
+        }),
+      );
       for (const entry of answer.Successful ?? []) {
         const message = batch[Number(entry.Id)];
         if (message) sent.add(message.id);

@@ -15,16 +15,23 @@ let secretsManager: Promise<{ get(id: string): Promise<string | undefined> }> | 
 function ssmClient() {
   ssm ??= import('@aws-sdk/client-ssm').then(({ SSMClient, GetParameterCommand }) => {
     const client = new SSMClient({});
-    return { get: async (name: string) => (await client.send(new GetParameterCommand({ Name: name, WithDecryption: true }))).Parameter?.Value };
+    return {
+      get: async (name: string) =>
+        (await client.send(new GetParameterCommand({ Name: name, WithDecryption: true }))).Parameter?.Value,
+    };
   });
   return ssm;
 }
 
 function secretsManagerClient() {
-  secretsManager ??= import('@aws-sdk/client-secrets-manager').then(({ SecretsManagerClient, GetSecretValueCommand }) => {
-    const client = new SecretsManagerClient({});
-    return { get: async (id: string) => (await client.send(new GetSecretValueCommand({ SecretId: id }))).SecretString };
-  });
+  secretsManager ??= import('@aws-sdk/client-secrets-manager').then(
+    ({ SecretsManagerClient, GetSecretValueCommand }) => {
+      const client = new SecretsManagerClient({});
+      return {
+        get: async (id: string) => (await client.send(new GetSecretValueCommand({ SecretId: id }))).SecretString,
+      };
+    },
+  );
   return secretsManager;
 }
 
@@ -42,10 +49,13 @@ async function fetchSecret(ref: SecretRef): Promise<string> {
   try {
     parsed = JSON.parse(value);
   } catch {
-    throw new SecretError(`secret "${ref.secretsManager}" is not a JSON object, but jsonKey "${ref.jsonKey}" was given`);
+    throw new SecretError(
+      `secret "${ref.secretsManager}" is not a JSON object, but jsonKey "${ref.jsonKey}" was given`,
+    );
   }
   const field = parsed && typeof parsed === 'object' ? (parsed as Record<string, unknown>)[ref.jsonKey] : undefined;
-  if (typeof field !== 'string' || field === '') throw new SecretError(`secret "${ref.secretsManager}" has no string key "${ref.jsonKey}"`);
+  if (typeof field !== 'string' || field === '')
+    throw new SecretError(`secret "${ref.secretsManager}" has no string key "${ref.jsonKey}"`);
   return field;
 }
 

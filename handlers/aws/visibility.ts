@@ -5,9 +5,14 @@ import { chunk } from '../core/paging.js';
 const MAX_VISIBILITY_SECONDS = 12 * 60 * 60;
 
 // Loaded on the first returned message: most invocations return none, and their cold starts do not load the client.
-let sqs: Promise<{ client: SQSClient; Command: typeof import('@aws-sdk/client-sqs').ChangeMessageVisibilityBatchCommand }> | undefined;
+let sqs:
+  | Promise<{ client: SQSClient; Command: typeof import('@aws-sdk/client-sqs').ChangeMessageVisibilityBatchCommand }>
+  | undefined;
 const loadSqs = () =>
-  (sqs ??= import('@aws-sdk/client-sqs').then(({ SQSClient, ChangeMessageVisibilityBatchCommand }) => ({ client: new SQSClient({ maxAttempts: 3 }), Command: ChangeMessageVisibilityBatchCommand })));
+  (sqs ??= import('@aws-sdk/client-sqs').then(({ SQSClient, ChangeMessageVisibilityBatchCommand }) => ({
+    client: new SQSClient({ maxAttempts: 3 }),
+    Command: ChangeMessageVisibilityBatchCommand,
+  })));
 
 /**
  * Returns messages to the queue after `delayMs` (rounded up to whole seconds, as SQS counts) instead of after the
@@ -21,7 +26,11 @@ export function requeueAfter(queueUrl: string) {
       await client.send(
         new Command({
           QueueUrl: queueUrl,
-          Entries: batch.map((message, index) => ({ Id: String(index), ReceiptHandle: message.receiptHandle, VisibilityTimeout: Math.min(MAX_VISIBILITY_SECONDS, Math.ceil(message.delayMs / 1000)) })),
+          Entries: batch.map((message, index) => ({
+            Id: String(index),
+            ReceiptHandle: message.receiptHandle,
+            VisibilityTimeout: Math.min(MAX_VISIBILITY_SECONDS, Math.ceil(message.delayMs / 1000)),
+          })),
         }),
       );
     }

@@ -17,7 +17,10 @@ export interface HttpAnswer {
 // Keep-alive connections per container, as a provider's answers come back in a steady stream. An idle socket is
 // dropped after 4 s, under the 5 s keep-alive most servers use, so a frozen-and-thawed container rarely reuses one
 // the server has closed; when it does, the reset is a transient failure the retry policy resends.
-const agents = { 'http:': new http.Agent({ keepAlive: true, timeout: 4_000 }), 'https:': new https.Agent({ keepAlive: true, timeout: 4_000 }) };
+const agents = {
+  'http:': new http.Agent({ keepAlive: true, timeout: 4_000 }),
+  'https:': new https.Agent({ keepAlive: true, timeout: 4_000 }),
+};
 
 class NoAnswerError extends Error {
   override readonly name = 'NoAnswerError';
@@ -41,7 +44,13 @@ function readBody(response: http.IncomingMessage): Promise<string> {
 }
 
 /** One POST with node:http(s): a fraction of fetch's CPU per request, which is most of what a sender spends per send. */
-function post(url: URL, body: string, headers: Record<string, string>, timeoutMs: number, signal?: AbortSignal): Promise<{ status: number; headers: Headers; text: string }> {
+function post(
+  url: URL,
+  body: string,
+  headers: Record<string, string>,
+  timeoutMs: number,
+  signal?: AbortSignal,
+): Promise<{ status: number; headers: Headers; text: string }> {
   const transport = url.protocol === 'https:' ? https : http;
   return new Promise((resolve, reject) => {
     const request = transport.request(url, {
@@ -56,7 +65,8 @@ function post(url: URL, body: string, headers: Record<string, string>, timeoutMs
       void readBody(response).then((text) => {
         clearTimeout(timer);
         const answerHeaders = new Headers();
-        for (const [name, value] of Object.entries(response.headers)) if (value !== undefined) answerHeaders.set(name, Array.isArray(value) ? value.join(', ') : value);
+        for (const [name, value] of Object.entries(response.headers))
+          if (value !== undefined) answerHeaders.set(name, Array.isArray(value) ? value.join(', ') : value);
         resolve({ status: response.statusCode ?? 0, headers: answerHeaders, text });
       });
     });
@@ -76,7 +86,14 @@ function post(url: URL, body: string, headers: Record<string, string>, timeoutMs
  * `secrets` (the credentials the request carried) are cut out of the answer before anything reads it: a gateway
  * that echoes a request back must not put a token into an error message, a log line or the ledger.
  */
-export async function postJson(url: string, body: string, headers: Record<string, string>, timeoutMs: number, signal?: AbortSignal, secrets: readonly string[] = []): Promise<HttpAnswer> {
+export async function postJson(
+  url: string,
+  body: string,
+  headers: Record<string, string>,
+  timeoutMs: number,
+  signal?: AbortSignal,
+  secrets: readonly string[] = [],
+): Promise<HttpAnswer> {
   let answer: { status: number; headers: Headers; text: string };
   try {
     answer = await post(new URL(url), body, headers, timeoutMs, signal);
@@ -98,9 +115,16 @@ export async function postJson(url: string, body: string, headers: Record<string
 }
 
 /** For providers with no error vocabulary of their own: the HTTP status decides. */
-export function errorFromStatus(answer: HttpAnswer, provider: string, classify: (status: number) => FailureClass = classifyHttpStatus) {
+export function errorFromStatus(
+  answer: HttpAnswer,
+  provider: string,
+  classify: (status: number) => FailureClass = classifyHttpStatus,
+) {
   const failureClass = classify(answer.status);
   const retryAfterMs = parseRetryAfter(answer.headers.get('retry-after'));
   const snippet = answer.text.replace(/\s+/g, ' ').slice(0, 200);
-  return deliveryErrorFor(failureClass, `${provider} answered HTTP ${answer.status}${snippet ? `: ${snippet}` : ''}`, { status: answer.status, ...(retryAfterMs === undefined ? {} : { retryAfterMs }) });
+  return deliveryErrorFor(failureClass, `${provider} answered HTTP ${answer.status}${snippet ? `: ${snippet}` : ''}`, {
+    status: answer.status,
+    ...(retryAfterMs === undefined ? {} : { retryAfterMs }),
+  });
 }

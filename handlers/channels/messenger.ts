@@ -1,5 +1,13 @@
-import { classifyGraphError, deliveryErrorFor, graphErrorEntry, graphErrorLabel, graphErrorReason, parseRetryAfter, parseUsagePercent } from '../core/classify.js';
 import type { MessengerChannelConfig } from '../config/schema.js';
+import {
+  classifyGraphError,
+  deliveryErrorFor,
+  graphErrorEntry,
+  graphErrorLabel,
+  graphErrorReason,
+  parseRetryAfter,
+  parseUsagePercent,
+} from '../core/classify.js';
 import type { Channel, OutboundMessage, Receipt } from './channel.js';
 import { errorFromStatus, postJson } from './http.js';
 
@@ -16,10 +24,21 @@ function readGraphError(json: unknown): GraphError | undefined {
   const error = (json as { error: unknown }).error;
   if (!error || typeof error !== 'object') return undefined;
   const field = (name: string) => (error as Record<string, unknown>)[name];
-  const integer = (value: unknown) => (typeof value === 'number' && Number.isInteger(value) ? value : typeof value === 'string' && /^\d+$/.test(value) ? Number(value) : undefined);
+  const integer = (value: unknown) =>
+    typeof value === 'number' && Number.isInteger(value)
+      ? value
+      : typeof value === 'string' && /^\d+$/.test(value)
+        ? Number(value)
+        : undefined;
   const text = (value: unknown) => (typeof value === 'string' ? value.slice(0, 300) : undefined);
   const result: GraphError = {};
-  const [message, type, code, subcode, traceId] = [text(field('message')), text(field('type')), integer(field('code')), integer(field('error_subcode')), text(field('fbtrace_id'))];
+  const [message, type, code, subcode, traceId] = [
+    text(field('message')),
+    text(field('type')),
+    integer(field('code')),
+    integer(field('error_subcode')),
+    text(field('fbtrace_id')),
+  ];
   if (message !== undefined) result.message = message;
   if (type !== undefined) result.type = type;
   if (code !== undefined) result.code = code;
@@ -39,9 +58,18 @@ export function sendApiBody(message: OutboundMessage): Record<string, unknown> {
   const kind = message.recipientKind ?? 'psid';
   const content = {
     text: message.text,
-    ...(message.quickReplies?.length ? { quick_replies: message.quickReplies.map((reply) => ({ content_type: 'text', title: reply.title, payload: reply.payload })) } : {}),
+    ...(message.quickReplies?.length
+      ? {
+          quick_replies: message.quickReplies.map((reply) => ({
+            content_type: 'text',
+            title: reply.title,
+            payload: reply.payload,
+          })),
+        }
+      : {}),
   };
-  if (kind === 'notification_messages_token') return { recipient: { notification_messages_token: message.recipientId }, message: content };
+  if (kind === 'notification_messages_token')
+    return { recipient: { notification_messages_token: message.recipientId }, message: content };
   return {
     recipient: kind === 'user_ref' ? { user_ref: message.recipientId } : { id: message.recipientId },
     messaging_type: message.messagingType,
@@ -60,11 +88,19 @@ export function messengerChannel(config: MessengerChannelConfig, accessToken: st
     type: 'messenger',
     async send(message: OutboundMessage, signal?: AbortSignal): Promise<Receipt> {
       const body = JSON.stringify(sendApiBody(message));
-      const answer = await postJson(url, body, { authorization: `Bearer ${accessToken}` }, config.timeoutMs, signal, [accessToken]);
+      const answer = await postJson(url, body, { authorization: `Bearer ${accessToken}` }, config.timeoutMs, signal, [
+        accessToken,
+      ]);
       const usagePercent = parseUsagePercent(answer.headers);
       if (answer.status >= 200 && answer.status < 300) {
-        const messageId = answer.json && typeof answer.json === 'object' && 'message_id' in answer.json ? (answer.json as { message_id: unknown }).message_id : undefined;
-        return { ...(typeof messageId === 'string' ? { providerMessageId: messageId } : {}), ...(usagePercent === undefined ? {} : { usagePercent }) };
+        const messageId =
+          answer.json && typeof answer.json === 'object' && 'message_id' in answer.json
+            ? (answer.json as { message_id: unknown }).message_id
+            : undefined;
+        return {
+          ...(typeof messageId === 'string' ? { providerMessageId: messageId } : {}),
+          ...(usagePercent === undefined ? {} : { usagePercent }),
+        };
       }
       const graph = readGraphError(answer.json);
       if (!graph || graph.code === undefined) throw errorFromStatus(answer, 'Graph API');
@@ -72,12 +108,16 @@ export function messengerChannel(config: MessengerChannelConfig, accessToken: st
       const retryAfterMs = parseRetryAfter(answer.headers.get('retry-after'));
       const advice = graphErrorEntry(graph.code, graph.subcode)?.advice;
       const said = `${graph.message ?? 'no message'}${graph.traceId ? ` [fbtrace_id ${graph.traceId}]` : ''}`;
-      throw deliveryErrorFor(failureClass, `${graphErrorReason(graphErrorLabel(graph.code, graph.subcode))} (HTTP ${answer.status}): ${said}${advice ? `; ${advice}` : ''}`, {
-        status: answer.status,
-        code: graph.code,
-        ...(graph.subcode === undefined ? {} : { subcode: graph.subcode }),
-        ...(retryAfterMs === undefined ? {} : { retryAfterMs }),
-      });
+      throw deliveryErrorFor(
+        failureClass,
+        `${graphErrorReason(graphErrorLabel(graph.code, graph.subcode))} (HTTP ${answer.status}): ${said}${advice ? `; ${advice}` : ''}`,
+        {
+          status: answer.status,
+          code: graph.code,
+          ...(graph.subcode === undefined ? {} : { subcode: graph.subcode }),
+          ...(retryAfterMs === undefined ? {} : { retryAfterMs }),
+        },
+      );
     },
   };
 }

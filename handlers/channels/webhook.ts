@@ -1,7 +1,7 @@
 import { createHash, createHmac } from 'node:crypto';
+import type { WebhookChannelConfig } from '../config/schema.js';
 import { classifyWebhookStatus } from '../core/classify.js';
 import { FatalChannelError } from '../core/errors.js';
-import type { WebhookChannelConfig } from '../config/schema.js';
 import type { Channel, OutboundMessage, Receipt } from './channel.js';
 import { errorFromStatus, postJson } from './http.js';
 
@@ -17,11 +17,13 @@ const MIN_KEY_BYTES = 24;
 
 /** The HMAC key of a `whsec_<base64>` secret, or why the secret is not one. */
 export function webhookKey(secret: string): { ok: true; key: Buffer } | { ok: false; reason: string } {
-  if (!secret.startsWith(SECRET_PREFIX)) return { ok: false, reason: `is not in the Standard Webhooks form whsec_<base64>` };
+  if (!secret.startsWith(SECRET_PREFIX))
+    return { ok: false, reason: `is not in the Standard Webhooks form whsec_<base64>` };
   const encoded = secret.slice(SECRET_PREFIX.length);
   if (!BASE64.test(encoded)) return { ok: false, reason: 'has a part after whsec_ that is not base64' };
   const key = Buffer.from(encoded, 'base64');
-  if (key.length < MIN_KEY_BYTES) return { ok: false, reason: `decodes to ${key.length} bytes; use at least ${MIN_KEY_BYTES} random bytes` };
+  if (key.length < MIN_KEY_BYTES)
+    return { ok: false, reason: `decodes to ${key.length} bytes; use at least ${MIN_KEY_BYTES} random bytes` };
   return { ok: true, key };
 }
 
@@ -44,7 +46,11 @@ export function signWebhook(keys: readonly Buffer[], signed: { id: string; times
  * permanent. `secrets` are the current signing secret and, during a rotation, the previous one. A secret that is not a
  * `whsec_` key halts the job (fatal): no receiver could verify what it signed.
  */
-export function webhookChannel(config: WebhookChannelConfig, secrets: readonly string[], now: () => number = Date.now): Channel {
+export function webhookChannel(
+  config: WebhookChannelConfig,
+  secrets: readonly string[],
+  now: () => number = Date.now,
+): Channel {
   const fields = ['signingSecret', 'previousSigningSecret'];
   const keys = secrets.map(webhookKey);
   const invalid = keys.findIndex((key) => !key.ok);
@@ -54,12 +60,28 @@ export function webhookChannel(config: WebhookChannelConfig, secrets: readonly s
   return {
     type: 'webhook',
     async send(message: OutboundMessage, signal?: AbortSignal): Promise<Receipt> {
-      if (problem && !problem.ok) throw new FatalChannelError(`channel "${config.id}": ${fields[invalid]} ${problem.reason}`);
-      const body = JSON.stringify({ recipientId: message.recipientId, text: message.text, quickReplies: message.quickReplies ?? [], idempotencyKey: message.idempotencyKey });
+      if (problem && !problem.ok)
+        throw new FatalChannelError(`channel "${config.id}": ${fields[invalid]} ${problem.reason}`);
+      const body = JSON.stringify({
+        recipientId: message.recipientId,
+        text: message.text,
+        quickReplies: message.quickReplies ?? [],
+        idempotencyKey: message.idempotencyKey,
+      });
       const id = webhookId(message.idempotencyKey);
       const timestamp = Math.floor(now() / 1000);
-      const signature = signWebhook(keys.flatMap((key) => (key.ok ? [key.key] : [])), { id, timestamp, body });
-      const answer = await postJson(config.url, body, { [ID_HEADER]: id, [TIMESTAMP_HEADER]: String(timestamp), [SIGNATURE_HEADER]: signature }, config.timeoutMs, signal, redacted);
+      const signature = signWebhook(
+        keys.flatMap((key) => (key.ok ? [key.key] : [])),
+        { id, timestamp, body },
+      );
+      const answer = await postJson(
+        config.url,
+        body,
+        { [ID_HEADER]: id, [TIMESTAMP_HEADER]: String(timestamp), [SIGNATURE_HEADER]: signature },
+        config.timeoutMs,
+        signal,
+        redacted,
+      );
       if (answer.status >= 200 && answer.status < 300) return {};
       throw errorFromStatus(answer, 'webhook', classifyWebhookStatus);
     },

@@ -1,16 +1,21 @@
 import * as z from 'zod';
-import { MAX_RECIPIENTS_PER_TASK } from '../core/task.js';
 import { ConfigError } from '../core/errors.js';
-import { ID_MAX_LENGTH, idPattern, idRule } from '../core/ids.js';
 import { isLoopbackHost } from '../core/host-policy.js';
+import { ID_MAX_LENGTH, idPattern, idRule } from '../core/ids.js';
 import { toIssues } from '../core/issues.js';
+import { MAX_RECIPIENTS_PER_TASK } from '../core/task.js';
 
 /** What an audience's recipient column holds; each is a different `recipient` field of the Send API. */
 export const RECIPIENT_KINDS = ['psid', 'notification_messages_token', 'user_ref'] as const;
 export type RecipientKind = (typeof RECIPIENT_KINDS)[number];
 
 /** The message tags Meta accepts (https://developers.facebook.com/docs/messenger-platform/send-messages/message-tags). */
-export const MESSAGE_TAGS = ['CONFIRMED_EVENT_UPDATE', 'POST_PURCHASE_UPDATE', 'ACCOUNT_UPDATE', 'HUMAN_AGENT'] as const;
+export const MESSAGE_TAGS = [
+  'CONFIRMED_EVENT_UPDATE',
+  'POST_PURCHASE_UPDATE',
+  'ACCOUNT_UPDATE',
+  'HUMAN_AGENT',
+] as const;
 
 /** The id of a config item; the planner event's job id is one too. */
 export const idSchema = z.string().regex(new RegExp(idPattern(ID_MAX_LENGTH)), idRule(ID_MAX_LENGTH));
@@ -42,12 +47,24 @@ export type SecretRef = z.infer<typeof secretRefSchema>;
 const audienceSchema = z.strictObject({
   sql: z.string().min(1).describe('SELECT returning one row per recipient; $1..$n bind to params'),
   params: z.array(z.union([z.string(), z.number(), z.boolean(), z.null()])).default([]),
-  idColumn: z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'must be a plain column name').default('id').describe('ordered column used for keyset pagination, with recipientColumn breaking ties; NULLs are recorded as failed'),
-  recipientColumn: z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'must be a plain column name').default('psid').describe('column holding the channel recipient id'),
+  idColumn: z
+    .string()
+    .regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'must be a plain column name')
+    .default('id')
+    .describe(
+      'ordered column used for keyset pagination, with recipientColumn breaking ties; NULLs are recorded as failed',
+    ),
+  recipientColumn: z
+    .string()
+    .regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'must be a plain column name')
+    .default('psid')
+    .describe('column holding the channel recipient id'),
   recipientKind: z
     .enum(RECIPIENT_KINDS)
     .default('psid')
-    .describe('what recipientColumn holds (Messenger): a page-scoped id, a Marketing Messages subscription token (notification_messages_token), or a checkbox plugin user_ref'),
+    .describe(
+      'what recipientColumn holds (Messenger): a page-scoped id, a Marketing Messages subscription token (notification_messages_token), or a checkbox plugin user_ref',
+    ),
 });
 
 const quickReplySchema = z.strictObject({ title: z.string().min(1).max(20), payload: z.string().min(1).max(1000) });
@@ -74,13 +91,19 @@ export const jobSchema = z
       .min(1)
       .max(MAX_RECIPIENTS_PER_TASK)
       .default(10)
-      .describe('recipients one queue message and one ledger item carry; 1 also drops a recipient the audience lists twice across pages, at twice the cost per recipient'),
+      .describe(
+        'recipients one queue message and one ledger item carry; 1 also drops a recipient the audience lists twice across pages, at twice the cost per recipient',
+      ),
   })
   .superRefine((job, context) => {
     // A subscription token is a Marketing Message: Meta's request for it carries no messaging_type, and tags may not
     // carry promotional content (https://developers.facebook.com/docs/messenger-platform/send-messages/message-tags).
     if (job.audience.recipientKind === 'notification_messages_token' && job.messagingType !== 'UPDATE') {
-      context.addIssue({ code: 'custom', path: ['messagingType'], message: `must be UPDATE (the default) when audience.recipientKind is notification_messages_token: a Marketing Message is neither a RESPONSE nor a tagged message, got ${job.messagingType}` });
+      context.addIssue({
+        code: 'custom',
+        path: ['messagingType'],
+        message: `must be UPDATE (the default) when audience.recipientKind is notification_messages_token: a Marketing Message is neither a RESPONSE nor a tagged message, got ${job.messagingType}`,
+      });
       return;
     }
     if (job.messagingType === 'MESSAGE_TAG' && !job.tag) {
@@ -107,7 +130,9 @@ export const databaseSchema = z.strictObject({
           : 'must be one of "verify-full", "require-unverified", "disable"',
     })
     .default('verify-full')
-    .describe('verify-full checks the server certificate and host name (RDS needs its CA bundle in caCertificate); require-unverified encrypts without checking who answers; disable sends no TLS. The planner never answers a cleartext password request'),
+    .describe(
+      'verify-full checks the server certificate and host name (RDS needs its CA bundle in caCertificate); require-unverified encrypts without checking who answers; disable sends no TLS. The planner never answers a cleartext password request',
+    ),
   caCertificate: z.string().optional().describe('PEM bundle trusted for verify-full (e.g. the RDS global bundle)'),
   statementTimeoutMs: z.number().int().min(100).max(900_000).default(30_000),
   connectTimeoutMs: z.number().int().min(100).max(60_000).default(5_000),
@@ -126,8 +151,14 @@ export const messengerChannelSchema = z.strictObject({
   ...channelCommon,
   type: z.literal('messenger'),
   baseUrl: endpointUrl.default('https://graph.facebook.com'),
-  apiVersion: z.string().regex(/^v\d+\.\d+$/, 'must look like v23.0').default('v23.0'),
-  pageId: z.string().regex(/^(me|\d+)$/, 'must be "me" or a numeric page id').default('me'),
+  apiVersion: z
+    .string()
+    .regex(/^v\d+\.\d+$/, 'must look like v23.0')
+    .default('v23.0'),
+  pageId: z
+    .string()
+    .regex(/^(me|\d+)$/, 'must be "me" or a numeric page id')
+    .default('me'),
   accessToken: secretRefSchema,
 });
 
@@ -136,7 +167,9 @@ export const webhookChannelSchema = z.strictObject({
   type: z.literal('webhook'),
   url: endpointUrl,
   signingSecret: secretRefSchema.describe('Standard Webhooks secret, whsec_<base64>; every delivery is signed with it'),
-  previousSigningSecret: secretRefSchema.optional().describe('during a rotation, the secret receivers still verify with: deliveries carry a signature for each'),
+  previousSigningSecret: secretRefSchema
+    .optional()
+    .describe('during a rotation, the secret receivers still verify with: deliveries carry a signature for each'),
 });
 
 export const channelSchema = z.discriminatedUnion('type', [messengerChannelSchema, webhookChannelSchema]);
@@ -160,13 +193,23 @@ function hasInlineSecret(value: unknown): boolean {
 }
 
 /** Validates one config item; throws ConfigError naming the item and each bad field. */
-export function parseConfigItem<K extends ConfigKind>(kind: K, input: unknown, label = `${kind} item`): Extract<ConfigItem, { kind: K }> {
+export function parseConfigItem<K extends ConfigKind>(
+  kind: K,
+  input: unknown,
+  label = `${kind} item`,
+): Extract<ConfigItem, { kind: K }> {
   if (input && typeof input === 'object' && !('kind' in input)) input = { kind, ...input };
   const result = SCHEMA_BY_KIND[kind].safeParse(input);
   if (!result.success) throw new ConfigError(label, toIssues(result.error));
   const item = result.data as Extract<ConfigItem, { kind: K }>;
   if ('allowInlineSecrets' in item && !item.allowInlineSecrets && hasInlineSecret(item)) {
-    throw new ConfigError(label, [{ path: 'allowInlineSecrets', message: 'an inline secret is present: store a reference (ssmParameter or secretsManager) or set allowInlineSecrets: true' }]);
+    throw new ConfigError(label, [
+      {
+        path: 'allowInlineSecrets',
+        message:
+          'an inline secret is present: store a reference (ssmParameter or secretsManager) or set allowInlineSecrets: true',
+      },
+    ]);
   }
   return item;
 }

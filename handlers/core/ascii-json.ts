@@ -4,7 +4,7 @@ const NOT_PRINTABLE_ASCII = /[^\x20-\x7e]/g;
 /** What one code unit outside printable ASCII takes in an asciiJson string: `\uXXXX`. */
 export const ESCAPED_UNIT_BYTES = 6;
 
-const escape = (unit: string) => `\\u${unit.charCodeAt(0).toString(16).padStart(4, '0')}`;
+const escapeUnit = (unit: string) => `\\u${unit.charCodeAt(0).toString(16).padStart(4, '0')}`;
 
 /**
  * JSON whose every character is printable ASCII: what JSON.stringify writes, with each code unit outside U+0020 to
@@ -16,5 +16,5 @@ const escape = (unit: string) => `\\u${unit.charCodeAt(0).toString(16).padStart(
 export function asciiJson(value: unknown): string {
   const json = JSON.stringify(value) as string | undefined;
   if (json === undefined) throw new TypeError(`asciiJson: ${typeof value} has no JSON form`);
-  return json.replace(NOT_PRINTABLE_ASCII, escape);
+  return json.replace(NOT_PRINTABLE_ASCII, escapeUnit);
 }

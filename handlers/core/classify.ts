@@ -1,18 +1,19 @@
 import {
-  type DeliveryError,
   DeferredDeliveryError,
+  type DeliveryError,
+  type FailureClass,
   FatalChannelError,
   PermanentDeliveryError,
+  type ProviderErrorDetails,
   RateLimitedError,
   TransientDeliveryError,
-  type FailureClass,
-  type ProviderErrorDetails,
 } from './errors.js';
 
 const ERROR_CODES_URL = 'https://developers.facebook.com/docs/messenger-platform/error-codes';
 const SEND_API_ERRORS_URL = 'https://developers.facebook.com/docs/messenger-platform/reference/send-api/error-codes';
 const RATE_LIMITS_URL = 'https://developers.facebook.com/docs/graph-api/overview/rate-limiting';
-const MARKETING_MESSAGES_API_URL = 'https://developers.facebook.com/documentation/business-messaging/messenger-platform/marketing-messages-on-messenger/api-reference';
+const MARKETING_MESSAGES_API_URL =
+  'https://developers.facebook.com/documentation/business-messaging/messenger-platform/marketing-messages-on-messenger/api-reference';
 
 /** One row of the table: the class, where Meta documents the code, and what an operator can do about it. */
 export interface GraphErrorEntry {
@@ -22,7 +23,8 @@ export interface GraphErrorEntry {
   readonly advice?: string;
 }
 
-const TOKEN_GONE = 'remove this notification_messages_token from the audience, or refresh it from the messaging_optins webhook or the Page\'s notification_message_tokens edge';
+const TOKEN_GONE =
+  "remove this notification_messages_token from the audience, or refresh it from the messaging_optins webhook or the Page's notification_message_tokens edge";
 
 /**
  * Graph API error codes and what they mean for one delivery, each with the page of Meta's documentation it comes
@@ -35,14 +37,22 @@ export const GRAPH_ERRORS: Readonly<Record<string, GraphErrorEntry>> = {
   '2': { failureClass: 'transient', source: ERROR_CODES_URL },
   '1200': { failureClass: 'transient', source: SEND_API_ERRORS_URL },
   // 2/2018344: the Page admin has not accepted the Privacy ToS; no recipient can be reached until they do.
-  '2/2018344': { failureClass: 'fatal', source: ERROR_CODES_URL, advice: 'a Page admin must accept the Privacy Terms of Service' },
+  '2/2018344': {
+    failureClass: 'fatal',
+    source: ERROR_CODES_URL,
+    advice: 'a Page admin must accept the Privacy Terms of Service',
+  },
   // Application, user, page and hourly call limits.
   '4': { failureClass: 'rate-limited', source: ERROR_CODES_URL },
   '17': { failureClass: 'rate-limited', source: RATE_LIMITS_URL },
   '32': { failureClass: 'rate-limited', source: RATE_LIMITS_URL },
   '613': { failureClass: 'rate-limited', source: SEND_API_ERRORS_URL },
   // 4/2018354: Marketing Messages' minimum delay between two messages to this person: a per-person limit that passes.
-  '4/2018354': { failureClass: 'deferred', source: ERROR_CODES_URL, advice: 'Marketing Messages limit for this person: sent again later' },
+  '4/2018354': {
+    failureClass: 'deferred',
+    source: ERROR_CODES_URL,
+    advice: 'Marketing Messages limit for this person: sent again later',
+  },
   // 9/2018352: the Marketing Messages opt-in request limit: a per-person limit that passes.
   '9/2018352': { failureClass: 'rate-limited', source: ERROR_CODES_URL },
   // 10/1404170: the Page is temporarily restricted from Marketing Messages opt-in requests: a per-Page limit that passes.
@@ -52,24 +62,58 @@ export const GRAPH_ERRORS: Readonly<Record<string, GraphErrorEntry>> = {
   '80004': { failureClass: 'rate-limited', source: RATE_LIMITS_URL },
   '80006': { failureClass: 'rate-limited', source: RATE_LIMITS_URL },
   // Invalid parameter in this message, also "notification_messages_token is invalid" and "... has expired".
-  '100': { failureClass: 'permanent', source: ERROR_CODES_URL, advice: `check the recipient column; for a token: ${TOKEN_GONE}` },
+  '100': {
+    failureClass: 'permanent',
+    source: ERROR_CODES_URL,
+    advice: `check the recipient column; for a token: ${TOKEN_GONE}`,
+  },
   // 100/2018001 "No matching user found".
-  '100/2018001': { failureClass: 'permanent', source: ERROR_CODES_URL, advice: 'remove this recipient or check that the PSID belongs to this Page' },
+  '100/2018001': {
+    failureClass: 'permanent',
+    source: ERROR_CODES_URL,
+    advice: 'remove this recipient or check that the PSID belongs to this Page',
+  },
   // 10: permission error, e.g. the app lacks a permission the job needs (Marketing Messages included).
-  '10': { failureClass: 'fatal', source: ERROR_CODES_URL, advice: 'grant the app the permission this job needs (pages_messaging; for tokens also Marketing Messages)' },
+  '10': {
+    failureClass: 'fatal',
+    source: ERROR_CODES_URL,
+    advice: 'grant the app the permission this job needs (pages_messaging; for tokens also Marketing Messages)',
+  },
   // With these subcodes code 10 is about this recipient's messaging window or opt-in, not the app.
-  '10/2018278': { failureClass: 'permanent', source: ERROR_CODES_URL, advice: 'outside the 24-hour window: reach this person with a subscription token or a message tag that fits the content' },
-  '10/2534022': { failureClass: 'permanent', source: ERROR_CODES_URL, advice: 'outside the 24-hour window: reach this person with a subscription token or a message tag that fits the content' },
+  '10/2018278': {
+    failureClass: 'permanent',
+    source: ERROR_CODES_URL,
+    advice:
+      'outside the 24-hour window: reach this person with a subscription token or a message tag that fits the content',
+  },
+  '10/2534022': {
+    failureClass: 'permanent',
+    source: ERROR_CODES_URL,
+    advice:
+      'outside the 24-hour window: reach this person with a subscription token or a message tag that fits the content',
+  },
   '10/2018108': { failureClass: 'permanent', source: ERROR_CODES_URL },
   '10/2018065': { failureClass: 'permanent', source: ERROR_CODES_URL },
   // 10/1893015: the person tapped "Stop these messages": the token is opted out for good.
-  '10/1893015': { failureClass: 'permanent', source: ERROR_CODES_URL, advice: `the person stopped these messages: ${TOKEN_GONE}` },
+  '10/1893015': {
+    failureClass: 'permanent',
+    source: ERROR_CODES_URL,
+    advice: `the person stopped these messages: ${TOKEN_GONE}`,
+  },
   // 10/1893063: the Page is restricted from sending messages for policy reasons.
-  '10/1893063': { failureClass: 'fatal', source: ERROR_CODES_URL, advice: 'the Page is temporarily restricted from messaging; see the Page\'s Messenger policy notices' },
+  '10/1893063': {
+    failureClass: 'fatal',
+    source: ERROR_CODES_URL,
+    advice: "the Page is temporarily restricted from messaging; see the Page's Messenger policy notices",
+  },
   // Invalid or expired access token.
-  '190': { failureClass: 'fatal', source: ERROR_CODES_URL, advice: 'replace the channel\'s page access token' },
+  '190': { failureClass: 'fatal', source: ERROR_CODES_URL, advice: "replace the channel's page access token" },
   // 200-299: permissions; 200/1545041 "This person isn't available right now".
-  '200': { failureClass: 'fatal', source: ERROR_CODES_URL, advice: 'grant the app the permission this job needs (pages_messaging, reviewed and live)' },
+  '200': {
+    failureClass: 'fatal',
+    source: ERROR_CODES_URL,
+    advice: 'grant the app the permission this job needs (pages_messaging, reviewed and live)',
+  },
   '200/1545041': { failureClass: 'permanent', source: ERROR_CODES_URL },
   // The token lacks pages_messaging.
   '230': { failureClass: 'fatal', source: SEND_API_ERRORS_URL, advice: 'grant the page access token pages_messaging' },
@@ -79,21 +123,30 @@ export const GRAPH_ERRORS: Readonly<Record<string, GraphErrorEntry>> = {
   '551': { failureClass: 'permanent', source: ERROR_CODES_URL },
   // Marketing Messages on Messenger: the subscription token cannot be loaded, or belongs to another Page.
   '2300004': { failureClass: 'permanent', source: MARKETING_MESSAGES_API_URL, advice: TOKEN_GONE },
-  '2300005': { failureClass: 'permanent', source: MARKETING_MESSAGES_API_URL, advice: `the token belongs to another Page: send it through that Page's channel, or ${TOKEN_GONE}` },
+  '2300005': {
+    failureClass: 'permanent',
+    source: MARKETING_MESSAGES_API_URL,
+    advice: `the token belongs to another Page: send it through that Page's channel, or ${TOKEN_GONE}`,
+  },
 };
 
 /** The class of each table entry: what the tests and the docs enumerate. */
-export const GRAPH_ERROR_CLASSES: Readonly<Record<string, FailureClass>> = Object.fromEntries(Object.entries(GRAPH_ERRORS).map(([key, entry]) => [key, entry.failureClass]));
+export const GRAPH_ERROR_CLASSES: Readonly<Record<string, FailureClass>> = Object.fromEntries(
+  Object.entries(GRAPH_ERRORS).map(([key, entry]) => [key, entry.failureClass]),
+);
 
 /** `code` or `code/subcode`: how errors are named in the table, in reasons and in logs. */
-export const graphErrorLabel = (code: number, subcode?: number): string => (subcode === undefined ? String(code) : `${code}/${subcode}`);
+export const graphErrorLabel = (code: number, subcode?: number): string =>
+  subcode === undefined ? String(code) : `${code}/${subcode}`;
 
 /** How a recorded reason names a Graph error: the prefix the ledger's reasons start with. */
 export const graphErrorReason = (label: string): string => `Graph API error ${label}`;
 
 /** The table entry for an answer: the exact `code/subcode` first, then the bare code. */
 export function graphErrorEntry(code: number, subcode: number | undefined): GraphErrorEntry | undefined {
-  return (subcode === undefined ? undefined : GRAPH_ERRORS[graphErrorLabel(code, subcode)]) ?? GRAPH_ERRORS[String(code)];
+  return (
+    (subcode === undefined ? undefined : GRAPH_ERRORS[graphErrorLabel(code, subcode)]) ?? GRAPH_ERRORS[String(code)]
+  );
 }
 
 /** Codes in 80000..80014 are business-use-case rate limits even when not listed individually. */
@@ -115,7 +168,11 @@ export function classifyWebhookStatus(status: number): FailureClass {
   return 'permanent';
 }
 
-export function classifyGraphError(code: number | undefined, subcode: number | undefined, status: number): FailureClass {
+export function classifyGraphError(
+  code: number | undefined,
+  subcode: number | undefined,
+  status: number,
+): FailureClass {
   if (code === undefined) return classifyHttpStatus(status);
   const entry = graphErrorEntry(code, subcode);
   if (entry) return entry.failureClass;
@@ -132,7 +189,11 @@ const ERROR_BY_CLASS = {
   fatal: FatalChannelError,
 } as const;
 
-export function deliveryErrorFor(failureClass: FailureClass, message: string, details: ProviderErrorDetails): DeliveryError {
+export function deliveryErrorFor(
+  failureClass: FailureClass,
+  message: string,
+  details: ProviderErrorDetails,
+): DeliveryError {
   return new ERROR_BY_CLASS[failureClass](message, details);
 }
 

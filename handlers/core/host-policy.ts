@@ -18,7 +18,11 @@ const IPV6 = /^[0-9a-f:.]+$/;
 
 /** `Graph.Facebook.com.` and `[::1]` as the allowlist spells them: lowercase, no trailing dot, no brackets. */
 export function normalizeHost(host: string): string {
-  return host.trim().toLowerCase().replace(/^\[(.*)\]$/, '$1').replace(/\.$/, '');
+  return host
+    .trim()
+    .toLowerCase()
+    .replace(/^\[(.*)\]$/, '$1')
+    .replace(/\.$/, '');
 }
 
 export function isLoopbackHost(host: string): boolean {
@@ -31,9 +35,15 @@ export function isLoopbackHost(host: string): boolean {
  * without the list refuses to start rather than allow everything); empty allows nothing.
  */
 export function parseHostAllowlist(text: string | undefined, variable: string): HostAllowlist {
-  if (text === undefined) throw new Error(`environment variable ${variable} is not set: it lists the hosts this function may send credentials to`);
+  if (text === undefined)
+    throw new Error(
+      `environment variable ${variable} is not set: it lists the hosts this function may send credentials to`,
+    );
   const hosts = text.split(',').map(normalizeHost).filter(Boolean);
   const invalid = hosts.filter((host) => !HOST_NAME.test(host) && !(host.includes(':') && IPV6.test(host)));
-  if (invalid.length > 0) throw new Error(`environment variable ${variable} must list host names separated by commas (no scheme, port or wildcard); not a host name: ${invalid.map((host) => JSON.stringify(host)).join(', ')}`);
+  if (invalid.length > 0)
+    throw new Error(
+      `environment variable ${variable} must list host names separated by commas (no scheme, port or wildcard); not a host name: ${invalid.map((host) => JSON.stringify(host)).join(', ')}`,
+    );
   return new Set(hosts);
 }

@@ -11,4 +11,5 @@ export const SCHEDULED_JOB_ID_MAX_LENGTH = 30;
 /** Lowercase letters, digits, "-" and "_", starting with a letter or digit: safe in keys, names and metric dimensions. */
 export const idPattern = (maxLength: number) => `^[a-z0-9][a-z0-9_-]{0,${maxLength - 1}}$`;
 
-export const idRule = (maxLength: number) => `must be 1-${maxLength} characters of a-z, 0-9, "-" or "_", starting with a letter or digit`;
+export const idRule = (maxLength: number) =>
+  `must be 1-${maxLength} characters of a-z, 0-9, "-" or "_", starting with a letter or digit`;

@@ -22,7 +22,9 @@ export interface KeyColumns {
  */
 export function keyText(value: unknown): string | null | undefined {
   if (value === null) return null;
-  return typeof value === 'string' || typeof value === 'number' || typeof value === 'bigint' ? String(value) : undefined;
+  return typeof value === 'string' || typeof value === 'number' || typeof value === 'bigint'
+    ? String(value)
+    : undefined;
 }
 
 export function encodeCursor(id: string | null, recipient: string | null): string {
@@ -39,7 +41,8 @@ export function decodeCursor(text: string): KeysetCursor {
     } catch {
       parsed = undefined;
     }
-    if (Array.isArray(parsed) && parsed.length === 2 && isKeyPart(parsed[0]) && isKeyPart(parsed[1])) return { kind: 'composite', id: parsed[0], recipient: parsed[1] };
+    if (Array.isArray(parsed) && parsed.length === 2 && isKeyPart(parsed[0]) && isKeyPart(parsed[1]))
+      return { kind: 'composite', id: parsed[0], recipient: parsed[1] };
   }
   return { kind: 'legacy', id: text };
 }

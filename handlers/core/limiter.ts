@@ -2,7 +2,11 @@
  * Runs `worker` over `items` with at most `concurrency` in flight; results keep the input order.
  * Errors are the worker's to handle: a rejection here would abandon the other items.
  */
-export async function mapConcurrent<T, R>(items: readonly T[], concurrency: number, worker: (item: T, index: number) => Promise<R>): Promise<R[]> {
+export async function mapConcurrent<T, R>(
+  items: readonly T[],
+  concurrency: number,
+  worker: (item: T, index: number) => Promise<R>,
+): Promise<R[]> {
   const results = new Array<R>(items.length);
   let next = 0;
   const lanes = Array.from({ length: Math.max(1, Math.min(concurrency, items.length)) }, async () => {
@@ -51,7 +55,10 @@ export class Pacer {
   /** Milliseconds to wait before the next request may go; reserves the slot. */
   reserve(): number {
     const now = this.#now();
-    this.#tokens = Math.min(Math.min(this.#burst, Math.max(1, this.#rate)), this.#tokens + ((now - this.#last) / 1000) * this.#rate);
+    this.#tokens = Math.min(
+      Math.min(this.#burst, Math.max(1, this.#rate)),
+      this.#tokens + ((now - this.#last) / 1000) * this.#rate,
+    );
     this.#last = now;
     this.#tokens -= 1;
     return this.#tokens >= 0 ? 0 : (-this.#tokens / this.#rate) * 1000;

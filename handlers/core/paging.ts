@@ -1,4 +1,4 @@
-import { type KeyColumns, decodeCursor } from './keyset.js';
+import { decodeCursor, type KeyColumns } from './keyset.js';
 
 /**
  * Keyset pagination over an arbitrary audience query: the user's SQL is wrapped as a subquery and paged on
@@ -40,13 +40,25 @@ export function pageQueries(audience: AudienceQuery, cursor: string | null, page
   const from = `SELECT * FROM (\n${audience.sql.trim().replace(/;\s*$/, '')}\n) AS audience WHERE`;
   const limit = `LIMIT $${audience.params.length + 1}`;
   const at = (offset: number) => `$${audience.params.length + 1 + offset}`;
-  const keyed = (where: string, keys: readonly string[] = []): PageQuery => ({ text: `${from} ${where} ORDER BY ${id}, ${recipient} NULLS FIRST ${limit}`, values: [...audience.params, pageSize, ...keys] });
-  const tail = (where: string, keys: readonly string[] = []): PageQuery => ({ text: `${from} ${id} IS NULL${where} ORDER BY ${recipient} NULLS FIRST ${limit}`, values: [...audience.params, pageSize, ...keys] });
+  const keyed = (where: string, keys: readonly string[] = []): PageQuery => ({
+    text: `${from} ${where} ORDER BY ${id}, ${recipient} NULLS FIRST ${limit}`,
+    values: [...audience.params, pageSize, ...keys],
+  });
+  const tail = (where: string, keys: readonly string[] = []): PageQuery => ({
+    text: `${from} ${id} IS NULL${where} ORDER BY ${recipient} NULLS FIRST ${limit}`,
+    values: [...audience.params, pageSize, ...keys],
+  });
   if (cursor === null) return [keyed(`${id} IS NOT NULL`), tail('')];
   const key = decodeCursor(cursor);
   if (key.kind === 'legacy') return [keyed(`${id} > ${at(1)}`, [key.id]), tail('')];
-  if (key.id === null) return [key.recipient === null ? tail(` AND ${recipient} IS NOT NULL`) : tail(` AND ${recipient} > ${at(1)}`, [key.recipient])];
-  if (key.recipient === null) return [keyed(`${id} >= ${at(1)} AND (${id} > ${at(1)} OR ${recipient} IS NOT NULL)`, [key.id]), tail('')];
+  if (key.id === null)
+    return [
+      key.recipient === null
+        ? tail(` AND ${recipient} IS NOT NULL`)
+        : tail(` AND ${recipient} > ${at(1)}`, [key.recipient]),
+    ];
+  if (key.recipient === null)
+    return [keyed(`${id} >= ${at(1)} AND (${id} > ${at(1)} OR ${recipient} IS NOT NULL)`, [key.id]), tail('')];
   return [keyed(`(${id}, ${recipient}) > (${at(1)}, ${at(2)})`, [key.id, key.recipient]), tail('')];
 }
 

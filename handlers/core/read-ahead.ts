@@ -17,7 +17,13 @@ export class ReadAhead<Row> {
   #inFlight: Promise<unknown> | undefined;
   #ended = false;
 
-  constructor(options: { read: (cursor: string | null) => Promise<Row[]>; cursorOf: (row: Row) => string | null; from: string | null; pageSize: number; depth: number }) {
+  constructor(options: {
+    read: (cursor: string | null) => Promise<Row[]>;
+    cursorOf: (row: Row) => string | null;
+    from: string | null;
+    pageSize: number;
+    depth: number;
+  }) {
     this.#read = options.read;
     this.#cursorOf = options.cursorOf;
     this.#cursor = options.from;

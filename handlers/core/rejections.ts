@@ -22,9 +22,16 @@ export interface RejectionPlan {
 export function splitTask(task: GroupedTask): GroupedTask[] {
   const parsed = parseTask(task.body);
   // groupTasks wrote this body: a failure here is a bug, not bad input.
-  if (!parsed.ok) throw new Error(`task "${task.key}" does not read back: ${parsed.issues.map((issue) => `${issue.path}: ${issue.message}`).join('; ')}`);
+  if (!parsed.ok)
+    throw new Error(
+      `task "${task.key}" does not read back: ${parsed.issues.map((issue) => `${issue.path}: ${issue.message}`).join('; ')}`,
+    );
   // With one recipient per task, groupTasks names each group after its recipient and needs no cursor.
-  return groupTasks(parsed.task, parsed.task.recipients.map((recipient) => ({ cursor: '', recipient })), 1);
+  return groupTasks(
+    parsed.task,
+    parsed.task.recipients.map((recipient) => ({ cursor: '', recipient })),
+    1,
+  );
 }
 
 /**
@@ -38,7 +45,10 @@ export function planRejections(tasks: readonly GroupedTask[], rejections: readon
     const task = tasks[index];
     if (!task) throw new Error(`SQS rejected task ${index} of ${tasks.length}, which was not sent`);
     if (task.recipients.length > 1) plan.resend.push(...splitTask(task));
-    else plan.failed.push(...task.recipients.map((recipientId) => ({ recipientId, reason: `SQS rejected the task: ${code} ${message}` })));
+    else
+      plan.failed.push(
+        ...task.recipients.map((recipientId) => ({ recipientId, reason: `SQS rejected the task: ${code} ${message}` })),
+      );
   }
   return plan;
 }

@@ -9,7 +9,11 @@ import type { FailureClass } from './errors.js';
  * - `return`: back to the queue, visible again in `delayMs`: the wait would outlast the invocation or the attempts, or
  *   the recipient is deferred (a per-person limit).
  */
-export type RetryDecision = { action: 'record' } | { action: 'halt' } | { action: 'retry'; delayMs: number } | { action: 'return'; delayMs: number };
+export type RetryDecision =
+  | { action: 'record' }
+  | { action: 'halt' }
+  | { action: 'retry'; delayMs: number }
+  | { action: 'return'; delayMs: number };
 
 export interface RetryPolicy {
   /** Attempts per recipient in one invocation; later ones wait for the message's next receive. */
@@ -23,7 +27,13 @@ export interface RetryPolicy {
   readonly deferredDelayMs: number;
 }
 
-export const DEFAULT_RETRY_POLICY: RetryPolicy = { maxAttempts: 3, transientBaseMs: 200, rateLimitBaseMs: 1_000, maxDelayMs: 30_000, deferredDelayMs: 15 * 60_000 };
+export const DEFAULT_RETRY_POLICY: RetryPolicy = {
+  maxAttempts: 3,
+  transientBaseMs: 200,
+  rateLimitBaseMs: 1_000,
+  maxDelayMs: 30_000,
+  deferredDelayMs: 15 * 60_000,
+};
 
 export interface FailedAttempt {
   readonly failureClass: FailureClass;
@@ -35,16 +45,23 @@ export interface FailedAttempt {
   readonly timeLeftMs: number;
 }
 
-export function decideRetry(failed: FailedAttempt, policy: RetryPolicy = DEFAULT_RETRY_POLICY, random: () => number = Math.random): RetryDecision {
+export function decideRetry(
+  failed: FailedAttempt,
+  policy: RetryPolicy = DEFAULT_RETRY_POLICY,
+  random: () => number = Math.random,
+): RetryDecision {
   if (failed.failureClass === 'permanent') return { action: 'record' };
   if (failed.failureClass === 'fatal') return { action: 'halt' };
   // Never retried in this invocation: a per-person limit lasts hours, not seconds.
-  if (failed.failureClass === 'deferred') return { action: 'return', delayMs: failed.retryAfterMs ?? policy.deferredDelayMs };
+  if (failed.failureClass === 'deferred')
+    return { action: 'return', delayMs: failed.retryAfterMs ?? policy.deferredDelayMs };
   const exponent = 2 ** Math.max(0, failed.attempt - 1);
   // A rate limit is the provider's to lift: its Retry-After, else a doubling wait, never jittered below it.
   const delayMs = Math.min(
     policy.maxDelayMs,
-    failed.failureClass === 'rate-limited' ? (failed.retryAfterMs ?? policy.rateLimitBaseMs * exponent) : Math.ceil(policy.transientBaseMs * exponent * (0.5 + random() / 2)),
+    failed.failureClass === 'rate-limited'
+      ? (failed.retryAfterMs ?? policy.rateLimitBaseMs * exponent)
+      : Math.ceil(policy.transientBaseMs * exponent * (0.5 + random() / 2)),
   );
   if (failed.attempt >= policy.maxAttempts || delayMs >= failed.timeLeftMs) return { action: 'return', delayMs };
   return { action: 'retry', delayMs };

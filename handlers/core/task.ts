@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import * as z from 'zod';
 import { asciiJson } from './ascii-json.js';
 import { type SchemaIssue, toIssues } from './issues.js';
-import { type KeyColumns, encodeCursor, keyText } from './keyset.js';
+import { encodeCursor, type KeyColumns, keyText } from './keyset.js';
 
 export const TASK_VERSION = 2;
 /** Recipients one task may carry: bounds the ledger item's update expression and the work one message holds. */
@@ -30,12 +30,20 @@ const taskV2 = z
     job,
     /** The ledger key of this group of recipients: stable across a planner's retry of the same page. */
     group: z.string().min(1).max(GROUP_NAME_RESERVE_BYTES),
-    recipients: z.array(z.strictObject({ id: recipientId, fields })).min(1).max(MAX_RECIPIENTS_PER_TASK),
+    recipients: z
+      .array(z.strictObject({ id: recipientId, fields }))
+      .min(1)
+      .max(MAX_RECIPIENTS_PER_TASK),
   })
   .superRefine((task, context) => {
     const seen = new Set<string>();
     task.recipients.forEach((recipient, index) => {
-      if (seen.has(recipient.id)) context.addIssue({ code: 'custom', path: ['recipients', index, 'id'], message: `recipient "${recipient.id}" is listed twice in the task` });
+      if (seen.has(recipient.id))
+        context.addIssue({
+          code: 'custom',
+          path: ['recipients', index, 'id'],
+          message: `recipient "${recipient.id}" is listed twice in the task`,
+        });
       seen.add(recipient.id);
     });
   });
@@ -64,9 +72,21 @@ export function parseTask(body: string): ParsedTask {
     const result = taskV1.safeParse(json);
     if (!result.success) return { ok: false, issues: toIssues(result.error) };
     const { runId, job, recipientId, fields } = result.data;
-    return { ok: true, task: { v: 2, runId, job, group: singleGroup(recipientId), recipients: [{ id: recipientId, fields }] } };
+    return {
+      ok: true,
+      task: { v: 2, runId, job, group: singleGroup(recipientId), recipients: [{ id: recipientId, fields }] },
+    };
   }
-  if (version !== TASK_VERSION) return { ok: false, issues: [{ path: 'v', message: `unsupported task version ${JSON.stringify(version) ?? 'undefined'}: this sender reads 1 and 2` }] };
+  if (version !== TASK_VERSION)
+    return {
+      ok: false,
+      issues: [
+        {
+          path: 'v',
+          message: `unsupported task version ${JSON.stringify(version) ?? 'undefined'}: this sender reads 1 and 2`,
+        },
+      ],
+    };
   const result = taskV2.safeParse(json);
   return result.success ? { ok: true, task: result.data } : { ok: false, issues: toIssues(result.error) };
 }
@@ -80,7 +100,9 @@ export interface TaskSpec {
   readonly fields: readonly string[];
 }
 
-export type BuiltRecipient = { ok: true; cursor: string; recipient: TaskRecipient } | { ok: false; cursor: string | null; recipientId: string | null; reason: string };
+export type BuiltRecipient =
+  | { ok: true; cursor: string; recipient: TaskRecipient }
+  | { ok: false; cursor: string | null; recipientId: string | null; reason: string };
 
 function scalar(value: unknown): string | number | boolean | null {
   if (value === null || value === undefined) return null;
@@ -100,9 +122,12 @@ export function cursorOf(row: Readonly<Record<string, unknown>>, columns: KeyCol
 /** Why a row's key columns keep it from being a recipient, or null when they do not. */
 function keyProblem(spec: TaskSpec, row: Readonly<Record<string, unknown>>): string | null {
   const id = keyText(row[spec.idColumn]);
-  if (id === undefined) return `column "${spec.idColumn}" (idColumn) is missing or not a string/number in the audience row: select it as text or a number`;
-  if (keyText(row[spec.recipientColumn]) === undefined) return `column "${spec.recipientColumn}" (recipientColumn) is missing or not a string/number in the row with ${spec.idColumn} = ${id ?? 'NULL'}`;
-  if (id === null) return `column "${spec.idColumn}" (idColumn) is NULL in the audience row: the audience's key must not be NULL`;
+  if (id === undefined)
+    return `column "${spec.idColumn}" (idColumn) is missing or not a string/number in the audience row: select it as text or a number`;
+  if (keyText(row[spec.recipientColumn]) === undefined)
+    return `column "${spec.recipientColumn}" (recipientColumn) is missing or not a string/number in the row with ${spec.idColumn} = ${id ?? 'NULL'}`;
+  if (id === null)
+    return `column "${spec.idColumn}" (idColumn) is NULL in the audience row: the audience's key must not be NULL`;
   return null;
 }
 
@@ -110,11 +135,26 @@ function keyProblem(spec: TaskSpec, row: Readonly<Record<string, unknown>>): str
 export function buildRecipient(spec: TaskSpec, row: Readonly<Record<string, unknown>>): BuiltRecipient {
   const cursor = cursorOf(row, spec);
   const recipient = row[spec.recipientColumn];
-  const recipientId = typeof recipient === 'string' || typeof recipient === 'number' || typeof recipient === 'bigint' ? String(recipient).trim() : null;
+  const recipientId =
+    typeof recipient === 'string' || typeof recipient === 'number' || typeof recipient === 'bigint'
+      ? String(recipient).trim()
+      : null;
   const problem = keyProblem(spec, row);
   if (problem !== null) return { ok: false, cursor, recipientId: recipientId || null, reason: problem };
-  if (!recipientId) return { ok: false, cursor, recipientId: null, reason: `column "${spec.recipientColumn}" (recipientColumn) is missing or empty in the row with ${spec.idColumn} = ${String(row[spec.idColumn])}` };
-  if (recipientId.length > 256) return { ok: false, cursor, recipientId: recipientId.slice(0, 256), reason: `column "${spec.recipientColumn}" is longer than 256 characters` };
+  if (!recipientId)
+    return {
+      ok: false,
+      cursor,
+      recipientId: null,
+      reason: `column "${spec.recipientColumn}" (recipientColumn) is missing or empty in the row with ${spec.idColumn} = ${String(row[spec.idColumn])}`,
+    };
+  if (recipientId.length > 256)
+    return {
+      ok: false,
+      cursor,
+      recipientId: recipientId.slice(0, 256),
+      reason: `column "${spec.recipientColumn}" is longer than 256 characters`,
+    };
   const values: Record<string, string | number | boolean | null> = {};
   for (const name of spec.fields) if (name in row) values[name] = scalar(row[name]);
   // keyProblem is null only when both key columns read as key text, so the row has a cursor.
@@ -131,7 +171,9 @@ const PLAIN_GROUP = /^[\x20-\x7e]*$/;
  */
 const cursorGroup = (cursor: string) => {
   const name = `c:${cursor}`;
-  return PLAIN_GROUP.test(name) && JSON.stringify(name).length <= GROUP_NAME_RESERVE_BYTES ? name : `h:${createHash('sha256').update(cursor).digest('base64url')}`;
+  return PLAIN_GROUP.test(name) && JSON.stringify(name).length <= GROUP_NAME_RESERVE_BYTES
+    ? name
+    : `h:${createHash('sha256').update(cursor).digest('base64url')}`;
 };
 
 export interface GroupedTask {
@@ -150,7 +192,11 @@ export interface GroupedTask {
  * Bodies are ASCII JSON (asciiJson): whatever the audience holds, every SQS implementation accepts them. A body is
  * as long in bytes as in characters, and MAX_TASK_BYTES counts the escapes.
  */
-export function groupTasks(spec: Pick<TaskSpec, 'runId' | 'job'>, recipients: readonly { cursor: string; recipient: TaskRecipient }[], perTask: number): GroupedTask[] {
+export function groupTasks(
+  spec: Pick<TaskSpec, 'runId' | 'job'>,
+  recipients: readonly { cursor: string; recipient: TaskRecipient }[],
+  perTask: number,
+): GroupedTask[] {
   const tasks: GroupedTask[] = [];
   const head = `{"v":${TASK_VERSION},"runId":${asciiJson(spec.runId)},"job":${asciiJson(spec.job)},"group":`;
   const middle = ',"recipients":[';

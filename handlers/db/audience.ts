@@ -13,7 +13,10 @@ export class CleartextPasswordRefusedError extends Error {
 /** What each `ssl` value asks of node-postgres: verify-full checks the certificate and host name, the others do not. */
 function tlsOptions(database: DatabaseConfig): pg.ClientConfig['ssl'] {
   if (database.ssl === 'disable') return false;
-  return { rejectUnauthorized: database.ssl === 'verify-full', ...(database.caCertificate ? { ca: database.caCertificate } : {}) };
+  return {
+    rejectUnauthorized: database.ssl === 'verify-full',
+    ...(database.caCertificate ? { ca: database.caCertificate } : {}),
+  };
 }
 
 /**
@@ -22,13 +25,18 @@ function tlsOptions(database: DatabaseConfig): pg.ClientConfig['ssl'] {
  * verify-full) would read it; SCRAM and MD5 never put it on the wire. The password is handed over through a function,
  * which node-postgres calls after the request's listeners have run, and which refuses once the request was cleartext.
  */
-export function passwordSafeClient(config: Omit<pg.ClientConfig, 'password'> & { readonly password: string; readonly label: string }): pg.Client {
+export function passwordSafeClient(
+  config: Omit<pg.ClientConfig, 'password'> & { readonly password: string; readonly label: string },
+): pg.Client {
   const { password, label, ...options } = config;
   let cleartext = false;
   const client = new pg.Client({
     ...options,
     password: async () => {
-      if (cleartext) throw new CleartextPasswordRefusedError(`${label}: the server asked for the password in clear text; refused (configure scram-sha-256 authentication for this role)`);
+      if (cleartext)
+        throw new CleartextPasswordRefusedError(
+          `${label}: the server asked for the password in clear text; refused (configure scram-sha-256 authentication for this role)`,
+        );
       return password;
     },
   });
@@ -37,7 +45,15 @@ export function passwordSafeClient(config: Omit<pg.ClientConfig, 'password'> & {
 }
 
 async function connect(database: DatabaseConfig, password: string): Promise<pg.Client> {
-  const key = JSON.stringify([database.host, database.port, database.database, database.user, database.ssl, password.length, password.slice(-4)]);
+  const key = JSON.stringify([
+    database.host,
+    database.port,
+    database.database,
+    database.user,
+    database.ssl,
+    password.length,
+    password.slice(-4),
+  ]);
   if (cached?.key === key) return cached.client;
   await cached?.client.end().catch(() => undefined);
   cached = undefined;
@@ -79,7 +95,12 @@ export async function disconnect(): Promise<void> {
  * statement timeout, the next only while the page is short. The connection is reused across warm invocations; any
  * error drops it so the next attempt reconnects.
  */
-export async function readAudiencePage(database: DatabaseConfig, password: string, job: JobConfig, cursor: string | null): Promise<AudienceRow[]> {
+export async function readAudiencePage(
+  database: DatabaseConfig,
+  password: string,
+  job: JobConfig,
+  cursor: string | null,
+): Promise<AudienceRow[]> {
   const client = await connect(database, password);
   try {
     const rows: AudienceRow[] = [];
@@ -99,6 +120,9 @@ async function readOnly(client: pg.Client, statementTimeoutMs: number, query: Pa
   // and COMMIT is queued with the query, so the client sends it the moment the rows are in. The query itself goes
   // out only once the read-only transaction is known to be open.
   await client.query(`BEGIN READ ONLY; SET LOCAL statement_timeout = ${Number(statementTimeoutMs)}`);
-  const [result] = await Promise.all([client.query({ text: query.text, values: [...query.values] }), client.query('COMMIT')]);
+  const [result] = await Promise.all([
+    client.query({ text: query.text, values: [...query.values] }),
+    client.query('COMMIT'),
+  ]);
   return result.rows as AudienceRow[];
 }

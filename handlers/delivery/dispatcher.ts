@@ -1,6 +1,6 @@
 import type { DeliveryError } from '../core/errors.js';
 import { type LatencyEstimate, type Pacer, Semaphore } from '../core/limiter.js';
-import { DEFAULT_RETRY_POLICY, type RetryDecision, type RetryPolicy, decideRetry } from '../core/retry.js';
+import { DEFAULT_RETRY_POLICY, decideRetry, type RetryDecision, type RetryPolicy } from '../core/retry.js';
 
 /** One send to one recipient, as the channel answered it. */
 export type AttemptResult =
@@ -50,7 +50,8 @@ interface Entry {
   wake?: (() => void) | undefined;
 }
 
-const CUT_REASON = 'no answer while the rest of the batch was done (a straggler): returned to the queue instead of holding the batch';
+const CUT_REASON =
+  'no answer while the rest of the batch was done (a straggler): returned to the queue instead of holding the batch';
 
 /**
  * The sends of one invocation, across all its groups: paced, at most `parallelism` in flight, retried as the retry
@@ -70,7 +71,13 @@ export class Dispatcher {
 
   constructor(options: DispatcherOptions) {
     this.#slots = new Semaphore(options.parallelism);
-    this.#options = { policy: DEFAULT_RETRY_POLICY, stragglerFloorMs: 500, retryGraceMs: 500, loopLagMs: () => 0, ...options };
+    this.#options = {
+      policy: DEFAULT_RETRY_POLICY,
+      stragglerFloorMs: 500,
+      retryGraceMs: 500,
+      loopLagMs: () => 0,
+      ...options,
+    };
   }
 
   hold(): () => void {
@@ -91,15 +98,28 @@ export class Dispatcher {
     try {
       for (let attempt = 1; ; attempt++) {
         const result = await this.#attempt(entry);
-        if (result.kind === 'sent') return result.providerMessageId === undefined ? { kind: 'sent' } : { kind: 'sent', providerMessageId: result.providerMessageId };
+        if (result.kind === 'sent')
+          return result.providerMessageId === undefined
+            ? { kind: 'sent' }
+            : { kind: 'sent', providerMessageId: result.providerMessageId };
         if (result.kind === 'held') return { kind: 'open', reason: result.reason, delayMs: result.delayMs };
         if (result.kind === 'stopped') return { kind: 'open', reason: result.reason, delayMs: 0 };
-        const decision = decideRetry({ failureClass: result.error.failureClass, attempt, timeLeftMs: this.#options.deadline - Date.now(), ...retryAfter(result.error) }, this.#options.policy);
+        const decision = decideRetry(
+          {
+            failureClass: result.error.failureClass,
+            attempt,
+            timeLeftMs: this.#options.deadline - Date.now(),
+            ...retryAfter(result.error),
+          },
+          this.#options.policy,
+        );
         spec.onRetry?.({ attempt, error: result.error, decision });
         if (decision.action === 'record') return { kind: 'failed', error: result.error };
         if (decision.action === 'halt') return { kind: 'fatal', error: result.error };
-        if (decision.action === 'return') return { kind: 'open', reason: result.error.message, delayMs: decision.delayMs };
-        if (!(await this.#defer(entry, decision.delayMs))) return { kind: 'open', reason: result.error.message, delayMs: Math.max(0, entry.at - Date.now()) };
+        if (decision.action === 'return')
+          return { kind: 'open', reason: result.error.message, delayMs: decision.delayMs };
+        if (!(await this.#defer(entry, decision.delayMs)))
+          return { kind: 'open', reason: result.error.message, delayMs: Math.max(0, entry.at - Date.now()) };
       }
     } finally {
       this.#entries.delete(entry);
@@ -123,7 +143,9 @@ export class Dispatcher {
       entry.at = Date.now();
       this.#changed();
       const started = performance.now();
-      const result = await spec.send(AbortSignal.any([entry.abort.signal, AbortSignal.timeout(Math.min(spec.timeoutMs, timeLeft))]));
+      const result = await spec.send(
+        AbortSignal.any([entry.abort.signal, AbortSignal.timeout(Math.min(spec.timeoutMs, timeLeft))]),
+      );
       const latencyMs = performance.now() - started;
       spec.onAnswer?.(latencyMs);
       entry.state = 'waiting';
@@ -165,7 +187,11 @@ export class Dispatcher {
     for (const entry of this.#entries) {
       // A retry whose time has come is about to send: as good as waiting.
       if (entry.state === 'waiting' || (entry.state === 'deferred' && entry.at <= now)) return;
-      if (entry.state === 'in-flight') cutAt = Math.max(cutAt, entry.at + lag + entry.spec.latency.stragglerAfterMs(this.#options.stragglerFloorMs, entry.spec.timeoutMs));
+      if (entry.state === 'in-flight')
+        cutAt = Math.max(
+          cutAt,
+          entry.at + lag + entry.spec.latency.stragglerAfterMs(this.#options.stragglerFloorMs, entry.spec.timeoutMs),
+        );
       else if (entry.at - now <= this.#options.retryGraceMs) cutAt = Math.max(cutAt, entry.at);
     }
     if (cutAt > now) {
@@ -181,4 +207,5 @@ export class Dispatcher {
 }
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
-const retryAfter = (error: DeliveryError) => (error.details.retryAfterMs === undefined ? {} : { retryAfterMs: error.details.retryAfterMs });
+const retryAfter = (error: DeliveryError) =>
+  error.details.retryAfterMs === undefined ? {} : { retryAfterMs: error.details.retryAfterMs };

@@ -32,15 +32,33 @@ export function readRecords(event: unknown, requestId: string): { records: SqsRe
   const records: SqsRecord[] = [];
   const malformed: MalformedRecord[] = [];
   if (!Array.isArray(list)) {
-    if (event !== undefined && event !== null && list !== undefined) malformed.push({ messageId: `${requestId}#event`, reportable: false, reason: 'Records: not an array', body: safeJson(event) });
+    if (event !== undefined && event !== null && list !== undefined)
+      malformed.push({
+        messageId: `${requestId}#event`,
+        reportable: false,
+        reason: 'Records: not an array',
+        body: safeJson(event),
+      });
     return { records, malformed };
   }
   list.forEach((record: unknown, index) => {
     const messageId = (record as { messageId?: unknown } | null)?.messageId;
     const body = (record as { body?: unknown } | null)?.body;
     const id = typeof messageId === 'string' && messageId ? messageId : `${requestId}#${index}`;
-    if (typeof messageId !== 'string' || !messageId) malformed.push({ messageId: id, reportable: false, reason: `Records[${index}].messageId: missing or not a string`, body: safeJson(record) });
-    else if (typeof body !== 'string') malformed.push({ messageId: id, reportable: true, reason: `Records[${index}].body: missing or not a string`, body: safeJson(record) });
+    if (typeof messageId !== 'string' || !messageId)
+      malformed.push({
+        messageId: id,
+        reportable: false,
+        reason: `Records[${index}].messageId: missing or not a string`,
+        body: safeJson(record),
+      });
+    else if (typeof body !== 'string')
+      malformed.push({
+        messageId: id,
+        reportable: true,
+        reason: `Records[${index}].body: missing or not a string`,
+        body: safeJson(record),
+      });
     else records.push(record as SqsRecord);
   });
   return { records, malformed };

@@ -1,9 +1,9 @@
 import type { ConfigStore } from '../aws/config-store.js';
 import type { FinalStatus, Ledger, NewOutcome, RecordedOutcome } from '../aws/ledger/index.js';
 import type { Channel } from '../channels/channel.js';
-import type { ChannelConfig, JobConfig } from '../config/schema.js';
-import type { DeliveryError, ConfigError } from '../core/errors.js';
 import { channelHostRefusal } from '../config/hosts.js';
+import type { ChannelConfig, JobConfig } from '../config/schema.js';
+import type { ConfigError, DeliveryError } from '../core/errors.js';
 import type { HostAllowlist } from '../core/host-policy.js';
 import type { LatencyEstimate, Pacer } from '../core/limiter.js';
 import type { DeliveryTask, TaskRecipient } from '../core/task.js';
@@ -46,7 +46,10 @@ export type GroupResult = { kind: 'done' } | { kind: 'open'; delayMs?: number } 
 
 type Resolution = { kind: 'final'; outcome: NewOutcome } | { kind: 'open'; reason: string; delayMs: number };
 
-const STATUS_METRIC = { sent: 'Sent', skipped: 'Skipped', failed: 'FailedPermanent' } as const satisfies Record<FinalStatus, string>;
+const STATUS_METRIC = { sent: 'Sent', skipped: 'Skipped', failed: 'FailedPermanent' } as const satisfies Record<
+  FinalStatus,
+  string
+>;
 
 interface GroupJob {
   readonly state: SenderState;
@@ -80,7 +83,13 @@ export async function deliverGroup(work: GroupJob, release: () => void): Promise
     const claimed = await claimOpen(work);
     if (claimed.kind !== 'send') return claimed.result;
     const open = task.recipients.filter((recipient) => !claimed.previous.has(recipient.id));
-    const resolutions = await sendAll(work, { job, channelConfig, channel: await state.channel(channelConfig), open, letGo });
+    const resolutions = await sendAll(work, {
+      job,
+      channelConfig,
+      channel: await state.channel(channelConfig),
+      open,
+      letGo,
+    });
     return await record(work, resolutions);
   } finally {
     letGo();
@@ -88,7 +97,9 @@ export async function deliverGroup(work: GroupJob, release: () => void): Promise
 }
 
 /** The claim, and what earlier receives of this task already settled. */
-async function claimOpen(work: GroupJob): Promise<{ kind: 'send'; previous: ReadonlyMap<string, RecordedOutcome> } | { kind: 'stop'; result: GroupResult }> {
+async function claimOpen(
+  work: GroupJob,
+): Promise<{ kind: 'send'; previous: ReadonlyMap<string, RecordedOutcome> } | { kind: 'stop'; result: GroupResult }> {
   const { state, invocation, task, log } = work;
   const holder = { runId: task.runId, group: task.group, owner: invocation.owner, until: invocation.claimUntil };
   const claim = await state.ledger.groups.claim({ ...holder, job: task.job, recipients: task.recipients.length });
@@ -96,7 +107,10 @@ async function claimOpen(work: GroupJob): Promise<{ kind: 'send'; previous: Read
     log.info('another sender holds the claim: leaving the message for later');
     return { kind: 'stop', result: { kind: 'open' } };
   }
-  const orphans = await countOrphans({ ledger: state.ledger, tally: invocation.tally, ...holder, messageId: work.messageId, log }, claim.outcomes);
+  const orphans = await countOrphans(
+    { ledger: state.ledger, tally: invocation.tally, ...holder, messageId: work.messageId, log },
+    claim.outcomes,
+  );
   let previous = claim.outcomes;
   if (claim.kind === 'settled') {
     if (orphans.waiting) return { kind: 'stop', result: { kind: 'open' } };
@@ -112,11 +126,18 @@ async function claimOpen(work: GroupJob): Promise<{ kind: 'send'; previous: Read
     // had. They are reopened and sent; the ones it had keep their outcomes.
     const reopened = await state.ledger.groups.reopen({ ...holder, missing });
     if (!reopened) return { kind: 'stop', result: { kind: 'open' } };
-    log.warn('a copy of this task lists recipients its settled group never had: reopened for them', { recipients: missing.length });
+    log.warn('a copy of this task lists recipients its settled group never had: reopened for them', {
+      recipients: missing.length,
+    });
     previous = reopened;
   }
   if (orphans.waiting) {
-    await state.ledger.groups.record({ ...holder, outcomes: new Map(), settle: false, reason: 'waiting for a sender that recorded outcomes in this group to count them' });
+    await state.ledger.groups.record({
+      ...holder,
+      outcomes: new Map(),
+      settle: false,
+      reason: 'waiting for a sender that recorded outcomes in this group to count them',
+    });
     return { kind: 'stop', result: { kind: 'open' } };
   }
   return { kind: 'send', previous };
@@ -137,12 +158,21 @@ async function sendAll(work: GroupJob, sends: Sends): Promise<Map<string, Resolu
   const resolutions = new Map<string, Resolution>();
   const { job, open } = sends;
   if (!job.enabled) {
-    for (const recipient of open) resolutions.set(recipient.id, { kind: 'final', outcome: { status: 'skipped', reason: 'job disabled after planning' } });
+    for (const recipient of open)
+      resolutions.set(recipient.id, {
+        kind: 'final',
+        outcome: { status: 'skipped', reason: 'job disabled after planning' },
+      });
     return resolutions;
   }
   const gate = await state.halts.gate(task.job);
   if (gate.kind === 'wait') {
-    for (const recipient of open) resolutions.set(recipient.id, { kind: 'open', reason: 'job halted by a fatal channel error', delayMs: gate.delayMs });
+    for (const recipient of open)
+      resolutions.set(recipient.id, {
+        kind: 'open',
+        reason: 'job halted by a fatal channel error',
+        delayMs: gate.delayMs,
+      });
     return resolutions;
   }
   let rest = open;
@@ -158,7 +188,9 @@ async function sendAll(work: GroupJob, sends: Sends): Promise<Map<string, Resolu
     }
     rest = open.slice(1);
   }
-  const pending = rest.map((recipient) => resolve(work, sends, recipient).then((resolution) => resolutions.set(recipient.id, resolution)));
+  const pending = rest.map((recipient) =>
+    resolve(work, sends, recipient).then((resolution) => resolutions.set(recipient.id, resolution)),
+  );
   sends.letGo();
   await Promise.all(pending);
   return resolutions;
@@ -166,7 +198,9 @@ async function sendAll(work: GroupJob, sends: Sends): Promise<Map<string, Resolu
 
 async function resumeJob(work: GroupJob): Promise<void> {
   work.state.halts.resume(work.task.job);
-  await work.state.ledger.runs.clearHalt(work.task.runId).catch((error: unknown) => work.log.warn('could not clear the halt mark on the run', { error }));
+  await work.state.ledger.runs
+    .clearHalt(work.task.runId)
+    .catch((error: unknown) => work.log.warn('could not clear the halt mark on the run', { error }));
   work.log.info('channel recovered: job resumed');
 }
 
@@ -180,7 +214,10 @@ async function resolve(work: GroupJob, sends: Sends, recipient: TaskRecipient): 
   const log = work.log.child({ recipientId: recipient.id });
   const rendered = renderMessage(task.runId, sends.job, recipient);
   if (!rendered.ok) {
-    log.error('template cannot be rendered for this recipient: recorded and dropped', { field: rendered.field, reason: rendered.reason });
+    log.error('template cannot be rendered for this recipient: recorded and dropped', {
+      field: rendered.field,
+      reason: rendered.reason,
+    });
     return { kind: 'final', outcome: { status: 'failed', reason: rendered.reason, failureClass: 'permanent' } };
   }
   try {
@@ -190,7 +227,8 @@ async function resolve(work: GroupJob, sends: Sends, recipient: TaskRecipient): 
       timeoutMs: sends.channelConfig.timeoutMs,
       send: (signal) => {
         const heldMs = state.halts.remainingMs(task.job);
-        if (heldMs > 0) return Promise.resolve({ kind: 'held', reason: 'job halted by a fatal channel error', delayMs: heldMs });
+        if (heldMs > 0)
+          return Promise.resolve({ kind: 'held', reason: 'job halted by a fatal channel error', delayMs: heldMs });
         return sendOnce(channel, rendered.message, signal);
       },
       onAnswer: (latencyMs) => state.metrics.latency(task.job, latencyMs),
@@ -206,7 +244,11 @@ async function resolve(work: GroupJob, sends: Sends, recipient: TaskRecipient): 
     return await settle(work, settlement, log);
   } catch (error) {
     log.error('delivery failed unexpectedly; the recipient stays open', { error });
-    return { kind: 'open', reason: error instanceof Error ? `${error.name}: ${error.message}` : String(error), delayMs: 0 };
+    return {
+      kind: 'open',
+      reason: error instanceof Error ? `${error.name}: ${error.message}` : String(error),
+      delayMs: 0,
+    };
   }
 }
 
@@ -214,12 +256,24 @@ async function settle(work: GroupJob, settlement: Settlement, log: Logger): Prom
   const { state, task } = work;
   switch (settlement.kind) {
     case 'sent':
-      return { kind: 'final', outcome: { status: 'sent', ...(settlement.providerMessageId ? { providerMessageId: settlement.providerMessageId } : {}) } };
+      return {
+        kind: 'final',
+        outcome: {
+          status: 'sent',
+          ...(settlement.providerMessageId ? { providerMessageId: settlement.providerMessageId } : {}),
+        },
+      };
     case 'failed':
       log.warn('permanent failure for this recipient: recorded, never retried', { error: settlement.error });
-      return { kind: 'final', outcome: { status: 'failed', reason: settlement.error.message, failureClass: settlement.error.failureClass } };
+      return {
+        kind: 'final',
+        outcome: { status: 'failed', reason: settlement.error.message, failureClass: settlement.error.failureClass },
+      };
     case 'open':
-      log.warn('delivery returned to the queue for a later attempt', { reason: settlement.reason, delayMs: Math.round(settlement.delayMs) });
+      log.warn('delivery returned to the queue for a later attempt', {
+        reason: settlement.reason,
+        delayMs: Math.round(settlement.delayMs),
+      });
       return { kind: 'open', reason: settlement.reason, delayMs: settlement.delayMs };
     case 'fatal':
       await haltJob({ ...work, log }, settlement.error);
@@ -235,9 +289,14 @@ async function haltJob(work: GroupJob, error: DeliveryError | ConfigError): Prom
   const { state, task, log } = work;
   if (!state.halts.halt(task.job)) return;
   state.onFatal();
-  await state.ledger.runs.halt(task.runId, error.message).catch((haltError: unknown) => log.warn('could not mark the run halted', { error: haltError }));
+  await state.ledger.runs
+    .halt(task.runId, error.message)
+    .catch((haltError: unknown) => log.warn('could not mark the run halted', { error: haltError }));
   state.metrics.count(task.job, 'FatalChannel');
-  log.error('FATAL channel error: the job is halted and its messages are kept for later', { error, failureClass: 'fatal' });
+  log.error('FATAL channel error: the job is halted and its messages are kept for later', {
+    error,
+    failureClass: 'fatal',
+  });
 }
 
 /** One write for every outcome the group reached; the claim is handed back when recipients are still open. */
@@ -254,15 +313,24 @@ async function record(work: GroupJob, resolutions: ReadonlyMap<string, Resolutio
     }
   }
   const settle = open.length === 0;
-  const reason = settle ? undefined : `${open.length} of ${task.recipients.length} recipients kept for another attempt (${open[0]})`;
+  const reason = settle
+    ? undefined
+    : `${open.length} of ${task.recipients.length} recipients kept for another attempt (${open[0]})`;
   const holder = { runId: task.runId, group: task.group, owner: invocation.owner, until: invocation.claimUntil };
-  const recorded = await state.ledger.groups.record({ ...holder, outcomes: finals, settle, ...(reason ? { reason } : {}) }).catch((error: unknown) => {
-    // The sends happened; this line is what is left of them when the ledger refuses the record (ADR 0002).
-    log.error('could not record the outcomes; the task comes back and its sent recipients may be sent again', { error, outcomes: Object.fromEntries([...finals].map(([recipient, outcome]) => [recipient, outcome.status])) });
-    throw error;
-  });
+  const recorded = await state.ledger.groups
+    .record({ ...holder, outcomes: finals, settle, ...(reason ? { reason } : {}) })
+    .catch((error: unknown) => {
+      // The sends happened; this line is what is left of them when the ledger refuses the record (ADR 0002).
+      log.error('could not record the outcomes; the task comes back and its sent recipients may be sent again', {
+        error,
+        outcomes: Object.fromEntries([...finals].map(([recipient, outcome]) => [recipient, outcome.status])),
+      });
+      throw error;
+    });
   if (!recorded) {
-    log.warn('claim expired before the outcomes were recorded; the newer claim records them', { outcomes: finals.size });
+    log.warn('claim expired before the outcomes were recorded; the newer claim records them', {
+      outcomes: finals.size,
+    });
     return { kind: 'open' };
   }
   for (const outcome of finals.values()) {

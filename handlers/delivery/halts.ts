@@ -34,7 +34,9 @@ export class JobHalts {
    * How a group of `job` may proceed: `send` (not halted), `wait` (still cooling down, for `delayMs`), or `probe`: this
    * group sends one recipient first and must call `done` once that answer is in.
    */
-  async gate(job: string): Promise<{ kind: 'send' } | { kind: 'wait'; delayMs: number } | { kind: 'probe'; done: () => void }> {
+  async gate(
+    job: string,
+  ): Promise<{ kind: 'send' } | { kind: 'wait'; delayMs: number } | { kind: 'probe'; done: () => void }> {
     for (;;) {
       if (!this.#until.has(job)) return { kind: 'send' };
       const delayMs = this.remainingMs(job);

@@ -2,7 +2,7 @@ import type { Channel, OutboundMessage } from '../channels/channel.js';
 import type { JobConfig } from '../config/schema.js';
 import { isDeliveryError } from '../core/errors.js';
 import type { TaskRecipient } from '../core/task.js';
-import { TemplateError, renderTemplate } from '../core/template.js';
+import { renderTemplate, TemplateError } from '../core/template.js';
 import type { AttemptResult } from './dispatcher.js';
 
 export type Rendered = { ok: true; message: OutboundMessage } | { ok: false; field: string; reason: string };
@@ -11,7 +11,10 @@ export type Rendered = { ok: true; message: OutboundMessage } | { ok: false; fie
 export function renderMessage(runId: string, job: JobConfig, recipient: TaskRecipient): Rendered {
   try {
     const render = (template: string) => renderTemplate(template, recipient.fields);
-    const quickReplies = job.template.quickReplies?.map((reply) => ({ title: render(reply.title), payload: render(reply.payload) }));
+    const quickReplies = job.template.quickReplies?.map((reply) => ({
+      title: render(reply.title),
+      payload: render(reply.payload),
+    }));
     return {
       ok: true,
       message: {
@@ -31,7 +34,11 @@ export function renderMessage(runId: string, job: JobConfig, recipient: TaskReci
 }
 
 /** One request through the channel; what the provider said, never thrown. Anything else (a bug, a secret) is thrown. */
-export async function sendOnce(channel: Channel, message: OutboundMessage, signal: AbortSignal): Promise<AttemptResult> {
+export async function sendOnce(
+  channel: Channel,
+  message: OutboundMessage,
+  signal: AbortSignal,
+): Promise<AttemptResult> {
   try {
     const receipt = await channel.send(message, signal);
     return { kind: 'sent', ...receipt };

@@ -32,8 +32,8 @@ export class RunTally {
     const deltas = this.#deltas.get(runId) ?? {};
     deltas[status] = (deltas[status] ?? 0) + 1;
     this.#deltas.set(runId, deltas);
-    let messages = this.#counted.get(runId);
-    if (!messages) this.#counted.set(runId, (messages = new Set()));
+    const messages = this.#counted.get(runId) ?? new Set<string>();
+    this.#counted.set(runId, messages);
     messages.add(messageId);
   }
 
@@ -46,7 +46,10 @@ export class RunTally {
         await opened;
         await this.#counts.close(runId, this.#owner, deltas);
       } catch (error) {
-        createLogger({ runId }).error('could not add run counters; the messages go back to the queue to be counted again', { error, deltas });
+        createLogger({ runId }).error(
+          'could not add run counters; the messages go back to the queue to be counted again',
+          { error, deltas },
+        );
         for (const messageId of this.#counted.get(runId) ?? []) uncounted.add(messageId);
       }
     }

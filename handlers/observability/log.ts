@@ -43,7 +43,8 @@ export function createLogger(base: LogFields = {}): Logger {
     if (LEVELS[level] < threshold) return;
     const entry: LogFields = { timestamp: new Date().toISOString(), level, message, ...base, ...fields };
     // A thrown non-Error still logs as an error object, so one query finds every error's message.
-    if (entry.error !== undefined && (entry.error === null || typeof entry.error !== 'object')) entry.error = { message: String(entry.error) };
+    if (entry.error !== undefined && (entry.error === null || typeof entry.error !== 'object'))
+      entry.error = { message: String(entry.error) };
     // Values are redacted before encoding: a secret's encoded form (escaped quotes, backslashes) would not match it.
     writeLine(JSON.stringify(redactValue(entry)));
   };

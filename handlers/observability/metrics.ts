@@ -49,7 +49,10 @@ export class Metrics {
     for (const job of jobs) {
       const counts = this.#counts.get(job) ?? new Map<CountMetric, number>();
       const latencies = this.#latencies.get(job) ?? [];
-      const definitions: { Name: string; Unit: string }[] = [...counts.keys()].map((name) => ({ Name: name, Unit: 'Count' }));
+      const definitions: { Name: string; Unit: string }[] = [...counts.keys()].map((name) => ({
+        Name: name,
+        Unit: 'Count',
+      }));
       const values: Record<string, number | number[]> = Object.fromEntries(counts);
       if (latencies.length > 0) {
         definitions.push({ Name: 'ProviderLatency', Unit: 'Milliseconds' });
@@ -57,7 +60,12 @@ export class Metrics {
       }
       writeLine(
         JSON.stringify({
-          _aws: { Timestamp: timestamp, CloudWatchMetrics: [{ Namespace: this.#namespace, Dimensions: [['Service'], ['Service', 'Job']], Metrics: definitions }] },
+          _aws: {
+            Timestamp: timestamp,
+            CloudWatchMetrics: [
+              { Namespace: this.#namespace, Dimensions: [['Service'], ['Service', 'Job']], Metrics: definitions },
+            ],
+          },
           Service: this.#service,
           Job: job,
           ...values,

@@ -34,7 +34,8 @@ const PATTERNS: [RegExp, string][] = [
 export function redactText(text: string): string {
   if (secrets.has(text)) return REDACTED;
   let result = text;
-  for (const secret of secrets) if (secret.length >= MIN_SUBSTRING_SECRET && result.includes(secret)) result = result.split(secret).join(REDACTED);
+  for (const secret of secrets)
+    if (secret.length >= MIN_SUBSTRING_SECRET && result.includes(secret)) result = result.split(secret).join(REDACTED);
   for (const [pattern, replacement] of PATTERNS) result = result.replace(pattern, replacement);
   return result;
 }
@@ -49,7 +50,8 @@ export function redactLine(line: string): string {
     const quoted = JSON.stringify(secret);
     result = result.split(quoted).join(`"${REDACTED}"`);
     if (secret.length < MIN_SUBSTRING_SECRET) continue;
-    for (const form of new Set([secret, quoted.slice(1, -1)])) if (result.includes(form)) result = result.split(form).join(REDACTED);
+    for (const form of new Set([secret, quoted.slice(1, -1)]))
+      if (result.includes(form)) result = result.split(form).join(REDACTED);
   }
   for (const [pattern, replacement] of PATTERNS) result = result.replace(pattern, replacement);
   return result;
@@ -74,7 +76,9 @@ export function redactValue(value: unknown, seen: WeakSet<object> = new WeakSet(
     if (Array.isArray(value)) return value.map((item) => redactValue(item, seen, depth + 1));
     const json = (value as { toJSON?: unknown }).toJSON;
     if (typeof json === 'function') return redactValue(json.call(value), seen, depth + 1);
-    return Object.fromEntries(Object.entries(value).map(([key, item]) => [redactText(key), redactValue(item, seen, depth + 1)]));
+    return Object.fromEntries(
+      Object.entries(value).map(([key, item]) => [redactText(key), redactValue(item, seen, depth + 1)]),
+    );
   } finally {
     seen.delete(value);
   }
@@ -125,7 +129,8 @@ export function redactThrown(thrown: unknown, seen: WeakSet<object> = new WeakSe
     const value: unknown = descriptor.value;
     const next = key === 'message' ? message : redactOwnValue(value, seen);
     if (next === value) continue;
-    if (descriptor.writable || descriptor.configurable) Object.defineProperty(thrown, key, { ...descriptor, value: next });
+    if (descriptor.writable || descriptor.configurable)
+      Object.defineProperty(thrown, key, { ...descriptor, value: next });
     else frozen = true;
   }
   if (stack !== undefined && stack !== thrown.stack) {

@@ -37,13 +37,18 @@ function devPackagesIn(metafile, devDependencies) {
 }
 
 const [rootManifest, manifest] = await Promise.all(
-  [join(root, 'package.json'), join(here, 'package.json')].map(async (path) => JSON.parse(await readFile(path, 'utf8'))),
+  [join(root, 'package.json'), join(here, 'package.json')].map(async (path) =>
+    JSON.parse(await readFile(path, 'utf8')),
+  ),
 );
 if (manifest.version !== rootManifest.version) {
-  fail(`package.json says version ${manifest.version}, the module ${rootManifest.version}: they are released together ("npm run release -- X.Y.Z" sets both)`);
+  fail(
+    `package.json says version ${manifest.version}, the module ${rootManifest.version}: they are released together ("npm run release -- X.Y.Z" sets both)`,
+  );
 }
 const nodeMajor = /^>=\s*(\d+)$/.exec(manifest.engines?.node ?? '')?.[1];
-if (!nodeMajor) fail(`engines.node must read ">=N" (bin/notifier.cjs checks it), got ${JSON.stringify(manifest.engines?.node)}`);
+if (!nodeMajor)
+  fail(`engines.node must read ">=N" (bin/notifier.cjs checks it), got ${JSON.stringify(manifest.engines?.node)}`);
 
 const result = await esbuild.build({
   absWorkingDir: root,
@@ -64,9 +69,13 @@ const result = await esbuild.build({
   logLevel: 'warning',
 });
 const unwanted = devPackagesIn(result.metafile, Object.keys(rootManifest.devDependencies ?? {}));
-if (unwanted.length > 0) fail(`the bundle would carry development-only code: ${unwanted.join(', ')}. A command must not import the local runtime.`);
+if (unwanted.length > 0)
+  fail(
+    `the bundle would carry development-only code: ${unwanted.join(', ')}. A command must not import the local runtime.`,
+  );
 
 await mkdir(join(here, 'dist'), { recursive: true });
 for (const file of result.outputFiles) await writeFile(file.path, file.contents);
 await copyFile(join(root, 'LICENSE'), join(here, 'LICENSE'));
-for (const file of result.outputFiles) console.error(`packages/cli/${relative(here, file.path)}: ${file.contents.length} bytes`);
+for (const file of result.outputFiles)
+  console.error(`packages/cli/${relative(here, file.path)}: ${file.contents.length} bytes`);

@@ -30,15 +30,18 @@ for (const type of [...types].sort()) {
   const expected = expectations.types[type] ?? 0;
   if (actual !== expected) failures.push(`${type}: expected ${expected}, planned ${actual}`);
 }
-if (managed.length !== expectations.total) failures.push(`total: expected ${expectations.total}, planned ${managed.length}`);
+if (managed.length !== expectations.total)
+  failures.push(`total: expected ${expectations.total}, planned ${managed.length}`);
 
 for (const change of managed) {
-  if (change.change.actions.join(',') !== 'create') failures.push(`${change.address}: expected create, got ${change.change.actions}`);
+  if (change.change.actions.join(',') !== 'create')
+    failures.push(`${change.address}: expected create, got ${change.change.actions}`);
   const after = change.change.after ?? {};
   if ('tags' in after) {
     const tags = after.tags ?? {};
     for (const [key, value] of Object.entries(expectations.tags)) {
-      if (tags[key] !== value) failures.push(`${change.address}: tag ${key}=${value} missing (tags: ${JSON.stringify(tags)})`);
+      if (tags[key] !== value)
+        failures.push(`${change.address}: tag ${key}=${value} missing (tags: ${JSON.stringify(tags)})`);
     }
   }
 }
@@ -49,4 +52,6 @@ if (failures.length > 0) {
   console.error(`actual counts: ${JSON.stringify(counts, null, 2)}`);
   process.exit(1);
 }
-console.log(`${example}: ${managed.length} resources planned (${Object.keys(counts).length} types), ${tagged} taggable, all tagged`);
+console.log(
+  `${example}: ${managed.length} resources planned (${Object.keys(counts).length} types), ${tagged} taggable, all tagged`,
+);

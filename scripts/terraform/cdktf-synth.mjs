@@ -14,7 +14,8 @@ import { fileURLToPath } from 'node:url';
 /** Stack directories (`<outdir>/stacks/<stack>`) the app wrote. Throws with the app's output when it fails. */
 export function synthesize(projectDir, outdir) {
   const config = JSON.parse(readFileSync(join(projectDir, 'cdktf.json'), 'utf8'));
-  if (typeof config.app !== 'string') throw new Error(`${join(projectDir, 'cdktf.json')}: "app" must be the command that runs the app`);
+  if (typeof config.app !== 'string')
+    throw new Error(`${join(projectDir, 'cdktf.json')}: "app" must be the command that runs the app`);
   // The CLI creates the output directory; the app only creates its last level.
   mkdirSync(resolve(outdir), { recursive: true });
   execSync(config.app, {
@@ -24,7 +25,9 @@ export function synthesize(projectDir, outdir) {
   });
   const stacks = join(outdir, 'stacks');
   if (!existsSync(stacks)) throw new Error(`${config.app} wrote no stacks under ${stacks}`);
-  return readdirSync(stacks).sort().map((stack) => join(stacks, stack));
+  return readdirSync(stacks)
+    .sort()
+    .map((stack) => join(stacks, stack));
 }
 
 /**
@@ -50,12 +53,15 @@ if (process.argv[1] === fileURLToPath(import.meta.url)) {
   const [projectDir, outdir, flag, mapping] = process.argv.slice(2);
   const [registrySource, localDir] = mapping?.split('=') ?? [];
   if (!projectDir || !outdir || (flag !== undefined && (flag !== '--local' || !registrySource || !localDir))) {
-    console.error('usage: node scripts/terraform/cdktf-synth.mjs <project dir> <outdir> [--local <registry source>=<dir>]');
+    console.error(
+      'usage: node scripts/terraform/cdktf-synth.mjs <project dir> <outdir> [--local <registry source>=<dir>]',
+    );
     process.exit(2);
   }
   try {
     for (const stack of synthesize(projectDir, outdir)) {
-      if (registrySource && useLocalModule(stack, registrySource, localDir) === 0) throw new Error(`${stack} has no module sourced from ${registrySource}`);
+      if (registrySource && useLocalModule(stack, registrySource, localDir) === 0)
+        throw new Error(`${stack} has no module sourced from ${registrySource}`);
       console.log(stack);
     }
   } catch (error) {

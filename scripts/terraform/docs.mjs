@@ -34,7 +34,8 @@ const documented = () => ['.', ...subdirectories('modules'), ...subdirectories('
 function withTables(readme, tables, path) {
   const begin = readme.indexOf(BEGIN);
   const end = readme.indexOf(END);
-  if (begin === -1 || end === -1 || end < begin) throw new Error(`${path} needs the markers ${BEGIN} and ${END}, in that order`);
+  if (begin === -1 || end === -1 || end < begin)
+    throw new Error(`${path} needs the markers ${BEGIN} and ${END}, in that order`);
   return `${readme.slice(0, begin)}${BEGIN}\n${tables}\n${END}${readme.slice(end + END.length)}`;
 }
 

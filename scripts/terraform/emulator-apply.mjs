@@ -15,8 +15,8 @@ import { cpSync, existsSync, mkdtempSync, readdirSync, rmSync, writeFileSync } f
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { classifyChanges } from './emulator-gaps.mjs';
 import { runCliChecks } from './emulator-cli-checks.mjs';
+import { classifyChanges } from './emulator-gaps.mjs';
 import { runCommand, startMoto, tail } from './emulator-process.mjs';
 
 const example = process.argv[2];
@@ -31,7 +31,24 @@ const repo = join(here, '..', '..');
 const BUDGET_MS = 6 * 60_000;
 const deadline = Date.now() + BUDGET_MS;
 // Services the module and the examples use; AWS_ENDPOINT_URL (set too) catches any other, so nothing reaches AWS.
-const SERVICES = ['cloudwatch', 'dynamodb', 'ec2', 'events', 'iam', 'kms', 'lambda', 'logs', 'rds', 's3', 'scheduler', 'secretsmanager', 'sns', 'sqs', 'ssm', 'sts'];
+const SERVICES = [
+  'cloudwatch',
+  'dynamodb',
+  'ec2',
+  'events',
+  'iam',
+  'kms',
+  'lambda',
+  'logs',
+  'rds',
+  's3',
+  'scheduler',
+  'secretsmanager',
+  'sns',
+  'sqs',
+  'ssm',
+  'sts',
+];
 
 class StepError extends Error {}
 
@@ -39,9 +56,13 @@ function copyExample(work) {
   const root = join(work, 'repo');
   cpSync(join(repo, 'modules'), join(root, 'modules'), { recursive: true });
   cpSync(join(repo, 'dist'), join(root, 'dist'), { recursive: true });
-  for (const file of readdirSync(repo).filter((name) => name.endsWith('.tf'))) cpSync(join(repo, file), join(root, file));
+  for (const file of readdirSync(repo).filter((name) => name.endsWith('.tf')))
+    cpSync(join(repo, file), join(root, file));
   const dir = join(root, 'examples', example);
-  cpSync(join(repo, 'examples', example), dir, { recursive: true, filter: (source) => !/\.terraform(\.lock\.hcl)?$/.test(source) });
+  cpSync(join(repo, 'examples', example), dir, {
+    recursive: true,
+    filter: (source) => !/\.terraform(\.lock\.hcl)?$/.test(source),
+  });
   return dir;
 }
 
@@ -52,7 +73,15 @@ function providerOverride(endpoint) {
 }
 
 function terraformEnv(endpoint) {
-  const env = { ...process.env, AWS_ACCESS_KEY_ID: 'testing', AWS_SECRET_ACCESS_KEY: 'testing', AWS_ENDPOINT_URL: endpoint, AWS_EC2_METADATA_DISABLED: 'true', TF_IN_AUTOMATION: '1', CHECKPOINT_DISABLE: '1' };
+  const env = {
+    ...process.env,
+    AWS_ACCESS_KEY_ID: 'testing',
+    AWS_SECRET_ACCESS_KEY: 'testing',
+    AWS_ENDPOINT_URL: endpoint,
+    AWS_EC2_METADATA_DISABLED: 'true',
+    TF_IN_AUTOMATION: '1',
+    CHECKPOINT_DISABLE: '1',
+  };
   for (const name of ['AWS_PROFILE', 'AWS_SESSION_TOKEN', 'AWS_DEFAULT_PROFILE']) delete env[name];
   // As init.sh does: a CLI config that does not exist is ignored rather than reported by every command.
   if (env.TF_CLI_CONFIG_FILE && !existsSync(env.TF_CLI_CONFIG_FILE)) delete env.TF_CLI_CONFIG_FILE;
@@ -69,8 +98,12 @@ function makeStep(dir, env) {
     if (remaining <= 0) throw new StepError(`${label}: no time left of the ${BUDGET_MS / 60_000} min budget`);
     const timeoutMs = Math.min(capMs, remaining);
     const result = await runCommand(command, args, { cwd: dir, env, timeoutMs });
-    if (result.timedOut) throw new StepError(`${label}: timed out after ${Math.round(timeoutMs / 1000)}s\n${tail(result.stdout + result.stderr, 40)}`);
-    if (!okCodes.includes(result.code)) throw new StepError(`${label}: exit ${result.code}\n${tail(result.stdout + result.stderr, 40)}`);
+    if (result.timedOut)
+      throw new StepError(
+        `${label}: timed out after ${Math.round(timeoutMs / 1000)}s\n${tail(result.stdout + result.stderr, 40)}`,
+      );
+    if (!okCodes.includes(result.code))
+      throw new StepError(`${label}: exit ${result.code}\n${tail(result.stdout + result.stderr, 40)}`);
     timings.push(`${label} ${Math.round((Date.now() - stepStarted) / 1000)}s`);
     return result;
   };
@@ -91,17 +124,24 @@ function countByType(items) {
 function assertAppliedAsPlanned(plan, state) {
   const changes = (plan.resource_changes ?? []).filter((change) => change.mode === 'managed');
   const notCreate = changes.filter((change) => change.change.actions.join() !== 'create');
-  if (notCreate.length > 0) throw new StepError(`first plan: expected only creations, got ${notCreate.map((change) => `${change.address} ${change.change.actions}`).join(', ')}`);
+  if (notCreate.length > 0)
+    throw new StepError(
+      `first plan: expected only creations, got ${notCreate.map((change) => `${change.address} ${change.change.actions}`).join(', ')}`,
+    );
   const planned = countByType(changes);
   const applied = countByType(managedResources(state.values?.root_module));
   const types = [...new Set([...Object.keys(planned), ...Object.keys(applied)])].sort();
-  const wrong = types.filter((type) => planned[type] !== applied[type]).map((type) => `${type}: planned ${planned[type] ?? 0}, applied ${applied[type] ?? 0}`);
+  const wrong = types
+    .filter((type) => planned[type] !== applied[type])
+    .map((type) => `${type}: planned ${planned[type] ?? 0}, applied ${applied[type] ?? 0}`);
   if (wrong.length > 0) throw new StepError(`applied resources differ from the plan:\n  ${wrong.join('\n  ')}`);
   return { total: changes.length, types: types.length };
 }
 
 function regionOf(state) {
-  const arn = managedResources(state.values?.root_module).map((resource) => resource.values?.arn).find((value) => typeof value === 'string' && value.startsWith('arn:'));
+  const arn = managedResources(state.values?.root_module)
+    .map((resource) => resource.values?.arn)
+    .find((value) => typeof value === 'string' && value.startsWith('arn:'));
   const region = arn?.split(':')[3];
   if (!region) throw new StepError('no regional ARN in the applied state to take the region from');
   return region;
@@ -110,10 +150,11 @@ function regionOf(state) {
 async function applyAndCheck(dir, moto) {
   const env = terraformEnv(moto.endpoint);
   const step = makeStep(dir, env);
-  const tf = (...args) => ['-chdir=' + dir, ...args];
+  const tf = (...args) => [`-chdir=${dir}`, ...args];
   const vars = ['-var', 'protect_data=false'];
   const common = ['-input=false', '-no-color', '-lock=false'];
-  const showJson = async (label, planFile) => JSON.parse((await step(label, 'terraform', tf('show', '-json', planFile), { capMs: 60_000 })).stdout);
+  const showJson = async (label, planFile) =>
+    JSON.parse((await step(label, 'terraform', tf('show', '-json', planFile), { capMs: 60_000 })).stdout);
   writeFileSync(join(dir, 'emulator_override.tf'), providerOverride(moto.endpoint));
 
   await step('init', 'bash', [join(repo, 'scripts/terraform/init.sh'), dir], { capMs: 120_000 });
@@ -123,21 +164,35 @@ async function applyAndCheck(dir, moto) {
 
   // The second plan refreshes every resource from moto: its prior state is what was applied, as moto reads it back.
   // -detailed-exitcode: 0 no changes, 2 changes (then judged against the gaps), 1 an error.
-  await step('second plan', 'terraform', tf('plan', ...common, ...vars, '-detailed-exitcode', '-out=second.tfplan'), { capMs: 120_000, okCodes: [0, 2] });
+  await step('second plan', 'terraform', tf('plan', ...common, ...vars, '-detailed-exitcode', '-out=second.tfplan'), {
+    capMs: 120_000,
+    okCodes: [0, 2],
+  });
   const second = await showJson('show second plan', 'second.tfplan');
   const applied = assertAppliedAsPlanned(plan, second.prior_state);
   const { explained: gaps, unexplained } = classifyChanges(second);
-  if (unexplained.length > 0) throw new StepError(`second plan: changes that no listed emulator gap explains:\n  ${unexplained.join('\n  ')}`);
+  if (unexplained.length > 0)
+    throw new StepError(`second plan: changes that no listed emulator gap explains:\n  ${unexplained.join('\n  ')}`);
 
   const outputs = JSON.parse((await step('output', 'terraform', tf('output', '-json'), { capMs: 60_000 })).stdout);
   const cliStarted = Date.now();
-  const cliChecks = await runCliChecks({ repo, workDir: dirname(dir), outputs, endpoint: moto.endpoint, region: regionOf(second.prior_state), env, prefix: `emulator-${example}` }).catch((error) => {
+  const cliChecks = await runCliChecks({
+    repo,
+    workDir: dirname(dir),
+    outputs,
+    endpoint: moto.endpoint,
+    region: regionOf(second.prior_state),
+    env,
+    prefix: `emulator-${example}`,
+  }).catch((error) => {
     throw new StepError(`notifier CLI: ${error.message}`);
   });
   timings.push(`CLI ${Math.round((Date.now() - cliStarted) / 1000)}s`);
 
   // The second plan has just refreshed the state; destroy need not read every resource again.
-  await step('destroy', 'terraform', tf('destroy', ...common, ...vars, '-refresh=false', '-auto-approve'), { capMs: 180_000 });
+  await step('destroy', 'terraform', tf('destroy', ...common, ...vars, '-refresh=false', '-auto-approve'), {
+    capMs: 180_000,
+  });
   const left = (await step('state list', 'terraform', tf('state', 'list'), { capMs: 60_000 })).stdout.trim();
   if (left) throw new StepError(`destroy left resources in the state:\n${left}`);
   return { applied, gaps, cliChecks };
@@ -157,12 +212,16 @@ try {
   moto = await startMoto({ launcher: join(here, 'moto_server.py'), logPath: join(work, 'moto.log') });
   const { applied, gaps, cliChecks } = await applyAndCheck(dir, moto);
   const gapNote = gaps.length > 0 ? ` but for ${gaps.length} listed emulator gap(s) (${gaps.join(', ')})` : '';
-  console.log(`summary: examples/${example}: ${applied.total} resources of ${applied.types} types applied as planned; second plan clean${gapNote}; CLI ${cliChecks.join(', ')} passed; destroyed; ${Math.round((Date.now() - started) / 1000)}s (${timings.join(', ')})`);
+  console.log(
+    `summary: examples/${example}: ${applied.total} resources of ${applied.types} types applied as planned; second plan clean${gapNote}; CLI ${cliChecks.join(', ')} passed; destroyed; ${Math.round((Date.now() - started) / 1000)}s (${timings.join(', ')})`,
+  );
 } catch (error) {
   status = 1;
   // The error last: a caller showing only the tail of this output still shows it.
   if (moto) console.error(`--- moto's log (tail)\n${tail(moto.log(), 10)}\n---`);
-  console.error(`examples/${example} against the emulator: ${error instanceof StepError ? error.message : error.stack}`);
+  console.error(
+    `examples/${example} against the emulator: ${error instanceof StepError ? error.message : error.stack}`,
+  );
 } finally {
   await cleanUp();
 }

@@ -58,7 +58,9 @@ function changedAttributes(change) {
   const after = change.after ?? {};
   const unknown = change.after_unknown ?? {};
   const names = new Set([...Object.keys(before), ...Object.keys(after), ...Object.keys(unknown)]);
-  return [...names].filter((name) => unknown[name] === true || !isDeepStrictEqual(before[name] ?? null, after[name] ?? null)).map((name) => ({ name, before: before[name], after: after[name], unknown: unknown[name] === true }));
+  return [...names]
+    .filter((name) => unknown[name] === true || !isDeepStrictEqual(before[name] ?? null, after[name] ?? null))
+    .map((name) => ({ name, before: before[name], after: after[name], unknown: unknown[name] === true }));
 }
 
 /**
@@ -79,7 +81,10 @@ export function classifyChanges(plan, gaps = EMULATOR_GAPS) {
       const gap = gaps.find((candidate) => candidate.type === resource.type && candidate.attribute === attribute.name);
       const label = `${resource.address}.${attribute.name}`;
       if (gap && !attribute.unknown && gap.accepts(attribute)) explained.push(label);
-      else unexplained.push(`${label}: ${JSON.stringify(attribute.before)} -> ${attribute.unknown ? '(known after apply)' : JSON.stringify(attribute.after)}`);
+      else
+        unexplained.push(
+          `${label}: ${JSON.stringify(attribute.before)} -> ${attribute.unknown ? '(known after apply)' : JSON.stringify(attribute.after)}`,
+        );
     }
   }
   return { explained, unexplained };

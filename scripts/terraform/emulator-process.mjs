@@ -63,7 +63,8 @@ export function freePort() {
 async function waitUntilAnswering(endpoint, child, logPath, timeoutMs) {
   const deadline = Date.now() + timeoutMs;
   while (Date.now() < deadline) {
-    if (child.exitCode !== null) throw new Error(`moto exited with ${child.exitCode} before answering:\n${tail(readFileSync(logPath, 'utf8'))}`);
+    if (child.exitCode !== null)
+      throw new Error(`moto exited with ${child.exitCode} before answering:\n${tail(readFileSync(logPath, 'utf8'))}`);
     try {
       await fetch(`${endpoint}/moto-api/`, { signal: AbortSignal.timeout(2_000) });
       return;
@@ -71,7 +72,9 @@ async function waitUntilAnswering(endpoint, child, logPath, timeoutMs) {
       await new Promise((resolve) => setTimeout(resolve, 200));
     }
   }
-  throw new Error(`moto did not answer on ${endpoint} within ${timeoutMs / 1000}s:\n${tail(readFileSync(logPath, 'utf8'))}`);
+  throw new Error(
+    `moto did not answer on ${endpoint} within ${timeoutMs / 1000}s:\n${tail(readFileSync(logPath, 'utf8'))}`,
+  );
 }
 
 /**
@@ -82,7 +85,10 @@ export async function startMoto({ launcher, logPath, timeoutMs = 30_000 }) {
   const port = await freePort();
   const endpoint = `http://127.0.0.1:${port}`;
   const log = openSync(logPath, 'a');
-  const child = spawn('python3', [launcher, '-H', '127.0.0.1', '-p', String(port)], { detached: true, stdio: ['ignore', log, log] });
+  const child = spawn('python3', [launcher, '-H', '127.0.0.1', '-p', String(port)], {
+    detached: true,
+    stdio: ['ignore', log, log],
+  });
   const killNow = () => killGroup(child, 'SIGKILL');
   process.once('exit', killNow);
   let stopped;

@@ -1,11 +1,14 @@
 import { createServer as createHttpServer, request as httpRequest } from 'node:http';
-import { type AddressInfo, type Socket, connect, createServer } from 'node:net';
+import { type AddressInfo, connect, createServer, type Socket } from 'node:net';
 
 /**
  * A TCP relay to `target` on a loopback port. `admit` may turn a new connection away (it then owns the socket), and
  * `inspect` sees each chunk the client sends before it goes on, and may keep it back.
  */
-async function startTcpRelay(target: { host: string; port: number }, options: { admit?: (client: Socket) => boolean; inspect: (chunk: Buffer) => boolean }) {
+async function startTcpRelay(
+  target: { host: string; port: number },
+  options: { admit?: (client: Socket) => boolean; inspect: (chunk: Buffer) => boolean },
+) {
   const sockets = new Set<Socket>();
   const server = createServer((client) => {
     if (options.admit && !options.admit(client)) return;
@@ -42,7 +45,10 @@ async function startTcpRelay(target: { host: string; port: number }, options: { 
  * A TCP proxy in front of PostgreSQL that cuts every open connection when the client sends its `cutAtQuery`-th
  * statement containing `marker` (the planner's page query): the database connection drops mid-stream, once.
  */
-export async function startCuttingTcpProxy(target: { host: string; port: number }, options: { marker: string; cutAtQuery: number }) {
+export async function startCuttingTcpProxy(
+  target: { host: string; port: number },
+  options: { marker: string; cutAtQuery: number },
+) {
   let queries = 0;
   let cuts = 0;
   const relay = await startTcpRelay(target, {
@@ -62,7 +68,10 @@ export async function startCuttingTcpProxy(target: { host: string; port: number 
  * has stored the n-th batch and before its answer goes back; returning 'drop' withholds the answer (the caller is
  * meant to be dead by then).
  */
-export async function startSqsTap(target: string, afterBatch: (call: number, entries: number, bodies: string[]) => Promise<'forward' | 'drop'> | 'forward' | 'drop') {
+export async function startSqsTap(
+  target: string,
+  afterBatch: (call: number, entries: number, bodies: string[]) => Promise<'forward' | 'drop'> | 'forward' | 'drop',
+) {
   const upstream = new URL(target);
   let calls = 0;
   const server = createHttpServer((request, response) => {
@@ -71,17 +80,34 @@ export async function startSqsTap(target: string, afterBatch: (call: number, ent
     request.on('end', () => {
       const body = Buffer.concat(chunks);
       const isBatch = String(request.headers['x-amz-target']).endsWith('.SendMessageBatch');
-      const forward = httpRequest({ host: upstream.hostname, port: upstream.port, method: request.method, path: request.url, headers: request.headers }, (answer) => {
-        const parts: Buffer[] = [];
-        answer.on('data', (chunk: Buffer) => parts.push(chunk));
-        answer.on('end', async () => {
-          const entries = isBatch ? (JSON.parse(body.toString('utf8')) as { Entries: { MessageBody: string }[] }).Entries : [];
-          const verdict = isBatch ? await afterBatch(++calls, entries.length, entries.map((entry) => entry.MessageBody)) : 'forward';
-          if (verdict === 'drop') return void response.destroy();
-          response.writeHead(answer.statusCode ?? 500, answer.headers);
-          response.end(Buffer.concat(parts));
-        });
-      });
+      const forward = httpRequest(
+        {
+          host: upstream.hostname,
+          port: upstream.port,
+          method: request.method,
+          path: request.url,
+          headers: request.headers,
+        },
+        (answer) => {
+          const parts: Buffer[] = [];
+          answer.on('data', (chunk: Buffer) => parts.push(chunk));
+          answer.on('end', async () => {
+            const entries = isBatch
+              ? (JSON.parse(body.toString('utf8')) as { Entries: { MessageBody: string }[] }).Entries
+              : [];
+            const verdict = isBatch
+              ? await afterBatch(
+                  ++calls,
+                  entries.length,
+                  entries.map((entry) => entry.MessageBody),
+                )
+              : 'forward';
+            if (verdict === 'drop') return void response.destroy();
+            response.writeHead(answer.statusCode ?? 500, answer.headers);
+            response.end(Buffer.concat(parts));
+          });
+        },
+      );
       forward.on('error', () => response.destroy());
       forward.end(body);
     });
@@ -103,7 +129,10 @@ export async function startSqsTap(target: string, afterBatch: (call: number, ent
  * as an unreachable database does to a client that had a route to it; `up()` lets connections through again.
  * `downAtQuery` takes it down by itself when the client sends its n-th statement containing the marker.
  */
-export async function startOutageTcpProxy(target: { host: string; port: number }, options: { downAtQuery?: { marker: string; count: number } } = {}) {
+export async function startOutageTcpProxy(
+  target: { host: string; port: number },
+  options: { downAtQuery?: { marker: string; count: number } } = {},
+) {
   let down = false;
   let refused = 0;
   let queries = 0;

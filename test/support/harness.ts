@@ -1,20 +1,24 @@
 import { randomUUID } from 'node:crypto';
 import pg from 'pg';
+import { setLogSink } from '../../handlers/observability/log.js';
 import { divertHandlerOutput } from '../../tools/local/handler-output.js';
 import { startSandbox } from '../../tools/local/sandbox.js';
 import { startSqs } from '../../tools/local/sqs.js';
-import { startStack, type Stack } from '../../tools/local/stack.js';
-import { setLogSink } from '../../handlers/observability/log.js';
+import { type Stack, startStack } from '../../tools/local/stack.js';
 
 /** Shared servers are started once by scripts/test.mjs; a test file alone fails with the reason. */
 export function sharedService(name: 'NOTIFIER_TEST_DYNAMODB_ENDPOINT' | 'NOTIFIER_TEST_PG_URL'): string {
   const value = process.env[name];
-  if (!value) throw new Error(`${name} is not set: run the suite with "npm test", which starts DynamoDB Local and PostgreSQL`);
+  if (!value)
+    throw new Error(`${name} is not set: run the suite with "npm test", which starts DynamoDB Local and PostgreSQL`);
   return value;
 }
 
 /** A fresh database on the shared PostgreSQL 15 server, seeded with `count` recipients. */
-export async function seedAudience(count: number, options: { url?: string; extraRows?: string } = {}): Promise<{ host: string; port: number; database: string; user: string; password: string }> {
+export async function seedAudience(
+  count: number,
+  options: { url?: string; extraRows?: string } = {},
+): Promise<{ host: string; port: number; database: string; user: string; password: string }> {
   const adminUrl = options.url ?? sharedService('NOTIFIER_TEST_PG_URL');
   const admin = new URL(adminUrl);
   const database = `aud_${randomUUID().replaceAll('-', '').slice(0, 12)}`;
@@ -22,13 +26,26 @@ export async function seedAudience(count: number, options: { url?: string; extra
   await adminClient.connect();
   await adminClient.query(`CREATE DATABASE ${database}`);
   await adminClient.end();
-  const client = new pg.Client({ connectionString: Object.assign(new URL(adminUrl), { pathname: `/${database}` }).toString() });
+  const client = new pg.Client({
+    connectionString: Object.assign(new URL(adminUrl), { pathname: `/${database}` }).toString(),
+  });
   await client.connect();
-  await client.query('CREATE TABLE users (id bigint PRIMARY KEY, psid text, first_name text, opted_in boolean NOT NULL DEFAULT true)');
-  await client.query(`INSERT INTO users (id, psid, first_name, opted_in) SELECT g, 'psid-' || g, 'User' || g, g % 10 <> 0 FROM generate_series(1, $1) AS g`, [count]);
+  await client.query(
+    'CREATE TABLE users (id bigint PRIMARY KEY, psid text, first_name text, opted_in boolean NOT NULL DEFAULT true)',
+  );
+  await client.query(
+    `INSERT INTO users (id, psid, first_name, opted_in) SELECT g, 'psid-' || g, 'User' || g, g % 10 <> 0 FROM generate_series(1, $1) AS g`,
+    [count],
+  );
   if (options.extraRows) await client.query(options.extraRows);
   await client.end();
-  return { host: admin.hostname, port: Number(admin.port), database, user: decodeURIComponent(admin.username), password: decodeURIComponent(admin.password) };
+  return {
+    host: admin.hostname,
+    port: Number(admin.port),
+    database,
+    user: decodeURIComponent(admin.username),
+    password: decodeURIComponent(admin.password),
+  };
 }
 
 export const TOKEN = 'EAAB-sandbox-page-token-0123456789abcdef';
@@ -51,19 +68,31 @@ async function closePlannerConnections(): Promise<void> {
   const admin = new pg.Client({ connectionString: url });
   await admin.connect();
   try {
-    await admin.query("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE application_name = 'notifier-planner' AND pid <> pg_backend_pid()");
+    await admin.query(
+      "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE application_name = 'notifier-planner' AND pid <> pg_backend_pid()",
+    );
   } finally {
     await admin.end();
   }
 }
 
-export async function startHarness(options: { maxReceiveCount?: number; plannerTimeoutMs?: number; extraEnv?: Record<string, string>; sandboxRate?: number } = {}): Promise<Harness> {
+export async function startHarness(
+  options: {
+    maxReceiveCount?: number;
+    plannerTimeoutMs?: number;
+    extraEnv?: Record<string, string>;
+    sandboxRate?: number;
+  } = {},
+): Promise<Harness> {
   const logs: string[] = [];
   setLogSink((line) => logs.push(line));
   // The shipped bundles carry their own logger: capture what they write to stdout too.
   const restoreStdout = divertHandlerOutput((text) => logs.push(...text.split('\n').filter(Boolean)));
   const sqs = await startSqs();
-  const sandbox = await startSandbox({ accessToken: TOKEN, ...(options.sandboxRate ? { ratePerSecond: options.sandboxRate } : {}) });
+  const sandbox = await startSandbox({
+    accessToken: TOKEN,
+    ...(options.sandboxRate ? { ratePerSecond: options.sandboxRate } : {}),
+  });
   const stack = await startStack({
     name: `t${randomUUID().slice(0, 8)}`,
     dynamoEndpoint: sharedService('NOTIFIER_TEST_DYNAMODB_ENDPOINT'),
@@ -88,18 +117,47 @@ export async function startHarness(options: { maxReceiveCount?: number; plannerT
 }
 
 /** The config items of one Messenger job reading `users`. */
-export function messengerJob(database: Awaited<ReturnType<typeof seedAudience>>, sandboxUrl: string, overrides: Record<string, unknown> = {}) {
+export function messengerJob(
+  database: Awaited<ReturnType<typeof seedAudience>>,
+  sandboxUrl: string,
+  overrides: Record<string, unknown> = {},
+) {
   // Each job gets its own database item: config items are cached per container, as in Lambda.
   const databaseId = `${String(overrides.id ?? 'daily')}-db`;
   return [
-    { kind: 'database', id: databaseId, host: database.host, port: database.port, database: database.database, user: database.user, password: { inline: database.password }, ssl: 'disable', allowInlineSecrets: true },
-    { kind: 'channel', id: 'messenger', type: 'messenger', baseUrl: sandboxUrl, pageId: 'me', accessToken: { inline: TOKEN }, allowInlineSecrets: true, timeoutMs: 2000, ratePerSecond: 5000 },
+    {
+      kind: 'database',
+      id: databaseId,
+      host: database.host,
+      port: database.port,
+      database: database.database,
+      user: database.user,
+      password: { inline: database.password },
+      ssl: 'disable',
+      allowInlineSecrets: true,
+    },
+    {
+      kind: 'channel',
+      id: 'messenger',
+      type: 'messenger',
+      baseUrl: sandboxUrl,
+      pageId: 'me',
+      accessToken: { inline: TOKEN },
+      allowInlineSecrets: true,
+      timeoutMs: 2000,
+      ratePerSecond: 5000,
+    },
     {
       kind: 'job',
       id: 'daily',
       database: databaseId,
       channel: 'messenger',
-      audience: { sql: 'SELECT id, psid, first_name FROM users WHERE opted_in = $1', params: [true], idColumn: 'id', recipientColumn: 'psid' },
+      audience: {
+        sql: 'SELECT id, psid, first_name FROM users WHERE opted_in = $1',
+        params: [true],
+        idColumn: 'id',
+        recipientColumn: 'psid',
+      },
       template: { text: 'Hello {{first_name}}, your digest is ready' },
       pageSize: 100,
       ...overrides,
@@ -107,7 +165,11 @@ export function messengerJob(database: Awaited<ReturnType<typeof seedAudience>>,
   ];
 }
 
-export async function waitFor<T>(what: string, probe: () => Promise<T | undefined> | T | undefined, timeoutMs = 30_000): Promise<T> {
+export async function waitFor<T>(
+  what: string,
+  probe: () => Promise<T | undefined> | T | undefined,
+  timeoutMs = 30_000,
+): Promise<T> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     const value = await probe();

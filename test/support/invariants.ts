@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { BatchGetItemCommand, GetItemCommand, type AttributeValue } from '@aws-sdk/client-dynamodb';
+import { type AttributeValue, BatchGetItemCommand, GetItemCommand } from '@aws-sdk/client-dynamodb';
 import { DeleteMessageBatchCommand, ReceiveMessageCommand } from '@aws-sdk/client-sqs';
 import { collectOutcomes, createLedger, keyAttributes, malformedKey } from '../../handlers/aws/ledger/index.js';
 import { parseTask } from '../../handlers/core/task.js';
@@ -50,7 +50,10 @@ async function getMalformed(stack: Stack, keys: readonly string[]): Promise<Map<
   const found = new Map<string, Item>();
   for (let index = 0; index < keys.length; index += 100) {
     let pending: Record<string, { Keys: Item[]; ConsistentRead: boolean }> | undefined = {
-      [stack.names.ledger]: { Keys: keys.slice(index, index + 100).map((messageId) => keyAttributes(malformedKey(messageId))), ConsistentRead: true },
+      [stack.names.ledger]: {
+        Keys: keys.slice(index, index + 100).map((messageId) => keyAttributes(malformedKey(messageId))),
+        ConsistentRead: true,
+      },
     };
     while (pending && Object.keys(pending).length > 0) {
       const answer = await stack.dynamo.send(new BatchGetItemCommand({ RequestItems: pending }));
@@ -73,9 +76,20 @@ export interface RecipientState {
  */
 export async function recipientStates(stack: Stack, runId: string): Promise<Map<string, RecipientState>> {
   const states = new Map<string, RecipientState>();
-  for (const { recipientId, item, status, reason, providerMessageId } of (await collectOutcomes(createLedger({ table: stack.names.ledger }).table, runId)).outcomes) {
-    assert.ok(!states.has(recipientId), item === 'group' ? `${recipientId} has outcomes in two ledger items` : `${recipientId} is both in a group and recorded by the planner`);
-    states.set(recipientId, { status, ...(reason ? { reason } : {}), ...(providerMessageId ? { providerMessageId } : {}) });
+  for (const { recipientId, item, status, reason, providerMessageId } of (
+    await collectOutcomes(createLedger({ table: stack.names.ledger }).table, runId)
+  ).outcomes) {
+    assert.ok(
+      !states.has(recipientId),
+      item === 'group'
+        ? `${recipientId} has outcomes in two ledger items`
+        : `${recipientId} is both in a group and recorded by the planner`,
+    );
+    states.set(recipientId, {
+      status,
+      ...(reason ? { reason } : {}),
+      ...(providerMessageId ? { providerMessageId } : {}),
+    });
   }
   return states;
 }
@@ -84,10 +98,25 @@ export async function recipientStates(stack: Stack, runId: string): Promise<Map<
 async function drainDlq(stack: Stack): Promise<{ messageId: string; body: string }[]> {
   const messages: { messageId: string; body: string }[] = [];
   for (;;) {
-    const { Messages = [] } = await stack.sqs.send(new ReceiveMessageCommand({ QueueUrl: stack.queues.dlqUrl, MaxNumberOfMessages: 10, WaitTimeSeconds: 0, VisibilityTimeout: 60 }));
+    const { Messages = [] } = await stack.sqs.send(
+      new ReceiveMessageCommand({
+        QueueUrl: stack.queues.dlqUrl,
+        MaxNumberOfMessages: 10,
+        WaitTimeSeconds: 0,
+        VisibilityTimeout: 60,
+      }),
+    );
     if (Messages.length === 0) return messages;
     messages.push(...Messages.map((message) => ({ messageId: message.MessageId as string, body: message.Body ?? '' })));
-    await stack.sqs.send(new DeleteMessageBatchCommand({ QueueUrl: stack.queues.dlqUrl, Entries: Messages.map((message, index) => ({ Id: String(index), ReceiptHandle: message.ReceiptHandle as string })) }));
+    await stack.sqs.send(
+      new DeleteMessageBatchCommand({
+        QueueUrl: stack.queues.dlqUrl,
+        Entries: Messages.map((message, index) => ({
+          Id: String(index),
+          ReceiptHandle: message.ReceiptHandle as string,
+        })),
+      }),
+    );
   }
 }
 
@@ -124,22 +153,33 @@ export async function checkInvariants(stack: Stack, expectation: Expectation): P
     } else if (status === 'failed' || status === 'skipped') {
       byStatus[status]++;
       if (!reason) problems.push(`${recipient}: ${status} without a reason`);
-      if (accepted > 0) problems.push(`${recipient}: ${status} ("${reason}") but the provider accepted it ${accepted} time(s)`);
+      if (accepted > 0)
+        problems.push(`${recipient}: ${status} ("${reason}") but the provider accepted it ${accepted} time(s)`);
       const expected = expectation.failed?.get(recipient);
-      if (expected && !(status === 'failed' && expected.test(reason))) problems.push(`${recipient}: expected failed matching ${expected}, got ${status} "${reason}"`);
+      if (expected && !(status === 'failed' && expected.test(reason)))
+        problems.push(`${recipient}: expected failed matching ${expected}, got ${status} "${reason}"`);
     } else {
       problems.push(`${recipient}: not settled (status ${status ?? 'none'}, accepted ${accepted}x)`);
     }
   }
   for (const [recipient, expected] of expectation.failed ?? []) {
-    if (items.get(recipient)?.status !== 'failed') problems.push(`${recipient}: expected a permanent failure matching ${expected}`);
+    if (items.get(recipient)?.status !== 'failed')
+      problems.push(`${recipient}: expected a permanent failure matching ${expected}`);
   }
   assert.deepEqual(problems.slice(0, 20), [], `${problems.length} recipient(s) break the invariant`);
   const window = expectation.duplicates;
   if (typeof window === 'object') {
     const twice = [...acceptedBy].filter(([, times]) => times > 1);
-    assert.deepEqual(twice.filter(([recipient, times]) => times > 2 || !window.possible.has(recipient)), [], 'duplicates beyond the documented window');
-    assert.deepEqual([...window.required].filter((recipient) => (acceptedBy.get(recipient) ?? 0) < 2), [], 'a send the dying sender never learned of is sent again');
+    assert.deepEqual(
+      twice.filter(([recipient, times]) => times > 2 || !window.possible.has(recipient)),
+      [],
+      'duplicates beyond the documented window',
+    );
+    assert.deepEqual(
+      [...window.required].filter((recipient) => (acceptedBy.get(recipient) ?? 0) < 2),
+      [],
+      'a send the dying sender never learned of is sent again',
+    );
   } else assert.equal(duplicates, window ?? 0, 'duplicates beyond the documented window');
 
   const depth = await queueDepth(stack.sqs, stack.queues.queueUrl);
@@ -155,25 +195,60 @@ export async function checkInvariants(stack: Stack, expectation: Expectation): P
   for (const message of dlq) {
     const parsed = parseTask(message.body);
     if (!parsed.ok) {
-      const { Item } = await stack.dynamo.send(new GetItemCommand({ TableName: stack.names.ledger, Key: keyAttributes(malformedKey(message.messageId)), ConsistentRead: true }));
-      assert.ok(text(Item, 'reason'), `DLQ message ${message.messageId} is poison without a recorded reason: ${message.body.slice(0, 200)}`);
+      const { Item } = await stack.dynamo.send(
+        new GetItemCommand({
+          TableName: stack.names.ledger,
+          Key: keyAttributes(malformedKey(message.messageId)),
+          ConsistentRead: true,
+        }),
+      );
+      assert.ok(
+        text(Item, 'reason'),
+        `DLQ message ${message.messageId} is poison without a recorded reason: ${message.body.slice(0, 200)}`,
+      );
     } else {
       // A well-formed task is poison only if it is not one of this run's recipients and its delivery item says why
       // it could not be processed (a job whose config item is gone, ...).
       const group = await createLedger({ table: stack.names.ledger }).groups.get(parsed.task.runId, parsed.task.group);
-      const ours = parsed.task.runId === runId && parsed.task.recipients.some((recipient) => audience.includes(recipient.id));
-      assert.ok(!ours && group?.lastReason, `DLQ holds a deliverable task, group ${parsed.task.group} of ${parsed.task.runId} (ledger: ${JSON.stringify(group)})`);
+      const ours =
+        parsed.task.runId === runId && parsed.task.recipients.some((recipient) => audience.includes(recipient.id));
+      assert.ok(
+        !ours && group?.lastReason,
+        `DLQ holds a deliverable task, group ${parsed.task.group} of ${parsed.task.runId} (ledger: ${JSON.stringify(group)})`,
+      );
     }
   }
 
   const run = await createLedger({ table: stack.names.ledger }).runs.get(runId);
   assert.ok(run, `run ${runId} exists`);
-  const counters = { planned: run.planned, enqueued: run.enqueued, sent: run.sent, skipped: run.skipped, failed: run.failed };
+  const counters = {
+    planned: run.planned,
+    enqueued: run.enqueued,
+    sent: run.sent,
+    skipped: run.skipped,
+    failed: run.failed,
+  };
   assert.equal(run.status, 'enqueued', 'the planner finished the run');
   assert.equal(run.halted, undefined, 'the run is not left halted');
   assert.equal(counters.planned, audience.length, 'planned counts each recipient once');
-  assert.deepEqual({ sent: counters.sent, skipped: counters.skipped, failed: counters.failed }, byStatus, 'the run counters match the delivery items');
-  assert.equal(counters.sent + counters.skipped + counters.failed, counters.planned, 'planned = sent + skipped + failed with nothing pending');
+  assert.deepEqual(
+    { sent: counters.sent, skipped: counters.skipped, failed: counters.failed },
+    byStatus,
+    'the run counters match the delivery items',
+  );
+  assert.equal(
+    counters.sent + counters.skipped + counters.failed,
+    counters.planned,
+    'planned = sent + skipped + failed with nothing pending',
+  );
 
-  return { recipients: audience.length, ...byStatus, accepted: expectation.accepted.length, duplicates, malformed: poison.size, dlq: dlq.length, counters };
+  return {
+    recipients: audience.length,
+    ...byStatus,
+    accepted: expectation.accepted.length,
+    duplicates,
+    malformed: poison.size,
+    dlq: dlq.length,
+    counters,
+  };
 }

@@ -30,13 +30,20 @@ const { handler } = await import(pathToFileURL(join(dir, 'index.mjs')).href);
 
 const context = () => {
   const deadline = Date.now() + timeoutMs;
-  return { functionName: kind, awsRequestId: randomUUID(), getRemainingTimeInMillis: () => Math.max(0, deadline - Date.now()) };
+  return {
+    functionName: kind,
+    awsRequestId: randomUUID(),
+    getRemainingTimeInMillis: () => Math.max(0, deadline - Date.now()),
+  };
 };
 
 if (kind === 'planner') {
   let message;
   try {
-    message = { type: 'result', result: await handler(JSON.parse(process.env.NOTIFIER_CHILD_EVENT ?? '{}'), context()) };
+    message = {
+      type: 'result',
+      result: await handler(JSON.parse(process.env.NOTIFIER_CHILD_EVENT ?? '{}'), context()),
+    };
   } catch (error) {
     message = { type: 'error', message: `${error.name}: ${error.message}` };
   }
@@ -48,14 +55,33 @@ if (kind === 'planner') {
   process.send?.({ type: 'ready' });
   for (;;) {
     const { Messages = [] } = await sqs.send(
-      new ReceiveMessageCommand({ QueueUrl: queueUrl, MaxNumberOfMessages: Number(process.env.NOTIFIER_CHILD_BATCH_SIZE ?? 10), WaitTimeSeconds: 1, MessageSystemAttributeNames: ['ApproximateReceiveCount'] }),
+      new ReceiveMessageCommand({
+        QueueUrl: queueUrl,
+        MaxNumberOfMessages: Number(process.env.NOTIFIER_CHILD_BATCH_SIZE ?? 10),
+        WaitTimeSeconds: 1,
+        MessageSystemAttributeNames: ['ApproximateReceiveCount'],
+      }),
     );
     if (Messages.length === 0) continue;
-    const event = { Records: Messages.map((message) => ({ messageId: message.MessageId, receiptHandle: message.ReceiptHandle, body: message.Body ?? '', attributes: { ApproximateReceiveCount: message.Attributes?.ApproximateReceiveCount ?? '1' }, eventSource: 'aws:sqs' })) };
+    const event = {
+      Records: Messages.map((message) => ({
+        messageId: message.MessageId,
+        receiptHandle: message.ReceiptHandle,
+        body: message.Body ?? '',
+        attributes: { ApproximateReceiveCount: message.Attributes?.ApproximateReceiveCount ?? '1' },
+        eventSource: 'aws:sqs',
+      })),
+    };
     process.send?.({ type: 'batch', messageIds: Messages.map((message) => message.MessageId) });
     const response = await handler(event, context());
     const failed = new Set((response?.batchItemFailures ?? []).map((failure) => failure.itemIdentifier));
     const done = Messages.filter((message) => !failed.has(message.MessageId));
-    if (done.length > 0) await sqs.send(new DeleteMessageBatchCommand({ QueueUrl: queueUrl, Entries: done.map((message, index) => ({ Id: String(index), ReceiptHandle: message.ReceiptHandle })) }));
+    if (done.length > 0)
+      await sqs.send(
+        new DeleteMessageBatchCommand({
+          QueueUrl: queueUrl,
+          Entries: done.map((message, index) => ({ Id: String(index), ReceiptHandle: message.ReceiptHandle })),
+        }),
+      );
   }
 }

@@ -25,7 +25,12 @@ export interface LambdaProcessOptions {
 function spawnLambda(kind: 'planner' | 'sender', options: LambdaProcessOptions): LambdaProcess {
   const child = spawn(process.execPath, [script, kind], {
     stdio: ['ignore', 'pipe', 'pipe', 'ipc'],
-    env: { ...process.env, ...options.env, NOTIFIER_CHILD_TIMEOUT_MS: String(options.timeoutMs), NOTIFIER_CHILD_CLOCK_SKEW_MS: String(options.clockSkewMs ?? 0) },
+    env: {
+      ...process.env,
+      ...options.env,
+      NOTIFIER_CHILD_TIMEOUT_MS: String(options.timeoutMs),
+      NOTIFIER_CHILD_CLOCK_SKEW_MS: String(options.clockSkewMs ?? 0),
+    },
   });
   const logs: string[] = [];
   let partial = '';
@@ -38,27 +43,45 @@ function spawnLambda(kind: 'planner' | 'sender', options: LambdaProcessOptions):
   let stderr = '';
   child.stderr?.on('data', (chunk: Buffer) => (stderr = (stderr + chunk.toString('utf8')).slice(-4000)));
   child.on('message', (message) => options.onMessage?.(message as { type: string }));
-  const exited = new Promise<string>((resolve) => child.once('exit', (code, signal) => resolve(signal ?? `exit ${code}${code ? `: ${stderr}` : ''}`)));
+  const exited = new Promise<string>((resolve) =>
+    child.once('exit', (code, signal) => resolve(signal ?? `exit ${code}${code ? `: ${stderr}` : ''}`)),
+  );
   return { child, logs, exited, kill: () => void child.kill('SIGKILL') };
 }
 
 /** A sender container with its own event source mapping lane, polling `queueUrl` until killed. */
-export function spawnSenderLane(queueUrl: string, options: LambdaProcessOptions & { batchSize?: number }): LambdaProcess & { ready: Promise<void> } {
+export function spawnSenderLane(
+  queueUrl: string,
+  options: LambdaProcessOptions & { batchSize?: number },
+): LambdaProcess & { ready: Promise<void> } {
   let ready!: () => void;
   const isReady = new Promise<void>((resolve) => (ready = resolve));
   const lane = spawnLambda('sender', {
     ...options,
-    env: { ...options.env, NOTIFIER_CHILD_QUEUE_URL: queueUrl, NOTIFIER_CHILD_BATCH_SIZE: String(options.batchSize ?? 10) },
+    env: {
+      ...options.env,
+      NOTIFIER_CHILD_QUEUE_URL: queueUrl,
+      NOTIFIER_CHILD_BATCH_SIZE: String(options.batchSize ?? 10),
+    },
     onMessage: (message) => {
       if (message.type === 'ready') ready();
       options.onMessage?.(message);
     },
   });
-  return { ...lane, ready: Promise.race([isReady, lane.exited.then((how) => Promise.reject(new Error(`sender process exited before it was ready (${how})`)))]) };
+  return {
+    ...lane,
+    ready: Promise.race([
+      isReady,
+      lane.exited.then((how) => Promise.reject(new Error(`sender process exited before it was ready (${how})`))),
+    ]),
+  };
 }
 
 /** One planner invocation in its own container; `result` settles when it returns, throws or is killed. */
-export function spawnPlanner(event: { job: string; scheduledTime: string }, options: LambdaProcessOptions): LambdaProcess & { result: Promise<PlannerResult | { error: string }> } {
+export function spawnPlanner(
+  event: { job: string; scheduledTime: string },
+  options: LambdaProcessOptions,
+): LambdaProcess & { result: Promise<PlannerResult | { error: string }> } {
   let settle!: (value: PlannerResult | { error: string }) => void;
   const result = new Promise<PlannerResult | { error: string }>((resolve) => (settle = resolve));
   const planner = spawnLambda('planner', {

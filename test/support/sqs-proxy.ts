@@ -8,7 +8,11 @@ type Failure = { Id: string; Code: string; Message: string; SenderFault: boolean
  * `failEntries` picks entries to fail on SQS's side (the partial-batch answer real SQS gives under load), `reject`
  * refuses a body as the sender's fault (as SQS does with InvalidMessageContents), on every attempt.
  */
-export async function startFailingSqsProxy(target: string, failEntries: (call: number, entryIds: string[]) => string[], options: { reject?: (body: string) => { code: string; message: string } | undefined } = {}) {
+export async function startFailingSqsProxy(
+  target: string,
+  failEntries: (call: number, entryIds: string[]) => string[],
+  options: { reject?: (body: string) => { code: string; message: string } | undefined } = {},
+) {
   let calls = 0;
   let failedEntries = 0;
   const upstream = new URL(target);
@@ -20,11 +24,18 @@ export async function startFailingSqsProxy(target: string, failEntries: (call: n
       let failing: Failure[] = [];
       if (String(request.headers['x-amz-target']).endsWith('.SendMessageBatch')) {
         const parsed = JSON.parse(body.toString('utf8')) as { Entries: { Id: string; MessageBody: string }[] };
-        const unlucky = new Set(failEntries(++calls, parsed.Entries.map((entry) => entry.Id)));
+        const unlucky = new Set(
+          failEntries(
+            ++calls,
+            parsed.Entries.map((entry) => entry.Id),
+          ),
+        );
         failing = parsed.Entries.flatMap((entry): Failure[] => {
           const refusal = options.reject?.(entry.MessageBody);
           if (refusal) return [{ Id: entry.Id, Code: refusal.code, Message: refusal.message, SenderFault: true }];
-          return unlucky.has(entry.Id) ? [{ Id: entry.Id, Code: 'InternalError', Message: 'injected partial failure', SenderFault: false }] : [];
+          return unlucky.has(entry.Id)
+            ? [{ Id: entry.Id, Code: 'InternalError', Message: 'injected partial failure', SenderFault: false }]
+            : [];
         });
         failedEntries += failing.length;
         const failed = new Set(failing.map((entry) => entry.Id));
@@ -37,20 +48,32 @@ export async function startFailingSqsProxy(target: string, failEntries: (call: n
           return;
         }
       }
-      const forward = httpRequest({ host: upstream.hostname, port: upstream.port, method: request.method, path: request.url, headers: { ...request.headers, 'content-length': String(body.length) } }, (answer) => {
-        const parts: Buffer[] = [];
-        answer.on('data', (chunk: Buffer) => parts.push(chunk));
-        answer.on('end', () => {
-          let payload = Buffer.concat(parts);
-          if (failing.length > 0 && answer.statusCode === 200) {
-            const parsed = JSON.parse(payload.toString('utf8')) as { Failed?: unknown[] };
-            parsed.Failed = [...(parsed.Failed ?? []), ...failing];
-            payload = Buffer.from(JSON.stringify(parsed));
-          }
-          response.writeHead(answer.statusCode ?? 500, { ...answer.headers, 'content-length': String(payload.length) });
-          response.end(payload);
-        });
-      });
+      const forward = httpRequest(
+        {
+          host: upstream.hostname,
+          port: upstream.port,
+          method: request.method,
+          path: request.url,
+          headers: { ...request.headers, 'content-length': String(body.length) },
+        },
+        (answer) => {
+          const parts: Buffer[] = [];
+          answer.on('data', (chunk: Buffer) => parts.push(chunk));
+          answer.on('end', () => {
+            let payload = Buffer.concat(parts);
+            if (failing.length > 0 && answer.statusCode === 200) {
+              const parsed = JSON.parse(payload.toString('utf8')) as { Failed?: unknown[] };
+              parsed.Failed = [...(parsed.Failed ?? []), ...failing];
+              payload = Buffer.from(JSON.stringify(parsed));
+            }
+            response.writeHead(answer.statusCode ?? 500, {
+              ...answer.headers,
+              'content-length': String(payload.length),
+            });
+            response.end(payload);
+          });
+        },
+      );
       forward.end(body);
     });
   });

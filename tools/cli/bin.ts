@@ -17,7 +17,10 @@ const code = await main(process.argv.slice(2), {
   err: (text) => process.stderr.write(text.endsWith('\n') || text.startsWith('\r') ? text : `${text}\n`),
   interactive: Boolean(process.stderr.isTTY),
   signal: controller.signal,
-  drain: () => (process.stdout.writableNeedDrain ? new Promise((resolve) => process.stdout.once('drain', () => resolve())) : Promise.resolve()),
+  drain: () =>
+    process.stdout.writableNeedDrain
+      ? new Promise((resolve) => process.stdout.once('drain', () => resolve()))
+      : Promise.resolve(),
 });
 // Handler bundles keep warm connections open on purpose (as in Lambda); the CLI is done, so it exits.
 process.exit(interrupted ? 130 : code);

@@ -1,4 +1,13 @@
-import { type Channel, CHANNEL_HOSTS_ENV, type ChannelConfig, channelHostRefusal, channelSecrets, createChannel, parseHostAllowlist, resolveSecret } from '../../handlers/surface.js';
+import {
+  CHANNEL_HOSTS_ENV,
+  type Channel,
+  type ChannelConfig,
+  channelHostRefusal,
+  channelSecrets,
+  createChannel,
+  parseHostAllowlist,
+  resolveSecret,
+} from '../../handlers/surface.js';
 
 /** The module's default channel_hosts: what the CLI allows when the operator's environment names no list. */
 const DEFAULT_CHANNEL_HOSTS = 'graph.facebook.com';
@@ -9,8 +18,14 @@ const DEFAULT_CHANNEL_HOSTS = 'graph.facebook.com';
  * secret is resolved, as the sender refuses it: an operator's credentials must not carry a token elsewhere either.
  * The secret is resolved as the sender resolves it, and never printed.
  */
-export async function openChannel(config: ChannelConfig, env: Readonly<Record<string, string | undefined>> = process.env): Promise<Channel> {
-  const refusal = channelHostRefusal(config, parseHostAllowlist(env[CHANNEL_HOSTS_ENV] ?? DEFAULT_CHANNEL_HOSTS, CHANNEL_HOSTS_ENV));
+export async function openChannel(
+  config: ChannelConfig,
+  env: Readonly<Record<string, string | undefined>> = process.env,
+): Promise<Channel> {
+  const refusal = channelHostRefusal(
+    config,
+    parseHostAllowlist(env[CHANNEL_HOSTS_ENV] ?? DEFAULT_CHANNEL_HOSTS, CHANNEL_HOSTS_ENV),
+  );
   if (refusal) throw refusal;
   return createChannel(config, await Promise.all(channelSecrets(config).map((secret) => resolveSecret(secret))));
 }

@@ -1,9 +1,23 @@
 import { readFile, writeFile } from 'node:fs/promises';
 import { parseArgs } from 'node:util';
-import { DeleteItemCommand, DynamoDBClient, GetItemCommand, PutItemCommand, ScanCommand } from '@aws-sdk/client-dynamodb';
-import { ConfigError, type ConfigItem, configKey, type ConfigKind, configTableItem, parseAnyConfigItem, pauseKey } from '../../handlers/surface.js';
+import {
+  DeleteItemCommand,
+  DynamoDBClient,
+  GetItemCommand,
+  PutItemCommand,
+  ScanCommand,
+} from '@aws-sdk/client-dynamodb';
+import {
+  ConfigError,
+  type ConfigItem,
+  type ConfigKind,
+  configKey,
+  configTableItem,
+  parseAnyConfigItem,
+  pauseKey,
+} from '../../handlers/surface.js';
 import { describeReach } from '../common/window-policy.js';
-import { type CliIO, UsageError, requireOption } from './io.js';
+import { type CliIO, requireOption, UsageError } from './io.js';
 
 export const CONFIG_HELP = `notifier config <validate|put|get|list|delete> [options]
 
@@ -75,8 +89,15 @@ export async function readItemsFile(path: string): Promise<unknown[]> {
   } catch (error) {
     throw new ConfigError(path, [{ path: '(file)', message: `is not JSON: ${(error as Error).message}` }]);
   }
-  const items = Array.isArray(json) ? json : json && typeof json === 'object' && Array.isArray((json as { items?: unknown }).items) ? (json as { items: unknown[] }).items : undefined;
-  if (!items) throw new ConfigError(path, [{ path: '(file)', message: 'must be an array of config items or { "items": [...] }' }]);
+  const items = Array.isArray(json)
+    ? json
+    : json && typeof json === 'object' && Array.isArray((json as { items?: unknown }).items)
+      ? (json as { items: unknown[] }).items
+      : undefined;
+  if (!items)
+    throw new ConfigError(path, [
+      { path: '(file)', message: 'must be an array of config items or { "items": [...] }' },
+    ]);
   return items;
 }
 
@@ -84,7 +105,8 @@ function validateAll(items: readonly unknown[], source: string): { items: Config
   const valid: ConfigItem[] = [];
   const errors: ConfigError[] = [];
   items.forEach((item, index) => {
-    const id = item && typeof item === 'object' && 'id' in item ? String((item as { id: unknown }).id) : `#${index + 1}`;
+    const id =
+      item && typeof item === 'object' && 'id' in item ? String((item as { id: unknown }).id) : `#${index + 1}`;
     try {
       valid.push(parseAnyConfigItem(item, `${source} item ${id}`));
     } catch (error) {
@@ -103,7 +125,17 @@ function kindAndId(positionals: string[], verb: string): [ConfigKind, string] {
 }
 
 export async function configCommand(argv: string[], io: CliIO): Promise<number> {
-  const { values, positionals } = parseArgs({ args: argv, allowPositionals: true, options: { table: { type: 'string' }, file: { type: 'string' }, kind: { type: 'string' }, json: { type: 'boolean' }, help: { type: 'boolean' } } });
+  const { values, positionals } = parseArgs({
+    args: argv,
+    allowPositionals: true,
+    options: {
+      table: { type: 'string' },
+      file: { type: 'string' },
+      kind: { type: 'string' },
+      json: { type: 'boolean' },
+      help: { type: 'boolean' },
+    },
+  });
   const [verb, ...rest] = positionals;
   if (values.help || !verb) {
     io.out(CONFIG_HELP);
@@ -126,14 +158,30 @@ export async function configCommand(argv: string[], io: CliIO): Promise<number> 
       }
       if (verb === 'validate') {
         const jobs = items.filter((item) => item.kind === 'job');
-        if (values.json) io.out(JSON.stringify({ valid: items.length, reach: Object.fromEntries(jobs.map((job) => [job.id, describeReach(job)])) }));
-        else io.out([`${items.length} items valid`, ...jobs.map((job) => `job ${job.id}: ${describeReach(job).summary}`)].join('\n'));
+        if (values.json)
+          io.out(
+            JSON.stringify({
+              valid: items.length,
+              reach: Object.fromEntries(jobs.map((job) => [job.id, describeReach(job)])),
+            }),
+          );
+        else
+          io.out(
+            [`${items.length} items valid`, ...jobs.map((job) => `job ${job.id}: ${describeReach(job).summary}`)].join(
+              '\n',
+            ),
+          );
         return 0;
       }
       const table = tableName();
       const dynamo = client();
       for (const [index, item] of items.entries()) {
-        await dynamo.send(new PutItemCommand({ TableName: table, Item: configTableItem({ kind: item.kind, id: item.id, document: raw[index], updatedAt: new Date() }) }));
+        await dynamo.send(
+          new PutItemCommand({
+            TableName: table,
+            Item: configTableItem({ kind: item.kind, id: item.id, document: raw[index], updatedAt: new Date() }),
+          }),
+        );
         io.out(`put ${configKey(item.kind, item.id)}`);
       }
       return 0;
@@ -142,9 +190,17 @@ export async function configCommand(argv: string[], io: CliIO): Promise<number> 
       const [kind, id] = kindAndId(rest, 'get');
       let document: unknown;
       if (values.file) {
-        document = (await readItemsFile(values.file)).find((item) => item && typeof item === 'object' && (item as { kind?: unknown }).kind === kind && (item as { id?: unknown }).id === id);
+        document = (await readItemsFile(values.file)).find(
+          (item) =>
+            item &&
+            typeof item === 'object' &&
+            (item as { kind?: unknown }).kind === kind &&
+            (item as { id?: unknown }).id === id,
+        );
       } else {
-        const { Item } = await client().send(new GetItemCommand({ TableName: tableName(), Key: { pk: { S: configKey(kind, id) } }, ConsistentRead: true }));
+        const { Item } = await client().send(
+          new GetItemCommand({ TableName: tableName(), Key: { pk: { S: configKey(kind, id) } }, ConsistentRead: true }),
+        );
         document = Item?.document?.S ? JSON.parse(Item.document.S) : undefined;
       }
       if (document === undefined) {
@@ -161,7 +217,9 @@ export async function configCommand(argv: string[], io: CliIO): Promise<number> 
       return 0;
     }
     case 'list': {
-      const stored: StoredItem[] = values.file ? (await readItemsFile(values.file)).map((document, index) => ({ key: `#${index + 1}`, document })) : await scanConfigTable(tableName());
+      const stored: StoredItem[] = values.file
+        ? (await readItemsFile(values.file)).map((document, index) => ({ key: `#${index + 1}`, document }))
+        : await scanConfigTable(tableName());
       const rows = stored
         .map(({ key, document, problem: storedProblem }) => {
           const kind = String((document as { kind?: unknown })?.kind ?? key.split('#')[0] ?? '?');
@@ -179,14 +237,24 @@ export async function configCommand(argv: string[], io: CliIO): Promise<number> 
         .filter((row) => !values.kind || row.kind === values.kind)
         .sort((a, b) => `${a.kind}#${a.id}`.localeCompare(`${b.kind}#${b.id}`));
       if (values.json) io.out(JSON.stringify(rows));
-      else for (const row of rows) io.out(`${row.kind.padEnd(9)} ${row.id.padEnd(24)} ${row.valid ? 'valid' : `INVALID: ${row.problem}`}`);
+      else
+        for (const row of rows)
+          io.out(`${row.kind.padEnd(9)} ${row.id.padEnd(24)} ${row.valid ? 'valid' : `INVALID: ${row.problem}`}`);
       return rows.every((row) => row.valid) ? 0 : 1;
     }
     case 'delete': {
       const [kind, id] = kindAndId(rest, 'delete');
       if (values.file) {
         const items = await readItemsFile(values.file);
-        const kept = items.filter((item) => !(item && typeof item === 'object' && (item as { kind?: unknown }).kind === kind && (item as { id?: unknown }).id === id));
+        const kept = items.filter(
+          (item) =>
+            !(
+              item &&
+              typeof item === 'object' &&
+              (item as { kind?: unknown }).kind === kind &&
+              (item as { id?: unknown }).id === id
+            ),
+        );
         if (kept.length === items.length) {
           io.err(`${configKey(kind, id)} not found in ${values.file}`);
           return 1;
@@ -194,7 +262,13 @@ export async function configCommand(argv: string[], io: CliIO): Promise<number> 
         await writeFile(values.file, `${JSON.stringify(kept, null, 2)}\n`);
       } else {
         try {
-          await client().send(new DeleteItemCommand({ TableName: tableName(), Key: { pk: { S: configKey(kind, id) } }, ConditionExpression: 'attribute_exists(pk)' }));
+          await client().send(
+            new DeleteItemCommand({
+              TableName: tableName(),
+              Key: { pk: { S: configKey(kind, id) } },
+              ConditionExpression: 'attribute_exists(pk)',
+            }),
+          );
         } catch (error) {
           if ((error as Error).name !== 'ConditionalCheckFailedException') throw error;
           io.err(`${configKey(kind, id)} not found in ${tableName()}`);

@@ -1,9 +1,16 @@
 import { parseArgs } from 'node:util';
 import { MAX_RECIPIENTS_PER_TASK, MAX_TASK_BYTES } from '../../handlers/surface.js';
 import { MEASURED } from '../cost/measured.js';
-import { type CostEstimate, CostInputError, type CostLine, type CostOverrides, DEFAULT_INPUT, estimateMonthlyCost } from '../cost/model.js';
+import {
+  type CostEstimate,
+  CostInputError,
+  type CostLine,
+  type CostOverrides,
+  DEFAULT_INPUT,
+  estimateMonthlyCost,
+} from '../cost/model.js';
 import { PRICES, REGIONS } from '../cost/prices.js';
-import { type NumberRange, UsageError, numberOption, table } from './io.js';
+import { type NumberRange, numberOption, table, UsageError } from './io.js';
 
 const d = DEFAULT_INPUT;
 
@@ -115,12 +122,18 @@ const FIELD_FLAGS: Readonly<Record<string, string>> = {
   'worker.brokerType': '--broker',
 };
 
-const numberFlag = (values: Record<string, unknown>, flag: keyof typeof OPTIONS, range: NumberRange) => numberOption(`--${flag}`, values[flag], range);
+const numberFlag = (values: Record<string, unknown>, flag: keyof typeof OPTIONS, range: NumberRange) =>
+  numberOption(`--${flag}`, values[flag], range);
 
-function choiceFlag<T extends string>(values: Record<string, unknown>, flag: keyof typeof OPTIONS, choices: readonly T[]): T | undefined {
+function choiceFlag<T extends string>(
+  values: Record<string, unknown>,
+  flag: keyof typeof OPTIONS,
+  choices: readonly T[],
+): T | undefined {
   const raw = values[flag];
   if (raw === undefined) return undefined;
-  if (!choices.includes(raw as T)) throw new UsageError(`--${flag} must be one of ${choices.join(', ')}, got "${String(raw)}"`);
+  if (!choices.includes(raw as T))
+    throw new UsageError(`--${flag} must be one of ${choices.join(', ')}, got "${String(raw)}"`);
   return raw as T;
 }
 
@@ -153,7 +166,11 @@ function overridesFrom(values: Record<string, unknown>): CostOverrides {
     alarms: numberFlag(values, 'alarms', { min: 0, max: 100, integer: true }),
     dashboard: values.dashboard === true ? true : undefined,
     ledger: values['no-ledger'] === true ? false : undefined,
-    recipientsPerTask: numberFlag(values, 'recipients-per-task', { min: 1, max: MAX_RECIPIENTS_PER_TASK, integer: true }),
+    recipientsPerTask: numberFlag(values, 'recipients-per-task', {
+      min: 1,
+      max: MAX_RECIPIENTS_PER_TASK,
+      integer: true,
+    }),
     ledgerIndexWrites: values['no-index-writes'] === true ? false : undefined,
     ledgerCapacity: choiceFlag(values, 'ledger-capacity', ['on-demand', 'provisioned'] as const),
     freeTier: values['free-tier'] === true ? true : undefined,
@@ -198,7 +215,8 @@ function render(estimate: CostEstimate): string {
     '',
   ];
   const rows: string[][] = [['service', 'item', 'quantity', 'price', 'USD/month']];
-  for (const entry of estimate.lines) rows.push([entry.service, entry.item, quantity(entry), rate(entry), usd(entry.usd)]);
+  for (const entry of estimate.lines)
+    rows.push([entry.service, entry.item, quantity(entry), rate(entry), usd(entry.usd)]);
   rows.push(['', 'total', '', '', usd(estimate.totalUsd)]);
   const services = Object.entries(estimate.byService)
     .sort(([, a], [, b]) => b - a)
@@ -207,8 +225,13 @@ function render(estimate: CostEstimate): string {
   const target = estimate.target.met
     ? `meets the target of ${usd(estimate.target.perMillionUsd)} per million`
     : `misses the target of ${usd(estimate.target.perMillionUsd)} per million by ${usd(estimate.target.overByUsd)}`;
-  const breakEven = estimate.alwaysOn.breakEvenAudience === null ? 'never (up to 10^9 recipients per run)' : `${integer.format(estimate.alwaysOn.breakEvenAudience)} recipients per run`;
-  const unverified = new Set(estimate.lines.filter((entry) => entry.price.status !== 'confirmed').map((entry) => entry.price.per));
+  const breakEven =
+    estimate.alwaysOn.breakEvenAudience === null
+      ? 'never (up to 10^9 recipients per run)'
+      : `${integer.format(estimate.alwaysOn.breakEvenAudience)} recipients per run`;
+  const unverified = new Set(
+    estimate.lines.filter((entry) => entry.price.status !== 'confirmed').map((entry) => entry.price.per),
+  );
   return [
     ...head,
     table(rows),
@@ -220,15 +243,22 @@ function render(estimate: CostEstimate): string {
       `${Math.ceil(Math.max(run.latencyBoundMsPerBatch, run.pacedMsPerBatch))} ms billed per batch (${run.pacingBound ? 'paced by the channel rate' : 'bound by latency'}); planner ${run.plannerInvocations} invocation(s)`,
     '',
     'always-on worker it replaces:',
-    table(estimate.alwaysOn.lines.map((entry) => [entry.service, entry.item, quantity(entry), rate(entry), usd(entry.usd)])),
+    table(
+      estimate.alwaysOn.lines.map((entry) => [entry.service, entry.item, quantity(entry), rate(entry), usd(entry.usd)]),
+    ),
     `  total ${usd(estimate.alwaysOn.totalUsd)}/month, ${usd(estimate.alwaysOn.perMillionUsd)} per million at this volume; the worker is cheaper above ${breakEven}`,
     ...estimate.warnings.map((warning) => `\nWARNING: ${warning}`),
-    ...(unverified.size > 0 ? ['', `prices marked derived/unverified were not confirmed in a dated source (see tools/cost/prices.ts).`] : []),
+    ...(unverified.size > 0
+      ? ['', `prices marked derived/unverified were not confirmed in a dated source (see tools/cost/prices.ts).`]
+      : []),
   ].join('\n');
 }
 
 /** `notifier cost`: parses and validates the flags, prints the estimate; returns the exit code (2 for a bad flag). */
-export async function costCommand(argv: string[], io: { out: (s: string) => void; err: (s: string) => void }): Promise<number> {
+export async function costCommand(
+  argv: string[],
+  io: { out: (s: string) => void; err: (s: string) => void },
+): Promise<number> {
   let values: Record<string, unknown>;
   try {
     ({ values } = parseArgs({ args: argv, options: OPTIONS, strict: true, allowPositionals: false }));

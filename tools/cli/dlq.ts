@@ -1,7 +1,14 @@
 import { parseArgs } from 'node:util';
-import { DeleteMessageBatchCommand, GetQueueAttributesCommand, ReceiveMessageCommand, SQSClient, SendMessageBatchCommand, StartMessageMoveTaskCommand } from '@aws-sdk/client-sqs';
+import {
+  DeleteMessageBatchCommand,
+  GetQueueAttributesCommand,
+  ReceiveMessageCommand,
+  SendMessageBatchCommand,
+  SQSClient,
+  StartMessageMoveTaskCommand,
+} from '@aws-sdk/client-sqs';
 import { createLedger, type Ledger, parseTask } from '../../handlers/surface.js';
-import { type CliIO, UsageError, numberOption, requireOption } from './io.js';
+import { type CliIO, numberOption, requireOption, UsageError } from './io.js';
 
 export const DLQ_HELP = `notifier dlq <inspect|redrive> [options]
 
@@ -15,8 +22,15 @@ Options:
   --ledger-table NAME  for failure reasons (default: $NOTIFIER_LEDGER_TABLE; optional)`;
 
 async function count(sqs: SQSClient, url: string): Promise<number> {
-  const { Attributes = {} } = await sqs.send(new GetQueueAttributesCommand({ QueueUrl: url, AttributeNames: ['ApproximateNumberOfMessages', 'ApproximateNumberOfMessagesNotVisible'] }));
-  return Number(Attributes.ApproximateNumberOfMessages ?? 0) + Number(Attributes.ApproximateNumberOfMessagesNotVisible ?? 0);
+  const { Attributes = {} } = await sqs.send(
+    new GetQueueAttributesCommand({
+      QueueUrl: url,
+      AttributeNames: ['ApproximateNumberOfMessages', 'ApproximateNumberOfMessagesNotVisible'],
+    }),
+  );
+  return (
+    Number(Attributes.ApproximateNumberOfMessages ?? 0) + Number(Attributes.ApproximateNumberOfMessagesNotVisible ?? 0)
+  );
 }
 
 async function reasonFor(ledger: Ledger | undefined, messageId: string, body: string): Promise<string> {
@@ -35,7 +49,15 @@ export async function dlqCommand(argv: string[], io: CliIO): Promise<number> {
   const { values, positionals } = parseArgs({
     args: argv,
     allowPositionals: true,
-    options: { 'dlq-url': { type: 'string' }, 'queue-url': { type: 'string' }, 'ledger-table': { type: 'string' }, max: { type: 'string' }, rate: { type: 'string' }, json: { type: 'boolean' }, help: { type: 'boolean' } },
+    options: {
+      'dlq-url': { type: 'string' },
+      'queue-url': { type: 'string' },
+      'ledger-table': { type: 'string' },
+      max: { type: 'string' },
+      rate: { type: 'string' },
+      json: { type: 'boolean' },
+      help: { type: 'boolean' },
+    },
   });
   const verb = positionals[0];
   if (values.help || !verb) {
@@ -51,16 +73,30 @@ export async function dlqCommand(argv: string[], io: CliIO): Promise<number> {
     const max = numberOption('--max', values.max, { min: 1, integer: true, max: 10 }) ?? 10;
     const total = await count(sqs, dlqUrl);
     // Visibility 0: looking must not hide the messages from a redrive or from another operator.
-    const { Messages = [] } = await sqs.send(new ReceiveMessageCommand({ QueueUrl: dlqUrl, MaxNumberOfMessages: max, VisibilityTimeout: 0, WaitTimeSeconds: 0, MessageSystemAttributeNames: ['ApproximateReceiveCount'] }));
+    const { Messages = [] } = await sqs.send(
+      new ReceiveMessageCommand({
+        QueueUrl: dlqUrl,
+        MaxNumberOfMessages: max,
+        VisibilityTimeout: 0,
+        WaitTimeSeconds: 0,
+        MessageSystemAttributeNames: ['ApproximateReceiveCount'],
+      }),
+    );
     const samples = [];
     for (const message of Messages) {
       const body = message.Body ?? '';
-      samples.push({ messageId: message.MessageId, receiveCount: Number(message.Attributes?.ApproximateReceiveCount ?? 0), reason: await reasonFor(ledger, message.MessageId ?? '', body), body: body.slice(0, 500) });
+      samples.push({
+        messageId: message.MessageId,
+        receiveCount: Number(message.Attributes?.ApproximateReceiveCount ?? 0),
+        reason: await reasonFor(ledger, message.MessageId ?? '', body),
+        body: body.slice(0, 500),
+      });
     }
     if (values.json) io.out(JSON.stringify({ count: total, samples }));
     else {
       io.out(`${total} messages in the DLQ`);
-      for (const sample of samples) io.out(`- ${sample.messageId} (received ${sample.receiveCount}x): ${sample.reason}\n  ${sample.body}`);
+      for (const sample of samples)
+        io.out(`- ${sample.messageId} (received ${sample.receiveCount}x): ${sample.reason}\n  ${sample.body}`);
     }
     return 0;
   }
@@ -69,34 +105,77 @@ export async function dlqCommand(argv: string[], io: CliIO): Promise<number> {
     const queueUrl = requireOption(values['queue-url'], '--queue-url', 'NOTIFIER_QUEUE_URL');
     const rate = numberOption('--rate', values.rate, { min: 0, above: true, max: 3000 }) ?? 50;
     const max = numberOption('--max', values.max, { min: 1, integer: true }) ?? Number.MAX_SAFE_INTEGER;
-    const arnOf = async (url: string) => (await sqs.send(new GetQueueAttributesCommand({ QueueUrl: url, AttributeNames: ['QueueArn'] }))).Attributes?.QueueArn as string;
+    const arnOf = async (url: string) =>
+      (await sqs.send(new GetQueueAttributesCommand({ QueueUrl: url, AttributeNames: ['QueueArn'] }))).Attributes
+        ?.QueueArn as string;
     if (values.max === undefined) {
       try {
-        const task = await sqs.send(new StartMessageMoveTaskCommand({ SourceArn: await arnOf(dlqUrl), DestinationArn: await arnOf(queueUrl), MaxNumberOfMessagesPerSecond: Math.round(rate) }));
-        io.out(values.json ? JSON.stringify({ method: 'StartMessageMoveTask', taskHandle: task.TaskHandle }) : `started message move task ${task.TaskHandle} at ${Math.round(rate)} messages/s`);
+        const task = await sqs.send(
+          new StartMessageMoveTaskCommand({
+            SourceArn: await arnOf(dlqUrl),
+            DestinationArn: await arnOf(queueUrl),
+            MaxNumberOfMessagesPerSecond: Math.round(rate),
+          }),
+        );
+        io.out(
+          values.json
+            ? JSON.stringify({ method: 'StartMessageMoveTask', taskHandle: task.TaskHandle })
+            : `started message move task ${task.TaskHandle} at ${Math.round(rate)} messages/s`,
+        );
         return 0;
       } catch (error) {
         const name = (error as Error).name;
-        if (!/UnsupportedOperation|UnknownOperation|InvalidAction|NotImplemented|InvalidParameterValue/i.test(`${name} ${(error as Error).message}`)) throw error;
+        if (
+          !/UnsupportedOperation|UnknownOperation|InvalidAction|NotImplemented|InvalidParameterValue/i.test(
+            `${name} ${(error as Error).message}`,
+          )
+        )
+          throw error;
         io.err(`StartMessageMoveTask is not available here (${name}); moving messages one batch at a time`);
       }
     }
     let moved = 0;
     const started = Date.now();
     while (moved < max && !io.signal?.aborted) {
-      const { Messages = [] } = await sqs.send(new ReceiveMessageCommand({ QueueUrl: dlqUrl, MaxNumberOfMessages: Math.min(10, max - moved), VisibilityTimeout: 30, WaitTimeSeconds: 0 }));
+      const { Messages = [] } = await sqs.send(
+        new ReceiveMessageCommand({
+          QueueUrl: dlqUrl,
+          MaxNumberOfMessages: Math.min(10, max - moved),
+          VisibilityTimeout: 30,
+          WaitTimeSeconds: 0,
+        }),
+      );
       if (Messages.length === 0) break;
-      const sent = await sqs.send(new SendMessageBatchCommand({ QueueUrl: queueUrl, Entries: Messages.map((message, index) => ({ Id: String(index), MessageBody: message.Body ?? '' })) }));
+      const sent = await sqs.send(
+        new SendMessageBatchCommand({
+          QueueUrl: queueUrl,
+          Entries: Messages.map((message, index) => ({ Id: String(index), MessageBody: message.Body ?? '' })),
+        }),
+      );
       // Only what reached the delivery queue leaves the DLQ; the rest reappears there after its visibility timeout.
       const delivered = new Set((sent.Successful ?? []).map((entry) => entry.Id));
       const done = Messages.filter((_, index) => delivered.has(String(index)));
-      if (done.length > 0) await sqs.send(new DeleteMessageBatchCommand({ QueueUrl: dlqUrl, Entries: done.map((message, index) => ({ Id: String(index), ReceiptHandle: message.ReceiptHandle as string })) }));
+      if (done.length > 0)
+        await sqs.send(
+          new DeleteMessageBatchCommand({
+            QueueUrl: dlqUrl,
+            Entries: done.map((message, index) => ({
+              Id: String(index),
+              ReceiptHandle: message.ReceiptHandle as string,
+            })),
+          }),
+        );
       moved += done.length;
-      if ((sent.Failed ?? []).length > 0) io.err(`${sent.Failed?.length} messages could not be sent back; they stay in the DLQ`);
+      if ((sent.Failed ?? []).length > 0)
+        io.err(`${sent.Failed?.length} messages could not be sent back; they stay in the DLQ`);
       const ahead = (moved / rate) * 1000 - (Date.now() - started);
       if (ahead > 0) await new Promise((resolve) => setTimeout(resolve, ahead));
     }
-    io.out(values.json ? JSON.stringify({ method: 'receive-send-delete', moved }) : `moved ${moved} messages back to the delivery queue`);
+    io.out(
+      values.json
+        ? JSON.stringify({ method: 'receive-send-delete', moved })
+        : `moved ${moved} messages back to the delivery queue`,
+    );
     return 0;
   }
   throw new UsageError(`unknown dlq command "${verb}"; see "notifier dlq --help"`);

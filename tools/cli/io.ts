@@ -15,7 +15,8 @@ export class UsageError extends Error {
 
 export function requireOption(value: string | undefined, flag: string, env: string): string {
   const resolved = value ?? process.env[env];
-  if (!resolved) throw new UsageError(`${flag} is required (or set ${env}); "terraform output" of the module prints it`);
+  if (!resolved)
+    throw new UsageError(`${flag} is required (or set ${env}); "terraform output" of the module prints it`);
   return resolved;
 }
 
@@ -56,5 +57,12 @@ export function numberOption(flag: string, raw: unknown, range: NumberRange): nu
 
 export function table(rows: readonly (readonly (string | number)[])[]): string {
   const widths = rows[0]?.map((_, column) => Math.max(...rows.map((row) => String(row[column] ?? '').length))) ?? [];
-  return rows.map((row) => row.map((cell, column) => String(cell).padEnd(widths[column] ?? 0)).join('  ').trimEnd()).join('\n');
+  return rows
+    .map((row) =>
+      row
+        .map((cell, column) => String(cell).padEnd(widths[column] ?? 0))
+        .join('  ')
+        .trimEnd(),
+    )
+    .join('\n');
 }

@@ -63,7 +63,10 @@ export async function main(argv: string[], io: CliIO): Promise<number> {
   try {
     return await (await load())(rest, io);
   } catch (error) {
-    if (error instanceof UsageError || (error instanceof Error && 'code' in error && String(error.code).startsWith('ERR_PARSE_ARGS'))) {
+    if (
+      error instanceof UsageError ||
+      (error instanceof Error && 'code' in error && String(error.code).startsWith('ERR_PARSE_ARGS'))
+    ) {
       io.err(`notifier ${name}: ${error.message}\nRun "notifier ${name} --help" for the options.`);
       return 2;
     }

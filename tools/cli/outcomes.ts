@@ -1,6 +1,6 @@
 import { parseArgs } from 'node:util';
 import { createLedger, runOutcomePages, type StoredOutcome } from '../../handlers/surface.js';
-import { type CliIO, UsageError, requireOption } from './io.js';
+import { type CliIO, requireOption, UsageError } from './io.js';
 
 export const OUTCOMES_HELP = `notifier outcomes <run-id> [--status failed|sent|skipped] [--class CLASS] [--recipient ID]
                   [--csv | --json] [--table NAME]
@@ -27,13 +27,26 @@ export function csvCell(value: string): string {
 }
 
 function textLine(outcome: StoredOutcome): string {
-  const cells = [outcome.at ?? '-'.padEnd(24), outcome.status.padEnd(7), (outcome.failureClass ?? '-').padEnd(12), outcome.recipientId, outcome.providerMessageId ?? '-', outcome.reason ?? ''];
+  const cells = [
+    outcome.at ?? '-'.padEnd(24),
+    outcome.status.padEnd(7),
+    (outcome.failureClass ?? '-').padEnd(12),
+    outcome.recipientId,
+    outcome.providerMessageId ?? '-',
+    outcome.reason ?? '',
+  ];
   return cells.join('  ').trimEnd();
 }
 
 const formats = {
-  text: { header: `${'time'.padEnd(24)}  ${'status'.padEnd(7)}  ${'class'.padEnd(12)}  recipient  provider-message-id  reason`, line: textLine },
-  csv: { header: COLUMNS.join(','), line: (outcome: StoredOutcome) => COLUMNS.map((column) => csvCell(String(outcome[column] ?? ''))).join(',') },
+  text: {
+    header: `${'time'.padEnd(24)}  ${'status'.padEnd(7)}  ${'class'.padEnd(12)}  recipient  provider-message-id  reason`,
+    line: textLine,
+  },
+  csv: {
+    header: COLUMNS.join(','),
+    line: (outcome: StoredOutcome) => COLUMNS.map((column) => csvCell(String(outcome[column] ?? ''))).join(','),
+  },
   json: { header: undefined, line: (outcome: StoredOutcome) => JSON.stringify(outcome) },
 } as const;
 
@@ -41,7 +54,15 @@ export async function outcomesCommand(argv: string[], io: CliIO): Promise<number
   const { values, positionals } = parseArgs({
     args: argv,
     allowPositionals: true,
-    options: { status: { type: 'string' }, class: { type: 'string' }, recipient: { type: 'string' }, csv: { type: 'boolean' }, json: { type: 'boolean' }, table: { type: 'string' }, help: { type: 'boolean' } },
+    options: {
+      status: { type: 'string' },
+      class: { type: 'string' },
+      recipient: { type: 'string' },
+      csv: { type: 'boolean' },
+      json: { type: 'boolean' },
+      table: { type: 'string' },
+      help: { type: 'boolean' },
+    },
   });
   if (values.help) {
     io.out(OUTCOMES_HELP);
@@ -49,12 +70,15 @@ export async function outcomesCommand(argv: string[], io: CliIO): Promise<number
   }
   const runId = positionals[0];
   if (!runId) throw new UsageError('outcomes needs a run id, as printed by "notifier run" or "notifier runs"');
-  if (values.status !== undefined && !(STATUSES as readonly string[]).includes(values.status)) throw new UsageError(`--status must be one of ${STATUSES.join(', ')}, got "${values.status}"`);
+  if (values.status !== undefined && !(STATUSES as readonly string[]).includes(values.status))
+    throw new UsageError(`--status must be one of ${STATUSES.join(', ')}, got "${values.status}"`);
   if (values.csv && values.json) throw new UsageError('--csv and --json exclude each other');
   const format = formats[values.csv ? 'csv' : values.json ? 'json' : 'text'];
   const ledger = createLedger({ table: requireOption(values.table, '--table', 'NOTIFIER_LEDGER_TABLE') });
   const keep = (outcome: StoredOutcome) =>
-    (values.status === undefined || outcome.status === values.status) && (values.class === undefined || outcome.failureClass === values.class) && (values.recipient === undefined || outcome.recipientId === values.recipient);
+    (values.status === undefined || outcome.status === values.status) &&
+    (values.class === undefined || outcome.failureClass === values.class) &&
+    (values.recipient === undefined || outcome.recipientId === values.recipient);
 
   let items = 0;
   const counts = { sent: 0, failed: 0, skipped: 0 };
@@ -74,9 +98,13 @@ export async function outcomesCommand(argv: string[], io: CliIO): Promise<number
     if (io.signal?.aborted) return 1;
   }
   if (items === 0) {
-    io.err(`run "${runId}" not found in the ledger (run ids look like <job>@<scheduled time>, e.g. daily@2026-11-28T08:00:00Z)`);
+    io.err(
+      `run "${runId}" not found in the ledger (run ids look like <job>@<scheduled time>, e.g. daily@2026-11-28T08:00:00Z)`,
+    );
     return 1;
   }
-  io.err(`${counts.sent + counts.failed + counts.skipped} outcomes listed: ${counts.sent} sent, ${counts.failed} failed, ${counts.skipped} skipped`);
+  io.err(
+    `${counts.sent + counts.failed + counts.skipped} outcomes listed: ${counts.sent} sent, ${counts.failed} failed, ${counts.skipped} skipped`,
+  );
   return 0;
 }

@@ -1,7 +1,7 @@
 import { parseArgs } from 'node:util';
 import { DeleteItemCommand, DynamoDBClient, GetItemCommand, PutItemCommand } from '@aws-sdk/client-dynamodb';
 import { CONFIG_CACHE_MS, configKey, pauseKey } from '../../handlers/surface.js';
-import { type CliIO, UsageError, requireOption } from './io.js';
+import { type CliIO, requireOption, UsageError } from './io.js';
 
 const WITHIN = `within ${CONFIG_CACHE_MS / 1000} s (the handlers cache config items that long)`;
 
@@ -19,8 +19,17 @@ export const RESUME_HELP = `notifier resume <job> [--table NAME] [--json]
   tasks already waiting come back within NOTIFIER_PAUSE_RECHECK_SECONDS; a waiting planner within 5 s.
   --table NAME   config table (default: $NOTIFIER_CONFIG_TABLE)`;
 
-function parse(argv: string[], io: CliIO, command: 'pause' | 'resume', help: string): { job: string; table: string; json: boolean } | undefined {
-  const { values, positionals } = parseArgs({ args: argv, allowPositionals: true, options: { table: { type: 'string' }, json: { type: 'boolean' }, help: { type: 'boolean' } } });
+function parse(
+  argv: string[],
+  io: CliIO,
+  command: 'pause' | 'resume',
+  help: string,
+): { job: string; table: string; json: boolean } | undefined {
+  const { values, positionals } = parseArgs({
+    args: argv,
+    allowPositionals: true,
+    options: { table: { type: 'string' }, json: { type: 'boolean' }, help: { type: 'boolean' } },
+  });
   if (values.help) {
     io.out(help);
     return undefined;
@@ -35,7 +44,14 @@ export async function pauseCommand(argv: string[], io: CliIO): Promise<number> {
   if (!options) return 0;
   const { job, table } = options;
   const client = new DynamoDBClient({});
-  const { Item } = await client.send(new GetItemCommand({ TableName: table, Key: { pk: { S: configKey('job', job) } }, ConsistentRead: true, ProjectionExpression: 'pk' }));
+  const { Item } = await client.send(
+    new GetItemCommand({
+      TableName: table,
+      Key: { pk: { S: configKey('job', job) } },
+      ConsistentRead: true,
+      ProjectionExpression: 'pk',
+    }),
+  );
   if (!Item) {
     io.err(`job "${job}" is not in config table ${table}`);
     return 1;
@@ -43,15 +59,28 @@ export async function pauseCommand(argv: string[], io: CliIO): Promise<number> {
   const pausedAt = new Date().toISOString();
   // Only the first pause sets the time: pausing a paused job again changes nothing.
   const put = await client
-    .send(new PutItemCommand({ TableName: table, Item: { pk: { S: pauseKey(job) }, job: { S: job }, pausedAt: { S: pausedAt } }, ConditionExpression: 'attribute_not_exists(pk)' }))
+    .send(
+      new PutItemCommand({
+        TableName: table,
+        Item: { pk: { S: pauseKey(job) }, job: { S: job }, pausedAt: { S: pausedAt } },
+        ConditionExpression: 'attribute_not_exists(pk)',
+      }),
+    )
     .then(
       () => 'paused' as const,
       (error: unknown) => {
-        if (error instanceof Error && error.name === 'ConditionalCheckFailedException') return 'already paused' as const;
+        if (error instanceof Error && error.name === 'ConditionalCheckFailedException')
+          return 'already paused' as const;
         throw error;
       },
     );
-  io.out(options.json ? JSON.stringify({ job, paused: true, changed: put === 'paused' }) : put === 'paused' ? `paused ${job}: senders hold its tasks ${WITHIN}` : `${job} is already paused`);
+  io.out(
+    options.json
+      ? JSON.stringify({ job, paused: true, changed: put === 'paused' })
+      : put === 'paused'
+        ? `paused ${job}: senders hold its tasks ${WITHIN}`
+        : `${job} is already paused`,
+  );
   return 0;
 }
 
@@ -59,8 +88,16 @@ export async function resumeCommand(argv: string[], io: CliIO): Promise<number> 
   const options = parse(argv, io, 'resume', RESUME_HELP);
   if (!options) return 0;
   const { job, table } = options;
-  const { Attributes } = await new DynamoDBClient({}).send(new DeleteItemCommand({ TableName: table, Key: { pk: { S: pauseKey(job) } }, ReturnValues: 'ALL_OLD' }));
+  const { Attributes } = await new DynamoDBClient({}).send(
+    new DeleteItemCommand({ TableName: table, Key: { pk: { S: pauseKey(job) } }, ReturnValues: 'ALL_OLD' }),
+  );
   const since = Attributes?.pausedAt?.S;
-  io.out(options.json ? JSON.stringify({ job, paused: false, changed: Attributes !== undefined, ...(since ? { pausedAt: since } : {}) }) : Attributes ? `resumed ${job} (paused since ${since ?? 'an unknown time'})` : `${job} was not paused`);
+  io.out(
+    options.json
+      ? JSON.stringify({ job, paused: false, changed: Attributes !== undefined, ...(since ? { pausedAt: since } : {}) })
+      : Attributes
+        ? `resumed ${job} (paused since ${since ?? 'an unknown time'})`
+        : `${job} was not paused`,
+  );
   return 0;
 }

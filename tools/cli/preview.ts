@@ -1,7 +1,25 @@
 import { parseArgs } from 'node:util';
-import { type AudienceRow, buildRecipient, type BuiltRecipient, cursorOf, DATABASE_HOSTS_ENV, type DatabaseConfig, databaseHostRefusal, disconnect, type JobConfig, jobTemplates, missingFields, parseConfigItem, parseHostAllowlist, readAudiencePage, renderMessage, resolveSecret, taskSpecFor } from '../../handlers/surface.js';
+import {
+  type AudienceRow,
+  type BuiltRecipient,
+  buildRecipient,
+  cursorOf,
+  DATABASE_HOSTS_ENV,
+  type DatabaseConfig,
+  databaseHostRefusal,
+  disconnect,
+  type JobConfig,
+  jobTemplates,
+  missingFields,
+  parseConfigItem,
+  parseHostAllowlist,
+  readAudiencePage,
+  renderMessage,
+  resolveSecret,
+  taskSpecFor,
+} from '../../handlers/surface.js';
 import { type ConfigSource, configSource } from './config-source.js';
-import { type CliIO, UsageError, numberOption } from './io.js';
+import { type CliIO, numberOption, UsageError } from './io.js';
 
 export const PREVIEW_HELP = `notifier preview <job> [--limit N] [--database-url URL] [--table NAME | --file PATH] [--json]
   Renders the messages the first N recipients of the job's audience would get (default 10, at most 1000): the
@@ -19,7 +37,12 @@ Exit codes: 0 rendered (also when rows have problems: they are the answer), 1 th
 audience query failed, 2 usage error.`;
 
 export type PreviewRow =
-  | { readonly recipientId: string; readonly status: 'ok'; readonly text: string; readonly quickReplies?: readonly { title: string; payload: string }[] }
+  | {
+      readonly recipientId: string;
+      readonly status: 'ok';
+      readonly text: string;
+      readonly quickReplies?: readonly { title: string; payload: string }[];
+    }
   | { readonly recipientId: string; readonly status: 'missing-fields'; readonly missing: readonly string[] }
   | { readonly recipientId: string | null; readonly status: 'invalid'; readonly reason: string };
 
@@ -34,11 +57,21 @@ function databaseFromUrl(url: string): { database: DatabaseConfig; password: str
   } catch {
     throw new UsageError(`--database-url is not a URL: expected postgres://user:password@host:5432/database`);
   }
-  if (!/^postgres(ql)?:$/.test(parsed.protocol)) throw new UsageError(`--database-url must start with postgres:// or postgresql://, got "${parsed.protocol}"`);
+  if (!/^postgres(ql)?:$/.test(parsed.protocol))
+    throw new UsageError(`--database-url must start with postgres:// or postgresql://, got "${parsed.protocol}"`);
   const password = decodeURIComponent(parsed.password);
   const database = parseConfigItem(
     'database',
-    { id: 'preview', host: parsed.hostname, port: Number(parsed.port || 5432), database: decodeURIComponent(parsed.pathname.slice(1)), user: decodeURIComponent(parsed.username), password: { inline: 'unused' }, allowInlineSecrets: true, ssl: parsed.searchParams.get('sslmode') ?? 'verify-full' },
+    {
+      id: 'preview',
+      host: parsed.hostname,
+      port: Number(parsed.port || 5432),
+      database: decodeURIComponent(parsed.pathname.slice(1)),
+      user: decodeURIComponent(parsed.username),
+      password: { inline: 'unused' },
+      allowInlineSecrets: true,
+      ssl: parsed.searchParams.get('sslmode') ?? 'verify-full',
+    },
     '--database-url',
   );
   return { database, password };
@@ -49,9 +82,15 @@ function databaseFromUrl(url: string): { database: DatabaseConfig; password: str
  * allowlist (NOTIFIER_DATABASE_HOSTS, as the module gives the planner), checked before the password is resolved. A
  * URL the operator types (--database-url) carries its own password and is the operator's choice.
  */
-async function jobDatabase(config: ConfigSource, job: JobConfig): Promise<{ database: DatabaseConfig; password: string }> {
+async function jobDatabase(
+  config: ConfigSource,
+  job: JobConfig,
+): Promise<{ database: DatabaseConfig; password: string }> {
   const database = await config.database(job.database);
-  const refusal = databaseHostRefusal(database, parseHostAllowlist(process.env[DATABASE_HOSTS_ENV] ?? '', DATABASE_HOSTS_ENV));
+  const refusal = databaseHostRefusal(
+    database,
+    parseHostAllowlist(process.env[DATABASE_HOSTS_ENV] ?? '', DATABASE_HOSTS_ENV),
+  );
   if (refusal) throw refusal;
   return { database, password: await resolveSecret(database.password) };
 }
@@ -70,11 +109,21 @@ function previewRow(runId: string, job: JobConfig, built: BuiltRecipient): Previ
   if (missing.length > 0) return { recipientId: recipient.id, status: 'missing-fields', missing };
   const rendered = renderMessage(runId, job, recipient);
   if (!rendered.ok) return { recipientId: recipient.id, status: 'missing-fields', missing: [rendered.field] };
-  return { recipientId: recipient.id, status: 'ok', text: rendered.message.text, ...(rendered.message.quickReplies ? { quickReplies: rendered.message.quickReplies } : {}) };
+  return {
+    recipientId: recipient.id,
+    status: 'ok',
+    text: rendered.message.text,
+    ...(rendered.message.quickReplies ? { quickReplies: rendered.message.quickReplies } : {}),
+  };
 }
 
 /** The first `limit` rows of the audience, page by page as the planner reads them. */
-async function readFirstRows(database: DatabaseConfig, password: string, job: JobConfig, limit: number): Promise<AudienceRow[]> {
+async function readFirstRows(
+  database: DatabaseConfig,
+  password: string,
+  job: JobConfig,
+  limit: number,
+): Promise<AudienceRow[]> {
   const rows: AudienceRow[] = [];
   let cursor: string | null = null;
   while (rows.length < limit) {
@@ -91,7 +140,8 @@ async function readFirstRows(database: DatabaseConfig, password: string, job: Jo
 
 function render(row: PreviewRow): string {
   const who = row.recipientId ?? '(no recipient)';
-  if (row.status === 'ok') return `${who}  ${JSON.stringify(row.text)}${row.quickReplies ? `  [${row.quickReplies.map((reply) => reply.title).join(' | ')}]` : ''}`;
+  if (row.status === 'ok')
+    return `${who}  ${JSON.stringify(row.text)}${row.quickReplies ? `  [${row.quickReplies.map((reply) => reply.title).join(' | ')}]` : ''}`;
   if (row.status === 'missing-fields') return `${who}  MISSING ${row.missing.join(', ')}`;
   return `${who}  INVALID ${row.reason}`;
 }
@@ -100,7 +150,14 @@ export async function previewCommand(argv: string[], io: CliIO): Promise<number>
   const { values, positionals } = parseArgs({
     args: argv,
     allowPositionals: true,
-    options: { limit: { type: 'string' }, 'database-url': { type: 'string' }, table: { type: 'string' }, file: { type: 'string' }, json: { type: 'boolean' }, help: { type: 'boolean' } },
+    options: {
+      limit: { type: 'string' },
+      'database-url': { type: 'string' },
+      table: { type: 'string' },
+      file: { type: 'string' },
+      json: { type: 'boolean' },
+      help: { type: 'boolean' },
+    },
   });
   if (values.help) {
     io.out(PREVIEW_HELP);
@@ -120,7 +177,13 @@ export async function previewCommand(argv: string[], io: CliIO): Promise<number>
     await disconnect();
   }
   const previews = previewRows(job, rows);
-  const summary = { rows: previews.length, ok: 0, missingFields: 0, invalid: 0, missingByField: {} as Record<string, number> };
+  const summary = {
+    rows: previews.length,
+    ok: 0,
+    missingFields: 0,
+    invalid: 0,
+    missingByField: {} as Record<string, number>,
+  };
   for (const row of previews) {
     if (row.status === 'ok') summary.ok++;
     else if (row.status === 'invalid') summary.invalid++;
@@ -133,7 +196,9 @@ export async function previewCommand(argv: string[], io: CliIO): Promise<number>
   else {
     for (const row of previews) io.out(render(row));
     const byField = Object.entries(summary.missingByField).map(([field, count]) => `${field}: ${count}`);
-    io.out(`\n${summary.rows} rows: ${summary.ok} render, ${summary.missingFields} miss template fields${byField.length ? ` (${byField.join(', ')})` : ''}, ${summary.invalid} invalid; nothing sent`);
+    io.out(
+      `\n${summary.rows} rows: ${summary.ok} render, ${summary.missingFields} miss template fields${byField.length ? ` (${byField.join(', ')})` : ''}, ${summary.invalid} invalid; nothing sent`,
+    );
   }
   return 0;
 }

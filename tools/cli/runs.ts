@@ -1,6 +1,6 @@
 import { parseArgs } from 'node:util';
-import { createLedger, parsePlannerEvent, runIdFor, type RunRecord } from '../../handlers/surface.js';
-import { type CliIO, UsageError, numberOption, requireOption, table } from './io.js';
+import { createLedger, parsePlannerEvent, type RunRecord, runIdFor } from '../../handlers/surface.js';
+import { type CliIO, numberOption, requireOption, table, UsageError } from './io.js';
 
 export const RUN_HELP = `notifier run <job> [--function NAME] [--scheduled-time ISO]
   Starts a run now: invokes the planner asynchronously with { job, scheduledTime }, as the schedule does.
@@ -13,23 +13,45 @@ export const RUNS_HELP = `notifier runs --job ID [--limit N] [--json] [--table N
   The job's most recent runs, newest first.`;
 
 export async function runCommand(argv: string[], io: CliIO): Promise<number> {
-  const { values, positionals } = parseArgs({ args: argv, allowPositionals: true, options: { function: { type: 'string' }, 'scheduled-time': { type: 'string' }, json: { type: 'boolean' }, help: { type: 'boolean' } } });
+  const { values, positionals } = parseArgs({
+    args: argv,
+    allowPositionals: true,
+    options: {
+      function: { type: 'string' },
+      'scheduled-time': { type: 'string' },
+      json: { type: 'boolean' },
+      help: { type: 'boolean' },
+    },
+  });
   if (values.help) {
     io.out(RUN_HELP);
     return 0;
   }
   const job = positionals[0];
   if (!job) throw new UsageError('run needs a job id: "notifier run daily-digest"');
-  const event = parsePlannerEvent({ job, scheduledTime: values['scheduled-time'] ?? new Date(Math.floor(Date.now() / 1000) * 1000).toISOString() });
+  const event = parsePlannerEvent({
+    job,
+    scheduledTime: values['scheduled-time'] ?? new Date(Math.floor(Date.now() / 1000) * 1000).toISOString(),
+  });
   const functionName = requireOption(values.function, '--function', 'NOTIFIER_PLANNER_FUNCTION');
   const { LambdaClient, InvokeCommand } = await import('@aws-sdk/client-lambda');
-  const response = await new LambdaClient({}).send(new InvokeCommand({ FunctionName: functionName, InvocationType: 'Event', Payload: new TextEncoder().encode(JSON.stringify(event)) }));
+  const response = await new LambdaClient({}).send(
+    new InvokeCommand({
+      FunctionName: functionName,
+      InvocationType: 'Event',
+      Payload: new TextEncoder().encode(JSON.stringify(event)),
+    }),
+  );
   if (response.StatusCode !== 202) {
     io.err(`the planner did not accept the event (status ${response.StatusCode})`);
     return 1;
   }
   const runId = runIdFor(event.job, event.scheduledTime);
-  io.out(values.json ? JSON.stringify({ runId, ...event }) : `started ${runId}\nfollow it with: notifier status '${runId}' --watch`);
+  io.out(
+    values.json
+      ? JSON.stringify({ runId, ...event })
+      : `started ${runId}\nfollow it with: notifier status '${runId}' --watch`,
+  );
   return 0;
 }
 
@@ -56,7 +78,17 @@ function render(run: RunRecord): string {
 }
 
 export async function statusCommand(argv: string[], io: CliIO): Promise<number> {
-  const { values, positionals } = parseArgs({ args: argv, allowPositionals: true, options: { watch: { type: 'boolean' }, interval: { type: 'string' }, json: { type: 'boolean' }, table: { type: 'string' }, help: { type: 'boolean' } } });
+  const { values, positionals } = parseArgs({
+    args: argv,
+    allowPositionals: true,
+    options: {
+      watch: { type: 'boolean' },
+      interval: { type: 'string' },
+      json: { type: 'boolean' },
+      table: { type: 'string' },
+      help: { type: 'boolean' },
+    },
+  });
   if (values.help) {
     io.out(STATUS_HELP);
     return 0;
@@ -81,16 +113,44 @@ export async function statusCommand(argv: string[], io: CliIO): Promise<number> 
 }
 
 export async function runsCommand(argv: string[], io: CliIO): Promise<number> {
-  const { values } = parseArgs({ args: argv, options: { job: { type: 'string' }, limit: { type: 'string' }, json: { type: 'boolean' }, table: { type: 'string' }, help: { type: 'boolean' } } });
+  const { values } = parseArgs({
+    args: argv,
+    options: {
+      job: { type: 'string' },
+      limit: { type: 'string' },
+      json: { type: 'boolean' },
+      table: { type: 'string' },
+      help: { type: 'boolean' },
+    },
+  });
   if (values.help) {
     io.out(RUNS_HELP);
     return 0;
   }
   if (!values.job) throw new UsageError('runs needs --job ID');
   const ledger = createLedger({ table: requireOption(values.table, '--table', 'NOTIFIER_LEDGER_TABLE') });
-  const runs = (await ledger.runs.list(values.job, numberOption('--limit', values.limit, { min: 1, integer: true, max: 1000 }) ?? 20)).map(summary);
+  const runs = (
+    await ledger.runs.list(
+      values.job,
+      numberOption('--limit', values.limit, { min: 1, integer: true, max: 1000 }) ?? 20,
+    )
+  ).map(summary);
   if (values.json) io.out(JSON.stringify(runs));
   else if (runs.length === 0) io.out(`no runs of job "${values.job}"`);
-  else io.out(table([['run', 'status', 'planned', 'sent', 'skipped', 'failed', 'pending'], ...runs.map((run) => [run.runId, run.halted ? 'HALTED' : run.status, run.planned, run.sent, run.skipped, run.failed, run.pending])]));
+  else
+    io.out(
+      table([
+        ['run', 'status', 'planned', 'sent', 'skipped', 'failed', 'pending'],
+        ...runs.map((run) => [
+          run.runId,
+          run.halted ? 'HALTED' : run.status,
+          run.planned,
+          run.sent,
+          run.skipped,
+          run.failed,
+          run.pending,
+        ]),
+      ]),
+    );
   return 0;
 }

@@ -1,6 +1,13 @@
 import { parseArgs } from 'node:util';
-import { channelSecrets, ConfigError, type ConfigItem, parseAnyConfigItem, resolveSecret, type SecretRef } from '../../handlers/surface.js';
-import { type StoredItem, readItemsFile, scanConfigTable } from './config.js';
+import {
+  ConfigError,
+  type ConfigItem,
+  channelSecrets,
+  parseAnyConfigItem,
+  resolveSecret,
+  type SecretRef,
+} from '../../handlers/surface.js';
+import { readItemsFile, type StoredItem, scanConfigTable } from './config.js';
 import { type CliIO, requireOption } from './io.js';
 
 export const SECRETS_HELP = `notifier secrets check [--job ID] [--table NAME | --file PATH] [--json]
@@ -15,12 +22,24 @@ function describe(ref: SecretRef): string {
 }
 
 export async function secretsCommand(argv: string[], io: CliIO): Promise<number> {
-  const { values, positionals } = parseArgs({ args: argv, allowPositionals: true, options: { job: { type: 'string' }, table: { type: 'string' }, file: { type: 'string' }, json: { type: 'boolean' }, help: { type: 'boolean' } } });
+  const { values, positionals } = parseArgs({
+    args: argv,
+    allowPositionals: true,
+    options: {
+      job: { type: 'string' },
+      table: { type: 'string' },
+      file: { type: 'string' },
+      json: { type: 'boolean' },
+      help: { type: 'boolean' },
+    },
+  });
   if (values.help || positionals[0] !== 'check') {
     io.out(SECRETS_HELP);
     return values.help ? 0 : 2;
   }
-  const stored: StoredItem[] = values.file ? (await readItemsFile(values.file)).map((document, index) => ({ key: `item #${index + 1}`, document })) : await scanConfigTable(requireOption(values.table, '--table', 'NOTIFIER_CONFIG_TABLE'));
+  const stored: StoredItem[] = values.file
+    ? (await readItemsFile(values.file)).map((document, index) => ({ key: `item #${index + 1}`, document }))
+    : await scanConfigTable(requireOption(values.table, '--table', 'NOTIFIER_CONFIG_TABLE'));
   const items: ConfigItem[] = stored.map(({ key, document, problem }) => {
     if (problem) throw new ConfigError(`config item "${key}"`, [{ path: 'document', message: problem }]);
     return parseAnyConfigItem(document, `config item "${key}"`);
@@ -37,7 +56,9 @@ export async function secretsCommand(argv: string[], io: CliIO): Promise<number>
     const channel = items.find((item) => item.kind === 'channel' && item.id === job.channel);
     const refs: [string, SecretRef | undefined][] = [
       [`database#${job.database}`, database?.kind === 'database' ? database.password : undefined],
-      ...(channel?.kind === 'channel' ? channelSecrets(channel).map((ref): [string, SecretRef] => [`channel#${job.channel}`, ref]) : [[`channel#${job.channel}`, undefined] as [string, undefined]]),
+      ...(channel?.kind === 'channel'
+        ? channelSecrets(channel).map((ref): [string, SecretRef] => [`channel#${job.channel}`, ref])
+        : [[`channel#${job.channel}`, undefined] as [string, undefined]]),
     ];
     for (const [item, ref] of refs) {
       if (!ref) {
@@ -48,11 +69,21 @@ export async function secretsCommand(argv: string[], io: CliIO): Promise<number>
         await resolveSecret(ref);
         checks.push({ job: job.id, item, secret: describe(ref), ok: true });
       } catch (error) {
-        checks.push({ job: job.id, item, secret: describe(ref), ok: false, error: `${(error as Error).name}: ${(error as Error).message}` });
+        checks.push({
+          job: job.id,
+          item,
+          secret: describe(ref),
+          ok: false,
+          error: `${(error as Error).name}: ${(error as Error).message}`,
+        });
       }
     }
   }
   if (values.json) io.out(JSON.stringify(checks));
-  else for (const check of checks) io.out(`${check.ok ? 'ok     ' : 'FAILED '} ${check.job}  ${check.item}  ${check.secret}${check.error ? `  ${check.error}` : ''}`);
+  else
+    for (const check of checks)
+      io.out(
+        `${check.ok ? 'ok     ' : 'FAILED '} ${check.job}  ${check.item}  ${check.secret}${check.error ? `  ${check.error}` : ''}`,
+      );
   return checks.every((check) => check.ok) ? 0 : 1;
 }

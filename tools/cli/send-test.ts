@@ -1,8 +1,15 @@
 import { parseArgs } from 'node:util';
-import { type AttemptResult, createLedger, type NewOutcome, renderMessage, type RowFields, sendOnce } from '../../handlers/surface.js';
+import {
+  type AttemptResult,
+  createLedger,
+  type NewOutcome,
+  type RowFields,
+  renderMessage,
+  sendOnce,
+} from '../../handlers/surface.js';
 import { openChannel } from './channel.js';
 import { configSource } from './config-source.js';
-import { type CliIO, UsageError, requireOption } from './io.js';
+import { type CliIO, requireOption, UsageError } from './io.js';
 
 export const SEND_TEST_HELP = `notifier send-test <job> --to RECIPIENT [--field NAME=VALUE ...] [--table NAME | --file PATH]
                    [--ledger-table NAME] [--json]
@@ -46,7 +53,15 @@ export async function sendTestCommand(argv: string[], io: CliIO): Promise<number
   const { values, positionals } = parseArgs({
     args: argv,
     allowPositionals: true,
-    options: { to: { type: 'string' }, field: { type: 'string', multiple: true }, table: { type: 'string' }, file: { type: 'string' }, 'ledger-table': { type: 'string' }, json: { type: 'boolean' }, help: { type: 'boolean' } },
+    options: {
+      to: { type: 'string' },
+      field: { type: 'string', multiple: true },
+      table: { type: 'string' },
+      file: { type: 'string' },
+      'ledger-table': { type: 'string' },
+      json: { type: 'boolean' },
+      help: { type: 'boolean' },
+    },
   });
   if (values.help) {
     io.out(SEND_TEST_HELP);
@@ -57,7 +72,9 @@ export async function sendTestCommand(argv: string[], io: CliIO): Promise<number
   if (!values.to?.trim()) throw new UsageError('send-test needs --to RECIPIENT');
   const recipientId = values.to.trim();
   const fields = parseFields(values.field ?? []);
-  const ledger = createLedger({ table: requireOption(values['ledger-table'], '--ledger-table', 'NOTIFIER_LEDGER_TABLE') });
+  const ledger = createLedger({
+    table: requireOption(values['ledger-table'], '--ledger-table', 'NOTIFIER_LEDGER_TABLE'),
+  });
   const config = await configSource(values);
   const job = await config.job(jobId);
   const channelConfig = await config.channel(job.channel);
@@ -70,10 +87,21 @@ export async function sendTestCommand(argv: string[], io: CliIO): Promise<number
   const result = await sendOnce(channel, rendered.message, AbortSignal.timeout(channelConfig.timeoutMs));
   const outcome = outcomeOf(result);
   await ledger.records.recordTest({ runId, job: job.id, recipientId, outcome, now: at.getTime() });
-  const report = { runId, job: job.id, channel: channelConfig.id, recipientId, text: rendered.message.text, ...outcome };
+  const report = {
+    runId,
+    job: job.id,
+    channel: channelConfig.id,
+    recipientId,
+    text: rendered.message.text,
+    ...outcome,
+  };
   if (values.json) io.out(JSON.stringify(report));
   else {
-    io.out(outcome.status === 'sent' ? `sent to ${recipientId} through channel ${channelConfig.id}: provider message id ${outcome.providerMessageId ?? '(none given)'}` : `NOT sent to ${recipientId}: ${outcome.failureClass}: ${outcome.reason}`);
+    io.out(
+      outcome.status === 'sent'
+        ? `sent to ${recipientId} through channel ${channelConfig.id}: provider message id ${outcome.providerMessageId ?? '(none given)'}`
+        : `NOT sent to ${recipientId}: ${outcome.failureClass}: ${outcome.reason}`,
+    );
     io.out(`recorded as run ${runId} (notifier outcomes '${runId}')`);
   }
   return outcome.status === 'sent' ? 0 : 1;

@@ -3,8 +3,8 @@ import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { DEFAULT_JOB, type Progress, type ProviderModel, type RunSummary, runLocal } from '../local/runtime.js';
 import { readItemsFile } from './config.js';
+import { type CliIO, numberOption, UsageError } from './io.js';
 import { progressLine } from './progress.js';
-import { type CliIO, UsageError, numberOption } from './io.js';
 
 export const START_HELP = `notifier start [options]     (npm start -- [options])
 
@@ -46,7 +46,19 @@ The local sandbox as a provider (docs/BENCHMARKS.md, "Rate control at the provid
 /** A share of requests, 0 to 1. */
 const rate = (value: string | undefined, flag: string) => numberOption(flag, value, { min: 0, max: 1 }) ?? 0;
 
-type ProviderFlags = Partial<Record<'provider-rate' | 'latency-ms' | 'jitter-ms' | 'usage-window-ms' | 'inject-transient-once' | 'inject-hang' | 'hang-ms' | 'inject-permanent', string>>;
+type ProviderFlags = Partial<
+  Record<
+    | 'provider-rate'
+    | 'latency-ms'
+    | 'jitter-ms'
+    | 'usage-window-ms'
+    | 'inject-transient-once'
+    | 'inject-hang'
+    | 'hang-ms'
+    | 'inject-permanent',
+    string
+  >
+>;
 
 function providerModel(values: ProviderFlags): ProviderModel {
   const faults = {
@@ -55,13 +67,17 @@ function providerModel(values: ProviderFlags): ProviderModel {
     permanent: rate(values['inject-permanent'], '--inject-permanent'),
   };
   const total = faults.transientOnce + faults.hangFirst + faults.permanent;
-  if (total > 1) throw new UsageError(`--inject-transient-once, --inject-hang and --inject-permanent are shares of one audience and add up to ${Number(total.toFixed(6))}, more than 1`);
+  if (total > 1)
+    throw new UsageError(
+      `--inject-transient-once, --inject-hang and --inject-permanent are shares of one audience and add up to ${Number(total.toFixed(6))}, more than 1`,
+    );
   const providerRate = numberOption('--provider-rate', values['provider-rate'], { min: 0, above: true, max: 10_000 });
   return {
     ...(providerRate === undefined ? {} : { ratePerSecond: providerRate }),
     latencyMs: numberOption('--latency-ms', values['latency-ms'], { min: 0, max: 600_000 }) ?? 0,
     latencyJitterMs: numberOption('--jitter-ms', values['jitter-ms'], { min: 0, max: 600_000 }) ?? 0,
-    usageWindowMs: numberOption('--usage-window-ms', values['usage-window-ms'], { min: 0, integer: true, max: 3_600_000 }) ?? 10_000,
+    usageWindowMs:
+      numberOption('--usage-window-ms', values['usage-window-ms'], { min: 0, integer: true, max: 3_600_000 }) ?? 10_000,
     faults,
     hangMs: numberOption('--hang-ms', values['hang-ms'], { min: 1, integer: true, max: 600_000 }) ?? 20_000,
   };
@@ -70,7 +86,8 @@ function providerModel(values: ProviderFlags): ProviderModel {
 /** The provider figures (docs/BENCHMARKS.md), when the local sandbox was the provider. */
 function providerLines(summary: RunSummary): string[] {
   if (summary.providerRequests === null) return [];
-  const share = summary.shareOfRate === null ? '' : ` (${(summary.shareOfRate * 100).toFixed(1)} % of the provider's rate)`;
+  const share =
+    summary.shareOfRate === null ? '' : ` (${(summary.shareOfRate * 100).toFixed(1)} % of the provider's rate)`;
   return [
     `  sustained     ${summary.sustainedPerSecond ?? 'n/a'} sends/s${share}`,
     `  provider      ${summary.providerRequests} requests, ${summary.rejectedForRate} rejected for rate, ${summary.abandoned} abandoned, ${summary.duplicates} recipients delivered twice or more`,
@@ -78,7 +95,10 @@ function providerLines(summary: RunSummary): string[] {
 }
 
 function render(summary: RunSummary): string {
-  const classes = Object.entries(summary.failedByClass).map(([name, value]) => `${name} ${value}`).join(', ') || 'none';
+  const classes =
+    Object.entries(summary.failedByClass)
+      .map(([name, value]) => `${name} ${value}`)
+      .join(', ') || 'none';
   return [
     `run ${summary.runId}`,
     ...(summary.reach ? [`  reach         ${summary.reach}`] : []),
@@ -134,36 +154,52 @@ export async function startCommand(argv: string[], io: CliIO): Promise<number> {
   }
   const configItems = values.config ? await readItemsFile(values.config) : undefined;
   if (values['database-url'] && !configItems && !values['seed-sample']) {
-    throw new UsageError('--database-url needs --config (your jobs) or --seed-sample (creates the table notifier_sample_recipients in that database)');
+    throw new UsageError(
+      '--database-url needs --config (your jobs) or --seed-sample (creates the table notifier_sample_recipients in that database)',
+    );
   }
   if (values['database-url']) {
     try {
       const url = new URL(values['database-url']);
       if (!/^postgres(ql)?:$/.test(url.protocol)) throw new Error('scheme');
     } catch {
-      throw new UsageError(`--database-url must look like postgres://user:password@host:5432/database, got "${values['database-url']}"`);
+      throw new UsageError(
+        `--database-url must look like postgres://user:password@host:5432/database, got "${values['database-url']}"`,
+      );
     }
   }
-  if (values['graph-url'] && !/^https?:\/\//.test(values['graph-url'])) throw new UsageError(`--graph-url must be an http(s) URL, got "${values['graph-url']}"`);
-  const jobs = configItems?.filter((item) => (item as { kind?: unknown })?.kind === 'job').map((item) => String((item as { id?: unknown }).id));
+  if (values['graph-url'] && !/^https?:\/\//.test(values['graph-url']))
+    throw new UsageError(`--graph-url must be an http(s) URL, got "${values['graph-url']}"`);
+  const jobs = configItems
+    ?.filter((item) => (item as { kind?: unknown })?.kind === 'job')
+    .map((item) => String((item as { id?: unknown }).id));
   const job = values.job ?? (jobs ? (jobs.length === 1 ? jobs[0] : undefined) : DEFAULT_JOB);
-  if (!job) throw new UsageError(`--config holds ${jobs?.length ?? 0} jobs (${jobs?.join(', ')}); choose one with --job`);
-  if (jobs && !jobs.includes(job)) throw new UsageError(`job "${job}" is not in ${values.config} (jobs: ${jobs.join(', ') || 'none'})`);
+  if (!job)
+    throw new UsageError(`--config holds ${jobs?.length ?? 0} jobs (${jobs?.join(', ')}); choose one with --job`);
+  if (jobs && !jobs.includes(job))
+    throw new UsageError(`job "${job}" is not in ${values.config} (jobs: ${jobs.join(', ') || 'none'})`);
   const dynamodb = values.dynamodb ?? 'embedded';
-  if (!['embedded', 'dynamodb-local'].includes(dynamodb) && !/^https?:\/\//.test(dynamodb)) throw new UsageError(`--dynamodb must be embedded, dynamodb-local or an endpoint URL, got "${dynamodb}"`);
+  if (!['embedded', 'dynamodb-local'].includes(dynamodb) && !/^https?:\/\//.test(dynamodb))
+    throw new UsageError(`--dynamodb must be embedded, dynamodb-local or an endpoint URL, got "${dynamodb}"`);
 
   const accessToken = values['access-token'] ?? process.env.NOTIFIER_ACCESS_TOKEN;
   const options = {
     job,
-    sampleSize: numberOption('--sample-size', values['sample-size'], { min: 1, integer: true, max: 10_000_000 }) ?? 1000,
+    sampleSize:
+      numberOption('--sample-size', values['sample-size'], { min: 1, integer: true, max: 10_000_000 }) ?? 1000,
     seedSample: values['seed-sample'] ?? false,
-    failures: { transient: rate(values['inject-transient'], '--inject-transient'), rateLimited: rate(values['inject-rate-limit'], '--inject-rate-limit') },
+    failures: {
+      transient: rate(values['inject-transient'], '--inject-transient'),
+      rateLimited: rate(values['inject-rate-limit'], '--inject-rate-limit'),
+    },
     provider: providerModel(values),
     batchSize: numberOption('--batch-size', values['batch-size'], { min: 1, integer: true, max: 10_000 }) ?? 50,
     parallelism: numberOption('--parallelism', values.parallelism, { min: 1, integer: true, max: 100 }) ?? 50,
     maximumConcurrency: numberOption('--concurrency', values.concurrency, { min: 1, integer: true, max: 64 }) ?? 2,
-    visibilityTimeoutSeconds: numberOption('--visibility-timeout', values['visibility-timeout'], { min: 1, integer: true, max: 43_200 }) ?? 2,
-    maxReceiveCount: numberOption('--max-receive-count', values['max-receive-count'], { min: 1, integer: true, max: 1000 }) ?? 5,
+    visibilityTimeoutSeconds:
+      numberOption('--visibility-timeout', values['visibility-timeout'], { min: 1, integer: true, max: 43_200 }) ?? 2,
+    maxReceiveCount:
+      numberOption('--max-receive-count', values['max-receive-count'], { min: 1, integer: true, max: 1000 }) ?? 5,
     senderTimeoutMs: 30_000,
     timeoutMs: (numberOption('--timeout', values.timeout, { min: 0, above: true }) ?? 600) * 1000,
     dynamodb,
@@ -184,7 +220,11 @@ export async function startCommand(argv: string[], io: CliIO): Promise<number> {
       io.err(`${progressLine(progress)}\n`);
     }
   };
-  const summary = await runLocal(options, { onProgress, onService: (name, endpoint) => io.err(`started ${name} at ${endpoint}\n`) }, io.signal);
+  const summary = await runLocal(
+    options,
+    { onProgress, onService: (name, endpoint) => io.err(`started ${name} at ${endpoint}\n`) },
+    io.signal,
+  );
   if (io.interactive) io.err('\n');
   io.out(values.json ? JSON.stringify(summary) : render(summary));
   const accounted = summary.sent + summary.skipped + summary.failed + summary.deadLettered;

@@ -10,21 +10,54 @@ export type FailureCondition = 'RetriesExhausted' | 'EventAgeExceeded';
 export interface InvocationRecord {
   readonly version: '1.0';
   readonly timestamp: string;
-  readonly requestContext: { readonly requestId: string; readonly functionArn: string; readonly condition: FailureCondition; readonly approximateInvokeCount: number };
+  readonly requestContext: {
+    readonly requestId: string;
+    readonly functionArn: string;
+    readonly condition: FailureCondition;
+    readonly approximateInvokeCount: number;
+  };
   readonly requestPayload: unknown;
-  readonly responseContext: { readonly statusCode: number; readonly executedVersion: string; readonly functionError: 'Unhandled' };
-  readonly responsePayload: { readonly errorType: string; readonly errorMessage: string; readonly trace: readonly string[] };
+  readonly responseContext: {
+    readonly statusCode: number;
+    readonly executedVersion: string;
+    readonly functionError: 'Unhandled';
+  };
+  readonly responsePayload: {
+    readonly errorType: string;
+    readonly errorMessage: string;
+    readonly trace: readonly string[];
+  };
 }
 
 /** The record for an event whose every attempt threw, in the shape the Node.js runtime reports a thrown error. */
-export function failureRecord(input: { requestId: string; functionArn: string; payload: unknown; error: Error; attempts: number; at: Date; condition?: FailureCondition }): InvocationRecord {
+export function failureRecord(input: {
+  requestId: string;
+  functionArn: string;
+  payload: unknown;
+  error: Error;
+  attempts: number;
+  at: Date;
+  condition?: FailureCondition;
+}): InvocationRecord {
   return {
     version: '1.0',
     timestamp: input.at.toISOString(),
-    requestContext: { requestId: input.requestId, functionArn: input.functionArn, condition: input.condition ?? 'RetriesExhausted', approximateInvokeCount: input.attempts },
+    requestContext: {
+      requestId: input.requestId,
+      functionArn: input.functionArn,
+      condition: input.condition ?? 'RetriesExhausted',
+      approximateInvokeCount: input.attempts,
+    },
     requestPayload: input.payload,
     responseContext: { statusCode: 200, executedVersion: '$LATEST', functionError: 'Unhandled' },
-    responsePayload: { errorType: input.error.name, errorMessage: input.error.message, trace: (input.error.stack ?? '').split('\n').slice(1).map((line) => line.trim()) },
+    responsePayload: {
+      errorType: input.error.name,
+      errorMessage: input.error.message,
+      trace: (input.error.stack ?? '')
+        .split('\n')
+        .slice(1)
+        .map((line) => line.trim()),
+    },
   };
 }
 
@@ -33,7 +66,10 @@ export function failureRecord(input: { requestId: string; functionArn: string; p
  * holding emoji or U+FFFF is accepted by any SQS implementation (each rejects some characters raw).
  */
 export function encodeRecord(record: InvocationRecord): string {
-  return JSON.stringify(record).replace(/[\u007f-\uffff]/g, (char) => `\\u${char.charCodeAt(0).toString(16).padStart(4, '0')}`);
+  return JSON.stringify(record).replace(
+    /[\u007f-\uffff]/g,
+    (char) => `\\u${char.charCodeAt(0).toString(16).padStart(4, '0')}`,
+  );
 }
 
 /** A failed planner invocation as an operator needs it: which run, why, how often tried, and the event to replay. */
@@ -59,13 +95,20 @@ export function readFailedTick(body: string): FailedTickRead {
   let record: Record<string, unknown>;
   try {
     const parsed: unknown = JSON.parse(body);
-    if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) return { ok: false, reason: 'not an invocation record: the body is not a JSON object' };
+    if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed))
+      return { ok: false, reason: 'not an invocation record: the body is not a JSON object' };
     record = parsed as Record<string, unknown>;
   } catch {
     return { ok: false, reason: 'not an invocation record: the body is not JSON' };
   }
   const event = plannerEventSchema.safeParse(record.requestPayload);
-  if (!event.success) return { ok: false, reason: `requestPayload is not a planner event: ${toIssues(event.error).map((issue) => `${issue.path}: ${issue.message}`).join('; ')}` };
+  if (!event.success)
+    return {
+      ok: false,
+      reason: `requestPayload is not a planner event: ${toIssues(event.error)
+        .map((issue) => `${issue.path}: ${issue.message}`)
+        .join('; ')}`,
+    };
   const context = (record.requestContext ?? {}) as Record<string, unknown>;
   const response = (record.responsePayload ?? {}) as Record<string, unknown>;
   const attempts = context.approximateInvokeCount;

@@ -16,8 +16,8 @@ export const OUTSIDE_WINDOW_ERRORS = ['10/2018278', '10/2534022'] as const;
 export const TAG_USES: Readonly<Record<NonNullable<JobConfig['tag']>, string>> = {
   CONFIRMED_EVENT_UPDATE: 'reminders and updates about an event the person has registered for',
   POST_PURCHASE_UPDATE: 'updates about a purchase the person made (order, shipping, payment)',
-  ACCOUNT_UPDATE: 'a non-recurring change to the person\'s application or account',
-  HUMAN_AGENT: 'a human agent answering the person\'s message within 7 days (needs the Human Agent permission)',
+  ACCOUNT_UPDATE: "a non-recurring change to the person's application or account",
+  HUMAN_AGENT: "a human agent answering the person's message within 7 days (needs the Human Agent permission)",
 };
 
 export interface Reach {
@@ -70,5 +70,7 @@ export function describeReach(job: Pick<JobConfig, 'audience' | 'messagingType' 
 
 /** True when a recorded reason is an outside-the-window answer of the Send API. */
 export function failedOutsideWindow(reason: string | undefined): boolean {
-  return reason !== undefined && OUTSIDE_WINDOW_ERRORS.some((label) => reason.startsWith(`${graphErrorReason(label)} `));
+  return (
+    reason !== undefined && OUTSIDE_WINDOW_ERRORS.some((label) => reason.startsWith(`${graphErrorReason(label)} `))
+  );
 }

@@ -17,7 +17,12 @@ const utf8 = (text: string) => Buffer.byteLength(text, 'utf8');
 
 function numberBytes(text: string): number {
   // Leading and trailing zeros are not stored.
-  const digits = text.replace(/^[-+]/, '').replace(/[eE].*$/, '').replace('.', '').replace(/^0+/, '').replace(/0+$/, '');
+  const digits = text
+    .replace(/^[-+]/, '')
+    .replace(/[eE].*$/, '')
+    .replace('.', '')
+    .replace(/^0+/, '')
+    .replace(/0+$/, '');
   return Math.ceil(digits.length / 2) + 1;
 }
 
@@ -29,7 +34,8 @@ export function valueBytes(value: AttributeValue): number {
   if (value.SS !== undefined) return value.SS.reduce((sum, entry) => sum + utf8(entry), 0);
   if (value.NS !== undefined) return value.NS.reduce((sum, entry) => sum + numberBytes(entry), 0);
   if (value.BS !== undefined) return value.BS.reduce((sum, entry) => sum + entry.byteLength, 0);
-  if (value.M !== undefined) return 3 + Object.entries(value.M).reduce((sum, [name, entry]) => sum + utf8(name) + valueBytes(entry) + 1, 0);
+  if (value.M !== undefined)
+    return 3 + Object.entries(value.M).reduce((sum, [name, entry]) => sum + utf8(name) + valueBytes(entry) + 1, 0);
   if (value.L !== undefined) return 3 + value.L.reduce((sum, entry) => sum + valueBytes(entry) + 1, 0);
   return 0;
 }

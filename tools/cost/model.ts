@@ -1,7 +1,15 @@
-import { EMF_MAX_VALUES, ESCAPED_UNIT_BYTES, GROUP_NAME_RESERVE_BYTES, HANDOVER_RESERVE_MS, MAX_RECIPIENTS_PER_TASK, MAX_TASK_BYTES, RECORDING_RESERVE_MS } from '../../handlers/surface.js';
+import {
+  EMF_MAX_VALUES,
+  ESCAPED_UNIT_BYTES,
+  GROUP_NAME_RESERVE_BYTES,
+  HANDOVER_RESERVE_MS,
+  MAX_RECIPIENTS_PER_TASK,
+  MAX_TASK_BYTES,
+  RECORDING_RESERVE_MS,
+} from '../../handlers/surface.js';
 import { MEASURED } from './measured.js';
 import { type Occurrence, type OperationGroup, TABLE_OPERATIONS, type WrittenItem } from './operations.js';
-import { type Architecture, FREE_TIER, type Price, type RegionPrices, pricesFor } from './prices.js';
+import { type Architecture, FREE_TIER, type Price, pricesFor, type RegionPrices } from './prices.js';
 
 /**
  * Monthly AWS cost of the notifier for one job: what each scheduler tick makes the planner, the queue, the sender, the
@@ -117,7 +125,10 @@ export interface CostInput {
   readonly worker: WorkerAssumptions;
 }
 
-export type CostOverrides = Partial<Omit<CostInput, 'durations' | 'worker'>> & { readonly durations?: Partial<HandlerDurations>; readonly worker?: Partial<WorkerAssumptions> };
+export type CostOverrides = Partial<Omit<CostInput, 'durations' | 'worker'>> & {
+  readonly durations?: Partial<HandlerDurations>;
+  readonly worker?: Partial<WorkerAssumptions>;
+};
 
 /** The module's defaults (variables.tf), one daily run of a million recipients, and the measured handler durations. */
 export const DEFAULT_INPUT: CostInput = {
@@ -192,7 +203,16 @@ const LOG_COMPRESSION = 0.15;
 /** Provisioned capacity: target utilization, lead time before a run, and the capacity kept between runs. */
 const PROVISIONED = { utilization: 0.7, leadHours: 0.25, baselineUnits: 5 } as const;
 
-export type Service = 'EventBridge Scheduler' | 'Lambda' | 'SQS' | 'DynamoDB' | 'CloudWatch' | 'Data transfer' | 'EC2' | 'ElastiCache' | 'EBS';
+export type Service =
+  | 'EventBridge Scheduler'
+  | 'Lambda'
+  | 'SQS'
+  | 'DynamoDB'
+  | 'CloudWatch'
+  | 'Data transfer'
+  | 'EC2'
+  | 'ElastiCache'
+  | 'EBS';
 
 export interface CostLine {
   readonly service: Service;
@@ -241,7 +261,14 @@ export interface RunProfile {
   readonly sendSeconds: number;
   readonly runSeconds: number;
   readonly notificationsPerSecond: number;
-  readonly sqs: { readonly sendCalls: number; readonly sendRequests: number; readonly receiveCalls: number; readonly receiveRequests: number; readonly deleteCalls: number; readonly deleteRequests: number };
+  readonly sqs: {
+    readonly sendCalls: number;
+    readonly sendRequests: number;
+    readonly receiveCalls: number;
+    readonly receiveRequests: number;
+    readonly deleteCalls: number;
+    readonly deleteRequests: number;
+  };
   readonly table: {
     readonly ledgerWriteUnits: number;
     readonly indexWriteUnits: number;
@@ -251,7 +278,13 @@ export interface RunProfile {
     /** Group items the run leaves in the ledger, and their bytes with DynamoDB's storage overhead. */
     readonly storedItems: number;
     readonly storedBytes: number;
-    readonly operations: readonly { readonly name: string; readonly group: OperationGroup; readonly requests: number; readonly units: number; readonly indexUnits: number }[];
+    readonly operations: readonly {
+      readonly name: string;
+      readonly group: OperationGroup;
+      readonly requests: number;
+      readonly units: number;
+      readonly indexUnits: number;
+    }[];
   };
 }
 
@@ -267,7 +300,12 @@ export interface CostEstimate {
   /** The most expensive line. */
   readonly dominant: CostLine;
   readonly target: { readonly perMillionUsd: number; readonly met: boolean; readonly overByUsd: number };
-  readonly alwaysOn: { readonly lines: readonly CostLine[]; readonly totalUsd: number; readonly perMillionUsd: number; readonly breakEvenAudience: number | null };
+  readonly alwaysOn: {
+    readonly lines: readonly CostLine[];
+    readonly totalUsd: number;
+    readonly perMillionUsd: number;
+    readonly breakEvenAudience: number | null;
+  };
   /** Where the scenario does not fit the settings (e.g. runs that take longer than the time between them). */
   readonly warnings: readonly string[];
 }
@@ -285,7 +323,8 @@ export class CostInputError extends RangeError {
 
 export function resolveInput(overrides: CostOverrides = {}): CostInput {
   const { durations, worker, ...rest } = overrides;
-  const defined = <T extends object>(value: T | undefined) => Object.fromEntries(Object.entries(value ?? {}).filter(([, field]) => field !== undefined));
+  const defined = <T extends object>(value: T | undefined) =>
+    Object.fromEntries(Object.entries(value ?? {}).filter(([, field]) => field !== undefined));
   return {
     ...DEFAULT_INPUT,
     ...defined(rest),
@@ -341,8 +380,11 @@ function validate(input: CostInput, prices: RegionPrices): void {
     ['worker.brokers', input.worker.brokers],
     ['worker.ebsGbPerInstance', input.worker.ebsGbPerInstance],
   ];
-  for (const [field, value] of positive) if (!(Number.isFinite(value) && value > 0)) throw new CostInputError(field, `must be a positive number, got ${value}`);
-  for (const [field, value] of nonNegative) if (!(Number.isFinite(value) && value >= 0)) throw new CostInputError(field, `must be zero or more, got ${value}`);
+  for (const [field, value] of positive)
+    if (!(Number.isFinite(value) && value > 0))
+      throw new CostInputError(field, `must be a positive number, got ${value}`);
+  for (const [field, value] of nonNegative)
+    if (!(Number.isFinite(value) && value >= 0)) throw new CostInputError(field, `must be zero or more, got ${value}`);
   const integers: [string, number][] = [
     ['audience', input.audience],
     ['senderBatchSize', input.senderBatchSize],
@@ -350,18 +392,51 @@ function validate(input: CostInput, prices: RegionPrices): void {
     ['pageSize', input.pageSize],
     ['recipientsPerTask', input.recipientsPerTask],
   ];
-  for (const [field, value] of integers) if (!Number.isInteger(value)) throw new CostInputError(field, `must be a whole number, got ${value}`);
-  if (input.recipientsPerTask > MAX_RECIPIENTS_PER_TASK) throw new CostInputError('recipientsPerTask', `must be at most ${MAX_RECIPIENTS_PER_TASK} (the job schema's limit), got ${input.recipientsPerTask}`);
-  if (input.taskHeadBytes + escapedRecipientBytes(input) + GROUP_NAME_RESERVE_BYTES > MAX_TASK_BYTES) throw new CostInputError('taskRecipientBytes', `of ${escapedRecipientBytes(input)} B with the escapes does not fit a task body of ${MAX_TASK_BYTES} B`);
-  if (input.senderTimeoutSeconds > 900) throw new CostInputError('senderTimeoutSeconds', `must be at most 900 (Lambda's limit), got ${input.senderTimeoutSeconds}`);
-  if (input.senderBatchSize > 10_000) throw new CostInputError('senderBatchSize', `must be at most 10000 (the event source mapping's limit), got ${input.senderBatchSize}`);
-  if (input.runsPerDay > 1440) throw new CostInputError('runsPerDay', `must be at most 1440 (one a minute), got ${input.runsPerDay}`);
-  if (input.daysPerMonth > 31) throw new CostInputError('daysPerMonth', `must be at most 31, got ${input.daysPerMonth}`);
-  if (input.plannerTimeoutSeconds > 900) throw new CostInputError('plannerTimeoutSeconds', `must be at most 900 (Lambda's limit), got ${input.plannerTimeoutSeconds}`);
-  if (!['arm64', 'x86_64'].includes(input.architecture)) throw new CostInputError('architecture', `must be arm64 or x86_64, got "${input.architecture}"`);
-  if (!['on-demand', 'provisioned'].includes(input.ledgerCapacity)) throw new CostInputError('ledgerCapacity', `must be on-demand or provisioned, got "${input.ledgerCapacity}"`);
-  if (!prices.worker.instanceHour[input.worker.instanceType]) throw new CostInputError('worker.instanceType', `has no price in ${prices.region}; priced: ${Object.keys(prices.worker.instanceHour).join(', ')}`);
-  if (!prices.worker.brokerHour[input.worker.brokerType]) throw new CostInputError('worker.brokerType', `has no price in ${prices.region}; priced: ${Object.keys(prices.worker.brokerHour).join(', ')}`);
+  for (const [field, value] of integers)
+    if (!Number.isInteger(value)) throw new CostInputError(field, `must be a whole number, got ${value}`);
+  if (input.recipientsPerTask > MAX_RECIPIENTS_PER_TASK)
+    throw new CostInputError(
+      'recipientsPerTask',
+      `must be at most ${MAX_RECIPIENTS_PER_TASK} (the job schema's limit), got ${input.recipientsPerTask}`,
+    );
+  if (input.taskHeadBytes + escapedRecipientBytes(input) + GROUP_NAME_RESERVE_BYTES > MAX_TASK_BYTES)
+    throw new CostInputError(
+      'taskRecipientBytes',
+      `of ${escapedRecipientBytes(input)} B with the escapes does not fit a task body of ${MAX_TASK_BYTES} B`,
+    );
+  if (input.senderTimeoutSeconds > 900)
+    throw new CostInputError(
+      'senderTimeoutSeconds',
+      `must be at most 900 (Lambda's limit), got ${input.senderTimeoutSeconds}`,
+    );
+  if (input.senderBatchSize > 10_000)
+    throw new CostInputError(
+      'senderBatchSize',
+      `must be at most 10000 (the event source mapping's limit), got ${input.senderBatchSize}`,
+    );
+  if (input.runsPerDay > 1440)
+    throw new CostInputError('runsPerDay', `must be at most 1440 (one a minute), got ${input.runsPerDay}`);
+  if (input.daysPerMonth > 31)
+    throw new CostInputError('daysPerMonth', `must be at most 31, got ${input.daysPerMonth}`);
+  if (input.plannerTimeoutSeconds > 900)
+    throw new CostInputError(
+      'plannerTimeoutSeconds',
+      `must be at most 900 (Lambda's limit), got ${input.plannerTimeoutSeconds}`,
+    );
+  if (!['arm64', 'x86_64'].includes(input.architecture))
+    throw new CostInputError('architecture', `must be arm64 or x86_64, got "${input.architecture}"`);
+  if (!['on-demand', 'provisioned'].includes(input.ledgerCapacity))
+    throw new CostInputError('ledgerCapacity', `must be on-demand or provisioned, got "${input.ledgerCapacity}"`);
+  if (!prices.worker.instanceHour[input.worker.instanceType])
+    throw new CostInputError(
+      'worker.instanceType',
+      `has no price in ${prices.region}; priced: ${Object.keys(prices.worker.instanceHour).join(', ')}`,
+    );
+  if (!prices.worker.brokerHour[input.worker.brokerType])
+    throw new CostInputError(
+      'worker.brokerType',
+      `has no price in ${prices.region}; priced: ${Object.keys(prices.worker.brokerHour).join(', ')}`,
+    );
 }
 
 /** Requests SQS bills for one API call carrying `bytes` of payload: one per 64 KB chunk, at least one. */
@@ -405,17 +480,22 @@ function pageTasks(rows: number, perTask: number): Map<number, number> {
 }
 
 /** Bytes a recipient adds to an ASCII task body: the measured size, each non-ASCII code unit written as an escape. */
-export const escapedRecipientBytes = (input: Pick<CostInput, 'taskRecipientBytes' | 'taskNonAsciiUnitsPerRecipient'>) => input.taskRecipientBytes + input.taskNonAsciiUnitsPerRecipient * (ESCAPED_UNIT_BYTES - 1);
+export const escapedRecipientBytes = (input: Pick<CostInput, 'taskRecipientBytes' | 'taskNonAsciiUnitsPerRecipient'>) =>
+  input.taskRecipientBytes + input.taskNonAsciiUnitsPerRecipient * (ESCAPED_UNIT_BYTES - 1);
 
 function runProfile(input: CostInput, prices: RegionPrices): RunProfile {
   const { durations } = input;
   const chunk = prices.sqs.chunkBytes;
   // groupTasks also closes a body before it passes MAX_TASK_BYTES, which only large template fields reach.
   const recipientBytes = escapedRecipientBytes(input);
-  const fitInBody = Math.max(1, Math.floor((MAX_TASK_BYTES - input.taskHeadBytes - GROUP_NAME_RESERVE_BYTES + 1) / recipientBytes));
+  const fitInBody = Math.max(
+    1,
+    Math.floor((MAX_TASK_BYTES - input.taskHeadBytes - GROUP_NAME_RESERVE_BYTES + 1) / recipientBytes),
+  );
   const perTask = Math.min(input.recipientsPerTask, fitInBody);
   const bodyBytes = (recipients: number) => input.taskHeadBytes + recipients * recipientBytes;
-  const groupItemBytes = (recipients: number) => input.groupItemBaseBytes + recipients * (input.groupOutcomeBytes + input.providerMessageIdBytes);
+  const groupItemBytes = (recipients: number) =>
+    input.groupItemBaseBytes + recipients * (input.groupOutcomeBytes + input.providerMessageIdBytes);
 
   // Planner: pages of pageSize rows, each grouped into tasks and enqueued with SendMessageBatch (10 tasks per call,
   // billed per 64 KB of the call's bodies).
@@ -431,10 +511,14 @@ function runProfile(input: CostInput, prices: RegionPrices): RunProfile {
   ] as const) {
     if (times === 0) continue;
     // The page's tasks in order: full ones first, the short one last.
-    const sizes = [...pageTasks(rows, perTask)].flatMap(([recipients, count]) => Array.from({ length: count }, () => recipients));
+    const sizes = [...pageTasks(rows, perTask)].flatMap(([recipients, count]) =>
+      Array.from({ length: count }, () => recipients),
+    );
     for (const recipients of sizes) tasksBySize.set(recipients, (tasksBySize.get(recipients) ?? 0) + times);
     for (let first = 0; first < sizes.length; first += SQS_BATCH_ENTRIES) {
-      const payload = sizes.slice(first, first + SQS_BATCH_ENTRIES).reduce((sum, recipients) => sum + bodyBytes(recipients), 0);
+      const payload = sizes
+        .slice(first, first + SQS_BATCH_ENTRIES)
+        .reduce((sum, recipients) => sum + bodyBytes(recipients), 0);
       sendCalls += times;
       sendRequests += sqsBilledRequests(payload, chunk) * times;
     }
@@ -447,7 +531,10 @@ function runProfile(input: CostInput, prices: RegionPrices): RunProfile {
   const pageMs = (Math.min(input.pageSize, input.audience) / 1000) * durations.plannerMsPer1000;
   const timeoutMs = input.plannerTimeoutSeconds * 1000;
   if (timeoutMs - HANDOVER_RESERVE_MS - 2 * pageMs < 0) {
-    throw new CostInputError('plannerTimeoutSeconds', `of ${input.plannerTimeoutSeconds} s leaves no time for one page of ${input.pageSize} rows (${Math.round(pageMs)} ms) before the ${HANDOVER_RESERVE_MS / 1000} s handover reserve`);
+    throw new CostInputError(
+      'plannerTimeoutSeconds',
+      `of ${input.plannerTimeoutSeconds} s leaves no time for one page of ${input.pageSize} rows (${Math.round(pageMs)} ms) before the ${HANDOVER_RESERVE_MS / 1000} s handover reserve`,
+    );
   }
   const pagesPerPlannerInvocation = Math.floor((timeoutMs - HANDOVER_RESERVE_MS - 2 * pageMs) / pageMs) + 1;
   const plannerInvocations = Math.max(1, Math.ceil(pageCount / pagesPerPlannerInvocation));
@@ -455,7 +542,8 @@ function runProfile(input: CostInput, prices: RegionPrices): RunProfile {
   // Only the last page can be short, and it belongs to the last invocation.
   const billedFor = (rows: number) => Math.ceil((rows / 1000) * durations.plannerMsPer1000 + durations.plannerInitMs);
   const lastInvocationRows = input.audience - (plannerInvocations - 1) * pagesPerPlannerInvocation * input.pageSize;
-  const plannerBilledMs = (plannerInvocations - 1) * billedFor(pagesPerPlannerInvocation * input.pageSize) + billedFor(lastInvocationRows);
+  const plannerBilledMs =
+    (plannerInvocations - 1) * billedFor(pagesPerPlannerInvocation * input.pageSize) + billedFor(lastInvocationRows);
 
   // Sender: the event source mapping hands each invocation up to batch_size tasks; their sends share the
   // invocation's parallelism, and each container is paced to its share of the channel's rate.
@@ -469,10 +557,20 @@ function runProfile(input: CostInput, prices: RegionPrices): RunProfile {
   const batchMs = (tasks: number) => {
     const deliveries = tasks * recipientsPerMessage;
     const lanes = Math.min(deliveries, parallelism);
-    const work = (durations.senderOverheadMsPerBatch + tasks * durations.senderMsPerTask + deliveries * durations.senderMsPerNotification) * slowdown;
+    const work =
+      (durations.senderOverheadMsPerBatch +
+        tasks * durations.senderMsPerTask +
+        deliveries * durations.senderMsPerNotification) *
+      slowdown;
     const latencyBound = work + Math.ceil(deliveries / lanes) * input.latencyMs;
     const paced = (deliveries / ratePerContainer) * 1000;
-    return { work, latencyBound, paced, billed: Math.ceil(Math.max(latencyBound, paced)), logged: Math.min(deliveries, EMF_MAX_VALUES) };
+    return {
+      work,
+      latencyBound,
+      paced,
+      billed: Math.ceil(Math.max(latencyBound, paced)),
+      logged: Math.min(deliveries, EMF_MAX_VALUES),
+    };
   };
   const full = batchMs(Math.min(input.senderBatchSize, messages));
   const last = batches.rest > 0 && batches.full > 0 ? batchMs(batches.rest) : undefined;
@@ -488,7 +586,9 @@ function runProfile(input: CostInput, prices: RegionPrices): RunProfile {
     const perMessage = averageBodyBytes + input.sqsReceiveOverheadBytesPerMessage;
     return {
       calls: calls.full + (calls.rest > 0 ? 1 : 0),
-      requests: calls.full * sqsBilledRequests(SQS_BATCH_ENTRIES * perMessage, chunk) + (calls.rest > 0 ? sqsBilledRequests(calls.rest * perMessage, chunk) : 0),
+      requests:
+        calls.full * sqsBilledRequests(SQS_BATCH_ENTRIES * perMessage, chunk) +
+        (calls.rest > 0 ? sqsBilledRequests(calls.rest * perMessage, chunk) : 0),
     };
   };
   const receiveFull = receivePerBatch(input.senderBatchSize);
@@ -511,7 +611,10 @@ function runProfile(input: CostInput, prices: RegionPrices): RunProfile {
   };
   const runUnits = writeUnits(input.runItemBytes + containers * OPEN_COUNT_BYTES);
   const claimUnits = writeUnits(input.groupItemBaseBytes);
-  const recordUnits = [...tasksBySize].reduce((sum, [recipients, count]) => sum + count * writeUnits(groupItemBytes(recipients)), 0);
+  const recordUnits = [...tasksBySize].reduce(
+    (sum, [recipients, count]) => sum + count * writeUnits(groupItemBytes(recipients)),
+    0,
+  );
   const unitsFor = (item: WrittenItem, requests: number) => {
     switch (item) {
       case 'new group':
@@ -538,7 +641,10 @@ function runProfile(input: CostInput, prices: RegionPrices): RunProfile {
     indexWriteUnits += index;
     return { name: operation.name, group: operation.group, requests, units, indexUnits: index };
   });
-  const storedBytes = [...tasksBySize].reduce((sum, [recipients, count]) => sum + count * (groupItemBytes(recipients) + ITEM_OVERHEAD_BYTES), 0);
+  const storedBytes = [...tasksBySize].reduce(
+    (sum, [recipients, count]) => sum + count * (groupItemBytes(recipients) + ITEM_OVERHEAD_BYTES),
+    0,
+  );
 
   return {
     notifications: input.audience,
@@ -565,7 +671,14 @@ function runProfile(input: CostInput, prices: RegionPrices): RunProfile {
     sendSeconds,
     runSeconds,
     notificationsPerSecond: input.audience / Math.max(sendSeconds, Number.EPSILON),
-    sqs: { sendCalls, sendRequests, receiveCalls, receiveRequests: receiveFull.requests * batches.full + receiveLast.requests, deleteCalls, deleteRequests: deleteCalls },
+    sqs: {
+      sendCalls,
+      sendRequests,
+      receiveCalls,
+      receiveRequests: receiveFull.requests * batches.full + receiveLast.requests,
+      deleteCalls,
+      deleteRequests: deleteCalls,
+    },
     table: {
       ledgerWriteUnits,
       indexWriteUnits,
@@ -593,16 +706,52 @@ function serverlessLines(input: CostInput, prices: RegionPrices, run: RunProfile
   const lines: CostLine[] = [];
 
   const invocations = runs;
-  lines.push(line('EventBridge Scheduler', 'scheduled invocations (first 14M a month free)', Math.max(0, invocations - scheduler.freeInvocationsPerMonth), 'invocations', scheduler.invocations, `${invocations} ticks`));
+  lines.push(
+    line(
+      'EventBridge Scheduler',
+      'scheduled invocations (first 14M a month free)',
+      Math.max(0, invocations - scheduler.freeInvocationsPerMonth),
+      'invocations',
+      scheduler.invocations,
+      `${invocations} ticks`,
+    ),
+  );
 
   const plannerRequests = run.plannerInvocations * runs;
   const senderRequests = run.senderBatches * runs;
   const plannerGbs = (run.plannerBilledMs / 1000) * (input.plannerMemoryMb / 1024) * runs;
   const senderGbs = (run.senderBilledMs / 1000) * (input.senderMemoryMb / 1024) * runs;
   const gbSecond = lambda.gbSecond[input.architecture];
-  lines.push(line('Lambda', 'planner requests (incl. continuations)', plannerRequests, 'requests', lambda.requests, `${run.plannerInvocations} per run (${run.continuations} continuations)`));
-  lines.push(line('Lambda', `planner compute (${input.plannerMemoryMb} MB, ${input.architecture})`, plannerGbs, 'GB-s', gbSecond, `${(run.plannerBilledMs / 1000).toFixed(1)} s billed per run incl. INIT`));
-  lines.push(line('Lambda', 'sender requests (one per batch)', senderRequests, 'requests', lambda.requests, `${run.senderBatches} batches of ${input.senderBatchSize} tasks per run`));
+  lines.push(
+    line(
+      'Lambda',
+      'planner requests (incl. continuations)',
+      plannerRequests,
+      'requests',
+      lambda.requests,
+      `${run.plannerInvocations} per run (${run.continuations} continuations)`,
+    ),
+  );
+  lines.push(
+    line(
+      'Lambda',
+      `planner compute (${input.plannerMemoryMb} MB, ${input.architecture})`,
+      plannerGbs,
+      'GB-s',
+      gbSecond,
+      `${(run.plannerBilledMs / 1000).toFixed(1)} s billed per run incl. INIT`,
+    ),
+  );
+  lines.push(
+    line(
+      'Lambda',
+      'sender requests (one per batch)',
+      senderRequests,
+      'requests',
+      lambda.requests,
+      `${run.senderBatches} batches of ${input.senderBatchSize} tasks per run`,
+    ),
+  );
   lines.push(
     line(
       'Lambda',
@@ -615,15 +764,49 @@ function serverlessLines(input: CostInput, prices: RegionPrices, run: RunProfile
   );
 
   const idleSeconds = Math.max(0, input.daysPerMonth * 86_400 - runs * run.sendSeconds);
-  lines.push(line('SQS', 'SendMessageBatch (planner, 10 tasks a call)', run.sqs.sendRequests * runs, 'requests', sqs.standardRequests, `${run.sqs.sendCalls} calls per run for ${run.messages} tasks; each 64 KB chunk is a request`));
-  lines.push(line('SQS', 'ReceiveMessage (event source mapping, one per 10 tasks of a batch)', run.sqs.receiveRequests * runs, 'requests', sqs.standardRequests));
-  lines.push(line('SQS', 'DeleteMessageBatch (event source mapping, one per 10 tasks of a batch)', run.sqs.deleteRequests * runs, 'requests', sqs.standardRequests));
-  lines.push(line('SQS', `empty long polls while idle (${input.sqsIdlePollers} pollers x ${input.sqsLongPollSeconds} s)`, Math.round((idleSeconds / input.sqsLongPollSeconds) * input.sqsIdlePollers), 'requests', sqs.standardRequests));
+  lines.push(
+    line(
+      'SQS',
+      'SendMessageBatch (planner, 10 tasks a call)',
+      run.sqs.sendRequests * runs,
+      'requests',
+      sqs.standardRequests,
+      `${run.sqs.sendCalls} calls per run for ${run.messages} tasks; each 64 KB chunk is a request`,
+    ),
+  );
+  lines.push(
+    line(
+      'SQS',
+      'ReceiveMessage (event source mapping, one per 10 tasks of a batch)',
+      run.sqs.receiveRequests * runs,
+      'requests',
+      sqs.standardRequests,
+    ),
+  );
+  lines.push(
+    line(
+      'SQS',
+      'DeleteMessageBatch (event source mapping, one per 10 tasks of a batch)',
+      run.sqs.deleteRequests * runs,
+      'requests',
+      sqs.standardRequests,
+    ),
+  );
+  lines.push(
+    line(
+      'SQS',
+      `empty long polls while idle (${input.sqsIdlePollers} pollers x ${input.sqsLongPollSeconds} s)`,
+      Math.round((idleSeconds / input.sqsLongPollSeconds) * input.sqsIdlePollers),
+      'requests',
+      sqs.standardRequests,
+    ),
+  );
 
   const ledgerWrites = (run.table.ledgerWriteUnits + run.table.indexWriteUnits) * runs;
   if (input.ledgerCapacity === 'on-demand') {
     const { claim, record } = run.table.unitsPerWrite;
-    const perGroup = run.recipientsPerFullTask === 1 ? 'per recipient' : `per group of ${run.recipientsPerFullTask} recipients`;
+    const perGroup =
+      run.recipientsPerFullTask === 1 ? 'per recipient' : `per group of ${run.recipientsPerFullTask} recipients`;
     const groups: [OperationGroup, string][] = [
       ['delivery ledger', `delivery ledger: claim + record UpdateItem ${perGroup} (${claim} + ${record} WRU)`],
       ['run counters', 'run counters: open + add UpdateItem per sender invocation'],
@@ -634,22 +817,64 @@ function serverlessLines(input: CostInput, prices: RegionPrices, run: RunProfile
       if (members.length === 0) continue;
       const units = members.reduce((total, operation) => total + operation.units + operation.indexUnits, 0);
       const index = members.reduce((total, operation) => total + operation.indexUnits, 0);
-      lines.push(line('DynamoDB', item, units * runs, 'WRU', dynamodb.onDemandWrites, index > 0 ? `incl. ${index * runs} WRU for the by-job index (projection ALL)` : 'on-demand'));
+      lines.push(
+        line(
+          'DynamoDB',
+          item,
+          units * runs,
+          'WRU',
+          dynamodb.onDemandWrites,
+          index > 0 ? `incl. ${index * runs} WRU for the by-job index (projection ALL)` : 'on-demand',
+        ),
+      );
     }
   } else {
     const peakWritesPerSecond = (run.table.ledgerWriteUnits + run.table.indexWriteUnits) / Math.max(1, run.runSeconds);
     const peakUnits = Math.max(PROVISIONED.baselineUnits, Math.ceil(peakWritesPerSecond / PROVISIONED.utilization));
     const peakHours = Math.min(hoursInMonth, runs * Math.ceil(run.runSeconds / 3600 + PROVISIONED.leadHours));
     const wcuHours = peakUnits * peakHours + PROVISIONED.baselineUnits * (hoursInMonth - peakHours);
-    lines.push(line('DynamoDB', `ledger provisioned writes (${peakUnits} WCU for ${peakHours} h, ${PROVISIONED.baselineUnits} WCU otherwise)`, wcuHours, 'WCU-hours', dynamodb.provisionedWcuHour, `replaces ${ledgerWrites} on-demand WRU; scheduled scaling around each run`));
-    lines.push(line('DynamoDB', `ledger provisioned reads (${PROVISIONED.baselineUnits} RCU)`, PROVISIONED.baselineUnits * hoursInMonth, 'RCU-hours', dynamodb.provisionedRcuHour));
+    lines.push(
+      line(
+        'DynamoDB',
+        `ledger provisioned writes (${peakUnits} WCU for ${peakHours} h, ${PROVISIONED.baselineUnits} WCU otherwise)`,
+        wcuHours,
+        'WCU-hours',
+        dynamodb.provisionedWcuHour,
+        `replaces ${ledgerWrites} on-demand WRU; scheduled scaling around each run`,
+      ),
+    );
+    lines.push(
+      line(
+        'DynamoDB',
+        `ledger provisioned reads (${PROVISIONED.baselineUnits} RCU)`,
+        PROVISIONED.baselineUnits * hoursInMonth,
+        'RCU-hours',
+        dynamodb.provisionedRcuHour,
+      ),
+    );
   }
-  lines.push(line('DynamoDB', 'config reads (GetItem, strongly consistent)', run.table.configReadUnits * runs, 'RRU', dynamodb.onDemandReads, 'job, database or channel, and pause mark: planner per invocation; sender per container per 60 s'));
+  lines.push(
+    line(
+      'DynamoDB',
+      'config reads (GetItem, strongly consistent)',
+      run.table.configReadUnits * runs,
+      'RRU',
+      dynamodb.onDemandReads,
+      'job, database or channel, and pause mark: planner per invocation; sender per container per 60 s',
+    ),
+  );
   if (input.ledger) {
     // Items written each day stay for the TTL: the table holds ledgerTtlDays days' worth at any time.
     const held = input.runsPerDay * input.ledgerTtlDays;
     lines.push(
-      line('DynamoDB', `ledger storage (group items kept ${input.ledgerTtlDays} days)`, (run.table.storedBytes * held) / 1e9, 'GB-month', dynamodb.storageGbMonth, `${run.table.storedItems * held} items of about ${Math.round(run.groupItemBytes + ITEM_OVERHEAD_BYTES)} B`),
+      line(
+        'DynamoDB',
+        `ledger storage (group items kept ${input.ledgerTtlDays} days)`,
+        (run.table.storedBytes * held) / 1e9,
+        'GB-month',
+        dynamodb.storageGbMonth,
+        `${run.table.storedItems * held} items of about ${Math.round(run.groupItemBytes + ITEM_OVERHEAD_BYTES)} B`,
+      ),
     );
   }
 
@@ -661,30 +886,121 @@ function serverlessLines(input: CostInput, prices: RegionPrices, run: RunProfile
     run.plannerInvocations * input.platformLogBytesPerInvocation;
   const logGb = (logBytesPerRun * runs) / 1e9;
   lines.push(line('CloudWatch', 'log ingestion (EMF metrics and log lines)', logGb, 'GB', cloudwatch.logsIngestion));
-  lines.push(line('CloudWatch', `log storage (${input.logRetentionDays} days, compressed)`, logGb * LOG_COMPRESSION * (Math.min(input.logRetentionDays, 3653) / 30), 'GB-month', cloudwatch.logsStorage, `assumes ${LOG_COMPRESSION * 100}% compression`));
+  lines.push(
+    line(
+      'CloudWatch',
+      `log storage (${input.logRetentionDays} days, compressed)`,
+      logGb * LOG_COMPRESSION * (Math.min(input.logRetentionDays, 3653) / 30),
+      'GB-month',
+      cloudwatch.logsStorage,
+      `assumes ${LOG_COMPRESSION * 100}% compression`,
+    ),
+  );
   const metricNames = 4 + (run.continuations > 0 ? 1 : 0);
   const metrics = metricNames * 2;
   const activeHours = Math.min(hoursInMonth, runs * Math.max(1, Math.ceil(run.runSeconds / 3600)));
-  lines.push(line('CloudWatch', `custom metrics (${metrics}: ${metricNames} names x [Service], [Service, Job]; billed for ${activeHours} h with data)`, (metrics * activeHours) / HOURS_PER_MONTH, 'metric-months', cloudwatch.customMetric, 'prorated by the hour'));
-  lines.push(line('CloudWatch', 'alarms (standard resolution)', input.alarms, 'alarm-months', cloudwatch.standardAlarm));
+  lines.push(
+    line(
+      'CloudWatch',
+      `custom metrics (${metrics}: ${metricNames} names x [Service], [Service, Job]; billed for ${activeHours} h with data)`,
+      (metrics * activeHours) / HOURS_PER_MONTH,
+      'metric-months',
+      cloudwatch.customMetric,
+      'prorated by the hour',
+    ),
+  );
+  lines.push(
+    line('CloudWatch', 'alarms (standard resolution)', input.alarms, 'alarm-months', cloudwatch.standardAlarm),
+  );
   if (input.dashboard) lines.push(line('CloudWatch', 'dashboard', 1, 'dashboard-months', cloudwatch.dashboard));
 
   const egressGb = (run.notifications * input.egressBytesPerNotification * runs) / 1e9;
-  lines.push(line('Data transfer', 'sends to the provider (data transfer out to the internet)', egressGb, 'GB', prices.dataTransfer.internetOutGb, `${input.egressBytesPerNotification} B a send; the always-free 100 GB a month is account-wide (--free-tier)`));
+  lines.push(
+    line(
+      'Data transfer',
+      'sends to the provider (data transfer out to the internet)',
+      egressGb,
+      'GB',
+      prices.dataTransfer.internetOutGb,
+      `${input.egressBytesPerNotification} B a send; the always-free 100 GB a month is account-wide (--free-tier)`,
+    ),
+  );
 
   if (input.freeTier) {
-    lines.push(line('Data transfer', 'free tier: data transfer out', -Math.min(egressGb, FREE_TIER.dataTransferOutGb), 'GB', prices.dataTransfer.internetOutGb));
+    lines.push(
+      line(
+        'Data transfer',
+        'free tier: data transfer out',
+        -Math.min(egressGb, FREE_TIER.dataTransferOutGb),
+        'GB',
+        prices.dataTransfer.internetOutGb,
+      ),
+    );
     const requests = plannerRequests + senderRequests;
-    lines.push(line('Lambda', 'free tier: requests', -Math.min(requests, FREE_TIER.lambdaRequests), 'requests', lambda.requests));
-    lines.push(line('Lambda', 'free tier: compute', -Math.min(plannerGbs + senderGbs, FREE_TIER.lambdaGbSeconds), 'GB-s', gbSecond));
-    const sqsRequests = lines.filter((entry) => entry.service === 'SQS').reduce((sum, entry) => sum + entry.quantity, 0);
-    lines.push(line('SQS', 'free tier: requests', -Math.min(sqsRequests, FREE_TIER.sqsRequests), 'requests', sqs.standardRequests));
+    lines.push(
+      line('Lambda', 'free tier: requests', -Math.min(requests, FREE_TIER.lambdaRequests), 'requests', lambda.requests),
+    );
+    lines.push(
+      line(
+        'Lambda',
+        'free tier: compute',
+        -Math.min(plannerGbs + senderGbs, FREE_TIER.lambdaGbSeconds),
+        'GB-s',
+        gbSecond,
+      ),
+    );
+    const sqsRequests = lines
+      .filter((entry) => entry.service === 'SQS')
+      .reduce((sum, entry) => sum + entry.quantity, 0);
+    lines.push(
+      line(
+        'SQS',
+        'free tier: requests',
+        -Math.min(sqsRequests, FREE_TIER.sqsRequests),
+        'requests',
+        sqs.standardRequests,
+      ),
+    );
     const storage = lines.find((entry) => entry.item.startsWith('ledger storage'));
-    if (storage) lines.push(line('DynamoDB', 'free tier: storage', -Math.min(storage.quantity, FREE_TIER.dynamodbStorageGb), 'GB-month', dynamodb.storageGbMonth));
-    lines.push(line('CloudWatch', 'free tier: log ingestion', -Math.min(logGb, FREE_TIER.cloudwatchLogsGb), 'GB', cloudwatch.logsIngestion));
-    lines.push(line('CloudWatch', 'free tier: custom metrics', -Math.min((metrics * activeHours) / HOURS_PER_MONTH, FREE_TIER.cloudwatchMetrics), 'metric-months', cloudwatch.customMetric));
-    lines.push(line('CloudWatch', 'free tier: alarms', -Math.min(input.alarms, FREE_TIER.cloudwatchAlarms), 'alarm-months', cloudwatch.standardAlarm));
-    if (input.dashboard) lines.push(line('CloudWatch', 'free tier: dashboard', -1, 'dashboard-months', cloudwatch.dashboard));
+    if (storage)
+      lines.push(
+        line(
+          'DynamoDB',
+          'free tier: storage',
+          -Math.min(storage.quantity, FREE_TIER.dynamodbStorageGb),
+          'GB-month',
+          dynamodb.storageGbMonth,
+        ),
+      );
+    lines.push(
+      line(
+        'CloudWatch',
+        'free tier: log ingestion',
+        -Math.min(logGb, FREE_TIER.cloudwatchLogsGb),
+        'GB',
+        cloudwatch.logsIngestion,
+      ),
+    );
+    lines.push(
+      line(
+        'CloudWatch',
+        'free tier: custom metrics',
+        -Math.min((metrics * activeHours) / HOURS_PER_MONTH, FREE_TIER.cloudwatchMetrics),
+        'metric-months',
+        cloudwatch.customMetric,
+      ),
+    );
+    lines.push(
+      line(
+        'CloudWatch',
+        'free tier: alarms',
+        -Math.min(input.alarms, FREE_TIER.cloudwatchAlarms),
+        'alarm-months',
+        cloudwatch.standardAlarm,
+      ),
+    );
+    if (input.dashboard)
+      lines.push(line('CloudWatch', 'free tier: dashboard', -1, 'dashboard-months', cloudwatch.dashboard));
   }
   return lines;
 }
@@ -695,10 +1011,34 @@ function alwaysOnLines(input: CostInput, prices: RegionPrices): CostLine[] {
   const instance = prices.worker.instanceHour[worker.instanceType] as Price;
   const broker = prices.worker.brokerHour[worker.brokerType] as Price;
   return [
-    line('EC2', `${worker.instances} x ${worker.instanceType} worker (Celery + beat), always on`, worker.instances * hours, 'instance-hours', instance),
-    line('ElastiCache', `${worker.brokers} x ${worker.brokerType} Celery broker`, worker.brokers * hours, 'node-hours', broker),
-    line('EBS', `${worker.ebsGbPerInstance} GB gp3 per instance`, (worker.instances * worker.ebsGbPerInstance * hours) / HOURS_PER_MONTH, 'GB-month', prices.worker.ebsGp3GbMonth),
-    line('Data transfer', 'sends to the provider (same bytes as the serverless senders)', (input.audience * input.runsPerDay * input.daysPerMonth * input.egressBytesPerNotification) / 1e9, 'GB', prices.dataTransfer.internetOutGb),
+    line(
+      'EC2',
+      `${worker.instances} x ${worker.instanceType} worker (Celery + beat), always on`,
+      worker.instances * hours,
+      'instance-hours',
+      instance,
+    ),
+    line(
+      'ElastiCache',
+      `${worker.brokers} x ${worker.brokerType} Celery broker`,
+      worker.brokers * hours,
+      'node-hours',
+      broker,
+    ),
+    line(
+      'EBS',
+      `${worker.ebsGbPerInstance} GB gp3 per instance`,
+      (worker.instances * worker.ebsGbPerInstance * hours) / HOURS_PER_MONTH,
+      'GB-month',
+      prices.worker.ebsGp3GbMonth,
+    ),
+    line(
+      'Data transfer',
+      'sends to the provider (same bytes as the serverless senders)',
+      (input.audience * input.runsPerDay * input.daysPerMonth * input.egressBytesPerNotification) / 1e9,
+      'GB',
+      prices.dataTransfer.internetOutGb,
+    ),
   ];
 }
 
@@ -710,7 +1050,8 @@ function serverlessTotal(input: CostInput, prices: RegionPrices): number {
 
 /** The audience per run above which the always-on worker is cheaper, or null when it never is (up to 10^9). */
 function breakEven(input: CostInput, prices: RegionPrices): number | null {
-  const at = (audience: number) => serverlessTotal({ ...input, audience }, prices) - sum(alwaysOnLines({ ...input, audience }, prices));
+  const at = (audience: number) =>
+    serverlessTotal({ ...input, audience }, prices) - sum(alwaysOnLines({ ...input, audience }, prices));
   let low = 1;
   let high = 1_000_000_000;
   if (at(low) >= 0) return low;
@@ -752,7 +1093,9 @@ export function estimateMonthlyCost(overrides: CostOverrides = {}): CostEstimate
     );
   }
   if (run.recipientsPerFullTask < input.recipientsPerTask) {
-    warnings.push(`a task body stops at ${MAX_TASK_BYTES} B: ${run.recipientsPerFullTask} recipients of ${escapedRecipientBytes(input)} B fit, not ${input.recipientsPerTask}`);
+    warnings.push(
+      `a task body stops at ${MAX_TASK_BYTES} B: ${run.recipientsPerFullTask} recipients of ${escapedRecipientBytes(input)} B fit, not ${input.recipientsPerTask}`,
+    );
   }
   if (run.runSeconds > interval) {
     warnings.push(
@@ -769,8 +1112,17 @@ export function estimateMonthlyCost(overrides: CostOverrides = {}): CostEstimate
     totalUsd,
     perMillionUsd,
     dominant,
-    target: { perMillionUsd: TARGET_USD_PER_MILLION, met: perMillionUsd <= TARGET_USD_PER_MILLION, overByUsd: Math.max(0, perMillionUsd - TARGET_USD_PER_MILLION) },
-    alwaysOn: { lines: worker, totalUsd: workerUsd, perMillionUsd: (workerUsd / notificationsPerMonth) * 1e6, breakEvenAudience: breakEven(input, prices) },
+    target: {
+      perMillionUsd: TARGET_USD_PER_MILLION,
+      met: perMillionUsd <= TARGET_USD_PER_MILLION,
+      overByUsd: Math.max(0, perMillionUsd - TARGET_USD_PER_MILLION),
+    },
+    alwaysOn: {
+      lines: worker,
+      totalUsd: workerUsd,
+      perMillionUsd: (workerUsd / notificationsPerMonth) * 1e6,
+      breakEvenAudience: breakEven(input, prices),
+    },
     warnings,
   };
 }

@@ -96,19 +96,32 @@ const PAGES = {
   dataTransfer: 'https://aws.amazon.com/ec2/pricing/on-demand/#Data_Transfer',
 } as const;
 
-const price = (usd: number, per: string, page: string, status: PriceStatus, evidence?: string): Price => ({ usd, per, page, checked: CHECKED, status, ...(evidence ? { evidence } : {}) });
+const price = (usd: number, per: string, page: string, status: PriceStatus, evidence?: string): Price => ({
+  usd,
+  per,
+  page,
+  checked: CHECKED,
+  status,
+  ...(evidence ? { evidence } : {}),
+});
 
 const EVIDENCE = {
-  lambda: 'AWS Lambda pricing page; arm64 $0.0000133334 and x86_64 $0.0000166667 per GB-s, $0.20 per 1M requests, in several 2024-2026 guides (e.g. cloudchipr.com/blog/aws-lambda-pricing)',
-  lambdaRegions: 'same rates in eu-west-1: regional Lambda price tables list only af-south-1, ap-east-1, eu-south-1, me-* as different from the base rate',
+  lambda:
+    'AWS Lambda pricing page; arm64 $0.0000133334 and x86_64 $0.0000166667 per GB-s, $0.20 per 1M requests, in several 2024-2026 guides (e.g. cloudchipr.com/blog/aws-lambda-pricing)',
+  lambdaRegions:
+    'same rates in eu-west-1: regional Lambda price tables list only af-south-1, ap-east-1, eu-south-1, me-* as different from the base rate',
   sqs: 'cloudburn.io/blog/amazon-sqs-pricing (March 2026) and factualminds.com SQS pricing (June 2026): $0.40 per 1M standard requests, 64 KB chunks, first 1M free',
-  dynamodbCut: 'on-demand throughput prices halved from 2024-11-01 (AWS announcement; jusdb.com, airbyte.com July 2025): us-east-1 $0.625 per 1M WRU, $0.125 per 1M RRU',
+  dynamodbCut:
+    'on-demand throughput prices halved from 2024-11-01 (AWS announcement; jusdb.com, airbyte.com July 2025): us-east-1 $0.625 per 1M WRU, $0.125 per 1M RRU',
   dynamodbProvisioned: 'zeonedge.com DynamoDB cost guide: $0.00065 per WCU-hour, $0.00013 per RCU-hour (us-east-1)',
-  cloudwatchLogs: 'c3x.dev CloudWatch Logs cost guide (June 2026): $0.50 per GB ingested, $0.03 per GB-month stored (us-east-1, Standard class)',
-  cloudwatchMetrics: 'signoz.io CloudWatch pricing guide (Feb 2026): $0.30 per metric-month for the first 10,000; prorated by the hour',
+  cloudwatchLogs:
+    'c3x.dev CloudWatch Logs cost guide (June 2026): $0.50 per GB ingested, $0.03 per GB-month stored (us-east-1, Standard class)',
+  cloudwatchMetrics:
+    'signoz.io CloudWatch pricing guide (Feb 2026): $0.30 per metric-month for the first 10,000; prorated by the hour',
   cloudwatchDashboard: 'factualminds.com CloudWatch pricing (June 2026): $3 per dashboard-month',
   ec2: 'factualminds.com EC2 on-demand pricing (June 2026): m7g.large Linux $0.0816 per hour in us-east-1',
-  schedulerTier: 'AWS price list (AWSEvents): "$0 for the first 14 million scheduled invocations" in every region; $1.25 per 1M after it in Tokyo',
+  schedulerTier:
+    'AWS price list (AWSEvents): "$0 for the first 14 million scheduled invocations" in every region; $1.25 per 1M after it in Tokyo',
 } as const;
 
 export const PRICES: Readonly<Record<string, RegionPrices>> = {
@@ -122,23 +135,46 @@ export const PRICES: Readonly<Record<string, RegionPrices>> = {
         x86_64: price(0.0000166667, 'GB-second', PAGES.lambda, 'confirmed', EVIDENCE.lambda),
       },
     },
-    scheduler: { invocations: price(1.0, '1M scheduled invocations', PAGES.scheduler, 'unverified', EVIDENCE.schedulerTier), freeInvocationsPerMonth: 14_000_000 },
+    scheduler: {
+      invocations: price(1.0, '1M scheduled invocations', PAGES.scheduler, 'unverified', EVIDENCE.schedulerTier),
+      freeInvocationsPerMonth: 14_000_000,
+    },
     sqs: { standardRequests: price(0.4, '1M requests', PAGES.sqs, 'confirmed', EVIDENCE.sqs), chunkBytes: 64 * 1024 },
     dynamodb: {
       onDemandWrites: price(0.625, '1M write request units', PAGES.dynamodbOnDemand, 'confirmed', EVIDENCE.dynamodbCut),
       onDemandReads: price(0.125, '1M read request units', PAGES.dynamodbOnDemand, 'confirmed', EVIDENCE.dynamodbCut),
-      provisionedWcuHour: price(0.00065, 'WCU-hour', PAGES.dynamodbProvisioned, 'confirmed', EVIDENCE.dynamodbProvisioned),
-      provisionedRcuHour: price(0.00013, 'RCU-hour', PAGES.dynamodbProvisioned, 'confirmed', EVIDENCE.dynamodbProvisioned),
+      provisionedWcuHour: price(
+        0.00065,
+        'WCU-hour',
+        PAGES.dynamodbProvisioned,
+        'confirmed',
+        EVIDENCE.dynamodbProvisioned,
+      ),
+      provisionedRcuHour: price(
+        0.00013,
+        'RCU-hour',
+        PAGES.dynamodbProvisioned,
+        'confirmed',
+        EVIDENCE.dynamodbProvisioned,
+      ),
       storageGbMonth: price(0.25, 'GB-month (Standard table class)', PAGES.dynamodbOnDemand, 'unverified'),
     },
     cloudwatch: {
-      logsIngestion: price(0.5, 'GB ingested (Standard log class)', PAGES.cloudwatch, 'confirmed', EVIDENCE.cloudwatchLogs),
+      logsIngestion: price(
+        0.5,
+        'GB ingested (Standard log class)',
+        PAGES.cloudwatch,
+        'confirmed',
+        EVIDENCE.cloudwatchLogs,
+      ),
       logsStorage: price(0.03, 'GB-month stored', PAGES.cloudwatch, 'confirmed', EVIDENCE.cloudwatchLogs),
       customMetric: price(0.3, 'metric-month', PAGES.cloudwatch, 'confirmed', EVIDENCE.cloudwatchMetrics),
       standardAlarm: price(0.1, 'standard-resolution alarm metric-month', PAGES.cloudwatch, 'unverified'),
       dashboard: price(3.0, 'dashboard-month', PAGES.cloudwatch, 'confirmed', EVIDENCE.cloudwatchDashboard),
     },
-    dataTransfer: { internetOutGb: price(0.09, 'GB out to the internet (first 10 TB tier)', PAGES.dataTransfer, 'unverified') },
+    dataTransfer: {
+      internetOutGb: price(0.09, 'GB out to the internet (first 10 TB tier)', PAGES.dataTransfer, 'unverified'),
+    },
     worker: {
       instanceHour: {
         'm7g.large': price(0.0816, 'instance-hour (Linux)', PAGES.ec2, 'confirmed', EVIDENCE.ec2),
@@ -158,15 +194,42 @@ export const PRICES: Readonly<Record<string, RegionPrices>> = {
     lambda: {
       requests: price(0.2, '1M requests', PAGES.lambda, 'confirmed', `${EVIDENCE.lambda}; ${EVIDENCE.lambdaRegions}`),
       gbSecond: {
-        arm64: price(0.0000133334, 'GB-second', PAGES.lambda, 'confirmed', `${EVIDENCE.lambda}; ${EVIDENCE.lambdaRegions}`),
-        x86_64: price(0.0000166667, 'GB-second', PAGES.lambda, 'confirmed', `${EVIDENCE.lambda}; ${EVIDENCE.lambdaRegions}`),
+        arm64: price(
+          0.0000133334,
+          'GB-second',
+          PAGES.lambda,
+          'confirmed',
+          `${EVIDENCE.lambda}; ${EVIDENCE.lambdaRegions}`,
+        ),
+        x86_64: price(
+          0.0000166667,
+          'GB-second',
+          PAGES.lambda,
+          'confirmed',
+          `${EVIDENCE.lambda}; ${EVIDENCE.lambdaRegions}`,
+        ),
       },
     },
-    scheduler: { invocations: price(1.0, '1M scheduled invocations', PAGES.scheduler, 'unverified', EVIDENCE.schedulerTier), freeInvocationsPerMonth: 14_000_000 },
+    scheduler: {
+      invocations: price(1.0, '1M scheduled invocations', PAGES.scheduler, 'unverified', EVIDENCE.schedulerTier),
+      freeInvocationsPerMonth: 14_000_000,
+    },
     sqs: { standardRequests: price(0.4, '1M requests', PAGES.sqs, 'unverified'), chunkBytes: 64 * 1024 },
     dynamodb: {
-      onDemandWrites: price(0.70675, '1M write request units', PAGES.dynamodbOnDemand, 'derived', 'pre-November-2024 eu-west-1 list price $1.4135 per 1M WRU, halved by the 2024-11-01 on-demand reduction'),
-      onDemandReads: price(0.1415, '1M read request units', PAGES.dynamodbOnDemand, 'derived', 'pre-November-2024 eu-west-1 list price $0.283 per 1M RRU, halved by the 2024-11-01 on-demand reduction'),
+      onDemandWrites: price(
+        0.70675,
+        '1M write request units',
+        PAGES.dynamodbOnDemand,
+        'derived',
+        'pre-November-2024 eu-west-1 list price $1.4135 per 1M WRU, halved by the 2024-11-01 on-demand reduction',
+      ),
+      onDemandReads: price(
+        0.1415,
+        '1M read request units',
+        PAGES.dynamodbOnDemand,
+        'derived',
+        'pre-November-2024 eu-west-1 list price $0.283 per 1M RRU, halved by the 2024-11-01 on-demand reduction',
+      ),
       provisionedWcuHour: price(0.000735, 'WCU-hour', PAGES.dynamodbProvisioned, 'unverified'),
       provisionedRcuHour: price(0.000147, 'RCU-hour', PAGES.dynamodbProvisioned, 'unverified'),
       storageGbMonth: price(0.283, 'GB-month (Standard table class)', PAGES.dynamodbOnDemand, 'unverified'),
@@ -178,7 +241,9 @@ export const PRICES: Readonly<Record<string, RegionPrices>> = {
       standardAlarm: price(0.1, 'standard-resolution alarm metric-month', PAGES.cloudwatch, 'unverified'),
       dashboard: price(3.0, 'dashboard-month', PAGES.cloudwatch, 'unverified'),
     },
-    dataTransfer: { internetOutGb: price(0.09, 'GB out to the internet (first 10 TB tier)', PAGES.dataTransfer, 'unverified') },
+    dataTransfer: {
+      internetOutGb: price(0.09, 'GB out to the internet (first 10 TB tier)', PAGES.dataTransfer, 'unverified'),
+    },
     worker: {
       instanceHour: {
         'm7g.large': price(0.0892, 'instance-hour (Linux)', PAGES.ec2, 'unverified'),

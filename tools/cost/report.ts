@@ -5,7 +5,16 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import durations from '../../bench/results/durations.json' with { type: 'json' };
 import { MEASURED } from './measured.js';
-import { type CostEstimate, type CostLine, type CostOverrides, DEFAULT_INPUT, escapedRecipientBytes, estimateMonthlyCost, TARGET_USD_PER_MILLION, writeUnits } from './model.js';
+import {
+  type CostEstimate,
+  type CostLine,
+  type CostOverrides,
+  DEFAULT_INPUT,
+  escapedRecipientBytes,
+  estimateMonthlyCost,
+  TARGET_USD_PER_MILLION,
+  writeUnits,
+} from './model.js';
 import { PRICES, type Price } from './prices.js';
 
 const BEGIN = '<!-- BEGIN GENERATED: node_modules/.bin/node --import tsx tools/cost/report.ts --write -->';
@@ -13,10 +22,18 @@ const END = '<!-- END GENERATED -->';
 
 const integer = new Intl.NumberFormat('en-US', { maximumFractionDigits: 0 });
 const decimal = new Intl.NumberFormat('en-US', { maximumFractionDigits: 2 });
-const usd = (value: number) => (value !== 0 && Math.abs(value) < 0.005 ? `$${value.toFixed(4)}` : `$${value.toFixed(2)}`);
-const quantity = (entry: CostLine) => `${Math.abs(entry.quantity) >= 100 ? integer.format(entry.quantity) : decimal.format(entry.quantity)} ${entry.unit}`;
-const price = (entry: CostLine) => `$${entry.price.usd} per ${entry.price.per}${entry.price.status === 'confirmed' ? '' : ` (${entry.price.status})`}`;
-const rows = (header: string[], body: string[][]) => [`| ${header.join(' | ')} |`, `|${header.map(() => '---').join('|')}|`, ...body.map((row) => `| ${row.join(' | ')} |`)].join('\n');
+const usd = (value: number) =>
+  value !== 0 && Math.abs(value) < 0.005 ? `$${value.toFixed(4)}` : `$${value.toFixed(2)}`;
+const quantity = (entry: CostLine) =>
+  `${Math.abs(entry.quantity) >= 100 ? integer.format(entry.quantity) : decimal.format(entry.quantity)} ${entry.unit}`;
+const price = (entry: CostLine) =>
+  `$${entry.price.usd} per ${entry.price.per}${entry.price.status === 'confirmed' ? '' : ` (${entry.price.status})`}`;
+const rows = (header: string[], body: string[][]) =>
+  [
+    `| ${header.join(' | ')} |`,
+    `|${header.map(() => '---').join('|')}|`,
+    ...body.map((row) => `| ${row.join(' | ')} |`),
+  ].join('\n');
 
 function measuredTable(): string {
   const { machine, planner, sender, sizes, initMs } = durations;
@@ -27,22 +44,51 @@ function measuredTable(): string {
     `${ms(shape.medianMs)} (model: ${ms(shape.modelMs)})`,
     range(shape.quartilesMs),
   ]);
-  const messengerGroup = (recipients: number) => MEASURED.groupItemBaseBytes + recipients * (MEASURED.groupOutcomeBytes + DEFAULT_INPUT.providerMessageIdBytes);
+  const messengerGroup = (recipients: number) =>
+    MEASURED.groupItemBaseBytes + recipients * (MEASURED.groupOutcomeBytes + DEFAULT_INPUT.providerMessageIdBytes);
   return [
     `\`${durations.command}\` at ${durations.measuredAt} on ${machine.cpuModel} x${machine.cores}, ${machine.memoryGiB} GiB, Node ${machine.node}, ${machine.os}; load average ${machine.loadAverageAtStart[0]} at the start, ${machine.loadAverageAtEnd[0]} at the end; ${durations.stack.database}, ${durations.stack.dynamodb}, ${durations.stack.sqs}. Sender batches: ${sender.batches} of each shape, ${sender.parallelism} sends in flight, unpaced.`,
     '',
     rows(
       ['measure', 'median', 'quartiles'],
       [
-        [`planner, per 1,000 recipients (${planner.runs} runs of ${integer.format(planner.audience)}, ${sizes.taskRecipients} recipients per task)`, ms(planner.msPer1000), range(planner.quartilesMsPer1000)],
+        [
+          `planner, per 1,000 recipients (${planner.runs} runs of ${integer.format(planner.audience)}, ${sizes.taskRecipients} recipients per task)`,
+          ms(planner.msPer1000),
+          range(planner.quartilesMsPer1000),
+        ],
         ...shapes,
-        ['→ sender per batch / per task / per notification (least squares, latency 0)', `${ms(sender.overheadMsPerBatch)} / ${ms(sender.perTaskMs)} / ${ms(sender.perNotificationMs)}`, ''],
+        [
+          '→ sender per batch / per task / per notification (least squares, latency 0)',
+          `${ms(sender.overheadMsPerBatch)} / ${ms(sender.perTaskMs)} / ${ms(sender.perNotificationMs)}`,
+          '',
+        ],
         ['INIT (cold import) planner / sender', `${ms(initMs.planner)} / ${ms(initMs.sender)}`, ''],
-        ['log bytes: planner per 1,000 recipients / sender per invocation + per send (its latency value)', `${planner.logBytesPer1000} B / ${sender.logBytesPerInvocation} B + ${decimal.format(sender.logBytesPerSend)} B`, ''],
-        [`task body: envelope + per recipient (a task of ${sizes.taskRecipients})`, `${decimal.format(sizes.taskHeadBytes)} B + ${decimal.format(sizes.taskRecipientBytes)} B (${decimal.format(sizes.taskBodyBytes)} B)`, ''],
-        [`→ per recipient with ${DEFAULT_INPUT.taskNonAsciiUnitsPerRecipient} non-ASCII code unit(s) escaped as \\uXXXX (assumed, not measured: the bench audience is ASCII)`, `${decimal.format(escapedRecipientBytes(DEFAULT_INPUT))} B`, ''],
-        [`group item as recorded, 1 / 10 recipients (sandbox message ids of ${sizes.sandboxMessageIdBytes} B)`, `${sizes.groupItemBytes1} B / ${sizes.groupItemBytes10} B`, ''],
-        [`→ group item: base + per outcome with a ${DEFAULT_INPUT.providerMessageIdBytes}-byte Messenger message id; 1 / 10 recipients`, `${MEASURED.groupItemBaseBytes} B + ${MEASURED.groupOutcomeBytes + DEFAULT_INPUT.providerMessageIdBytes} B; ${messengerGroup(1)} B / ${messengerGroup(10)} B`, ''],
+        [
+          'log bytes: planner per 1,000 recipients / sender per invocation + per send (its latency value)',
+          `${planner.logBytesPer1000} B / ${sender.logBytesPerInvocation} B + ${decimal.format(sender.logBytesPerSend)} B`,
+          '',
+        ],
+        [
+          `task body: envelope + per recipient (a task of ${sizes.taskRecipients})`,
+          `${decimal.format(sizes.taskHeadBytes)} B + ${decimal.format(sizes.taskRecipientBytes)} B (${decimal.format(sizes.taskBodyBytes)} B)`,
+          '',
+        ],
+        [
+          `→ per recipient with ${DEFAULT_INPUT.taskNonAsciiUnitsPerRecipient} non-ASCII code unit(s) escaped as \\uXXXX (assumed, not measured: the bench audience is ASCII)`,
+          `${decimal.format(escapedRecipientBytes(DEFAULT_INPUT))} B`,
+          '',
+        ],
+        [
+          `group item as recorded, 1 / 10 recipients (sandbox message ids of ${sizes.sandboxMessageIdBytes} B)`,
+          `${sizes.groupItemBytes1} B / ${sizes.groupItemBytes10} B`,
+          '',
+        ],
+        [
+          `→ group item: base + per outcome with a ${DEFAULT_INPUT.providerMessageIdBytes}-byte Messenger message id; 1 / 10 recipients`,
+          `${MEASURED.groupItemBaseBytes} B + ${MEASURED.groupOutcomeBytes + DEFAULT_INPUT.providerMessageIdBytes} B; ${messengerGroup(1)} B / ${messengerGroup(10)} B`,
+          '',
+        ],
         ['run item (without open counts)', `${sizes.runItemBytes} B`, ''],
       ],
     ),
@@ -81,7 +127,13 @@ function priceTable(): string {
 }
 
 function itemised(estimate: CostEstimate): string {
-  const body = estimate.lines.map((entry) => [entry.service, entry.item, quantity(entry), price(entry), usd(entry.usd)]);
+  const body = estimate.lines.map((entry) => [
+    entry.service,
+    entry.item,
+    quantity(entry),
+    price(entry),
+    usd(entry.usd),
+  ]);
   body.push(['', '**total**', '', '', `**${usd(estimate.totalUsd)}**`]);
   body.push(['', '**per million notifications**', '', '', `**${usd(estimate.perMillionUsd)}**`]);
   return rows(['service', 'item', 'quantity a month', 'price', 'USD a month'], body);
@@ -89,7 +141,9 @@ function itemised(estimate: CostEstimate): string {
 
 function byService(estimate: CostEstimate): string {
   const entries = Object.entries(estimate.byService).sort(([, a], [, b]) => b - a);
-  return entries.map(([service, value]) => `${service} ${usd(value)} (${((value / estimate.totalUsd) * 100).toFixed(0)} %)`).join(', ');
+  return entries
+    .map(([service, value]) => `${service} ${usd(value)} (${((value / estimate.totalUsd) * 100).toFixed(0)} %)`)
+    .join(', ');
 }
 
 function scenario(label: string, overrides: CostOverrides): string[] {
@@ -117,10 +171,14 @@ export function renderCostReport(): string {
   const { run } = base;
   const sections: string[] = [];
 
-  sections.push(`Computed ${MEASURED.measuredAt.slice(0, 10)} durations (${MEASURED.machine}), prices checked ${PRICES['us-east-1']?.lambda.requests.checked}.`);
+  sections.push(
+    `Computed ${MEASURED.measuredAt.slice(0, 10)} durations (${MEASURED.machine}), prices checked ${PRICES['us-east-1']?.lambda.requests.checked}.`,
+  );
   sections.push(['### Measured handler durations', '', measuredTable()].join('\n'));
   sections.push(['### Price table', '', priceTable()].join('\n'));
-  sections.push(`### The default scenario, itemised (us-east-1, ledger on)\n\n${itemised(base)}\n\nBy service: ${byService(base)}. Largest line: **${base.dominant.item}**, ${usd(base.dominant.usd)} (${((base.dominant.usd / base.totalUsd) * 100).toFixed(0)} % of the total).`);
+  sections.push(
+    `### The default scenario, itemised (us-east-1, ledger on)\n\n${itemised(base)}\n\nBy service: ${byService(base)}. Largest line: **${base.dominant.item}**, ${usd(base.dominant.usd)} (${((base.dominant.usd / base.totalUsd) * 100).toFixed(0)} % of the total).`,
+  );
   sections.push(
     [
       '### What one run does',
@@ -128,15 +186,42 @@ export function renderCostReport(): string {
       rows(
         ['quantity', 'value'],
         [
-          ['recipients, tasks (SQS messages and group items)', `${integer.format(run.notifications)}, ${integer.format(run.messages)} of ${run.recipientsPerFullTask} recipients`],
-          ['task body, group item as recorded', `${decimal.format(run.taskBodyBytes)} B, ${decimal.format(run.groupItemBytes)} B`],
-          ['audience pages (SendMessageBatch calls)', `${integer.format(run.pages)} (${integer.format(run.sqs.sendCalls)})`],
-          ['planner invocations (continuations)', `${run.plannerInvocations} (${run.continuations}); ${decimal.format(run.plannerBilledMs / 1000)} s billed incl. INIT`],
-          ['sender invocations (batches of tasks), containers', `${integer.format(run.senderBatches)} (${base.input.senderBatchSize} tasks, ${decimal.format(run.deliveriesPerBatch)} notifications each), ${run.senderContainers}`],
-          ['sender ms per batch: latency-bound / paced / billed', `${decimal.format(run.latencyBoundMsPerBatch)} / ${decimal.format(run.pacedMsPerBatch)} / ${Math.ceil(Math.max(run.latencyBoundMsPerBatch, run.pacedMsPerBatch))} (${run.pacingBound ? 'paced' : 'latency-bound'}; ${run.parallelism} sends in flight)`],
-          ['sending time, throughput', `${decimal.format(run.sendSeconds / 60)} min, ${decimal.format(run.notificationsPerSecond)} notifications/s`],
-          ['WRU per write: claim / record a group / run item', `${run.table.unitsPerWrite.claim} / ${run.table.unitsPerWrite.record} / ${run.table.unitsPerWrite.run}`],
-          ['ledger WRU (of which by-job index), config RRU', `${integer.format(run.table.ledgerWriteUnits + run.table.indexWriteUnits)} (${integer.format(run.table.indexWriteUnits)}), ${integer.format(run.table.configReadUnits)}`],
+          [
+            'recipients, tasks (SQS messages and group items)',
+            `${integer.format(run.notifications)}, ${integer.format(run.messages)} of ${run.recipientsPerFullTask} recipients`,
+          ],
+          [
+            'task body, group item as recorded',
+            `${decimal.format(run.taskBodyBytes)} B, ${decimal.format(run.groupItemBytes)} B`,
+          ],
+          [
+            'audience pages (SendMessageBatch calls)',
+            `${integer.format(run.pages)} (${integer.format(run.sqs.sendCalls)})`,
+          ],
+          [
+            'planner invocations (continuations)',
+            `${run.plannerInvocations} (${run.continuations}); ${decimal.format(run.plannerBilledMs / 1000)} s billed incl. INIT`,
+          ],
+          [
+            'sender invocations (batches of tasks), containers',
+            `${integer.format(run.senderBatches)} (${base.input.senderBatchSize} tasks, ${decimal.format(run.deliveriesPerBatch)} notifications each), ${run.senderContainers}`,
+          ],
+          [
+            'sender ms per batch: latency-bound / paced / billed',
+            `${decimal.format(run.latencyBoundMsPerBatch)} / ${decimal.format(run.pacedMsPerBatch)} / ${Math.ceil(Math.max(run.latencyBoundMsPerBatch, run.pacedMsPerBatch))} (${run.pacingBound ? 'paced' : 'latency-bound'}; ${run.parallelism} sends in flight)`,
+          ],
+          [
+            'sending time, throughput',
+            `${decimal.format(run.sendSeconds / 60)} min, ${decimal.format(run.notificationsPerSecond)} notifications/s`,
+          ],
+          [
+            'WRU per write: claim / record a group / run item',
+            `${run.table.unitsPerWrite.claim} / ${run.table.unitsPerWrite.record} / ${run.table.unitsPerWrite.run}`,
+          ],
+          [
+            'ledger WRU (of which by-job index), config RRU',
+            `${integer.format(run.table.ledgerWriteUnits + run.table.indexWriteUnits)} (${integer.format(run.table.indexWriteUnits)}), ${integer.format(run.table.configReadUnits)}`,
+          ],
         ],
       ),
     ].join('\n'),
@@ -148,10 +233,30 @@ export function renderCostReport(): string {
       rows(
         ['scenario', 'USD a month', 'per million', `target ${usd(TARGET_USD_PER_MILLION)}`],
         [
-          ['us-east-1, arm64, ledger on (default)', usd(base.totalUsd), usd(base.perMillionUsd), base.target.met ? 'met' : `over by ${usd(base.target.overByUsd)}`],
-          ['us-east-1, arm64, ledger off', usd(noLedger.totalUsd), usd(noLedger.perMillionUsd), '(stated with the ledger on)'],
-          ['eu-west-1, arm64, ledger on', usd(ireland.totalUsd), usd(ireland.perMillionUsd), ireland.target.met ? 'met' : `over by ${usd(ireland.target.overByUsd)}`],
-          ['us-east-1, x86_64, ledger on', usd(x86.totalUsd), usd(x86.perMillionUsd), x86.target.met ? 'met' : `over by ${usd(x86.target.overByUsd)}`],
+          [
+            'us-east-1, arm64, ledger on (default)',
+            usd(base.totalUsd),
+            usd(base.perMillionUsd),
+            base.target.met ? 'met' : `over by ${usd(base.target.overByUsd)}`,
+          ],
+          [
+            'us-east-1, arm64, ledger off',
+            usd(noLedger.totalUsd),
+            usd(noLedger.perMillionUsd),
+            '(stated with the ledger on)',
+          ],
+          [
+            'eu-west-1, arm64, ledger on',
+            usd(ireland.totalUsd),
+            usd(ireland.perMillionUsd),
+            ireland.target.met ? 'met' : `over by ${usd(ireland.target.overByUsd)}`,
+          ],
+          [
+            'us-east-1, x86_64, ledger on',
+            usd(x86.totalUsd),
+            usd(x86.perMillionUsd),
+            x86.target.met ? 'met' : `over by ${usd(x86.target.overByUsd)}`,
+          ],
         ],
       ),
     ].join('\n'),
@@ -164,7 +269,16 @@ export function renderCostReport(): string {
       '',
       rows(
         ['service', 'item', 'quantity a month', 'price', 'USD a month'],
-        [...base.alwaysOn.lines.map((entry) => [entry.service, entry.item, quantity(entry), price(entry), usd(entry.usd)]), ['', '**total**', '', '', `**${usd(base.alwaysOn.totalUsd)}**`]],
+        [
+          ...base.alwaysOn.lines.map((entry) => [
+            entry.service,
+            entry.item,
+            quantity(entry),
+            price(entry),
+            usd(entry.usd),
+          ]),
+          ['', '**total**', '', '', `**${usd(base.alwaysOn.totalUsd)}**`],
+        ],
       ),
       '',
       `At the default scenario it costs ${usd(base.alwaysOn.perMillionUsd)} per million notifications against ${usd(base.perMillionUsd)} for the serverless pipeline with the ledger (${usd(noLedger.perMillionUsd)} without). ` +
@@ -176,7 +290,17 @@ export function renderCostReport(): string {
       '### Sensitivity: audience and runs per day',
       '',
       rows(
-        ['audience x runs/day', 'notifications a month', 'ledger on', 'per million', 'ledger off', 'per million', 'run time', 'planner invocations', 'always-on per million'],
+        [
+          'audience x runs/day',
+          'notifications a month',
+          'ledger on',
+          'per million',
+          'ledger off',
+          'per million',
+          'run time',
+          'planner invocations',
+          'always-on per million',
+        ],
         [
           scenario('10,000 x 1', { audience: 10_000, runsPerDay: 1 }),
           scenario('10,000 x 24', { audience: 10_000, runsPerDay: 24 }),
@@ -192,16 +316,28 @@ export function renderCostReport(): string {
   );
   // The largest group whose recorded item stays within 1 KB: one write unit to record it.
   let oneKb = 1;
-  while (oneKb < 50 && writeUnits(MEASURED.groupItemBaseBytes + (oneKb + 1) * (MEASURED.groupOutcomeBytes + DEFAULT_INPUT.providerMessageIdBytes)) === 1) oneKb++;
+  while (
+    oneKb < 50 &&
+    writeUnits(
+      MEASURED.groupItemBaseBytes + (oneKb + 1) * (MEASURED.groupOutcomeBytes + DEFAULT_INPUT.providerMessageIdBytes),
+    ) === 1
+  )
+    oneKb++;
   const variants: [string, CostOverrides][] = [
     [`shipped defaults (recipientsPerTask ${DEFAULT_INPUT.recipientsPerTask})`, {}],
     ['recipientsPerTask 1: the per-recipient ledger (drops repeats across pages too)', { recipientsPerTask: 1 }],
     [`recipientsPerTask ${oneKb}: the largest group item within 1 KB`, { recipientsPerTask: oneKb }],
     ['recipientsPerTask 25', { recipientsPerTask: 25 }],
     ['recipientsPerTask 50 (the maximum)', { recipientsPerTask: 50 }],
-    ['run counters not in the by-job index (projection INCLUDE without counters; not applied)', { ledgerIndexWrites: false }],
+    [
+      'run counters not in the by-job index (projection INCLUDE without counters; not applied)',
+      { ledgerIndexWrites: false },
+    ],
     ['ledger on provisioned capacity, scaled around each run (not applied)', { ledgerCapacity: 'provisioned' }],
-    ['ten senders, batch_size 10, parallelism 10 (each paced to a tenth of the rate)', { senderMaximumConcurrency: 10, senderBatchSize: 10, senderParallelism: 10 }],
+    [
+      'ten senders, batch_size 10, parallelism 10 (each paced to a tenth of the rate)',
+      { senderMaximumConcurrency: 10, senderBatchSize: 10, senderParallelism: 10 },
+    ],
     ['sender maximum_concurrency 4', { senderMaximumConcurrency: 4 }],
     ['sender memory_size 512 MB', { senderMemoryMb: 512 }],
     [`sender batch_size 10 (still ${DEFAULT_INPUT.senderParallelism} sends in flight)`, { senderBatchSize: 10 }],
@@ -215,16 +351,41 @@ export function renderCostReport(): string {
         ['variant', 'USD a month', 'per million', `target ${usd(TARGET_USD_PER_MILLION)}`, 'largest line'],
         variants.map(([label, overrides]) => {
           const estimate = estimateMonthlyCost(overrides);
-          return [label, usd(estimate.totalUsd), usd(estimate.perMillionUsd), estimate.target.met ? 'met' : `over by ${usd(estimate.target.overByUsd)}`, `${estimate.dominant.item} (${usd(estimate.dominant.usd)})`];
+          return [
+            label,
+            usd(estimate.totalUsd),
+            usd(estimate.perMillionUsd),
+            estimate.target.met ? 'met' : `over by ${usd(estimate.target.overByUsd)}`,
+            `${estimate.dominant.item} (${usd(estimate.dominant.usd)})`,
+          ];
         }),
       ),
     ].join('\n'),
   );
   const latency = [50, 150, 500, 1000].map((latencyMs) => {
     const estimate = estimateMonthlyCost({ latencyMs });
-    return [`${latencyMs} ms`, `${Math.ceil(Math.max(estimate.run.latencyBoundMsPerBatch, estimate.run.pacedMsPerBatch))} ms (${estimate.run.pacingBound ? 'paced' : 'latency-bound'})`, usd(estimate.lines.find((entry) => entry.item.startsWith('sender compute'))?.usd ?? 0), usd(estimate.perMillionUsd)];
+    return [
+      `${latencyMs} ms`,
+      `${Math.ceil(Math.max(estimate.run.latencyBoundMsPerBatch, estimate.run.pacedMsPerBatch))} ms (${estimate.run.pacingBound ? 'paced' : 'latency-bound'})`,
+      usd(estimate.lines.find((entry) => entry.item.startsWith('sender compute'))?.usd ?? 0),
+      usd(estimate.perMillionUsd),
+    ];
   });
-  sections.push(['### Sensitivity: provider latency', '', rows(['latency', `billed per batch (${base.input.senderBatchSize} tasks of ${run.recipientsPerFullTask})`, 'sender compute a month', 'per million'], latency)].join('\n'));
+  sections.push(
+    [
+      '### Sensitivity: provider latency',
+      '',
+      rows(
+        [
+          'latency',
+          `billed per batch (${base.input.senderBatchSize} tasks of ${run.recipientsPerFullTask})`,
+          'sender compute a month',
+          'per million',
+        ],
+        latency,
+      ),
+    ].join('\n'),
+  );
   return [BEGIN, '', ...sections.flatMap((section) => [section, '']), END].join('\n');
 }
 

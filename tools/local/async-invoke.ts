@@ -27,7 +27,11 @@ export interface AsyncInvokeDeps {
  */
 export async function invokeAsynchronously(payload: unknown, deps: AsyncInvokeDeps): Promise<void> {
   const { maximumRetryAttempts, delayScale = 1 } = deps.retries;
-  if (!Number.isInteger(maximumRetryAttempts) || maximumRetryAttempts < 0 || maximumRetryAttempts > LAMBDA_RETRY_DELAYS_MS.length) {
+  if (
+    !Number.isInteger(maximumRetryAttempts) ||
+    maximumRetryAttempts < 0 ||
+    maximumRetryAttempts > LAMBDA_RETRY_DELAYS_MS.length
+  ) {
     throw new RangeError(`maximumRetryAttempts must be 0, 1 or 2 as in Lambda, got ${maximumRetryAttempts}`);
   }
   const requestId = randomUUID();
@@ -35,7 +39,16 @@ export async function invokeAsynchronously(payload: unknown, deps: AsyncInvokeDe
     const outcome = await deps.attempt(payload);
     if (outcome.ok) return;
     if (attempts > maximumRetryAttempts) {
-      await deps.onFailure(failureRecord({ requestId, functionArn: deps.functionArn, payload, error: outcome.error, attempts, at: new Date() }));
+      await deps.onFailure(
+        failureRecord({
+          requestId,
+          functionArn: deps.functionArn,
+          payload,
+          error: outcome.error,
+          attempts,
+          at: new Date(),
+        }),
+      );
       return;
     }
     await new Promise((resolve) => setTimeout(resolve, (LAMBDA_RETRY_DELAYS_MS[attempts - 1] as number) * delayScale));

@@ -16,7 +16,11 @@ export interface LocalContext {
 
 export function lambdaContext(functionName: string, timeoutMs: number): LocalContext {
   const deadline = Date.now() + timeoutMs;
-  return { functionName, awsRequestId: crypto.randomUUID(), getRemainingTimeInMillis: () => Math.max(0, deadline - Date.now()) };
+  return {
+    functionName,
+    awsRequestId: crypto.randomUUID(),
+    getRemainingTimeInMillis: () => Math.max(0, deadline - Date.now()),
+  };
 }
 
 // The bundles import their split chunks lazily (the first send, the first secret), so an unpacked folder must outlive

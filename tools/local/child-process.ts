@@ -16,8 +16,16 @@ export interface NodeChild extends Service {
  * child takes as its cue to exit (SIGKILL after `killAfterMs` if it does not); the channel also closes when this
  * process dies without cleaning up, so no child outlives its parent.
  */
-export function spawnNode(name: string, args: readonly string[], options: { env?: NodeJS.ProcessEnv; killAfterMs?: number } = {}): NodeChild {
-  const child = spawn(process.execPath, args, { cwd: repoRoot, env: options.env ?? process.env, stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+export function spawnNode(
+  name: string,
+  args: readonly string[],
+  options: { env?: NodeJS.ProcessEnv; killAfterMs?: number } = {},
+): NodeChild {
+  const child = spawn(process.execPath, args, {
+    cwd: repoRoot,
+    env: options.env ?? process.env,
+    stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+  });
   const exited = new Promise<void>((resolve) => {
     if (child.exitCode !== null) return resolve();
     child.once('exit', () => resolve());
@@ -26,7 +34,9 @@ export function spawnNode(name: string, args: readonly string[], options: { env?
   });
   const ready = new Promise<unknown>((resolve, reject) => {
     child.once('message', resolve);
-    child.once('exit', (code, signal) => reject(new Error(`${name} exited (${signal ?? `code ${code}`}) before it was ready`)));
+    child.once('exit', (code, signal) =>
+      reject(new Error(`${name} exited (${signal ?? `code ${code}`}) before it was ready`)),
+    );
     child.once('error', reject);
   });
   ready.catch(() => undefined);

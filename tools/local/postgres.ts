@@ -2,7 +2,7 @@ import { execFileSync, spawn } from 'node:child_process';
 import { chownSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { freePort, waitForPort, type Service } from './ports.js';
+import { freePort, type Service, waitForPort } from './ports.js';
 
 export interface PostgresService extends Service {
   readonly host: string;
@@ -29,12 +29,15 @@ function findPgBin(name: string): string {
  * A throw-away PostgreSQL server in a temporary directory; as root it runs as the postgres user, as initdb demands.
  * `auth` is pg_hba's method: `password` plays a server that asks for the password in clear text.
  */
-export async function startPostgresServer(options: { auth?: 'scram-sha-256' | 'password' } = {}): Promise<PostgresService> {
+export async function startPostgresServer(
+  options: { auth?: 'scram-sha-256' | 'password' } = {},
+): Promise<PostgresService> {
   const initdb = findPgBin('initdb');
   const postgres = findPgBin('postgres');
   const dir = mkdtempSync(join(tmpdir(), 'notifier-pg-'));
   const asRoot = process.getuid?.() === 0;
-  const wrap = (command: string, args: string[]): [string, string[]] => (asRoot ? ['runuser', ['-u', 'postgres', '--', command, ...args]] : [command, args]);
+  const wrap = (command: string, args: string[]): [string, string[]] =>
+    asRoot ? ['runuser', ['-u', 'postgres', '--', command, ...args]] : [command, args];
   if (asRoot) {
     const uid = Number(execFileSync('id', ['-u', 'postgres']).toString().trim());
     const gid = Number(execFileSync('id', ['-g', 'postgres']).toString().trim());
@@ -43,10 +46,33 @@ export async function startPostgresServer(options: { auth?: 'scram-sha-256' | 'p
   const password = 'notifier-local-password';
   const pwfile = join(dir, 'pwfile');
   writeFileSync(pwfile, password, { mode: 0o644 });
-  const [initCommand, initArgs] = wrap(initdb, ['-D', join(dir, 'data'), '-U', 'notifier', `--auth=${options.auth ?? 'scram-sha-256'}`, `--pwfile=${pwfile}`, '--no-sync', '-E', 'UTF8']);
+  const [initCommand, initArgs] = wrap(initdb, [
+    '-D',
+    join(dir, 'data'),
+    '-U',
+    'notifier',
+    `--auth=${options.auth ?? 'scram-sha-256'}`,
+    `--pwfile=${pwfile}`,
+    '--no-sync',
+    '-E',
+    'UTF8',
+  ]);
   execFileSync(initCommand, initArgs, { stdio: 'ignore' });
   const port = await freePort();
-  const [command, args] = wrap(postgres, ['-D', join(dir, 'data'), '-p', String(port), '-k', dir, '-c', 'listen_addresses=127.0.0.1', '-c', 'fsync=off', '-c', 'max_connections=50']);
+  const [command, args] = wrap(postgres, [
+    '-D',
+    join(dir, 'data'),
+    '-p',
+    String(port),
+    '-k',
+    dir,
+    '-c',
+    'listen_addresses=127.0.0.1',
+    '-c',
+    'fsync=off',
+    '-c',
+    'max_connections=50',
+  ]);
   // Its own process group: runuser does not pass signals on to postgres, so shutdown signals the whole group.
   const child = spawn(command, args, { stdio: ['ignore', 'ignore', 'pipe'], detached: true });
   const signalGroup = (signal: NodeJS.Signals) => {

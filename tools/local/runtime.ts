@@ -1,6 +1,16 @@
 import { createWriteStream, readFileSync, writeFileSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
-import { collectOutcomes, type ConfigItem, configuredHosts, createLedger, type JobConfig, LOOPBACK_HOSTS, parseAnyConfigItem, runIdFor, senderEnvironment } from '../../handlers/surface.js';
+import {
+  type ConfigItem,
+  collectOutcomes,
+  configuredHosts,
+  createLedger,
+  type JobConfig,
+  LOOPBACK_HOSTS,
+  parseAnyConfigItem,
+  runIdFor,
+  senderEnvironment,
+} from '../../handlers/surface.js';
 import { describeReach, failedOutsideWindow } from '../common/window-policy.js';
 import { deliveryFigures } from './delivery-figures.js';
 import { startDynalite } from './dynalite.js';
@@ -10,10 +20,10 @@ import { divertHandlerOutput } from './handler-output.js';
 import type { Service } from './ports.js';
 import { startPglite } from './postgres.js';
 import { SAMPLE_JOB, sampleConfig, sampleWindowModel, seedSampleAudience } from './sample.js';
-import { graphError, startSandbox, type Injector } from './sandbox.js';
-import { startSenderFleet, type SenderFleet } from './sender-fleet.js';
+import { graphError, type Injector, startSandbox } from './sandbox.js';
+import { type SenderFleet, startSenderFleet } from './sender-fleet.js';
 import { queueDepth, startSqs } from './sqs.js';
-import { startStack, type PlannerOutcome, type Stack } from './stack.js';
+import { type PlannerOutcome, type Stack, startStack } from './stack.js';
 
 /** Shares of requests (not recipients) answered with a transient error or a 613, drawn afresh for each request. */
 export interface FailureRates {
@@ -117,7 +127,8 @@ function failureInjector(rates: FailureRates, seed: number): Injector | undefine
   return () => {
     const roll = next();
     if (roll < rates.rateLimited) return graphError(613, 'Calls to this API have exceeded the rate limit.');
-    if (roll < rates.rateLimited + rates.transient) return graphError(2, 'An unexpected error has occurred. Please retry your request later.', undefined, 500);
+    if (roll < rates.rateLimited + rates.transient)
+      return graphError(2, 'An unexpected error has occurred. Please retry your request later.', undefined, 500);
     return undefined;
   };
 }
@@ -152,8 +163,18 @@ interface Servers {
 }
 
 /** The emulators, the database and the sandbox, each pushed on `services` as soon as it runs. */
-async function startServers(options: LocalRunOptions, services: Service[], announce: (name: string, endpoint: string) => void, check: () => void): Promise<Servers> {
-  const dynamo = options.dynamodb === 'embedded' ? await startDynalite() : options.dynamodb === 'dynamodb-local' ? await startDynamoDbLocal() : { endpoint: options.dynamodb, stop: async () => undefined };
+async function startServers(
+  options: LocalRunOptions,
+  services: Service[],
+  announce: (name: string, endpoint: string) => void,
+  check: () => void,
+): Promise<Servers> {
+  const dynamo =
+    options.dynamodb === 'embedded'
+      ? await startDynalite()
+      : options.dynamodb === 'dynamodb-local'
+        ? await startDynamoDbLocal()
+        : { endpoint: options.dynamodb, stop: async () => undefined };
   services.push(dynamo);
   announce(`DynamoDB (${options.dynamodb})`, dynamo.endpoint);
   const sqs = await startSqs();
@@ -190,7 +211,14 @@ async function startServers(options: LocalRunOptions, services: Service[], annou
     announce('Messenger sandbox', sandbox.baseUrl);
   }
   check();
-  return { dynamoEndpoint: dynamo.endpoint, sqsEndpoint: sqs.endpoint, databaseUrl, graphUrl: options.graphUrl ?? (sandbox as Sandbox).baseUrl, accessToken, sandbox };
+  return {
+    dynamoEndpoint: dynamo.endpoint,
+    sqsEndpoint: sqs.endpoint,
+    databaseUrl,
+    graphUrl: options.graphUrl ?? (sandbox as Sandbox).baseUrl,
+    accessToken,
+    sandbox,
+  };
 }
 
 interface Settling {
@@ -205,7 +233,16 @@ interface Settling {
 }
 
 /** Polls the run until the planner is done and the queue is empty twice in a row; returns when it first was. */
-async function awaitSettled({ stack, runId, planning, fleet, deadline, started, check, onProgress }: Settling): Promise<number> {
+async function awaitSettled({
+  stack,
+  runId,
+  planning,
+  fleet,
+  deadline,
+  started,
+  check,
+  onProgress,
+}: Settling): Promise<number> {
   const ledger = createLedger({ table: stack.names.ledger });
   let plannerSettled = false;
   let plannerError: Error | undefined;
@@ -228,14 +265,23 @@ async function awaitSettled({ stack, runId, planning, fleet, deadline, started, 
     const observedAt = Date.now();
     const run = await ledger.runs.get(runId);
     const processed = (run?.sent ?? 0) + (run?.failed ?? 0) + (run?.skipped ?? 0);
-    onProgress({ planning: run?.status !== 'enqueued', planned: run?.planned ?? 0, processed, sent: run?.sent ?? 0, elapsedMs: observedAt - started });
+    onProgress({
+      planning: run?.status !== 'enqueued',
+      planned: run?.planned ?? 0,
+      processed,
+      sent: run?.sent ?? 0,
+      elapsedMs: observedAt - started,
+    });
     if (plannerError) throw new Error(`the planner failed: ${plannerError.message}`);
     const depth = await queueDepth(stack.sqs, stack.queues.queueUrl);
     const empty = plannerSettled && depth.visible + depth.inFlight === 0;
     quiet = empty ? quiet + 1 : 0;
     quietSince = empty ? (quietSince ?? observedAt) : undefined;
     if (quiet >= 2) return quietSince as number;
-    if (Date.now() > deadline) throw new Error(`the run did not settle within ${deadline - started} ms (${processed} of ${run?.planned ?? '?'} processed); raise --timeout`);
+    if (Date.now() > deadline)
+      throw new Error(
+        `the run did not settle within ${deadline - started} ms (${processed} of ${run?.planned ?? '?'} processed); raise --timeout`,
+      );
   }
 }
 
@@ -259,7 +305,9 @@ export async function runLocal(options: LocalRunOptions, hooks: RunHooks, signal
     };
     const servers = await startServers(options, services, announce, check);
     const channelRate = options.provider.ratePerSecond ? { ratePerSecond: options.provider.ratePerSecond } : {};
-    const items = options.configItems ?? sampleConfig(new URL(servers.databaseUrl), servers.graphUrl, servers.accessToken, channelRate);
+    const items =
+      options.configItems ??
+      sampleConfig(new URL(servers.databaseUrl), servers.graphUrl, servers.accessToken, channelRate);
     const parsed = items.map((item, index) => parseAnyConfigItem(item, `config item #${index + 1}`));
     // The module's allowlists, as a local run needs them: the hosts its config names, and the emulators' loopback.
     const hosts = configuredHosts(parsed);
@@ -271,7 +319,10 @@ export async function runLocal(options: LocalRunOptions, hooks: RunHooks, signal
       maxReceiveCount: options.maxReceiveCount,
       channelHosts: [...LOOPBACK_HOSTS, ...hosts.channels],
       databaseHosts: [...LOOPBACK_HOSTS, ...hosts.databases],
-      extraEnv: { [senderEnvironment.instances.name]: String(options.maximumConcurrency), [senderEnvironment.parallelism.name]: String(options.parallelism) },
+      extraEnv: {
+        [senderEnvironment.instances.name]: String(options.maximumConcurrency),
+        [senderEnvironment.parallelism.name]: String(options.parallelism),
+      },
     });
     services.push(stack);
     const job = parsed.find((item: ConfigItem): item is JobConfig => item.kind === 'job' && item.id === options.job);
@@ -294,11 +345,29 @@ export async function runLocal(options: LocalRunOptions, hooks: RunHooks, signal
 
     const plannerStartedAt = Date.now();
     const planning = stack.tick(options.job, scheduledTime, { timeoutMs: options.timeoutMs });
-    const settledAt = await awaitSettled({ stack, runId, planning, fleet, deadline: started + options.timeoutMs, started, check, onProgress: hooks.onProgress });
+    const settledAt = await awaitSettled({
+      stack,
+      runId,
+      planning,
+      fleet,
+      deadline: started + options.timeoutMs,
+      started,
+      check,
+      onProgress: hooks.onProgress,
+    });
     await fleet.stop();
     await closeLog();
     const lines = readFileSync(options.logFile, 'utf8').split('\n');
-    return await summarize({ options, job, stack, runId, sandbox: servers.sandbox, lines, plannerStartedAt, settledAt });
+    return await summarize({
+      options,
+      job,
+      stack,
+      runId,
+      sandbox: servers.sandbox,
+      lines,
+      plannerStartedAt,
+      settledAt,
+    });
   } finally {
     for (const service of services.reverse()) await service.stop().catch(() => undefined);
     restoreStdout();
@@ -317,7 +386,16 @@ interface SummaryInput {
   readonly settledAt: number;
 }
 
-async function summarize({ options, job, stack, runId, sandbox, lines, plannerStartedAt, settledAt }: SummaryInput): Promise<RunSummary> {
+async function summarize({
+  options,
+  job,
+  stack,
+  runId,
+  sandbox,
+  lines,
+  plannerStartedAt,
+  settledAt,
+}: SummaryInput): Promise<RunSummary> {
   const ledger = createLedger({ table: stack.names.ledger });
   const run = await ledger.runs.get(runId);
   const failedByClass: Record<string, number> = {};
@@ -329,9 +407,16 @@ async function summarize({ options, job, stack, runId, sandbox, lines, plannerSt
     if (failedOutsideWindow(reason)) failedOutside++;
   }
   const deadLettered = await queueDepth(stack.sqs, stack.queues.dlqUrl);
-  const span = { startedAt: plannerStartedAt, endedAt: settledAt, ...(options.provider.ratePerSecond ? { providerRate: options.provider.ratePerSecond } : {}) };
+  const span = {
+    startedAt: plannerStartedAt,
+    endedAt: settledAt,
+    ...(options.provider.ratePerSecond ? { providerRate: options.provider.ratePerSecond } : {}),
+  };
   const counts = sandbox?.counts();
-  const figures = sandbox && counts ? deliveryFigures({ ...counts, acceptedAt: sandbox.deliveries.map((delivery) => delivery.at) }, span) : undefined;
+  const figures =
+    sandbox && counts
+      ? deliveryFigures({ ...counts, acceptedAt: sandbox.deliveries.map((delivery) => delivery.at) }, span)
+      : undefined;
   const durationMs = settledAt - plannerStartedAt;
   return {
     job: options.job,
@@ -351,7 +436,8 @@ async function summarize({ options, job, stack, runId, sandbox, lines, plannerSt
     providerRequests: counts ? counts.requests : null,
     durationMs,
     throughputPerSecond: durationMs > 0 ? Math.round(((run?.sent ?? 0) / durationMs) * 1000 * 10) / 10 : 0,
-    sustainedPerSecond: figures?.sustainedPerSecond === null || !figures ? null : Math.round(figures.sustainedPerSecond * 10) / 10,
+    sustainedPerSecond:
+      figures?.sustainedPerSecond === null || !figures ? null : Math.round(figures.sustainedPerSecond * 10) / 10,
     shareOfRate: figures?.shareOfRate ?? null,
     rejectedForRate: figures ? figures.rejectedForRate : null,
     abandoned: figures ? figures.abandoned : null,

@@ -61,9 +61,13 @@ export async function seedSampleAudience(url: string, size: number): Promise<num
   const client = new pg.Client({ connectionString: url });
   await client.connect();
   try {
-    await client.query(`CREATE TABLE IF NOT EXISTS ${SAMPLE_TABLE} (id bigint PRIMARY KEY, psid text NOT NULL, first_name text, opted_in boolean NOT NULL, marketing_token text, user_ref text)`);
+    await client.query(
+      `CREATE TABLE IF NOT EXISTS ${SAMPLE_TABLE} (id bigint PRIMARY KEY, psid text NOT NULL, first_name text, opted_in boolean NOT NULL, marketing_token text, user_ref text)`,
+    );
     // A table seeded by an earlier version lacks the opt-in columns.
-    await client.query(`ALTER TABLE ${SAMPLE_TABLE} ADD COLUMN IF NOT EXISTS marketing_token text, ADD COLUMN IF NOT EXISTS user_ref text`);
+    await client.query(
+      `ALTER TABLE ${SAMPLE_TABLE} ADD COLUMN IF NOT EXISTS marketing_token text, ADD COLUMN IF NOT EXISTS user_ref text`,
+    );
     await client.query(`TRUNCATE ${SAMPLE_TABLE}`);
     await client.query(
       `INSERT INTO ${SAMPLE_TABLE}
@@ -75,7 +79,9 @@ export async function seedSampleAudience(url: string, size: number): Promise<num
        FROM generate_series(1, $1::int) AS g`,
       [size, SAMPLE_HOSTILE_NAMES],
     );
-    const { rows } = await client.query<{ count: string }>(`SELECT count(*) AS count FROM ${SAMPLE_TABLE} WHERE opted_in`);
+    const { rows } = await client.query<{ count: string }>(
+      `SELECT count(*) AS count FROM ${SAMPLE_TABLE} WHERE opted_in`,
+    );
     return Number(rows[0]?.count ?? 0);
   } finally {
     await client.end();
@@ -83,7 +89,11 @@ export async function seedSampleAudience(url: string, size: number): Promise<num
 }
 
 // libpq's sslmode names for the database item's: "require" encrypts without verifying, as "require-unverified" says.
-const SSL_MODES: Record<string, string> = { 'verify-full': 'verify-full', require: 'require-unverified', disable: 'disable' };
+const SSL_MODES: Record<string, string> = {
+  'verify-full': 'verify-full',
+  require: 'require-unverified',
+  disable: 'disable',
+};
 
 /** A sample job: the same digest to the column `column` holds, for the rows that have one. */
 function sampleJob(id: string, column: string, recipientKind: string): Record<string, unknown> {
@@ -92,8 +102,17 @@ function sampleJob(id: string, column: string, recipientKind: string): Record<st
     id,
     database: 'sample',
     channel: 'sandbox',
-    audience: { sql: `SELECT id, ${column}, first_name FROM ${SAMPLE_TABLE} WHERE opted_in = $1 AND ${column} IS NOT NULL`, params: [true], idColumn: 'id', recipientColumn: column, recipientKind },
-    template: { text: 'Hello {{first_name | "there"}}, your daily digest is ready.', quickReplies: [{ title: 'Open', payload: 'OPEN_DIGEST' }] },
+    audience: {
+      sql: `SELECT id, ${column}, first_name FROM ${SAMPLE_TABLE} WHERE opted_in = $1 AND ${column} IS NOT NULL`,
+      params: [true],
+      idColumn: 'id',
+      recipientColumn: column,
+      recipientKind,
+    },
+    template: {
+      text: 'Hello {{first_name | "there"}}, your daily digest is ready.',
+      quickReplies: [{ title: 'Open', payload: 'OPEN_DIGEST' }],
+    },
     messagingType: 'UPDATE',
     pageSize: 500,
   };
@@ -102,7 +121,12 @@ function sampleJob(id: string, column: string, recipientKind: string): Record<st
 /**
  * The config items of the sample jobs, in the same schema as the config table: the digest by PSID (the default job),
  * by Marketing Messages token and by checkbox user_ref. `ratePerSecond` is the channel's configured rate: the provider's limit when the sandbox enforces one. */
-export function sampleConfig(database: URL, graphBaseUrl: string, accessToken: string, channel: { ratePerSecond?: number } = {}): Record<string, unknown>[] {
+export function sampleConfig(
+  database: URL,
+  graphBaseUrl: string,
+  accessToken: string,
+  channel: { ratePerSecond?: number } = {},
+): Record<string, unknown>[] {
   return [
     {
       kind: 'database',
@@ -115,7 +139,17 @@ export function sampleConfig(database: URL, graphBaseUrl: string, accessToken: s
       ssl: SSL_MODES[database.searchParams.get('sslmode') ?? 'disable'] ?? 'disable',
       allowInlineSecrets: true,
     },
-    { kind: 'channel', id: 'sandbox', type: 'messenger', baseUrl: graphBaseUrl, pageId: 'me', accessToken: { inline: accessToken }, allowInlineSecrets: true, ratePerSecond: channel.ratePerSecond ?? 250, timeoutMs: 5000 },
+    {
+      kind: 'channel',
+      id: 'sandbox',
+      type: 'messenger',
+      baseUrl: graphBaseUrl,
+      pageId: 'me',
+      accessToken: { inline: accessToken },
+      allowInlineSecrets: true,
+      ratePerSecond: channel.ratePerSecond ?? 250,
+      timeoutMs: 5000,
+    },
     sampleJob(SAMPLE_JOB, 'psid', 'psid'),
     sampleJob(SAMPLE_MARKETING_JOB, 'marketing_token', 'notification_messages_token'),
     sampleJob(SAMPLE_CHECKBOX_JOB, 'user_ref', 'user_ref'),

@@ -1,7 +1,7 @@
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { checkFaultShares, faultFor, type FaultShares } from './fault-plan.js';
-import { recipientKey, windowRefusal, type WindowModel } from './messenger-window.js';
+import { checkFaultShares, type FaultShares, faultFor } from './fault-plan.js';
+import { recipientKey, type WindowModel, windowRefusal } from './messenger-window.js';
 import type { Service } from './ports.js';
 
 export interface SandboxRequest {
@@ -78,11 +78,20 @@ export interface SandboxCounts {
 
 export const graphError = (code: number, message: string, subcode?: number, status = 400): SandboxAnswer => ({
   status,
-  body: { error: { message, type: 'OAuthException', code, ...(subcode === undefined ? {} : { error_subcode: subcode }), fbtrace_id: 'SandboxTrace' } },
+  body: {
+    error: {
+      message,
+      type: 'OAuthException',
+      code,
+      ...(subcode === undefined ? {} : { error_subcode: subcode }),
+      fbtrace_id: 'SandboxTrace',
+    },
+  },
 });
 
 const rateLimited = () => graphError(613, 'Calls to this API have exceeded the rate limit.');
-const transient = () => graphError(2, 'An unexpected error has occurred. Please retry your request later.', undefined, 500);
+const transient = () =>
+  graphError(2, 'An unexpected error has occurred. Please retry your request later.', undefined, 500);
 const blocked = () => graphError(551, "This person isn't available right now.");
 
 /** The Send API's per-Page limit: a bucket of `rate` tokens refilled continuously. */
@@ -112,7 +121,10 @@ export function usageWindow(rate: number, windowMs: number) {
   let head = 0;
   const drop = (now: number) => {
     while (head < calls.length && (calls[head] as number) <= now - windowMs) head++;
-    if (head > 4096 && head * 2 > calls.length) calls.splice(0, head), (head = 0);
+    if (head > 4096 && head * 2 > calls.length) {
+      calls.splice(0, head);
+      head = 0;
+    }
   };
   return {
     record(now: number) {
@@ -124,7 +136,13 @@ export function usageWindow(rate: number, windowMs: number) {
     },
     header(now: number, pageId: string): Record<string, string> {
       const used = this.percent(now);
-      const usage = { type: 'messenger', call_count: used, total_cputime: used, total_time: used, estimated_time_to_regain_access: 0 };
+      const usage = {
+        type: 'messenger',
+        call_count: used,
+        total_cputime: used,
+        total_time: used,
+        estimated_time_to_regain_access: 0,
+      };
       return { 'x-business-use-case-usage': JSON.stringify({ [pageId]: [usage] }) };
     },
   };
@@ -135,7 +153,13 @@ function sandboxState() {
   const deliveries: Delivery[] = [];
   const requests: SandboxRequest[] = [];
   const perRecipient = new Map<string, number>();
-  const counts = { rejectedForRate: 0, abandoned: 0, duplicates: 0, firstRequestAt: undefined as number | undefined, lastAnswerAt: undefined as number | undefined };
+  const counts = {
+    rejectedForRate: 0,
+    abandoned: 0,
+    duplicates: 0,
+    firstRequestAt: undefined as number | undefined,
+    lastAnswerAt: undefined as number | undefined,
+  };
   const deliver = (recipientId: string, body: unknown) => {
     const text = (body as { message?: { text?: string } }).message?.text ?? '';
     deliveries.push({ recipientId, text, body, at: Date.now() });
@@ -169,7 +193,8 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
   let accessToken = options.accessToken;
   const takeToken = tokenBucket(options.ratePerSecond);
   const usageWindowMs = options.usageWindowMs ?? 10_000;
-  const usage = options.ratePerSecond && usageWindowMs > 0 ? usageWindow(options.ratePerSecond, usageWindowMs) : undefined;
+  const usage =
+    options.ratePerSecond && usageWindowMs > 0 ? usageWindow(options.ratePerSecond, usageWindowMs) : undefined;
   const pageId = 'sandbox-page';
 
   const server = createServer((request, response) => {
@@ -177,7 +202,12 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
     request.on('data', (chunk: Buffer) => chunks.push(chunk));
     request.on('end', () => {
       state.counts.firstRequestAt ??= Date.now();
-      const reply = replier(response, { state, usage, pageId, latency: () => (options.latencyMs ?? 0) + Math.random() * (options.latencyJitterMs ?? 0) });
+      const reply = replier(response, {
+        state,
+        usage,
+        pageId,
+        latency: () => (options.latencyMs ?? 0) + Math.random() * (options.latencyJitterMs ?? 0),
+      });
       let body: unknown;
       try {
         body = JSON.parse(Buffer.concat(chunks).toString('utf8'));
@@ -194,7 +224,8 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
       if (injected?.hangUp) return reply.hangUp();
       if (injected?.acceptNow && recipientId) return reply.accept(recipientId, body, { acceptLate: true });
       if (injected) return reply.answer(injected);
-      if (accessToken && request.headers.authorization !== `Bearer ${accessToken}`) return reply.answer(graphError(190, 'Invalid OAuth access token - Cannot parse access token', undefined, 401));
+      if (accessToken && request.headers.authorization !== `Bearer ${accessToken}`)
+        return reply.answer(graphError(190, 'Invalid OAuth access token - Cannot parse access token', undefined, 401));
       usage?.record(Date.now());
       if (!takeToken()) {
         state.counts.rejectedForRate++;
@@ -210,8 +241,15 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
       // After the fault plans, so that a recipient's tails are the same with and without the window (a hung request
       // hangs, then is refused).
       const refusal = options.window ? windowRefusal(body, Date.now(), options.window) : undefined;
-      if (refusal) return reply.answer({ ...graphError(refusal.code, refusal.message, refusal.subcode), ...(hangMs === undefined ? {} : { delayMs: hangMs }) });
-      reply.accept(recipientId, body, { acceptLate: options.acceptLate ?? false, ...(hangMs === undefined ? {} : { delayMs: hangMs }) });
+      if (refusal)
+        return reply.answer({
+          ...graphError(refusal.code, refusal.message, refusal.subcode),
+          ...(hangMs === undefined ? {} : { delayMs: hangMs }),
+        });
+      reply.accept(recipientId, body, {
+        acceptLate: options.acceptLate ?? false,
+        ...(hangMs === undefined ? {} : { delayMs: hangMs }),
+      });
     });
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
@@ -262,8 +300,14 @@ function replier(response: ServerResponse, context: ReplyContext) {
   const write = (result: SandboxAnswer) => {
     const now = Date.now();
     context.state.counts.lastAnswerAt = now;
-    response.writeHead(result.status, { 'content-type': 'application/json', ...context.usage?.header(now, context.pageId), ...result.headers });
-    response.end(result.body === undefined ? '' : typeof result.body === 'string' ? result.body : JSON.stringify(result.body));
+    response.writeHead(result.status, {
+      'content-type': 'application/json',
+      ...context.usage?.header(now, context.pageId),
+      ...result.headers,
+    });
+    response.end(
+      result.body === undefined ? '' : typeof result.body === 'string' ? result.body : JSON.stringify(result.body),
+    );
   };
   return {
     answer: (result: SandboxAnswer) => later((result.delayMs ?? 0) + context.latency(), () => write(result)),

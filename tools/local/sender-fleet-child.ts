@@ -3,8 +3,9 @@
 // bundles are loaded, polls from "go", finishes its invocations in flight on "stop", and leaves at once when its
 // parent disconnects (also when the parent died without cleaning up).
 // Usage (by startSenderFleet only, over an IPC channel): sender-fleet-child.ts '<SenderShare as JSON>'
-import { SQSClient } from '@aws-sdk/client-sqs';
+
 import { createWriteStream } from 'node:fs';
+import { SQSClient } from '@aws-sdk/client-sqs';
 import type { BatchResponse, SqsEvent } from '../../handlers/surface.js';
 import { loadBundle } from './bundle.js';
 import { divertHandlerOutput } from './handler-output.js';
@@ -21,12 +22,14 @@ function parseShare(text: string | undefined): SenderShare {
   const share = JSON.parse(text ?? 'null') as Partial<SenderShare> | null;
   const positive = (field: 'instances' | 'batchSize' | 'functionTimeoutMs') => {
     const value = share?.[field];
-    if (!Number.isInteger(value) || (value as number) < 1) throw new Error(`sender share: ${field} must be a positive integer, got ${JSON.stringify(value)}`);
+    if (!Number.isInteger(value) || (value as number) < 1)
+      throw new Error(`sender share: ${field} must be a positive integer, got ${JSON.stringify(value)}`);
   };
   positive('instances');
   positive('batchSize');
   positive('functionTimeoutMs');
-  if (typeof share?.queueUrl !== 'string') throw new Error(`sender share: queueUrl must be a string, got ${JSON.stringify(share?.queueUrl)}`);
+  if (typeof share?.queueUrl !== 'string')
+    throw new Error(`sender share: queueUrl must be a string, got ${JSON.stringify(share?.queueUrl)}`);
   return share as SenderShare;
 }
 
@@ -34,12 +37,19 @@ const share = parseShare(process.argv[2]);
 const log = share.logFile ? createWriteStream(share.logFile, { flags: 'a' }) : undefined;
 divertHandlerOutput(log ? (text) => void log.write(text) : undefined);
 // Loaded before "go", so that cold starts fall outside the measured run.
-const handlers = await Promise.all(Array.from({ length: share.instances }, () => loadBundle<SqsEvent, BatchResponse>('sender')));
+const handlers = await Promise.all(
+  Array.from({ length: share.instances }, () => loadBundle<SqsEvent, BatchResponse>('sender')),
+);
 
 let poller: ReturnType<typeof startPoller> | undefined;
 process.on('message', (message) => {
   if (message === 'go' && !poller) {
-    poller = startPoller(new SQSClient({}), handlers, { queueUrl: share.queueUrl, batchSize: share.batchSize, maximumConcurrency: share.instances, functionTimeoutMs: share.functionTimeoutMs });
+    poller = startPoller(new SQSClient({}), handlers, {
+      queueUrl: share.queueUrl,
+      batchSize: share.batchSize,
+      maximumConcurrency: share.instances,
+      functionTimeoutMs: share.functionTimeoutMs,
+    });
     // A lane that cannot reach the queue would otherwise idle unseen; exiting makes the parent fail the run.
     poller.done.catch((error: unknown) => {
       console.error(error);

@@ -1,5 +1,5 @@
 import { availableParallelism } from 'node:os';
-import { spawnNode, type NodeChild } from './child-process.js';
+import { type NodeChild, spawnNode } from './child-process.js';
 import type { Service } from './ports.js';
 
 /** What one sender process is told on its command line (JSON), by startSenderFleet only. */
@@ -34,7 +34,10 @@ export interface SenderFleet extends Service {
 /** Instances per process: as even as possible, the first processes taking the remainder. */
 export function shareInstances(instances: number, processes: number): number[] {
   const count = Math.max(1, Math.min(instances, processes));
-  return Array.from({ length: count }, (_, index) => Math.floor(instances / count) + (index < instances % count ? 1 : 0));
+  return Array.from(
+    { length: count },
+    (_, index) => Math.floor(instances / count) + (index < instances % count ? 1 : 0),
+  );
 }
 
 /**
@@ -46,13 +49,26 @@ export async function startSenderFleet(options: SenderFleetOptions): Promise<Sen
   const { processes = availableParallelism(), env, drainMs = 10_000, ...common } = options;
   const shares = shareInstances(options.instances, processes);
   const workers: NodeChild[] = shares.map((instances, index) =>
-    spawnNode(`sender process ${index + 1}`, ['--import', 'tsx', 'tools/local/sender-fleet-child.ts', JSON.stringify({ ...common, instances } satisfies SenderShare)], { ...(env ? { env } : {}) }),
+    spawnNode(
+      `sender process ${index + 1}`,
+      [
+        '--import',
+        'tsx',
+        'tools/local/sender-fleet-child.ts',
+        JSON.stringify({ ...common, instances } satisfies SenderShare),
+      ],
+      { ...(env ? { env } : {}) },
+    ),
   );
   let stopping = false;
   const stopAll = async () => {
     stopping = true;
     for (const worker of workers) worker.send('stop');
-    await Promise.all(workers.map((worker) => Promise.race([worker.exited, new Promise((resolve) => setTimeout(resolve, drainMs).unref())])));
+    await Promise.all(
+      workers.map((worker) =>
+        Promise.race([worker.exited, new Promise((resolve) => setTimeout(resolve, drainMs).unref())]),
+      ),
+    );
     await Promise.all(workers.map((worker) => worker.stop()));
   };
   try {
@@ -62,11 +78,18 @@ export async function startSenderFleet(options: SenderFleetOptions): Promise<Sen
     throw error;
   }
   const crashed = new Promise<never>((_, reject) =>
-    workers.forEach((worker, index) => void worker.exited.then(() => !stopping && reject(new Error(`sender process ${index + 1} exited during the run`)))),
+    workers.forEach(
+      (worker, index) =>
+        void worker.exited.then(
+          () => !stopping && reject(new Error(`sender process ${index + 1} exited during the run`)),
+        ),
+    ),
   );
   crashed.catch(() => undefined);
   return {
-    go: () => workers.forEach((worker) => worker.send('go')),
+    go: () => {
+      for (const worker of workers) worker.send('go');
+    },
     crashed,
     stop: stopAll,
   };

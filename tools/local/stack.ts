@@ -1,9 +1,20 @@
 import { DynamoDBClient, PutItemCommand } from '@aws-sdk/client-dynamodb';
-import { CreateQueueCommand, SQSClient, SendMessageCommand } from '@aws-sdk/client-sqs';
-import { type BatchResponse, type ConfigItem, configTableItem, lambdaFunctionName, LOOPBACK_HOSTS, parseAnyConfigItem, plannerEnvironment, type PlannerResult, senderEnvironment, type SqsEvent } from '../../handlers/surface.js';
+import { CreateQueueCommand, SendMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
+import {
+  type BatchResponse,
+  type ConfigItem,
+  configTableItem,
+  LOOPBACK_HOSTS,
+  lambdaFunctionName,
+  type PlannerResult,
+  parseAnyConfigItem,
+  plannerEnvironment,
+  type SqsEvent,
+  senderEnvironment,
+} from '../../handlers/surface.js';
 import { encodeRecord, type InvocationRecord } from '../common/invocation-record.js';
 import { type AsyncRetryOptions, invokeAsynchronously } from './async-invoke.js';
-import { lambdaContext, loadBundle, type Handler } from './bundle.js';
+import { type Handler, lambdaContext, loadBundle } from './bundle.js';
 import { startLambdaEndpoint } from './lambda-endpoint.js';
 import type { Service } from './ports.js';
 import { createQueues, onEndpoint, type Queues } from './sqs.js';
@@ -42,7 +53,11 @@ export interface Stack extends Service {
    * Runs one scheduler tick through the shipped planner bundle as an asynchronous invocation, continuations and
    * retries included, until they settle; the outcome of every attempt, in order.
    */
-  tick(job: string, scheduledTime: string, options?: { timeoutMs?: number; retries?: AsyncRetryOptions }): Promise<PlannerOutcome[]>;
+  tick(
+    job: string,
+    scheduledTime: string,
+    options?: { timeoutMs?: number; retries?: AsyncRetryOptions },
+  ): Promise<PlannerOutcome[]>;
   /** Waits for the planner invocations that arrived through the Lambda endpoint (`notifier run`, `ticks replay`). */
   settle(options?: { timeoutMs?: number }): Promise<PlannerOutcome[]>;
 }
@@ -53,7 +68,12 @@ export type PlannerOutcome = { ok: true; result: PlannerResult } | { ok: false; 
  * The planner bundle behind Lambda's asynchronous invoke path (scheduler ticks, continuations, `notifier run`): each
  * invocation is attempted, retried and, once its retries are spent, recorded; `tick` and `settle` wait for them.
  */
-function plannerInvocations(options: { functionName: string; timeoutMs: number; retries: AsyncRetryOptions; recordFailure: (record: InvocationRecord) => Promise<void> }) {
+function plannerInvocations(options: {
+  functionName: string;
+  timeoutMs: number;
+  retries: AsyncRetryOptions;
+  recordFailure: (record: InvocationRecord) => Promise<void>;
+}) {
   // Loaded on first use, also when the first invocation comes through the Lambda endpoint ("notifier run").
   let planner: Promise<Handler<unknown, PlannerResult>> | undefined;
   const pending = new Set<Promise<void>>();
@@ -63,7 +83,8 @@ function plannerInvocations(options: { functionName: string; timeoutMs: number; 
   const attempt = async (payload: unknown): Promise<PlannerOutcome> => {
     let outcome: PlannerOutcome;
     try {
-      const handler = await (planner ??= loadBundle<unknown, PlannerResult>('planner'));
+      planner ??= loadBundle<unknown, PlannerResult>('planner');
+      const handler = await planner;
       outcome = { ok: true, result: await handler(payload, lambdaContext(options.functionName, options.timeoutMs)) };
     } catch (error) {
       outcome = { ok: false, error: error as Error };
@@ -72,8 +93,17 @@ function plannerInvocations(options: { functionName: string; timeoutMs: number; 
     return outcome;
   };
   const invoke = (payload: unknown, retries = options.retries) => {
-    const run = invokeAsynchronously(payload, { functionArn: `arn:aws:lambda:us-east-1:000000000000:function:${options.functionName}:$LATEST`, attempt, onFailure: options.recordFailure, retries }).catch(
-      (error: unknown) => void outcomes.push({ ok: false, error: new Error(`the failed invocation could not be recorded: ${(error as Error).message}`) }),
+    const run = invokeAsynchronously(payload, {
+      functionArn: `arn:aws:lambda:us-east-1:000000000000:function:${options.functionName}:$LATEST`,
+      attempt,
+      onFailure: options.recordFailure,
+      retries,
+    }).catch(
+      (error: unknown) =>
+        void outcomes.push({
+          ok: false,
+          error: new Error(`the failed invocation could not be recorded: ${(error as Error).message}`),
+        }),
     );
     pending.add(run);
     void run.then(() => pending.delete(run));
@@ -81,14 +111,18 @@ function plannerInvocations(options: { functionName: string; timeoutMs: number; 
   const idle = async (timeoutMs = 120_000) => {
     const deadline = Date.now() + timeoutMs;
     while (pending.size > 0) {
-      if (Date.now() > deadline) throw new Error(`planner invocations (continuations, retries) still running after ${timeoutMs} ms`);
+      if (Date.now() > deadline)
+        throw new Error(`planner invocations (continuations, retries) still running after ${timeoutMs} ms`);
       await Promise.race(pending);
     }
   };
   return {
     invoke,
     idle,
-    async tick(event: { job: string; scheduledTime: string }, tickOptions: { timeoutMs?: number; retries?: AsyncRetryOptions }) {
+    async tick(
+      event: { job: string; scheduledTime: string },
+      tickOptions: { timeoutMs?: number; retries?: AsyncRetryOptions },
+    ) {
       outcomes.length = 0;
       reported = 0;
       invoke(event, tickOptions.retries);
@@ -118,7 +152,10 @@ export async function startStack(options: StackOptions): Promise<Stack> {
   const dynamo = new DynamoDBClient({ endpoint: options.dynamoEndpoint, region: 'us-east-1', credentials });
   const sqs = new SQSClient({ endpoint: options.sqsEndpoint, region: 'us-east-1', credentials });
   await createTables(dynamo, names);
-  const queues = await createQueues(sqs, options.sqsEndpoint, `${options.name}-deliveries`, { visibilityTimeoutSeconds: options.visibilityTimeoutSeconds ?? 2, maxReceiveCount: options.maxReceiveCount ?? 5 });
+  const queues = await createQueues(sqs, options.sqsEndpoint, `${options.name}-deliveries`, {
+    visibilityTimeoutSeconds: options.visibilityTimeoutSeconds ?? 2,
+    maxReceiveCount: options.maxReceiveCount ?? 5,
+  });
   const failures = await sqs.send(new CreateQueueCommand({ QueueName: `${options.name}-planner-failures` }));
   const plannerFailuresUrl = onEndpoint(failures.QueueUrl as string, options.sqsEndpoint);
   const functionName = `${options.name}-planner`;
@@ -127,7 +164,10 @@ export async function startStack(options: StackOptions): Promise<Stack> {
     functionName,
     timeoutMs: options.plannerTimeoutMs ?? 60_000,
     retries: options.plannerRetries ?? { maximumRetryAttempts: 0 },
-    recordFailure: async (record) => void (await sqs.send(new SendMessageCommand({ QueueUrl: plannerFailuresUrl, MessageBody: encodeRecord(record) }))),
+    recordFailure: async (record) =>
+      void (await sqs.send(
+        new SendMessageCommand({ QueueUrl: plannerFailuresUrl, MessageBody: encodeRecord(record) }),
+      )),
   });
   const lambda = await startLambdaEndpoint((_name, payload) => planner.invoke(payload));
 
@@ -155,7 +195,12 @@ export async function startStack(options: StackOptions): Promise<Stack> {
     sqs,
     async putConfig(item) {
       const parsed = parseAnyConfigItem(item);
-      await dynamo.send(new PutItemCommand({ TableName: names.config, Item: configTableItem({ kind: parsed.kind, id: parsed.id, document: item, updatedAt: new Date() }) }));
+      await dynamo.send(
+        new PutItemCommand({
+          TableName: names.config,
+          Item: configTableItem({ kind: parsed.kind, id: parsed.id, document: item, updatedAt: new Date() }),
+        }),
+      );
     },
     loadSender: () => loadBundle<SqsEvent, BatchResponse>('sender'),
     tick: (job, scheduledTime, tickOptions = {}) => planner.tick({ job, scheduledTime }, tickOptions),

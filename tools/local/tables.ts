@@ -1,4 +1,4 @@
-import { CreateTableCommand, DynamoDBClient, UpdateTimeToLiveCommand } from '@aws-sdk/client-dynamodb';
+import { CreateTableCommand, type DynamoDBClient, UpdateTimeToLiveCommand } from '@aws-sdk/client-dynamodb';
 
 /** The same key schema the Terraform module creates (see docs/adr/0001-handler-contract.md). */
 export async function createTables(client: DynamoDBClient, names: { config: string; ledger: string }): Promise<void> {
@@ -37,9 +37,15 @@ export async function createTables(client: DynamoDBClient, names: { config: stri
     }),
   );
   await client
-    .send(new UpdateTimeToLiveCommand({ TableName: names.ledger, TimeToLiveSpecification: { AttributeName: 'expiresAt', Enabled: true } }))
+    .send(
+      new UpdateTimeToLiveCommand({
+        TableName: names.ledger,
+        TimeToLiveSpecification: { AttributeName: 'expiresAt', Enabled: true },
+      }),
+    )
     .catch((error: unknown) => {
       // dynalite has no TTL API; DynamoDB Local and AWS do.
-      if (!(error instanceof Error && /UnknownOperation|not supported/i.test(`${error.name} ${error.message}`))) throw error;
+      if (!(error instanceof Error && /UnknownOperation|not supported/i.test(`${error.name} ${error.message}`)))
+        throw error;
     });
 }

@@ -1,10 +1,13 @@
-import { type Item, N, S, readNumber, readString } from '../dynamo.js';
+import { type Item, N, readNumber, readString, S } from '../dynamo.js';
 import { groupKey } from './keys.js';
 import { type NewOutcome, REASON_CHARS, type RecordedOutcome, readOutcomes, writeOutcome } from './outcomes.js';
-import { type LedgerTable, conditional, iso } from './table.js';
+import { conditional, iso, type LedgerTable } from './table.js';
 
 export type GroupStatus = 'claimed' | 'released' | 'settled';
-export type GroupClaim = { kind: 'claimed'; outcomes: Map<string, RecordedOutcome> } | { kind: 'settled'; outcomes: Map<string, RecordedOutcome> } | { kind: 'busy' };
+export type GroupClaim =
+  | { kind: 'claimed'; outcomes: Map<string, RecordedOutcome> }
+  | { kind: 'settled'; outcomes: Map<string, RecordedOutcome> }
+  | { kind: 'busy' };
 
 export interface GroupState {
   readonly status: GroupStatus;
@@ -31,11 +34,17 @@ export interface GroupRecord extends GroupHolder {
 }
 
 /** `#r0`, `#r1`, ... for recipient ids used as map keys in an expression (ids may hold any character). */
-const recipientNames = (recipients: readonly string[]) => Object.fromEntries(recipients.map((recipient, index) => [`#r${index}`, recipient]));
+const recipientNames = (recipients: readonly string[]) =>
+  Object.fromEntries(recipients.map((recipient, index) => [`#r${index}`, recipient]));
 
 export function toGroup(item: Item): GroupState {
   const lastReason = readString(item, 'lastReason');
-  return { status: (readString(item, 'status') ?? 'released') as GroupStatus, attempts: readNumber(item, 'attempts') ?? 0, ...(lastReason ? { lastReason } : {}), outcomes: readOutcomes(item) };
+  return {
+    status: (readString(item, 'status') ?? 'released') as GroupStatus,
+    attempts: readNumber(item, 'attempts') ?? 0,
+    ...(lastReason ? { lastReason } : {}),
+    outcomes: readOutcomes(item),
+  };
 }
 
 /**
@@ -60,7 +69,8 @@ export class GroupLedger {
       this.#table.update(groupKey(runId, group), {
         UpdateExpression:
           'SET #status = :claimed, claimOwner = :owner, claimUntil = :until, runId = :runId, job = :job, groupId = :group, recipients = :recipients, outcomes = if_not_exists(outcomes, :none), updatedAt = :now, expiresAt = if_not_exists(expiresAt, :expires) ADD attempts :one',
-        ConditionExpression: 'attribute_not_exists(pk) OR #status = :released OR (#status = :claimed AND claimUntil < :nowMs)',
+        ConditionExpression:
+          'attribute_not_exists(pk) OR #status = :released OR (#status = :claimed AND claimUntil < :nowMs)',
         ExpressionAttributeNames: { '#status': 'status' },
         ExpressionAttributeValues: {
           ':claimed': S('claimed'),
@@ -83,7 +93,9 @@ export class GroupLedger {
     );
     if (result.ok) return { kind: 'claimed', outcomes: readOutcomes(result.value.Attributes) };
     const existing = result.item ?? (await this.#table.get(groupKey(runId, group)));
-    return readString(existing, 'status') === 'settled' ? { kind: 'settled', outcomes: readOutcomes(existing) } : { kind: 'busy' };
+    return readString(existing, 'status') === 'settled'
+      ? { kind: 'settled', outcomes: readOutcomes(existing) }
+      : { kind: 'busy' };
   }
 
   /**
@@ -91,14 +103,27 @@ export class GroupLedger {
    * lists them under the same group name), on the condition that it is still settled and still lacks every one of
    * them. Returns the outcomes it holds, or undefined when another sender got there first.
    */
-  async reopen(options: GroupHolder & { readonly missing: readonly string[] }): Promise<Map<string, RecordedOutcome> | undefined> {
+  async reopen(
+    options: GroupHolder & { readonly missing: readonly string[] },
+  ): Promise<Map<string, RecordedOutcome> | undefined> {
     const { runId, group, owner, until, missing, now = Date.now() } = options;
     const result = await conditional(
       this.#table.update(groupKey(runId, group), {
-        UpdateExpression: 'SET #status = :claimed, claimOwner = :owner, claimUntil = :until, updatedAt = :now ADD attempts :one',
-        ConditionExpression: ['#status = :settled', ...missing.map((_, index) => `attribute_not_exists(outcomes.#r${index})`)].join(' AND '),
+        UpdateExpression:
+          'SET #status = :claimed, claimOwner = :owner, claimUntil = :until, updatedAt = :now ADD attempts :one',
+        ConditionExpression: [
+          '#status = :settled',
+          ...missing.map((_, index) => `attribute_not_exists(outcomes.#r${index})`),
+        ].join(' AND '),
         ExpressionAttributeNames: { '#status': 'status', ...recipientNames(missing) },
-        ExpressionAttributeValues: { ':claimed': S('claimed'), ':settled': S('settled'), ':owner': S(owner), ':until': N(until), ':now': iso(now), ':one': N(1) },
+        ExpressionAttributeValues: {
+          ':claimed': S('claimed'),
+          ':settled': S('settled'),
+          ':owner': S(owner),
+          ':until': N(until),
+          ':now': iso(now),
+          ':one': N(1),
+        },
         ReturnValues: 'ALL_OLD',
       }),
     );
@@ -137,7 +162,9 @@ export class GroupLedger {
    * Moves the counting of outcomes recorded by an invocation that died before adding them to the run's counters to
    * `owner`, whose own count then includes them. Only one taker wins.
    */
-  async takeOverCounts(options: GroupHolder & { readonly recipients: readonly string[]; readonly from: string }): Promise<boolean> {
+  async takeOverCounts(
+    options: GroupHolder & { readonly recipients: readonly string[]; readonly from: string },
+  ): Promise<boolean> {
     const { runId, group, owner, until, recipients, from } = options;
     const result = await conditional(
       this.#table.update(groupKey(runId, group), {
@@ -159,11 +186,18 @@ export class GroupLedger {
    * refused a write): written as `lastReason` without touching a claim or an outcome, so a task that ends in the DLQ
    * is explained in the ledger and not only in a log line.
    */
-  async noteFailure(options: { readonly runId: string; readonly job: string; readonly group: string; readonly reason: string; readonly now?: number }): Promise<void> {
+  async noteFailure(options: {
+    readonly runId: string;
+    readonly job: string;
+    readonly group: string;
+    readonly reason: string;
+    readonly now?: number;
+  }): Promise<void> {
     const { runId, job, group, reason, now = Date.now() } = options;
     await conditional(
       this.#table.update(groupKey(runId, group), {
-        UpdateExpression: 'SET lastReason = :reason, updatedAt = :now, runId = :runId, job = :job, groupId = :group, outcomes = if_not_exists(outcomes, :none), #status = if_not_exists(#status, :released), expiresAt = if_not_exists(expiresAt, :expires)',
+        UpdateExpression:
+          'SET lastReason = :reason, updatedAt = :now, runId = :runId, job = :job, groupId = :group, outcomes = if_not_exists(outcomes, :none), #status = if_not_exists(#status, :released), expiresAt = if_not_exists(expiresAt, :expires)',
         ConditionExpression: 'attribute_not_exists(#status) OR #status IN (:released, :claimed)',
         ExpressionAttributeNames: { '#status': 'status' },
         ExpressionAttributeValues: {

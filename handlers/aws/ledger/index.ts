@@ -2,14 +2,14 @@ import { GroupLedger } from './groups.js';
 import { RecordLedger } from './records.js';
 import { RunCounts } from './run-counts.js';
 import { RunLedger } from './runs.js';
-import { LedgerTable, type LedgerOptions } from './table.js';
+import { type LedgerOptions, LedgerTable } from './table.js';
 
 export type { GroupClaim, GroupState, GroupStatus } from './groups.js';
-export { type LedgerKey, deliveryKey, groupKey, keyAttributes, malformedKey, runKey } from './keys.js';
+export { deliveryKey, groupKey, keyAttributes, type LedgerKey, malformedKey, runKey } from './keys.js';
 export type { FinalStatus, NewOutcome, RecordedOutcome } from './outcomes.js';
-export { collectOutcomes, runOutcomePages, type RunPage, type StoredOutcome } from './read-run.js';
+export { collectOutcomes, type RunPage, runOutcomePages, type StoredOutcome } from './read-run.js';
 export { LeaseLostError, type RunCounters, type RunLease, type RunRecord, type RunStatus } from './runs.js';
-export { LedgerTable, type LedgerOptions } from './table.js';
+export { type LedgerOptions, LedgerTable } from './table.js';
 export { GroupLedger, RecordLedger, RunCounts, RunLedger };
 
 /**
@@ -27,5 +27,11 @@ export interface Ledger {
 
 export function createLedger(options: LedgerOptions): Ledger {
   const table = new LedgerTable(options);
-  return { table, runs: new RunLedger(table), counts: new RunCounts(table), groups: new GroupLedger(table), records: new RecordLedger(table) };
+  return {
+    table,
+    runs: new RunLedger(table),
+    counts: new RunCounts(table),
+    groups: new GroupLedger(table),
+    records: new RecordLedger(table),
+  };
 }

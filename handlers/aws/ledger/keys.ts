@@ -26,12 +26,21 @@ const groupPartition = (runId: string, shard: number) => `run#${runId}#${shard.t
 const groupShard = (group: string) => (createHash('sha256').update(group).digest()[0] as number) % GROUP_SHARDS;
 
 /** Every partition holding items of a run: the run's own, then its group shards. */
-export const runPartitions = (runId: string): string[] => [runPartition(runId), ...Array.from({ length: GROUP_SHARDS }, (_, shard) => groupPartition(runId, shard))];
+export const runPartitions = (runId: string): string[] => [
+  runPartition(runId),
+  ...Array.from({ length: GROUP_SHARDS }, (_, shard) => groupPartition(runId, shard)),
+];
 
 export const runKey = (runId: string): LedgerKey => ({ pk: runPartition(runId), sk: RUN_SK });
-export const groupKey = (runId: string, group: string): LedgerKey => ({ pk: groupPartition(runId, groupShard(group)), sk: `${GROUP_SK_PREFIX}${group}` });
+export const groupKey = (runId: string, group: string): LedgerKey => ({
+  pk: groupPartition(runId, groupShard(group)),
+  sk: `${GROUP_SK_PREFIX}${group}`,
+});
 /** A recipient the planner could not enqueue, or a `send-test` delivery, recorded alone. */
-export const deliveryKey = (runId: string, recipientId: string): LedgerKey => ({ pk: runPartition(runId), sk: `${DELIVERY_SK_PREFIX}${recipientId}` });
+export const deliveryKey = (runId: string, recipientId: string): LedgerKey => ({
+  pk: runPartition(runId),
+  sk: `${DELIVERY_SK_PREFIX}${recipientId}`,
+});
 /** A body that is not a task names no run it could belong to: it keeps a partition of its own. */
 export const malformedKey = (messageId: string): LedgerKey => ({ pk: `malformed#${messageId}`, sk: 'malformed' });
 

@@ -1,5 +1,5 @@
 import type { AttributeValue } from '@aws-sdk/client-dynamodb';
-import { type Item, N, S, readNumber, readString } from '../dynamo.js';
+import { type Item, N, readNumber, readString, S } from '../dynamo.js';
 
 export type FinalStatus = 'sent' | 'failed' | 'skipped';
 
@@ -22,7 +22,10 @@ export interface RecordedOutcome extends NewOutcome {
 export const REASON_CHARS = 1000;
 
 // Outcome entries are one small map per recipient inside the group item; short names keep a group of ten under 2 KB.
-export function writeOutcome(outcome: NewOutcome, recorded: { readonly owner: string; readonly until: number; readonly at: number }): AttributeValue {
+export function writeOutcome(
+  outcome: NewOutcome,
+  recorded: { readonly owner: string; readonly until: number; readonly at: number },
+): AttributeValue {
   const entry: Item = { s: S(outcome.status), o: S(recorded.owner), u: N(recorded.until), t: N(recorded.at) };
   if (outcome.providerMessageId !== undefined) entry.m = S(outcome.providerMessageId);
   if (outcome.reason !== undefined) entry.r = S(outcome.reason.slice(0, REASON_CHARS));
@@ -30,7 +33,8 @@ export function writeOutcome(outcome: NewOutcome, recorded: { readonly owner: st
   return { M: entry };
 }
 
-const isStatus = (value: string | undefined): value is FinalStatus => value === 'sent' || value === 'failed' || value === 'skipped';
+const isStatus = (value: string | undefined): value is FinalStatus =>
+  value === 'sent' || value === 'failed' || value === 'skipped';
 
 export function readOutcomes(item: Item | undefined): Map<string, RecordedOutcome> {
   const outcomes = new Map<string, RecordedOutcome>();
@@ -38,7 +42,11 @@ export function readOutcomes(item: Item | undefined): Map<string, RecordedOutcom
     const entry = value.M;
     const status = readString(entry, 's');
     if (!entry || !isStatus(status)) continue;
-    const optional = { providerMessageId: readString(entry, 'm'), reason: readString(entry, 'r'), failureClass: readString(entry, 'c') };
+    const optional = {
+      providerMessageId: readString(entry, 'm'),
+      reason: readString(entry, 'r'),
+      failureClass: readString(entry, 'c'),
+    };
     const at = readNumber(entry, 't');
     outcomes.set(recipient, {
       status,

@@ -1,5 +1,5 @@
 import { QueryCommand, ScanCommand } from '@aws-sdk/client-dynamodb';
-import { type Item, S, readString } from '../dynamo.js';
+import { type Item, readString, S } from '../dynamo.js';
 import { DELIVERY_SK_PREFIX, GROUP_SK_PREFIX, malformedKey, runPartitions } from './keys.js';
 import { type FinalStatus, type NewOutcome, readOutcomes } from './outcomes.js';
 import type { LedgerTable } from './table.js';
@@ -15,7 +15,12 @@ export interface StoredOutcome extends NewOutcome {
 }
 
 function plannerOutcome(item: Item): StoredOutcome {
-  const optional = { reason: readString(item, 'reason'), failureClass: readString(item, 'failureClass'), providerMessageId: readString(item, 'providerMessageId'), at: readString(item, 'updatedAt') };
+  const optional = {
+    reason: readString(item, 'reason'),
+    failureClass: readString(item, 'failureClass'),
+    providerMessageId: readString(item, 'providerMessageId'),
+    at: readString(item, 'updatedAt'),
+  };
   return {
     recipientId: readString(item, 'recipientId') ?? '',
     item: 'planner',
@@ -25,7 +30,13 @@ function plannerOutcome(item: Item): StoredOutcome {
 }
 
 function groupOutcomes(item: Item, group: string): StoredOutcome[] {
-  return [...readOutcomes(item)].map(([recipientId, { owner: _, until: __, at, ...outcome }]) => ({ recipientId, item: 'group', group, ...outcome, ...(at === undefined ? {} : { at: new Date(at).toISOString() }) }));
+  return [...readOutcomes(item)].map(([recipientId, { owner: _, until: __, at, ...outcome }]) => ({
+    recipientId,
+    item: 'group',
+    group,
+    ...outcome,
+    ...(at === undefined ? {} : { at: new Date(at).toISOString() }),
+  }));
 }
 
 /** The outcomes on one page of a run's partitions, and how many items the page held (the run item included). */
@@ -47,7 +58,13 @@ async function* partitionPages(table: LedgerTable, partition: string): AsyncGene
   let lastKey: Item | undefined;
   do {
     const page = await table.client.send(
-      new QueryCommand({ TableName: table.name, KeyConditionExpression: 'pk = :pk', ExpressionAttributeValues: { ':pk': S(partition) }, ExclusiveStartKey: lastKey, ConsistentRead: true }),
+      new QueryCommand({
+        TableName: table.name,
+        KeyConditionExpression: 'pk = :pk',
+        ExpressionAttributeValues: { ':pk': S(partition) },
+        ExclusiveStartKey: lastKey,
+        ConsistentRead: true,
+      }),
     );
     const outcomes: StoredOutcome[] = [];
     for (const item of page.Items ?? []) {
@@ -64,14 +81,24 @@ async function* partitionPages(table: LedgerTable, partition: string): AsyncGene
  * Every final outcome of a run, and the malformed task bodies kept in the table (they name no run, so counting them
  * scans the table): for the local runtime's report and the tests, never for a Lambda's path.
  */
-export async function collectOutcomes(table: LedgerTable, runId: string): Promise<{ outcomes: StoredOutcome[]; malformed: number }> {
+export async function collectOutcomes(
+  table: LedgerTable,
+  runId: string,
+): Promise<{ outcomes: StoredOutcome[]; malformed: number }> {
   const outcomes: StoredOutcome[] = [];
   for await (const page of runOutcomePages(table, runId)) outcomes.push(...page.outcomes);
   let malformed = 0;
   let lastKey: Item | undefined;
   do {
     const page = await table.client.send(
-      new ScanCommand({ TableName: table.name, FilterExpression: 'begins_with(pk, :malformed)', ExpressionAttributeValues: { ':malformed': S(malformedKey('').pk) }, Select: 'COUNT', ExclusiveStartKey: lastKey, ConsistentRead: true }),
+      new ScanCommand({
+        TableName: table.name,
+        FilterExpression: 'begins_with(pk, :malformed)',
+        ExpressionAttributeValues: { ':malformed': S(malformedKey('').pk) },
+        Select: 'COUNT',
+        ExclusiveStartKey: lastKey,
+        ConsistentRead: true,
+      }),
     );
     malformed += page.Count ?? 0;
     lastKey = page.LastEvaluatedKey;

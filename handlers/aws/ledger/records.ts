@@ -1,5 +1,5 @@
-import { S, readNumber, readString } from '../dynamo.js';
 import { singleGroup } from '../../core/task.js';
+import { readNumber, readString, S } from '../dynamo.js';
 import { deliveryKey, groupKey, malformedKey } from './keys.js';
 import { type NewOutcome, REASON_CHARS, readOutcomes } from './outcomes.js';
 import type { LedgerTable } from './table.js';
@@ -13,41 +13,105 @@ export class RecordLedger {
   }
 
   /** A recipient the planner could not turn into a task (bad row, rejected by SQS): recorded once, with why. */
-  async recordUndeliverable(options: { readonly runId: string; readonly job: string; readonly recipientId: string; readonly reason: string; readonly now?: number }): Promise<boolean> {
+  async recordUndeliverable(options: {
+    readonly runId: string;
+    readonly job: string;
+    readonly recipientId: string;
+    readonly reason: string;
+    readonly now?: number;
+  }): Promise<boolean> {
     const { runId, job, recipientId, reason, now = Date.now() } = options;
-    return this.#table.putOnce(deliveryKey(runId, recipientId), { status: S('failed'), failureClass: S('invalid'), reason: S(reason.slice(0, REASON_CHARS)), runId: S(runId), job: S(job), recipientId: S(recipientId) }, now);
+    return this.#table.putOnce(
+      deliveryKey(runId, recipientId),
+      {
+        status: S('failed'),
+        failureClass: S('invalid'),
+        reason: S(reason.slice(0, REASON_CHARS)),
+        runId: S(runId),
+        job: S(job),
+        recipientId: S(recipientId),
+      },
+      now,
+    );
   }
 
   /**
    * The outcome of one `notifier send-test` delivery, under a run id of its own (no run item: it is no run, and no
    * job's run counts it). Recorded once.
    */
-  async recordTest(options: { readonly runId: string; readonly job: string; readonly recipientId: string; readonly outcome: NewOutcome; readonly now?: number }): Promise<boolean> {
+  async recordTest(options: {
+    readonly runId: string;
+    readonly job: string;
+    readonly recipientId: string;
+    readonly outcome: NewOutcome;
+    readonly now?: number;
+  }): Promise<boolean> {
     const { runId, job, recipientId, outcome, now = Date.now() } = options;
-    const optional = { reason: outcome.reason?.slice(0, REASON_CHARS), failureClass: outcome.failureClass, providerMessageId: outcome.providerMessageId };
-    const attributes = Object.fromEntries(Object.entries(optional).flatMap(([name, text]) => (text === undefined ? [] : [[name, S(text)] as const])));
-    return this.#table.putOnce(deliveryKey(runId, recipientId), { status: S(outcome.status), runId: S(runId), job: S(job), recipientId: S(recipientId), test: { BOOL: true }, ...attributes }, now);
+    const optional = {
+      reason: outcome.reason?.slice(0, REASON_CHARS),
+      failureClass: outcome.failureClass,
+      providerMessageId: outcome.providerMessageId,
+    };
+    const attributes = Object.fromEntries(
+      Object.entries(optional).flatMap(([name, text]) => (text === undefined ? [] : [[name, S(text)] as const])),
+    );
+    return this.#table.putOnce(
+      deliveryKey(runId, recipientId),
+      {
+        status: S(outcome.status),
+        runId: S(runId),
+        job: S(job),
+        recipientId: S(recipientId),
+        test: { BOOL: true },
+        ...attributes,
+      },
+      now,
+    );
   }
 
   /** A message body that is not a valid task: kept with its reason so nothing is dropped silently. */
-  async recordMalformed(options: { readonly messageId: string; readonly reason: string; readonly body: string; readonly now?: number }): Promise<boolean> {
+  async recordMalformed(options: {
+    readonly messageId: string;
+    readonly reason: string;
+    readonly body: string;
+    readonly now?: number;
+  }): Promise<boolean> {
     const { messageId, reason, body, now = Date.now() } = options;
-    return this.#table.putOnce(malformedKey(messageId), { status: S('failed'), failureClass: S('malformed'), reason: S(reason.slice(0, REASON_CHARS)), body: S(body.slice(0, 4000) || '(empty)') }, now);
+    return this.#table.putOnce(
+      malformedKey(messageId),
+      {
+        status: S('failed'),
+        failureClass: S('malformed'),
+        reason: S(reason.slice(0, REASON_CHARS)),
+        body: S(body.slice(0, 4000) || '(empty)'),
+      },
+      now,
+    );
   }
 
   /**
    * One recipient's state, flattened for `dlq inspect`, `status` and tests: its outcome in the group item, else the
    * group's claim state and last reason, else what the planner recorded when it could not enqueue the recipient.
    */
-  async getDelivery(runId: string, recipientId: string, group = singleGroup(recipientId)): Promise<Record<string, string | number> | undefined> {
+  async getDelivery(
+    runId: string,
+    recipientId: string,
+    group = singleGroup(recipientId),
+  ): Promise<Record<string, string | number> | undefined> {
     const item = await this.#table.get(groupKey(runId, group));
     const outcome = readOutcomes(item).get(recipientId);
     const attempts = readNumber(item, 'attempts') ?? 0;
     if (outcome) return { ...outcome, attempts };
     const lastReason = readString(item, 'lastReason');
-    if (item) return { status: readString(item, 'status') ?? 'released', attempts, ...(lastReason ? { lastReason } : {}) };
+    if (item)
+      return { status: readString(item, 'status') ?? 'released', attempts, ...(lastReason ? { lastReason } : {}) };
     const planned = await this.#table.get(deliveryKey(runId, recipientId));
     if (!planned) return undefined;
-    return Object.fromEntries(Object.entries(planned).map(([name, value]) => [name, 'N' in value && value.N !== undefined ? Number(value.N) : (value.S ?? '')]));
+    return Object.fromEntries(
+      Object.entries(planned).map(([name, value]) => [
+        name,
+        'N' in value && value.N !== undefined ? Number(value.N) : (value.S ?? ''),
+      ]),
+    );
   }
 }

@@ -1,7 +1,7 @@
 import { S } from '../dynamo.js';
 import { runKey } from './keys.js';
-import { type RunCounters, addCounters } from './runs.js';
-import { type LedgerTable, conditional } from './table.js';
+import { addCounters, type RunCounters } from './runs.js';
+import { conditional, type LedgerTable } from './table.js';
 
 /**
  * The senders' share of a run's counters. A sender invocation opens its count before it claims anything and adds its
@@ -17,7 +17,10 @@ export class RunCounts {
 
   /** Adding an element to a set is idempotent: an SDK retry cannot open two counts. */
   async open(runId: string, owner: string): Promise<void> {
-    await this.#table.update(runKey(runId), { UpdateExpression: 'ADD pendingCounts :owners', ExpressionAttributeValues: { ':owners': { SS: [owner] } } });
+    await this.#table.update(runKey(runId), {
+      UpdateExpression: 'ADD pendingCounts :owners',
+      ExpressionAttributeValues: { ':owners': { SS: [owner] } },
+    });
   }
 
   /** Whether `owner` opened a count on the run and has not added it yet. */

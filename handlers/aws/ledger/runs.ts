@@ -1,7 +1,7 @@
-import { type Item, N, S, readNumber, readString } from '../dynamo.js';
+import { type Item, N, readNumber, readString, S } from '../dynamo.js';
 import { runKey } from './keys.js';
 import { REASON_CHARS } from './outcomes.js';
-import { type LedgerTable, conditional, iso } from './table.js';
+import { conditional, iso, type LedgerTable } from './table.js';
 
 export type RunStatus = 'planning' | 'enqueued';
 
@@ -13,7 +13,13 @@ export interface RunCounters {
   failed: number;
 }
 
-export const COUNTERS = ['planned', 'enqueued', 'sent', 'skipped', 'failed'] as const satisfies readonly (keyof RunCounters)[];
+export const COUNTERS = [
+  'planned',
+  'enqueued',
+  'sent',
+  'skipped',
+  'failed',
+] as const satisfies readonly (keyof RunCounters)[];
 
 export interface RunRecord extends RunCounters {
   runId: string;
@@ -43,7 +49,9 @@ export interface LeaseHolder {
 }
 
 export function toRun(item: Item): RunRecord {
-  const counters = Object.fromEntries(COUNTERS.map((name) => [name, readNumber(item, name) ?? 0])) as unknown as RunCounters;
+  const counters = Object.fromEntries(
+    COUNTERS.map((name) => [name, readNumber(item, name) ?? 0]),
+  ) as unknown as RunCounters;
   const halted = readString(item, 'halted');
   const lastError = readString(item, 'lastError');
   return {
@@ -84,7 +92,8 @@ export class RunLedger {
       this.#table.update(runKey(runId), {
         UpdateExpression:
           'SET job = :job, scheduledTime = :time, gsi1pk = :gsi1pk, gsi1sk = :time, startedAt = if_not_exists(startedAt, :now), #status = if_not_exists(#status, :planning), leaseOwner = :owner, leaseUntil = :until, updatedAt = :now, expiresAt = if_not_exists(expiresAt, :expires)',
-        ConditionExpression: 'attribute_not_exists(pk) OR (#status = :planning AND (attribute_not_exists(leaseUntil) OR leaseUntil < :nowMs))',
+        ConditionExpression:
+          'attribute_not_exists(pk) OR (#status = :planning AND (attribute_not_exists(leaseUntil) OR leaseUntil < :nowMs))',
         ExpressionAttributeNames: { '#status': 'status' },
         ExpressionAttributeValues: {
           ':job': S(job),
@@ -111,7 +120,9 @@ export class RunLedger {
    * Advances the cursor and adds the pages' counters in one conditional write, so a page is counted once even
    * when a crashed planner enqueued it before (the sender's claim then drops the duplicate task).
    */
-  async saveProgress(options: LeaseHolder & { readonly cursor: string; readonly deltas: Partial<RunCounters> }): Promise<void> {
+  async saveProgress(
+    options: LeaseHolder & { readonly cursor: string; readonly deltas: Partial<RunCounters> },
+  ): Promise<void> {
     const { runId, owner, cursor, leaseMs, now = Date.now() } = options;
     const add = addCounters(options.deltas);
     const result = await conditional(
@@ -119,7 +130,13 @@ export class RunLedger {
         UpdateExpression: `SET #cursor = :cursor, leaseUntil = :until, updatedAt = :now ${add.expression}`.trim(),
         ConditionExpression: 'leaseOwner = :owner',
         ExpressionAttributeNames: { '#cursor': 'cursor' },
-        ExpressionAttributeValues: { ':cursor': S(cursor), ':until': N(now + leaseMs), ':now': iso(now), ':owner': S(owner), ...add.values },
+        ExpressionAttributeValues: {
+          ':cursor': S(cursor),
+          ':until': N(now + leaseMs),
+          ':now': iso(now),
+          ':owner': S(owner),
+          ...add.values,
+        },
       }),
     );
     if (!result.ok) throw new LeaseLostError(`run ${runId}: the planning lease passed to another invocation`);
@@ -136,13 +153,22 @@ export class RunLedger {
   }
 
   /** Gives the lease up (handover to a continuation, or an error the next attempt may not hit). */
-  async release(options: { readonly runId: string; readonly owner: string; readonly lastError?: string }): Promise<void> {
+  async release(options: {
+    readonly runId: string;
+    readonly owner: string;
+    readonly lastError?: string;
+  }): Promise<void> {
     const { runId, owner, lastError } = options;
     await conditional(
       this.#table.update(runKey(runId), {
-        UpdateExpression: lastError ? 'SET lastError = :error REMOVE leaseOwner, leaseUntil' : 'REMOVE leaseOwner, leaseUntil, lastError',
+        UpdateExpression: lastError
+          ? 'SET lastError = :error REMOVE leaseOwner, leaseUntil'
+          : 'REMOVE leaseOwner, leaseUntil, lastError',
         ConditionExpression: 'leaseOwner = :owner',
-        ExpressionAttributeValues: { ':owner': S(owner), ...(lastError ? { ':error': S(lastError.slice(0, REASON_CHARS)) } : {}) },
+        ExpressionAttributeValues: {
+          ':owner': S(owner),
+          ...(lastError ? { ':error': S(lastError.slice(0, REASON_CHARS)) } : {}),
+        },
       }),
     );
   }
@@ -159,7 +185,12 @@ export class RunLedger {
   }
 
   async clearHalt(runId: string): Promise<void> {
-    await conditional(this.#table.update(runKey(runId), { UpdateExpression: 'REMOVE halted', ConditionExpression: 'attribute_exists(halted)' }));
+    await conditional(
+      this.#table.update(runKey(runId), {
+        UpdateExpression: 'REMOVE halted',
+        ConditionExpression: 'attribute_exists(halted)',
+      }),
+    );
   }
 
   async get(runId: string): Promise<RunRecord | undefined> {
@@ -169,7 +200,13 @@ export class RunLedger {
 
   /** The job's runs, newest first, from the `by-job` index. */
   async list(job: string, limit = 20): Promise<RunRecord[]> {
-    const items = await this.#table.query({ IndexName: 'by-job', KeyConditionExpression: 'gsi1pk = :job', ExpressionAttributeValues: { ':job': S(`job#${job}`) }, ScanIndexForward: false, Limit: limit });
+    const items = await this.#table.query({
+      IndexName: 'by-job',
+      KeyConditionExpression: 'gsi1pk = :job',
+      ExpressionAttributeValues: { ':job': S(`job#${job}`) },
+      ScanIndexForward: false,
+      Limit: limit,
+    });
     return items.map(toRun);
   }
 }

@@ -1,6 +1,14 @@
-import { type DynamoDBClient, GetItemCommand, PutItemCommand, QueryCommand, type QueryCommandInput, UpdateItemCommand, type UpdateItemCommandInput } from '@aws-sdk/client-dynamodb';
-import { type Item, N, S, dynamoClient, isConditionFailure } from '../dynamo.js';
-import { type LedgerKey, keyAttributes } from './keys.js';
+import {
+  type DynamoDBClient,
+  GetItemCommand,
+  PutItemCommand,
+  QueryCommand,
+  type QueryCommandInput,
+  UpdateItemCommand,
+  type UpdateItemCommandInput,
+} from '@aws-sdk/client-dynamodb';
+import { dynamoClient, type Item, isConditionFailure, N, S } from '../dynamo.js';
+import { keyAttributes, type LedgerKey } from './keys.js';
 
 export interface LedgerOptions {
   readonly table: string;
@@ -55,13 +63,24 @@ export class LedgerTable {
   /** Writes an item that must not exist yet; false when it does. */
   async putOnce(key: LedgerKey, attributes: Item, now: number): Promise<boolean> {
     const put = this.client.send(
-      new PutItemCommand({ TableName: this.name, Item: { ...keyAttributes(key), ...attributes, updatedAt: iso(now), expiresAt: this.expiresAt(now) }, ConditionExpression: 'attribute_not_exists(pk)' }),
+      new PutItemCommand({
+        TableName: this.name,
+        Item: { ...keyAttributes(key), ...attributes, updatedAt: iso(now), expiresAt: this.expiresAt(now) },
+        ConditionExpression: 'attribute_not_exists(pk)',
+      }),
     );
     return (await conditional(put)).ok;
   }
 
   async get(key: LedgerKey, projection?: string): Promise<Item | undefined> {
-    const { Item } = await this.client.send(new GetItemCommand({ TableName: this.name, Key: keyAttributes(key), ConsistentRead: true, ...(projection ? { ProjectionExpression: projection } : {}) }));
+    const { Item } = await this.client.send(
+      new GetItemCommand({
+        TableName: this.name,
+        Key: keyAttributes(key),
+        ConsistentRead: true,
+        ...(projection ? { ProjectionExpression: projection } : {}),
+      }),
+    );
     return Item;
   }
 

@@ -7,8 +7,18 @@ var required = /^>=\s*(\d+)/.exec(require('../package.json').engines.node);
 var major = Number(process.versions.node.split('.')[0]);
 if (required && major < Number(required[1])) {
   process.stderr.write(
-    'notifier needs Node.js ' + required[1] + ' or later; this is Node.js ' + process.version + ' (' + process.execPath + ').\n' +
-      'Install Node.js ' + required[1] + ' (https://nodejs.org/en/download, or "nvm install ' + required[1] + '") and run it again.\n'
+    'notifier needs Node.js ' +
+      required[1] +
+      ' or later; this is Node.js ' +
+      process.version +
+      ' (' +
+      process.execPath +
+      ').\n' +
+      'Install Node.js ' +
+      required[1] +
+      ' (https://nodejs.org/en/download, or "nvm install ' +
+      required[1] +
+      '") and run it again.\n',
   );
   process.exit(1);
 }

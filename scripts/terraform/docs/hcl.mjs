@@ -160,13 +160,18 @@ function parseSequence(parser, close, item, into) {
 }
 
 function parseObject(parser) {
-  const entries = parseSequence(parser, '}', () => {
-    const key = parser.text[parser.at] === '"' ? parseQuoted(parser) : parseIdentifier(parser);
-    skipSpace(parser, { newlines: false });
-    if (!/^[=:]/.test(parser.text.slice(parser.at))) fail(parser, 'expected = or : after an object key');
-    parser.at += 1;
-    return [key, parseValue(parser)];
-  }, []);
+  const entries = parseSequence(
+    parser,
+    '}',
+    () => {
+      const key = parser.text[parser.at] === '"' ? parseQuoted(parser) : parseIdentifier(parser);
+      skipSpace(parser, { newlines: false });
+      if (!/^[=:]/.test(parser.text.slice(parser.at))) fail(parser, 'expected = or : after an object key');
+      parser.at += 1;
+      return [key, parseValue(parser)];
+    },
+    [],
+  );
   return Object.fromEntries(entries);
 }
 
@@ -210,7 +215,8 @@ function templateChunk(parser, text, i) {
   if ((text[i] === '$' || text[i] === '%') && text[i + 1] === text[i] && text[i + 2] === '{') {
     return { value: `${text[i]}{`, next: i + 3 };
   }
-  if ((text[i] === '$' || text[i] === '%') && text[i + 1] === '{') fail({ ...parser, at: i }, 'a template is not a literal');
+  if ((text[i] === '$' || text[i] === '%') && text[i + 1] === '{')
+    fail({ ...parser, at: i }, 'a template is not a literal');
   return { value: text[i], next: i + 1 };
 }
 
@@ -221,8 +227,13 @@ function parseHeredoc(parser) {
   const end = new RegExp(`^[ \\t]*${match[2]}[ \\t]*$`, 'm').exec(parser.text.slice(bodyStart));
   if (!end) return fail(parser, 'unterminated heredoc');
   parser.at = bodyStart + end.index + end[0].length;
-  const lines = parser.text.slice(bodyStart, bodyStart + end.index).split('\n').slice(0, -1);
-  const strip = match[1] ? Math.min(...lines.filter((line) => line.trim()).map((line) => /^[ \t]*/.exec(line)[0].length)) : 0;
+  const lines = parser.text
+    .slice(bodyStart, bodyStart + end.index)
+    .split('\n')
+    .slice(0, -1);
+  const strip = match[1]
+    ? Math.min(...lines.filter((line) => line.trim()).map((line) => /^[ \t]*/.exec(line)[0].length))
+    : 0;
   const body = lines.map((line) => line.slice(Math.min(strip, /^[ \t]*/.exec(line)[0].length))).join('\n');
   let value = '';
   for (let i = 0; i < body.length; ) {

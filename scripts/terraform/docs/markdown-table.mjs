@@ -6,10 +6,20 @@
 /** The text between `<!-- BEGIN_TF_DOCS -->` and `<!-- END_TF_DOCS -->`, without the markers. */
 export function renderMarkdownTable(module) {
   const sections = [
-    table('Requirements', ['Name', 'Version'], module.requirements, (r) => [anchor('requirement', r.name), r.version || 'n/a']),
+    table('Requirements', ['Name', 'Version'], module.requirements, (r) => [
+      anchor('requirement', r.name),
+      r.version || 'n/a',
+    ]),
     table('Providers', ['Name', 'Version'], module.providers, (p) => [anchor('provider', p.name), p.version || 'n/a']),
-    table('Modules', ['Name', 'Source', 'Version'], module.modules, (m) => [anchor('module', m.name), m.source, m.version || 'n/a']),
-    table('Resources', ['Name', 'Type'], module.resources, (r) => [resourceLink(r), r.mode === 'managed' ? 'resource' : 'data source']),
+    table('Modules', ['Name', 'Source', 'Version'], module.modules, (m) => [
+      anchor('module', m.name),
+      m.source,
+      m.version || 'n/a',
+    ]),
+    table('Resources', ['Name', 'Type'], module.resources, (r) => [
+      resourceLink(r),
+      r.mode === 'managed' ? 'resource' : 'data source',
+    ]),
     table('Inputs', ['Name', 'Description', 'Type', 'Default', 'Required'], module.inputs, (i) => [
       anchor('input', i.name),
       sanitizeMarkdownTable(i.description),
@@ -17,7 +27,10 @@ export function renderMarkdownTable(module) {
       i.required ? 'n/a' : sanitizeMarkdownTable(fenced(goJson(i.default))),
       i.required ? 'yes' : 'no',
     ]),
-    table('Outputs', ['Name', 'Description'], module.outputs, (o) => [anchor('output', o.name), sanitizeMarkdownTable(o.description)]),
+    table('Outputs', ['Name', 'Description'], module.outputs, (o) => [
+      anchor('output', o.name),
+      sanitizeMarkdownTable(o.description),
+    ]),
   ];
   return sanitizeDocument(sections.join('\n\n')).replace(/\n$/, '');
 }
@@ -50,7 +63,11 @@ const fenced = (code) => (code.includes('\n') ? `\n\n\`\`\`\n${code}\n\`\`\`\n` 
 function goJson(value) {
   const sorted = (v) =>
     v && typeof v === 'object' && !Array.isArray(v)
-      ? Object.fromEntries(Object.keys(v).sort().map((k) => [k, sorted(v[k])]))
+      ? Object.fromEntries(
+          Object.keys(v)
+            .sort()
+            .map((k) => [k, sorted(v[k])]),
+        )
       : Array.isArray(v)
         ? v.map(sorted)
         : v;
@@ -62,7 +79,7 @@ function processSegments(s, prefix, outside, inside) {
   const segments = s.split(prefix);
   let inCode = s.startsWith(prefix);
   let result = '';
-  segments.forEach((segment, i) => {
+  segments.forEach((segment) => {
     if (segment.length === 0) return;
     result += inCode ? inside(segment) : outside(segment);
     inCode = !inCode;
@@ -82,14 +99,27 @@ export function sanitizeMarkdownTable(s) {
 
 /** Pipes and underscores escaped outside inline code; underscores that look like emphasis are kept. */
 function escapeCharacters(s) {
-  const pipes = processSegments(s, '`', (segment) => segment.replaceAll('|', '\\|'), (segment) => `\`${segment}\``);
-  return processSegments(pipes, '`', (segment) => segment.split('\n').map(escapeUnderscores).join('\n'), (segment) => `\`${segment}\``);
+  const pipes = processSegments(
+    s,
+    '`',
+    (segment) => segment.replaceAll('|', '\\|'),
+    (segment) => `\`${segment}\``,
+  );
+  return processSegments(
+    pipes,
+    '`',
+    (segment) => segment.split('\n').map(escapeUnderscores).join('\n'),
+    (segment) => `\`${segment}\``,
+  );
 }
 
 const SPACE = '[\\t\\n\\f\\r ]';
 const EMPHASIS = [
   { pattern: new RegExp(`^(${SPACE}*)(_+)(${SPACE}+)([^\\n]*)`, 'gd'), groups: [2] },
-  { pattern: new RegExp(`(${SPACE}+)(_+)([^\\t\\n\\f\\r _])([^\\n]*)([^\\t\\n\\f\\r _])(_+)(${SPACE}+)`, 'gd'), groups: [6, 2] },
+  {
+    pattern: new RegExp(`(${SPACE}+)(_+)([^\\t\\n\\f\\r _])([^\\n]*)([^\\t\\n\\f\\r _])(_+)(${SPACE}+)`, 'gd'),
+    groups: [6, 2],
+  },
 ];
 const KEEP = Buffer.from('‡‡‡DONTESCAPE‡‡‡', 'utf8').toString('latin1');
 

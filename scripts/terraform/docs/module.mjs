@@ -12,7 +12,11 @@ export function loadModule(dir) {
     .sort()
     .map((file) => ({ file, text: readFileSync(join(dir, file), 'utf8') }));
   const blocks = files.flatMap(({ file, text }) =>
-    (file.endsWith('.json') ? jsonBlocks(JSON.parse(text)) : topLevelBlocks(text)).map((block) => ({ ...block, file, text })),
+    (file.endsWith('.json') ? jsonBlocks(JSON.parse(text)) : topLevelBlocks(text)).map((block) => ({
+      ...block,
+      file,
+      text,
+    })),
   );
   return describe(blocks);
 }
@@ -24,19 +28,37 @@ function jsonBlocks(config) {
     Object.entries(config[type] ?? {}).flatMap(([first, value]) =>
       depth === 1
         ? [{ type, labels: [first], attributes: hclAttributes(value, asHcl), blocks: [] }]
-        : Object.entries(value).map(([second, body]) => ({ type, labels: [first, second], attributes: hclAttributes(body, asHcl), blocks: [] })),
+        : Object.entries(value).map(([second, body]) => ({
+            type,
+            labels: [first, second],
+            attributes: hclAttributes(body, asHcl),
+            blocks: [],
+          })),
     );
   const terraform = [config.terraform ?? {}].flat().map((body) => ({
     type: 'terraform',
     labels: [],
     attributes: hclAttributes(body, asHcl),
-    blocks: body.required_providers ? [{ type: 'required_providers', body: hclObjectBody(body.required_providers) }] : [],
+    blocks: body.required_providers
+      ? [{ type: 'required_providers', body: hclObjectBody(body.required_providers) }]
+      : [],
   }));
-  return [...terraform, ...labelled('variable', 1), ...labelled('output', 1), ...labelled('module', 1), ...labelled('resource', 2), ...labelled('data', 2)];
+  return [
+    ...terraform,
+    ...labelled('variable', 1),
+    ...labelled('output', 1),
+    ...labelled('module', 1),
+    ...labelled('resource', 2),
+    ...labelled('data', 2),
+  ];
 }
 
 function hclAttributes(body, asHcl) {
-  return Object.fromEntries(Object.entries(body).filter(([key]) => key !== '//').map(([key, value]) => [key, asHcl(value)]));
+  return Object.fromEntries(
+    Object.entries(body)
+      .filter(([key]) => key !== '//')
+      .map(([key, value]) => [key, asHcl(value)]),
+  );
 }
 
 const hclObjectBody = (object) =>
@@ -49,7 +71,12 @@ function commentAbove(text, line) {
   const lines = text.split('\n').slice(0, line - 1);
   const comment = [];
   for (let i = lines.length - 1; i >= 0 && /^(#|\/\/)/.test(lines[i]); i -= 1) {
-    comment.unshift(lines[i].trim().replace(/^(#|\/\/)/, '').trim());
+    comment.unshift(
+      lines[i]
+        .trim()
+        .replace(/^(#|\/\/)/, '')
+        .trim(),
+    );
   }
   return comment.join(' ');
 }
@@ -67,9 +94,13 @@ function describe(blocks) {
     for (const nested of block.blocks.filter((b) => b.type === 'required_providers')) {
       for (const [name, expression] of Object.entries(parseBody(nested.body).attributes)) {
         const requirement = literal(expression);
-        const constraints = typeof requirement === 'string' ? [requirement] : requirement.version ? [requirement.version] : [];
+        const constraints =
+          typeof requirement === 'string' ? [requirement] : requirement.version ? [requirement.version] : [];
         const known = requiredProviders[name] ?? { source: '', constraints: [] };
-        requiredProviders[name] = { source: requirement.source ?? known.source, constraints: [...known.constraints, ...constraints] };
+        requiredProviders[name] = {
+          source: requirement.source ?? known.source,
+          constraints: [...known.constraints, ...constraints],
+        };
       }
     }
   }
