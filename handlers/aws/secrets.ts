@@ -1,7 +1,7 @@
 import type { SecretRef } from '../config/schema.js';
 import { registerSecret } from '../observability/redact.js';
 
-export class SecretError extends Error {
+class SecretError extends Error {
   override readonly name = 'SecretError';
 }
 

@@ -6,9 +6,9 @@ import type { Channel, OutboundMessage, Receipt } from './channel.js';
 import { errorFromStatus, postJson } from './http.js';
 
 /** Standard Webhooks 1.0 headers: any of its verification libraries checks a delivery. */
-export const ID_HEADER = 'webhook-id';
-export const TIMESTAMP_HEADER = 'webhook-timestamp';
-export const SIGNATURE_HEADER = 'webhook-signature';
+const ID_HEADER = 'webhook-id';
+const TIMESTAMP_HEADER = 'webhook-timestamp';
+const SIGNATURE_HEADER = 'webhook-signature';
 
 const SECRET_PREFIX = 'whsec_';
 const BASE64 = /^(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?$/;

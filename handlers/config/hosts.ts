@@ -5,7 +5,7 @@ import type { ChannelConfig, ConfigItem, DatabaseConfig } from './schema.js';
 /** How the host allowlists (core/host-policy.ts) apply to config items: which host an item names, and when it is refused. */
 
 /** The field of a channel item that names its endpoint, and the endpoint's host. */
-export function channelEndpoint(config: ChannelConfig): { field: 'baseUrl' | 'url'; host: string } {
+function channelEndpoint(config: ChannelConfig): { field: 'baseUrl' | 'url'; host: string } {
   const [field, url] =
     config.type === 'messenger' ? (['baseUrl', config.baseUrl] as const) : (['url', config.url] as const);
   return { field, host: normalizeHost(new URL(url).hostname) };

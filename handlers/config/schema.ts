@@ -6,7 +6,7 @@ import { toIssues } from '../core/issues.js';
 import { MAX_RECIPIENTS_PER_TASK } from '../core/task.js';
 
 /** What an audience's recipient column holds; each is a different `recipient` field of the Send API. */
-export const RECIPIENT_KINDS = ['psid', 'notification_messages_token', 'user_ref'] as const;
+const RECIPIENT_KINDS = ['psid', 'notification_messages_token', 'user_ref'] as const;
 export type RecipientKind = (typeof RECIPIENT_KINDS)[number];
 
 /** The message tags Meta accepts (https://developers.facebook.com/docs/messenger-platform/send-messages/message-tags). */
@@ -34,7 +34,7 @@ const endpointUrl = z.url({ protocol: /^https?$/ }).refine((url) => {
  * Secrets are stored by reference and resolved at run time. An inline value is accepted only when the item opts in
  * with `allowInlineSecrets: true`, so nobody pastes a token into the table by accident.
  */
-export const secretRefSchema = z.union([
+const secretRefSchema = z.union([
   z.strictObject({ ssmParameter: z.string().min(1).describe('SSM SecureString parameter name or ARN') }),
   z.strictObject({
     secretsManager: z.string().min(1).describe('Secrets Manager secret ARN or name'),
@@ -147,7 +147,7 @@ const channelCommon = {
   allowInlineSecrets: z.boolean().default(false),
 };
 
-export const messengerChannelSchema = z.strictObject({
+const messengerChannelSchema = z.strictObject({
   ...channelCommon,
   type: z.literal('messenger'),
   baseUrl: endpointUrl.default('https://graph.facebook.com'),
@@ -162,7 +162,7 @@ export const messengerChannelSchema = z.strictObject({
   accessToken: secretRefSchema,
 });
 
-export const webhookChannelSchema = z.strictObject({
+const webhookChannelSchema = z.strictObject({
   ...channelCommon,
   type: z.literal('webhook'),
   url: endpointUrl,
@@ -172,9 +172,9 @@ export const webhookChannelSchema = z.strictObject({
     .describe('during a rotation, the secret receivers still verify with: deliveries carry a signature for each'),
 });
 
-export const channelSchema = z.discriminatedUnion('type', [messengerChannelSchema, webhookChannelSchema]);
+const channelSchema = z.discriminatedUnion('type', [messengerChannelSchema, webhookChannelSchema]);
 
-export const configItemSchema = z.union([jobSchema, databaseSchema, channelSchema]);
+const configItemSchema = z.union([jobSchema, databaseSchema, channelSchema]);
 
 export type JobConfig = z.infer<typeof jobSchema>;
 export type DatabaseConfig = z.infer<typeof databaseSchema>;

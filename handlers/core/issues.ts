@@ -8,7 +8,7 @@ export interface SchemaIssue {
 const PLAIN_KEY = /^[A-Za-z_$][\w$-]*$/;
 
 /** `audience.params[2]` style paths: what a person reads in an error and finds in their JSON. Odd keys are quoted. */
-export function formatPath(path: readonly PropertyKey[]): string {
+function formatPath(path: readonly PropertyKey[]): string {
   return path.reduce<string>((text, key) => {
     if (typeof key === 'number') return `${text}[${key}]`;
     const name = String(key);

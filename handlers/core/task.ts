@@ -4,7 +4,7 @@ import { asciiJson } from './ascii-json.js';
 import { type SchemaIssue, toIssues } from './issues.js';
 import { encodeCursor, type KeyColumns, keyText } from './keyset.js';
 
-export const TASK_VERSION = 2;
+const TASK_VERSION = 2;
 /** Recipients one task may carry: bounds the ledger item's update expression and the work one message holds. */
 export const MAX_RECIPIENTS_PER_TASK = 50;
 /**

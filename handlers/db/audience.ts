@@ -25,7 +25,7 @@ function tlsOptions(database: DatabaseConfig): pg.ClientConfig['ssl'] {
  * verify-full) would read it; SCRAM and MD5 never put it on the wire. The password is handed over through a function,
  * which node-postgres calls after the request's listeners have run, and which refuses once the request was cleartext.
  */
-export function passwordSafeClient(
+function passwordSafeClient(
   config: Omit<pg.ClientConfig, 'password'> & { readonly password: string; readonly label: string },
 ): pg.Client {
   const { password, label, ...options } = config;

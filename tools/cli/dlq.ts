@@ -10,7 +10,7 @@ import {
 import { createLedger, type Ledger, parseTask } from '../../handlers/surface.js';
 import { type CliIO, numberOption, requireOption, UsageError } from './io.js';
 
-export const DLQ_HELP = `notifier dlq <inspect|redrive> [options]
+const DLQ_HELP = `notifier dlq <inspect|redrive> [options]
 
   inspect [--max N] [--json]    count, and up to N sample bodies with the reason the ledger recorded
   redrive [--rate N] [--max N]  move messages back to the delivery queue: StartMessageMoveTask where the

@@ -2,7 +2,7 @@ import { ConfigError } from '../../handlers/surface.js';
 import { type CliIO, UsageError } from './io.js';
 import { versionText } from './version.js';
 
-export const HELP = `notifier <command> [options]
+const HELP = `notifier <command> [options]
 notifier --version
 
 Commands:

@@ -2,7 +2,7 @@ import { parseArgs } from 'node:util';
 import { createLedger, runOutcomePages, type StoredOutcome } from '../../handlers/surface.js';
 import { type CliIO, requireOption, UsageError } from './io.js';
 
-export const OUTCOMES_HELP = `notifier outcomes <run-id> [--status failed|sent|skipped] [--class CLASS] [--recipient ID]
+const OUTCOMES_HELP = `notifier outcomes <run-id> [--status failed|sent|skipped] [--class CLASS] [--recipient ID]
                   [--csv | --json] [--table NAME]
   Each recipient's final outcome in one run: time, status, failure class, recipient, provider message id, reason.
   One Query on the run's partition of the ledger, written out page by page as the pages arrive, so a run of any size

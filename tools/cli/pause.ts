@@ -5,7 +5,7 @@ import { type CliIO, requireOption, UsageError } from './io.js';
 
 const WITHIN = `within ${CONFIG_CACHE_MS / 1000} s (the handlers cache config items that long)`;
 
-export const PAUSE_HELP = `notifier pause <job> [--table NAME] [--json]
+const PAUSE_HELP = `notifier pause <job> [--table NAME] [--json]
   Stops sending for the job's open runs without failing or skipping anyone; "notifier resume" continues the same
   runs where they were. Takes effect ${WITHIN}. Meanwhile a sender re-sends each of the job's tasks it receives as a
   new message delayed by NOTIFIER_PAUSE_RECHECK_SECONDS (default 300) and deletes the one it received, so a pause of
@@ -14,7 +14,7 @@ export const PAUSE_HELP = `notifier pause <job> [--table NAME] [--json]
   runs and wait the same way.
   --table NAME   config table (default: $NOTIFIER_CONFIG_TABLE)`;
 
-export const RESUME_HELP = `notifier resume <job> [--table NAME] [--json]
+const RESUME_HELP = `notifier resume <job> [--table NAME] [--json]
   Lifts "notifier pause": the job's runs continue where they were, each recipient sent once. Senders see it ${WITHIN};
   tasks already waiting come back within NOTIFIER_PAUSE_RECHECK_SECONDS; a waiting planner within 5 s.
   --table NAME   config table (default: $NOTIFIER_CONFIG_TABLE)`;

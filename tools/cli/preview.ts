@@ -21,7 +21,7 @@ import {
 import { type ConfigSource, configSource } from './config-source.js';
 import { type CliIO, numberOption, UsageError } from './io.js';
 
-export const PREVIEW_HELP = `notifier preview <job> [--limit N] [--database-url URL] [--table NAME | --file PATH] [--json]
+const PREVIEW_HELP = `notifier preview <job> [--limit N] [--database-url URL] [--table NAME | --file PATH] [--json]
   Renders the messages the first N recipients of the job's audience would get (default 10, at most 1000): the
   audience is read as the planner reads it (the job's query, keyset paging, read-only transactions) and each row
   built and rendered as the planner and the sender would. Nothing is sent and nothing is written. Rows the planner
@@ -96,7 +96,7 @@ async function jobDatabase(
 }
 
 /** What each audience row would become: the rendered message, the missing fields, or why it is no recipient. */
-export function previewRows(job: JobConfig, rows: readonly AudienceRow[]): PreviewRow[] {
+function previewRows(job: JobConfig, rows: readonly AudienceRow[]): PreviewRow[] {
   const runId = `${job.id}@preview`;
   const spec = taskSpecFor(runId, job);
   return rows.map((row) => previewRow(runId, job, buildRecipient(spec, row)));

@@ -2,14 +2,14 @@ import { parseArgs } from 'node:util';
 import { createLedger, parsePlannerEvent, type RunRecord, runIdFor } from '../../handlers/surface.js';
 import { type CliIO, numberOption, requireOption, table, UsageError } from './io.js';
 
-export const RUN_HELP = `notifier run <job> [--function NAME] [--scheduled-time ISO]
+const RUN_HELP = `notifier run <job> [--function NAME] [--scheduled-time ISO]
   Starts a run now: invokes the planner asynchronously with { job, scheduledTime }, as the schedule does.
   --function NAME   planner function (default: $NOTIFIER_PLANNER_FUNCTION)`;
 
-export const STATUS_HELP = `notifier status <run-id> [--watch] [--interval SECONDS] [--json] [--table NAME]
+const STATUS_HELP = `notifier status <run-id> [--watch] [--interval SECONDS] [--json] [--table NAME]
   Counters and state of one run from the ledger (default table: $NOTIFIER_LEDGER_TABLE).`;
 
-export const RUNS_HELP = `notifier runs --job ID [--limit N] [--json] [--table NAME]
+const RUNS_HELP = `notifier runs --job ID [--limit N] [--json] [--table NAME]
   The job's most recent runs, newest first.`;
 
 export async function runCommand(argv: string[], io: CliIO): Promise<number> {

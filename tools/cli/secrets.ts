@@ -10,7 +10,7 @@ import {
 import { readItemsFile, type StoredItem, scanConfigTable } from './config.js';
 import { type CliIO, requireOption } from './io.js';
 
-export const SECRETS_HELP = `notifier secrets check [--job ID] [--table NAME | --file PATH] [--json]
+const SECRETS_HELP = `notifier secrets check [--job ID] [--table NAME | --file PATH] [--json]
 
 Resolves every secret that the jobs (or one job) reference, through SSM or Secrets Manager as the handlers do,
 and reports which resolve. Values are never printed.`;

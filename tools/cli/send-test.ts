@@ -11,7 +11,7 @@ import { openChannel } from './channel.js';
 import { configSource } from './config-source.js';
 import { type CliIO, requireOption, UsageError } from './io.js';
 
-export const SEND_TEST_HELP = `notifier send-test <job> --to RECIPIENT [--field NAME=VALUE ...] [--table NAME | --file PATH]
+const SEND_TEST_HELP = `notifier send-test <job> --to RECIPIENT [--field NAME=VALUE ...] [--table NAME | --file PATH]
                    [--ledger-table NAME] [--json]
   Sends one real message through the job's channel to RECIPIENT (for Messenger a page-scoped id), rendered from the
   job's template with the --field values, and prints the provider's answer. It is recorded in the ledger apart from

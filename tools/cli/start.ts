@@ -6,7 +6,7 @@ import { readItemsFile } from './config.js';
 import { type CliIO, numberOption, UsageError } from './io.js';
 import { progressLine } from './progress.js';
 
-export const START_HELP = `notifier start [options]     (npm start -- [options])
+const START_HELP = `notifier start [options]     (npm start -- [options])
 
 Runs one scheduler tick of a job on this machine through the bundles in dist/: an embedded PostgreSQL (PGlite)
 seeded with a sample audience, an in-process SQS (fauxqs) and DynamoDB (dynalite), and a Messenger sandbox that

@@ -9,7 +9,7 @@ import {
 import { type FailedTick, readFailedTick } from '../common/invocation-record.js';
 import { type CliIO, numberOption, requireOption, table, UsageError } from './io.js';
 
-export const TICKS_HELP = `notifier ticks [replay [RUN]] [options]
+const TICKS_HELP = `notifier ticks [replay [RUN]] [options]
 
   (no verb)       list the planner invocations that failed after Lambda's retries (scheduler ticks and
                   continuations): run id, job, attempts, age and error; nothing is removed

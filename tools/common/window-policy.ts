@@ -10,10 +10,10 @@ import { graphErrorReason, type JobConfig, type RecipientKind } from '../../hand
 export const WINDOW_HOURS = 24;
 
 /** The Graph errors that mean "outside the window" (common error codes page): recorded as failed, permanent. */
-export const OUTSIDE_WINDOW_ERRORS = ['10/2018278', '10/2534022'] as const;
+const OUTSIDE_WINDOW_ERRORS = ['10/2018278', '10/2534022'] as const;
 
 /** What each tag may carry; never promotional content, and never a digest or newsletter. */
-export const TAG_USES: Readonly<Record<NonNullable<JobConfig['tag']>, string>> = {
+const TAG_USES: Readonly<Record<NonNullable<JobConfig['tag']>, string>> = {
   CONFIRMED_EVENT_UPDATE: 'reminders and updates about an event the person has registered for',
   POST_PURCHASE_UPDATE: 'updates about a purchase the person made (order, shipping, payment)',
   ACCOUNT_UPDATE: "a non-recurring change to the person's application or account",

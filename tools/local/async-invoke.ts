@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { failureRecord, type InvocationRecord } from '../common/invocation-record.js';
 
 /** About how long Lambda waits before its first and its second retry of an asynchronous event that failed. */
-export const LAMBDA_RETRY_DELAYS_MS: readonly number[] = [60_000, 120_000];
+const LAMBDA_RETRY_DELAYS_MS: readonly number[] = [60_000, 120_000];
 
 export interface AsyncRetryOptions {
   /** Retries after the first attempt, 0 to 2 as Lambda allows. */

@@ -36,7 +36,7 @@ export interface DeliveryFigures {
 }
 
 /** The share of acceptances that bounds the sustained span: the last 5 % are the run's tail, not its pace. */
-export const SUSTAINED_SHARE = 0.95;
+const SUSTAINED_SHARE = 0.95;
 
 /**
  * The sustained accepted rate. The span runs from the first acceptance to the acceptance by which 95 % had happened

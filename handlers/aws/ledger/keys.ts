@@ -14,13 +14,13 @@ export interface LedgerKey {
 }
 
 /** Partitions a run's group items are spread over. Part of the stored format: changing it strands older runs. */
-export const GROUP_SHARDS = 16;
+const GROUP_SHARDS = 16;
 /** The sort key of the run item itself. */
-export const RUN_SK = 'run';
+const RUN_SK = 'run';
 export const GROUP_SK_PREFIX = 'group#';
 export const DELIVERY_SK_PREFIX = 'delivery#';
 
-export const runPartition = (runId: string) => `run#${runId}`;
+const runPartition = (runId: string) => `run#${runId}`;
 const groupPartition = (runId: string, shard: number) => `run#${runId}#${shard.toString(16)}`;
 /** Stable for a group name, and even over the shards whatever the names look like (cursors grow monotonically). */
 const groupShard = (group: string) => (createHash('sha256').update(group).digest()[0] as number) % GROUP_SHARDS;

@@ -13,13 +13,7 @@ export interface RunCounters {
   failed: number;
 }
 
-export const COUNTERS = [
-  'planned',
-  'enqueued',
-  'sent',
-  'skipped',
-  'failed',
-] as const satisfies readonly (keyof RunCounters)[];
+const COUNTERS = ['planned', 'enqueued', 'sent', 'skipped', 'failed'] as const satisfies readonly (keyof RunCounters)[];
 
 export interface RunRecord extends RunCounters {
   runId: string;
@@ -48,7 +42,7 @@ export interface LeaseHolder {
   readonly now?: number;
 }
 
-export function toRun(item: Item): RunRecord {
+function toRun(item: Item): RunRecord {
   const counters = Object.fromEntries(
     COUNTERS.map((name) => [name, readNumber(item, name) ?? 0]),
   ) as unknown as RunCounters;
