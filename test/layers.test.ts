@@ -162,6 +162,28 @@ describe('layout: imports look only down', () => {
   });
 });
 
+describe('layout: the README names every folder', () => {
+  it('its Layout section lists each top-level folder and each folder of handlers/ and tools/', () => {
+    const readme = readFileSync(join(repoRoot, 'README.md'), 'utf8');
+    const section = /^## Layout\n([\s\S]*?)^## /m.exec(readme)?.[1] ?? '';
+    const folders = (root: string) =>
+      readdirSync(join(repoRoot, root), { withFileTypes: true })
+        .filter((entry) => entry.isDirectory() && !entry.name.startsWith('.') && entry.name !== 'node_modules')
+        .map((entry) => (root === '.' ? `${entry.name}/` : `${root}/${entry.name}/`));
+    const tracked = new Set(
+      readFileSync(join(repoRoot, '.gitignore'), 'utf8')
+        .split('\n')
+        .map((line) => line.replace(/^\/|\/$/g, '')),
+    );
+    const expected = [...folders('.'), ...folders('handlers'), ...folders('tools')].filter(
+      (folder) => !tracked.has(folder.replace(/\/$/, '')),
+    );
+    assert.ok(expected.length > 15, `${expected.length} folders`);
+    const missing = expected.filter((folder) => !section.includes(`\`${folder}\``));
+    assert.deepEqual(missing, [], "add these folders to the README's Layout tables");
+  });
+});
+
 describe('layout: the rules catch what they forbid', () => {
   it('finds a cycle through three folders, and none in a chain', () => {
     const chain = new Map([
