@@ -1,7 +1,7 @@
 // Planner throughput (recipients/s from PostgreSQL to the queue) against a raw SendMessageBatch loop at the same
 // concurrency, and the planner's peak memory at two audience sizes. Each measured process runs alone, started the way
-// the Lambda Node.js runtime starts a function (see lambdaNodeArgs).
-// Usage: npm run bench:planner [-- --throughput-size 1000000 --repeats 3 --small 10000 --large 1000000 --memory 512 --page-size 1000
+// the Lambda Node.js runtime starts a function (see lambdaNodeArgs). Usage: npm run bench:planner [-- --throughput-size
+// 1000000 --repeats 3 --small 10000 --large 1000000 --memory 512 --page-size 1000
 //        --sqs-latency-ms 0 --no-exec-wrapper --no-pin]
 import { spawn, spawnSync } from 'node:child_process';
 import { cpus, loadavg } from 'node:os';

@@ -1,8 +1,8 @@
-// CPU time per delivered notification: the shipped sender (claim, render, send, record, counters) against a bare
-// POST (the sender's own transport, handlers/channels/http.ts) of the same request to the same Messenger sandbox. Both run in this process with the sandbox, so the
-// sandbox's share is in both; DynamoDB Local runs in its own process and is not counted.
-// Tasks carry the job default of ten recipients each (--recipients-per-task 1 measures the per-recipient ledger).
-// Usage: npm run bench:sender-cpu [-- --deliveries 2000 --repeats 5 --recipients-per-task 10]
+// CPU time per delivered notification: the shipped sender (claim, render, send, record, counters) against a bare POST
+// (the sender's own transport, handlers/channels/http.ts) of the same request to the same Messenger sandbox. Both run
+// in this process with the sandbox, so the sandbox's share is in both; DynamoDB Local runs in its own process and is
+// not counted. Tasks carry the job default of ten recipients each (--recipients-per-task 1 measures the per-recipient
+// ledger). Usage: npm run bench:sender-cpu [-- --deliveries 2000 --repeats 5 --recipients-per-task 10]
 import { cpus } from 'node:os';
 import { parseArgs } from 'node:util';
 import { postJson } from '../handlers/channels/http.js';

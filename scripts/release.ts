@@ -65,7 +65,10 @@ export function pinVersion(markdown: string, version: string): string {
   return markdown.replace(REGISTRY_CONSTRAINT, `$1${version}$3`).replace(GIT_REF, `$1${version}`);
 }
 
-/** Sets the first `count` "version" fields of a JSON text (a package.json's own, a lockfile's two) without reformatting it. */
+/**
+ * Sets the first `count` "version" fields of a JSON text (a package.json's own, a lockfile's two) without reformatting
+ * it.
+ */
 function setJsonVersion(text: string, count: number, version: string): string {
   let left = count;
   return text.replace(/("version":\s*")[^"]*(")/g, (match, before: string, after: string) =>
@@ -97,7 +100,9 @@ const JSON_SITES: VersionSite[] = [
   },
 ];
 
-/** Every place the version is written: the manifests, and every tracked Markdown file but the changelog that pins it. */
+/**
+ * Every place the version is written: the manifests, and every tracked Markdown file but the changelog that pins it.
+ */
 export function versionSites(root: string): VersionSite[] {
   const markdown = execFileSync('git', ['ls-files', '*.md'], { cwd: root, encoding: 'utf8' })
     .split('\n')

@@ -1,6 +1,6 @@
-// The whole test suite: type check, lint and format, dist/ reproducibility, node:test suites against real protocol servers
-// (PostgreSQL 15, DynamoDB Local; fauxqs and the sandboxes start inside each test file), then the Terraform checks.
-// Usage: npm test [-- --only node|terraform] [-- test/file.test.ts ...]
+// The whole test suite: type check, lint and format, dist/ reproducibility, node:test suites against real protocol
+// servers (PostgreSQL 15, DynamoDB Local; fauxqs and the sandboxes start inside each test file), then the Terraform
+// checks. Usage: npm test [-- --only node|terraform] [-- test/file.test.ts ...]
 import { spawn } from 'node:child_process';
 import { existsSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';

@@ -6,7 +6,9 @@ import { type DatabaseConfig, databaseSchema, type JobConfig, jobSchema } from '
 import { CleartextPasswordRefusedError, disconnect, readAudiencePage } from '../handlers/db/audience.js';
 import { type PostgresService, startPostgresServer } from '../tools/local/postgres.js';
 
-/** A TCP relay in front of the server that keeps every byte the client sent: whether the password went over the wire. */
+/**
+ * A TCP relay in front of the server that keeps every byte the client sent: whether the password went over the wire.
+ */
 async function startRelay(target: { host: string; port: number }) {
   let sent = Buffer.alloc(0);
   const sockets = new Set<Socket>();

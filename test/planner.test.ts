@@ -263,7 +263,8 @@ describe('planner', () => {
 describe('planner against a partially failing SendMessageBatch', () => {
   let harness: Harness;
   let proxy: Awaited<ReturnType<typeof startFailingSqsProxy>>;
-  // Every third full call loses three entries; their retries (smaller calls) go through, whatever order calls arrive in.
+  // Every third full call loses three entries; their retries (smaller calls) go through, whatever order calls arrive
+  // in.
   let failEntries: (call: number, ids: string[]) => string[] = (call, ids) =>
     call % 3 === 1 && ids.length === 10 ? ids.slice(0, 3) : [];
   let reject: (body: string) => { code: string; message: string } | undefined = () => undefined;

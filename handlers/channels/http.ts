@@ -26,7 +26,9 @@ class NoAnswerError extends Error {
   override readonly name = 'NoAnswerError';
 }
 
-/** Reads at most MAX_BODY_BYTES of the answer; a body cut off or reset keeps what arrived (the status still classifies). */
+/**
+ * Reads at most MAX_BODY_BYTES of the answer; a body cut off or reset keeps what arrived (the status still classifies).
+ */
 function readBody(response: http.IncomingMessage): Promise<string> {
   return new Promise((resolve) => {
     const chunks: Buffer[] = [];
@@ -43,7 +45,9 @@ function readBody(response: http.IncomingMessage): Promise<string> {
   });
 }
 
-/** One POST with node:http(s): a fraction of fetch's CPU per request, which is most of what a sender spends per send. */
+/**
+ * One POST with node:http(s): a fraction of fetch's CPU per request, which is most of what a sender spends per send.
+ */
 function post(
   url: URL,
   body: string,

@@ -2,7 +2,8 @@ import { ConfigError } from '../core/errors.js';
 import { CHANNEL_HOSTS_ENV, DATABASE_HOSTS_ENV, type HostAllowlist, normalizeHost } from '../core/host-policy.js';
 import type { ChannelConfig, ConfigItem, DatabaseConfig } from './schema.js';
 
-/** How the host allowlists (core/host-policy.ts) apply to config items: which host an item names, and when it is refused. */
+// How the host allowlists (core/host-policy.ts) apply to config items: which host an item names, and when it is
+// refused.
 
 /** The field of a channel item that names its endpoint, and the endpoint's host. */
 function channelEndpoint(config: ChannelConfig): { field: 'baseUrl' | 'url'; host: string } {
@@ -38,7 +39,10 @@ export function channelHostRefusal(config: ChannelConfig, allowed: HostAllowlist
   });
 }
 
-/** Why the planner may not connect to this database, or undefined when its host is on the list; before the password is resolved. */
+/**
+ * Why the planner may not connect to this database, or undefined when its host is on the list; before the password is
+ * resolved.
+ */
 export function databaseHostRefusal(config: DatabaseConfig, allowed: HostAllowlist): ConfigError | undefined {
   return refusal({ item: `database "${config.id}"`, field: 'host', host: normalizeHost(config.host) }, allowed, {
     variable: DATABASE_HOSTS_ENV,

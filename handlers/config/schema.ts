@@ -9,7 +9,9 @@ import { MAX_RECIPIENTS_PER_TASK } from '../core/task.js';
 const RECIPIENT_KINDS = ['psid', 'notification_messages_token', 'user_ref'] as const;
 export type RecipientKind = (typeof RECIPIENT_KINDS)[number];
 
-/** The message tags Meta accepts (https://developers.facebook.com/docs/messenger-platform/send-messages/message-tags). */
+/**
+ * The message tags Meta accepts (https://developers.facebook.com/docs/messenger-platform/send-messages/message-tags).
+ */
 export const MESSAGE_TAGS = [
   'CONFIRMED_EVENT_UPDATE',
   'POST_PURCHASE_UPDATE',

@@ -55,7 +55,8 @@ export const GRAPH_ERRORS: Readonly<Record<string, GraphErrorEntry>> = {
   },
   // 9/2018352: the Marketing Messages opt-in request limit: a per-person limit that passes.
   '9/2018352': { failureClass: 'rate-limited', source: ERROR_CODES_URL },
-  // 10/1404170: the Page is temporarily restricted from Marketing Messages opt-in requests: a per-Page limit that passes.
+  // 10/1404170: the Page is temporarily restricted from Marketing Messages opt-in requests: a per-Page limit that
+  // passes.
   '10/1404170': { failureClass: 'rate-limited', source: ERROR_CODES_URL },
   // Business-use-case limits (80001 pages, 80006 Messenger, ...).
   '80001': { failureClass: 'rate-limited', source: RATE_LIMITS_URL },

@@ -9,7 +9,10 @@ export const DATABASE_HOSTS_ENV = 'NOTIFIER_DATABASE_HOSTS';
 /** Hosts that never leave the machine: plain http and the local runtime's emulators are allowed only on these. */
 export const LOOPBACK_HOSTS = ['127.0.0.1', 'localhost', '::1'] as const;
 
-/** Exact host names, lowercase; no wildcards, so a shared domain (`*.amazonaws.com`) can never admit someone else's endpoint. */
+/**
+ * Exact host names, lowercase; no wildcards, so a shared domain (`*.amazonaws.com`) can never admit someone else's
+ * endpoint.
+ */
 export type HostAllowlist = ReadonlySet<string>;
 
 // A DNS name or an IP literal: no scheme, port, path, user or wildcard.

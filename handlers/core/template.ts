@@ -33,7 +33,9 @@ export function renderTemplate(template: string, fields: RowFields): string {
   });
 }
 
-/** Every field of `template` a recipient lacks (missing, NULL or empty) that has no fallback: what would stop the send. */
+/**
+ * Every field of `template` a recipient lacks (missing, NULL or empty) that has no fallback: what would stop the send.
+ */
 export function missingFields(template: string, fields: RowFields): string[] {
   const missing = [...template.matchAll(PLACEHOLDER)].filter(([, name, fallback]) => {
     const value = Object.hasOwn(fields, name as string) ? fields[name as string] : undefined;

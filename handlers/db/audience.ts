@@ -20,10 +20,11 @@ function tlsOptions(database: DatabaseConfig): pg.ClientConfig['ssl'] {
 }
 
 /**
- * A client that never sends the password in clear text. node-postgres answers a server's AuthenticationCleartextPassword
- * with the password itself, so a server that is not the database (a rewritten host, or a man in the middle without
- * verify-full) would read it; SCRAM and MD5 never put it on the wire. The password is handed over through a function,
- * which node-postgres calls after the request's listeners have run, and which refuses once the request was cleartext.
+ * A client that never sends the password in clear text. node-postgres answers a server's
+ * AuthenticationCleartextPassword with the password itself, so a server that is not the database (a rewritten host, or
+ * a man in the middle without verify-full) would read it; SCRAM and MD5 never put it on the wire. The password is
+ * handed over through a function, which node-postgres calls after the request's listeners have run, and which refuses
+ * once the request was cleartext.
  */
 function passwordSafeClient(
   config: Omit<pg.ClientConfig, 'password'> & { readonly password: string; readonly label: string },

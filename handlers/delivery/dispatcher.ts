@@ -37,7 +37,9 @@ export interface DispatcherOptions {
   readonly stragglerFloorMs?: number;
   /** A retry due this soon is waited for even when nothing else is left to send. */
   readonly retryGraceMs?: number;
-  /** The process's recent event-loop pause, added to the straggler threshold (a stalled loop is not a slow provider). */
+  /**
+   * The process's recent event-loop pause, added to the straggler threshold (a stalled loop is not a slow provider).
+   */
   readonly loopLagMs?: () => number;
 }
 

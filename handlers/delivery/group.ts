@@ -59,7 +59,9 @@ interface GroupJob {
   readonly log: Logger;
 }
 
-/** Claims a task's group, sends to its open recipients through the invocation's dispatcher, records what they reached. */
+/**
+ * Claims a task's group, sends to its open recipients through the invocation's dispatcher, records what they reached.
+ */
 export async function deliverGroup(work: GroupJob, release: () => void): Promise<GroupResult> {
   const { state, invocation, task } = work;
   let held = true;

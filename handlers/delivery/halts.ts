@@ -19,7 +19,10 @@ export class JobHalts {
     return Math.max(0, (this.#until.get(job) ?? 0) - this.#now());
   }
 
-  /** Halts the job; true when this call started the halt (and so should alarm and mark the run), false if it already was. */
+  /**
+   * Halts the job; true when this call started the halt (and so should alarm and mark the run), false if it already
+   * was.
+   */
   halt(job: string): boolean {
     if (this.remainingMs(job) > 0) return false;
     this.#until.set(job, this.#now() + this.#cooldownMs);

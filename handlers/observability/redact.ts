@@ -30,7 +30,10 @@ const PATTERNS: [RegExp, string][] = [
   [/(Bearer )[A-Za-z0-9._~+/=-]{8,}/g, `$1${REDACTED}`],
 ];
 
-/** Redacts one string: a registered secret that is the whole value, any registered secret long enough inside it, and credentials by their shape. */
+/**
+ * Redacts one string: a registered secret that is the whole value, any registered secret long enough inside it, and
+ * credentials by their shape.
+ */
 export function redactText(text: string): string {
   if (secrets.has(text)) return REDACTED;
   let result = text;
@@ -57,7 +60,9 @@ export function redactLine(line: string): string {
   return result;
 }
 
-/** How deep a log record is walked: deeper values are replaced, so a cyclic or huge structure cannot stall a log call. */
+/**
+ * How deep a log record is walked: deeper values are replaced, so a cyclic or huge structure cannot stall a log call.
+ */
 const MAX_DEPTH = 8;
 
 /**

@@ -14,7 +14,9 @@ export function hclBody(text: string, opening: string, from = 0): string {
   throw new Error(`"${opening}" has no closing brace`);
 }
 
-/** The attribute names set at the top level of an object or block body, comments, strings and nested bodies left out. */
+/**
+ * The attribute names set at the top level of an object or block body, comments, strings and nested bodies left out.
+ */
 export function hclKeys(body: string): string[] {
   const keys: string[] = [];
   let depth = 0;

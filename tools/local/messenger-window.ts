@@ -37,9 +37,10 @@ export function recipientKey(body: unknown): string | undefined {
 }
 
 /**
- * The Send API's window rules for one request (codes from https://developers.facebook.com/docs/messenger-platform/error-codes):
- * a token goes through when valid, whatever the window; RESPONSE/UPDATE to a PSID or user_ref only within 24 hours of
- * the person's last message; MESSAGE_TAG with one of Meta's tags at any time. Undefined means the request passes.
+ * The Send API's window rules for one request (codes from
+ * https://developers.facebook.com/docs/messenger-platform/error-codes): a token goes through when valid, whatever the
+ * window; RESPONSE/UPDATE to a PSID or user_ref only within 24 hours of the person's last message; MESSAGE_TAG with one
+ * of Meta's tags at any time. Undefined means the request passes.
  */
 export function windowRefusal(body: unknown, now: number, model: WindowModel): WindowRefusal | undefined {
   const recipient = recipientOf(body);

@@ -119,8 +119,9 @@ function sampleJob(id: string, column: string, recipientKind: string): Record<st
 }
 
 /**
- * The config items of the sample jobs, in the same schema as the config table: the digest by PSID (the default job),
- * by Marketing Messages token and by checkbox user_ref. `ratePerSecond` is the channel's configured rate: the provider's limit when the sandbox enforces one. */
+ * The config items of the sample jobs, in the same schema as the config table: the digest by PSID (the default job), by
+ * Marketing Messages token and by checkbox user_ref. `ratePerSecond` is the channel's configured rate: the provider's
+ * limit when the sandbox enforces one. */
 export function sampleConfig(
   database: URL,
   graphBaseUrl: string,

@@ -39,7 +39,9 @@ export interface Delivery {
 export interface SandboxFaults {
   readonly seed: number;
   readonly shares: FaultShares;
-  /** How long the first request of a `hang-first` recipient goes unanswered (default 20 s): past any channel timeout. */
+  /**
+   * How long the first request of a `hang-first` recipient goes unanswered (default 20 s): past any channel timeout.
+   */
   readonly hangMs?: number;
 }
 
@@ -60,7 +62,10 @@ export interface SandboxOptions {
   readonly acceptLate?: boolean;
   /** Window of the usage header (default 10 s; 0 leaves the header out). Only with a rate limit. */
   readonly usageWindowMs?: number;
-  /** Enforce the 24-hour messaging window and subscription tokens (messenger-window.ts); without it, every recipient is open. */
+  /**
+   * Enforce the 24-hour messaging window and subscription tokens (messenger-window.ts); without it, every recipient is
+   * open.
+   */
   readonly window?: WindowModel;
 }
 

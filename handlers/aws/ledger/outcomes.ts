@@ -10,7 +10,9 @@ export interface NewOutcome {
   readonly providerMessageId?: string;
 }
 
-/** A recipient's final outcome, with the invocation whose run counters include it and when that one is over for sure. */
+/**
+ * A recipient's final outcome, with the invocation whose run counters include it and when that one is over for sure.
+ */
 export interface RecordedOutcome extends NewOutcome {
   readonly owner: string;
   readonly until: number;

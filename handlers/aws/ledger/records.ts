@@ -4,7 +4,9 @@ import { deliveryKey, groupKey, malformedKey } from './keys.js';
 import { type NewOutcome, REASON_CHARS, readOutcomes } from './outcomes.js';
 import type { LedgerTable } from './table.js';
 
-/** What never became a claimable group: recipients the planner could not enqueue, and task bodies that are not tasks. */
+/**
+ * What never became a claimable group: recipients the planner could not enqueue, and task bodies that are not tasks.
+ */
 export class RecordLedger {
   readonly #table: LedgerTable;
 
