@@ -5,7 +5,7 @@ import { LOG_LEVEL_VARIABLE } from './observability/log.js';
 
 /**
  * The Lambda functions' environment contract: every variable the planner and the sender read, with its default and
- * its validation. The Terraform module (main.tf) and the local runtime set these names; test/environment.test.ts
+ * its validation. The Terraform module (main.tf) and the local runtime set these names; test/terraform-contract.test.ts
  * holds main.tf to this list.
  */
 
