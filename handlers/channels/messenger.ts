@@ -110,7 +110,8 @@ export function messengerChannel(config: MessengerChannelConfig, accessToken: st
       const said = `${graph.message ?? 'no message'}${graph.traceId ? ` [fbtrace_id ${graph.traceId}]` : ''}`;
       throw deliveryErrorFor(
         failureClass,
-        `${graphErrorReason(graphErrorLabel(graph.code, graph.subcode))} (HTTP ${answer.status}): ${said}${advice ? `; ${advice}` : ''}`,
+        `${graphErrorReason(graphErrorLabel(graph.code, graph.subcode))} (HTTP ${answer.status}): ` +
+          `${said}${advice ? `; ${advice}` : ''}`,
         {
           status: answer.status,
           code: graph.code,

@@ -22,7 +22,9 @@ function refusal(
   return new ConfigError(target.item, [
     {
       path: target.field,
-      message: `host "${target.host}" is not allowed to receive this item's secret (${list.variable} allows ${listed}); add it to the module's ${list.moduleVariable} if it is meant`,
+      message:
+        `host "${target.host}" is not allowed to receive this item's secret (${list.variable} allows ${listed}); ` +
+        `add it to the module's ${list.moduleVariable} if it is meant`,
     },
   ]);
 }

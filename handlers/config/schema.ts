@@ -65,7 +65,8 @@ const audienceSchema = z.strictObject({
     .enum(RECIPIENT_KINDS)
     .default('psid')
     .describe(
-      'what recipientColumn holds (Messenger): a page-scoped id, a Marketing Messages subscription token (notification_messages_token), or a checkbox plugin user_ref',
+      'what recipientColumn holds (Messenger): a page-scoped id, ' +
+        'a Marketing Messages subscription token (notification_messages_token), or a checkbox plugin user_ref',
     ),
 });
 
@@ -94,7 +95,8 @@ export const jobSchema = z
       .max(MAX_RECIPIENTS_PER_TASK)
       .default(10)
       .describe(
-        'recipients one queue message and one ledger item carry; 1 also drops a recipient the audience lists twice across pages, at twice the cost per recipient',
+        'recipients one queue message and one ledger item carry; ' +
+          '1 also drops a recipient the audience lists twice across pages, at twice the cost per recipient',
       ),
   })
   .superRefine((job, context) => {
@@ -104,7 +106,9 @@ export const jobSchema = z
       context.addIssue({
         code: 'custom',
         path: ['messagingType'],
-        message: `must be UPDATE (the default) when audience.recipientKind is notification_messages_token: a Marketing Message is neither a RESPONSE nor a tagged message, got ${job.messagingType}`,
+        message:
+          `must be UPDATE (the default) when audience.recipientKind is notification_messages_token: ` +
+          `a Marketing Message is neither a RESPONSE nor a tagged message, got ${job.messagingType}`,
       });
       return;
     }
@@ -128,12 +132,15 @@ export const databaseSchema = z.strictObject({
     .enum(['verify-full', 'require-unverified', 'disable'], {
       error: (issue) =>
         issue.input === 'require'
-          ? '"require" is not accepted: it encrypts without checking the server certificate. Use "verify-full" (with caCertificate for RDS), or "require-unverified" to opt out of the check explicitly'
+          ? '"require" is not accepted: it encrypts without checking the server certificate. ' +
+            'Use "verify-full" (with caCertificate for RDS), or "require-unverified" to opt out of the check explicitly'
           : 'must be one of "verify-full", "require-unverified", "disable"',
     })
     .default('verify-full')
     .describe(
-      'verify-full checks the server certificate and host name (RDS needs its CA bundle in caCertificate); require-unverified encrypts without checking who answers; disable sends no TLS. The planner never answers a cleartext password request',
+      'verify-full checks the server certificate and host name (RDS needs its CA bundle in caCertificate); ' +
+        'require-unverified encrypts without checking who answers; disable sends no TLS. ' +
+        'The planner never answers a cleartext password request',
     ),
   caCertificate: z.string().optional().describe('PEM bundle trusted for verify-full (e.g. the RDS global bundle)'),
   statementTimeoutMs: z.number().int().min(100).max(900_000).default(30_000),
@@ -209,7 +216,8 @@ export function parseConfigItem<K extends ConfigKind>(
       {
         path: 'allowInlineSecrets',
         message:
-          'an inline secret is present: store a reference (ssmParameter or secretsManager) or set allowInlineSecrets: true',
+          'an inline secret is present: ' +
+          'store a reference (ssmParameter or secretsManager) or set allowInlineSecrets: true',
       },
     ]);
   }

@@ -24,7 +24,8 @@ export interface GraphErrorEntry {
 }
 
 const TOKEN_GONE =
-  "remove this notification_messages_token from the audience, or refresh it from the messaging_optins webhook or the Page's notification_message_tokens edge";
+  'remove this notification_messages_token from the audience, ' +
+  "or refresh it from the messaging_optins webhook or the Page's notification_message_tokens edge";
 
 /**
  * Graph API error codes and what they mean for one delivery, each with the page of Meta's documentation it comes

@@ -46,7 +46,8 @@ export function parseHostAllowlist(text: string | undefined, variable: string): 
   const invalid = hosts.filter((host) => !HOST_NAME.test(host) && !(host.includes(':') && IPV6.test(host)));
   if (invalid.length > 0)
     throw new Error(
-      `environment variable ${variable} must list host names separated by commas (no scheme, port or wildcard); not a host name: ${invalid.map((host) => JSON.stringify(host)).join(', ')}`,
+      `environment variable ${variable} must list host names separated by commas (no scheme, port or wildcard); ` +
+        `not a host name: ${invalid.map((host) => JSON.stringify(host)).join(', ')}`,
     );
   return new Set(hosts);
 }

@@ -24,7 +24,8 @@ export function splitTask(task: GroupedTask): GroupedTask[] {
   // groupTasks wrote this body: a failure here is a bug, not bad input.
   if (!parsed.ok)
     throw new Error(
-      `task "${task.key}" does not read back: ${parsed.issues.map((issue) => `${issue.path}: ${issue.message}`).join('; ')}`,
+      `task "${task.key}" does not read back: ` +
+        `${parsed.issues.map((issue) => `${issue.path}: ${issue.message}`).join('; ')}`,
     );
   // With one recipient per task, groupTasks names each group after its recipient and needs no cursor.
   return groupTasks(

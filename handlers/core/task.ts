@@ -123,9 +123,15 @@ export function cursorOf(row: Readonly<Record<string, unknown>>, columns: KeyCol
 function keyProblem(spec: TaskSpec, row: Readonly<Record<string, unknown>>): string | null {
   const id = keyText(row[spec.idColumn]);
   if (id === undefined)
-    return `column "${spec.idColumn}" (idColumn) is missing or not a string/number in the audience row: select it as text or a number`;
+    return (
+      `column "${spec.idColumn}" (idColumn) is missing or not a string/number in the audience row: ` +
+      `select it as text or a number`
+    );
   if (keyText(row[spec.recipientColumn]) === undefined)
-    return `column "${spec.recipientColumn}" (recipientColumn) is missing or not a string/number in the row with ${spec.idColumn} = ${id ?? 'NULL'}`;
+    return (
+      `column "${spec.recipientColumn}" (recipientColumn) is missing or not a string/number ` +
+      `in the row with ${spec.idColumn} = ${id ?? 'NULL'}`
+    );
   if (id === null)
     return `column "${spec.idColumn}" (idColumn) is NULL in the audience row: the audience's key must not be NULL`;
   return null;
@@ -146,7 +152,9 @@ export function buildRecipient(spec: TaskSpec, row: Readonly<Record<string, unkn
       ok: false,
       cursor,
       recipientId: null,
-      reason: `column "${spec.recipientColumn}" (recipientColumn) is missing or empty in the row with ${spec.idColumn} = ${String(row[spec.idColumn])}`,
+      reason:
+        `column "${spec.recipientColumn}" (recipientColumn) is missing or empty ` +
+        `in the row with ${spec.idColumn} = ${String(row[spec.idColumn])}`,
     };
   if (recipientId.length > 256)
     return {

@@ -36,7 +36,8 @@ function passwordSafeClient(
     password: async () => {
       if (cleartext)
         throw new CleartextPasswordRefusedError(
-          `${label}: the server asked for the password in clear text; refused (configure scram-sha-256 authentication for this role)`,
+          `${label}: the server asked for the password in clear text; ` +
+            `refused (configure scram-sha-256 authentication for this role)`,
         );
       return password;
     },

@@ -42,7 +42,10 @@ async function reasonFor(ledger: Ledger | undefined, messageId: string, body: st
   if (!group) return `never claimed (message ${messageId})`;
   const run = await ledger.runs.get(task.runId);
   const settled = task.recipients.filter((recipient) => group.outcomes.has(recipient.id)).length;
-  return `${group.status}, ${settled} of ${task.recipients.length} recipients settled${run?.halted ? ', job halted' : ''}: ${group.lastReason ?? 'no reason recorded'}`;
+  return (
+    `${group.status}, ${settled} of ${task.recipients.length} recipients settled` +
+    `${run?.halted ? ', job halted' : ''}: ${group.lastReason ?? 'no reason recorded'}`
+  );
 }
 
 export async function dlqCommand(argv: string[], io: CliIO): Promise<number> {

@@ -2,7 +2,8 @@ import { parseArgs } from 'node:util';
 import { createLedger, runOutcomePages, type StoredOutcome } from '../../handlers/surface.js';
 import { type CliIO, requireOption, UsageError } from './io.js';
 
-const OUTCOMES_HELP = `notifier outcomes <run-id> [--status failed|sent|skipped] [--class CLASS] [--recipient ID]
+const OUTCOMES_HELP =
+  `notifier outcomes <run-id> [--status failed|sent|skipped] [--class CLASS] [--recipient ID]
                   [--csv | --json] [--table NAME]
   Each recipient's final outcome in one run: time, status, failure class, recipient, provider message id, reason.
   One Query on the run's partition of the ledger, written out page by page as the pages arrive, so a run of any size
@@ -11,7 +12,8 @@ const OUTCOMES_HELP = `notifier outcomes <run-id> [--status failed|sent|skipped]
   --status S      only outcomes with this status
   --class C       only failures of this class (permanent, invalid, rate-limited, transient, ...)
   --recipient ID  only this recipient
-  --csv           CSV with a header row (a cell starting with = + - @ is prefixed with ' so spreadsheets show it as text)
+  --csv           CSV with a header row ` +
+  `(a cell starting with = + - @ is prefixed with ' so spreadsheets show it as text)
   --json          one JSON object a line (JSON Lines)
   --table NAME    ledger table (default: $NOTIFIER_LEDGER_TABLE)
 
@@ -40,7 +42,14 @@ function textLine(outcome: StoredOutcome): string {
 
 const formats = {
   text: {
-    header: `${'time'.padEnd(24)}  ${'status'.padEnd(7)}  ${'class'.padEnd(12)}  recipient  provider-message-id  reason`,
+    header: [
+      'time'.padEnd(24),
+      'status'.padEnd(7),
+      'class'.padEnd(12),
+      'recipient',
+      'provider-message-id',
+      'reason',
+    ].join('  '),
     line: textLine,
   },
   csv: {
@@ -99,12 +108,14 @@ export async function outcomesCommand(argv: string[], io: CliIO): Promise<number
   }
   if (items === 0) {
     io.err(
-      `run "${runId}" not found in the ledger (run ids look like <job>@<scheduled time>, e.g. daily@2026-11-28T08:00:00Z)`,
+      `run "${runId}" not found in the ledger ` +
+        `(run ids look like <job>@<scheduled time>, e.g. daily@2026-11-28T08:00:00Z)`,
     );
     return 1;
   }
   io.err(
-    `${counts.sent + counts.failed + counts.skipped} outcomes listed: ${counts.sent} sent, ${counts.failed} failed, ${counts.skipped} skipped`,
+    `${counts.sent + counts.failed + counts.skipped} outcomes listed: ` +
+      `${counts.sent} sent, ${counts.failed} failed, ${counts.skipped} skipped`,
   );
   return 0;
 }

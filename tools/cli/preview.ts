@@ -141,7 +141,10 @@ async function readFirstRows(
 function render(row: PreviewRow): string {
   const who = row.recipientId ?? '(no recipient)';
   if (row.status === 'ok')
-    return `${who}  ${JSON.stringify(row.text)}${row.quickReplies ? `  [${row.quickReplies.map((reply) => reply.title).join(' | ')}]` : ''}`;
+    return (
+      `${who}  ${JSON.stringify(row.text)}` +
+      `${row.quickReplies ? `  [${row.quickReplies.map((reply) => reply.title).join(' | ')}]` : ''}`
+    );
   if (row.status === 'missing-fields') return `${who}  MISSING ${row.missing.join(', ')}`;
   return `${who}  INVALID ${row.reason}`;
 }
@@ -197,7 +200,9 @@ export async function previewCommand(argv: string[], io: CliIO): Promise<number>
     for (const row of previews) io.out(render(row));
     const byField = Object.entries(summary.missingByField).map(([field, count]) => `${field}: ${count}`);
     io.out(
-      `\n${summary.rows} rows: ${summary.ok} render, ${summary.missingFields} miss template fields${byField.length ? ` (${byField.join(', ')})` : ''}, ${summary.invalid} invalid; nothing sent`,
+      `\n${summary.rows} rows: ${summary.ok} render, ` +
+        `${summary.missingFields} miss template fields${byField.length ? ` (${byField.join(', ')})` : ''}, ` +
+        `${summary.invalid} invalid; nothing sent`,
     );
   }
   return 0;

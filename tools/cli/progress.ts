@@ -10,9 +10,15 @@ const WIDTH = 30;
 export function progressLine(progress: Progress): string {
   const rest = `${progress.sent} sent, ${(progress.elapsedMs / 1000).toFixed(1)}s`;
   if (progress.planning) {
-    return `planning: ${progress.processed} processed of at least ${Math.max(progress.planned, progress.processed)} planned, ${rest}`;
+    return (
+      `planning: ${progress.processed} processed ` +
+      `of at least ${Math.max(progress.planned, progress.processed)} planned, ${rest}`
+    );
   }
   const share = progress.planned ? Math.min(1, progress.processed / progress.planned) : 1;
   const filled = Math.round(share * WIDTH);
-  return `[${'#'.repeat(filled)}${'.'.repeat(WIDTH - filled)}] ${progress.processed}/${progress.planned} processed, ${rest}`;
+  return (
+    `[${'#'.repeat(filled)}${'.'.repeat(WIDTH - filled)}] ` +
+    `${progress.processed}/${progress.planned} processed, ${rest}`
+  );
 }

@@ -83,7 +83,8 @@ export async function secretsCommand(argv: string[], io: CliIO): Promise<number>
   else
     for (const check of checks)
       io.out(
-        `${check.ok ? 'ok     ' : 'FAILED '} ${check.job}  ${check.item}  ${check.secret}${check.error ? `  ${check.error}` : ''}`,
+        `${check.ok ? 'ok     ' : 'FAILED '} ${check.job}  ${check.item}  ${check.secret}` +
+          `${check.error ? `  ${check.error}` : ''}`,
       );
   return checks.every((check) => check.ok) ? 0 : 1;
 }

@@ -99,7 +99,8 @@ export async function sendTestCommand(argv: string[], io: CliIO): Promise<number
   else {
     io.out(
       outcome.status === 'sent'
-        ? `sent to ${recipientId} through channel ${channelConfig.id}: provider message id ${outcome.providerMessageId ?? '(none given)'}`
+        ? `sent to ${recipientId} through channel ${channelConfig.id}: ` +
+            `provider message id ${outcome.providerMessageId ?? '(none given)'}`
         : `NOT sent to ${recipientId}: ${outcome.failureClass}: ${outcome.reason}`,
     );
     io.out(`recorded as run ${runId} (notifier outcomes '${runId}')`);

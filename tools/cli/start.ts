@@ -69,7 +69,8 @@ function providerModel(values: ProviderFlags): ProviderModel {
   const total = faults.transientOnce + faults.hangFirst + faults.permanent;
   if (total > 1)
     throw new UsageError(
-      `--inject-transient-once, --inject-hang and --inject-permanent are shares of one audience and add up to ${Number(total.toFixed(6))}, more than 1`,
+      `--inject-transient-once, --inject-hang and --inject-permanent are shares of one audience ` +
+        `and add up to ${Number(total.toFixed(6))}, more than 1`,
     );
   const providerRate = numberOption('--provider-rate', values['provider-rate'], { min: 0, above: true, max: 10_000 });
   return {
@@ -90,7 +91,8 @@ function providerLines(summary: RunSummary): string[] {
     summary.shareOfRate === null ? '' : ` (${(summary.shareOfRate * 100).toFixed(1)} % of the provider's rate)`;
   return [
     `  sustained     ${summary.sustainedPerSecond ?? 'n/a'} sends/s${share}`,
-    `  provider      ${summary.providerRequests} requests, ${summary.rejectedForRate} rejected for rate, ${summary.abandoned} abandoned, ${summary.duplicates} recipients delivered twice or more`,
+    `  provider      ${summary.providerRequests} requests, ${summary.rejectedForRate} rejected for rate, ` +
+      `${summary.abandoned} abandoned, ${summary.duplicates} recipients delivered twice or more`,
   ];
 }
 
@@ -155,7 +157,8 @@ export async function startCommand(argv: string[], io: CliIO): Promise<number> {
   const configItems = values.config ? await readItemsFile(values.config) : undefined;
   if (values['database-url'] && !configItems && !values['seed-sample']) {
     throw new UsageError(
-      '--database-url needs --config (your jobs) or --seed-sample (creates the table notifier_sample_recipients in that database)',
+      '--database-url needs --config (your jobs) ' +
+        'or --seed-sample (creates the table notifier_sample_recipients in that database)',
     );
   }
   if (values['database-url']) {

@@ -191,18 +191,21 @@ async function replayTicks(
   else {
     for (const run of replayed)
       io.out(
-        `replayed ${run.runId} (${run.records} failed invocation${run.records === 1 ? '' : 's'}); follow it with: notifier status '${run.runId}' --watch`,
+        `replayed ${run.runId} (${run.records} failed invocation${run.records === 1 ? '' : 's'}); ` +
+          `follow it with: notifier status '${run.runId}' --watch`,
       );
     for (const run of refused) io.err(`not replayed ${run.runId}: ${run.reason}; its record stays in the queue`);
   }
   const unreadable = records.filter((record) => !record.read.ok).length;
   if (unreadable > 0)
     io.err(
-      `${unreadable} record${unreadable === 1 ? ' is' : 's are'} not a planner invocation and stay in the queue ("notifier ticks" shows why)`,
+      `${unreadable} record${unreadable === 1 ? ' is' : 's are'} not a planner invocation ` +
+        `and stay in the queue ("notifier ticks" shows why)`,
     );
   if (options.only !== undefined && runs.size === 0) {
     io.err(
-      `no failed invocation of run "${options.only}" in the queue (run ids look like <job>@<scheduled time>; "notifier ticks" lists them)`,
+      `no failed invocation of run "${options.only}" in the queue ` +
+        `(run ids look like <job>@<scheduled time>; "notifier ticks" lists them)`,
     );
     return 1;
   }

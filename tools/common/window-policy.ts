@@ -47,7 +47,11 @@ export function describeReach(job: Pick<JobConfig, 'audience' | 'messagingType' 
       messagingType: null,
       tag: null,
       outsideWindow: 'reached',
-      summary: `${sends} as Marketing Messages: everyone who opted in is reached, inside the 24-hour window or not, within Meta's per-person limits (a limited person is tried again later) and where Meta offers Marketing Messages; Meta may charge for them; an invalid, opted-out or other Page's token is recorded as failed with the advice to remove or refresh it`,
+      summary:
+        `${sends} as Marketing Messages: everyone who opted in is reached, inside the 24-hour window or not, ` +
+        `within Meta's per-person limits (a limited person is tried again later) ` +
+        `and where Meta offers Marketing Messages; Meta may charge for them; ` +
+        `an invalid, opted-out or other Page's token is recorded as failed with the advice to remove or refresh it`,
     };
   }
   if (job.messagingType === 'MESSAGE_TAG' && job.tag) {
@@ -56,7 +60,9 @@ export function describeReach(job: Pick<JobConfig, 'audience' | 'messagingType' 
       messagingType: job.messagingType,
       tag: job.tag,
       outsideWindow: 'reached-for-tag-use-only',
-      summary: `${sends} with MESSAGE_TAG ${job.tag}: people outside the 24-hour window are reached, but only for ${TAG_USES[job.tag]}; a tag may not carry promotional content, a digest or a newsletter`,
+      summary:
+        `${sends} with MESSAGE_TAG ${job.tag}: people outside the 24-hour window are reached, ` +
+        `but only for ${TAG_USES[job.tag]}; a tag may not carry promotional content, a digest or a newsletter`,
     };
   }
   return {
@@ -64,7 +70,9 @@ export function describeReach(job: Pick<JobConfig, 'audience' | 'messagingType' 
     messagingType: job.messagingType,
     tag: null,
     outsideWindow: 'not-reached',
-    summary: `${sends} with ${job.messagingType}: only people who wrote to the Page within the last ${WINDOW_HOURS} hours are reached; everyone else is recorded as failed (Graph error ${OUTSIDE_WINDOW_ERRORS[0]}, permanent)`,
+    summary:
+      `${sends} with ${job.messagingType}: only people who wrote to the Page within the last ${WINDOW_HOURS} hours ` +
+      `are reached; everyone else is recorded as failed (Graph error ${OUTSIDE_WINDOW_ERRORS[0]}, permanent)`,
   };
 }
 

@@ -25,7 +25,8 @@ export function checkFaultShares(shares: FaultShares): void {
   }
   if (total > 1 + 1e-9)
     throw new Error(
-      `fault shares add up to ${Number(total.toFixed(6))}, more than every recipient (transientOnce + hangFirst + permanent must be <= 1)`,
+      `fault shares add up to ${Number(total.toFixed(6))}, more than every recipient ` +
+        `(transientOnce + hangFirst + permanent must be <= 1)`,
     );
 }
 

@@ -62,17 +62,20 @@ export async function seedSampleAudience(url: string, size: number): Promise<num
   await client.connect();
   try {
     await client.query(
-      `CREATE TABLE IF NOT EXISTS ${SAMPLE_TABLE} (id bigint PRIMARY KEY, psid text NOT NULL, first_name text, opted_in boolean NOT NULL, marketing_token text, user_ref text)`,
+      `CREATE TABLE IF NOT EXISTS ${SAMPLE_TABLE} (id bigint PRIMARY KEY, psid text NOT NULL, first_name text, ` +
+        `opted_in boolean NOT NULL, marketing_token text, user_ref text)`,
     );
     // A table seeded by an earlier version lacks the opt-in columns.
     await client.query(
-      `ALTER TABLE ${SAMPLE_TABLE} ADD COLUMN IF NOT EXISTS marketing_token text, ADD COLUMN IF NOT EXISTS user_ref text`,
+      `ALTER TABLE ${SAMPLE_TABLE} ADD COLUMN IF NOT EXISTS marketing_token text, ` +
+        `ADD COLUMN IF NOT EXISTS user_ref text`,
     );
     await client.query(`TRUNCATE ${SAMPLE_TABLE}`);
     await client.query(
       `INSERT INTO ${SAMPLE_TABLE}
        SELECT g, 'psid-' || g,
-              CASE WHEN g % 7 = 0 THEN ($2::text[])[1 + (g / 7) % cardinality($2::text[])] WHEN g % 11 = 0 THEN NULL ELSE 'Reader ' || g END,
+              CASE WHEN g % 7 = 0 THEN ($2::text[])[1 + (g / 7) % cardinality($2::text[])] ` +
+        `WHEN g % 11 = 0 THEN NULL ELSE 'Reader ' || g END,
               g % 10 <> 0,
               CASE WHEN g % 2 = 0 THEN 'mm-token-' || g END,
               CASE WHEN g % 4 = 1 THEN 'user-ref-' || g END

@@ -19,7 +19,13 @@ export async function startSqsProcess(): Promise<Service & { endpoint: string }>
     '--disable-warning=ExperimentalWarning',
     '--input-type=module',
     '-e',
-    "process.on('disconnect', () => process.exit(0)); process.on('SIGINT', () => undefined); const { startFauxqs } = await import('fauxqs'); const server = await startFauxqs({ port: 0, logger: false }); process.send(server.address);",
+    [
+      "process.on('disconnect', () => process.exit(0));",
+      "process.on('SIGINT', () => undefined);",
+      "const { startFauxqs } = await import('fauxqs');",
+      'const server = await startFauxqs({ port: 0, logger: false });',
+      'process.send(server.address);',
+    ].join(' '),
   ]);
   try {
     return { endpoint: String(await child.ready), stop: () => child.stop() };

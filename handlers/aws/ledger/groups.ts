@@ -67,8 +67,18 @@ export class GroupLedger {
     const { runId, group, owner, until, job, recipients, now = Date.now() } = options;
     const result = await conditional(
       this.#table.update(groupKey(runId, group), {
-        UpdateExpression:
-          'SET #status = :claimed, claimOwner = :owner, claimUntil = :until, runId = :runId, job = :job, groupId = :group, recipients = :recipients, outcomes = if_not_exists(outcomes, :none), updatedAt = :now, expiresAt = if_not_exists(expiresAt, :expires) ADD attempts :one',
+        UpdateExpression: `SET ${[
+          '#status = :claimed',
+          'claimOwner = :owner',
+          'claimUntil = :until',
+          'runId = :runId',
+          'job = :job',
+          'groupId = :group',
+          'recipients = :recipients',
+          'outcomes = if_not_exists(outcomes, :none)',
+          'updatedAt = :now',
+          'expiresAt = if_not_exists(expiresAt, :expires)',
+        ].join(', ')} ADD attempts :one`,
         ConditionExpression:
           'attribute_not_exists(pk) OR #status = :released OR (#status = :claimed AND claimUntil < :nowMs)',
         ExpressionAttributeNames: { '#status': 'status' },
@@ -166,9 +176,10 @@ export class GroupLedger {
     options: GroupHolder & { readonly recipients: readonly string[]; readonly from: string },
   ): Promise<boolean> {
     const { runId, group, owner, until, recipients, from } = options;
+    const sets = recipients.map((_, index) => `outcomes.#r${index}.o = :owner, outcomes.#r${index}.u = :until`);
     const result = await conditional(
       this.#table.update(groupKey(runId, group), {
-        UpdateExpression: `SET ${recipients.map((_, index) => `outcomes.#r${index}.o = :owner, outcomes.#r${index}.u = :until`).join(', ')}`,
+        UpdateExpression: `SET ${sets.join(', ')}`,
         ConditionExpression: recipients.map((_, index) => `outcomes.#r${index}.o = :from`).join(' AND '),
         ExpressionAttributeNames: recipientNames(recipients),
         ExpressionAttributeValues: { ':owner': S(owner), ':until': N(until), ':from': S(from) },
@@ -196,8 +207,16 @@ export class GroupLedger {
     const { runId, job, group, reason, now = Date.now() } = options;
     await conditional(
       this.#table.update(groupKey(runId, group), {
-        UpdateExpression:
-          'SET lastReason = :reason, updatedAt = :now, runId = :runId, job = :job, groupId = :group, outcomes = if_not_exists(outcomes, :none), #status = if_not_exists(#status, :released), expiresAt = if_not_exists(expiresAt, :expires)',
+        UpdateExpression: `SET ${[
+          'lastReason = :reason',
+          'updatedAt = :now',
+          'runId = :runId',
+          'job = :job',
+          'groupId = :group',
+          'outcomes = if_not_exists(outcomes, :none)',
+          '#status = if_not_exists(#status, :released)',
+          'expiresAt = if_not_exists(expiresAt, :expires)',
+        ].join(', ')}`,
         ConditionExpression: 'attribute_not_exists(#status) OR #status IN (:released, :claimed)',
         ExpressionAttributeNames: { '#status': 'status' },
         ExpressionAttributeValues: {

@@ -84,10 +84,21 @@ export class RunLedger {
     const { runId, job, scheduledTime, owner, leaseMs, now = Date.now() } = options;
     const result = await conditional(
       this.#table.update(runKey(runId), {
-        UpdateExpression:
-          'SET job = :job, scheduledTime = :time, gsi1pk = :gsi1pk, gsi1sk = :time, startedAt = if_not_exists(startedAt, :now), #status = if_not_exists(#status, :planning), leaseOwner = :owner, leaseUntil = :until, updatedAt = :now, expiresAt = if_not_exists(expiresAt, :expires)',
+        UpdateExpression: `SET ${[
+          'job = :job',
+          'scheduledTime = :time',
+          'gsi1pk = :gsi1pk',
+          'gsi1sk = :time',
+          'startedAt = if_not_exists(startedAt, :now)',
+          '#status = if_not_exists(#status, :planning)',
+          'leaseOwner = :owner',
+          'leaseUntil = :until',
+          'updatedAt = :now',
+          'expiresAt = if_not_exists(expiresAt, :expires)',
+        ].join(', ')}`,
         ConditionExpression:
-          'attribute_not_exists(pk) OR (#status = :planning AND (attribute_not_exists(leaseUntil) OR leaseUntil < :nowMs))',
+          'attribute_not_exists(pk) OR ' +
+          '(#status = :planning AND (attribute_not_exists(leaseUntil) OR leaseUntil < :nowMs))',
         ExpressionAttributeNames: { '#status': 'status' },
         ExpressionAttributeValues: {
           ':job': S(job),
