@@ -3,7 +3,7 @@
  * refactor inside handlers/ can see what it must keep. The Lambda bundles never import this file.
  */
 
-// Adapters: the config table, the ledger, secrets, channels and the audience database.
+// Adapters: the config table, the ledger, secrets and channels.
 export { CONFIG_CACHE_MS, type ConfigStore, configTableItem, DynamoConfigStore, pauseKey } from './aws/config-store.js';
 export {
   collectOutcomes,
@@ -17,8 +17,8 @@ export {
 export { resolveSecret } from './aws/secrets.js';
 export type { Channel } from './channels/channel.js';
 export { channelSecrets, createChannel } from './channels/index.js';
+// Config items, the hosts they may name, and the events and records the handlers read.
 export { channelHostRefusal, configuredHosts, databaseHostRefusal } from './config/hosts.js';
-// Config items and the events and records the handlers read.
 export { type PlannerEvent, parsePlannerEvent, plannerEventSchema } from './config/planner-event.js';
 export {
   type ChannelConfig,
@@ -52,8 +52,9 @@ export {
   parseTask,
 } from './core/task.js';
 export { missingFields, type RowFields } from './core/template.js';
+// Adapter: the audience database.
 export { type AudienceRow, disconnect, readAudiencePage } from './db/audience.js';
-// Workflows and the Lambda contract: what one send does, the handlers' events and results, their environment.
+// Workflows and the Lambda contract: what one send does, the handlers' events, results, environment and metric limits.
 export type { AttemptResult } from './delivery/dispatcher.js';
 export type { BatchResponse, SqsEvent } from './delivery/index.js';
 export { RECORDING_RESERVE_MS } from './delivery/limits.js';

@@ -11,7 +11,7 @@ let client: SQSClient | undefined;
 
 function sqsClient(): SQSClient {
   // The MD5 check of every sent body against SQS's digest guards against corruption in transit, which TLS already
-  // detects; it cost the planner about half a microsecond of CPU per recipient, 3 to 5 % of the total.
+  // detects; it costs the planner about half a microsecond of CPU per recipient, 3 to 5 % of the total.
   client ??= new SQSClient({ maxAttempts: 3, md5: false });
   return client;
 }

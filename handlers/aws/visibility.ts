@@ -16,8 +16,8 @@ const loadSqs = () =>
 
 /**
  * Returns messages to the queue after `delayMs` (rounded up to whole seconds, as SQS counts) instead of after the
- * queue's visibility timeout, which is six times the sender's timeout: a recipient returned for a retry comes back when
- * its backoff is over, not minutes later. Entries SQS refuses keep their visibility timeout, which is only slower.
+ * queue's visibility timeout, at least six times the sender's timeout: a recipient returned for a retry comes back
+ * when its backoff is over, not minutes later. Entries SQS refuses keep their visibility timeout, which is only slower.
  */
 export function requeueAfter(queueUrl: string) {
   return async (messages: readonly { receiptHandle: string; delayMs: number }[]): Promise<void> => {

@@ -20,7 +20,7 @@ export interface Receipt {
 
 /**
  * One adapter per provider. `send` resolves on acceptance and rejects with a DeliveryError subclass
- * (transient, rate-limited, permanent, fatal); its messages never contain credentials.
+ * (transient, rate-limited, deferred, permanent, fatal); its messages never contain credentials.
  */
 export interface Channel {
   readonly type: string;

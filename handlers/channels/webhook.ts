@@ -42,9 +42,10 @@ export function signWebhook(keys: readonly Buffer[], signed: { id: string; times
 }
 
 /**
- * A JSON POST signed per Standard Webhooks: 2xx accepted, 429 and 5xx retried honouring Retry-After, any other 4xx
- * permanent. `secrets` are the current signing secret and, during a rotation, the previous one. A secret that is not a
- * `whsec_` key halts the job (fatal): no receiver could verify what it signed.
+ * A JSON POST signed per Standard Webhooks: 2xx accepted; 429 rate-limited, honouring Retry-After; 408 and 5xx retried
+ * with backoff; any other status permanent (redirects are not followed). `secrets` are the current signing secret and,
+ * during a rotation, the previous one. A secret that is not a `whsec_` key halts the job (fatal): no receiver could
+ * verify what it signed.
  */
 export function webhookChannel(
   config: WebhookChannelConfig,

@@ -42,8 +42,8 @@ export function channelHostRefusal(config: ChannelConfig, allowed: HostAllowlist
 }
 
 /**
- * Why the planner may not connect to this database, or undefined when its host is on the list; before the password is
- * resolved.
+ * Why this database may not be connected to, or undefined when its host is on the list. Call it before resolving the
+ * password: the planner, and `notifier preview`.
  */
 export function databaseHostRefusal(config: DatabaseConfig, allowed: HostAllowlist): ConfigError | undefined {
   return refusal({ item: `database "${config.id}"`, field: 'host', host: normalizeHost(config.host) }, allowed, {

@@ -3,7 +3,10 @@ import { ConfigError } from '../core/errors.js';
 import { toIssues } from '../core/issues.js';
 import { idSchema } from './schema.js';
 
-/** What EventBridge Scheduler sends: `{ job, scheduledTime }` from the schedule's input template. */
+/**
+ * What EventBridge Scheduler sends, `{ job, scheduledTime }` from the schedule's input template; a planner handing a
+ * run over to a continuation sends the same with `continuation`, the number of handovers so far.
+ */
 export const plannerEventSchema = z.object({
   job: idSchema,
   scheduledTime: z.string().refine((value) => !Number.isNaN(Date.parse(value)), 'must be an ISO 8601 timestamp'),

@@ -6,8 +6,8 @@ export type CheckpointWrite = (cursor: string, added: Counts) => Promise<void>;
 /**
  * Coalesces a run's progress writes: pages complete in order and each is recorded here, but at most one write per
  * `intervalMs` goes out, carrying the latest cursor and the counts of every page recorded since the last one. A
- * crash then re-reads at most that interval's pages from the last written cursor, and the copies they enqueue are
- * dropped by the sender's ledger, as a crash between a page's enqueue and its cursor write always did.
+ * crash then re-reads at most that interval's pages from the last written cursor, and the sender's ledger drops the
+ * copies they enqueue, like those of a crash between a page's enqueue and its cursor write.
  *
  * The first page is written at once. A failed write fails the next `record` or `flush`, and nothing is written after
  * it: a later cursor would skip the counts the failed write carried.

@@ -29,8 +29,8 @@ const TOKEN_GONE =
 
 /**
  * Graph API error codes and what they mean for one delivery, each with the page of Meta's documentation it comes
- * from. A `code/subcode` key wins over a bare `code` key. Anything not listed falls back to the HTTP status (see
- * classifyHttpStatus).
+ * from. A `code/subcode` key wins over a bare `code` key. A code not listed is classed by its range (business-use-case
+ * limits, permissions), else by the HTTP status: see classifyGraphError.
  */
 export const GRAPH_ERRORS: Readonly<Record<string, GraphErrorEntry>> = {
   // "An unknown error occurred" / "unexpected error, retry later" / "Temporary send message failure".
@@ -132,7 +132,7 @@ export const GRAPH_ERRORS: Readonly<Record<string, GraphErrorEntry>> = {
   },
 };
 
-/** The class of each table entry: what the tests and the docs enumerate. */
+/** The class of each table entry, by key: what the tests enumerate to cover every entry. */
 export const GRAPH_ERROR_CLASSES: Readonly<Record<string, FailureClass>> = Object.fromEntries(
   Object.entries(GRAPH_ERRORS).map(([key, entry]) => [key, entry.failureClass]),
 );

@@ -52,7 +52,7 @@ export class FatalChannelError extends DeliveryError {
   readonly failureClass = 'fatal';
 }
 
-/** An invalid config item or input; `path` names the field, `item` the config item. */
+/** An invalid config item or input: `item` names it, each issue's `path` the field. */
 export class ConfigError extends Error {
   override readonly name = 'ConfigError';
   readonly item: string;

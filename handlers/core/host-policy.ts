@@ -6,7 +6,10 @@
 export const CHANNEL_HOSTS_ENV = 'NOTIFIER_CHANNEL_HOSTS';
 export const DATABASE_HOSTS_ENV = 'NOTIFIER_DATABASE_HOSTS';
 
-/** Hosts that never leave the machine: plain http and the local runtime's emulators are allowed only on these. */
+/**
+ * Loopback names the local runtime adds to both allowlists so that its emulators are reachable. Plain http is allowed
+ * only to a loopback host (isLoopbackHost, which also takes all of 127.0.0.0/8).
+ */
 export const LOOPBACK_HOSTS = ['127.0.0.1', 'localhost', '::1'] as const;
 
 /**

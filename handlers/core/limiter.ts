@@ -23,8 +23,8 @@ export async function mapConcurrent<T, R>(
  * Client-side pacing: a token bucket shared by every send in one container, so a sender never asks the provider for
  * more than its share of the rate limit. A rate-limit answer halves the rate and acceptances recover it additively
  * (AIMD), so several containers converge on the provider's limit. A usage header is a soft signal: at 100 % of the
- * quota the rate eases off by a tenth, below it the header changes nothing (a cut at 80 % gave away a fifth of the
- * limit for nothing).
+ * quota the rate eases off by a tenth, below it the header changes nothing (a cut at 80 % would give away a fifth of
+ * the limit for nothing).
  */
 export class Pacer {
   #rate: number;
@@ -108,7 +108,10 @@ export class LatencyEstimate {
   }
 }
 
-/** At most `permits` tasks at once, first come first served: the sends of one invocation share its parallelism. */
+/**
+ * At most `permits` tasks at once, first come first served: the sends of a sender invocation share its parallelism,
+ * a planner's SendMessageBatch calls the job's enqueueConcurrency.
+ */
 export class Semaphore {
   #free: number;
   readonly #waiting: (() => void)[] = [];

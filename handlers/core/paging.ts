@@ -1,16 +1,5 @@
 import { decodeCursor, type KeyColumns } from './keyset.js';
 
-/**
- * Keyset pagination over an arbitrary audience query: the user's SQL is wrapped as a subquery and paged on
- * (idColumn, recipientColumn), so each page is an index range scan on idColumn (ties on it are sorted by an
- * incremental sort) and memory stays flat whatever the audience size, and no row sharing the page's last id is lost.
- *
- * The order is idColumn ascending with NULLs last, then recipientColumn ascending with NULLs first. Putting the
- * recipient's NULLs first makes the plain row comparison `(id, recipient) > ($a, $b)` exact for every row with an
- * id (a row `(a, NULL)` sorts before `(a, $b)`, and a row comparison is decided by its first unequal pair), and
- * keeps the id's index usable. Rows with a NULL id cannot be reached by a comparison on the id: they are read by a
- * second query, the tail, once the rows with an id are exhausted.
- */
 export interface PageQuery {
   readonly text: string;
   readonly values: readonly unknown[];
@@ -29,6 +18,16 @@ export function quoteIdentifier(name: string): string {
 }
 
 /**
+ * Keyset pagination over an arbitrary audience query: the user's SQL is wrapped as a subquery and paged on
+ * (idColumn, recipientColumn), so each page is an index range scan on idColumn (ties on it are sorted by an
+ * incremental sort) and memory stays flat whatever the audience size, and no row sharing the page's last id is lost.
+ *
+ * The order is idColumn ascending with NULLs last, then recipientColumn ascending with NULLs first. Putting the
+ * recipient's NULLs first makes the plain row comparison `(id, recipient) > ($a, $b)` exact for every row with an
+ * id (a row `(a, NULL)` sorts before `(a, $b)`, and a row comparison is decided by its first unequal pair), and
+ * keeps the id's index usable. Rows with a NULL id cannot be reached by a comparison on the id: they are read by a
+ * second query, the tail, once the rows with an id are exhausted.
+ *
  * The queries that read the page after `cursor`, in order: run each until `pageSize` rows are in, and keep the first
  * `pageSize`. Before the NULL-id tail that is the query over rows with an id, then the tail's first query; in the
  * tail, the tail's query alone.
@@ -62,7 +61,7 @@ export function pageQueries(audience: AudienceQuery, cursor: string | null, page
   return [keyed(`(${id}, ${recipient}) > (${at(1)}, ${at(2)})`, [key.id, key.recipient]), tail('')];
 }
 
-/** SQS allows 10 entries per SendMessageBatch call. */
+/** Splits `items` into runs of `size`: SQS's batch calls take at most 10 entries each. */
 export function chunk<T>(items: readonly T[], size: number): T[][] {
   const chunks: T[][] = [];
   for (let index = 0; index < items.length; index += size) chunks.push(items.slice(index, index + size));

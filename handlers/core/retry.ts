@@ -18,7 +18,7 @@ export type RetryDecision =
 export interface RetryPolicy {
   /** Attempts per recipient in one invocation; later ones wait for the message's next receive. */
   readonly maxAttempts: number;
-  /** First backoff after a transient failure; it doubles with each attempt, with full jitter. */
+  /** First backoff after a transient failure; it doubles with each attempt, jittered down by up to half. */
   readonly transientBaseMs: number;
   /** First backoff after a rate-limit answer without Retry-After; it doubles with each attempt. */
   readonly rateLimitBaseMs: number;

@@ -169,7 +169,7 @@ export function buildRecipient(spec: TaskSpec, row: Readonly<Record<string, unkn
   return { ok: true, cursor: cursor as string, recipient: { id: recipientId, fields: values } };
 }
 
-/** Printable ASCII: one byte each in any body encoding (JSON escapes only `"` and `\\` among them, counted below). */
+/** Printable ASCII: one byte each in any body encoding (JSON escapes only `"` and `\` among them, counted below). */
 const PLAIN_GROUP = /^[\x20-\x7e]*$/;
 
 /**

@@ -85,7 +85,7 @@ async function connect(database: DatabaseConfig, password: string): Promise<pg.C
   return client;
 }
 
-/** Drops the cached connection (after an error, or at the end of the local runtime). */
+/** Drops the cached connection (after an error, or when `notifier preview` is done). */
 export async function disconnect(): Promise<void> {
   const current = cached;
   cached = undefined;

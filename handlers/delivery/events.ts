@@ -25,7 +25,8 @@ export interface MalformedRecord {
 
 /**
  * Splits an event into the records that look like SQS messages and the ones that do not, which get a synthetic id
- * (`<request id>#<index>`) when they have none, so the ledger can keep them.
+ * when they have none (`<request id>#<index>`, or `<request id>#event` for an event whose Records is not an array), so
+ * the ledger can keep them.
  */
 export function readRecords(event: unknown, requestId: string): { records: SqsRecord[]; malformed: MalformedRecord[] } {
   const list = (event as { Records?: unknown } | null)?.Records;

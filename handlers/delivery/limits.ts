@@ -10,6 +10,6 @@ export const CLAIM_SKEW_MS = 2_000;
  * The shortest time a request must be out before the end of its batch may give it up, above ten times the provider's
  * usual answer and the sender's own event-loop pauses (which look like a slow provider from inside). A request given
  * up that the provider did accept is sent again (docs/adr/0002-duplicate-window.md); a longer floor idles the sender at
- * each batch's end (docs/BENCHMARKS.md: 94 % of R at 500 ms, 69 % at 2 s under the same tails).
+ * each batch's end (docs/BENCHMARKS.md measures 94 % of R with this floor under its tails).
  */
 export const STRAGGLER_FLOOR_MS = 500;

@@ -33,7 +33,7 @@ export function renderMessage(runId: string, job: JobConfig, recipient: TaskReci
   }
 }
 
-/** One request through the channel; what the provider said, never thrown. Anything else (a bug, a secret) is thrown. */
+/** One request through the channel; what the provider said, never thrown. Anything else (a bug) is thrown. */
 export async function sendOnce(
   channel: Channel,
   message: OutboundMessage,

@@ -8,7 +8,7 @@ type Sink = (line: string) => void;
 // Raw stdout, not console: Lambda's JSON log format would wrap console output a second time.
 let sink: Sink = (line) => process.stdout.write(`${line}\n`);
 
-/** For the local runtime and tests: collect lines instead of printing them. */
+/** For tests and benchmarks: collect lines instead of printing them. */
 export function setLogSink(next: Sink): void {
   sink = next;
 }

@@ -29,7 +29,7 @@ export interface GroupRecord extends GroupHolder {
   readonly outcomes: ReadonlyMap<string, NewOutcome>;
   /** Closes the group for good; otherwise the claim is handed back for the recipients still open. */
   readonly settle: boolean;
-  /** Why recipients are still open: what `status` and `dlq inspect` show. */
+  /** Why recipients are still open: what `dlq inspect` shows. */
   readonly reason?: string;
 }
 

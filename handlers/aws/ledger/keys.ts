@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import { S } from '../dynamo.js';
 
 /**
- * The ledger's keys: one definition each, for the handlers, the CLI and the tests. A run's items live in partitions
+ * The ledger's keys: one definition each, for the ledger's parts and the tests. A run's items live in partitions
  * named after the run, told apart by the sort key, so a few Queries read a whole run without scanning the table
  * (docs/adr/0008-ledger-keys-by-run.md): the run item and the planner's records in `run#<runId>`, the group items
  * spread over GROUP_SHARDS partitions `run#<runId>#<shard>`, so that a fast run's writes are not all on one

@@ -92,8 +92,8 @@ export class RecordLedger {
   }
 
   /**
-   * One recipient's state, flattened for `dlq inspect`, `status` and tests: its outcome in the group item, else the
-   * group's claim state and last reason, else what the planner recorded when it could not enqueue the recipient.
+   * One recipient's state, flattened for the tests: its outcome in the group item, else the group's claim state and
+   * last reason, else what the planner recorded when it could not enqueue the recipient.
    */
   async getDelivery(
     runId: string,
