@@ -6,7 +6,6 @@
 import { cpus } from 'node:os';
 import { parseArgs } from 'node:util';
 import { postJson } from '../handlers/channels/http.js';
-import { mapConcurrent } from '../handlers/core/limiter.js';
 import { chunk } from '../handlers/core/paging.js';
 import { groupTasks } from '../handlers/core/task.js';
 import { setLogSink } from '../handlers/observability/log.js';
@@ -16,6 +15,25 @@ import { divertHandlerOutput } from '../tools/local/handler-output.js';
 import { startSandbox } from '../tools/local/sandbox.js';
 import { startSqs } from '../tools/local/sqs.js';
 import { startStack } from '../tools/local/stack.js';
+
+/** Runs `worker` over `items` with at most `concurrency` in flight; results keep the input order. */
+async function mapConcurrent<T, R>(
+  items: readonly T[],
+  concurrency: number,
+  worker: (item: T, index: number) => Promise<R>,
+): Promise<R[]> {
+  const results = new Array<R>(items.length);
+  let next = 0;
+  const lanes = Array.from({ length: Math.max(1, Math.min(concurrency, items.length)) }, async () => {
+    while (next < items.length) {
+      const index = next++;
+      results[index] = await worker(items[index] as T, index);
+    }
+  });
+  await Promise.all(lanes);
+  return results;
+}
+
 import { numberFlag } from './flags.js';
 
 const { values } = parseArgs({

@@ -87,7 +87,7 @@ export const lambdaFunctionName = text('AWS_LAMBDA_FUNCTION_NAME', 'lambda');
 export const senderEnvironment = {
   ...shared,
   /** Sends in flight per invocation, across its tasks (the module's sender.parallelism). */
-  parallelism: positive('NOTIFIER_SENDER_PARALLELISM', 10),
+  parallelism: positive('NOTIFIER_SENDER_PARALLELISM', 50),
   /** Concurrent sender invocations (the module's sender.maximum_concurrency), which share a channel's rate. */
   instances: positive('NOTIFIER_SENDER_INSTANCES', 2),
   haltCooldownMs: positive('NOTIFIER_HALT_COOLDOWN_MS', 60_000),

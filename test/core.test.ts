@@ -15,7 +15,7 @@ import {
   parseRetryAfter,
   parseUsagePercent,
 } from '../handlers/core/classify.js';
-import { LatencyEstimate, mapConcurrent, Pacer, Semaphore } from '../handlers/core/limiter.js';
+import { LatencyEstimate, Pacer, Semaphore } from '../handlers/core/limiter.js';
 import { chunk, quoteIdentifier, shouldHandOver } from '../handlers/core/paging.js';
 import { ReadAhead } from '../handlers/core/read-ahead.js';
 import { planRejections, splitTask } from '../handlers/core/rejections.js';
@@ -763,20 +763,6 @@ describe('pacing and concurrency', () => {
       [0, 0, 0, 0, 0],
     );
     assert.equal(Math.round(pacer.reserve()), 100);
-  });
-
-  it('mapConcurrent keeps order and never exceeds its concurrency', async () => {
-    let active = 0;
-    let peak = 0;
-    const result = await mapConcurrent([5, 1, 3, 2, 4], 2, async (value) => {
-      active++;
-      peak = Math.max(peak, active);
-      await new Promise((resolve) => setTimeout(resolve, value));
-      active--;
-      return value * 2;
-    });
-    assert.deepEqual(result, [10, 2, 6, 4, 8]);
-    assert.equal(peak, 2);
   });
 
   it('a semaphore lets its permits through in arrival order and frees them on failure', async () => {

@@ -84,6 +84,17 @@ describe('the Lambda environment contract', () => {
     assert.deepEqual([sender.parallelism, sender.instances, sender.pauseRecheckSeconds], [4, 2, 300]);
   });
 
+  it("defaults to the module's own defaults for the sender's parallelism and concurrency", () => {
+    const variables = readFileSync(new URL('../variables.tf', import.meta.url), 'utf8');
+    const moduleDefault = (field: string) =>
+      Number(new RegExp(`\\n\\s*${field}\\s*=\\s*optional\\(number, (\\d+)\\)`).exec(variables)?.[1]);
+    const sender = readEnvironment(senderEnvironment, required);
+    assert.deepEqual(
+      [sender.parallelism, sender.instances],
+      [moduleDefault('parallelism'), moduleDefault('maximum_concurrency')],
+    );
+  });
+
   it('validates every variable in both functions, naming it', () => {
     for (const contract of [plannerEnvironment, senderEnvironment]) {
       for (const bad of ['0', '-1', 'thirty', '']) {

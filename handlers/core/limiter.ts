@@ -1,25 +1,4 @@
 /**
- * Runs `worker` over `items` with at most `concurrency` in flight; results keep the input order.
- * Errors are the worker's to handle: a rejection here would abandon the other items.
- */
-export async function mapConcurrent<T, R>(
-  items: readonly T[],
-  concurrency: number,
-  worker: (item: T, index: number) => Promise<R>,
-): Promise<R[]> {
-  const results = new Array<R>(items.length);
-  let next = 0;
-  const lanes = Array.from({ length: Math.max(1, Math.min(concurrency, items.length)) }, async () => {
-    while (next < items.length) {
-      const index = next++;
-      results[index] = await worker(items[index] as T, index);
-    }
-  });
-  await Promise.all(lanes);
-  return results;
-}
-
-/**
  * Client-side pacing: a token bucket shared by every send in one container, so a sender never asks the provider for
  * more than its share of the rate limit. A rate-limit answer halves the rate and acceptances recover it additively
  * (AIMD), so several containers converge on the provider's limit. A usage header is a soft signal: at 100 % of the
