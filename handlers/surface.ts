@@ -1,40 +1,10 @@
+// biome-ignore-all assist/source/organizeImports: the exports are grouped by layer, bottom up
 /**
  * What the operator CLI, the local runtime and the cost model (tools/) may use of the handlers: named, so that a
  * refactor inside handlers/ can see what it must keep. The Lambda bundles never import this file.
  */
 
-// Adapters: the config table, the ledger, secrets and channels.
-export { CONFIG_CACHE_MS, type ConfigStore, configTableItem, DynamoConfigStore, pauseKey } from './aws/config-store.js';
-export {
-  collectOutcomes,
-  createLedger,
-  type Ledger,
-  type NewOutcome,
-  type RunRecord,
-  runOutcomePages,
-  type StoredOutcome,
-} from './aws/ledger/index.js';
-export { resolveSecret } from './aws/secrets.js';
-export type { Channel } from './channels/channel.js';
-export { channelSecrets, createChannel } from './channels/index.js';
-// Config items, the hosts they may name, and the events and records the handlers read.
-export { channelHostRefusal, configuredHosts, databaseHostRefusal } from './config/hosts.js';
-export { type PlannerEvent, parsePlannerEvent, plannerEventSchema } from './config/planner-event.js';
-export {
-  type ChannelConfig,
-  type ConfigItem,
-  type ConfigKind,
-  configKey,
-  type DatabaseConfig,
-  type JobConfig,
-  MESSAGE_TAGS,
-  parseAnyConfigItem,
-  parseConfigItem,
-  type RecipientKind,
-  type SecretRef,
-} from './config/schema.js';
-export { jobTemplates, taskSpecFor } from './config/task-spec.js';
-// Pure rules and the limits the cost model sizes its estimate by.
+// Core: pure rules, and the limits the cost model sizes its estimate by.
 export { ESCAPED_UNIT_BYTES } from './core/ascii-json.js';
 export { graphErrorReason } from './core/classify.js';
 export { ConfigError } from './core/errors.js';
@@ -52,13 +22,46 @@ export {
   parseTask,
 } from './core/task.js';
 export { missingFields, type RowFields } from './core/template.js';
-// Adapter: the audience database.
+
+// Config: the items, the hosts they may name, the planner's event.
+export { channelHostRefusal, configuredHosts, databaseHostRefusal } from './config/hosts.js';
+export { type PlannerEvent, parsePlannerEvent, plannerEventSchema } from './config/planner-event.js';
+export {
+  type ChannelConfig,
+  type ConfigItem,
+  type ConfigKind,
+  configKey,
+  type DatabaseConfig,
+  type JobConfig,
+  MESSAGE_TAGS,
+  parseAnyConfigItem,
+  parseConfigItem,
+  type RecipientKind,
+  type SecretRef,
+} from './config/schema.js';
+export { jobTemplates, taskSpecFor } from './config/task-spec.js';
+
+// Adapters: the config table, the ledger, secrets, channels, the audience database, metric limits.
+export { CONFIG_CACHE_MS, type ConfigStore, configTableItem, DynamoConfigStore, pauseKey } from './aws/config-store.js';
+export {
+  collectOutcomes,
+  createLedger,
+  type Ledger,
+  type NewOutcome,
+  type RunRecord,
+  runOutcomePages,
+  type StoredOutcome,
+} from './aws/ledger/index.js';
+export { resolveSecret } from './aws/secrets.js';
+export type { Channel } from './channels/channel.js';
+export { channelSecrets, createChannel } from './channels/index.js';
 export { type AudienceRow, disconnect, readAudiencePage } from './db/audience.js';
-// Workflows and the Lambda contract: what one send does, the handlers' events, results, environment and metric limits.
+export { EMF_MAX_VALUES } from './observability/metrics.js';
+
+// Workflows and entry points: what one send does, the handlers' events and results, their environment.
 export type { AttemptResult } from './delivery/dispatcher.js';
 export type { BatchResponse, SqsEvent } from './delivery/index.js';
 export { RECORDING_RESERVE_MS } from './delivery/limits.js';
 export { renderMessage, sendOnce } from './delivery/recipient.js';
 export { lambdaFunctionName, plannerEnvironment, senderEnvironment } from './env.js';
-export { EMF_MAX_VALUES } from './observability/metrics.js';
 export type { PlannerResult } from './planning/index.js';
