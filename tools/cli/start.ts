@@ -1,7 +1,14 @@
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
-import { DEFAULT_JOB, type Progress, type ProviderModel, type RunSummary, runLocal } from '../local/runtime.js';
+import {
+  DEFAULT_JOB,
+  type LocalRunOptions,
+  type Progress,
+  type ProviderModel,
+  type RunSummary,
+  runLocal,
+} from '../local/runtime.js';
 import { readItemsFile } from './config.js';
 import { type CliIO, numberOption, UsageError } from './io.js';
 import { progressLine } from './progress.js';
@@ -148,13 +155,30 @@ const START_OPTIONS = {
   help: { type: 'boolean' },
 } as const;
 
+const parseStart = (argv: string[]) => parseArgs({ args: argv, options: START_OPTIONS }).values;
+type StartValues = ReturnType<typeof parseStart>;
+
 export async function startCommand(argv: string[], io: CliIO): Promise<number> {
-  const { values } = parseArgs({ args: argv, options: START_OPTIONS });
+  const values = parseStart(argv);
   if (values.help) {
     io.out(START_HELP);
     return 0;
   }
   const configItems = values.config ? await readItemsFile(values.config) : undefined;
+  checkSources(values, configItems);
+  const summary = await runLocal(
+    localRunOptions(values, configItems),
+    { onProgress: progressReporter(io), onService: (name, endpoint) => io.err(`started ${name} at ${endpoint}\n`) },
+    io.signal,
+  );
+  if (io.interactive) io.err('\n');
+  io.out(values.json ? JSON.stringify(summary) : render(summary));
+  const accounted = summary.sent + summary.skipped + summary.failed + summary.deadLettered;
+  return accounted >= summary.planned ? 0 : 1;
+}
+
+/** Your own database needs your jobs (or the sample table seeded in it); each URL must be one. */
+function checkSources(values: StartValues, configItems: readonly unknown[] | undefined): void {
   if (values['database-url'] && !configItems && !values['seed-sample']) {
     throw new UsageError(
       '--database-url needs --config (your jobs) ' +
@@ -173,6 +197,10 @@ export async function startCommand(argv: string[], io: CliIO): Promise<number> {
   }
   if (values['graph-url'] && !/^https?:\/\//.test(values['graph-url']))
     throw new UsageError(`--graph-url must be an http(s) URL, got "${values['graph-url']}"`);
+}
+
+/** The job to run: --job, else the only job of --config, else the sample's. */
+function chooseJob(values: StartValues, configItems: readonly unknown[] | undefined): string {
   const jobs = configItems
     ?.filter((item) => (item as { kind?: unknown })?.kind === 'job')
     .map((item) => String((item as { id?: unknown }).id));
@@ -181,12 +209,17 @@ export async function startCommand(argv: string[], io: CliIO): Promise<number> {
     throw new UsageError(`--config holds ${jobs?.length ?? 0} jobs (${jobs?.join(', ')}); choose one with --job`);
   if (jobs && !jobs.includes(job))
     throw new UsageError(`job "${job}" is not in ${values.config} (jobs: ${jobs.join(', ') || 'none'})`);
+  return job;
+}
+
+function localRunOptions(values: StartValues, configItems: unknown[] | undefined): LocalRunOptions {
+  const job = chooseJob(values, configItems);
   const dynamodb = values.dynamodb ?? 'embedded';
   if (!['embedded', 'dynamodb-local'].includes(dynamodb) && !/^https?:\/\//.test(dynamodb))
     throw new UsageError(`--dynamodb must be embedded, dynamodb-local or an endpoint URL, got "${dynamodb}"`);
 
   const accessToken = values['access-token'] ?? process.env.NOTIFIER_ACCESS_TOKEN;
-  const options = {
+  return {
     job,
     sampleSize:
       numberOption('--sample-size', values['sample-size'], { min: 1, integer: true, max: 10_000_000 }) ?? 1000,
@@ -213,9 +246,12 @@ export async function startCommand(argv: string[], io: CliIO): Promise<number> {
     ...(values['graph-url'] ? { graphUrl: values['graph-url'] } : {}),
     ...(accessToken ? { accessToken } : {}),
   };
+}
 
+/** A progress bar on a terminal; elsewhere, a progress line every two seconds. */
+function progressReporter(io: CliIO): (progress: Progress) => void {
   let lastLine = 0;
-  const onProgress = (progress: Progress) => {
+  return (progress) => {
     // \x1b[K clears what a longer previous line left behind.
     if (io.interactive) io.err(`\r${progressLine(progress)}\x1b[K`);
     else if (progress.elapsedMs - lastLine >= 2000) {
@@ -223,13 +259,4 @@ export async function startCommand(argv: string[], io: CliIO): Promise<number> {
       io.err(`${progressLine(progress)}\n`);
     }
   };
-  const summary = await runLocal(
-    options,
-    { onProgress, onService: (name, endpoint) => io.err(`started ${name} at ${endpoint}\n`) },
-    io.signal,
-  );
-  if (io.interactive) io.err('\n');
-  io.out(values.json ? JSON.stringify(summary) : render(summary));
-  const accounted = summary.sent + summary.skipped + summary.failed + summary.deadLettered;
-  return accounted >= summary.planned ? 0 : 1;
 }

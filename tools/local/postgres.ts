@@ -25,6 +25,23 @@ function findPgBin(name: string): string {
   throw new Error(`PostgreSQL's ${name} was not found: install postgresql-15 (apt-get install postgresql-15)`);
 }
 
+/** Runs a PostgreSQL program: as root, as the postgres user, as initdb demands. */
+type Runner = (command: string, args: string[]) => [string, string[]];
+
+/** A temporary directory the server's user owns, and how to run its programs as that user. */
+function serverDirectory(): { dir: string; run: Runner } {
+  const dir = mkdtempSync(join(tmpdir(), 'notifier-pg-'));
+  const asRoot = process.getuid?.() === 0;
+  const run: Runner = (command, args) =>
+    asRoot ? ['runuser', ['-u', 'postgres', '--', command, ...args]] : [command, args];
+  if (asRoot) {
+    const uid = Number(execFileSync('id', ['-u', 'postgres']).toString().trim());
+    const gid = Number(execFileSync('id', ['-g', 'postgres']).toString().trim());
+    chownSync(dir, uid, gid);
+  }
+  return { dir, run };
+}
+
 /**
  * A throw-away PostgreSQL server in a temporary directory; as root it runs as the postgres user, as initdb demands.
  * `auth` is pg_hba's method: `password` plays a server that asks for the password in clear text.
@@ -34,19 +51,11 @@ export async function startPostgresServer(
 ): Promise<PostgresService> {
   const initdb = findPgBin('initdb');
   const postgres = findPgBin('postgres');
-  const dir = mkdtempSync(join(tmpdir(), 'notifier-pg-'));
-  const asRoot = process.getuid?.() === 0;
-  const wrap = (command: string, args: string[]): [string, string[]] =>
-    asRoot ? ['runuser', ['-u', 'postgres', '--', command, ...args]] : [command, args];
-  if (asRoot) {
-    const uid = Number(execFileSync('id', ['-u', 'postgres']).toString().trim());
-    const gid = Number(execFileSync('id', ['-g', 'postgres']).toString().trim());
-    chownSync(dir, uid, gid);
-  }
+  const { dir, run } = serverDirectory();
   const password = 'notifier-local-password';
   const pwfile = join(dir, 'pwfile');
   writeFileSync(pwfile, password, { mode: 0o644 });
-  const [initCommand, initArgs] = wrap(initdb, [
+  const [initCommand, initArgs] = run(initdb, [
     '-D',
     join(dir, 'data'),
     '-U',
@@ -58,8 +67,25 @@ export async function startPostgresServer(
     'UTF8',
   ]);
   execFileSync(initCommand, initArgs, { stdio: 'ignore' });
+  const { port, stop } = await serve(postgres, dir, run);
+  return {
+    host: '127.0.0.1',
+    port,
+    user: 'notifier',
+    password,
+    database: 'postgres',
+    url: `postgres://notifier:${password}@127.0.0.1:${port}/postgres`,
+    stop: async () => {
+      await stop();
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}
+
+/** Starts the server of the cluster in `dir` on a free port, once it accepts connections; `stop` waits for its exit. */
+async function serve(postgres: string, dir: string, run: Runner): Promise<{ port: number; stop: () => Promise<void> }> {
   const port = await freePort();
-  const [command, args] = wrap(postgres, [
+  const [command, args] = run(postgres, [
     '-D',
     join(dir, 'data'),
     '-p',
@@ -92,28 +118,19 @@ export async function startPostgresServer(
     signalGroup('SIGKILL');
     throw new Error(`${(error as Error).message}\n${stderr}`);
   }
-  return {
-    host: '127.0.0.1',
-    port,
-    user: 'notifier',
-    password,
-    database: 'postgres',
-    url: `postgres://notifier:${password}@127.0.0.1:${port}/postgres`,
-    stop: async () => {
-      if (!exited) {
-        await new Promise<void>((resolve) => {
-          // Fast shutdown; if it has not exited after 10 s, it is killed.
-          const force = setTimeout(() => signalGroup('SIGKILL'), 10_000);
-          child.once('exit', () => {
-            clearTimeout(force);
-            resolve();
-          });
-          signalGroup('SIGINT');
-        });
-      }
-      rmSync(dir, { recursive: true, force: true });
-    },
+  const stop = async () => {
+    if (exited) return;
+    await new Promise<void>((resolve) => {
+      // Fast shutdown; if it has not exited after 10 s, it is killed.
+      const force = setTimeout(() => signalGroup('SIGKILL'), 10_000);
+      child.once('exit', () => {
+        clearTimeout(force);
+        resolve();
+      });
+      signalGroup('SIGINT');
+    });
   };
+  return { port, stop };
 }
 
 /** Embedded Postgres (PGlite, WebAssembly) behind its wire-protocol socket server, so the real `pg` code path runs. */

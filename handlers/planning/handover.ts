@@ -1,0 +1,67 @@
+import { HANDOVER_RESERVE_MS, shouldHandOver } from '../core/paging.js';
+import type { RunScope } from './deps.js';
+import type { RunProgress } from './progress.js';
+
+/** How often a planner waiting out a pause reads the pause mark (one strongly consistent read each). */
+const PAUSE_POLL_MS = 5_000;
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+/**
+ * Waits, holding the lease and the cursor, while the job is paused: true once it is resumed, false when the
+ * invocation must hand over first (its continuation waits on). Nothing is enqueued meanwhile.
+ */
+async function waitWhilePaused(options: {
+  readonly paused: () => Promise<boolean>;
+  readonly remainingMs: () => number;
+  readonly slowestPageMs: number;
+}): Promise<boolean> {
+  while (await options.paused()) {
+    if (shouldHandOver(options.remainingMs(), options.slowestPageMs)) return false;
+    await sleep(Math.max(0, Math.min(PAUSE_POLL_MS, options.remainingMs() - HANDOVER_RESERVE_MS)));
+  }
+  return true;
+}
+
+/**
+ * Whether this invocation reads another page: not when the job is paused past its time, nor when the time left is
+ * too short for one more page.
+ */
+export async function mayGoOn({ deps, job, context, log }: RunScope, progress: RunProgress): Promise<boolean> {
+  let resumed = true;
+  if (await deps.config.paused(job.id)) {
+    // What was enqueued before the pause shows in `status` while the job waits.
+    await progress.settle();
+    log.info('job paused: planning waits with its lease and cursor', { cursor: progress.cursor });
+    resumed = await waitWhilePaused({
+      paused: () => deps.config.paused(job.id, { fresh: true }),
+      remainingMs: () => context.getRemainingTimeInMillis(),
+      slowestPageMs: progress.slowestPageMs,
+    });
+    if (resumed) log.info('job resumed: planning goes on', { cursor: progress.cursor });
+  }
+  return resumed && !shouldHandOver(context.getRemainingTimeInMillis(), progress.slowestPageMs);
+}
+
+/**
+ * Hands the rest of the audience to a continuation: the pages in flight complete and their cursor is saved before
+ * the lease is let go and the continuation invoked.
+ */
+export async function handOver(
+  { deps, event, runId, owner, job, log }: RunScope,
+  progress: RunProgress,
+  stopReading: () => Promise<void>,
+): Promise<{ status: 'continued'; runId: string; planned: number; enqueued: number; failed: number }> {
+  const next = { job: event.job, scheduledTime: event.scheduledTime, continuation: (event.continuation ?? 0) + 1 };
+  await stopReading();
+  await progress.settle();
+  await deps.ledger.runs.release({ runId, owner });
+  await deps.continueRun(next);
+  deps.metrics.count(job.id, 'Continuations');
+  log.info('handed the rest of the audience to a continuation', {
+    cursor: progress.cursor,
+    ...progress.totals,
+    continuation: next.continuation,
+  });
+  return { status: 'continued', runId, ...progress.totals };
+}

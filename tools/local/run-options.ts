@@ -1,0 +1,63 @@
+import type { FaultShares } from './fault-plan.js';
+
+/** Shares of requests (not recipients) answered with a transient error or a 613, drawn afresh for each request. */
+export interface FailureRates {
+  readonly transient: number;
+  readonly rateLimited: number;
+}
+
+/** The local Messenger sandbox as a provider: its limit, its latency and the tails of its answers. */
+export interface ProviderModel {
+  /** The Page's rate limit R (error 613 beyond it, and the usage header); without it, no limit. */
+  readonly ratePerSecond?: number;
+  readonly latencyMs: number;
+  readonly latencyJitterMs: number;
+  /** Per-recipient fault plans (tools/local/fault-plan.ts), drawn from `seed`. */
+  readonly faults: FaultShares;
+  readonly hangMs: number;
+  readonly usageWindowMs: number;
+}
+
+export interface LocalRunOptions {
+  readonly job: string;
+  readonly sampleSize: number;
+  readonly databaseUrl?: string;
+  readonly seedSample: boolean;
+  readonly graphUrl?: string;
+  readonly accessToken?: string;
+  readonly configItems?: readonly unknown[];
+  readonly failures: FailureRates;
+  readonly provider: ProviderModel;
+  /** Tasks per sender invocation (the module's sender.batch_size). */
+  readonly batchSize: number;
+  /** Sends in flight per invocation (the module's sender.parallelism). */
+  readonly parallelism: number;
+  readonly maximumConcurrency: number;
+  /** Worker processes for the senders (default: one per core, at most one per sender). */
+  readonly senderProcesses?: number;
+  readonly visibilityTimeoutSeconds: number;
+  readonly maxReceiveCount: number;
+  readonly senderTimeoutMs: number;
+  readonly timeoutMs: number;
+  /** "embedded" (dynalite, no Java), "dynamodb-local" (Java), or an endpoint URL. */
+  readonly dynamodb: string;
+  readonly seed: number;
+  readonly logFile: string;
+  readonly scheduledTime?: string;
+}
+
+export interface Progress {
+  /** The planner is still reading the audience: `planned` is a lower bound, written at most once a second. */
+  readonly planning: boolean;
+  readonly planned: number;
+  readonly processed: number;
+  readonly sent: number;
+  readonly elapsedMs: number;
+}
+
+/** What the caller of `runLocal` hears while the run goes on. */
+export interface RunHooks {
+  readonly onProgress: (progress: Progress) => void;
+  /** Each server it starts, with its address: what "stops everything" must have stopped. */
+  readonly onService?: (name: string, endpoint: string) => void;
+}
