@@ -25,7 +25,7 @@ import { main } from '../tools/cli/notifier.js';
 import { readFailedTick } from '../tools/common/invocation-record.js';
 import { type Handler, lambdaContext, loadBundle } from '../tools/local/bundle.js';
 import { startPoller } from '../tools/local/poller.js';
-import { graphError, type SandboxAnswer, type SandboxRequest } from '../tools/local/sandbox.js';
+import { graphError, type SandboxAnswer, type SandboxRequest } from '../tools/local/sandbox-reply.js';
 import { onEndpoint, queueDepth } from '../tools/local/sqs.js';
 import type { PlannerOutcome } from '../tools/local/stack.js';
 import { startCuttingTcpProxy, startOutageTcpProxy, startSqsTap } from './support/fault-proxies.js';

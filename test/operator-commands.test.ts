@@ -6,7 +6,7 @@ import { createLedger, runOutcomePages, type StoredOutcome } from '../handlers/a
 import { main } from '../tools/cli/notifier.js';
 import { csvCell } from '../tools/cli/outcomes.js';
 import { startPoller } from '../tools/local/poller.js';
-import { graphError } from '../tools/local/sandbox.js';
+import { graphError } from '../tools/local/sandbox-reply.js';
 import { queueDepth } from '../tools/local/sqs.js';
 import { type Harness, messengerJob, seedAudience, startHarness, waitFor } from './support/harness.js';
 

@@ -6,7 +6,8 @@ import { type MessengerChannelConfig, parseConfigItem, type RecipientKind } from
 import { parseUsagePercent } from '../handlers/core/classify.js';
 import type { DeliveryError } from '../handlers/core/errors.js';
 import { type Fault, type FaultShares, faultFor } from '../tools/local/fault-plan.js';
-import { type SandboxOptions, startSandbox, usageWindow } from '../tools/local/sandbox.js';
+import { type SandboxOptions, startSandbox } from '../tools/local/sandbox.js';
+import { usageWindow } from '../tools/local/sandbox-rate.js';
 
 const TOKEN = 'sandbox-test-token-"quoted"-ü';
 const shares: FaultShares = { transientOnce: 0.25, hangFirst: 0.25, permanent: 0.25 };

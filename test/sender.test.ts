@@ -7,7 +7,7 @@ import type { BatchResponse, SqsEvent } from '../handlers/delivery/index.js';
 import { dynamoItemBytes } from '../tools/cost/item-size.js';
 import { DEFAULT_INPUT, estimateMonthlyCost, writeUnits } from '../tools/cost/model.js';
 import { type Handler, lambdaContext } from '../tools/local/bundle.js';
-import { graphError } from '../tools/local/sandbox.js';
+import { graphError } from '../tools/local/sandbox-reply.js';
 import { type Harness, messengerJob, startHarness, TOKEN } from './support/harness.js';
 
 const RUN = 'daily@2026-11-28T08:00:00Z';

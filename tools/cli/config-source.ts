@@ -6,7 +6,7 @@ import {
   DynamoConfigStore,
   parseConfigItem,
 } from '../../handlers/surface.js';
-import { readItemsFile } from './config.js';
+import { readItemsFile } from './config-items.js';
 import { requireOption } from './io.js';
 
 /** The config items a command reads: the job, its database and its channel. */

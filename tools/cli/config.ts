@@ -13,8 +13,6 @@ import { describeReach } from '../common/window-policy.js';
 import { readItemsFile, type StoredItem, scanConfigTable } from './config-items.js';
 import { type CliIO, requireOption, UsageError } from './io.js';
 
-export { readItemsFile, type StoredItem, scanConfigTable } from './config-items.js';
-
 export const CONFIG_HELP = `notifier config <validate|put|get|list|delete> [options]
 
   validate <file>           check every item of a JSON file (an array of items, or { "items": [...] }); for each job,

@@ -1,4 +1,4 @@
-import type { Progress } from '../local/runtime.js';
+import type { Progress } from '../local/run-options.js';
 
 const WIDTH = 30;
 

@@ -7,7 +7,7 @@ import {
   resolveSecret,
   type SecretRef,
 } from '../../handlers/surface.js';
-import { readItemsFile, type StoredItem, scanConfigTable } from './config.js';
+import { readItemsFile, type StoredItem, scanConfigTable } from './config-items.js';
 import { type CliIO, requireOption } from './io.js';
 
 const SECRETS_HELP = `notifier secrets check [--job ID] [--table NAME | --file PATH] [--json]

@@ -1,15 +1,10 @@
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
-import {
-  DEFAULT_JOB,
-  type LocalRunOptions,
-  type Progress,
-  type ProviderModel,
-  type RunSummary,
-  runLocal,
-} from '../local/runtime.js';
-import { readItemsFile } from './config.js';
+import type { LocalRunOptions, Progress, ProviderModel } from '../local/run-options.js';
+import type { RunSummary } from '../local/run-summary.js';
+import { DEFAULT_JOB, runLocal } from '../local/runtime.js';
+import { readItemsFile } from './config-items.js';
 import { type CliIO, numberOption, UsageError } from './io.js';
 import { progressLine } from './progress.js';
 

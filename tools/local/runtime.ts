@@ -19,9 +19,6 @@ import { startSenderFleet } from './sender-fleet.js';
 import { type Servers, startServers } from './servers.js';
 import { type Stack, startStack } from './stack.js';
 
-export type { FailureRates, LocalRunOptions, Progress, ProviderModel, RunHooks } from './run-options.js';
-export type { RunSummary } from './run-summary.js';
-
 export const DEFAULT_JOB = SAMPLE_JOB;
 
 /**

@@ -15,9 +15,6 @@ import {
   sandboxState,
 } from './sandbox-reply.js';
 
-export { usageWindow } from './sandbox-rate.js';
-export { type Delivery, graphError, type SandboxAnswer, type SandboxRequest } from './sandbox-reply.js';
-
 export type Injector = (request: SandboxRequest) => SandboxAnswer | undefined;
 
 export interface SandboxFaults {

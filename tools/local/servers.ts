@@ -4,7 +4,8 @@ import type { Service } from './ports.js';
 import { startPglite } from './postgres.js';
 import type { FailureRates, LocalRunOptions } from './run-options.js';
 import { sampleWindowModel, seedSampleAudience } from './sample.js';
-import { graphError, type Injector, startSandbox } from './sandbox.js';
+import { type Injector, startSandbox } from './sandbox.js';
+import { graphError } from './sandbox-reply.js';
 import { startSqs } from './sqs.js';
 
 /** A deterministic generator, so an injected failure pattern can be replayed with --seed. */
