@@ -1,12 +1,17 @@
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
+import { senderEnvironment } from '../../handlers/surface.js';
 import type { LocalRunOptions, Progress, ProviderModel } from '../local/run-options.js';
 import type { RunSummary } from '../local/run-summary.js';
 import { DEFAULT_JOB, runLocal } from '../local/runtime.js';
 import { readItemsFile } from './config-items.js';
 import { type CliIO, numberOption, UsageError } from './io.js';
 import { progressLine } from './progress.js';
+
+// The module's defaults, as the sender's environment contract defines them.
+const DEFAULT_PARALLELISM = senderEnvironment.parallelism.parse(undefined);
+const DEFAULT_CONCURRENCY = senderEnvironment.instances.parse(undefined);
 
 const START_HELP = `notifier start [options]     (npm start -- [options])
 
@@ -36,9 +41,9 @@ The local sandbox as a provider (docs/BENCHMARKS.md, "Rate control at the provid
   --inject-rate-limit P      share of requests answered with error 613
   --seed N                   seed for the injected failures and the recipients' fault plans (default 1)
   --batch-size N             event source mapping batch size, in tasks (default 50, as the module)
-  --parallelism N            sends in flight per sender invocation (default 50, as the module)
-  --concurrency N            maximum concurrent sender invocations (default 2, as the module), run in worker processes
-                             apart from the emulators (one per core at most)
+  --parallelism N            sends in flight per sender invocation (default ${DEFAULT_PARALLELISM}, as the module)
+  --concurrency N            maximum concurrent sender invocations (default ${DEFAULT_CONCURRENCY}, as the module),
+                             run in worker processes apart from the emulators (one per core at most)
   --visibility-timeout S     queue visibility timeout in seconds (default 2)
   --max-receive-count N      receives before the DLQ (default 5)
   --dynamodb MODE            embedded (default) | dynamodb-local (Java) | an endpoint URL
@@ -225,8 +230,10 @@ function localRunOptions(values: StartValues, configItems: unknown[] | undefined
     },
     provider: providerModel(values),
     batchSize: numberOption('--batch-size', values['batch-size'], { min: 1, integer: true, max: 10_000 }) ?? 50,
-    parallelism: numberOption('--parallelism', values.parallelism, { min: 1, integer: true, max: 100 }) ?? 50,
-    maximumConcurrency: numberOption('--concurrency', values.concurrency, { min: 1, integer: true, max: 64 }) ?? 2,
+    parallelism:
+      numberOption('--parallelism', values.parallelism, { min: 1, integer: true, max: 100 }) ?? DEFAULT_PARALLELISM,
+    maximumConcurrency:
+      numberOption('--concurrency', values.concurrency, { min: 1, integer: true, max: 64 }) ?? DEFAULT_CONCURRENCY,
     visibilityTimeoutSeconds:
       numberOption('--visibility-timeout', values['visibility-timeout'], { min: 1, integer: true, max: 43_200 }) ?? 2,
     maxReceiveCount:
