@@ -14,7 +14,7 @@ import { type Architecture, FREE_TIER, type Price, pricesFor, type RegionPrices 
 /**
  * Monthly AWS cost of the notifier for one job: what each scheduler tick makes the planner, the queue, the sender, the
  * tables and CloudWatch do, priced with the region's list prices (tools/cost/prices.ts). Pure: the same input
- * gives the same estimate. The handler durations default to the measurements in bench/results/durations.json.
+ * gives the same estimate. The handler durations default to the measurements in tools/cost/durations.json.
  *
  * @example
  * const estimate = estimateMonthlyCost({ audience: 1_000_000, runsPerDay: 1, region: 'eu-west-1' });

@@ -3,8 +3,7 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
-import durations from '../../bench/results/durations.json' with { type: 'json' };
-import { MEASURED } from './measured.js';
+import { BENCH_RUN as durations, MEASURED } from './measured.js';
 import {
   type CostEstimate,
   type CostLine,
