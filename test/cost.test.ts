@@ -4,19 +4,11 @@ import { describe, it } from 'node:test';
 import { parseConfigItem } from '../handlers/config/schema.js';
 import { MAX_TASK_BYTES } from '../handlers/core/task.js';
 import { costCommand } from '../tools/cli/cost.js';
+import { cpuSlowdown, lambdaGbSeconds, sqsBilledRequests, writeUnits } from '../tools/cost/billing.js';
+import { type CostOverrides, DEFAULT_INPUT } from '../tools/cost/input.js';
 import { dynamoItemBytes } from '../tools/cost/item-size.js';
 import { MEASURED } from '../tools/cost/measured.js';
-import {
-  type CostEstimate,
-  type CostOverrides,
-  cpuSlowdown,
-  DEFAULT_INPUT,
-  estimateMonthlyCost,
-  lambdaGbSeconds,
-  sqsBilledRequests,
-  TARGET_USD_PER_MILLION,
-  writeUnits,
-} from '../tools/cost/model.js';
+import { type CostEstimate, estimateMonthlyCost, TARGET_USD_PER_MILLION } from '../tools/cost/model.js';
 import { TABLE_OPERATIONS } from '../tools/cost/operations.js';
 import { PRICES } from '../tools/cost/prices.js';
 

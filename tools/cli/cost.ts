@@ -1,14 +1,9 @@
 import { parseArgs } from 'node:util';
 import { MAX_RECIPIENTS_PER_TASK, MAX_TASK_BYTES } from '../../handlers/surface.js';
+import type { CostLine } from '../cost/cost-line.js';
+import { CostInputError, type CostOverrides, DEFAULT_INPUT } from '../cost/input.js';
 import { MEASURED } from '../cost/measured.js';
-import {
-  type CostEstimate,
-  CostInputError,
-  type CostLine,
-  type CostOverrides,
-  DEFAULT_INPUT,
-  estimateMonthlyCost,
-} from '../cost/model.js';
+import { type CostEstimate, estimateMonthlyCost } from '../cost/model.js';
 import { PRICES, REGIONS } from '../cost/prices.js';
 import { type NumberRange, numberOption, table, UsageError } from './io.js';
 
