@@ -1,8 +1,8 @@
-// Handler durations that feed the cost model (tools/cost/model.ts): the planner's wall time per 1,000
+// Handler durations that feed the cost model (tools/cost/input.ts): the planner's wall time per 1,000
 // recipients and the sender's wall time per batch, measured on the local stack with the shipped dist/ bundles.
 //
 // Usage: node_modules/.bin/node --import tsx bench/handler-durations.ts [--audience 20000] [--runs 7]
-//        [--batches 40] [--latency-ms 150] [--out bench/results/durations.json]
+//        [--batches 40] [--latency-ms 150] [--out tools/cost/durations.json]
 //
 // It starts its own DynamoDB Local (Java 17) and PostgreSQL 15 (PGlite when the server binaries are missing),
 // an in-process fauxqs and two Messenger sandboxes (no latency, and --latency-ms), then:
@@ -16,7 +16,8 @@
 // - the bytes the bundles log (the sender's per invocation and per send), the task body (envelope and bytes per
 //   recipient), the ledger items as DynamoDB sizes them (a group item of 1 and of 10 recipients after recording,
 //   and the run item), and the cold import time (INIT) of each bundle.
-// Medians over the repetitions are reported with the machine. Progress goes to stderr; the JSON to --out.
+// Medians over the repetitions are reported with the machine. Progress goes to stderr; the JSON to --out, the data
+// file the cost model's defaults are read from.
 
 import { spawnSync } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
@@ -48,7 +49,7 @@ const { values: flags } = parseArgs({
     runs: { type: 'string', default: '7' },
     batches: { type: 'string', default: '40' },
     'latency-ms': { type: 'string', default: '150' },
-    out: { type: 'string', default: 'bench/results/durations.json' },
+    out: { type: 'string', default: 'tools/cost/durations.json' },
   },
 });
 const positiveInt = (name: string, value: string | undefined) => numberFlag(name, value, { integer: true });
@@ -63,6 +64,12 @@ const RECIPIENTS_PER_TASK = 10;
 const PARALLELISM = 10;
 const TOKEN = 'EAAB-bench-page-token-0123456789abcdef';
 
+/**
+ * JSON laid out as Biome formats it, since the repository's lint checks the data file: two-space indent, an array of
+ * numbers on one line (the bench's arrays are short enough to fit the line width).
+ */
+const formatJson = (value: unknown) =>
+  `${JSON.stringify(value, null, 2).replace(/\[\s+([^[\]{}"]*?)\s+\]/g, (_, items: string) => `[${items.split(/,\s+/).join(', ')}]`)}\n`;
 const progress = (message: string) => process.stderr.write(`[durations] ${message}\n`);
 const median = (values: readonly number[]) => {
   const sorted = [...values].sort((a, b) => a - b);
@@ -485,7 +492,7 @@ try {
   };
   const out = join(repoRoot, flags.out as string);
   mkdirSync(dirname(out), { recursive: true });
-  writeFileSync(out, `${JSON.stringify(result, null, 2)}\n`);
+  writeFileSync(out, formatJson(result));
   restoreStdout();
   process.stdout.write(`${JSON.stringify(result, null, 2)}\nwritten to ${flags.out}\n`);
 } catch (error) {

@@ -4,19 +4,11 @@ import { describe, it } from 'node:test';
 import { parseConfigItem } from '../handlers/config/schema.js';
 import { MAX_TASK_BYTES } from '../handlers/core/task.js';
 import { costCommand } from '../tools/cli/cost.js';
+import { cpuSlowdown, lambdaGbSeconds, sqsBilledRequests, writeUnits } from '../tools/cost/billing.js';
+import { COST_FIELDS, type CostOverrides, DEFAULT_INPUT } from '../tools/cost/input.js';
 import { dynamoItemBytes } from '../tools/cost/item-size.js';
 import { MEASURED } from '../tools/cost/measured.js';
-import {
-  type CostEstimate,
-  type CostOverrides,
-  cpuSlowdown,
-  DEFAULT_INPUT,
-  estimateMonthlyCost,
-  lambdaGbSeconds,
-  sqsBilledRequests,
-  TARGET_USD_PER_MILLION,
-  writeUnits,
-} from '../tools/cost/model.js';
+import { type CostEstimate, estimateMonthlyCost, TARGET_USD_PER_MILLION } from '../tools/cost/model.js';
 import { TABLE_OPERATIONS } from '../tools/cost/operations.js';
 import { PRICES } from '../tools/cost/prices.js';
 
@@ -678,6 +670,46 @@ describe('notifier cost', () => {
     const { code, out } = await run('--help');
     assert.equal(code, 0);
     assert.match(out, /--runs-per-day N/);
+  });
+
+  it('has a flag for each field the input schema gives one: in --help with its default, setting that field', async () => {
+    const flagged = COST_FIELDS.filter((field) => field.meta.flag !== undefined);
+    assert.ok(flagged.length >= 30, `${flagged.length} flags`);
+    const { out: help } = await run('--help');
+    for (const field of flagged) {
+      const line = help.split('\n').find((text) => text.startsWith(`    --${field.meta.flag?.name} `));
+      assert.ok(line, `--${field.meta.flag?.name} is in the help`);
+    }
+    const { code, out } = await run(
+      '--sender-ms-per-task',
+      '3',
+      '--worker-instances',
+      '2',
+      '--no-index-writes',
+      '--json',
+    );
+    assert.equal(code, 0);
+    const estimate = JSON.parse(out) as CostEstimate;
+    assert.equal(estimate.input.durations.senderMsPerTask, 3);
+    assert.equal(estimate.input.durations.senderMsPerNotification, DEFAULT_INPUT.durations.senderMsPerNotification);
+    assert.equal(estimate.input.worker.instances, 2);
+    assert.equal(estimate.input.ledgerIndexWrites, false);
+  });
+
+  it("a flag and the model refuse the same values: above a number field's maximum, both name the field", async () => {
+    let checked = 0;
+    for (const field of COST_FIELDS) {
+      if (field.meta.kind !== 'number' || field.meta.range.max === undefined || !field.meta.flag) continue;
+      checked++;
+      const over = field.meta.range.max + 1;
+      const { code, err } = await run(`--${field.meta.flag.name}`, String(over));
+      assert.equal(code, 2, field.path);
+      assert.match(err, new RegExp(`--${field.meta.flag.name} must be`));
+      const [group, key] = field.path.split('.');
+      const overrides = key === undefined ? { [field.path]: over } : { [group as string]: { [key]: over } };
+      assert.throws(() => estimateMonthlyCost(overrides), new RegExp(`^CostInputError: ${field.path} must be at most`));
+    }
+    assert.ok(checked >= 20, `${checked} number flags with a maximum`);
   });
 
   it('rejects a bad value with exit code 2 and names the flag', async () => {

@@ -1,192 +1,128 @@
-import { parseArgs } from 'node:util';
-import { MAX_RECIPIENTS_PER_TASK, MAX_TASK_BYTES } from '../../handlers/surface.js';
+import { type ParseArgsOptionsConfig, parseArgs } from 'node:util';
+import type { CostLine } from '../cost/cost-line.js';
+import type { FieldFlag, FieldMeta, FlagSection, NumberRange } from '../cost/fields.js';
+import { COST_FIELDS, type CostField, CostInputError, parseCostInput } from '../cost/input.js';
 import { MEASURED } from '../cost/measured.js';
-import {
-  type CostEstimate,
-  CostInputError,
-  type CostLine,
-  type CostOverrides,
-  DEFAULT_INPUT,
-  estimateMonthlyCost,
-} from '../cost/model.js';
-import { PRICES, REGIONS } from '../cost/prices.js';
-import { type NumberRange, numberOption, table, UsageError } from './io.js';
+import { type CostEstimate, estimateCost } from '../cost/model.js';
+import { numberOption, table, UsageError } from './io.js';
 
-const d = DEFAULT_INPUT;
+/**
+ * `notifier cost`: its flags, their ranges and its help come from the cost model's input schema (tools/cost/input.ts),
+ * where each field that has a flag declares it; a new setting is added there alone.
+ */
 
-export const COST_HELP = `notifier cost [options]
-  Monthly AWS cost of one job: itemised lines, total, cost per million notifications, and the always-on
-  worker it replaces. Prices: tools/cost/prices.ts (dated, per region). Handler durations: measured by
-  bench/handler-durations.ts (${MEASURED.measuredAt.slice(0, 10)}, ${MEASURED.machine}). Method: docs/COST.md.
+type FlaggedField = CostField & { readonly meta: FieldMeta & { readonly flag: FieldFlag } };
+const FLAGGED = COST_FIELDS.filter((field): field is FlaggedField => field.meta.flag !== undefined);
 
-  Workload
-    --audience N               recipients per run (default ${d.audience})
-    --runs-per-day N           scheduler ticks a day (default ${d.runsPerDay})
-    --days N                   days a month (default ${d.daysPerMonth})
-    --latency-ms MS            provider answer time per send (default ${d.latencyMs})
-    --rate N                   the channel's ratePerSecond, shared by all senders (default ${d.channelRatePerSecond})
-    --recipient-bytes N        bytes a recipient adds to a task body: id and template fields (default ${d.taskRecipientBytes}, measured)
-    --non-ascii N              characters outside ASCII per recipient, on average, an emoji counting two: each
-                               takes a 6-byte escape in the ASCII task body (default ${d.taskNonAsciiUnitsPerRecipient})
-    --log-bytes N              extra log bytes per notification (default ${d.logBytesPerNotification}: the success path logs nothing)
-    --egress-bytes N           bytes a send puts on the wire to the provider (default ${d.egressBytesPerNotification})
-  Module settings
-    --region R                 ${REGIONS.join(' | ')} (default ${d.region})
-    --arch A                   arm64 | x86_64 (default ${d.architecture})
-    --planner-memory MB        (default ${d.plannerMemoryMb})      --planner-timeout S   (default ${d.plannerTimeoutSeconds})
-    --sender-memory MB         (default ${d.senderMemoryMb})      --sender-timeout S    (default ${d.senderTimeoutSeconds})
-    --batch-size N             sender batch_size, in tasks (default ${d.senderBatchSize})
-    --parallelism N            sender.parallelism: sends in flight per invocation (default ${d.senderParallelism})
-    --max-concurrency N        sender maximum_concurrency (default ${d.senderMaximumConcurrency})
-    --ledger-ttl-days N        (default ${d.ledgerTtlDays})     --alarms N  (default ${d.alarms})     --dashboard
-    --no-ledger                without the delivery ledger and run counters (what an at-least-once variant costs)
-  Job settings
-    --page-size N              the job's pageSize (default ${d.pageSize})
-    --recipients-per-task N    the job's recipientsPerTask: recipients per SQS message and ledger item, 1 to 50
-                               (default ${d.recipientsPerTask}; 1 is the per-recipient ledger)
-  What-ifs (not the shipped design; see docs/COST.md)
-    --no-index-writes          run-item updates do not write the by-job index (projection without counters)
-    --ledger-capacity C        on-demand | provisioned (scheduled scaling around each run)
-  Measured durations (override)
-    --planner-ms-per-1000 MS   (default ${d.durations.plannerMsPer1000})
-    --sender-overhead-ms MS    per batch (default ${d.durations.senderOverheadMsPerBatch})
-    --sender-ms-per-task MS    (default ${d.durations.senderMsPerTask})
-    --sender-ms-per-notification MS  (default ${d.durations.senderMsPerNotification})
-  Comparison
-    --worker-instance TYPE     (default ${d.worker.instanceType})   --worker-instances N  (default ${d.worker.instances})
-    --broker TYPE              (default ${d.worker.brokerType})
-  Output
-    --free-tier                apply the account's always-free tier to this service alone
-    --json                     the whole estimate as JSON
-    --help`;
-
-const OPTIONS = {
-  audience: { type: 'string' },
-  'runs-per-day': { type: 'string' },
-  days: { type: 'string' },
-  'latency-ms': { type: 'string' },
-  rate: { type: 'string' },
-  'recipient-bytes': { type: 'string' },
-  'non-ascii': { type: 'string' },
-  'log-bytes': { type: 'string' },
-  'egress-bytes': { type: 'string' },
-  region: { type: 'string' },
-  arch: { type: 'string' },
-  'planner-memory': { type: 'string' },
-  'planner-timeout': { type: 'string' },
-  'sender-memory': { type: 'string' },
-  'sender-timeout': { type: 'string' },
-  'batch-size': { type: 'string' },
-  parallelism: { type: 'string' },
-  'max-concurrency': { type: 'string' },
-  'page-size': { type: 'string' },
-  'ledger-ttl-days': { type: 'string' },
-  alarms: { type: 'string' },
-  dashboard: { type: 'boolean' },
-  'no-ledger': { type: 'boolean' },
-  'recipients-per-task': { type: 'string' },
-  'no-index-writes': { type: 'boolean' },
-  'ledger-capacity': { type: 'string' },
-  'planner-ms-per-1000': { type: 'string' },
-  'sender-overhead-ms': { type: 'string' },
-  'sender-ms-per-task': { type: 'string' },
-  'sender-ms-per-notification': { type: 'string' },
-  'worker-instance': { type: 'string' },
-  'worker-instances': { type: 'string' },
-  broker: { type: 'string' },
-  'free-tier': { type: 'boolean' },
-  json: { type: 'boolean' },
-  help: { type: 'boolean', short: 'h' },
-} as const;
-
-/** The flag that sets each model field, to name it when the model rejects a combination. */
-const FIELD_FLAGS: Readonly<Record<string, string>> = {
-  audience: '--audience',
-  runsPerDay: '--runs-per-day',
-  daysPerMonth: '--days',
-  latencyMs: '--latency-ms',
-  channelRatePerSecond: '--rate',
-  plannerTimeoutSeconds: '--planner-timeout',
-  plannerMemoryMb: '--planner-memory',
-  senderMemoryMb: '--sender-memory',
-  senderTimeoutSeconds: '--sender-timeout',
-  senderBatchSize: '--batch-size',
-  senderParallelism: '--parallelism',
-  senderMaximumConcurrency: '--max-concurrency',
-  pageSize: '--page-size',
-  recipientsPerTask: '--recipients-per-task',
-  taskRecipientBytes: '--recipient-bytes',
-  taskNonAsciiUnitsPerRecipient: '--non-ascii',
-  'durations.plannerMsPer1000': '--planner-ms-per-1000',
-  'worker.instanceType': '--worker-instance',
-  'worker.brokerType': '--broker',
+const SECTION_TITLES: Readonly<Record<FlagSection, string>> = {
+  Workload: 'Workload',
+  'Module settings': 'Module settings',
+  'Job settings': 'Job settings',
+  'What-ifs': 'What-ifs (not the shipped design; see docs/COST.md)',
+  'Measured durations': 'Measured durations (override)',
+  Comparison: 'Comparison',
+  Output: 'Output',
 };
 
-const numberFlag = (values: Record<string, unknown>, flag: keyof typeof OPTIONS, range: NumberRange) =>
-  numberOption(`--${flag}`, values[flag], range);
+const HELP_WIDTH = 118;
+const FLAG_COLUMN = 31;
 
-function choiceFlag<T extends string>(
-  values: Record<string, unknown>,
-  flag: keyof typeof OPTIONS,
-  choices: readonly T[],
-): T | undefined {
-  const raw = values[flag];
-  if (raw === undefined) return undefined;
-  if (!choices.includes(raw as T))
-    throw new UsageError(`--${flag} must be one of ${choices.join(', ')}, got "${String(raw)}"`);
-  return raw as T;
+/**
+ * `head` and `text` in two columns, `text` wrapped at the help's width under its own column; `note` (the default) is
+ * kept whole at its end.
+ */
+function helpEntry(head: string, text: string, note = ''): string {
+  const lines: string[] = [];
+  let current = head.length + 2 > FLAG_COLUMN ? `${head}  ` : head.padEnd(FLAG_COLUMN);
+  for (const word of [...text.split(' '), ...(note ? [note] : [])]) {
+    if (current.length + word.length > HELP_WIDTH && current.length > FLAG_COLUMN) {
+      lines.push(current.trimEnd());
+      current = ' '.repeat(FLAG_COLUMN);
+    }
+    current += `${word} `;
+  }
+  return [...lines, current.trimEnd()].join('\n');
 }
 
-function overridesFrom(values: Record<string, unknown>): CostOverrides {
-  const region = choiceFlag(values, 'region', REGIONS);
-  const prices = PRICES[region ?? DEFAULT_INPUT.region];
-  const instanceTypes = Object.keys(prices?.worker.instanceHour ?? {});
-  const brokerTypes = Object.keys(prices?.worker.brokerHour ?? {});
-  const overrides = {
-    audience: numberFlag(values, 'audience', { min: 1, max: 1e9, integer: true }),
-    runsPerDay: numberFlag(values, 'runs-per-day', { min: 1, max: 1440, integer: true }),
-    daysPerMonth: numberFlag(values, 'days', { min: 1, max: 31, integer: true }),
-    latencyMs: numberFlag(values, 'latency-ms', { min: 0, max: 60_000 }),
-    channelRatePerSecond: numberFlag(values, 'rate', { min: 0.001, max: 10_000 }),
-    taskRecipientBytes: numberFlag(values, 'recipient-bytes', { min: 1, max: MAX_TASK_BYTES, integer: true }),
-    taskNonAsciiUnitsPerRecipient: numberFlag(values, 'non-ascii', { min: 0, max: MAX_TASK_BYTES }),
-    logBytesPerNotification: numberFlag(values, 'log-bytes', { min: 0, max: 1_000_000 }),
-    egressBytesPerNotification: numberFlag(values, 'egress-bytes', { min: 0, max: 10_000_000 }),
-    region,
-    architecture: choiceFlag(values, 'arch', ['arm64', 'x86_64'] as const),
-    plannerMemoryMb: numberFlag(values, 'planner-memory', { min: 128, max: 10_240, integer: true }),
-    plannerTimeoutSeconds: numberFlag(values, 'planner-timeout', { min: 30, max: 900, integer: true }),
-    senderMemoryMb: numberFlag(values, 'sender-memory', { min: 128, max: 10_240, integer: true }),
-    senderTimeoutSeconds: numberFlag(values, 'sender-timeout', { min: 3, max: 900, integer: true }),
-    senderBatchSize: numberFlag(values, 'batch-size', { min: 1, max: 10_000, integer: true }),
-    senderParallelism: numberFlag(values, 'parallelism', { min: 1, max: 100, integer: true }),
-    senderMaximumConcurrency: numberFlag(values, 'max-concurrency', { min: 2, max: 1000, integer: true }),
-    pageSize: numberFlag(values, 'page-size', { min: 10, max: 10_000, integer: true }),
-    ledgerTtlDays: numberFlag(values, 'ledger-ttl-days', { min: 1, max: 3650, integer: true }),
-    alarms: numberFlag(values, 'alarms', { min: 0, max: 100, integer: true }),
-    dashboard: values.dashboard === true ? true : undefined,
-    ledger: values['no-ledger'] === true ? false : undefined,
-    recipientsPerTask: numberFlag(values, 'recipients-per-task', {
-      min: 1,
-      max: MAX_RECIPIENTS_PER_TASK,
-      integer: true,
-    }),
-    ledgerIndexWrites: values['no-index-writes'] === true ? false : undefined,
-    ledgerCapacity: choiceFlag(values, 'ledger-capacity', ['on-demand', 'provisioned'] as const),
-    freeTier: values['free-tier'] === true ? true : undefined,
-    durations: {
-      plannerMsPer1000: numberFlag(values, 'planner-ms-per-1000', { min: 0.001, max: 1e6 }),
-      senderOverheadMsPerBatch: numberFlag(values, 'sender-overhead-ms', { min: 0, max: 1e6 }),
-      senderMsPerTask: numberFlag(values, 'sender-ms-per-task', { min: 0, max: 1e6 }),
-      senderMsPerNotification: numberFlag(values, 'sender-ms-per-notification', { min: 0, max: 1e6 }),
-    },
-    worker: {
-      instanceType: choiceFlag(values, 'worker-instance', instanceTypes),
-      instances: numberFlag(values, 'worker-instances', { min: 1, max: 1000, integer: true }),
-      brokerType: choiceFlag(values, 'broker', brokerTypes),
-    },
-  };
-  return overrides as CostOverrides;
+/** What the help says of a field's value: its choices and its default. */
+function valueNote({ meta, fallback }: CostField): string {
+  switch (meta.kind) {
+    case 'choice':
+      return `(${meta.choices.join(' | ')}; default ${String(fallback)})`;
+    case 'switch':
+      return `(default ${fallback ? 'on' : 'off'})`;
+    default:
+      return `(default ${String(fallback)})`;
+  }
+}
+
+const flagHelp = (field: FlaggedField) => {
+  const { flag } = field.meta;
+  return helpEntry(`    --${flag.name}${flag.unit ? ` ${flag.unit}` : ''}`, field.meta.description, valueNote(field));
+};
+
+const OUTPUT_FLAGS = [helpEntry('    --json', 'the whole estimate as JSON'), '    --help'];
+
+export function costHelp(): string {
+  const sections = Object.entries(SECTION_TITLES).flatMap(([section, title]) => {
+    const lines = FLAGGED.filter((field) => field.meta.flag.section === section).map(flagHelp);
+    return [`  ${title}`, ...lines, ...(section === 'Output' ? OUTPUT_FLAGS : [])];
+  });
+  return [
+    'notifier cost [options]',
+    '  Monthly AWS cost of one job: itemised lines, total, cost per million notifications, and the always-on',
+    '  worker it replaces. Prices: tools/cost/prices.ts (dated, per region). Handler durations and item sizes:',
+    `  ${MEASURED.source} (${MEASURED.measuredAt.slice(0, 10)}, ${MEASURED.machine}),`,
+    '  measured by bench/handler-durations.ts. Method: docs/COST.md.',
+    '',
+    ...sections,
+  ].join('\n');
+}
+
+const OPTIONS: ParseArgsOptionsConfig = {
+  ...Object.fromEntries(
+    FLAGGED.map((field) => [field.meta.flag.name, { type: field.meta.kind === 'switch' ? 'boolean' : 'string' }]),
+  ),
+  json: { type: 'boolean' },
+  help: { type: 'boolean', short: 'h' },
+};
+
+/** The flag that sets each field, to name it when the model rejects a value or a combination. */
+const FLAG_OF = new Map(FLAGGED.map((field) => [field.path, `--${field.meta.flag.name}`]));
+
+/** The range as a flag reads it: a whole number above N starts at N + 1. */
+const flagRange = (range: NumberRange): NumberRange =>
+  range.integer && range.above ? { ...range, min: Math.floor(range.min) + 1, above: false } : range;
+
+function flagValue(field: FlaggedField, raw: unknown): unknown {
+  const name = `--${field.meta.flag.name}`;
+  const { meta } = field;
+  switch (meta.kind) {
+    case 'number':
+      return numberOption(name, raw, flagRange(meta.range));
+    case 'choice':
+      if (!meta.choices.includes(String(raw)))
+        throw new UsageError(`${name} must be one of ${meta.choices.join(', ')}, got "${String(raw)}"`);
+      return raw;
+    case 'text':
+      return String(raw);
+    case 'switch':
+      return meta.sets;
+  }
+}
+
+/** The model's input fields the flags set, nested as the input is (`durations.plannerMsPer1000`). */
+function overridesFrom(values: Readonly<Record<string, unknown>>): Record<string, unknown> {
+  const overrides: Record<string, unknown> = {};
+  for (const field of FLAGGED) {
+    const raw = values[field.meta.flag.name];
+    if (raw === undefined) continue;
+    const value = flagValue(field, raw);
+    const [group, key] = field.path.split('.');
+    if (group === undefined || key === undefined) overrides[field.path] = value;
+    else overrides[group] = { ...(overrides[group] as object | undefined), [key]: value };
+  }
+  return overrides;
 }
 
 const integer = new Intl.NumberFormat('en-US', { maximumFractionDigits: 0 });
@@ -267,16 +203,16 @@ export async function costCommand(
     return 2;
   }
   if (values.help) {
-    io.out(COST_HELP);
+    io.out(costHelp());
     return 0;
   }
   try {
-    const estimate = estimateMonthlyCost(overridesFrom(values));
+    const estimate = estimateCost(parseCostInput(overridesFrom(values)));
     io.out(values.json ? JSON.stringify(estimate, null, 2) : render(estimate));
     return 0;
   } catch (error) {
     if (error instanceof UsageError || error instanceof CostInputError) {
-      const flag = error instanceof CostInputError ? FIELD_FLAGS[error.field] : undefined;
+      const flag = error instanceof CostInputError ? FLAG_OF.get(error.field) : undefined;
       io.err(`notifier cost: ${flag ? `${flag}: ` : ''}${error.message}\nRun "notifier cost --help" for the options.`);
       return 2;
     }

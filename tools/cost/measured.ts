@@ -1,12 +1,12 @@
-import durations from '../../bench/results/durations.json' with { type: 'json' };
+import durations from './durations.json' with { type: 'json' };
 
 /**
- * The handler measurements the cost model defaults to, read from bench/results/durations.json (written by
- * `node_modules/.bin/node --import tsx bench/handler-durations.ts`). Re-run the bench after a handler change and the
- * model's defaults follow.
+ * The handler measurements the cost model defaults to, read from tools/cost/durations.json, which
+ * `node_modules/.bin/node --import tsx bench/handler-durations.ts` writes. Re-run the bench after a handler change and
+ * the model's defaults follow.
  */
 export const MEASURED = {
-  source: 'bench/results/durations.json',
+  source: 'tools/cost/durations.json',
   measuredAt: durations.measuredAt,
   command: durations.command,
   machine: `${durations.machine.cpuModel} x${durations.machine.cores}, Node ${durations.machine.node}`,
@@ -28,3 +28,6 @@ export const MEASURED = {
   runItemBytes: durations.sizes.runItemBytes,
   initMs: durations.initMs,
 } as const;
+
+/** The whole bench run the measurements come from: its machine, samples and quartiles (docs/COST.md shows them). */
+export const BENCH_RUN = durations;

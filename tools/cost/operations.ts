@@ -9,7 +9,7 @@
  * group items are never written to an index.
  *
  * A write costs ceil(max(item before, item after) / 1 KB) write units, so the model sizes each write by its item
- * (tools/cost/model.ts); the bench measures the items. Config items stay under 4 KB (strongly consistent reads:
+ * (tools/cost/run-tables.ts); the bench measures the items. Config items stay under 4 KB (strongly consistent reads:
  * 1 RRU).
  */
 

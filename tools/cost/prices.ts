@@ -24,7 +24,8 @@ export interface Price {
   readonly evidence?: string;
 }
 
-export type Architecture = 'arm64' | 'x86_64';
+export const ARCHITECTURES = ['arm64', 'x86_64'] as const;
+export type Architecture = (typeof ARCHITECTURES)[number];
 
 export interface RegionPrices {
   readonly region: string;
