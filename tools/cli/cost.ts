@@ -135,19 +135,24 @@ function usd(value: number): string {
 }
 
 function quantity(entry: CostLine): string {
-  return `${Math.abs(entry.quantity) >= 100 ? integer.format(entry.quantity) : decimal.format(entry.quantity)} ${entry.unit}`;
+  const amount = Math.abs(entry.quantity) >= 100 ? integer.format(entry.quantity) : decimal.format(entry.quantity);
+  return `${amount} ${entry.unit}`;
 }
 
 function rate(entry: CostLine): string {
   const value = String(entry.price.usd);
-  return `$${value} / ${entry.price.per.split(' (')[0]}${entry.price.status === 'confirmed' ? '' : ` (${entry.price.status})`}`;
+  const status = entry.price.status === 'confirmed' ? '' : ` (${entry.price.status})`;
+  return `$${value} / ${entry.price.per.split(' (')[0]}${status}`;
 }
 
 function render(estimate: CostEstimate): string {
   const { input, run } = estimate;
   const head = [
-    `notifier cost: ${integer.format(input.audience)} recipients x ${input.runsPerDay} run(s)/day x ${input.daysPerMonth} days = ${integer.format(estimate.notificationsPerMonth)} notifications/month`,
-    `${estimate.region.name} (${estimate.region.code}), ${input.architecture}; ledger ${input.ledger ? 'on' : 'off'}; provider latency ${input.latencyMs} ms; channel rate ${input.channelRatePerSecond}/s over ${input.senderMaximumConcurrency} senders`,
+    `notifier cost: ${integer.format(input.audience)} recipients x ${input.runsPerDay} run(s)/day x ` +
+      `${input.daysPerMonth} days = ${integer.format(estimate.notificationsPerMonth)} notifications/month`,
+    `${estimate.region.name} (${estimate.region.code}), ${input.architecture}; ` +
+      `ledger ${input.ledger ? 'on' : 'off'}; provider latency ${input.latencyMs} ms; ` +
+      `channel rate ${input.channelRatePerSecond}/s over ${input.senderMaximumConcurrency} senders`,
     '',
   ];
   const rows: string[][] = [['service', 'item', 'quantity', 'price', 'USD/month']];
@@ -172,17 +177,23 @@ function render(estimate: CostEstimate): string {
     ...head,
     table(rows),
     '',
-    `cost per million notifications: ${usd(estimate.perMillionUsd)} (${target}${input.ledger ? '' : '; the target is stated with the ledger on'})`,
+    `cost per million notifications: ${usd(estimate.perMillionUsd)} ` +
+      `(${target}${input.ledger ? '' : '; the target is stated with the ledger on'})`,
     `by service: ${services.join(', ')}`,
     `largest line: ${estimate.dominant.service} ${estimate.dominant.item}, ${usd(estimate.dominant.usd)} (${share}%)`,
-    `per run: ${integer.format(run.messages)} tasks of up to ${run.recipientsPerFullTask} recipients, ${integer.format(run.senderBatches)} sender batches on ${run.senderContainers} containers, ${decimal.format(run.runSeconds / 60)} min at ${decimal.format(run.notificationsPerSecond)} notifications/s; ` +
-      `${Math.ceil(Math.max(run.latencyBoundMsPerBatch, run.pacedMsPerBatch))} ms billed per batch (${run.pacingBound ? 'paced by the channel rate' : 'bound by latency'}); planner ${run.plannerInvocations} invocation(s)`,
+    `per run: ${integer.format(run.messages)} tasks of up to ${run.recipientsPerFullTask} recipients, ` +
+      `${integer.format(run.senderBatches)} sender batches on ${run.senderContainers} containers, ` +
+      `${decimal.format(run.runSeconds / 60)} min at ${decimal.format(run.notificationsPerSecond)} notifications/s; ` +
+      `${Math.ceil(Math.max(run.latencyBoundMsPerBatch, run.pacedMsPerBatch))} ms billed per batch ` +
+      `(${run.pacingBound ? 'paced by the channel rate' : 'bound by latency'}); ` +
+      `planner ${run.plannerInvocations} invocation(s)`,
     '',
     'always-on worker it replaces:',
     table(
       estimate.alwaysOn.lines.map((entry) => [entry.service, entry.item, quantity(entry), rate(entry), usd(entry.usd)]),
     ),
-    `  total ${usd(estimate.alwaysOn.totalUsd)}/month, ${usd(estimate.alwaysOn.perMillionUsd)} per million at this volume; the worker is cheaper above ${breakEven}`,
+    `  total ${usd(estimate.alwaysOn.totalUsd)}/month, ` +
+      `${usd(estimate.alwaysOn.perMillionUsd)} per million at this volume; the worker is cheaper above ${breakEven}`,
     ...estimate.warnings.map((warning) => `\nWARNING: ${warning}`),
     ...(unverified.size > 0
       ? ['', `prices marked derived/unverified were not confirmed in a dated source (see tools/cost/prices.ts).`]

@@ -43,7 +43,9 @@ function plannerTimeoutIssues(input: CheckedInput): InputIssue[] {
   return [
     {
       path: ['plannerTimeoutSeconds'],
-      message: `of ${input.plannerTimeoutSeconds} s leaves no time for one page of ${input.pageSize} rows (${Math.round(pageMs)} ms) before the ${HANDOVER_RESERVE_MS / 1000} s handover reserve`,
+      message:
+        `of ${input.plannerTimeoutSeconds} s leaves no time for one page of ${input.pageSize} rows ` +
+        `(${Math.round(pageMs)} ms) before the ${HANDOVER_RESERVE_MS / 1000} s handover reserve`,
     },
   ];
 }

@@ -52,19 +52,30 @@ function warningsFor(input: CostInput, run: RunProfile): string[] {
   const seconds = (ms: number) => (ms / 1000).toFixed(1);
   if (batchMs > batchBudgetMs)
     warnings.push(
-      `a batch of ${Math.min(input.senderBatchSize, run.messages)} tasks (${formatCount(run.deliveriesPerBatch)} notifications) takes ${seconds(batchMs)} s but the sender may send for ${seconds(batchBudgetMs)} s (timeout ${input.senderTimeoutSeconds} s less the recording reserve): the rest of each batch goes back to the queue; lower batch_size or recipientsPerTask, or raise the timeout`,
+      `a batch of ${Math.min(input.senderBatchSize, run.messages)} tasks ` +
+        `(${formatCount(run.deliveriesPerBatch)} notifications) takes ${seconds(batchMs)} s ` +
+        `but the sender may send for ${seconds(batchBudgetMs)} s ` +
+        `(timeout ${input.senderTimeoutSeconds} s less the recording reserve): ` +
+        `the rest of each batch goes back to the queue; lower batch_size or recipientsPerTask, or raise the timeout`,
     );
   if (run.workMsPerBatch > run.pacedMsPerBatch)
     warnings.push(
-      `a sender of ${input.senderMemoryMb} MB needs ${seconds(run.workMsPerBatch)} s of CPU for a batch its share of the rate allows ${seconds(run.pacedMsPerBatch)} s: the senders cannot keep the channel rate; raise sender.memory_size or maximum_concurrency`,
+      `a sender of ${input.senderMemoryMb} MB needs ${seconds(run.workMsPerBatch)} s of CPU ` +
+        `for a batch its share of the rate allows ${seconds(run.pacedMsPerBatch)} s: ` +
+        `the senders cannot keep the channel rate; raise sender.memory_size or maximum_concurrency`,
     );
   if (run.recipientsPerFullTask < input.recipientsPerTask)
     warnings.push(
-      `a task body stops at ${MAX_TASK_BYTES} B: ${run.recipientsPerFullTask} recipients of ${escapedRecipientBytes(input)} B fit, not ${input.recipientsPerTask}`,
+      `a task body stops at ${MAX_TASK_BYTES} B: ` +
+        `${run.recipientsPerFullTask} recipients of ${escapedRecipientBytes(input)} B fit, ` +
+        `not ${input.recipientsPerTask}`,
     );
   if (run.runSeconds > interval)
     warnings.push(
-      `a run takes ${(run.runSeconds / 3600).toFixed(1)} h at ${Math.round(run.notificationsPerSecond)} notifications/s but runs start every ${(interval / 3600).toFixed(1)} h: the channel rate (${input.channelRatePerSecond}/s) cannot keep up, and the estimate assumes it could`,
+      `a run takes ${(run.runSeconds / 3600).toFixed(1)} h ` +
+        `at ${Math.round(run.notificationsPerSecond)} notifications/s ` +
+        `but runs start every ${(interval / 3600).toFixed(1)} h: ` +
+        `the channel rate (${input.channelRatePerSecond}/s) cannot keep up, and the estimate assumes it could`,
     );
   return warnings;
 }

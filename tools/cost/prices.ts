@@ -108,21 +108,28 @@ const price = (usd: number, per: string, page: string, status: PriceStatus, evid
 
 const EVIDENCE = {
   lambda:
-    'AWS Lambda pricing page; arm64 $0.0000133334 and x86_64 $0.0000166667 per GB-s, $0.20 per 1M requests, in several 2024-2026 guides (e.g. cloudchipr.com/blog/aws-lambda-pricing)',
+    'AWS Lambda pricing page; arm64 $0.0000133334 and x86_64 $0.0000166667 per GB-s, $0.20 per 1M requests, ' +
+    'in several 2024-2026 guides (e.g. cloudchipr.com/blog/aws-lambda-pricing)',
   lambdaRegions:
-    'same rates in eu-west-1: regional Lambda price tables list only af-south-1, ap-east-1, eu-south-1, me-* as different from the base rate',
-  sqs: 'cloudburn.io/blog/amazon-sqs-pricing (March 2026) and factualminds.com SQS pricing (June 2026): $0.40 per 1M standard requests, 64 KB chunks, first 1M free',
+    'same rates in eu-west-1: regional Lambda price tables list only af-south-1, ap-east-1, eu-south-1, me-* ' +
+    'as different from the base rate',
+  sqs:
+    'cloudburn.io/blog/amazon-sqs-pricing (March 2026) and factualminds.com SQS pricing (June 2026): ' +
+    '$0.40 per 1M standard requests, 64 KB chunks, first 1M free',
   dynamodbCut:
-    'on-demand throughput prices halved from 2024-11-01 (AWS announcement; jusdb.com, airbyte.com July 2025): us-east-1 $0.625 per 1M WRU, $0.125 per 1M RRU',
+    'on-demand throughput prices halved from 2024-11-01 (AWS announcement; jusdb.com, airbyte.com July 2025): ' +
+    'us-east-1 $0.625 per 1M WRU, $0.125 per 1M RRU',
   dynamodbProvisioned: 'zeonedge.com DynamoDB cost guide: $0.00065 per WCU-hour, $0.00013 per RCU-hour (us-east-1)',
   cloudwatchLogs:
-    'c3x.dev CloudWatch Logs cost guide (June 2026): $0.50 per GB ingested, $0.03 per GB-month stored (us-east-1, Standard class)',
+    'c3x.dev CloudWatch Logs cost guide (June 2026): ' +
+    '$0.50 per GB ingested, $0.03 per GB-month stored (us-east-1, Standard class)',
   cloudwatchMetrics:
     'signoz.io CloudWatch pricing guide (Feb 2026): $0.30 per metric-month for the first 10,000; prorated by the hour',
   cloudwatchDashboard: 'factualminds.com CloudWatch pricing (June 2026): $3 per dashboard-month',
   ec2: 'factualminds.com EC2 on-demand pricing (June 2026): m7g.large Linux $0.0816 per hour in us-east-1',
   schedulerTier:
-    'AWS price list (AWSEvents): "$0 for the first 14 million scheduled invocations" in every region; $1.25 per 1M after it in Tokyo',
+    'AWS price list (AWSEvents): "$0 for the first 14 million scheduled invocations" in every region; ' +
+    '$1.25 per 1M after it in Tokyo',
 } as const;
 
 export const PRICES: Readonly<Record<string, RegionPrices>> = {

@@ -12,19 +12,28 @@ const range = ([low, high]: readonly number[]) => `${decimal.format(low ?? 0)}�
 /** The run the measurements come from: command, machine, emulators. */
 function benchRunLine(): string {
   const { machine, sender, stack } = BENCH_RUN;
-  return `\`${BENCH_RUN.command}\` at ${BENCH_RUN.measuredAt} on ${machine.cpuModel} x${machine.cores}, ${machine.memoryGiB} GiB, Node ${machine.node}, ${machine.os}; load average ${machine.loadAverageAtStart[0]} at the start, ${machine.loadAverageAtEnd[0]} at the end; ${stack.database}, ${stack.dynamodb}, ${stack.sqs}. Sender batches: ${sender.batches} of each shape, ${sender.parallelism} sends in flight, unpaced.`;
+  return (
+    `\`${BENCH_RUN.command}\` at ${BENCH_RUN.measuredAt} on ${machine.cpuModel} x${machine.cores}, ` +
+    `${machine.memoryGiB} GiB, Node ${machine.node}, ${machine.os}; ` +
+    `load average ${machine.loadAverageAtStart[0]} at the start, ${machine.loadAverageAtEnd[0]} at the end; ` +
+    `${stack.database}, ${stack.dynamodb}, ${stack.sqs}. ` +
+    `Sender batches: ${sender.batches} of each shape, ${sender.parallelism} sends in flight, unpaced.`
+  );
 }
 
 function timeRows(): string[][] {
   const { planner, sender, sizes, initMs } = BENCH_RUN;
   const shapes = Object.values(sender.shapes).map((shape) => [
-    `sender, ${shape.tasks} task${shape.tasks === 1 ? '' : 's'} of ${shape.perTask} recipient${shape.perTask === 1 ? '' : 's'} at ${shape.latency ? `${sender.latencyMs} ms latency` : 'latency 0'}`,
+    `sender, ${shape.tasks} task${shape.tasks === 1 ? '' : 's'} ` +
+      `of ${shape.perTask} recipient${shape.perTask === 1 ? '' : 's'} ` +
+      `at ${shape.latency ? `${sender.latencyMs} ms latency` : 'latency 0'}`,
     `${ms(shape.medianMs)} (model: ${ms(shape.modelMs)})`,
     range(shape.quartilesMs),
   ]);
   return [
     [
-      `planner, per 1,000 recipients (${planner.runs} runs of ${integer.format(planner.audience)}, ${sizes.taskRecipients} recipients per task)`,
+      `planner, per 1,000 recipients (${planner.runs} runs of ${integer.format(planner.audience)}, ` +
+        `${sizes.taskRecipients} recipients per task)`,
       ms(planner.msPer1000),
       range(planner.quartilesMsPer1000),
     ],
@@ -51,11 +60,13 @@ function sizeRows(): string[][] {
     ],
     [
       `task body: envelope + per recipient (a task of ${sizes.taskRecipients})`,
-      `${decimal.format(sizes.taskHeadBytes)} B + ${decimal.format(sizes.taskRecipientBytes)} B (${decimal.format(sizes.taskBodyBytes)} B)`,
+      `${decimal.format(sizes.taskHeadBytes)} B + ${decimal.format(sizes.taskRecipientBytes)} B ` +
+        `(${decimal.format(sizes.taskBodyBytes)} B)`,
       '',
     ],
     [
-      `→ per recipient with ${DEFAULT_INPUT.taskNonAsciiUnitsPerRecipient} non-ASCII code unit(s) escaped as \\uXXXX (assumed, not measured: the bench audience is ASCII)`,
+      `→ per recipient with ${DEFAULT_INPUT.taskNonAsciiUnitsPerRecipient} non-ASCII code unit(s) ` +
+        `escaped as \\uXXXX (assumed, not measured: the bench audience is ASCII)`,
       `${decimal.format(escapedRecipientBytes(DEFAULT_INPUT))} B`,
       '',
     ],
@@ -66,7 +77,8 @@ function sizeRows(): string[][] {
     ],
     [
       `→ group item: base + per outcome with a ${messengerId}-byte Messenger message id; 1 / 10 recipients`,
-      `${MEASURED.groupItemBaseBytes} B + ${MEASURED.groupOutcomeBytes + messengerId} B; ${messengerGroup(1)} B / ${messengerGroup(10)} B`,
+      `${MEASURED.groupItemBaseBytes} B + ${MEASURED.groupOutcomeBytes + messengerId} B; ` +
+        `${messengerGroup(1)} B / ${messengerGroup(10)} B`,
       '',
     ],
     ['run item (without open counts)', `${sizes.runItemBytes} B`, ''],

@@ -22,7 +22,11 @@ export function itemised(estimate: CostEstimate): string {
     .map(([service, value]) => `${service} ${usd(value)} (${share(value, estimate.totalUsd)} %)`)
     .join(', ');
   const { dominant } = estimate;
-  return `${table}\n\nBy service: ${services}. Largest line: **${dominant.item}**, ${usd(dominant.usd)} (${share(dominant.usd, estimate.totalUsd)} % of the total).`;
+  return (
+    `${table}\n\nBy service: ${services}. ` +
+    `Largest line: **${dominant.item}**, ${usd(dominant.usd)} ` +
+    `(${share(dominant.usd, estimate.totalUsd)} % of the total).`
+  );
 }
 
 export function runTable(estimate: CostEstimate): string {
@@ -33,7 +37,8 @@ export function runTable(estimate: CostEstimate): string {
     [
       [
         'recipients, tasks (SQS messages and group items)',
-        `${integer.format(run.notifications)}, ${integer.format(run.messages)} of ${run.recipientsPerFullTask} recipients`,
+        `${integer.format(run.notifications)}, ` +
+          `${integer.format(run.messages)} of ${run.recipientsPerFullTask} recipients`,
       ],
       [
         'task body, group item as recorded',
@@ -45,15 +50,20 @@ export function runTable(estimate: CostEstimate): string {
       ],
       [
         'planner invocations (continuations)',
-        `${run.plannerInvocations} (${run.continuations}); ${decimal.format(run.plannerBilledMs / 1000)} s billed incl. INIT`,
+        `${run.plannerInvocations} (${run.continuations}); ` +
+          `${decimal.format(run.plannerBilledMs / 1000)} s billed incl. INIT`,
       ],
       [
         'sender invocations (batches of tasks), containers',
-        `${integer.format(run.senderBatches)} (${input.senderBatchSize} tasks, ${decimal.format(run.deliveriesPerBatch)} notifications each), ${run.senderContainers}`,
+        `${integer.format(run.senderBatches)} ` +
+          `(${input.senderBatchSize} tasks, ${decimal.format(run.deliveriesPerBatch)} notifications each), ` +
+          `${run.senderContainers}`,
       ],
       [
         'sender ms per batch: latency-bound / paced / billed',
-        `${decimal.format(run.latencyBoundMsPerBatch)} / ${decimal.format(run.pacedMsPerBatch)} / ${billedPerBatch(estimate)} (${run.pacingBound ? 'paced' : 'latency-bound'}; ${run.parallelism} sends in flight)`,
+        `${decimal.format(run.latencyBoundMsPerBatch)} / ${decimal.format(run.pacedMsPerBatch)} / ` +
+          `${billedPerBatch(estimate)} (${run.pacingBound ? 'paced' : 'latency-bound'}; ` +
+          `${run.parallelism} sends in flight)`,
       ],
       [
         'sending time, throughput',
@@ -65,7 +75,8 @@ export function runTable(estimate: CostEstimate): string {
       ],
       [
         'ledger WRU (of which by-job index), config RRU',
-        `${integer.format(table.ledgerWriteUnits + table.indexWriteUnits)} (${integer.format(table.indexWriteUnits)}), ${integer.format(table.configReadUnits)}`,
+        `${integer.format(table.ledgerWriteUnits + table.indexWriteUnits)} ` +
+          `(${integer.format(table.indexWriteUnits)}), ${integer.format(table.configReadUnits)}`,
       ],
     ],
   );
@@ -101,8 +112,12 @@ export function alwaysOnSection(base: CostEstimate, noLedger: CostEstimate): str
   return [
     table,
     '',
-    `At the default scenario it costs ${usd(base.alwaysOn.perMillionUsd)} per million notifications against ${usd(base.perMillionUsd)} for the serverless pipeline with the ledger (${usd(noLedger.perMillionUsd)} without). ` +
-      `The worker becomes the cheaper one above **${breakEven === null ? 'never' : integer.format(breakEven)} recipients per daily run** with the ledger on, and above ${breakEvenOff === null ? 'never' : integer.format(breakEvenOff)} without it.`,
+    `At the default scenario it costs ${usd(base.alwaysOn.perMillionUsd)} per million notifications ` +
+      `against ${usd(base.perMillionUsd)} for the serverless pipeline ` +
+      `with the ledger (${usd(noLedger.perMillionUsd)} without). ` +
+      `The worker becomes the cheaper one ` +
+      `above **${breakEven === null ? 'never' : integer.format(breakEven)} recipients per daily run** ` +
+      `with the ledger on, and above ${breakEvenOff === null ? 'never' : integer.format(breakEvenOff)} without it.`,
   ];
 }
 
@@ -138,7 +153,8 @@ export function audienceSection(base: CostEstimate): string[] {
       ],
     ),
     '',
-    `⚠ the run does not fit the interval between runs at the channel's ${base.input.channelRatePerSecond}/s (the model still prices it, as if the rate allowed it).`,
+    `⚠ the run does not fit the interval between runs at the channel's ${base.input.channelRatePerSecond}/s ` +
+      `(the model still prices it, as if the rate allowed it).`,
   ];
 }
 

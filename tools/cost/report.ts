@@ -25,7 +25,8 @@ export function renderCostReport(): string {
   const base = estimateMonthlyCost();
   const noLedger = estimateMonthlyCost({ ledger: false });
   const sections = [
-    `Computed ${MEASURED.measuredAt.slice(0, 10)} durations (${MEASURED.machine}), prices checked ${PRICES['us-east-1']?.lambda.requests.checked}.`,
+    `Computed ${MEASURED.measuredAt.slice(0, 10)} durations (${MEASURED.machine}), ` +
+      `prices checked ${PRICES['us-east-1']?.lambda.requests.checked}.`,
     section('Measured handler durations', measuredTable()),
     section('Price table', priceTable()),
     section('The default scenario, itemised (us-east-1, ledger on)', itemised(base)),

@@ -187,7 +187,8 @@ export function cloudwatchLines({ input, prices, usage }: Month): CostLine[] {
     ),
     line(
       'CloudWatch',
-      `custom metrics (${metrics}: ${usage.metricNames} names x [Service], [Service, Job]; billed for ${usage.metricActiveHours} h with data)`,
+      `custom metrics (${metrics}: ${usage.metricNames} names x [Service], [Service, Job]; ` +
+        `billed for ${usage.metricActiveHours} h with data)`,
       usage.metricMonths,
       'metric-months',
       cloudwatch.customMetric,
