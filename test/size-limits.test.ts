@@ -1,5 +1,5 @@
 // Size limits of the shipped code and its tools (handlers/ and tools/), so each file and function stays readable:
-// - no file over 300 lines;
+// - no file over 300 lines, no line over 120 characters but one that holds only a URL;
 // - no function (declaration, expression, arrow, method, accessor, constructor) over 80 lines, from its first line
 //   to its last, unless the comment directly above it (or above the variable or property that holds it) says it is
 //   "one function because" of a stated reason.
@@ -12,6 +12,9 @@ import { repoRoot } from '../tools/local/bundle.js';
 
 const MAX_FILE_LINES = 300;
 const MAX_FUNCTION_LINES = 80;
+/** Biome formats code at this width; strings and comments are kept within it too. A line holding only a URL may not. */
+const MAX_LINE_WIDTH = 120;
+const URL_ONLY = /^\s*(?:\/\/|\*)?\s*['"`]?https?:\/\/\S+['"`]?[;,]?\s*$/;
 /** The phrase an over-long function's comment carries, followed by its reason. */
 const EXEMPTION = /\bone function because\s+\w+/i;
 
@@ -132,6 +135,15 @@ function longFunctions(file: string, text: string): Violation[] {
   return found;
 }
 
+/** Lines wider than MAX_LINE_WIDTH, as file:line (width). */
+function wideLines(file: string, text: string): string[] {
+  return text
+    .split('\n')
+    .flatMap((line, index) =>
+      line.length > MAX_LINE_WIDTH && !URL_ONLY.test(line) ? [`${file}:${index + 1} (${line.length})`] : [],
+    );
+}
+
 const files = [...sourceFiles('handlers'), ...sourceFiles('tools')].map((file) => ({
   file,
   text: readFileSync(join(repoRoot, file), 'utf8'),
@@ -149,6 +161,13 @@ describe('size limits: handlers/ and tools/', () => {
       .filter((entry) => entry.lines > MAX_FILE_LINES);
     assert.deepEqual(
       long.map((entry) => `${entry.file} (${entry.lines} lines)`),
+      [],
+    );
+  });
+
+  it(`no line is wider than ${MAX_LINE_WIDTH} characters, unless it holds only a URL`, () => {
+    assert.deepEqual(
+      files.flatMap(({ file, text }) => wideLines(file, text)),
       [],
     );
   });
@@ -183,6 +202,19 @@ describe('size limits: the checks catch what they forbid', () => {
     assert.equal(longFunctions('a.ts', `${vague}${fn('function vague() {', 81)}`).length, 1);
     const bare = '// one function because\n';
     assert.equal(longFunctions('a.ts', `${bare}${fn('function bare() {', 81)}`).length, 1);
+  });
+
+  it('flags a wide line of code, string or comment, and lets a line holding only a URL through', () => {
+    const wide = 'x'.repeat(MAX_LINE_WIDTH);
+    assert.deepEqual(wideLines('a.ts', `const a = 1;\nconst b = '${wide}';\n// ${wide}`), [
+      `a.ts:2 (${MAX_LINE_WIDTH + 13})`,
+      `a.ts:3 (${MAX_LINE_WIDTH + 3})`,
+    ]);
+    assert.deepEqual(
+      wideLines('a.ts', `const u =\n  'https://example.com/${wide}';\n * https://example.com/${wide}`),
+      [],
+    );
+    assert.equal(wideLines('a.ts', `const u = 'https://example.com/${wide}';`).length, 1);
   });
 
   it('reads the comment directly above, not one a blank line away or inside the function', () => {
