@@ -20,14 +20,11 @@ export interface NotifierInputs {
    */
   readonly architecture?: string;
   /**
-   * Hosts a channel item's `baseUrl`/`url` may name: the sender sends a channel's token or signing secret to no other,
-   * and halts a job whose channel points elsewhere (FatalChannel). Add your webhook receivers' hosts. Exact names, no
-   * wildcards (docs/adr/0007-channel-and-database-allowlists.md).
+   * Hosts a channel item's `baseUrl`/`url` may name: the sender sends a channel's token or signing secret to no other, and halts a job whose channel points elsewhere (FatalChannel). Add your webhook receivers' hosts. Exact names, no wildcards (docs/adr/0007-channel-and-database-allowlists.md).
    */
   readonly channelHosts?: ReadonlyArray<string>;
   /**
-   * Lambda code-signing configuration of both functions: Lambda then refuses packages not signed by its allowed signing
-   * profiles, so set `packages` to zips signed with AWS Signer. `null` deploys the packages unsigned.
+   * Lambda code-signing configuration of both functions: Lambda then refuses packages not signed by its allowed signing profiles, so set `packages` to zips signed with AWS Signer. `null` deploys the packages unsigned.
    */
   readonly codeSigningConfigArn?: string;
   /**
@@ -39,9 +36,7 @@ export interface NotifierInputs {
    */
   readonly createDashboard?: boolean;
   /**
-   * Hosts a database item's `host` may name: the planner resolves the password only for these, e.g.
-   * `[aws_db_instance.this.address]`. Empty refuses every database item. Exact names, no wildcards
-   * (docs/adr/0007-channel-and-database-allowlists.md).
+   * Hosts a database item's `host` may name: the planner resolves the password only for these, e.g. `[aws_db_instance.this.address]`. Empty refuses every database item. Exact names, no wildcards (docs/adr/0007-channel-and-database-allowlists.md).
    */
   readonly databaseHosts?: ReadonlyArray<string>;
   /**
@@ -56,10 +51,7 @@ export interface NotifierInputs {
    */
   readonly jobs?: { readonly [key: string]: { readonly schedule_expression: string; readonly timezone?: string; readonly enabled?: boolean; readonly description?: string; readonly definition?: string } };
   /**
-   * Customer managed KMS key (key ARN) for everything that stores data: the queues, tables, log groups, the functions'
-   * environment variables and the schedules' input. `null` uses AWS-managed encryption (SSE-SQS, aws/dynamodb,
-   * CloudWatch Logs default, Lambda's and Scheduler's own keys). The key policy must let CloudWatch Logs use it (see
-   * examples/complete).
+   * Customer managed KMS key (key ARN) for everything that stores data: the queues, tables, log groups, the functions' environment variables and the schedules' input. `null` uses AWS-managed encryption (SSE-SQS, aws/dynamodb, CloudWatch Logs default, Lambda's and Scheduler's own keys). The key policy must let CloudWatch Logs use it (see examples/complete).
    */
   readonly kmsKeyArn?: string;
   /**
@@ -75,8 +67,7 @@ export interface NotifierInputs {
    */
   readonly metricNamespace?: string;
   /**
-   * Prefix of every resource name (queues, tables, functions, roles, schedules, alarms) and the `Service` dimension of
-   * the metrics.
+   * Prefix of every resource name (queues, tables, functions, roles, schedules, alarms) and the `Service` dimension of the metrics.
    */
   readonly name: string;
   /**
@@ -100,8 +91,7 @@ export interface NotifierInputs {
    */
   readonly plannerInvocation?: { readonly maximum_retry_attempts?: number; readonly maximum_event_age_in_seconds?: number };
   /**
-   * Secrets Manager secret ARNs and SSM parameter ARNs only the planner may read: the database password. The sender
-   * cannot read them. Values are written outside Terraform.
+   * Secrets Manager secret ARNs and SSM parameter ARNs only the planner may read: the database password. The sender cannot read them. Values are written outside Terraform.
    */
   readonly plannerSecretArns?: ReadonlyArray<string>;
   /**
@@ -125,10 +115,7 @@ export interface NotifierInputs {
    */
   readonly scheduler?: { readonly maximum_retry_attempts?: number; readonly maximum_event_age_in_seconds?: number };
   /**
-   * Customer managed KMS keys (key ARNs) the secrets are encrypted with, when other than `kms_key_arn` (which is
-   * included by itself). Each function that reads secrets gets `kms:Decrypt` on them only through Secrets Manager and
-   * SSM in the region (`kms:ViaService`), so a key grants no more than the secrets the function may read. Secrets under
-   * the AWS-managed keys need nothing here.
+   * Customer managed KMS keys (key ARNs) the secrets are encrypted with, when other than `kms_key_arn` (which is included by itself). Each function that reads secrets gets `kms:Decrypt` on them only through Secrets Manager and SSM in the region (`kms:ViaService`), so a key grants no more than the secrets the function may read. Secrets under the AWS-managed keys need nothing here.
    */
   readonly secretKmsKeyArns?: ReadonlyArray<string>;
   /**
@@ -141,14 +128,11 @@ export interface NotifierInputs {
    */
   readonly sender?: { readonly memory_size?: number; readonly timeout?: number; readonly reserved_concurrency?: number; readonly batch_size?: number; readonly maximum_batching_window_in_seconds?: number; readonly maximum_concurrency?: number; readonly parallelism?: number };
   /**
-   * Secrets Manager secret ARNs and SSM parameter ARNs only the sender may read: channel tokens and webhook signing
-   * secrets. The planner cannot read them. Values are written outside Terraform.
+   * Secrets Manager secret ARNs and SSM parameter ARNs only the sender may read: channel tokens and webhook signing secrets. The planner cannot read them. Values are written outside Terraform.
    */
   readonly senderSecretArns?: ReadonlyArray<string>;
   /**
-   * Config and ledger tables. The config table always has point-in-time recovery; the ledger's is off by default (its
-   * items expire within `ledger_ttl_days` and a lost ledger costs at most duplicate sends of in-flight runs, see
-   * docs/SECURITY.md), and `ledger_point_in_time_recovery = true` turns it on.
+   * Config and ledger tables. The config table always has point-in-time recovery; the ledger's is off by default (its items expire within `ledger_ttl_days` and a lost ledger costs at most duplicate sends of in-flight runs, see docs/SECURITY.md), and `ledger_point_in_time_recovery = true` turns it on.
    */
   readonly tables?: { readonly deletion_protection?: boolean; readonly ledger_point_in_time_recovery?: boolean };
   /**
@@ -156,14 +140,11 @@ export interface NotifierInputs {
    */
   readonly tags?: { readonly [key: string]: string };
   /**
-   * X-Ray tracing of both functions: `Active` traces invocations (X-Ray charges per trace; the roles get
-   * `xray:PutTraceSegments` and `xray:PutTelemetryRecords`), `PassThrough` only forwards an upstream trace header.
-   * `null` leaves tracing off.
+   * X-Ray tracing of both functions: `Active` traces invocations (X-Ray charges per trace; the roles get `xray:PutTraceSegments` and `xray:PutTelemetryRecords`), `PassThrough` only forwards an upstream trace header. `null` leaves tracing off.
    */
   readonly tracingMode?: string;
   /**
-   * Run the planner (and, with `attach_sender`, the sender) in these private subnets, e.g. to reach a private database.
-   * `null` runs both outside a VPC.
+   * Run the planner (and, with `attach_sender`, the sender) in these private subnets, e.g. to reach a private database. `null` runs both outside a VPC.
    */
   readonly vpc?: { readonly subnet_ids: ReadonlyArray<string>; readonly security_group_ids: ReadonlyArray<string>; readonly attach_sender?: boolean };
 }
@@ -217,8 +198,7 @@ export class Notifier extends TerraformHclModule {
   }
 
   /**
-   * Alarm ARNs keyed by alarm (`dlq-depth`, `oldest-message-age`, `planner-errors`, `planner-throttles`,
-   * `sender-errors`, `sender-throttles`, `scheduler-dlq-depth`, `planner-failures-depth`, `fatal-channel`).
+   * Alarm ARNs keyed by alarm (`dlq-depth`, `oldest-message-age`, `planner-errors`, `planner-throttles`, `sender-errors`, `sender-throttles`, `scheduler-dlq-depth`, `planner-failures-depth`, `fatal-channel`).
    */
   get alarmArnsOutput(): string {
     return this.getString('alarm_arns');
@@ -288,9 +268,7 @@ export class Notifier extends TerraformHclModule {
   }
 
   /**
-   * Least-privilege IAM policy (JSON) for the `notifier` CLI against this deployment: config items, secrets check, run,
-   * status and runs, dlq inspect and redrive, ticks and ticks replay. Attach it to the operators' role (README,
-   * Operator permissions).
+   * Least-privilege IAM policy (JSON) for the `notifier` CLI against this deployment: config items, secrets check, run, status and runs, dlq inspect and redrive, ticks and ticks replay. Attach it to the operators' role (README, Operator permissions).
    */
   get operatorPolicyJsonOutput(): string {
     return this.getString('operator_policy_json');
