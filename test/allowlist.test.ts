@@ -6,6 +6,7 @@ import { createLedger, type Ledger } from '../handlers/aws/ledger/index.js';
 import type { BatchResponse, SqsEvent } from '../handlers/delivery/index.js';
 import { type Handler, lambdaContext } from '../tools/local/bundle.js';
 import { type Harness, seedAudience, startHarness, TOKEN } from './support/harness.js';
+import { readDelivery } from './support/ledger-reads.js';
 
 /**
  * A stand-in for SSM that records every GetParameter the bundles make and answers from `values`: the proof that a
@@ -121,7 +122,7 @@ describe('host allowlists in the shipped bundles', () => {
     const runId = 'allowed@2026-11-28T08:00:00Z';
     const response = await send({ Records: [record('allowed', runId, 'psid-ok')] }, lambdaContext('sender', 30_000));
     assert.deepEqual(response.batchItemFailures, []);
-    assert.equal((await ledger.records.getDelivery(runId, 'psid-ok'))?.status, 'sent');
+    assert.equal((await readDelivery(ledger, runId, 'psid-ok'))?.status, 'sent');
     assert.ok(store.requested.includes('/notifier/page-token'), 'the page token was read from the store');
   });
 
@@ -145,7 +146,7 @@ describe('host allowlists in the shipped bundles', () => {
     );
     assert.deepEqual(store.requested.slice(before), [], 'no secret was resolved for the channel');
     for (const recipient of ['psid-1', 'psid-2'])
-      assert.equal(await ledger.records.getDelivery(runId, recipient), undefined, 'never claimed, never marked failed');
+      assert.equal(await readDelivery(ledger, runId, recipient), undefined, 'never claimed, never marked failed');
     const fatal = harness.logs.find(
       (line) => line.includes('"level":"ERROR"') && line.includes('FATAL') && line.includes(ATTACKER),
     );

@@ -24,6 +24,7 @@ import { parseTask } from '../handlers/core/task.js';
 import type { BatchResponse, SqsEvent } from '../handlers/delivery/index.js';
 import { type Handler, lambdaContext } from '../tools/local/bundle.js';
 import { type Harness, messengerJob, startHarness } from './support/harness.js';
+import { readDelivery } from './support/ledger-reads.js';
 
 const SEED = Number(process.env.NOTIFIER_FUZZ_SEED ?? 20_261_128);
 const RUNS = 1_000;
@@ -341,7 +342,7 @@ describe('fuzz: SQS task bodies', () => {
           continue;
         }
         for (const recipient of parsed.task.recipients) {
-          const delivery = await ledger.records.getDelivery(parsed.task.runId, recipient.id, parsed.task.group);
+          const delivery = await readDelivery(ledger, parsed.task.runId, recipient.id, parsed.task.group);
           if (
             delivery?.status === 'sent' &&
             harness.sandbox.deliveries.some((entry) => entry.recipientId === recipient.id)

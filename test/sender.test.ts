@@ -11,6 +11,7 @@ import { estimateMonthlyCost } from '../tools/cost/model.js';
 import { type Handler, lambdaContext } from '../tools/local/bundle.js';
 import { graphError } from '../tools/local/sandbox-reply.js';
 import { type Harness, messengerJob, startHarness, TOKEN } from './support/harness.js';
+import { readDelivery } from './support/ledger-reads.js';
 
 const RUN = 'daily@2026-11-28T08:00:00Z';
 let counter = 0;
@@ -28,7 +29,7 @@ describe('sender outcome classes', () => {
     send({ Records: records }, lambdaContext('sender', 30_000));
   const requestsFor = (recipientId: string) =>
     harness.sandbox.requests.filter((request) => request.recipientId === recipientId).length;
-  const status = async (recipientId: string) => (await ledger.records.getDelivery(RUN, recipientId))?.status;
+  const status = async (recipientId: string) => (await readDelivery(ledger, RUN, recipientId))?.status;
 
   before(async () => {
     harness = await startHarness();
@@ -119,7 +120,7 @@ describe('sender outcome classes', () => {
     );
     const message = record('blocked');
     assert.deepEqual((await deliver([message])).batchItemFailures, []);
-    const delivery = await ledger.records.getDelivery(RUN, 'blocked');
+    const delivery = await readDelivery(ledger, RUN, 'blocked');
     assert.equal(delivery?.status, 'failed');
     assert.match(String(delivery?.reason), /551/);
     assert.equal(delivery?.failureClass, 'permanent');
@@ -321,7 +322,7 @@ describe('sender outcome classes', () => {
 
   it('a template field the row lacks is a recorded permanent failure naming the field', async () => {
     assert.deepEqual((await deliver([record('nofield', {})])).batchItemFailures, []);
-    const delivery = await ledger.records.getDelivery(RUN, 'nofield');
+    const delivery = await readDelivery(ledger, RUN, 'nofield');
     assert.equal(delivery?.status, 'failed');
     assert.match(String(delivery?.reason), /first_name/);
   });
@@ -449,7 +450,7 @@ describe('sender outcome classes', () => {
       'only the open recipient is asked again',
     );
     assert.equal((await ledger.groups.get(RUN, 'c:g1'))?.status, 'settled');
-    assert.equal((await ledger.records.getDelivery(RUN, 'g1-b', 'c:g1'))?.status, 'sent');
+    assert.equal((await readDelivery(ledger, RUN, 'g1-b', 'c:g1'))?.status, 'sent');
     assert.equal(requestsFor('g1-a'), 1);
   });
 
@@ -545,7 +546,7 @@ describe('sender outcome classes', () => {
       harness.logs.some((line) => line.includes('job#ghost') && line.includes('not found')),
       'the log names the missing item',
     );
-    const noted = await ledger.records.getDelivery('ghost@2026-11-28T08:00:00Z', 'g1');
+    const noted = await readDelivery(ledger, 'ghost@2026-11-28T08:00:00Z', 'g1');
     assert.match(
       String(noted?.lastReason),
       /job#ghost.*not found/,
@@ -561,7 +562,7 @@ describe('sender outcome classes', () => {
         : undefined,
     );
     assert.deepEqual((await deliver([record('echo')])).batchItemFailures, []);
-    const delivery = await ledger.records.getDelivery(RUN, 'echo');
+    const delivery = await readDelivery(ledger, RUN, 'echo');
     assert.equal(delivery?.status, 'failed');
     assert.match(String(delivery?.reason), /Bearer \[REDACTED\]/);
     harness.sandbox.inject(undefined);
@@ -572,6 +573,6 @@ describe('sender outcome classes', () => {
     const leaks = harness.logs.filter((line) => line.includes(TOKEN));
     assert.deepEqual(leaks, []);
     for (const recipient of ['blocked', 'window', 'transient-2', 'fatal-1', 'echo'])
-      assert.ok(!JSON.stringify(await ledger.records.getDelivery(RUN, recipient)).includes(TOKEN));
+      assert.ok(!JSON.stringify(await readDelivery(ledger, RUN, recipient)).includes(TOKEN));
   });
 });

@@ -1,7 +1,6 @@
-import { singleGroup } from '../../core/task.js';
-import { readNumber, readString, S } from '../dynamo.js';
-import { deliveryKey, groupKey, malformedKey } from './keys.js';
-import { type NewOutcome, REASON_CHARS, readOutcomes } from './outcomes.js';
+import { S } from '../dynamo.js';
+import { deliveryKey, malformedKey } from './keys.js';
+import { type NewOutcome, REASON_CHARS } from './outcomes.js';
 import type { LedgerTable } from './table.js';
 
 /**
@@ -88,32 +87,6 @@ export class RecordLedger {
         body: S(body.slice(0, 4000) || '(empty)'),
       },
       now,
-    );
-  }
-
-  /**
-   * One recipient's state, flattened for the tests: its outcome in the group item, else the group's claim state and
-   * last reason, else what the planner recorded when it could not enqueue the recipient.
-   */
-  async getDelivery(
-    runId: string,
-    recipientId: string,
-    group = singleGroup(recipientId),
-  ): Promise<Record<string, string | number> | undefined> {
-    const item = await this.#table.get(groupKey(runId, group));
-    const outcome = readOutcomes(item).get(recipientId);
-    const attempts = readNumber(item, 'attempts') ?? 0;
-    if (outcome) return { ...outcome, attempts };
-    const lastReason = readString(item, 'lastReason');
-    if (item)
-      return { status: readString(item, 'status') ?? 'released', attempts, ...(lastReason ? { lastReason } : {}) };
-    const planned = await this.#table.get(deliveryKey(runId, recipientId));
-    if (!planned) return undefined;
-    return Object.fromEntries(
-      Object.entries(planned).map(([name, value]) => [
-        name,
-        'N' in value && value.N !== undefined ? Number(value.N) : (value.S ?? ''),
-      ]),
     );
   }
 }
