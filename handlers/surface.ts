@@ -30,6 +30,7 @@ export {
   type ChannelConfig,
   type ConfigItem,
   type ConfigKind,
+  CONFIG_KINDS,
   configKey,
   type DatabaseConfig,
   type JobConfig,

@@ -195,6 +195,9 @@ export type ConfigKind = ConfigItem['kind'];
 
 const SCHEMA_BY_KIND = { job: jobSchema, database: databaseSchema, channel: channelSchema } as const;
 
+/** The kinds of config item, in the order the CLI lists them. */
+export const CONFIG_KINDS = Object.keys(SCHEMA_BY_KIND) as ConfigKind[];
+
 function hasInlineSecret(value: unknown): boolean {
   if (!value || typeof value !== 'object') return false;
   if ('inline' in value) return true;

@@ -1,5 +1,5 @@
 import { HANDOVER_RESERVE_MS, shouldHandOver } from '../core/paging.js';
-import type { RunScope } from './deps.js';
+import type { PlannerResult, RunScope } from './deps.js';
 import type { RunProgress } from './progress.js';
 
 /** How often a planner waiting out a pause reads the pause mark (one strongly consistent read each). */
@@ -51,7 +51,7 @@ export async function handOver(
   { deps, event, runId, owner, job, log }: RunScope,
   progress: RunProgress,
   stopReading: () => Promise<void>,
-): Promise<{ status: 'continued'; runId: string; planned: number; enqueued: number; failed: number }> {
+): Promise<PlannerResult & { status: 'continued' }> {
   const next = { job: event.job, scheduledTime: event.scheduledTime, continuation: (event.continuation ?? 0) + 1 };
   await stopReading();
   await progress.settle();

@@ -2,6 +2,7 @@ import { writeFile } from 'node:fs/promises';
 import { parseArgs } from 'node:util';
 import { DeleteItemCommand, DynamoDBClient, GetItemCommand, PutItemCommand } from '@aws-sdk/client-dynamodb';
 import {
+  CONFIG_KINDS,
   ConfigError,
   type ConfigItem,
   type ConfigKind,
@@ -28,8 +29,6 @@ Options:
   --json            print data as JSON
   --help`;
 
-const KINDS = ['job', 'database', 'channel'];
-
 function validateAll(items: readonly unknown[], source: string): { items: ConfigItem[]; errors: ConfigError[] } {
   const valid: ConfigItem[] = [];
   const errors: ConfigError[] = [];
@@ -49,7 +48,8 @@ function validateAll(items: readonly unknown[], source: string): { items: Config
 function kindAndId(positionals: readonly string[], verb: string): [ConfigKind, string] {
   const [kind, id] = positionals;
   if (!kind || !id) throw new UsageError(`config ${verb} needs <kind> <id>, e.g. "config ${verb} job daily-digest"`);
-  if (!KINDS.includes(kind)) throw new UsageError(`kind must be one of ${KINDS.join(', ')}, got "${kind}"`);
+  if (!(CONFIG_KINDS as string[]).includes(kind))
+    throw new UsageError(`kind must be one of ${CONFIG_KINDS.join(', ')}, got "${kind}"`);
   return [kind as ConfigKind, id];
 }
 

@@ -1,17 +1,20 @@
 import { parseArgs } from 'node:util';
 import { DeleteItemCommand, DynamoDBClient, GetItemCommand, PutItemCommand } from '@aws-sdk/client-dynamodb';
-import { CONFIG_CACHE_MS, configKey, pauseKey } from '../../handlers/surface.js';
+import { CONFIG_CACHE_MS, configKey, pauseKey, senderEnvironment } from '../../handlers/surface.js';
 import { type CliIO, requireOption, UsageError } from './io.js';
 
 const WITHIN = `within ${CONFIG_CACHE_MS / 1000} s (the handlers cache config items that long)`;
 
+const RECHECK = senderEnvironment.pauseRecheckSeconds;
+
 const PAUSE_HELP = `notifier pause <job> [--table NAME] [--json]
   Stops sending for the job's open runs without failing or skipping anyone; "notifier resume" continues the same
-  runs where they were. Takes effect ${WITHIN}. Meanwhile a sender re-sends each of the job's tasks it receives as a
-  new message delayed by NOTIFIER_PAUSE_RECHECK_SECONDS (default 300) and deletes the one it received, so a pause of
-  any length brings no task nearer the DLQ, and the other jobs on the queue keep sending. A planner still reading the
-  audience waits, keeping its cursor (handing over to a continuation as usual). A paused job's new ticks start their
-  runs and wait the same way.
+  runs where they were. Takes effect ${WITHIN}.
+  Meanwhile a sender re-sends each of the job's tasks it receives as a new message delayed by
+  ${RECHECK.name} (default ${RECHECK.parse(undefined)}) and deletes the one it received, so a pause
+  of any length brings no task nearer the DLQ, and the other jobs on the queue keep sending. A planner still reading
+  the audience waits, keeping its cursor (handing over to a continuation as usual). A paused job's new ticks start
+  their runs and wait the same way.
   --table NAME   config table (default: $NOTIFIER_CONFIG_TABLE)`;
 
 const RESUME_HELP = `notifier resume <job> [--table NAME] [--json]

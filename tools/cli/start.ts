@@ -2,6 +2,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { senderEnvironment } from '../../handlers/surface.js';
+import { DEFAULT_INPUT } from '../cost/input.js';
 import type { LocalRunOptions, Progress, ProviderModel } from '../local/run-options.js';
 import type { RunSummary } from '../local/run-summary.js';
 import { DEFAULT_JOB, runLocal } from '../local/runtime.js';
@@ -9,9 +10,10 @@ import { readItemsFile } from './config-items.js';
 import { type CliIO, numberOption, UsageError } from './io.js';
 import { progressLine } from './progress.js';
 
-// The module's defaults, as the sender's environment contract defines them.
+// The module's defaults: the sender's environment contract, and the cost model's input (held to variables.tf).
 const DEFAULT_PARALLELISM = senderEnvironment.parallelism.parse(undefined);
 const DEFAULT_CONCURRENCY = senderEnvironment.instances.parse(undefined);
+const { senderBatchSize: DEFAULT_BATCH_SIZE, senderTimeoutSeconds: SENDER_TIMEOUT_SECONDS } = DEFAULT_INPUT;
 
 const START_HELP = `notifier start [options]     (npm start -- [options])
 
@@ -40,7 +42,7 @@ The local sandbox as a provider (docs/BENCHMARKS.md, "Rate control at the provid
   --inject-transient P       share of requests (any recipient, any attempt) answered with error 2 / HTTP 500
   --inject-rate-limit P      share of requests answered with error 613
   --seed N                   seed for the injected failures and the recipients' fault plans (default 1)
-  --batch-size N             event source mapping batch size, in tasks (default 50, as the module)
+  --batch-size N             event source mapping batch size, in tasks (default ${DEFAULT_BATCH_SIZE}, as the module)
   --parallelism N            sends in flight per sender invocation (default ${DEFAULT_PARALLELISM}, as the module)
   --concurrency N            maximum concurrent sender invocations (default ${DEFAULT_CONCURRENCY}, as the module),
                              run in worker processes apart from the emulators (one per core at most)
@@ -229,7 +231,8 @@ function localRunOptions(values: StartValues, configItems: unknown[] | undefined
       rateLimited: rate(values['inject-rate-limit'], '--inject-rate-limit'),
     },
     provider: providerModel(values),
-    batchSize: numberOption('--batch-size', values['batch-size'], { min: 1, integer: true, max: 10_000 }) ?? 50,
+    batchSize:
+      numberOption('--batch-size', values['batch-size'], { min: 1, integer: true, max: 10_000 }) ?? DEFAULT_BATCH_SIZE,
     parallelism:
       numberOption('--parallelism', values.parallelism, { min: 1, integer: true, max: 100 }) ?? DEFAULT_PARALLELISM,
     maximumConcurrency:
@@ -238,7 +241,7 @@ function localRunOptions(values: StartValues, configItems: unknown[] | undefined
       numberOption('--visibility-timeout', values['visibility-timeout'], { min: 1, integer: true, max: 43_200 }) ?? 2,
     maxReceiveCount:
       numberOption('--max-receive-count', values['max-receive-count'], { min: 1, integer: true, max: 1000 }) ?? 5,
-    senderTimeoutMs: 30_000,
+    senderTimeoutMs: SENDER_TIMEOUT_SECONDS * 1000,
     timeoutMs: (numberOption('--timeout', values.timeout, { min: 0, above: true }) ?? 600) * 1000,
     dynamodb,
     seed: numberOption('--seed', values.seed, { min: 1, integer: true }) ?? 1,
