@@ -34,7 +34,10 @@ export function keepEveryMalformed(
   );
 }
 
-/** Delivers one record's task; a delivery that fails unexpectedly leaves its reason on the group, where `notifier dlq inspect` shows it. */
+/**
+ * Delivers one record's task; a delivery that fails unexpectedly leaves its reason on the group, where `notifier dlq
+ * inspect` shows it.
+ */
 async function handleRecord(
   state: SenderState,
   invocation: InvocationState,
@@ -63,7 +66,8 @@ async function handleRecord(
   try {
     return await deliverGroup({ state, invocation, task, messageId: record.messageId, log }, release);
   } catch (error) {
-    // The message goes back to the queue (and after maxReceiveCount to the DLQ): leave the reason on the group, for `dlq inspect`.
+    // The message goes back to the queue (and after maxReceiveCount to the DLQ): leave the reason on the group, for
+    // `dlq inspect`.
     const reason = error instanceof Error ? `${error.name}: ${error.message}` : String(error);
     await state.ledger.groups
       .noteFailure({ runId: task.runId, job: task.job, group: task.group, reason })
