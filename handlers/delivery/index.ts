@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { ChannelConfig } from '../config/schema.js';
+import type { LambdaContext } from '../core/lambda-context.js';
 import { LatencyEstimate, Pacer } from '../core/limiter.js';
-import type { LambdaContext } from '../planning/index.js';
 import { resendPaused, shortenVisibility, unfinished } from './batch.js';
 import { Dispatcher } from './dispatcher.js';
 import { type BatchResponse, readRecords } from './events.js';

@@ -4,16 +4,11 @@ import type { EnqueueResult, OutgoingMessage } from '../aws/queue.js';
 import type { PlannerEvent } from '../config/planner-event.js';
 import type { DatabaseConfig, JobConfig } from '../config/schema.js';
 import type { HostAllowlist } from '../core/host-policy.js';
+import type { LambdaContext } from '../core/lambda-context.js';
 import type { Semaphore } from '../core/limiter.js';
 import type { AudienceRow } from '../db/audience.js';
 import type { Logger } from '../observability/log.js';
 import type { Metrics } from '../observability/metrics.js';
-
-export interface LambdaContext {
-  getRemainingTimeInMillis(): number;
-  readonly awsRequestId?: string;
-  readonly functionName?: string;
-}
 
 export type PlannerResult =
   | { status: 'enqueued' | 'continued'; runId: string; planned: number; enqueued: number; failed: number }

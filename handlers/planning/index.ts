@@ -1,11 +1,12 @@
 import { parsePlannerEvent } from '../config/planner-event.js';
+import type { LambdaContext } from '../core/lambda-context.js';
 import { runIdFor } from '../core/run-id.js';
 import { createLogger } from '../observability/log.js';
-import type { LambdaContext, PlannerDeps, PlannerResult } from './deps.js';
+import type { PlannerDeps, PlannerResult } from './deps.js';
 import { startRun } from './lease.js';
 import { planRun } from './run.js';
 
-export type { LambdaContext, PlannerDeps, PlannerResult } from './deps.js';
+export type { PlannerDeps, PlannerResult } from './deps.js';
 export { EnqueueError } from './enqueue.js';
 
 /**

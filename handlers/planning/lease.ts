@@ -1,7 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import type { PlannerEvent } from '../config/planner-event.js';
+import type { LambdaContext } from '../core/lambda-context.js';
 import type { Logger } from '../observability/log.js';
-import type { LambdaContext, PlannerDeps, PlannerResult, RunScope } from './deps.js';
+import type { PlannerDeps, PlannerResult, RunScope } from './deps.js';
 
 export interface RunStart {
   readonly deps: PlannerDeps;
