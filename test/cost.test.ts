@@ -1,10 +1,10 @@
 import assert from 'node:assert/strict';
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { describe, it } from 'node:test';
 import { parseConfigItem } from '../handlers/config/schema.js';
 import { MAX_TASK_BYTES } from '../handlers/core/task.js';
 import { costCommand } from '../tools/cli/cost.js';
-import { cpuSlowdown, lambdaGbSeconds, sqsBilledRequests, writeUnits } from '../tools/cost/billing.js';
+import { cpuSlowdown, lambdaBilledMs, lambdaGbSeconds, sqsBilledRequests, writeUnits } from '../tools/cost/billing.js';
 import { COST_FIELDS, type CostOverrides, DEFAULT_INPUT } from '../tools/cost/input.js';
 import { dynamoItemBytes } from '../tools/cost/item-size.js';
 import { MEASURED } from '../tools/cost/measured.js';
@@ -70,9 +70,18 @@ describe('cost model: arithmetic on hand-computed cases', () => {
   });
 
   it('Lambda rounds each invocation up to the millisecond before multiplying by the memory', () => {
-    close(lambdaGbSeconds(100.2, 256), 0.101 * 0.25, '100.2 ms at 256 MB');
-    close(lambdaGbSeconds(1, 128), 0.001 * 0.125, '1 ms at 128 MB');
-    close(lambdaGbSeconds(400, 512), 0.2, '400 ms at 512 MB');
+    assert.equal(lambdaBilledMs(100.2), 101);
+    assert.equal(lambdaBilledMs(400), 400);
+    close(lambdaGbSeconds(lambdaBilledMs(100.2), 256), 0.101 * 0.25, '100.2 ms at 256 MB');
+    close(lambdaGbSeconds(lambdaBilledMs(1), 128), 0.001 * 0.125, '1 ms at 128 MB');
+    close(lambdaGbSeconds(lambdaBilledMs(400), 512), 0.2, '400 ms at 512 MB');
+  });
+
+  it("the month's Lambda GB-seconds are the run's billed milliseconds at each function's memory", () => {
+    const estimate = estimateMonthlyCost({ ...PAPER, audience: 1000, plannerMemoryMb: 1024, senderMemoryMb: 128 });
+    const { run } = estimate;
+    close(lineOf(estimate, 'planner compute').quantity, lambdaGbSeconds(run.plannerBilledMs, 1024), 'planner');
+    close(lineOf(estimate, 'sender compute').quantity, lambdaGbSeconds(run.senderBilledMs, 128), 'sender');
   });
 
   it('DynamoDB bills a write per started KB', () => {
@@ -412,6 +421,18 @@ describe('cost model: arithmetic on hand-computed cases', () => {
     );
   });
 
+  it('each DynamoDB request names the handler files that make it, and each file holds the call named', () => {
+    for (const operation of TABLE_OPERATIONS) {
+      for (const place of operation.code.split(', ')) {
+        const [file, call] = place.split(' ') as [string, string | undefined];
+        assert.ok(existsSync(new URL(`../${file}`, import.meta.url)), `${operation.name}: ${file} exists`);
+        if (call === undefined) continue;
+        const source = readFileSync(new URL(`../${file}`, import.meta.url), 'utf8');
+        assert.ok(source.includes(call), `${operation.name}: ${file} holds ${call}`);
+      }
+    }
+  });
+
   it('the ledger keyed by run costs no write to read a run: claim and record write the group item alone, never an index', () => {
     const delivery = TABLE_OPERATIONS.filter((operation) => operation.group === 'delivery ledger');
     assert.deepEqual(
@@ -497,6 +518,18 @@ describe('cost model: arithmetic on hand-computed cases', () => {
     assert.throws(
       () => estimateMonthlyCost({ plannerTimeoutSeconds: 30, durations: { plannerMsPer1000: 20_000 } }),
       /plannerTimeoutSeconds of 30 s leaves no time/,
+    );
+    // A full page must fit even when the audience is smaller: the settings hold for every audience the break-even
+    // search prices, and a 50 s page cannot be read in a 30 s planner.
+    assert.throws(
+      () =>
+        estimateMonthlyCost({
+          audience: 100,
+          pageSize: 10_000,
+          plannerTimeoutSeconds: 30,
+          durations: { plannerMsPer1000: 5000 },
+        }),
+      /^CostInputError: plannerTimeoutSeconds of 30 s leaves no time for one page of 10000 rows \(50000 ms\)/,
     );
     assert.throws(() => estimateMonthlyCost({ recipientsPerTask: 51 }), /recipientsPerTask must be at most 50/);
     assert.throws(() => estimateMonthlyCost({ recipientsPerTask: 2.5 }), /recipientsPerTask must be a whole number/);
@@ -655,6 +688,12 @@ describe('notifier cost', () => {
     assert.equal(estimate.run.messages, estimate.input.audience);
   });
 
+  it('--recipient-bytes takes a fraction, as its measured default is one', async () => {
+    const { code, out } = await run('--recipient-bytes', '58.5', '--json');
+    assert.equal(code, 0);
+    assert.equal((JSON.parse(out) as CostEstimate).input.taskRecipientBytes, 58.5);
+  });
+
   it('--non-ascii sets the code units a recipient has escaped in its ASCII task body', async () => {
     const { code, out } = await run('--non-ascii', '4', '--json');
     assert.equal(code, 0);
@@ -672,7 +711,15 @@ describe('notifier cost', () => {
     assert.match(out, /--runs-per-day N/);
   });
 
-  it('has a flag for each field the input schema gives one: in --help with its default, setting that field', async () => {
+  it("a switch's flag says in --help what giving it does, not what the field is", async () => {
+    const { out } = await run('--help');
+    const lineOf = (name: string) => out.split('\n').find((text) => text.startsWith(`    --${name} `)) ?? '';
+    assert.match(lineOf('no-ledger'), /^ {4}--no-ledger +without the ledger and run counters/);
+    assert.match(lineOf('no-index-writes'), /^ {4}--no-index-writes +run-item updates do not write the by-job index/);
+    for (const name of ['no-ledger', 'no-index-writes']) assert.doesNotMatch(lineOf(name), /default on/);
+  });
+
+  it('has a flag for each field the input schema gives one: in --help, setting that field', async () => {
     const flagged = COST_FIELDS.filter((field) => field.meta.flag !== undefined);
     assert.ok(flagged.length >= 30, `${flagged.length} flags`);
     const { out: help } = await run('--help');
@@ -722,10 +769,16 @@ describe('notifier cost', () => {
       [['--max-concurrency', '1'], /--max-concurrency must be a whole number from 2 to 1000/],
       [['--recipients-per-task', '51'], /--recipients-per-task must be a whole number from 1 to 50/],
       [['--non-ascii=-1'], /--non-ascii must be a number from 0/],
+      [['--rate', '0.0005'], /--rate must be a number from 0.001 to 10000, got "0.0005"/],
+      [['--planner-timeout', '901'], /--planner-timeout must be a whole number from 30 to 900 \(Lambda's limit\)/],
       [['--recipients-per-message', '5'], /Unknown option '--recipients-per-message'/],
       [
         ['--planner-timeout', '30', '--planner-ms-per-1000', '20000'],
         /--planner-timeout: plannerTimeoutSeconds of 30 s/,
+      ],
+      [
+        ['--audience', '100', '--page-size', '10000', '--planner-timeout', '30', '--planner-ms-per-1000', '5000'],
+        /--planner-timeout: plannerTimeoutSeconds of 30 s leaves no time for one page of 10000 rows \(50000 ms\)/,
       ],
       [['--bogus'], /Unknown option '--bogus'/],
     ] as const) {

@@ -1,6 +1,7 @@
 import { type ParseArgsOptionsConfig, parseArgs } from 'node:util';
+import type { NumberRange } from '../common/number-range.js';
 import type { CostLine } from '../cost/cost-line.js';
-import type { FieldFlag, FieldMeta, FlagSection, NumberRange } from '../cost/fields.js';
+import type { FieldFlag, FieldMeta, FlagSection } from '../cost/fields.js';
 import { COST_FIELDS, type CostField, CostInputError, parseCostInput } from '../cost/input.js';
 import { MEASURED } from '../cost/measured.js';
 import { type CostEstimate, estimateCost } from '../cost/model.js';
@@ -44,13 +45,13 @@ function helpEntry(head: string, text: string, note = ''): string {
   return [...lines, current.trimEnd()].join('\n');
 }
 
-/** What the help says of a field's value: its choices and its default. */
+/** What the help says of a field's value: its choices and its default; a switch's flag says what it changes. */
 function valueNote({ meta, fallback }: CostField): string {
   switch (meta.kind) {
     case 'choice':
       return `(${meta.choices.join(' | ')}; default ${String(fallback)})`;
     case 'switch':
-      return `(default ${fallback ? 'on' : 'off'})`;
+      return '';
     default:
       return `(default ${String(fallback)})`;
   }
@@ -58,7 +59,8 @@ function valueNote({ meta, fallback }: CostField): string {
 
 const flagHelp = (field: FlaggedField) => {
   const { flag } = field.meta;
-  return helpEntry(`    --${flag.name}${flag.unit ? ` ${flag.unit}` : ''}`, field.meta.description, valueNote(field));
+  const text = flag.description ?? field.meta.description;
+  return helpEntry(`    --${flag.name}${flag.unit ? ` ${flag.unit}` : ''}`, text, valueNote(field));
 };
 
 const OUTPUT_FLAGS = [helpEntry('    --json', 'the whole estimate as JSON'), '    --help'];

@@ -1,3 +1,5 @@
+import type { NumberRange } from '../common/number-range.js';
+
 export interface CliIO {
   out(text: string): void;
   err(text: string): void;
@@ -20,19 +22,12 @@ export function requireOption(value: string | undefined, flag: string, env: stri
   return resolved;
 }
 
-/** The values a numeric option accepts: `min` inclusive unless `above` (then the value must exceed it). */
-export interface NumberRange {
-  readonly min: number;
-  readonly above?: boolean;
-  readonly max?: number;
-  readonly integer?: boolean;
-}
-
 /** `--limit must be a whole number from 1 to 1000, got "x"`: the option, what it accepts and what it was given. */
 function describeRange(range: NumberRange): string {
   const kind = range.integer ? 'a whole number' : 'a number';
-  if (range.above) return `${kind} > ${range.min}${range.max === undefined ? '' : ` and <= ${range.max}`}`;
-  return range.max === undefined ? `${kind} >= ${range.min}` : `${kind} from ${range.min} to ${range.max}`;
+  const limit = range.max !== undefined && range.limit ? ` (${range.limit})` : '';
+  if (range.above) return `${kind} > ${range.min}${range.max === undefined ? '' : ` and <= ${range.max}${limit}`}`;
+  return range.max === undefined ? `${kind} >= ${range.min}` : `${kind} from ${range.min} to ${range.max}${limit}`;
 }
 
 /**

@@ -12,7 +12,7 @@ export const ITEM_OVERHEAD_BYTES = 100;
 /** CloudWatch Logs stores (and bills) log data compressed; JSON lines compress to roughly this fraction. */
 export const LOG_COMPRESSION = 0.15;
 /** Lambda gives a function one vCPU at this much memory, and a share of one in proportion below it. */
-export const LAMBDA_MB_PER_VCPU = 1769;
+const LAMBDA_MB_PER_VCPU = 1769;
 
 /** Requests SQS bills for one API call carrying `bytes` of payload: one per 64 KB chunk, at least one. */
 export function sqsBilledRequests(bytes: number, chunkBytes = 64 * 1024): number {
@@ -27,9 +27,14 @@ export function cpuSlowdown(memoryMb: number): number {
   return LAMBDA_MB_PER_VCPU / Math.min(LAMBDA_MB_PER_VCPU, memoryMb);
 }
 
-/** Lambda GB-seconds of one invocation: duration rounded up to the millisecond, times the memory in GB. */
-export function lambdaGbSeconds(durationMs: number, memoryMb: number): number {
-  return (Math.ceil(durationMs) / 1000) * (memoryMb / 1024);
+/** Lambda bills each invocation's duration rounded up to the millisecond. */
+export function lambdaBilledMs(durationMs: number): number {
+  return Math.ceil(durationMs);
+}
+
+/** Lambda GB-seconds of `billedMs` (whole milliseconds, summed over invocations) at `memoryMb`. */
+export function lambdaGbSeconds(billedMs: number, memoryMb: number): number {
+  return (billedMs / 1000) * (memoryMb / 1024);
 }
 
 /** DynamoDB write units for one standard write of an item: one per KB, rounded up. */

@@ -1,20 +1,11 @@
 import * as z from 'zod';
+import type { NumberRange } from '../common/number-range.js';
 
 /**
  * The building blocks of the cost model's input schema (tools/cost/input.ts): each field is declared once, with its
  * default, the values it accepts and what it means, and `notifier cost` derives its flags, their ranges and its help
  * from the same declaration (`FIELD_META`).
  */
-
-/** The values a number field accepts: `min` inclusive unless `above` (then the value must exceed it). */
-export interface NumberRange {
-  readonly min: number;
-  readonly above?: boolean;
-  readonly max?: number;
-  readonly integer?: boolean;
-  /** Where `max` comes from, said in the error (e.g. "Lambda's limit"). */
-  readonly limit?: string;
-}
 
 /** Where a flag is listed in `notifier cost --help`. */
 export type FlagSection =
@@ -33,10 +24,18 @@ export interface FieldFlag {
   readonly section: FlagSection;
   /** The value's placeholder in the help (N, MS, MB); a boolean field's flag takes no value. */
   readonly unit?: string;
+  /**
+   * What giving the flag does, its help line in place of the field's description: a switch's flag sets its field to
+   * the opposite of the default, which the field's description (what the field is) does not tell.
+   */
+  readonly description?: string;
 }
 
+/** The flag of a switch: it takes no value, and says what it does. */
+export type SwitchFlag = FieldFlag & { readonly description: string };
+
 interface MetaBase {
-  /** What the field is: the help line of its flag, or the field's documentation when it has none. */
+  /** What the field is: the help line of its flag unless the flag has its own, or the field's documentation. */
   readonly description: string;
   readonly flag?: FieldFlag;
 }
@@ -56,6 +55,13 @@ export const FIELD_META = z.registry<FieldMeta>();
 /** Declares a flag in the help's `section`. */
 export const flag = (section: FlagSection, name: string, unit?: string): FieldFlag =>
   unit === undefined ? { name, section } : { name, section, unit };
+
+/** Declares a switch's flag in the help's `section`, with `description`: what giving the flag does. */
+export const switchFlag = (section: FlagSection, name: string, description: string): SwitchFlag => ({
+  name,
+  section,
+  description,
+});
 
 const shown = (value: unknown) => (typeof value === 'string' ? `"${value}"` : String(value));
 const got = (predicate: string) => (issue: { readonly input?: unknown }) => `${predicate}, got ${shown(issue.input)}`;
@@ -108,8 +114,8 @@ export function textField(description: string, fallback: string, fieldFlag?: Fie
     .register(FIELD_META, { kind: 'text', ...described(description, fieldFlag) });
 }
 
-/** A boolean whose flag, if any, sets it to the opposite of `fallback`. */
-export function switchField(description: string, fallback: boolean, fieldFlag?: FieldFlag) {
+/** A boolean whose flag, if any, sets it to the opposite of `fallback` and says so in its own description. */
+export function switchField(description: string, fallback: boolean, fieldFlag?: SwitchFlag) {
   return z
     .boolean({ error: got('must be true or false') })
     .default(fallback)

@@ -4,16 +4,11 @@ import { escapedRecipientBytes, oneRecipientFits, type TaskBodySizes } from './t
 
 /** The checks between fields of the cost model's input (tools/cost/input.ts), each naming the field to change. */
 
-/** What the planner's page time follows from. */
-export interface PageInput {
-  readonly pageSize: number;
-  readonly audience: number;
-  readonly durations: { readonly plannerMsPer1000: number };
-}
-
 /** The fields the checks read. */
-export interface CheckedInput extends TaskBodySizes, PageInput {
+export interface CheckedInput extends TaskBodySizes {
+  readonly pageSize: number;
   readonly plannerTimeoutSeconds: number;
+  readonly durations: { readonly plannerMsPer1000: number };
   readonly region: string;
   readonly worker: { readonly instanceType: string; readonly brokerType: string };
 }
@@ -24,9 +19,9 @@ export interface InputIssue {
   readonly message: string;
 }
 
-/** The planner's time for its slowest page: a full page, or the whole audience when that is smaller. */
-export const plannerPageMs = (input: PageInput) =>
-  (Math.min(input.pageSize, input.audience) / 1000) * input.durations.plannerMsPer1000;
+/** The planner's time for a page of `rows` rows. */
+export const plannerPageMs = (rows: number, durations: { readonly plannerMsPer1000: number }) =>
+  (rows / 1000) * durations.plannerMsPer1000;
 
 /** A body of one recipient, with its escapes, must fit MAX_TASK_BYTES. */
 function taskBodyIssues(input: CheckedInput): InputIssue[] {
@@ -36,9 +31,13 @@ function taskBodyIssues(input: CheckedInput): InputIssue[] {
   return [{ path: ['taskRecipientBytes'], message }];
 }
 
-/** Before each page the planner checks that the handover reserve plus twice its slowest page remain. */
+/**
+ * Before each page the planner checks that the handover reserve plus twice its slowest page remain, so a full page
+ * must fit: the settings are the job's and the module's, whatever the audience, and the break-even search prices
+ * them at audiences of many pages.
+ */
 function plannerTimeoutIssues(input: CheckedInput): InputIssue[] {
-  const pageMs = plannerPageMs(input);
+  const pageMs = plannerPageMs(input.pageSize, input.durations);
   if (input.plannerTimeoutSeconds * 1000 - HANDOVER_RESERVE_MS - 2 * pageMs >= 0) return [];
   return [
     {

@@ -1,6 +1,6 @@
 import * as z from 'zod';
 import { MAX_RECIPIENTS_PER_TASK, MAX_TASK_BYTES } from '../../handlers/surface.js';
-import { choiceField, FIELD_META, type FieldMeta, flag, numberField, switchField } from './fields.js';
+import { choiceField, FIELD_META, type FieldMeta, flag, numberField, switchField, switchFlag } from './fields.js';
 import { crossFieldIssues } from './input-checks.js';
 import { durationsShape, workerShape } from './input-groups.js';
 import { MEASURED } from './measured.js';
@@ -93,10 +93,11 @@ const inputShape = {
     { min: 0, above: true, max: 100, integer: true },
     flag('Module settings', 'parallelism', 'N'),
   ),
+  // At least 0.001 a second, one send in about 17 minutes: a channel slower than that is not one to price runs on.
   channelRatePerSecond: numberField(
     "the channel's ratePerSecond, shared by all senders",
     250,
-    { min: 0, above: true, max: 10_000 },
+    { min: 0.001, max: 10_000 },
     flag('Workload', 'rate', 'N'),
   ),
   pageSize: numberField(
@@ -116,10 +117,9 @@ const inputShape = {
   taskHeadBytes: numberField(
     measured("a task body's envelope: version, run id, job, group name, brackets"),
     MEASURED.taskHeadBytes,
-    {
-      min: 0,
-    },
+    { min: 0 },
   ),
+  // An average over the bench's audience, so its default is fractional and the flag takes fractions too.
   taskRecipientBytes: numberField(
     'bytes a recipient adds to a task body: its id, the template fields, a comma (measured on an ASCII audience)',
     MEASURED.taskRecipientBytes,
@@ -153,9 +153,7 @@ const inputShape = {
   plannerLogBytesPer1000: numberField(
     measured('planner log bytes per 1,000 recipients'),
     MEASURED.plannerLogBytesPer1000,
-    {
-      min: 0,
-    },
+    { min: 0 },
   ),
   platformLogBytesPerInvocation: numberField(
     "START/END/REPORT lines; 0 because the module sets the functions' system log level to WARN",
@@ -169,9 +167,9 @@ const inputShape = {
     flag('Workload', 'egress-bytes', 'N'),
   ),
   ledger: switchField(
-    "the delivery ledger and the sender's run counters; without them, what an at-least-once variant costs",
+    "the delivery ledger and the sender's run counters",
     true,
-    flag('Module settings', 'no-ledger'),
+    switchFlag('Module settings', 'no-ledger', 'without the ledger and run counters (an at-least-once variant)'),
   ),
   ledgerTtlDays: numberField(
     'days the ledger keeps a group item',
@@ -208,7 +206,11 @@ const inputShape = {
   ledgerIndexWrites: switchField(
     'run-item updates also written to the by-job index (projection ALL, as shipped)',
     true,
-    flag('What-ifs', 'no-index-writes'),
+    switchFlag(
+      'What-ifs',
+      'no-index-writes',
+      'run-item updates do not write the by-job index (projection without counters)',
+    ),
   ),
   durations: z.object(durationsShape).readonly().prefault({}),
   sqsIdlePollers: numberField('pollers an idle event source mapping keeps long-polling the queue', 5, { min: 0 }),
@@ -225,12 +227,16 @@ const inputShape = {
     { min: 0, max: 100, integer: true },
     flag('Module settings', 'alarms', 'N'),
   ),
-  dashboard: switchField('the CloudWatch dashboard', false, flag('Module settings', 'dashboard')),
+  dashboard: switchField(
+    'the CloudWatch dashboard',
+    false,
+    switchFlag('Module settings', 'dashboard', 'with the CloudWatch dashboard'),
+  ),
   logRetentionDays: numberField('days CloudWatch keeps the logs', 30, { min: 0, above: true }),
   freeTier: switchField(
     "the account's always-free tier (Lambda, SQS, DynamoDB storage, CloudWatch), applied to this service alone",
     false,
-    flag('Output', 'free-tier'),
+    switchFlag('Output', 'free-tier', "apply the account's always-free tier to this service alone"),
   ),
   worker: z.object(workerShape).readonly().prefault({}),
 };

@@ -2,7 +2,7 @@
  * The DynamoDB requests the handlers make on the happy path, as data: what each one is, how often it happens, which
  * item it writes, and whether it also writes the ledger's `by-job` index (projection ALL: every change to a run item
  * that carries `gsi1pk` is written to the index as well, at the same write units). Keep this list in step with
- * handlers/aws/ledger/, handlers/delivery/ and handlers/planning/index.ts; test/cost.test.ts counts from it.
+ * handlers/aws/ledger/, handlers/delivery/ and handlers/planning/; test/cost.test.ts counts from it.
  *
  * A run's items live in partitions named after the run (handlers/aws/ledger/keys.ts, ADR 0008): `notifier outcomes`
  * reads a run with a Query on each, which costs no write at all; only run items carry the by-job index's keys, so
@@ -49,6 +49,7 @@ interface OperationBase {
   readonly indexWrite: boolean;
   /** Only when the ledger is on (the delivery ledger and the sender's run counters). */
   readonly ledgerOnly: boolean;
+  /** Where the handlers make it: `file name` pairs, comma-separated (test/cost.test.ts checks each file holds it). */
   readonly code: string;
 }
 
@@ -67,7 +68,9 @@ export const TABLE_OPERATIONS: readonly TableOperation[] = [
     count: 3,
     indexWrite: false,
     ledgerOnly: false,
-    code: 'handlers/planning/index.ts (config.job, config.database, config.paused)',
+    code:
+      'handlers/planning/lease.ts config.job, handlers/planning/run.ts config.database, ' +
+      'handlers/planning/handover.ts config.paused',
   },
   {
     name: 'run lease: runs.acquire UpdateItem',

@@ -17,12 +17,13 @@ export const price = (entry: CostLine) =>
 /** A cost line as a table row: service, item, quantity, price, USD. */
 export const lineRow = (entry: CostLine) => [entry.service, entry.item, quantity(entry), price(entry), usd(entry.usd)];
 
-export const rows = (header: string[], body: string[][]) =>
-  [
-    `| ${header.join(' | ')} |`,
-    `|${header.map(() => '---').join('|')}|`,
-    ...body.map((row) => `| ${row.join(' | ')} |`),
-  ].join('\n');
+/** A Markdown table, its columns padded to their widest cell as a Markdown formatter would leave them. */
+export function rows(header: string[], body: string[][]): string {
+  const widths = header.map((_, column) => Math.max(3, ...[header, ...body].map((row) => (row[column] ?? '').length)));
+  const line = (cells: readonly string[]) =>
+    `| ${widths.map((width, column) => (cells[column] ?? '').padEnd(width)).join(' | ')} |`;
+  return [line(header), line(widths.map((width) => '-'.repeat(width))), ...body.map(line)].join('\n');
+}
 
 /** A section: its heading, then its paragraphs and tables. */
 export const section = (heading: string, ...parts: string[]) => [`### ${heading}`, '', ...parts].join('\n');

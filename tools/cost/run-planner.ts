@@ -1,5 +1,5 @@
 import { HANDOVER_RESERVE_MS } from '../../handlers/surface.js';
-import { SQS_BATCH_ENTRIES, split, sqsBilledRequests } from './billing.js';
+import { lambdaBilledMs, SQS_BATCH_ENTRIES, split, sqsBilledRequests } from './billing.js';
 import type { CostInput } from './input.js';
 import { plannerPageMs } from './input-checks.js';
 
@@ -65,20 +65,20 @@ export function enqueue(
 
 /**
  * The planner's invocations and billed time. Before each page it checks whether less than the handover reserve plus
- * twice its slowest page remains (the input's checks make sure one page fits); only the last page can be short, and
- * it belongs to the last invocation.
+ * twice its slowest page remains (the input's checks make sure a full page fits, so an invocation does at least one);
+ * only the last page can be short, and it belongs to the last invocation.
  */
 export function plannerTiming(
   input: Pick<CostInput, 'audience' | 'pageSize' | 'plannerTimeoutSeconds' | 'durations'>,
   pages: number,
 ): PlannerTiming {
   const { plannerMsPer1000, plannerInitMs } = input.durations;
-  const pageMs = plannerPageMs(input);
+  // The slowest page: a full one, or the whole audience when that is smaller.
+  const pageMs = plannerPageMs(Math.min(input.pageSize, input.audience), input.durations);
   const budgetMs = input.plannerTimeoutSeconds * 1000 - HANDOVER_RESERVE_MS - 2 * pageMs;
-  // At least one page an invocation, also for the larger audiences the break-even search tries.
-  const pagesPerPlannerInvocation = Math.max(1, Math.floor(budgetMs / pageMs) + 1);
+  const pagesPerPlannerInvocation = Math.floor(budgetMs / pageMs) + 1;
   const plannerInvocations = Math.max(1, Math.ceil(pages / pagesPerPlannerInvocation));
-  const billedFor = (rows: number) => Math.ceil((rows / 1000) * plannerMsPer1000 + plannerInitMs);
+  const billedFor = (rows: number) => lambdaBilledMs((rows / 1000) * plannerMsPer1000 + plannerInitMs);
   const lastInvocationRows = input.audience - (plannerInvocations - 1) * pagesPerPlannerInvocation * input.pageSize;
   return {
     plannerWorkMs: (input.audience / 1000) * plannerMsPer1000,

@@ -1,5 +1,5 @@
 import { EMF_MAX_VALUES } from '../../handlers/surface.js';
-import { cpuSlowdown, SQS_BATCH_ENTRIES, split, sqsBilledRequests } from './billing.js';
+import { cpuSlowdown, lambdaBilledMs, SQS_BATCH_ENTRIES, split, sqsBilledRequests } from './billing.js';
 import type { CostInput } from './input.js';
 
 /**
@@ -60,7 +60,7 @@ function batchTime(input: SenderInput, tasks: number, recipientsPerTask: number)
     work,
     latencyBound,
     paced,
-    billed: Math.ceil(Math.max(latencyBound, paced)),
+    billed: lambdaBilledMs(Math.max(latencyBound, paced)),
     logged: Math.min(deliveries, EMF_MAX_VALUES),
   };
 }
@@ -77,7 +77,7 @@ export function senderRun(input: SenderInput, messages: number, recipientsPerTas
     batches,
     containers,
     full,
-    senderBilledMs: senderWorkMs + containers * Math.ceil(input.durations.senderInitMs),
+    senderBilledMs: senderWorkMs + containers * lambdaBilledMs(input.durations.senderInitMs),
     latencyValuesLogged: full.logged * fullBatches + (last?.logged ?? 0),
     sendSeconds: senderWorkMs / 1000 / Math.max(1, containers),
   };

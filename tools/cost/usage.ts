@@ -1,4 +1,4 @@
-import { HOURS_PER_MONTH, LOG_COMPRESSION } from './billing.js';
+import { HOURS_PER_MONTH, LOG_COMPRESSION, lambdaGbSeconds } from './billing.js';
 import type { CostInput } from './input.js';
 import type { RunProfile } from './run-profile.js';
 
@@ -53,8 +53,8 @@ export function monthlyUsage(input: CostInput, run: RunProfile): MonthlyUsage {
     hoursInMonth,
     plannerRequests: run.plannerInvocations * runs,
     senderRequests: run.senderBatches * runs,
-    plannerGbSeconds: (run.plannerBilledMs / 1000) * (input.plannerMemoryMb / 1024) * runs,
-    senderGbSeconds: (run.senderBilledMs / 1000) * (input.senderMemoryMb / 1024) * runs,
+    plannerGbSeconds: lambdaGbSeconds(run.plannerBilledMs, input.plannerMemoryMb) * runs,
+    senderGbSeconds: lambdaGbSeconds(run.senderBilledMs, input.senderMemoryMb) * runs,
     sqsRequests: {
       send: run.sqs.sendRequests * runs,
       receive: run.sqs.receiveRequests * runs,

@@ -1,0 +1,13 @@
+/**
+ * The values a number accepts: `min` inclusive unless `above` (then the value must exceed it). One type for the CLI's
+ * numeric options (tools/cli/io.ts) and the cost model's number fields (tools/cost/fields.ts), whose flags are parsed
+ * with the ranges their fields declare.
+ */
+export interface NumberRange {
+  readonly min: number;
+  readonly above?: boolean;
+  readonly max?: number;
+  readonly integer?: boolean;
+  /** Where `max` comes from, said in the error (e.g. "Lambda's limit"). */
+  readonly limit?: string;
+}
