@@ -22,6 +22,7 @@ import { startSenderFleet } from '../tools/local/sender-fleet.js';
 import { queueDepth, startSqsProcess } from '../tools/local/sqs.js';
 import { type Stack, startStack } from '../tools/local/stack.js';
 import { numberFlag } from './flags.js';
+import { putSenderOnlyConfig } from './sender-config.js';
 
 const { values } = parseArgs({
   options: {
@@ -145,33 +146,12 @@ async function run() {
   });
   stops.push(stack.stop);
 
-  await stack.putConfig({
-    kind: 'database',
-    id: 'unused',
-    host: '127.0.0.1',
-    database: 'x',
-    user: 'x',
-    password: { inline: 'unused-password' },
-    allowInlineSecrets: true,
-    ssl: 'disable',
-  });
-  await stack.putConfig({
-    kind: 'channel',
-    id: 'sandbox',
-    type: 'messenger',
+  await putSenderOnlyConfig(stack, {
     baseUrl: sandbox.baseUrl,
-    accessToken: { inline: token },
-    allowInlineSecrets: true,
+    token,
     ratePerSecond: configuredRate,
+    template: 'Hi {{name}}',
     timeoutMs: 5000,
-  });
-  await stack.putConfig({
-    kind: 'job',
-    id: 'bench',
-    database: 'unused',
-    channel: 'sandbox',
-    audience: { sql: 'SELECT 1' },
-    template: { text: 'Hi {{name}}' },
   });
   await fillQueue(stack, taskBodies('bench@2026-11-28T00:00:00Z', 'bench', total));
 

@@ -15,6 +15,8 @@ import { divertHandlerOutput } from '../tools/local/handler-output.js';
 import { startSandbox } from '../tools/local/sandbox.js';
 import { startSqs } from '../tools/local/sqs.js';
 import { startStack } from '../tools/local/stack.js';
+import { numberFlag } from './flags.js';
+import { putSenderOnlyConfig } from './sender-config.js';
 
 /** Runs `worker` over `items` with at most `concurrency` in flight; results keep the input order. */
 async function mapConcurrent<T, R>(
@@ -33,8 +35,6 @@ async function mapConcurrent<T, R>(
   await Promise.all(lanes);
   return results;
 }
-
-import { numberFlag } from './flags.js';
 
 const { values } = parseArgs({
   options: {
@@ -71,32 +71,11 @@ const stack = await startStack({
   extraEnv: { NOTIFIER_SENDER_INSTANCES: '1' },
 });
 try {
-  await stack.putConfig({
-    kind: 'database',
-    id: 'unused',
-    host: '127.0.0.1',
-    database: 'x',
-    user: 'x',
-    password: { inline: 'unused-password' },
-    allowInlineSecrets: true,
-    ssl: 'disable',
-  });
-  await stack.putConfig({
-    kind: 'channel',
-    id: 'sandbox',
-    type: 'messenger',
+  await putSenderOnlyConfig(stack, {
     baseUrl: sandbox.baseUrl,
-    accessToken: { inline: token },
-    allowInlineSecrets: true,
+    token,
     ratePerSecond: 10_000,
-  });
-  await stack.putConfig({
-    kind: 'job',
-    id: 'bench',
-    database: 'unused',
-    channel: 'sandbox',
-    audience: { sql: 'SELECT 1' },
-    template: { text: 'Hello {{name}}, your digest is ready' },
+    template: 'Hello {{name}}, your digest is ready',
   });
   const sender = await stack.loadSender();
   const url = `${sandbox.baseUrl}/v23.0/me/messages`;
