@@ -30,6 +30,9 @@ describe('sender outcome classes', () => {
   const requestsFor = (recipientId: string) =>
     harness.sandbox.requests.filter((request) => request.recipientId === recipientId).length;
   const status = async (recipientId: string) => (await readDelivery(ledger, RUN, recipientId))?.status;
+  /** Claims a group of job "daily" as another sender would; the claim's kind. */
+  const claimKind = async (claim: Omit<Parameters<Ledger['groups']['claim']>[0], 'job'>) =>
+    (await ledger.groups.claim({ job: 'daily', ...claim })).kind;
 
   before(async () => {
     harness = await startHarness();
@@ -338,30 +341,18 @@ describe('sender outcome classes', () => {
   it('an expired claim of a crashed sender is retaken; a live one is left alone', async () => {
     const now = Date.now();
     assert.equal(
-      (
-        await ledger.groups.claim({
-          runId: RUN,
-          job: 'daily',
-          group: 'r:crashed',
-          recipients: 1,
-          owner: 'dead-sender',
-          until: now - 1_000,
-          now: now - 60_000,
-        })
-      ).kind,
+      await claimKind({
+        runId: RUN,
+        group: 'r:crashed',
+        recipients: 1,
+        owner: 'dead-sender',
+        until: now - 1_000,
+        now: now - 60_000,
+      }),
       'claimed',
     );
     assert.equal(
-      (
-        await ledger.groups.claim({
-          runId: RUN,
-          job: 'daily',
-          group: 'r:inflight',
-          recipients: 1,
-          owner: 'live-sender',
-          until: now + 60_000,
-        })
-      ).kind,
+      await claimKind({ runId: RUN, group: 'r:inflight', recipients: 1, owner: 'live-sender', until: now + 60_000 }),
       'claimed',
     );
     const crashed = record('crashed');
@@ -378,17 +369,14 @@ describe('sender outcome classes', () => {
     // The dead invocation opened its count, claimed, sent and recorded the outcome, then died before its last write.
     await ledger.counts.open(run, 'dead-sender');
     assert.equal(
-      (
-        await ledger.groups.claim({
-          runId: run,
-          job: 'daily',
-          group: 'r:orphan',
-          recipients: 1,
-          owner: 'dead-sender',
-          until: now - 1_000,
-          now: now - 60_000,
-        })
-      ).kind,
+      await claimKind({
+        runId: run,
+        group: 'r:orphan',
+        recipients: 1,
+        owner: 'dead-sender',
+        until: now - 1_000,
+        now: now - 60_000,
+      }),
       'claimed',
     );
     assert.equal(
@@ -493,16 +481,7 @@ describe('sender outcome classes', () => {
   it('a copy of a settled group that lists a recipient the group never had reopens it for that recipient alone', async () => {
     const now = Date.now();
     assert.equal(
-      (
-        await ledger.groups.claim({
-          runId: RUN,
-          job: 'daily',
-          group: 'c:re',
-          recipients: 2,
-          owner: 'first-sender',
-          until: now + 60_000,
-        })
-      ).kind,
+      await claimKind({ runId: RUN, group: 'c:re', recipients: 2, owner: 'first-sender', until: now + 60_000 }),
       'claimed',
     );
     assert.equal(
