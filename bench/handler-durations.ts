@@ -32,7 +32,7 @@ import pg from 'pg';
 import { groupKey, keyAttributes, type LedgerKey, runKey } from '../handlers/aws/ledger/index.js';
 import { runIdFor } from '../handlers/core/run-id.js';
 import { groupTasks, type TaskRecipient } from '../handlers/core/task.js';
-import type { SqsEvent } from '../handlers/delivery/index.js';
+import type { SqsEvent } from '../handlers/delivery/batch.js';
 import { dynamoItemBytes, valueBytes } from '../tools/cost/item-size.js';
 import { lambdaContext, repoRoot } from '../tools/local/bundle.js';
 import { startDynamoDbLocal } from '../tools/local/dynamodb-local.js';

@@ -6,7 +6,7 @@ import { requeueAfter } from './aws/visibility.js';
 import type { Channel } from './channels/channel.js';
 import { channelSecrets, createChannel } from './channels/index.js';
 import type { ChannelConfig } from './config/schema.js';
-import { createSender } from './delivery/index.js';
+import { createSender } from './delivery/batch.js';
 import { readEnvironment, senderEnvironment } from './env.js';
 import { withRedactedErrors } from './observability/handler-errors.js';
 import { eventLoopLag } from './observability/loop-lag.js';

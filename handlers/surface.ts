@@ -61,7 +61,7 @@ export { EMF_MAX_VALUES } from './observability/metrics.js';
 
 // Workflows and entry points: what one send does, the handlers' events and results, their environment.
 export type { AttemptResult } from './delivery/dispatcher.js';
-export type { BatchResponse, SqsEvent } from './delivery/index.js';
+export type { BatchResponse, SqsEvent } from './delivery/batch.js';
 export { RECORDING_RESERVE_MS } from './delivery/limits.js';
 export { renderMessage, sendOnce } from './delivery/recipient.js';
 export { lambdaFunctionName, plannerEnvironment, senderEnvironment } from './env.js';

@@ -3,7 +3,7 @@ import { createServer, type IncomingMessage, type ServerResponse } from 'node:ht
 import type { AddressInfo } from 'node:net';
 import { after, before, describe, it } from 'node:test';
 import { createLedger, type Ledger } from '../handlers/aws/ledger/index.js';
-import type { BatchResponse, SqsEvent } from '../handlers/delivery/index.js';
+import type { BatchResponse, SqsEvent } from '../handlers/delivery/batch.js';
 import { type Handler, lambdaContext } from '../tools/local/bundle.js';
 import { type Harness, seedAudience, startHarness, TOKEN } from './support/harness.js';
 import { readDelivery } from './support/ledger-reads.js';

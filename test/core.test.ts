@@ -723,8 +723,8 @@ describe('pacing and concurrency', () => {
   it('the pacer spaces requests at its rate, halves it on a rate-limit answer (once per overshoot) and recovers on acceptances', () => {
     let now = 0;
     const pacer = new Pacer(10, 1, () => now);
-    assert.equal(pacer.reserve(), 0);
-    assert.equal(Math.round(pacer.reserve()), 100);
+    assert.equal(pacer.reserve().waitMs, 0);
+    assert.equal(Math.round(pacer.reserve().waitMs), 100);
     pacer.onRateLimited();
     pacer.onRateLimited();
     assert.equal(pacer.rate, 5, 'answers to the same overshoot cut once');
@@ -759,10 +759,21 @@ describe('pacing and concurrency', () => {
     const pacer = new Pacer(10, 5, () => now);
     now += 10_000;
     assert.deepEqual(
-      Array.from({ length: 5 }, () => pacer.reserve()),
+      Array.from({ length: 5 }, () => pacer.reserve().waitMs),
       [0, 0, 0, 0, 0],
     );
-    assert.equal(Math.round(pacer.reserve()), 100);
+    assert.equal(Math.round(pacer.reserve().waitMs), 100);
+  });
+
+  it('a turn due later than the caller can wait is not taken: the next caller who can wait gets it', () => {
+    const now = 0;
+    const pacer = new Pacer(5, 1, () => now);
+    assert.deepEqual(pacer.reserve(1_000), { taken: true, waitMs: 0 });
+    assert.deepEqual(pacer.reserve(1_000), { taken: true, waitMs: 200 });
+    // The third turn is due in 400 ms: one who may wait only 300 ms leaves it, and it is still there for the next.
+    assert.deepEqual(pacer.reserve(300), { taken: false, waitMs: 400 });
+    assert.deepEqual(pacer.reserve(1_000), { taken: true, waitMs: 400 });
+    assert.equal(Math.round(pacer.reserve(60_000).waitMs), 600);
   });
 
   it('a semaphore lets its permits through in arrival order and frees them on failure', async () => {

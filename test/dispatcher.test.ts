@@ -2,7 +2,8 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { RateLimitedError, TransientDeliveryError } from '../handlers/core/errors.js';
 import { LatencyEstimate, Pacer } from '../handlers/core/limiter.js';
-import { type AttemptResult, Dispatcher, type SendSpec } from '../handlers/delivery/dispatcher.js';
+import type { ChannelConfig } from '../handlers/config/schema.js';
+import { type AttemptResult, channelLanes, Dispatcher, type SendSpec } from '../handlers/delivery/dispatcher.js';
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
@@ -34,9 +35,10 @@ function provider(options: { latencyMs?: number; hang?: ReadonlySet<number>; fai
   return { send, calls, maxInFlight: () => maxInFlight };
 }
 
+const lane = (id = 'page', rate = 100_000) => ({ id, pacer: new Pacer(rate, 100), latency: new LatencyEstimate(5) });
+
 const spec = (send: SendSpec['send'], overrides: Partial<SendSpec> = {}): SendSpec => ({
-  pacer: new Pacer(100_000, 100),
-  latency: new LatencyEstimate(5),
+  lane: lane(),
   timeoutMs: 10_000,
   send,
   ...overrides,
@@ -131,5 +133,61 @@ describe('the dispatcher of one invocation', () => {
     const result = await dispatcher.submit(spec(fake.send(0)));
     assert.equal(result.kind, 'open');
     assert.equal(fake.calls.size, 0);
+  });
+
+  it("a channel's turn due after the deadline is never taken: the recipient waits in the queue until its turn, and no send outlives the invocation", async () => {
+    const deadline = Date.now() + 1_000;
+    const dispatcher = new Dispatcher({ parallelism: 50, deadline });
+    const slow = lane('page-5-per-second', 5);
+    const starts: number[] = [];
+    const send = async (): Promise<AttemptResult> => {
+      starts.push(Date.now());
+      return { kind: 'sent' };
+    };
+    const results = await Promise.all(Array.from({ length: 20 }, () => dispatcher.submit(spec(send, { lane: slow }))));
+    const settledAt = Date.now();
+    const sent = results.filter((result) => result.kind === 'sent').length;
+    // Five turns saved up (the burst) and five more in the second before the deadline.
+    assert.ok(sent >= 7 && sent <= 11, `a burst and a second of turns at 5/s are sent, saw ${sent}`);
+    assert.ok(Math.max(...starts) <= deadline, 'no send starts after the deadline');
+    assert.ok(settledAt <= deadline + 300, `every send settled by the deadline, ${settledAt - deadline} ms after it`);
+    const waiting = results.filter((result) => result.kind === 'open');
+    assert.equal(waiting.length, 20 - sent);
+    for (const result of waiting) {
+      assert.equal(result.kind === 'open' && result.waited, true, 'waiting for a turn is no failure');
+      assert.ok(result.kind === 'open' && result.delayMs > 0, 'visible again when its turn would have come');
+    }
+  });
+
+  it("a slow channel's sends never hold another channel's: each channel has its own send slots", async () => {
+    const dispatcher = new Dispatcher({ parallelism: 2, deadline: Date.now() + 60_000, stragglerFloorMs: 10_000 });
+    const slowChannel = lane('slow-webhook');
+    const healthy = lane('healthy-page');
+    const slow = () => sleep(1_000).then((): AttemptResult => ({ kind: 'sent' }));
+    const quick = () => sleep(5).then((): AttemptResult => ({ kind: 'sent' }));
+    const started = Date.now();
+    const slowSends = Array.from({ length: 4 }, () => dispatcher.submit(spec(slow, { lane: slowChannel })));
+    const quickSends = await Promise.all(Array.from({ length: 20 }, () => dispatcher.submit(spec(quick, { lane: healthy }))));
+    const quickMs = Date.now() - started;
+    assert.deepEqual(
+      quickSends.map((result) => result.kind),
+      Array(20).fill('sent'),
+    );
+    assert.ok(quickMs < 800, `the healthy channel's sends took ${quickMs} ms behind the slow channel`);
+    await Promise.all(slowSends);
+  });
+});
+
+describe("a container's channel lanes", () => {
+  it("a channel's new rate reaches its pacer as soon as the config item changes, and its latency estimate is kept", () => {
+    const lanes = channelLanes({ instances: 2, parallelism: 50 });
+    const channel = { id: 'page', ratePerSecond: 300 } as ChannelConfig;
+    const first = lanes(channel);
+    assert.equal(first.pacer.rate, 150);
+    assert.equal(lanes({ ...channel }), first, 'the same rate keeps the lane and its pace');
+    first.latency.observe(900);
+    const lowered = lanes({ ...channel, ratePerSecond: 40 });
+    assert.equal(lowered.pacer.rate, 20);
+    assert.equal(lowered.latency, first.latency);
   });
 });

@@ -19,7 +19,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it, type TestContext } from 'node:test';
 import { PurgeQueueCommand, ReceiveMessageCommand, SendMessageCommand } from '@aws-sdk/client-sqs';
 import { createLedger, type Ledger } from '../handlers/aws/ledger/index.js';
-import type { BatchResponse, SqsEvent } from '../handlers/delivery/index.js';
+import type { BatchResponse, SqsEvent } from '../handlers/delivery/batch.js';
 import type { PlannerResult } from '../handlers/planning/index.js';
 import { main } from '../tools/cli/notifier.js';
 import { readFailedTick } from '../tools/common/invocation-record.js';

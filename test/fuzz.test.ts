@@ -21,7 +21,7 @@ import {
   TransientDeliveryError,
 } from '../handlers/core/errors.js';
 import { parseTask } from '../handlers/core/task.js';
-import type { BatchResponse, SqsEvent } from '../handlers/delivery/index.js';
+import type { BatchResponse, SqsEvent } from '../handlers/delivery/batch.js';
 import { type Handler, lambdaContext } from '../tools/local/bundle.js';
 import { type Harness, messengerJob, startHarness } from './support/harness.js';
 import { readDelivery } from './support/ledger-reads.js';

@@ -3,7 +3,7 @@ import { after, before, describe, it } from 'node:test';
 import { GetItemCommand, ScanCommand } from '@aws-sdk/client-dynamodb';
 import { DeleteMessageCommand, ReceiveMessageCommand, SendMessageCommand } from '@aws-sdk/client-sqs';
 import { createLedger, groupKey, keyAttributes, type Ledger, malformedKey } from '../handlers/aws/ledger/index.js';
-import type { BatchResponse, SqsEvent } from '../handlers/delivery/index.js';
+import type { BatchResponse, SqsEvent } from '../handlers/delivery/batch.js';
 import { writeUnits } from '../tools/cost/billing.js';
 import { DEFAULT_INPUT } from '../tools/cost/input.js';
 import { dynamoItemBytes } from '../tools/cost/item-size.js';

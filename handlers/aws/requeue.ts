@@ -4,7 +4,7 @@ import { chunk } from '../core/paging.js';
 /** SQS's longest message delay. */
 export const MAX_DELAY_SECONDS = 900;
 
-// Loaded on the first paused task: most invocations see none, and their cold starts do not load the client.
+// Loaded on the first waiting task: most invocations see none, and their cold starts do not load the client.
 let sqs:
   | Promise<{ client: SQSClient; Command: typeof import('@aws-sdk/client-sqs').SendMessageBatchCommand }>
   | undefined;
@@ -15,16 +15,14 @@ const loadSqs = () =>
   })));
 
 /**
- * Sends task bodies to the delivery queue again as new messages, each delayed by `delaySeconds` (at most SQS's 900).
- * Answers the ids of the messages that were sent; an entry SQS refuses is left out, so its original stays queued.
+ * Sends task bodies to the delivery queue again as new messages, each delayed by its `delaySeconds` (at most SQS's
+ * 900). Answers the ids of the messages that were sent; an entry SQS refuses is left out, so its original stays queued.
  */
 export function resendDelayed(queueUrl: string) {
   return async (
-    messages: readonly { id: string; body: string }[],
-    delaySeconds: number,
+    messages: readonly { id: string; body: string; delaySeconds: number }[],
   ): Promise<ReadonlySet<string>> => {
     const { client, Command } = await loadSqs();
-    const delay = Math.min(MAX_DELAY_SECONDS, Math.max(0, Math.round(delaySeconds)));
     const sent = new Set<string>();
     for (const batch of chunk(messages, 10)) {
       const answer = await client.send(
@@ -33,7 +31,7 @@ export function resendDelayed(queueUrl: string) {
           Entries: batch.map((message, index) => ({
             Id: String(index),
             MessageBody: message.body,
-            DelaySeconds: delay,
+            DelaySeconds: Math.min(MAX_DELAY_SECONDS, Math.max(0, Math.round(message.delaySeconds))),
           })),
         }),
       );

@@ -31,16 +31,22 @@ export class Pacer {
     return this.#rate;
   }
 
-  /** Milliseconds to wait before the next request may go; reserves the slot. */
-  reserve(): number {
+  /**
+   * The wait before the next request may go. The turn is taken only when it comes within `withinMs`: a turn due later
+   * is left for whoever can use it (the request goes back to the queue until then, instead of sleeping past its
+   * invocation's end).
+   */
+  reserve(withinMs = Number.POSITIVE_INFINITY): { taken: boolean; waitMs: number } {
     const now = this.#now();
     this.#tokens = Math.min(
       Math.min(this.#burst, Math.max(1, this.#rate)),
       this.#tokens + ((now - this.#last) / 1000) * this.#rate,
     );
     this.#last = now;
+    const waitMs = this.#tokens >= 1 ? 0 : ((1 - this.#tokens) / this.#rate) * 1000;
+    if (waitMs > withinMs) return { taken: false, waitMs };
     this.#tokens -= 1;
-    return this.#tokens >= 0 ? 0 : (-this.#tokens / this.#rate) * 1000;
+    return { taken: true, waitMs };
   }
 
   /** A request was accepted; `usagePercent` is the provider's usage header, when it sends one. */

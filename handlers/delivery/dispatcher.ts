@@ -1,5 +1,6 @@
+import type { ChannelConfig } from '../config/schema.js';
 import type { DeliveryError } from '../core/errors.js';
-import { type LatencyEstimate, type Pacer, Semaphore } from '../core/limiter.js';
+import { LatencyEstimate, Pacer, Semaphore } from '../core/limiter.js';
 import { DEFAULT_RETRY_POLICY, decideRetry, type RetryDecision, type RetryPolicy } from '../core/retry.js';
 
 /** One send to one recipient, as the channel answered it. */
@@ -9,18 +10,50 @@ export type AttemptResult =
   /** Not sent at all (the job is halted): the recipient stays open. */
   | { kind: 'held'; reason: string; delayMs: number };
 
-/** Where a recipient ends up in this invocation. */
+/**
+ * Where a recipient ends up in this invocation. `open` recipients are still to be delivered, visible again in
+ * `delayMs`; `waited` says that nothing went wrong with them (their channel's pace or the invocation's time ran out),
+ * so their task waits as a new message instead of counting a failed receive.
+ */
 export type Settlement =
   | { kind: 'sent'; providerMessageId?: string }
   | { kind: 'failed'; error: DeliveryError }
   | { kind: 'fatal'; error: DeliveryError }
-  /** Still to be delivered: back to the queue, visible again in `delayMs`. */
-  | { kind: 'open'; reason: string; delayMs: number };
+  | { kind: 'open'; reason: string; delayMs: number; waited: boolean };
 
-export interface SendSpec {
-  /** The channel's pacing and latency, shared by the container's sends on that channel. */
+/**
+ * A channel as the sends of a container see it: its pace (its share of the channel's rate) and its latency, shared by
+ * every invocation of the container. Each invocation gives a lane its own send slots.
+ */
+export interface Lane {
+  readonly id: string;
   readonly pacer: Pacer;
   readonly latency: LatencyEstimate;
+}
+
+/**
+ * The container's lanes, one per channel. A lane is rebuilt when its channel's rate or the number of senders sharing it
+ * changes, so a new `ratePerSecond` takes effect as soon as the config cache hands out the new item.
+ */
+export function channelLanes(options: { readonly instances: number; readonly parallelism: number }) {
+  const lanes = new Map<string, Lane & { readonly rate: number }>();
+  return (channel: ChannelConfig): Lane => {
+    const rate = channel.ratePerSecond / Math.max(1, options.instances);
+    const known = lanes.get(channel.id);
+    if (known?.rate === rate) return known;
+    const lane = {
+      id: channel.id,
+      rate,
+      pacer: new Pacer(rate, options.parallelism),
+      latency: known?.latency ?? new LatencyEstimate(),
+    };
+    lanes.set(channel.id, lane);
+    return lane;
+  };
+}
+
+export interface SendSpec {
+  readonly lane: Lane;
   readonly timeoutMs: number;
   readonly send: (signal: AbortSignal) => Promise<AttemptResult>;
   readonly onAnswer?: (latencyMs: number) => void;
@@ -28,7 +61,7 @@ export interface SendSpec {
 }
 
 export interface DispatcherOptions {
-  /** Sends in flight at once across the invocation. */
+  /** Sends in flight at once on each channel of the invocation. */
   readonly parallelism: number;
   /** No send starts, and none is still out, after this time (epoch ms). */
   readonly deadline: number;
@@ -52,19 +85,26 @@ interface Entry {
   wake?: (() => void) | undefined;
 }
 
+type Stop = { kind: 'stopped'; reason: string; delayMs: number; waited: boolean };
+
 const CUT_REASON =
   'no answer while the rest of the batch was done (a straggler): returned to the queue instead of holding the batch';
+const NO_TIME = 'no time left in this invocation to send';
+const NO_TURN = "the channel's pace has no turn for it before this invocation ends";
 
 /**
- * The sends of one invocation, across all its groups: paced, at most `parallelism` in flight, retried as the retry
- * policy decides, and without a barrier at the end. Once nothing is left to send but stragglers (requests out ten times
- * longer than the provider usually takes) and retries not due soon, those are given up and their recipients returned
- * to the queue, so the sender can take its next batch instead of idling on a few slow answers.
+ * The sends of one invocation, across all its groups: paced, at most `parallelism` in flight on each channel, retried
+ * as the retry policy decides, and without a barrier at the end. A send waits for its channel's turn before it takes a
+ * send slot, and the slots are the channel's own, so a slow or rate-limited channel never holds another's sends. A
+ * turn that comes after the deadline is not taken: the recipient waits in the queue until then. Once nothing is left
+ * to send but stragglers (requests out ten times longer than the provider usually takes) and retries not due soon,
+ * those are given up and their recipients returned to the queue, so the sender can take its next batch instead of
+ * idling on a few slow answers.
  *
  * `hold()` keeps the cut from happening while groups are still being claimed and have not submitted their sends.
  */
 export class Dispatcher {
-  readonly #slots: Semaphore;
+  readonly #slots = new Map<string, Semaphore>();
   readonly #options: Required<DispatcherOptions>;
   readonly #entries = new Set<Entry>();
   #holds = 0;
@@ -72,7 +112,6 @@ export class Dispatcher {
   #timer: ReturnType<typeof setTimeout> | undefined;
 
   constructor(options: DispatcherOptions) {
-    this.#slots = new Semaphore(options.parallelism);
     this.#options = {
       policy: DEFAULT_RETRY_POLICY,
       stragglerFloorMs: 500,
@@ -104,24 +143,11 @@ export class Dispatcher {
           return result.providerMessageId === undefined
             ? { kind: 'sent' }
             : { kind: 'sent', providerMessageId: result.providerMessageId };
-        if (result.kind === 'held') return { kind: 'open', reason: result.reason, delayMs: result.delayMs };
-        if (result.kind === 'stopped') return { kind: 'open', reason: result.reason, delayMs: 0 };
-        const decision = decideRetry(
-          {
-            failureClass: result.error.failureClass,
-            attempt,
-            timeLeftMs: this.#options.deadline - Date.now(),
-            ...retryAfter(result.error),
-          },
-          this.#options.policy,
-        );
-        spec.onRetry?.({ attempt, error: result.error, decision });
-        if (decision.action === 'record') return { kind: 'failed', error: result.error };
-        if (decision.action === 'halt') return { kind: 'fatal', error: result.error };
-        if (decision.action === 'return')
-          return { kind: 'open', reason: result.error.message, delayMs: decision.delayMs };
-        if (!(await this.#defer(entry, decision.delayMs)))
-          return { kind: 'open', reason: result.error.message, delayMs: Math.max(0, entry.at - Date.now()) };
+        if (result.kind === 'held') return { kind: 'open', reason: result.reason, delayMs: result.delayMs, waited: false };
+        if (result.kind === 'stopped')
+          return { kind: 'open', reason: result.reason, delayMs: result.delayMs, waited: result.waited };
+        const settled = await this.#afterFailure(entry, attempt, result.error);
+        if (settled) return settled;
       }
     } finally {
       this.#entries.delete(entry);
@@ -129,35 +155,72 @@ export class Dispatcher {
     }
   }
 
-  async #attempt(entry: Entry): Promise<AttemptResult | { kind: 'stopped'; reason: string }> {
+  /** What the retry policy makes of a failed attempt: a settlement, or undefined to try again. */
+  async #afterFailure(entry: Entry, attempt: number, error: DeliveryError): Promise<Settlement | undefined> {
+    const decision = decideRetry(
+      { failureClass: error.failureClass, attempt, timeLeftMs: this.#options.deadline - Date.now(), ...retryAfter(error) },
+      this.#options.policy,
+    );
+    entry.spec.onRetry?.({ attempt, error, decision });
+    if (decision.action === 'record') return { kind: 'failed', error };
+    if (decision.action === 'halt') return { kind: 'fatal', error };
+    if (decision.action === 'return')
+      return { kind: 'open', reason: error.message, delayMs: decision.delayMs, waited: false };
+    if (await this.#defer(entry, decision.delayMs)) return undefined;
+    return { kind: 'open', reason: error.message, delayMs: Math.max(0, entry.at - Date.now()), waited: false };
+  }
+
+  async #attempt(entry: Entry): Promise<AttemptResult | Stop> {
     const { spec } = entry;
     entry.state = 'waiting';
     this.#changed();
-    return this.#slots.use(async () => {
-      const wait = spec.pacer.reserve();
-      if (wait > 0) await sleep(wait);
-      const timeLeft = this.#options.deadline - Date.now();
-      if (this.#cut) return { kind: 'stopped', reason: CUT_REASON };
-      // No attempt may outlive the invocation: its claim would expire under it and another sender send again.
-      if (timeLeft <= 0) return { kind: 'stopped', reason: 'no time left in this invocation to send' };
-      entry.abort = new AbortController();
-      entry.state = 'in-flight';
-      entry.at = Date.now();
-      this.#changed();
-      const started = performance.now();
-      const result = await spec.send(
-        AbortSignal.any([entry.abort.signal, AbortSignal.timeout(Math.min(spec.timeoutMs, timeLeft))]),
-      );
-      const latencyMs = performance.now() - started;
-      spec.onAnswer?.(latencyMs);
-      entry.state = 'waiting';
-      // An acceptance that raced the cut still counts: only a request that failed because it was given up is open.
-      if (result.kind !== 'sent' && entry.abort.signal.aborted) return { kind: 'stopped', reason: CUT_REASON };
-      spec.latency.observe(latencyMs);
-      if (result.kind === 'sent') spec.pacer.onAccepted(result.usagePercent);
-      else if (result.kind === 'failed' && result.error.failureClass === 'rate-limited') spec.pacer.onRateLimited();
-      return result;
-    });
+    const turn = spec.lane.pacer.reserve(this.#options.deadline - Date.now());
+    if (!turn.taken) return { kind: 'stopped', reason: NO_TURN, delayMs: turn.waitMs, waited: true };
+    if (turn.waitMs > 0) await sleep(turn.waitMs);
+    return this.#slotsOf(spec.lane).use(() => this.#send(entry));
+  }
+
+  #slotsOf(lane: Lane): Semaphore {
+    let slots = this.#slots.get(lane.id);
+    if (!slots) {
+      slots = new Semaphore(this.#options.parallelism);
+      this.#slots.set(lane.id, slots);
+    }
+    return slots;
+  }
+
+  /** One request, in a send slot, bounded by the channel's timeout and the deadline. */
+  async #send(entry: Entry): Promise<AttemptResult | Stop> {
+    const { spec } = entry;
+    const timeLeft = this.#options.deadline - Date.now();
+    if (this.#cut) return { kind: 'stopped', reason: CUT_REASON, delayMs: 0, waited: false };
+    // No attempt may outlive the invocation: its claim would expire under it and another sender send again.
+    if (timeLeft <= 0) return { kind: 'stopped', reason: NO_TIME, delayMs: 0, waited: true };
+    const cut = new AbortController();
+    entry.abort = cut;
+    entry.state = 'in-flight';
+    entry.at = Date.now();
+    this.#changed();
+    const started = performance.now();
+    // A timer rather than AbortSignal.timeout: it keeps to the clock the rest of the sender runs on.
+    const timeout = new AbortController();
+    const timer = setTimeout(
+      () => timeout.abort(new DOMException('the request timed out', 'TimeoutError')),
+      Math.min(spec.timeoutMs, timeLeft),
+    );
+    const result = await spec
+      .send(AbortSignal.any([cut.signal, timeout.signal]))
+      .finally(() => clearTimeout(timer));
+    const latencyMs = performance.now() - started;
+    spec.onAnswer?.(latencyMs);
+    entry.state = 'waiting';
+    // An acceptance that raced the cut still counts: only a request that failed because it was given up is open.
+    if (result.kind !== 'sent' && cut.signal.aborted)
+      return { kind: 'stopped', reason: CUT_REASON, delayMs: 0, waited: false };
+    spec.lane.latency.observe(latencyMs);
+    if (result.kind === 'sent') spec.lane.pacer.onAccepted(result.usagePercent);
+    else if (result.kind === 'failed' && result.error.failureClass === 'rate-limited') spec.lane.pacer.onRateLimited();
+    return result;
   }
 
   /** Waits out a retry's delay outside any send slot; false when the cut came first. */
@@ -192,7 +255,7 @@ export class Dispatcher {
       if (entry.state === 'in-flight')
         cutAt = Math.max(
           cutAt,
-          entry.at + lag + entry.spec.latency.stragglerAfterMs(this.#options.stragglerFloorMs, entry.spec.timeoutMs),
+          entry.at + lag + entry.spec.lane.latency.stragglerAfterMs(this.#options.stragglerFloorMs, entry.spec.timeoutMs),
         );
       else if (entry.at - now <= this.#options.retryGraceMs) cutAt = Math.max(cutAt, entry.at);
     }

@@ -1,8 +1,20 @@
 import type { FinalStatus, NewOutcome, RecordedOutcome } from '../aws/ledger/index.js';
 import { channelHostRefusal } from '../config/hosts.js';
-import { haltJob, sendAll } from './group-send.js';
-import type { GroupJob, GroupResult, Resolution } from './group-state.js';
-import { countOrphans } from './orphans.js';
+import type { GroupJob } from './deps.js';
+import { haltJob, type Resolution, sendAll } from './recipient.js';
+
+// A task's group in the ledger, from claim to record: who may send it, what earlier receives settled, what is counted.
+
+/**
+ * What becomes of a task's message. `done`: it may be deleted. `open`: it goes back to the queue, visible again in
+ * `delayMs` when given (a receive counted towards the DLQ). `wait`: nothing failed, the task only waits (its job is
+ * paused, or its channel's pace or the invocation's time ran out), so it is sent again as a new message delayed by
+ * `delayMs`, whose receive count starts afresh.
+ */
+export type GroupResult =
+  | { kind: 'done' }
+  | { kind: 'open'; delayMs?: number }
+  | { kind: 'wait'; delayMs: number; why: 'paused' | 'paced' };
 
 const STATUS_METRIC = { sent: 'Sent', skipped: 'Skipped', failed: 'FailedPermanent' } as const satisfies Record<
   FinalStatus,
@@ -12,7 +24,7 @@ const STATUS_METRIC = { sent: 'Sent', skipped: 'Skipped', failed: 'FailedPermane
 /**
  * Claims a task's group, sends to its open recipients through the invocation's dispatcher, records what they reached.
  */
-export async function deliverGroup(work: GroupJob, release: () => void): Promise<GroupResult> {
+export async function deliverGroup(work: GroupJob, release: () => void, pauseMs: number): Promise<GroupResult> {
   const { state, invocation, task } = work;
   let held = true;
   const letGo = () => {
@@ -22,7 +34,7 @@ export async function deliverGroup(work: GroupJob, release: () => void): Promise
   try {
     const job = await state.config.job(task.job);
     // Before the claim and the run count: a paused job's task leaves no trace in the ledger.
-    if (await state.config.paused(task.job)) return { kind: 'paused' };
+    if (await state.config.paused(task.job)) return { kind: 'wait', delayMs: pauseMs, why: 'paused' };
     const channelConfig = await state.config.channel(job.channel);
     // Before any claim and before the channel's secret is resolved: whoever wrote the item chose where it goes.
     const refusal = channelHostRefusal(channelConfig, state.channelHosts);
@@ -30,7 +42,7 @@ export async function deliverGroup(work: GroupJob, release: () => void): Promise
       await haltJob(work, refusal);
       return { kind: 'open', delayMs: state.halts.remainingMs(task.job) };
     }
-    if (invocation.deadline <= Date.now()) return { kind: 'open' };
+    if (invocation.deadline <= Date.now()) return { kind: 'wait', delayMs: 0, why: 'paced' };
     await invocation.tally.open(task.runId);
     const claimed = await claimOpen(work);
     if (claimed.kind !== 'send') return claimed.result;
@@ -48,21 +60,26 @@ export async function deliverGroup(work: GroupJob, release: () => void): Promise
   }
 }
 
+/** Who holds the group's claim in this invocation, and until when. */
+const holderOf = ({ task, invocation }: GroupJob) => ({
+  runId: task.runId,
+  group: task.group,
+  owner: invocation.owner,
+  until: invocation.claimUntil,
+});
+
 /** The claim, and what earlier receives of this task already settled. */
 async function claimOpen(
   work: GroupJob,
 ): Promise<{ kind: 'send'; previous: ReadonlyMap<string, RecordedOutcome> } | { kind: 'stop'; result: GroupResult }> {
-  const { state, invocation, task, log } = work;
-  const holder = { runId: task.runId, group: task.group, owner: invocation.owner, until: invocation.claimUntil };
+  const { state, task, log } = work;
+  const holder = holderOf(work);
   const claim = await state.ledger.groups.claim({ ...holder, job: task.job, recipients: task.recipients.length });
   if (claim.kind === 'busy') {
     log.info('another sender holds the claim: leaving the message for later');
     return { kind: 'stop', result: { kind: 'open' } };
   }
-  const orphans = await countOrphans(
-    { ledger: state.ledger, tally: invocation.tally, ...holder, messageId: work.messageId, log },
-    claim.outcomes,
-  );
+  const orphans = await countOrphans(work, claim.outcomes);
   let previous = claim.outcomes;
   if (claim.kind === 'settled') {
     if (orphans.waiting) return { kind: 'stop', result: { kind: 'open' } };
@@ -89,10 +106,55 @@ async function claimOpen(
       outcomes: new Map(),
       settle: false,
       reason: 'waiting for a sender that recorded outcomes in this group to count them',
+      signal: work.invocation.recording,
     });
     return { kind: 'stop', result: { kind: 'open' } };
   }
   return { kind: 'send', previous };
+}
+
+/** The recipients each other invocation recorded in the group, and when the last of its claims ended. */
+function byOwner(
+  outcomes: ReadonlyMap<string, RecordedOutcome>,
+  self: string,
+): Map<string, { until: number; recipients: string[] }> {
+  const owners = new Map<string, { until: number; recipients: string[] }>();
+  for (const [recipient, outcome] of outcomes) {
+    if (outcome.owner === self) continue;
+    const entry = owners.get(outcome.owner) ?? { until: outcome.until, recipients: [] };
+    entry.until = Math.max(entry.until, outcome.until);
+    entry.recipients.push(recipient);
+    owners.set(outcome.owner, entry);
+  }
+  return owners;
+}
+
+/**
+ * Outcomes another invocation recorded in this group and never counted because it died first: counted here once
+ * they are taken over (`settledHere`). `waiting` when such an invocation may still be running (its count is open and
+ * its time not up): the message waits for its verdict.
+ */
+async function countOrphans(
+  work: GroupJob,
+  outcomes: ReadonlyMap<string, RecordedOutcome>,
+): Promise<{ settledHere: boolean; waiting: boolean }> {
+  const { state, invocation, log } = work;
+  const holder = holderOf(work);
+  let settledHere = false;
+  for (const [from, entry] of byOwner(outcomes, holder.owner)) {
+    if (!(await state.ledger.counts.isPending(holder.runId, from))) continue;
+    if (Date.now() <= entry.until) return { settledHere, waiting: true };
+    if (await state.ledger.groups.takeOverCounts({ ...holder, recipients: entry.recipients, from })) {
+      for (const recipient of entry.recipients)
+        invocation.tally.count(holder.runId, work.messageId, (outcomes.get(recipient) as RecordedOutcome).status);
+      settledHere = true;
+      log.warn('outcomes recorded by a sender that died before counting them: counted now', {
+        previousOwner: from,
+        recipients: entry.recipients.length,
+      });
+    }
+  }
+  return { settledHere, waiting: false };
 }
 
 /** One write for every outcome the group reached; the claim is handed back when recipients are still open. */
@@ -101,20 +163,21 @@ async function record(work: GroupJob, resolutions: ReadonlyMap<string, Resolutio
   const finals = new Map<string, NewOutcome>();
   const open: string[] = [];
   let delayMs = 0;
+  let waited = true;
   for (const [recipient, resolution] of resolutions) {
     if (resolution.kind === 'final') finals.set(recipient, resolution.outcome);
     else {
       open.push(`${recipient}: ${resolution.reason}`);
       delayMs = Math.max(delayMs, resolution.delayMs);
+      waited &&= resolution.waited;
     }
   }
   const settle = open.length === 0;
   const reason = settle
     ? undefined
     : `${open.length} of ${task.recipients.length} recipients kept for another attempt (${open[0]})`;
-  const holder = { runId: task.runId, group: task.group, owner: invocation.owner, until: invocation.claimUntil };
   const recorded = await state.ledger.groups
-    .record({ ...holder, outcomes: finals, settle, ...(reason ? { reason } : {}) })
+    .record({ ...holderOf(work), outcomes: finals, settle, signal: invocation.recording, ...(reason ? { reason } : {}) })
     .catch((error: unknown) => {
       // The sends happened; this line is what is left of them when the ledger refuses the record (ADR 0002).
       log.error('could not record the outcomes; the task comes back and its sent recipients may be sent again', {
@@ -133,5 +196,6 @@ async function record(work: GroupJob, resolutions: ReadonlyMap<string, Resolutio
     invocation.tally.count(task.runId, work.messageId, outcome.status);
     state.metrics.count(task.job, STATUS_METRIC[outcome.status]);
   }
-  return settle ? { kind: 'done' } : { kind: 'open', delayMs };
+  if (settle) return { kind: 'done' };
+  return waited ? { kind: 'wait', delayMs, why: 'paced' } : { kind: 'open', delayMs };
 }

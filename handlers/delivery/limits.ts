@@ -1,5 +1,12 @@
-/** Kept free at the end of an invocation for recording outcomes and run counters after the last send. */
+/**
+ * Kept free at the end of an invocation for recording outcomes and run counters after the last send: the record write
+ * and then the count write, each with one attempt lost to a request timeout and its retry (aws/dynamo.ts DYNAMO_RETRY;
+ * a test holds the two together). Longer retries are cut at `RECORDING_CUTOFF_MS` before the invocation's end, so no
+ * write outlives it: a record cut there is in the duplicate window (docs/adr/0002-duplicate-window.md).
+ */
 export const RECORDING_RESERVE_MS = 3_000;
+/** Ledger writes still out this long before the invocation's end are aborted, with their SDK retries. */
+export const RECORDING_CUTOFF_MS = 250;
 /**
  * A claim lasts until the invocation ends plus this much clock skew between containers. Lambda stops an invocation at
  * its timeout, so nothing can still be sending after that; a longer claim would outlive the queue's visibility timeout

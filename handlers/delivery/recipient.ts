@@ -1,9 +1,173 @@
+import type { NewOutcome } from '../aws/ledger/index.js';
 import type { Channel, OutboundMessage } from '../channels/channel.js';
-import type { JobConfig } from '../config/schema.js';
-import { isDeliveryError } from '../core/errors.js';
+import type { ChannelConfig, JobConfig } from '../config/schema.js';
+import { type ConfigError, type DeliveryError, isDeliveryError } from '../core/errors.js';
 import type { TaskRecipient } from '../core/task.js';
 import { renderTemplate, TemplateError } from '../core/template.js';
-import type { AttemptResult } from './dispatcher.js';
+import type { Logger } from '../observability/log.js';
+import type { GroupJob } from './deps.js';
+import type { AttemptResult, Settlement } from './dispatcher.js';
+
+// What happens to one recipient of a group: the job's gate (disabled, halted, probing), the message rendered from their
+// fields, the send through the dispatcher, and where it leaves them.
+
+/**
+ * Where a recipient's delivery ended up: an outcome to record, or open for another attempt, visible again in
+ * `delayMs`. `waited`: nothing failed, the recipient only waited for its channel's pace or the invocation's time.
+ */
+export type Resolution =
+  | { kind: 'final'; outcome: NewOutcome }
+  | { kind: 'open'; reason: string; delayMs: number; waited: boolean };
+
+/** What the recipients of one group are sent with. */
+export interface Sends {
+  readonly job: JobConfig;
+  readonly channelConfig: ChannelConfig;
+  readonly channel: Channel;
+  readonly open: readonly TaskRecipient[];
+  /** Called once every send of the group is submitted: from then on the dispatcher may cut stragglers. */
+  readonly letGo: () => void;
+}
+
+const everyone = (open: readonly TaskRecipient[], resolution: Resolution) =>
+  new Map(open.map((recipient) => [recipient.id, resolution]));
+
+/** Every open recipient's resolution; a halted job probes with one recipient before the rest go. */
+export async function sendAll(work: GroupJob, sends: Sends): Promise<Map<string, Resolution>> {
+  const { job, open } = sends;
+  if (!job.enabled)
+    return everyone(open, { kind: 'final', outcome: { status: 'skipped', reason: 'job disabled after planning' } });
+  // Only a group with someone to send to may take the probe: it must give the role back once its answer is in.
+  if (open.length === 0) return new Map();
+  const gate = await work.state.halts.gate(work.task.job);
+  if (gate.kind === 'wait')
+    return everyone(open, {
+      kind: 'open',
+      reason: 'job halted by a fatal channel error',
+      delayMs: gate.delayMs,
+      waited: false,
+    });
+  const resolutions = new Map<string, Resolution>();
+  let rest = open;
+  if (gate.kind === 'probe') {
+    // One request tells whether the channel is back; a fatal answer halts the job again, and the rest of the group is
+    // then kept open without a request.
+    const [first] = open as [TaskRecipient, ...TaskRecipient[]];
+    try {
+      const resolution = await resolve(work, sends, first);
+      resolutions.set(first.id, resolution);
+      if (resolution.kind === 'final' && resolution.outcome.status === 'sent') await resumeJob(work);
+    } finally {
+      gate.done();
+    }
+    rest = open.slice(1);
+  }
+  const pending = rest.map((recipient) =>
+    resolve(work, sends, recipient).then((resolution) => resolutions.set(recipient.id, resolution)),
+  );
+  sends.letGo();
+  await Promise.all(pending);
+  return resolutions;
+}
+
+async function resumeJob(work: GroupJob): Promise<void> {
+  work.state.halts.resume(work.task.job);
+  await work.state.ledger.runs
+    .clearHalt(work.task.runId)
+    .catch((error: unknown) => work.log.warn('could not clear the halt mark on the run', { error }));
+  work.log.info('channel recovered: job resumed');
+}
+
+/**
+ * Renders and sends to one recipient; never throws: one recipient's unexpected error keeps only that recipient open.
+ * It submits its send before its first `await`, so a group that lets go of the dispatcher right after calling it for
+ * each recipient has every send registered.
+ */
+async function resolve(work: GroupJob, sends: Sends, recipient: TaskRecipient): Promise<Resolution> {
+  const { state, task } = work;
+  const log = work.log.child({ recipientId: recipient.id });
+  const rendered = renderMessage(task.runId, sends.job, recipient);
+  if (!rendered.ok) {
+    log.error('template cannot be rendered for this recipient: recorded and dropped', {
+      field: rendered.field,
+      reason: rendered.reason,
+    });
+    return { kind: 'final', outcome: { status: 'failed', reason: rendered.reason, failureClass: 'permanent' } };
+  }
+  try {
+    const settlement = await work.invocation.dispatcher.submit({
+      lane: state.lane(sends.channelConfig),
+      timeoutMs: sends.channelConfig.timeoutMs,
+      send: (signal) => {
+        const heldMs = state.halts.remainingMs(task.job);
+        if (heldMs > 0)
+          return Promise.resolve({ kind: 'held', reason: 'job halted by a fatal channel error', delayMs: heldMs });
+        return sendOnce(sends.channel, rendered.message, signal);
+      },
+      onAnswer: (latencyMs) => state.metrics.latency(task.job, latencyMs),
+      onRetry: ({ attempt, error, decision }) => {
+        if (error.failureClass === 'rate-limited') state.metrics.count(task.job, 'RateLimited');
+        if (error.failureClass === 'transient') state.metrics.count(task.job, 'Transient');
+        if (decision.action === 'retry') {
+          state.metrics.count(task.job, 'Retried');
+          log.warn('delivery attempt failed; retrying', { attempt, delayMs: decision.delayMs, error });
+        }
+      },
+    });
+    return await settle(work, settlement, log);
+  } catch (error) {
+    log.error('delivery failed unexpectedly; the recipient stays open', { error });
+    const reason = error instanceof Error ? `${error.name}: ${error.message}` : String(error);
+    return { kind: 'open', reason, delayMs: 0, waited: false };
+  }
+}
+
+async function settle(work: GroupJob, settlement: Settlement, log: Logger): Promise<Resolution> {
+  switch (settlement.kind) {
+    case 'sent': {
+      const { providerMessageId } = settlement;
+      return { kind: 'final', outcome: { status: 'sent', ...(providerMessageId ? { providerMessageId } : {}) } };
+    }
+    case 'failed':
+      log.warn('permanent failure for this recipient: recorded, never retried', { error: settlement.error });
+      return {
+        kind: 'final',
+        outcome: { status: 'failed', reason: settlement.error.message, failureClass: settlement.error.failureClass },
+      };
+    case 'open':
+      log.warn('delivery returned to the queue for a later attempt', {
+        reason: settlement.reason,
+        delayMs: Math.round(settlement.delayMs),
+      });
+      return settlement;
+    case 'fatal':
+      await haltJob({ ...work, log }, settlement.error);
+      return {
+        kind: 'open',
+        reason: settlement.error.message,
+        delayMs: work.state.halts.remainingMs(work.task.job),
+        waited: false,
+      };
+  }
+}
+
+/**
+ * A fatal channel error (an invalid token, a missing permission, a channel outside the allowlist): the job halts in
+ * this container, once per cool-down it alarms and marks the run; nobody is marked failed and the messages are kept.
+ */
+export async function haltJob(work: GroupJob, error: DeliveryError | ConfigError): Promise<void> {
+  const { state, task, log } = work;
+  if (!state.halts.halt(task.job)) return;
+  state.onFatal();
+  await state.ledger.runs
+    .halt(task.runId, error.message)
+    .catch((haltError: unknown) => log.warn('could not mark the run halted', { error: haltError }));
+  state.metrics.count(task.job, 'FatalChannel');
+  log.error('FATAL channel error: the job is halted and its messages are kept for later', {
+    error,
+    failureClass: 'fatal',
+  });
+}
 
 export type Rendered = { ok: true; message: OutboundMessage } | { ok: false; field: string; reason: string };
 
@@ -34,11 +198,7 @@ export function renderMessage(runId: string, job: JobConfig, recipient: TaskReci
 }
 
 /** One request through the channel; what the provider said, never thrown. Anything else (a bug) is thrown. */
-export async function sendOnce(
-  channel: Channel,
-  message: OutboundMessage,
-  signal: AbortSignal,
-): Promise<AttemptResult> {
+export async function sendOnce(channel: Channel, message: OutboundMessage, signal: AbortSignal): Promise<AttemptResult> {
   try {
     const receipt = await channel.send(message, signal);
     return { kind: 'sent', ...receipt };

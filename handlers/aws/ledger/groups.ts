@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import { type Item, N, readNumber, readString, S } from '../dynamo.js';
 import { groupKey } from './keys.js';
 import { type NewOutcome, REASON_CHARS, type RecordedOutcome, readOutcomes, writeOutcome } from './outcomes.js';
@@ -31,6 +32,35 @@ export interface GroupRecord extends GroupHolder {
   readonly settle: boolean;
   /** Why recipients are still open: what `dlq inspect` shows. */
   readonly reason?: string;
+  /** Ends the write, SDK retries included, when the invocation has no time left for it. */
+  readonly signal?: AbortSignal;
+}
+
+/**
+ * Whether a record write whose retry failed its condition had landed the first time. Handing the claim back removes
+ * its owner, so the retry of a record that landed fails: the token it wrote, or (when a newer claim has written since)
+ * its own outcomes stamped with its owner and time, tell it apart from a claim that expired under it.
+ */
+function landed(
+  item: Item | undefined,
+  write: { owner: string; token: string; at: number; recipients: readonly string[] },
+): boolean {
+  if (readString(item, 'recordToken') === write.token) return true;
+  if (write.recipients.length === 0) return false;
+  const outcomes = readOutcomes(item);
+  return write.recipients.every((recipient) => {
+    const outcome = outcomes.get(recipient);
+    return outcome?.owner === write.owner && outcome.at === write.at;
+  });
+}
+
+/** Whether the item is claimed by `owner` for exactly `until`: a claim write of this invocation landed. */
+function holds(item: Item | undefined, owner: string, until: number): boolean {
+  return (
+    readString(item, 'status') === 'claimed' &&
+    readString(item, 'claimOwner') === owner &&
+    readNumber(item, 'claimUntil') === until
+  );
 }
 
 /** `#r0`, `#r1`, ... for recipient ids used as map keys in an expression (ids may hold any character). */
@@ -103,6 +133,8 @@ export class GroupLedger {
     );
     if (result.ok) return { kind: 'claimed', outcomes: readOutcomes(result.value.Attributes) };
     const existing = result.item ?? (await this.#table.get(groupKey(runId, group)));
+    // An SDK retry of a claim that landed meets its own claim: it is this sender's, not another's.
+    if (holds(existing, owner, until)) return { kind: 'claimed', outcomes: readOutcomes(existing) };
     return readString(existing, 'status') === 'settled'
       ? { kind: 'settled', outcomes: readOutcomes(existing) }
       : { kind: 'busy' };
@@ -135,9 +167,12 @@ export class GroupLedger {
           ':one': N(1),
         },
         ReturnValues: 'ALL_OLD',
+        ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
       }),
     );
-    return result.ok ? readOutcomes(result.value.Attributes) : undefined;
+    if (result.ok) return readOutcomes(result.value.Attributes);
+    // An SDK retry of a reopen that landed finds the group claimed by this very sender.
+    return holds(result.item, owner, until) ? readOutcomes(result.item) : undefined;
   }
 
   /**
@@ -147,8 +182,14 @@ export class GroupLedger {
   async record(options: GroupRecord): Promise<boolean> {
     const { runId, group, owner, until, outcomes, settle, reason, now = Date.now() } = options;
     const recipients = [...outcomes.keys()];
-    const values: Item = { ':status': S(settle ? 'settled' : 'released'), ':now': iso(now), ':owner': S(owner) };
-    const sets = ['#status = :status', 'updatedAt = :now'];
+    const token = `${owner}#${randomUUID()}`;
+    const values: Item = {
+      ':status': S(settle ? 'settled' : 'released'),
+      ':now': iso(now),
+      ':owner': S(owner),
+      ':token': S(token),
+    };
+    const sets = ['#status = :status', 'updatedAt = :now', 'recordToken = :token'];
     recipients.forEach((recipient, index) => {
       values[`:o${index}`] = writeOutcome(outcomes.get(recipient) as NewOutcome, { owner, until, at: now });
       sets.push(`outcomes.#r${index} = :o${index}`);
@@ -163,9 +204,12 @@ export class GroupLedger {
         ConditionExpression: 'claimOwner = :owner',
         ExpressionAttributeNames: { '#status': 'status', ...recipientNames(recipients) },
         ExpressionAttributeValues: values,
-      }),
+        ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
+      },
+      options.signal,
+    ),
     );
-    return result.ok;
+    return result.ok || landed(result.item, { owner, token, at: now, recipients });
   }
 
   /**

@@ -33,14 +33,18 @@ export class RunCounts {
    * Adds an invocation's counters and closes its count, on the condition that the count is still open: an SDK retry of
    * a write that already landed cannot add the counters twice.
    */
-  async close(runId: string, owner: string, deltas: Partial<RunCounters>): Promise<void> {
+  async close(runId: string, owner: string, deltas: Partial<RunCounters>, signal?: AbortSignal): Promise<void> {
     const add = addCounters(deltas);
     await conditional(
-      this.#table.update(runKey(runId), {
-        UpdateExpression: `${add.expression} DELETE pendingCounts :owners`.trim(),
-        ConditionExpression: 'contains(pendingCounts, :owner)',
-        ExpressionAttributeValues: { ...add.values, ':owners': { SS: [owner] }, ':owner': S(owner) },
-      }),
+      this.#table.update(
+        runKey(runId),
+        {
+          UpdateExpression: `${add.expression} DELETE pendingCounts :owners`.trim(),
+          ConditionExpression: 'contains(pendingCounts, :owner)',
+          ExpressionAttributeValues: { ...add.values, ':owners': { SS: [owner] }, ':owner': S(owner) },
+        },
+        signal,
+      ),
     );
   }
 }

@@ -118,12 +118,17 @@ export class RunLedger {
     if (result.ok) return { kind: 'acquired', run: toRun(result.value.Attributes ?? {}) };
     const existing = result.item ?? (await this.#table.get(runKey(runId)));
     if (existing && readString(existing, 'status') !== 'planning') return { kind: 'finished', run: toRun(existing) };
+    // An SDK retry of an acquire that landed meets this invocation's own lease: it is acquired, not busy.
+    if (readString(existing, 'leaseOwner') === owner && readNumber(existing, 'leaseUntil') === now + leaseMs)
+      return { kind: 'acquired', run: toRun(existing as Item) };
     return { kind: 'busy' };
   }
 
   /**
    * Advances the cursor and adds the pages' counters in one conditional write, so a page is counted once even
-   * when a crashed planner enqueued it before (the sender's claim then drops the duplicate task).
+   * when a crashed planner enqueued it before (the sender's claim then drops the duplicate task). The cursor only
+   * moves forward, so the write is conditional on it not standing there yet: an SDK retry of a write that landed
+   * finds its own cursor and adds nothing again.
    */
   async saveProgress(
     options: LeaseHolder & { readonly cursor: string; readonly deltas: Partial<RunCounters> },
@@ -133,7 +138,7 @@ export class RunLedger {
     const result = await conditional(
       this.#table.update(runKey(runId), {
         UpdateExpression: `SET #cursor = :cursor, leaseUntil = :until, updatedAt = :now ${add.expression}`.trim(),
-        ConditionExpression: 'leaseOwner = :owner',
+        ConditionExpression: 'leaseOwner = :owner AND (attribute_not_exists(#cursor) OR #cursor <> :cursor)',
         ExpressionAttributeNames: { '#cursor': 'cursor' },
         ExpressionAttributeValues: {
           ':cursor': S(cursor),
@@ -142,19 +147,29 @@ export class RunLedger {
           ':owner': S(owner),
           ...add.values,
         },
+        ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
       }),
     );
-    if (!result.ok) throw new LeaseLostError(`run ${runId}: the planning lease passed to another invocation`);
+    if (result.ok) return;
+    if (readString(result.item, 'leaseOwner') === owner && readString(result.item, 'cursor') === cursor) return;
+    throw new LeaseLostError(`run ${runId}: the planning lease passed to another invocation`);
   }
 
   async finish(options: { readonly runId: string; readonly owner: string; readonly now?: number }): Promise<void> {
     const { runId, owner, now = Date.now() } = options;
-    await this.#table.update(runKey(runId), {
-      UpdateExpression: 'SET #status = :enqueued, updatedAt = :now REMOVE leaseOwner, leaseUntil, lastError',
-      ConditionExpression: 'leaseOwner = :owner',
-      ExpressionAttributeNames: { '#status': 'status' },
-      ExpressionAttributeValues: { ':enqueued': S('enqueued'), ':now': iso(now), ':owner': S(owner) },
-    });
+    const result = await conditional(
+      this.#table.update(runKey(runId), {
+        UpdateExpression:
+          'SET #status = :enqueued, updatedAt = :now, finishedBy = :owner REMOVE leaseOwner, leaseUntil, lastError',
+        ConditionExpression: 'leaseOwner = :owner',
+        ExpressionAttributeNames: { '#status': 'status' },
+        ExpressionAttributeValues: { ':enqueued': S('enqueued'), ':now': iso(now), ':owner': S(owner) },
+        ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
+      }),
+    );
+    // An SDK retry of a finish that landed finds the run enqueued by this very invocation.
+    if (result.ok || readString(result.item, 'finishedBy') === owner) return;
+    throw new LeaseLostError(`run ${runId}: the planning lease passed to another invocation before the run ended`);
   }
 
   /** Gives the lease up (handover to a continuation, or an error the next attempt may not hit). */

@@ -56,8 +56,12 @@ export class LedgerTable {
     return N(Math.floor(now / 1000) + this.#ttlSeconds);
   }
 
-  update(key: LedgerKey, input: Omit<UpdateItemCommandInput, 'TableName' | 'Key'>) {
-    return this.client.send(new UpdateItemCommand({ TableName: this.name, Key: keyAttributes(key), ...input }));
+  /** `signal` ends the request and the SDK's retries of it. */
+  update(key: LedgerKey, input: Omit<UpdateItemCommandInput, 'TableName' | 'Key'>, signal?: AbortSignal) {
+    return this.client.send(
+      new UpdateItemCommand({ TableName: this.name, Key: keyAttributes(key), ...input }),
+      signal ? { abortSignal: signal } : {},
+    );
   }
 
   /** Writes an item that must not exist yet; false when it does. */

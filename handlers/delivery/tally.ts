@@ -4,7 +4,7 @@ import { createLogger } from '../observability/log.js';
 /**
  * The run counters one invocation adds. Before its first claim on a run it opens a count in the ledger; at the end one
  * write adds its counters and closes the count. A sender that dies in between leaves its count open, and whoever
- * receives one of its messages again counts the outcomes it had recorded (see orphans.ts).
+ * receives one of its messages again counts the outcomes it had recorded (see group.ts).
  */
 export class RunTally {
   readonly #counts: RunCounts;
@@ -37,14 +37,17 @@ export class RunTally {
     messages.add(messageId);
   }
 
-  /** Adds and closes every count; returns the messages whose outcome could not be counted, to be received again. */
-  async close(): Promise<Set<string>> {
+  /**
+   * Adds and closes every count; returns the messages whose outcome could not be counted, to be received again.
+   * `signal` ends a write still out when the invocation is about to end.
+   */
+  async close(signal?: AbortSignal): Promise<Set<string>> {
     const uncounted = new Set<string>();
     for (const [runId, opened] of this.#opened) {
       const deltas = this.#deltas.get(runId) ?? {};
       try {
         await opened;
-        await this.#counts.close(runId, this.#owner, deltas);
+        await this.#counts.close(runId, this.#owner, deltas, signal);
       } catch (error) {
         createLogger({ runId }).error(
           'could not add run counters; the messages go back to the queue to be counted again',
