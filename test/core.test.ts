@@ -33,6 +33,8 @@ describe('classifying Graph API errors', () => {
     [2, undefined, 500, 'transient'],
     [1200, undefined, 500, 'transient'],
     [2, 2018344, 400, 'fatal'],
+    [1, 99, 400, 'fatal'],
+    [9, 2018352, 400, 'deferred'],
     [4, undefined, 400, 'rate-limited'],
     [17, undefined, 400, 'rate-limited'],
     [32, undefined, 400, 'rate-limited'],
@@ -40,7 +42,6 @@ describe('classifying Graph API errors', () => {
     [80006, undefined, 400, 'rate-limited'],
     [80014, undefined, 400, 'rate-limited'],
     [4, 2018354, 400, 'deferred'],
-    [9, 2018352, 400, 'rate-limited'],
     [10, 1404170, 400, 'rate-limited'],
     [10, 1893015, 400, 'permanent'],
     [10, 2534022, 400, 'permanent'],
@@ -120,11 +121,11 @@ describe('classifying Graph API errors', () => {
     assert.equal(classifyHttpStatus(404), 'permanent');
   });
 
-  it('a webhook 4xx is permanent except 408 and 429', () => {
+  it('a webhook 4xx is permanent except 408 and 429, and 401 and 403, which refuse every request and halt the job', () => {
     assert.deepEqual([400, 401, 403, 404, 408, 429, 500, 503].map(classifyWebhookStatus), [
       'permanent',
-      'permanent',
-      'permanent',
+      'fatal',
+      'fatal',
       'permanent',
       'transient',
       'rate-limited',

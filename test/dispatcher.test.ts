@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { RateLimitedError, TransientDeliveryError } from '../handlers/core/errors.js';
 import { LatencyEstimate, Pacer } from '../handlers/core/limiter.js';
+import { DEFAULT_RETRY_POLICY } from '../handlers/core/retry.js';
 import type { ChannelConfig } from '../handlers/config/schema.js';
 import { type AttemptResult, channelLanes, Dispatcher, type SendSpec } from '../handlers/delivery/dispatcher.js';
 
@@ -175,6 +176,33 @@ describe('the dispatcher of one invocation', () => {
     );
     assert.ok(quickMs < 800, `the healthy channel's sends took ${quickMs} ms behind the slow channel`);
     await Promise.all(slowSends);
+  });
+});
+
+describe('an answer that may mean "this person blocked you"', () => {
+  const blockedOrDown = (): Promise<AttemptResult> =>
+    Promise.resolve({
+      kind: 'failed',
+      error: new TransientDeliveryError('Graph API error 2', { code: 2, perhapsBlocked: true }),
+    });
+  const policy = { ...DEFAULT_RETRY_POLICY, transientBaseMs: 1 };
+
+  it('is recorded as failed when every attempt got it while the channel accepted others', async () => {
+    const dispatcher = new Dispatcher({ parallelism: 4, deadline: Date.now() + 60_000, policy });
+    const shared = lane();
+    const others = Array.from({ length: 5 }, () =>
+      dispatcher.submit(spec(() => sleep(2).then((): AttemptResult => ({ kind: 'sent' })), { lane: shared })),
+    );
+    const result = await dispatcher.submit(spec(blockedOrDown, { lane: shared }));
+    await Promise.all(others);
+    assert.equal(result.kind, 'failed');
+    assert.equal(result.kind === 'failed' && result.error.failureClass, 'permanent');
+  });
+
+  it('goes back to the queue when the channel accepted nobody meanwhile (Meta is having trouble)', async () => {
+    const dispatcher = new Dispatcher({ parallelism: 4, deadline: Date.now() + 60_000, policy });
+    const result = await dispatcher.submit(spec(blockedOrDown));
+    assert.equal(result.kind, 'open');
   });
 });
 

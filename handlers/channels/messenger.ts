@@ -106,7 +106,8 @@ export function messengerChannel(config: MessengerChannelConfig, accessToken: st
       if (!graph || graph.code === undefined) throw errorFromStatus(answer, 'Graph API');
       const failureClass = classifyGraphError(graph.code, graph.subcode, answer.status);
       const retryAfterMs = parseRetryAfter(answer.headers.get('retry-after'));
-      const advice = graphErrorEntry(graph.code, graph.subcode)?.advice;
+      const entry = graphErrorEntry(graph.code, graph.subcode);
+      const advice = entry?.advice;
       const said = `${graph.message ?? 'no message'}${graph.traceId ? ` [fbtrace_id ${graph.traceId}]` : ''}`;
       throw deliveryErrorFor(
         failureClass,
@@ -117,6 +118,7 @@ export function messengerChannel(config: MessengerChannelConfig, accessToken: st
           code: graph.code,
           ...(graph.subcode === undefined ? {} : { subcode: graph.subcode }),
           ...(retryAfterMs === undefined ? {} : { retryAfterMs }),
+          ...(entry?.perhapsBlocked ? { perhapsBlocked: true } : {}),
         },
       );
     },

@@ -21,6 +21,11 @@ export interface GraphErrorEntry {
   readonly source: string;
   /** Appended to the recorded reason, so the ledger tells the operator what to change. */
   readonly advice?: string;
+  /**
+   * Meta also gives this answer when the person blocked the business: a recipient who gets it on every attempt while
+   * the channel accepts others is recorded as failed instead of going round the queue to the DLQ.
+   */
+  readonly perhapsBlocked?: true;
 }
 
 const TOKEN_GONE =
@@ -35,7 +40,20 @@ const TOKEN_GONE =
 export const GRAPH_ERRORS: Readonly<Record<string, GraphErrorEntry>> = {
   // "An unknown error occurred" / "unexpected error, retry later" / "Temporary send message failure".
   '1': { failureClass: 'transient', source: ERROR_CODES_URL },
-  '2': { failureClass: 'transient', source: ERROR_CODES_URL },
+  // 1/99: "An unknown error occurred. Missing permissions can cause this issue": retrying spends the audience.
+  '1/99': {
+    failureClass: 'fatal',
+    source: ERROR_CODES_URL,
+    advice: 'missing permissions: the app may need Advanced Access, Business Verification or a permission',
+  },
+  // 2: "An unexpected error has occurred. Please retry your request later"; also answered when "a customer has blocked
+  // your business from messaging him or her".
+  '2': {
+    failureClass: 'transient',
+    source: ERROR_CODES_URL,
+    advice: 'on every attempt while others are accepted, this person may have blocked the business',
+    perhapsBlocked: true,
+  },
   '1200': { failureClass: 'transient', source: SEND_API_ERRORS_URL },
   // 2/2018344: the Page admin has not accepted the Privacy ToS; no recipient can be reached until they do.
   '2/2018344': {
@@ -54,8 +72,13 @@ export const GRAPH_ERRORS: Readonly<Record<string, GraphErrorEntry>> = {
     source: ERROR_CODES_URL,
     advice: 'Marketing Messages limit for this person: sent again later',
   },
-  // 9/2018352: the Marketing Messages opt-in request limit: a per-person limit that passes.
-  '9/2018352': { failureClass: 'rate-limited', source: ERROR_CODES_URL },
+  // 9/2018352: the Marketing Messages opt-in request limit: a per-person limit that passes, so it must not slow the
+  // whole Page.
+  '9/2018352': {
+    failureClass: 'deferred',
+    source: ERROR_CODES_URL,
+    advice: 'Marketing Messages opt-in request limit for this person: sent again later',
+  },
   // 10/1404170: the Page is temporarily restricted from Marketing Messages opt-in requests: a per-Page limit that
   // passes.
   '10/1404170': { failureClass: 'rate-limited', source: ERROR_CODES_URL },
@@ -163,10 +186,15 @@ export function classifyHttpStatus(status: number): FailureClass {
   return 'permanent';
 }
 
-/** A webhook receiver has no account to revoke: every 4xx but 408 and 429 is about this one request. */
+/**
+ * A webhook receiver's 4xx is about this one request, except 408 and 429, and 401 and 403: a receiver that refuses
+ * the signature refuses every request (a signing secret rotated on one side only), so the job halts instead of
+ * failing its whole audience.
+ */
 export function classifyWebhookStatus(status: number): FailureClass {
   if (status === 429) return 'rate-limited';
   if (status === 408 || status >= 500) return 'transient';
+  if (status === 401 || status === 403) return 'fatal';
   return 'permanent';
 }
 

@@ -6,6 +6,8 @@ export interface ProviderErrorDetails {
   readonly code?: number;
   readonly subcode?: number;
   readonly retryAfterMs?: number;
+  /** The answer may mean that this person blocked the business (core/classify.ts GraphErrorEntry). */
+  readonly perhapsBlocked?: true;
 }
 
 /** Base class: callers branch on the subclass, never on the message text. */

@@ -1,5 +1,5 @@
 import type { ChannelConfig } from '../config/schema.js';
-import type { DeliveryError } from '../core/errors.js';
+import { type DeliveryError, PermanentDeliveryError } from '../core/errors.js';
 import { LatencyEstimate, Pacer, Semaphore } from '../core/limiter.js';
 import { DEFAULT_RETRY_POLICY, decideRetry, type RetryDecision, type RetryPolicy } from '../core/retry.js';
 
@@ -78,6 +78,8 @@ export interface DispatcherOptions {
 
 interface Entry {
   state: 'waiting' | 'in-flight' | 'deferred';
+  /** The requests its channel had accepted when this recipient's first attempt went out. */
+  readonly acceptedBefore: number;
   /** in-flight: when the request started; deferred: when the retry is due. */
   at: number;
   spec: SendSpec;
@@ -134,7 +136,7 @@ export class Dispatcher {
 
   /** Sends to one recipient until it settles; registers at once, so a `hold` released after this covers it. */
   async submit(spec: SendSpec): Promise<Settlement> {
-    const entry: Entry = { state: 'waiting', at: Date.now(), spec };
+    const entry: Entry = { state: 'waiting', acceptedBefore: spec.lane.pacer.accepted, at: Date.now(), spec };
     this.#entries.add(entry);
     try {
       for (let attempt = 1; ; attempt++) {
@@ -164,8 +166,13 @@ export class Dispatcher {
     entry.spec.onRetry?.({ attempt, error, decision });
     if (decision.action === 'record') return { kind: 'failed', error };
     if (decision.action === 'halt') return { kind: 'fatal', error };
-    if (decision.action === 'return')
+    if (decision.action === 'return') {
+      // An answer that may mean "this person blocked you", on every attempt while the channel accepted others.
+      const everyAttempt = attempt >= this.#options.policy.maxAttempts;
+      if (error.details.perhapsBlocked && everyAttempt && entry.spec.lane.pacer.accepted > entry.acceptedBefore)
+        return { kind: 'failed', error: new PermanentDeliveryError(error.message, error.details) };
       return { kind: 'open', reason: error.message, delayMs: decision.delayMs, waited: false };
+    }
     if (await this.#defer(entry, decision.delayMs)) return undefined;
     return { kind: 'open', reason: error.message, delayMs: Math.max(0, entry.at - Date.now()), waited: false };
   }
