@@ -102,6 +102,7 @@ export class Container {
    */
   async io<T>(label: string, perform: () => Promise<T>): Promise<T> {
     if (this.dead) return never();
+    if (this.#plan.ioFails(label)) throw Object.assign(new Error(`${label} failed (injected)`), { name: 'ThrottlingException' });
     const crash = this.#plan.crashAt(label);
     if (crash === 'before') {
       this.kill('crash', `crash before ${label}`);

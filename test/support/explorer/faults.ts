@@ -102,6 +102,14 @@ export class FaultPlan {
     return this.#random.chance(this.profile.slowDynamo) ? 200 + 1_800 * this.#random.next() : 2 + 8 * this.#random.next();
   }
 
+  /** A targeted failure of a non-DynamoDB call (a throttled ChangeMessageVisibility): the call throws, not landed. */
+  ioFails(label: string): boolean {
+    const targeted = this.#targeted(label, undefined);
+    if (targeted !== 'throttle' && targeted !== 'timeout') return false;
+    this.count(`${targeted}:${label}`);
+    return true;
+  }
+
   /** Whether an invocation dies at a non-DynamoDB I/O point, and whether the call lands first. */
   crashAt(label: string): 'none' | 'before' | 'after' {
     const targeted = this.#targeted(label, undefined);

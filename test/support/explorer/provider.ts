@@ -7,6 +7,7 @@
  */
 import type { Channel, OutboundMessage, Receipt } from '../../../handlers/channels/channel.js';
 import {
+  FatalChannelError,
   PermanentDeliveryError,
   RateLimitedError,
   TransientDeliveryError,
@@ -26,6 +27,10 @@ export interface ProviderTails {
   readonly acceptedThenReset: number;
   /** Recipients the provider refuses for good (blocked the Page). */
   readonly permanent: ReadonlySet<string>;
+  /** Recipients whose first n requests get a 5xx (targeted cases: a recipient that stays open). */
+  readonly failFirst?: ReadonlyMap<string, number>;
+  /** Until this virtual time, every request is refused as fatal (an invalid token). */
+  readonly fatalUntil?: number;
 }
 
 export interface ProviderSpec {
@@ -60,6 +65,7 @@ export class Provider {
   readonly #random: Prng;
   readonly #observer: ProviderObserver;
   readonly #recent: number[] = [];
+  readonly #requests = new Map<string, number>();
 
   constructor(spec: ProviderSpec, random: Prng, observer: ProviderObserver) {
     this.spec = spec;
@@ -135,7 +141,11 @@ export class Provider {
       return new Promise<Receipt>(() => undefined);
     }
     await sleep(kind === 'slow' ? 1_000 + 3_000 * this.#random.next() : latency / 2);
-    if (kind === 'transient') throw new TransientDeliveryError('(#2) Service temporarily unavailable', { status: 503 });
+    const requests = (this.#requests.get(key) ?? 0) + 1;
+    this.#requests.set(key, requests);
+    if (Date.now() < (this.spec.tails.fatalUntil ?? 0))
+      throw new FatalChannelError('(#190) Error validating access token', { status: 400, code: 190 });
+    if (requests <= (this.spec.tails.failFirst?.get(message.recipientId) ?? 0) || kind === 'transient') throw new TransientDeliveryError('(#2) Service temporarily unavailable', { status: 503 });
     if (this.#overLimit()) {
       this.#observer.fault('provider.rate-limited');
       throw new RateLimitedError('(#613) Calls to this API have exceeded the rate limit.', { status: 400, code: 613 });

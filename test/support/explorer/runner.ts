@@ -27,6 +27,8 @@ export interface ScheduleOptions {
   /** Keep the handlers' log lines (the last ones are reported with a failing seed). */
   readonly logs?: boolean;
   readonly timeBoundMs?: number;
+  /** Runs in virtual time before the fleets start: seeds the ledger, schedules injected messages. */
+  readonly setup?: (world: World) => Promise<void>;
 }
 
 export interface ScheduleReport {
@@ -55,6 +57,7 @@ export async function runSchedule(seed: number, options: ScheduleOptions = {}): 
       const runId = runIdFor(job.id, spec.scheduledTime);
       world.runs.set(runId, { job, runId, finished: false, abandoned: 0 });
     }
+    if (options.setup) await settled(clock, options.setup(world));
     const senders = new Senders(world);
     new Planners(world).start();
     senders.start();

@@ -8,7 +8,7 @@ import type { HostAllowlist } from '../../../handlers/core/host-policy.js';
 import { type BatchResponse, createSender, type SenderDeps, type SqsEvent } from '../../../handlers/delivery/index.js';
 import { Metrics } from '../../../handlers/observability/metrics.js';
 import type { Container } from './container.js';
-import { invoke } from './lambda.js';
+import { type Handler, invoke } from './lambda.js';
 import type { Received } from './queue.js';
 import { CHANNEL_HOSTS } from './spec.js';
 import type { World } from './world.js';
@@ -31,13 +31,18 @@ export class Senders {
   }
 
   start(): void {
-    for (let lane = 0; lane < this.#world.spec.sender.lanes; lane++) void this.#lane();
+    const start = () => {
+      for (let lane = 0; lane < this.#world.spec.sender.lanes; lane++) void this.#lane();
+    };
+    const delay = this.#world.spec.sender.startDelayMs;
+    if (delay) setTimeout(start, delay);
+    else start();
   }
 
   async #lane(): Promise<void> {
     const world = this.#world;
     let container: Container | undefined;
-    let send: ((event: SqsEvent, context: never) => Promise<BatchResponse>) | undefined;
+    let send: Handler<SqsEvent, BatchResponse> | undefined;
     for (;;) {
       const received = world.queue.receive(BATCH_SIZE, () => world.plan.redelivered());
       for (const message of received)
@@ -48,10 +53,10 @@ export class Senders {
       }
       if (!container || container.dead || !send) {
         container = world.newContainer('sender');
-        send = createSender(this.#deps(container)) as typeof send;
+        send = createSender(this.#deps(container));
       }
       this.busy++;
-      const outcome = await invoke(container, send, this.#event(received) as never, world.spec.sender.timeoutMs);
+      const outcome = await invoke(container, send, this.#event(received), world.spec.sender.timeoutMs);
       this.busy--;
       this.invocations.push({ container: container.id, received, outcome: outcome.kind });
       if (outcome.kind !== 'ok') continue;

@@ -31,6 +31,8 @@ export interface WorldSpec {
     readonly timeoutMs: number;
     readonly haltCooldownMs: number;
     readonly stragglerFloorMs: number;
+    /** When the event source mapping starts polling (a batching window: targeted cases want mixed batches). */
+    readonly startDelayMs?: number;
   };
   readonly queue: { readonly visibilityMs: number; readonly maxReceiveCount: number };
   readonly planner: { readonly timeoutMs: number; readonly pageLatencyMs: number };
@@ -80,7 +82,7 @@ function drawJob(random: Prng, index: number): JobSpec {
   const id = `job${index}`;
   const webhook = random.chance(0.25);
   const rate = random.pick([5, 20, 300]);
-  const audience = audienceOf(id, random.int(4, 40));
+  const audience = audienceOf(id, random.int(4, 24));
   const latencyMs = webhook && random.chance(0.5) ? random.int(500, 3_000) : random.int(10, 120);
   const tail = (max: number) => (random.chance(0.5) ? max * random.next() : 0);
   const permanent = new Set(audience.filter(() => random.chance(0.03)));
@@ -118,5 +120,41 @@ export function drawWorld(random: Prng): WorldSpec {
     },
     queue: { visibilityMs: 6 * timeoutMs, maxReceiveCount: 5 },
     planner: { timeoutMs: random.pick([30_000, 60_000]), pageLatencyMs: random.chance(0.2) ? random.int(1_000, 8_000) : 20 },
+  };
+}
+
+export interface FixedJob {
+  readonly size: number;
+  readonly rate: number;
+  readonly recipientsPerTask: number;
+  readonly pageSize?: number;
+  readonly latencyMs?: number;
+  readonly timeoutMs?: number;
+  readonly providerLimit?: number;
+  readonly tails?: Partial<ProviderTails>;
+}
+
+/** A world given in full, for the targeted cases: no tails unless asked for. */
+export function fixedWorld(jobs: readonly FixedJob[], sender: Partial<WorldSpec['sender']> = {}): WorldSpec {
+  const timeoutMs = sender.timeoutMs ?? 30_000;
+  return {
+    start: Date.parse(SCHEDULED_TIME),
+    scheduledTime: SCHEDULED_TIME,
+    jobs: jobs.map((spec, index) => {
+      const id = `job${index + 1}`;
+      return {
+        id,
+        audience: audienceOf(id, spec.size),
+        job: jobConfig(id, `${id}-channel`, { pageSize: spec.pageSize ?? 100, recipientsPerTask: spec.recipientsPerTask }),
+        channel: channelConfig(`${id}-channel`, { rate: spec.rate, timeoutMs: spec.timeoutMs ?? 10_000, webhook: false }),
+        providerLimit: spec.providerLimit ?? spec.rate,
+        latencyMs: spec.latencyMs ?? 50,
+        tails: { slow: 0, hang: 0, hangAccepts: 0, transient: 0, acceptedThenReset: 0, permanent: new Set(), ...spec.tails },
+      };
+    }),
+    database: databaseConfig(),
+    sender: { lanes: 1, parallelism: 50, haltCooldownMs: 60_000, stragglerFloorMs: 500, ...sender, timeoutMs },
+    queue: { visibilityMs: 6 * timeoutMs, maxReceiveCount: 5 },
+    planner: { timeoutMs: 60_000, pageLatencyMs: 20 },
   };
 }

@@ -69,7 +69,7 @@ export class World {
           { id: job.channel.id, limitPerSecond: job.providerLimit, latencyMs: job.latencyMs, tails: job.tails },
           this.random.fork(),
           {
-            accepted: (acceptance) => this.acceptances.push({ ...acceptance }),
+            accepted: (acceptance) => this.acceptances.push(this.#afterDeath({ ...acceptance })),
             lateAcceptance: (key, container) => this.#excuse(key, container, 'the provider accepted after the client gave up'),
             fault: (kind) => this.plan.count(kind),
           },
@@ -143,6 +143,14 @@ export class World {
     );
     const latest = candidates.at(-1);
     if (latest) latest.excused = why;
+  }
+
+  /** A request its sender had sent before dying is still processed: nobody is left to record it. */
+  #afterDeath(acceptance: AcceptanceRecord): AcceptanceRecord {
+    const death = this.deaths.find((entry) => entry.container.id === acceptance.container);
+    if (death?.cause === 'crash') acceptance.excused = `accepted after its sender died (${death.reason})`;
+    else if (death) acceptance.unexcused = `accepted after ${death.container.id} was killed at its deadline (a send outlived it)`;
+    return acceptance;
   }
 
   #onDeath(death: Death): void {
