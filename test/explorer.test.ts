@@ -52,7 +52,9 @@ describe('KNOWN CASES (fixed on another branch; each fails on the code before th
   it('KNOWN (a4) a group claim whose answer is lost: the retry knows its own claim and sends the group at once', async () => {
     const report = await known.lostGroupClaim(1);
     assert.deepEqual(report.violations, []);
-    const late = report.world.acceptances.filter((entry) => entry.at - report.world.spec.start >= report.world.spec.queue.visibilityMs);
+    const late = report.world.acceptances.filter(
+      (entry) => entry.at - report.world.spec.start >= report.world.spec.queue.visibilityMs,
+    );
     assert.deepEqual(late, [], 'no recipient waits a visibility timeout for its own sender');
   });
 

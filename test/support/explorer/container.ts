@@ -102,7 +102,8 @@ export class Container {
    */
   async io<T>(label: string, perform: () => Promise<T>): Promise<T> {
     if (this.dead) return never();
-    if (this.#plan.ioFails(label)) throw Object.assign(new Error(`${label} failed (injected)`), { name: 'ThrottlingException' });
+    if (this.#plan.ioFails(label))
+      throw Object.assign(new Error(`${label} failed (injected)`), { name: 'ThrottlingException' });
     const crash = this.#plan.crashAt(label);
     if (crash === 'before') {
       this.kill('crash', `crash before ${label}`);
@@ -130,7 +131,9 @@ export class Container {
   #watchRecords(onRefused: (group: string, sent: readonly string[]) => void): void {
     const send = this.client.send.bind(this.client) as (command: unknown) => Promise<unknown>;
     (this.client as { send: unknown }).send = (command: { input: Record<string, unknown> }) => {
-      const group = labelOf('UpdateItem', command.input).startsWith('group.record') ? groupOf(command.input) : undefined;
+      const group = labelOf('UpdateItem', command.input).startsWith('group.record')
+        ? groupOf(command.input)
+        : undefined;
       if (!group) return send(command);
       this.#records.set(group, (this.#records.get(group) ?? 0) + 1);
       return send(command)

@@ -92,14 +92,17 @@ export class FaultPlan {
     const { profile } = this;
     const random = this.#random;
     if (this.#mayCrash()) return this.#counted(random.chance(0.5) ? 'crash-before' : 'crash-after', attempt.label);
-    if (isWrite(attempt.operation) && random.chance(profile.lostAnswer)) return this.#counted('lost-answer', attempt.label);
+    if (isWrite(attempt.operation) && random.chance(profile.lostAnswer))
+      return this.#counted('lost-answer', attempt.label);
     if (random.chance(profile.throttle)) return this.#counted('throttle', attempt.label);
     if (random.chance(profile.timeout)) return this.#counted('timeout', attempt.label);
     return 'none';
   }
 
   dynamoLatencyMs(): number {
-    return this.#random.chance(this.profile.slowDynamo) ? 200 + 1_800 * this.#random.next() : 2 + 8 * this.#random.next();
+    return this.#random.chance(this.profile.slowDynamo)
+      ? 200 + 1_800 * this.#random.next()
+      : 2 + 8 * this.#random.next();
   }
 
   /** A targeted failure of a non-DynamoDB call (a throttled ChangeMessageVisibility): the call throws, not landed. */

@@ -21,13 +21,17 @@ export interface Violation {
 
 export function checkDuplicates(world: World): Violation[] {
   const byKey = new Map<string, typeof world.acceptances>();
-  for (const acceptance of world.acceptances) byKey.set(acceptance.key, [...(byKey.get(acceptance.key) ?? []), acceptance]);
+  for (const acceptance of world.acceptances)
+    byKey.set(acceptance.key, [...(byKey.get(acceptance.key) ?? []), acceptance]);
   const violations: Violation[] = [];
   for (const [key, acceptances] of byKey) {
     const excused = acceptances.filter((entry) => entry.excused).length;
     if (acceptances.length <= 1 + excused) continue;
     const story = acceptances
-      .map((entry) => `${entry.container}@${entry.at - world.spec.start}ms${entry.excused ? ` (excused: ${entry.excused})` : entry.unexcused ? ` (${entry.unexcused})` : ''}`)
+      .map(
+        (entry) =>
+          `${entry.container}@${entry.at - world.spec.start}ms${entry.excused ? ` (excused: ${entry.excused})` : entry.unexcused ? ` (${entry.unexcused})` : ''}`,
+      )
       .join(', ');
     violations.push({
       invariant: 1,
@@ -42,7 +46,8 @@ function waitingRecipients(world: World): Map<string, 'queue' | 'dlq'> {
   const waiting = new Map<string, 'queue' | 'dlq'>();
   const note = (body: string, where: 'queue' | 'dlq') => {
     const parsed = parseTask(body);
-    if (parsed.ok) for (const recipient of parsed.task.recipients) waiting.set(`${parsed.task.runId}/${recipient.id}`, where);
+    if (parsed.ok)
+      for (const recipient of parsed.task.recipients) waiting.set(`${parsed.task.runId}/${recipient.id}`, where);
   };
   for (const message of world.queue.messages.values()) note(message.body, 'queue');
   for (const message of world.queue.dlq) note(message.body, 'dlq');
@@ -63,9 +68,12 @@ async function checkRecipients(world: World, run: RunState, outcomes: readonly S
       if (!outcome.reason) violations.push({ invariant: 2, message: `${key} ${outcome.status} without a reason` });
     } else if (waiting.get(key) === 'dlq') {
       const reasons = await Promise.all(
-        [...(world.groupsOf.get(key) ?? [])].map(async (group) => (await world.observer.groups.get(run.runId, group))?.lastReason),
+        [...(world.groupsOf.get(key) ?? [])].map(
+          async (group) => (await world.observer.groups.get(run.runId, group))?.lastReason,
+        ),
       );
-      if (!reasons.some(Boolean)) violations.push({ invariant: 2, message: `${key} in the DLQ, its group gives no reason` });
+      if (!reasons.some(Boolean))
+        violations.push({ invariant: 2, message: `${key} in the DLQ, its group gives no reason` });
     } else if (!waiting.has(key)) {
       violations.push({ invariant: 2, message: `${key} lost: no outcome, not queued, not in the DLQ` });
     }
@@ -93,7 +101,8 @@ function checkCounters(
   const planned = run.job.audience.length;
   expect('planned', counters.planned, planned, true);
   expect('enqueued', counters.enqueued, planned - outcomes.filter((entry) => entry.item === 'planner').length, true);
-  for (const status of ['sent', 'failed', 'skipped'] as const) expect(status, counters[status], recorded[status], drained);
+  for (const status of ['sent', 'failed', 'skipped'] as const)
+    expect(status, counters[status], recorded[status], drained);
   return violations;
 }
 

@@ -77,9 +77,12 @@ export const slowAndHealthyChannels = (seed: number) =>
 export const probeWithNobodyToProbe = (seed: number) =>
   runSchedule(seed, {
     world: () =>
-      fixedWorld([{ size: 1, rate: 300, recipientsPerTask: 1, tails: { fatalUntil: Date.parse(SCHEDULED_TIME) + 3_000 } }], {
-        haltCooldownMs: 5_000,
-      }),
+      fixedWorld(
+        [{ size: 1, rate: 300, recipientsPerTask: 1, tails: { fatalUntil: Date.parse(SCHEDULED_TIME) + 3_000 } }],
+        {
+          haltCooldownMs: 5_000,
+        },
+      ),
     profile: NO_FAULTS,
     targets: [{ label: 'sqs.changeVisibility', fault: 'throttle' }],
     timeBoundMs: 10 * 60_000,
@@ -87,7 +90,11 @@ export const probeWithNobodyToProbe = (seed: number) =>
       const runId = RUN('job1');
       const holder = { runId, group: 'r:job1-x1', owner: 'earlier-sender', until: world.spec.start - 1 };
       await world.observer.groups.claim({ ...holder, job: 'job1', recipients: 1 });
-      await world.observer.groups.record({ ...holder, outcomes: new Map([['job1-x1', { status: 'sent' }]]), settle: false });
+      await world.observer.groups.record({
+        ...holder,
+        outcomes: new Map([['job1-x1', { status: 'sent' }]]),
+        settle: false,
+      });
       const task = (id: string, recipients: TaskRecipient[]) =>
         JSON.stringify({ v: 2, runId, job: 'job1', group: `r:${id}`, recipients });
       setTimeout(() => world.queue.send(task('job1-x1', [{ id: 'job1-x1', fields: { first_name: 'Ada' } }])), 6_000);

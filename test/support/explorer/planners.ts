@@ -46,9 +46,16 @@ export class Planners {
     const world = this.#world;
     for (let attempt = 0; attempt <= RETRY_DELAYS_MS.length; attempt++) {
       const container = world.newContainer('planner');
-      const outcome = await invoke(container, createPlanner(this.#deps(container)), event, world.spec.planner.timeoutMs);
+      const outcome = await invoke(
+        container,
+        createPlanner(this.#deps(container)),
+        event,
+        world.spec.planner.timeoutMs,
+      );
       if (outcome.kind === 'ok') return this.#done(outcome.value);
-      world.note(`planner ${container.id} failed: ${outcome.kind === 'error' ? String(outcome.error) : outcome.reason}`);
+      world.note(
+        `planner ${container.id} failed: ${outcome.kind === 'error' ? String(outcome.error) : outcome.reason}`,
+      );
       const delay = RETRY_DELAYS_MS[attempt];
       if (delay !== undefined) await sleep(delay);
     }

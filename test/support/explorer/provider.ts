@@ -145,7 +145,8 @@ export class Provider {
     this.#requests.set(key, requests);
     if (Date.now() < (this.spec.tails.fatalUntil ?? 0))
       throw new FatalChannelError('(#190) Error validating access token', { status: 400, code: 190 });
-    if (requests <= (this.spec.tails.failFirst?.get(message.recipientId) ?? 0) || kind === 'transient') throw new TransientDeliveryError('(#2) Service temporarily unavailable', { status: 503 });
+    if (requests <= (this.spec.tails.failFirst?.get(message.recipientId) ?? 0) || kind === 'transient')
+      throw new TransientDeliveryError('(#2) Service temporarily unavailable', { status: 503 });
     if (this.#overLimit()) {
       this.#observer.fault('provider.rate-limited');
       throw new RateLimitedError('(#613) Calls to this API have exceeded the rate limit.', { status: 400, code: 613 });

@@ -46,7 +46,8 @@ export class Senders {
     for (;;) {
       const received = world.queue.receive(BATCH_SIZE, () => world.plan.redelivered());
       for (const message of received)
-        if (world.plan.visibilityExpires()) world.queue.changeVisibility(message.receiptHandle, world.random.int(1, 5) * 1000);
+        if (world.plan.visibilityExpires())
+          world.queue.changeVisibility(message.receiptHandle, world.random.int(1, 5) * 1000);
       if (received.length === 0) {
         await this.#wait();
         continue;

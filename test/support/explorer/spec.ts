@@ -5,8 +5,8 @@
  */
 import type { ChannelConfig, DatabaseConfig, JobConfig } from '../../../handlers/config/schema.js';
 import { parseConfigItem } from '../../../handlers/config/schema.js';
-import type { ProviderTails } from './provider.js';
 import type { Prng } from './prng.js';
+import type { ProviderTails } from './provider.js';
 
 export interface JobSpec {
   readonly id: string;
@@ -53,11 +53,22 @@ export const databaseConfig = (): DatabaseConfig =>
   });
 
 export function channelConfig(id: string, options: { rate: number; timeoutMs: number; webhook: boolean }) {
-  const common = { kind: 'channel', id, ratePerSecond: options.rate, timeoutMs: options.timeoutMs, allowInlineSecrets: true };
+  const common = {
+    kind: 'channel',
+    id,
+    ratePerSecond: options.rate,
+    timeoutMs: options.timeoutMs,
+    allowInlineSecrets: true,
+  };
   return parseConfigItem(
     'channel',
     options.webhook
-      ? { ...common, type: 'webhook', url: 'https://hooks.example.com/notify', signingSecret: { inline: 'whsec_c2ltdWxhdGlvbg==' } }
+      ? {
+          ...common,
+          type: 'webhook',
+          url: 'https://hooks.example.com/notify',
+          signingSecret: { inline: 'whsec_c2ltdWxhdGlvbg==' },
+        }
       : { ...common, type: 'messenger', accessToken: { inline: 'EAAB-sim-token' } },
   );
 }
@@ -76,7 +87,8 @@ export function jobConfig(id: string, channel: string, options: { pageSize: numb
   });
 }
 
-export const audienceOf = (job: string, size: number) => Array.from({ length: size }, (_, index) => `${job}-p${index + 1}`);
+export const audienceOf = (job: string, size: number) =>
+  Array.from({ length: size }, (_, index) => `${job}-p${index + 1}`);
 
 function drawJob(random: Prng, index: number): JobSpec {
   const id = `job${index}`;
@@ -89,7 +101,10 @@ function drawJob(random: Prng, index: number): JobSpec {
   return {
     id,
     audience,
-    job: jobConfig(id, `${id}-channel`, { pageSize: random.pick([10, 10, 25]), recipientsPerTask: random.pick([1, 3, 5, 10]) }),
+    job: jobConfig(id, `${id}-channel`, {
+      pageSize: random.pick([10, 10, 25]),
+      recipientsPerTask: random.pick([1, 3, 5, 10]),
+    }),
     channel: channelConfig(`${id}-channel`, { rate, timeoutMs: random.pick([1_000, 2_000, 10_000]), webhook }),
     providerLimit: random.chance(0.3) ? Math.max(1, Math.floor(rate * 0.6)) : rate,
     latencyMs,
@@ -119,7 +134,10 @@ export function drawWorld(random: Prng): WorldSpec {
       stragglerFloorMs: 500,
     },
     queue: { visibilityMs: 6 * timeoutMs, maxReceiveCount: 5 },
-    planner: { timeoutMs: random.pick([30_000, 60_000]), pageLatencyMs: random.chance(0.2) ? random.int(1_000, 8_000) : 20 },
+    planner: {
+      timeoutMs: random.pick([30_000, 60_000]),
+      pageLatencyMs: random.chance(0.2) ? random.int(1_000, 8_000) : 20,
+    },
   };
 }
 
@@ -145,11 +163,26 @@ export function fixedWorld(jobs: readonly FixedJob[], sender: Partial<WorldSpec[
       return {
         id,
         audience: audienceOf(id, spec.size),
-        job: jobConfig(id, `${id}-channel`, { pageSize: spec.pageSize ?? 100, recipientsPerTask: spec.recipientsPerTask }),
-        channel: channelConfig(`${id}-channel`, { rate: spec.rate, timeoutMs: spec.timeoutMs ?? 10_000, webhook: false }),
+        job: jobConfig(id, `${id}-channel`, {
+          pageSize: spec.pageSize ?? 100,
+          recipientsPerTask: spec.recipientsPerTask,
+        }),
+        channel: channelConfig(`${id}-channel`, {
+          rate: spec.rate,
+          timeoutMs: spec.timeoutMs ?? 10_000,
+          webhook: false,
+        }),
         providerLimit: spec.providerLimit ?? spec.rate,
         latencyMs: spec.latencyMs ?? 50,
-        tails: { slow: 0, hang: 0, hangAccepts: 0, transient: 0, acceptedThenReset: 0, permanent: new Set(), ...spec.tails },
+        tails: {
+          slow: 0,
+          hang: 0,
+          hangAccepts: 0,
+          transient: 0,
+          acceptedThenReset: 0,
+          permanent: new Set(),
+          ...spec.tails,
+        },
       };
     }),
     database: databaseConfig(),

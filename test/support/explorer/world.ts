@@ -70,7 +70,8 @@ export class World {
           this.random.fork(),
           {
             accepted: (acceptance) => this.acceptances.push(this.#afterDeath({ ...acceptance })),
-            lateAcceptance: (key, container) => this.#excuse(key, container, 'the provider accepted after the client gave up'),
+            lateAcceptance: (key, container) =>
+              this.#excuse(key, container, 'the provider accepted after the client gave up'),
             fault: (kind) => this.plan.count(kind),
           },
         ),
@@ -149,7 +150,8 @@ export class World {
   #afterDeath(acceptance: AcceptanceRecord): AcceptanceRecord {
     const death = this.deaths.find((entry) => entry.container.id === acceptance.container);
     if (death?.cause === 'crash') acceptance.excused = `accepted after its sender died (${death.reason})`;
-    else if (death) acceptance.unexcused = `accepted after ${death.container.id} was killed at its deadline (a send outlived it)`;
+    else if (death)
+      acceptance.unexcused = `accepted after ${death.container.id} was killed at its deadline (a send outlived it)`;
     return acceptance;
   }
 
