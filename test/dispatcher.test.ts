@@ -1,9 +1,9 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
+import type { ChannelConfig } from '../handlers/config/schema.js';
 import { RateLimitedError, TransientDeliveryError } from '../handlers/core/errors.js';
 import { LatencyEstimate, Pacer } from '../handlers/core/limiter.js';
 import { DEFAULT_RETRY_POLICY } from '../handlers/core/retry.js';
-import type { ChannelConfig } from '../handlers/config/schema.js';
 import { type AttemptResult, channelLanes, Dispatcher, type SendSpec } from '../handlers/delivery/dispatcher.js';
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
@@ -168,7 +168,9 @@ describe('the dispatcher of one invocation', () => {
     const quick = () => sleep(5).then((): AttemptResult => ({ kind: 'sent' }));
     const started = Date.now();
     const slowSends = Array.from({ length: 4 }, () => dispatcher.submit(spec(slow, { lane: slowChannel })));
-    const quickSends = await Promise.all(Array.from({ length: 20 }, () => dispatcher.submit(spec(quick, { lane: healthy }))));
+    const quickSends = await Promise.all(
+      Array.from({ length: 20 }, () => dispatcher.submit(spec(quick, { lane: healthy }))),
+    );
     const quickMs = Date.now() - started;
     assert.deepEqual(
       quickSends.map((result) => result.kind),

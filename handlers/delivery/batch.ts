@@ -212,7 +212,13 @@ async function handleRecord(
     return { kind: 'done' };
   }
   const { task } = parsed;
-  const log = createLogger({ messageId: record.messageId, requestId, runId: task.runId, job: task.job, group: task.group });
+  const log = createLogger({
+    messageId: record.messageId,
+    requestId,
+    runId: task.runId,
+    job: task.job,
+    group: task.group,
+  });
   try {
     const pauseMs = state.options.pauseRecheckSeconds * 1000;
     return await deliverGroup({ state, invocation, task, messageId: record.messageId, log }, release, pauseMs);
@@ -243,7 +249,9 @@ async function resendWaiting(
   const waiting = records.flatMap((record, index) => {
     const result = results[index];
     if (result?.kind !== 'wait') return [];
-    return [{ id: record.messageId, body: record.body, delaySeconds: Math.ceil(result.delayMs / 1000), why: result.why }];
+    return [
+      { id: record.messageId, body: record.body, delaySeconds: Math.ceil(result.delayMs / 1000), why: result.why },
+    ];
   });
   if (waiting.length === 0) return new Set();
   const log = createLogger({ requestId });

@@ -38,7 +38,9 @@ export type Requeue = (messages: readonly { receiptHandle: string; delayMs: numb
  * sent. A new message starts its receive count afresh, so a task that waits (a pause, its channel's pace) this way
  * never nears the DLQ.
  */
-export type Resend = (messages: readonly { id: string; body: string; delaySeconds: number }[]) => Promise<ReadonlySet<string>>;
+export type Resend = (
+  messages: readonly { id: string; body: string; delaySeconds: number }[],
+) => Promise<ReadonlySet<string>>;
 
 export interface SenderDeps {
   readonly config: ConfigStore;

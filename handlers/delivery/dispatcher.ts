@@ -145,7 +145,8 @@ export class Dispatcher {
           return result.providerMessageId === undefined
             ? { kind: 'sent' }
             : { kind: 'sent', providerMessageId: result.providerMessageId };
-        if (result.kind === 'held') return { kind: 'open', reason: result.reason, delayMs: result.delayMs, waited: false };
+        if (result.kind === 'held')
+          return { kind: 'open', reason: result.reason, delayMs: result.delayMs, waited: false };
         if (result.kind === 'stopped')
           return { kind: 'open', reason: result.reason, delayMs: result.delayMs, waited: result.waited };
         const settled = await this.#afterFailure(entry, attempt, result.error);
@@ -160,7 +161,12 @@ export class Dispatcher {
   /** What the retry policy makes of a failed attempt: a settlement, or undefined to try again. */
   async #afterFailure(entry: Entry, attempt: number, error: DeliveryError): Promise<Settlement | undefined> {
     const decision = decideRetry(
-      { failureClass: error.failureClass, attempt, timeLeftMs: this.#options.deadline - Date.now(), ...retryAfter(error) },
+      {
+        failureClass: error.failureClass,
+        attempt,
+        timeLeftMs: this.#options.deadline - Date.now(),
+        ...retryAfter(error),
+      },
       this.#options.policy,
     );
     entry.spec.onRetry?.({ attempt, error, decision });
@@ -215,9 +221,7 @@ export class Dispatcher {
       () => timeout.abort(new DOMException('the request timed out', 'TimeoutError')),
       Math.min(spec.timeoutMs, timeLeft),
     );
-    const result = await spec
-      .send(AbortSignal.any([cut.signal, timeout.signal]))
-      .finally(() => clearTimeout(timer));
+    const result = await spec.send(AbortSignal.any([cut.signal, timeout.signal])).finally(() => clearTimeout(timer));
     const latencyMs = performance.now() - started;
     spec.onAnswer?.(latencyMs);
     entry.state = 'waiting';
@@ -262,7 +266,9 @@ export class Dispatcher {
       if (entry.state === 'in-flight')
         cutAt = Math.max(
           cutAt,
-          entry.at + lag + entry.spec.lane.latency.stragglerAfterMs(this.#options.stragglerFloorMs, entry.spec.timeoutMs),
+          entry.at +
+            lag +
+            entry.spec.lane.latency.stragglerAfterMs(this.#options.stragglerFloorMs, entry.spec.timeoutMs),
         );
       else if (entry.at - now <= this.#options.retryGraceMs) cutAt = Math.max(cutAt, entry.at);
     }

@@ -177,7 +177,13 @@ async function record(work: GroupJob, resolutions: ReadonlyMap<string, Resolutio
     ? undefined
     : `${open.length} of ${task.recipients.length} recipients kept for another attempt (${open[0]})`;
   const recorded = await state.ledger.groups
-    .record({ ...holderOf(work), outcomes: finals, settle, signal: invocation.recording, ...(reason ? { reason } : {}) })
+    .record({
+      ...holderOf(work),
+      outcomes: finals,
+      settle,
+      signal: invocation.recording,
+      ...(reason ? { reason } : {}),
+    })
     .catch((error: unknown) => {
       // The sends happened; this line is what is left of them when the ledger refuses the record (ADR 0002).
       log.error('could not record the outcomes; the task comes back and its sent recipients may be sent again', {

@@ -198,7 +198,11 @@ export function renderMessage(runId: string, job: JobConfig, recipient: TaskReci
 }
 
 /** One request through the channel; what the provider said, never thrown. Anything else (a bug) is thrown. */
-export async function sendOnce(channel: Channel, message: OutboundMessage, signal: AbortSignal): Promise<AttemptResult> {
+export async function sendOnce(
+  channel: Channel,
+  message: OutboundMessage,
+  signal: AbortSignal,
+): Promise<AttemptResult> {
   try {
     const receipt = await channel.send(message, signal);
     return { kind: 'sent', ...receipt };

@@ -18,6 +18,15 @@ export type Started =
   | { readonly kind: 'stop'; readonly result: PlannerResult };
 
 /**
+ * How long a planner's lease lasts past its last cursor write (one a second while pages complete). Shorter than the
+ * minute Lambda waits before it retries a failed asynchronous invocation: the retry of a planner that crashed or timed
+ * out finds the lease expired and resumes the run, instead of reading it as busy and leaving it in planning for good.
+ * A live planner whose lease lapsed (a page slower than this) loses the run to whoever takes it over, and stops at its
+ * next cursor write.
+ */
+export const PLANNER_LEASE_MS = 45_000;
+
+/**
  * Loads the job and takes the run's lease: a disabled job, a finished run or one another invocation plans stop here.
  */
 export async function startRun({ deps, event, context, runId, log }: RunStart): Promise<Started> {
@@ -31,7 +40,7 @@ export async function startRun({ deps, event, context, runId, log }: RunStart): 
   }
 
   const owner = context.awsRequestId ?? randomUUID();
-  const leaseMs = () => context.getRemainingTimeInMillis() + 5_000;
+  const leaseMs = () => Math.min(PLANNER_LEASE_MS, context.getRemainingTimeInMillis() + 5_000);
   const lease = await deps.ledger.runs.acquire({
     runId,
     job: job.id,

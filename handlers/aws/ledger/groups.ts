@@ -54,13 +54,12 @@ function landed(
   });
 }
 
-/** Whether the item is claimed by `owner` for exactly `until`: a claim write of this invocation landed. */
-function holds(item: Item | undefined, owner: string, until: number): boolean {
-  return (
-    readString(item, 'status') === 'claimed' &&
-    readString(item, 'claimOwner') === owner &&
-    readNumber(item, 'claimUntil') === until
-  );
+/**
+ * Whether the item is claimed under `claimToken`: this very claim write landed. The token is drawn for each claim, not
+ * each invocation: two copies of one task in a batch claim the group apart, and only one of them gets it.
+ */
+function holds(item: Item | undefined, claimToken: string): boolean {
+  return readString(item, 'status') === 'claimed' && readString(item, 'claimToken') === claimToken;
 }
 
 /** `#r0`, `#r1`, ... for recipient ids used as map keys in an expression (ids may hold any character). */
@@ -95,46 +94,46 @@ export class GroupLedger {
    */
   async claim(options: GroupHolder & { readonly job: string; readonly recipients: number }): Promise<GroupClaim> {
     const { runId, group, owner, until, job, recipients, now = Date.now() } = options;
-    const result = await conditional(
-      this.#table.update(groupKey(runId, group), {
-        UpdateExpression: `SET ${[
-          '#status = :claimed',
-          'claimOwner = :owner',
-          'claimUntil = :until',
-          'runId = :runId',
-          'job = :job',
-          'groupId = :group',
-          'recipients = :recipients',
-          'outcomes = if_not_exists(outcomes, :none)',
-          'updatedAt = :now',
-          'expiresAt = if_not_exists(expiresAt, :expires)',
-        ].join(', ')} ADD attempts :one`,
-        ConditionExpression:
-          'attribute_not_exists(pk) OR #status = :released OR (#status = :claimed AND claimUntil < :nowMs)',
-        ExpressionAttributeNames: { '#status': 'status' },
-        ExpressionAttributeValues: {
-          ':claimed': S('claimed'),
-          ':released': S('released'),
-          ':owner': S(owner),
-          ':until': N(until),
-          ':runId': S(runId),
-          ':job': S(job),
-          ':group': S(group),
-          ':recipients': N(recipients),
-          ':none': { M: {} },
-          ':now': iso(now),
-          ':nowMs': N(now),
-          ':expires': this.#table.expiresAt(now),
-          ':one': N(1),
-        },
-        ReturnValues: 'ALL_OLD',
-        ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
-      }),
-    );
+    const claimToken = randomUUID();
+    const result = await this.#table.conditionalUpdate(groupKey(runId, group), {
+      UpdateExpression: `SET ${[
+        '#status = :claimed',
+        'claimOwner = :owner',
+        'claimUntil = :until',
+        'claimToken = :token',
+        'runId = :runId',
+        'job = :job',
+        'groupId = :group',
+        'recipients = :recipients',
+        'outcomes = if_not_exists(outcomes, :none)',
+        'updatedAt = :now',
+        'expiresAt = if_not_exists(expiresAt, :expires)',
+      ].join(', ')} ADD attempts :one`,
+      ConditionExpression:
+        'attribute_not_exists(pk) OR #status = :released OR (#status = :claimed AND claimUntil < :nowMs)',
+      ExpressionAttributeNames: { '#status': 'status' },
+      ExpressionAttributeValues: {
+        ':claimed': S('claimed'),
+        ':released': S('released'),
+        ':owner': S(owner),
+        ':until': N(until),
+        ':token': S(claimToken),
+        ':runId': S(runId),
+        ':job': S(job),
+        ':group': S(group),
+        ':recipients': N(recipients),
+        ':none': { M: {} },
+        ':now': iso(now),
+        ':nowMs': N(now),
+        ':expires': this.#table.expiresAt(now),
+        ':one': N(1),
+      },
+      ReturnValues: 'ALL_OLD',
+    });
     if (result.ok) return { kind: 'claimed', outcomes: readOutcomes(result.value.Attributes) };
-    const existing = result.item ?? (await this.#table.get(groupKey(runId, group)));
+    const existing = result.item;
     // An SDK retry of a claim that landed meets its own claim: it is this sender's, not another's.
-    if (holds(existing, owner, until)) return { kind: 'claimed', outcomes: readOutcomes(existing) };
+    if (holds(existing, claimToken)) return { kind: 'claimed', outcomes: readOutcomes(existing) };
     return readString(existing, 'status') === 'settled'
       ? { kind: 'settled', outcomes: readOutcomes(existing) }
       : { kind: 'busy' };
@@ -149,30 +148,30 @@ export class GroupLedger {
     options: GroupHolder & { readonly missing: readonly string[] },
   ): Promise<Map<string, RecordedOutcome> | undefined> {
     const { runId, group, owner, until, missing, now = Date.now() } = options;
-    const result = await conditional(
-      this.#table.update(groupKey(runId, group), {
-        UpdateExpression:
-          'SET #status = :claimed, claimOwner = :owner, claimUntil = :until, updatedAt = :now ADD attempts :one',
-        ConditionExpression: [
-          '#status = :settled',
-          ...missing.map((_, index) => `attribute_not_exists(outcomes.#r${index})`),
-        ].join(' AND '),
-        ExpressionAttributeNames: { '#status': 'status', ...recipientNames(missing) },
-        ExpressionAttributeValues: {
-          ':claimed': S('claimed'),
-          ':settled': S('settled'),
-          ':owner': S(owner),
-          ':until': N(until),
-          ':now': iso(now),
-          ':one': N(1),
-        },
-        ReturnValues: 'ALL_OLD',
-        ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
-      }),
-    );
+    const claimToken = randomUUID();
+    const result = await this.#table.conditionalUpdate(groupKey(runId, group), {
+      UpdateExpression:
+        'SET #status = :claimed, claimOwner = :owner, claimUntil = :until, claimToken = :token, updatedAt = :now ' +
+        'ADD attempts :one',
+      ConditionExpression: [
+        '#status = :settled',
+        ...missing.map((_, index) => `attribute_not_exists(outcomes.#r${index})`),
+      ].join(' AND '),
+      ExpressionAttributeNames: { '#status': 'status', ...recipientNames(missing) },
+      ExpressionAttributeValues: {
+        ':claimed': S('claimed'),
+        ':settled': S('settled'),
+        ':owner': S(owner),
+        ':until': N(until),
+        ':token': S(claimToken),
+        ':now': iso(now),
+        ':one': N(1),
+      },
+      ReturnValues: 'ALL_OLD',
+    });
     if (result.ok) return readOutcomes(result.value.Attributes);
     // An SDK retry of a reopen that landed finds the group claimed by this very sender.
-    return holds(result.item, owner, until) ? readOutcomes(result.item) : undefined;
+    return holds(result.item, claimToken) ? readOutcomes(result.item) : undefined;
   }
 
   /**
@@ -198,16 +197,15 @@ export class GroupLedger {
       values[':reason'] = S(reason.slice(0, REASON_CHARS));
       sets.push('lastReason = :reason');
     }
-    const result = await conditional(
-      this.#table.update(groupKey(runId, group), {
+    const result = await this.#table.conditionalUpdate(
+      groupKey(runId, group),
+      {
         UpdateExpression: `SET ${sets.join(', ')}${settle ? '' : ' REMOVE claimOwner, claimUntil'}`,
         ConditionExpression: 'claimOwner = :owner',
         ExpressionAttributeNames: { '#status': 'status', ...recipientNames(recipients) },
         ExpressionAttributeValues: values,
-        ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
       },
       options.signal,
-    ),
     );
     return result.ok || landed(result.item, { owner, token, at: now, recipients });
   }
@@ -221,15 +219,12 @@ export class GroupLedger {
   ): Promise<boolean> {
     const { runId, group, owner, until, recipients, from } = options;
     const sets = recipients.map((_, index) => `outcomes.#r${index}.o = :owner, outcomes.#r${index}.u = :until`);
-    const result = await conditional(
-      this.#table.update(groupKey(runId, group), {
-        UpdateExpression: `SET ${sets.join(', ')}`,
-        ConditionExpression: recipients.map((_, index) => `outcomes.#r${index}.o = :from`).join(' AND '),
-        ExpressionAttributeNames: recipientNames(recipients),
-        ExpressionAttributeValues: { ':owner': S(owner), ':until': N(until), ':from': S(from) },
-        ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
-      }),
-    );
+    const result = await this.#table.conditionalUpdate(groupKey(runId, group), {
+      UpdateExpression: `SET ${sets.join(', ')}`,
+      ConditionExpression: recipients.map((_, index) => `outcomes.#r${index}.o = :from`).join(' AND '),
+      ExpressionAttributeNames: recipientNames(recipients),
+      ExpressionAttributeValues: { ':owner': S(owner), ':until': N(until), ':from': S(from) },
+    });
     if (result.ok) return true;
     // An SDK retry of this very write finds its own result.
     const outcomes = readOutcomes(result.item);

@@ -82,41 +82,38 @@ export class RunLedger {
   /** Takes the planning lease of a run, creating the run on its first tick. */
   async acquire(options: LeaseHolder & { readonly job: string; readonly scheduledTime: string }): Promise<RunLease> {
     const { runId, job, scheduledTime, owner, leaseMs, now = Date.now() } = options;
-    const result = await conditional(
-      this.#table.update(runKey(runId), {
-        UpdateExpression: `SET ${[
-          'job = :job',
-          'scheduledTime = :time',
-          'gsi1pk = :gsi1pk',
-          'gsi1sk = :time',
-          'startedAt = if_not_exists(startedAt, :now)',
-          '#status = if_not_exists(#status, :planning)',
-          'leaseOwner = :owner',
-          'leaseUntil = :until',
-          'updatedAt = :now',
-          'expiresAt = if_not_exists(expiresAt, :expires)',
-        ].join(', ')}`,
-        ConditionExpression:
-          'attribute_not_exists(pk) OR ' +
-          '(#status = :planning AND (attribute_not_exists(leaseUntil) OR leaseUntil < :nowMs))',
-        ExpressionAttributeNames: { '#status': 'status' },
-        ExpressionAttributeValues: {
-          ':job': S(job),
-          ':time': S(scheduledTime),
-          ':gsi1pk': S(`job#${job}`),
-          ':now': iso(now),
-          ':nowMs': N(now),
-          ':planning': S('planning'),
-          ':owner': S(owner),
-          ':until': N(now + leaseMs),
-          ':expires': this.#table.expiresAt(now),
-        },
-        ReturnValues: 'ALL_NEW',
-        ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
-      }),
-    );
+    const result = await this.#table.conditionalUpdate(runKey(runId), {
+      UpdateExpression: `SET ${[
+        'job = :job',
+        'scheduledTime = :time',
+        'gsi1pk = :gsi1pk',
+        'gsi1sk = :time',
+        'startedAt = if_not_exists(startedAt, :now)',
+        '#status = if_not_exists(#status, :planning)',
+        'leaseOwner = :owner',
+        'leaseUntil = :until',
+        'updatedAt = :now',
+        'expiresAt = if_not_exists(expiresAt, :expires)',
+      ].join(', ')}`,
+      ConditionExpression:
+        'attribute_not_exists(pk) OR ' +
+        '(#status = :planning AND (attribute_not_exists(leaseUntil) OR leaseUntil < :nowMs))',
+      ExpressionAttributeNames: { '#status': 'status' },
+      ExpressionAttributeValues: {
+        ':job': S(job),
+        ':time': S(scheduledTime),
+        ':gsi1pk': S(`job#${job}`),
+        ':now': iso(now),
+        ':nowMs': N(now),
+        ':planning': S('planning'),
+        ':owner': S(owner),
+        ':until': N(now + leaseMs),
+        ':expires': this.#table.expiresAt(now),
+      },
+      ReturnValues: 'ALL_NEW',
+    });
     if (result.ok) return { kind: 'acquired', run: toRun(result.value.Attributes ?? {}) };
-    const existing = result.item ?? (await this.#table.get(runKey(runId)));
+    const existing = result.item;
     if (existing && readString(existing, 'status') !== 'planning') return { kind: 'finished', run: toRun(existing) };
     // An SDK retry of an acquire that landed meets this invocation's own lease: it is acquired, not busy.
     if (readString(existing, 'leaseOwner') === owner && readNumber(existing, 'leaseUntil') === now + leaseMs)
@@ -135,21 +132,18 @@ export class RunLedger {
   ): Promise<void> {
     const { runId, owner, cursor, leaseMs, now = Date.now() } = options;
     const add = addCounters(options.deltas);
-    const result = await conditional(
-      this.#table.update(runKey(runId), {
-        UpdateExpression: `SET #cursor = :cursor, leaseUntil = :until, updatedAt = :now ${add.expression}`.trim(),
-        ConditionExpression: 'leaseOwner = :owner AND (attribute_not_exists(#cursor) OR #cursor <> :cursor)',
-        ExpressionAttributeNames: { '#cursor': 'cursor' },
-        ExpressionAttributeValues: {
-          ':cursor': S(cursor),
-          ':until': N(now + leaseMs),
-          ':now': iso(now),
-          ':owner': S(owner),
-          ...add.values,
-        },
-        ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
-      }),
-    );
+    const result = await this.#table.conditionalUpdate(runKey(runId), {
+      UpdateExpression: `SET #cursor = :cursor, leaseUntil = :until, updatedAt = :now ${add.expression}`.trim(),
+      ConditionExpression: 'leaseOwner = :owner AND (attribute_not_exists(#cursor) OR #cursor <> :cursor)',
+      ExpressionAttributeNames: { '#cursor': 'cursor' },
+      ExpressionAttributeValues: {
+        ':cursor': S(cursor),
+        ':until': N(now + leaseMs),
+        ':now': iso(now),
+        ':owner': S(owner),
+        ...add.values,
+      },
+    });
     if (result.ok) return;
     if (readString(result.item, 'leaseOwner') === owner && readString(result.item, 'cursor') === cursor) return;
     throw new LeaseLostError(`run ${runId}: the planning lease passed to another invocation`);
@@ -157,16 +151,13 @@ export class RunLedger {
 
   async finish(options: { readonly runId: string; readonly owner: string; readonly now?: number }): Promise<void> {
     const { runId, owner, now = Date.now() } = options;
-    const result = await conditional(
-      this.#table.update(runKey(runId), {
-        UpdateExpression:
-          'SET #status = :enqueued, updatedAt = :now, finishedBy = :owner REMOVE leaseOwner, leaseUntil, lastError',
-        ConditionExpression: 'leaseOwner = :owner',
-        ExpressionAttributeNames: { '#status': 'status' },
-        ExpressionAttributeValues: { ':enqueued': S('enqueued'), ':now': iso(now), ':owner': S(owner) },
-        ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
-      }),
-    );
+    const result = await this.#table.conditionalUpdate(runKey(runId), {
+      UpdateExpression:
+        'SET #status = :enqueued, updatedAt = :now, finishedBy = :owner REMOVE leaseOwner, leaseUntil, lastError',
+      ConditionExpression: 'leaseOwner = :owner',
+      ExpressionAttributeNames: { '#status': 'status' },
+      ExpressionAttributeValues: { ':enqueued': S('enqueued'), ':now': iso(now), ':owner': S(owner) },
+    });
     // An SDK retry of a finish that landed finds the run enqueued by this very invocation.
     if (result.ok || readString(result.item, 'finishedBy') === owner) return;
     throw new LeaseLostError(`run ${runId}: the planning lease passed to another invocation before the run ended`);

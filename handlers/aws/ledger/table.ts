@@ -64,6 +64,22 @@ export class LedgerTable {
     );
   }
 
+  /**
+   * A conditional update; when its condition fails, the answer carries the item as it stands. DynamoDB returns it with
+   * `ReturnValuesOnConditionCheckFailure`; where the answer lacks it (an emulator), a consistent read fetches it.
+   */
+  async conditionalUpdate(
+    key: LedgerKey,
+    input: Omit<UpdateItemCommandInput, 'TableName' | 'Key' | 'ReturnValuesOnConditionCheckFailure'>,
+    signal?: AbortSignal,
+  ): Promise<Conditional<Awaited<ReturnType<LedgerTable['update']>>>> {
+    const result = await conditional(
+      this.update(key, { ...input, ReturnValuesOnConditionCheckFailure: 'ALL_OLD' }, signal),
+    );
+    if (result.ok || result.item) return result;
+    return { ok: false, item: await this.get(key) };
+  }
+
   /** Writes an item that must not exist yet; false when it does. */
   async putOnce(key: LedgerKey, attributes: Item, now: number): Promise<boolean> {
     const put = this.client.send(

@@ -5,7 +5,8 @@
  * on the simulated queue.
  */
 import type { HostAllowlist } from '../../../handlers/core/host-policy.js';
-import { type BatchResponse, createSender, type SenderDeps, type SqsEvent } from '../../../handlers/delivery/index.js';
+import { type BatchResponse, createSender, type SqsEvent } from '../../../handlers/delivery/batch.js';
+import type { SenderDeps } from '../../../handlers/delivery/deps.js';
 import { Metrics } from '../../../handlers/observability/metrics.js';
 import type { Container } from './container.js';
 import { type Handler, invoke } from './lambda.js';
@@ -111,9 +112,9 @@ export class Senders {
           for (const message of messages)
             world.queue.changeVisibility(message.receiptHandle, Math.ceil(message.delayMs / 1000) * 1000);
         }),
-      resend: (messages, delaySeconds) =>
+      resend: (messages) =>
         container.io('sqs.resend', async () => {
-          for (const message of messages) world.queue.send(message.body, delaySeconds * 1000);
+          for (const message of messages) world.queue.send(message.body, message.delaySeconds * 1000);
           return new Set(messages.map((message) => message.id));
         }),
       options: {
