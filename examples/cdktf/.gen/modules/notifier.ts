@@ -205,6 +205,13 @@ export class Notifier extends TerraformHclModule {
   }
 
   /**
+   * Every environment variable the `notifier` CLI reads (AWS_REGION and the NOTIFIER_* names of the tables, queues, planner and host allowlists), as shell `export` lines: `eval "$(terraform output -raw cli_environment)"`.
+   */
+  get cliEnvironmentOutput(): string {
+    return this.getString('cli_environment');
+  }
+
+  /**
    * ARN of the config table.
    */
   get configTableArnOutput(): string {
