@@ -168,7 +168,7 @@ output "dashboard_name" {
 ################################################################################
 
 output "operator_policy_json" {
-  description = "Least-privilege IAM policy (JSON) for the `notifier` CLI against this deployment: config items, secrets check, run, status and runs, dlq inspect and redrive, ticks and ticks replay. Attach it to the operators' role (README, Operator permissions)."
+  description = "Least-privilege IAM policy (JSON) for the `notifier` CLI against this deployment: config items, secrets check, run, status and runs, dlq inspect and redrive, ticks and ticks replay. Attach it to the operators' role (docs/MODULE.md, Operator permissions)."
   value       = local.operator_policy
 }
 

@@ -275,7 +275,7 @@ export class Notifier extends TerraformHclModule {
   }
 
   /**
-   * Least-privilege IAM policy (JSON) for the `notifier` CLI against this deployment: config items, secrets check, run, status and runs, dlq inspect and redrive, ticks and ticks replay. Attach it to the operators' role (README, Operator permissions).
+   * Least-privilege IAM policy (JSON) for the `notifier` CLI against this deployment: config items, secrets check, run, status and runs, dlq inspect and redrive, ticks and ticks replay. Attach it to the operators' role (docs/MODULE.md, Operator permissions).
    */
   get operatorPolicyJsonOutput(): string {
     return this.getString('operator_policy_json');
