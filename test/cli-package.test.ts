@@ -325,7 +325,10 @@ describe('release', () => {
       if (!unreleasedNotesIn(changelog)) {
         writeFileSync(
           join(clone, 'CHANGELOG.md'),
-          changelog.replace('## [Unreleased]\n', '## [Unreleased]\n\nThe next release.\n\n### Added\n\n- A change to release.\n'),
+          changelog.replace(
+            '## [Unreleased]\n',
+            '## [Unreleased]\n\nThe next release.\n\n### Added\n\n- A change to release.\n',
+          ),
         );
         git('commit', '--quiet', '-am', 'test: a change to release');
       }
