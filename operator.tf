@@ -79,3 +79,24 @@ locals {
     Statement = [for s in local.operator_statements : merge({ Effect = "Allow" }, s)]
   })
 }
+
+################################################################################
+# The operator's environment: every variable the `notifier` CLI reads, from this deployment
+################################################################################
+
+# test/cli-environment.test.ts holds this list to the NOTIFIER_* variables tools/cli/ reads; the local runtime's own
+# (`notifier start`, from a checkout) are not the deployment's.
+locals {
+  cli_environment = {
+    AWS_REGION                    = local.region
+    NOTIFIER_CONFIG_TABLE         = module.tables.config_table_name
+    NOTIFIER_LEDGER_TABLE         = module.tables.ledger_table_name
+    NOTIFIER_QUEUE_URL            = module.queue.queue_url
+    NOTIFIER_DLQ_URL              = module.queue.dlq_url
+    NOTIFIER_PLANNER_FUNCTION     = module.planner.function_name
+    NOTIFIER_PLANNER_FAILURES_URL = module.planner_failures.queue_url
+    # preview connects to the database as the planner does, to these hosts only; send-test to these channel hosts.
+    NOTIFIER_DATABASE_HOSTS = join(",", var.database_hosts)
+    NOTIFIER_CHANNEL_HOSTS  = join(",", var.channel_hosts)
+  }
+}

@@ -168,6 +168,11 @@ output "dashboard_name" {
 ################################################################################
 
 output "operator_policy_json" {
-  description = "Least-privilege IAM policy (JSON) for the `notifier` CLI against this deployment: config items, secrets check, run, status and runs, dlq inspect and redrive, ticks and ticks replay. Attach it to the operators' role (README, Operator permissions)."
+  description = "Least-privilege IAM policy (JSON) for the `notifier` CLI against this deployment: config items, secrets check, run, status and runs, dlq inspect and redrive, ticks and ticks replay. Attach it to the operators' role (docs/MODULE.md, Operator permissions)."
   value       = local.operator_policy
+}
+
+output "cli_environment" {
+  description = "Every environment variable the `notifier` CLI reads (AWS_REGION and the NOTIFIER_* names of the tables, queues, planner and host allowlists), as shell `export` lines: `eval \"$(terraform output -raw cli_environment)\"`."
+  value       = join("", [for name, value in local.cli_environment : "export ${name}='${value}'\n"])
 }

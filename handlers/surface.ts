@@ -31,6 +31,7 @@ export {
   type ConfigItem,
   type ConfigKind,
   CONFIG_KINDS,
+  configJsonSchema,
   configKey,
   type DatabaseConfig,
   type JobConfig,

@@ -53,6 +53,22 @@ export function unreleasedNotes(changelog: string): string {
   return rest.slice(0, /^## \[/m.exec(rest)?.index ?? rest.length).trim();
 }
 
+/** The text under "## [version]" in the changelog: the release's notes. */
+export function releasedNotes(changelog: string, version: string): string {
+  const heading = new RegExp(`^## \\[${version.replaceAll('.', '\\.')}\\][^\\n]*\\n`, 'm').exec(changelog);
+  if (!heading) throw new ReleaseError(`CHANGELOG.md has no "## [${version}]" section`);
+  const rest = changelog.slice(heading.index + heading[0].length);
+  return rest.slice(0, /^## \[/m.exec(rest)?.index ?? rest.length).trim();
+}
+
+/** A shell word: single-quoted, a quote inside written as '\''. */
+const shellQuote = (text: string) => `'${text.replaceAll("'", "'\\''")}'`;
+
+/** The command that creates the release's annotated tag, its message the changelog section, as a person would type it. */
+export function tagCommand(version: string, notes: string): string {
+  return `git tag -a v${version} --cleanup=verbatim -m ${shellQuote(`v${version}\n\n${notes}`)}`;
+}
+
 /** Versions the module's usage snippets pin: registry constraints ("~> X.Y.Z") and git refs ("?ref=vX.Y.Z"). */
 export function pinnedVersions(markdown: string): { constraint: string[]; ref: string[] } {
   return {
@@ -143,8 +159,11 @@ function run(root: string, command: string, args: string[]): void {
     throw new ReleaseError(`"${command} ${args.join(' ')}" failed (exit ${result.status ?? result.signal})`);
 }
 
-/** Refuses a release that would not be a clean step forward: returns the current version. */
-function preconditions(root: string, version: string): string {
+/**
+ * Refuses a release that would not be a clean step forward: returns the current version, and whether the files
+ * already record this release and only its tag is missing.
+ */
+function preconditions(root: string, version: string): { current: string; tagOnly: boolean } {
   if (git(root, 'status', '--porcelain', '--untracked-files=no'))
     throw new ReleaseError('the working tree has uncommitted changes: commit or stash them first');
   if (git(root, 'tag', '--list', `v${version}`)) throw new ReleaseError(`the tag v${version} exists already`);
@@ -156,6 +175,8 @@ function preconditions(root: string, version: string): string {
       `the version is not the same everywhere: package.json says ${current}, ${disagreeing.map((entry) => `${entry.where} ${entry.version}`).join(', ')}`,
     );
   const released = newestReleased(readFileSync(join(root, 'CHANGELOG.md'), 'utf8'));
+  // Released in the files (the changelog has its section, every file its number) but never tagged: only the tag is due.
+  if (released === version && current === version) return { current, tagOnly: true };
   // Before the first release the manifests already carry the version it will have; after that, each release steps up.
   const floor = released ?? current;
   if (released ? compareVersions(version, floor) <= 0 : compareVersions(version, floor) < 0) {
@@ -163,7 +184,7 @@ function preconditions(root: string, version: string): string {
       `${version} does not follow ${floor}${released ? ', the newest release in CHANGELOG.md' : ', the version in package.json'}`,
     );
   }
-  return current;
+  return { current, tagOnly: false };
 }
 
 /** Writes the version everywhere and releases the changelog; returns the files it changed and the tag's notes. */
@@ -192,10 +213,33 @@ export const USAGE = `npm run release -- X.Y.Z [--dry-run]
 Writes X.Y.Z into package.json, package-lock.json, packages/cli/package.json and the module's usage snippets in the
 Markdown files ("~> X.Y.Z", "?ref=vX.Y.Z"), moves CHANGELOG.md's Unreleased section under "## [X.Y.Z] - <today>",
 rebuilds dist/ and the CLI package, runs every check (npm test), commits "chore(release): vX.Y.Z" and creates the
-annotated tag vX.Y.Z. It pushes and publishes nothing.
+annotated tag vX.Y.Z, printing the tag command and the changelog section. It pushes and publishes nothing. When the
+files already record X.Y.Z (its CHANGELOG.md section, its number everywhere) and only the tag is missing, it prints
+that section and the tag command, and creates the tag on HEAD.
 
   --dry-run       everything but the commit and the tag; shows the changes, then puts the files back
   --skip-checks   skip npm test: only for the release script's own test, which runs inside npm test`;
+
+/**
+ * The files already record the release (its changelog section, its number everywhere) and only the tag is missing:
+ * prints the section and the tag command, and creates the tag on HEAD unless this is a dry run.
+ */
+function tagRelease(root: string, version: string, dryRun: boolean): number {
+  const notes = releasedNotes(readFileSync(join(root, 'CHANGELOG.md'), 'utf8'), version);
+  const command = tagCommand(version, notes);
+  console.log(`${version} is recorded in CHANGELOG.md and in every file, but v${version} is not tagged yet.\n`);
+  console.log(`${command}\n`);
+  if (dryRun) {
+    console.log(`dry run: nothing tagged; run the command above, or this without --dry-run, to tag HEAD`);
+    return 0;
+  }
+  execFileSync('git', ['tag', '--annotate', '--cleanup=verbatim', `v${version}`, '--file', '-'], {
+    cwd: root,
+    input: `v${version}\n\n${notes}\n`,
+  });
+  console.log(`tagged ${git(root, 'rev-parse', '--short', 'HEAD')} as v${version}. Next: git push --follow-tags`);
+  return 0;
+}
 
 async function main(): Promise<number> {
   const root = join(dirname(fileURLToPath(import.meta.url)), '..');
@@ -212,7 +256,8 @@ async function main(): Promise<number> {
     console.error(`release: expected one version X.Y.Z, got ${JSON.stringify(positionals.join(' '))}\n\n${USAGE}`);
     return 2;
   }
-  const current = preconditions(root, version);
+  const { current, tagOnly } = preconditions(root, version);
+  if (tagOnly) return tagRelease(root, version, values['dry-run'] ?? false);
   const { files, notes } = applyVersion(root, version, new Date().toISOString().slice(0, 10));
   const restore = () => execFileSync('git', ['checkout', '--', ...files, 'dist'], { cwd: root });
   try {
@@ -226,6 +271,7 @@ async function main(): Promise<number> {
   }
   if (values['dry-run']) {
     console.log(`\n${git(root, 'diff', '--stat')}\n${git(root, 'diff', '--', 'CHANGELOG.md')}`);
+    console.log(`\nthe tag it would create:\n${tagCommand(version, notes)}`);
     restore();
     console.log(`\ndry run: ${current} -> ${version} checked and built; nothing committed or tagged, files put back`);
     return 0;
@@ -237,6 +283,7 @@ async function main(): Promise<number> {
     cwd: root,
     input: `v${version}\n\n${notes}\n`,
   });
+  console.log(`\n${tagCommand(version, notes)}`);
   console.log(`\nreleased v${version}: commit ${git(root, 'rev-parse', '--short', 'HEAD')}, annotated tag v${version}.
 Next: git push --follow-tags (the Terraform Registry picks up the tag), then (cd packages/cli && npm publish).`);
   return 0;

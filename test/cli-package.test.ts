@@ -16,7 +16,15 @@ import {
 import { tmpdir } from 'node:os';
 import { delimiter, dirname, join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { pinnedVersions, pinVersion, readVersions, releaseChangelog } from '../scripts/release.js';
+import {
+  newestReleased,
+  pinnedVersions,
+  pinVersion,
+  readVersions,
+  releaseChangelog,
+  releasedNotes,
+  tagCommand,
+} from '../scripts/release.js';
 import { localRuntimeUnavailable } from '../tools/cli/local-start.js';
 
 const root = join(import.meta.dirname, '..');
@@ -233,6 +241,21 @@ describe('release', () => {
     assert.throws(() => releaseChangelog('# Changelog\n', '0.2.0', '2026-12-01'), /no "## \[Unreleased\]"/);
   });
 
+  it("finds a release's section and writes the tag command a shell runs as it reads", () => {
+    assert.equal(releasedNotes(CHANGELOG, '0.1.0'), '### Added\n- First.');
+    assert.throws(() => releasedNotes(CHANGELOG, '0.3.0'), /no "## \[0\.3\.0\]" section/);
+    assert.equal(
+      tagCommand('0.1.0', "### Added\n- Bob's `thing`."),
+      "git tag -a v0.1.0 --cleanup=verbatim -m 'v0.1.0\n\n### Added\n- Bob'\\''s `thing`.'",
+    );
+  });
+
+  it('CHANGELOG.md records the version every file carries as released', () => {
+    const changelog = readFileSync(join(root, 'CHANGELOG.md'), 'utf8');
+    assert.equal(newestReleased(changelog), rootVersion);
+    assert.match(releasedNotes(changelog, rootVersion), /^The first release|### Added/);
+  });
+
   it('pins the module in usage snippets and leaves other constraints alone', () => {
     const readme = [
       'module "notifier" {',
@@ -253,6 +276,9 @@ describe('release', () => {
 
   describe('npm run release on a clone of this working tree', () => {
     let clone: string;
+    let released: string;
+    const unreleasedNotesIn = (changelog: string) =>
+      /^## \[Unreleased\][^\n]*\n([\s\S]*?)(?=^## \[|$(?![\s\S]))/m.exec(changelog)?.[1]?.trim();
     const env = {
       ...process.env,
       GIT_AUTHOR_NAME: 'Release Test',
@@ -292,6 +318,20 @@ describe('release', () => {
         git('add', '--all', '--', '.', ':!node_modules');
         git('commit', '--quiet', '--allow-empty', '-m', 'test: the working tree');
       }
+      // The newest release is only tagged by the test below; the release after it needs something to release.
+      released = newestReleased(readFileSync(join(clone, 'CHANGELOG.md'), 'utf8')) ?? '';
+      if (git('tag', '--list', `v${released}`)) git('tag', '-d', `v${released}`);
+      const changelog = readFileSync(join(clone, 'CHANGELOG.md'), 'utf8');
+      if (!unreleasedNotesIn(changelog)) {
+        writeFileSync(
+          join(clone, 'CHANGELOG.md'),
+          changelog.replace(
+            '## [Unreleased]\n',
+            '## [Unreleased]\n\nThe next release.\n\n### Added\n\n- A change to release.\n',
+          ),
+        );
+        git('commit', '--quiet', '-am', 'test: a change to release');
+      }
     });
     after(() => rmSync(dirname(clone), { recursive: true, force: true }));
 
@@ -303,12 +343,32 @@ describe('release', () => {
       git('checkout', '--', 'README.md');
     });
 
+    it('a release the files record but no tag marks: prints its section and tag command, then tags it', () => {
+      const notes = releasedNotes(readFileSync(join(clone, 'CHANGELOG.md'), 'utf8'), released);
+      const dry = release(released, '--dry-run');
+      assert.equal(dry.code, 0, dry.err);
+      assert.ok(dry.out.includes(tagCommand(released, notes)), dry.out);
+      assert.match(dry.out, new RegExp(`git tag -a v${released.replaceAll('.', '\\.')} `));
+      assert.equal(git('tag', '--list', `v${released}`), '');
+      // The printed command, run by a shell, makes the tag the release would.
+      execFileSync('bash', ['-c', tagCommand(released, notes)], { cwd: clone, env });
+      const message = git('tag', '--list', '--format=%(contents)', `v${released}`);
+      assert.equal(message, `v${released}\n\n${notes}`);
+      git('tag', '-d', `v${released}`);
+      const tagged = release(released);
+      assert.equal(tagged.code, 0, tagged.err);
+      assert.equal(git('cat-file', '-t', `v${released}`), 'tag');
+      assert.equal(git('tag', '--list', '--format=%(contents)', `v${released}`), message);
+      assert.match(release(released).err, /exists already/);
+    });
+
     it('--dry-run builds and shows the release, then commits, tags and changes nothing', () => {
       const head = git('rev-parse', 'HEAD');
       const result = release('0.2.0', '--dry-run', '--skip-checks');
       assert.equal(result.code, 0, result.err);
       assert.match(result.out, new RegExp(`\\+## \\[0\\.2\\.0\\] - ${new Date().toISOString().slice(0, 10)}`));
       assert.match(result.out, /dry run: \S+ -> 0\.2\.0/);
+      assert.match(result.out, /the tag it would create:\ngit tag -a v0\.2\.0 --cleanup=verbatim -m 'v0\.2\.0\n\n/);
       assert.ok(existsSync(join(clone, 'packages', 'cli', 'dist', 'notifier.mjs')), 'the CLI was built');
       assert.equal(git('rev-parse', 'HEAD'), head);
       assert.equal(git('tag', '--list', 'v0.2.0'), '');

@@ -145,7 +145,41 @@ describe('notifier CLI against the local stack', () => {
     assert.equal((await cli('config', 'get', 'channel', 'messenger', '--file', copy)).code, 0);
     assert.equal((await cli('config', 'delete', 'channel', 'messenger', '--file', copy)).code, 0);
     assert.equal(JSON.parse(readFileSync(copy, 'utf8')).length, 2);
-    assert.match((await cli('config', 'list', '--file', copy)).out, /job\s+daily\s+valid/);
+    assert.match(
+      (await cli('config', 'list', '--file', copy)).out,
+      /job\s+daily\s+INVALID: job#daily: channel: names channel item "messenger", which is not in \S+copy\.json \(it has no channel item\)/,
+    );
+  });
+
+  it("config validate checks a job's references against the table with --table, and the table itself", async () => {
+    assert.equal((await cli('config', 'put', configFile)).code, 0);
+    const items = JSON.parse(readFileSync(configFile, 'utf8')) as { kind: string; id: string }[];
+    const jobOnly = join(dir, 'job-only.json');
+    writeFileSync(jobOnly, JSON.stringify(items.filter((item) => item.kind === 'job')));
+    const alone = await cli('config', 'validate', jobOnly);
+    assert.equal(alone.code, 1);
+    assert.match(alone.err, /item daily: database: names database item "daily-db", which is not in \S+job-only\.json/);
+    assert.match(alone.err, /add --table NAME$/);
+    const table = process.env.NOTIFIER_CONFIG_TABLE ?? '';
+    const withTable = await cli('config', 'validate', jobOnly, '--table', table);
+    assert.deepEqual([withTable.code, withTable.err], [0, '']);
+    assert.match(withTable.out, /^1 items valid/);
+    const dangling = join(dir, 'dangling.json');
+    writeFileSync(dangling, JSON.stringify([{ ...items.find((item) => item.kind === 'job'), channel: 'messengr' }]));
+    const refused = await cli('config', 'validate', dangling, '--table', table);
+    assert.match(
+      refused.err,
+      new RegExp(
+        `channel: names channel item "messengr", which is not in \\S+dangling\\.json or config table ${table} \\(did you mean "messenger"\\?\\)`,
+      ),
+    );
+    assert.doesNotMatch(refused.err, /written/);
+    const put = await cli('config', 'put', dangling);
+    assert.equal(put.code, 1);
+    assert.match(put.err, /1 of 1 items are invalid; nothing was written$/);
+    const whole = await cli('config', 'validate', '--table', table);
+    assert.deepEqual([whole.code, whole.err], [0, '']);
+    assert.match(whole.out, /^3 items valid/);
   });
 
   it('secrets check resolves every reference without printing a value', async () => {

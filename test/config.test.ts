@@ -1,8 +1,13 @@
 import assert from 'node:assert/strict';
-import { describe, it } from 'node:test';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, describe, it } from 'node:test';
 import { parsePlannerEvent } from '../handlers/config/planner-event.js';
 import { configJsonSchema, parseAnyConfigItem, parseConfigItem } from '../handlers/config/schema.js';
 import { ConfigError } from '../handlers/core/errors.js';
+import { closest, editDistance } from '../tools/cli/config-explain.js';
+import { main } from '../tools/cli/notifier.js';
 
 const job = {
   kind: 'job',
@@ -239,5 +244,104 @@ describe('the published JSON Schema', () => {
     const { readFile } = await import('node:fs/promises');
     const published = JSON.parse(await readFile(new URL('../docs/config.schema.json', import.meta.url), 'utf8'));
     assert.deepEqual(published, configJsonSchema());
+  });
+});
+
+describe('notifier config validate: errors that teach', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'notifier-config-validate-'));
+  after(() => rmSync(dir, { recursive: true, force: true }));
+  const database = {
+    kind: 'database',
+    id: 'main',
+    host: 'db.example.com',
+    database: 'app',
+    user: 'notifier_reader',
+    password: { secretsManager: 'arn:aws:secretsmanager:eu-west-1:123456789012:secret:db-AbCdEf' },
+  };
+  const channel = { kind: 'channel', id: 'messenger', type: 'messenger', accessToken: { ssmParameter: '/page-token' } };
+
+  async function validate(items: unknown[], ...flags: string[]) {
+    const file = join(dir, `items-${Math.random().toString(36).slice(2)}.json`);
+    writeFileSync(file, JSON.stringify(items));
+    const out: string[] = [];
+    const err: string[] = [];
+    const code = await main(['config', 'validate', file, ...flags], {
+      out: (text) => out.push(text),
+      err: (text) => err.push(text),
+    });
+    return { code, file, out: out.join('\n'), err: err.join('\n') };
+  }
+
+  it('a job whose database or channel is not in the file is an error naming the item, the field and the id', async () => {
+    const result = await validate([database, { ...job, database: 'reporting', channel: 'mesenger' }]);
+    assert.equal(result.code, 1);
+    assert.ok(
+      result.err.includes(
+        `invalid: ${result.file} item daily: database: names database item "reporting", which is not in ${result.file} (its database items: "main"); ` +
+          `channel: names channel item "mesenger", which is not in ${result.file} (it has no channel item)`,
+      ),
+      result.err,
+    );
+    assert.match(
+      result.err,
+      /1 of 2 items are invalid\. A job may name items already in the config table: add --table/,
+    );
+    const typo = await validate([database, channel, { ...job, channel: 'mesenger' }]);
+    assert.match(
+      typo.err,
+      /channel: names channel item "mesenger", which is not in \S+ \(did you mean "messenger"\?\)/,
+    );
+    const whole = await validate([database, channel, job]);
+    assert.deepEqual([whole.code, whole.err], [0, '']);
+    assert.match(whole.out, /^3 items valid/);
+  });
+
+  it('a plain string where a secret reference belongs shows the shapes a reference takes', async () => {
+    const result = await validate([{ ...database, password: 'hunter2' }, channel, job]);
+    assert.equal(result.code, 1);
+    assert.match(
+      result.err,
+      /item main: password: is a plain string, but a secret is stored by reference, never by value: expected \{ "ssmParameter": "<SSM SecureString parameter name or ARN>" \}, \{ "secretsManager": "<Secrets Manager secret ARN or name>", "jsonKey"\?: "<key to read when the secret string is a JSON object>" \} or \{ "inline": "<the secret itself; requires allowInlineSecrets>" \}/,
+    );
+    assert.ok(!result.err.includes('hunter2'), 'the value is never printed');
+  });
+
+  it('a misspelt secret reference field gets the field it meant', async () => {
+    const result = await validate([database, { ...channel, accessToken: { secretManager: 'page-token' } }, job]);
+    assert.match(
+      result.err,
+      /item messenger: accessToken: "secretManager" is not a secret reference field \(did you mean "secretsManager"\?\); expected \{ "ssmParameter"/,
+    );
+  });
+
+  it('a misspelt field gets "did you mean", an unknown one the fields that are there', async () => {
+    const result = await validate([
+      database,
+      channel,
+      { ...job, audience: { sql: 'SELECT id, psid FROM users', recipeintColumn: 'psid' } },
+      { ...database, id: 'other', hots: 'db.example.com' },
+      { ...channel, id: 'other', colour: 'blue' },
+    ]);
+    assert.match(
+      result.err,
+      /item daily: audience\.recipeintColumn: is not a known field \(did you mean "recipientColumn"\?\)/,
+    );
+    assert.match(result.err, /item other: hots: is not a known field \(did you mean "host"\?\)/);
+    assert.match(result.err, /item other: colour: is not a known field; the fields here are "kind", "id", "timeoutMs"/);
+  });
+
+  it('validate never claims to have written anything', async () => {
+    const result = await validate([{ ...database, password: 'hunter2' }]);
+    assert.equal(result.code, 1);
+    assert.match(result.err, /1 of 1 items are invalid$/);
+    assert.doesNotMatch(`${result.out}\n${result.err}`, /written|wrote/);
+  });
+
+  it('edit distance counts a swap of neighbours as one edit', () => {
+    assert.equal(editDistance('recipeintColumn', 'recipientColumn'), 1);
+    assert.equal(editDistance('secretManager', 'secretsManager'), 1);
+    assert.equal(editDistance('', 'abc'), 3);
+    assert.equal(closest('recipeintColumn', ['idColumn', 'recipientColumn', 'recipientKind']), 'recipientColumn');
+    assert.equal(closest('colour', ['kind', 'id', 'type']), undefined);
   });
 });

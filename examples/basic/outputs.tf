@@ -37,3 +37,23 @@ output "planner_failures_queue_url" {
   description = "Planner invocations that failed after Lambda's retries (NOTIFIER_PLANNER_FAILURES_URL)."
   value       = module.notifier.planner_failures_queue_url
 }
+
+output "db_reader_secret_arn" {
+  description = "Secret the database password goes in (put-secret-value after apply); the database item's `password` references it."
+  value       = aws_secretsmanager_secret.db_reader.arn
+}
+
+output "page_token_secret_arn" {
+  description = "Secret the Page access token goes in (put-secret-value after apply); the channel item's `accessToken` references it."
+  value       = aws_secretsmanager_secret.page_token.arn
+}
+
+output "db_endpoint" {
+  description = "The database host the planner may connect to: the database item's `host`."
+  value       = var.database_host
+}
+
+output "cli_environment" {
+  description = "The notifier CLI's environment as export lines: eval \"$(terraform output -raw cli_environment)\"."
+  value       = module.notifier.cli_environment
+}

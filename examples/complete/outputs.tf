@@ -62,3 +62,8 @@ output "planner_failures_queue_url" {
   description = "Planner invocations that failed after Lambda's retries (NOTIFIER_PLANNER_FAILURES_URL)."
   value       = module.notifier.planner_failures_queue_url
 }
+
+output "cli_environment" {
+  description = "The notifier CLI's environment as export lines: eval \"$(terraform output -raw cli_environment)\"."
+  value       = module.notifier.cli_environment
+}

@@ -11,6 +11,10 @@ variables {
     digest = { schedule_expression = "cron(0 9 * * ? *)", timezone = "Europe/Berlin" }
     recap  = { schedule_expression = "cron(0 18 ? * FRI *)", timezone = "America/New_York" }
   }
+  # What a scheduled job needs to reach its database and its channel (checks.tf); runs that test without them say so.
+  database_hosts      = ["db.example.com"]
+  planner_secret_arns = ["arn:aws:secretsmanager:eu-west-1:123456789012:secret:acme/db-reader-AbCdEf"]
+  sender_secret_arns  = ["arn:aws:ssm:eu-west-1:123456789012:parameter/acme/page-token"]
 }
 
 run "the_customer_key_encrypts_queues_tables_logs_environments_and_schedules" {

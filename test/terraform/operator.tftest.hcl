@@ -7,7 +7,9 @@ mock_provider "aws" {
 variables {
   name     = "acme"
   packages = { planner = "./test/terraform/fixtures/package.zip", sender = "./test/terraform/fixtures/package.zip" }
-  jobs     = { digest = { schedule_expression = "cron(0 9 * * ? *)", timezone = "Europe/Berlin" } }
+  # Disabled: these runs look at the roles with and without secrets; a job that runs needs a database host and
+  # secrets (checks.tf, test/terraform/first-tick.tftest.hcl).
+  jobs = { digest = { schedule_expression = "cron(0 9 * * ? *)", timezone = "Europe/Berlin", enabled = false } }
 }
 
 run "every_cli_command_gets_its_actions_on_its_resources_and_nothing_else" {
@@ -69,5 +71,29 @@ run "the_operator_cannot_change_iam_the_functions_or_the_schedules" {
       for a in s.Action : contains(["dynamodb", "lambda", "sqs"], split(":", a)[0]) && !contains(["lambda:UpdateFunctionCode", "lambda:UpdateFunctionConfiguration", "sqs:SetQueueAttributes", "sqs:PurgeQueue"], a)
     ]]))
     error_message = "The operator policy holds data-plane actions on the notifier's own resources only."
+  }
+}
+
+run "cli_environment_exports_every_variable_the_cli_reads_from_this_deployment" {
+  command = plan
+
+  variables {
+    database_hosts = ["app.abc123.eu-west-1.rds.amazonaws.com", "replica.abc123.eu-west-1.rds.amazonaws.com"]
+    channel_hosts  = ["graph.facebook.com", "hooks.example.com"]
+  }
+
+  assert {
+    condition = output.cli_environment == join("", [
+      "export AWS_REGION='eu-west-1'\n",
+      "export NOTIFIER_CHANNEL_HOSTS='graph.facebook.com,hooks.example.com'\n",
+      "export NOTIFIER_CONFIG_TABLE='acme-config'\n",
+      "export NOTIFIER_DATABASE_HOSTS='app.abc123.eu-west-1.rds.amazonaws.com,replica.abc123.eu-west-1.rds.amazonaws.com'\n",
+      "export NOTIFIER_DLQ_URL='https://sqs.eu-west-1.amazonaws.com/123456789012/acme-dlq'\n",
+      "export NOTIFIER_LEDGER_TABLE='acme-ledger'\n",
+      "export NOTIFIER_PLANNER_FAILURES_URL='https://sqs.eu-west-1.amazonaws.com/123456789012/acme-planner-failures'\n",
+      "export NOTIFIER_PLANNER_FUNCTION='acme-planner'\n",
+      "export NOTIFIER_QUEUE_URL='https://sqs.eu-west-1.amazonaws.com/123456789012/acme'\n",
+    ])
+    error_message = "Unexpected CLI environment:\n${output.cli_environment}"
   }
 }

@@ -9,6 +9,10 @@ variables {
   name     = "acme"
   packages = { planner = "./test/terraform/fixtures/package.zip", sender = "./test/terraform/fixtures/package.zip" }
   jobs     = { digest = { schedule_expression = "cron(0 9 * * ? *)", timezone = "Europe/Berlin" } }
+  # What a scheduled job needs to reach its database and its channel (checks.tf); runs that test without them say so.
+  database_hosts      = ["db.example.com"]
+  planner_secret_arns = ["arn:aws:secretsmanager:eu-west-1:123456789012:secret:acme/db-reader-AbCdEf"]
+  sender_secret_arns  = ["arn:aws:ssm:eu-west-1:123456789012:parameter/acme/page-token"]
 }
 
 run "by_default_no_tracing_no_code_signing_and_point_in_time_recovery_on_the_config_table_only" {

@@ -11,6 +11,10 @@ variables {
   packages            = { planner = "./test/terraform/fixtures/package.zip", sender = "./test/terraform/fixtures/package.zip" }
   jobs                = { digest = { schedule_expression = "cron(0 9 * * ? *)", timezone = "Europe/Berlin" } }
   alarm_sns_topic_arn = "arn:aws:sns:eu-west-1:123456789012:alerts"
+  # What a scheduled job needs to reach its database and its channel (checks.tf); runs that test without them say so.
+  database_hosts      = ["db.example.com"]
+  planner_secret_arns = ["arn:aws:secretsmanager:eu-west-1:123456789012:secret:acme/db-reader-AbCdEf"]
+  sender_secret_arns  = ["arn:aws:ssm:eu-west-1:123456789012:parameter/acme/page-token"]
 }
 
 run "the_planner_s_failed_async_invocations_go_to_the_failures_queue_after_lambda_s_two_retries" {

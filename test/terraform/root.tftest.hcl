@@ -13,6 +13,10 @@ variables {
     recap  = { schedule_expression = "cron(0 18 ? * FRI *)", timezone = "America/New_York" }
     paused = { schedule_expression = "rate(1 day)", enabled = false }
   }
+  # What a scheduled job needs to reach its database and its channel (checks.tf); runs that test without them say so.
+  database_hosts      = ["db.example.com"]
+  planner_secret_arns = ["arn:aws:secretsmanager:eu-west-1:123456789012:secret:acme/db-reader-AbCdEf"]
+  sender_secret_arns  = ["arn:aws:ssm:eu-west-1:123456789012:parameter/acme/page-token"]
 }
 
 run "the_sender_reports_batch_item_failures_with_the_configured_batch_window_and_concurrency" {
@@ -63,7 +67,7 @@ run "functions_get_the_environment_of_adr_0001_and_both_the_queue_url" {
       NOTIFIER_QUEUE_URL        = "https://sqs.eu-west-1.amazonaws.com/123456789012/acme"
       NOTIFIER_METRIC_NAMESPACE = "Acme"
       NOTIFIER_LEDGER_TTL_DAYS  = "7"
-      NOTIFIER_DATABASE_HOSTS   = ""
+      NOTIFIER_DATABASE_HOSTS   = "db.example.com"
       AWS_LAMBDA_EXEC_WRAPPER   = "/var/task/exec-wrapper"
     })
     error_message = "Planner environment: ${jsonencode(module.planner.environment)}"
@@ -92,6 +96,11 @@ run "functions_get_the_environment_of_adr_0001_and_both_the_queue_url" {
 
 run "each_function_gets_only_its_own_host_allowlist_and_the_sender_allows_the_graph_api_by_default" {
   command = plan
+
+  variables {
+    database_hosts = []
+  }
+  expect_failures = [check.jobs_can_reach_a_database]
 
   assert {
     condition     = module.sender.environment["NOTIFIER_CHANNEL_HOSTS"] == "graph.facebook.com" && module.planner.environment["NOTIFIER_DATABASE_HOSTS"] == ""

@@ -11,14 +11,25 @@ import {
   parseAnyConfigItem,
 } from '../../handlers/surface.js';
 import { describeReach } from '../common/window-policy.js';
+import {
+  danglingReferences,
+  documentKey,
+  explainConfigError,
+  fileEntries,
+  type KnownItems,
+  knownItems,
+  validateAll,
+} from './config-explain.js';
 import { readItemsFile, type StoredItem, scanConfigTable } from './config-items.js';
 import { type CliIO, requireOption, UsageError } from './io.js';
 
 export const CONFIG_HELP = `notifier config <validate|put|get|list|delete> [options]
 
-  validate <file>           check every item of a JSON file (an array of items, or { "items": [...] }); for each job,
-                            tell whom it reaches outside Messenger's 24-hour window
-  put <file>                validate, then write every item to the config table
+  validate <file>           check every item of a JSON file (an array of items, or { "items": [...] }) and that each
+                            job's database and channel are among them (with --table: or in the config table); for
+                            each job, tell whom it reaches outside Messenger's 24-hour window. Writes nothing
+  validate --table NAME     check every item of the config table, references included
+  put <file>                validate (references against the file and the table), then write every item
   get <kind> <id>           print one item (kind: job, database, channel)
   list [--kind K]           list items with their validity
   delete <kind> <id>        delete one item
@@ -28,22 +39,6 @@ Options:
   --file PATH       operate on a local JSON file instead of the table (get, list, delete)
   --json            print data as JSON
   --help`;
-
-function validateAll(items: readonly unknown[], source: string): { items: ConfigItem[]; errors: ConfigError[] } {
-  const valid: ConfigItem[] = [];
-  const errors: ConfigError[] = [];
-  items.forEach((item, index) => {
-    const id =
-      item && typeof item === 'object' && 'id' in item ? String((item as { id: unknown }).id) : `#${index + 1}`;
-    try {
-      valid.push(parseAnyConfigItem(item, `${source} item ${id}`));
-    } catch (error) {
-      if (!(error instanceof ConfigError)) throw error;
-      errors.push(error);
-    }
-  });
-  return { items: valid, errors };
-}
 
 function kindAndId(positionals: readonly string[], verb: string): [ConfigKind, string] {
   const [kind, id] = positionals;
@@ -57,7 +52,12 @@ interface ConfigCall {
   readonly verb: string;
   /** The positionals after the verb. */
   readonly args: readonly string[];
-  readonly values: { readonly file?: string; readonly kind?: string; readonly json?: boolean };
+  readonly values: {
+    readonly file?: string;
+    readonly table?: string;
+    readonly kind?: string;
+    readonly json?: boolean;
+  };
   readonly io: CliIO;
   /** The config table: asked for only by what reads or writes it, so a local file needs none. */
   readonly tableName: () => string;
@@ -104,16 +104,36 @@ export async function configCommand(argv: string[], io: CliIO): Promise<number> 
   }
 }
 
-/** `validate` and `put`: every item of the file must be valid; `put` then writes them all. */
+/**
+ * `validate` and `put`: every item must be valid and each job's database and channel must exist: in the file, or in
+ * the config table where one is read (`put`, and `validate --table`). `put` then writes them all; `validate` writes
+ * nothing, and without a file checks the table's own items.
+ */
 async function validateOrPut(call: ConfigCall): Promise<number> {
-  const { verb, io } = call;
+  const { verb, io, values } = call;
   const path = call.args[0];
-  if (!path) throw new UsageError(`config ${verb} needs a file: "notifier config ${verb} config.json"`);
-  const raw = await readItemsFile(path);
-  const { items, errors } = validateAll(raw, path);
+  if (!path && (verb === 'put' || !(values.table ?? process.env.NOTIFIER_CONFIG_TABLE)))
+    throw new UsageError(
+      `config ${verb} needs a file: "notifier config ${verb} config.json"` +
+        (verb === 'validate' ? ', or --table NAME to check the config table' : ''),
+    );
+  const raw = path ? await readItemsFile(path) : [];
+  const readsTable = verb === 'put' || !path || values.table !== undefined;
+  const stored = readsTable ? await scanConfigTable(call.tableName()) : [];
+  const entries = path
+    ? fileEntries(path, raw)
+    : stored.map((entry) => ({ label: `${call.tableName()} item ${entry.key}`, ...entry }));
+  const known = knownItems([...raw.map(documentKey), ...stored.map((entry) => entry.key)]);
+  const where = [path, readsTable ? `config table ${call.tableName()}` : undefined].filter(Boolean).join(' or ');
+  const { items, documents, errors } = validateAll(entries, known, where);
   for (const error of errors) io.err(`invalid: ${error.message}`);
   if (errors.length > 0) {
-    io.err(`${errors.length} of ${items.length + errors.length} items are invalid; nothing was written`);
+    const dangling = errors.some((error) => error.issues.some((issue) => issue.message.startsWith('names ')));
+    io.err(
+      `${errors.length} of ${entries.length} items are invalid` +
+        (verb === 'put' ? '; nothing was written' : '') +
+        (dangling && !readsTable ? '. A job may name items already in the config table: add --table NAME' : ''),
+    );
     return 1;
   }
   if (verb === 'validate') {
@@ -126,7 +146,7 @@ async function validateOrPut(call: ConfigCall): Promise<number> {
     await dynamo.send(
       new PutItemCommand({
         TableName: table,
-        Item: configTableItem({ kind: item.kind, id: item.id, document: raw[index], updatedAt: new Date() }),
+        Item: configTableItem({ kind: item.kind, id: item.id, document: documents[index], updatedAt: new Date() }),
       }),
     );
     io.out(`put ${configKey(item.kind, item.id)}`);
@@ -193,8 +213,12 @@ async function listItems(call: ConfigCall): Promise<number> {
   const stored: StoredItem[] = values.file
     ? (await readItemsFile(values.file)).map((document, index) => ({ key: `#${index + 1}`, document }))
     : await scanConfigTable(call.tableName());
+  const known = knownItems(
+    stored.map((entry) => (entry.document === undefined ? entry.key : documentKey(entry.document))),
+  );
+  const where = values.file ?? `config table ${call.tableName()}`;
   const rows = stored
-    .map(listRow)
+    .map((entry) => listRow(entry, known, where))
     .filter((row) => !values.kind || row.kind === values.kind)
     .sort((a, b) => `${a.kind}#${a.id}`.localeCompare(`${b.kind}#${b.id}`));
   if (values.json) io.out(JSON.stringify(rows));
@@ -205,15 +229,18 @@ async function listItems(call: ConfigCall): Promise<number> {
 }
 
 /** One stored item as `list` shows it: its kind and id (from its key when the document lacks them), and its problem. */
-function listRow({ key, document, problem: storedProblem }: StoredItem) {
+function listRow({ key, document, problem: storedProblem }: StoredItem, known: KnownItems, where: string) {
   const kind = String((document as { kind?: unknown })?.kind ?? key.split('#')[0] ?? '?');
   const id = String((document as { id?: unknown })?.id ?? key.split('#').slice(1).join('#') ?? '?');
   let problem = storedProblem ? `${key}: ${storedProblem}` : '';
   if (!problem) {
     try {
       parseAnyConfigItem(document, `${kind}#${id}`);
+      const dangling = danglingReferences(document, known, where);
+      if (dangling.length > 0) problem = new ConfigError(`${kind}#${id}`, dangling).message;
     } catch (error) {
-      problem = (error as Error).message;
+      if (!(error instanceof ConfigError)) throw error;
+      problem = explainConfigError(document, error).message;
     }
   }
   return { kind, id, valid: !problem, problem };

@@ -205,6 +205,13 @@ export class Notifier extends TerraformHclModule {
   }
 
   /**
+   * Every environment variable the `notifier` CLI reads (AWS_REGION and the NOTIFIER_* names of the tables, queues, planner and host allowlists), as shell `export` lines: `eval "$(terraform output -raw cli_environment)"`.
+   */
+  get cliEnvironmentOutput(): string {
+    return this.getString('cli_environment');
+  }
+
+  /**
    * ARN of the config table.
    */
   get configTableArnOutput(): string {
@@ -268,7 +275,7 @@ export class Notifier extends TerraformHclModule {
   }
 
   /**
-   * Least-privilege IAM policy (JSON) for the `notifier` CLI against this deployment: config items, secrets check, run, status and runs, dlq inspect and redrive, ticks and ticks replay. Attach it to the operators' role (README, Operator permissions).
+   * Least-privilege IAM policy (JSON) for the `notifier` CLI against this deployment: config items, secrets check, run, status and runs, dlq inspect and redrive, ticks and ticks replay. Attach it to the operators' role (docs/MODULE.md, Operator permissions).
    */
   get operatorPolicyJsonOutput(): string {
     return this.getString('operator_policy_json');
