@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import { parseArgs } from 'node:util';
 import { DeleteItemCommand, DynamoDBClient, GetItemCommand, PutItemCommand } from '@aws-sdk/client-dynamodb';
 import { CONFIG_CACHE_MS, configKey, pauseKey, senderEnvironment } from '../../handlers/surface.js';
@@ -60,21 +61,24 @@ export async function pauseCommand(argv: string[], io: CliIO): Promise<number> {
     return 1;
   }
   const pausedAt = new Date().toISOString();
-  // Only the first pause sets the time: pausing a paused job again changes nothing.
+  const token = randomUUID();
+  // Only the first pause sets the time: pausing a paused job again changes nothing. The token tells an SDK retry of a
+  // pause that landed (its answer lost) from a pause that was already there.
   const put = await client
     .send(
       new PutItemCommand({
         TableName: table,
-        Item: { pk: { S: pauseKey(job) }, job: { S: job }, pausedAt: { S: pausedAt } },
+        Item: { pk: { S: pauseKey(job) }, job: { S: job }, pausedAt: { S: pausedAt }, pauseToken: { S: token } },
         ConditionExpression: 'attribute_not_exists(pk)',
+        ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
       }),
     )
     .then(
       () => 'paused' as const,
       (error: unknown) => {
-        if (error instanceof Error && error.name === 'ConditionalCheckFailedException')
-          return 'already paused' as const;
-        throw error;
+        if (!(error instanceof Error) || error.name !== 'ConditionalCheckFailedException') throw error;
+        const existing = (error as { Item?: Record<string, { S?: string }> }).Item;
+        return existing?.pauseToken?.S === token ? ('paused' as const) : ('already paused' as const);
       },
     );
   io.out(
@@ -91,9 +95,13 @@ export async function resumeCommand(argv: string[], io: CliIO): Promise<number> 
   const options = parse(argv, io, 'resume', RESUME_HELP);
   if (!options) return 0;
   const { job, table } = options;
-  const { Attributes } = await new DynamoDBClient({}).send(
-    new DeleteItemCommand({ TableName: table, Key: { pk: { S: pauseKey(job) } }, ReturnValues: 'ALL_OLD' }),
+  const client = new DynamoDBClient({});
+  const key = { pk: { S: pauseKey(job) } };
+  // Read first, then delete: an SDK retry of a delete that landed answers no old item, and would say "was not paused".
+  const { Item: Attributes } = await client.send(
+    new GetItemCommand({ TableName: table, Key: key, ConsistentRead: true }),
   );
+  if (Attributes) await client.send(new DeleteItemCommand({ TableName: table, Key: key }));
   const since = Attributes?.pausedAt?.S;
   io.out(
     options.json
