@@ -32,6 +32,8 @@ const rateLimited = (status: number, body: string) =>
  */
 export async function startRelay(): Promise<Relay> {
   const routes: string[] = [];
+  /** The routes that carried a request: where the run's requests went. */
+  const used = new Set<string>();
   let requests = 0;
   let rejectedForRate = 0;
   let abandoned = 0;
@@ -44,6 +46,7 @@ export async function startRelay(): Promise<Relay> {
       response.writeHead(404).end('no such route');
       return;
     }
+    used.add(target);
     const rest = match[2] ?? '';
     const url = rest ? `${target.replace(/\/$/, '')}${rest}` : target;
     const headers = Object.entries(request.headers).flatMap(([name, value]) =>
@@ -89,7 +92,7 @@ export async function startRelay(): Promise<Relay> {
   return {
     endpoint: `http://127.0.0.1:${port}`,
     get label() {
-      return [...new Set(routes.map((target) => new URL(target).origin))].join(', ');
+      return [...new Set([...used].map((target) => new URL(target).origin))].join(', ') || 'no endpoint';
     },
     route(target) {
       const existing = routes.indexOf(target);
