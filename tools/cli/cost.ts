@@ -208,9 +208,9 @@ function render(estimate: CostEstimate): string {
       '',
     ),
     wrap(
-      `${estimate.region.name} (${estimate.region.code}), ${input.architecture}; ledger ${input.ledger ? 'on' : 'off'}; ` +
-        `provider latency ${input.latencyMs} ms; channel rate ${input.channelRatePerSecond}/s ` +
-        `over ${input.senderMaximumConcurrency} senders`,
+      `${estimate.region.name} (${estimate.region.code}), ${input.architecture}; ` +
+        `ledger ${input.ledger ? 'on' : 'off'}; provider latency ${input.latencyMs} ms; ` +
+        `channel rate ${input.channelRatePerSecond}/s over ${input.senderMaximumConcurrency} senders`,
       '',
     ),
     '',

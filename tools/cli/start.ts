@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { parseAnyConfigItem, senderEnvironment } from '../../handlers/surface.js';
 import { DEFAULT_INPUT } from '../cost/input.js';
-import { localRefusals } from '../local/local-config.js';
+import { localRefusals, policyNotice } from '../local/local-config.js';
 import type { LocalRunOptions, Progress, ProviderModel } from '../local/run-options.js';
 import { DEFAULT_JOB, runLocal } from '../local/runtime.js';
 import { readItemsFile } from './config-items.js';
@@ -157,6 +157,7 @@ export async function startCommand(argv: string[], io: CliIO): Promise<number> {
     options,
   );
   if (refusals.length > 0) throw new UsageError(`this run would leave this machine:\n  ${refusals.join('\n  ')}`);
+  io.err(`${policyNotice(options)}\n`);
   const summary = await runLocal(
     options,
     {

@@ -210,3 +210,18 @@ export function localConfig(
   });
   return { items, notices };
 }
+
+/** The run's first line: what it may reach beyond this machine, which is nothing unless a flag says otherwise. */
+export function policyNotice(policy: LocalPolicy): string {
+  const out = [
+    policy.realSends ? 'channels send to their own endpoints (--real-sends)' : '',
+    policy.realSecrets ? "the job's AWS secrets are read with your credentials (--real-secrets)" : '',
+    policy.realDatabase ? "the job's database is connected to wherever it is (--real-database)" : '',
+  ].filter(Boolean);
+  if (out.length === 0)
+    return (
+      'sandboxed: every channel goes to a local sandbox, no AWS secret store is asked and no database beyond this ' +
+      'machine is connected to (--real-sends, --real-secrets and --real-database let a run out)'
+    );
+  return `not sandboxed: ${out.join('; ')}`;
+}
