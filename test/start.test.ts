@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { execFileSync, spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, readlinkSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:http';
 import { type AddressInfo, connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -12,6 +13,7 @@ import { Webhook } from 'standardwebhooks';
 import { createLedger } from '../handlers/aws/ledger/index.js';
 import { repoRoot } from '../tools/local/bundle.js';
 import { faultFor } from '../tools/local/fault-plan.js';
+import { resolveRealSecrets } from '../tools/local/local-config.js';
 import { startPglite } from '../tools/local/postgres.js';
 import { sampleHoursSinceMessage, sampleToken, sampleUserRef, seedSampleAudience } from '../tools/local/sample.js';
 import { createTables } from '../tools/local/tables.js';
@@ -441,6 +443,54 @@ describe('npm start stays on this machine unless told', () => {
       assert.match(result.stderr, /channel "hooks": webhook http:\/\/127\.0\.0\.1:\d+\/webhook\/production, for real/);
     } finally {
       await receiver.stop();
+    }
+  });
+
+  it('--real-secrets resolves the secrets the run uses as they are, once, before it starts, and only those', async () => {
+    const asked: string[] = [];
+    // Secrets Manager's GetSecretValue, as an endpoint answers it (awsJson1.1).
+    const store = createServer((request, response) => {
+      let body = '';
+      request.on('data', (chunk: Buffer) => (body += chunk.toString()));
+      request.on('end', () => {
+        const { SecretId } = JSON.parse(body) as { SecretId: string };
+        asked.push(SecretId);
+        response.writeHead(200, { 'content-type': 'application/x-amz-json-1.1' });
+        response.end(JSON.stringify({ Name: SecretId, SecretString: `value of ${SecretId}` }));
+      });
+    });
+    await new Promise<void>((resolve) => store.listen(0, '127.0.0.1', resolve));
+    const saved = { ...process.env };
+    Object.assign(process.env, {
+      AWS_ENDPOINT_URL_SECRETS_MANAGER: `http://127.0.0.1:${(store.address() as AddressInfo).port}`,
+      AWS_REGION: 'eu-west-1',
+      AWS_ACCESS_KEY_ID: 'test',
+      AWS_SECRET_ACCESS_KEY: 'test',
+    });
+    try {
+      const policy = { realSends: true, realSecrets: true, realDatabase: true };
+      const { items, notices } = await resolveRealSecrets(productionConfig(), 'digest', policy);
+      const byId = new Map(items.map((item) => [(item as { id: string }).id, item as Record<string, unknown>]));
+      assert.deepEqual(byId.get('app')?.password, {
+        inline: 'value of arn:aws:secretsmanager:eu-west-1:123456789012:secret:app-db',
+      });
+      assert.deepEqual(byId.get('page')?.accessToken, { inline: 'value of prod/page-token' });
+      assert.deepEqual(byId.get('hooks')?.signingSecret, { ssmParameter: '/prod/hook' }, "another job's channel");
+      assert.deepEqual(asked.sort(), [
+        'arn:aws:secretsmanager:eu-west-1:123456789012:secret:app-db',
+        'prod/page-token',
+      ]);
+      assert.deepEqual(notices, [
+        'database "app" password: resolved from Secrets Manager with your AWS credentials (--real-secrets)',
+        'channel "page" accessToken: resolved from Secrets Manager with your AWS credentials (--real-secrets)',
+      ]);
+      assert.ok(
+        notices.every((notice) => !notice.includes('value of')),
+        'no value is printed',
+      );
+    } finally {
+      process.env = saved;
+      await new Promise<void>((resolve) => store.close(() => resolve()));
     }
   });
 

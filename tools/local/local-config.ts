@@ -127,18 +127,22 @@ export async function resolveRealSecrets(
   const parsed = raw.map((item, index) => parseAnyConfigItem(item, `config item #${index + 1}`));
   const wanted = secretsKept(parsed, job, policy).filter(({ ref }) => storeOf(ref));
   const notices: string[] = [];
-  const items = await Promise.all(
-    raw.map(async (item, index) => {
-      const own = wanted.filter((secret) => secret.item === label(parsed[index] as ConfigItem));
-      if (own.length === 0) return item;
-      const resolved: RawItem = { ...(item as RawItem), allowInlineSecrets: true };
-      for (const { item: name, field, ref } of own) {
-        resolved[field] = { inline: await resolveSecret(ref) };
-        notices.push(`${name} ${field}: resolved from ${storeOf(ref)?.replace(/^an? /, '')} (--real-secrets)`);
-      }
-      return resolved;
-    }),
-  );
+  const items: unknown[] = [];
+  // One at a time, in the config's order, so that the notices come in that order.
+  for (const [index, item] of raw.entries()) {
+    const own = wanted.filter((secret) => secret.item === label(parsed[index] as ConfigItem));
+    if (own.length === 0) {
+      items.push(item);
+      continue;
+    }
+    const resolved: RawItem = { ...(item as RawItem), allowInlineSecrets: true };
+    for (const { item: name, field, ref } of own) {
+      resolved[field] = { inline: await resolveSecret(ref) };
+      const from = 'secretsManager' in ref ? 'Secrets Manager' : 'SSM Parameter Store';
+      notices.push(`${name} ${field}: resolved from ${from} with your AWS credentials (--real-secrets)`);
+    }
+    items.push(resolved);
+  }
   return { items, notices };
 }
 
