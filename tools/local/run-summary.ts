@@ -25,7 +25,10 @@ export interface RunSummary {
   outsideWindowNote: string | null;
   /** The reasons the failed were given, most frequent first (at most five). */
   failedReasons: { reason: string; count: number }[];
-  /** The job's recipient kind and messaging type, and what they mean for people outside the window (describeReach). */
+  /**
+   * The job's recipient kind and messaging type, and what they mean for people outside the window (describeReach);
+   * null for a webhook channel.
+   */
   reach: string | null;
   malformed: number;
   retried: number;
@@ -63,6 +66,8 @@ function sumMetric(lines: readonly string[], name: string): number {
 export interface SummaryInput {
   readonly options: LocalRunOptions;
   readonly job: JobConfig | undefined;
+  /** The type of the job's channel: the 24-hour window is Messenger's, and says nothing of a webhook. */
+  readonly channelType: string | undefined;
   readonly stack: Stack;
   readonly runId: string;
   readonly servers: Servers;
@@ -76,6 +81,7 @@ export interface SummaryInput {
 export async function summarize({
   options,
   job,
+  channelType,
   stack,
   runId,
   servers,
@@ -103,7 +109,8 @@ export async function summarize({
     endedAt: settledAt,
     ...(options.provider.ratePerSecond ? { providerRate: options.provider.ratePerSecond } : {}),
   };
-  const tally = combineTallies(servers.taps.map((tap) => tap.tally()));
+  const tallied = servers.taps.map((tap) => ({ tap, tally: tap.tally() }));
+  const tally = combineTallies(tallied.map((entry) => entry.tally));
   const figures = deliveryFigures({ ...tally, duplicates: tally.duplicates ?? 0 }, span);
   const durationMs = settledAt - plannerStartedAt;
   return {
@@ -122,13 +129,17 @@ export async function summarize({
       .sort(([, a], [, b]) => b - a)
       .slice(0, 5)
       .map(([reason, count]) => ({ reason, count })),
-    reach: job ? describeReach(job).summary : null,
+    reach: job && channelType === 'messenger' ? describeReach(job).summary : null,
     malformed,
     retried: sumMetric(lines, 'Retried'),
     rateLimited: sumMetric(lines, 'RateLimited'),
     deadLettered: deadLettered.visible + deadLettered.inFlight,
     providerRequests: tally.requests,
-    providerTargets: servers.taps.map((tap) => tap.label),
+    // The targets that were sent to; all of them when none was.
+    providerTargets: (tallied.some(({ tally }) => tally.requests > 0)
+      ? tallied.filter(({ tally }) => tally.requests > 0)
+      : tallied
+    ).map(({ tap }) => tap.label),
     durationMs,
     startupMs: plannerStartedAt - startedAt,
     throughputPerSecond: durationMs > 0 ? Math.round(((run?.sent ?? 0) / durationMs) * 1000 * 10) / 10 : 0,

@@ -63,7 +63,7 @@ async function startLocalStack(
   servers: Servers,
   services: Service[],
   onNotice: (line: string) => void,
-): Promise<{ stack: Stack; job: JobConfig | undefined }> {
+): Promise<{ stack: Stack; job: JobConfig | undefined; channelType: string | undefined }> {
   const items = runConfig(options, servers, onNotice);
   const parsed = items.map((item, index) => parseAnyConfigItem(item, `config item #${index + 1}`));
   // The module's allowlists, as a local run needs them: the hosts its config names (all on this machine now that each
@@ -88,7 +88,8 @@ async function startLocalStack(
   services.push(stack);
   const job = parsed.find((item: ConfigItem): item is JobConfig => item.kind === 'job' && item.id === options.job);
   for (const item of items) await stack.putConfig(item as Record<string, unknown>);
-  return { stack, job };
+  const channel = parsed.find((item) => item.kind === 'channel' && item.id === job?.channel);
+  return { stack, job, channelType: channel?.kind === 'channel' ? channel.type : undefined };
 }
 
 /**
@@ -124,7 +125,7 @@ export async function runLocal(options: LocalRunOptions, hooks: RunHooks, signal
       run = { ...options, configItems: resolved.items };
     }
     const servers = await startServers(run, services, announce, check);
-    const { stack, job } = await startLocalStack(run, servers, services, onNotice);
+    const { stack, job, channelType } = await startLocalStack(run, servers, services, onNotice);
 
     const scheduledTime = options.scheduledTime ?? (await freshScheduledTime(stack, options.job));
     const runId = runIdFor(options.job, scheduledTime);
@@ -160,6 +161,7 @@ export async function runLocal(options: LocalRunOptions, hooks: RunHooks, signal
     return await summarize({
       options,
       job,
+      channelType,
       stack,
       runId,
       servers,
