@@ -183,6 +183,11 @@ describe('the CLI package, packed and installed into an empty directory', () => 
       ),
     );
     assert.doesNotMatch(result.err, /\n\s+at |Error/);
+    assert.match(
+      result.err,
+      /^[^\n]*npx -p node@22 [^\n]*nvm install 22[^\n]*$/,
+      'one line: what it needs, found, and how',
+    );
   });
 
   it('has the version of the module, the changelog and the README everywhere', () => {
@@ -206,7 +211,7 @@ describe("the checkout's CLI on a Node without node:sqlite", () => {
     if (!old) return t.skip('no Node older than 22 on this machine');
     const result = sh(old, ['bin/notifier.mjs', 'start'], { cwd: root });
     assert.equal(result.code, 1);
-    assert.match(result.err, /^notifier start needs node:sqlite \(Node\.js 22\.13 or later\)[\s\S]*"npm start"/);
+    assert.match(result.err, /^notifier start needs node:sqlite \(Node\.js 22\.13 or later\)[^\n]*"npm start"[^\n]*$/);
     assert.doesNotMatch(result.err, /No such built-in module|\n\s+at /);
     // The commands that need nothing more run there as they did.
     assert.equal(sh(old, ['bin/notifier.mjs', 'cost', '--audience', '1000', '--json'], { cwd: root }).code, 0);
@@ -216,7 +221,7 @@ describe("the checkout's CLI on a Node without node:sqlite", () => {
     assert.equal(localRuntimeUnavailable({ version: process.version, hasSqlite: true }), undefined);
     assert.match(
       localRuntimeUnavailable({ version: 'v22.12.0', hasSqlite: false }) ?? '',
-      /this is Node\.js v22\.12\.0/,
+      /^[^\n]*this is Node\.js v22\.12\.0: run "npm start"[^\n]*npx -p node@22 node bin\/notifier\.mjs start[^\n]*$/,
     );
   });
 });

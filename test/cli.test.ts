@@ -369,4 +369,18 @@ describe('notifier cost', () => {
     assert.notEqual(bad.code, 0);
     assert.match(bad.err, /--audience/);
   });
+
+  it("fits 80 columns, counts the schedule's invocations and compares with an always-on worker", async () => {
+    for (const argv of [['--audience', '1000000', '--region', 'eu-west-1'], ['--runs-per-day', '24'], ['--help']]) {
+      const result = await cli('cost', ...argv);
+      assert.equal(result.code, 0, result.err);
+      const wide = result.out.split('\n').filter((line) => line.length > 80);
+      assert.deepEqual(wide, [], `notifier cost ${argv.join(' ')}`);
+      assert.doesNotMatch(result.out, /target|Celery|replaces/, `notifier cost ${argv.join(' ')}`);
+    }
+    const daily = await cli('cost', '--audience', '1000', '--runs-per-day', '24', '--days', '31');
+    assert.match(daily.out, /^ {2}scheduled invocations \(first 14M a month free\) +\$0\.00\n {6}744 invocations at /m);
+    assert.match(daily.out, /^For comparison, an always-on worker doing the same sends:$/m);
+    assert.equal(JSON.parse((await cli('cost', '--json')).out).target, undefined, 'no internal target in the JSON');
+  });
 });

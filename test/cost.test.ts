@@ -494,6 +494,8 @@ describe('cost model: arithmetic on hand-computed cases', () => {
   it('the first 14 million scheduled invocations a month are free', () => {
     const estimate = estimateMonthlyCost({ ...PAPER, audience: 10, runsPerDay: 1440, daysPerMonth: 31 });
     assert.equal(lineOf(estimate, 'scheduled invocations').usd, 0);
+    // The line shows every invocation the schedule makes, free or not.
+    assert.equal(lineOf(estimate, 'scheduled invocations').quantity, 1440 * 31);
   });
 
   it('the always-free tier, when asked for, appears as negative lines', () => {
@@ -666,9 +668,10 @@ describe('notifier cost', () => {
     );
     assert.equal(code, 0);
     assert.match(out, /Europe \(Ireland\)/);
-    assert.match(out, /delivery ledger: claim \+ record UpdateItem per group of 10 recipients/);
+    // The item wraps within 80 columns, its amount at the end of its first line.
+    assert.match(out, /delivery ledger: claim \+ record UpdateItem per group of 10 +\$\d+\.\d\d\n +recipients/);
     assert.match(out, /cost per million notifications: \$\d+\.\d\d/);
-    assert.match(out, /always-on worker it replaces/);
+    assert.match(out, /For comparison, an always-on worker doing the same sends:/);
   });
 
   it('prints the estimate as JSON with --json, without the ledger with --no-ledger', async () => {

@@ -1,11 +1,23 @@
 import assert from 'node:assert/strict';
 import { execFileSync, spawn } from 'node:child_process';
-import { readlinkSync } from 'node:fs';
-import { connect } from 'node:net';
-import { describe, it } from 'node:test';
+import { mkdtempSync, readFileSync, readlinkSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:http';
+import { type AddressInfo, connect } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import { pathToFileURL } from 'node:url';
+import { CreateTableCommand, DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import dynalite from 'dynalite';
+import { Webhook } from 'standardwebhooks';
+import { createLedger } from '../handlers/aws/ledger/index.js';
 import { repoRoot } from '../tools/local/bundle.js';
 import { faultFor } from '../tools/local/fault-plan.js';
-import { sampleHoursSinceMessage, sampleToken, sampleUserRef } from '../tools/local/sample.js';
+import { resolveRealSecrets } from '../tools/local/local-config.js';
+import { startPglite } from '../tools/local/postgres.js';
+import { sampleHoursSinceMessage, sampleToken, sampleUserRef, seedSampleAudience } from '../tools/local/sample.js';
+import { createTables } from '../tools/local/tables.js';
+import { startWebhookSandbox } from '../tools/local/webhook-sandbox.js';
 
 /** Every process below `pid`, children of children included. */
 function descendants(pid: number): number[] {
@@ -32,7 +44,7 @@ const alive = (pid: number) => {
   }
 };
 
-function runStart(args: string[], options: { interruptAfter?: RegExp } = {}) {
+function runStart(args: string[], options: { interruptAfter?: RegExp; env?: NodeJS.ProcessEnv } = {}) {
   return new Promise<{
     code: number | null;
     stdout: string;
@@ -44,6 +56,7 @@ function runStart(args: string[], options: { interruptAfter?: RegExp } = {}) {
     const child = spawn(process.execPath, ['bin/notifier.mjs', 'start', ...args], {
       cwd: repoRoot,
       stdio: ['ignore', 'pipe', 'pipe'],
+      env: { ...process.env, ...options.env },
     });
     let stdout = '';
     let stderr = '';
@@ -259,6 +272,316 @@ describe('npm start', () => {
           .once('error', () => resolve(false)),
       );
       assert.equal(open, false, `port ${port} still open`);
+    }
+  });
+});
+
+/** A config as an operator writes it for production: no baseUrl, a public webhook, secrets in AWS stores. */
+function productionConfig(webhookUrl = 'https://hooks.example.com/notify'): Record<string, unknown>[] {
+  const job = (id: string, channel: string) => ({
+    kind: 'job',
+    id,
+    database: 'app',
+    channel,
+    audience: {
+      sql: 'SELECT id, psid, first_name FROM notifier_sample_recipients WHERE opted_in = $1',
+      params: [true],
+    },
+    template: { text: 'Hello {{first_name | "there"}}' },
+  });
+  return [
+    {
+      kind: 'database',
+      id: 'app',
+      host: 'db.internal.example.com',
+      database: 'app',
+      user: 'reader',
+      password: { secretsManager: 'arn:aws:secretsmanager:eu-west-1:123456789012:secret:app-db' },
+    },
+    { kind: 'channel', id: 'page', type: 'messenger', accessToken: { secretsManager: 'prod/page-token' } },
+    { kind: 'channel', id: 'hooks', type: 'webhook', url: webhookUrl, signingSecret: { ssmParameter: '/prod/hook' } },
+    job('digest', 'page'),
+    job('digest-hook', 'hooks'),
+  ];
+}
+
+const isLoopback = (address: string) => /^(?:::ffff:)?127(?:\.\d{1,3}){3}$|^::1$/.test(address);
+
+describe('npm start stays on this machine unless told', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'notifier-start-'));
+  const configFile = join(dir, 'production.json');
+  writeFileSync(configFile, JSON.stringify(productionConfig()));
+  let database: Awaited<ReturnType<typeof startPglite>>;
+  const audience = 60;
+  const planned = audience - audience / 10;
+  before(async () => {
+    database = await startPglite();
+    await seedSampleAudience(database.url, audience);
+  });
+  after(async () => database.stop());
+
+  it('refuses a database or a secret beyond this machine, naming the item, the field and the flag', async () => {
+    const refused = await runStart(['--config', configFile, '--job', 'digest']);
+    assert.equal(refused.code, 2, refused.stderr);
+    assert.match(refused.stderr, /database "app" host: db\.internal\.example\.com is not on this machine/);
+    assert.match(refused.stderr, /--database-url URL \(it replaces the database for this run\), or --real-database/);
+    assert.match(refused.stderr, /database "app" password: a Secrets Manager reference.*--real-secrets/);
+    assert.doesNotMatch(refused.stderr, /^started /m, 'nothing was started');
+
+    const realSends = await runStart([
+      '--config',
+      configFile,
+      '--job',
+      'digest',
+      '--real-sends',
+      '--database-url',
+      database.url,
+    ]);
+    assert.equal(realSends.code, 2, realSends.stderr);
+    assert.match(
+      realSends.stderr,
+      /channel "page" accessToken: a Secrets Manager reference.*--real-secrets.*--access-token/,
+    );
+
+    const graph = await runStart(['--graph-url', 'https://graph.facebook.com']);
+    assert.equal(graph.code, 2, graph.stderr);
+    assert.match(graph.stderr, /--graph-url https:\/\/graph\.facebook\.com is not on this machine: add --real-sends/);
+  });
+
+  for (const [job, target] of [
+    ['digest', 'the local Messenger sandbox'],
+    ['digest-hook', 'the local webhook sandbox'],
+  ] as const) {
+    it(`${job}: every connection of the process tree goes to loopback, and ${target} receives every send`, async () => {
+      const guardLog = join(dir, `${job}-connections.jsonl`);
+      writeFileSync(guardLog, '');
+      const guard = pathToFileURL(join(repoRoot, 'test', 'support', 'loopback-guard.mjs')).href;
+      const result = await runStart(
+        ['--json', '--config', configFile, '--job', job, '--database-url', database.url, '--concurrency', '2'],
+        { env: { NODE_OPTIONS: `--import=${guard}`, LOOPBACK_GUARD_LOG: guardLog } },
+      );
+      assert.equal(result.code, 0, result.stderr);
+      const summary = JSON.parse(result.stdout);
+      // The webhook sandbox accepts only deliveries whose Standard Webhooks signature verifies.
+      assert.deepEqual(
+        { planned: summary.planned, sent: summary.sent, failed: summary.failed, requests: summary.providerRequests },
+        { planned, sent: planned, failed: 0, requests: planned },
+      );
+      assert.ok(summary.providerTargets.includes(target), JSON.stringify(summary.providerTargets));
+      assert.match(result.stderr, /database "app": db\.internal\.example\.com:5432\/app -> 127\.0\.0\.1:\d+\/postgres/);
+      assert.match(
+        result.stderr,
+        job === 'digest'
+          ? /channel "page": messenger https:\/\/graph\.facebook\.com -> the local Messenger sandbox/
+          : /channel "hooks": webhook https:\/\/hooks\.example\.com\/notify -> the local webhook sandbox/,
+      );
+
+      const records = readFileSync(guardLog, 'utf8')
+        .trim()
+        .split('\n')
+        .map((line) => JSON.parse(line));
+      const loaded = new Set(records.filter((entry) => entry.guard).map((entry) => entry.pid));
+      const connected = new Set(records.filter((entry) => entry.remoteAddress).map((entry) => entry.pid));
+      assert.ok(loaded.size >= 3, `the guard ran in the CLI, fauxqs and the senders: ${loaded.size} processes`);
+      assert.ok(connected.size >= 2, `the CLI and the senders connected: ${connected.size} processes`);
+      assert.deepEqual(
+        records.filter((entry) => entry.refused),
+        [],
+        'nothing tried to leave loopback',
+      );
+      assert.deepEqual(
+        records.filter((entry) => entry.remoteAddress && !isLoopback(entry.remoteAddress)),
+        [],
+        'every connection reached 127.0.0.1 or ::1',
+      );
+    });
+  }
+
+  it('the guard itself records and refuses a connection beyond loopback', async () => {
+    const guardLog = join(dir, 'guard-check.jsonl');
+    writeFileSync(guardLog, '');
+    const guard = pathToFileURL(join(repoRoot, 'test', 'support', 'loopback-guard.mjs')).href;
+    const script = "await fetch('https://example.com/').catch((error) => console.log(String(error.cause ?? error)))";
+    const out = execFileSync(process.execPath, ['--input-type=module', '-e', script], {
+      env: { ...process.env, NODE_OPTIONS: `--import=${guard}`, LOOPBACK_GUARD_LOG: guardLog },
+    }).toString();
+    assert.match(out, /loopback guard: a connection to example\.com:443 was refused/);
+    const records = readFileSync(guardLog, 'utf8')
+      .trim()
+      .split('\n')
+      .map((line) => JSON.parse(line));
+    assert.ok(records.some((entry) => entry.refused && entry.host === 'example.com'));
+  });
+
+  it("--real-sends sends to the channel's own endpoint, and the summary counts each request", async () => {
+    const receiver = await startWebhookSandbox();
+    try {
+      const config = productionConfig(`${receiver.url}/production`).map((item) =>
+        item.id === 'hooks'
+          ? { ...item, signingSecret: { inline: receiver.signingSecret }, allowInlineSecrets: true }
+          : item,
+      );
+      const file = join(dir, 'real-sends.json');
+      writeFileSync(file, JSON.stringify(config));
+      const result = await runStart([
+        '--json',
+        '--config',
+        file,
+        '--job',
+        'digest-hook',
+        '--real-sends',
+        '--database-url',
+        database.url,
+      ]);
+      assert.equal(result.code, 0, result.stderr);
+      const summary = JSON.parse(result.stdout);
+      assert.equal(summary.sent, planned);
+      assert.equal(receiver.deliveries.length, planned);
+      assert.equal(summary.providerRequests, receiver.tally().requests);
+      assert.deepEqual(summary.providerTargets, [new URL(receiver.url).origin]);
+      assert.equal(summary.duplicates, null, 'a real provider cannot tell duplicates');
+      assert.match(result.stderr, /channel "hooks": webhook http:\/\/127\.0\.0\.1:\d+\/webhook\/production, for real/);
+    } finally {
+      await receiver.stop();
+    }
+  });
+
+  it('--real-secrets resolves the secrets the run uses as they are, once, before it starts, and only those', async () => {
+    const asked: string[] = [];
+    // Secrets Manager's GetSecretValue, as an endpoint answers it (awsJson1.1).
+    const store = createServer((request, response) => {
+      let body = '';
+      request.on('data', (chunk: Buffer) => (body += chunk.toString()));
+      request.on('end', () => {
+        const { SecretId } = JSON.parse(body) as { SecretId: string };
+        asked.push(SecretId);
+        response.writeHead(200, { 'content-type': 'application/x-amz-json-1.1' });
+        response.end(JSON.stringify({ Name: SecretId, SecretString: `value of ${SecretId}` }));
+      });
+    });
+    await new Promise<void>((resolve) => store.listen(0, '127.0.0.1', resolve));
+    const saved = { ...process.env };
+    Object.assign(process.env, {
+      AWS_ENDPOINT_URL_SECRETS_MANAGER: `http://127.0.0.1:${(store.address() as AddressInfo).port}`,
+      AWS_REGION: 'eu-west-1',
+      AWS_ACCESS_KEY_ID: 'test',
+      AWS_SECRET_ACCESS_KEY: 'test',
+    });
+    try {
+      const policy = { realSends: true, realSecrets: true, realDatabase: true };
+      const { items, notices } = await resolveRealSecrets(productionConfig(), 'digest', policy);
+      const byId = new Map(items.map((item) => [(item as { id: string }).id, item as Record<string, unknown>]));
+      assert.deepEqual(byId.get('app')?.password, {
+        inline: 'value of arn:aws:secretsmanager:eu-west-1:123456789012:secret:app-db',
+      });
+      assert.deepEqual(byId.get('page')?.accessToken, { inline: 'value of prod/page-token' });
+      assert.deepEqual(byId.get('hooks')?.signingSecret, { ssmParameter: '/prod/hook' }, "another job's channel");
+      assert.deepEqual(asked.sort(), [
+        'arn:aws:secretsmanager:eu-west-1:123456789012:secret:app-db',
+        'prod/page-token',
+      ]);
+      assert.deepEqual(notices, [
+        'database "app" password: resolved from Secrets Manager with your AWS credentials (--real-secrets)',
+        'channel "page" accessToken: resolved from Secrets Manager with your AWS credentials (--real-secrets)',
+      ]);
+      assert.ok(
+        notices.every((notice) => !notice.includes('value of')),
+        'no value is printed',
+      );
+    } finally {
+      process.env = saved;
+      await new Promise<void>((resolve) => store.close(() => resolve()));
+    }
+  });
+
+  it('the webhook sandbox refuses a delivery whose signature does not verify', async () => {
+    const sandbox = await startWebhookSandbox();
+    try {
+      const body = JSON.stringify({ recipientId: 'psid-1', text: 'hi' });
+      const post = (secret: string) => {
+        const id = 'msg_1';
+        const at = new Date();
+        const signature = new Webhook(secret).sign(id, at, body);
+        return fetch(sandbox.url, {
+          method: 'POST',
+          body,
+          headers: {
+            'webhook-id': id,
+            'webhook-timestamp': String(Math.floor(at.getTime() / 1000)),
+            'webhook-signature': signature,
+          },
+        });
+      };
+      assert.equal((await post(`whsec_${Buffer.alloc(32, 7).toString('base64')}`)).status, 401);
+      assert.equal((await post(sandbox.signingSecret)).status, 204);
+      assert.deepEqual(
+        { requests: sandbox.tally().requests, delivered: sandbox.deliveries.length, refused: sandbox.refused.length },
+        { requests: 2, delivered: 1, refused: 1 },
+      );
+    } finally {
+      await sandbox.stop();
+    }
+  });
+});
+
+describe('npm start against one DynamoDB endpoint, twice', () => {
+  it('reuses the tables, waits for them to be ACTIVE, and keeps both runs in the ledger', async () => {
+    // dynalite as a separate endpoint, with the delay real DynamoDB has before a new table is ACTIVE.
+    const server = dynalite({ createTableMs: 500 });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    const endpoint = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+    try {
+      const runs = [];
+      for (let n = 0; n < 2; n++) {
+        const result = await runStart(['--json', '--sample-size', '50', '--dynamodb', endpoint, '--concurrency', '2']);
+        assert.equal(result.code, 0, result.stderr);
+        runs.push(JSON.parse(result.stdout));
+      }
+      const [first, second] = runs;
+      assert.notEqual(first.runId, second.runId);
+      const client = new DynamoDBClient({
+        endpoint,
+        region: 'us-east-1',
+        credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
+      });
+      const ledger = createLedger({ table: 'notifier-local-ledger', client });
+      const stored = await ledger.runs.list('sample-digest');
+      client.destroy();
+      assert.deepEqual(stored.map((run) => run.runId).sort(), [first.runId, second.runId].sort());
+      for (const run of runs) assert.equal(run.sent + run.failed, run.planned);
+    } finally {
+      await new Promise<void>((resolve) => {
+        server.closeAllConnections?.();
+        server.close(() => resolve());
+      });
+    }
+  });
+
+  it('refuses a table of that name whose keys differ', async () => {
+    const server = dynalite({ createTableMs: 0 });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    const endpoint = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+    const client = new DynamoDBClient({
+      endpoint,
+      region: 'us-east-1',
+      credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
+    });
+    try {
+      await client.send(
+        new CreateTableCommand({
+          TableName: 'other-ledger',
+          BillingMode: 'PAY_PER_REQUEST',
+          AttributeDefinitions: [{ AttributeName: 'id', AttributeType: 'S' }],
+          KeySchema: [{ AttributeName: 'id', KeyType: 'HASH' }],
+        }),
+      );
+      await assert.rejects(
+        createTables(client, { config: 'other-config', ledger: 'other-ledger' }),
+        /DynamoDB table other-ledger already exists at this endpoint with other keys \(id:S HASH; the notifier needs pk:S HASH, sk:S RANGE; by-job\(gsi1pk:S HASH, gsi1sk:S RANGE\)\)/,
+      );
+    } finally {
+      client.destroy();
+      await new Promise<void>((resolve) => server.close(() => resolve()));
     }
   });
 });

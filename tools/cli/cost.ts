@@ -5,7 +5,7 @@ import type { FieldFlag, FieldMeta, FlagSection } from '../cost/fields.js';
 import { COST_FIELDS, type CostField, CostInputError, parseCostInput } from '../cost/input.js';
 import { MEASURED } from '../cost/measured.js';
 import { type CostEstimate, estimateCost } from '../cost/model.js';
-import { numberOption, table, UsageError } from './io.js';
+import { numberOption, UsageError } from './io.js';
 
 /**
  * `notifier cost`: its flags, their ranges and its help come from the cost model's input schema (tools/cost/input.ts),
@@ -25,7 +25,9 @@ const SECTION_TITLES: Readonly<Record<FlagSection, string>> = {
   Output: 'Output',
 };
 
-const HELP_WIDTH = 118;
+/** The help and the estimate fit an 80-column terminal. */
+const WIDTH = 80;
+const HELP_WIDTH = WIDTH;
 const FLAG_COLUMN = 31;
 
 /**
@@ -72,10 +74,13 @@ export function costHelp(): string {
   });
   return [
     'notifier cost [options]',
-    '  Monthly AWS cost of one job: itemised lines, total, cost per million notifications, and the always-on',
-    '  worker it replaces. Prices: tools/cost/prices.ts (dated, per region). Handler durations and item sizes:',
-    `  ${MEASURED.source} (${MEASURED.measuredAt.slice(0, 10)}, ${MEASURED.machine}),`,
-    '  measured by bench/handler-durations.ts. Method: docs/COST.md.',
+    wrap(
+      'Monthly AWS cost of one job: itemised lines, total, cost per million notifications, and an ' +
+        'always-on worker for comparison. Prices: tools/cost/prices.ts (dated, per region). Handler durations ' +
+        `and item sizes: ${MEASURED.source} (${MEASURED.measuredAt.slice(0, 10)}, ${MEASURED.machine}), ` +
+        'measured by bench/handler-durations.ts. Method: docs/COST.md.',
+      '  ',
+    ),
     '',
     ...sections,
   ].join('\n');
@@ -147,60 +152,110 @@ function rate(entry: CostLine): string {
   return `$${value} / ${entry.price.per.split(' (')[0]}${status}`;
 }
 
+/**
+ * `text` in lines of at most `width` characters, the first starting with `indent`, the others with `next`; a word
+ * longer than a line stays whole.
+ */
+function wrap(text: string, indent: string, width = WIDTH, next = indent): string {
+  const lines: string[] = [];
+  let current = indent;
+  for (const word of text.split(' ')) {
+    if (current.length + word.length > width && current.trim() !== '') {
+      lines.push(current.trimEnd());
+      current = next;
+    }
+    current += `${word} `;
+  }
+  return [...lines, current.trimEnd()].join('\n');
+}
+
+/** `text` on the left, wrapped, and `amount` right-aligned at the last column of its first line. */
+function amountLine(text: string, indent: string, amount: string): string {
+  const [first = '', ...rest] = wrap(text, indent, WIDTH - 12, `${indent}  `).split('\n');
+  return [first.padEnd(WIDTH - amount.length) + amount, ...rest].join('\n');
+}
+
+/** The lines by service, in the bill's order: each service with its subtotal, each line with how it is priced. */
+function bill(lines: readonly CostLine[]): string[] {
+  const services = [...new Set(lines.map((entry) => entry.service))];
+  return services.flatMap((service) => {
+    const own = lines.filter((entry) => entry.service === service);
+    return [
+      amountLine(service, '', usd(own.reduce((total, entry) => total + entry.usd, 0))),
+      ...own.flatMap((entry) => [
+        amountLine(entry.item, '  ', usd(entry.usd)),
+        wrap(`${quantity(entry)} at ${rate(entry)}`, '      ', WIDTH, '        '),
+      ]),
+    ];
+  });
+}
+
 function render(estimate: CostEstimate): string {
   const { input, run } = estimate;
-  const head = [
-    `notifier cost: ${integer.format(input.audience)} recipients x ${input.runsPerDay} run(s)/day x ` +
-      `${input.daysPerMonth} days = ${integer.format(estimate.notificationsPerMonth)} notifications/month`,
-    `${estimate.region.name} (${estimate.region.code}), ${input.architecture}; ` +
-      `ledger ${input.ledger ? 'on' : 'off'}; provider latency ${input.latencyMs} ms; ` +
-      `channel rate ${input.channelRatePerSecond}/s over ${input.senderMaximumConcurrency} senders`,
-    '',
-  ];
-  const rows: string[][] = [['service', 'item', 'quantity', 'price', 'USD/month']];
-  for (const entry of estimate.lines)
-    rows.push([entry.service, entry.item, quantity(entry), rate(entry), usd(entry.usd)]);
-  rows.push(['', 'total', '', '', usd(estimate.totalUsd)]);
   const services = Object.entries(estimate.byService)
     .sort(([, a], [, b]) => b - a)
     .map(([service, value]) => `${service} ${usd(value)} (${((value / estimate.totalUsd) * 100).toFixed(0)}%)`);
   const share = ((estimate.dominant.usd / estimate.totalUsd) * 100).toFixed(0);
-  const target = estimate.target.met
-    ? `meets the target of ${usd(estimate.target.perMillionUsd)} per million`
-    : `misses the target of ${usd(estimate.target.perMillionUsd)} per million by ${usd(estimate.target.overByUsd)}`;
   const breakEven =
     estimate.alwaysOn.breakEvenAudience === null
       ? 'never (up to 10^9 recipients per run)'
-      : `${integer.format(estimate.alwaysOn.breakEvenAudience)} recipients per run`;
-  const unverified = new Set(
-    estimate.lines.filter((entry) => entry.price.status !== 'confirmed').map((entry) => entry.price.per),
-  );
+      : `above ${integer.format(estimate.alwaysOn.breakEvenAudience)} recipients per run`;
+  const unverified = estimate.lines.some((entry) => entry.price.status !== 'confirmed');
   return [
-    ...head,
-    table(rows),
-    '',
-    `cost per million notifications: ${usd(estimate.perMillionUsd)} ` +
-      `(${target}${input.ledger ? '' : '; the target is stated with the ledger on'})`,
-    `by service: ${services.join(', ')}`,
-    `largest line: ${estimate.dominant.service} ${estimate.dominant.item}, ${usd(estimate.dominant.usd)} (${share}%)`,
-    `per run: ${integer.format(run.messages)} tasks of up to ${run.recipientsPerFullTask} recipients, ` +
-      `${integer.format(run.senderBatches)} sender batches on ${run.senderContainers} containers, ` +
-      `${decimal.format(run.runSeconds / 60)} min at ${decimal.format(run.notificationsPerSecond)} notifications/s; ` +
-      `${Math.ceil(Math.max(run.latencyBoundMsPerBatch, run.pacedMsPerBatch))} ms billed per batch ` +
-      `(${run.pacingBound ? 'paced by the channel rate' : 'bound by latency'}); ` +
-      `planner ${run.plannerInvocations} invocation(s)`,
-    '',
-    'always-on worker it replaces:',
-    table(
-      estimate.alwaysOn.lines.map((entry) => [entry.service, entry.item, quantity(entry), rate(entry), usd(entry.usd)]),
+    wrap(
+      `notifier cost: ${integer.format(input.audience)} recipients x ${input.runsPerDay} run(s)/day x ` +
+        `${input.daysPerMonth} days = ${integer.format(estimate.notificationsPerMonth)} notifications/month`,
+      '',
     ),
-    `  total ${usd(estimate.alwaysOn.totalUsd)}/month, ` +
-      `${usd(estimate.alwaysOn.perMillionUsd)} per million at this volume; the worker is cheaper above ${breakEven}`,
-    ...estimate.warnings.map((warning) => `\nWARNING: ${warning}`),
-    ...(unverified.size > 0
-      ? ['', `prices marked derived/unverified were not confirmed in a dated source (see tools/cost/prices.ts).`]
+    wrap(
+      `${estimate.region.name} (${estimate.region.code}), ${input.architecture}; ` +
+        `ledger ${input.ledger ? 'on' : 'off'}; provider latency ${input.latencyMs} ms; ` +
+        `channel rate ${input.channelRatePerSecond}/s over ${input.senderMaximumConcurrency} senders`,
+      '',
+    ),
+    '',
+    'USD/month'.padStart(WIDTH),
+    ...bill(estimate.lines),
+    amountLine('total', '', usd(estimate.totalUsd)),
+    '',
+    `cost per million notifications: ${usd(estimate.perMillionUsd)}`,
+    wrap(`by service: ${services.join(', ')}`, '', WIDTH),
+    wrap(
+      `largest line: ${estimate.dominant.service} ${estimate.dominant.item}, ${usd(estimate.dominant.usd)} (${share}%)`,
+      '',
+    ),
+    wrap(
+      `per run: ${integer.format(run.messages)} tasks of up to ${run.recipientsPerFullTask} recipients, ` +
+        `${integer.format(run.senderBatches)} sender batches on ${run.senderContainers} containers, ` +
+        `${decimal.format(run.runSeconds / 60)} min at ${decimal.format(run.notificationsPerSecond)} ` +
+        `notifications/s; ${Math.ceil(Math.max(run.latencyBoundMsPerBatch, run.pacedMsPerBatch))} ms billed per ` +
+        `batch (${run.pacingBound ? 'paced by the channel rate' : 'bound by latency'}); ` +
+        `planner ${run.plannerInvocations} invocation(s)`,
+      '',
+    ),
+    '',
+    'For comparison, an always-on worker doing the same sends:',
+    ...bill(estimate.alwaysOn.lines),
+    amountLine('total', '', usd(estimate.alwaysOn.totalUsd)),
+    wrap(
+      `${usd(estimate.alwaysOn.perMillionUsd)} per million at this volume; ` +
+        `the always-on worker is cheaper ${breakEven}`,
+      '',
+    ),
+    ...estimate.warnings.map((warning) => `\n${wrap(`WARNING: ${warning}`, '')}`),
+    ...(unverified
+      ? [
+          '',
+          wrap('prices marked derived/unverified were not confirmed in a dated source (see tools/cost/prices.ts).', ''),
+        ]
       : []),
   ].join('\n');
+}
+
+/** The estimate as --json prints it: without the internal cost target, which is no reader's business. */
+function publicEstimate(estimate: CostEstimate): Omit<CostEstimate, 'target'> {
+  const { target: _internal, ...rest } = estimate;
+  return rest;
 }
 
 /** `notifier cost`: parses and validates the flags, prints the estimate; returns the exit code (2 for a bad flag). */
@@ -221,7 +276,7 @@ export async function costCommand(
   }
   try {
     const estimate = estimateCost(parseCostInput(overridesFrom(values)));
-    io.out(values.json ? JSON.stringify(estimate, null, 2) : render(estimate));
+    io.out(values.json ? JSON.stringify(publicEstimate(estimate), null, 2) : render(estimate));
     return 0;
   } catch (error) {
     if (error instanceof UsageError || error instanceof CostInputError) {

@@ -2,16 +2,17 @@ import { isBuiltin } from 'node:module';
 import type { CliIO } from './io.js';
 
 /**
- * Why the local runtime cannot start on this Node, or undefined when it can. It needs more of Node than the other
- * commands: fauxqs, its SQS, imports node:sqlite (without a flag from Node 22.13).
+ * Why the local runtime cannot start on this Node, or undefined when it can: one line, saying what it needs, what it
+ * found and how to get it. It needs more of Node than the other commands: fauxqs, its SQS, imports node:sqlite
+ * (without a flag from Node 22.13).
  */
 export function localRuntimeUnavailable(node: { version: string; hasSqlite: boolean }): string | undefined {
   if (node.hasSqlite) return undefined;
-  return [
-    `notifier start needs node:sqlite (Node.js 22.13 or later) for its local SQS; this is Node.js ${node.version}.`,
-    'In this checkout, "npm start" (or "npx notifier start") runs it on the Node 22 that "npm ci" installed with the',
-    'node@22 dev dependency; or install Node.js 22.13 or later.',
-  ].join('\n');
+  return (
+    `notifier start needs node:sqlite (Node.js 22.13 or later) for its local SQS; this is Node.js ${node.version}: ` +
+    'run "npm start" (npm runs it on the Node 22 that "npm ci" installed with the node@22 dev dependency), ' +
+    'or "npx -p node@22 node bin/notifier.mjs start", or install Node.js 22 ("nvm install 22").'
+  );
 }
 
 /** "notifier start" in a checkout: checks the Node it runs on before loading the local runtime. */

@@ -8,7 +8,8 @@ const WIDTH = 30;
  * that: the line then says how many were processed and how many are planned at least, without a share or a bar.
  */
 export function progressLine(progress: Progress): string {
-  const rest = `${progress.sent} sent, ${(progress.elapsedMs / 1000).toFixed(1)}s`;
+  // The same clock as the summary's duration: from the planner's start, start-up not included.
+  const rest = `${progress.sent} sent, ${(progress.elapsedMs / 1000).toFixed(1)} s since the planner started`;
   if (progress.planning) {
     return (
       `planning: ${progress.processed} processed ` +

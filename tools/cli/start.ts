@@ -1,14 +1,15 @@
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
-import { senderEnvironment } from '../../handlers/surface.js';
+import { parseAnyConfigItem, senderEnvironment } from '../../handlers/surface.js';
 import { DEFAULT_INPUT } from '../cost/input.js';
+import { localRefusals, policyNotice } from '../local/local-config.js';
 import type { LocalRunOptions, Progress, ProviderModel } from '../local/run-options.js';
-import type { RunSummary } from '../local/run-summary.js';
 import { DEFAULT_JOB, runLocal } from '../local/runtime.js';
 import { readItemsFile } from './config-items.js';
 import { type CliIO, numberOption, UsageError } from './io.js';
 import { progressLine } from './progress.js';
+import { renderSummary } from './start-summary.js';
 
 // The module's defaults: the sender's environment contract, and the cost model's input (held to variables.tf).
 const DEFAULT_PARALLELISM = senderEnvironment.parallelism.parse(undefined);
@@ -18,18 +19,30 @@ const { senderBatchSize: DEFAULT_BATCH_SIZE, senderTimeoutSeconds: SENDER_TIMEOU
 const START_HELP = `notifier start [options]     (npm start -- [options])
 
 Runs one scheduler tick of a job on this machine through the bundles in dist/: an embedded PostgreSQL (PGlite)
-seeded with a sample audience, an in-process SQS (fauxqs) and DynamoDB (dynalite), and a Messenger sandbox that
-records every delivery. Nothing to install beyond "npm ci"; everything it starts, it stops.
+seeded with a sample audience, an SQS (fauxqs) and a DynamoDB (dynalite) of its own, and sandboxes that record every
+delivery. Nothing to install beyond "npm ci"; everything it starts, it stops.
+
+Sandboxed unless told otherwise: nothing leaves this machine. Every channel of the config goes to a local sandbox
+whatever its baseUrl or url (Messenger channels to the Messenger sandbox, webhook channels to a webhook sandbox that
+verifies each Standard Webhooks signature), with the sandbox's own token or signing secret; no secret is read from
+Secrets Manager or SSM; no database beyond this machine is connected to. The run names each change it made.
 
 Options:
   --json                     print the summary as one JSON object on stdout
   --sample-size N            sample audience size (default 1000; one in ten opted out)
   --job ID                   job to run (default ${DEFAULT_JOB}, or the only job in --config)
   --config FILE              config items (jobs, databases, channels) in the config-table schema
-  --database-url URL         your own PostgreSQL instead of the embedded one (needs --config, or --seed-sample
-                             to create the sample table notifier_sample_recipients in it)
-  --graph-url URL            a Graph API base URL (your sandbox or proxy) instead of the local sandbox;
-                             the page token comes from --access-token or $NOTIFIER_ACCESS_TOKEN
+  --database-url URL         a PostgreSQL of your choice; it replaces every database item of --config for this run
+                             (without --config, needs --seed-sample to create the sample table
+                             notifier_sample_recipients in it)
+  --real-sends               send for real: each channel to its own baseUrl or url (each request passes a local
+                             relay that counts it); its secrets must then be inline, or need --real-secrets
+  --graph-url URL            where Messenger channels send instead of the local sandbox (your own sandbox or proxy;
+                             beyond this machine only with --real-sends); the page token comes from --access-token
+                             or $NOTIFIER_ACCESS_TOKEN
+  --real-secrets             resolve the job's Secrets Manager and SSM references with your AWS credentials, once,
+                             before the run starts (the values stay in this process)
+  --real-database            connect to the job's database item even when its host is beyond this machine
 The local sandbox as a provider (docs/BENCHMARKS.md, "Rate control at the provider's limit"):
   --provider-rate R          sends/s the sandbox accepts (Graph error 613 beyond it) and the sample channel's
                              ratePerSecond; also turns on its usage header (default: no limit)
@@ -93,40 +106,6 @@ function providerModel(values: ProviderFlags): ProviderModel {
   };
 }
 
-/** The provider figures (docs/BENCHMARKS.md), when the local sandbox was the provider. */
-function providerLines(summary: RunSummary): string[] {
-  if (summary.providerRequests === null) return [];
-  const share =
-    summary.shareOfRate === null ? '' : ` (${(summary.shareOfRate * 100).toFixed(1)} % of the provider's rate)`;
-  return [
-    `  sustained     ${summary.sustainedPerSecond ?? 'n/a'} sends/s${share}`,
-    `  provider      ${summary.providerRequests} requests, ${summary.rejectedForRate} rejected for rate, ` +
-      `${summary.abandoned} abandoned, ${summary.duplicates} recipients delivered twice or more`,
-  ];
-}
-
-function render(summary: RunSummary): string {
-  const classes =
-    Object.entries(summary.failedByClass)
-      .map(([name, value]) => `${name} ${value}`)
-      .join(', ') || 'none';
-  return [
-    `run ${summary.runId}`,
-    ...(summary.reach ? [`  reach         ${summary.reach}`] : []),
-    `  planned       ${summary.planned}`,
-    `  sent          ${summary.sent}`,
-    `  skipped       ${summary.skipped}`,
-    `  failed        ${summary.failed} (${classes})${summary.malformed ? `, malformed ${summary.malformed}` : ''}`,
-    `  outside 24 h  ${summary.failedOutsideWindow} of the failed were outside the 24-hour messaging window`,
-    `  retried       ${summary.retried} (rate-limited answers ${summary.rateLimited})`,
-    `  dead-lettered ${summary.deadLettered}`,
-    `  duration      ${(summary.durationMs / 1000).toFixed(1)} s`,
-    `  throughput    ${summary.throughputPerSecond} sends/s`,
-    ...providerLines(summary),
-    `  handler logs  ${summary.logFile}`,
-  ].join('\n');
-}
-
 const START_OPTIONS = {
   json: { type: 'boolean' },
   'sample-size': { type: 'string' },
@@ -135,6 +114,9 @@ const START_OPTIONS = {
   'database-url': { type: 'string' },
   'seed-sample': { type: 'boolean' },
   'graph-url': { type: 'string' },
+  'real-sends': { type: 'boolean' },
+  'real-secrets': { type: 'boolean' },
+  'real-database': { type: 'boolean' },
   'access-token': { type: 'string' },
   'inject-transient': { type: 'string' },
   'inject-rate-limit': { type: 'string' },
@@ -168,13 +150,25 @@ export async function startCommand(argv: string[], io: CliIO): Promise<number> {
   }
   const configItems = values.config ? await readItemsFile(values.config) : undefined;
   checkSources(values, configItems);
+  const options = localRunOptions(values, configItems);
+  const refusals = localRefusals(
+    (configItems ?? []).map((item, index) => parseAnyConfigItem(item, `config item #${index + 1}`)),
+    options.job,
+    options,
+  );
+  if (refusals.length > 0) throw new UsageError(`this run would leave this machine:\n  ${refusals.join('\n  ')}`);
+  io.err(`${policyNotice(options)}\n`);
   const summary = await runLocal(
-    localRunOptions(values, configItems),
-    { onProgress: progressReporter(io), onService: (name, endpoint) => io.err(`started ${name} at ${endpoint}\n`) },
+    options,
+    {
+      onProgress: progressReporter(io),
+      onService: (name, endpoint) => io.err(`started ${name} at ${endpoint}\n`),
+      onNotice: (line) => io.err(`${line}\n`),
+    },
     io.signal,
   );
   if (io.interactive) io.err('\n');
-  io.out(values.json ? JSON.stringify(summary) : render(summary));
+  io.out(values.json ? JSON.stringify(summary) : renderSummary(summary));
   const accounted = summary.sent + summary.skipped + summary.failed + summary.deadLettered;
   return accounted >= summary.planned ? 0 : 1;
 }
@@ -250,6 +244,9 @@ function localRunOptions(values: StartValues, configItems: unknown[] | undefined
     ...(values['database-url'] ? { databaseUrl: values['database-url'] } : {}),
     ...(values['graph-url'] ? { graphUrl: values['graph-url'] } : {}),
     ...(accessToken ? { accessToken } : {}),
+    realSends: values['real-sends'] ?? false,
+    realSecrets: values['real-secrets'] ?? false,
+    realDatabase: values['real-database'] ?? false,
   };
 }
 
@@ -259,7 +256,7 @@ function progressReporter(io: CliIO): (progress: Progress) => void {
   return (progress) => {
     // \x1b[K clears what a longer previous line left behind.
     if (io.interactive) io.err(`\r${progressLine(progress)}\x1b[K`);
-    else if (progress.elapsedMs - lastLine >= 2000) {
+    else if (progress.settled || progress.elapsedMs - lastLine >= 2000) {
       lastLine = progress.elapsedMs;
       io.err(`${progressLine(progress)}\n`);
     }

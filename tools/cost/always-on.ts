@@ -4,7 +4,7 @@ import type { CostInput } from './input.js';
 import type { Price, RegionPrices } from './prices.js';
 import { serverlessTotal } from './serverless.js';
 
-/** The always-on worker the service replaces: instances sized for the daily peak, a Celery broker, disks, egress. */
+/** An always-on worker, for comparison: instances sized for the daily peak, a queue broker, disks, egress. */
 export function alwaysOnLines(input: CostInput, prices: RegionPrices): CostLine[] {
   const hours = input.daysPerMonth * 24;
   const { worker } = input;
@@ -14,14 +14,14 @@ export function alwaysOnLines(input: CostInput, prices: RegionPrices): CostLine[
   return [
     line(
       'EC2',
-      `${worker.instances} x ${worker.instanceType} worker (Celery + beat), always on`,
+      `${worker.instances} x ${worker.instanceType} worker with its own scheduler, always on`,
       worker.instances * hours,
       'instance-hours',
       instance,
     ),
     line(
       'ElastiCache',
-      `${worker.brokers} x ${worker.brokerType} Celery broker`,
+      `${worker.brokers} x ${worker.brokerType} queue broker`,
       worker.brokers * hours,
       'node-hours',
       broker,

@@ -40,10 +40,10 @@ export const durationsShape = {
   }),
 };
 
-/** The always-on worker the service replaces: instances sized for the daily peak, a Celery broker, disks. */
+/** An always-on worker, for comparison: instances sized for the daily peak, a queue broker, disks. */
 export const workerShape = {
   instanceType: textField(
-    'instance type of the always-on worker (Celery + beat)',
+    'instance type of the always-on worker compared with',
     'm7g.large',
     flag('Comparison', 'worker-instance', 'TYPE'),
   ),
@@ -53,7 +53,7 @@ export const workerShape = {
     { min: 0, above: true, max: 1000, integer: true },
     flag('Comparison', 'worker-instances', 'N'),
   ),
-  brokerType: textField('node type of its Celery broker', 'cache.t4g.small', flag('Comparison', 'broker', 'TYPE')),
+  brokerType: textField('node type of its queue broker', 'cache.t4g.small', flag('Comparison', 'broker', 'TYPE')),
   brokers: numberField('broker nodes', 1, { min: 0 }),
   ebsGbPerInstance: numberField('gp3 disk per worker instance, in GB', 20, { min: 0 }),
 };

@@ -10,7 +10,7 @@ import { escapedRecipientBytes } from './task-body.js';
 /**
  * Monthly AWS cost of the notifier for one job: what each scheduler tick makes the planner, the queue, the sender, the
  * tables and CloudWatch do (tools/cost/run-profile.ts), priced line by line with the region's list prices
- * (tools/cost/prices.ts), against the always-on worker it replaces. Pure: the same input gives the same estimate. The
+ * (tools/cost/prices.ts), compared with an always-on worker. Pure: the same input gives the same estimate. The
  * input (tools/cost/input.ts) carries the handler durations, by default those measured into tools/cost/durations.json.
  *
  * @example

@@ -60,7 +60,7 @@ export interface RegionPrices {
   };
   /** Lambda outside a VPC reaches the provider over the internet: billed as data transfer out. */
   readonly dataTransfer: { readonly internetOutGb: Price };
-  /** For the always-on worker the service replaces. */
+  /** For the always-on worker the estimate compares with. */
   readonly worker: {
     readonly instanceHour: Readonly<Record<string, Price>>;
     readonly brokerHour: Readonly<Record<string, Price>>;

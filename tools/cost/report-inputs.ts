@@ -108,7 +108,7 @@ const PRICE_ROWS: readonly (readonly [string, (region: RegionTable) => Price])[]
   ['CloudWatch dashboard', (region) => region.cloudwatch.dashboard],
   ['Data transfer out to the internet', (region) => region.dataTransfer.internetOutGb],
   ['EC2 m7g.large (always-on worker)', (region) => region.worker.instanceHour['m7g.large'] as Price],
-  ['ElastiCache cache.t4g.small (Celery broker)', (region) => region.worker.brokerHour['cache.t4g.small'] as Price],
+  ['ElastiCache cache.t4g.small (queue broker)', (region) => region.worker.brokerHour['cache.t4g.small'] as Price],
   ['EBS gp3', (region) => region.worker.ebsGp3GbMonth],
 ];
 

@@ -32,7 +32,7 @@ export function renderCostReport(): string {
     section('The default scenario, itemised (us-east-1, ledger on)', itemised(base)),
     section('What one run does', runTable(base)),
     section('With and without the ledger, by region and architecture', comparisonTable(base, noLedger)),
-    section('The always-on worker it replaces', ...alwaysOnSection(base, noLedger)),
+    section('Compared with an always-on worker', ...alwaysOnSection(base, noLedger)),
     section('Sensitivity: audience and runs per day', ...audienceSection(base)),
     section('Settings and design variants', variantsTable()),
     section('Sensitivity: provider latency', latencyTable(base)),

@@ -17,18 +17,19 @@ export interface Month {
 /** Provisioned capacity: target utilization, lead time before a run, and the capacity kept between runs. */
 const PROVISIONED = { utilization: 0.7, leadHours: 0.25, baselineUnits: 5 } as const;
 
+/** Every invocation the job's schedule makes in the month; only those beyond the free 14 million are billed. */
 export function schedulerLines({ prices, usage }: Month): CostLine[] {
   const { scheduler } = prices;
-  return [
-    line(
-      'EventBridge Scheduler',
-      'scheduled invocations (first 14M a month free)',
-      Math.max(0, usage.runs - scheduler.freeInvocationsPerMonth),
-      'invocations',
-      scheduler.invocations,
-      `${usage.runs} ticks`,
-    ),
-  ];
+  const billed = Math.max(0, usage.runs - scheduler.freeInvocationsPerMonth);
+  const priced = line(
+    'EventBridge Scheduler',
+    'scheduled invocations (first 14M a month free)',
+    billed,
+    'invocations',
+    scheduler.invocations,
+    `${billed} billed`,
+  );
+  return [{ ...priced, quantity: usage.runs }];
 }
 
 export function lambdaLines({ input, prices, run, usage }: Month): CostLine[] {

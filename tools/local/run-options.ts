@@ -1,4 +1,5 @@
 import type { FaultShares } from './fault-plan.js';
+import type { LocalPolicy } from './local-config.js';
 
 /** Shares of requests (not recipients) answered with a transient error or a 613, drawn afresh for each request. */
 export interface FailureRates {
@@ -18,13 +19,10 @@ export interface ProviderModel {
   readonly usageWindowMs: number;
 }
 
-export interface LocalRunOptions {
+export interface LocalRunOptions extends LocalPolicy {
   readonly job: string;
   readonly sampleSize: number;
-  readonly databaseUrl?: string;
   readonly seedSample: boolean;
-  readonly graphUrl?: string;
-  readonly accessToken?: string;
   readonly configItems?: readonly unknown[];
   readonly failures: FailureRates;
   readonly provider: ProviderModel;
@@ -52,7 +50,10 @@ export interface Progress {
   readonly planned: number;
   readonly processed: number;
   readonly sent: number;
+  /** Since the planner started, as the summary's duration: start-up not included. */
   readonly elapsedMs: number;
+  /** The last report: the run settled `elapsedMs` after the planner started, the summary's duration. */
+  readonly settled?: boolean;
 }
 
 /** What the caller of `runLocal` hears while the run goes on. */
@@ -60,4 +61,6 @@ export interface RunHooks {
   readonly onProgress: (progress: Progress) => void;
   /** Each server it starts, with its address: what "stops everything" must have stopped. */
   readonly onService?: (name: string, endpoint: string) => void;
+  /** What the run changed of its config to stay on this machine, or let through with a flag: one line each. */
+  readonly onNotice?: (line: string) => void;
 }

@@ -11,11 +11,16 @@ export interface Settling {
   readonly fleet: SenderFleet;
   readonly deadline: number;
   readonly started: number;
+  /** What the progress line's time counts from, as the summary's duration does. */
+  readonly plannerStartedAt: number;
   readonly check: () => void;
   readonly onProgress: (progress: Progress) => void;
 }
 
-/** Polls the run until the planner is done and the queue is empty twice in a row; returns when it first was. */
+/**
+ * Polls the run until the planner is done and the queue is empty twice in a row; returns when it first was, after a
+ * last progress report at that moment, so that the progress line ends on the summary's duration.
+ */
 export async function awaitSettled({
   stack,
   runId,
@@ -23,6 +28,7 @@ export async function awaitSettled({
   fleet,
   deadline,
   started,
+  plannerStartedAt,
   check,
   onProgress,
 }: Settling): Promise<number> {
@@ -48,19 +54,24 @@ export async function awaitSettled({
     const observedAt = Date.now();
     const run = await ledger.runs.get(runId);
     const processed = (run?.sent ?? 0) + (run?.failed ?? 0) + (run?.skipped ?? 0);
-    onProgress({
+    const progress = {
       planning: run?.status !== 'enqueued',
       planned: run?.planned ?? 0,
       processed,
       sent: run?.sent ?? 0,
-      elapsedMs: observedAt - started,
-    });
+      elapsedMs: observedAt - plannerStartedAt,
+    };
     if (plannerError) throw new Error(`the planner failed: ${plannerError.message}`);
     const depth = await queueDepth(stack.sqs, stack.queues.queueUrl);
     const empty = plannerSettled && depth.visible + depth.inFlight === 0;
     quiet = empty ? quiet + 1 : 0;
     quietSince = empty ? (quietSince ?? observedAt) : undefined;
-    if (quiet >= 2) return quietSince as number;
+    // A quiet poll changes nothing on the line, and its time would pass the settled moment the last report gives.
+    if (!empty) onProgress(progress);
+    if (quiet >= 2) {
+      onProgress({ ...progress, elapsedMs: (quietSince as number) - plannerStartedAt, settled: true });
+      return quietSince as number;
+    }
     if (Date.now() > deadline)
       throw new Error(
         `the run did not settle within ${deadline - started} ms ` +

@@ -1,14 +1,18 @@
 import { collectOutcomes, createLedger, type JobConfig } from '../../handlers/surface.js';
 import { describeReach, failedOutsideWindow } from '../common/window-policy.js';
 import { deliveryFigures } from './delivery-figures.js';
+import { combineTallies } from './provider-tap.js';
 import type { LocalRunOptions } from './run-options.js';
-import type { Sandbox } from './servers.js';
+import { SAMPLE_WINDOW_NOTE, sampleAudienceNote } from './sample.js';
+import type { Servers } from './servers.js';
 import { queueDepth } from './sqs.js';
 import type { Stack } from './stack.js';
 
 export interface RunSummary {
   job: string;
   runId: string;
+  /** For a sample job, how its audience comes out of the sample table ("100 opted out"); null otherwise. */
+  audience: string | null;
   planned: number;
   enqueued: number;
   sent: number;
@@ -17,17 +21,29 @@ export interface RunSummary {
   failedByClass: Record<string, number>;
   /** Failed because the Send API refused them as outside the 24-hour messaging window (10/2018278). */
   failedOutsideWindow: number;
-  /** The job's recipient kind and messaging type, and what they mean for people outside the window (describeReach). */
+  /** Why the sample's recipients outside the window are there; null for your own audience. */
+  outsideWindowNote: string | null;
+  /** The reasons the failed were given, most frequent first (at most five). */
+  failedReasons: { reason: string; count: number }[];
+  /**
+   * The job's recipient kind and messaging type, and what they mean for people outside the window (describeReach);
+   * null for a webhook channel.
+   */
   reach: string | null;
   malformed: number;
   retried: number;
   rateLimited: number;
   deadLettered: number;
-  providerRequests: number | null;
-  /** From the planner's start until the run settled. */
+  /** Every request the senders made to a provider, to whichever of `providerTargets` it went. */
+  providerRequests: number;
+  /** Where the requests went: "the local Messenger sandbox", or a real endpoint with --real-sends. */
+  providerTargets: string[];
+  /** From the planner's start until the run settled: what the progress line counts too. */
   durationMs: number;
+  /** Starting the servers, the stack and the sender processes, before the planner started. */
+  startupMs: number;
   throughputPerSecond: number;
-  /** The provider figures (tools/local/delivery-figures.ts): null with --graph-url, which this cannot observe. */
+  /** The provider figures (tools/local/delivery-figures.ts); duplicates null where a real provider cannot tell. */
   sustainedPerSecond: number | null;
   shareOfRate: number | null;
   rejectedForRate: number | null;
@@ -50,10 +66,13 @@ function sumMetric(lines: readonly string[], name: string): number {
 export interface SummaryInput {
   readonly options: LocalRunOptions;
   readonly job: JobConfig | undefined;
+  /** The type of the job's channel: the 24-hour window is Messenger's, and says nothing of a webhook. */
+  readonly channelType: string | undefined;
   readonly stack: Stack;
   readonly runId: string;
-  readonly sandbox: Sandbox | undefined;
+  readonly servers: Servers;
   readonly lines: readonly string[];
+  readonly startedAt: number;
   readonly plannerStartedAt: number;
   readonly settledAt: number;
 }
@@ -62,10 +81,12 @@ export interface SummaryInput {
 export async function summarize({
   options,
   job,
+  channelType,
   stack,
   runId,
-  sandbox,
+  servers,
   lines,
+  startedAt,
   plannerStartedAt,
   settledAt,
 }: SummaryInput): Promise<RunSummary> {
@@ -74,10 +95,13 @@ export async function summarize({
   const failedByClass: Record<string, number> = {};
   const { outcomes, malformed } = await collectOutcomes(ledger.table, runId);
   let failedOutside = 0;
+  const reasons = new Map<string, number>();
   for (const { status, failureClass = 'unknown', reason } of outcomes) {
     if (status !== 'failed') continue;
     failedByClass[failureClass] = (failedByClass[failureClass] ?? 0) + 1;
     if (failedOutsideWindow(reason)) failedOutside++;
+    const text = reason ?? '(no reason recorded)';
+    reasons.set(text, (reasons.get(text) ?? 0) + 1);
   }
   const deadLettered = await queueDepth(stack.sqs, stack.queues.dlqUrl);
   const span = {
@@ -85,15 +109,14 @@ export async function summarize({
     endedAt: settledAt,
     ...(options.provider.ratePerSecond ? { providerRate: options.provider.ratePerSecond } : {}),
   };
-  const counts = sandbox?.counts();
-  const figures =
-    sandbox && counts
-      ? deliveryFigures({ ...counts, acceptedAt: sandbox.deliveries.map((delivery) => delivery.at) }, span)
-      : undefined;
+  const tallied = servers.taps.map((tap) => ({ tap, tally: tap.tally() }));
+  const tally = combineTallies(tallied.map((entry) => entry.tally));
+  const figures = deliveryFigures({ ...tally, duplicates: tally.duplicates ?? 0 }, span);
   const durationMs = settledAt - plannerStartedAt;
   return {
     job: options.job,
     runId,
+    audience: (servers.sample && sampleAudienceNote(options.job, options.sampleSize)) || null,
     planned: run?.planned ?? 0,
     enqueued: run?.enqueued ?? 0,
     sent: run?.sent ?? 0,
@@ -101,20 +124,30 @@ export async function summarize({
     failed: run?.failed ?? 0,
     failedByClass,
     failedOutsideWindow: failedOutside,
-    reach: job ? describeReach(job).summary : null,
+    outsideWindowNote: servers.sample && failedOutside > 0 ? SAMPLE_WINDOW_NOTE : null,
+    failedReasons: [...reasons]
+      .sort(([, a], [, b]) => b - a)
+      .slice(0, 5)
+      .map(([reason, count]) => ({ reason, count })),
+    reach: job && channelType === 'messenger' ? describeReach(job).summary : null,
     malformed,
     retried: sumMetric(lines, 'Retried'),
     rateLimited: sumMetric(lines, 'RateLimited'),
     deadLettered: deadLettered.visible + deadLettered.inFlight,
-    providerRequests: counts ? counts.requests : null,
+    providerRequests: tally.requests,
+    // The targets that were sent to; all of them when none was.
+    providerTargets: (tallied.some(({ tally }) => tally.requests > 0)
+      ? tallied.filter(({ tally }) => tally.requests > 0)
+      : tallied
+    ).map(({ tap }) => tap.label),
     durationMs,
+    startupMs: plannerStartedAt - startedAt,
     throughputPerSecond: durationMs > 0 ? Math.round(((run?.sent ?? 0) / durationMs) * 1000 * 10) / 10 : 0,
-    sustainedPerSecond:
-      figures?.sustainedPerSecond === null || !figures ? null : Math.round(figures.sustainedPerSecond * 10) / 10,
-    shareOfRate: figures?.shareOfRate ?? null,
-    rejectedForRate: figures ? figures.rejectedForRate : null,
-    abandoned: figures ? figures.abandoned : null,
-    duplicates: figures ? figures.duplicates : null,
+    sustainedPerSecond: figures.sustainedPerSecond === null ? null : Math.round(figures.sustainedPerSecond * 10) / 10,
+    shareOfRate: figures.shareOfRate,
+    rejectedForRate: figures.rejectedForRate,
+    abandoned: figures.abandoned,
+    duplicates: tally.duplicates,
     logFile: options.logFile,
   };
 }

@@ -3,6 +3,7 @@ import { availableParallelism } from 'node:os';
 import {
   type ConfigItem,
   configuredHosts,
+  createLedger,
   type JobConfig,
   LOOPBACK_HOSTS,
   parseAnyConfigItem,
@@ -10,16 +11,20 @@ import {
   senderEnvironment,
 } from '../../handlers/surface.js';
 import { divertHandlerOutput } from './handler-output.js';
+import { localConfig, resolveRealSecrets } from './local-config.js';
 import type { Service } from './ports.js';
 import type { LocalRunOptions, RunHooks } from './run-options.js';
 import { awaitSettled } from './run-settle.js';
 import { type RunSummary, summarize } from './run-summary.js';
 import { SAMPLE_JOB, sampleConfig } from './sample.js';
 import { startSenderFleet } from './sender-fleet.js';
-import { type Servers, startServers } from './servers.js';
+import { LOCAL_ACCESS_TOKEN, type Servers, startServers } from './servers.js';
 import { type Stack, startStack } from './stack.js';
 
 export const DEFAULT_JOB = SAMPLE_JOB;
+
+/** Where the handlers' Secrets Manager and SSM clients point in a local run: a loopback port nothing listens on. */
+const NO_SECRET_STORE = 'http://127.0.0.1:9';
 
 /**
  * The handler logs go to the log file, so stdout stays the summary's; the sender processes append to it too.
@@ -33,21 +38,36 @@ function handlerLog(logFile: string): { restore: () => void; close: () => Promis
   return { restore, close };
 }
 
+/** The run's config items as it stores them: the sample's or --config's, each channel on its local target. */
+function runConfig(options: LocalRunOptions, servers: Servers, onNotice: (line: string) => void): ConfigItem[] {
+  const channelRate = options.provider.ratePerSecond ? { ratePerSecond: options.provider.ratePerSecond } : {};
+  const raw =
+    options.configItems ??
+    sampleConfig(
+      new URL(servers.databaseUrl as string),
+      servers.targets.messengerSandbox?.baseUrl ?? options.graphUrl ?? 'https://graph.facebook.com',
+      options.accessToken ?? LOCAL_ACCESS_TOKEN,
+      channelRate,
+    );
+  const { items, notices } = localConfig(raw, options, servers.targets);
+  for (const notice of notices) onNotice(notice);
+  return items as ConfigItem[];
+}
+
 /**
- * The module's tables, queues and Lambda wiring on the emulators, holding the run's config items (the sample's unless
- * given); pushed on `services` as soon as it runs.
+ * The module's tables, queues and Lambda wiring on the emulators, holding the run's config items; pushed on `services`
+ * as soon as it runs.
  */
 async function startLocalStack(
   options: LocalRunOptions,
   servers: Servers,
   services: Service[],
-): Promise<{ stack: Stack; job: JobConfig | undefined }> {
-  const channelRate = options.provider.ratePerSecond ? { ratePerSecond: options.provider.ratePerSecond } : {};
-  const items =
-    options.configItems ??
-    sampleConfig(new URL(servers.databaseUrl), servers.graphUrl, servers.accessToken, channelRate);
+  onNotice: (line: string) => void,
+): Promise<{ stack: Stack; job: JobConfig | undefined; channelType: string | undefined }> {
+  const items = runConfig(options, servers, onNotice);
   const parsed = items.map((item, index) => parseAnyConfigItem(item, `config item #${index + 1}`));
-  // The module's allowlists, as a local run needs them: the hosts its config names, and the emulators' loopback.
+  // The module's allowlists, as a local run needs them: the hosts its config names (all on this machine now that each
+  // channel goes to a local target), and the emulators' loopback.
   const hosts = configuredHosts(parsed);
   const stack = await startStack({
     name: 'notifier-local',
@@ -60,12 +80,27 @@ async function startLocalStack(
     extraEnv: {
       [senderEnvironment.instances.name]: String(options.maximumConcurrency),
       [senderEnvironment.parallelism.name]: String(options.parallelism),
+      // Every secret is inline by now: a handler that still asked an AWS secret store would get no answer from here.
+      AWS_ENDPOINT_URL_SECRETS_MANAGER: NO_SECRET_STORE,
+      AWS_ENDPOINT_URL_SSM: NO_SECRET_STORE,
     },
   });
   services.push(stack);
   const job = parsed.find((item: ConfigItem): item is JobConfig => item.kind === 'job' && item.id === options.job);
   for (const item of items) await stack.putConfig(item as Record<string, unknown>);
-  return { stack, job };
+  const channel = parsed.find((item) => item.kind === 'channel' && item.id === job?.channel);
+  return { stack, job, channelType: channel?.kind === 'channel' ? channel.type : undefined };
+}
+
+/**
+ * The run's scheduled time: this second, or the next free one when the ledger already holds a run of the job at it
+ * (a second run against the same DynamoDB endpoint within a second).
+ */
+async function freshScheduledTime(stack: Stack, job: string): Promise<string> {
+  const ledger = createLedger({ table: stack.names.ledger });
+  let at = Math.floor(Date.now() / 1000) * 1000;
+  while (await ledger.runs.get(runIdFor(job, new Date(at).toISOString()))) at += 1000;
+  return new Date(at).toISOString();
 }
 
 /**
@@ -74,6 +109,7 @@ async function startLocalStack(
  */
 export async function runLocal(options: LocalRunOptions, hooks: RunHooks, signal?: AbortSignal): Promise<RunSummary> {
   const announce = (name: string, endpoint: string) => hooks.onService?.(name, endpoint);
+  const onNotice = (line: string) => hooks.onNotice?.(line);
   const services: Service[] = [];
   const log = handlerLog(options.logFile);
   const started = Date.now();
@@ -81,10 +117,17 @@ export async function runLocal(options: LocalRunOptions, hooks: RunHooks, signal
     const check = () => {
       if (signal?.aborted) throw new Error('interrupted');
     };
-    const servers = await startServers(options, services, announce, check);
-    const { stack, job } = await startLocalStack(options, servers, services);
+    // Before anything points the AWS SDK at the emulators: --real-secrets resolves with the caller's credentials.
+    let run = options;
+    if (options.realSecrets && options.configItems) {
+      const resolved = await resolveRealSecrets(options.configItems, options.job, options);
+      for (const notice of resolved.notices) onNotice(notice);
+      run = { ...options, configItems: resolved.items };
+    }
+    const servers = await startServers(run, services, announce, check);
+    const { stack, job, channelType } = await startLocalStack(run, servers, services, onNotice);
 
-    const scheduledTime = options.scheduledTime ?? new Date(Math.floor(Date.now() / 1000) * 1000).toISOString();
+    const scheduledTime = options.scheduledTime ?? (await freshScheduledTime(stack, options.job));
     const runId = runIdFor(options.job, scheduledTime);
     // startStack set the environment the module gives its senders; the sender processes inherit it.
     const fleet = await startSenderFleet({
@@ -108,6 +151,7 @@ export async function runLocal(options: LocalRunOptions, hooks: RunHooks, signal
       fleet,
       deadline: started + options.timeoutMs,
       started,
+      plannerStartedAt,
       check,
       onProgress: hooks.onProgress,
     });
@@ -117,10 +161,12 @@ export async function runLocal(options: LocalRunOptions, hooks: RunHooks, signal
     return await summarize({
       options,
       job,
+      channelType,
       stack,
       runId,
-      sandbox: servers.sandbox,
+      servers,
       lines,
+      startedAt: started,
       plannerStartedAt,
       settledAt,
     });

@@ -98,6 +98,24 @@ const SSL_MODES: Record<string, string> = {
   disable: 'disable',
 };
 
+/**
+ * A database item for the PostgreSQL at `url` (postgres://user:password@host:port/database?sslmode=...), its password
+ * inline: the embedded database of a local run, or the one --database-url names.
+ */
+export function databaseItemFromUrl(id: string, url: URL): Record<string, unknown> {
+  return {
+    kind: 'database',
+    id,
+    host: url.hostname.replace(/^\[(.*)\]$/, '$1'),
+    port: Number(url.port || 5432),
+    database: decodeURIComponent(url.pathname.slice(1)) || 'postgres',
+    user: decodeURIComponent(url.username) || 'postgres',
+    password: { inline: decodeURIComponent(url.password) || 'local-embedded-database' },
+    ssl: SSL_MODES[url.searchParams.get('sslmode') ?? 'disable'] ?? 'disable',
+    allowInlineSecrets: true,
+  };
+}
+
 /** A sample job: the same digest to the column `column` holds, for the rows that have one. */
 function sampleJob(id: string, column: string, recipientKind: string): Record<string, unknown> {
   return {
@@ -132,17 +150,7 @@ export function sampleConfig(
   channel: { ratePerSecond?: number } = {},
 ): Record<string, unknown>[] {
   return [
-    {
-      kind: 'database',
-      id: 'sample',
-      host: database.hostname,
-      port: Number(database.port || 5432),
-      database: decodeURIComponent(database.pathname.slice(1)) || 'postgres',
-      user: decodeURIComponent(database.username) || 'postgres',
-      password: { inline: decodeURIComponent(database.password) || 'local-embedded-database' },
-      ssl: SSL_MODES[database.searchParams.get('sslmode') ?? 'disable'] ?? 'disable',
-      allowInlineSecrets: true,
-    },
+    databaseItemFromUrl('sample', database),
     {
       kind: 'channel',
       id: 'sandbox',
@@ -159,3 +167,34 @@ export function sampleConfig(
     sampleJob(SAMPLE_CHECKBOX_JOB, 'user_ref', 'user_ref'),
   ];
 }
+
+/** Who of the sample table each sample job sends to: the column it needs, and what a row without it lacks. */
+const SAMPLE_SELECTIONS: Readonly<Record<string, { has: (n: number) => boolean; lacking: string }>> = {
+  [SAMPLE_JOB]: { has: () => true, lacking: '' },
+  [SAMPLE_MARKETING_JOB]: { has: (n) => sampleToken(n) !== undefined, lacking: 'a Marketing Messages token' },
+  [SAMPLE_CHECKBOX_JOB]: { has: (n) => sampleUserRef(n) !== undefined, lacking: 'a checkbox user_ref' },
+};
+
+/**
+ * How a sample job's audience comes out of the sample table, so that the summary's numbers add up:
+ * "1,000 sample recipients: 100 opted out (every tenth), 900 to send to". Undefined for any other job.
+ */
+export function sampleAudienceNote(job: string, size: number): string | undefined {
+  const selection = SAMPLE_SELECTIONS[job];
+  if (!selection) return undefined;
+  let optedOut = 0;
+  let lacking = 0;
+  for (let n = 1; n <= size; n++) {
+    if (n % 10 === 0) optedOut++;
+    else if (!selection.has(n)) lacking++;
+  }
+  const count = new Intl.NumberFormat('en-US').format;
+  return (
+    `${count(size)} sample recipients: ${count(optedOut)} opted out (every tenth)` +
+    (lacking > 0 ? `, ${count(lacking)} without ${selection.lacking}` : '') +
+    `, ${count(size - optedOut - lacking)} to send to`
+  );
+}
+
+/** Why a sample job's PSID and user_ref recipients fail in part: the sample is made that way. */
+export const SAMPLE_WINDOW_NOTE = 'by design every third sample recipient last wrote to the Page over 24 hours ago';

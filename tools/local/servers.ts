@@ -1,12 +1,19 @@
 import { startDynalite } from './dynalite.js';
 import { startDynamoDbLocal } from './dynamodb-local.js';
+import type { LocalTargets } from './local-config.js';
 import type { Service } from './ports.js';
 import { startPglite } from './postgres.js';
+import type { ProviderTap } from './provider-tap.js';
+import { startRelay } from './relay.js';
 import type { FailureRates, LocalRunOptions } from './run-options.js';
 import { sampleWindowModel, seedSampleAudience } from './sample.js';
 import { type Injector, startSandbox } from './sandbox.js';
 import { graphError } from './sandbox-reply.js';
-import { startSqs } from './sqs.js';
+import { startSqsProcess } from './sqs.js';
+import { startWebhookSandbox } from './webhook-sandbox.js';
+
+/** The page access token the Messenger sandbox takes: a local run's Messenger channels send it. */
+export const LOCAL_ACCESS_TOKEN = 'local-sandbox-page-access-token';
 
 /** A deterministic generator, so an injected failure pattern can be replayed with --seed. */
 function random(seed: number): () => number {
@@ -34,71 +41,118 @@ function failureInjector(rates: FailureRates, seed: number): Injector | undefine
 
 export type Sandbox = Awaited<ReturnType<typeof startSandbox>>;
 
-/** Where the local servers listen; the sandbox too when it plays the provider. */
+/** Where the local servers listen, and what saw the senders' provider requests. */
 export interface Servers {
   readonly dynamoEndpoint: string;
   readonly sqsEndpoint: string;
-  readonly databaseUrl: string;
-  readonly graphUrl: string;
-  readonly accessToken: string;
+  /** The sample's database: the embedded one, or --database-url with --seed-sample; undefined with --config. */
+  readonly databaseUrl: string | undefined;
+  /** The sample audience is in the database: the sandbox knows its people's windows and tokens. */
+  readonly sample: boolean;
+  readonly targets: LocalTargets;
+  /** The Messenger sandbox, when one runs (the tests and benches look into it). */
   readonly sandbox: Sandbox | undefined;
+  readonly taps: readonly ProviderTap[];
 }
 
-/** The emulators, the database and the sandbox, each pushed on `services` as soon as it runs. */
+/** The channel types of the run's config; the sample has one Messenger channel. */
+function channelTypes(options: LocalRunOptions): Set<string> {
+  if (!options.configItems) return new Set(['messenger']);
+  return new Set(
+    options.configItems.flatMap((item) => {
+      const { kind, type } = (item ?? {}) as { kind?: unknown; type?: unknown };
+      return kind === 'channel' && typeof type === 'string' ? [type] : [];
+    }),
+  );
+}
+
+/** The Messenger sandbox as the provider of a local run: its rate, latency, faults and, for the sample, windows. */
+async function startMessengerSandbox(options: LocalRunOptions, sample: boolean): Promise<Sandbox> {
+  const { provider } = options;
+  const sandbox = await startSandbox({
+    accessToken: LOCAL_ACCESS_TOKEN,
+    latencyMs: provider.latencyMs,
+    latencyJitterMs: provider.latencyJitterMs,
+    faults: { seed: options.seed, shares: provider.faults, hangMs: provider.hangMs },
+    usageWindowMs: provider.usageWindowMs,
+    // The sandbox knows the sample audience's windows and tokens; it cannot know those of your own audience.
+    ...(sample ? { window: sampleWindowModel(options.sampleSize, Date.now()) } : {}),
+    ...(provider.ratePerSecond ? { ratePerSecond: provider.ratePerSecond } : {}),
+  });
+  sandbox.inject(failureInjector(options.failures, options.seed));
+  return sandbox;
+}
+
+/**
+ * Where the channels send: the Messenger sandbox and the webhook sandbox, each when a channel goes to it (all do by
+ * default), and the relay to the channels' own endpoints with --real-sends or --graph-url.
+ */
+async function startTargets(
+  options: LocalRunOptions,
+  sample: boolean,
+  started: (name: string, service: Service, endpoint: string) => void,
+): Promise<{ targets: LocalTargets; sandbox: Sandbox | undefined; taps: ProviderTap[] }> {
+  const types = channelTypes(options);
+  const taps: ProviderTap[] = [];
+  let sandbox: Sandbox | undefined;
+  const targets: { -readonly [K in keyof LocalTargets]: LocalTargets[K] } = {};
+  if (!options.realSends && !options.graphUrl && types.has('messenger')) {
+    sandbox = await startMessengerSandbox(options, sample);
+    started('Messenger sandbox', sandbox, sandbox.baseUrl);
+    targets.messengerSandbox = { baseUrl: sandbox.baseUrl, accessToken: LOCAL_ACCESS_TOKEN };
+    const messenger = sandbox;
+    taps.push({
+      label: 'the local Messenger sandbox',
+      tally: () => ({ ...messenger.counts(), acceptedAt: messenger.deliveries.map((delivery) => delivery.at) }),
+    });
+  }
+  if (!options.realSends && types.has('webhook')) {
+    const webhook = await startWebhookSandbox();
+    started('webhook sandbox', webhook, webhook.url);
+    targets.webhookSandbox = webhook;
+    taps.push(webhook);
+  }
+  if (options.realSends || options.graphUrl) {
+    const relay = await startRelay();
+    started('relay to the real endpoints', relay, relay.endpoint);
+    targets.relay = relay;
+    taps.push(relay);
+  }
+  return { targets, sandbox, taps };
+}
+
+/** The emulators, the database and the provider targets, each pushed on `services` as soon as it runs. */
 export async function startServers(
   options: LocalRunOptions,
   services: Service[],
   announce: (name: string, endpoint: string) => void,
   check: () => void,
 ): Promise<Servers> {
+  const started = (name: string, service: Service, endpoint: string) => {
+    services.push(service);
+    announce(name, endpoint);
+  };
   const dynamo =
     options.dynamodb === 'embedded'
       ? await startDynalite()
       : options.dynamodb === 'dynamodb-local'
         ? await startDynamoDbLocal()
         : { endpoint: options.dynamodb, stop: async () => undefined };
-  services.push(dynamo);
-  announce(`DynamoDB (${options.dynamodb})`, dynamo.endpoint);
-  const sqs = await startSqs();
-  services.push(sqs);
-  announce('SQS (fauxqs)', sqs.endpoint);
+  started(`DynamoDB (${options.dynamodb})`, dynamo, dynamo.endpoint);
+  // In a process of its own, which silences the experimental warning of the node:sqlite it loads, and nothing else.
+  const sqs = await startSqsProcess();
+  started('SQS (fauxqs)', sqs, sqs.endpoint);
   check();
 
+  const sample = !options.configItems;
   let databaseUrl = options.databaseUrl;
-  if (!databaseUrl) {
+  if (sample && !databaseUrl) {
     const pglite = await startPglite();
-    services.push(pglite);
+    started('PostgreSQL (PGlite)', pglite, `${pglite.host}:${pglite.port}`);
     databaseUrl = pglite.url;
-    announce('PostgreSQL (PGlite)', `${pglite.host}:${pglite.port}`);
   }
-  const sample = !options.configItems && (!options.databaseUrl || options.seedSample);
-  if (sample) await seedSampleAudience(databaseUrl, options.sampleSize);
-
-  const accessToken = options.accessToken ?? 'local-sandbox-page-access-token';
-  let sandbox: Sandbox | undefined;
-  if (!options.graphUrl) {
-    const { provider } = options;
-    sandbox = await startSandbox({
-      accessToken,
-      latencyMs: provider.latencyMs,
-      latencyJitterMs: provider.latencyJitterMs,
-      faults: { seed: options.seed, shares: provider.faults, hangMs: provider.hangMs },
-      usageWindowMs: provider.usageWindowMs,
-      // The sandbox knows the sample audience's windows and tokens; it cannot know those of your own audience.
-      ...(sample ? { window: sampleWindowModel(options.sampleSize, Date.now()) } : {}),
-      ...(provider.ratePerSecond ? { ratePerSecond: provider.ratePerSecond } : {}),
-    });
-    sandbox.inject(failureInjector(options.failures, options.seed));
-    services.push(sandbox);
-    announce('Messenger sandbox', sandbox.baseUrl);
-  }
+  if (sample && databaseUrl) await seedSampleAudience(databaseUrl, options.sampleSize);
+  const { targets, sandbox, taps } = await startTargets(options, sample, started);
   check();
-  return {
-    dynamoEndpoint: dynamo.endpoint,
-    sqsEndpoint: sqs.endpoint,
-    databaseUrl,
-    graphUrl: options.graphUrl ?? (sandbox as Sandbox).baseUrl,
-    accessToken,
-    sandbox,
-  };
+  return { dynamoEndpoint: dynamo.endpoint, sqsEndpoint: sqs.endpoint, databaseUrl, sample, targets, sandbox, taps };
 }

@@ -13,12 +13,13 @@ if (required && major < Number(required[1])) {
       process.version +
       ' (' +
       process.execPath +
-      ').\n' +
-      'Install Node.js ' +
+      '): run it as "npx -p node@' +
       required[1] +
-      ' (https://nodejs.org/en/download, or "nvm install ' +
+      ' -p terraform-aws-notifier-cli notifier ...", or install Node.js ' +
       required[1] +
-      '") and run it again.\n',
+      ' ("nvm install ' +
+      required[1] +
+      '" or https://nodejs.org/en/download).\n',
   );
   process.exit(1);
 }

@@ -1,0 +1,78 @@
+import type { RunSummary } from '../local/run-summary.js';
+
+/** `label` and `text` as one line of the summary, `text` wrapped under its own column at 120 characters. */
+function entry(label: string, text: string): string {
+  const indent = ' '.repeat(16);
+  const lines: string[] = [];
+  let current = `  ${label.padEnd(13)} `;
+  for (const word of text.split(' ')) {
+    if (current.length + word.length > 120 && current.length > indent.length) {
+      lines.push(current.trimEnd());
+      current = indent;
+    }
+    current += `${word} `;
+  }
+  return [...lines, current.trimEnd()].join('\n');
+}
+
+const seconds = (ms: number) => `${(ms / 1000).toFixed(1)} s`;
+
+/** Where the provider requests went, and whether any left this machine. */
+function providerLine(summary: RunSummary): string {
+  const targets = summary.providerTargets.join(' and ') || 'no provider';
+  const local = summary.providerTargets.every((target) => target.startsWith('the local'));
+  const duplicates = summary.duplicates === null ? '' : `, ${summary.duplicates} recipients delivered twice or more`;
+  return (
+    `${summary.providerRequests} requests to ${targets}${local ? ' (none left this machine)' : ''}, ` +
+    `${summary.rejectedForRate ?? 0} rejected for rate, ${summary.abandoned ?? 0} abandoned${duplicates}`
+  );
+}
+
+/** The failed: their classes, how many fell outside the 24-hour window and why, and the reasons given. */
+function failedLines(summary: RunSummary): string[] {
+  const classes =
+    Object.entries(summary.failedByClass)
+      .map(([name, value]) => `${name} ${value}`)
+      .join(', ') || 'none';
+  const lines = [
+    entry('failed', `${summary.failed} (${classes})${summary.malformed ? `, malformed ${summary.malformed}` : ''}`),
+  ];
+  if (summary.failedOutsideWindow > 0)
+    lines.push(
+      entry(
+        'outside 24 h',
+        `${summary.failedOutsideWindow} of the failed are outside Messenger's 24-hour window` +
+          `${summary.outsideWindowNote ? ` (${summary.outsideWindowNote})` : ''}`,
+      ),
+    );
+  for (const { reason, count } of summary.failedReasons) lines.push(entry('  reason', `${count} x ${reason}`));
+  return lines;
+}
+
+/** The summary of `notifier start` as the terminal shows it (--json prints the object instead). */
+export function renderSummary(summary: RunSummary): string {
+  const share =
+    summary.shareOfRate === null ? '' : ` (${(summary.shareOfRate * 100).toFixed(1)} % of the provider's rate)`;
+  return [
+    `run ${summary.runId}`,
+    ...(summary.audience ? [entry('audience', summary.audience)] : []),
+    ...(summary.reach ? [entry('reach', summary.reach)] : []),
+    entry('planned', String(summary.planned)),
+    entry('sent', String(summary.sent)),
+    entry('skipped', String(summary.skipped)),
+    ...failedLines(summary),
+    entry('retried', `${summary.retried} (rate-limited answers ${summary.rateLimited})`),
+    entry('dead-lettered', String(summary.deadLettered)),
+    entry(
+      'duration',
+      `${seconds(summary.durationMs)} from the planner's start to the last outcome ` +
+        `(start-up before it: ${seconds(summary.startupMs)})`,
+    ),
+    entry('throughput', `${summary.throughputPerSecond} sends/s`),
+    ...(summary.sustainedPerSecond === null
+      ? []
+      : [entry('sustained', `${summary.sustainedPerSecond} sends/s${share}`)]),
+    entry('provider', providerLine(summary)),
+    entry('handler logs', summary.logFile),
+  ].join('\n');
+}
