@@ -54,7 +54,13 @@ async function startLossyProxy(upstream: string, share: number, seed: number) {
     if (write) counts.writes++;
     const loseIt = write && random() < share;
     const forward = request(
-      { host: target.hostname, port: target.port, method: incoming.method, path: incoming.url, headers: incoming.headers },
+      {
+        host: target.hostname,
+        port: target.port,
+        method: incoming.method,
+        path: incoming.url,
+        headers: incoming.headers,
+      },
       (answer) => {
         const chunks: Buffer[] = [];
         answer.on('data', (chunk: Buffer) => chunks.push(chunk));
@@ -102,7 +108,16 @@ function runStart(endpoint: string): Promise<{ summary: Summary | undefined; exi
     'bin/notifier.mjs',
     'start',
     '--json',
-    ...['--sample-size', String(sampleSize), '--provider-rate', String(rate), '--latency-ms', '30', '--jitter-ms', '20'],
+    ...[
+      '--sample-size',
+      String(sampleSize),
+      '--provider-rate',
+      String(rate),
+      '--latency-ms',
+      '30',
+      '--jitter-ms',
+      '20',
+    ],
     ...['--inject-transient-once', '0.02', '--inject-hang', '0.02', '--inject-permanent', '0.01'],
     ...['--concurrency', String(concurrency), '--seed', values.seed, '--dynamodb', endpoint, '--timeout', '300'],
   ];
@@ -160,7 +175,9 @@ function describe(run: Run, truth: Summary | undefined): string {
 const median = (numbers: number[]) => {
   const sorted = [...numbers].sort((a, b) => a - b);
   const middle = Math.floor(sorted.length / 2);
-  return sorted.length % 2 ? (sorted[middle] as number) : ((sorted[middle - 1] as number) + (sorted[middle] as number)) / 2;
+  return sorted.length % 2
+    ? (sorted[middle] as number)
+    : ((sorted[middle - 1] as number) + (sorted[middle] as number)) / 2;
 };
 
 const results: { clean: Run; lossy: Run }[] = [];
@@ -182,8 +199,14 @@ const figures = {
     clean: { ...clean.summary, exitCode: clean.exitCode, lost: clean.lost, writes: clean.writes },
     lossy: { ...lossy.summary, exitCode: lossy.exitCode, lost: lossy.lost, writes: lossy.writes },
   })),
-  medianSustained: { clean: median(results.map((r) => sustained(r.clean))), lossy: median(results.map((r) => sustained(r.lossy))) },
-  medianDurationMs: { clean: median(results.map((r) => duration(r.clean))), lossy: median(results.map((r) => duration(r.lossy))) },
+  medianSustained: {
+    clean: median(results.map((r) => sustained(r.clean))),
+    lossy: median(results.map((r) => sustained(r.lossy))),
+  },
+  medianDurationMs: {
+    clean: median(results.map((r) => duration(r.clean))),
+    lossy: median(results.map((r) => duration(r.lossy))),
+  },
   medianRatio: median(results.map((r) => sustained(r.lossy) / Math.max(1e-9, sustained(r.clean)))),
 };
 console.log(

@@ -48,6 +48,8 @@ export interface RunSummary {
   shareOfRate: number | null;
   rejectedForRate: number | null;
   abandoned: number | null;
+  /** Acceptances the provider reported, a recipient accepted twice counted twice: the truth the counters are held to. */
+  accepted: number;
   duplicates: number | null;
   logFile: string;
 }
@@ -147,6 +149,7 @@ export async function summarize({
     shareOfRate: figures.shareOfRate,
     rejectedForRate: figures.rejectedForRate,
     abandoned: figures.abandoned,
+    accepted: figures.accepted,
     duplicates: tally.duplicates,
     logFile: options.logFile,
   };
