@@ -5,8 +5,8 @@
  *
  * A failing seed replays alone: `npm run soak -- --schedules 1 --seed <seed> --verbose`.
  *
- * The KNOWN CASES below are targeted schedules of faults being fixed on another branch: each asserts what must hold
- * once fixed, so each fails until then.
+ * The known cases below are targeted schedules, one fault each, that the seeded sweep once found: each asserts what
+ * the fault used to break (docs/adr/0009-retry-safe-writes.md).
  */
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
@@ -33,23 +33,23 @@ describe('fault explorer: seeded schedules over the real handlers', () => {
   });
 });
 
-describe('KNOWN CASES (fixed on another branch; each fails on the code before the fix)', () => {
-  it('KNOWN (a1) a lease acquire whose answer is lost: the retry knows its own lease and the run is enqueued', async () => {
+describe('known cases: one fault each, as the sweep found them', () => {
+  it('(a1) a lease acquire whose answer is lost: the retry knows its own lease and the run is enqueued', async () => {
     const report = await known.lostLeaseAcquire(1);
     assert.deepEqual(report.violations, []);
   });
 
-  it('KNOWN (a2) a checkpoint whose answer is lost: the retry does not add the counters twice', async () => {
+  it('(a2) a checkpoint whose answer is lost: the retry does not add the counters twice', async () => {
     const report = await known.lostCheckpoint(1);
     assert.deepEqual(report.violations, []);
   });
 
-  it('KNOWN (a3) a record handing the claim back whose answer is lost: its outcomes are counted', async () => {
+  it('(a3) a record handing the claim back whose answer is lost: its outcomes are counted', async () => {
     const report = await known.lostRecordRelease(1);
     assert.deepEqual(report.violations, []);
   });
 
-  it('KNOWN (a4) a group claim whose answer is lost: the retry knows its own claim and sends the group at once', async () => {
+  it('(a4) a group claim whose answer is lost: the retry knows its own claim and sends the group at once', async () => {
     const report = await known.lostGroupClaim(1);
     assert.deepEqual(report.violations, []);
     const late = report.world.acceptances.filter(
@@ -58,13 +58,13 @@ describe('KNOWN CASES (fixed on another branch; each fails on the code before th
     assert.deepEqual(late, [], 'no recipient waits a visibility timeout for its own sender');
   });
 
-  it('KNOWN (b) a 5/s channel with parallelism 50: no pacer wait outlives the invocation, no duplicate', async () => {
+  it('(b) a 5/s channel with parallelism 50: no pacer wait outlives the invocation, no duplicate', async () => {
     const report = await known.slowPacerPastDeadline(1);
     assert.equal(known.deadlineKills(report).length, 0, 'no sender invocation runs past its timeout');
     assert.deepEqual(report.violations, []);
   });
 
-  it('KNOWN (c) a slow and a healthy channel in one batch: the healthy channel is not starved', async () => {
+  it('(c) a slow and a healthy channel in one batch: the healthy channel is not starved', async () => {
     const report = await known.slowAndHealthyChannels(1);
     const { spec } = report.world;
     const healthy = spec.jobs[1]?.audience ?? [];
@@ -83,7 +83,7 @@ describe('KNOWN CASES (fixed on another branch; each fails on the code before th
     assert.deepEqual(report.violations, []);
   });
 
-  it('KNOWN (d) after a halt, a group with nobody to probe gives the probe back: later groups are sent', async () => {
+  it('(d) after a halt, a group with nobody to probe gives the probe back: later groups are sent', async () => {
     const report = await known.probeWithNobodyToProbe(1);
     assert.deepEqual(
       report.senders.invocations.map((invocation) => invocation.outcome).filter((outcome) => outcome !== 'ok'),

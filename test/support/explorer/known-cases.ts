@@ -1,7 +1,7 @@
 /**
- * KNOWN CASES: the targeted schedules of the faults the main branch is fixing, each a fixed world with one fault
- * forced where it hurts, so that a test asserts what must hold once it is fixed (and fails until then). Each runs in
- * the explorer's harness on virtual time and is reproducible from its seed.
+ * Known cases: targeted schedules of faults the seeded sweep found, each a fixed world with one fault forced where it
+ * hurts, so that a test asserts what the fault used to break (docs/adr/0009-retry-safe-writes.md). Each runs in the
+ * explorer's harness on virtual time and is reproducible from its seed.
  */
 import type { TaskRecipient } from '../../../handlers/core/task.js';
 import { NO_FAULTS } from './faults.js';
