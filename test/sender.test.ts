@@ -30,9 +30,13 @@ describe('sender outcome classes', () => {
   const requestsFor = (recipientId: string) =>
     harness.sandbox.requests.filter((request) => request.recipientId === recipientId).length;
   const status = async (recipientId: string) => (await readDelivery(ledger, RUN, recipientId))?.status;
-  /** Claims a group of job "daily" as another sender would; the claim's kind. */
-  const claimKind = async (claim: Omit<Parameters<Ledger['groups']['claim']>[0], 'job'>) =>
-    (await ledger.groups.claim({ job: 'daily', ...claim })).kind;
+  /** Claims a group of job "daily" as another sender would: the claim's kind, and its name when it got it. */
+  const claimAs = async (holder: Omit<Parameters<Ledger['groups']['claim']>[0], 'job'>) => {
+    const claim = await ledger.groups.claim({ job: 'daily', ...holder });
+    return { kind: claim.kind, name: claim.kind === 'claimed' ? claim.claim : '' };
+  };
+  const claimKind = async (holder: Omit<Parameters<Ledger['groups']['claim']>[0], 'job'>) =>
+    (await claimAs(holder)).kind;
 
   before(async () => {
     harness = await startHarness();
@@ -368,22 +372,21 @@ describe('sender outcome classes', () => {
     const now = Date.now();
     // The dead invocation opened its count, claimed, sent and recorded the outcome, then died before its last write.
     await ledger.counts.open(run, 'dead-sender');
-    assert.equal(
-      await claimKind({
-        runId: run,
-        group: 'r:orphan',
-        recipients: 1,
-        owner: 'dead-sender',
-        until: now - 1_000,
-        now: now - 60_000,
-      }),
-      'claimed',
-    );
+    const dead = await claimAs({
+      runId: run,
+      group: 'r:orphan',
+      recipients: 1,
+      owner: 'dead-sender',
+      until: now - 1_000,
+      now: now - 60_000,
+    });
+    assert.equal(dead.kind, 'claimed');
     assert.equal(
       await ledger.groups.record({
         runId: run,
         group: 'r:orphan',
         owner: 'dead-sender',
+        claim: dead.name,
         until: now - 1_000,
         outcomes: new Map([['orphan', { status: 'sent' }]]),
         settle: true,
@@ -480,15 +483,20 @@ describe('sender outcome classes', () => {
 
   it('a copy of a settled group that lists a recipient the group never had reopens it for that recipient alone', async () => {
     const now = Date.now();
-    assert.equal(
-      await claimKind({ runId: RUN, group: 'c:re', recipients: 2, owner: 'first-sender', until: now + 60_000 }),
-      'claimed',
-    );
+    const first = await claimAs({
+      runId: RUN,
+      group: 'c:re',
+      recipients: 2,
+      owner: 'first-sender',
+      until: now + 60_000,
+    });
+    assert.equal(first.kind, 'claimed');
     assert.equal(
       await ledger.groups.record({
         runId: RUN,
         group: 'c:re',
         owner: 'first-sender',
+        claim: first.name,
         until: now + 60_000,
         outcomes: new Map([
           ['re-a', { status: 'sent' as const }],

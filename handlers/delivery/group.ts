@@ -54,7 +54,7 @@ export async function deliverGroup(work: GroupJob, release: () => void, pauseMs:
       open,
       letGo,
     });
-    return await record(work, resolutions);
+    return await record(work, claimed.claim, resolutions);
   } finally {
     letGo();
   }
@@ -71,7 +71,10 @@ const holderOf = ({ task, invocation }: GroupJob) => ({
 /** The claim, and what earlier receives of this task already settled. */
 async function claimOpen(
   work: GroupJob,
-): Promise<{ kind: 'send'; previous: ReadonlyMap<string, RecordedOutcome> } | { kind: 'stop'; result: GroupResult }> {
+): Promise<
+  | { kind: 'send'; claim: string; previous: ReadonlyMap<string, RecordedOutcome> }
+  | { kind: 'stop'; result: GroupResult }
+> {
   const { state, task, log } = work;
   const holder = holderOf(work);
   const claim = await state.ledger.groups.claim({ ...holder, job: task.job, recipients: task.recipients.length });
@@ -81,6 +84,7 @@ async function claimOpen(
   }
   const orphans = await countOrphans(work, claim.outcomes);
   let previous = claim.outcomes;
+  let name = claim.kind === 'claimed' ? claim.claim : '';
   if (claim.kind === 'settled') {
     if (orphans.waiting) return { kind: 'stop', result: { kind: 'open' } };
     const missing = task.recipients.filter((recipient) => !previous.has(recipient.id)).map((recipient) => recipient.id);
@@ -98,11 +102,13 @@ async function claimOpen(
     log.warn('a copy of this task lists recipients its settled group never had: reopened for them', {
       recipients: missing.length,
     });
-    previous = reopened;
+    previous = reopened.outcomes;
+    name = reopened.claim;
   }
   if (orphans.waiting) {
     await state.ledger.groups.record({
       ...holder,
+      claim: name,
       outcomes: new Map(),
       settle: false,
       reason: 'waiting for a sender that recorded outcomes in this group to count them',
@@ -110,7 +116,7 @@ async function claimOpen(
     });
     return { kind: 'stop', result: { kind: 'open' } };
   }
-  return { kind: 'send', previous };
+  return { kind: 'send', claim: name, previous };
 }
 
 /** The recipients each other invocation recorded in the group, and when the last of its claims ended. */
@@ -158,7 +164,11 @@ async function countOrphans(
 }
 
 /** One write for every outcome the group reached; the claim is handed back when recipients are still open. */
-async function record(work: GroupJob, resolutions: ReadonlyMap<string, Resolution>): Promise<GroupResult> {
+async function record(
+  work: GroupJob,
+  claim: string,
+  resolutions: ReadonlyMap<string, Resolution>,
+): Promise<GroupResult> {
   const { state, invocation, task, log } = work;
   const finals = new Map<string, NewOutcome>();
   const open: string[] = [];
@@ -179,6 +189,7 @@ async function record(work: GroupJob, resolutions: ReadonlyMap<string, Resolutio
   const recorded = await state.ledger.groups
     .record({
       ...holderOf(work),
+      claim,
       outcomes: finals,
       settle,
       signal: invocation.recording,

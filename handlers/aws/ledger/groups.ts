@@ -6,7 +6,8 @@ import { conditional, iso, type LedgerTable } from './table.js';
 
 export type GroupStatus = 'claimed' | 'released' | 'settled';
 export type GroupClaim =
-  | { kind: 'claimed'; outcomes: Map<string, RecordedOutcome> }
+  /** `claim` names this claim (the owner and a token drawn for it): the record write must present it. */
+  | { kind: 'claimed'; claim: string; outcomes: Map<string, RecordedOutcome> }
   | { kind: 'settled'; outcomes: Map<string, RecordedOutcome> }
   | { kind: 'busy' };
 
@@ -27,6 +28,8 @@ export interface GroupHolder {
 }
 
 export interface GroupRecord extends GroupHolder {
+  /** The claim this record is made under, as `claim` or `reopen` answered it. */
+  readonly claim: string;
   readonly outcomes: ReadonlyMap<string, NewOutcome>;
   /** Closes the group for good; otherwise the claim is handed back for the recipients still open. */
   readonly settle: boolean;
@@ -38,14 +41,11 @@ export interface GroupRecord extends GroupHolder {
 
 /**
  * Whether a record write whose retry failed its condition had landed the first time. Handing the claim back removes
- * its owner, so the retry of a record that landed fails: the token it wrote, or (when a newer claim has written since)
- * its own outcomes stamped with its owner and time, tell it apart from a claim that expired under it.
+ * it, so the retry of a record that landed fails: its outcomes, stamped with this invocation and this write's time,
+ * tell it apart from a claim that expired under it. A record of no outcome that landed reads as not landed, which
+ * costs nothing: it counted nothing and the message comes back.
  */
-function landed(
-  item: Item | undefined,
-  write: { owner: string; token: string; at: number; recipients: readonly string[] },
-): boolean {
-  if (readString(item, 'recordToken') === write.token) return true;
+function landed(item: Item | undefined, write: { owner: string; at: number; recipients: readonly string[] }): boolean {
   if (write.recipients.length === 0) return false;
   const outcomes = readOutcomes(item);
   return write.recipients.every((recipient) => {
@@ -55,12 +55,15 @@ function landed(
 }
 
 /**
- * Whether the item is claimed under `claimToken`: this very claim write landed. The token is drawn for each claim, not
- * each invocation: two copies of one task in a batch claim the group apart, and only one of them gets it.
+ * Whether the item is held by `claim`: this very claim write landed. A claim's name carries a token drawn for it, not
+ * only the invocation: two copies of one task in a batch claim the group apart, and only one of them gets it.
  */
-function holds(item: Item | undefined, claimToken: string): boolean {
-  return readString(item, 'status') === 'claimed' && readString(item, 'claimToken') === claimToken;
+function holds(item: Item | undefined, claim: string): boolean {
+  return readString(item, 'status') === 'claimed' && readString(item, 'claimOwner') === claim;
 }
+
+/** A claim's name: the invocation that holds it, and a token of its own. */
+const claimName = (owner: string) => `${owner}#${randomUUID().slice(0, 8)}`;
 
 /** `#r0`, `#r1`, ... for recipient ids used as map keys in an expression (ids may hold any character). */
 const recipientNames = (recipients: readonly string[]) =>
@@ -94,13 +97,12 @@ export class GroupLedger {
    */
   async claim(options: GroupHolder & { readonly job: string; readonly recipients: number }): Promise<GroupClaim> {
     const { runId, group, owner, until, job, recipients, now = Date.now() } = options;
-    const claimToken = randomUUID();
+    const claim = claimName(owner);
     const result = await this.#table.conditionalUpdate(groupKey(runId, group), {
       UpdateExpression: `SET ${[
         '#status = :claimed',
         'claimOwner = :owner',
         'claimUntil = :until',
-        'claimToken = :token',
         'runId = :runId',
         'job = :job',
         'groupId = :group',
@@ -115,9 +117,8 @@ export class GroupLedger {
       ExpressionAttributeValues: {
         ':claimed': S('claimed'),
         ':released': S('released'),
-        ':owner': S(owner),
+        ':owner': S(claim),
         ':until': N(until),
-        ':token': S(claimToken),
         ':runId': S(runId),
         ':job': S(job),
         ':group': S(group),
@@ -130,10 +131,10 @@ export class GroupLedger {
       },
       ReturnValues: 'ALL_OLD',
     });
-    if (result.ok) return { kind: 'claimed', outcomes: readOutcomes(result.value.Attributes) };
+    if (result.ok) return { kind: 'claimed', claim, outcomes: readOutcomes(result.value.Attributes) };
     const existing = result.item;
     // An SDK retry of a claim that landed meets its own claim: it is this sender's, not another's.
-    if (holds(existing, claimToken)) return { kind: 'claimed', outcomes: readOutcomes(existing) };
+    if (holds(existing, claim)) return { kind: 'claimed', claim, outcomes: readOutcomes(existing) };
     return readString(existing, 'status') === 'settled'
       ? { kind: 'settled', outcomes: readOutcomes(existing) }
       : { kind: 'busy' };
@@ -142,17 +143,16 @@ export class GroupLedger {
   /**
    * Claims a settled group again for recipients it has no outcome for (a retried planner page whose rows changed
    * lists them under the same group name), on the condition that it is still settled and still lacks every one of
-   * them. Returns the outcomes it holds, or undefined when another sender got there first.
+   * them. Returns the claim and the outcomes it holds, or undefined when another sender got there first.
    */
   async reopen(
     options: GroupHolder & { readonly missing: readonly string[] },
-  ): Promise<Map<string, RecordedOutcome> | undefined> {
+  ): Promise<{ claim: string; outcomes: Map<string, RecordedOutcome> } | undefined> {
     const { runId, group, owner, until, missing, now = Date.now() } = options;
-    const claimToken = randomUUID();
+    const claim = claimName(owner);
     const result = await this.#table.conditionalUpdate(groupKey(runId, group), {
       UpdateExpression:
-        'SET #status = :claimed, claimOwner = :owner, claimUntil = :until, claimToken = :token, updatedAt = :now ' +
-        'ADD attempts :one',
+        'SET #status = :claimed, claimOwner = :owner, claimUntil = :until, updatedAt = :now ADD attempts :one',
       ConditionExpression: [
         '#status = :settled',
         ...missing.map((_, index) => `attribute_not_exists(outcomes.#r${index})`),
@@ -161,34 +161,27 @@ export class GroupLedger {
       ExpressionAttributeValues: {
         ':claimed': S('claimed'),
         ':settled': S('settled'),
-        ':owner': S(owner),
+        ':owner': S(claim),
         ':until': N(until),
-        ':token': S(claimToken),
         ':now': iso(now),
         ':one': N(1),
       },
       ReturnValues: 'ALL_OLD',
     });
-    if (result.ok) return readOutcomes(result.value.Attributes);
-    // An SDK retry of a reopen that landed finds the group claimed by this very sender.
-    return holds(result.item, claimToken) ? readOutcomes(result.item) : undefined;
+    if (result.ok) return { claim, outcomes: readOutcomes(result.value.Attributes) };
+    // An SDK retry of a reopen that landed finds the group held by this very claim.
+    return holds(result.item, claim) ? { claim, outcomes: readOutcomes(result.item) } : undefined;
   }
 
   /**
-   * Records the outcomes this sender reached, in one write, on the condition that it still holds the claim (false
-   * otherwise: a newer claim records them).
+   * Records the outcomes this sender reached, in one write, on the condition that its claim still holds the group
+   * (false otherwise: a newer claim records them).
    */
   async record(options: GroupRecord): Promise<boolean> {
-    const { runId, group, owner, until, outcomes, settle, reason, now = Date.now() } = options;
+    const { runId, group, owner, until, claim, outcomes, settle, reason, now = Date.now() } = options;
     const recipients = [...outcomes.keys()];
-    const token = `${owner}#${randomUUID()}`;
-    const values: Item = {
-      ':status': S(settle ? 'settled' : 'released'),
-      ':now': iso(now),
-      ':owner': S(owner),
-      ':token': S(token),
-    };
-    const sets = ['#status = :status', 'updatedAt = :now', 'recordToken = :token'];
+    const values: Item = { ':status': S(settle ? 'settled' : 'released'), ':now': iso(now), ':claim': S(claim) };
+    const sets = ['#status = :status', 'updatedAt = :now'];
     recipients.forEach((recipient, index) => {
       values[`:o${index}`] = writeOutcome(outcomes.get(recipient) as NewOutcome, { owner, until, at: now });
       sets.push(`outcomes.#r${index} = :o${index}`);
@@ -201,13 +194,13 @@ export class GroupLedger {
       groupKey(runId, group),
       {
         UpdateExpression: `SET ${sets.join(', ')}${settle ? '' : ' REMOVE claimOwner, claimUntil'}`,
-        ConditionExpression: 'claimOwner = :owner',
+        ConditionExpression: 'claimOwner = :claim',
         ExpressionAttributeNames: { '#status': 'status', ...recipientNames(recipients) },
         ExpressionAttributeValues: values,
       },
       options.signal,
     );
-    return result.ok || landed(result.item, { owner, token, at: now, recipients });
+    return result.ok || landed(result.item, { owner, at: now, recipients });
   }
 
   /**

@@ -89,9 +89,10 @@ export const probeWithNobodyToProbe = (seed: number) =>
     setup: async (world) => {
       const runId = RUN('job1');
       const holder = { runId, group: 'r:job1-x1', owner: 'earlier-sender', until: world.spec.start - 1 };
-      await world.observer.groups.claim({ ...holder, job: 'job1', recipients: 1 });
+      const claimed = await world.observer.groups.claim({ ...holder, job: 'job1', recipients: 1 });
       await world.observer.groups.record({
         ...holder,
+        claim: claimed.kind === 'claimed' ? claimed.claim : '',
         outcomes: new Map([['job1-x1', { status: 'sent' }]]),
         settle: false,
       });
