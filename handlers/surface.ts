@@ -8,7 +8,17 @@
 export { ESCAPED_UNIT_BYTES } from './core/ascii-json.js';
 export { graphErrorReason } from './core/classify.js';
 export { ConfigError } from './core/errors.js';
-export { CHANNEL_HOSTS_ENV, DATABASE_HOSTS_ENV, LOOPBACK_HOSTS, parseHostAllowlist } from './core/host-policy.js';
+export {
+  CHANNEL_HOSTS_ENV,
+  CHANNEL_KINDS,
+  type ChannelHostAllowlist,
+  type ChannelKind,
+  DATABASE_HOSTS_ENV,
+  formatChannelHosts,
+  LOOPBACK_HOSTS,
+  parseChannelHostAllowlist,
+  parseHostAllowlist,
+} from './core/host-policy.js';
 export { toIssues } from './core/issues.js';
 export { HANDOVER_RESERVE_MS } from './core/paging.js';
 export { runIdFor } from './core/run-id.js';
