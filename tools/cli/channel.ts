@@ -13,10 +13,10 @@ import {
 const DEFAULT_CHANNEL_HOSTS = 'messenger:graph.facebook.com';
 
 /**
- * The one place the CLI opens a channel to a provider (`send-test`). A channel whose host is not on the allowlist
- * of its kind (NOTIFIER_CHANNEL_HOSTS, as the module gives the sender; the module's default without it) is refused before any
- * secret is resolved, as the sender refuses it: an operator's credentials must not carry a token elsewhere either.
- * The secret is resolved as the sender resolves it, and never printed.
+ * The one place the CLI opens a channel to a provider (`send-test`). A channel whose host is not on the allowlist of
+ * its kind (NOTIFIER_CHANNEL_HOSTS, as the module gives the sender; the module's default without it) is refused before
+ * any secret is resolved, as the sender refuses it: an operator's credentials must not carry a token elsewhere either,
+ * nor a Page token to a webhook's host. The secret is resolved as the sender resolves it, and never printed.
  */
 export async function openChannel(
   config: ChannelConfig,
