@@ -68,6 +68,10 @@ locals {
     },
   ]
 
+  # NOTIFIER_CHANNEL_HOSTS: `<kind>:<host>` entries, so that each kind of channel sends its secret only to its own
+  # kind's hosts (handlers/core/host-policy.ts reads it; docs/adr/0007-channel-and-database-allowlists.md).
+  channel_hosts = join(",", flatten([for kind, hosts in var.channel_hosts : [for host in hosts : "${kind}:${host}"]]))
+
   vpc_config = var.vpc == null ? null : {
     subnet_ids         = var.vpc.subnet_ids
     security_group_ids = var.vpc.security_group_ids
@@ -246,7 +250,7 @@ module "sender" {
     NOTIFIER_SENDER_PARALLELISM = tostring(var.sender.parallelism)
     NOTIFIER_QUEUE_URL          = module.queue.queue_url
     # The only hosts the sender sends a channel's secret to (docs/adr/0007-channel-and-database-allowlists.md).
-    NOTIFIER_CHANNEL_HOSTS = join(",", var.channel_hosts)
+    NOTIFIER_CHANNEL_HOSTS = local.channel_hosts
   })
 
   policy_statements = concat(

@@ -97,6 +97,6 @@ locals {
     NOTIFIER_PLANNER_FAILURES_URL = module.planner_failures.queue_url
     # preview connects to the database as the planner does, to these hosts only; send-test to these channel hosts.
     NOTIFIER_DATABASE_HOSTS = join(",", var.database_hosts)
-    NOTIFIER_CHANNEL_HOSTS  = join(",", var.channel_hosts)
+    NOTIFIER_CHANNEL_HOSTS  = local.channel_hosts
   }
 }

@@ -299,13 +299,28 @@ variable "vpc" {
 }
 
 variable "channel_hosts" {
-  description = "Hosts a channel item's `baseUrl`/`url` may name: the sender sends a channel's token or signing secret to no other, and halts a job whose channel points elsewhere (FatalChannel). Add your webhook receivers' hosts. Exact names, no wildcards (docs/adr/0007-channel-and-database-allowlists.md)."
-  type        = list(string)
-  default     = ["graph.facebook.com"]
+  description = <<-EOT
+    Hosts a channel item's `baseUrl` (messenger) or `url` (webhook) may name, by kind of channel: the sender sends a
+    Messenger channel's Page token only to a host under `messenger` and a webhook's signing secret only to one under
+    `webhook`, and halts a job whose channel points elsewhere, another kind's host included (FatalChannel).
+    `messenger` defaults to the Graph API host, `webhook` to none: add your webhook receivers' hosts there, e.g.
+    `{ webhook = ["hooks.example.com"] }`. Exact names, no wildcards (docs/adr/0007-channel-and-database-allowlists.md).
+  EOT
+  type = object({
+    messenger = optional(list(string), ["graph.facebook.com"])
+    webhook   = optional(list(string), [])
+  })
+  default  = {}
+  nullable = false
 
   validation {
-    condition     = alltrue([for host in var.channel_hosts : can(regex("^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?(\\.[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)*$", host))])
-    error_message = "channel_hosts must be lowercase host names without scheme, port, path or wildcard, e.g. \"hooks.example.com\"."
+    condition     = alltrue([for host in var.channel_hosts.messenger : can(regex("^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?(\\.[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)*$", host))])
+    error_message = "channel_hosts.messenger must be lowercase host names without scheme, port, path or wildcard, e.g. \"graph.facebook.com\"."
+  }
+
+  validation {
+    condition     = alltrue([for host in var.channel_hosts.webhook : can(regex("^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?(\\.[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)*$", host))])
+    error_message = "channel_hosts.webhook must be lowercase host names without scheme, port, path or wildcard, e.g. \"hooks.example.com\"."
   }
 }
 

@@ -31,7 +31,7 @@ function importMs(entry) {
     NOTIFIER_CONFIG_TABLE: 'c',
     NOTIFIER_LEDGER_TABLE: 'l',
     NOTIFIER_QUEUE_URL: 'http://q',
-    NOTIFIER_CHANNEL_HOSTS: 'graph.facebook.com',
+    NOTIFIER_CHANNEL_HOSTS: 'messenger:graph.facebook.com',
     NOTIFIER_DATABASE_HOSTS: '',
     AWS_REGION: 'us-east-1',
   };

@@ -141,7 +141,7 @@ function coldImportMs(name: 'planner' | 'sender', samples: number): number {
     NOTIFIER_CONFIG_TABLE: 'c',
     NOTIFIER_LEDGER_TABLE: 'l',
     NOTIFIER_QUEUE_URL: 'http://127.0.0.1:9/q',
-    NOTIFIER_CHANNEL_HOSTS: 'graph.facebook.com',
+    NOTIFIER_CHANNEL_HOSTS: 'messenger:graph.facebook.com',
     NOTIFIER_DATABASE_HOSTS: '',
     AWS_REGION: 'us-east-1',
   };

@@ -1,5 +1,12 @@
 import { CONFIG_CACHE_MS } from './aws/config-store.js';
-import { CHANNEL_HOSTS_ENV, DATABASE_HOSTS_ENV, type HostAllowlist, parseHostAllowlist } from './core/host-policy.js';
+import {
+  CHANNEL_HOSTS_ENV,
+  type ChannelHostAllowlist,
+  DATABASE_HOSTS_ENV,
+  type HostAllowlist,
+  parseChannelHostAllowlist,
+  parseHostAllowlist,
+} from './core/host-policy.js';
 import { STRAGGLER_FLOOR_MS } from './delivery/limits.js';
 import { LOG_LEVEL_VARIABLE } from './observability/log.js';
 
@@ -60,6 +67,14 @@ function hostList(name: string): EnvVariable<HostAllowlist> {
   return { name, setBy: 'module', required: true, parse: (raw) => parseHostAllowlist(raw, name) };
 }
 
+/**
+ * `<kind>:<host>` entries separated by commas: the hosts each kind of channel may send its secret to; required, and an
+ * entry without a known kind fails the cold start.
+ */
+function channelHostList(name: string): EnvVariable<ChannelHostAllowlist> {
+  return { name, setBy: 'module', required: true, parse: (raw) => parseChannelHostAllowlist(raw, name) };
+}
+
 /** What both functions read. */
 const shared = {
   name: optionalText('NOTIFIER_NAME', 'notifier'),
@@ -93,8 +108,8 @@ export const senderEnvironment = {
   haltCooldownMs: positive('NOTIFIER_HALT_COOLDOWN_MS', 60_000),
   stragglerFloorMs: positive('NOTIFIER_STRAGGLER_FLOOR_MS', STRAGGLER_FLOOR_MS),
   pauseRecheckSeconds: positive('NOTIFIER_PAUSE_RECHECK_SECONDS', 300),
-  /** The channel hosts the sender may send a token to (the module's channel_hosts). */
-  channelHosts: hostList(CHANNEL_HOSTS_ENV),
+  /** The hosts each kind of channel may send its secret to (the module's channel_hosts, by kind). */
+  channelHosts: channelHostList(CHANNEL_HOSTS_ENV),
 };
 
 /**

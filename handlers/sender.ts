@@ -22,7 +22,7 @@ export const handler = withRedactedErrors(
   createSender({
     config: new DynamoConfigStore(env.configTable, env.configCacheMs),
     ledger: createLedger({ table: env.ledgerTable, ttlDays: env.ledgerTtlDays }),
-    // Checked by the sender before this resolves a secret: a channel whose host is not on the list halts its job.
+    // Checked by the sender before this resolves a secret: a channel off its own kind's host list halts its job.
     channelHosts: env.channelHosts,
     channel: async (config) => {
       const values = await Promise.all(channelSecrets(config).map(resolveSecret));

@@ -10,9 +10,14 @@ export { graphErrorReason } from './core/classify.js';
 export { ConfigError } from './core/errors.js';
 export {
   CHANNEL_HOSTS_ENV,
+  CHANNEL_KINDS,
+  type ChannelHostAllowlist,
+  type ChannelKind,
   DATABASE_HOSTS_ENV,
+  formatChannelHosts,
   isLoopbackHost,
   LOOPBACK_HOSTS,
+  parseChannelHostAllowlist,
   parseHostAllowlist,
 } from './core/host-policy.js';
 export { toIssues } from './core/issues.js';

@@ -69,7 +69,7 @@ const FIELD_NOTES: Readonly<Record<string, string>> = {
   'messenger.type': '`"messenger"`: the Messenger Send API',
   'messenger.timeoutMs': 'cap on one send request',
   'messenger.allowInlineSecrets': '`true` admits `{ "inline": ... }` secrets in this item',
-  'messenger.baseUrl': "Graph API origin; its host must be listed in the module's `channel_hosts`",
+  'messenger.baseUrl': "Graph API origin; its host must be listed in the module's `channel_hosts.messenger`",
   'messenger.apiVersion': 'Graph API version',
   'messenger.pageId': 'the Page that sends: `me` (the Page of the token) or its numeric id',
   'messenger.accessToken': 'Page access token, as a [secret reference](#secret-references)',
@@ -78,7 +78,7 @@ const FIELD_NOTES: Readonly<Record<string, string>> = {
   'webhook.type': '`"webhook"`: a signed HTTPS POST per recipient (docs/OPERATIONS.md, "Verifying webhook deliveries")',
   'webhook.timeoutMs': 'cap on one request',
   'webhook.allowInlineSecrets': '`true` admits `{ "inline": ... }` secrets in this item',
-  'webhook.url': "the receiver; https, and its host must be listed in the module's `channel_hosts`",
+  'webhook.url': "the receiver; https, and its host must be listed in the module's `channel_hosts.webhook`",
 };
 
 const code = (value: unknown) => `\`${JSON.stringify(value)}\``;
@@ -211,7 +211,7 @@ export function renderConfigDoc(): string {
     'A private RDS database (its host in `database_hosts`, the planner in the VPC), a Page token in SSM, and a job for the people who wrote to the Page within the last 24 hours.',
     json(messenger),
     '### Webhook',
-    'A database password inside a JSON secret (`jsonKey`), a signed webhook to a CRM (`hooks.example.com` in `channel_hosts`), and an audience keyed by its own columns.',
+    'A database password inside a JSON secret (`jsonKey`), a signed webhook to a CRM (`hooks.example.com` in `channel_hosts.webhook`), and an audience keyed by its own columns.',
     json(webhook),
   ].join('\n\n')}\n`;
 }

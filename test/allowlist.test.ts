@@ -3,6 +3,7 @@ import { createServer, type IncomingMessage, type ServerResponse } from 'node:ht
 import type { AddressInfo } from 'node:net';
 import { after, before, describe, it } from 'node:test';
 import { createLedger, type Ledger } from '../handlers/aws/ledger/index.js';
+import { formatChannelHosts, LOOPBACK_HOSTS } from '../handlers/core/host-policy.js';
 import type { BatchResponse, SqsEvent } from '../handlers/delivery/batch.js';
 import { type Handler, lambdaContext } from '../tools/local/bundle.js';
 import { type Harness, seedAudience, startHarness, TOKEN } from './support/harness.js';
@@ -40,6 +41,9 @@ async function startSecretStore(values: Record<string, string>) {
 }
 
 const ATTACKER = 'collector.attacker.example';
+// Listed, each for one kind of channel only: a channel of the other kind must not send its secret there.
+const WEBHOOK_HOST = 'hooks.example.com';
+const MESSENGER_HOST = 'graph.facebook.com';
 
 describe('host allowlists in the shipped bundles', () => {
   let harness: Harness;
@@ -55,9 +59,22 @@ describe('host allowlists in the shipped bundles', () => {
 
   before(async () => {
     database = await seedAudience(30);
-    store = await startSecretStore({ '/notifier/page-token': TOKEN, '/notifier/db-password': database.password });
-    // The harness allows the loopback hosts its emulators listen on, as the local runtime does; nothing else.
-    harness = await startHarness({ extraEnv: { AWS_ENDPOINT_URL_SSM: store.endpoint } });
+    store = await startSecretStore({
+      '/notifier/page-token': TOKEN,
+      '/notifier/db-password': database.password,
+      '/notifier/hook-secret': 'whsec_c2VjcmV0',
+    });
+    // The loopback hosts the emulators listen on, for both kinds as the local runtime allows them, and one host for
+    // each kind only.
+    harness = await startHarness({
+      extraEnv: {
+        AWS_ENDPOINT_URL_SSM: store.endpoint,
+        NOTIFIER_CHANNEL_HOSTS: formatChannelHosts({
+          messenger: [...LOOPBACK_HOSTS, MESSENGER_HOST],
+          webhook: [...LOOPBACK_HOSTS, WEBHOOK_HOST],
+        }),
+      },
+    });
     const password = { ssmParameter: '/notifier/db-password' };
     const common = {
       audience: { sql: 'SELECT id, psid, first_name FROM users', idColumn: 'id', recipientColumn: 'psid' },
@@ -104,7 +121,27 @@ describe('host allowlists in the shipped bundles', () => {
         signingSecret: { ssmParameter: '/notifier/db-password' },
         timeoutMs: 2000,
       },
+      // ...or a Messenger channel at a host listed for webhooks, whose owner must not get the Page token...
+      {
+        kind: 'channel',
+        id: 'page-to-hook',
+        type: 'messenger',
+        baseUrl: `https://${WEBHOOK_HOST}`,
+        accessToken: { ssmParameter: '/notifier/page-token' },
+        timeoutMs: 2000,
+      },
+      // ...or a webhook at a host listed for Messenger, which must not get the signing secret.
+      {
+        kind: 'channel',
+        id: 'hook-to-graph',
+        type: 'webhook',
+        url: `https://${MESSENGER_HOST}/in`,
+        signingSecret: { ssmParameter: '/notifier/hook-secret' },
+        timeoutMs: 2000,
+      },
       { kind: 'job', id: 'allowed', database: 'local', channel: 'sandbox', ...common },
+      { kind: 'job', id: 'page-to-hook', database: 'local', channel: 'page-to-hook', ...common },
+      { kind: 'job', id: 'hook-to-graph', database: 'local', channel: 'hook-to-graph', ...common },
       { kind: 'job', id: 'exfil', database: 'local', channel: 'exfil', ...common },
       { kind: 'job', id: 'rewritten', database: 'rewritten', channel: 'sandbox', ...common },
     ]) {
@@ -166,6 +203,47 @@ describe('host allowlists in the shipped bundles', () => {
     assert.equal(again.batchItemFailures.length, 1);
     assert.deepEqual(store.requested.slice(before), [], 'nor on a later delivery');
   });
+
+  for (const { job, field, host, kind, other } of [
+    { job: 'page-to-hook', field: 'baseUrl', host: WEBHOOK_HOST, kind: 'messenger', other: 'webhook' },
+    { job: 'hook-to-graph', field: 'url', host: MESSENGER_HOST, kind: 'webhook', other: 'messenger' },
+  ]) {
+    it(`a ${kind} channel at a host listed for ${other} channels only halts its job before its secret is read`, async () => {
+      const runId = `${job}@2026-11-28T08:00:00Z`;
+      await ledger.runs.acquire({
+        runId,
+        job,
+        scheduledTime: '2026-11-28T08:00:00.000Z',
+        owner: 'planner',
+        leaseMs: 1,
+      });
+      const before = store.requested.length;
+      const messages = [record(job, runId, 'psid-1'), record(job, runId, 'psid-2')];
+      const response = await send({ Records: messages }, lambdaContext('sender', 30_000));
+      assert.deepEqual(
+        response.batchItemFailures.map((failure) => failure.itemIdentifier).sort(),
+        messages.map((message) => message.messageId).sort(),
+        'every message stays queued',
+      );
+      assert.deepEqual(store.requested.slice(before), [], 'no secret was resolved for the channel');
+      for (const recipient of ['psid-1', 'psid-2'])
+        assert.equal(await readDelivery(ledger, runId, recipient), undefined, 'never claimed, never marked failed');
+      const fatal = harness.logs.find(
+        (line) => line.includes('"level":"ERROR"') && line.includes('FATAL') && line.includes(`channel \\"${job}\\"`),
+      );
+      assert.ok(fatal, 'an ERROR log the alarm can catch');
+      assert.ok(
+        fatal.includes(
+          `${field}: host \\"${host}\\" is not allowed to receive a ${kind} channel's secret ` +
+            `(NOTIFIER_CHANNEL_HOSTS allows ${kind}:127.0.0.1`,
+        ),
+        fatal,
+      );
+      assert.ok(fatal.includes(`the host is listed for ${other} channels only`), fatal);
+      assert.ok(fatal.includes(`channel_hosts.${kind}`), fatal);
+      assert.match(String((await ledger.runs.get(runId))?.halted), new RegExp(host.replaceAll('.', '\\.')));
+    });
+  }
 
   it('control: the planner reads the password of a database on an allowed host and plans the audience', async () => {
     const before = store.requested.length;

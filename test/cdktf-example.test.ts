@@ -98,6 +98,11 @@ describe('examples/cdktf', () => {
       ],
       'each function its own secret, under its Terraform name',
     );
+    assert.deepEqual(
+      notifier.channel_hosts,
+      { messenger: ['graph.facebook.com'], webhook: [] },
+      'the channel hosts by kind, under their Terraform name',
+    );
     assert.deepEqual(notifier.jobs, {
       'daily-digest': { schedule_expression: 'cron(0 9 * * ? *)', timezone: 'Europe/Berlin' },
       'weekly-recap': { schedule_expression: 'cron(0 18 ? * FRI *)', timezone: 'America/New_York' },

@@ -6,6 +6,7 @@ import { describe, it } from 'node:test';
 import { configTableItem } from '../handlers/aws/config-store.js';
 import { parsePlannerEvent } from '../handlers/config/planner-event.js';
 import { configKey, idSchema } from '../handlers/config/schema.js';
+import { CHANNEL_KINDS } from '../handlers/core/host-policy.js';
 import { ID_MAX_LENGTH, idPattern, SCHEDULED_JOB_ID_MAX_LENGTH } from '../handlers/core/ids.js';
 import {
   type EnvContract,
@@ -71,7 +72,7 @@ describe('the Lambda environment contract', () => {
     NOTIFIER_LEDGER_TABLE: 'ledger',
     NOTIFIER_QUEUE_URL: 'https://queue',
     NOTIFIER_DATABASE_HOSTS: '',
-    NOTIFIER_CHANNEL_HOSTS: 'graph.facebook.com',
+    NOTIFIER_CHANNEL_HOSTS: 'messenger:graph.facebook.com',
   };
 
   it('gives the defaults where the module sets nothing', () => {
@@ -119,6 +120,37 @@ describe('the Lambda environment contract', () => {
     assert.throws(
       () => readEnvironment(plannerEnvironment, { ...required, NOTIFIER_DATABASE_HOSTS: undefined }),
       /NOTIFIER_DATABASE_HOSTS is not set/,
+    );
+  });
+
+  it('reads the channel hosts by kind, and refuses at cold start an entry without a known kind, naming it', () => {
+    const sender = readEnvironment(senderEnvironment, {
+      ...required,
+      NOTIFIER_CHANNEL_HOSTS: 'messenger:graph.facebook.com,webhook:hooks.example.com,webhook:::1',
+    });
+    assert.deepEqual(
+      { messenger: [...sender.channelHosts.messenger], webhook: [...sender.channelHosts.webhook] },
+      { messenger: ['graph.facebook.com'], webhook: ['hooks.example.com', '::1'] },
+    );
+    // A value written for the former single list is refused, not read as allowing nothing.
+    assert.throws(
+      () => readEnvironment(senderEnvironment, { ...required, NOTIFIER_CHANNEL_HOSTS: 'graph.facebook.com' }),
+      /environment variable NOTIFIER_CHANNEL_HOSTS must list <kind>:<host> entries.*"graph\.facebook\.com" names no kind/,
+    );
+    assert.throws(
+      () => readEnvironment(senderEnvironment, { ...required, NOTIFIER_CHANNEL_HOSTS: 'sms:hooks.example.com' }),
+      /environment variable NOTIFIER_CHANNEL_HOSTS .*"sms:hooks\.example\.com" names an unknown kind "sms"/,
+    );
+  });
+
+  it("variables.tf's channel_hosts has one list per kind of channel the handlers know", () => {
+    const variablesTf = readFileSync(new URL('../variables.tf', import.meta.url), 'utf8');
+    const type = hclBody(hclBody(variablesTf, 'variable "channel_hosts" {'), 'type = object({');
+    assert.deepEqual(hclKeys(type).sort(), [...CHANNEL_KINDS].sort());
+    assert.deepEqual(
+      CHANNEL_KINDS.map((kind) => new RegExp(`condition\\s*=.*var\\.channel_hosts\\.${kind}\\b`).test(variablesTf)),
+      CHANNEL_KINDS.map(() => true),
+      'each kind is validated',
     );
   });
 });

@@ -48,6 +48,8 @@ class NotifierStack extends TerraformStack {
         'daily-digest': { schedule_expression: 'cron(0 9 * * ? *)', timezone: 'Europe/Berlin' },
         'weekly-recap': { schedule_expression: 'cron(0 18 ? * FRI *)', timezone: 'America/New_York' },
       },
+      // Where each kind of channel may send its secret: the Page token to the Graph API only, no webhook receiver.
+      channelHosts: { messenger: ['graph.facebook.com'], webhook: [] },
       // Each function reads only its own secrets: the planner the database password, the sender the channel token.
       plannerSecretArns: [`arn:aws:ssm:${region}:${account}:parameter/notifier-cdktf/db-password`],
       senderSecretArns: [`arn:aws:ssm:${region}:${account}:parameter/notifier-cdktf/page-token`],

@@ -328,8 +328,11 @@ module "notifier" {
     security_group_ids = [aws_security_group.planner.id]
   }
 
-  # The planner sends the reader's password to this database and no other; channels default to the Graph API host.
+  # The planner sends the reader's password to this database and no other.
   database_hosts = [aws_db_instance.this.address]
+  # By kind of channel: the Page token goes only to the Graph API, and a webhook's signing secret only to a host listed
+  # under webhook (none here, e.g. ["hooks.example.com"]); neither kind's secret reaches the other's hosts.
+  channel_hosts = { messenger = ["graph.facebook.com"], webhook = [] }
 
   planner = {
     memory_size = 1024

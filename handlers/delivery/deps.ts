@@ -2,7 +2,7 @@ import type { ConfigStore } from '../aws/config-store.js';
 import type { Ledger } from '../aws/ledger/index.js';
 import type { Channel } from '../channels/channel.js';
 import type { ChannelConfig } from '../config/schema.js';
-import type { HostAllowlist } from '../core/host-policy.js';
+import type { ChannelHostAllowlist } from '../core/host-policy.js';
 import type { DeliveryTask } from '../core/task.js';
 import type { Logger } from '../observability/log.js';
 import type { Metrics } from '../observability/metrics.js';
@@ -45,8 +45,11 @@ export type Resend = (
 export interface SenderDeps {
   readonly config: ConfigStore;
   readonly ledger: Ledger;
-  /** The hosts a channel may point at; a channel elsewhere halts its job before its secret is resolved. */
-  readonly channelHosts: HostAllowlist;
+  /**
+   * The hosts each kind of channel may point at; a channel elsewhere (another kind's host included) halts its job
+   * before its secret is resolved.
+   */
+  readonly channelHosts: ChannelHostAllowlist;
   readonly channel: (config: ChannelConfig) => Promise<Channel>;
   readonly onFatal: () => void;
   readonly metrics: Metrics;
@@ -61,7 +64,7 @@ export interface SenderState {
   readonly options: SenderOptions;
   readonly config: ConfigStore;
   readonly ledger: Ledger;
-  readonly channelHosts: HostAllowlist;
+  readonly channelHosts: ChannelHostAllowlist;
   readonly channel: (config: ChannelConfig) => Promise<Channel>;
   /** The channel's lane: its pace and latency estimate, shared by every send on it in this container. */
   readonly lane: (config: ChannelConfig) => Lane;

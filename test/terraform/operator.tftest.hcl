@@ -79,13 +79,13 @@ run "cli_environment_exports_every_variable_the_cli_reads_from_this_deployment" 
 
   variables {
     database_hosts = ["app.abc123.eu-west-1.rds.amazonaws.com", "replica.abc123.eu-west-1.rds.amazonaws.com"]
-    channel_hosts  = ["graph.facebook.com", "hooks.example.com"]
+    channel_hosts  = { webhook = ["hooks.example.com"] }
   }
 
   assert {
     condition = output.cli_environment == join("", [
       "export AWS_REGION='eu-west-1'\n",
-      "export NOTIFIER_CHANNEL_HOSTS='graph.facebook.com,hooks.example.com'\n",
+      "export NOTIFIER_CHANNEL_HOSTS='messenger:graph.facebook.com,webhook:hooks.example.com'\n",
       "export NOTIFIER_CONFIG_TABLE='acme-config'\n",
       "export NOTIFIER_DATABASE_HOSTS='app.abc123.eu-west-1.rds.amazonaws.com,replica.abc123.eu-west-1.rds.amazonaws.com'\n",
       "export NOTIFIER_DLQ_URL='https://sqs.eu-west-1.amazonaws.com/123456789012/acme-dlq'\n",

@@ -83,7 +83,7 @@ run "functions_get_the_environment_of_adr_0001_and_both_the_queue_url" {
       NOTIFIER_LEDGER_TTL_DAYS    = "7"
       NOTIFIER_SENDER_INSTANCES   = "2"
       NOTIFIER_SENDER_PARALLELISM = "50"
-      NOTIFIER_CHANNEL_HOSTS      = "graph.facebook.com"
+      NOTIFIER_CHANNEL_HOSTS      = "messenger:graph.facebook.com"
     })
     error_message = "The sender gets the planner's variables without the exec wrapper, plus its pacing and its host list (the queue URL returns a message after its backoff): ${jsonencode(module.sender.environment)}"
   }
@@ -103,8 +103,8 @@ run "each_function_gets_only_its_own_host_allowlist_and_the_sender_allows_the_gr
   expect_failures = [check.jobs_can_reach_a_database]
 
   assert {
-    condition     = module.sender.environment["NOTIFIER_CHANNEL_HOSTS"] == "graph.facebook.com" && module.planner.environment["NOTIFIER_DATABASE_HOSTS"] == ""
-    error_message = "Defaults: the Graph API host for channels, no database until one is listed."
+    condition     = module.sender.environment["NOTIFIER_CHANNEL_HOSTS"] == "messenger:graph.facebook.com" && module.planner.environment["NOTIFIER_DATABASE_HOSTS"] == ""
+    error_message = "Defaults: the Graph API host for Messenger channels, no webhook host, no database until one is listed."
   }
 
   assert {
@@ -113,17 +113,43 @@ run "each_function_gets_only_its_own_host_allowlist_and_the_sender_allows_the_gr
   }
 }
 
-run "the_host_allowlists_reach_the_handlers_as_comma_separated_lists" {
+run "the_host_allowlists_reach_the_handlers_as_comma_separated_lists_the_channel_hosts_by_kind" {
   command = plan
 
   variables {
-    channel_hosts  = ["graph.facebook.com", "hooks.example.com"]
+    channel_hosts  = { webhook = ["hooks.example.com", "crm.example.org"], messenger = ["graph.facebook.com"] }
     database_hosts = ["app.abc123.eu-west-1.rds.amazonaws.com"]
   }
 
   assert {
-    condition     = module.sender.environment["NOTIFIER_CHANNEL_HOSTS"] == "graph.facebook.com,hooks.example.com" && module.planner.environment["NOTIFIER_DATABASE_HOSTS"] == "app.abc123.eu-west-1.rds.amazonaws.com"
-    error_message = "channel_hosts and database_hosts must reach the sender and the planner."
+    condition     = module.sender.environment["NOTIFIER_CHANNEL_HOSTS"] == "messenger:graph.facebook.com,webhook:hooks.example.com,webhook:crm.example.org" && module.planner.environment["NOTIFIER_DATABASE_HOSTS"] == "app.abc123.eu-west-1.rds.amazonaws.com"
+    error_message = "channel_hosts (as <kind>:<host> entries) and database_hosts must reach the sender and the planner: ${module.sender.environment["NOTIFIER_CHANNEL_HOSTS"]}"
+  }
+}
+
+run "a_webhook_list_alone_keeps_the_graph_api_for_messenger" {
+  command = plan
+
+  variables {
+    channel_hosts = { webhook = ["hooks.example.com"] }
+  }
+
+  assert {
+    condition     = module.sender.environment["NOTIFIER_CHANNEL_HOSTS"] == "messenger:graph.facebook.com,webhook:hooks.example.com"
+    error_message = "An omitted kind keeps its default: ${module.sender.environment["NOTIFIER_CHANNEL_HOSTS"]}"
+  }
+}
+
+run "an_empty_messenger_list_allows_no_messenger_host" {
+  command = plan
+
+  variables {
+    channel_hosts = { messenger = [], webhook = ["hooks.example.com"] }
+  }
+
+  assert {
+    condition     = module.sender.environment["NOTIFIER_CHANNEL_HOSTS"] == "webhook:hooks.example.com"
+    error_message = "An empty list is written as no entry of its kind: ${module.sender.environment["NOTIFIER_CHANNEL_HOSTS"]}"
   }
 }
 

@@ -150,8 +150,24 @@ run "a_planner_timeout_too_short_to_hand_over_is_rejected" {
 run "a_host_allowlist_entry_with_a_scheme_or_wildcard_is_rejected" {
   command = plan
   variables {
-    channel_hosts  = ["https://hooks.example.com"]
+    channel_hosts  = { webhook = ["https://hooks.example.com"] }
     database_hosts = ["*.rds.amazonaws.com"]
   }
   expect_failures = [var.channel_hosts, var.database_hosts]
+}
+
+run "a_messenger_host_with_a_port_is_rejected" {
+  command = plan
+  variables {
+    channel_hosts = { messenger = ["graph.facebook.com:443"], webhook = ["hooks.example.com"] }
+  }
+  expect_failures = [var.channel_hosts]
+}
+
+run "a_webhook_host_with_a_wildcard_is_rejected" {
+  command = plan
+  variables {
+    channel_hosts = { webhook = ["*.example.com"] }
+  }
+  expect_failures = [var.channel_hosts]
 }

@@ -75,7 +75,10 @@ async function startLocalStack(
     sqsEndpoint: servers.sqsEndpoint,
     visibilityTimeoutSeconds: options.visibilityTimeoutSeconds,
     maxReceiveCount: options.maxReceiveCount,
-    channelHosts: [...LOOPBACK_HOSTS, ...hosts.channels],
+    channelHosts: {
+      messenger: [...LOOPBACK_HOSTS, ...hosts.channels.messenger],
+      webhook: [...LOOPBACK_HOSTS, ...hosts.channels.webhook],
+    },
     databaseHosts: [...LOOPBACK_HOSTS, ...hosts.databases],
     extraEnv: {
       [senderEnvironment.instances.name]: String(options.maximumConcurrency),

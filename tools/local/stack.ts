@@ -2,8 +2,10 @@ import { DynamoDBClient, PutItemCommand } from '@aws-sdk/client-dynamodb';
 import { CreateQueueCommand, SendMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
 import {
   type BatchResponse,
+  type ChannelKind,
   type ConfigItem,
   configTableItem,
+  formatChannelHosts,
   LOOPBACK_HOSTS,
   lambdaFunctionName,
   type PlannerResult,
@@ -34,8 +36,11 @@ export interface StackOptions {
    * Either way the event's invocation record then lands in the planner-failures queue.
    */
   readonly plannerRetries?: AsyncRetryOptions;
-  /** The module's `channel_hosts` and `database_hosts`; default the loopback hosts the local emulators listen on. */
-  readonly channelHosts?: readonly string[];
+  /**
+   * The module's `channel_hosts` (by kind of channel) and `database_hosts`; default the loopback hosts the local
+   * emulators listen on, for every kind.
+   */
+  readonly channelHosts?: Readonly<Partial<Record<ChannelKind, readonly string[]>>>;
   readonly databaseHosts?: readonly string[];
   readonly extraEnv?: Record<string, string>;
 }
@@ -182,7 +187,9 @@ export async function startStack(options: StackOptions): Promise<Stack> {
     [plannerEnvironment.configTable.name]: names.config,
     [plannerEnvironment.ledgerTable.name]: names.ledger,
     [plannerEnvironment.queueUrl.name]: queues.queueUrl,
-    [senderEnvironment.channelHosts.name]: (options.channelHosts ?? LOOPBACK_HOSTS).join(','),
+    [senderEnvironment.channelHosts.name]: formatChannelHosts(
+      options.channelHosts ?? { messenger: LOOPBACK_HOSTS, webhook: LOOPBACK_HOSTS },
+    ),
     [plannerEnvironment.databaseHosts.name]: (options.databaseHosts ?? LOOPBACK_HOSTS).join(','),
     ...options.extraEnv,
   });

@@ -4,7 +4,7 @@
  * item failure; and the sender's dependencies: the providers' channels, ChangeMessageVisibility and delayed re-sends
  * on the simulated queue.
  */
-import type { HostAllowlist } from '../../../handlers/core/host-policy.js';
+import { CHANNEL_HOSTS_ENV, parseChannelHostAllowlist } from '../../../handlers/core/host-policy.js';
 import { type BatchResponse, createSender, type SqsEvent } from '../../../handlers/delivery/batch.js';
 import type { SenderDeps } from '../../../handlers/delivery/deps.js';
 import { Metrics } from '../../../handlers/observability/metrics.js';
@@ -99,7 +99,7 @@ export class Senders {
     return {
       config: world.configStore(container),
       ledger: container.ledger,
-      channelHosts: new Set(CHANNEL_HOSTS) as HostAllowlist,
+      channelHosts: parseChannelHostAllowlist(CHANNEL_HOSTS, CHANNEL_HOSTS_ENV),
       channel: async (config) => {
         const provider = world.providers.get(config.id);
         if (!provider) throw new Error(`no provider for channel ${config.id}`);

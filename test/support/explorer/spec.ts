@@ -39,7 +39,8 @@ export interface WorldSpec {
 }
 
 export const SCHEDULED_TIME = '2026-12-01T08:00:00.000Z';
-export const CHANNEL_HOSTS = ['graph.facebook.com', 'hooks.example.com'];
+/** NOTIFIER_CHANNEL_HOSTS as the module writes it: each kind of channel may reach its own provider's host. */
+export const CHANNEL_HOSTS = 'messenger:graph.facebook.com,webhook:hooks.example.com';
 
 export const databaseConfig = (): DatabaseConfig =>
   parseConfigItem('database', {

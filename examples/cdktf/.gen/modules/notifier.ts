@@ -20,9 +20,13 @@ export interface NotifierInputs {
    */
   readonly architecture?: string;
   /**
-   * Hosts a channel item's `baseUrl`/`url` may name: the sender sends a channel's token or signing secret to no other, and halts a job whose channel points elsewhere (FatalChannel). Add your webhook receivers' hosts. Exact names, no wildcards (docs/adr/0007-channel-and-database-allowlists.md).
+   * Hosts a channel item's `baseUrl` (messenger) or `url` (webhook) may name, by kind of channel: the sender sends a
+   * Messenger channel's Page token only to a host under `messenger` and a webhook's signing secret only to one under
+   * `webhook`, and halts a job whose channel points elsewhere, another kind's host included (FatalChannel).
+   * `messenger` defaults to the Graph API host, `webhook` to none: add your webhook receivers' hosts there, e.g.
+   * `{ webhook = ["hooks.example.com"] }`. Exact names, no wildcards (docs/adr/0007-channel-and-database-allowlists.md).
    */
-  readonly channelHosts?: ReadonlyArray<string>;
+  readonly channelHosts?: { readonly messenger?: ReadonlyArray<string>; readonly webhook?: ReadonlyArray<string> };
   /**
    * Lambda code-signing configuration of both functions: Lambda then refuses packages not signed by its allowed signing profiles, so set `packages` to zips signed with AWS Signer. `null` deploys the packages unsigned.
    */
