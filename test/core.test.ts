@@ -104,9 +104,9 @@ describe('classifying Graph API errors', () => {
     assert.match(graphErrorEntry(2300005, undefined)?.advice ?? '', /another Page/);
   });
 
-  it('Marketing Messages limits per person or per Page are never permanent; a missing permission is fatal', () => {
+  it('Marketing Messages limits per person are deferred (the Page keeps its pace), per Page rate-limited; a missing permission is fatal', () => {
     assert.equal(classifyGraphError(4, 2018354, 400), 'deferred');
-    assert.equal(classifyGraphError(9, 2018352, 400), 'rate-limited');
+    assert.equal(classifyGraphError(9, 2018352, 400), 'deferred');
     assert.equal(classifyGraphError(10, 1404170, 400), 'rate-limited');
     assert.equal(classifyGraphError(10, undefined, 403), 'fatal');
     assert.match(graphErrorEntry(10, undefined)?.advice ?? '', /Marketing Messages/);
