@@ -1,10 +1,12 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
+import { DYNAMO_RETRY, DYNAMO_WRITE_WORST_MS } from '../handlers/aws/dynamo.js';
 import type { ChannelConfig } from '../handlers/config/schema.js';
 import { RateLimitedError, TransientDeliveryError } from '../handlers/core/errors.js';
 import { LatencyEstimate, Pacer } from '../handlers/core/limiter.js';
 import { DEFAULT_RETRY_POLICY } from '../handlers/core/retry.js';
 import { type AttemptResult, channelLanes, Dispatcher, type SendSpec } from '../handlers/delivery/dispatcher.js';
+import { RECORDING_CUTOFF_MS, RECORDING_RESERVE_MS } from '../handlers/delivery/limits.js';
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
@@ -219,5 +221,19 @@ describe("a container's channel lanes", () => {
     const lowered = lanes({ ...channel, ratePerSecond: 40 });
     assert.equal(lowered.pacer.rate, 20);
     assert.equal(lowered.latency, first.latency);
+  });
+});
+
+describe("the invocation's time after its last send", () => {
+  it('the recording reserve covers the record and the count write, each with one attempt lost and its retry', () => {
+    const oneLost = DYNAMO_RETRY.requestTimeoutMs + DYNAMO_RETRY.backoffMs;
+    assert.ok(RECORDING_RESERVE_MS >= 2 * oneLost, `${RECORDING_RESERVE_MS} ms against ${2 * oneLost} ms`);
+    assert.ok(RECORDING_CUTOFF_MS < RECORDING_RESERVE_MS);
+  });
+
+  it("the SDK's retries of one write are bounded well below the default's (1 s doubling over 5 attempts)", () => {
+    // 4 attempts of 1 s and backoffs of 50, 100 and 200 ms.
+    assert.equal(DYNAMO_WRITE_WORST_MS, 4 * 1_000 + 50 + 100 + 200);
+    assert.ok(DYNAMO_WRITE_WORST_MS < 1_000 + 2_000 + 4_000 + 8_000);
   });
 });

@@ -9,7 +9,7 @@ let client: DynamoDBClient | undefined;
  * at most `attempts` requests of `requestTimeoutMs` each, with backoffs that double from `backoffMs` up to
  * `maxBackoffMs`, where the SDK's own default backs off throttling from 1 s, doubling, for 5 attempts.
  */
-export const DYNAMO_RETRY = { attempts: 4, requestTimeoutMs: 1_500, backoffMs: 50, maxBackoffMs: 400 } as const;
+export const DYNAMO_RETRY = { attempts: 4, requestTimeoutMs: 1_000, backoffMs: 50, maxBackoffMs: 400 } as const;
 
 /** The longest one write can take with its retries. */
 export const DYNAMO_WRITE_WORST_MS =
