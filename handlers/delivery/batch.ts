@@ -220,8 +220,7 @@ async function handleRecord(
     group: task.group,
   });
   try {
-    const pauseMs = state.options.pauseRecheckSeconds * 1000;
-    return await deliverGroup({ state, invocation, task, messageId: record.messageId, log }, release, pauseMs);
+    return await deliverGroup({ state, invocation, task, messageId: record.messageId, log }, release);
   } catch (error) {
     // The message goes back to the queue (and after maxReceiveCount to the DLQ): leave the reason on the group, for
     // `dlq inspect`.

@@ -24,7 +24,7 @@ const STATUS_METRIC = { sent: 'Sent', skipped: 'Skipped', failed: 'FailedPermane
 /**
  * Claims a task's group, sends to its open recipients through the invocation's dispatcher, records what they reached.
  */
-export async function deliverGroup(work: GroupJob, release: () => void, pauseMs: number): Promise<GroupResult> {
+export async function deliverGroup(work: GroupJob, release: () => void): Promise<GroupResult> {
   const { state, invocation, task } = work;
   let held = true;
   const letGo = () => {
@@ -34,7 +34,8 @@ export async function deliverGroup(work: GroupJob, release: () => void, pauseMs:
   try {
     const job = await state.config.job(task.job);
     // Before the claim and the run count: a paused job's task leaves no trace in the ledger.
-    if (await state.config.paused(task.job)) return { kind: 'wait', delayMs: pauseMs, why: 'paused' };
+    if (await state.config.paused(task.job))
+      return { kind: 'wait', delayMs: state.options.pauseRecheckSeconds * 1000, why: 'paused' };
     const channelConfig = await state.config.channel(job.channel);
     // Before any claim and before the channel's secret is resolved: whoever wrote the item chose where it goes.
     const refusal = channelHostRefusal(channelConfig, state.channelHosts);
