@@ -38,7 +38,12 @@ function provider(options: { latencyMs?: number; hang?: ReadonlySet<number>; fai
   return { send, calls, maxInFlight: () => maxInFlight };
 }
 
-const lane = (id = 'page', rate = 100_000) => ({ id, pacer: new Pacer(rate, 100), latency: new LatencyEstimate(5) });
+const lane = (id = 'page', rate = 100_000) => ({
+  id,
+  pacer: new Pacer(rate, 100),
+  latency: new LatencyEstimate(5),
+  answers: { accepted: 0, perhapsBlocked: 0 },
+});
 
 const spec = (send: SendSpec['send'], overrides: Partial<SendSpec> = {}): SendSpec => ({
   lane: lane(),
@@ -194,7 +199,7 @@ describe('an answer that may mean "this person blocked you"', () => {
   it('is recorded as failed when every attempt got it while the channel accepted others', async () => {
     const dispatcher = new Dispatcher({ parallelism: 4, deadline: Date.now() + 60_000, policy });
     const shared = lane();
-    const others = Array.from({ length: 5 }, () =>
+    const others = Array.from({ length: 30 }, () =>
       dispatcher.submit(spec(() => sleep(2).then((): AttemptResult => ({ kind: 'sent' })), { lane: shared })),
     );
     const result = await dispatcher.submit(spec(blockedOrDown, { lane: shared }));
@@ -206,6 +211,26 @@ describe('an answer that may mean "this person blocked you"', () => {
   it('goes back to the queue when the channel accepted nobody meanwhile (Meta is having trouble)', async () => {
     const dispatcher = new Dispatcher({ parallelism: 4, deadline: Date.now() + 60_000, policy });
     const result = await dispatcher.submit(spec(blockedOrDown));
+    assert.equal(result.kind, 'open');
+  });
+
+  it('goes back to the queue when others get the same answer (a partial outage), however many are accepted', async () => {
+    const dispatcher = new Dispatcher({ parallelism: 8, deadline: Date.now() + 60_000, policy });
+    const shared = lane();
+    // Three in ten of the others get code 2 too.
+    const others = Array.from({ length: 40 }, (_, index) =>
+      dispatcher.submit(
+        spec(
+          () =>
+            sleep(2).then(
+              (): Promise<AttemptResult> => (index % 10 < 3 ? blockedOrDown() : Promise.resolve({ kind: 'sent' })),
+            ),
+          { lane: shared },
+        ),
+      ),
+    );
+    const result = await dispatcher.submit(spec(blockedOrDown, { lane: shared }));
+    await Promise.all(others);
     assert.equal(result.kind, 'open');
   });
 });

@@ -21,20 +21,26 @@ const loadSqs = () =>
 export function resendDelayed(queueUrl: string) {
   return async (
     messages: readonly { id: string; body: string; delaySeconds: number }[],
+    signal?: AbortSignal,
   ): Promise<ReadonlySet<string>> => {
     const { client, Command } = await loadSqs();
     const sent = new Set<string>();
     for (const batch of chunk(messages, 10)) {
-      const answer = await client.send(
-        new Command({
-          QueueUrl: queueUrl,
-          Entries: batch.map((message, index) => ({
-            Id: String(index),
-            MessageBody: message.body,
-            DelaySeconds: Math.min(MAX_DELAY_SECONDS, Math.max(0, Math.round(message.delaySeconds))),
-          })),
-        }),
-      );
+      // A call that fails leaves its originals queued; the ones already re-sent count as sent, or they would wait twice.
+      const answer = await client
+        .send(
+          new Command({
+            QueueUrl: queueUrl,
+            Entries: batch.map((message, index) => ({
+              Id: String(index),
+              MessageBody: message.body,
+              DelaySeconds: Math.min(MAX_DELAY_SECONDS, Math.max(0, Math.round(message.delaySeconds))),
+            })),
+          }),
+          signal ? { abortSignal: signal } : {},
+        )
+        .catch(() => undefined);
+      if (!answer) break;
       for (const entry of answer.Successful ?? []) {
         const message = batch[Number(entry.Id)];
         if (message) sent.add(message.id);

@@ -20,7 +20,10 @@ const loadSqs = () =>
  * when its backoff is over, not minutes later. Entries SQS refuses keep their visibility timeout, which is only slower.
  */
 export function requeueAfter(queueUrl: string) {
-  return async (messages: readonly { receiptHandle: string; delayMs: number }[]): Promise<void> => {
+  return async (
+    messages: readonly { receiptHandle: string; delayMs: number }[],
+    signal?: AbortSignal,
+  ): Promise<void> => {
     const { client, Command } = await loadSqs();
     for (const batch of chunk(messages, 10)) {
       await client.send(
@@ -32,6 +35,7 @@ export function requeueAfter(queueUrl: string) {
             VisibilityTimeout: Math.min(MAX_VISIBILITY_SECONDS, Math.ceil(message.delayMs / 1000)),
           })),
         }),
+        signal ? { abortSignal: signal } : {},
       );
     }
   };

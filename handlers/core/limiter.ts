@@ -13,7 +13,6 @@ export class Pacer {
   #lastCut = Number.NEGATIVE_INFINITY;
   readonly #burst: number;
   readonly #now: () => number;
-  #accepted = 0;
 
   /**
    * `burst` is how many requests may leave at once after an idle spell: the tokens a sender saved while it waited for
@@ -30,11 +29,6 @@ export class Pacer {
 
   get rate(): number {
     return this.#rate;
-  }
-
-  /** Requests the provider accepted at this pace so far. */
-  get accepted(): number {
-    return this.#accepted;
   }
 
   /**
@@ -57,7 +51,6 @@ export class Pacer {
 
   /** A request was accepted; `usagePercent` is the provider's usage header, when it sends one. */
   onAccepted(usagePercent?: number): void {
-    this.#accepted++;
     if (usagePercent !== undefined && usagePercent >= 100) this.#cut(0.9);
     else this.#rate = Math.min(this.#maxRate, this.#rate + this.#maxRate / 50);
   }

@@ -56,9 +56,10 @@ export function createSender(deps: SenderDeps) {
         ),
       ]);
       const uncounted = await invocation.tally.close(invocation.recording);
-      const waiting = await resendWaiting(deps, records, results, requestId);
+      const waiting = await resendWaiting(deps, records, results, uncounted, invocation.recording, requestId);
       const { failures, requeue } = unfinished({ records, results, uncounted, waiting, malformed, kept });
-      if (requeue.length > 0 && deps.requeue) await shortenVisibility(deps.requeue, requeue, requestId);
+      if (requeue.length > 0 && deps.requeue)
+        await shortenVisibility(deps.requeue, requeue, invocation.recording, requestId);
       deps.metrics.flush();
       return { batchItemFailures: [...failures].map((itemIdentifier) => ({ itemIdentifier })) };
     } finally {
@@ -226,7 +227,7 @@ async function handleRecord(
     // `dlq inspect`.
     const reason = error instanceof Error ? `${error.name}: ${error.message}` : String(error);
     await state.ledger.groups
-      .noteFailure({ runId: task.runId, job: task.job, group: task.group, reason })
+      .noteFailure({ runId: task.runId, job: task.job, group: task.group, reason, signal: invocation.recording })
       .catch(() => undefined);
     log.error('delivery failed unexpectedly; the message stays queued', { error });
     return { kind: 'open' };
@@ -243,11 +244,14 @@ async function resendWaiting(
   { resend }: Pick<SenderDeps, 'resend'>,
   records: readonly SqsRecord[],
   results: readonly GroupResult[],
+  uncounted: ReadonlySet<string>,
+  signal: AbortSignal,
   requestId: string | undefined,
 ): Promise<ReadonlySet<string>> {
   const waiting = records.flatMap((record, index) => {
     const result = results[index];
-    if (result?.kind !== 'wait') return [];
+    // A message whose outcomes were not counted stays queued anyway: a copy of it would only wait beside it.
+    if (result?.kind !== 'wait' || uncounted.has(record.messageId)) return [];
     return [
       { id: record.messageId, body: record.body, delaySeconds: Math.ceil(result.delayMs / 1000), why: result.why },
     ];
@@ -255,7 +259,7 @@ async function resendWaiting(
   if (waiting.length === 0) return new Set();
   const log = createLogger({ requestId });
   try {
-    const sent = await resend(waiting);
+    const sent = await resend(waiting, signal);
     log.info('tasks wait as new delayed messages', {
       paused: waiting.filter((task) => task.why === 'paused' && sent.has(task.id)).length,
       paced: waiting.filter((task) => task.why === 'paced' && sent.has(task.id)).length,
@@ -306,9 +310,10 @@ function unfinished({ records, results, uncounted, waiting, malformed, kept }: B
 async function shortenVisibility(
   requeue: Requeue,
   messages: readonly { receiptHandle: string; delayMs: number }[],
+  signal: AbortSignal,
   requestId: string | undefined,
 ): Promise<void> {
-  await requeue(messages).catch((error: unknown) =>
+  await requeue(messages, signal).catch((error: unknown) =>
     createLogger({ requestId }).warn(
       'could not shorten the visibility of returned messages; they come back after the visibility timeout',
       { error },

@@ -30,8 +30,14 @@ export interface SenderProbes {
   readonly loopLagMs?: () => number;
 }
 
-/** Makes returned messages visible again after their retry delay, instead of after the whole visibility timeout. */
-export type Requeue = (messages: readonly { receiptHandle: string; delayMs: number }[]) => Promise<void>;
+/**
+ * Makes returned messages visible again after their retry delay, instead of after the whole visibility timeout.
+ * `signal` ends the calls when the invocation is about to end.
+ */
+export type Requeue = (
+  messages: readonly { receiptHandle: string; delayMs: number }[],
+  signal?: AbortSignal,
+) => Promise<void>;
 
 /**
  * Sends task bodies to the queue again as new messages, each delayed by its `delaySeconds`; answers the ids that were
@@ -40,6 +46,7 @@ export type Requeue = (messages: readonly { receiptHandle: string; delayMs: numb
  */
 export type Resend = (
   messages: readonly { id: string; body: string; delaySeconds: number }[],
+  signal?: AbortSignal,
 ) => Promise<ReadonlySet<string>>;
 
 export interface SenderDeps {

@@ -29,6 +29,8 @@ export interface Lane {
   readonly id: string;
   readonly pacer: Pacer;
   readonly latency: LatencyEstimate;
+  /** The channel's answers so far in this container: acceptances, and answers that may mean "blocked". */
+  readonly answers: { accepted: number; perhapsBlocked: number };
 }
 
 /**
@@ -46,6 +48,7 @@ export function channelLanes(options: { readonly instances: number; readonly par
       rate,
       pacer: new Pacer(rate, options.parallelism),
       latency: known?.latency ?? new LatencyEstimate(),
+      answers: known?.answers ?? { accepted: 0, perhapsBlocked: 0 },
     };
     lanes.set(channel.id, lane);
     return lane;
@@ -78,8 +81,10 @@ export interface DispatcherOptions {
 
 interface Entry {
   state: 'waiting' | 'in-flight' | 'deferred';
-  /** The requests its channel had accepted when this recipient's first attempt went out. */
-  readonly acceptedBefore: number;
+  /** Its channel's answers when this recipient's first attempt went out. */
+  readonly answersBefore: { readonly accepted: number; readonly perhapsBlocked: number };
+  /** How many of its attempts got an answer that may mean "blocked". */
+  perhapsBlocked: number;
   /** in-flight: when the request started; deferred: when the retry is due. */
   at: number;
   spec: SendSpec;
@@ -136,7 +141,13 @@ export class Dispatcher {
 
   /** Sends to one recipient until it settles; registers at once, so a `hold` released after this covers it. */
   async submit(spec: SendSpec): Promise<Settlement> {
-    const entry: Entry = { state: 'waiting', acceptedBefore: spec.lane.pacer.accepted, at: Date.now(), spec };
+    const entry: Entry = {
+      state: 'waiting',
+      answersBefore: { ...spec.lane.answers },
+      perhapsBlocked: 0,
+      at: Date.now(),
+      spec,
+    };
     this.#entries.add(entry);
     try {
       for (let attempt = 1; ; attempt++) {
@@ -147,8 +158,14 @@ export class Dispatcher {
             : { kind: 'sent', providerMessageId: result.providerMessageId };
         if (result.kind === 'held')
           return { kind: 'open', reason: result.reason, delayMs: result.delayMs, waited: false };
+        // A recipient that failed before it ran out of turns or time did not only wait: it returns as a failure.
         if (result.kind === 'stopped')
-          return { kind: 'open', reason: result.reason, delayMs: result.delayMs, waited: result.waited };
+          return {
+            kind: 'open',
+            reason: result.reason,
+            delayMs: result.delayMs,
+            waited: result.waited && attempt === 1,
+          };
         const settled = await this.#afterFailure(entry, attempt, result.error);
         if (settled) return settled;
       }
@@ -173,9 +190,7 @@ export class Dispatcher {
     if (decision.action === 'record') return { kind: 'failed', error };
     if (decision.action === 'halt') return { kind: 'fatal', error };
     if (decision.action === 'return') {
-      // An answer that may mean "this person blocked you", on every attempt while the channel accepted others.
-      const everyAttempt = attempt >= this.#options.policy.maxAttempts;
-      if (error.details.perhapsBlocked && everyAttempt && entry.spec.lane.pacer.accepted > entry.acceptedBefore)
+      if (blockedAlone(entry, attempt, this.#options.policy.maxAttempts))
         return { kind: 'failed', error: new PermanentDeliveryError(error.message, error.details) };
       return { kind: 'open', reason: error.message, delayMs: decision.delayMs, waited: false };
     }
@@ -229,6 +244,11 @@ export class Dispatcher {
     if (result.kind !== 'sent' && cut.signal.aborted)
       return { kind: 'stopped', reason: CUT_REASON, delayMs: 0, waited: false };
     spec.lane.latency.observe(latencyMs);
+    if (result.kind === 'sent') spec.lane.answers.accepted++;
+    if (result.kind === 'failed' && result.error.details.perhapsBlocked) {
+      spec.lane.answers.perhapsBlocked++;
+      entry.perhapsBlocked++;
+    }
     if (result.kind === 'sent') spec.lane.pacer.onAccepted(result.usagePercent);
     else if (result.kind === 'failed' && result.error.failureClass === 'rate-limited') spec.lane.pacer.onRateLimited();
     return result;
@@ -282,6 +302,23 @@ export class Dispatcher {
       entry.wake?.();
     }
   }
+}
+
+/** Acceptances the channel must have made meanwhile, per other "perhaps blocked" answer, to single a recipient out. */
+const HEALTHY_RATIO = 20;
+
+/**
+ * Whether a recipient got an answer that may mean "this person blocked you" (Graph code 2) on every attempt, while
+ * its channel accepted many others and gave that answer to almost nobody else: then it is this person, not Meta. In
+ * a partial outage answering code 2 to a share of requests, the others get it too, and the recipient goes back to the
+ * queue instead.
+ */
+function blockedAlone(entry: Entry, attempts: number, maxAttempts: number): boolean {
+  if (attempts < maxAttempts || entry.perhapsBlocked < attempts) return false;
+  const { answers } = entry.spec.lane;
+  const accepted = answers.accepted - entry.answersBefore.accepted;
+  const others = answers.perhapsBlocked - entry.answersBefore.perhapsBlocked - entry.perhapsBlocked;
+  return accepted >= HEALTHY_RATIO * Math.max(1, others);
 }
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));

@@ -151,6 +151,7 @@ async function countOrphans(
   for (const [from, entry] of byOwner(outcomes, holder.owner)) {
     if (!(await state.ledger.counts.isPending(holder.runId, from))) continue;
     if (Date.now() <= entry.until) return { settledHere, waiting: true };
+    if (!invocation.tally.mayTakeOver(holder.runId, holder.group, from)) continue;
     if (await state.ledger.groups.takeOverCounts({ ...holder, recipients: entry.recipients, from })) {
       for (const recipient of entry.recipients)
         invocation.tally.count(holder.runId, work.messageId, (outcomes.get(recipient) as RecordedOutcome).status);
@@ -197,7 +198,9 @@ async function record(
       ...(reason ? { reason } : {}),
     })
     .catch((error: unknown) => {
-      // The sends happened; this line is what is left of them when the ledger refuses the record (ADR 0002).
+      // The sends happened; this line is what is left of them when the ledger refuses the record (ADR 0002). The write
+      // may have landed with its answer lost: the run's count stays open so that its outcomes are counted either way.
+      invocation.tally.unknown(task.runId, work.messageId);
       log.error('could not record the outcomes; the task comes back and its sent recipients may be sent again', {
         error,
         outcomes: Object.fromEntries([...finals].map(([recipient, outcome]) => [recipient, outcome.status])),

@@ -73,7 +73,7 @@ export async function sendAll(work: GroupJob, sends: Sends): Promise<Map<string,
 async function resumeJob(work: GroupJob): Promise<void> {
   work.state.halts.resume(work.task.job);
   await work.state.ledger.runs
-    .clearHalt(work.task.runId)
+    .clearHalt(work.task.runId, work.invocation.recording)
     .catch((error: unknown) => work.log.warn('could not clear the halt mark on the run', { error }));
   work.log.info('channel recovered: job resumed');
 }
@@ -160,7 +160,7 @@ export async function haltJob(work: GroupJob, error: DeliveryError | ConfigError
   if (!state.halts.halt(task.job)) return;
   state.onFatal();
   await state.ledger.runs
-    .halt(task.runId, error.message)
+    .halt(task.runId, error.message, work.invocation.recording)
     .catch((haltError: unknown) => log.warn('could not mark the run halted', { error: haltError }));
   state.metrics.count(task.job, 'FatalChannel');
   log.error('FATAL channel error: the job is halted and its messages are kept for later', {

@@ -12,6 +12,10 @@ export class RunTally {
   readonly #opened = new Map<string, Promise<void>>();
   readonly #deltas = new Map<string, Partial<RunCounters>>();
   readonly #counted = new Map<string, Set<string>>();
+  /** Runs with a record write that may have landed unseen: their count stays open for the next receivers. */
+  readonly #unknown = new Set<string>();
+  /** The dead senders' counts this invocation took over, by run, group and sender. */
+  readonly #takenOver = new Set<string>();
 
   constructor(counts: RunCounts, owner: string) {
     this.#counts = counts;
@@ -38,12 +42,40 @@ export class RunTally {
   }
 
   /**
+   * Whether this invocation may take over the count of `from`'s outcomes in a group: once only, so that two copies of
+   * one task in a batch never count them twice (both would see them as taken over by this invocation).
+   */
+  mayTakeOver(runId: string, group: string, from: string): boolean {
+    const key = JSON.stringify([runId, group, from]);
+    if (this.#takenOver.has(key)) return false;
+    this.#takenOver.add(key);
+    return true;
+  }
+
+  /**
+   * A record write of this run failed in a way that leaves unknown whether it landed (its answer lost, then its
+   * retries refused). Its outcomes may be in the ledger under this invocation: the run's count stays open, so that
+   * whoever receives the run's messages next counts them by taking the count over, and this invocation's messages of
+   * the run go back to be received again.
+   */
+  unknown(runId: string, messageId: string): void {
+    this.#unknown.add(runId);
+    const messages = this.#counted.get(runId) ?? new Set<string>();
+    this.#counted.set(runId, messages);
+    messages.add(messageId);
+  }
+
+  /**
    * Adds and closes every count; returns the messages whose outcome could not be counted, to be received again.
    * `signal` ends a write still out when the invocation is about to end.
    */
   async close(signal?: AbortSignal): Promise<Set<string>> {
     const uncounted = new Set<string>();
     for (const [runId, opened] of this.#opened) {
+      if (this.#unknown.has(runId)) {
+        for (const messageId of this.#counted.get(runId) ?? []) uncounted.add(messageId);
+        continue;
+      }
       const deltas = this.#deltas.get(runId) ?? {};
       try {
         await opened;

@@ -13,11 +13,14 @@ const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
  */
 async function waitWhilePaused(options: {
   readonly paused: () => Promise<boolean>;
+  readonly renewLease: () => Promise<void>;
   readonly remainingMs: () => number;
   readonly slowestPageMs: number;
 }): Promise<boolean> {
   while (await options.paused()) {
     if (shouldHandOver(options.remainingMs(), options.slowestPageMs)) return false;
+    // The lease lasts 45 s past its last write (lease.ts): renewed at each poll, it is still held after a long pause.
+    await options.renewLease();
     await sleep(Math.max(0, Math.min(PAUSE_POLL_MS, options.remainingMs() - HANDOVER_RESERVE_MS)));
   }
   return true;
@@ -27,7 +30,10 @@ async function waitWhilePaused(options: {
  * Whether this invocation reads another page: not when the job is paused past its time, nor when the time left is
  * too short for one more page.
  */
-export async function mayGoOn({ deps, job, context, log }: RunScope, progress: RunProgress): Promise<boolean> {
+export async function mayGoOn(
+  { deps, job, context, log, runId, owner, leaseMs }: RunScope,
+  progress: RunProgress,
+): Promise<boolean> {
   let resumed = true;
   if (await deps.config.paused(job.id)) {
     // What was enqueued before the pause shows in `status` while the job waits.
@@ -35,6 +41,7 @@ export async function mayGoOn({ deps, job, context, log }: RunScope, progress: R
     log.info('job paused: planning waits with its lease and cursor', { cursor: progress.cursor });
     resumed = await waitWhilePaused({
       paused: () => deps.config.paused(job.id, { fresh: true }),
+      renewLease: () => deps.ledger.runs.renewLease({ runId, owner, leaseMs: leaseMs() }),
       remainingMs: () => context.getRemainingTimeInMillis(),
       slowestPageMs: progress.slowestPageMs,
     });

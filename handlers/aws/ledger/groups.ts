@@ -42,8 +42,8 @@ export interface GroupRecord extends GroupHolder {
 /**
  * Whether a record write whose retry failed its condition had landed the first time. Handing the claim back removes
  * it, so the retry of a record that landed fails: its outcomes, stamped with this invocation and this write's time,
- * tell it apart from a claim that expired under it. A record of no outcome that landed reads as not landed, which
- * costs nothing: it counted nothing and the message comes back.
+ * tell it apart from a claim that expired under it. A record of no outcome that landed reads as not landed: it counted
+ * nothing, and its message only comes back one receive sooner.
  */
 function landed(item: Item | undefined, write: { owner: string; at: number; recipients: readonly string[] }): boolean {
   if (write.recipients.length === 0) return false;
@@ -235,34 +235,39 @@ export class GroupLedger {
     readonly group: string;
     readonly reason: string;
     readonly now?: number;
+    readonly signal?: AbortSignal;
   }): Promise<void> {
     const { runId, job, group, reason, now = Date.now() } = options;
     await conditional(
-      this.#table.update(groupKey(runId, group), {
-        UpdateExpression: `SET ${[
-          'lastReason = :reason',
-          'updatedAt = :now',
-          'runId = :runId',
-          'job = :job',
-          'groupId = :group',
-          'outcomes = if_not_exists(outcomes, :none)',
-          '#status = if_not_exists(#status, :released)',
-          'expiresAt = if_not_exists(expiresAt, :expires)',
-        ].join(', ')}`,
-        ConditionExpression: 'attribute_not_exists(#status) OR #status IN (:released, :claimed)',
-        ExpressionAttributeNames: { '#status': 'status' },
-        ExpressionAttributeValues: {
-          ':reason': S(reason.slice(0, REASON_CHARS)),
-          ':now': iso(now),
-          ':runId': S(runId),
-          ':job': S(job),
-          ':group': S(group),
-          ':none': { M: {} },
-          ':released': S('released'),
-          ':claimed': S('claimed'),
-          ':expires': this.#table.expiresAt(now),
+      this.#table.update(
+        groupKey(runId, group),
+        {
+          UpdateExpression: `SET ${[
+            'lastReason = :reason',
+            'updatedAt = :now',
+            'runId = :runId',
+            'job = :job',
+            'groupId = :group',
+            'outcomes = if_not_exists(outcomes, :none)',
+            '#status = if_not_exists(#status, :released)',
+            'expiresAt = if_not_exists(expiresAt, :expires)',
+          ].join(', ')}`,
+          ConditionExpression: 'attribute_not_exists(#status) OR #status IN (:released, :claimed)',
+          ExpressionAttributeNames: { '#status': 'status' },
+          ExpressionAttributeValues: {
+            ':reason': S(reason.slice(0, REASON_CHARS)),
+            ':now': iso(now),
+            ':runId': S(runId),
+            ':job': S(job),
+            ':group': S(group),
+            ':none': { M: {} },
+            ':released': S('released'),
+            ':claimed': S('claimed'),
+            ':expires': this.#table.expiresAt(now),
+          },
         },
-      }),
+        options.signal,
+      ),
     );
   }
 

@@ -149,6 +149,22 @@ export class RunLedger {
     throw new LeaseLostError(`run ${runId}: the planning lease passed to another invocation`);
   }
 
+  /**
+   * Extends a lease this invocation holds (a planner waiting out a pause writes no cursor). Setting the same lease end
+   * again is harmless, so an SDK retry needs no recognising; a lease passed to another invocation throws.
+   */
+  async renewLease(options: LeaseHolder): Promise<void> {
+    const { runId, owner, leaseMs, now = Date.now() } = options;
+    const result = await conditional(
+      this.#table.update(runKey(runId), {
+        UpdateExpression: 'SET leaseUntil = :until',
+        ConditionExpression: 'leaseOwner = :owner',
+        ExpressionAttributeValues: { ':until': N(now + leaseMs), ':owner': S(owner) },
+      }),
+    );
+    if (!result.ok) throw new LeaseLostError(`run ${runId}: the planning lease passed to another invocation`);
+  }
+
   async finish(options: { readonly runId: string; readonly owner: string; readonly now?: number }): Promise<void> {
     const { runId, owner, now = Date.now() } = options;
     const result = await this.#table.conditionalUpdate(runKey(runId), {
@@ -185,22 +201,27 @@ export class RunLedger {
   }
 
   /** Marks the run as halted by a fatal channel error, for `status` and the operator. */
-  async halt(runId: string, reason: string, now = Date.now()): Promise<void> {
+  async halt(runId: string, reason: string, signal?: AbortSignal, now = Date.now()): Promise<void> {
     await conditional(
-      this.#table.update(runKey(runId), {
-        UpdateExpression: 'SET halted = :reason, updatedAt = :now',
-        ConditionExpression: 'attribute_exists(pk)',
-        ExpressionAttributeValues: { ':reason': S(reason.slice(0, REASON_CHARS)), ':now': iso(now) },
-      }),
+      this.#table.update(
+        runKey(runId),
+        {
+          UpdateExpression: 'SET halted = :reason, updatedAt = :now',
+          ConditionExpression: 'attribute_exists(pk)',
+          ExpressionAttributeValues: { ':reason': S(reason.slice(0, REASON_CHARS)), ':now': iso(now) },
+        },
+        signal,
+      ),
     );
   }
 
-  async clearHalt(runId: string): Promise<void> {
+  async clearHalt(runId: string, signal?: AbortSignal): Promise<void> {
     await conditional(
-      this.#table.update(runKey(runId), {
-        UpdateExpression: 'REMOVE halted',
-        ConditionExpression: 'attribute_exists(halted)',
-      }),
+      this.#table.update(
+        runKey(runId),
+        { UpdateExpression: 'REMOVE halted', ConditionExpression: 'attribute_exists(halted)' },
+        signal,
+      ),
     );
   }
 

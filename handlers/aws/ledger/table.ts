@@ -77,7 +77,7 @@ export class LedgerTable {
       this.update(key, { ...input, ReturnValuesOnConditionCheckFailure: 'ALL_OLD' }, signal),
     );
     if (result.ok || result.item) return result;
-    return { ok: false, item: await this.get(key) };
+    return { ok: false, item: await this.get(key, undefined, signal) };
   }
 
   /** Writes an item that must not exist yet; false when it does. */
@@ -92,7 +92,7 @@ export class LedgerTable {
     return (await conditional(put)).ok;
   }
 
-  async get(key: LedgerKey, projection?: string): Promise<Item | undefined> {
+  async get(key: LedgerKey, projection?: string, signal?: AbortSignal): Promise<Item | undefined> {
     const { Item } = await this.client.send(
       new GetItemCommand({
         TableName: this.name,
@@ -100,6 +100,7 @@ export class LedgerTable {
         ConsistentRead: true,
         ...(projection ? { ProjectionExpression: projection } : {}),
       }),
+      signal ? { abortSignal: signal } : {},
     );
     return Item;
   }
