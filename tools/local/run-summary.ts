@@ -48,7 +48,7 @@ export interface RunSummary {
   shareOfRate: number | null;
   rejectedForRate: number | null;
   abandoned: number | null;
-  /** Acceptances the provider reported, a recipient accepted twice counted twice: the truth the counters are held to. */
+  /** Acceptances the provider reported, a recipient accepted twice counted twice: what the counters are held to. */
   accepted: number;
   duplicates: number | null;
   logFile: string;
