@@ -1,6 +1,6 @@
-// The Graph API's error vocabulary, beside the Messenger channel that speaks it: each code with the class of failure it
-// means for one delivery and the page of Meta's documentation it comes from, and the usage headers that warn before a
-// rate limit. The classes themselves, and what an HTTP status means without a Graph code, are handlers/core/classify.ts.
+// The Graph API's error vocabulary, beside the Messenger channel that speaks it: each code with the class of failure
+// it means for one delivery and the page of Meta's documentation it comes from, and the usage headers that warn before
+// a rate limit. The classes, and what an HTTP status means without a Graph code, are in handlers/core/classify.ts.
 import { classifyHttpStatus } from '../core/classify.js';
 import type { FailureClass } from '../core/errors.js';
 
