@@ -6,7 +6,6 @@
 
 // Core: pure rules, and the limits the cost model sizes its estimate by.
 export { ESCAPED_UNIT_BYTES } from './core/ascii-json.js';
-export { graphErrorReason } from './core/classify.js';
 export { ConfigError } from './core/errors.js';
 export {
   CHANNEL_HOSTS_ENV,
@@ -68,6 +67,7 @@ export {
 export { resolveSecret } from './aws/secrets.js';
 export type { Channel } from './channels/channel.js';
 export { channelSecrets, createChannel } from './channels/index.js';
+export { graphErrorReason } from './channels/graph-errors.js';
 export { type AudienceRow, disconnect, readAudiencePage } from './db/audience.js';
 export { EMF_MAX_VALUES } from './observability/metrics.js';
 

@@ -1,6 +1,9 @@
 // The whole test suite: type check, lint and format, dist/ reproducibility, node:test suites against real protocol
 // servers (PostgreSQL 15, DynamoDB Local; fauxqs and the sandboxes start inside each test file), then the Terraform
-// checks. Usage: npm test [-- --only node|terraform] [-- test/file.test.ts ...]
+// checks. Usage: npm test [-- --only node|terraform|unit] [-- test/file.test.ts ...]
+// `--only unit` (npm run test:unit) runs only the files below: pure logic, and the planner and sender against the
+// fault explorer's in-memory fakes (a smaller sweep of it), with no type check, no servers, Java, PostgreSQL,
+// Terraform or network.
 import { spawn } from 'node:child_process';
 import { existsSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
@@ -9,6 +12,22 @@ const args = process.argv.slice(2);
 const only = args.includes('--only') ? args[args.indexOf('--only') + 1] : undefined;
 const files = args.filter((arg) => arg.endsWith('.test.ts'));
 const results = [];
+const UNIT_FILES = [
+  'test/claims-and-tallies.test.ts',
+  'test/cli-environment.test.ts',
+  'test/config.test.ts',
+  'test/core.test.ts',
+  'test/cost.test.ts',
+  'test/dispatcher.test.ts',
+  'test/explorer.test.ts',
+  'test/host-policy.test.ts',
+  'test/layers.test.ts',
+  'test/progress-line.test.ts',
+  'test/provider-model.test.ts',
+  'test/size-limits.test.ts',
+];
+/** Schedules of the explorer's seeded sweep in the unit tier (the full suite runs 300). */
+const UNIT_EXPLORER_SCHEDULES = '5';
 
 function run(label, command, commandArgs, env = {}, timeoutMs = 30 * 60_000) {
   return new Promise((resolve) => {
@@ -35,6 +54,17 @@ function run(label, command, commandArgs, env = {}, timeoutMs = 30 * 60_000) {
       resolve(code === 0);
     });
   });
+}
+
+if (only === 'unit') {
+  await run(
+    `unit tests on Node ${process.version} (${UNIT_FILES.length} files)`,
+    process.execPath,
+    ['--import', 'tsx', '--test', '--test-reporter=spec', '--test-concurrency=2', ...UNIT_FILES],
+    { NOTIFIER_EXPLORER_SCHEDULES: UNIT_EXPLORER_SCHEDULES },
+    5 * 60_000,
+  );
+  process.exit(summarize());
 }
 
 const { startDynamoDbLocal } = await import('../tools/local/dynamodb-local.ts');
@@ -110,21 +140,26 @@ try {
   await stopAll();
 }
 
-let passed = 0;
-let failed = 0;
-console.log('\n=== summary');
-for (const result of results) {
-  // The runner's own closing line, i.e. the last count it printed.
-  const tests =
-    /(?:#|ℹ) pass (\d+)[\s\S]*(?:#|ℹ) fail (\d+)/.exec(result.tail) ??
-    [...result.tail.matchAll(/^(\d+) passed, (\d+) failed$/gm)].at(-1);
-  const detail = tests ? ` (${tests[1]} passed, ${tests[2]} failed)` : '';
-  if (tests) {
-    passed += Number(tests[1]);
-    failed += Number(tests[2]);
-  } else if (result.ok) passed += 1;
-  else failed += 1;
-  console.log(`${result.ok ? 'PASS' : 'FAIL'} ${result.label}${detail} in ${result.seconds}s`);
+process.exit(summarize());
+
+/** Prints each step's result and the totals; the exit code. */
+function summarize() {
+  let passed = 0;
+  let failed = 0;
+  console.log('\n=== summary');
+  for (const result of results) {
+    // The runner's own closing line, i.e. the last count it printed.
+    const tests =
+      /(?:#|ℹ) pass (\d+)[\s\S]*(?:#|ℹ) fail (\d+)/.exec(result.tail) ??
+      [...result.tail.matchAll(/^(\d+) passed, (\d+) failed$/gm)].at(-1);
+    const detail = tests ? ` (${tests[1]} passed, ${tests[2]} failed)` : '';
+    if (tests) {
+      passed += Number(tests[1]);
+      failed += Number(tests[2]);
+    } else if (result.ok) passed += 1;
+    else failed += 1;
+    console.log(`${result.ok ? 'PASS' : 'FAIL'} ${result.label}${detail} in ${result.seconds}s`);
+  }
+  console.log(`${passed} passed, ${failed} failed`);
+  return results.every((result) => result.ok) && failed === 0 ? 0 : 1;
 }
-console.log(`${passed} passed, ${failed} failed`);
-process.exit(results.every((result) => result.ok) && failed === 0 ? 0 : 1);

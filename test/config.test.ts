@@ -296,6 +296,16 @@ describe('notifier config validate: errors that teach', () => {
     assert.match(whole.out, /^3 items valid/);
   });
 
+  it('with --json, an invalid file prints its errors as one JSON object on stdout and exits 1', async () => {
+    const result = await validate([database, { ...channel, accessToken: 'hunter2' }, job], '--json');
+    assert.equal(result.code, 1);
+    const printed = JSON.parse(result.out);
+    assert.deepEqual([printed.valid, printed.invalid, printed.errors.length], [2, 1, 1]);
+    assert.match(printed.errors[0].item, /item messenger$/);
+    assert.equal(printed.errors[0].issues[0].path, 'accessToken');
+    assert.ok(!result.out.includes('hunter2'), 'the value is never printed');
+  });
+
   it('a plain string where a secret reference belongs shows the shapes a reference takes', async () => {
     const result = await validate([{ ...database, password: 'hunter2' }, channel, job]);
     assert.equal(result.code, 1);

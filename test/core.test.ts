@@ -1,28 +1,26 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import fc from 'fast-check';
-import { sendApiBody } from '../handlers/channels/messenger.js';
-import { signWebhook, webhookId, webhookKey } from '../handlers/channels/webhook.js';
-import { asciiJson } from '../handlers/core/ascii-json.js';
-import { Checkpoints } from '../handlers/core/checkpoint.js';
 import {
   classifyGraphError,
-  classifyHttpStatus,
-  classifyWebhookStatus,
   GRAPH_ERROR_CLASSES,
   GRAPH_ERRORS,
   graphErrorEntry,
-  parseRetryAfter,
   parseUsagePercent,
-} from '../handlers/core/classify.js';
+} from '../handlers/channels/graph-errors.js';
+import { sendApiBody } from '../handlers/channels/messenger.js';
+import { signWebhook, webhookId, webhookKey } from '../handlers/channels/webhook.js';
+import { asciiJson } from '../handlers/core/ascii-json.js';
+import { classifyHttpStatus, classifyWebhookStatus, parseRetryAfter } from '../handlers/core/classify.js';
 import { LatencyEstimate, Pacer, Semaphore } from '../handlers/core/limiter.js';
 import { chunk, quoteIdentifier, shouldHandOver } from '../handlers/core/paging.js';
-import { ReadAhead } from '../handlers/core/read-ahead.js';
-import { planRejections, splitTask } from '../handlers/core/rejections.js';
 import { decideRetry } from '../handlers/core/retry.js';
 import { runIdFor } from '../handlers/core/run-id.js';
 import { buildRecipient, type GroupedTask, groupTasks, MAX_TASK_BYTES, parseTask } from '../handlers/core/task.js';
 import { renderTemplate, TemplateError, templateFields } from '../handlers/core/template.js';
+import { Checkpoints } from '../handlers/planning/checkpoint.js';
+import { ReadAhead } from '../handlers/planning/read-ahead.js';
+import { planRejections, splitTask } from '../handlers/planning/rejections.js';
 import { describeReach, failedOutsideWindow } from '../tools/common/window-policy.js';
 import { recipientKey, windowRefusal } from '../tools/local/messenger-window.js';
 import { HOSTILE_VALUES } from './support/hostile.js';

@@ -154,8 +154,6 @@ describe('cost model: arithmetic on hand-computed cases', () => {
         (2000 / 1e6) * 0.625,
         'claim + outcome cost at the November 2024 price',
       );
-      const withoutIndex = estimateMonthlyCost({ ...PAPER, audience: 1000, ledgerIndexWrites: false });
-      assert.equal(lineOf(withoutIndex, 'run counters').quantity, 200);
     });
 
     it('at the default scenario: a million messages, 20,000 sender invocations of 50, 60 million ledger WRU a month, as the per-recipient design cost', () => {
@@ -718,8 +716,7 @@ describe('notifier cost', () => {
     const { out } = await run('--help');
     const lineOf = (name: string) => out.split('\n').find((text) => text.startsWith(`    --${name} `)) ?? '';
     assert.match(lineOf('no-ledger'), /^ {4}--no-ledger +without the ledger and run counters/);
-    assert.match(lineOf('no-index-writes'), /^ {4}--no-index-writes +run-item updates do not write the by-job index/);
-    for (const name of ['no-ledger', 'no-index-writes']) assert.doesNotMatch(lineOf(name), /default on/);
+    assert.doesNotMatch(lineOf('no-ledger'), /default on/);
   });
 
   it('has a flag for each field the input schema gives one: in --help, setting that field', async () => {
@@ -730,20 +727,12 @@ describe('notifier cost', () => {
       const line = help.split('\n').find((text) => text.startsWith(`    --${field.meta.flag?.name} `));
       assert.ok(line, `--${field.meta.flag?.name} is in the help`);
     }
-    const { code, out } = await run(
-      '--sender-ms-per-task',
-      '3',
-      '--worker-instances',
-      '2',
-      '--no-index-writes',
-      '--json',
-    );
+    const { code, out } = await run('--sender-ms-per-task', '3', '--worker-instances', '2', '--json');
     assert.equal(code, 0);
     const estimate = JSON.parse(out) as CostEstimate;
     assert.equal(estimate.input.durations.senderMsPerTask, 3);
     assert.equal(estimate.input.durations.senderMsPerNotification, DEFAULT_INPUT.durations.senderMsPerNotification);
     assert.equal(estimate.input.worker.instances, 2);
-    assert.equal(estimate.input.ledgerIndexWrites, false);
   });
 
   it("a flag and the model refuse the same values: above a number field's maximum, both name the field", async () => {

@@ -13,7 +13,8 @@ import { describe, it } from 'node:test';
 import * as known from './support/explorer/known-cases.js';
 import { runSchedule } from './support/explorer/runner.js';
 
-const SCHEDULES = 300;
+/** The full sweep; the unit tier (npm run test:unit) runs fewer with NOTIFIER_EXPLORER_SCHEDULES. */
+const SCHEDULES = Number(process.env.NOTIFIER_EXPLORER_SCHEDULES ?? 300);
 const FIRST_SEED = 1;
 /** Schedules per test: each test has the runner's own time limit, and a loaded machine runs them slower. */
 const CHUNK = 50;

@@ -3,9 +3,9 @@ import { after, before, describe, it } from 'node:test';
 import { databaseSchema, jobSchema } from '../handlers/config/schema.js';
 import { decodeCursor, encodeCursor, keyText } from '../handlers/core/keyset.js';
 import { pageQueries } from '../handlers/core/paging.js';
-import { ReadAhead } from '../handlers/core/read-ahead.js';
 import { buildRecipient, cursorOf, GROUP_NAME_RESERVE_BYTES, groupTasks, parseTask } from '../handlers/core/task.js';
 import { type AudienceRow, disconnect, readAudiencePage } from '../handlers/db/audience.js';
+import { ReadAhead } from '../handlers/planning/read-ahead.js';
 import { seedAudience } from './support/harness.js';
 
 const HOSTILE = [

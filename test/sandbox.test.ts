@@ -1,9 +1,9 @@
 import assert from 'node:assert/strict';
 import { after, describe, it } from 'node:test';
 import type { OutboundMessage } from '../handlers/channels/channel.js';
+import { parseUsagePercent } from '../handlers/channels/graph-errors.js';
 import { messengerChannel } from '../handlers/channels/messenger.js';
 import { type MessengerChannelConfig, parseConfigItem, type RecipientKind } from '../handlers/config/schema.js';
-import { parseUsagePercent } from '../handlers/core/classify.js';
 import type { DeliveryError } from '../handlers/core/errors.js';
 import { type Fault, type FaultShares, faultFor } from '../tools/local/fault-plan.js';
 import { type SandboxOptions, startSandbox } from '../tools/local/sandbox.js';

@@ -1,14 +1,13 @@
 import type { MessengerChannelConfig } from '../config/schema.js';
+import { deliveryErrorFor, parseRetryAfter } from '../core/classify.js';
+import type { Channel, OutboundMessage, Receipt } from './channel.js';
 import {
   classifyGraphError,
-  deliveryErrorFor,
   graphErrorEntry,
   graphErrorLabel,
   graphErrorReason,
-  parseRetryAfter,
   parseUsagePercent,
-} from '../core/classify.js';
-import type { Channel, OutboundMessage, Receipt } from './channel.js';
+} from './graph-errors.js';
 import { errorFromStatus, postJson } from './http.js';
 
 interface GraphError {

@@ -6,7 +6,7 @@ export interface ProviderErrorDetails {
   readonly code?: number;
   readonly subcode?: number;
   readonly retryAfterMs?: number;
-  /** The answer may mean that this person blocked the business (core/classify.ts GraphErrorEntry). */
+  /** The answer may mean that this person blocked the business (channels/graph-errors.ts GraphErrorEntry). */
   readonly perhapsBlocked?: true;
 }
 

@@ -1,8 +1,8 @@
 import type { EnqueueFailure } from '../aws/queue.js';
 import type { Semaphore } from '../core/limiter.js';
-import { planRejections } from '../core/rejections.js';
 import type { GroupedTask } from '../core/task.js';
 import type { PlannerDeps } from './deps.js';
+import { planRejections } from './rejections.js';
 
 /** Enqueue failures the planner could not get past: the invocation fails and the retry resumes from the cursor. */
 export class EnqueueError extends Error {

@@ -1,5 +1,5 @@
-import { Checkpoints, type CheckpointWrite } from '../core/checkpoint.js';
 import type { CountMetric } from '../observability/metrics.js';
+import { Checkpoints, type CheckpointWrite } from './checkpoint.js';
 
 /**
  * At most one cursor write a second: a crash re-enqueues at most a second of pages (which the senders drop), and a

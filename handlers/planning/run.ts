@@ -3,7 +3,6 @@ import { resolveSecret } from '../aws/secrets.js';
 import { databaseHostRefusal } from '../config/hosts.js';
 import { taskSpecFor } from '../config/task-spec.js';
 import { Semaphore } from '../core/limiter.js';
-import { ReadAhead } from '../core/read-ahead.js';
 import { cursorOf, type TaskSpec } from '../core/task.js';
 import type { AudienceRow } from '../db/audience.js';
 import { redactText } from '../observability/redact.js';
@@ -13,6 +12,7 @@ import { handOver, mayGoOn } from './handover.js';
 import { pageOutcome } from './outcome.js';
 import { buildPage } from './page.js';
 import { RunProgress } from './progress.js';
+import { ReadAhead } from './read-ahead.js';
 
 /** Where the pages come from, and what turns and enqueues them. */
 interface PageSource {

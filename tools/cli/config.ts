@@ -128,6 +128,14 @@ async function validateOrPut(call: ConfigCall): Promise<number> {
   const { items, documents, errors } = validateAll(entries, known, where);
   for (const error of errors) io.err(`invalid: ${error.message}`);
   if (errors.length > 0) {
+    if (values.json)
+      io.out(
+        JSON.stringify({
+          valid: items.length,
+          invalid: errors.length,
+          errors: errors.map((error) => ({ item: error.item, issues: error.issues })),
+        }),
+      );
     const dangling = errors.some((error) => error.issues.some((issue) => issue.message.startsWith('names ')));
     io.err(
       `${errors.length} of ${entries.length} items are invalid` +

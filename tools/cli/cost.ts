@@ -19,7 +19,6 @@ const SECTION_TITLES: Readonly<Record<FlagSection, string>> = {
   Workload: 'Workload',
   'Module settings': 'Module settings',
   'Job settings': 'Job settings',
-  'What-ifs': 'What-ifs (not the shipped design; see docs/COST.md)',
   'Measured durations': 'Measured durations (override)',
   Comparison: 'Comparison',
   Output: 'Output',

@@ -12,7 +12,6 @@ export type FlagSection =
   | 'Workload'
   | 'Module settings'
   | 'Job settings'
-  | 'What-ifs'
   | 'Measured durations'
   | 'Comparison'
   | 'Output';

@@ -197,21 +197,6 @@ const inputShape = {
     MEASURED.runItemBytes,
     { min: 0, above: true },
   ),
-  ledgerCapacity: choiceField(
-    "the ledger table's capacity mode; provisioned is scaled up around each run by a schedule, a proposal",
-    ['on-demand', 'provisioned'],
-    'on-demand',
-    flag('What-ifs', 'ledger-capacity', 'C'),
-  ),
-  ledgerIndexWrites: switchField(
-    'run-item updates also written to the by-job index (projection ALL, as shipped)',
-    true,
-    switchFlag(
-      'What-ifs',
-      'no-index-writes',
-      'run-item updates do not write the by-job index (projection without counters)',
-    ),
-  ),
   durations: z.object(durationsShape).readonly().prefault({}),
   sqsIdlePollers: numberField('pollers an idle event source mapping keeps long-polling the queue', 5, { min: 0 }),
   sqsLongPollSeconds: numberField('seconds of one long poll', 20, { min: 0, above: true }),

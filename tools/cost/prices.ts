@@ -47,8 +47,6 @@ export interface RegionPrices {
   readonly dynamodb: {
     readonly onDemandWrites: Price;
     readonly onDemandReads: Price;
-    readonly provisionedWcuHour: Price;
-    readonly provisionedRcuHour: Price;
     readonly storageGbMonth: Price;
   };
   readonly cloudwatch: {
@@ -89,7 +87,6 @@ const PAGES = {
   scheduler: 'https://aws.amazon.com/eventbridge/pricing/',
   sqs: 'https://aws.amazon.com/sqs/pricing/',
   dynamodbOnDemand: 'https://aws.amazon.com/dynamodb/pricing/on-demand/',
-  dynamodbProvisioned: 'https://aws.amazon.com/dynamodb/pricing/provisioned/',
   cloudwatch: 'https://aws.amazon.com/cloudwatch/pricing/',
   ec2: 'https://aws.amazon.com/ec2/pricing/on-demand/',
   elasticache: 'https://aws.amazon.com/elasticache/pricing/',
@@ -119,7 +116,6 @@ const EVIDENCE = {
   dynamodbCut:
     'on-demand throughput prices halved from 2024-11-01 (AWS announcement; jusdb.com, airbyte.com July 2025): ' +
     'us-east-1 $0.625 per 1M WRU, $0.125 per 1M RRU',
-  dynamodbProvisioned: 'zeonedge.com DynamoDB cost guide: $0.00065 per WCU-hour, $0.00013 per RCU-hour (us-east-1)',
   cloudwatchLogs:
     'c3x.dev CloudWatch Logs cost guide (June 2026): ' +
     '$0.50 per GB ingested, $0.03 per GB-month stored (us-east-1, Standard class)',
@@ -151,20 +147,6 @@ export const PRICES: Readonly<Record<string, RegionPrices>> = {
     dynamodb: {
       onDemandWrites: price(0.625, '1M write request units', PAGES.dynamodbOnDemand, 'confirmed', EVIDENCE.dynamodbCut),
       onDemandReads: price(0.125, '1M read request units', PAGES.dynamodbOnDemand, 'confirmed', EVIDENCE.dynamodbCut),
-      provisionedWcuHour: price(
-        0.00065,
-        'WCU-hour',
-        PAGES.dynamodbProvisioned,
-        'confirmed',
-        EVIDENCE.dynamodbProvisioned,
-      ),
-      provisionedRcuHour: price(
-        0.00013,
-        'RCU-hour',
-        PAGES.dynamodbProvisioned,
-        'confirmed',
-        EVIDENCE.dynamodbProvisioned,
-      ),
       storageGbMonth: price(0.25, 'GB-month (Standard table class)', PAGES.dynamodbOnDemand, 'unverified'),
     },
     cloudwatch: {
@@ -238,8 +220,6 @@ export const PRICES: Readonly<Record<string, RegionPrices>> = {
         'derived',
         'pre-November-2024 eu-west-1 list price $0.283 per 1M RRU, halved by the 2024-11-01 on-demand reduction',
       ),
-      provisionedWcuHour: price(0.000735, 'WCU-hour', PAGES.dynamodbProvisioned, 'unverified'),
-      provisionedRcuHour: price(0.000147, 'RCU-hour', PAGES.dynamodbProvisioned, 'unverified'),
       storageGbMonth: price(0.283, 'GB-month (Standard table class)', PAGES.dynamodbOnDemand, 'unverified'),
     },
     cloudwatch: {

@@ -176,11 +176,6 @@ export function variantsTable(): string {
     ['recipientsPerTask 25', { recipientsPerTask: 25 }],
     ['recipientsPerTask 50 (the maximum)', { recipientsPerTask: 50 }],
     [
-      'run counters not in the by-job index (projection INCLUDE without counters; not applied)',
-      { ledgerIndexWrites: false },
-    ],
-    ['ledger on provisioned capacity, scaled around each run (not applied)', { ledgerCapacity: 'provisioned' }],
-    [
       'ten senders, batch_size 10, parallelism 10 (each paced to a tenth of the rate)',
       { senderMaximumConcurrency: 10, senderBatchSize: 10, senderParallelism: 10 },
     ],

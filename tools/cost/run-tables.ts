@@ -47,12 +47,7 @@ export interface RunCounts {
 
 type TableInput = Pick<
   CostInput,
-  | 'groupItemBaseBytes'
-  | 'groupOutcomeBytes'
-  | 'providerMessageIdBytes'
-  | 'runItemBytes'
-  | 'ledger'
-  | 'ledgerIndexWrites'
+  'groupItemBaseBytes' | 'groupOutcomeBytes' | 'providerMessageIdBytes' | 'runItemBytes' | 'ledger'
 >;
 
 /** A group item of `recipients` recipients once every outcome is recorded. */
@@ -102,7 +97,7 @@ export function tableUsage(input: TableInput, counts: RunCounts): TableUsage {
     if (operation.kind === 'read') return { read: true, usage: { ...usage, units: requests, indexUnits: 0 } };
     const units = unitsFor(operation.item, requests);
     // Projection ALL: the index copy of the run item costs what the table's write does.
-    const indexUnits = operation.indexWrite && input.ledgerIndexWrites ? units : 0;
+    const indexUnits = operation.indexWrite ? units : 0;
     return { read: false, usage: { ...usage, units, indexUnits } };
   });
   const total = (pick: (entry: (typeof counted)[number]) => number) =>

@@ -14,9 +14,6 @@ export interface Month {
   readonly usage: MonthlyUsage;
 }
 
-/** Provisioned capacity: target utilization, lead time before a run, and the capacity kept between runs. */
-const PROVISIONED = { utilization: 0.7, leadHours: 0.25, baselineUnits: 5 } as const;
-
 /** Every invocation the job's schedule makes in the month; only those beyond the free 14 million are billed. */
 export function schedulerLines({ prices, usage }: Month): CostLine[] {
   const { scheduler } = prices;
@@ -119,36 +116,9 @@ function onDemandWriteLines({ prices, run, usage }: Month): CostLine[] {
   });
 }
 
-/** The ledger on provisioned capacity, scaled up for each run by a schedule and down to a baseline between runs. */
-function provisionedLines({ prices, run, usage }: Month): CostLine[] {
-  const { baselineUnits } = PROVISIONED;
-  const writesPerRun = run.table.ledgerWriteUnits + run.table.indexWriteUnits;
-  const peakWritesPerSecond = writesPerRun / Math.max(1, run.runSeconds);
-  const peakUnits = Math.max(baselineUnits, Math.ceil(peakWritesPerSecond / PROVISIONED.utilization));
-  const peakHours = Math.min(usage.hoursInMonth, usage.runs * Math.ceil(run.runSeconds / 3600 + PROVISIONED.leadHours));
-  const wcuHours = peakUnits * peakHours + baselineUnits * (usage.hoursInMonth - peakHours);
-  return [
-    line(
-      'DynamoDB',
-      `ledger provisioned writes (${peakUnits} WCU for ${peakHours} h, ${baselineUnits} WCU otherwise)`,
-      wcuHours,
-      'WCU-hours',
-      prices.dynamodb.provisionedWcuHour,
-      `replaces ${writesPerRun * usage.runs} on-demand WRU; scheduled scaling around each run`,
-    ),
-    line(
-      'DynamoDB',
-      `ledger provisioned reads (${baselineUnits} RCU)`,
-      baselineUnits * usage.hoursInMonth,
-      'RCU-hours',
-      prices.dynamodb.provisionedRcuHour,
-    ),
-  ];
-}
-
 export function dynamodbLines(month: Month): CostLine[] {
   const { input, prices, run, usage } = month;
-  const lines = input.ledgerCapacity === 'on-demand' ? onDemandWriteLines(month) : provisionedLines(month);
+  const lines = onDemandWriteLines(month);
   lines.push(
     line(
       'DynamoDB',

@@ -1,4 +1,4 @@
-import { type GroupedTask, groupTasks, parseTask } from './task.js';
+import { type GroupedTask, groupTasks, parseTask } from '../core/task.js';
 
 /** A task SQS refused for what it is (SenderFault): its position among the tasks sent, and SQS's answer. */
 export interface Rejection {
