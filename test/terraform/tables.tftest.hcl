@@ -70,7 +70,7 @@ run "a_customer_key_encrypts_both_tables" {
 
   assert {
     condition = alltrue([
-      for t in [aws_dynamodb_table.config, aws_dynamodb_table.ledger] :
+      for t in [aws_dynamodb_table.config[0], aws_dynamodb_table.ledger[0]] :
       t.server_side_encryption[0].enabled && t.server_side_encryption[0].kms_key_arn == var.kms_key_arn
     ])
     error_message = "Both tables must use the customer key."
