@@ -11,8 +11,8 @@ locals {
     sender  = coalesce(var.packages.sender, "${path.module}/dist/sender.zip")
   }
 
-  # Partition and region from an ARN the module creates: no lookup, so plans work offline.
-  arn_parts  = split(":", module.queue.queue_arn)
+  # Partition and region from an ARN the module creates: no lookup, so plans work offline (none with create = false).
+  arn_parts  = var.create ? split(":", module.queue.queue_arn) : ["arn", "aws", "", "", ""]
   region     = local.arn_parts[3]
   dns_suffix = local.arn_parts[1] == "aws-cn" ? "amazonaws.com.cn" : "amazonaws.com"
   # kms:ViaService values: a key grant holds only for requests these services make on the caller's behalf.
@@ -104,6 +104,7 @@ locals {
 module "tables" {
   source = "./modules/tables"
 
+  create                        = var.create
   name                          = var.name
   kms_key_arn                   = var.kms_key_arn
   deletion_protection           = var.tables.deletion_protection
@@ -123,6 +124,7 @@ module "tables" {
 module "queue" {
   source = "./modules/queue"
 
+  create                        = var.create
   name                          = var.name
   consumer_timeout_seconds      = var.sender.timeout
   visibility_timeout_multiplier = var.queue.visibility_timeout_multiplier
@@ -143,6 +145,7 @@ module "queue" {
 module "planner_failures" {
   source = "./modules/failure-queue"
 
+  create      = var.create
   name        = "${var.name}-planner-failures"
   kms_key_arn = var.kms_key_arn
 
@@ -156,6 +159,7 @@ module "planner_failures" {
 module "planner" {
   source = "./modules/function"
 
+  create                   = var.create
   name                     = "${var.name}-planner"
   description              = "Plans a notification run: streams the audience and enqueues delivery tasks."
   package_path             = local.packages.planner
@@ -225,6 +229,7 @@ module "planner" {
 module "sender" {
   source = "./modules/function"
 
+  create                   = var.create
   name                     = "${var.name}-sender"
   description              = "Delivers notifications from the delivery queue through the channel adapter."
   package_path             = local.packages.sender
@@ -284,6 +289,8 @@ module "sender" {
 }
 
 resource "aws_lambda_event_source_mapping" "sender" {
+  count = var.create ? 1 : 0
+
   event_source_arn                   = module.queue.queue_arn
   function_name                      = module.sender.function_arn
   batch_size                         = var.sender.batch_size
@@ -307,6 +314,7 @@ resource "aws_lambda_event_source_mapping" "sender" {
 module "schedule" {
   source = "./modules/schedule"
 
+  create     = var.create
   name       = var.name
   jobs       = { for id, job in var.jobs : id => { schedule_expression = job.schedule_expression, timezone = job.timezone, enabled = job.enabled, description = job.description } }
   target_arn = module.planner.function_arn
@@ -330,8 +338,9 @@ module "schedule" {
 module "observability" {
   source = "./modules/observability"
 
+  create                = var.create
   name                  = var.name
-  region                = split(":", module.queue.queue_arn)[3]
+  region                = local.region
   metric_namespace      = var.metric_namespace
   queue_name            = module.queue.queue_name
   dlq_name              = module.queue.dlq_name

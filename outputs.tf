@@ -102,7 +102,7 @@ output "sender_log_group_name" {
 
 output "event_source_mapping_uuid" {
   description = "UUID of the delivery queue -> sender event source mapping."
-  value       = aws_lambda_event_source_mapping.sender.uuid
+  value       = try(aws_lambda_event_source_mapping.sender[0].uuid, null)
 }
 
 output "planner_failures_queue_url" {
@@ -169,10 +169,10 @@ output "dashboard_name" {
 
 output "operator_policy_json" {
   description = "Least-privilege IAM policy (JSON) for the `notifier` CLI against this deployment: config items, secrets check, run, status and runs, dlq inspect and redrive, ticks and ticks replay. Attach it to the operators' role (docs/MODULE.md, Operator permissions)."
-  value       = local.operator_policy
+  value       = var.create ? local.operator_policy : null
 }
 
 output "cli_environment" {
   description = "Every environment variable the `notifier` CLI reads (AWS_REGION and the NOTIFIER_* names of the tables, queues, planner and host allowlists), as shell `export` lines: `eval \"$(terraform output -raw cli_environment)\"`."
-  value       = join("", [for name, value in local.cli_environment : "export ${name}='${value}'\n"])
+  value       = var.create ? join("", [for name, value in local.cli_environment : "export ${name}='${value}'\n"]) : null
 }

@@ -2,6 +2,12 @@
 # General
 ################################################################################
 
+variable "create" {
+  description = "Create the module's resources. `false` creates nothing (e.g. to switch a deployment off per environment) and every output is `null` or empty."
+  type        = bool
+  default     = true
+}
+
 variable "name" {
   description = "Prefix of every resource name (queues, tables, functions, roles, schedules, alarms) and the `Service` dimension of the metrics."
   type        = string

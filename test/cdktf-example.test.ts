@@ -107,7 +107,7 @@ describe('examples/cdktf', () => {
       'daily-digest': { schedule_expression: 'cron(0 9 * * ? *)', timezone: 'Europe/Berlin' },
       'weekly-recap': { schedule_expression: 'cron(0 18 ? * FRI *)', timezone: 'America/New_York' },
     });
-    assert.deepEqual(stack.terraform.required_providers.aws, { source: 'hashicorp/aws', version: '>= 5.70, < 6.0' });
+    assert.deepEqual(stack.terraform.required_providers.aws, { source: 'hashicorp/aws', version: '>= 5.70, < 7.0' });
     assert.equal(stack.output.queue_url?.value, '${module.notifier.queue_url}');
     assert.equal(stack.output.schedule_arns?.value, '${module.notifier.schedule_arns}');
     assert.equal(stack.output.operator_policy_json?.value, '${module.notifier.operator_policy_json}');

@@ -20,7 +20,7 @@ class AwsProvider extends TerraformProvider {
     super(scope, id, {
       terraformResourceType: 'aws',
       terraformProviderSource: 'hashicorp/aws',
-      terraformGeneratorMetadata: { providerName: 'aws', providerVersionConstraint: '>= 5.70, < 6.0' },
+      terraformGeneratorMetadata: { providerName: 'aws', providerVersionConstraint: '>= 5.70, < 7.0' },
     });
     this.#config = config;
   }

@@ -3,6 +3,8 @@
 # retries are exhausted, or that grew too old) and the scheduler's DLQ are both one.
 
 resource "aws_sqs_queue" "this" {
+  count = var.create ? 1 : 0
+
   name                              = var.name
   message_retention_seconds         = var.message_retention_seconds
   kms_master_key_id                 = var.kms_key_arn
@@ -14,7 +16,9 @@ resource "aws_sqs_queue" "this" {
 }
 
 resource "aws_sqs_queue_policy" "this" {
-  queue_url = aws_sqs_queue.this.id
+  count = var.create ? 1 : 0
+
+  queue_url = aws_sqs_queue.this[0].id
   # jsonencode rather than aws_iam_policy_document, so `terraform test` can assert it under a mocked provider.
   policy = jsonencode({
     Version = "2012-10-17"
@@ -24,7 +28,7 @@ resource "aws_sqs_queue_policy" "this" {
       Principal = "*"
       # A Deny on every action is the point here: no request without TLS, whoever makes it.
       Action    = "sqs:*"
-      Resource  = aws_sqs_queue.this.arn
+      Resource  = aws_sqs_queue.this[0].arn
       Condition = { Bool = { "aws:SecureTransport" = "false" } }
     }]
   })

@@ -1,12 +1,13 @@
 locals {
-  create_role = var.role_arn == null
+  create_role = var.create && var.role_arn == null
   role_arn    = local.create_role ? aws_iam_role.this[0].arn : var.role_arn
 
   # The function's own ARN, known before the function exists (the log group ARN carries partition, region
   # and account), so the continuation statement names it without a cycle or an account-id lookup, and the
   # policy can exist before the function.
-  log_arn      = split(":", aws_cloudwatch_log_group.this.arn)
-  function_arn = "arn:${local.log_arn[1]}:lambda:${local.log_arn[3]}:${local.log_arn[4]}:function:${var.name}"
+  log_group_arn = one(aws_cloudwatch_log_group.this[*].arn)
+  log_arn       = var.create ? split(":", local.log_group_arn) : ["arn", "aws", "", "", ""]
+  function_arn  = "arn:${local.log_arn[1]}:lambda:${local.log_arn[3]}:${local.log_arn[4]}:function:${var.name}"
 
   log_group_name = "/aws/lambda/${var.name}"
 
@@ -15,7 +16,7 @@ locals {
       Sid      = "WriteOwnLogs"
       Effect   = "Allow"
       Action   = ["logs:CreateLogStream", "logs:PutLogEvents"]
-      Resource = ["${aws_cloudwatch_log_group.this.arn}:log-stream:*"]
+      Resource = var.create ? ["${local.log_group_arn}:log-stream:*"] : []
     }],
     [for s in var.policy_statements : merge(
       { Sid = s.sid, Effect = "Allow", Action = s.actions, Resource = s.resources },
@@ -62,6 +63,8 @@ locals {
 ################################################################################
 
 resource "aws_cloudwatch_log_group" "this" {
+  count = var.create ? 1 : 0
+
   name              = local.log_group_name
   retention_in_days = var.log_retention_days
   kms_key_id        = var.kms_key_arn
@@ -107,6 +110,8 @@ resource "aws_iam_role_policy" "this" {
 ################################################################################
 
 resource "aws_lambda_function" "this" {
+  count = var.create ? 1 : 0
+
   function_name                  = var.name
   description                    = var.description
   role                           = local.role_arn
@@ -128,7 +133,7 @@ resource "aws_lambda_function" "this" {
 
   logging_config {
     log_format            = "JSON"
-    log_group             = aws_cloudwatch_log_group.this.name
+    log_group             = aws_cloudwatch_log_group.this[0].name
     application_log_level = var.application_log_level
     system_log_level      = "WARN"
   }
@@ -159,9 +164,9 @@ resource "aws_lambda_function" "this" {
 ################################################################################
 
 resource "aws_lambda_function_event_invoke_config" "this" {
-  count = var.async_invocation == null ? 0 : 1
+  count = var.create && var.async_invocation != null ? 1 : 0
 
-  function_name                = aws_lambda_function.this.function_name
+  function_name                = aws_lambda_function.this[0].function_name
   maximum_retry_attempts       = var.async_invocation.maximum_retry_attempts
   maximum_event_age_in_seconds = var.async_invocation.maximum_event_age_in_seconds
 

@@ -1,21 +1,21 @@
 output "function_name" {
   description = "Function name."
-  value       = aws_lambda_function.this.function_name
+  value       = try(aws_lambda_function.this[0].function_name, null)
 }
 
 output "function_arn" {
   description = "Function ARN."
-  value       = aws_lambda_function.this.arn
+  value       = try(aws_lambda_function.this[0].arn, null)
 }
 
 output "invoke_arn" {
   description = "Invoke ARN (for API Gateway and similar)."
-  value       = aws_lambda_function.this.invoke_arn
+  value       = try(aws_lambda_function.this[0].invoke_arn, null)
 }
 
 output "role_arn" {
-  description = "Execution role ARN (created or supplied)."
-  value       = local.role_arn
+  description = "Execution role ARN (created or supplied); `null` when `create = false`."
+  value       = var.create ? local.role_arn : null
 }
 
 output "role_name" {
@@ -30,12 +30,12 @@ output "policy_json" {
 
 output "log_group_name" {
   description = "Log group name."
-  value       = aws_cloudwatch_log_group.this.name
+  value       = try(aws_cloudwatch_log_group.this[0].name, null)
 }
 
 output "log_group_arn" {
   description = "Log group ARN."
-  value       = aws_cloudwatch_log_group.this.arn
+  value       = try(aws_cloudwatch_log_group.this[0].arn, null)
 }
 
 output "environment" {
@@ -60,17 +60,17 @@ output "async_invocation" {
 output "kms_key_arns" {
   description = "Key of each of the module's resources that can take a customer key (`log_group`, `environment`); `null` values use AWS-managed encryption."
   value = {
-    log_group   = aws_cloudwatch_log_group.this.kms_key_id
-    environment = aws_lambda_function.this.kms_key_arn
+    log_group   = try(aws_cloudwatch_log_group.this[0].kms_key_id, null)
+    environment = try(aws_lambda_function.this[0].kms_key_arn, null)
   }
 }
 
 output "tracing_mode" {
   description = "The function's X-Ray tracing mode; `null` when not configured."
-  value       = try(one(aws_lambda_function.this.tracing_config).mode, null)
+  value       = try(one(aws_lambda_function.this[0].tracing_config).mode, null)
 }
 
 output "code_signing_config_arn" {
   description = "The function's code-signing configuration; `null` when none."
-  value       = aws_lambda_function.this.code_signing_config_arn
+  value       = try(aws_lambda_function.this[0].code_signing_config_arn, null)
 }

@@ -1,3 +1,9 @@
+variable "create" {
+  description = "Create the module's resources; `false` creates nothing and every output is `null` (or empty)."
+  type        = bool
+  default     = true
+}
+
 variable "name" {
   description = "Function name; also the name of the role, its policy and the log group `/aws/lambda/<name>`."
   type        = string

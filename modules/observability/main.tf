@@ -83,7 +83,7 @@ locals {
 ################################################################################
 
 resource "aws_cloudwatch_metric_alarm" "this" {
-  for_each = var.create_alarms ? local.alarms : {}
+  for_each = var.create && var.create_alarms ? local.alarms : {}
 
   alarm_name          = "${var.name}-${each.key}"
   alarm_description   = each.value.description
@@ -165,7 +165,7 @@ locals {
 }
 
 resource "aws_cloudwatch_dashboard" "this" {
-  count = var.create_dashboard ? 1 : 0
+  count = var.create && var.create_dashboard ? 1 : 0
 
   dashboard_name = var.name
   dashboard_body = jsonencode({

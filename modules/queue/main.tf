@@ -13,6 +13,8 @@ locals {
 ################################################################################
 
 resource "aws_sqs_queue" "dlq" {
+  count = var.create ? 1 : 0
+
   name                              = "${var.name}-dlq"
   message_retention_seconds         = var.dlq_message_retention_seconds
   kms_master_key_id                 = local.kms_master_key_id
@@ -27,6 +29,8 @@ resource "aws_sqs_queue" "dlq" {
 ################################################################################
 
 resource "aws_sqs_queue" "this" {
+  count = var.create ? 1 : 0
+
   name                              = var.name
   visibility_timeout_seconds        = local.visibility_timeout_seconds
   message_retention_seconds         = var.message_retention_seconds
@@ -40,18 +44,22 @@ resource "aws_sqs_queue" "this" {
 
 # Separate resources avoid the queue <-> DLQ dependency cycle.
 resource "aws_sqs_queue_redrive_policy" "this" {
-  queue_url = aws_sqs_queue.this.id
+  count = var.create ? 1 : 0
+
+  queue_url = aws_sqs_queue.this[0].id
   redrive_policy = jsonencode({
-    deadLetterTargetArn = aws_sqs_queue.dlq.arn
+    deadLetterTargetArn = aws_sqs_queue.dlq[0].arn
     maxReceiveCount     = var.max_receive_count
   })
 }
 
 resource "aws_sqs_queue_redrive_allow_policy" "dlq" {
-  queue_url = aws_sqs_queue.dlq.id
+  count = var.create ? 1 : 0
+
+  queue_url = aws_sqs_queue.dlq[0].id
   redrive_allow_policy = jsonencode({
     redrivePermission = "byQueue"
-    sourceQueueArns   = [aws_sqs_queue.this.arn]
+    sourceQueueArns   = [aws_sqs_queue.this[0].arn]
   })
 }
 
@@ -60,12 +68,16 @@ resource "aws_sqs_queue_redrive_allow_policy" "dlq" {
 ################################################################################
 
 resource "aws_sqs_queue_policy" "this" {
-  queue_url = aws_sqs_queue.this.id
+  count = var.create ? 1 : 0
+
+  queue_url = aws_sqs_queue.this[0].id
   policy    = local.tls_only_policy["this"]
 }
 
 resource "aws_sqs_queue_policy" "dlq" {
-  queue_url = aws_sqs_queue.dlq.id
+  count = var.create ? 1 : 0
+
+  queue_url = aws_sqs_queue.dlq[0].id
   policy    = local.tls_only_policy["dlq"]
 }
 
@@ -73,7 +85,7 @@ locals {
   # Written with jsonencode rather than aws_iam_policy_document so the document is computed by
   # Terraform itself and can be asserted in `terraform test` under a mocked provider.
   tls_only_policy = {
-    for key, arn in { this = aws_sqs_queue.this.arn, dlq = aws_sqs_queue.dlq.arn } : key => jsonencode({
+    for key, arn in { this = one(aws_sqs_queue.this[*].arn), dlq = one(aws_sqs_queue.dlq[*].arn) } : key => jsonencode({
       Version = "2012-10-17"
       Statement = [{
         Sid       = "DenyInsecureTransport"

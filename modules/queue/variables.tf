@@ -1,3 +1,9 @@
+variable "create" {
+  description = "Create the module's resources; `false` creates nothing and every output is `null` (or empty)."
+  type        = bool
+  default     = true
+}
+
 variable "name" {
   description = "Name of the delivery queue; the DLQ is `<name>-dlq`."
   type        = string

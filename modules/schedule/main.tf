@@ -1,12 +1,12 @@
 locals {
-  create_role = var.role_arn == null
+  create_role = var.create && var.role_arn == null
   role_arn    = local.create_role ? aws_iam_role.this[0].arn : var.role_arn
 
   prefix       = "${var.name}-scheduler"
-  enabled_jobs = { for id, job in var.jobs : id => job if job.enabled }
+  enabled_jobs = { for id, job in var.jobs : id => job if var.create && job.enabled }
 
   # Partition, region and account from the group's ARN: no lookup, so plans work offline.
-  group_arn  = split(":", aws_scheduler_schedule_group.this.arn)
+  group_arn  = var.create ? split(":", aws_scheduler_schedule_group.this[0].arn) : ["arn", "aws", "", "", ""]
   account_id = local.group_arn[4]
   sqs_via    = "sqs.${local.group_arn[3]}.${local.group_arn[1] == "aws-cn" ? "amazonaws.com.cn" : "amazonaws.com"}"
 }
@@ -16,6 +16,8 @@ locals {
 ################################################################################
 
 resource "aws_scheduler_schedule_group" "this" {
+  count = var.create ? 1 : 0
+
   name = local.prefix
 
   tags = var.tags
@@ -25,6 +27,7 @@ resource "aws_scheduler_schedule_group" "this" {
 module "dlq" {
   source = "../failure-queue"
 
+  create                    = var.create
   name                      = "${local.prefix}-dlq"
   message_retention_seconds = var.dlq_message_retention_seconds
   kms_key_arn               = var.kms_key_arn
@@ -34,12 +37,12 @@ module "dlq" {
 
 moved {
   from = aws_sqs_queue.dlq
-  to   = module.dlq.aws_sqs_queue.this
+  to   = module.dlq.aws_sqs_queue.this[0]
 }
 
 moved {
   from = aws_sqs_queue_policy.dlq
-  to   = module.dlq.aws_sqs_queue_policy.this
+  to   = module.dlq.aws_sqs_queue_policy.this[0]
 }
 
 ################################################################################
@@ -63,7 +66,7 @@ resource "aws_iam_role" "this" {
       Condition = {
         StringEquals = {
           "aws:SourceAccount" = local.account_id
-          "aws:SourceArn"     = aws_scheduler_schedule_group.this.arn
+          "aws:SourceArn"     = aws_scheduler_schedule_group.this[0].arn
         }
       }
     }]
@@ -123,7 +126,7 @@ resource "aws_scheduler_schedule" "this" {
   for_each = local.enabled_jobs
 
   name                         = "${var.name}-${each.key}"
-  group_name                   = aws_scheduler_schedule_group.this.name
+  group_name                   = aws_scheduler_schedule_group.this[0].name
   description                  = each.value.description
   schedule_expression          = each.value.schedule_expression
   schedule_expression_timezone = each.value.timezone

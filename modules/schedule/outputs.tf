@@ -1,11 +1,11 @@
 output "schedule_group_name" {
   description = "Name of the schedule group."
-  value       = aws_scheduler_schedule_group.this.name
+  value       = try(aws_scheduler_schedule_group.this[0].name, null)
 }
 
 output "schedule_group_arn" {
   description = "ARN of the schedule group."
-  value       = aws_scheduler_schedule_group.this.arn
+  value       = try(aws_scheduler_schedule_group.this[0].arn, null)
 }
 
 output "schedule_arns" {
@@ -19,8 +19,8 @@ output "schedule_names" {
 }
 
 output "role_arn" {
-  description = "ARN of the scheduler role (created or supplied)."
-  value       = local.role_arn
+  description = "ARN of the scheduler role (created or supplied); `null` when `create = false`."
+  value       = var.create ? local.role_arn : null
 }
 
 output "policy_json" {

@@ -3,6 +3,8 @@
 ################################################################################
 
 resource "aws_dynamodb_table" "config" {
+  count = var.create ? 1 : 0
+
   name                        = "${var.name}-config"
   billing_mode                = "PAY_PER_REQUEST"
   hash_key                    = "pk"
@@ -35,6 +37,8 @@ resource "aws_dynamodb_table" "config" {
 ################################################################################
 
 resource "aws_dynamodb_table" "ledger" {
+  count = var.create ? 1 : 0
+
   name                        = "${var.name}-ledger"
   billing_mode                = "PAY_PER_REQUEST"
   hash_key                    = "pk"
@@ -94,10 +98,10 @@ resource "aws_dynamodb_table" "ledger" {
 # shape `notifier config put` writes (configTableItem in handlers/aws/config-store.ts) without its `updatedAt`:
 # a write time here would change on every plan.
 resource "aws_dynamodb_table_item" "job" {
-  for_each = var.job_documents
+  for_each = var.create ? var.job_documents : {}
 
-  table_name = aws_dynamodb_table.config.name
-  hash_key   = aws_dynamodb_table.config.hash_key
+  table_name = aws_dynamodb_table.config[0].name
+  hash_key   = aws_dynamodb_table.config[0].hash_key
   item = jsonencode({
     pk       = { S = "job#${each.key}" }
     document = { S = each.value }

@@ -16,11 +16,11 @@ run "records_stay_14_days_encrypted_with_sqs_managed_keys_and_tagged" {
 
   assert {
     condition = (
-      aws_sqs_queue.this.name == "acme-planner-failures" &&
-      aws_sqs_queue.this.message_retention_seconds == 1209600 &&
-      aws_sqs_queue.this.sqs_managed_sse_enabled == true &&
-      aws_sqs_queue.this.kms_master_key_id == null &&
-      aws_sqs_queue.this.tags["Team"] == "growth"
+      aws_sqs_queue.this[0].name == "acme-planner-failures" &&
+      aws_sqs_queue.this[0].message_retention_seconds == 1209600 &&
+      aws_sqs_queue.this[0].sqs_managed_sse_enabled == true &&
+      aws_sqs_queue.this[0].kms_master_key_id == null &&
+      aws_sqs_queue.this[0].tags["Team"] == "growth"
     )
     error_message = "Expected 14 days of retention, SSE-SQS and the tags."
   }
@@ -32,12 +32,12 @@ run "the_queue_denies_every_request_made_without_tls" {
   }
 
   assert {
-    condition = jsondecode(aws_sqs_queue_policy.this.policy).Statement == [{
+    condition = jsondecode(aws_sqs_queue_policy.this[0].policy).Statement == [{
       Sid       = "DenyInsecureTransport"
       Effect    = "Deny"
       Principal = "*"
       Action    = "sqs:*"
-      Resource  = aws_sqs_queue.this.arn
+      Resource  = aws_sqs_queue.this[0].arn
       Condition = { Bool = { "aws:SecureTransport" = "false" } }
     }]
     error_message = "The queue must deny every request without TLS."
@@ -56,7 +56,7 @@ run "a_customer_key_switches_the_queue_to_sse_kms" {
   }
 
   assert {
-    condition     = aws_sqs_queue.this.kms_master_key_id == var.kms_key_arn && aws_sqs_queue.this.kms_data_key_reuse_period_seconds == 300
+    condition     = aws_sqs_queue.this[0].kms_master_key_id == var.kms_key_arn && aws_sqs_queue.this[0].kms_data_key_reuse_period_seconds == 300
     error_message = "The queue must use the customer key."
   }
 }

@@ -23,12 +23,12 @@ run "the_function_deploys_the_given_zip_with_the_index_handler_on_arm64_node22" 
   }
 
   assert {
-    condition     = aws_lambda_function.this.filename == var.package_path && aws_lambda_function.this.source_code_hash == filebase64sha256(var.package_path)
+    condition     = aws_lambda_function.this[0].filename == var.package_path && aws_lambda_function.this[0].source_code_hash == filebase64sha256(var.package_path)
     error_message = "The zip and its hash must come from package_path."
   }
 
   assert {
-    condition     = aws_lambda_function.this.handler == "index.handler" && aws_lambda_function.this.runtime == "nodejs22.x" && aws_lambda_function.this.architectures == tolist(["arm64"])
+    condition     = aws_lambda_function.this[0].handler == "index.handler" && aws_lambda_function.this[0].runtime == "nodejs22.x" && aws_lambda_function.this[0].architectures == tolist(["arm64"])
     error_message = "Defaults: index.handler, nodejs22.x, arm64."
   }
 }
@@ -46,17 +46,17 @@ run "logs_go_as_json_to_its_own_log_group_with_retention_and_the_key" {
   }
 
   assert {
-    condition     = aws_cloudwatch_log_group.this.name == "/aws/lambda/acme-sender" && aws_cloudwatch_log_group.this.retention_in_days == 14 && aws_cloudwatch_log_group.this.kms_key_id == var.kms_key_arn
+    condition     = aws_cloudwatch_log_group.this[0].name == "/aws/lambda/acme-sender" && aws_cloudwatch_log_group.this[0].retention_in_days == 14 && aws_cloudwatch_log_group.this[0].kms_key_id == var.kms_key_arn
     error_message = "Log group name, retention or key is wrong."
   }
 
   assert {
-    condition     = aws_lambda_function.this.kms_key_arn == var.kms_key_arn
+    condition     = aws_lambda_function.this[0].kms_key_arn == var.kms_key_arn
     error_message = "The environment variables must be encrypted with the customer key too."
   }
 
   assert {
-    condition     = aws_lambda_function.this.logging_config[0].log_format == "JSON" && aws_lambda_function.this.logging_config[0].log_group == "/aws/lambda/acme-sender"
+    condition     = aws_lambda_function.this[0].logging_config[0].log_format == "JSON" && aws_lambda_function.this[0].logging_config[0].log_group == "/aws/lambda/acme-sender"
     error_message = "The function must log JSON to its log group."
   }
 }
@@ -67,12 +67,12 @@ run "by_default_no_tracing_no_code_signing_and_no_x_ray_actions" {
   }
 
   assert {
-    condition     = length(aws_lambda_function.this.tracing_config) == 0 || output.tracing_mode != "Active"
+    condition     = length(aws_lambda_function.this[0].tracing_config) == 0 || output.tracing_mode != "Active"
     error_message = "Tracing must stay off unless asked for."
   }
 
   assert {
-    condition     = aws_lambda_function.this.code_signing_config_arn == null && aws_lambda_function.this.kms_key_arn == null
+    condition     = aws_lambda_function.this[0].code_signing_config_arn == null && aws_lambda_function.this[0].kms_key_arn == null
     error_message = "No code-signing config and no customer key for the environment unless given."
   }
 
@@ -93,12 +93,12 @@ run "active_tracing_and_a_code_signing_config_are_opt_ins" {
   }
 
   assert {
-    condition     = aws_lambda_function.this.tracing_config[0].mode == "Active" && output.tracing_mode == "Active"
+    condition     = aws_lambda_function.this[0].tracing_config[0].mode == "Active" && output.tracing_mode == "Active"
     error_message = "tracing_mode must reach the function's tracing_config."
   }
 
   assert {
-    condition     = aws_lambda_function.this.code_signing_config_arn == var.code_signing_config_arn && output.code_signing_config_arn == var.code_signing_config_arn
+    condition     = aws_lambda_function.this[0].code_signing_config_arn == var.code_signing_config_arn && output.code_signing_config_arn == var.code_signing_config_arn
     error_message = "The code-signing config must be attached to the function."
   }
 
@@ -156,7 +156,7 @@ run "outside_a_vpc_there_is_no_vpc_config_and_no_eni_statement" {
   }
 
   assert {
-    condition     = length(aws_lambda_function.this.vpc_config) == 0
+    condition     = length(aws_lambda_function.this[0].vpc_config) == 0
     error_message = "No VPC config expected."
   }
 
@@ -176,7 +176,7 @@ run "in_a_vpc_the_function_attaches_to_the_subnets_and_only_the_eni_statement_us
   }
 
   assert {
-    condition     = toset(aws_lambda_function.this.vpc_config[0].subnet_ids) == toset(["subnet-0a", "subnet-0b"]) && toset(aws_lambda_function.this.vpc_config[0].security_group_ids) == toset(["sg-0c"])
+    condition     = toset(aws_lambda_function.this[0].vpc_config[0].subnet_ids) == toset(["subnet-0a", "subnet-0b"]) && toset(aws_lambda_function.this[0].vpc_config[0].security_group_ids) == toset(["sg-0c"])
     error_message = "The function must attach to the given subnets and security groups."
   }
 
@@ -219,13 +219,13 @@ run "the_created_role_trusts_lambda_with_the_boundary_and_path_and_logs_only_to_
       Sid      = "WriteOwnLogs"
       Effect   = "Allow"
       Action   = ["logs:CreateLogStream", "logs:PutLogEvents"]
-      Resource = ["${aws_cloudwatch_log_group.this.arn}:log-stream:*"]
+      Resource = ["${aws_cloudwatch_log_group.this[0].arn}:log-stream:*"]
     }
     error_message = "Logging must be limited to the function's own log group."
   }
 
   assert {
-    condition     = aws_iam_role.this[0].tags["Team"] == "growth" && aws_cloudwatch_log_group.this.tags["Team"] == "growth" && aws_lambda_function.this.tags["Team"] == "growth"
+    condition     = aws_iam_role.this[0].tags["Team"] == "growth" && aws_cloudwatch_log_group.this[0].tags["Team"] == "growth" && aws_lambda_function.this[0].tags["Team"] == "growth"
     error_message = "Role, log group and function must carry the tags."
   }
 }
@@ -240,7 +240,7 @@ run "a_bring_your_own_role_gets_no_created_role_or_policy" {
   }
 
   assert {
-    condition     = length(aws_iam_role.this) == 0 && length(aws_iam_role_policy.this) == 0 && aws_lambda_function.this.role == var.role_arn
+    condition     = length(aws_iam_role.this) == 0 && length(aws_iam_role_policy.this) == 0 && aws_lambda_function.this[0].role == var.role_arn
     error_message = "With role_arn the module must create no role or policy and use the given role."
   }
 }
@@ -283,7 +283,7 @@ run "async_invocation_sets_retries_event_age_and_the_on_failure_destination" {
 
   assert {
     condition = (
-      aws_lambda_function_event_invoke_config.this[0].function_name == aws_lambda_function.this.function_name &&
+      aws_lambda_function_event_invoke_config.this[0].function_name == aws_lambda_function.this[0].function_name &&
       aws_lambda_function_event_invoke_config.this[0].destination_config[0].on_failure[0].destination == "arn:aws:sqs:eu-west-1:123456789012:acme-failures" &&
       output.async_invocation == { maximum_retry_attempts = 1, maximum_event_age_in_seconds = 3600, on_failure_destination_arn = "arn:aws:sqs:eu-west-1:123456789012:acme-failures" }
     )

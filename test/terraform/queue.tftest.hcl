@@ -16,8 +16,8 @@ run "the_visibility_timeout_is_six_times_the_sender_s_timeout_by_default" {
   }
 
   assert {
-    condition     = aws_sqs_queue.this.visibility_timeout_seconds == 180
-    error_message = "Expected 6 x 30 = 180 seconds, got ${aws_sqs_queue.this.visibility_timeout_seconds}."
+    condition     = aws_sqs_queue.this[0].visibility_timeout_seconds == 180
+    error_message = "Expected 6 x 30 = 180 seconds, got ${aws_sqs_queue.this[0].visibility_timeout_seconds}."
   }
 }
 
@@ -31,7 +31,7 @@ run "a_larger_multiplier_lengthens_the_visibility_timeout" {
   }
 
   assert {
-    condition     = aws_sqs_queue.this.visibility_timeout_seconds == 300
+    condition     = aws_sqs_queue.this[0].visibility_timeout_seconds == 300
     error_message = "Expected 10 x 30 = 300 seconds."
   }
 }
@@ -60,17 +60,17 @@ run "a_delivery_received_max_receive_count_times_moves_to_the_dlq" {
   }
 
   assert {
-    condition     = jsondecode(aws_sqs_queue_redrive_policy.this.redrive_policy).deadLetterTargetArn == aws_sqs_queue.dlq.arn
+    condition     = jsondecode(aws_sqs_queue_redrive_policy.this[0].redrive_policy).deadLetterTargetArn == aws_sqs_queue.dlq[0].arn
     error_message = "The delivery queue must redrive to the DLQ."
   }
 
   assert {
-    condition     = jsondecode(aws_sqs_queue_redrive_policy.this.redrive_policy).maxReceiveCount == 3
+    condition     = jsondecode(aws_sqs_queue_redrive_policy.this[0].redrive_policy).maxReceiveCount == 3
     error_message = "maxReceiveCount must follow max_receive_count."
   }
 
   assert {
-    condition     = aws_sqs_queue_redrive_policy.this.queue_url == aws_sqs_queue.this.id
+    condition     = aws_sqs_queue_redrive_policy.this[0].queue_url == aws_sqs_queue.this[0].id
     error_message = "The redrive policy must be attached to the delivery queue."
   }
 }
@@ -81,9 +81,9 @@ run "only_the_delivery_queue_may_redrive_into_the_dlq" {
   }
 
   assert {
-    condition = jsondecode(aws_sqs_queue_redrive_allow_policy.dlq.redrive_allow_policy) == {
+    condition = jsondecode(aws_sqs_queue_redrive_allow_policy.dlq[0].redrive_allow_policy) == {
       redrivePermission = "byQueue"
-      sourceQueueArns   = [aws_sqs_queue.this.arn]
+      sourceQueueArns   = [aws_sqs_queue.this[0].arn]
     }
     error_message = "The DLQ must allow redrive from the delivery queue only."
   }
@@ -95,7 +95,7 @@ run "the_dlq_keeps_messages_for_14_days_and_the_delivery_queue_for_4_by_default"
   }
 
   assert {
-    condition     = aws_sqs_queue.dlq.message_retention_seconds == 1209600 && aws_sqs_queue.this.message_retention_seconds == 345600
+    condition     = aws_sqs_queue.dlq[0].message_retention_seconds == 1209600 && aws_sqs_queue.this[0].message_retention_seconds == 345600
     error_message = "Unexpected default retention."
   }
 }
@@ -107,7 +107,7 @@ run "both_queues_deny_every_request_made_without_tls" {
 
   assert {
     condition = alltrue([
-      for pair in [[aws_sqs_queue_policy.this, aws_sqs_queue.this], [aws_sqs_queue_policy.dlq, aws_sqs_queue.dlq]] :
+      for pair in [[aws_sqs_queue_policy.this[0], aws_sqs_queue.this[0]], [aws_sqs_queue_policy.dlq[0], aws_sqs_queue.dlq[0]]] :
       jsondecode(pair[0].policy).Statement == [{
         Sid       = "DenyInsecureTransport"
         Effect    = "Deny"
@@ -129,12 +129,12 @@ run "queues_use_sqs_managed_encryption_when_no_customer_key_is_given" {
   }
 
   assert {
-    condition     = aws_sqs_queue.this.sqs_managed_sse_enabled == true && aws_sqs_queue.dlq.sqs_managed_sse_enabled == true
+    condition     = aws_sqs_queue.this[0].sqs_managed_sse_enabled == true && aws_sqs_queue.dlq[0].sqs_managed_sse_enabled == true
     error_message = "SSE-SQS must be on by default."
   }
 
   assert {
-    condition     = aws_sqs_queue.this.kms_master_key_id == null && aws_sqs_queue.dlq.kms_master_key_id == null
+    condition     = aws_sqs_queue.this[0].kms_master_key_id == null && aws_sqs_queue.dlq[0].kms_master_key_id == null
     error_message = "No KMS key without kms_key_arn."
   }
 }
@@ -152,7 +152,7 @@ run "a_customer_key_switches_both_queues_to_sse_kms" {
 
   assert {
     condition = alltrue([
-      for q in [aws_sqs_queue.this, aws_sqs_queue.dlq] :
+      for q in [aws_sqs_queue.this[0], aws_sqs_queue.dlq[0]] :
       q.kms_master_key_id == var.kms_key_arn && q.kms_data_key_reuse_period_seconds == 300
     ])
     error_message = "Both queues must use the customer key instead of SSE-SQS."
@@ -165,12 +165,12 @@ run "both_queues_are_named_after_the_prefix_and_tagged" {
   }
 
   assert {
-    condition     = aws_sqs_queue.this.name == "acme" && aws_sqs_queue.dlq.name == "acme-dlq"
+    condition     = aws_sqs_queue.this[0].name == "acme" && aws_sqs_queue.dlq[0].name == "acme-dlq"
     error_message = "Queue names must derive from name."
   }
 
   assert {
-    condition     = aws_sqs_queue.this.tags["Team"] == "growth" && aws_sqs_queue.dlq.tags["Team"] == "growth"
+    condition     = aws_sqs_queue.this[0].tags["Team"] == "growth" && aws_sqs_queue.dlq[0].tags["Team"] == "growth"
     error_message = "Both queues must carry the tags."
   }
 }

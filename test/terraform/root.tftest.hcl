@@ -26,16 +26,16 @@ run "the_sender_reports_batch_item_failures_with_the_configured_batch_window_and
 
   assert {
     condition = (
-      aws_lambda_event_source_mapping.sender.function_response_types == toset(["ReportBatchItemFailures"]) &&
-      aws_lambda_event_source_mapping.sender.batch_size == 50 &&
-      aws_lambda_event_source_mapping.sender.maximum_batching_window_in_seconds == 5 &&
-      aws_lambda_event_source_mapping.sender.scaling_config[0].maximum_concurrency == 20
+      aws_lambda_event_source_mapping.sender[0].function_response_types == toset(["ReportBatchItemFailures"]) &&
+      aws_lambda_event_source_mapping.sender[0].batch_size == 50 &&
+      aws_lambda_event_source_mapping.sender[0].maximum_batching_window_in_seconds == 5 &&
+      aws_lambda_event_source_mapping.sender[0].scaling_config[0].maximum_concurrency == 20
     )
     error_message = "Event source mapping settings do not follow var.sender."
   }
 
   assert {
-    condition     = aws_lambda_event_source_mapping.sender.event_source_arn == output.queue_arn && aws_lambda_event_source_mapping.sender.function_name == output.sender_function_arn
+    condition     = aws_lambda_event_source_mapping.sender[0].event_source_arn == output.queue_arn && aws_lambda_event_source_mapping.sender[0].function_name == output.sender_function_arn
     error_message = "The mapping must connect the delivery queue to the sender."
   }
 }
@@ -45,9 +45,9 @@ run "the_event_source_mapping_defaults_suit_a_rate_controlled_sender" {
 
   assert {
     condition = (
-      aws_lambda_event_source_mapping.sender.batch_size == 50 &&
-      aws_lambda_event_source_mapping.sender.maximum_batching_window_in_seconds == 1 &&
-      aws_lambda_event_source_mapping.sender.scaling_config[0].maximum_concurrency == 2
+      aws_lambda_event_source_mapping.sender[0].batch_size == 50 &&
+      aws_lambda_event_source_mapping.sender[0].maximum_batching_window_in_seconds == 1 &&
+      aws_lambda_event_source_mapping.sender[0].scaling_config[0].maximum_concurrency == 2
     )
     error_message = "Unexpected defaults."
   }
@@ -258,11 +258,11 @@ run "default_tags_are_merged_with_the_consumer_s_tags" {
   }
 
   assert {
-    condition = aws_lambda_event_source_mapping.sender.tags == tomap({
+    condition = aws_lambda_event_source_mapping.sender[0].tags == tomap({
       Module  = "custom"
       Service = "acme"
       Team    = "growth"
     })
-    error_message = "Consumer tags must merge over the defaults: ${jsonencode(aws_lambda_event_source_mapping.sender.tags)}"
+    error_message = "Consumer tags must merge over the defaults: ${jsonencode(aws_lambda_event_source_mapping.sender[0].tags)}"
   }
 }

@@ -106,7 +106,7 @@ run "the_scheduler_role_may_invoke_the_planner_and_nothing_else" {
       Condition = {
         StringEquals = {
           "aws:SourceAccount" = "123456789012"
-          "aws:SourceArn"     = aws_scheduler_schedule_group.this.arn
+          "aws:SourceArn"     = aws_scheduler_schedule_group.this[0].arn
         }
       }
     }
@@ -114,7 +114,7 @@ run "the_scheduler_role_may_invoke_the_planner_and_nothing_else" {
   }
 
   assert {
-    condition     = startswith(aws_scheduler_schedule_group.this.arn, "arn:aws:scheduler:eu-west-1:123456789012:schedule-group/")
+    condition     = startswith(aws_scheduler_schedule_group.this[0].arn, "arn:aws:scheduler:eu-west-1:123456789012:schedule-group/")
     error_message = "aws:SourceArn must be the schedule group's ARN (arn:aws:scheduler:<region>:<account>:schedule-group/<name>)."
   }
 
@@ -163,7 +163,7 @@ run "the_schedule_group_role_and_dlq_carry_the_tags" {
   }
 
   assert {
-    condition     = aws_scheduler_schedule_group.this.tags["Team"] == "growth" && module.dlq.tags["Team"] == "growth" && aws_iam_role.this[0].tags["Team"] == "growth"
+    condition     = aws_scheduler_schedule_group.this[0].tags["Team"] == "growth" && module.dlq.tags["Team"] == "growth" && aws_iam_role.this[0].tags["Team"] == "growth"
     error_message = "Every taggable scheduler resource must carry the tags."
   }
 }

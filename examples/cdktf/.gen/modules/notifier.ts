@@ -32,6 +32,10 @@ export interface NotifierInputs {
    */
   readonly codeSigningConfigArn?: string;
   /**
+   * Create the module's resources. `false` creates nothing (e.g. to switch a deployment off per environment) and every output is `null` or empty.
+   */
+  readonly create?: boolean;
+  /**
    * Create the CloudWatch alarms.
    */
   readonly createAlarms?: boolean;
@@ -162,6 +166,7 @@ const INPUTS: { readonly [K in keyof NotifierInputs]-?: string } = {
   architecture: 'architecture',
   channelHosts: 'channel_hosts',
   codeSigningConfigArn: 'code_signing_config_arn',
+  create: 'create',
   createAlarms: 'create_alarms',
   createDashboard: 'create_dashboard',
   databaseHosts: 'database_hosts',
