@@ -26,7 +26,7 @@ export function resendDelayed(queueUrl: string) {
     const { client, Command } = await loadSqs();
     const sent = new Set<string>();
     for (const batch of chunk(messages, 10)) {
-      // A call that fails leaves its originals queued; the ones already re-sent count as sent, or they would wait twice.
+      // A failed call leaves its originals queued; those already re-sent count as sent, or they would wait twice.
       const answer = await client
         .send(
           new Command({

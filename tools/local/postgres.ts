@@ -25,6 +25,24 @@ function findPgBin(name: string): string {
   throw new Error(`PostgreSQL's ${name} was not found: install postgresql-15 (apt-get install postgresql-15)`);
 }
 
+/**
+ * The port opens before the server accepts sessions: until then it answers "the database system is starting up".
+ * pg_isready says when it accepts them (exit 0).
+ */
+async function waitUntilAccepting(port: number, alive: () => boolean): Promise<void> {
+  const isReady = findPgBin('pg_isready');
+  const deadline = Date.now() + 30_000;
+  for (;;) {
+    try {
+      execFileSync(isReady, ['-h', '127.0.0.1', '-p', String(port), '-t', '2'], { stdio: 'ignore' });
+      return;
+    } catch {
+      if (!alive() || Date.now() > deadline) throw new Error(`PostgreSQL on port ${port} never accepted connections`);
+      await new Promise((resolve) => setTimeout(resolve, 100));
+    }
+  }
+}
+
 /** Runs a PostgreSQL program: as root, as the postgres user, as initdb demands. */
 type Runner = (command: string, args: string[]) => [string, string[]];
 
@@ -114,6 +132,7 @@ async function serve(postgres: string, dir: string, run: Runner): Promise<{ port
   child.once('exit', () => (exited = true));
   try {
     await waitForPort(port, 'PostgreSQL', 30_000, () => !exited);
+    await waitUntilAccepting(port, () => !exited);
   } catch (error) {
     signalGroup('SIGKILL');
     throw new Error(`${(error as Error).message}\n${stderr}`);
