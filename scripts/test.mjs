@@ -26,6 +26,16 @@ const UNIT_FILES = [
   'test/provider-model.test.ts',
   'test/size-limits.test.ts',
 ];
+/** `npm run deps`: the layout's import rules (.dependency-cruiser.cjs) over the product code. */
+const DEPCRUISE = [
+  'node_modules/dependency-cruiser/bin/dependency-cruise.mjs',
+  '--config',
+  '.dependency-cruiser.cjs',
+  'handlers',
+  'tools',
+  'packages/cli/src',
+  'bin',
+];
 /** Schedules of the explorer's seeded sweep in the unit tier (the full suite runs 300). */
 const UNIT_EXPLORER_SCHEDULES = '5';
 
@@ -57,6 +67,7 @@ function run(label, command, commandArgs, env = {}, timeoutMs = 30 * 60_000) {
 }
 
 if (only === 'unit') {
+  await run('import rules (dependency-cruiser)', process.execPath, DEPCRUISE);
   await run(
     `unit tests on Node ${process.version} (${UNIT_FILES.length} files)`,
     process.execPath,
@@ -91,6 +102,7 @@ try {
       '--error-on-warnings',
       '.',
     ]);
+    await run('import rules (dependency-cruiser)', process.execPath, DEPCRUISE);
     await run('dist/ matches the sources', process.execPath, ['scripts/build.mjs', '--check']);
     const dynamo = await startDynamoDbLocal();
     services.push(dynamo);
