@@ -1,9 +1,10 @@
-// The whole test suite: type check, lint and format, dist/ reproducibility, node:test suites against real protocol
-// servers (PostgreSQL 15, DynamoDB Local; fauxqs and the sandboxes start inside each test file), then the Terraform
-// checks. Usage: npm test [-- --only node|terraform|unit] [-- test/file.test.ts ...]
-// `--only unit` (npm run test:unit) runs only the files below: pure logic, and the planner and sender against the
-// fault explorer's in-memory fakes (a smaller sweep of it), with no type check, no servers, Java, PostgreSQL,
-// Terraform or network.
+// The whole test suite: type check, lint and format, the import rules (dependency-cruiser), dist/ reproducibility,
+// node:test suites against real protocol servers (PostgreSQL 15, DynamoDB Local; fauxqs and the sandboxes start
+// inside each test file), then the Terraform checks.
+// Usage: npm test [-- --only node|terraform|unit] [-- test/file.test.ts ...]
+// `--only unit` (npm run test:unit) runs the import rules and only the files below: pure logic, and the planner and
+// sender against the fault explorer's in-memory fakes (a smaller sweep of it), with no type check, no servers, Java,
+// PostgreSQL, Terraform or network.
 import { spawn } from 'node:child_process';
 import { existsSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
