@@ -1,9 +1,10 @@
-// The whole test suite: type check, lint and format, dist/ reproducibility, node:test suites against real protocol
-// servers (PostgreSQL 15, DynamoDB Local; fauxqs and the sandboxes start inside each test file), then the Terraform
-// checks. Usage: npm test [-- --only node|terraform|unit] [-- test/file.test.ts ...]
-// `--only unit` (npm run test:unit) runs only the files below: pure logic, and the planner and sender against the
-// fault explorer's in-memory fakes (a smaller sweep of it), with no type check, no servers, Java, PostgreSQL,
-// Terraform or network.
+// The whole test suite: type check, lint and format, the import rules (dependency-cruiser), dist/ reproducibility,
+// node:test suites against real protocol servers (PostgreSQL 15, DynamoDB Local; fauxqs and the sandboxes start
+// inside each test file), then the Terraform checks.
+// Usage: npm test [-- --only node|terraform|unit] [-- test/file.test.ts ...]
+// `--only unit` (npm run test:unit) runs the import rules and only the files below: pure logic, and the planner and
+// sender against the fault explorer's in-memory fakes (a smaller sweep of it), with no type check, no servers, Java,
+// PostgreSQL, Terraform or network.
 import { spawn } from 'node:child_process';
 import { existsSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
@@ -25,6 +26,16 @@ const UNIT_FILES = [
   'test/progress-line.test.ts',
   'test/provider-model.test.ts',
   'test/size-limits.test.ts',
+];
+/** `npm run deps`: the layout's import rules (.dependency-cruiser.cjs) over the product code. */
+const DEPCRUISE = [
+  'node_modules/dependency-cruiser/bin/dependency-cruise.mjs',
+  '--config',
+  '.dependency-cruiser.cjs',
+  'handlers',
+  'tools',
+  'packages/cli/src',
+  'bin',
 ];
 /** Schedules of the explorer's seeded sweep in the unit tier (the full suite runs 300). */
 const UNIT_EXPLORER_SCHEDULES = '5';
@@ -57,6 +68,7 @@ function run(label, command, commandArgs, env = {}, timeoutMs = 30 * 60_000) {
 }
 
 if (only === 'unit') {
+  await run('import rules (dependency-cruiser)', process.execPath, DEPCRUISE);
   await run(
     `unit tests on Node ${process.version} (${UNIT_FILES.length} files)`,
     process.execPath,
@@ -91,6 +103,7 @@ try {
       '--error-on-warnings',
       '.',
     ]);
+    await run('import rules (dependency-cruiser)', process.execPath, DEPCRUISE);
     await run('dist/ matches the sources', process.execPath, ['scripts/build.mjs', '--check']);
     const dynamo = await startDynamoDbLocal();
     services.push(dynamo);
