@@ -7,7 +7,7 @@ import { startRun } from './lease.js';
 import { planRun } from './run.js';
 
 export type { PlannerDeps, PlannerResult } from './deps.js';
-export { EnqueueError } from './enqueue.js';
+export { EnqueueError } from './page.js';
 
 /**
  * The planner: one scheduler tick (or its continuation) takes the run's lease, reads the job's audience page by page

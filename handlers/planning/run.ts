@@ -7,10 +7,8 @@ import { cursorOf, type TaskSpec } from '../core/task.js';
 import type { AudienceRow } from '../db/audience.js';
 import { redactText } from '../observability/redact.js';
 import type { PlannerResult, RunScope } from './deps.js';
-import { enqueuePage } from './enqueue.js';
 import { handOver, mayGoOn } from './handover.js';
-import { pageOutcome } from './outcome.js';
-import { buildPage } from './page.js';
+import { buildPage, enqueuePage, pageOutcome } from './page.js';
 import { RunProgress } from './progress.js';
 import { ReadAhead } from './read-ahead.js';
 
