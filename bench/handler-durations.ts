@@ -1,4 +1,4 @@
-// Handler durations that feed the cost model (tools/cost/input.ts): the planner's wall time per 1,000
+// Handler durations that feed the cost model (tools/cost/model.ts): the planner's wall time per 1,000
 // recipients and the sender's wall time per batch, measured on the local stack with the shipped dist/ bundles.
 //
 // Usage: node_modules/.bin/node --import tsx bench/handler-durations.ts [--audience 20000] [--runs 7]

@@ -1,155 +1,156 @@
 import { type ParseArgsOptionsConfig, parseArgs } from 'node:util';
+import { MAX_RECIPIENTS_PER_TASK, MAX_TASK_BYTES } from '../../handlers/surface.js';
 import type { NumberRange } from '../common/number-range.js';
-import type { CostLine } from '../cost/cost-line.js';
-import type { FieldFlag, FieldMeta, FlagSection } from '../cost/fields.js';
-import { COST_FIELDS, type CostField, CostInputError, parseCostInput } from '../cost/input.js';
-import { MEASURED } from '../cost/measured.js';
-import { type CostEstimate, estimateCost } from '../cost/model.js';
+import {
+  BENCH_RUN,
+  type CostEstimate,
+  CostInputError,
+  type CostLine,
+  type CostOverrides,
+  DEFAULT_INPUT,
+  estimateMonthlyCost,
+} from '../cost/model.js';
+import { ARCHITECTURES, REGIONS } from '../cost/prices.js';
 import { numberOption, UsageError } from './io.js';
 
 /**
- * `notifier cost`: its flags, their ranges and its help come from the cost model's input schema (tools/cost/input.ts),
- * where each field that has a flag declares it; a new setting is added there alone.
+ * `notifier cost`: a flag for each setting of the cost model's input someone can change or measure (a module or job
+ * setting, the workload, a handler duration); the value each flag takes is checked here, once, against its range.
  */
 
-type FlaggedField = CostField & { readonly meta: FieldMeta & { readonly flag: FieldFlag } };
-const FLAGGED = COST_FIELDS.filter((field): field is FlaggedField => field.meta.flag !== undefined);
+/** A number in its range, one of a few choices, or a switch that sets its field to `sets`. */
+type Accepts = NumberRange | readonly string[] | { readonly sets: boolean };
+/** Flag and value placeholder, the input field it sets (`durations.plannerMsPer1000`), what it accepts, its help. */
+type Flag = readonly [flag: string, field: string, accepts: Accepts, help: string];
 
-const SECTION_TITLES: Readonly<Record<FlagSection, string>> = {
-  Workload: 'Workload',
-  'Module settings': 'Module settings',
-  'Job settings': 'Job settings',
-  'Measured durations': 'Measured durations (override)',
-  Comparison: 'Comparison',
-  Output: 'Output',
+const lambda = (min: number, max: number): NumberRange => ({ min, max, integer: true, limit: "Lambda's limit" });
+const whole = (min: number, max: number, limit?: string): NumberRange =>
+  limit ? { min, max, integer: true, limit } : { min, max, integer: true };
+const mapping = "the event source mapping's limit";
+
+const FLAGS: Readonly<Record<string, readonly Flag[]>> = {
+  Workload: [
+    ['audience N', 'audience', whole(1, 1e9), 'recipients per run'],
+    ['runs-per-day N', 'runsPerDay', whole(1, 1440, 'one a minute'), 'scheduler ticks a day'],
+    ['days N', 'daysPerMonth', whole(1, 31), 'days a month'],
+    ['latency-ms MS', 'latencyMs', { min: 0, max: 60_000 }, "the provider's answer time for one send"],
+    // At least 0.001 a second, one send in about 17 minutes: a channel slower than that is not one to price runs on.
+    [
+      'rate N',
+      'channelRatePerSecond',
+      { min: 0.001, max: 10_000 },
+      "the channel's ratePerSecond, shared by all senders",
+    ],
+    // An average over the bench's audience, so its default is fractional and the flag takes fractions too.
+    [
+      'recipient-bytes N',
+      'taskRecipientBytes',
+      { min: 0, above: true, max: MAX_TASK_BYTES },
+      'bytes a recipient adds to a task body: its id, the template fields, a comma (measured on an ASCII audience)',
+    ],
+    [
+      'non-ascii N',
+      'taskNonAsciiUnitsPerRecipient',
+      { min: 0, max: MAX_TASK_BYTES },
+      'UTF-16 code units outside printable ASCII per recipient, on average (an accented letter is one, an emoji ' +
+        'two): each takes a 6-byte \\uXXXX escape in the ASCII task body',
+    ],
+    [
+      'log-bytes N',
+      'logBytesPerNotification',
+      { min: 0, max: 1_000_000 },
+      'application log bytes each notification adds (the success path logs nothing)',
+    ],
+    [
+      'egress-bytes N',
+      'egressBytesPerNotification',
+      { min: 0, max: 10_000_000 },
+      'bytes a send puts on the wire to the provider (request line, headers with the token, JSON body, TLS framing)',
+    ],
+  ],
+  'Module settings': [
+    ['region R', 'region', REGIONS, 'the region priced'],
+    ['arch A', 'architecture', ARCHITECTURES, "the functions' architecture"],
+    ['planner-memory MB', 'plannerMemoryMb', lambda(128, 10_240), "the planner's memory_size"],
+    ['planner-timeout S', 'plannerTimeoutSeconds', lambda(30, 900), "the planner's timeout"],
+    ['sender-memory MB', 'senderMemoryMb', lambda(128, 10_240), "the sender's memory_size"],
+    [
+      'sender-timeout S',
+      'senderTimeoutSeconds',
+      lambda(3, 900),
+      "the sender's timeout: a batch must be sent within it, less the reserve kept for recording outcomes",
+    ],
+    [
+      'batch-size N',
+      'senderBatchSize',
+      whole(1, 10_000, mapping),
+      "the sender's batch_size, in tasks (SQS messages) an invocation gets",
+    ],
+    [
+      'max-concurrency N',
+      'senderMaximumConcurrency',
+      whole(2, 1000, mapping),
+      "the sender's maximum_concurrency: concurrent containers, each paced to its share of the rate",
+    ],
+    [
+      'parallelism N',
+      'senderParallelism',
+      whole(1, 100),
+      "the sender's parallelism: sends in flight per invocation, across its tasks",
+    ],
+    ['no-ledger', 'ledger', { sets: false }, 'without the ledger and run counters (an at-least-once variant)'],
+    ['ledger-ttl-days N', 'ledgerTtlDays', whole(1, 3650), 'days the ledger keeps a group item'],
+    ['alarms N', 'alarms', whole(0, 100), 'CloudWatch alarms the module creates'],
+    ['dashboard', 'dashboard', { sets: true }, 'with the CloudWatch dashboard'],
+  ],
+  'Job settings': [
+    ['page-size N', 'pageSize', whole(10, 10_000), "the job's pageSize: rows per audience page"],
+    [
+      'recipients-per-task N',
+      'recipientsPerTask',
+      whole(1, MAX_RECIPIENTS_PER_TASK, "the job schema's limit"),
+      "the job's recipientsPerTask: recipients one SQS message and one ledger item carry (a body also stops at " +
+        `${MAX_TASK_BYTES} B); 1 is the per-recipient ledger, which also drops repeats across pages`,
+    ],
+  ],
+  'Measured durations (override)': [
+    [
+      'planner-ms-per-1000 MS',
+      'durations.plannerMsPer1000',
+      { min: 0, above: true, max: 1e6 },
+      'planner wall time per 1,000 recipients (read a page, build tasks, SendMessageBatch, save the cursor)',
+    ],
+    [
+      'sender-overhead-ms MS',
+      'durations.senderOverheadMsPerBatch',
+      { min: 0, max: 1e6 },
+      "sender time per batch that depends on neither the batch's size nor the provider's latency",
+    ],
+    [
+      'sender-ms-per-task MS',
+      'durations.senderMsPerTask',
+      { min: 0, max: 1e6 },
+      'sender time each task (one group of recipients) adds to its batch: parse, ledger claim and record',
+    ],
+    [
+      'sender-ms-per-notification MS',
+      'durations.senderMsPerNotification',
+      { min: 0, max: 1e6 },
+      'sender time each notification adds to its batch (template, request, outcome entry), unpaced',
+    ],
+  ],
+  Comparison: [['worker-instances N', 'worker.instances', whole(1, 1000), 'worker instances']],
+  Output: [],
 };
 
-/** The help and the estimate fit an 80-column terminal. */
+const ALL_FLAGS = Object.values(FLAGS).flat();
+const nameOf = ([flag]: Flag) => flag.split(' ')[0] ?? flag;
+const defaultOf = (field: string): unknown =>
+  field.split('.').reduce<unknown>((value, key) => (value as Record<string, unknown>)[key], DEFAULT_INPUT);
+
+/** The help and the estimate fit an 80-column terminal; the flags' help starts at column 31. */
 const WIDTH = 80;
-const HELP_WIDTH = WIDTH;
 const FLAG_COLUMN = 31;
-
-/**
- * `head` and `text` in two columns, `text` wrapped at the help's width under its own column; `note` (the default) is
- * kept whole at its end.
- */
-function helpEntry(head: string, text: string, note = ''): string {
-  const lines: string[] = [];
-  let current = head.length + 2 > FLAG_COLUMN ? `${head}  ` : head.padEnd(FLAG_COLUMN);
-  for (const word of [...text.split(' '), ...(note ? [note] : [])]) {
-    if (current.length + word.length > HELP_WIDTH && current.length > FLAG_COLUMN) {
-      lines.push(current.trimEnd());
-      current = ' '.repeat(FLAG_COLUMN);
-    }
-    current += `${word} `;
-  }
-  return [...lines, current.trimEnd()].join('\n');
-}
-
-/** What the help says of a field's value: its choices and its default; a switch's flag says what it changes. */
-function valueNote({ meta, fallback }: CostField): string {
-  switch (meta.kind) {
-    case 'choice':
-      return `(${meta.choices.join(' | ')}; default ${String(fallback)})`;
-    case 'switch':
-      return '';
-    default:
-      return `(default ${String(fallback)})`;
-  }
-}
-
-const flagHelp = (field: FlaggedField) => {
-  const { flag } = field.meta;
-  const text = flag.description ?? field.meta.description;
-  return helpEntry(`    --${flag.name}${flag.unit ? ` ${flag.unit}` : ''}`, text, valueNote(field));
-};
-
-const OUTPUT_FLAGS = [helpEntry('    --json', 'the whole estimate as JSON'), '    --help'];
-
-export function costHelp(): string {
-  const sections = Object.entries(SECTION_TITLES).flatMap(([section, title]) => {
-    const lines = FLAGGED.filter((field) => field.meta.flag.section === section).map(flagHelp);
-    return [`  ${title}`, ...lines, ...(section === 'Output' ? OUTPUT_FLAGS : [])];
-  });
-  return [
-    'notifier cost [options]',
-    wrap(
-      'Monthly AWS cost of one job: itemised lines, total, cost per million notifications, and an ' +
-        'always-on worker for comparison. Prices: tools/cost/prices.ts (dated, per region). Handler durations ' +
-        `and item sizes: ${MEASURED.source} (${MEASURED.measuredAt.slice(0, 10)}, ${MEASURED.machine}), ` +
-        'measured by bench/handler-durations.ts. Method: docs/COST.md.',
-      '  ',
-    ),
-    '',
-    ...sections,
-  ].join('\n');
-}
-
-const OPTIONS: ParseArgsOptionsConfig = {
-  ...Object.fromEntries(
-    FLAGGED.map((field) => [field.meta.flag.name, { type: field.meta.kind === 'switch' ? 'boolean' : 'string' }]),
-  ),
-  json: { type: 'boolean' },
-  help: { type: 'boolean', short: 'h' },
-};
-
-/** The flag that sets each field, to name it when the model rejects a value or a combination. */
-const FLAG_OF = new Map(FLAGGED.map((field) => [field.path, `--${field.meta.flag.name}`]));
-
-/** The range as a flag reads it: a whole number above N starts at N + 1. */
-const flagRange = (range: NumberRange): NumberRange =>
-  range.integer && range.above ? { ...range, min: Math.floor(range.min) + 1, above: false } : range;
-
-function flagValue(field: FlaggedField, raw: unknown): unknown {
-  const name = `--${field.meta.flag.name}`;
-  const { meta } = field;
-  switch (meta.kind) {
-    case 'number':
-      return numberOption(name, raw, flagRange(meta.range));
-    case 'choice':
-      if (!meta.choices.includes(String(raw)))
-        throw new UsageError(`${name} must be one of ${meta.choices.join(', ')}, got "${String(raw)}"`);
-      return raw;
-    case 'text':
-      return String(raw);
-    case 'switch':
-      return meta.sets;
-  }
-}
-
-/** The model's input fields the flags set, nested as the input is (`durations.plannerMsPer1000`). */
-function overridesFrom(values: Readonly<Record<string, unknown>>): Record<string, unknown> {
-  const overrides: Record<string, unknown> = {};
-  for (const field of FLAGGED) {
-    const raw = values[field.meta.flag.name];
-    if (raw === undefined) continue;
-    const value = flagValue(field, raw);
-    const [group, key] = field.path.split('.');
-    if (group === undefined || key === undefined) overrides[field.path] = value;
-    else overrides[group] = { ...(overrides[group] as object | undefined), [key]: value };
-  }
-  return overrides;
-}
-
-const integer = new Intl.NumberFormat('en-US', { maximumFractionDigits: 0 });
-const decimal = new Intl.NumberFormat('en-US', { maximumFractionDigits: 2 });
-
-function usd(value: number): string {
-  if (value !== 0 && Math.abs(value) < 0.0001) return value < 0 ? '-<$0.0001' : '<$0.0001';
-  const digits = value !== 0 && Math.abs(value) < 0.01 ? 4 : 2;
-  return `${value < 0 ? '-' : ''}$${Math.abs(value).toFixed(digits)}`;
-}
-
-function quantity(entry: CostLine): string {
-  const amount = Math.abs(entry.quantity) >= 100 ? integer.format(entry.quantity) : decimal.format(entry.quantity);
-  return `${amount} ${entry.unit}`;
-}
-
-function rate(entry: CostLine): string {
-  const value = String(entry.price.usd);
-  const status = entry.price.status === 'confirmed' ? '' : ` (${entry.price.status})`;
-  return `$${value} / ${entry.price.per.split(' (')[0]}${status}`;
-}
 
 /**
  * `text` in lines of at most `width` characters, the first starting with `indent`, the others with `next`; a word
@@ -168,6 +169,77 @@ function wrap(text: string, indent: string, width = WIDTH, next = indent): strin
   return [...lines, current.trimEnd()].join('\n');
 }
 
+/** A flag and its help in two columns, the help wrapped under its own column; the default is kept whole at its end. */
+function flagHelp(flag: Flag): string {
+  const [head, field, accepts, help] = flag;
+  const fallback = String(defaultOf(field));
+  let note = `(default ${fallback})`;
+  if (Array.isArray(accepts)) note = `(${accepts.join(' | ')}; default ${fallback})`;
+  else if ('sets' in accepts) note = '';
+  const lines: string[] = [];
+  let current = `    --${head}`.length + 2 > FLAG_COLUMN ? `    --${head}  ` : `    --${head}`.padEnd(FLAG_COLUMN);
+  for (const word of [...help.split(' '), ...(note ? [note] : [])]) {
+    if (current.length + word.length > WIDTH && current.length > FLAG_COLUMN) {
+      lines.push(current.trimEnd());
+      current = ' '.repeat(FLAG_COLUMN);
+    }
+    current += `${word} `;
+  }
+  return [...lines, current.trimEnd()].join('\n');
+}
+
+export function costHelp(): string {
+  const { measuredAt, machine } = BENCH_RUN;
+  const output = [flagHelp(['json', '', { sets: true }, 'the whole estimate as JSON']), '    --help'];
+  return [
+    'notifier cost [options]',
+    wrap(
+      'Monthly AWS cost of one job: itemised lines, total, cost per million notifications, and an always-on worker ' +
+        'for comparison. Prices: tools/cost/prices.ts (dated, per region). Handler durations and item sizes: ' +
+        `tools/cost/durations.json (${measuredAt.slice(0, 10)}, ${machine.cpuModel} x${machine.cores}, ` +
+        `Node ${machine.node}), measured by bench/handler-durations.ts. Method: docs/COST.md.`,
+      '  ',
+    ),
+    '',
+    ...Object.entries(FLAGS).flatMap(([section, flags]) => [
+      `  ${section}`,
+      ...flags.map(flagHelp),
+      ...(section === 'Output' ? output : []),
+    ]),
+  ].join('\n');
+}
+
+/** The input fields the flags set, nested as the input is (`durations.plannerMsPer1000`). */
+function overridesFrom(values: Readonly<Record<string, unknown>>): CostOverrides {
+  const overrides: Record<string, unknown> = {};
+  for (const flag of ALL_FLAGS) {
+    const [, field, accepts] = flag;
+    const raw = values[nameOf(flag)];
+    if (raw === undefined) continue;
+    const name = `--${nameOf(flag)}`;
+    let value: unknown = raw;
+    if (Array.isArray(accepts)) {
+      if (!accepts.includes(String(raw)))
+        throw new UsageError(`${name} must be one of ${accepts.join(', ')}, got "${String(raw)}"`);
+    } else if ('sets' in accepts) value = accepts.sets;
+    else value = numberOption(name, raw, accepts as NumberRange);
+    const [group, key] = field.split('.');
+    if (group !== undefined && key !== undefined)
+      overrides[group] = { ...(overrides[group] as object | undefined), [key]: value };
+    else overrides[field] = value;
+  }
+  return overrides as CostOverrides;
+}
+
+const integer = new Intl.NumberFormat('en-US', { maximumFractionDigits: 0 }).format;
+const decimal = new Intl.NumberFormat('en-US', { maximumFractionDigits: 2 }).format;
+
+function usd(value: number): string {
+  if (value !== 0 && Math.abs(value) < 0.0001) return value < 0 ? '-<$0.0001' : '<$0.0001';
+  const digits = value !== 0 && Math.abs(value) < 0.01 ? 4 : 2;
+  return `${value < 0 ? '-' : ''}$${Math.abs(value).toFixed(digits)}`;
+}
+
 /** `text` on the left, wrapped, and `amount` right-aligned at the last column of its first line. */
 function amountLine(text: string, indent: string, amount: string): string {
   const [first = '', ...rest] = wrap(text, indent, WIDTH - 12, `${indent}  `).split('\n');
@@ -181,29 +253,32 @@ function bill(lines: readonly CostLine[]): string[] {
     const own = lines.filter((entry) => entry.service === service);
     return [
       amountLine(service, '', usd(own.reduce((total, entry) => total + entry.usd, 0))),
-      ...own.flatMap((entry) => [
-        amountLine(entry.item, '  ', usd(entry.usd)),
-        wrap(`${quantity(entry)} at ${rate(entry)}`, '      ', WIDTH, '        '),
-      ]),
+      ...own.flatMap(({ item, quantity, unit, price, usd: amount }) => {
+        const count = Math.abs(quantity) >= 100 ? integer(quantity) : decimal(quantity);
+        const status = price.status === 'confirmed' ? '' : ` (${price.status})`;
+        const rate = `$${price.usd} / ${price.per.split(' (')[0]}${status}`;
+        return [amountLine(item, '  ', usd(amount)), wrap(`${count} ${unit} at ${rate}`, '      ', WIDTH, '        ')];
+      }),
     ];
   });
 }
 
 function render(estimate: CostEstimate): string {
-  const { input, run } = estimate;
+  const { input, run, alwaysOn, dominant, totalUsd } = estimate;
+  const percent = (value: number) => `${((value / totalUsd) * 100).toFixed(0)}%`;
   const services = Object.entries(estimate.byService)
     .sort(([, a], [, b]) => b - a)
-    .map(([service, value]) => `${service} ${usd(value)} (${((value / estimate.totalUsd) * 100).toFixed(0)}%)`);
-  const share = ((estimate.dominant.usd / estimate.totalUsd) * 100).toFixed(0);
+    .map(([service, value]) => `${service} ${usd(value)} (${percent(value)})`);
   const breakEven =
-    estimate.alwaysOn.breakEvenAudience === null
+    alwaysOn.breakEvenAudience === null
       ? 'never (up to 10^9 recipients per run)'
-      : `above ${integer.format(estimate.alwaysOn.breakEvenAudience)} recipients per run`;
+      : `above ${integer(alwaysOn.breakEvenAudience)} recipients per run`;
   const unverified = estimate.lines.some((entry) => entry.price.status !== 'confirmed');
+  const batchMs = Math.ceil(Math.max(run.latencyBoundMsPerBatch, run.pacedMsPerBatch));
   return [
     wrap(
-      `notifier cost: ${integer.format(input.audience)} recipients x ${input.runsPerDay} run(s)/day x ` +
-        `${input.daysPerMonth} days = ${integer.format(estimate.notificationsPerMonth)} notifications/month`,
+      `notifier cost: ${integer(input.audience)} recipients x ${input.runsPerDay} run(s)/day x ` +
+        `${input.daysPerMonth} days = ${integer(estimate.notificationsPerMonth)} notifications/month`,
       '',
     ),
     wrap(
@@ -215,32 +290,24 @@ function render(estimate: CostEstimate): string {
     '',
     'USD/month'.padStart(WIDTH),
     ...bill(estimate.lines),
-    amountLine('total', '', usd(estimate.totalUsd)),
+    amountLine('total', '', usd(totalUsd)),
     '',
     `cost per million notifications: ${usd(estimate.perMillionUsd)}`,
-    wrap(`by service: ${services.join(', ')}`, '', WIDTH),
+    wrap(`by service: ${services.join(', ')}`, ''),
+    wrap(`largest line: ${dominant.service} ${dominant.item}, ${usd(dominant.usd)} (${percent(dominant.usd)})`, ''),
     wrap(
-      `largest line: ${estimate.dominant.service} ${estimate.dominant.item}, ${usd(estimate.dominant.usd)} (${share}%)`,
-      '',
-    ),
-    wrap(
-      `per run: ${integer.format(run.messages)} tasks of up to ${run.recipientsPerFullTask} recipients, ` +
-        `${integer.format(run.senderBatches)} sender batches on ${run.senderContainers} containers, ` +
-        `${decimal.format(run.runSeconds / 60)} min at ${decimal.format(run.notificationsPerSecond)} ` +
-        `notifications/s; ${Math.ceil(Math.max(run.latencyBoundMsPerBatch, run.pacedMsPerBatch))} ms billed per ` +
-        `batch (${run.pacingBound ? 'paced by the channel rate' : 'bound by latency'}); ` +
+      `per run: ${integer(run.messages)} tasks of up to ${run.recipientsPerFullTask} recipients, ` +
+        `${integer(run.senderBatches)} sender batches on ${run.senderContainers} containers, ` +
+        `${decimal(run.runSeconds / 60)} min at ${decimal(run.notificationsPerSecond)} notifications/s; ` +
+        `${batchMs} ms billed per batch (${run.pacingBound ? 'paced by the channel rate' : 'bound by latency'}); ` +
         `planner ${run.plannerInvocations} invocation(s)`,
       '',
     ),
     '',
     'For comparison, an always-on worker doing the same sends:',
-    ...bill(estimate.alwaysOn.lines),
-    amountLine('total', '', usd(estimate.alwaysOn.totalUsd)),
-    wrap(
-      `${usd(estimate.alwaysOn.perMillionUsd)} per million at this volume; ` +
-        `the always-on worker is cheaper ${breakEven}`,
-      '',
-    ),
+    ...bill(alwaysOn.lines),
+    amountLine('total', '', usd(alwaysOn.totalUsd)),
+    wrap(`${usd(alwaysOn.perMillionUsd)} per million at this volume; the always-on worker is cheaper ${breakEven}`, ''),
     ...estimate.warnings.map((warning) => `\n${wrap(`WARNING: ${warning}`, '')}`),
     ...(unverified
       ? [
@@ -251,38 +318,37 @@ function render(estimate: CostEstimate): string {
   ].join('\n');
 }
 
-/** The estimate as --json prints it: without the internal cost target, which is no reader's business. */
-function publicEstimate(estimate: CostEstimate): Omit<CostEstimate, 'target'> {
-  const { target: _internal, ...rest } = estimate;
-  return rest;
-}
-
-/** `notifier cost`: parses and validates the flags, prints the estimate; returns the exit code (2 for a bad flag). */
+/** `notifier cost`: parses and checks the flags, prints the estimate; returns the exit code (2 for a bad flag). */
 export async function costCommand(
   argv: string[],
   io: { out: (s: string) => void; err: (s: string) => void },
 ): Promise<number> {
-  let values: Record<string, unknown>;
-  try {
-    ({ values } = parseArgs({ args: argv, options: OPTIONS, strict: true, allowPositionals: false }));
-  } catch (error) {
-    io.err(`notifier cost: ${(error as Error).message}\nRun "notifier cost --help" for the options.`);
+  const options: ParseArgsOptionsConfig = {
+    ...Object.fromEntries(
+      ALL_FLAGS.map((flag) => [nameOf(flag), { type: 'sets' in flag[2] ? 'boolean' : 'string' } as const]),
+    ),
+    json: { type: 'boolean' },
+    help: { type: 'boolean', short: 'h' },
+  };
+  const fail = (message: string) => {
+    io.err(`notifier cost: ${message}\nRun "notifier cost --help" for the options.`);
     return 2;
-  }
-  if (values.help) {
-    io.out(costHelp());
-    return 0;
-  }
+  };
   try {
-    const estimate = estimateCost(parseCostInput(overridesFrom(values)));
-    io.out(values.json ? JSON.stringify(publicEstimate(estimate), null, 2) : render(estimate));
+    const { values } = parseArgs({ args: argv, options, strict: true, allowPositionals: false });
+    if (values.help) io.out(costHelp());
+    else {
+      const estimate = estimateMonthlyCost(overridesFrom(values));
+      io.out(values.json ? JSON.stringify(estimate, null, 2) : render(estimate));
+    }
     return 0;
   } catch (error) {
-    if (error instanceof UsageError || error instanceof CostInputError) {
-      const flag = error instanceof CostInputError ? FLAG_OF.get(error.field) : undefined;
-      io.err(`notifier cost: ${flag ? `${flag}: ` : ''}${error.message}\nRun "notifier cost --help" for the options.`);
-      return 2;
+    if (error instanceof CostInputError) {
+      const flag = ALL_FLAGS.find(([, field]) => field === error.field);
+      return fail(`${flag ? `--${nameOf(flag)}: ` : ''}${error.message}`);
     }
+    if (error instanceof UsageError || (error as { code?: string }).code?.startsWith('ERR_PARSE_ARGS'))
+      return fail((error as Error).message);
     throw error;
   }
 }

@@ -2,7 +2,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { parseAnyConfigItem, senderEnvironment } from '../../handlers/surface.js';
-import { DEFAULT_INPUT } from '../cost/input.js';
+import { DEFAULT_INPUT } from '../cost/model.js';
 import { localRefusals, policyNotice } from '../local/local-config.js';
 import type { LocalRunOptions, Progress, ProviderModel } from '../local/run-options.js';
 import { DEFAULT_JOB, runLocal } from '../local/runtime.js';

@@ -1,7 +1,6 @@
 /**
  * The values a number accepts: `min` inclusive unless `above` (then the value must exceed it). One type for the CLI's
- * numeric options (tools/cli/io.ts) and the cost model's number fields (tools/cost/fields.ts), whose flags are parsed
- * with the ranges their fields declare.
+ * numeric options (tools/cli/io.ts), `notifier cost`'s among them (tools/cli/cost.ts).
  */
 export interface NumberRange {
   readonly min: number;

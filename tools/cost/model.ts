@@ -1,123 +1,722 @@
-import { MAX_TASK_BYTES, RECORDING_RESERVE_MS } from '../../handlers/surface.js';
-import { alwaysOnLines, breakEvenAudience } from './always-on.js';
-import { type CostLine, formatCount, type Service, sumUsd } from './cost-line.js';
-import { type CostInput, type CostOverrides, parseCostInput } from './input.js';
-import { pricesFor } from './prices.js';
-import { type RunProfile, runProfile } from './run-profile.js';
-import { serverlessLines } from './serverless.js';
-import { escapedRecipientBytes } from './task-body.js';
+import {
+  CONFIG_CACHE_MS,
+  EMF_MAX_VALUES,
+  ESCAPED_UNIT_BYTES,
+  GROUP_NAME_RESERVE_BYTES,
+  HANDOVER_RESERVE_MS,
+  MAX_TASK_BYTES,
+  RECORDING_RESERVE_MS,
+} from '../../handlers/surface.js';
+import durations from './durations.json' with { type: 'json' };
+import { type Occurrence, type OperationGroup, TABLE_OPERATIONS } from './operations.js';
+import {
+  type ARCHITECTURES,
+  FREE_SCHEDULED_INVOCATIONS,
+  PRICES,
+  type Price,
+  type PriceKey,
+  REGION_NAMES,
+  type Region,
+} from './prices.js';
 
 /**
  * Monthly AWS cost of the notifier for one job: what each scheduler tick makes the planner, the queue, the sender, the
- * tables and CloudWatch do (tools/cost/run-profile.ts), priced line by line with the region's list prices
- * (tools/cost/prices.ts), compared with an always-on worker. Pure: the same input gives the same estimate. The
- * input (tools/cost/input.ts) carries the handler durations, by default those measured into tools/cost/durations.json.
+ * tables and CloudWatch do, priced line by line with the region's list prices (tools/cost/prices.ts), compared with
+ * an always-on worker. Pure: the same input gives the same estimate.
+ */
+
+/** The handler measurements the defaults come from: bench/handler-durations.ts writes them after a handler change. */
+export const BENCH_RUN = durations;
+const { sizes } = durations;
+
+/**
+ * What the model is given: the workload, the module's defaults (variables.tf; test/cost.test.ts holds them equal),
+ * the job's, and the measured durations and sizes. `notifier cost --help` describes the fields its flags set.
+ */
+export const DEFAULT_INPUT = {
+  audience: 1_000_000,
+  runsPerDay: 1,
+  daysPerMonth: 30,
+  latencyMs: 150,
+  region: 'us-east-1' as Region,
+  architecture: 'arm64' as (typeof ARCHITECTURES)[number],
+  plannerMemoryMb: 512,
+  plannerTimeoutSeconds: 300,
+  senderMemoryMb: 256,
+  senderTimeoutSeconds: 30,
+  senderBatchSize: 50,
+  senderMaximumConcurrency: 2,
+  senderParallelism: 50,
+  channelRatePerSecond: 250,
+  pageSize: 1000,
+  recipientsPerTask: 10,
+  /** A task body's envelope (version, run id, job, group name) and what each recipient adds, measured on ASCII. */
+  taskHeadBytes: sizes.taskHeadBytes,
+  taskRecipientBytes: sizes.taskRecipientBytes,
+  /** An assumption: one accented letter a recipient, or an emoji in every other name; each costs a \uXXXX escape. */
+  taskNonAsciiUnitsPerRecipient: 1,
+  logBytesPerNotification: 0,
+  senderLogBytesPerInvocation: durations.sender.logBytesPerInvocation,
+  /** Each send's ProviderLatency value in the sender's EMF line (at most EMF_MAX_VALUES a line). */
+  senderLogBytesPerSend: durations.sender.logBytesPerSend,
+  plannerLogBytesPer1000: durations.planner.logBytesPer1000,
+  /** START/END/REPORT lines: none, as the module sets the functions' system log level to WARN. */
+  platformLogBytesPerInvocation: 0,
+  /** Request line, headers with the token, JSON body and TLS framing of one send (an assumption). */
+  egressBytesPerNotification: 700,
+  ledger: true,
+  ledgerTtlDays: 30,
+  /** A group item as claimed, and what each outcome adds but the provider's message id (the bench's are short). */
+  groupItemBaseBytes: sizes.groupItemBaseBytes,
+  groupOutcomeBytes: sizes.groupOutcomeBytes - sizes.sandboxMessageIdBytes,
+  /** Messenger's message_id, kept in each sent outcome. */
+  providerMessageIdBytes: 90,
+  /** The run item without the open counts of running senders. */
+  runItemBytes: sizes.runItemBytes,
+  durations: {
+    plannerMsPer1000: durations.planner.msPer1000,
+    /** INIT is billed since August 2025: once per planner invocation, once per sender container and run. */
+    plannerInitMs: durations.initMs.planner,
+    senderOverheadMsPerBatch: durations.sender.overheadMsPerBatch,
+    senderMsPerTask: durations.sender.perTaskMs,
+    senderMsPerNotification: durations.sender.perNotificationMs,
+    senderInitMs: durations.initMs.sender,
+  },
+  /** An assumption: AWS does not publish how many pollers an idle event source mapping keeps. */
+  sqsIdlePollers: 5,
+  sqsLongPollSeconds: 20,
+  /** Receipt handle and attributes of each received message (an assumption). */
+  sqsReceiveOverheadBytesPerMessage: 600,
+  /** modules/observability creates 9 with create_alarms; test/cost.test.ts counts them. */
+  alarms: 9,
+  dashboard: false,
+  logRetentionDays: 30,
+  /** The always-on worker compared with: sized for the daily peak, on-demand, always on. */
+  worker: {
+    instanceType: 'm7g.large' as const,
+    instances: 1,
+    brokerType: 'cache.t4g.small' as const,
+    brokers: 1,
+    ebsGbPerInstance: 20,
+  },
+};
+
+export type CostInput = typeof DEFAULT_INPUT;
+/** The fields to change from DEFAULT_INPUT. */
+export type CostOverrides = Partial<Omit<CostInput, 'durations' | 'worker'>> & {
+  readonly durations?: Partial<CostInput['durations']>;
+  readonly worker?: Partial<Pick<CostInput['worker'], 'instances' | 'brokers' | 'ebsGbPerInstance'>>;
+};
+
+/** A combination of fields the code would refuse or could not run; `field` names the one to change. */
+export class CostInputError extends RangeError {
+  override readonly name = 'CostInputError';
+  constructor(
+    readonly field: keyof CostInput,
+    message: string,
+  ) {
+    super(`${field} ${message}`);
+  }
+}
+
+/** The cost target: a million notifications at the module's defaults, with the ledger on. */
+export const TARGET_USD_PER_MILLION = 0.4;
+
+/** Hours AWS prorates a month over (custom metrics, EBS). */
+const HOURS_PER_MONTH = 730;
+/** SQS batch APIs take at most 10 entries; each started 64 KB of a call's payload is billed as one request. */
+const SQS_BATCH = 10;
+const SQS_CHUNK_BYTES = 64 * 1024;
+/** DynamoDB bills storage on the item's bytes plus this overhead. */
+const ITEM_OVERHEAD_BYTES = 100;
+/** CloudWatch Logs bills log data compressed; JSON lines compress to roughly this fraction. */
+const LOG_COMPRESSION = 0.15;
+/** A running sender's open count on the run item: its request id, a UUID, in a string set. */
+const OPEN_COUNT_BYTES = 36;
+/** Lambda gives a function one vCPU at this much memory, and a share of one in proportion below it. */
+const LAMBDA_MB_PER_VCPU = 1769;
+
+/** DynamoDB write units for one write of an item: one per started KB. */
+export const writeUnits = (itemBytes: number) => Math.max(1, Math.ceil(itemBytes / 1024));
+const sqsRequests = (bytes: number) => Math.max(1, Math.ceil(bytes / SQS_CHUNK_BYTES));
+/**
+ * How much longer handler time takes on a function of `memoryMb` than on the whole core it was measured on. An upper
+ * bound: the measured times also hold some waiting on the local emulators, which does not slow down.
+ */
+export const cpuSlowdown = (memoryMb: number) => LAMBDA_MB_PER_VCPU / Math.min(LAMBDA_MB_PER_VCPU, memoryMb);
+/** Lambda bills each invocation rounded up to the millisecond, times its memory. */
+const gbSeconds = (billedMs: number, memoryMb: number) => (billedMs / 1000) * (memoryMb / 1024);
+
+function split(total: number, size: number) {
+  const full = Math.floor(total / size);
+  const rest = total % size;
+  return { full, rest, count: full + (rest > 0 ? 1 : 0) };
+}
+
+/** Bytes a recipient adds to an ASCII task body, each non-ASCII code unit written as an escape. */
+export const escapedRecipientBytes = (input: CostInput) =>
+  input.taskRecipientBytes + input.taskNonAsciiUnitsPerRecipient * (ESCAPED_UNIT_BYTES - 1);
+const groupItemBytes = (input: CostInput, recipients: number) =>
+  input.groupItemBaseBytes + recipients * (input.groupOutcomeBytes + input.providerMessageIdBytes);
+const plannerPageMs = (input: CostInput, rows: number) => (rows / 1000) * input.durations.plannerMsPer1000;
+
+/**
+ * Refuses what the code could not run: a body of one recipient must fit MAX_TASK_BYTES, and a full page must fit the
+ * planner's timeout before the handover reserve (whatever the audience: the break-even search prices many pages).
+ */
+function checkInput(input: CostInput): void {
+  const bytes = escapedRecipientBytes(input);
+  if (input.taskHeadBytes + bytes + GROUP_NAME_RESERVE_BYTES > MAX_TASK_BYTES)
+    throw new CostInputError(
+      'taskRecipientBytes',
+      `of ${bytes} B with the escapes does not fit a task body of ${MAX_TASK_BYTES} B`,
+    );
+  const pageMs = plannerPageMs(input, input.pageSize);
+  if (input.plannerTimeoutSeconds * 1000 - HANDOVER_RESERVE_MS - 2 * pageMs < 0)
+    throw new CostInputError(
+      'plannerTimeoutSeconds',
+      `of ${input.plannerTimeoutSeconds} s leaves no time for one page of ${input.pageSize} rows ` +
+        `(${Math.round(pageMs)} ms) before the ${HANDOVER_RESERVE_MS / 1000} s handover reserve`,
+    );
+}
+
+/**
+ * The planner's pages, each grouped on its own into tasks of `perTask` (the short one last), and its SendMessageBatch
+ * calls of 10 tasks, billed per 64 KB of their bodies.
+ */
+function enqueue(input: CostInput, perTask: number, bodyBytes: (recipients: number) => number) {
+  const pages = split(input.audience, input.pageSize);
+  const tasksBySize = new Map<number, number>();
+  let sendCalls = 0;
+  let sendRequests = 0;
+  for (const [rows, times] of [
+    [input.pageSize, pages.full],
+    [pages.rest, pages.rest > 0 ? 1 : 0],
+  ] as const) {
+    if (times === 0) continue;
+    const tasks = Array.from({ length: Math.floor(rows / perTask) }, () => perTask);
+    if (rows % perTask > 0) tasks.push(rows % perTask);
+    for (const recipients of tasks) tasksBySize.set(recipients, (tasksBySize.get(recipients) ?? 0) + times);
+    for (let first = 0; first < tasks.length; first += SQS_BATCH) {
+      const payload = tasks.slice(first, first + SQS_BATCH).reduce((sum, recipients) => sum + bodyBytes(recipients), 0);
+      sendCalls += times;
+      sendRequests += sqsRequests(payload) * times;
+    }
+  }
+  const messages = [...tasksBySize.values()].reduce((sum, count) => sum + count, 0);
+  return { pages: pages.count, tasksBySize, messages, sendCalls, sendRequests };
+}
+
+/**
+ * The planner's invocations and billed time. Before each page it hands over when less than the handover reserve plus
+ * twice its slowest page remains (checkInput makes sure a full page fits); only the last page can be short.
+ */
+function plannerTiming(input: CostInput, pages: number) {
+  const { plannerMsPer1000, plannerInitMs } = input.durations;
+  const pageMs = plannerPageMs(input, Math.min(input.pageSize, input.audience));
+  const budgetMs = input.plannerTimeoutSeconds * 1000 - HANDOVER_RESERVE_MS - 2 * pageMs;
+  const perInvocation = Math.floor(budgetMs / pageMs) + 1;
+  const invocations = Math.max(1, Math.ceil(pages / perInvocation));
+  const billedFor = (rows: number) => Math.ceil((rows / 1000) * plannerMsPer1000 + plannerInitMs);
+  const lastRows = input.audience - (invocations - 1) * perInvocation * input.pageSize;
+  return {
+    workMs: (input.audience / 1000) * plannerMsPer1000,
+    perInvocation,
+    invocations,
+    billedMs: (invocations - 1) * billedFor(perInvocation * input.pageSize) + billedFor(lastRows),
+  };
+}
+
+/**
+ * One batch of `tasks` tasks of `perTask` recipients on average: the handler's own work (measured on a whole core,
+ * stretched by the memory's share of one), the waves of sends its parallelism allows, and the pacer's share of the
+ * channel rate, which bills the sender for waiting its turn rather than for waiting on the provider.
+ */
+function batchTime(input: CostInput, tasks: number, perTask: number) {
+  const { durations } = input;
+  const deliveries = tasks * perTask;
+  const lanes = Math.min(deliveries, input.senderParallelism);
+  const work =
+    (durations.senderOverheadMsPerBatch +
+      tasks * durations.senderMsPerTask +
+      deliveries * durations.senderMsPerNotification) *
+    cpuSlowdown(input.senderMemoryMb);
+  const latencyBound = work + Math.ceil(deliveries / lanes) * input.latencyMs;
+  const paced = (deliveries / (input.channelRatePerSecond / input.senderMaximumConcurrency)) * 1000;
+  return {
+    work,
+    latencyBound,
+    paced,
+    billed: Math.ceil(Math.max(latencyBound, paced)),
+    logged: Math.min(deliveries, EMF_MAX_VALUES),
+  };
+}
+
+/** The senders: batches of batch_size tasks, as many containers as maximum_concurrency, one INIT each per run. */
+function senderRun(input: CostInput, messages: number, perTask: number) {
+  const batches = split(messages, input.senderBatchSize);
+  const containers = Math.min(input.senderMaximumConcurrency, batches.count);
+  const full = batchTime(input, Math.min(input.senderBatchSize, messages), perTask);
+  const last = batches.rest > 0 && batches.full > 0 ? batchTime(input, batches.rest, perTask) : undefined;
+  const fullBatches = batches.full > 0 ? batches.full : 1;
+  const workMs = full.billed * fullBatches + (last?.billed ?? 0);
+  return {
+    batches,
+    containers,
+    full,
+    billedMs: workMs + containers * Math.ceil(input.durations.senderInitMs),
+    logged: full.logged * fullBatches + (last?.logged ?? 0),
+    sendSeconds: workMs / 1000 / Math.max(1, containers),
+  };
+}
+
+/** The event source mapping's ReceiveMessage: one call per 10 tasks of a batch, billed per 64 KB of its answer. */
+function receives(input: CostInput, batches: ReturnType<typeof split>, bodyBytes: number) {
+  const perMessage = bodyBytes + input.sqsReceiveOverheadBytesPerMessage;
+  const perBatch = (size: number) => {
+    const calls = split(size, SQS_BATCH);
+    const requests =
+      calls.full * sqsRequests(SQS_BATCH * perMessage) + (calls.rest > 0 ? sqsRequests(calls.rest * perMessage) : 0);
+    return { calls: calls.count, requests };
+  };
+  const full = perBatch(input.senderBatchSize);
+  const last = batches.rest > 0 ? perBatch(batches.rest) : { calls: 0, requests: 0 };
+  return { calls: full.calls * batches.full + last.calls, requests: full.requests * batches.full + last.requests };
+}
+
+type Enqueued = ReturnType<typeof enqueue>;
+interface RunCounts extends Enqueued {
+  readonly perTask: number;
+  readonly plannerInvocations: number;
+  readonly batches: number;
+  readonly containers: number;
+  readonly sendSeconds: number;
+}
+const LEDGER_ONLY: readonly OperationGroup[] = ['delivery ledger', 'run counters'];
+
+/** Each operation of tools/cost/operations.ts counted for the run, its writes sized by the item they write. */
+function tableUsage(input: CostInput, counts: RunCounts) {
+  const occurrences: Record<Occurrence, number> = {
+    task: counts.messages,
+    batch: counts.batches,
+    page: counts.pages,
+    plannerInvocation: counts.plannerInvocations,
+    continuation: counts.plannerInvocations - 1,
+    run: 1,
+    senderCachePeriod: counts.containers * Math.max(1, Math.ceil((counts.sendSeconds * 1000) / CONFIG_CACHE_MS)),
+  };
+  const claim = writeUnits(input.groupItemBaseBytes);
+  const run = writeUnits(input.runItemBytes + counts.containers * OPEN_COUNT_BYTES);
+  // Each group is recorded at its own size: a short last group may take fewer units.
+  const recordAll = [...counts.tasksBySize].reduce(
+    (sum, [recipients, count]) => sum + count * writeUnits(groupItemBytes(input, recipients)),
+    0,
+  );
+  const unitsOf = {
+    read: (requests: number) => requests,
+    'new group': (requests: number) => requests * claim,
+    'recorded group': (requests: number) => (requests / counts.messages) * recordAll,
+    run: (requests: number) => requests * run,
+  };
+  const operations = TABLE_OPERATIONS.filter((entry) => input.ledger || !LEDGER_ONLY.includes(entry.group)).map(
+    (entry) => {
+      const requests = occurrences[entry.per] * entry.count;
+      const units = unitsOf[entry.item](requests);
+      // Only the run item carries the by-job index's keys; projection ALL copies it at the same units.
+      return { name: entry.name, group: entry.group, requests, units, indexUnits: entry.item === 'run' ? units : 0 };
+    },
+  );
+  const sum = (pick: (entry: (typeof operations)[number], read: boolean) => number) =>
+    operations.reduce((total, entry) => total + pick(entry, entry.group === 'config'), 0);
+  const storedBytes = [...counts.tasksBySize].reduce(
+    (total, [recipients, count]) => total + count * (groupItemBytes(input, recipients) + ITEM_OVERHEAD_BYTES),
+    0,
+  );
+  return {
+    ledgerWriteUnits: sum((entry, read) => (read ? 0 : entry.units)),
+    indexWriteUnits: sum((entry) => entry.indexUnits),
+    configReadUnits: sum((entry, read) => (read ? entry.units : 0)),
+    unitsPerWrite: { claim, record: writeUnits(groupItemBytes(input, counts.perTask)), run },
+    storedItems: input.ledger ? counts.messages : 0,
+    storedBytes: input.ledger ? storedBytes : 0,
+    operations,
+  };
+}
+
+/** What one run does, from which the monthly lines follow. */
+function runProfile(input: CostInput) {
+  const recipientBytes = escapedRecipientBytes(input);
+  // groupTasks closes a body before it would pass MAX_TASK_BYTES: large template fields cap the recipients a task has.
+  const fitting = Math.floor((MAX_TASK_BYTES - input.taskHeadBytes - GROUP_NAME_RESERVE_BYTES + 1) / recipientBytes);
+  const perTask = Math.min(input.recipientsPerTask, Math.max(1, fitting));
+  const bodyBytes = (recipients: number) => input.taskHeadBytes + recipients * recipientBytes;
+  const tasks = enqueue(input, perTask, bodyBytes);
+  const perMessage = input.audience / tasks.messages;
+  const planner = plannerTiming(input, tasks.pages);
+  const sender = senderRun(input, tasks.messages, perMessage);
+  const received = receives(input, sender.batches, bodyBytes(perMessage));
+  const { full } = sender;
+  return {
+    notifications: input.audience,
+    messages: tasks.messages,
+    recipientsPerFullTask: perTask,
+    taskBodyBytes: bodyBytes(perTask),
+    groupItemBytes: groupItemBytes(input, perTask),
+    pages: tasks.pages,
+    plannerWorkMs: planner.workMs,
+    pagesPerPlannerInvocation: planner.perInvocation,
+    plannerInvocations: planner.invocations,
+    continuations: planner.invocations - 1,
+    plannerBilledMs: planner.billedMs,
+    senderBatches: sender.batches.count,
+    senderContainers: sender.containers,
+    deliveriesPerBatch: Math.min(input.senderBatchSize, tasks.messages) * perMessage,
+    parallelism: input.senderParallelism,
+    latencyBoundMsPerBatch: full.latencyBound,
+    workMsPerBatch: full.work,
+    pacedMsPerBatch: full.paced,
+    pacingBound: full.paced > full.latencyBound,
+    senderBilledMs: sender.billedMs,
+    latencyValuesLogged: sender.logged,
+    sendSeconds: sender.sendSeconds,
+    runSeconds: Math.max(planner.workMs / 1000, sender.sendSeconds),
+    notificationsPerSecond: input.audience / Math.max(sender.sendSeconds, Number.EPSILON),
+    sqs: {
+      sendCalls: tasks.sendCalls,
+      sendRequests: tasks.sendRequests,
+      receiveCalls: received.calls,
+      receiveRequests: received.requests,
+      // DeleteMessageBatch carries receipt handles only: one billed request per call.
+      deleteCalls: received.calls,
+      deleteRequests: received.calls,
+    },
+    table: tableUsage(input, {
+      ...tasks,
+      perTask,
+      plannerInvocations: planner.invocations,
+      batches: sender.batches.count,
+      containers: sender.containers,
+      sendSeconds: sender.sendSeconds,
+    }),
+  };
+}
+export type RunProfile = ReturnType<typeof runProfile>;
+
+/** One priced item of a monthly bill. */
+export interface CostLine {
+  readonly service: string;
+  readonly item: string;
+  readonly quantity: number;
+  readonly unit: string;
+  readonly price: Price;
+  readonly usd: number;
+  readonly note?: string;
+}
+
+/** The service each price bills and the unit of its quantity. */
+const BILLED_AS: Readonly<Record<PriceKey, readonly [service: string, unit: string]>> = {
+  requests: ['Lambda', 'requests'],
+  arm64: ['Lambda', 'GB-s'],
+  x86_64: ['Lambda', 'GB-s'],
+  scheduler: ['EventBridge Scheduler', 'invocations'],
+  sqs: ['SQS', 'requests'],
+  writes: ['DynamoDB', 'WRU'],
+  reads: ['DynamoDB', 'RRU'],
+  storage: ['DynamoDB', 'GB-month'],
+  logsIngestion: ['CloudWatch', 'GB'],
+  logsStorage: ['CloudWatch', 'GB-month'],
+  metric: ['CloudWatch', 'metric-months'],
+  alarm: ['CloudWatch', 'alarm-months'],
+  dashboard: ['CloudWatch', 'dashboard-months'],
+  egress: ['Data transfer', 'GB'],
+  instance: ['EC2', 'instance-hours'],
+  broker: ['ElastiCache', 'node-hours'],
+  ebs: ['EBS', 'GB-month'],
+};
+
+/** The lines' pricer for `region`: `quantity` at the price `key`, which may be per unit or per million units. */
+const pricer =
+  (region: Region) =>
+  (key: PriceKey, item: string, quantity: number, note?: string): CostLine => {
+    const price = PRICES[region][key];
+    const [service, unit] = BILLED_AS[key];
+    const usd = (price.per.startsWith('1M') ? quantity / 1e6 : quantity) * price.usd;
+    return { service, item, quantity, unit, price, usd, ...(note ? { note } : {}) };
+  };
+const sumUsd = (lines: readonly CostLine[]) => lines.reduce((total, entry) => total + entry.usd, 0);
+/** A count as the lines and warnings show it: whole, or to one decimal. */
+const formatCount = (value: number) => (Number.isInteger(value) ? String(value) : value.toFixed(1));
+
+/** A month of runs in the units AWS bills. */
+function monthlyUsage(input: CostInput, run: RunProfile) {
+  const runs = input.runsPerDay * input.daysPerMonth;
+  const platformLogs = input.platformLogBytesPerInvocation;
+  const logBytesPerRun =
+    run.senderBatches * (input.senderLogBytesPerInvocation + platformLogs) +
+    run.latencyValuesLogged * input.senderLogBytesPerSend +
+    run.notifications * input.logBytesPerNotification +
+    (run.notifications / 1000) * input.plannerLogBytesPer1000 +
+    run.plannerInvocations * platformLogs;
+  const idleSeconds = Math.max(0, input.daysPerMonth * 86_400 - runs * run.sendSeconds);
+  // Items written each day stay for the TTL: the table holds ledgerTtlDays days' worth at any time.
+  const held = input.ledger ? input.runsPerDay * input.ledgerTtlDays : 0;
+  const logGb = (logBytesPerRun * runs) / 1e9;
+  // The planner's Continuations metric appears only when it hands over; metrics are prorated by the hour with data.
+  const metricNames = 4 + (run.continuations > 0 ? 1 : 0);
+  const metricHours = Math.min(input.daysPerMonth * 24, runs * Math.max(1, Math.ceil(run.runSeconds / 3600)));
+  return {
+    runs,
+    idlePolls: Math.round((idleSeconds / input.sqsLongPollSeconds) * input.sqsIdlePollers),
+    storedItems: run.table.storedItems * held,
+    storageGbMonth: (run.table.storedBytes * held) / 1e9,
+    logGb,
+    logStorageGbMonth: logGb * LOG_COMPRESSION * (Math.min(input.logRetentionDays, 3653) / 30),
+    metricNames,
+    metricHours,
+    metricMonths: (metricNames * 2 * metricHours) / HOURS_PER_MONTH,
+    egressGb: (run.notifications * input.egressBytesPerNotification * runs) / 1e9,
+  };
+}
+
+/** The ledger's writes: one line per group of operations, with what the by-job index adds. */
+function writeLines(run: RunProfile, runs: number, bill: ReturnType<typeof pricer>): CostLine[] {
+  const { claim, record } = run.table.unitsPerWrite;
+  const size = run.recipientsPerFullTask;
+  const perGroup = size === 1 ? 'per recipient' : `per group of ${size} recipients`;
+  const groups: [OperationGroup, string][] = [
+    ['delivery ledger', `delivery ledger: claim + record UpdateItem ${perGroup} (${claim} + ${record} WRU)`],
+    ['run counters', 'run counters: open + add UpdateItem per sender invocation'],
+    ['planner run item', 'planner run item: lease, cursor per page, finish'],
+  ];
+  return groups.flatMap(([group, item]) => {
+    const members = run.table.operations.filter((entry) => entry.group === group);
+    if (members.length === 0) return [];
+    const units = members.reduce((total, entry) => total + entry.units + entry.indexUnits, 0);
+    const index = members.reduce((total, entry) => total + entry.indexUnits, 0);
+    const note = index > 0 ? `incl. ${index * runs} WRU for the by-job index (projection ALL)` : 'on-demand';
+    return [bill('writes', item, units * runs, note)];
+  });
+}
+
+/** The pipeline's monthly bill, line by line in the order of the services. */
+function serverlessLines(input: CostInput, run: RunProfile): CostLine[] {
+  const bill = pricer(input.region);
+  const usage = monthlyUsage(input, run);
+  const { runs } = usage;
+  const billed = Math.max(0, runs - FREE_SCHEDULED_INVOCATIONS);
+  const batchMs = Math.ceil(Math.max(run.latencyBoundMsPerBatch, run.pacedMsPerBatch));
+  const bound = run.pacingBound
+    ? `paced: ${input.channelRatePerSecond}/s over ${input.senderMaximumConcurrency} senders`
+    : `latency-bound at ${input.latencyMs} ms, ${run.parallelism} sends in flight`;
+  const { plannerMemoryMb: plannerMb, senderMemoryMb: senderMb, architecture: arch } = input;
+  const perBatch = '(event source mapping, one per 10 tasks of a batch)';
+  return [
+    {
+      ...bill('scheduler', 'scheduled invocations (first 14M a month free)', billed, `${billed} billed`),
+      quantity: runs,
+    },
+    bill(
+      'requests',
+      'planner requests (incl. continuations)',
+      run.plannerInvocations * runs,
+      `${run.plannerInvocations} per run (${run.continuations} continuations)`,
+    ),
+    bill(
+      arch,
+      `planner compute (${plannerMb} MB, ${arch})`,
+      gbSeconds(run.plannerBilledMs, plannerMb) * runs,
+      `${(run.plannerBilledMs / 1000).toFixed(1)} s billed per run incl. INIT`,
+    ),
+    bill(
+      'requests',
+      'sender requests (one per batch)',
+      run.senderBatches * runs,
+      `${run.senderBatches} batches of ${input.senderBatchSize} tasks per run`,
+    ),
+    bill(
+      arch,
+      `sender compute (${senderMb} MB, ${arch})`,
+      gbSeconds(run.senderBilledMs, senderMb) * runs,
+      `${batchMs} ms billed per batch of ${formatCount(run.deliveriesPerBatch)} notifications (${bound})`,
+    ),
+    bill(
+      'sqs',
+      'SendMessageBatch (planner, 10 tasks a call)',
+      run.sqs.sendRequests * runs,
+      `${run.sqs.sendCalls} calls per run for ${run.messages} tasks; each 64 KB chunk is a request`,
+    ),
+    bill('sqs', `ReceiveMessage ${perBatch}`, run.sqs.receiveRequests * runs),
+    bill('sqs', `DeleteMessageBatch ${perBatch}`, run.sqs.deleteRequests * runs),
+    bill(
+      'sqs',
+      `empty long polls while idle (${input.sqsIdlePollers} pollers x ${input.sqsLongPollSeconds} s)`,
+      usage.idlePolls,
+    ),
+    ...writeLines(run, runs, bill),
+    ...storedLines(input, run, usage, bill),
+  ];
+}
+
+/** Ledger storage, config reads, CloudWatch and the sends' data transfer. */
+function storedLines(
+  input: CostInput,
+  run: RunProfile,
+  usage: ReturnType<typeof monthlyUsage>,
+  bill: ReturnType<typeof pricer>,
+): CostLine[] {
+  const { runs } = usage;
+  const metrics = `${usage.metricNames * 2}: ${usage.metricNames} names x [Service], [Service, Job]`;
+  const itemBytes = Math.round(run.groupItemBytes + ITEM_OVERHEAD_BYTES);
+  return [
+    bill(
+      'reads',
+      'config reads (GetItem, strongly consistent)',
+      run.table.configReadUnits * runs,
+      'job, database or channel, and pause mark: planner per invocation; sender per container per 60 s',
+    ),
+    ...(input.ledger
+      ? [
+          bill(
+            'storage',
+            `ledger storage (group items kept ${input.ledgerTtlDays} days)`,
+            usage.storageGbMonth,
+            `${usage.storedItems} items of about ${itemBytes} B`,
+          ),
+        ]
+      : []),
+    bill('logsIngestion', 'log ingestion (EMF metrics and log lines)', usage.logGb),
+    bill(
+      'logsStorage',
+      `log storage (${input.logRetentionDays} days, compressed)`,
+      usage.logStorageGbMonth,
+      `assumes ${LOG_COMPRESSION * 100}% compression`,
+    ),
+    bill(
+      'metric',
+      `custom metrics (${metrics}; billed for ${usage.metricHours} h with data)`,
+      usage.metricMonths,
+      'prorated by the hour',
+    ),
+    bill('alarm', 'alarms (standard resolution)', input.alarms),
+    ...(input.dashboard ? [bill('dashboard', 'dashboard', 1)] : []),
+    bill(
+      'egress',
+      'sends to the provider (data transfer out to the internet)',
+      usage.egressGb,
+      `${input.egressBytesPerNotification} B a send; the always-free 100 GB a month is account-wide`,
+    ),
+  ];
+}
+
+/** The always-on worker the pipeline replaced: instances and a broker sized for the peak, disks, the same sends. */
+function alwaysOnLines(input: CostInput): CostLine[] {
+  const bill = pricer(input.region);
+  const hours = input.daysPerMonth * 24;
+  const { instances, instanceType, brokers, brokerType, ebsGbPerInstance: disk } = input.worker;
+  const sendsGb = (input.audience * input.runsPerDay * input.daysPerMonth * input.egressBytesPerNotification) / 1e9;
+  return [
+    bill('instance', `${instances} x ${instanceType} worker with its own scheduler, always on`, instances * hours),
+    bill('broker', `${brokers} x ${brokerType} queue broker`, brokers * hours),
+    bill('ebs', `${disk} GB gp3 per instance`, (instances * disk * hours) / HOURS_PER_MONTH),
+    bill('egress', 'sends to the provider (same bytes as the serverless senders)', sendsGb),
+  ];
+}
+
+/** The audience per run above which the always-on worker is cheaper, or null when it never is (up to 10^9). */
+function breakEvenAudience(input: CostInput): number | null {
+  const at = (audience: number) => {
+    const sized = { ...input, audience };
+    return sumUsd(serverlessLines(sized, runProfile(sized))) - sumUsd(alwaysOnLines(sized));
+  };
+  let low = 1;
+  let high = 1_000_000_000;
+  if (at(low) >= 0) return low;
+  if (at(high) < 0) return null;
+  while (high - low > Math.max(1, low * 0.001)) {
+    const middle = Math.floor((low + high) / 2);
+    if (at(middle) < 0) low = middle;
+    else high = middle;
+  }
+  return high;
+}
+
+/** Where the run does not fit the settings: each warning says what happens and what to change. */
+function warningsFor(input: CostInput, run: RunProfile): string[] {
+  const interval = 86_400 / input.runsPerDay;
+  const budgetMs = input.senderTimeoutSeconds * 1000 - RECORDING_RESERVE_MS;
+  const batchMs = Math.max(run.latencyBoundMsPerBatch, run.pacedMsPerBatch);
+  const seconds = (ms: number) => (ms / 1000).toFixed(1);
+  const warnings: [boolean, string][] = [
+    [
+      batchMs > budgetMs,
+      `a batch of ${Math.min(input.senderBatchSize, run.messages)} tasks ` +
+        `(${formatCount(run.deliveriesPerBatch)} notifications) takes ${seconds(batchMs)} s but the sender may send ` +
+        `for ${seconds(budgetMs)} s (timeout ${input.senderTimeoutSeconds} s less the recording reserve): ` +
+        'the rest of each batch goes back to the queue; lower batch_size or recipientsPerTask, or raise the timeout',
+    ],
+    [
+      run.workMsPerBatch > run.pacedMsPerBatch,
+      `a sender of ${input.senderMemoryMb} MB needs ${seconds(run.workMsPerBatch)} s of CPU for a batch its share of ` +
+        `the rate allows ${seconds(run.pacedMsPerBatch)} s: the senders cannot keep the channel rate; ` +
+        'raise sender.memory_size or maximum_concurrency',
+    ],
+    [
+      run.recipientsPerFullTask < input.recipientsPerTask,
+      `a task body stops at ${MAX_TASK_BYTES} B: ${run.recipientsPerFullTask} recipients of ` +
+        `${escapedRecipientBytes(input)} B fit, not ${input.recipientsPerTask}`,
+    ],
+    [
+      run.runSeconds > interval,
+      `a run takes ${(run.runSeconds / 3600).toFixed(1)} h at ${Math.round(run.notificationsPerSecond)} ` +
+        `notifications/s but runs start every ${(interval / 3600).toFixed(1)} h: the channel rate ` +
+        `(${input.channelRatePerSecond}/s) cannot keep up, and the estimate assumes it could`,
+    ],
+  ];
+  return warnings.flatMap(([applies, text]) => (applies ? [text] : []));
+}
+
+/**
+ * The estimate for the defaults with `overrides`; a CostInputError names a field the code would refuse.
  *
  * @example
  * const estimate = estimateMonthlyCost({ audience: 1_000_000, runsPerDay: 1, region: 'eu-west-1' });
  * console.log(estimate.perMillionUsd, estimate.dominant.item);
  */
-
-/** The cost target: a million notifications at the module's defaults, with the ledger on. */
-export const TARGET_USD_PER_MILLION = 0.4;
-
-export interface CostEstimate {
-  readonly input: CostInput;
-  readonly region: { readonly code: string; readonly name: string };
-  readonly notificationsPerMonth: number;
-  readonly run: RunProfile;
-  readonly lines: readonly CostLine[];
-  readonly byService: Readonly<Partial<Record<Service, number>>>;
-  readonly totalUsd: number;
-  readonly perMillionUsd: number;
-  /** The most expensive line. */
-  readonly dominant: CostLine;
-  readonly target: { readonly perMillionUsd: number; readonly met: boolean; readonly overByUsd: number };
-  readonly alwaysOn: {
-    readonly lines: readonly CostLine[];
-    readonly totalUsd: number;
-    readonly perMillionUsd: number;
-    readonly breakEvenAudience: number | null;
+export function estimateMonthlyCost(overrides: CostOverrides = {}) {
+  const input: CostInput = {
+    ...DEFAULT_INPUT,
+    ...overrides,
+    durations: { ...DEFAULT_INPUT.durations, ...overrides.durations },
+    worker: { ...DEFAULT_INPUT.worker, ...overrides.worker },
   };
-  /** Where the scenario does not fit the settings (e.g. runs that take longer than the time between them). */
-  readonly warnings: readonly string[];
-}
-
-/** Where the run does not fit the settings: each warning says what happens and what to change. */
-function warningsFor(input: CostInput, run: RunProfile): string[] {
-  const warnings: string[] = [];
-  const interval = 86_400 / input.runsPerDay;
-  const batchBudgetMs = input.senderTimeoutSeconds * 1000 - RECORDING_RESERVE_MS;
-  const batchMs = Math.max(run.latencyBoundMsPerBatch, run.pacedMsPerBatch);
-  const seconds = (ms: number) => (ms / 1000).toFixed(1);
-  if (batchMs > batchBudgetMs)
-    warnings.push(
-      `a batch of ${Math.min(input.senderBatchSize, run.messages)} tasks ` +
-        `(${formatCount(run.deliveriesPerBatch)} notifications) takes ${seconds(batchMs)} s ` +
-        `but the sender may send for ${seconds(batchBudgetMs)} s ` +
-        `(timeout ${input.senderTimeoutSeconds} s less the recording reserve): ` +
-        `the rest of each batch goes back to the queue; lower batch_size or recipientsPerTask, or raise the timeout`,
-    );
-  if (run.workMsPerBatch > run.pacedMsPerBatch)
-    warnings.push(
-      `a sender of ${input.senderMemoryMb} MB needs ${seconds(run.workMsPerBatch)} s of CPU ` +
-        `for a batch its share of the rate allows ${seconds(run.pacedMsPerBatch)} s: ` +
-        `the senders cannot keep the channel rate; raise sender.memory_size or maximum_concurrency`,
-    );
-  if (run.recipientsPerFullTask < input.recipientsPerTask)
-    warnings.push(
-      `a task body stops at ${MAX_TASK_BYTES} B: ` +
-        `${run.recipientsPerFullTask} recipients of ${escapedRecipientBytes(input)} B fit, ` +
-        `not ${input.recipientsPerTask}`,
-    );
-  if (run.runSeconds > interval)
-    warnings.push(
-      `a run takes ${(run.runSeconds / 3600).toFixed(1)} h ` +
-        `at ${Math.round(run.notificationsPerSecond)} notifications/s ` +
-        `but runs start every ${(interval / 3600).toFixed(1)} h: ` +
-        `the channel rate (${input.channelRatePerSecond}/s) cannot keep up, and the estimate assumes it could`,
-    );
-  return warnings;
-}
-
-/** The estimate for an input the schema has parsed. */
-export function estimateCost(input: CostInput): CostEstimate {
-  const prices = pricesFor(input.region);
-  const run = runProfile(input, prices);
-  const lines = serverlessLines(input, prices, run);
+  checkInput(input);
+  const run = runProfile(input);
+  const lines = serverlessLines(input, run);
   const totalUsd = sumUsd(lines);
   const notificationsPerMonth = input.audience * input.runsPerDay * input.daysPerMonth;
   const perMillionUsd = (totalUsd / notificationsPerMonth) * 1e6;
-  const byService: Partial<Record<Service, number>> = {};
+  const byService: Record<string, number> = {};
   for (const entry of lines) byService[entry.service] = (byService[entry.service] ?? 0) + entry.usd;
-  const worker = alwaysOnLines(input, prices);
+  const worker = alwaysOnLines(input);
   const workerUsd = sumUsd(worker);
   return {
     input,
-    region: { code: prices.region, name: prices.name },
+    region: { code: input.region, name: REGION_NAMES[input.region] },
     notificationsPerMonth,
     run,
     lines,
     byService,
     totalUsd,
     perMillionUsd,
+    /** The most expensive line. */
     dominant: lines.reduce((top, entry) => (entry.usd > top.usd ? entry : top)),
-    target: {
-      perMillionUsd: TARGET_USD_PER_MILLION,
-      met: perMillionUsd <= TARGET_USD_PER_MILLION,
-      overByUsd: Math.max(0, perMillionUsd - TARGET_USD_PER_MILLION),
-    },
     alwaysOn: {
       lines: worker,
       totalUsd: workerUsd,
       perMillionUsd: (workerUsd / notificationsPerMonth) * 1e6,
-      breakEvenAudience: breakEvenAudience(input, prices),
+      breakEvenAudience: breakEvenAudience(input),
     },
     warnings: warningsFor(input, run),
   };
 }
-
-/** The estimate for the defaults with `overrides`; a CostInputError names a field out of range. */
-export function estimateMonthlyCost(overrides: CostOverrides = {}): CostEstimate {
-  return estimateCost(parseCostInput(overrides));
-}
+export type CostEstimate = ReturnType<typeof estimateMonthlyCost>;

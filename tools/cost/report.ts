@@ -1,61 +1,318 @@
 // The tables of docs/COST.md, computed by the model: `node_modules/.bin/node --import tsx tools/cost/report.ts`
 // prints them as Markdown; `--write` replaces the generated block of docs/COST.md with them.
 import { readFileSync, writeFileSync } from 'node:fs';
-import { dirname, join } from 'node:path';
-import { fileURLToPath, pathToFileURL } from 'node:url';
-import { MEASURED } from './measured.js';
-import { estimateMonthlyCost } from './model.js';
-import { PRICES } from './prices.js';
-import { section } from './report-format.js';
-import { measuredTable, priceTable } from './report-inputs.js';
+import { pathToFileURL } from 'node:url';
 import {
-  alwaysOnSection,
-  audienceSection,
-  comparisonTable,
-  itemised,
-  latencyTable,
-  runTable,
-  variantsTable,
-} from './report-scenarios.js';
+  BENCH_RUN,
+  type CostEstimate,
+  type CostLine,
+  type CostOverrides,
+  DEFAULT_INPUT,
+  escapedRecipientBytes,
+  estimateMonthlyCost,
+  TARGET_USD_PER_MILLION,
+  writeUnits,
+} from './model.js';
+import { PRICE_LABELS, PRICES, type Price } from './prices.js';
 
 const BEGIN = '<!-- BEGIN GENERATED: node_modules/.bin/node --import tsx tools/cost/report.ts --write -->';
 const END = '<!-- END GENERATED -->';
+const COST_MD = new URL('../../docs/COST.md', import.meta.url);
+
+const integer = new Intl.NumberFormat('en-US', { maximumFractionDigits: 0 }).format;
+const decimal = new Intl.NumberFormat('en-US', { maximumFractionDigits: 2 }).format;
+const usd = (value: number) => `$${value.toFixed(value !== 0 && Math.abs(value) < 0.005 ? 4 : 2)}`;
+const ms = (value: number) => `${decimal(value)} ms`;
+const range = ([low, high]: readonly number[]) => `${decimal(low ?? 0)}–${decimal(high ?? 0)} ms`;
+const status = (price: Price) => (price.status === 'confirmed' ? '' : ` (${price.status})`);
+const share = (part: number, whole: number) => ((part / whole) * 100).toFixed(0);
+const plural = (count: number, noun: string) => `${count} ${noun}${count === 1 ? '' : 's'}`;
+const billedPerBatch = ({ run }: CostEstimate) => Math.ceil(Math.max(run.latencyBoundMsPerBatch, run.pacedMsPerBatch));
+const boundBy = ({ run }: CostEstimate) => (run.pacingBound ? 'paced' : 'latency-bound');
+const target = ({ perMillionUsd }: CostEstimate) =>
+  perMillionUsd <= TARGET_USD_PER_MILLION ? 'met' : `over by ${usd(perMillionUsd - TARGET_USD_PER_MILLION)}`;
+const lineRow = (entry: CostLine) => {
+  const amount = Math.abs(entry.quantity) >= 100 ? integer(entry.quantity) : decimal(entry.quantity);
+  const price = `$${entry.price.usd} per ${entry.price.per}${status(entry.price)}`;
+  return [entry.service, entry.item, `${amount} ${entry.unit}`, price, usd(entry.usd)];
+};
+
+/** A Markdown table, its columns padded to their widest cell as a Markdown formatter would leave them. */
+function rows(header: string[], body: string[][]): string {
+  const widths = header.map((_, column) => Math.max(3, ...[header, ...body].map((row) => (row[column] ?? '').length)));
+  const line = (cells: readonly string[]) =>
+    `| ${widths.map((width, column) => (cells[column] ?? '').padEnd(width)).join(' | ')} |`;
+  return [line(header), line(widths.map((width) => '-'.repeat(width))), ...body.map(line)].join('\n');
+}
+
+/** The measured durations and sizes the defaults come from, with the run that measured them. */
+function measuredTable(): string {
+  const { machine, sender, stack, planner, sizes, initMs } = BENCH_RUN;
+  const head =
+    `\`${BENCH_RUN.command}\` at ${BENCH_RUN.measuredAt} on ${machine.cpuModel} x${machine.cores}, ` +
+    `${machine.memoryGiB} GiB, Node ${machine.node}, ${machine.os}; load average ${machine.loadAverageAtStart[0]} ` +
+    `at the start, ${machine.loadAverageAtEnd[0]} at the end; ${stack.database}, ${stack.dynamodb}, ${stack.sqs}. ` +
+    `Sender batches: ${sender.batches} of each shape, ${sender.parallelism} sends in flight, unpaced.`;
+  const { groupItemBaseBytes: base, groupOutcomeBytes, providerMessageIdBytes: messageId } = DEFAULT_INPUT;
+  const group = (recipients: number) => base + recipients * (groupOutcomeBytes + messageId);
+  const body = [
+    [
+      `planner, per 1,000 recipients (${planner.runs} runs of ${integer(planner.audience)}, ` +
+        `${sizes.taskRecipients} recipients per task)`,
+      ms(planner.msPer1000),
+      range(planner.quartilesMsPer1000),
+    ],
+    ...Object.values(sender.shapes).map((shape) => [
+      `sender, ${plural(shape.tasks, 'task')} of ${plural(shape.perTask, 'recipient')} ` +
+        `at ${shape.latency ? `${sender.latencyMs} ms latency` : 'latency 0'}`,
+      `${ms(shape.medianMs)} (model: ${ms(shape.modelMs)})`,
+      range(shape.quartilesMs),
+    ]),
+    [
+      '→ sender per batch / per task / per notification (least squares, latency 0)',
+      `${ms(sender.overheadMsPerBatch)} / ${ms(sender.perTaskMs)} / ${ms(sender.perNotificationMs)}`,
+    ],
+    ['INIT (cold import) planner / sender', `${ms(initMs.planner)} / ${ms(initMs.sender)}`],
+    [
+      'log bytes: planner per 1,000 recipients / sender per invocation + per send (its latency value)',
+      `${planner.logBytesPer1000} B / ${sender.logBytesPerInvocation} B + ${decimal(sender.logBytesPerSend)} B`,
+    ],
+    [
+      `task body: envelope + per recipient (a task of ${sizes.taskRecipients})`,
+      `${decimal(sizes.taskHeadBytes)} B + ${decimal(sizes.taskRecipientBytes)} B (${decimal(sizes.taskBodyBytes)} B)`,
+    ],
+    [
+      `→ per recipient with ${DEFAULT_INPUT.taskNonAsciiUnitsPerRecipient} non-ASCII code unit(s) ` +
+        'escaped as \\uXXXX (assumed, not measured: the bench audience is ASCII)',
+      `${decimal(escapedRecipientBytes(DEFAULT_INPUT))} B`,
+    ],
+    [
+      `group item as recorded, 1 / 10 recipients (sandbox message ids of ${sizes.sandboxMessageIdBytes} B)`,
+      `${sizes.groupItemBytes1} B / ${sizes.groupItemBytes10} B`,
+    ],
+    [
+      `→ group item: base + per outcome with a ${messageId}-byte Messenger message id; 1 / 10 recipients`,
+      `${base} B + ${groupOutcomeBytes + messageId} B; ${group(1)} B / ${group(10)} B`,
+    ],
+    ['run item (without open counts)', `${sizes.runItemBytes} B`],
+  ];
+  return `${head}\n\n${rows(['measure', 'median', 'quartiles'], body)}`;
+}
+
+function priceTable(): string {
+  const regions = Object.entries(PRICES);
+  const body = PRICE_LABELS.map(([key, label]) => {
+    const { per, checked, page } = PRICES['us-east-1'][key];
+    const cells = regions.map(([, prices]) => `$${prices[key].usd}${status(prices[key])}`);
+    return [label, per, ...cells, checked, `[page](${page})`];
+  });
+  return rows(['price', 'per', ...regions.map(([region]) => region), 'checked', 'source'], body);
+}
+
+function itemised(estimate: CostEstimate): string {
+  const { dominant, totalUsd } = estimate;
+  const table = rows(
+    ['service', 'item', 'quantity a month', 'price', 'USD a month'],
+    [
+      ...estimate.lines.map(lineRow),
+      ['', '**total**', '', '', `**${usd(totalUsd)}**`],
+      ['', '**per million notifications**', '', '', `**${usd(estimate.perMillionUsd)}**`],
+    ],
+  );
+  const services = Object.entries(estimate.byService)
+    .sort(([, a], [, b]) => b - a)
+    .map(([service, value]) => `${service} ${usd(value)} (${share(value, totalUsd)} %)`);
+  return (
+    `${table}\n\nBy service: ${services.join(', ')}. Largest line: **${dominant.item}**, ${usd(dominant.usd)} ` +
+    `(${share(dominant.usd, totalUsd)} % of the total).`
+  );
+}
+
+function runTable(estimate: CostEstimate): string {
+  const { run, input } = estimate;
+  const { table } = run;
+  const { claim, record, run: runItem } = table.unitsPerWrite;
+  return rows(
+    ['quantity', 'value'],
+    [
+      [
+        'recipients, tasks (SQS messages and group items)',
+        `${integer(run.notifications)}, ${integer(run.messages)} of ${run.recipientsPerFullTask} recipients`,
+      ],
+      ['task body, group item as recorded', `${decimal(run.taskBodyBytes)} B, ${decimal(run.groupItemBytes)} B`],
+      ['audience pages (SendMessageBatch calls)', `${integer(run.pages)} (${integer(run.sqs.sendCalls)})`],
+      [
+        'planner invocations (continuations)',
+        `${run.plannerInvocations} (${run.continuations}); ${decimal(run.plannerBilledMs / 1000)} s billed incl. INIT`,
+      ],
+      [
+        'sender invocations (batches of tasks), containers',
+        `${integer(run.senderBatches)} (${input.senderBatchSize} tasks, ${decimal(run.deliveriesPerBatch)} ` +
+          `notifications each), ${run.senderContainers}`,
+      ],
+      [
+        'sender ms per batch: latency-bound / paced / billed',
+        `${decimal(run.latencyBoundMsPerBatch)} / ${decimal(run.pacedMsPerBatch)} / ` +
+          `${billedPerBatch(estimate)} (${boundBy(estimate)}; ${run.parallelism} sends in flight)`,
+      ],
+      [
+        'sending time, throughput',
+        `${decimal(run.sendSeconds / 60)} min, ${decimal(run.notificationsPerSecond)} notifications/s`,
+      ],
+      ['WRU per write: claim / record a group / run item', `${claim} / ${record} / ${runItem}`],
+      [
+        'ledger WRU (of which by-job index), config RRU',
+        `${integer(table.ledgerWriteUnits + table.indexWriteUnits)} (${integer(table.indexWriteUnits)}), ` +
+          integer(table.configReadUnits),
+      ],
+    ],
+  );
+}
+
+/** The default with and without the ledger, in the other region and on the other architecture. */
+function comparisonTable(base: CostEstimate, noLedger: CostEstimate): string {
+  const row = (label: string, estimate: CostEstimate, cell = target(estimate)) => [
+    label,
+    usd(estimate.totalUsd),
+    usd(estimate.perMillionUsd),
+    cell,
+  ];
+  return rows(
+    ['scenario', 'USD a month', 'per million', `target ${usd(TARGET_USD_PER_MILLION)}`],
+    [
+      row('us-east-1, arm64, ledger on (default)', base),
+      row('us-east-1, arm64, ledger off', noLedger, '(stated with the ledger on)'),
+      row('eu-west-1, arm64, ledger on', estimateMonthlyCost({ region: 'eu-west-1' })),
+      row('us-east-1, x86_64, ledger on', estimateMonthlyCost({ architecture: 'x86_64' })),
+    ],
+  );
+}
+
+function alwaysOnSection(base: CostEstimate, noLedger: CostEstimate): string {
+  const { alwaysOn } = base;
+  const audience = (value: number | null) => (value === null ? 'never' : integer(value));
+  const table = rows(
+    ['service', 'item', 'quantity a month', 'price', 'USD a month'],
+    [...alwaysOn.lines.map(lineRow), ['', '**total**', '', '', `**${usd(alwaysOn.totalUsd)}**`]],
+  );
+  return (
+    `${table}\n\nAt the default scenario it costs ${usd(alwaysOn.perMillionUsd)} per million notifications ` +
+    `against ${usd(base.perMillionUsd)} for the serverless pipeline with the ledger ` +
+    `(${usd(noLedger.perMillionUsd)} without). The worker becomes the cheaper one above ` +
+    `**${audience(alwaysOn.breakEvenAudience)} recipients per daily run** with the ledger on, ` +
+    `and above ${audience(noLedger.alwaysOn.breakEvenAudience)} without it.`
+  );
+}
+
+function audienceSection(base: CostEstimate): string {
+  const body = [10_000, 1_000_000, 10_000_000].flatMap((audience) =>
+    [1, 24].map((runsPerDay) => {
+      const on = estimateMonthlyCost({ audience, runsPerDay });
+      const off = estimateMonthlyCost({ audience, runsPerDay, ledger: false });
+      const late = on.run.runSeconds > 86_400 / runsPerDay ? ' ⚠' : '';
+      const isDefault = audience === DEFAULT_INPUT.audience && runsPerDay === DEFAULT_INPUT.runsPerDay;
+      return [
+        `${integer(audience)} x ${runsPerDay}${isDefault ? ' (default)' : ''}`,
+        integer(on.notificationsPerMonth),
+        `${usd(on.totalUsd)}${late}`,
+        usd(on.perMillionUsd),
+        usd(off.totalUsd),
+        usd(off.perMillionUsd),
+        `${decimal(on.run.runSeconds / 60)} min`,
+        `${on.run.plannerInvocations}`,
+        usd(on.alwaysOn.perMillionUsd),
+      ];
+    }),
+  );
+  const header = ['audience x runs/day', 'notifications a month', 'ledger on', 'per million', 'ledger off'];
+  return (
+    `${rows([...header, 'per million', 'run time', 'planner invocations', 'always-on per million'], body)}\n\n` +
+    `⚠ the run does not fit the interval between runs at the channel's ${base.input.channelRatePerSecond}/s ` +
+    '(the model still prices it, as if the rate allowed it).'
+  );
+}
+
+function variantsTable(): string {
+  const { recipientsPerTask, senderParallelism, groupItemBaseBytes, groupOutcomeBytes } = DEFAULT_INPUT;
+  // The largest group whose recorded item stays within 1 KB: one write unit to record it.
+  const outcome = groupOutcomeBytes + DEFAULT_INPUT.providerMessageIdBytes;
+  let oneKb = 1;
+  while (oneKb < 50 && writeUnits(groupItemBaseBytes + (oneKb + 1) * outcome) === 1) oneKb++;
+  const variants: [string, CostOverrides][] = [
+    [`shipped defaults (recipientsPerTask ${recipientsPerTask})`, {}],
+    ['recipientsPerTask 1: the per-recipient ledger (drops repeats across pages too)', { recipientsPerTask: 1 }],
+    [`recipientsPerTask ${oneKb}: the largest group item within 1 KB`, { recipientsPerTask: oneKb }],
+    ['recipientsPerTask 25', { recipientsPerTask: 25 }],
+    ['recipientsPerTask 50 (the maximum)', { recipientsPerTask: 50 }],
+    [
+      'ten senders, batch_size 10, parallelism 10 (each paced to a tenth of the rate)',
+      { senderMaximumConcurrency: 10, senderBatchSize: 10, senderParallelism: 10 },
+    ],
+    ['sender maximum_concurrency 4', { senderMaximumConcurrency: 4 }],
+    ['sender memory_size 512 MB', { senderMemoryMb: 512 }],
+    [`sender batch_size 10 (still ${senderParallelism} sends in flight)`, { senderBatchSize: 10 }],
+    ['ledger_ttl_days 14', { ledgerTtlDays: 14 }],
+  ];
+  const body = variants.map(([label, overrides]) => {
+    const estimate = estimateMonthlyCost(overrides);
+    const { dominant } = estimate;
+    const cells = [usd(estimate.totalUsd), usd(estimate.perMillionUsd), target(estimate)];
+    return [label, ...cells, `${dominant.item} (${usd(dominant.usd)})`];
+  });
+  return rows(['variant', 'USD a month', 'per million', `target ${usd(TARGET_USD_PER_MILLION)}`, 'largest line'], body);
+}
+
+function latencyTable(base: CostEstimate): string {
+  const body = [50, 150, 500, 1000].map((latencyMs) => {
+    const estimate = estimateMonthlyCost({ latencyMs });
+    const compute = estimate.lines.find((entry) => entry.item.startsWith('sender compute'));
+    const billed = `${billedPerBatch(estimate)} ms (${boundBy(estimate)})`;
+    return [`${latencyMs} ms`, billed, usd(compute?.usd ?? 0), usd(estimate.perMillionUsd)];
+  });
+  const batch = `billed per batch (${base.input.senderBatchSize} tasks of ${base.run.recipientsPerFullTask})`;
+  return rows(['latency', batch, 'sender compute a month', 'per million'], body);
+}
 
 export function renderCostReport(): string {
   const base = estimateMonthlyCost();
   const noLedger = estimateMonthlyCost({ ledger: false });
-  const sections = [
-    `Computed ${MEASURED.measuredAt.slice(0, 10)} durations (${MEASURED.machine}), ` +
-      `prices checked ${PRICES['us-east-1']?.lambda.requests.checked}.`,
-    section('Measured handler durations', measuredTable()),
-    section('Price table', priceTable()),
-    section('The default scenario, itemised (us-east-1, ledger on)', itemised(base)),
-    section('What one run does', runTable(base)),
-    section('With and without the ledger, by region and architecture', comparisonTable(base, noLedger)),
-    section('Compared with an always-on worker', ...alwaysOnSection(base, noLedger)),
-    section('Sensitivity: audience and runs per day', ...audienceSection(base)),
-    section('Settings and design variants', variantsTable()),
-    section('Sensitivity: provider latency', latencyTable(base)),
+  const { machine } = BENCH_RUN;
+  const sections: [string, string][] = [
+    ['Measured handler durations', measuredTable()],
+    ['Price table', priceTable()],
+    ['The default scenario, itemised (us-east-1, ledger on)', itemised(base)],
+    ['What one run does', runTable(base)],
+    ['With and without the ledger, by region and architecture', comparisonTable(base, noLedger)],
+    ['Compared with an always-on worker', alwaysOnSection(base, noLedger)],
+    ['Sensitivity: audience and runs per day', audienceSection(base)],
+    ['Settings and design variants', variantsTable()],
+    ['Sensitivity: provider latency', latencyTable(base)],
   ];
-  return [BEGIN, '', ...sections.flatMap((text) => [text, '']), END].join('\n');
+  return [
+    BEGIN,
+    '',
+    `Computed ${BENCH_RUN.measuredAt.slice(0, 10)} durations (${machine.cpuModel} x${machine.cores}, ` +
+      `Node ${machine.node}), prices checked ${PRICES['us-east-1'].requests.checked}.`,
+    '',
+    ...sections.flatMap(([heading, text]) => [`### ${heading}`, '', text, '']),
+    END,
+  ].join('\n');
 }
 
-/** Replaces the generated block of docs/COST.md with `report`. */
-function writeReport(report: string): void {
-  const path = join(dirname(fileURLToPath(import.meta.url)), '..', '..', 'docs', 'COST.md');
-  const current = readFileSync(path, 'utf8');
+/** docs/COST.md as it is, and as it would be with the generated block rendered anew. */
+export function costDoc(): { current: string; rendered: string } {
+  const current = readFileSync(COST_MD, 'utf8');
   const start = current.indexOf(BEGIN);
   const end = current.indexOf(END);
   if (start < 0 || end < start) throw new Error(`docs/COST.md has no generated block (${BEGIN} ... ${END})`);
-  writeFileSync(path, `${current.slice(0, start)}${report}${current.slice(end + END.length)}`);
+  return { current, rendered: `${current.slice(0, start)}${renderCostReport()}${current.slice(end + END.length)}` };
 }
 
 if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {
-  const report = renderCostReport();
   if (process.argv.includes('--write')) {
-    writeReport(report);
+    writeFileSync(COST_MD, costDoc().rendered);
     process.stdout.write('docs/COST.md updated\n');
   } else {
-    process.stdout.write(`${report}\n`);
+    process.stdout.write(`${renderCostReport()}\n`);
   }
 }
