@@ -7,5 +7,5 @@ import manifest from '../../package.json' with { type: 'json' };
 const VERSION: string = manifest.version;
 
 export function versionText(): string {
-  return `notifier ${VERSION} (for the ${manifest.name} module ${VERSION}; pin it with version = "~> ${VERSION}")`;
+  return `notifier ${VERSION} (for the ${manifest.name} module ${VERSION}; pin its source with ?ref=v${VERSION})`;
 }

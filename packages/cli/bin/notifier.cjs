@@ -13,9 +13,9 @@ if (required && major < Number(required[1])) {
       process.version +
       ' (' +
       process.execPath +
-      '): run it as "npx -p node@' +
+      '): run it on that Node with npx, naming the package as you installed it, e.g. "npx -p node@' +
       required[1] +
-      ' -p terraform-aws-notifier-cli notifier ...", or install Node.js ' +
+      ' -p ./terraform-aws-notifier-cli-<version>.tgz notifier ...", or install Node.js ' +
       required[1] +
       ' ("nvm install ' +
       required[1] +
