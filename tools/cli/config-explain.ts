@@ -2,16 +2,27 @@
 // take, the field a typo meant, and the job whose database or channel is nowhere to be found.
 import { ConfigError, type ConfigItem, configJsonSchema, parseAnyConfigItem } from '../../handlers/surface.js';
 
-type JsonSchema = {
-  readonly type?: string;
+/** A node of the config items' JSON Schema (`configJsonSchema()`), as far as this CLI and the docs generator read it. */
+export interface JsonSchema {
+  readonly type?: string | readonly string[];
   readonly const?: unknown;
+  readonly enum?: readonly unknown[];
+  readonly default?: unknown;
   readonly description?: string;
+  readonly pattern?: string;
+  readonly format?: string;
+  readonly minLength?: number;
+  readonly maxLength?: number;
+  readonly minimum?: number;
+  readonly maximum?: number;
+  readonly exclusiveMinimum?: number;
+  readonly maxItems?: number;
   readonly properties?: Readonly<Record<string, JsonSchema>>;
   readonly required?: readonly string[];
   readonly items?: JsonSchema;
   readonly anyOf?: readonly JsonSchema[];
   readonly oneOf?: readonly JsonSchema[];
-};
+}
 
 /** Edits between two words, a swap of neighbours counting as one (optimal string alignment). */
 export function editDistance(a: string, b: string): number {
