@@ -2,7 +2,7 @@
 // take, the field a typo meant, and the job whose database or channel is nowhere to be found.
 import { ConfigError, type ConfigItem, configJsonSchema, parseAnyConfigItem } from '../../handlers/surface.js';
 
-/** A node of the config items' JSON Schema (`configJsonSchema()`), as far as this CLI and the docs generator read it. */
+/** A node of the config JSON Schema (`configJsonSchema()`), as far as this CLI and the docs generator read it. */
 export interface JsonSchema {
   readonly type?: string | readonly string[];
   readonly const?: unknown;
