@@ -157,14 +157,21 @@ describe('the dispatcher of one invocation', () => {
     const sent = results.filter((result) => result.kind === 'sent').length;
     // Five turns saved up (the burst), then one every 200 ms until the deadline: twenty would take three more seconds.
     assert.ok(sent >= 5 && sent <= 11, `a burst and a second of turns at 5/s are sent, saw ${sent}`);
-    assert.ok(Math.max(...starts) <= deadline, 'no send starts after the deadline');
+    // The dispatcher checks the deadline a few synchronous steps before the provider sees the request.
+    assert.ok(Math.max(...starts) <= deadline + 20, 'no send starts after the deadline');
     assert.ok(settledAt < deadline + 1_000, `every send settled by the deadline, ${settledAt - deadline} ms after it`);
     const waiting = results.filter((result) => result.kind === 'open');
     assert.equal(waiting.length, 20 - sent);
     for (const result of waiting) {
       assert.equal(result.kind === 'open' && result.waited, true, 'waiting for a turn is no failure');
-      assert.ok(result.kind === 'open' && result.delayMs > 0, 'visible again when its turn would have come');
+      // A turn refused is due later; a turn taken whose timer woke just past the deadline has no time left, and no delay.
+      if (result.kind === 'open' && /no turn/.test(result.reason))
+        assert.ok(result.delayMs > 0, 'visible again when its turn would have come');
     }
+    assert.ok(
+      waiting.some((result) => result.kind === 'open' && /no turn/.test(result.reason)),
+      'turns past the deadline were refused, not slept on',
+    );
   });
 
   it("a slow channel's sends never hold another channel's: each channel has its own send slots", async () => {
