@@ -13,7 +13,6 @@ import { fileURLToPath } from 'node:url';
 import { configJsonSchema } from '../handlers/surface.js';
 import type { JsonSchema } from '../tools/cli/config-explain.js';
 
-
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 export const CONFIG_DOC = join(root, 'docs', 'CONFIG.md');
 
