@@ -17,7 +17,19 @@ const loadSqs = () =>
 /**
  * Sends task bodies to the delivery queue again as new messages, each delayed by its `delaySeconds` (at most SQS's
  * 900). Answers the ids of the messages that were sent; an entry SQS refuses is left out, so its original stays queued.
+ * A call that fails throws a PartialResendError naming what was re-sent before it.
  */
+/** A re-send that failed part-way: `sent` names the messages re-sent before it, `cause` says why it stopped. */
+export class PartialResendError extends Error {
+  override readonly name = 'PartialResendError';
+  readonly sent: ReadonlySet<string>;
+
+  constructor(sent: ReadonlySet<string>, cause: unknown) {
+    super(`re-sent ${sent.size} messages, then: ${cause instanceof Error ? cause.message : String(cause)}`, { cause });
+    this.sent = sent;
+  }
+}
+
 export function resendDelayed(queueUrl: string) {
   return async (
     messages: readonly { id: string; body: string; delaySeconds: number }[],
@@ -39,8 +51,9 @@ export function resendDelayed(queueUrl: string) {
           }),
           signal ? { abortSignal: signal } : {},
         )
-        .catch(() => undefined);
-      if (!answer) break;
+        .catch((error: unknown) => {
+          throw new PartialResendError(sent, error);
+        });
       for (const entry of answer.Successful ?? []) {
         const message = batch[Number(entry.Id)];
         if (message) sent.add(message.id);

@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import { PartialResendError } from '../aws/requeue.js';
 import type { LambdaContext } from '../core/lambda-context.js';
 import { parseTask } from '../core/task.js';
 import { createLogger } from '../observability/log.js';
@@ -267,7 +268,8 @@ async function resendWaiting(
     return sent;
   } catch (error) {
     log.warn('tasks could not be re-sent to wait; they come back after the visibility timeout', { error });
-    return new Set();
+    // Those re-sent before the failure wait as new messages: keeping their originals too would double them.
+    return error instanceof PartialResendError ? error.sent : new Set();
   }
 }
 

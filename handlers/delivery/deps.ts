@@ -41,8 +41,8 @@ export type Requeue = (
 
 /**
  * Sends task bodies to the queue again as new messages, each delayed by its `delaySeconds`; answers the ids that were
- * sent. A new message starts its receive count afresh, so a task that waits (a pause, its channel's pace) this way
- * never nears the DLQ.
+ * sent, or throws a PartialResendError (aws/requeue.ts) naming them. A new message starts its receive count afresh, so
+ * a task that waits (a pause, its channel's pace) this way never nears the DLQ.
  */
 export type Resend = (
   messages: readonly { id: string; body: string; delaySeconds: number }[],
