@@ -49,8 +49,8 @@ async function startLossyProxy(upstream: string, share: number, seed: number) {
   const random = mulberry32(seed);
   const counts = { writes: 0, lost: 0 };
   const server = createServer((incoming: IncomingMessage, outgoing: ServerResponse) => {
-    const target_ = String(incoming.headers['x-amz-target'] ?? '');
-    const write = WRITES.test(target_);
+    const operation = String(incoming.headers['x-amz-target'] ?? '');
+    const write = WRITES.test(operation);
     if (write) counts.writes++;
     const loseIt = write && random() < share;
     const forward = request(
