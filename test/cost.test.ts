@@ -11,8 +11,8 @@ import {
   cpuSlowdown,
   DEFAULT_INPUT,
   estimateMonthlyCost,
+  LOG_RETENTION_DAYS,
 } from '../tools/cost/model.js';
-import { TABLE_OPERATIONS } from '../tools/cost/operations.js';
 import { costDoc } from '../tools/cost/report.js';
 
 /**
@@ -117,7 +117,7 @@ describe('cost model: queue and ledger on hand-computed cases', () => {
 
   it('the ledger writes units by item size: a claim of 1 WRU, a record of ten outcomes (1,920 B) of 2', () => {
     const single = paper({});
-    assert.deepEqual(single.run.table.unitsPerWrite, { claim: 1, record: 1, run: 1 });
+    assert.deepEqual(single.run.unitsPerWrite, { claim: 1, record: 1, run: 1 });
     assert.equal(lineOf(single, 'delivery ledger').quantity, 2000);
     assert.match(lineOf(single, 'delivery ledger').item, /per recipient \(1 \+ 1 WRU\)/);
     close(lineOf(single, 'delivery ledger').usd, (2000 / 1e6) * 0.625, 'at the November 2024 price');
@@ -129,12 +129,12 @@ describe('cost model: queue and ledger on hand-computed cases', () => {
     assert.equal(lineOf(paper({ recipientsPerTask: 5 }), 'delivery ledger').quantity, 200 * 3);
     assert.equal(lineOf(grouped({ audience: 1005 }), 'delivery ledger').quantity, 100 * 3 + 3);
     // claim and record never write an index: only run items carry its keys
-    const delivery = ten.run.table.operations.filter((entry) => entry.group === 'delivery ledger');
+    const delivery = ten.operations.filter((entry) => entry.line.startsWith('delivery ledger'));
     assert.deepEqual(
-      delivery.map((entry) => [entry.requests, entry.units, entry.indexUnits]),
+      delivery.map((entry) => [entry.units, entry.index ?? false]),
       [
-        [100, 100, 0],
-        [100, 200, 0],
+        [100, false],
+        [200, false],
       ],
     );
   });
@@ -147,9 +147,6 @@ describe('cost model: queue and ledger on hand-computed cases', () => {
     assert.equal(lineOf(large, 'run counters').quantity, 10 * 2 * 2 * 2);
     // runs.acquire, one runs.saveProgress, runs.finish
     assert.equal(lineOf(large, 'planner run item').quantity, 3 * 2 * 2);
-    const off = grouped({ ledger: false });
-    assert.ok(!off.lines.some((entry) => /^(delivery ledger|run counters|ledger storage)/.test(entry.item)));
-    assert.equal(lineOf(off, 'planner run item').quantity, 6);
   });
 
   it("ledger storage holds every group item for its TTL, with DynamoDB's 100-byte overhead", () => {
@@ -308,7 +305,7 @@ describe('cost model: prices, defaults and the comparison', () => {
     const at = (audience: number) => estimateMonthlyCost({ audience });
     assert.ok(at(breakEven).alwaysOn.totalUsd <= at(breakEven).totalUsd);
     assert.ok(at(Math.floor(breakEven * 0.99)).alwaysOn.totalUsd > at(Math.floor(breakEven * 0.99)).totalUsd);
-    const doubled = estimateMonthlyCost({ worker: { instances: 2 } });
+    const doubled = estimateMonthlyCost({ workerInstances: 2 });
     close(doubled.alwaysOn.lines[0]?.usd ?? 0, 2 * 720 * 0.0816, 'two instances');
   });
 
@@ -338,6 +335,18 @@ describe('cost model: prices, defaults and the comparison', () => {
       [DEFAULT_INPUT.plannerMemoryMb, DEFAULT_INPUT.plannerTimeoutSeconds],
       [optional('planner', 'memory_size'), optional('planner', 'timeout')],
     );
+    const fallback = (name: string) => {
+      const block = variables.slice(variables.indexOf(`variable "${name}"`));
+      return Number(/\n\s*default\s*=\s*([0-9]+)/.exec(block)?.[1]);
+    };
+    assert.deepEqual(
+      [DEFAULT_INPUT.ledgerTtlDays, LOG_RETENTION_DAYS, DEFAULT_INPUT.architecture],
+      [
+        fallback('ledger_ttl_days'),
+        fallback('log_retention_days'),
+        /variable "architecture"[^}]*default\s*=\s*"([^"]+)"/.exec(variables)?.[1],
+      ],
+    );
     const observability = readFileSync(new URL('../modules/observability/main.tf', import.meta.url), 'utf8');
     const alarms = observability.slice(observability.indexOf('  alarms = {'));
     const block = alarms.slice(0, alarms.indexOf('\n  }\n'));
@@ -353,13 +362,17 @@ describe('cost model: prices, defaults and the comparison', () => {
   });
 
   it('each DynamoDB request names the handler files that make it, and each file holds the call named', () => {
-    for (const operation of TABLE_OPERATIONS)
+    const dynamo = estimate.operations.filter((entry) => entry.price === 'writes' || entry.price === 'reads');
+    assert.equal(dynamo.length, 10);
+    for (const operation of dynamo) {
+      assert.ok(operation.code, `${operation.line}: no code named`);
       for (const place of operation.code.split(', ')) {
         const [file, call] = place.split(' ') as [string, string | undefined];
         const url = new URL(`../${file}`, import.meta.url);
-        assert.ok(existsSync(url), `${operation.name}: ${file} exists`);
-        if (call) assert.ok(readFileSync(url, 'utf8').includes(call), `${operation.name}: ${file} holds ${call}`);
+        assert.ok(existsSync(url), `${operation.line}: ${file} exists`);
+        if (call) assert.ok(readFileSync(url, 'utf8').includes(call), `${operation.line}: ${file} holds ${call}`);
       }
+    }
   });
 
   it('sizes a DynamoDB item by its names and values, as the bench sizes the items the handlers write', () => {
@@ -398,16 +411,29 @@ describe('notifier cost', () => {
     assert.match(out, /For comparison, an always-on worker doing the same sends:/);
   });
 
-  it('sets the input from its flags, nested ones too, and prints it as JSON with --json', async () => {
-    const argv = ['--no-ledger', '--audience', '10000', '--recipient-bytes', '58.5', '--non-ascii', '4'];
-    const { code, out } = await run(...argv, '--sender-ms-per-task', '3', '--worker-instances', '2', '--json');
+  it('sets the input from its flags and prints what the text shows as JSON with --json', async () => {
+    const argv = ['--dashboard', '--audience', '10000', '--recipient-bytes', '2000', '--non-ascii', '4'];
+    const { code, out } = await run(...argv, '--recipients-per-task', '50', '--worker-instances', '2', '--json');
     assert.equal(code, 0);
-    const { input, run: profile } = JSON.parse(out) as CostEstimate;
-    assert.deepEqual([input.ledger, input.audience, input.taskRecipientBytes], [false, 10_000, 58.5]);
-    assert.equal(profile.taskBodyBytes, input.taskHeadBytes + 10 * (58.5 + 4 * 5));
-    assert.equal(input.durations.senderMsPerTask, 3);
-    assert.equal(input.durations.senderMsPerNotification, DEFAULT_INPUT.durations.senderMsPerNotification);
-    assert.equal(input.worker.instances, 2);
+    const json = JSON.parse(out) as Omit<CostEstimate, 'input'> & { input: Record<string, unknown> };
+    const expected = estimateMonthlyCost({
+      dashboard: true,
+      audience: 10_000,
+      taskRecipientBytes: 2000,
+      taskNonAsciiUnitsPerRecipient: 4,
+      recipientsPerTask: 50,
+      workerInstances: 2,
+    });
+    assert.deepEqual(
+      [json.input.dashboard, json.input.taskRecipientBytes, json.input.workerInstances, json.totalUsd],
+      [true, 2000, 2, expected.totalUsd],
+    );
+    // 2,000 B and four escapes of 5 B a recipient: 11 fit a body, not 50
+    assert.deepEqual([json.run.recipientsPerFullTask, json.run.messages], [11, 910]);
+    assert.deepEqual(json.lines, expected.lines);
+    assert.deepEqual(json.alwaysOn, expected.alwaysOn);
+    assert.match(json.warnings.join('\n'), /11 recipients of 2020 B fit, not 50/);
+    assert.equal(json.input.taskHeadBytes, undefined, 'the measured sizes are not settings');
   });
 
   it('answers --help with every flag and its default; a switch says what giving it does', async () => {
@@ -415,8 +441,8 @@ describe('notifier cost', () => {
     assert.equal(code, 0);
     assert.match(out, /^ {4}--runs-per-day N +scheduler ticks a day \(default 1\)$/m);
     assert.match(out, /^ {4}--region R +the region priced\n +\(us-east-1 \| eu-west-1; default us-east-1\)$/m);
-    assert.match(out, /^ {4}--no-ledger +without the ledger and run counters \(an\n +at-least-once variant\)$/m);
-    assert.match(out, /^ {4}--sender-ms-per-notification MS {2}sender time/m);
+    assert.match(out, /^ {4}--dashboard +with the CloudWatch dashboard$/m);
+    assert.match(out, /^ {4}--recipients-per-task N +the job's recipientsPerTask/m);
   });
 
   it('rejects a bad value with exit code 2 and names the flag', async () => {
@@ -431,7 +457,6 @@ describe('notifier cost', () => {
       [['--recipient-bytes', '0'], /--recipient-bytes must be a number > 0 and <= 24576/],
       [['--rate', '0.0005'], /--rate must be a number from 0.001 to 10000, got "0.0005"/],
       [['--planner-timeout', '901'], /--planner-timeout must be a whole number from 30 to 900 \(Lambda's limit\)/],
-      [['--planner-timeout', '30', '--planner-ms-per-1000', '20000'], /--planner-timeout: plannerTimeoutSeconds of 30/],
       [['--recipient-bytes', '20000', '--non-ascii', '2000'], /--recipient-bytes: taskRecipientBytes of 30000 B/],
       [['--bogus'], /Unknown option '--bogus'/],
     ] as const) {

@@ -240,9 +240,9 @@ describe('sender outcome classes', () => {
     const model = estimateMonthlyCost({ recipientsPerTask: 10 });
     assert.equal(
       writeUnits(dynamoItemBytes(Item) - sandboxIds + 10 * DEFAULT_INPUT.providerMessageIdBytes),
-      model.run.table.unitsPerWrite.record,
+      model.run.unitsPerWrite.record,
     );
-    assert.equal(writeUnits(dynamoItemBytes({ ...Item, outcomes: { M: {} } })), model.run.table.unitsPerWrite.claim);
+    assert.equal(writeUnits(dynamoItemBytes({ ...Item, outcomes: { M: {} } })), model.run.unitsPerWrite.claim);
   });
 
   it('a returned message comes back after its retry delay, not after the visibility timeout', async () => {
