@@ -352,12 +352,18 @@ export interface Operation {
   readonly code?: string;
   readonly index?: boolean;
 }
+const op = (price: PriceKey, line: string, units: number, code?: string, index?: true): Operation =>
+  code ? { line, price, units, code, ...(index ? { index } : {}) } : { line, price, units };
+const LEDGER = 'handlers/aws/ledger/';
+const PLANNER_CONFIG = ['lease.ts config.job', 'run.ts config.database', 'handover.ts config.paused']
+  .map((place) => `handlers/planning/${place}`)
+  .join(', ');
 
 /**
- * Every priced operation of a run, in the bill's order. A run's items live in partitions named after the run
- * (ADR 0008), so reading one is a Query and costs no write; only run items carry the by-job index's keys. A new
- * operation is one entry here, counted per recipient (run.notifications), task, batch, page or run; a new kind of
- * price is a row of tools/cost/prices.ts.
+ * Every priced operation of a run, in the bill's order: the one place a new one is added, with its count in the run
+ * (run.notifications for one per recipient, run.messages per task, run.senderBatches per sender invocation, 1 per
+ * run) times its units; a new kind of price is a row of tools/cost/prices.ts. A run's items live in partitions named
+ * after the run (ADR 0008), so reading one is a Query and costs no write; only run items carry the by-job index keys.
  */
 export function operations(input: CostInput, run: RunProfile): Operation[] {
   const { architecture: arch, plannerMemoryMb: plannerMb, senderMemoryMb: senderMb } = input;
@@ -366,52 +372,31 @@ export function operations(input: CostInput, run: RunProfile): Operation[] {
   const perGroup = size === 1 ? 'per recipient' : `per group of ${size} recipients`;
   const ledger = `delivery ledger: claim + record UpdateItem ${perGroup} (${claim} + ${record} WRU)`;
   const counters = 'run counters: open + add UpdateItem per sender invocation';
-  const runItemLine = 'planner run item: lease, cursor per page, finish';
+  const planner = 'planner run item: lease, cursor per page, finish';
   const config = 'config reads (GetItem, strongly consistent)';
   const perBatch = '(event source mapping, one per 10 tasks of a batch)';
-  const [runs, counts, groups] = ['runs.ts', 'run-counts.ts', 'groups.ts'].map((file) => `handlers/aws/ledger/${file}`);
+  const runWrite = (line: string, count: number, call: string) =>
+    op('writes', line, count * runItem, `${LEDGER}${call}`, true);
   return [
-    { line: 'planner requests (incl. continuations)', price: 'requests', units: run.plannerInvocations },
-    {
-      line: `planner compute (${plannerMb} MB, ${arch})`,
-      price: arch,
-      units: gbSeconds(run.plannerBilledMs, plannerMb),
-    },
-    { line: 'sender requests (one per batch)', price: 'requests', units: run.senderBatches },
-    { line: `sender compute (${senderMb} MB, ${arch})`, price: arch, units: gbSeconds(run.senderBilledMs, senderMb) },
-    { line: 'SendMessageBatch (planner, 10 tasks a call)', price: 'sqs', units: run.sqs.sendRequests },
-    { line: `ReceiveMessage ${perBatch}`, price: 'sqs', units: run.sqs.receiveRequests },
-    { line: `DeleteMessageBatch ${perBatch}`, price: 'sqs', units: run.sqs.deleteRequests },
-    { line: ledger, price: 'writes', units: run.messages * claim, code: `${groups} claim` },
-    { line: ledger, price: 'writes', units: run.recordUnits, code: `${groups} record` },
-    { line: counters, price: 'writes', units: run.senderBatches * runItem, code: `${counts} open`, index: true },
-    { line: counters, price: 'writes', units: run.senderBatches * runItem, code: `${counts} close`, index: true },
-    {
-      line: runItemLine,
-      price: 'writes',
-      units: run.plannerInvocations * runItem,
-      code: `${runs} acquire`,
-      index: true,
-    },
-    // At most one a second; counted per page, an upper bound.
-    { line: runItemLine, price: 'writes', units: run.pages * runItem, code: `${runs} saveProgress`, index: true },
-    { line: runItemLine, price: 'writes', units: run.continuations * runItem, code: `${runs} release`, index: true },
-    { line: runItemLine, price: 'writes', units: runItem, code: `${runs} finish`, index: true },
-    {
-      line: config,
-      price: 'reads',
-      units: run.plannerInvocations * CONFIG_READS,
-      code: ['lease.ts config.job', 'run.ts config.database', 'handover.ts config.paused']
-        .map((place) => `handlers/planning/${place}`)
-        .join(', '),
-    },
+    op('requests', 'planner requests (incl. continuations)', run.plannerInvocations),
+    op(arch, `planner compute (${plannerMb} MB, ${arch})`, gbSeconds(run.plannerBilledMs, plannerMb)),
+    op('requests', 'sender requests (one per batch)', run.senderBatches),
+    op(arch, `sender compute (${senderMb} MB, ${arch})`, gbSeconds(run.senderBilledMs, senderMb)),
+    op('sqs', 'SendMessageBatch (planner, 10 tasks a call)', run.sqs.sendRequests),
+    op('sqs', `ReceiveMessage ${perBatch}`, run.sqs.receiveRequests),
+    op('sqs', `DeleteMessageBatch ${perBatch}`, run.sqs.deleteRequests),
+    op('writes', ledger, run.messages * claim, `${LEDGER}groups.ts claim`),
+    op('writes', ledger, run.recordUnits, `${LEDGER}groups.ts record`),
+    runWrite(counters, run.senderBatches, 'run-counts.ts open'),
+    runWrite(counters, run.senderBatches, 'run-counts.ts close'),
+    runWrite(planner, run.plannerInvocations, 'runs.ts acquire'),
+    // The cursor is saved at most once a second: counted per page, an upper bound.
+    runWrite(planner, run.pages, 'runs.ts saveProgress'),
+    runWrite(planner, run.continuations, 'runs.ts release'),
+    runWrite(planner, 1, 'runs.ts finish'),
+    op('reads', config, run.plannerInvocations * CONFIG_READS, PLANNER_CONFIG),
     // The sender caches its config items for CONFIG_CACHE_MS per container.
-    {
-      line: config,
-      price: 'reads',
-      units: run.senderCachePeriods * CONFIG_READS,
-      code: 'handlers/aws/config-store.ts',
-    },
+    op('reads', config, run.senderCachePeriods * CONFIG_READS, 'handlers/aws/config-store.ts'),
   ];
 }
 /** The units an operation bills: a run-item write twice, once for the table and once for the by-job index. */
@@ -452,6 +437,7 @@ function operationLines(input: CostInput, run: RunProfile, runs: number): CostLi
 function serverlessLines(input: CostInput, run: RunProfile): CostLine[] {
   const bill = pricer(input.region);
   const runs = input.runsPerDay * input.daysPerMonth;
+  const billedTicks = Math.max(0, runs - FREE_SCHEDULED_INVOCATIONS);
   const idleSeconds = Math.max(0, input.daysPerMonth * 86_400 - runs * run.sendSeconds);
   const logBytesPerRun =
     run.senderBatches * input.senderLogBytesPerInvocation +
@@ -464,17 +450,9 @@ function serverlessLines(input: CostInput, run: RunProfile): CostLine[] {
   const names = 4 + (run.continuations > 0 ? 1 : 0);
   const hours = Math.min(input.daysPerMonth * 24, runs * Math.max(1, Math.ceil(run.runSeconds / 3600)));
   const polls = `empty long polls while idle (${input.sqsIdlePollers} pollers x ${SQS_LONG_POLL_SECONDS} s)`;
-  const metrics =
-    `custom metrics (${names * 2}: ${names} names x [Service], [Service, Job]; ` + `billed for ${hours} h with data)`;
+  const metrics = `custom metrics (${names * 2}: ${names} names x [Service], [Service, Job]; billed for ${hours} h`;
   const lines = [
-    {
-      ...bill(
-        'scheduler',
-        'scheduled invocations (first 14M a month free)',
-        Math.max(0, runs - FREE_SCHEDULED_INVOCATIONS),
-      ),
-      quantity: runs,
-    },
+    { ...bill('scheduler', 'scheduled invocations (first 14M a month free)', billedTicks), quantity: runs },
     ...operationLines(input, run, runs),
     bill('sqs', polls, Math.round((idleSeconds / SQS_LONG_POLL_SECONDS) * input.sqsIdlePollers)),
     bill('storage', `ledger storage (group items kept ${input.ledgerTtlDays} days)`, (run.storedBytes * held) / 1e9),
@@ -484,7 +462,7 @@ function serverlessLines(input: CostInput, run: RunProfile): CostLine[] {
       `log storage (${LOG_RETENTION_DAYS} days, compressed)`,
       logGb * LOG_COMPRESSION * (LOG_RETENTION_DAYS / 30),
     ),
-    bill('metric', metrics, (names * 2 * hours) / HOURS_PER_MONTH),
+    bill('metric', `${metrics} with data)`, (names * 2 * hours) / HOURS_PER_MONTH),
     bill('alarm', 'alarms (standard resolution)', input.alarms),
     ...(input.dashboard ? [bill('dashboard', 'dashboard', 1)] : []),
     bill(
@@ -531,7 +509,7 @@ function breakEvenAudience(input: CostInput): number | null {
 }
 
 /** A count as the warnings show it: whole, or to one decimal. */
-export const formatCount = (value: number) => (Number.isInteger(value) ? String(value) : value.toFixed(1));
+const formatCount = (value: number) => (Number.isInteger(value) ? String(value) : value.toFixed(1));
 
 /** Where the run does not fit the settings: each warning says what happens and what to change. */
 function warningsFor(input: CostInput, run: RunProfile): string[] {
