@@ -119,13 +119,13 @@ const WIDTH = 80;
 const FLAG_COLUMN = 31;
 
 /**
- * `text` in lines of at most `width` characters, the first starting with `indent`, the others with `next`; a word
- * longer than a line stays whole.
+ * `text` (or its words) in lines of at most `width` characters, the first starting with `indent`, the others with
+ * `next`; a word longer than a line stays whole.
  */
-function wrap(text: string, indent: string, width = WIDTH, next = indent): string {
+function wrap(text: string | string[], indent: string, width = WIDTH, next = indent): string {
   const lines: string[] = [];
   let current = indent;
-  for (const word of text.split(' ')) {
+  for (const word of typeof text === 'string' ? text.split(' ') : text) {
     if (current.length + word.length > width && current.trim() !== '') {
       lines.push(current.trimEnd());
       current = next;
@@ -136,30 +136,17 @@ function wrap(text: string, indent: string, width = WIDTH, next = indent): strin
 }
 
 /** A flag and its help in two columns, the help wrapped under its own column; the default is kept whole at its end. */
-function flagHelp(flag: Flag): string {
-  const [head, field, accepts, help] = flag;
+function flagHelp([head, field, accepts, help]: Flag): string {
   const fallback = String(DEFAULT_INPUT[field]);
-  let note = `(default ${fallback})`;
-  if (Array.isArray(accepts)) note = `(${accepts.join(' | ')}; default ${fallback})`;
-  else if ('sets' in accepts) note = '';
-  const lines: string[] = [];
-  let current = `    --${head}`.length + 2 > FLAG_COLUMN ? `    --${head}  ` : `    --${head}`.padEnd(FLAG_COLUMN);
-  for (const word of [...help.split(' '), ...(note ? [note] : [])]) {
-    if (current.length + word.length > WIDTH && current.length > FLAG_COLUMN) {
-      lines.push(current.trimEnd());
-      current = ' '.repeat(FLAG_COLUMN);
-    }
-    current += `${word} `;
-  }
-  return [...lines, current.trimEnd()].join('\n');
+  let note = [`(default ${fallback})`];
+  if (Array.isArray(accepts)) note = [`(${accepts.join(' | ')}; default ${fallback})`];
+  else if ('sets' in accepts) note = [];
+  return wrap([...help.split(' '), ...note], `    --${head}  `.padEnd(FLAG_COLUMN), WIDTH, ' '.repeat(FLAG_COLUMN));
 }
 
 export function costHelp(): string {
   const { measuredAt, machine } = BENCH_RUN;
-  const output = [
-    '    --json                     the estimate as JSON: the lines, totals and comparison shown',
-    '    --help',
-  ];
+  const output = ['    --json                     the estimate as JSON (what the text shows)', '    --help'];
   return [
     'notifier cost [options]',
     wrap(
@@ -226,10 +213,10 @@ const RUN_FIELDS = [
 const integer = new Intl.NumberFormat('en-US', { maximumFractionDigits: 0 }).format;
 const decimal = new Intl.NumberFormat('en-US', { maximumFractionDigits: 2 }).format;
 
+/** Dollars, to the cent, or to a hundredth of one below a cent (every amount of the bill is positive or zero). */
 function usd(value: number): string {
-  if (value !== 0 && Math.abs(value) < 0.0001) return value < 0 ? '-<$0.0001' : '<$0.0001';
-  const digits = value !== 0 && Math.abs(value) < 0.01 ? 4 : 2;
-  return `${value < 0 ? '-' : ''}$${Math.abs(value).toFixed(digits)}`;
+  if (value !== 0 && value < 0.0001) return '<$0.0001';
+  return `$${value.toFixed(value !== 0 && value < 0.01 ? 4 : 2)}`;
 }
 
 /** `text` on the left, wrapped, and `amount` right-aligned at the last column of its first line. */

@@ -68,7 +68,7 @@ export const DEFAULT_INPUT = {
   providerMessageIdBytes: 90,
   /** The run item without the open counts of running senders. */
   runItemBytes: sizes.runItemBytes,
-  /** The sender's EMF line a invocation, and each send's ProviderLatency value in it (at most EMF_MAX_VALUES). */
+  /** The sender's EMF line an invocation, and each send's ProviderLatency value in it (at most EMF_MAX_VALUES). */
   senderLogBytesPerInvocation: durations.sender.logBytesPerInvocation,
   senderLogBytesPerSend: durations.sender.logBytesPerSend,
   plannerLogBytesPer1000: durations.planner.logBytesPer1000,
@@ -324,9 +324,6 @@ function runProfile(input: CostInput) {
       sendRequests: tasks.sendRequests,
       receiveCalls: received.calls,
       receiveRequests: received.requests,
-      // DeleteMessageBatch carries receipt handles only: one billed request per call.
-      deleteCalls: received.calls,
-      deleteRequests: received.calls,
     },
     /** A write costs ceil(max(item before, item after) / 1 KB) WRU: each names the item that sets its units. */
     unitsPerWrite: {
@@ -384,7 +381,8 @@ export function operations(input: CostInput, run: RunProfile): Operation[] {
     op(arch, `sender compute (${senderMb} MB, ${arch})`, gbSeconds(run.senderBilledMs, senderMb)),
     op('sqs', 'SendMessageBatch (planner, 10 tasks a call)', run.sqs.sendRequests),
     op('sqs', `ReceiveMessage ${perBatch}`, run.sqs.receiveRequests),
-    op('sqs', `DeleteMessageBatch ${perBatch}`, run.sqs.deleteRequests),
+    // DeleteMessageBatch carries receipt handles only: one billed request per call.
+    op('sqs', `DeleteMessageBatch ${perBatch}`, run.sqs.receiveCalls),
     op('writes', ledger, run.messages * claim, `${LEDGER}groups.ts claim`),
     op('writes', ledger, run.recordUnits, `${LEDGER}groups.ts record`),
     runWrite(counters, run.senderBatches, 'run-counts.ts open'),
