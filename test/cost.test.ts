@@ -15,13 +15,13 @@ import {
 import { costDoc } from '../tools/cost/report.js';
 
 /**
- * One run on one day, no idle polling, no pacing, durations and sizes set by hand: every number below is computed on
+ * One run on one day, no pacing, durations and sizes set by hand: every number below is computed on
  * paper. A task body is 60 B plus 63 B a recipient (123 B for one); a group item is 260 B plus 166 B an outcome
  * (76 B + a 90-byte message id): 426 B for one recipient (1 WRU), 924 B for four (1 WRU), 1,090 B for five (2 WRU),
  * 1,920 B for ten (2 WRU). The run item is 250 B plus 36 B per running sender.
  */
 const PAPER = {
-  ...{ runsPerDay: 1, daysPerMonth: 1, sqsIdlePollers: 0, channelRatePerSecond: 10_000, latencyMs: 0 },
+  ...{ runsPerDay: 1, daysPerMonth: 1, channelRatePerSecond: 10_000, latencyMs: 0 },
   ...{ recipientsPerTask: 1, senderBatchSize: 10, senderMaximumConcurrency: 10, senderParallelism: 10 },
   ...{ taskHeadBytes: 60, taskRecipientBytes: 63, taskNonAsciiUnitsPerRecipient: 0, runItemBytes: 250 },
   ...{ groupItemBaseBytes: 260, groupOutcomeBytes: 76, providerMessageIdBytes: 90 },
@@ -152,7 +152,7 @@ describe('cost model: queue and ledger on hand-computed cases', () => {
   });
 
   it('an idle event source mapping long-polls (5 pollers, 20 s); 14 million scheduled invocations a month are free', () => {
-    const estimate = paper({ sqsIdlePollers: 5, daysPerMonth: 30 });
+    const estimate = paper({ daysPerMonth: 30 });
     const idleSeconds = 30 * 86_400 - 30 * estimate.run.sendSeconds;
     assert.equal(lineOf(estimate, 'empty long polls').quantity, Math.round((idleSeconds / 20) * 5));
     const ticks = paper({ audience: 10, runsPerDay: 1440, daysPerMonth: 31 });

@@ -81,8 +81,6 @@ export const DEFAULT_INPUT = {
     senderMsPerNotification: durations.sender.perNotificationMs,
     senderInitMs: durations.initMs.sender,
   },
-  /** An assumption: AWS does not publish how many pollers an idle event source mapping keeps. */
-  sqsIdlePollers: 5,
   /** The always-on worker compared with: m7g.large instances sized for the daily peak, on-demand, always on. */
   workerInstances: 1,
 };
@@ -114,6 +112,8 @@ const SQS_BATCH = 10;
 const SQS_CHUNK_BYTES = 64 * 1024;
 /** The queue's receive_wait_time_seconds (modules/queue): how long an idle poller's empty receive waits. */
 const SQS_LONG_POLL_SECONDS = 20;
+/** An assumption: AWS does not publish how many pollers an idle event source mapping keeps. */
+const SQS_IDLE_POLLERS = 5;
 /** Receipt handle and attributes of each received message (an assumption). */
 const SQS_RECEIVE_OVERHEAD_BYTES = 600;
 /** DynamoDB bills storage on the item's bytes plus this overhead. */
@@ -447,12 +447,12 @@ function serverlessLines(input: CostInput, run: RunProfile): CostLine[] {
   // The planner's Continuations metric appears only when it hands over; metrics are prorated by the hour with data.
   const names = 4 + (run.continuations > 0 ? 1 : 0);
   const hours = Math.min(input.daysPerMonth * 24, runs * Math.max(1, Math.ceil(run.runSeconds / 3600)));
-  const polls = `empty long polls while idle (${input.sqsIdlePollers} pollers x ${SQS_LONG_POLL_SECONDS} s)`;
+  const polls = `empty long polls while idle (${SQS_IDLE_POLLERS} pollers x ${SQS_LONG_POLL_SECONDS} s)`;
   const metrics = `custom metrics (${names * 2}: ${names} names x [Service], [Service, Job]; billed for ${hours} h`;
   const lines = [
     { ...bill('scheduler', 'scheduled invocations (first 14M a month free)', billedTicks), quantity: runs },
     ...operationLines(input, run, runs),
-    bill('sqs', polls, Math.round((idleSeconds / SQS_LONG_POLL_SECONDS) * input.sqsIdlePollers)),
+    bill('sqs', polls, Math.round((idleSeconds / SQS_LONG_POLL_SECONDS) * SQS_IDLE_POLLERS)),
     bill('storage', `ledger storage (group items kept ${input.ledgerTtlDays} days)`, (run.storedBytes * held) / 1e9),
     bill('logsIngestion', 'log ingestion (EMF metrics and log lines)', logGb),
     bill(

@@ -170,24 +170,6 @@ function runTable({ run, input, operations }: CostEstimate): string {
   );
 }
 
-/** The default in the other region and on the other architecture. */
-function comparisonTable(base: CostEstimate): string {
-  const row = (label: string, estimate: CostEstimate) => [
-    label,
-    usd(estimate.totalUsd),
-    usd(estimate.perMillionUsd),
-    target(estimate),
-  ];
-  return rows(
-    ['scenario', 'USD a month', 'per million', `target ${usd(TARGET_USD_PER_MILLION)}`],
-    [
-      row('us-east-1, arm64 (default)', base),
-      row('eu-west-1, arm64', estimateMonthlyCost({ region: 'eu-west-1' })),
-      row('us-east-1, x86_64', estimateMonthlyCost({ architecture: 'x86_64' })),
-    ],
-  );
-}
-
 function alwaysOnSection(base: CostEstimate): string {
   const { alwaysOn } = base;
   const table = rows(
@@ -247,6 +229,8 @@ function variantsTable(): string {
     ['sender memory_size 512 MB', { senderMemoryMb: 512 }],
     [`sender batch_size 10 (still ${senderParallelism} sends in flight)`, { senderBatchSize: 10 }],
     ['ledger_ttl_days 14', { ledgerTtlDays: 14 }],
+    ['architecture x86_64', { architecture: 'x86_64' }],
+    ['region eu-west-1', { region: 'eu-west-1' }],
   ];
   const body = variants.map(([label, overrides]) => {
     const estimate = estimateMonthlyCost(overrides);
@@ -276,10 +260,9 @@ export function renderCostReport(): string {
     ['Price table', priceTable()],
     ['The default scenario, itemised (us-east-1)', itemised(base)],
     ['What one run does', runTable(base)],
-    ['By region and architecture', comparisonTable(base)],
     ['Compared with an always-on worker', alwaysOnSection(base)],
     ['Sensitivity: audience and runs per day', audienceSection(base)],
-    ['Settings and design variants', variantsTable()],
+    ['Settings, design variants and the other region', variantsTable()],
     ['Sensitivity: provider latency', latencyTable(base)],
   ];
   return [
