@@ -349,8 +349,13 @@ export interface Operation {
   readonly code?: string;
   readonly index?: boolean;
 }
-const op = (price: PriceKey, line: string, units: number, code?: string, index?: true): Operation =>
-  code ? { line, price, units, code, ...(index ? { index } : {}) } : { line, price, units };
+const op = (price: PriceKey, line: string, units: number, code?: string, index?: true): Operation => ({
+  line,
+  price,
+  units,
+  ...(code ? { code } : {}),
+  ...(index ? { index } : {}),
+});
 const LEDGER = 'handlers/aws/ledger/';
 const PLANNER_CONFIG = ['lease.ts config.job', 'run.ts config.database', 'handover.ts config.paused']
   .map((place) => `handlers/planning/${place}`)
