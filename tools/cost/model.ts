@@ -126,7 +126,7 @@ export const LOG_RETENTION_DAYS = 30;
 const OPEN_COUNT_BYTES = 36;
 /** Lambda gives a function one vCPU at this much memory, and a share of one in proportion below it. */
 const LAMBDA_MB_PER_VCPU = 1769;
-/** The config items each handler reads (strongly consistent, under 4 KB: 1 RRU each): job, database or channel, pause. */
+/** The config items a handler reads (strongly consistent, under 4 KB: 1 RRU each): job, database or channel, pause. */
 const CONFIG_READS = 3;
 
 /** DynamoDB write units for one write of an item: one per started KB. */
