@@ -33,7 +33,6 @@ import { groupKey, keyAttributes, type LedgerKey, runKey } from '../handlers/aws
 import { runIdFor } from '../handlers/core/run-id.js';
 import { groupTasks, type TaskRecipient } from '../handlers/core/task.js';
 import type { SqsEvent } from '../handlers/delivery/batch.js';
-import { dynamoItemBytes, valueBytes } from '../tools/cost/item-size.js';
 import { lambdaContext, repoRoot } from '../tools/local/bundle.js';
 import { startDynamoDbLocal } from '../tools/local/dynamodb-local.js';
 import { divertHandlerOutput } from '../tools/local/handler-output.js';
@@ -42,6 +41,7 @@ import { startSandbox } from '../tools/local/sandbox.js';
 import { startSqs } from '../tools/local/sqs.js';
 import { startStack } from '../tools/local/stack.js';
 import { numberFlag } from './flags.js';
+import { dynamoItemBytes, valueBytes } from './item-size.js';
 
 const { values: flags } = parseArgs({
   options: {

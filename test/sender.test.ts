@@ -2,9 +2,9 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { GetItemCommand, ScanCommand } from '@aws-sdk/client-dynamodb';
 import { DeleteMessageCommand, ReceiveMessageCommand, SendMessageCommand } from '@aws-sdk/client-sqs';
+import { dynamoItemBytes } from '../bench/item-size.js';
 import { createLedger, groupKey, keyAttributes, type Ledger, malformedKey } from '../handlers/aws/ledger/index.js';
 import type { BatchResponse, SqsEvent } from '../handlers/delivery/batch.js';
-import { dynamoItemBytes } from '../tools/cost/item-size.js';
 import { DEFAULT_INPUT, estimateMonthlyCost, writeUnits } from '../tools/cost/model.js';
 import { type Handler, lambdaContext } from '../tools/local/bundle.js';
 import { graphError } from '../tools/local/sandbox-reply.js';
@@ -240,9 +240,9 @@ describe('sender outcome classes', () => {
     const model = estimateMonthlyCost({ recipientsPerTask: 10 });
     assert.equal(
       writeUnits(dynamoItemBytes(Item) - sandboxIds + 10 * DEFAULT_INPUT.providerMessageIdBytes),
-      model.run.table.unitsPerWrite.record,
+      model.run.unitsPerWrite.record,
     );
-    assert.equal(writeUnits(dynamoItemBytes({ ...Item, outcomes: { M: {} } })), model.run.table.unitsPerWrite.claim);
+    assert.equal(writeUnits(dynamoItemBytes({ ...Item, outcomes: { M: {} } })), model.run.unitsPerWrite.claim);
   });
 
   it('a returned message comes back after its retry delay, not after the visibility timeout', async () => {

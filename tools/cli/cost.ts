@@ -4,6 +4,7 @@ import type { NumberRange } from '../common/number-range.js';
 import {
   BENCH_RUN,
   type CostEstimate,
+  type CostInput,
   CostInputError,
   type CostLine,
   type CostOverrides,
@@ -14,14 +15,14 @@ import { ARCHITECTURES, REGIONS } from '../cost/prices.js';
 import { numberOption, UsageError } from './io.js';
 
 /**
- * `notifier cost`: a flag for each setting of the cost model's input someone can change or measure (a module or job
- * setting, the workload, a handler duration); the value each flag takes is checked here, once, against its range.
+ * `notifier cost`: a flag for each setting of the cost model's input someone can change or know (a module or job
+ * setting, the workload); the value each flag takes is checked here, once, against its range.
  */
 
 /** A number in its range, one of a few choices, or a switch that sets its field to `sets`. */
 type Accepts = NumberRange | readonly string[] | { readonly sets: boolean };
-/** Flag and value placeholder, the input field it sets (`durations.plannerMsPer1000`), what it accepts, its help. */
-type Flag = readonly [flag: string, field: string, accepts: Accepts, help: string];
+/** Flag and value placeholder, the input field it sets, what it accepts, its help. */
+type Flag = readonly [flag: string, field: keyof CostInput, accepts: Accepts, help: string];
 
 const lambda = (min: number, max: number): NumberRange => ({ min, max, integer: true, limit: "Lambda's limit" });
 const whole = (min: number, max: number, limit?: string): NumberRange =>
@@ -54,12 +55,6 @@ const FLAGS: Readonly<Record<string, readonly Flag[]>> = {
       { min: 0, max: MAX_TASK_BYTES },
       'UTF-16 code units outside printable ASCII per recipient, on average (an accented letter is one, an emoji ' +
         'two): each takes a 6-byte \\uXXXX escape in the ASCII task body',
-    ],
-    [
-      'log-bytes N',
-      'logBytesPerNotification',
-      { min: 0, max: 1_000_000 },
-      'application log bytes each notification adds (the success path logs nothing)',
     ],
     [
       'egress-bytes N',
@@ -98,7 +93,6 @@ const FLAGS: Readonly<Record<string, readonly Flag[]>> = {
       whole(1, 100),
       "the sender's parallelism: sends in flight per invocation, across its tasks",
     ],
-    ['no-ledger', 'ledger', { sets: false }, 'without the ledger and run counters (an at-least-once variant)'],
     ['ledger-ttl-days N', 'ledgerTtlDays', whole(1, 3650), 'days the ledger keeps a group item'],
     ['alarms N', 'alarms', whole(0, 100), 'CloudWatch alarms the module creates'],
     ['dashboard', 'dashboard', { sets: true }, 'with the CloudWatch dashboard'],
@@ -113,53 +107,25 @@ const FLAGS: Readonly<Record<string, readonly Flag[]>> = {
         `${MAX_TASK_BYTES} B); 1 is the per-recipient ledger, which also drops repeats across pages`,
     ],
   ],
-  'Measured durations (override)': [
-    [
-      'planner-ms-per-1000 MS',
-      'durations.plannerMsPer1000',
-      { min: 0, above: true, max: 1e6 },
-      'planner wall time per 1,000 recipients (read a page, build tasks, SendMessageBatch, save the cursor)',
-    ],
-    [
-      'sender-overhead-ms MS',
-      'durations.senderOverheadMsPerBatch',
-      { min: 0, max: 1e6 },
-      "sender time per batch that depends on neither the batch's size nor the provider's latency",
-    ],
-    [
-      'sender-ms-per-task MS',
-      'durations.senderMsPerTask',
-      { min: 0, max: 1e6 },
-      'sender time each task (one group of recipients) adds to its batch: parse, ledger claim and record',
-    ],
-    [
-      'sender-ms-per-notification MS',
-      'durations.senderMsPerNotification',
-      { min: 0, max: 1e6 },
-      'sender time each notification adds to its batch (template, request, outcome entry), unpaced',
-    ],
-  ],
-  Comparison: [['worker-instances N', 'worker.instances', whole(1, 1000), 'worker instances']],
+  Comparison: [['worker-instances N', 'workerInstances', whole(1, 1000), 'worker instances']],
   Output: [],
 };
 
 const ALL_FLAGS = Object.values(FLAGS).flat();
 const nameOf = ([flag]: Flag) => flag.split(' ')[0] ?? flag;
-const defaultOf = (field: string): unknown =>
-  field.split('.').reduce<unknown>((value, key) => (value as Record<string, unknown>)[key], DEFAULT_INPUT);
 
 /** The help and the estimate fit an 80-column terminal; the flags' help starts at column 31. */
 const WIDTH = 80;
 const FLAG_COLUMN = 31;
 
 /**
- * `text` in lines of at most `width` characters, the first starting with `indent`, the others with `next`; a word
- * longer than a line stays whole.
+ * `text` (or its words) in lines of at most `width` characters, the first starting with `indent`, the others with
+ * `next`; a word longer than a line stays whole.
  */
-function wrap(text: string, indent: string, width = WIDTH, next = indent): string {
+function wrap(text: string | string[], indent: string, width = WIDTH, next = indent): string {
   const lines: string[] = [];
   let current = indent;
-  for (const word of text.split(' ')) {
+  for (const word of typeof text === 'string' ? text.split(' ') : text) {
     if (current.length + word.length > width && current.trim() !== '') {
       lines.push(current.trimEnd());
       current = next;
@@ -170,27 +136,17 @@ function wrap(text: string, indent: string, width = WIDTH, next = indent): strin
 }
 
 /** A flag and its help in two columns, the help wrapped under its own column; the default is kept whole at its end. */
-function flagHelp(flag: Flag): string {
-  const [head, field, accepts, help] = flag;
-  const fallback = String(defaultOf(field));
-  let note = `(default ${fallback})`;
-  if (Array.isArray(accepts)) note = `(${accepts.join(' | ')}; default ${fallback})`;
-  else if ('sets' in accepts) note = '';
-  const lines: string[] = [];
-  let current = `    --${head}`.length + 2 > FLAG_COLUMN ? `    --${head}  ` : `    --${head}`.padEnd(FLAG_COLUMN);
-  for (const word of [...help.split(' '), ...(note ? [note] : [])]) {
-    if (current.length + word.length > WIDTH && current.length > FLAG_COLUMN) {
-      lines.push(current.trimEnd());
-      current = ' '.repeat(FLAG_COLUMN);
-    }
-    current += `${word} `;
-  }
-  return [...lines, current.trimEnd()].join('\n');
+function flagHelp([head, field, accepts, help]: Flag): string {
+  const fallback = String(DEFAULT_INPUT[field]);
+  let note = [`(default ${fallback})`];
+  if (Array.isArray(accepts)) note = [`(${accepts.join(' | ')}; default ${fallback})`];
+  else if ('sets' in accepts) note = [];
+  return wrap([...help.split(' '), ...note], `    --${head}  `.padEnd(FLAG_COLUMN), WIDTH, ' '.repeat(FLAG_COLUMN));
 }
 
 export function costHelp(): string {
   const { measuredAt, machine } = BENCH_RUN;
-  const output = [flagHelp(['json', '', { sets: true }, 'the whole estimate as JSON']), '    --help'];
+  const output = ['    --json                     the estimate as JSON (what the text shows)', '    --help'];
   return [
     'notifier cost [options]',
     wrap(
@@ -209,35 +165,58 @@ export function costHelp(): string {
   ].join('\n');
 }
 
-/** The input fields the flags set, nested as the input is (`durations.plannerMsPer1000`). */
+/** The input fields the flags set. */
 function overridesFrom(values: Readonly<Record<string, unknown>>): CostOverrides {
   const overrides: Record<string, unknown> = {};
   for (const flag of ALL_FLAGS) {
     const [, field, accepts] = flag;
     const raw = values[nameOf(flag)];
-    if (raw === undefined) continue;
     const name = `--${nameOf(flag)}`;
-    let value: unknown = raw;
-    if (Array.isArray(accepts)) {
-      if (!accepts.includes(String(raw)))
-        throw new UsageError(`${name} must be one of ${accepts.join(', ')}, got "${String(raw)}"`);
-    } else if ('sets' in accepts) value = accepts.sets;
-    else value = numberOption(name, raw, accepts as NumberRange);
-    const [group, key] = field.split('.');
-    if (group !== undefined && key !== undefined)
-      overrides[group] = { ...(overrides[group] as object | undefined), [key]: value };
-    else overrides[field] = value;
+    if (raw === undefined) continue;
+    if (Array.isArray(accepts) && !accepts.includes(String(raw)))
+      throw new UsageError(`${name} must be one of ${accepts.join(', ')}, got "${String(raw)}"`);
+    if (Array.isArray(accepts)) overrides[field] = raw;
+    else overrides[field] = 'sets' in accepts ? accepts.sets : numberOption(name, raw, accepts as NumberRange);
   }
   return overrides as CostOverrides;
 }
 
+/** What the text shows, as JSON: the settings the flags set, the lines, the totals, the run and the comparison. */
+function asJson(estimate: CostEstimate) {
+  const { input, run } = estimate;
+  return {
+    input: Object.fromEntries(ALL_FLAGS.map(([, field]) => [field, input[field]])),
+    region: estimate.region,
+    notificationsPerMonth: estimate.notificationsPerMonth,
+    lines: estimate.lines,
+    byService: estimate.byService,
+    totalUsd: estimate.totalUsd,
+    perMillionUsd: estimate.perMillionUsd,
+    dominant: estimate.dominant,
+    run: Object.fromEntries(RUN_FIELDS.map((field) => [field, run[field]])),
+    alwaysOn: estimate.alwaysOn,
+    warnings: estimate.warnings,
+  };
+}
+const RUN_FIELDS = [
+  'messages',
+  'recipientsPerFullTask',
+  'senderBatches',
+  'senderContainers',
+  'runSeconds',
+  'notificationsPerSecond',
+  'billedMsPerBatch',
+  'pacingBound',
+  'plannerInvocations',
+] as const;
+
 const integer = new Intl.NumberFormat('en-US', { maximumFractionDigits: 0 }).format;
 const decimal = new Intl.NumberFormat('en-US', { maximumFractionDigits: 2 }).format;
 
+/** Dollars, to the cent, or to a hundredth of one below a cent (every amount of the bill is positive or zero). */
 function usd(value: number): string {
-  if (value !== 0 && Math.abs(value) < 0.0001) return value < 0 ? '-<$0.0001' : '<$0.0001';
-  const digits = value !== 0 && Math.abs(value) < 0.01 ? 4 : 2;
-  return `${value < 0 ? '-' : ''}$${Math.abs(value).toFixed(digits)}`;
+  if (value !== 0 && value < 0.0001) return '<$0.0001';
+  return `$${value.toFixed(value !== 0 && value < 0.01 ? 4 : 2)}`;
 }
 
 /** `text` on the left, wrapped, and `amount` right-aligned at the last column of its first line. */
@@ -274,7 +253,6 @@ function render(estimate: CostEstimate): string {
       ? 'never (up to 10^9 recipients per run)'
       : `above ${integer(alwaysOn.breakEvenAudience)} recipients per run`;
   const unverified = estimate.lines.some((entry) => entry.price.status !== 'confirmed');
-  const batchMs = Math.ceil(Math.max(run.latencyBoundMsPerBatch, run.pacedMsPerBatch));
   return [
     wrap(
       `notifier cost: ${integer(input.audience)} recipients x ${input.runsPerDay} run(s)/day x ` +
@@ -283,7 +261,7 @@ function render(estimate: CostEstimate): string {
     ),
     wrap(
       `${estimate.region.name} (${estimate.region.code}), ${input.architecture}; ` +
-        `ledger ${input.ledger ? 'on' : 'off'}; provider latency ${input.latencyMs} ms; ` +
+        `ledger on; provider latency ${input.latencyMs} ms; ` +
         `channel rate ${input.channelRatePerSecond}/s over ${input.senderMaximumConcurrency} senders`,
       '',
     ),
@@ -299,7 +277,8 @@ function render(estimate: CostEstimate): string {
       `per run: ${integer(run.messages)} tasks of up to ${run.recipientsPerFullTask} recipients, ` +
         `${integer(run.senderBatches)} sender batches on ${run.senderContainers} containers, ` +
         `${decimal(run.runSeconds / 60)} min at ${decimal(run.notificationsPerSecond)} notifications/s; ` +
-        `${batchMs} ms billed per batch (${run.pacingBound ? 'paced by the channel rate' : 'bound by latency'}); ` +
+        `${run.billedMsPerBatch} ms billed per batch ` +
+        `(${run.pacingBound ? 'paced by the channel rate' : 'bound by latency'}); ` +
         `planner ${run.plannerInvocations} invocation(s)`,
       '',
     ),
@@ -339,7 +318,7 @@ export async function costCommand(
     if (values.help) io.out(costHelp());
     else {
       const estimate = estimateMonthlyCost(overridesFrom(values));
-      io.out(values.json ? JSON.stringify(estimate, null, 2) : render(estimate));
+      io.out(values.json ? JSON.stringify(asJson(estimate), null, 2) : render(estimate));
     }
     return 0;
   } catch (error) {

@@ -8,9 +8,9 @@ import {
   RECORDING_RESERVE_MS,
 } from '../../handlers/surface.js';
 import durations from './durations.json' with { type: 'json' };
-import { type Occurrence, type OperationGroup, TABLE_OPERATIONS } from './operations.js';
 import {
-  type ARCHITECTURES,
+  type Architecture,
+  billedAs,
   FREE_SCHEDULED_INVOCATIONS,
   PRICES,
   type Price,
@@ -39,7 +39,7 @@ export const DEFAULT_INPUT = {
   daysPerMonth: 30,
   latencyMs: 150,
   region: 'us-east-1' as Region,
-  architecture: 'arm64' as (typeof ARCHITECTURES)[number],
+  architecture: 'arm64' as Architecture,
   plannerMemoryMb: 512,
   plannerTimeoutSeconds: 300,
   senderMemoryMb: 256,
@@ -50,22 +50,17 @@ export const DEFAULT_INPUT = {
   channelRatePerSecond: 250,
   pageSize: 1000,
   recipientsPerTask: 10,
+  ledgerTtlDays: 30,
+  /** modules/observability creates 9 with create_alarms; test/cost.test.ts counts them. */
+  alarms: 9,
+  dashboard: false,
   /** A task body's envelope (version, run id, job, group name) and what each recipient adds, measured on ASCII. */
   taskHeadBytes: sizes.taskHeadBytes,
   taskRecipientBytes: sizes.taskRecipientBytes,
   /** An assumption: one accented letter a recipient, or an emoji in every other name; each costs a \uXXXX escape. */
   taskNonAsciiUnitsPerRecipient: 1,
-  logBytesPerNotification: 0,
-  senderLogBytesPerInvocation: durations.sender.logBytesPerInvocation,
-  /** Each send's ProviderLatency value in the sender's EMF line (at most EMF_MAX_VALUES a line). */
-  senderLogBytesPerSend: durations.sender.logBytesPerSend,
-  plannerLogBytesPer1000: durations.planner.logBytesPer1000,
-  /** START/END/REPORT lines: none, as the module sets the functions' system log level to WARN. */
-  platformLogBytesPerInvocation: 0,
   /** Request line, headers with the token, JSON body and TLS framing of one send (an assumption). */
   egressBytesPerNotification: 700,
-  ledger: true,
-  ledgerTtlDays: 30,
   /** A group item as claimed, and what each outcome adds but the provider's message id (the bench's are short). */
   groupItemBaseBytes: sizes.groupItemBaseBytes,
   groupOutcomeBytes: sizes.groupOutcomeBytes - sizes.sandboxMessageIdBytes,
@@ -73,6 +68,10 @@ export const DEFAULT_INPUT = {
   providerMessageIdBytes: 90,
   /** The run item without the open counts of running senders. */
   runItemBytes: sizes.runItemBytes,
+  /** The sender's EMF line an invocation, and each send's ProviderLatency value in it (at most EMF_MAX_VALUES). */
+  senderLogBytesPerInvocation: durations.sender.logBytesPerInvocation,
+  senderLogBytesPerSend: durations.sender.logBytesPerSend,
+  plannerLogBytesPer1000: durations.planner.logBytesPer1000,
   durations: {
     plannerMsPer1000: durations.planner.msPer1000,
     /** INIT is billed since August 2025: once per planner invocation, once per sender container and run. */
@@ -82,30 +81,14 @@ export const DEFAULT_INPUT = {
     senderMsPerNotification: durations.sender.perNotificationMs,
     senderInitMs: durations.initMs.sender,
   },
-  /** An assumption: AWS does not publish how many pollers an idle event source mapping keeps. */
-  sqsIdlePollers: 5,
-  sqsLongPollSeconds: 20,
-  /** Receipt handle and attributes of each received message (an assumption). */
-  sqsReceiveOverheadBytesPerMessage: 600,
-  /** modules/observability creates 9 with create_alarms; test/cost.test.ts counts them. */
-  alarms: 9,
-  dashboard: false,
-  logRetentionDays: 30,
-  /** The always-on worker compared with: sized for the daily peak, on-demand, always on. */
-  worker: {
-    instanceType: 'm7g.large' as const,
-    instances: 1,
-    brokerType: 'cache.t4g.small' as const,
-    brokers: 1,
-    ebsGbPerInstance: 20,
-  },
+  /** The always-on worker compared with: m7g.large instances sized for the daily peak, on-demand, always on. */
+  workerInstances: 1,
 };
 
 export type CostInput = typeof DEFAULT_INPUT;
 /** The fields to change from DEFAULT_INPUT. */
-export type CostOverrides = Partial<Omit<CostInput, 'durations' | 'worker'>> & {
+export type CostOverrides = Partial<Omit<CostInput, 'durations'>> & {
   readonly durations?: Partial<CostInput['durations']>;
-  readonly worker?: Partial<Pick<CostInput['worker'], 'instances' | 'brokers' | 'ebsGbPerInstance'>>;
 };
 
 /** A combination of fields the code would refuse or could not run; `field` names the one to change. */
@@ -119,7 +102,7 @@ export class CostInputError extends RangeError {
   }
 }
 
-/** The cost target: a million notifications at the module's defaults, with the ledger on. */
+/** The cost target: a million notifications at the module's defaults. */
 export const TARGET_USD_PER_MILLION = 0.4;
 
 /** Hours AWS prorates a month over (custom metrics, EBS). */
@@ -127,14 +110,24 @@ const HOURS_PER_MONTH = 730;
 /** SQS batch APIs take at most 10 entries; each started 64 KB of a call's payload is billed as one request. */
 const SQS_BATCH = 10;
 const SQS_CHUNK_BYTES = 64 * 1024;
+/** The queue's receive_wait_time_seconds (modules/queue): how long an idle poller's empty receive waits. */
+const SQS_LONG_POLL_SECONDS = 20;
+/** An assumption: AWS does not publish how many pollers an idle event source mapping keeps. */
+const SQS_IDLE_POLLERS = 5;
+/** Receipt handle and attributes of each received message (an assumption). */
+const SQS_RECEIVE_OVERHEAD_BYTES = 600;
 /** DynamoDB bills storage on the item's bytes plus this overhead. */
 const ITEM_OVERHEAD_BYTES = 100;
 /** CloudWatch Logs bills log data compressed; JSON lines compress to roughly this fraction. */
 const LOG_COMPRESSION = 0.15;
+/** The module's log_retention_days default (test/cost.test.ts holds them equal). */
+export const LOG_RETENTION_DAYS = 30;
 /** A running sender's open count on the run item: its request id, a UUID, in a string set. */
 const OPEN_COUNT_BYTES = 36;
 /** Lambda gives a function one vCPU at this much memory, and a share of one in proportion below it. */
 const LAMBDA_MB_PER_VCPU = 1769;
+/** The config items a handler reads (strongly consistent, under 4 KB: 1 RRU each): job, database or channel, pause. */
+const CONFIG_READS = 3;
 
 /** DynamoDB write units for one write of an item: one per started KB. */
 export const writeUnits = (itemBytes: number) => Math.max(1, Math.ceil(itemBytes / 1024));
@@ -272,7 +265,7 @@ function senderRun(input: CostInput, messages: number, perTask: number) {
 
 /** The event source mapping's ReceiveMessage: one call per 10 tasks of a batch, billed per 64 KB of its answer. */
 function receives(input: CostInput, batches: ReturnType<typeof split>, bodyBytes: number) {
-  const perMessage = bodyBytes + input.sqsReceiveOverheadBytesPerMessage;
+  const perMessage = bodyBytes + SQS_RECEIVE_OVERHEAD_BYTES;
   const perBatch = (size: number) => {
     const calls = split(size, SQS_BATCH);
     const requests =
@@ -282,65 +275,6 @@ function receives(input: CostInput, batches: ReturnType<typeof split>, bodyBytes
   const full = perBatch(input.senderBatchSize);
   const last = batches.rest > 0 ? perBatch(batches.rest) : { calls: 0, requests: 0 };
   return { calls: full.calls * batches.full + last.calls, requests: full.requests * batches.full + last.requests };
-}
-
-type Enqueued = ReturnType<typeof enqueue>;
-interface RunCounts extends Enqueued {
-  readonly perTask: number;
-  readonly plannerInvocations: number;
-  readonly batches: number;
-  readonly containers: number;
-  readonly sendSeconds: number;
-}
-const LEDGER_ONLY: readonly OperationGroup[] = ['delivery ledger', 'run counters'];
-
-/** Each operation of tools/cost/operations.ts counted for the run, its writes sized by the item they write. */
-function tableUsage(input: CostInput, counts: RunCounts) {
-  const occurrences: Record<Occurrence, number> = {
-    task: counts.messages,
-    batch: counts.batches,
-    page: counts.pages,
-    plannerInvocation: counts.plannerInvocations,
-    continuation: counts.plannerInvocations - 1,
-    run: 1,
-    senderCachePeriod: counts.containers * Math.max(1, Math.ceil((counts.sendSeconds * 1000) / CONFIG_CACHE_MS)),
-  };
-  const claim = writeUnits(input.groupItemBaseBytes);
-  const run = writeUnits(input.runItemBytes + counts.containers * OPEN_COUNT_BYTES);
-  // Each group is recorded at its own size: a short last group may take fewer units.
-  const recordAll = [...counts.tasksBySize].reduce(
-    (sum, [recipients, count]) => sum + count * writeUnits(groupItemBytes(input, recipients)),
-    0,
-  );
-  const unitsOf = {
-    read: (requests: number) => requests,
-    'new group': (requests: number) => requests * claim,
-    'recorded group': (requests: number) => (requests / counts.messages) * recordAll,
-    run: (requests: number) => requests * run,
-  };
-  const operations = TABLE_OPERATIONS.filter((entry) => input.ledger || !LEDGER_ONLY.includes(entry.group)).map(
-    (entry) => {
-      const requests = occurrences[entry.per] * entry.count;
-      const units = unitsOf[entry.item](requests);
-      // Only the run item carries the by-job index's keys; projection ALL copies it at the same units.
-      return { name: entry.name, group: entry.group, requests, units, indexUnits: entry.item === 'run' ? units : 0 };
-    },
-  );
-  const sum = (pick: (entry: (typeof operations)[number], read: boolean) => number) =>
-    operations.reduce((total, entry) => total + pick(entry, entry.group === 'config'), 0);
-  const storedBytes = [...counts.tasksBySize].reduce(
-    (total, [recipients, count]) => total + count * (groupItemBytes(input, recipients) + ITEM_OVERHEAD_BYTES),
-    0,
-  );
-  return {
-    ledgerWriteUnits: sum((entry, read) => (read ? 0 : entry.units)),
-    indexWriteUnits: sum((entry) => entry.indexUnits),
-    configReadUnits: sum((entry, read) => (read ? entry.units : 0)),
-    unitsPerWrite: { claim, record: writeUnits(groupItemBytes(input, counts.perTask)), run },
-    storedItems: input.ledger ? counts.messages : 0,
-    storedBytes: input.ledger ? storedBytes : 0,
-    operations,
-  };
 }
 
 /** What one run does, from which the monthly lines follow. */
@@ -355,7 +289,11 @@ function runProfile(input: CostInput) {
   const planner = plannerTiming(input, tasks.pages);
   const sender = senderRun(input, tasks.messages, perMessage);
   const received = receives(input, sender.batches, bodyBytes(perMessage));
-  const { full } = sender;
+  const { full, containers } = sender;
+  // Each group is recorded and stored at its own size: a short last group may take fewer units.
+  const groups = [...tasks.tasksBySize];
+  const sumGroups = (of: (bytes: number) => number) =>
+    groups.reduce((sum, [recipients, count]) => sum + count * of(groupItemBytes(input, recipients)), 0);
   return {
     notifications: input.audience,
     messages: tasks.messages,
@@ -363,22 +301,22 @@ function runProfile(input: CostInput) {
     taskBodyBytes: bodyBytes(perTask),
     groupItemBytes: groupItemBytes(input, perTask),
     pages: tasks.pages,
-    plannerWorkMs: planner.workMs,
     pagesPerPlannerInvocation: planner.perInvocation,
     plannerInvocations: planner.invocations,
     continuations: planner.invocations - 1,
     plannerBilledMs: planner.billedMs,
     senderBatches: sender.batches.count,
-    senderContainers: sender.containers,
+    senderContainers: containers,
     deliveriesPerBatch: Math.min(input.senderBatchSize, tasks.messages) * perMessage,
-    parallelism: input.senderParallelism,
     latencyBoundMsPerBatch: full.latencyBound,
     workMsPerBatch: full.work,
     pacedMsPerBatch: full.paced,
+    billedMsPerBatch: Math.ceil(Math.max(full.latencyBound, full.paced)),
     pacingBound: full.paced > full.latencyBound,
     senderBilledMs: sender.billedMs,
     latencyValuesLogged: sender.logged,
     sendSeconds: sender.sendSeconds,
+    senderCachePeriods: containers * Math.max(1, Math.ceil((sender.sendSeconds * 1000) / CONFIG_CACHE_MS)),
     runSeconds: Math.max(planner.workMs / 1000, sender.sendSeconds),
     notificationsPerSecond: input.audience / Math.max(sender.sendSeconds, Number.EPSILON),
     sqs: {
@@ -386,21 +324,86 @@ function runProfile(input: CostInput) {
       sendRequests: tasks.sendRequests,
       receiveCalls: received.calls,
       receiveRequests: received.requests,
-      // DeleteMessageBatch carries receipt handles only: one billed request per call.
-      deleteCalls: received.calls,
-      deleteRequests: received.calls,
     },
-    table: tableUsage(input, {
-      ...tasks,
-      perTask,
-      plannerInvocations: planner.invocations,
-      batches: sender.batches.count,
-      containers: sender.containers,
-      sendSeconds: sender.sendSeconds,
-    }),
+    /** A write costs ceil(max(item before, item after) / 1 KB) WRU: each names the item that sets its units. */
+    unitsPerWrite: {
+      claim: writeUnits(input.groupItemBaseBytes),
+      record: writeUnits(groupItemBytes(input, perTask)),
+      run: writeUnits(input.runItemBytes + containers * OPEN_COUNT_BYTES),
+    },
+    recordUnits: sumGroups(writeUnits),
+    storedBytes: sumGroups((bytes) => bytes + ITEM_OVERHEAD_BYTES),
   };
 }
 export type RunProfile = ReturnType<typeof runProfile>;
+
+/**
+ * A priced operation of a run: the line of the bill it counts under (operations of one line add up), its price, the
+ * units one run bills, and where the handlers make it (`file call` pairs; test/cost.test.ts checks each file holds
+ * its call). `index`: a write to a run item, which the ledger's `by-job` index (projection ALL) writes again.
+ */
+export interface Operation {
+  readonly line: string;
+  readonly price: PriceKey;
+  readonly units: number;
+  readonly code?: string;
+  readonly index?: boolean;
+}
+const op = (price: PriceKey, line: string, units: number, code?: string, index?: true): Operation => ({
+  line,
+  price,
+  units,
+  ...(code ? { code } : {}),
+  ...(index ? { index } : {}),
+});
+const LEDGER = 'handlers/aws/ledger/';
+const PLANNER_CONFIG = ['lease.ts config.job', 'run.ts config.database', 'handover.ts config.paused']
+  .map((place) => `handlers/planning/${place}`)
+  .join(', ');
+
+/**
+ * Every priced operation of a run, in the bill's order: the one place a new one is added, with its count in the run
+ * (run.notifications for one per recipient, run.messages per task, run.senderBatches per sender invocation, 1 per
+ * run) times its units; a new kind of price is a row of tools/cost/prices.ts. A run's items live in partitions named
+ * after the run (ADR 0008), so reading one is a Query and costs no write; only run items carry the by-job index keys.
+ */
+export function operations(input: CostInput, run: RunProfile): Operation[] {
+  const { architecture: arch, plannerMemoryMb: plannerMb, senderMemoryMb: senderMb } = input;
+  const { claim, record, run: runItem } = run.unitsPerWrite;
+  const size = run.recipientsPerFullTask;
+  const perGroup = size === 1 ? 'per recipient' : `per group of ${size} recipients`;
+  const ledger = `delivery ledger: claim + record UpdateItem ${perGroup} (${claim} + ${record} WRU)`;
+  const counters = 'run counters: open + add UpdateItem per sender invocation';
+  const planner = 'planner run item: lease, cursor per page, finish';
+  const config = 'config reads (GetItem, strongly consistent)';
+  const perBatch = '(event source mapping, one per 10 tasks of a batch)';
+  const runWrite = (line: string, count: number, call: string) =>
+    op('writes', line, count * runItem, `${LEDGER}${call}`, true);
+  return [
+    op('requests', 'planner requests (incl. continuations)', run.plannerInvocations),
+    op(arch, `planner compute (${plannerMb} MB, ${arch})`, gbSeconds(run.plannerBilledMs, plannerMb)),
+    op('requests', 'sender requests (one per batch)', run.senderBatches),
+    op(arch, `sender compute (${senderMb} MB, ${arch})`, gbSeconds(run.senderBilledMs, senderMb)),
+    op('sqs', 'SendMessageBatch (planner, 10 tasks a call)', run.sqs.sendRequests),
+    op('sqs', `ReceiveMessage ${perBatch}`, run.sqs.receiveRequests),
+    // DeleteMessageBatch carries receipt handles only: one billed request per call.
+    op('sqs', `DeleteMessageBatch ${perBatch}`, run.sqs.receiveCalls),
+    op('writes', ledger, run.messages * claim, `${LEDGER}groups.ts claim`),
+    op('writes', ledger, run.recordUnits, `${LEDGER}groups.ts record`),
+    runWrite(counters, run.senderBatches, 'run-counts.ts open'),
+    runWrite(counters, run.senderBatches, 'run-counts.ts close'),
+    runWrite(planner, run.plannerInvocations, 'runs.ts acquire'),
+    // The cursor is saved at most once a second: counted per page, an upper bound.
+    runWrite(planner, run.pages, 'runs.ts saveProgress'),
+    runWrite(planner, run.continuations, 'runs.ts release'),
+    runWrite(planner, 1, 'runs.ts finish'),
+    op('reads', config, run.plannerInvocations * CONFIG_READS, PLANNER_CONFIG),
+    // The sender caches its config items for CONFIG_CACHE_MS per container.
+    op('reads', config, run.senderCachePeriods * CONFIG_READS, 'handlers/aws/config-store.ts'),
+  ];
+}
+/** The units an operation bills: a run-item write twice, once for the table and once for the by-job index. */
+export const billedUnits = (entry: Operation) => (entry.index ? 2 : 1) * entry.units;
 
 /** One priced item of a monthly bill. */
 export interface CostLine {
@@ -410,214 +413,82 @@ export interface CostLine {
   readonly unit: string;
   readonly price: Price;
   readonly usd: number;
-  readonly note?: string;
 }
-
-/** The service each price bills and the unit of its quantity. */
-const BILLED_AS: Readonly<Record<PriceKey, readonly [service: string, unit: string]>> = {
-  requests: ['Lambda', 'requests'],
-  arm64: ['Lambda', 'GB-s'],
-  x86_64: ['Lambda', 'GB-s'],
-  scheduler: ['EventBridge Scheduler', 'invocations'],
-  sqs: ['SQS', 'requests'],
-  writes: ['DynamoDB', 'WRU'],
-  reads: ['DynamoDB', 'RRU'],
-  storage: ['DynamoDB', 'GB-month'],
-  logsIngestion: ['CloudWatch', 'GB'],
-  logsStorage: ['CloudWatch', 'GB-month'],
-  metric: ['CloudWatch', 'metric-months'],
-  alarm: ['CloudWatch', 'alarm-months'],
-  dashboard: ['CloudWatch', 'dashboard-months'],
-  egress: ['Data transfer', 'GB'],
-  instance: ['EC2', 'instance-hours'],
-  broker: ['ElastiCache', 'node-hours'],
-  ebs: ['EBS', 'GB-month'],
-};
 
 /** The lines' pricer for `region`: `quantity` at the price `key`, which may be per unit or per million units. */
 const pricer =
   (region: Region) =>
-  (key: PriceKey, item: string, quantity: number, note?: string): CostLine => {
+  (key: PriceKey, item: string, quantity: number): CostLine => {
     const price = PRICES[region][key];
-    const [service, unit] = BILLED_AS[key];
     const usd = (price.per.startsWith('1M') ? quantity / 1e6 : quantity) * price.usd;
-    return { service, item, quantity, unit, price, usd, ...(note ? { note } : {}) };
+    return { ...billedAs(key), item, quantity, price, usd };
   };
 const sumUsd = (lines: readonly CostLine[]) => lines.reduce((total, entry) => total + entry.usd, 0);
-/** A count as the lines and warnings show it: whole, or to one decimal. */
-const formatCount = (value: number) => (Number.isInteger(value) ? String(value) : value.toFixed(1));
 
-/** A month of runs in the units AWS bills. */
-function monthlyUsage(input: CostInput, run: RunProfile) {
-  const runs = input.runsPerDay * input.daysPerMonth;
-  const platformLogs = input.platformLogBytesPerInvocation;
-  const logBytesPerRun =
-    run.senderBatches * (input.senderLogBytesPerInvocation + platformLogs) +
-    run.latencyValuesLogged * input.senderLogBytesPerSend +
-    run.notifications * input.logBytesPerNotification +
-    (run.notifications / 1000) * input.plannerLogBytesPer1000 +
-    run.plannerInvocations * platformLogs;
-  const idleSeconds = Math.max(0, input.daysPerMonth * 86_400 - runs * run.sendSeconds);
-  // Items written each day stay for the TTL: the table holds ledgerTtlDays days' worth at any time.
-  const held = input.ledger ? input.runsPerDay * input.ledgerTtlDays : 0;
-  const logGb = (logBytesPerRun * runs) / 1e9;
-  // The planner's Continuations metric appears only when it hands over; metrics are prorated by the hour with data.
-  const metricNames = 4 + (run.continuations > 0 ? 1 : 0);
-  const metricHours = Math.min(input.daysPerMonth * 24, runs * Math.max(1, Math.ceil(run.runSeconds / 3600)));
-  return {
-    runs,
-    idlePolls: Math.round((idleSeconds / input.sqsLongPollSeconds) * input.sqsIdlePollers),
-    storedItems: run.table.storedItems * held,
-    storageGbMonth: (run.table.storedBytes * held) / 1e9,
-    logGb,
-    logStorageGbMonth: logGb * LOG_COMPRESSION * (Math.min(input.logRetentionDays, 3653) / 30),
-    metricNames,
-    metricHours,
-    metricMonths: (metricNames * 2 * metricHours) / HOURS_PER_MONTH,
-    egressGb: (run.notifications * input.egressBytesPerNotification * runs) / 1e9,
-  };
+/** The operations of a run priced for a month of runs: one line each, the operations of one line added up. */
+function operationLines(input: CostInput, run: RunProfile, runs: number): CostLine[] {
+  const bill = pricer(input.region);
+  const lines = new Map<string, { price: PriceKey; units: number }>();
+  for (const entry of operations(input, run)) {
+    const units = (lines.get(entry.line)?.units ?? 0) + billedUnits(entry);
+    lines.set(entry.line, { price: entry.price, units });
+  }
+  return [...lines].map(([item, { price, units }]) => bill(price, item, units * runs));
 }
 
-/** The ledger's writes: one line per group of operations, with what the by-job index adds. */
-function writeLines(run: RunProfile, runs: number, bill: ReturnType<typeof pricer>): CostLine[] {
-  const { claim, record } = run.table.unitsPerWrite;
-  const size = run.recipientsPerFullTask;
-  const perGroup = size === 1 ? 'per recipient' : `per group of ${size} recipients`;
-  const groups: [OperationGroup, string][] = [
-    ['delivery ledger', `delivery ledger: claim + record UpdateItem ${perGroup} (${claim} + ${record} WRU)`],
-    ['run counters', 'run counters: open + add UpdateItem per sender invocation'],
-    ['planner run item', 'planner run item: lease, cursor per page, finish'],
-  ];
-  return groups.flatMap(([group, item]) => {
-    const members = run.table.operations.filter((entry) => entry.group === group);
-    if (members.length === 0) return [];
-    const units = members.reduce((total, entry) => total + entry.units + entry.indexUnits, 0);
-    const index = members.reduce((total, entry) => total + entry.indexUnits, 0);
-    const note = index > 0 ? `incl. ${index * runs} WRU for the by-job index (projection ALL)` : 'on-demand';
-    return [bill('writes', item, units * runs, note)];
-  });
-}
-
-/** The pipeline's monthly bill, line by line in the order of the services. */
+/** The pipeline's monthly bill: the scheduler, the run's operations, and what a month adds to them. */
 function serverlessLines(input: CostInput, run: RunProfile): CostLine[] {
   const bill = pricer(input.region);
-  const usage = monthlyUsage(input, run);
-  const { runs } = usage;
-  const billed = Math.max(0, runs - FREE_SCHEDULED_INVOCATIONS);
-  const batchMs = Math.ceil(Math.max(run.latencyBoundMsPerBatch, run.pacedMsPerBatch));
-  const bound = run.pacingBound
-    ? `paced: ${input.channelRatePerSecond}/s over ${input.senderMaximumConcurrency} senders`
-    : `latency-bound at ${input.latencyMs} ms, ${run.parallelism} sends in flight`;
-  const { plannerMemoryMb: plannerMb, senderMemoryMb: senderMb, architecture: arch } = input;
-  const perBatch = '(event source mapping, one per 10 tasks of a batch)';
-  return [
-    {
-      ...bill('scheduler', 'scheduled invocations (first 14M a month free)', billed, `${billed} billed`),
-      quantity: runs,
-    },
-    bill(
-      'requests',
-      'planner requests (incl. continuations)',
-      run.plannerInvocations * runs,
-      `${run.plannerInvocations} per run (${run.continuations} continuations)`,
-    ),
-    bill(
-      arch,
-      `planner compute (${plannerMb} MB, ${arch})`,
-      gbSeconds(run.plannerBilledMs, plannerMb) * runs,
-      `${(run.plannerBilledMs / 1000).toFixed(1)} s billed per run incl. INIT`,
-    ),
-    bill(
-      'requests',
-      'sender requests (one per batch)',
-      run.senderBatches * runs,
-      `${run.senderBatches} batches of ${input.senderBatchSize} tasks per run`,
-    ),
-    bill(
-      arch,
-      `sender compute (${senderMb} MB, ${arch})`,
-      gbSeconds(run.senderBilledMs, senderMb) * runs,
-      `${batchMs} ms billed per batch of ${formatCount(run.deliveriesPerBatch)} notifications (${bound})`,
-    ),
-    bill(
-      'sqs',
-      'SendMessageBatch (planner, 10 tasks a call)',
-      run.sqs.sendRequests * runs,
-      `${run.sqs.sendCalls} calls per run for ${run.messages} tasks; each 64 KB chunk is a request`,
-    ),
-    bill('sqs', `ReceiveMessage ${perBatch}`, run.sqs.receiveRequests * runs),
-    bill('sqs', `DeleteMessageBatch ${perBatch}`, run.sqs.deleteRequests * runs),
-    bill(
-      'sqs',
-      `empty long polls while idle (${input.sqsIdlePollers} pollers x ${input.sqsLongPollSeconds} s)`,
-      usage.idlePolls,
-    ),
-    ...writeLines(run, runs, bill),
-    ...storedLines(input, run, usage, bill),
-  ];
-}
-
-/** Ledger storage, config reads, CloudWatch and the sends' data transfer. */
-function storedLines(
-  input: CostInput,
-  run: RunProfile,
-  usage: ReturnType<typeof monthlyUsage>,
-  bill: ReturnType<typeof pricer>,
-): CostLine[] {
-  const { runs } = usage;
-  const metrics = `${usage.metricNames * 2}: ${usage.metricNames} names x [Service], [Service, Job]`;
-  const itemBytes = Math.round(run.groupItemBytes + ITEM_OVERHEAD_BYTES);
-  return [
-    bill(
-      'reads',
-      'config reads (GetItem, strongly consistent)',
-      run.table.configReadUnits * runs,
-      'job, database or channel, and pause mark: planner per invocation; sender per container per 60 s',
-    ),
-    ...(input.ledger
-      ? [
-          bill(
-            'storage',
-            `ledger storage (group items kept ${input.ledgerTtlDays} days)`,
-            usage.storageGbMonth,
-            `${usage.storedItems} items of about ${itemBytes} B`,
-          ),
-        ]
-      : []),
-    bill('logsIngestion', 'log ingestion (EMF metrics and log lines)', usage.logGb),
+  const runs = input.runsPerDay * input.daysPerMonth;
+  const billedTicks = Math.max(0, runs - FREE_SCHEDULED_INVOCATIONS);
+  const idleSeconds = Math.max(0, input.daysPerMonth * 86_400 - runs * run.sendSeconds);
+  const logBytesPerRun =
+    run.senderBatches * input.senderLogBytesPerInvocation +
+    run.latencyValuesLogged * input.senderLogBytesPerSend +
+    (run.notifications / 1000) * input.plannerLogBytesPer1000;
+  const logGb = (logBytesPerRun * runs) / 1e9;
+  // Items written each day stay for the TTL: the table holds ledgerTtlDays days' worth at any time.
+  const held = input.runsPerDay * input.ledgerTtlDays;
+  // The planner's Continuations metric appears only when it hands over; metrics are prorated by the hour with data.
+  const names = 4 + (run.continuations > 0 ? 1 : 0);
+  const hours = Math.min(input.daysPerMonth * 24, runs * Math.max(1, Math.ceil(run.runSeconds / 3600)));
+  const polls = `empty long polls while idle (${SQS_IDLE_POLLERS} pollers x ${SQS_LONG_POLL_SECONDS} s)`;
+  const metrics = `custom metrics (${names * 2}: ${names} names x [Service], [Service, Job]; billed for ${hours} h`;
+  const lines = [
+    { ...bill('scheduler', 'scheduled invocations (first 14M a month free)', billedTicks), quantity: runs },
+    ...operationLines(input, run, runs),
+    bill('sqs', polls, Math.round((idleSeconds / SQS_LONG_POLL_SECONDS) * SQS_IDLE_POLLERS)),
+    bill('storage', `ledger storage (group items kept ${input.ledgerTtlDays} days)`, (run.storedBytes * held) / 1e9),
+    bill('logsIngestion', 'log ingestion (EMF metrics and log lines)', logGb),
     bill(
       'logsStorage',
-      `log storage (${input.logRetentionDays} days, compressed)`,
-      usage.logStorageGbMonth,
-      `assumes ${LOG_COMPRESSION * 100}% compression`,
+      `log storage (${LOG_RETENTION_DAYS} days, compressed)`,
+      logGb * LOG_COMPRESSION * (LOG_RETENTION_DAYS / 30),
     ),
-    bill(
-      'metric',
-      `custom metrics (${metrics}; billed for ${usage.metricHours} h with data)`,
-      usage.metricMonths,
-      'prorated by the hour',
-    ),
+    bill('metric', `${metrics} with data)`, (names * 2 * hours) / HOURS_PER_MONTH),
     bill('alarm', 'alarms (standard resolution)', input.alarms),
     ...(input.dashboard ? [bill('dashboard', 'dashboard', 1)] : []),
     bill(
       'egress',
       'sends to the provider (data transfer out to the internet)',
-      usage.egressGb,
-      `${input.egressBytesPerNotification} B a send; the always-free 100 GB a month is account-wide`,
+      (run.notifications * input.egressBytesPerNotification * runs) / 1e9,
     ),
   ];
+  // In the order of the services, each service's lines in the order above.
+  const services = [...new Set(lines.map((entry) => entry.service))];
+  return services.flatMap((service) => lines.filter((entry) => entry.service === service));
 }
 
 /** The always-on worker the pipeline replaced: instances and a broker sized for the peak, disks, the same sends. */
 function alwaysOnLines(input: CostInput): CostLine[] {
   const bill = pricer(input.region);
   const hours = input.daysPerMonth * 24;
-  const { instances, instanceType, brokers, brokerType, ebsGbPerInstance: disk } = input.worker;
+  const instances = input.workerInstances;
   const sendsGb = (input.audience * input.runsPerDay * input.daysPerMonth * input.egressBytesPerNotification) / 1e9;
   return [
-    bill('instance', `${instances} x ${instanceType} worker with its own scheduler, always on`, instances * hours),
-    bill('broker', `${brokers} x ${brokerType} queue broker`, brokers * hours),
-    bill('ebs', `${disk} GB gp3 per instance`, (instances * disk * hours) / HOURS_PER_MONTH),
+    bill('instance', `${instances} x m7g.large worker with its own scheduler, always on`, instances * hours),
+    bill('broker', '1 x cache.t4g.small queue broker', hours),
+    bill('ebs', '20 GB gp3 per instance', (instances * 20 * hours) / HOURS_PER_MONTH),
     bill('egress', 'sends to the provider (same bytes as the serverless senders)', sendsGb),
   ];
 }
@@ -639,6 +510,9 @@ function breakEvenAudience(input: CostInput): number | null {
   }
   return high;
 }
+
+/** A count as the warnings show it: whole, or to one decimal. */
+const formatCount = (value: number) => (Number.isInteger(value) ? String(value) : value.toFixed(1));
 
 /** Where the run does not fit the settings: each warning says what happens and what to change. */
 function warningsFor(input: CostInput, run: RunProfile): string[] {
@@ -687,14 +561,12 @@ export function estimateMonthlyCost(overrides: CostOverrides = {}) {
     ...DEFAULT_INPUT,
     ...overrides,
     durations: { ...DEFAULT_INPUT.durations, ...overrides.durations },
-    worker: { ...DEFAULT_INPUT.worker, ...overrides.worker },
   };
   checkInput(input);
   const run = runProfile(input);
   const lines = serverlessLines(input, run);
   const totalUsd = sumUsd(lines);
   const notificationsPerMonth = input.audience * input.runsPerDay * input.daysPerMonth;
-  const perMillionUsd = (totalUsd / notificationsPerMonth) * 1e6;
   const byService: Record<string, number> = {};
   for (const entry of lines) byService[entry.service] = (byService[entry.service] ?? 0) + entry.usd;
   const worker = alwaysOnLines(input);
@@ -704,10 +576,11 @@ export function estimateMonthlyCost(overrides: CostOverrides = {}) {
     region: { code: input.region, name: REGION_NAMES[input.region] },
     notificationsPerMonth,
     run,
+    operations: operations(input, run),
     lines,
     byService,
     totalUsd,
-    perMillionUsd,
+    perMillionUsd: (totalUsd / notificationsPerMonth) * 1e6,
     /** The most expensive line. */
     dominant: lines.reduce((top, entry) => (entry.usd > top.usd ? entry : top)),
     alwaysOn: {

@@ -4,6 +4,7 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { pathToFileURL } from 'node:url';
 import {
   BENCH_RUN,
+  billedUnits,
   type CostEstimate,
   type CostLine,
   type CostOverrides,
@@ -13,7 +14,7 @@ import {
   TARGET_USD_PER_MILLION,
   writeUnits,
 } from './model.js';
-import { PRICE_LABELS, PRICES, type Price } from './prices.js';
+import { CHECKED, PRICE_LABELS, PRICES, type Price } from './prices.js';
 
 const BEGIN = '<!-- BEGIN GENERATED: node_modules/.bin/node --import tsx tools/cost/report.ts --write -->';
 const END = '<!-- END GENERATED -->';
@@ -27,7 +28,6 @@ const range = ([low, high]: readonly number[]) => `${decimal(low ?? 0)}–${deci
 const status = (price: Price) => (price.status === 'confirmed' ? '' : ` (${price.status})`);
 const share = (part: number, whole: number) => ((part / whole) * 100).toFixed(0);
 const plural = (count: number, noun: string) => `${count} ${noun}${count === 1 ? '' : 's'}`;
-const billedPerBatch = ({ run }: CostEstimate) => Math.ceil(Math.max(run.latencyBoundMsPerBatch, run.pacedMsPerBatch));
 const boundBy = ({ run }: CostEstimate) => (run.pacingBound ? 'paced' : 'latency-bound');
 const target = ({ perMillionUsd }: CostEstimate) =>
   perMillionUsd <= TARGET_USD_PER_MILLION ? 'met' : `over by ${usd(perMillionUsd - TARGET_USD_PER_MILLION)}`;
@@ -102,9 +102,9 @@ function measuredTable(): string {
 function priceTable(): string {
   const regions = Object.entries(PRICES);
   const body = PRICE_LABELS.map(([key, label]) => {
-    const { per, checked, page } = PRICES['us-east-1'][key];
+    const { per, page } = PRICES['us-east-1'][key];
     const cells = regions.map(([, prices]) => `$${prices[key].usd}${status(prices[key])}`);
-    return [label, per, ...cells, checked, `[page](${page})`];
+    return [label, per, ...cells, CHECKED, `[page](${page})`];
   });
   return rows(['price', 'per', ...regions.map(([region]) => region), 'checked', 'source'], body);
 }
@@ -128,10 +128,12 @@ function itemised(estimate: CostEstimate): string {
   );
 }
 
-function runTable(estimate: CostEstimate): string {
-  const { run, input } = estimate;
-  const { table } = run;
-  const { claim, record, run: runItem } = table.unitsPerWrite;
+function runTable({ run, input, operations }: CostEstimate): string {
+  const { claim, record, run: runItem } = run.unitsPerWrite;
+  const units = (price: string, index = false) =>
+    operations
+      .filter((entry) => entry.price === price && (!index || entry.index))
+      .reduce((sum, entry) => sum + (index ? entry.units : billedUnits(entry)), 0);
   return rows(
     ['quantity', 'value'],
     [
@@ -152,8 +154,8 @@ function runTable(estimate: CostEstimate): string {
       ],
       [
         'sender ms per batch: latency-bound / paced / billed',
-        `${decimal(run.latencyBoundMsPerBatch)} / ${decimal(run.pacedMsPerBatch)} / ` +
-          `${billedPerBatch(estimate)} (${boundBy(estimate)}; ${run.parallelism} sends in flight)`,
+        `${decimal(run.latencyBoundMsPerBatch)} / ${decimal(run.pacedMsPerBatch)} / ${run.billedMsPerBatch} ` +
+          `(${run.pacingBound ? 'paced' : 'latency-bound'}; ${input.senderParallelism} sends in flight)`,
       ],
       [
         'sending time, throughput',
@@ -162,71 +164,46 @@ function runTable(estimate: CostEstimate): string {
       ['WRU per write: claim / record a group / run item', `${claim} / ${record} / ${runItem}`],
       [
         'ledger WRU (of which by-job index), config RRU',
-        `${integer(table.ledgerWriteUnits + table.indexWriteUnits)} (${integer(table.indexWriteUnits)}), ` +
-          integer(table.configReadUnits),
+        `${integer(units('writes'))} (${integer(units('writes', true))}), ${integer(units('reads'))}`,
       ],
     ],
   );
 }
 
-/** The default with and without the ledger, in the other region and on the other architecture. */
-function comparisonTable(base: CostEstimate, noLedger: CostEstimate): string {
-  const row = (label: string, estimate: CostEstimate, cell = target(estimate)) => [
-    label,
-    usd(estimate.totalUsd),
-    usd(estimate.perMillionUsd),
-    cell,
-  ];
-  return rows(
-    ['scenario', 'USD a month', 'per million', `target ${usd(TARGET_USD_PER_MILLION)}`],
-    [
-      row('us-east-1, arm64, ledger on (default)', base),
-      row('us-east-1, arm64, ledger off', noLedger, '(stated with the ledger on)'),
-      row('eu-west-1, arm64, ledger on', estimateMonthlyCost({ region: 'eu-west-1' })),
-      row('us-east-1, x86_64, ledger on', estimateMonthlyCost({ architecture: 'x86_64' })),
-    ],
-  );
-}
-
-function alwaysOnSection(base: CostEstimate, noLedger: CostEstimate): string {
+function alwaysOnSection(base: CostEstimate): string {
   const { alwaysOn } = base;
-  const audience = (value: number | null) => (value === null ? 'never' : integer(value));
   const table = rows(
     ['service', 'item', 'quantity a month', 'price', 'USD a month'],
     [...alwaysOn.lines.map(lineRow), ['', '**total**', '', '', `**${usd(alwaysOn.totalUsd)}**`]],
   );
+  const breakEven = alwaysOn.breakEvenAudience === null ? 'never' : integer(alwaysOn.breakEvenAudience);
   return (
     `${table}\n\nAt the default scenario it costs ${usd(alwaysOn.perMillionUsd)} per million notifications ` +
-    `against ${usd(base.perMillionUsd)} for the serverless pipeline with the ledger ` +
-    `(${usd(noLedger.perMillionUsd)} without). The worker becomes the cheaper one above ` +
-    `**${audience(alwaysOn.breakEvenAudience)} recipients per daily run** with the ledger on, ` +
-    `and above ${audience(noLedger.alwaysOn.breakEvenAudience)} without it.`
+    `against ${usd(base.perMillionUsd)} for the serverless pipeline. The worker becomes the cheaper one above ` +
+    `**${breakEven} recipients per daily run**.`
   );
 }
 
 function audienceSection(base: CostEstimate): string {
   const body = [10_000, 1_000_000, 10_000_000].flatMap((audience) =>
     [1, 24].map((runsPerDay) => {
-      const on = estimateMonthlyCost({ audience, runsPerDay });
-      const off = estimateMonthlyCost({ audience, runsPerDay, ledger: false });
-      const late = on.run.runSeconds > 86_400 / runsPerDay ? ' ⚠' : '';
+      const estimate = estimateMonthlyCost({ audience, runsPerDay });
+      const late = estimate.run.runSeconds > 86_400 / runsPerDay ? ' ⚠' : '';
       const isDefault = audience === DEFAULT_INPUT.audience && runsPerDay === DEFAULT_INPUT.runsPerDay;
       return [
         `${integer(audience)} x ${runsPerDay}${isDefault ? ' (default)' : ''}`,
-        integer(on.notificationsPerMonth),
-        `${usd(on.totalUsd)}${late}`,
-        usd(on.perMillionUsd),
-        usd(off.totalUsd),
-        usd(off.perMillionUsd),
-        `${decimal(on.run.runSeconds / 60)} min`,
-        `${on.run.plannerInvocations}`,
-        usd(on.alwaysOn.perMillionUsd),
+        integer(estimate.notificationsPerMonth),
+        `${usd(estimate.totalUsd)}${late}`,
+        usd(estimate.perMillionUsd),
+        `${decimal(estimate.run.runSeconds / 60)} min`,
+        `${estimate.run.plannerInvocations}`,
+        usd(estimate.alwaysOn.perMillionUsd),
       ];
     }),
   );
-  const header = ['audience x runs/day', 'notifications a month', 'ledger on', 'per million', 'ledger off'];
+  const header = ['audience x runs/day', 'notifications a month', 'USD a month', 'per million', 'run time'];
   return (
-    `${rows([...header, 'per million', 'run time', 'planner invocations', 'always-on per million'], body)}\n\n` +
+    `${rows([...header, 'planner invocations', 'always-on per million'], body)}\n\n` +
     `⚠ the run does not fit the interval between runs at the channel's ${base.input.channelRatePerSecond}/s ` +
     '(the model still prices it, as if the rate allowed it).'
   );
@@ -252,6 +229,8 @@ function variantsTable(): string {
     ['sender memory_size 512 MB', { senderMemoryMb: 512 }],
     [`sender batch_size 10 (still ${senderParallelism} sends in flight)`, { senderBatchSize: 10 }],
     ['ledger_ttl_days 14', { ledgerTtlDays: 14 }],
+    ['architecture x86_64', { architecture: 'x86_64' }],
+    ['region eu-west-1', { region: 'eu-west-1' }],
   ];
   const body = variants.map(([label, overrides]) => {
     const estimate = estimateMonthlyCost(overrides);
@@ -266,7 +245,7 @@ function latencyTable(base: CostEstimate): string {
   const body = [50, 150, 500, 1000].map((latencyMs) => {
     const estimate = estimateMonthlyCost({ latencyMs });
     const compute = estimate.lines.find((entry) => entry.item.startsWith('sender compute'));
-    const billed = `${billedPerBatch(estimate)} ms (${boundBy(estimate)})`;
+    const billed = `${estimate.run.billedMsPerBatch} ms (${boundBy(estimate)})`;
     return [`${latencyMs} ms`, billed, usd(compute?.usd ?? 0), usd(estimate.perMillionUsd)];
   });
   const batch = `billed per batch (${base.input.senderBatchSize} tasks of ${base.run.recipientsPerFullTask})`;
@@ -275,24 +254,22 @@ function latencyTable(base: CostEstimate): string {
 
 export function renderCostReport(): string {
   const base = estimateMonthlyCost();
-  const noLedger = estimateMonthlyCost({ ledger: false });
   const { machine } = BENCH_RUN;
   const sections: [string, string][] = [
     ['Measured handler durations', measuredTable()],
     ['Price table', priceTable()],
-    ['The default scenario, itemised (us-east-1, ledger on)', itemised(base)],
+    ['The default scenario, itemised (us-east-1)', itemised(base)],
     ['What one run does', runTable(base)],
-    ['With and without the ledger, by region and architecture', comparisonTable(base, noLedger)],
-    ['Compared with an always-on worker', alwaysOnSection(base, noLedger)],
+    ['Compared with an always-on worker', alwaysOnSection(base)],
     ['Sensitivity: audience and runs per day', audienceSection(base)],
-    ['Settings and design variants', variantsTable()],
+    ['Settings, design variants and the other region', variantsTable()],
     ['Sensitivity: provider latency', latencyTable(base)],
   ];
   return [
     BEGIN,
     '',
     `Computed ${BENCH_RUN.measuredAt.slice(0, 10)} durations (${machine.cpuModel} x${machine.cores}, ` +
-      `Node ${machine.node}), prices checked ${PRICES['us-east-1'].requests.checked}.`,
+      `Node ${machine.node}), prices checked ${CHECKED}.`,
     '',
     ...sections.flatMap(([heading, text]) => [`### ${heading}`, '', text, '']),
     END,
