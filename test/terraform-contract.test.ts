@@ -1,7 +1,7 @@
 // Facts that Terraform must repeat from the TypeScript sources, held together: the Lambda functions' environment and
 // runtimes, the job ids, the config item format.
 import assert from 'node:assert/strict';
-import { readFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import { describe, it } from 'node:test';
 import { configTableItem } from '../handlers/aws/config-store.js';
 import { parsePlannerEvent } from '../handlers/config/planner-event.js';
@@ -268,7 +268,13 @@ describe('Lambda runtimes', () => {
     );
   });
 
-  it("the tests run the bundles on the newest runtime's Node: the node dev dependency", () => {
+  it("the tests run the bundles on the newest runtime's Node: the node dev dependency, and CI's Node", () => {
     assert.equal(majorOf(manifest.devDependencies.node), nodeMajorOf(newest));
+    const workflows = readdirSync(new URL('../.github/workflows/', import.meta.url)).map((name) =>
+      readFileSync(new URL(`../.github/workflows/${name}`, import.meta.url), 'utf8'),
+    );
+    const versions = workflows.flatMap((text) => [...text.matchAll(/node-version:\s*(\S+)/g)].map((match) => match[1]));
+    assert.ok(versions.length > 0, 'the workflows set up Node');
+    assert.deepEqual(new Set(versions), new Set([String(nodeMajorOf(newest))]));
   });
 });
