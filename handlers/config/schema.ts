@@ -157,8 +157,8 @@ const channelCommon = {
 };
 
 /**
- * The Graph API version a Messenger channel calls unless its `apiVersion` names another: v26.0, released
- * 29 Jul 2026 (https://developers.facebook.com/docs/graph-api/changelog/versions/). docs/UPGRADING.md says what
+ * The Graph API version a Messenger channel calls unless its `apiVersion` names another: v26.0, released 29 Jul 2026
+ * (https://developers.facebook.com/documentation/development/graph-api/changelog). docs/UPGRADING.md says what
  * changed for the Send API since the previous default.
  */
 export const DEFAULT_GRAPH_API_VERSION = 'v26.0';
