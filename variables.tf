@@ -203,7 +203,7 @@ variable "sender" {
 }
 
 variable "runtime" {
-  description = "Lambda runtime of both functions."
+  description = "Lambda runtime of both functions: `nodejs22.x` (AWS deprecates it on 30 Apr 2027) or `nodejs24.x`, which needs `hashicorp/aws` >= 6.19.0 (docs/UPGRADING.md)."
   type        = string
   default     = "nodejs22.x"
 

@@ -6,6 +6,7 @@ import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { cpus, tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
+import { TARGET } from '../scripts/build.mjs';
 import { createZip, readZip } from '../tools/zip.mjs';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
@@ -46,7 +47,7 @@ const naiveFiles = await (async () => {
     bundle: true,
     format: 'esm',
     platform: 'node',
-    target: 'node22',
+    target: TARGET,
     minify: true,
     write: false,
     outdir: 'out',

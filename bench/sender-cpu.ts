@@ -6,6 +6,7 @@
 import { cpus } from 'node:os';
 import { parseArgs } from 'node:util';
 import { postJson } from '../handlers/channels/http.js';
+import { DEFAULT_GRAPH_API_VERSION } from '../handlers/config/schema.js';
 import { chunk } from '../handlers/core/paging.js';
 import { groupTasks } from '../handlers/core/task.js';
 import { setLogSink } from '../handlers/observability/log.js';
@@ -78,7 +79,7 @@ try {
     template: 'Hello {{name}}, your digest is ready',
   });
   const sender = await stack.loadSender();
-  const url = `${sandbox.baseUrl}/v23.0/me/messages`;
+  const url = `${sandbox.baseUrl}/${DEFAULT_GRAPH_API_VERSION}/me/messages`;
   // Warm both paths (clients, connections, JIT) before measuring.
   await sender(
     {

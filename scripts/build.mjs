@@ -12,6 +12,18 @@ const check = process.argv.includes('--check');
 
 export const LAMBDAS = ['planner', 'sender'];
 
+/**
+ * The Lambda runtimes the bundles are built for: exactly those variables.tf's `runtime` admits (a test holds the two
+ * together). One set of bundles serves them all, built for the oldest (docs/adr/0011-runtime-and-bundle-target.md).
+ */
+export const RUNTIMES = ['nodejs22.x', 'nodejs24.x'];
+
+/** The Node major of a Lambda runtime name: nodejs24.x -> 24. */
+export const nodeMajorOf = (runtime) => Number(/^nodejs(\d+)\.x$/.exec(runtime)?.[1]);
+
+/** esbuild's target: the Node of the oldest runtime, so no syntax reaches a runtime that cannot parse it. */
+export const TARGET = `node${Math.min(...RUNTIMES.map(nodeMajorOf))}`;
+
 /** Files a package ships beside its bundle: the planner starts through its exec wrapper (main.tf). */
 const EXTRA_FILES = { planner: [{ name: 'exec-wrapper', source: 'handlers/exec-wrapper.sh', mode: 0o755 }] };
 
@@ -28,7 +40,7 @@ export async function bundle(entry, { minify = true } = {}) {
     splitting: true,
     format: 'esm',
     platform: 'node',
-    target: 'node22',
+    target: TARGET,
     minify,
     legalComments: 'none',
     sourcemap: false,
@@ -47,7 +59,7 @@ export async function bundle(entry, { minify = true } = {}) {
 }
 
 async function main() {
-  const manifest = { runtime: 'nodejs22.x', handler: 'index.handler', packages: {} };
+  const manifest = { runtimes: RUNTIMES, target: TARGET, handler: 'index.handler', packages: {} };
   const outputs = [];
   for (const name of LAMBDAS) {
     const files = await bundle(name);

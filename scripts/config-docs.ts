@@ -50,7 +50,8 @@ const FIELD_NOTES: Readonly<Record<string, string>> = {
   'messenger.timeoutMs': 'cap on one send request',
   'messenger.allowInlineSecrets': '`true` admits `{ "inline": ... }` secrets in this item',
   'messenger.baseUrl': "Graph API origin; its host must be listed in the module's `channel_hosts.messenger`",
-  'messenger.apiVersion': 'Graph API version',
+  'messenger.apiVersion':
+    'Graph API version the channel calls; set it to stay on a version (docs/UPGRADING.md, "Graph API version")',
   'messenger.pageId': 'the Page that sends: `me` (the Page of the token) or its numeric id',
   'messenger.accessToken': 'Page access token, as a [secret reference](#secret-references)',
   'webhook.kind': 'always `"channel"`',

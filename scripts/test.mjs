@@ -20,6 +20,7 @@ const UNIT_FILES = [
   'test/core.test.ts',
   'test/cost.test.ts',
   'test/dispatcher.test.ts',
+  'test/doc-anchors.test.ts',
   'test/explorer.test.ts',
   'test/host-policy.test.ts',
   'test/layers.test.ts',

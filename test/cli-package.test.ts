@@ -30,15 +30,18 @@ import { localRuntimeUnavailable } from '../tools/cli/local-start.js';
 const root = join(import.meta.dirname, '..');
 const rootVersion: string = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')).version;
 const cliManifest = JSON.parse(readFileSync(join(root, 'packages', 'cli', 'package.json'), 'utf8'));
-// The plain Node 22 binary of the node@22 dev dependency, as the Lambda runtime runs it: no tsx, no loader.
-const node22 = join(root, 'node_modules', 'node', 'bin', 'node');
+// The plain Node binary of the `node` dev dependency, as the Lambda runtime runs it: no tsx, no loader.
+const checkoutNode = join(root, 'node_modules', 'node', 'bin', 'node');
+const checkoutNodeMajor: string = JSON.parse(
+  readFileSync(join(root, 'package.json'), 'utf8'),
+).devDependencies.node.split('.')[0];
 
 function sh(command: string, args: string[], options: SpawnSyncOptions = {}) {
   const result = spawnSync(command, args, { encoding: 'utf8', timeout: 300_000, ...options });
   return { code: result.status, out: String(result.stdout ?? '').trim(), err: String(result.stderr ?? '').trim() };
 }
 
-/** The machine's own Node older than 22, found on PATH outside node_modules (the node@22 package puts one there). */
+/** The machine's own Node older than 22, found on PATH outside node_modules (the `node` dev dependency's is in it). */
 function systemOldNode(): string | undefined {
   const found = sh('which', ['-a', 'node'])
     .out.split('\n')
@@ -128,13 +131,13 @@ describe('the CLI package, packed and installed into an empty directory', () => 
     );
   });
 
-  it('answers --help, --version, config validate and cost on a plain Node 22', () => {
-    assert.match(sh(node22, ['--version']).out, /^v22\./);
-    const help = notifier(node22, '--help');
+  it('answers --help, --version, config validate and cost on the plain Node of the checkout', () => {
+    assert.match(sh(checkoutNode, ['--version']).out, new RegExp(`^v${checkoutNodeMajor}\\.`));
+    const help = notifier(checkoutNode, '--help');
     assert.equal(help.code, 0, help.err);
     assert.match(help.out, /^notifier <command> \[options\][\s\S]*config \.\.\.[\s\S]*cost /);
 
-    const version = notifier(node22, '--version');
+    const version = notifier(checkoutNode, '--version');
     assert.equal(version.code, 0, version.err);
     assert.match(
       version.out,
@@ -144,28 +147,28 @@ describe('the CLI package, packed and installed into an empty directory', () => 
     );
 
     writeFileSync(join(dir, 'jobs.json'), JSON.stringify(VALID_ITEMS));
-    const valid = notifier(node22, 'config', 'validate', 'jobs.json');
+    const valid = notifier(checkoutNode, 'config', 'validate', 'jobs.json');
     assert.equal(valid.code, 0, valid.err);
     assert.match(valid.out, /3 items valid/);
     writeFileSync(
       join(dir, 'bad.json'),
       JSON.stringify([{ ...VALID_ITEMS[2], audience: { sql: 'SELECT 1', idColumn: 'no spaces' } }]),
     );
-    const invalid = notifier(node22, 'config', 'validate', 'bad.json');
+    const invalid = notifier(checkoutNode, 'config', 'validate', 'bad.json');
     assert.equal(invalid.code, 1);
     assert.match(invalid.err, /daily: audience\.idColumn: must be a plain column name/);
     assert.doesNotMatch(invalid.err, /\n\s+at /);
 
-    const cost = notifier(node22, 'cost', '--audience', '1000000', '--json');
+    const cost = notifier(checkoutNode, 'cost', '--audience', '1000000', '--json');
     assert.equal(cost.code, 0, cost.err);
     assert.ok(JSON.stringify(JSON.parse(cost.out)).includes('perMillion'));
-    const badCost = notifier(node22, 'cost', '--audience', 'lots');
+    const badCost = notifier(checkoutNode, 'cost', '--audience', 'lots');
     assert.notEqual(badCost.code, 0);
     assert.match(badCost.err, /--audience/);
   });
 
   it('says that "start" needs a checkout', () => {
-    const start = notifier(node22, 'start');
+    const start = notifier(checkoutNode, 'start');
     assert.equal(start.code, 1);
     assert.match(start.err, /checkout of the terraform-aws-notifier repository[\s\S]*npm ci && npm start/);
   });
@@ -201,7 +204,10 @@ describe('the CLI package, packed and installed into an empty directory', () => 
       'the README pins the module version',
     );
     assert.ok(versions.some((entry) => entry.where === 'packages/cli/package.json'));
-    assert.match(notifier(node22, '--version').out, new RegExp(`^notifier ${rootVersion.replaceAll('.', '\\.')} `));
+    assert.match(
+      notifier(checkoutNode, '--version').out,
+      new RegExp(`^notifier ${rootVersion.replaceAll('.', '\\.')} `),
+    );
   });
 });
 
@@ -221,7 +227,10 @@ describe("the checkout's CLI on a Node without node:sqlite", () => {
     assert.equal(localRuntimeUnavailable({ version: process.version, hasSqlite: true }), undefined);
     assert.match(
       localRuntimeUnavailable({ version: 'v22.12.0', hasSqlite: false }) ?? '',
-      /^[^\n]*this is Node\.js v22\.12\.0: run "npm start"[^\n]*npx -p node@22 node bin\/notifier\.mjs start[^\n]*$/,
+      new RegExp(
+        `^[^\\n]*this is Node\\.js v22\\.12\\.0: run "npm start"[^\\n]*` +
+          `npx -p node@${checkoutNodeMajor} node bin/notifier\\.mjs start[^\\n]*$`,
+      ),
     );
   });
 });

@@ -4,7 +4,13 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
 import { parsePlannerEvent } from '../handlers/config/planner-event.js';
-import { configJsonSchema, parseAnyConfigItem, parseConfigItem } from '../handlers/config/schema.js';
+import {
+  configJsonSchema,
+  DEFAULT_GRAPH_API_VERSION,
+  type MessengerChannelConfig,
+  parseAnyConfigItem,
+  parseConfigItem,
+} from '../handlers/config/schema.js';
 import { ConfigError } from '../handlers/core/errors.js';
 import { closest, editDistance } from '../tools/cli/config-explain.js';
 import { main } from '../tools/cli/notifier.js';
@@ -100,6 +106,22 @@ describe('config items', () => {
     );
     assert.deepEqual(result.paths.sort(), ['apiVersion', 'pageId']);
     assert.deepEqual(issuesOf(() => parseAnyConfigItem({ kind: 'pipeline', id: 'x' })).paths, ['kind']);
+  });
+
+  it('a Messenger channel calls Graph API v26.0 unless its apiVersion names another version', () => {
+    const channel = (extra: Record<string, unknown>) =>
+      parseConfigItem('channel', {
+        id: 'm',
+        type: 'messenger',
+        accessToken: { ssmParameter: '/notifier/token' },
+        ...extra,
+      });
+    assert.equal(DEFAULT_GRAPH_API_VERSION, 'v26.0');
+    assert.equal((channel({}) as MessengerChannelConfig).apiVersion, 'v26.0');
+    assert.equal((channel({ apiVersion: 'v23.0' }) as MessengerChannelConfig).apiVersion, 'v23.0');
+    const bad = issuesOf(() => channel({ apiVersion: '26.0' }));
+    assert.deepEqual(bad.paths, ['apiVersion']);
+    assert.match(bad.message, /apiVersion: must look like v26\.0/);
   });
 
   it('a channel endpoint is https; plain http only on a loopback host', () => {

@@ -11,7 +11,12 @@ import fc from 'fast-check';
 import { createLedger, keyAttributes, malformedKey } from '../handlers/aws/ledger/index.js';
 import { messengerChannel } from '../handlers/channels/messenger.js';
 import { webhookChannel } from '../handlers/channels/webhook.js';
-import { type ConfigItem, parseAnyConfigItem, parseConfigItem } from '../handlers/config/schema.js';
+import {
+  type ConfigItem,
+  DEFAULT_GRAPH_API_VERSION,
+  parseAnyConfigItem,
+  parseConfigItem,
+} from '../handlers/config/schema.js';
 import {
   ConfigError,
   DeliveryError,
@@ -77,7 +82,7 @@ describe('fuzz: config items', () => {
     id: 'messenger',
     type: 'messenger',
     baseUrl: 'https://graph.facebook.com',
-    apiVersion: 'v23.0',
+    apiVersion: DEFAULT_GRAPH_API_VERSION,
     pageId: '1234567890',
     accessToken: { ssmParameter: '/notifier/page-token' },
     timeoutMs: 10_000,
@@ -565,7 +570,7 @@ describe('fuzz: provider answers', () => {
         id: 'fuzz',
         type: 'messenger',
         baseUrl,
-        apiVersion: 'v23.0',
+        apiVersion: DEFAULT_GRAPH_API_VERSION,
         pageId: 'me',
         accessToken: { inline: TOKEN },
         timeoutMs: TIMEOUT_MS,

@@ -8,12 +8,12 @@
 //   --help), an npm script of package.json, `terraform output -raw NAME` of an output that exists, `cd` to a folder
 //   that exists, `npm pack`/`npm install` of the CLI's tarball, or a plain `terraform init|plan|apply`.
 // A block of any other kind, or a command none of these covers, fails the test until it is checked or marked.
-// Also: every `#anchor` link between the repository's Markdown files points at a heading (or anchor) that exists.
+// That every section the Markdown files point to exists is test/doc-anchors.test.ts.
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { dirname, join, relative } from 'node:path';
+import { dirname, join } from 'node:path';
 import { after, describe, it } from 'node:test';
 import { documentKey, fileEntries, knownItems, validateAll } from '../tools/cli/config-explain.js';
 import { main } from '../tools/cli/notifier.js';
@@ -237,61 +237,4 @@ describe('code blocks of the READMEs', () => {
       });
     }
   }
-});
-
-/** GitHub's anchor of a heading: lowercase, punctuation dropped, spaces as hyphens. */
-export function slug(heading: string): string {
-  return heading
-    .trim()
-    .toLowerCase()
-    .replace(/<[^>]+>/g, '')
-    .replace(/[^\p{L}\p{N}\s_-]/gu, '')
-    .replace(/\s/g, '-');
-}
-
-function anchorsOf(markdown: string): Set<string> {
-  const anchors = new Set<string>();
-  const seen = new Map<string, number>();
-  let fence = false;
-  for (const line of markdown.split('\n')) {
-    if (/^\s*```/.test(line)) fence = !fence;
-    const heading = fence ? undefined : /^#{1,6} (.+)$/.exec(line)?.[1];
-    if (heading) {
-      const base = slug(heading);
-      const count = seen.get(base) ?? 0;
-      seen.set(base, count + 1);
-      anchors.add(count === 0 ? base : `${base}-${count}`);
-    }
-    for (const match of line.matchAll(/<a name="([^"]+)"/g)) anchors.add(match[1] ?? '');
-  }
-  return anchors;
-}
-
-describe('anchor links between the Markdown files', () => {
-  it('every link to "#anchor" in a Markdown file names a heading that exists', () => {
-    const files = spawnSync('git', ['ls-files', '*.md'], { cwd: root, encoding: 'utf8' })
-      .stdout.split('\n')
-      .filter((file) => file && !file.startsWith('dist/') && existsSync(join(root, file)));
-    const broken: string[] = [];
-    let links = 0;
-    for (const file of files) {
-      const text = readFileSync(join(root, file), 'utf8').replace(/```[\s\S]*?```/g, '');
-      for (const match of text.matchAll(/\]\(([^)\s]*)#([^)\s]+)\)/g)) {
-        if (/^[a-z]+:/.test(match[1] ?? '')) continue;
-        const target = match[1] ? join(dirname(join(root, file)), match[1]) : join(root, file);
-        const anchor = (match[2] ?? '').replaceAll('\\_', '_');
-        links += 1;
-        if (!existsSync(target) || !anchorsOf(readFileSync(target, 'utf8')).has(anchor))
-          broken.push(`${file}: ${match[1]}#${anchor} (${relative(root, target)})`);
-      }
-    }
-    assert.ok(links > 50, `only ${links} anchor links found: is the scan broken?`);
-    assert.deepEqual(broken, []);
-  });
-
-  it('slugs headings as GitHub does', () => {
-    assert.equal(slug('After apply: config and secrets'), 'after-apply-config-and-secrets');
-    assert.equal(slug('3. The CLI from anywhere'), '3-the-cli-from-anywhere');
-    assert.equal(slug('Operating it: the `notifier` CLI'), 'operating-it-the-notifier-cli');
-  });
 });

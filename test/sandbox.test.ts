@@ -300,3 +300,35 @@ describe('Messenger sandbox: the 24-hour window and subscription tokens', () => 
     assert.equal(await outcome(channelFor(sandbox.baseUrl), message('psid-never', 'psid')), 'sent');
   });
 });
+
+describe('Messenger channel: the Graph API version it calls', () => {
+  it('posts to /v26.0/<page>/messages by default, and to the version a channel names', async () => {
+    const token = 'EAAB-version-test-token';
+    const sandbox = await sandboxWith({ accessToken: token });
+    const send = (extra: Record<string, unknown>) =>
+      messengerChannel(
+        parseConfigItem('channel', {
+          id: 'm',
+          type: 'messenger',
+          baseUrl: sandbox.baseUrl,
+          pageId: '1234',
+          accessToken: { inline: token },
+          allowInlineSecrets: true,
+          ...extra,
+        }) as MessengerChannelConfig,
+        token,
+      ).send({
+        recipientId: 'psid-1',
+        recipientKind: 'psid',
+        text: 'Hi',
+        messagingType: 'UPDATE',
+        idempotencyKey: 'run/psid-1',
+      });
+    await send({});
+    await send({ apiVersion: 'v23.0' });
+    assert.deepEqual(
+      sandbox.requests.map((request) => request.path),
+      ['/v26.0/1234/messages', '/v23.0/1234/messages'],
+    );
+  });
+});

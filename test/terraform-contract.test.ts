@@ -1,7 +1,7 @@
 // Facts that Terraform must repeat from the TypeScript sources, held together: the Lambda functions' environment and
-// the job ids, the config item format.
+// runtimes, the job ids, the config item format.
 import assert from 'node:assert/strict';
-import { readFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import { describe, it } from 'node:test';
 import { configTableItem } from '../handlers/aws/config-store.js';
 import { parsePlannerEvent } from '../handlers/config/planner-event.js';
@@ -15,6 +15,7 @@ import {
   runtimeVariables,
   senderEnvironment,
 } from '../handlers/env.js';
+import { nodeMajorOf, RUNTIMES, TARGET } from '../scripts/build.mjs';
 import { hclBody, hclKeys } from './support/hcl.js';
 
 const mainTf = readFileSync(new URL('../main.tf', import.meta.url), 'utf8');
@@ -227,5 +228,53 @@ describe('config items', () => {
     assert.match(item, /document\s*=\s*\{\s*S\s*=\s*each\.value\s*\}/);
     // The document names its kind and id as a config item must (the root module adds both to the definition).
     assert.match(mainTf, /jsonencode\(merge\(jsondecode\(job\.definition\), \{ kind = "job", id = id \}\)\)/);
+  });
+});
+
+describe('Lambda runtimes', () => {
+  const variablesTf = readFileSync(new URL('../variables.tf', import.meta.url), 'utf8');
+  const runtimeBlock = hclBody(variablesTf, 'variable "runtime" {');
+  const defaultOf = (block: string) => /^\s*default\s*=\s*"([^"]+)"/m.exec(block)?.[1];
+  const majorOf = (version: string | undefined) => Number(/^\D*(\d+)/.exec(version ?? '')?.[1]);
+  const manifest = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as {
+    devDependencies: Record<string, string>;
+  };
+  const newest = RUNTIMES.at(-1) ?? '';
+
+  it('variables.tf admits exactly the runtimes the bundles are built for, and defaults to one of them', () => {
+    const admitted = /condition\s*=\s*contains\(\[([^\]]*)\],\s*var\.runtime\)/.exec(runtimeBlock)?.[1];
+    assert.ok(admitted, 'variables.tf validates runtime against a list');
+    assert.deepEqual(
+      [...admitted.matchAll(/"([^"]+)"/g)].map((match) => match[1]),
+      [...RUNTIMES],
+    );
+    const message = /error_message\s*=\s*"([^"]*)"/.exec(runtimeBlock)?.[1] ?? '';
+    for (const runtime of RUNTIMES) assert.ok(message.includes(runtime), `the error names ${runtime}: ${message}`);
+    const rootDefault = defaultOf(runtimeBlock);
+    assert.ok(rootDefault && RUNTIMES.includes(rootDefault), `default ${rootDefault}`);
+    const functionVariablesTf = readFileSync(new URL('../modules/function/variables.tf', import.meta.url), 'utf8');
+    assert.equal(defaultOf(hclBody(functionVariablesTf, 'variable "runtime" {')), rootDefault);
+  });
+
+  it('the bundles are built for the oldest runtime, and the type check holds the code to its Node', () => {
+    const oldest = Math.min(...RUNTIMES.map(nodeMajorOf));
+    assert.equal(TARGET, `node${oldest}`);
+    assert.equal(majorOf(manifest.devDependencies['@types/node']), oldest, "@types/node is the oldest runtime's");
+    const built = JSON.parse(readFileSync(new URL('../dist/manifest.json', import.meta.url), 'utf8'));
+    assert.deepEqual(
+      { runtimes: built.runtimes, target: built.target },
+      { runtimes: [...RUNTIMES], target: TARGET },
+      'dist/manifest.json says what dist/ was built for ("npm run build")',
+    );
+  });
+
+  it("the tests run the bundles on the newest runtime's Node: the node dev dependency, and CI's Node", () => {
+    assert.equal(majorOf(manifest.devDependencies.node), nodeMajorOf(newest));
+    const workflows = readdirSync(new URL('../.github/workflows/', import.meta.url)).map((name) =>
+      readFileSync(new URL(`../.github/workflows/${name}`, import.meta.url), 'utf8'),
+    );
+    const versions = workflows.flatMap((text) => [...text.matchAll(/node-version:\s*(\S+)/g)].map((match) => match[1]));
+    assert.ok(versions.length > 0, 'the workflows set up Node');
+    assert.deepEqual(new Set(versions), new Set([String(nodeMajorOf(newest))]));
   });
 });

@@ -156,14 +156,21 @@ const channelCommon = {
   allowInlineSecrets: z.boolean().default(false),
 };
 
+/**
+ * The Graph API version a Messenger channel calls unless its `apiVersion` names another: v26.0, released 29 Jul 2026
+ * (https://developers.facebook.com/documentation/development/graph-api/changelog). docs/UPGRADING.md says what
+ * changed for the Send API since the previous default.
+ */
+export const DEFAULT_GRAPH_API_VERSION = 'v26.0';
+
 const messengerChannelSchema = z.strictObject({
   ...channelCommon,
   type: z.literal('messenger'),
   baseUrl: endpointUrl.default('https://graph.facebook.com'),
   apiVersion: z
     .string()
-    .regex(/^v\d+\.\d+$/, 'must look like v23.0')
-    .default('v23.0'),
+    .regex(/^v\d+\.\d+$/, `must look like ${DEFAULT_GRAPH_API_VERSION}`)
+    .default(DEFAULT_GRAPH_API_VERSION),
   pageId: z
     .string()
     .regex(/^(me|\d+)$/, 'must be "me" or a numeric page id')

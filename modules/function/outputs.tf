@@ -38,6 +38,11 @@ output "log_group_arn" {
   value       = try(aws_cloudwatch_log_group.this[0].arn, null)
 }
 
+output "runtime" {
+  description = "Lambda runtime the function runs on."
+  value       = try(aws_lambda_function.this[0].runtime, null)
+}
+
 output "environment" {
   description = "Environment variables of the function."
   value       = var.environment

@@ -28,7 +28,7 @@ run "the_function_deploys_the_given_zip_with_the_index_handler_on_arm64_node22" 
   }
 
   assert {
-    condition     = aws_lambda_function.this[0].handler == "index.handler" && aws_lambda_function.this[0].runtime == "nodejs22.x" && aws_lambda_function.this[0].architectures == tolist(["arm64"])
+    condition     = aws_lambda_function.this[0].handler == "index.handler" && aws_lambda_function.this[0].runtime == "nodejs22.x" && output.runtime == "nodejs22.x" && aws_lambda_function.this[0].architectures == tolist(["arm64"])
     error_message = "Defaults: index.handler, nodejs22.x, arm64."
   }
 }

@@ -153,6 +153,15 @@ run "an_empty_messenger_list_allows_no_messenger_host" {
   }
 }
 
+run "both_functions_run_on_the_runtime_variable_nodejs22_x_by_default" {
+  command = plan
+
+  assert {
+    condition     = module.planner.runtime == var.runtime && module.sender.runtime == var.runtime && var.runtime == "nodejs22.x"
+    error_message = "runtime must reach both functions: planner ${module.planner.runtime}, sender ${module.sender.runtime}."
+  }
+}
+
 run "without_a_vpc_neither_function_is_attached" {
   assert {
     condition     = length(module.planner.vpc_subnet_ids) == 0 && length(module.sender.vpc_subnet_ids) == 0

@@ -1,5 +1,9 @@
 import { isBuiltin } from 'node:module';
+import manifest from '../../package.json' with { type: 'json' };
 import type { CliIO } from './io.js';
+
+/** The Node major that "npm ci" installs in a checkout (the `node` dev dependency), which the npm scripts run on. */
+const CHECKOUT_NODE = manifest.devDependencies.node.split('.')[0];
 
 /**
  * Why the local runtime cannot start on this Node, or undefined when it can: one line, saying what it needs, what it
@@ -10,8 +14,9 @@ export function localRuntimeUnavailable(node: { version: string; hasSqlite: bool
   if (node.hasSqlite) return undefined;
   return (
     `notifier start needs node:sqlite (Node.js 22.13 or later) for its local SQS; this is Node.js ${node.version}: ` +
-    'run "npm start" (npm runs it on the Node 22 that "npm ci" installed with the node@22 dev dependency), ' +
-    'or "npx -p node@22 node bin/notifier.mjs start", or install Node.js 22 ("nvm install 22").'
+    `run "npm start" (npm runs it on the Node ${CHECKOUT_NODE} that "npm ci" installed with the ` +
+    `node@${CHECKOUT_NODE} dev dependency), or "npx -p node@${CHECKOUT_NODE} node bin/notifier.mjs start", ` +
+    `or install Node.js ${CHECKOUT_NODE} ("nvm install ${CHECKOUT_NODE}").`
   );
 }
 

@@ -113,7 +113,7 @@ export interface NotifierInputs {
    */
   readonly rolePath?: string;
   /**
-   * Lambda runtime of both functions.
+   * Lambda runtime of both functions: `nodejs22.x` (AWS deprecates it on 30 Apr 2027) or `nodejs24.x`, which needs `hashicorp/aws` >= 6.19.0 (docs/UPGRADING.md).
    */
   readonly runtime?: string;
   /**
