@@ -46,6 +46,7 @@ export {
   type DatabaseConfig,
   type JobConfig,
   MESSAGE_TAGS,
+  RETIRED_MESSAGE_TAGS,
   parseAnyConfigItem,
   parseConfigItem,
   type RecipientKind,
@@ -65,7 +66,7 @@ export {
   type StoredOutcome,
 } from './aws/ledger/index.js';
 export { resolveSecret } from './aws/secrets.js';
-export type { Channel } from './channels/channel.js';
+export type { Channel, OutboundMessage } from './channels/channel.js';
 export { channelSecrets, createChannel } from './channels/index.js';
 export { graphErrorReason } from './channels/graph-errors.js';
 export { type AudienceRow, disconnect, readAudiencePage } from './db/audience.js';
