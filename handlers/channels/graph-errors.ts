@@ -36,6 +36,8 @@ const TOKEN_GONE =
   'remove this notification_messages_token from the audience, ' +
   "or refresh it from the messaging_optins webhook or the Page's notification_message_tokens edge";
 
+const SUBSCRIPTION_TOKEN_GONE =
+  "remove this subscription token from the audience, or refresh it from the Page's notification_message_tokens edge";
 const BLOCKED = 'this person blocked the Page or cannot be reached on Messenger';
 const CAMPAIGN = 'fix the message campaign in Ads Manager; the job resumes when Meta accepts a message again';
 const ACCOUNT = 'fix the ad account (payment, spend limit, terms of service); the job resumes when Meta accepts again';
@@ -63,9 +65,7 @@ const MARKETING_MESSAGE_ERRORS: Readonly<Record<string, GraphErrorEntry>> = {
   '2300001': marketing('fatal', 'marketingMessage.messageId is not a message campaign this token may load'),
   '2300002': marketing('fatal', `the message set is inactive: ${CAMPAIGN}`),
   '2300003': marketing('fatal', `the message is not active: ${CAMPAIGN}`),
-  '2300004': marketing('permanent', TOKEN_GONE.replace('notification_messages_token', 'subscription token'), {
-    suppress: true,
-  }),
+  '2300004': marketing('permanent', SUBSCRIPTION_TOKEN_GONE, { suppress: true }),
   '2300005': marketing(
     'permanent',
     `the token belongs to another Page: send it through that Page's channel, or remove it from the audience`,
@@ -103,10 +103,12 @@ const MARKETING_MESSAGE_ERRORS: Readonly<Record<string, GraphErrorEntry>> = {
   // Not suppressed: the same token may still take Recurring Notifications (notification_messages_token) there.
   '2300032': marketing('permanent', 'the subscriber is in the EU, the UK, Japan, South Korea or Australia'),
   '2300033': marketing('fatal', NOT_READY),
-  '2300034': marketing('permanent', `the person stopped marketing messages: ${TOKEN_GONE}`, { suppress: true }),
+  '2300034': marketing('permanent', `the person stopped marketing messages: ${SUBSCRIPTION_TOKEN_GONE}`, {
+    suppress: true,
+  }),
   '2300035': marketing('deferred', 'one marketing message per token every 12 hours: sent again later'),
   '2300036': marketing('deferred', 'this person cannot receive messages right now: sent again later'),
-  '2300037': marketing('permanent', `the token expired: ${TOKEN_GONE}`, { suppress: true }),
+  '2300037': marketing('permanent', `the token expired: ${SUBSCRIPTION_TOKEN_GONE}`, { suppress: true }),
   '2300038': marketing('permanent', PAYLOAD),
   '2300039': marketing('fatal', 'grant the app the Marketing Messages permissions on this Page'),
   '2300040': marketing('fatal', 'Meta does not offer this feature to this Page now'),
