@@ -111,7 +111,10 @@ const utilityParameters = z.union([
 ]);
 
 const utilityTemplateSchema = z.strictObject({
-  name: z.string().regex(UTILITY_NAME, 'must be a template name: lowercase letters, digits and underscores'),
+  name: z
+    .string()
+    .regex(UTILITY_NAME, 'must be a template name: lowercase letters, digits and underscores')
+    .describe("the template's name in the Page's library (an approved UTILITY template)"),
   language: z
     .string()
     .regex(/^[a-z]{2,3}(_[A-Z]{2})?$/, 'must be a language code such as en or en_US')
