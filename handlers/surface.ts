@@ -52,7 +52,7 @@ export {
   type RecipientKind,
   type SecretRef,
 } from './config/schema.js';
-export { jobTemplates, taskSpecFor } from './config/task-spec.js';
+export { jobTemplates, taskSpecFor, windowBound } from './config/task-spec.js';
 
 // Adapters: the config table, the ledger, secrets, channels, the audience database, metric limits.
 export { CONFIG_CACHE_MS, type ConfigStore, configTableItem, DynamoConfigStore, pauseKey } from './aws/config-store.js';

@@ -11,6 +11,7 @@ import {
 import { graphRequest, marketingMessageBody, sendApiBody } from '../handlers/channels/messenger.js';
 import { signWebhook, webhookId, webhookKey } from '../handlers/channels/webhook.js';
 import { type JobConfig, type MessengerChannelConfig, parseConfigItem } from '../handlers/config/schema.js';
+import { windowBound } from '../handlers/config/task-spec.js';
 import { asciiJson } from '../handlers/core/ascii-json.js';
 import { classifyHttpStatus, classifyWebhookStatus, parseRetryAfter } from '../handlers/core/classify.js';
 import { FatalChannelError } from '../handlers/core/errors.js';
@@ -954,6 +955,18 @@ describe('Messenger recipients and the 24-hour window', () => {
     const utility = describeReach({ ...job('psid'), template: { utility: { name: 'order_update', language: 'en' } } });
     assert.deepEqual([utility.messagingType, utility.outsideWindow], ['UTILITY', 'reached']);
     assert.match(utility.summary, /utility template order_update.*never promotional content/);
+  });
+
+  it('the 24-hour window bounds RESPONSE and UPDATE texts to PSIDs and user_refs, not a tag, a utility template or a token', () => {
+    assert.equal(windowBound(job('psid')), true);
+    assert.equal(windowBound(job('user_ref', 'RESPONSE')), true);
+    assert.equal(windowBound(job('psid', 'MESSAGE_TAG', 'HUMAN_AGENT')), false);
+    assert.equal(
+      windowBound({ ...job('psid'), template: { utility: { name: 'order_update', language: 'en' } } }),
+      false,
+    );
+    assert.equal(windowBound(job('notification_messages_token')), false);
+    assert.equal(windowBound(job('subscription_token')), false);
   });
 
   it('tells an outside-the-window failure by the reason the channel records', () => {

@@ -1,4 +1,4 @@
-import { graphErrorReason, type JobConfig, type RecipientKind } from '../../handlers/surface.js';
+import { graphErrorReason, type JobConfig, type RecipientKind, windowBound } from '../../handlers/surface.js';
 
 /**
  * Messenger's 24-hour standard messaging window, as it applies to a job: Meta's rules in one place, for the run
@@ -86,7 +86,7 @@ export function describeReach(job: ReachJob): Reach {
       summary: route,
     };
   }
-  if (job.messagingType === 'MESSAGE_TAG' && job.tag) {
+  if (!windowBound(job) && job.tag) {
     return {
       recipientKind,
       messagingType: job.messagingType,
