@@ -106,9 +106,9 @@ export function sendApiBody(message: OutboundMessage): Record<string, unknown> {
 
 /**
  * The Marketing Message API request for one subscription token: the campaign as `message_id`, the token as
- * `messenger_delivery_data.subscription_token` and the text template's `message.text`
- * (https://developers.facebook.com/documentation/business-messaging/messenger-platform/marketing-messages-on-messenger/send-messages,
- * .../api-reference/text).
+ * `messenger_delivery_data.subscription_token` and the text template's `message.text` (Send Messages and API
+ * Reference, Text Template, under
+ * https://developers.facebook.com/documentation/business-messaging/messenger-platform/marketing-messages-on-messenger).
  */
 export function marketingMessageBody(message: OutboundMessage): Record<string, unknown> {
   const gap = message.marketingMessage?.minConversationGapSeconds;
@@ -142,8 +142,8 @@ function acceptedId(json: unknown): string | undefined {
 }
 
 /**
- * Messenger: the Send API, and the Marketing Message API for subscription tokens. The page access token travels in the Authorization header, never in the URL, so no error
- * or log line that quotes a URL can carry it.
+ * Messenger: the Send API, and the Marketing Message API for subscription tokens. The page access token travels in
+ * the Authorization header, never in the URL, so no error or log line that quotes a URL can carry it.
  */
 export function messengerChannel(config: MessengerChannelConfig, accessToken: string): Channel {
   const base = `${config.baseUrl.replace(/\/+$/, '')}/${config.apiVersion}`;

@@ -111,7 +111,8 @@ export function messageText(message: Pick<OutboundMessage, 'text' | 'utility'>):
       : Object.entries(given).map(([name, value]) => `${name}=${JSON.stringify(value)}`);
     return [`${part} ${shown.join(', ')}`];
   };
-  return `utility template ${utility.name} (${utility.language})${[...values('header'), ...values('body')].map((part) => `; ${part}`).join('')}`;
+  const parts = [...values('header'), ...values('body')].map((part) => `; ${part}`).join('');
+  return `utility template ${utility.name} (${utility.language})${parts}`;
 }
 
 /** What each audience row would become: the rendered message, the missing fields, or why it is no recipient. */

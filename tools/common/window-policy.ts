@@ -28,7 +28,7 @@ export type ReachJob = Pick<JobConfig, 'audience' | 'messagingType' | 'tag'> & {
 
 export interface Reach {
   readonly recipientKind: RecipientKind;
-  /** The `messaging_type` sent: UTILITY for a utility template, null for a subscription token, whose request has none. */
+  /** The `messaging_type` sent: UTILITY for a utility template, null for a subscription token (none is sent). */
   readonly messagingType: JobConfig['messagingType'] | 'UTILITY' | null;
   readonly tag: JobConfig['tag'] | null;
   /** Whether people whose last message to the Page is older than 24 hours are reached at all. */

@@ -3,7 +3,8 @@ import type { UtilityTemplateModel, WindowModel, WindowRefusal } from './messeng
 // The sandbox's Marketing Message API and utility templates: what Meta answers to a request on each route, from the
 // campaigns, tokens and templates the sandbox knows. Codes and shapes from
 // https://developers.facebook.com/documentation/business-messaging/messenger-platform/marketing-messages-on-messenger/api-reference
-// and https://developers.facebook.com/documentation/business-messaging/messenger-platform/send-messages/utility-messages.
+// and
+// https://developers.facebook.com/documentation/business-messaging/messenger-platform/send-messages/utility-messages.
 
 /** The text template's limit (API reference, Text Template). */
 const MARKETING_TEXT_MAX = 640;

@@ -94,8 +94,9 @@ type Sandbox = Service & {
 };
 
 /**
- * A Messenger sandbox (the Send API, utility templates and the Marketing Message API): records every accepted delivery, answers like the Graph API, and lets a test or the
- * local runtime inject failures, latency, per-recipient fault plans and a rate limit.
+ * A Messenger sandbox (the Send API, utility templates and the Marketing Message API): records every accepted
+ * delivery, answers like the Graph API, and lets a test or the local runtime inject failures, latency, per-recipient
+ * fault plans and a rate limit.
  */
 export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbox> {
   if (options.faults) checkFaultShares(options.faults.shares);
