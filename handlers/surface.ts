@@ -46,12 +46,13 @@ export {
   type DatabaseConfig,
   type JobConfig,
   MESSAGE_TAGS,
+  RETIRED_MESSAGE_TAGS,
   parseAnyConfigItem,
   parseConfigItem,
   type RecipientKind,
   type SecretRef,
 } from './config/schema.js';
-export { jobTemplates, taskSpecFor } from './config/task-spec.js';
+export { jobTemplates, taskSpecFor, windowBound } from './config/task-spec.js';
 
 // Adapters: the config table, the ledger, secrets, channels, the audience database, metric limits.
 export { CONFIG_CACHE_MS, type ConfigStore, configTableItem, DynamoConfigStore, pauseKey } from './aws/config-store.js';
@@ -65,7 +66,7 @@ export {
   type StoredOutcome,
 } from './aws/ledger/index.js';
 export { resolveSecret } from './aws/secrets.js';
-export type { Channel } from './channels/channel.js';
+export type { Channel, OutboundMessage } from './channels/channel.js';
 export { channelSecrets, createChannel } from './channels/index.js';
 export { graphErrorReason } from './channels/graph-errors.js';
 export { type AudienceRow, disconnect, readAudiencePage } from './db/audience.js';

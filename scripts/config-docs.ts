@@ -24,8 +24,9 @@ const FIELD_NOTES: Readonly<Record<string, string>> = {
   'job.audience': 'who receives the message: [the audience](#the-audience-what-the-sql-must-return)',
   'job.template': 'what they receive: [the template](#the-template)',
   'job.messagingType':
-    'Messenger `messaging_type`; outside the 24-hour window only `MESSAGE_TAG` (with `tag`) or a Marketing Messages token reaches people (`notifier config validate` says whom a job reaches)',
-  'job.tag': 'the message tag, required with `messagingType: "MESSAGE_TAG"` and allowed only with it',
+    'Messenger `messaging_type`; outside the 24-hour window only a utility template, a subscription token or `MESSAGE_TAG` with `HUMAN_AGENT` reaches people ([Messenger policy](../README.md#messenger-policy); `notifier config validate` says whom a job reaches)',
+  'job.tag':
+    'the message tag, required with `messagingType: "MESSAGE_TAG"` and allowed only with it; `CONFIRMED_EVENT_UPDATE`, `ACCOUNT_UPDATE` and `POST_PURCHASE_UPDATE` are refused (retired by Meta on 27 April 2026)',
   'job.pageSize': 'rows the planner reads per page (one keyset query, one read-only transaction)',
   'job.enqueueConcurrency': 'SendMessageBatch calls the planner keeps in flight',
   'audience.params': 'values bound to `$1`..`$n` of `sql`',
@@ -69,6 +70,9 @@ export function typeOf(schema: JsonSchema): string {
   if (schema.const !== undefined) return code(schema.const);
   if (schema.enum) return schema.enum.map(code).join(' | ');
   if (schema.anyOf?.every((option) => option.type === 'object')) return '[secret reference](#secret-references)';
+  // A choice of shapes that are not all objects (utility placeholders: a list or an object): each shape's type.
+  if (schema.anyOf)
+    return schema.anyOf.map((option) => (option.type === 'object' ? 'object' : typeOf(option))).join(' or ');
   const type = Array.isArray(schema.type) ? schema.type.join(' | ') : String(schema.type ?? 'any');
   const bounds: string[] = [];
   if (schema.format === 'uri') bounds.push('URL');
@@ -132,6 +136,8 @@ export function sections(schema: JsonSchema = configJsonSchema() as JsonSchema) 
     audience: job.properties?.audience ?? {},
     template,
     quickReply: template.properties?.quickReplies?.items ?? {},
+    utility: template.properties?.utility ?? {},
+    marketingMessage: job.properties?.marketingMessage ?? {},
     database,
     secret: database.properties?.password ?? {},
     messenger: find('channel', 'messenger'),
@@ -174,6 +180,12 @@ export function renderConfigDoc(): string {
     fieldTable('template', s.template),
     '### `template.quickReplies[]`',
     fieldTable('quickReply', s.quickReply),
+    '### `template.utility`',
+    'A utility template of the Page (Messenger, to PSIDs), sent with `messaging_type: "UTILITY"`. `header` and `body` are a list of values for positional placeholders (`{{1}}`, `{{2}}`, ...) or an object of values for named ones; each value is rendered from the row like `text`.',
+    fieldTable('utility', s.utility),
+    '### `marketingMessage`',
+    'The Marketing Message API campaign of a job whose `audience.recipientKind` is `subscription_token`; its channel needs `adAccountId`.',
+    fieldTable('marketingMessage', s.marketingMessage),
     '## Database items',
     fieldTable('database', s.database),
     '## Channel items',

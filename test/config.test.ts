@@ -66,7 +66,22 @@ describe('config items', () => {
 
   it('MESSAGE_TAG needs a tag, and only MESSAGE_TAG may have one', () => {
     assert.deepEqual(issuesOf(() => parseConfigItem('job', { ...job, messagingType: 'MESSAGE_TAG' })).paths, ['tag']);
-    assert.deepEqual(issuesOf(() => parseConfigItem('job', { ...job, tag: 'ACCOUNT_UPDATE' })).paths, ['tag']);
+    assert.deepEqual(issuesOf(() => parseConfigItem('job', { ...job, tag: 'HUMAN_AGENT' })).paths, ['tag']);
+  });
+
+  it('a tag Meta retired on 27 April 2026 is refused with the way out, HUMAN_AGENT is accepted', () => {
+    for (const tag of ['CONFIRMED_EVENT_UPDATE', 'POST_PURCHASE_UPDATE', 'ACCOUNT_UPDATE']) {
+      const result = issuesOf(() => parseConfigItem('job', { ...job, messagingType: 'MESSAGE_TAG', tag }, 'job daily'));
+      assert.deepEqual(result.paths, ['tag']);
+      assert.match(
+        result.message,
+        new RegExp(`job daily: tag: ${tag} was retired .* error 100: send a utility template`),
+      );
+    }
+    assert.equal(
+      parseConfigItem('job', { ...job, messagingType: 'MESSAGE_TAG', tag: 'HUMAN_AGENT' }).tag,
+      'HUMAN_AGENT',
+    );
   });
 
   it('an unknown field is an error rather than silently ignored', () => {
@@ -228,9 +243,9 @@ describe('config items', () => {
         ...job,
         audience: { ...job.audience, recipientKind: 'user_ref' },
         messagingType: 'MESSAGE_TAG',
-        tag: 'POST_PURCHASE_UPDATE',
+        tag: 'HUMAN_AGENT',
       }).tag,
-      'POST_PURCHASE_UPDATE',
+      'HUMAN_AGENT',
     );
     assert.deepEqual(
       issuesOf(() => parseConfigItem('job', { ...job, audience: { ...job.audience, recipientKind: 'phone_number' } }))
@@ -243,7 +258,7 @@ describe('config items', () => {
     const token = { ...job, audience: { ...job.audience, recipientKind: 'notification_messages_token' } };
     for (const messagingType of ['RESPONSE', 'MESSAGE_TAG']) {
       const result = issuesOf(() =>
-        parseConfigItem('job', { ...token, messagingType, tag: 'ACCOUNT_UPDATE' }, 'job daily'),
+        parseConfigItem('job', { ...token, messagingType, tag: 'HUMAN_AGENT' }, 'job daily'),
       );
       assert.deepEqual(result.paths, ['messagingType']);
       assert.match(
@@ -251,7 +266,92 @@ describe('config items', () => {
         new RegExp(`job daily: messagingType: must be UPDATE .*notification_messages_token.*got ${messagingType}`),
       );
     }
-    assert.deepEqual(issuesOf(() => parseConfigItem('job', { ...token, tag: 'ACCOUNT_UPDATE' })).paths, ['tag']);
+    assert.deepEqual(issuesOf(() => parseConfigItem('job', { ...token, tag: 'HUMAN_AGENT' })).paths, ['tag']);
+  });
+
+  const marketing = {
+    ...job,
+    audience: { ...job.audience, recipientColumn: 'token', recipientKind: 'subscription_token' },
+    marketingMessage: { messageId: '120210000000000001' },
+  };
+  const utility = { ...job, template: { utility: { name: 'order_update', language: 'en_US', body: ['{{ id }}'] } } };
+
+  it('a Marketing Message API job needs its campaign and a text of at most 640 characters, naming each field', () => {
+    const parsed = parseConfigItem('job', marketing);
+    assert.deepEqual(parsed.marketingMessage, { messageId: '120210000000000001' });
+    const cases: [Record<string, unknown>, string[], RegExp][] = [
+      [{ ...marketing, marketingMessage: undefined }, ['marketingMessage'], /marketingMessage: is required when/],
+      [{ ...marketing, marketingMessage: { messageId: 'act_1' } }, ['marketingMessage.messageId'], /numeric id/],
+      [{ ...marketing, template: { text: 'x'.repeat(641) } }, ['template.text'], /at most 640 characters/],
+      [
+        { ...marketing, template: { text: 'Hi', quickReplies: [{ title: 'Open', payload: 'OPEN' }] } },
+        ['template.quickReplies'],
+        /not sent by the text template/,
+      ],
+      [{ ...marketing, messagingType: 'RESPONSE' }, ['messagingType'], /must be UPDATE/],
+      [
+        { ...job, marketingMessage: { messageId: '1' } },
+        ['marketingMessage'],
+        /only allowed when .*subscription_token/,
+      ],
+    ];
+    for (const [input, paths, message] of cases) {
+      const result = issuesOf(() => parseConfigItem('job', input, 'job promo'));
+      assert.deepEqual(result.paths, paths, JSON.stringify(input));
+      assert.match(result.message, /^job promo: /);
+      assert.match(result.message, message);
+    }
+  });
+
+  it('a utility job names a template and its language, goes to PSIDs, and sends text or utility, never both', () => {
+    assert.deepEqual(parseConfigItem('job', utility).template.utility, {
+      name: 'order_update',
+      language: 'en_US',
+      body: ['{{ id }}'],
+    });
+    const named = { utility: { name: 'order_update', language: 'en', body: { order_id: '{{ id }}' } } };
+    assert.deepEqual(parseConfigItem('job', { ...job, template: named }).template.utility?.body, {
+      order_id: '{{ id }}',
+    });
+    const cases: [Record<string, unknown>, string[], RegExp][] = [
+      [{ ...job, template: { ...utility.template, text: 'Hi' } }, ['template'], /both text and utility/],
+      [{ ...job, template: {} }, ['template'], /needs text .* or utility/],
+      [
+        { ...job, template: { utility: { ...utility.template.utility, name: 'Order Update' } } },
+        ['template.utility.name'],
+        /lowercase letters, digits and underscores/,
+      ],
+      [
+        { ...job, template: { utility: { ...utility.template.utility, language: 'english' } } },
+        ['template.utility.language'],
+        /language code such as en or en_US/,
+      ],
+      [
+        { ...utility, audience: { ...job.audience, recipientKind: 'user_ref' } },
+        ['audience.recipientKind'],
+        /must be psid for a utility template/,
+      ],
+      [{ ...utility, messagingType: 'MESSAGE_TAG', tag: 'HUMAN_AGENT' }, ['messagingType'], /messaging_type UTILITY/],
+      [
+        { ...utility, template: { ...utility.template, quickReplies: [{ title: 'Open', payload: 'OPEN' }] } },
+        ['template.quickReplies'],
+        /only allowed with template.text/,
+      ],
+    ];
+    for (const [input, paths, message] of cases) {
+      const result = issuesOf(() => parseConfigItem('job', input, 'job orders'));
+      assert.deepEqual(result.paths, paths, JSON.stringify(input));
+      assert.match(result.message, /^job orders: /);
+      assert.match(result.message, message);
+    }
+  });
+
+  it("a Messenger channel's adAccountId is the numeric ad account id", () => {
+    const channel = { kind: 'channel', id: 'page', type: 'messenger', accessToken: { ssmParameter: '/t' } };
+    assert.equal(parseConfigItem('channel', { ...channel, adAccountId: '1234567890' }).type, 'messenger');
+    assert.deepEqual(issuesOf(() => parseConfigItem('channel', { ...channel, adAccountId: 'act_123' })).paths, [
+      'adAccountId',
+    ]);
   });
 
   it('a planner event without a valid time names the field', () => {

@@ -8,22 +8,50 @@ import {
   graphErrorEntry,
   parseUsagePercent,
 } from '../handlers/channels/graph-errors.js';
-import { sendApiBody } from '../handlers/channels/messenger.js';
+import { graphRequest, marketingMessageBody, sendApiBody } from '../handlers/channels/messenger.js';
 import { signWebhook, webhookId, webhookKey } from '../handlers/channels/webhook.js';
+import { type JobConfig, type MessengerChannelConfig, parseConfigItem } from '../handlers/config/schema.js';
+import { windowBound } from '../handlers/config/task-spec.js';
 import { asciiJson } from '../handlers/core/ascii-json.js';
 import { classifyHttpStatus, classifyWebhookStatus, parseRetryAfter } from '../handlers/core/classify.js';
+import { FatalChannelError } from '../handlers/core/errors.js';
 import { LatencyEstimate, Pacer, Semaphore } from '../handlers/core/limiter.js';
 import { chunk, quoteIdentifier, shouldHandOver } from '../handlers/core/paging.js';
 import { decideRetry } from '../handlers/core/retry.js';
 import { runIdFor } from '../handlers/core/run-id.js';
 import { buildRecipient, type GroupedTask, groupTasks, MAX_TASK_BYTES, parseTask } from '../handlers/core/task.js';
 import { renderTemplate, TemplateError, templateFields } from '../handlers/core/template.js';
+import { renderMessage } from '../handlers/delivery/recipient.js';
 import { Checkpoints } from '../handlers/planning/checkpoint.js';
 import { planRejections, splitTask } from '../handlers/planning/page.js';
 import { ReadAhead } from '../handlers/planning/read-ahead.js';
 import { describeReach, failedOutsideWindow } from '../tools/common/window-policy.js';
+import { isMarketingPath, marketingRefusal, utilityRefusal } from '../tools/local/messenger-routes.js';
 import { recipientKey, windowRefusal } from '../tools/local/messenger-window.js';
 import { HOSTILE_VALUES } from './support/hostile.js';
+
+/**
+ * The Marketing Message API's codes by what they mean (API reference, API Errors; 2300028 from its changelog): the
+ * campaign, ad account, app or Page is wrong or not ready (fatal), this person's token or the payload (permanent), a
+ * per-person wait (deferred), a wait the API asks for (rate-limited, transient).
+ */
+function marketingCases(): [number, undefined, number, string][] {
+  const classes: Record<string, number[]> = {
+    fatal: [
+      0, 1, 2, 3, 6, 7, 8, 9, 11, 12, 13, 14, 15, 16, 17, 19, 20, 28, 30, 31, 33, 39, 40, 41, 53, 54, 56, 58, 59, 64,
+      65, 66, 67, 69, 70,
+    ],
+    permanent: [
+      4, 5, 10, 18, 21, 22, 23, 24, 25, 26, 27, 32, 34, 37, 38, 42, 43, 44, 46, 47, 48, 52, 71, 72, 73, 74, 75, 76, 77,
+    ],
+    deferred: [35, 36],
+    'rate-limited': [55, 61, 62, 78, 79, 80],
+    transient: [57, 60, 63, 68],
+  };
+  return Object.entries(classes).flatMap(([failureClass, codes]) =>
+    codes.map((code): [number, undefined, number, string] => [2_300_000 + code, undefined, 400, failureClass]),
+  );
+}
 
 describe('classifying Graph API errors', () => {
   const cases: [number, number | undefined, number, string][] = [
@@ -63,6 +91,8 @@ describe('classifying Graph API errors', () => {
     [999_999, undefined, 503, 'transient'],
     [999_999, undefined, 429, 'rate-limited'],
     [999_999, undefined, 400, 'permanent'],
+    [551, 1545041, 400, 'permanent'],
+    ...marketingCases(),
   ];
   for (const [code, subcode, status, expected] of cases) {
     it(`code ${code}${subcode === undefined ? '' : `/${subcode}`} with HTTP ${status} is ${expected}`, () => {
@@ -85,21 +115,34 @@ describe('classifying Graph API errors', () => {
       assert.match(entry.source, /^https:\/\/developers\.facebook\.com\/(docs|documentation)\//, key);
   });
 
-  it("a subscription token that is invalid, opted out or another Page's is permanent with advice to remove or refresh it", () => {
+  it("a subscription token that is invalid, opted out, expired or another Page's is permanent with advice to remove it", () => {
     for (const [code, subcode] of [
       [100, undefined],
       [10, 1893015],
       [2300004, undefined],
-      [2300005, undefined],
+      [2300034, undefined],
+      [2300037, undefined],
     ] as const) {
       assert.equal(classifyGraphError(code, subcode, 400), 'permanent');
       assert.match(
         graphErrorEntry(code, subcode)?.advice ?? '',
-        /remove this notification_messages_token .* or refresh it/,
+        /remove this (notification_messages_token|subscription token) from the audience, or refresh it/,
         `${code}/${subcode}`,
       );
     }
     assert.match(graphErrorEntry(2300005, undefined)?.advice ?? '', /another Page/);
+  });
+
+  it('only permanent per-person outcomes are marked for suppression: blocked, opted out, invalid, expired, another Page', () => {
+    const suppressed = Object.entries(GRAPH_ERRORS)
+      .filter(([, entry]) => entry.suppress)
+      .map(([key]) => key)
+      .sort();
+    assert.deepEqual(suppressed, ['10/1893015', '2300004', '2300005', '2300034', '2300037', '551', '551/1545041']);
+    for (const key of suppressed) assert.equal(GRAPH_ERRORS[key]?.failureClass, 'permanent', key);
+    // Outside the window, or a token in a region the API does not serve: permanent now, reachable another way.
+    for (const key of ['10/2018278', '2300032', '100', '2300042'])
+      assert.equal(GRAPH_ERRORS[key]?.suppress, undefined, key);
   });
 
   it('Marketing Messages limits per person are deferred (the Page keeps its pace), per Page rate-limited; a missing permission is fatal', () => {
@@ -854,9 +897,9 @@ describe('Messenger recipients and the 24-hour window', () => {
     quickReplies: [{ title: 'Open', payload: 'OPEN' }],
   };
   const job = (
-    recipientKind: 'psid' | 'notification_messages_token' | 'user_ref',
+    recipientKind: 'psid' | 'notification_messages_token' | 'user_ref' | 'subscription_token',
     messagingType: 'RESPONSE' | 'UPDATE' | 'MESSAGE_TAG' = 'UPDATE',
-    tag?: 'ACCOUNT_UPDATE',
+    tag?: 'HUMAN_AGENT',
   ) => ({ audience: { recipientKind }, messagingType, ...(tag ? { tag } : {}) }) as Parameters<typeof describeReach>[0];
 
   it('sends the recipient shape of each kind, and a token without messaging_type or tag', () => {
@@ -872,12 +915,12 @@ describe('Messenger recipients and the 24-hour window', () => {
         recipientId: 'ref-1',
         recipientKind: 'user_ref',
         messagingType: 'MESSAGE_TAG',
-        tag: 'ACCOUNT_UPDATE',
+        tag: 'HUMAN_AGENT',
       }),
       {
         recipient: { user_ref: 'ref-1' },
         messaging_type: 'MESSAGE_TAG',
-        tag: 'ACCOUNT_UPDATE',
+        tag: 'HUMAN_AGENT',
         message: { text: 'Hi', quick_replies: quick },
       },
     );
@@ -891,15 +934,39 @@ describe('Messenger recipients and the 24-hour window', () => {
     const psid = describeReach(job('psid'));
     assert.deepEqual([psid.recipientKind, psid.messagingType, psid.outsideWindow], ['psid', 'UPDATE', 'not-reached']);
     assert.match(psid.summary, /only people who wrote to the Page within the last 24 hours .* 10\/2018278/);
-    const tagged = describeReach(job('user_ref', 'MESSAGE_TAG', 'ACCOUNT_UPDATE'));
+    const tagged = describeReach(job('user_ref', 'MESSAGE_TAG', 'HUMAN_AGENT'));
     assert.deepEqual(
       [tagged.recipientKind, tagged.tag, tagged.outsideWindow],
-      ['user_ref', 'ACCOUNT_UPDATE', 'reached-for-tag-use-only'],
+      ['user_ref', 'HUMAN_AGENT', 'reached-for-tag-use-only'],
     );
     assert.match(tagged.summary, /may not carry promotional content/);
     const token = describeReach(job('notification_messages_token'));
     assert.deepEqual([token.messagingType, token.tag, token.outsideWindow], [null, null, 'reached']);
-    assert.match(token.summary, /Marketing Messages.*may charge.*remove or refresh/);
+    assert.match(
+      token.summary,
+      /Recurring Notifications.*only for subscribers in the EU, the UK, Japan.*remove or refresh/,
+    );
+    const marketing = describeReach(job('subscription_token'));
+    assert.deepEqual([marketing.messagingType, marketing.outsideWindow], [null, 'reached']);
+    assert.match(
+      marketing.summary,
+      /Marketing Message API.*except subscribers in the EU.*charges the business per message/,
+    );
+    const utility = describeReach({ ...job('psid'), template: { utility: { name: 'order_update', language: 'en' } } });
+    assert.deepEqual([utility.messagingType, utility.outsideWindow], ['UTILITY', 'reached']);
+    assert.match(utility.summary, /utility template order_update.*never promotional content/);
+  });
+
+  it('the 24-hour window bounds RESPONSE and UPDATE texts to PSIDs and user_refs, not a tag, a utility template or a token', () => {
+    assert.equal(windowBound(job('psid')), true);
+    assert.equal(windowBound(job('user_ref', 'RESPONSE')), true);
+    assert.equal(windowBound(job('psid', 'MESSAGE_TAG', 'HUMAN_AGENT')), false);
+    assert.equal(
+      windowBound({ ...job('psid'), template: { utility: { name: 'order_update', language: 'en' } } }),
+      false,
+    );
+    assert.equal(windowBound(job('notification_messages_token')), false);
+    assert.equal(windowBound(job('subscription_token')), false);
   });
 
   it('tells an outside-the-window failure by the reason the channel records', () => {
@@ -939,10 +1006,11 @@ describe('Messenger recipients and the 24-hour window', () => {
         subcode: 2018278,
         message: '(#10) This message is sent outside of allowed window.',
       });
-    assert.equal(
-      refusal({ recipient: { id: 'stale' }, messaging_type: 'MESSAGE_TAG', tag: 'CONFIRMED_EVENT_UPDATE' }),
-      undefined,
-    );
+    assert.equal(refusal({ recipient: { id: 'stale' }, messaging_type: 'MESSAGE_TAG', tag: 'HUMAN_AGENT' }), undefined);
+    // Retired on 27 April 2026: Meta answers error 100.
+    for (const tag of ['CONFIRMED_EVENT_UPDATE', 'POST_PURCHASE_UPDATE', 'ACCOUNT_UPDATE'])
+      assert.equal(refusal({ recipient: { id: 'stale' }, messaging_type: 'MESSAGE_TAG', tag })?.code, 100, tag);
+    assert.equal(refusal({ recipient: { id: 'stale' }, messaging_type: 'UTILITY' }), undefined);
     assert.equal(
       refusal({ recipient: { id: 'stale' }, messaging_type: 'MESSAGE_TAG', tag: 'NON_PROMOTIONAL_SUBSCRIPTION' })?.code,
       100,
@@ -956,5 +1024,170 @@ describe('Messenger recipients and the 24-hour window', () => {
     assert.equal(refusal({ recipient: { notification_messages_token: 'theirs' } })?.code, 2300005);
     assert.equal(refusal({ recipient: { notification_messages_token: 'forged' } })?.code, 100);
     assert.equal(recipientKey({ recipient: { notification_messages_token: 'ok' } }), 'ok');
+  });
+});
+
+describe('Messenger routes: the Marketing Message API and utility templates', () => {
+  const channel = (extra: Record<string, unknown> = {}) =>
+    parseConfigItem('channel', {
+      id: 'page',
+      type: 'messenger',
+      pageId: '1909458034523498',
+      accessToken: { ssmParameter: '/page-token' },
+      ...extra,
+    }) as MessengerChannelConfig;
+  const job = (extra: Record<string, unknown>) =>
+    parseConfigItem('job', {
+      id: 'j',
+      database: 'db',
+      channel: 'page',
+      audience: { sql: 'SELECT 1' },
+      ...extra,
+    }) as JobConfig;
+  const marketingJob = job({
+    audience: { sql: 'SELECT 1', recipientColumn: 'token', recipientKind: 'subscription_token' },
+    template: { text: 'Hi {{ first_name | "there" }}, 20% off this week' },
+    marketingMessage: { messageId: '120210000000000001', minConversationGapSeconds: 3600 },
+  });
+  const utilityJob = job({
+    template: {
+      utility: {
+        name: 'order_update',
+        language: 'en_US',
+        header: ['{{ order_type | "Order" }}'],
+        body: { order_id: '{{ order_id }}', customer_name: '{{ first_name | "there" }}' },
+      },
+    },
+  });
+
+  it('a subscription token goes to act_<adAccountId>/messages with the campaign, the token and the text', () => {
+    const rendered = renderMessage('r', marketingJob, { id: 'tok-1', fields: { first_name: 'Zoë 🚀' } });
+    assert.ok(rendered.ok);
+    assert.deepEqual(graphRequest(channel({ adAccountId: '1234567890' }), rendered.message), {
+      path: 'act_1234567890/messages',
+      body: {
+        message_id: '120210000000000001',
+        messenger_delivery_data: { subscription_token: 'tok-1' },
+        message: { text: 'Hi Zoë 🚀, 20% off this week' },
+        min_conversation_gap_seconds: 3600,
+      },
+    });
+    assert.equal(
+      marketingMessageBody({ ...rendered.message, marketingMessage: { messageId: '7' } }).min_conversation_gap_seconds,
+      undefined,
+    );
+  });
+
+  it('a subscription token on a channel without adAccountId halts the job instead of failing anyone', () => {
+    const rendered = renderMessage('r', marketingJob, { id: 'tok-1', fields: {} });
+    assert.ok(rendered.ok);
+    assert.throws(
+      () => graphRequest(channel(), rendered.message),
+      (error: unknown) => {
+        assert.ok(error instanceof FatalChannelError);
+        assert.match(error.message, /channel "page": a subscription_token job needs the channel's adAccountId/);
+        return true;
+      },
+    );
+  });
+
+  it('a utility template goes to the Page with messaging_type UTILITY, its name, language and filled placeholders', () => {
+    const rendered = renderMessage('r', utilityJob, { id: 'psid-1', fields: { order_id: 566701, first_name: null } });
+    assert.ok(rendered.ok);
+    assert.deepEqual(graphRequest(channel(), rendered.message), {
+      path: '1909458034523498/messages',
+      body: {
+        recipient: { id: 'psid-1' },
+        messaging_type: 'UTILITY',
+        message: {
+          template: {
+            name: 'order_update',
+            language: { code: 'en_US' },
+            components: [
+              { type: 'header', parameters: [{ type: 'text', text: 'Order' }] },
+              {
+                type: 'body',
+                parameters: [
+                  { type: 'text', parameter_name: 'order_id', text: '566701' },
+                  { type: 'text', parameter_name: 'customer_name', text: 'there' },
+                ],
+              },
+            ],
+          },
+        },
+      },
+    });
+  });
+
+  it('a utility placeholder whose field is missing and has no fallback fails that recipient, naming the field', () => {
+    const rendered = renderMessage('r', utilityJob, { id: 'psid-2', fields: { first_name: 'Ada' } });
+    assert.deepEqual(rendered, {
+      ok: false,
+      field: 'order_id',
+      reason: 'template field "order_id" is missing or empty and has no fallback',
+    });
+  });
+
+  it("the sandbox's Marketing Message API: the path, the shape, the campaign and the token", () => {
+    assert.equal(isMarketingPath('/v26.0/act_123/messages'), true);
+    assert.equal(isMarketingPath('/v26.0/me/messages'), false);
+    const model = {
+      lastInteractionAt: new Map(),
+      tokens: new Map([
+        ['ok', 'valid'],
+        ['stop', 'opted-out'],
+        ['theirs', 'other-page'],
+        ['old', 'expired'],
+      ] as const),
+      campaigns: new Map([
+        ['1', 'active'],
+        ['2', 'inactive'],
+        ['3', 'not-ready'],
+      ] as const),
+    };
+    const body = (token: string, messageId = '1', text = 'Hi') => ({
+      message_id: messageId,
+      messenger_delivery_data: { subscription_token: token },
+      message: { text },
+    });
+    const code = (value: unknown) => marketingRefusal(value, model)?.code;
+    assert.equal(code(body('ok')), undefined);
+    assert.deepEqual(
+      ['stop', 'theirs', 'old', 'forged'].map((token) => code(body(token))),
+      [2300034, 2300005, 2300037, 2300004],
+    );
+    assert.deepEqual(
+      ['2', '3', '9'].map((id) => code(body('ok', id))),
+      [2300000, 2300041, 2300001],
+    );
+    assert.equal(code(body('ok', '1', 'x'.repeat(641))), 2300010);
+    assert.equal(code({ message_id: '1', message: { text: 'Hi' } }), 100);
+    assert.equal(marketingRefusal(body('anything', 'any'), undefined), undefined);
+    assert.equal(recipientKey(body('tok-9')), 'tok-9');
+  });
+
+  it("the sandbox's utility templates: a PSID, a known template in its language, every placeholder filled", () => {
+    const model = {
+      lastInteractionAt: new Map(),
+      tokens: new Map(),
+      utilityTemplates: new Map([['order_update', { language: 'en_US', header: 1, body: ['order_id'] }]]),
+    };
+    const template = (extra: Record<string, unknown> = {}) => ({
+      name: 'order_update',
+      language: { code: 'en_US' },
+      components: [
+        { type: 'header', parameters: [{ type: 'text', text: 'Order' }] },
+        { type: 'body', parameters: [{ type: 'text', parameter_name: 'order_id', text: '1' }] },
+      ],
+      ...extra,
+    });
+    const send = (value: Record<string, unknown>, recipient: unknown = { id: 'p' }) =>
+      utilityRefusal({ recipient, messaging_type: 'UTILITY', message: { template: value } }, model)?.code;
+    assert.equal(send(template()), undefined);
+    assert.equal(send(template({ name: 'other' })), 100);
+    assert.equal(send(template({ language: { code: 'fr' } })), 100);
+    assert.equal(send(template({ components: [] })), 100);
+    assert.equal(send(template(), { user_ref: 'r' }), 100);
+    assert.equal(utilityRefusal({ recipient: { id: 'p' }, message: { text: 'plain' } }, model), undefined);
   });
 });

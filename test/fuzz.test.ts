@@ -61,7 +61,7 @@ describe('fuzz: config items', () => {
     },
     template: { text: 'Hi {{first_name|"there"}}', quickReplies: [{ title: 'Stop', payload: 'STOP' }] },
     messagingType: 'MESSAGE_TAG',
-    tag: 'ACCOUNT_UPDATE',
+    tag: 'HUMAN_AGENT',
     pageSize: 500,
     enqueueConcurrency: 4,
     enabled: true,

@@ -251,10 +251,7 @@ describe('Messenger sandbox: the 24-hour window and subscription tokens', () => 
       );
     }
     assert.equal(
-      await outcome(
-        channel,
-        message('psid-out', 'psid', { messagingType: 'MESSAGE_TAG', tag: 'CONFIRMED_EVENT_UPDATE' }),
-      ),
+      await outcome(channel, message('psid-out', 'psid', { messagingType: 'MESSAGE_TAG', tag: 'HUMAN_AGENT' })),
       'sent',
     );
     assert.equal(await outcome(channel, message('token-ok', 'notification_messages_token')), 'sent');
@@ -269,7 +266,7 @@ describe('Messenger sandbox: the 24-hour window and subscription tokens', () => 
       [
         [{ id: 'psid-in' }, 'RESPONSE', undefined],
         [{ user_ref: 'ref-in' }, 'UPDATE', undefined],
-        [{ id: 'psid-out' }, 'MESSAGE_TAG', 'CONFIRMED_EVENT_UPDATE'],
+        [{ id: 'psid-out' }, 'MESSAGE_TAG', 'HUMAN_AGENT'],
         [{ notification_messages_token: 'token-ok' }, undefined, undefined],
       ],
     );
@@ -330,5 +327,151 @@ describe('Messenger channel: the Graph API version it calls', () => {
       sandbox.requests.map((request) => request.path),
       ['/v26.0/1234/messages', '/v23.0/1234/messages'],
     );
+  });
+});
+
+describe('Messenger sandbox: the Marketing Message API and utility templates', () => {
+  const pageToken = 'EAAB-routes-test-token';
+  const model = () => ({
+    lastInteractionAt: new Map([['psid-stale', Date.now() - 72 * 3_600_000]]),
+    tokens: new Map([
+      ['sub-ok', 'valid'],
+      ['sub-stopped', 'opted-out'],
+      ['sub-theirs', 'other-page'],
+      ['sub-old', 'expired'],
+    ] as const),
+    campaigns: new Map([
+      ['111', 'active'],
+      ['222', 'not-ready'],
+    ] as const),
+    utilityTemplates: new Map([['order_update', { language: 'en_US', body: ['order_id'] }]]),
+  });
+  const channelFor = (baseUrl: string, adAccountId = '987654321') =>
+    messengerChannel(
+      parseConfigItem('channel', {
+        id: 'm',
+        type: 'messenger',
+        baseUrl,
+        pageId: '1909458034523498',
+        adAccountId,
+        accessToken: { inline: pageToken },
+        allowInlineSecrets: true,
+      }) as MessengerChannelConfig,
+      pageToken,
+    );
+  const marketing = (token: string, messageId = '111'): OutboundMessage => ({
+    recipientId: token,
+    recipientKind: 'subscription_token',
+    text: `Hi ${token}, 20% off`,
+    messagingType: 'UPDATE',
+    marketingMessage: { messageId },
+    idempotencyKey: `run/${token}`,
+  });
+  const utility = (psid: string, name = 'order_update', orderId = '566701'): OutboundMessage => ({
+    recipientId: psid,
+    recipientKind: 'psid',
+    utility: { name, language: 'en_US', body: { order_id: orderId } },
+    messagingType: 'UPDATE',
+    idempotencyKey: `run/${psid}`,
+  });
+  const attempt = (channel: ReturnType<typeof channelFor>, sent: OutboundMessage) =>
+    channel.send(sent).then(
+      (receipt) => ({ sent: receipt.providerMessageId }),
+      (error: DeliveryError) => ({ failureClass: error.failureClass, message: error.message, details: error.details }),
+    );
+
+  it('sends a marketing message to act_<adAccountId>/messages and takes its tracking id as the message id', async () => {
+    const sandbox = await sandboxWith({ accessToken: pageToken, window: model() });
+    const answer = await attempt(channelFor(sandbox.baseUrl), marketing('sub-ok'));
+    assert.deepEqual(answer, { sent: 'm_sandbox_1' });
+    assert.equal(sandbox.requests[0]?.path, '/v23.0/act_987654321/messages');
+    assert.equal(sandbox.requests[0]?.headers.authorization, `Bearer ${pageToken}`);
+    assert.deepEqual(sandbox.deliveries[0]?.body, {
+      message_id: '111',
+      messenger_delivery_data: { subscription_token: 'sub-ok' },
+      message: { text: 'Hi sub-ok, 20% off' },
+    });
+  });
+
+  it("answers a stopped, another Page's, expired or unknown token with its code: permanent and suppressible", async () => {
+    const sandbox = await sandboxWith({ accessToken: pageToken, window: model() });
+    const channel = channelFor(sandbox.baseUrl);
+    const answers = [];
+    for (const token of ['sub-stopped', 'sub-theirs', 'sub-old', 'sub-forged'])
+      answers.push(await attempt(channel, marketing(token)));
+    assert.deepEqual(
+      answers.map((answer) => ['failureClass' in answer && answer.failureClass, 'details' in answer && answer.details]),
+      [2300034, 2300005, 2300037, 2300004].map((code) => ['permanent', { status: 400, code, suppressible: true }]),
+    );
+    assert.match(JSON.stringify(answers[3]), /Graph API error 2300004 .*remove this subscription token/);
+    assert.equal(sandbox.deliveries.length, 0);
+  });
+
+  it('a campaign Meta is still preparing halts the job without failing anyone; an unknown one too', async () => {
+    const sandbox = await sandboxWith({ accessToken: pageToken, window: model() });
+    const channel = channelFor(sandbox.baseUrl);
+    const notReady = await attempt(channel, marketing('sub-ok', '222'));
+    assert.ok('failureClass' in notReady);
+    assert.equal(notReady.failureClass, 'fatal');
+    assert.match(notReady.message, /2300041 .*not ready yet/);
+    const unknown = await attempt(channel, marketing('sub-ok', '333'));
+    assert.ok('failureClass' in unknown && unknown.failureClass === 'fatal' && unknown.details.code === 2300001);
+  });
+
+  it('over its rate the Marketing Message API answers 2300078, rate-limited', async () => {
+    const sandbox = await sandboxWith({ accessToken: pageToken, window: model(), ratePerSecond: 1, usageWindowMs: 0 });
+    const channel = channelFor(sandbox.baseUrl);
+    const answers = [await attempt(channel, marketing('sub-ok')), await attempt(channel, marketing('sub-ok'))];
+    assert.deepEqual(answers[0], { sent: 'm_sandbox_1' });
+    assert.ok('failureClass' in (answers[1] ?? {}));
+    assert.deepEqual(
+      [
+        (answers[1] as { failureClass: string }).failureClass,
+        (answers[1] as { details: { code: number } }).details.code,
+      ],
+      ['rate-limited', 2300078],
+    );
+  });
+
+  it("a blocked person's fault plan is 2300034 on the Marketing Message API and 551 on the Send API, both suppressible", async () => {
+    const sandbox = await sandboxWith({
+      accessToken: pageToken,
+      faults: { seed: SEED, shares: { permanent: 1 } },
+    });
+    const channel = channelFor(sandbox.baseUrl);
+    const token = await attempt(channel, marketing('anyone'));
+    const psid = await attempt(channel, utility('anyone'));
+    assert.deepEqual(
+      [token, psid].map((answer) => ('details' in answer ? [answer.details.code, answer.details.suppressible] : [])),
+      [
+        [2300034, true],
+        [551, true],
+      ],
+    );
+  });
+
+  it('sends a utility template outside the 24-hour window; an unknown template or a missing placeholder is 100', async () => {
+    const sandbox = await sandboxWith({ accessToken: pageToken, window: model() });
+    const channel = channelFor(sandbox.baseUrl);
+    assert.deepEqual(await attempt(channel, utility('psid-stale')), { sent: 'm_sandbox_1' });
+    assert.equal(sandbox.requests[0]?.path, '/v23.0/1909458034523498/messages');
+    assert.deepEqual(sandbox.deliveries[0]?.body, {
+      recipient: { id: 'psid-stale' },
+      messaging_type: 'UTILITY',
+      message: {
+        template: {
+          name: 'order_update',
+          language: { code: 'en_US' },
+          components: [{ type: 'body', parameters: [{ type: 'text', parameter_name: 'order_id', text: '566701' }] }],
+        },
+      },
+    });
+    const unknown = await attempt(channel, utility('psid-stale', 'promo_blast'));
+    assert.ok('failureClass' in unknown);
+    assert.deepEqual([unknown.failureClass, unknown.details.code], ['permanent', 100]);
+    assert.match(unknown.message, /promo_blast does not exist or is not approved/);
+    const { utility: _template, ...rest } = utility('psid-stale');
+    const plain = await attempt(channel, { ...rest, text: 'Hi' });
+    assert.ok('failureClass' in plain && plain.details.code === 10 && plain.details.subcode === 2018278);
   });
 });

@@ -227,6 +227,74 @@ describe('npm start', () => {
     }
   });
 
+  it('sends by the Marketing Message API and by utility template end to end: tokens by their state, PSIDs whatever the window', async () => {
+    const size = 120;
+    const audience = Array.from({ length: size }, (_, n) => n + 1).filter((n) => n % 10 !== 0);
+    const tokens = audience.filter((n) => sampleToken(n));
+    const valid = tokens.filter((n) => sampleToken(n)?.state === 'valid');
+    const marketing = await runStart(['--json', '--sample-size', String(size), '--job', 'sample-marketing-api']);
+    assert.equal(marketing.code, 0, marketing.stderr);
+    const bought = JSON.parse(marketing.stdout);
+    assert.ok(valid.length > 0 && tokens.length > valid.length, 'the sample holds both outcomes');
+    assert.deepEqual(
+      [bought.planned, bought.sent, bought.failed, bought.failedByClass.permanent, bought.failedOutsideWindow],
+      [tokens.length, valid.length, tokens.length - valid.length, tokens.length - valid.length, 0],
+    );
+    assert.match(bought.reach, /Marketing Message API/);
+    const utility = await runStart(['--json', '--sample-size', String(size), '--job', 'sample-utility']);
+    assert.equal(utility.code, 0, utility.stderr);
+    const updated = JSON.parse(utility.stdout);
+    assert.ok(
+      audience.some((n) => sampleHoursSinceMessage(n) > 24),
+      'the sample holds people outside the window',
+    );
+    assert.deepEqual(
+      [updated.planned, updated.sent, updated.failed, updated.failedOutsideWindow],
+      [audience.length, audience.length, 0, 0],
+    );
+    assert.match(updated.reach, /utility template digest_ready/);
+  });
+
+  it('a local config whose Marketing Message API or utility job is invalid names the item and the field, and starts nothing', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'notifier-routes-'));
+    const file = join(dir, 'routes.json');
+    const channel = {
+      kind: 'channel',
+      id: 'page',
+      type: 'messenger',
+      accessToken: { inline: 't' },
+      allowInlineSecrets: true,
+    };
+    const database = {
+      kind: 'database',
+      id: 'db',
+      host: '127.0.0.1',
+      database: 'app',
+      user: 'u',
+      password: { inline: 'p' },
+      allowInlineSecrets: true,
+      ssl: 'disable',
+    };
+    const base = { kind: 'job', database: 'db', channel: 'page', audience: { sql: 'SELECT id, psid FROM t' } };
+    const promo = { ...base, id: 'promo', audience: { ...base.audience, recipientKind: 'subscription_token' } };
+    const orders = { ...base, id: 'orders', template: { utility: { name: 'Order Update', language: 'en_US' } } };
+    const cases: [Record<string, unknown>, RegExp][] = [
+      [
+        { ...promo, template: { text: 'Hi' } },
+        /config item #3 \(job "promo"\): marketingMessage: is required when audience\.recipientKind is subscription_token/,
+      ],
+      [orders, /config item #3 \(job "orders"\): template\.utility\.name: must be a template name/],
+    ];
+    let result = { code: 0 as number | null, stderr: '' };
+    for (const [job, expected] of cases) {
+      writeFileSync(file, JSON.stringify([channel, database, job]));
+      result = await runStart(['--config', file, '--job', String(job.id)]);
+      assert.notEqual(result.code, 0);
+      assert.match(result.stderr, expected);
+    }
+    assert.doesNotMatch(result.stderr, /^started /m, 'nothing was started');
+  });
+
   it('rejects invalid options with the problem named', async () => {
     const result = await runStart(['--inject-transient', '1.5']);
     assert.equal(result.code, 2);

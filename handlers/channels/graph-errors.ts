@@ -9,6 +9,10 @@ const SEND_API_ERRORS_URL = 'https://developers.facebook.com/docs/messenger-plat
 const RATE_LIMITS_URL = 'https://developers.facebook.com/docs/graph-api/overview/rate-limiting';
 const MARKETING_MESSAGES_API_URL =
   'https://developers.facebook.com/documentation/business-messaging/messenger-platform/marketing-messages-on-messenger/api-reference';
+const MARKETING_MESSAGES_CHANGELOG_URL =
+  'https://developers.facebook.com/documentation/business-messaging/messenger-platform/marketing-messages-on-messenger/changelog';
+const SEND_MESSAGES_URL =
+  'https://developers.facebook.com/documentation/business-messaging/messenger-platform/send-messages';
 
 /** One row of the table: the class, where Meta documents the code, and what an operator can do about it. */
 export interface GraphErrorEntry {
@@ -21,11 +25,131 @@ export interface GraphErrorEntry {
    * the channel accepts others is recorded as failed instead of going round the queue to the DLQ.
    */
   readonly perhapsBlocked?: true;
+  /**
+   * A permanent outcome for this person on this channel (blocked the Page, a token opted out, invalid, expired or
+   * another Page's): the DeliveryError carries `suppressible: true`, so a suppression list can stop writing to them.
+   */
+  readonly suppress?: true;
 }
 
 const TOKEN_GONE =
   'remove this notification_messages_token from the audience, ' +
   "or refresh it from the messaging_optins webhook or the Page's notification_message_tokens edge";
+
+const SUBSCRIPTION_TOKEN_GONE =
+  "remove this subscription token from the audience, or refresh it from the Page's notification_message_tokens edge";
+const BLOCKED = 'this person blocked the Page or cannot be reached on Messenger';
+const CAMPAIGN = 'fix the message campaign in Ads Manager; the job resumes when Meta accepts a message again';
+const ACCOUNT = 'fix the ad account (payment, spend limit, terms of service); the job resumes when Meta accepts again';
+const NOT_READY =
+  'the message campaign is not ready yet (Meta prepares a new one for up to a few hours); kept for later';
+const PAYLOAD =
+  'the rendered message was refused: check template.text against the text template (at most 640 characters)';
+const FREQUENCY_CAP = "Meta's frequency cap for this person: not sent in this run, a later run tries again";
+
+/** One Marketing Message API code: every one of them comes from the API reference's error table unless given. */
+const marketing = (
+  failureClass: FailureClass,
+  advice?: string,
+  extra: Partial<GraphErrorEntry> = {},
+): GraphErrorEntry => ({ failureClass, source: MARKETING_MESSAGES_API_URL, ...(advice ? { advice } : {}), ...extra });
+
+/**
+ * The Marketing Message API's own codes (act_<AD_ACCOUNT_ID>/messages), by what they say: the campaign, the message
+ * set, the ad account or the app (fatal: no token can be reached until an operator acts, and nobody is failed), this
+ * person's token (permanent; suppressible when it will never take a message again), a per-person limit that passes
+ * (deferred), the payload (permanent, as Graph 100 is), and a wait the API asks for (rate-limited or transient).
+ */
+const MARKETING_MESSAGE_ERRORS: Readonly<Record<string, GraphErrorEntry>> = {
+  '2300000': marketing('fatal', `the message campaign is not active: ${CAMPAIGN}`),
+  '2300001': marketing('fatal', 'marketingMessage.messageId is not a message campaign this token may load'),
+  '2300002': marketing('fatal', `the message set is inactive: ${CAMPAIGN}`),
+  '2300003': marketing('fatal', `the message is not active: ${CAMPAIGN}`),
+  '2300004': marketing('permanent', SUBSCRIPTION_TOKEN_GONE, { suppress: true }),
+  '2300005': marketing(
+    'permanent',
+    `the token belongs to another Page: send it through that Page's channel, or remove it from the audience`,
+    { suppress: true },
+  ),
+  '2300006': marketing('fatal', 'the campaign is not a direct send campaign: create it with is_direct_send = true'),
+  '2300007': marketing('fatal', `the campaign has neither lifetime_budget nor daily_budget: ${CAMPAIGN}`),
+  '2300008': marketing('fatal', `Meta could not price the campaign: ${CAMPAIGN}`),
+  '2300009': marketing('fatal', `the campaign has no metadata for this message: ${CAMPAIGN}`),
+  '2300010': marketing('permanent', PAYLOAD),
+  '2300011': marketing('fatal', `the ad account has no payment method: ${ACCOUNT}`),
+  '2300012': marketing('fatal', NOT_READY),
+  '2300013': marketing('fatal', `the business has not accepted the Marketing Messages terms: ${ACCOUNT}`),
+  '2300014': marketing('fatal', "the campaign's ad account is not the channel's adAccountId"),
+  '2300015': marketing('fatal', `the campaign's budget is spent: ${CAMPAIGN}`),
+  '2300016': marketing('fatal', `the bid is too low: ${CAMPAIGN}`),
+  '2300017': marketing('fatal', `the ad account reached its spend limit: ${ACCOUNT}`),
+  '2300018': marketing('permanent', PAYLOAD),
+  '2300019': marketing(
+    'fatal',
+    'the app has not accepted the Marketing Messages terms (App Dashboard, Messenger API Settings)',
+  ),
+  '2300020': marketing('fatal', `the campaign's pacing type is invalid: ${CAMPAIGN}`),
+  '2300021': marketing('permanent', PAYLOAD),
+  '2300022': marketing('permanent', PAYLOAD),
+  '2300023': marketing('permanent', PAYLOAD),
+  '2300024': marketing('permanent', PAYLOAD),
+  '2300025': marketing('permanent', PAYLOAD),
+  '2300026': marketing('permanent', PAYLOAD),
+  '2300027': marketing('permanent', PAYLOAD),
+  // Not in the API reference's table: the changelog of 5 May 2026 ("retry after 1 hour").
+  '2300028': { failureClass: 'fatal', source: MARKETING_MESSAGES_CHANGELOG_URL, advice: NOT_READY },
+  '2300030': marketing('fatal', 'the ad account is not in a region Marketing Messages serve'),
+  '2300031': marketing('fatal', 'the Page is not in a region Marketing Messages serve'),
+  // Not suppressed: the same token may still take Recurring Notifications (notification_messages_token) there.
+  '2300032': marketing('permanent', 'the subscriber is in the EU, the UK, Japan, South Korea or Australia'),
+  '2300033': marketing('fatal', NOT_READY),
+  '2300034': marketing('permanent', `the person stopped marketing messages: ${SUBSCRIPTION_TOKEN_GONE}`, {
+    suppress: true,
+  }),
+  '2300035': marketing('deferred', 'one marketing message per token every 12 hours: sent again later'),
+  '2300036': marketing('deferred', 'this person cannot receive messages right now: sent again later'),
+  '2300037': marketing('permanent', `the token expired: ${SUBSCRIPTION_TOKEN_GONE}`, { suppress: true }),
+  '2300038': marketing('permanent', PAYLOAD),
+  '2300039': marketing('fatal', 'grant the app the Marketing Messages permissions on this Page'),
+  '2300040': marketing('fatal', 'Meta does not offer this feature to this Page now'),
+  '2300041': marketing('fatal', NOT_READY),
+  '2300042': marketing('permanent', FREQUENCY_CAP),
+  '2300043': marketing('permanent', FREQUENCY_CAP),
+  '2300044': marketing('permanent', FREQUENCY_CAP),
+  '2300046': marketing('permanent', PAYLOAD),
+  '2300047': marketing('permanent', PAYLOAD),
+  '2300048': marketing('permanent', PAYLOAD),
+  // Meta's answer to marketingMessage.minConversationGapSeconds: a deliberate skip for this run.
+  '2300052': marketing('permanent', 'the person talked with the Page within minConversationGapSeconds'),
+  '2300053': marketing('fatal', `the campaign reached its lifetime budget: ${CAMPAIGN}`),
+  '2300054': marketing('fatal', `the campaign reached its daily budget: ${CAMPAIGN}`),
+  '2300055': marketing('rate-limited'),
+  '2300056': marketing('fatal', `the ad account reached its spending limit: ${ACCOUNT}`),
+  '2300057': marketing('transient'),
+  '2300058': marketing('fatal', `the prepaid balance ran out: ${ACCOUNT}`),
+  '2300059': marketing('fatal', `the stored balance is too low: ${ACCOUNT}`),
+  '2300060': marketing('transient'),
+  '2300061': marketing('rate-limited'),
+  '2300062': marketing('rate-limited'),
+  '2300063': marketing('transient'),
+  '2300064': marketing('fatal', `the message creative is used by another campaign: ${CAMPAIGN}`),
+  '2300065': marketing('fatal', 'the request named no Page: check the channel'),
+  '2300066': marketing('fatal', `the Page has not signed the Marketing Messages terms: ${ACCOUNT}`),
+  '2300067': marketing('fatal', `the ad account has not signed the Marketing Messages terms: ${ACCOUNT}`),
+  '2300068': marketing('transient'),
+  '2300069': marketing('fatal', `the Marketing Messages terms are not signed: ${ACCOUNT}`),
+  '2300070': marketing('fatal', `the campaign's targeting is invalid: ${CAMPAIGN}`),
+  '2300071': marketing('permanent', PAYLOAD),
+  '2300072': marketing('permanent', PAYLOAD),
+  '2300073': marketing('permanent', PAYLOAD),
+  '2300074': marketing('permanent', PAYLOAD),
+  '2300075': marketing('permanent', PAYLOAD),
+  '2300076': marketing('permanent', PAYLOAD),
+  '2300077': marketing('permanent', PAYLOAD),
+  '2300078': marketing('rate-limited'),
+  '2300079': marketing('rate-limited'),
+  '2300080': marketing('rate-limited'),
+};
 
 /**
  * Graph API error codes and what they mean for one delivery, each with the page of Meta's documentation it comes
@@ -97,7 +221,9 @@ export const GRAPH_ERRORS: Readonly<Record<string, GraphErrorEntry>> = {
   '10': {
     failureClass: 'fatal',
     source: ERROR_CODES_URL,
-    advice: 'grant the app the permission this job needs (pages_messaging; for tokens also Marketing Messages)',
+    advice:
+      'grant the app the permission this job needs (pages_messaging; for tokens also Marketing Messages; ' +
+      'for a utility template page_utility_messaging)',
   },
   // With these subcodes code 10 is about this recipient's messaging window or opt-in, not the app.
   '10/2018278': {
@@ -119,6 +245,7 @@ export const GRAPH_ERRORS: Readonly<Record<string, GraphErrorEntry>> = {
     failureClass: 'permanent',
     source: ERROR_CODES_URL,
     advice: `the person stopped these messages: ${TOKEN_GONE}`,
+    suppress: true,
   },
   // 10/1893063: the Page is restricted from sending messages for policy reasons.
   '10/1893063': {
@@ -139,15 +266,10 @@ export const GRAPH_ERRORS: Readonly<Record<string, GraphErrorEntry>> = {
   '230': { failureClass: 'fatal', source: SEND_API_ERRORS_URL, advice: 'grant the page access token pages_messaging' },
   // The Page is temporarily blocked from messaging for policy reasons.
   '368': { failureClass: 'fatal', source: SEND_API_ERRORS_URL },
-  // The person blocked the Page or is otherwise unreachable.
-  '551': { failureClass: 'permanent', source: ERROR_CODES_URL },
-  // Marketing Messages on Messenger: the subscription token cannot be loaded, or belongs to another Page.
-  '2300004': { failureClass: 'permanent', source: MARKETING_MESSAGES_API_URL, advice: TOKEN_GONE },
-  '2300005': {
-    failureClass: 'permanent',
-    source: MARKETING_MESSAGES_API_URL,
-    advice: `the token belongs to another Page: send it through that Page's channel, or ${TOKEN_GONE}`,
-  },
+  // The person blocked the Page or is otherwise unreachable ("Person is not available", Send a Message).
+  '551': { failureClass: 'permanent', source: SEND_MESSAGES_URL, advice: BLOCKED, suppress: true },
+  '551/1545041': { failureClass: 'permanent', source: ERROR_CODES_URL, advice: BLOCKED, suppress: true },
+  ...MARKETING_MESSAGE_ERRORS,
 };
 
 /** The class of each table entry, by key: what the tests enumerate to cover every entry. */

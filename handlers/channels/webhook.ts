@@ -66,6 +66,7 @@ export function webhookChannel(
       const body = JSON.stringify({
         recipientId: message.recipientId,
         text: message.text,
+        ...(message.utility ? { utility: message.utility } : {}),
         quickReplies: message.quickReplies ?? [],
         idempotencyKey: message.idempotencyKey,
       });

@@ -8,6 +8,11 @@ export interface ProviderErrorDetails {
   readonly retryAfterMs?: number;
   /** The answer may mean that this person blocked the business (channels/graph-errors.ts GraphErrorEntry). */
   readonly perhapsBlocked?: true;
+  /**
+   * A permanent outcome for this person on this channel (blocked the Page, a token opted out, invalid or another
+   * Page's): a suppression list may stop writing to them (channels/graph-errors.ts GraphErrorEntry.suppress).
+   */
+  readonly suppressible?: true;
 }
 
 /** Base class: callers branch on the subclass, never on the message text. */

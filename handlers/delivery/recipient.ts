@@ -1,5 +1,5 @@
 import type { NewOutcome } from '../aws/ledger/index.js';
-import type { Channel, OutboundMessage } from '../channels/channel.js';
+import type { Channel, OutboundMessage, RenderedParameters } from '../channels/channel.js';
 import type { ChannelConfig, JobConfig } from '../config/schema.js';
 import { type ConfigError, type DeliveryError, isDeliveryError } from '../core/errors.js';
 import type { TaskRecipient } from '../core/task.js';
@@ -171,24 +171,46 @@ export async function haltJob(work: GroupJob, error: DeliveryError | ConfigError
 
 export type Rendered = { ok: true; message: OutboundMessage } | { ok: false; field: string; reason: string };
 
+type Render = (template: string) => string;
+
+function renderParameters(values: RenderedParameters | undefined, render: Render): RenderedParameters | undefined {
+  if (values === undefined) return undefined;
+  if (Array.isArray(values)) return values.map((value: string) => render(value));
+  return Object.fromEntries(Object.entries(values).map(([name, value]) => [name, render(value)]));
+}
+
+/** The job's content for one recipient: a text with its quick replies, or a utility template with its parameters. */
+function renderContent(job: JobConfig, render: Render): Pick<OutboundMessage, 'text' | 'quickReplies' | 'utility'> {
+  const { text, quickReplies, utility } = job.template;
+  if (utility) {
+    const [header, body] = [renderParameters(utility.header, render), renderParameters(utility.body, render)];
+    return {
+      utility: {
+        name: utility.name,
+        language: utility.language,
+        ...(header ? { header } : {}),
+        ...(body ? { body } : {}),
+      },
+    };
+  }
+  const replies = quickReplies?.map((reply) => ({ title: render(reply.title), payload: render(reply.payload) }));
+  return { text: render(text ?? ''), ...(replies ? { quickReplies: replies } : {}) };
+}
+
 /** The message one recipient gets, or why the job's template cannot be rendered from their fields. */
 export function renderMessage(runId: string, job: JobConfig, recipient: TaskRecipient): Rendered {
   try {
     const render = (template: string) => renderTemplate(template, recipient.fields);
-    const quickReplies = job.template.quickReplies?.map((reply) => ({
-      title: render(reply.title),
-      payload: render(reply.payload),
-    }));
     return {
       ok: true,
       message: {
         recipientId: recipient.id,
         recipientKind: job.audience.recipientKind,
-        text: render(job.template.text),
+        ...renderContent(job, render),
         messagingType: job.messagingType,
         idempotencyKey: `${runId}/${recipient.id}`,
-        ...(quickReplies ? { quickReplies } : {}),
         ...(job.tag ? { tag: job.tag } : {}),
+        ...(job.marketingMessage ? { marketingMessage: job.marketingMessage } : {}),
       },
     };
   } catch (error) {

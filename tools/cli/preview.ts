@@ -11,6 +11,7 @@ import {
   type JobConfig,
   jobTemplates,
   missingFields,
+  type OutboundMessage,
   parseConfigItem,
   parseHostAllowlist,
   readAudiencePage,
@@ -95,6 +96,25 @@ async function jobDatabase(
   return { database, password: await resolveSecret(database.password) };
 }
 
+/**
+ * A message as an operator reads it: its text, or a utility template's name, language and rendered values (Meta holds
+ * the template's own text).
+ */
+export function messageText(message: Pick<OutboundMessage, 'text' | 'utility'>): string {
+  const { utility } = message;
+  if (!utility) return message.text ?? '';
+  const values = (part: 'header' | 'body') => {
+    const given = utility[part];
+    if (!given) return [];
+    const shown = Array.isArray(given)
+      ? given.map((value: string) => JSON.stringify(value))
+      : Object.entries(given).map(([name, value]) => `${name}=${JSON.stringify(value)}`);
+    return [`${part} ${shown.join(', ')}`];
+  };
+  const parts = [...values('header'), ...values('body')].map((part) => `; ${part}`).join('');
+  return `utility template ${utility.name} (${utility.language})${parts}`;
+}
+
 /** What each audience row would become: the rendered message, the missing fields, or why it is no recipient. */
 function previewRows(job: JobConfig, rows: readonly AudienceRow[]): PreviewRow[] {
   const runId = `${job.id}@preview`;
@@ -112,7 +132,7 @@ function previewRow(runId: string, job: JobConfig, built: BuiltRecipient): Previ
   return {
     recipientId: recipient.id,
     status: 'ok',
-    text: rendered.message.text,
+    text: messageText(rendered.message),
     ...(rendered.message.quickReplies ? { quickReplies: rendered.message.quickReplies } : {}),
   };
 }

@@ -10,6 +10,7 @@ import {
 import { openChannel } from './channel.js';
 import { configSource } from './config-source.js';
 import { type CliIO, requireOption, UsageError } from './io.js';
+import { messageText } from './preview.js';
 
 const SEND_TEST_HELP = `notifier send-test <job> --to RECIPIENT [--field NAME=VALUE ...] [--table NAME | --file PATH]
                    [--ledger-table NAME] [--json]
@@ -92,7 +93,7 @@ export async function sendTestCommand(argv: string[], io: CliIO): Promise<number
     job: job.id,
     channel: channelConfig.id,
     recipientId,
-    text: rendered.message.text,
+    text: messageText(rendered.message),
     ...outcome,
   };
   if (values.json) io.out(JSON.stringify(report));

@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { parseAnyConfigItem, senderEnvironment } from '../../handlers/surface.js';
 import { DEFAULT_INPUT } from '../cost/model.js';
-import { localRefusals, policyNotice } from '../local/local-config.js';
+import { configItemLabel, localRefusals, policyNotice } from '../local/local-config.js';
 import type { LocalRunOptions, Progress, ProviderModel } from '../local/run-options.js';
 import { DEFAULT_JOB, runLocal } from '../local/runtime.js';
 import { readItemsFile } from './config-items.js';
@@ -152,7 +152,7 @@ export async function startCommand(argv: string[], io: CliIO): Promise<number> {
   checkSources(values, configItems);
   const options = localRunOptions(values, configItems);
   const refusals = localRefusals(
-    (configItems ?? []).map((item, index) => parseAnyConfigItem(item, `config item #${index + 1}`)),
+    (configItems ?? []).map((item, index) => parseAnyConfigItem(item, configItemLabel(item, index))),
     options.job,
     options,
   );

@@ -1,4 +1,4 @@
-import { graphErrorReason, type JobConfig, type RecipientKind } from '../../handlers/surface.js';
+import { graphErrorReason, type JobConfig, type RecipientKind, windowBound } from '../../handlers/surface.js';
 
 /**
  * Messenger's 24-hour standard messaging window, as it applies to a job: Meta's rules in one place, for the run
@@ -14,16 +14,22 @@ const OUTSIDE_WINDOW_ERRORS = ['10/2018278', '10/2534022'] as const;
 
 /** What each tag may carry; never promotional content, and never a digest or newsletter. */
 const TAG_USES: Readonly<Record<NonNullable<JobConfig['tag']>, string>> = {
+  // The first three were retired on 27 April 2026 (the schema refuses them): kept to describe an older item.
   CONFIRMED_EVENT_UPDATE: 'reminders and updates about an event the person has registered for',
   POST_PURCHASE_UPDATE: 'updates about a purchase the person made (order, shipping, payment)',
   ACCOUNT_UPDATE: "a non-recurring change to the person's application or account",
   HUMAN_AGENT: "a human agent answering the person's message within 7 days (needs the Human Agent permission)",
 };
 
+/** What describeReach reads of a job; the template only for whether it is a utility template. */
+export type ReachJob = Pick<JobConfig, 'audience' | 'messagingType' | 'tag'> & {
+  readonly template?: Pick<JobConfig['template'], 'utility'>;
+};
+
 export interface Reach {
   readonly recipientKind: RecipientKind;
-  /** The `messaging_type` sent; null for a subscription token, whose request has none. */
-  readonly messagingType: JobConfig['messagingType'] | null;
+  /** The `messaging_type` sent: UTILITY for a utility template, null for a subscription token (none is sent). */
+  readonly messagingType: JobConfig['messagingType'] | 'UTILITY' | null;
   readonly tag: JobConfig['tag'] | null;
   /** Whether people whose last message to the Page is older than 24 hours are reached at all. */
   readonly outsideWindow: 'reached' | 'reached-for-tag-use-only' | 'not-reached';
@@ -35,26 +41,52 @@ const KIND_NAMES: Readonly<Record<RecipientKind, string>> = {
   psid: 'page-scoped ids (PSID)',
   notification_messages_token: 'Marketing Messages subscription tokens (notification_messages_token)',
   user_ref: 'checkbox plugin references (user_ref)',
+  subscription_token: 'Marketing Messages subscription tokens (subscription_token)',
 };
 
+/** The regions where Meta still answers Recurring Notifications, and where the Marketing Message API sends nothing. */
+export const RECURRING_NOTIFICATION_REGIONS = 'the EU, the UK, Japan, South Korea and Australia';
+
+/** A job's route by what it sends: one sentence for each route that does not depend on the 24-hour window. */
+function routeSummary(job: ReachJob, sends: string): string | undefined {
+  if (job.audience.recipientKind === 'subscription_token')
+    return (
+      `${sends} through the Marketing Message API: every subscriber is reached, inside the 24-hour window or not, ` +
+      `except subscribers in ${RECURRING_NOTIFICATION_REGIONS}; Meta charges the business per message; ` +
+      `an invalid, expired, opted-out or other Page's token is recorded as failed and may be suppressed`
+    );
+  if (job.audience.recipientKind === 'notification_messages_token')
+    return (
+      `${sends} as Recurring Notifications on the Send API: Meta answers them only for subscribers in ` +
+      `${RECURRING_NOTIFICATION_REGIONS} (elsewhere use recipientKind subscription_token), within Meta's ` +
+      `per-person limits (a limited person is tried again later); an invalid, opted-out or other Page's token is ` +
+      `recorded as failed with the advice to remove or refresh it`
+    );
+  if (job.template?.utility)
+    return (
+      `${sends} as utility template ${job.template.utility.name}: people outside the 24-hour window are reached ` +
+      `where Meta offers utility messages (open beta: the US, Vietnam, Thailand, the Philippines), ` +
+      `for order, account and appointment updates, never promotional content`
+    );
+  return undefined;
+}
+
 /** Which recipient kind and messaging type a job uses, and what that means for people outside the window. */
-export function describeReach(job: Pick<JobConfig, 'audience' | 'messagingType' | 'tag'>): Reach {
+export function describeReach(job: ReachJob): Reach {
   const recipientKind = job.audience.recipientKind;
   const sends = `sends to ${KIND_NAMES[recipientKind]}`;
-  if (recipientKind === 'notification_messages_token') {
+  const route = routeSummary(job, sends);
+  if (route) {
+    const utility = job.template?.utility !== undefined;
     return {
       recipientKind,
-      messagingType: null,
+      messagingType: utility ? 'UTILITY' : null,
       tag: null,
       outsideWindow: 'reached',
-      summary:
-        `${sends} as Marketing Messages: everyone who opted in is reached, inside the 24-hour window or not, ` +
-        `within Meta's per-person limits (a limited person is tried again later) ` +
-        `and where Meta offers Marketing Messages; Meta may charge for them; ` +
-        `an invalid, opted-out or other Page's token is recorded as failed with the advice to remove or refresh it`,
+      summary: route,
     };
   }
-  if (job.messagingType === 'MESSAGE_TAG' && job.tag) {
+  if (!windowBound(job) && job.tag) {
     return {
       recipientKind,
       messagingType: job.messagingType,

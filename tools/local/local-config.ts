@@ -49,6 +49,13 @@ const storeOf = (ref: SecretRef) =>
 
 const label = (item: ConfigItem) => `${item.kind} "${item.id}"`;
 
+/** How an error names an item of a local config: its place in the file, and its kind and id when it has them. */
+export function configItemLabel(item: unknown, index: number): string {
+  const { kind, id } = (item && typeof item === 'object' ? item : {}) as { kind?: unknown; id?: unknown };
+  const named = typeof kind === 'string' && typeof id === 'string' ? ` (${kind} "${id}")` : '';
+  return `config item #${index + 1}${named}`;
+}
+
 function channelSecrets(channel: ChannelConfig): [string, SecretRef][] {
   if (channel.type === 'messenger') return [['accessToken', channel.accessToken]];
   return [
@@ -124,7 +131,7 @@ export async function resolveRealSecrets(
   job: string,
   policy: LocalPolicy,
 ): Promise<{ items: unknown[]; notices: string[] }> {
-  const parsed = raw.map((item, index) => parseAnyConfigItem(item, `config item #${index + 1}`));
+  const parsed = raw.map((item, index) => parseAnyConfigItem(item, configItemLabel(item, index)));
   const wanted = secretsKept(parsed, job, policy).filter(({ ref }) => storeOf(ref));
   const notices: string[] = [];
   const items: unknown[] = [];
@@ -194,7 +201,7 @@ export function localConfig(
   const notices: string[] = [];
   const items = raw.map((source, index) => {
     const item = source as RawItem;
-    const parsed = parseAnyConfigItem(item, `config item #${index + 1}`);
+    const parsed = parseAnyConfigItem(item, configItemLabel(item, index));
     if (parsed.kind === 'channel') {
       const local = localChannel(item, parsed, policy, targets);
       if (local.notice) notices.push(local.notice);

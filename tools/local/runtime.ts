@@ -11,7 +11,7 @@ import {
   senderEnvironment,
 } from '../../handlers/surface.js';
 import { divertHandlerOutput } from './handler-output.js';
-import { localConfig, resolveRealSecrets } from './local-config.js';
+import { configItemLabel, localConfig, resolveRealSecrets } from './local-config.js';
 import type { Service } from './ports.js';
 import type { LocalRunOptions, RunHooks } from './run-options.js';
 import { awaitSettled } from './run-settle.js';
@@ -65,7 +65,7 @@ async function startLocalStack(
   onNotice: (line: string) => void,
 ): Promise<{ stack: Stack; job: JobConfig | undefined; channelType: string | undefined }> {
   const items = runConfig(options, servers, onNotice);
-  const parsed = items.map((item, index) => parseAnyConfigItem(item, `config item #${index + 1}`));
+  const parsed = items.map((item, index) => parseAnyConfigItem(item, configItemLabel(item, index)));
   // The module's allowlists, as a local run needs them: the hosts its config names (all on this machine now that each
   // channel goes to a local target), and the emulators' loopback.
   const hosts = configuredHosts(parsed);

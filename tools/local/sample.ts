@@ -2,10 +2,19 @@ import pg from 'pg';
 import type { TokenState, WindowModel } from './messenger-window.js';
 
 export const SAMPLE_JOB = 'sample-digest';
-/** The sample audience's Marketing Messages subscribers, sent to by token. */
+/** The sample audience's Marketing Messages subscribers, sent to by token on the Send API (Recurring Notifications). */
 const SAMPLE_MARKETING_JOB = 'sample-marketing';
 /** The sample audience's checkbox plugin opt-ins, sent to by user_ref. */
 const SAMPLE_CHECKBOX_JOB = 'sample-checkbox';
+/** The same subscribers on the Marketing Message API (subscription_token), in the sample's message campaign. */
+const SAMPLE_MARKETING_API_JOB = 'sample-marketing-api';
+/** Every sample PSID, inside the 24-hour window or not, by utility template. */
+const SAMPLE_UTILITY_JOB = 'sample-utility';
+/** The sample channel's ad account and its one active message campaign, as the sandbox knows them. */
+export const SAMPLE_AD_ACCOUNT = '1234567890';
+export const SAMPLE_CAMPAIGN = '120210000000000001';
+/** The sample Page's approved utility template: a named placeholder in its body. */
+export const SAMPLE_UTILITY_TEMPLATE = { name: 'digest_ready', language: 'en_US', body: ['first_name'] } as const;
 const SAMPLE_TABLE = 'notifier_sample_recipients';
 
 /**
@@ -31,7 +40,8 @@ export const sampleHoursSinceMessage = (n: number): number => (n % 3 === 0 ? 25 
 /** Sample recipient n's subscription token, when n opted in to Marketing Messages (every second): some stale. */
 export function sampleToken(n: number): { token: string; state: TokenState } | undefined {
   if (n % 2 !== 0) return undefined;
-  return { token: `mm-token-${n}`, state: n % 8 === 0 ? 'opted-out' : n % 14 === 0 ? 'other-page' : 'valid' };
+  const state = n % 8 === 0 ? 'opted-out' : n % 14 === 0 ? 'other-page' : n % 22 === 0 ? 'expired' : 'valid';
+  return { token: `mm-token-${n}`, state };
 }
 
 /** Sample recipient n's checkbox plugin reference, when n opted in through the checkbox (every fourth). */
@@ -49,7 +59,13 @@ export function sampleWindowModel(size: number, now: number): WindowModel {
     const token = sampleToken(n);
     if (token) tokens.set(token.token, token.state);
   }
-  return { lastInteractionAt, tokens };
+  const { name, ...template } = SAMPLE_UTILITY_TEMPLATE;
+  return {
+    lastInteractionAt,
+    tokens,
+    campaigns: new Map([[SAMPLE_CAMPAIGN, 'active']]),
+    utilityTemplates: new Map([[name, template]]),
+  };
 }
 
 /**
@@ -139,10 +155,33 @@ function sampleJob(id: string, column: string, recipientKind: string): Record<st
   };
 }
 
+/** The sample's two other routes: the Marketing Message API's text template, and a utility template to PSIDs. */
+function sampleRouteJobs(): Record<string, unknown>[] {
+  const marketing = sampleJob(SAMPLE_MARKETING_API_JOB, 'marketing_token', 'subscription_token');
+  const utility = sampleJob(SAMPLE_UTILITY_JOB, 'psid', 'psid');
+  return [
+    {
+      ...marketing,
+      template: { text: 'Hello {{first_name | "there"}}, this week: 20% off every digest plan.' },
+      marketingMessage: { messageId: SAMPLE_CAMPAIGN },
+    },
+    {
+      ...utility,
+      template: {
+        utility: {
+          name: SAMPLE_UTILITY_TEMPLATE.name,
+          language: SAMPLE_UTILITY_TEMPLATE.language,
+          body: { first_name: '{{first_name | "there"}}' },
+        },
+      },
+    },
+  ];
+}
+
 /**
  * The config items of the sample jobs, in the same schema as the config table: the digest by PSID (the default job), by
- * Marketing Messages token and by checkbox user_ref. `ratePerSecond` is the channel's configured rate: the provider's
- * limit when the sandbox enforces one. */
+ * token (Recurring Notifications), by checkbox user_ref, by the Marketing Message API and by utility template.
+ * `ratePerSecond` is the channel's configured rate: the provider's limit when the sandbox enforces one. */
 export function sampleConfig(
   database: URL,
   graphBaseUrl: string,
@@ -157,6 +196,7 @@ export function sampleConfig(
       type: 'messenger',
       baseUrl: graphBaseUrl,
       pageId: 'me',
+      adAccountId: SAMPLE_AD_ACCOUNT,
       accessToken: { inline: accessToken },
       allowInlineSecrets: true,
       ratePerSecond: channel.ratePerSecond ?? 250,
@@ -165,6 +205,7 @@ export function sampleConfig(
     sampleJob(SAMPLE_JOB, 'psid', 'psid'),
     sampleJob(SAMPLE_MARKETING_JOB, 'marketing_token', 'notification_messages_token'),
     sampleJob(SAMPLE_CHECKBOX_JOB, 'user_ref', 'user_ref'),
+    ...sampleRouteJobs(),
   ];
 }
 
@@ -173,6 +214,8 @@ const SAMPLE_SELECTIONS: Readonly<Record<string, { has: (n: number) => boolean; 
   [SAMPLE_JOB]: { has: () => true, lacking: '' },
   [SAMPLE_MARKETING_JOB]: { has: (n) => sampleToken(n) !== undefined, lacking: 'a Marketing Messages token' },
   [SAMPLE_CHECKBOX_JOB]: { has: (n) => sampleUserRef(n) !== undefined, lacking: 'a checkbox user_ref' },
+  [SAMPLE_MARKETING_API_JOB]: { has: (n) => sampleToken(n) !== undefined, lacking: 'a Marketing Messages token' },
+  [SAMPLE_UTILITY_JOB]: { has: () => true, lacking: '' },
 };
 
 /**

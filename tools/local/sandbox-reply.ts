@@ -115,11 +115,22 @@ export function replier(response: ServerResponse, context: ReplyContext) {
       settled = true;
       response.socket?.destroy();
     },
-    accept(recipientId: string, body: unknown, options: { acceptLate: boolean; delayMs?: number }) {
+    /** Accepts the send; the Marketing Message API answers `success` and a tracking id, the Send API a message id. */
+    accept(
+      recipientId: string,
+      body: unknown,
+      options: { acceptLate: boolean; delayMs?: number; marketing?: boolean },
+    ) {
       if (options.acceptLate) context.state.deliver(recipientId, body);
       later(options.delayMs ?? context.latency(), () => {
         if (!options.acceptLate) context.state.deliver(recipientId, body);
-        write({ status: 200, body: { recipient_id: recipientId, message_id: context.state.messageId() } });
+        const id = context.state.messageId();
+        write({
+          status: 200,
+          body: options.marketing
+            ? { success: true, marketing_message_tracking_id: id }
+            : { recipient_id: recipientId, message_id: id },
+        });
       });
     },
   };

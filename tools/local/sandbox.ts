@@ -1,6 +1,7 @@
 import { createServer, type IncomingMessage } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { checkFaultShares, type FaultShares, faultFor } from './fault-plan.js';
+import { isMarketingPath, marketingRefusal, utilityRefusal } from './messenger-routes.js';
 import { recipientKey, type WindowModel, windowRefusal } from './messenger-window.js';
 import type { Service } from './ports.js';
 import { tokenBucket, usageWindow } from './sandbox-rate.js';
@@ -62,10 +63,26 @@ export interface SandboxCounts {
   readonly lastAnswerAt: number | undefined;
 }
 
-const rateLimited = () => graphError(613, 'Calls to this API have exceeded the rate limit.');
+/** The answers that differ by route: the Send API's, and the Marketing Message API's own codes. */
+const rateLimited = (marketing: boolean) =>
+  marketing
+    ? graphError(2300078, 'The rate limit for sending messages has been exceeded. Please wait and try again.')
+    : graphError(613, 'Calls to this API have exceeded the rate limit.');
 const transient = () =>
   graphError(2, 'An unexpected error has occurred. Please retry your request later.', undefined, 500);
-const blocked = () => graphError(551, "This person isn't available right now.");
+const blocked = (marketing: boolean) =>
+  marketing
+    ? graphError(2300034, 'The subscriber has stopped marketing messages subscription.')
+    : graphError(551, "This person isn't available right now.");
+
+/**
+ * Meta's rules for one request on its route: the Marketing Message API's campaign and token, or on the Send API a
+ * utility template's, then the 24-hour window and Recurring Notifications tokens (only with a window model).
+ */
+function routeRefusal(marketing: boolean, body: unknown, window: WindowModel | undefined) {
+  if (marketing) return marketingRefusal(body, window);
+  return utilityRefusal(body, window) ?? (window ? windowRefusal(body, Date.now(), window) : undefined);
+}
 
 type Sandbox = Service & {
   baseUrl: string;
@@ -77,8 +94,9 @@ type Sandbox = Service & {
 };
 
 /**
- * A Messenger Send API sandbox: records every accepted delivery, answers like the Graph API, and lets a test or the
- * local runtime inject failures, latency, per-recipient fault plans and a rate limit.
+ * A Messenger sandbox (the Send API, utility templates and the Marketing Message API): records every accepted
+ * delivery, answers like the Graph API, and lets a test or the local runtime inject failures, latency, per-recipient
+ * fault plans and a rate limit.
  */
 export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbox> {
   if (options.faults) checkFaultShares(options.faults.shares);
@@ -136,8 +154,8 @@ interface SendApi {
 }
 
 /**
- * The Send API's answer to one request, in its order of checks: an injected answer first, then the token, the rate
- * limit, the recipient, the recipient's fault plan and the messaging window.
+ * The Graph API's answer to one request, in its order of checks: an injected answer first, then the token, the rate
+ * limit, the recipient, the recipient's fault plan and the rules of the request's route (routeRefusal).
  */
 function sendApi({ options, state, usage, live }: SendApi) {
   const attempts = new Map<string, number>();
@@ -150,6 +168,7 @@ function sendApi({ options, state, usage, live }: SendApi) {
     } catch {
       return reply.answer(graphError(100, 'Invalid JSON body'));
     }
+    const marketing = isMarketingPath(request.url ?? '');
     const recipientId = recipientKey(body);
     const attempt = (attempts.get(recipientId ?? '') ?? 0) + 1;
     attempts.set(recipientId ?? '', attempt);
@@ -166,24 +185,30 @@ function sendApi({ options, state, usage, live }: SendApi) {
     usage?.record(Date.now());
     if (!takeToken()) {
       state.counts.rejectedForRate++;
-      return reply.answer(rateLimited());
+      return reply.answer(rateLimited(marketing));
     }
-    if (!recipientId) return reply.answer(graphError(100, '(#100) The parameter recipient is required'));
+    if (!recipientId) {
+      const missing = marketing ? marketingRefusal(body, undefined) : undefined;
+      return reply.answer(
+        graphError(missing?.code ?? 100, missing?.message ?? '(#100) The parameter recipient is required'),
+      );
+    }
     const nth = (processed.get(recipientId) ?? 0) + 1;
     processed.set(recipientId, nth);
     const fault = options.faults ? faultFor(options.faults.seed, recipientId, options.faults.shares) : 'ok';
-    if (fault === 'permanent') return reply.answer(blocked());
+    if (fault === 'permanent') return reply.answer(blocked(marketing));
     if (fault === 'transient-once' && nth === 1) return reply.answer(transient());
     const hangMs = fault === 'hang-first' && nth === 1 ? (options.faults?.hangMs ?? 20_000) : undefined;
     // After the fault plans, so that a recipient's tails are the same with and without the window (a hung request
     // hangs, then is refused).
-    const refusal = options.window ? windowRefusal(body, Date.now(), options.window) : undefined;
+    const refusal = routeRefusal(marketing, body, options.window);
     if (refusal)
       return reply.answer({
         ...graphError(refusal.code, refusal.message, refusal.subcode),
         ...(hangMs === undefined ? {} : { delayMs: hangMs }),
       });
     reply.accept(recipientId, body, {
+      marketing,
       acceptLate: options.acceptLate ?? false,
       ...(hangMs === undefined ? {} : { delayMs: hangMs }),
     });
