@@ -8,6 +8,8 @@ export interface ProviderErrorDetails {
   readonly retryAfterMs?: number;
   /** The answer may mean that this person blocked the business (channels/graph-errors.ts GraphErrorEntry). */
   readonly perhapsBlocked?: true;
+  /** A permanent answer about this person that puts them on the channel's suppression list. */
+  readonly suppressible?: true;
 }
 
 /** Base class: callers branch on the subclass, never on the message text. */
