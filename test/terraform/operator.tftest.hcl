@@ -22,10 +22,10 @@ run "every_cli_command_gets_its_actions_on_its_resources_and_nothing_else" {
         "arn:aws:dynamodb:eu-west-1:123456789012:table/acme-ledger",
         "arn:aws:dynamodb:eu-west-1:123456789012:table/acme-ledger/index/by-job",
       ]]
-      RecordTestSends = ["Allow", ["dynamodb:PutItem"], ["arn:aws:dynamodb:eu-west-1:123456789012:table/acme-ledger"]]
-      RemoveSuppressions = ["Allow", ["dynamodb:DeleteItem"], ["arn:aws:dynamodb:eu-west-1:123456789012:table/acme-ledger"]]
+      RecordTestSends     = ["Allow", ["dynamodb:PutItem"], ["arn:aws:dynamodb:eu-west-1:123456789012:table/acme-ledger"]]
+      RemoveSuppressions  = ["Allow", ["dynamodb:DeleteItem"], ["arn:aws:dynamodb:eu-west-1:123456789012:table/acme-ledger"]]
       ListAllSuppressions = ["Allow", ["dynamodb:Scan"], ["arn:aws:dynamodb:eu-west-1:123456789012:table/acme-ledger"]]
-      StartRuns       = ["Allow", ["lambda:InvokeFunction"], ["arn:aws:lambda:eu-west-1:123456789012:function:acme-planner"]]
+      StartRuns           = ["Allow", ["lambda:InvokeFunction"], ["arn:aws:lambda:eu-west-1:123456789012:function:acme-planner"]]
       InspectAndRedriveDlq = ["Allow", [
         "sqs:DeleteMessage", "sqs:GetQueueAttributes", "sqs:ListMessageMoveTasks", "sqs:ReceiveMessage", "sqs:StartMessageMoveTask",
       ], ["arn:aws:sqs:eu-west-1:123456789012:acme-dlq"]]
