@@ -63,6 +63,7 @@ export {
   type RunRecord,
   runOutcomePages,
   type StoredOutcome,
+  type Suppression,
 } from './aws/ledger/index.js';
 export { resolveSecret } from './aws/secrets.js';
 export type { Channel } from './channels/channel.js';

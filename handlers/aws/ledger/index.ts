@@ -19,7 +19,7 @@ export {
 export type { FinalStatus, NewOutcome, RecordedOutcome } from './outcomes.js';
 export { collectOutcomes, type RunPage, runOutcomePages, type StoredOutcome } from './read-run.js';
 export { LeaseLostError, type RunCounters, type RunLease, type RunRecord, type RunStatus } from './runs.js';
-export { SUPPRESSION_SOURCES, type Suppression, type SuppressionSource } from './suppressions.js';
+export type { Suppression, SuppressionSource } from './suppressions.js';
 export { type LedgerOptions, LedgerTable } from './table.js';
 export { GroupLedger, RecordLedger, RunCounts, RunLedger, Suppressions };
 

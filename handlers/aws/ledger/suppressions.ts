@@ -15,7 +15,7 @@ import type { LedgerTable } from './table.js';
 
 /** Who put a recipient on the list: a permanent answer to a send, the person's own opt-out, or an operator. */
 export type SuppressionSource = 'send' | 'opt-out' | 'operator';
-export const SUPPRESSION_SOURCES: readonly SuppressionSource[] = ['send', 'opt-out', 'operator'];
+const SUPPRESSION_SOURCES: readonly SuppressionSource[] = ['send', 'opt-out', 'operator'];
 
 export interface Suppression {
   readonly channel: string;
