@@ -66,7 +66,7 @@ export async function screen(work: GroupJob, job: JobConfig, open: readonly Task
 }
 
 const suppressedReason = (entry: Suppression) =>
-  `on the suppression list of channel "${entry.channel}" since ${entry.at} (${entry.source}): ${entry.reason}`;
+  `on the suppression list of channel "${entry.channel}": ${entry.reason} (${entry.source}, since ${entry.at})`;
 
 /**
  * Puts the recipients whose answer was permanent for them on the channel's list; each put is retry-safe. A put that

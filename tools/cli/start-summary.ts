@@ -59,7 +59,10 @@ export function renderSummary(summary: RunSummary): string {
     ...(summary.reach ? [entry('reach', summary.reach)] : []),
     entry('planned', String(summary.planned)),
     entry('sent', String(summary.sent)),
-    entry('skipped', String(summary.skipped)),
+    entry(
+      'skipped',
+      `${summary.skipped}${summary.skippedBy.length ? ` (${summary.skippedBy.map(({ reason, count }) => `${reason} ${count}`).join(', ')})` : ''}`,
+    ),
     ...failedLines(summary),
     entry('retried', `${summary.retried} (rate-limited answers ${summary.rateLimited})`),
     entry('dead-lettered', String(summary.deadLettered)),
