@@ -168,3 +168,55 @@ export async function startOutageTcpProxy(
     stop: relay.stop,
   };
 }
+
+/**
+ * An HTTP proxy in front of DynamoDB that forwards every request and, when `lose` says so of a request (its
+ * X-Amz-Target operation and its body), lets the request land and then cuts the connection instead of answering: a
+ * write whose answer is lost.
+ */
+export async function startDynamoAnswerLoss(upstream: string, lose: (operation: string, body: string) => boolean) {
+  const target = new URL(upstream);
+  let lost = 0;
+  const server = createHttpServer((incoming, outgoing) => {
+    const chunks: Buffer[] = [];
+    incoming.on('data', (chunk: Buffer) => chunks.push(chunk));
+    incoming.on('end', () => {
+      const body = Buffer.concat(chunks);
+      const loseIt = lose(String(incoming.headers['x-amz-target'] ?? ''), body.toString('utf8'));
+      const forward = httpRequest(
+        {
+          host: target.hostname,
+          port: target.port,
+          method: incoming.method,
+          path: incoming.url,
+          headers: incoming.headers,
+        },
+        (answer) => {
+          const parts: Buffer[] = [];
+          answer.on('data', (chunk: Buffer) => parts.push(chunk));
+          answer.on('end', () => {
+            if (loseIt) {
+              lost++;
+              return void incoming.socket.destroy();
+            }
+            outgoing.writeHead(answer.statusCode ?? 500, answer.headers);
+            outgoing.end(Buffer.concat(parts));
+          });
+        },
+      );
+      forward.on('error', () => incoming.socket.destroy());
+      forward.end(body);
+    });
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  return {
+    endpoint: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
+    /** Answers cut so far. */
+    lost: () => lost,
+    stop: () =>
+      new Promise<void>((resolve) => {
+        server.closeAllConnections();
+        server.close(() => resolve());
+      }),
+  };
+}
