@@ -26,6 +26,8 @@ const PERMANENT = new Map([
   ['psid-33', graphError(100, '(#100) Invalid parameter')],
 ]);
 const SUPPRESSIBLE = ['psid-3', 'psid-13', 'psid-23'];
+/** A blocked recipient whose suppression put the ledger refuses, every time. */
+const REFUSED = 'refused-1';
 const HOUR = 3_600_000;
 
 describe('suppression lists and the 24-hour window', () => {
@@ -38,15 +40,22 @@ describe('suppression lists and the 24-hour window', () => {
 
   before(async () => {
     // The first suppression put of each recipient lands and its answer is lost: the sender's client sends it again.
+    // The puts for REFUSED never land.
     proxy = await startDynamoAnswerLoss(sharedService('NOTIFIER_TEST_DYNAMODB_ENDPOINT'), (operation, body) => {
       const recipient = /"pk":\{"S":"suppression#[^"]*"\},"sk":\{"S":"([^"]*)"/.exec(body)?.[1];
-      if (!operation.endsWith('.PutItem') || recipient === undefined || lostOnce.has(recipient)) return false;
+      if (!operation.endsWith('.PutItem') || recipient === undefined) return 'forward';
+      if (recipient === REFUSED) return 'refuse';
+      if (lostOnce.has(recipient)) return 'forward';
       lostOnce.add(recipient);
-      return true;
+      return 'lose';
     });
     harness = await startHarness({ dynamoEndpoint: proxy.endpoint });
     ledger = createLedger({ table: harness.stack.names.ledger });
-    harness.sandbox.inject((request) => PERMANENT.get(request.recipientId ?? ''));
+    harness.sandbox.inject((request) =>
+      request.recipientId === REFUSED
+        ? graphError(551, "This person isn't available right now.")
+        : PERMANENT.get(request.recipientId ?? ''),
+    );
   });
   after(async () => {
     await harness.stop();
@@ -219,6 +228,16 @@ describe('suppression lists and the 24-hour window', () => {
       assert.equal(harness.sandbox.requests.length - requestsBefore, 2, 'two requests in all');
       const run = await ledger.runs.get(`window@${RUN_AT}`);
       assert.deepEqual([run?.sent, run?.skipped, run?.failed], [2, 2, 5], 'the run counters count the skipped');
+    });
+
+    it('a suppression the ledger refuses costs the recipient its entry, never its recorded outcome', async () => {
+      const response = await deliver('window', [[REFUSED, new Date(now - HOUR).toISOString()]]);
+      assert.deepEqual(response.batchItemFailures, []);
+      const outcome = await readDelivery(ledger, `window@${RUN_AT}`, REFUSED);
+      assert.deepEqual([outcome?.status, outcome?.failureClass], ['failed', 'permanent']);
+      assert.match(String(outcome?.reason), /Graph API error 551/);
+      assert.equal((await ledger.suppressions.among('messenger', [REFUSED])).size, 0);
+      assert.ok(harness.logs.some((line) => line.includes('could not put the recipient on the suppression list')));
     });
 
     it('a tagged job is not affected: everyone is sent to, in the window or not', async () => {

@@ -170,11 +170,14 @@ export async function startOutageTcpProxy(
 }
 
 /**
- * An HTTP proxy in front of DynamoDB that forwards every request and, when `lose` says so of a request (its
- * X-Amz-Target operation and its body), lets the request land and then cuts the connection instead of answering: a
- * write whose answer is lost.
+ * An HTTP proxy in front of DynamoDB. For each request `decide` sees its X-Amz-Target operation and its body:
+ * 'forward' passes it, 'lose' lets it land and then cuts the connection instead of answering (a write whose answer is
+ * lost), 'refuse' answers HTTP 500 without passing it on (a write that never lands, however often it is retried).
  */
-export async function startDynamoAnswerLoss(upstream: string, lose: (operation: string, body: string) => boolean) {
+export async function startDynamoAnswerLoss(
+  upstream: string,
+  decide: (operation: string, body: string) => 'forward' | 'lose' | 'refuse',
+) {
   const target = new URL(upstream);
   let lost = 0;
   const server = createHttpServer((incoming, outgoing) => {
@@ -182,7 +185,12 @@ export async function startDynamoAnswerLoss(upstream: string, lose: (operation: 
     incoming.on('data', (chunk: Buffer) => chunks.push(chunk));
     incoming.on('end', () => {
       const body = Buffer.concat(chunks);
-      const loseIt = lose(String(incoming.headers['x-amz-target'] ?? ''), body.toString('utf8'));
+      const verdict = decide(String(incoming.headers['x-amz-target'] ?? ''), body.toString('utf8'));
+      if (verdict === 'refuse') {
+        outgoing.writeHead(500, { 'content-type': 'application/x-amz-json-1.0' });
+        return void outgoing.end(JSON.stringify({ __type: 'com.amazonaws.dynamodb.v20120810#InternalServerError' }));
+      }
+      const loseIt = verdict === 'lose';
       const forward = httpRequest(
         {
           host: target.hostname,
