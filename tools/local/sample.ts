@@ -160,8 +160,8 @@ function sampleJob(id: string, column: string, recipientKind: string, window = f
 
 /**
  * The config items of the sample jobs, in the same schema as the config table: the digest by PSID (the default job), by
- * Marketing Messages token, by checkbox user_ref, and by PSID with each person's last message (sample-window). `ratePerSecond` is the channel's configured rate: the provider's
- * limit when the sandbox enforces one. */
+ * Marketing Messages token, by checkbox user_ref, and by PSID with each person's last message (sample-window).
+ * `ratePerSecond` is the channel's configured rate: the provider's limit when the sandbox enforces one. */
 export function sampleConfig(
   database: URL,
   graphBaseUrl: string,

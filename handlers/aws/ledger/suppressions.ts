@@ -11,7 +11,8 @@ import { keyAttributes, SUPPRESSION_PK_PREFIX, suppressionKey } from './keys.js'
 import { REASON_CHARS } from './outcomes.js';
 import type { LedgerTable } from './table.js';
 
-// The suppression list: who a channel no longer sends to, across runs and jobs (docs/adr/0013-window-and-suppressions.md).
+// The suppression list: who a channel no longer sends to, across runs and jobs
+// (docs/adr/0013-window-and-suppressions.md).
 
 /** Who put a recipient on the list: a permanent answer to a send, the person's own opt-out, or an operator. */
 export type SuppressionSource = 'send' | 'opt-out' | 'operator';
