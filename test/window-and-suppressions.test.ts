@@ -86,7 +86,7 @@ describe('the 24-hour window from audience.lastMessageColumn', () => {
 
 describe('the suppression list', () => {
   it('suppresses for the answers about the person only, each of them permanent', () => {
-    const suppressible = Object.entries(GRAPH_ERRORS).filter(([, entry]) => entry.suppressible);
+    const suppressible = Object.entries(GRAPH_ERRORS).filter(([, entry]) => entry.suppress);
     assert.deepEqual(suppressible.map(([key]) => key).sort(), [
       '10/1893015',
       '200/1545041',

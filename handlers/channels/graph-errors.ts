@@ -25,7 +25,7 @@ export interface GraphErrorEntry {
    * The answer is about this person for good (blocked the Page, stopped the messages, a token that is not this Page's):
    * the recipient goes on the channel's suppression list (docs/adr/0013-window-and-suppressions.md).
    */
-  readonly suppressible?: true;
+  readonly suppress?: true;
 }
 
 const TOKEN_GONE =
@@ -124,7 +124,7 @@ export const GRAPH_ERRORS: Readonly<Record<string, GraphErrorEntry>> = {
     failureClass: 'permanent',
     source: ERROR_CODES_URL,
     advice: `the person stopped these messages: ${TOKEN_GONE}`,
-    suppressible: true,
+    suppress: true,
   },
   // 10/1893063: the Page is restricted from sending messages for policy reasons.
   '10/1893063': {
@@ -140,20 +140,20 @@ export const GRAPH_ERRORS: Readonly<Record<string, GraphErrorEntry>> = {
     source: ERROR_CODES_URL,
     advice: 'grant the app the permission this job needs (pages_messaging, reviewed and live)',
   },
-  '200/1545041': { failureClass: 'permanent', source: ERROR_CODES_URL, suppressible: true },
+  '200/1545041': { failureClass: 'permanent', source: ERROR_CODES_URL, suppress: true },
   // The token lacks pages_messaging.
   '230': { failureClass: 'fatal', source: SEND_API_ERRORS_URL, advice: 'grant the page access token pages_messaging' },
   // The Page is temporarily blocked from messaging for policy reasons.
   '368': { failureClass: 'fatal', source: SEND_API_ERRORS_URL },
   // The person blocked the Page or is otherwise unreachable.
-  '551': { failureClass: 'permanent', source: ERROR_CODES_URL, suppressible: true },
+  '551': { failureClass: 'permanent', source: ERROR_CODES_URL, suppress: true },
   // Marketing Messages on Messenger: the subscription token cannot be loaded, or belongs to another Page.
-  '2300004': { failureClass: 'permanent', source: MARKETING_MESSAGES_API_URL, advice: TOKEN_GONE, suppressible: true },
+  '2300004': { failureClass: 'permanent', source: MARKETING_MESSAGES_API_URL, advice: TOKEN_GONE, suppress: true },
   '2300005': {
     failureClass: 'permanent',
     source: MARKETING_MESSAGES_API_URL,
     advice: `the token belongs to another Page: send it through that Page's channel, or ${TOKEN_GONE}`,
-    suppressible: true,
+    suppress: true,
   },
 };
 

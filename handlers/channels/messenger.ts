@@ -118,7 +118,7 @@ export function messengerChannel(config: MessengerChannelConfig, accessToken: st
           ...(graph.subcode === undefined ? {} : { subcode: graph.subcode }),
           ...(retryAfterMs === undefined ? {} : { retryAfterMs }),
           ...(entry?.perhapsBlocked ? { perhapsBlocked: true } : {}),
-          ...(entry?.suppressible ? { suppressible: true } : {}),
+          ...(entry?.suppress ? { suppressible: true } : {}),
         },
       );
     },
