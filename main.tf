@@ -256,10 +256,21 @@ module "sender" {
     NOTIFIER_QUEUE_URL          = module.queue.queue_url
     # The only hosts the sender sends a channel's secret to (docs/adr/0007-channel-and-database-allowlists.md).
     NOTIFIER_CHANNEL_HOSTS = local.channel_hosts
+    # The channels' suppression lists (docs/adr/0013-window-and-suppressions.md).
+    NOTIFIER_SUPPRESSIONS     = tostring(var.suppressions.enabled)
+    NOTIFIER_SUPPRESSION_DAYS = tostring(var.suppressions.expire_after_days)
   })
 
   policy_statements = concat(
     local.table_statements,
+    # The suppression list entries of a task's recipients, in one request, and only from the suppression partitions;
+    # PutItem, to add one, is in WriteLedger.
+    var.suppressions.enabled ? [{
+      sid        = "ReadSuppressions"
+      actions    = ["dynamodb:BatchGetItem"]
+      resources  = [module.tables.ledger_table_arn]
+      conditions = { "ForAllValues:StringLike" = { "dynamodb:LeadingKeys" = ["suppression#*"] } }
+    }] : [],
     [
       {
         sid        = "ConsumeDeliveries"

@@ -28,6 +28,20 @@ locals {
         Resource = [module.tables.ledger_table_arn]
       },
       {
+        # suppressions remove deletes an entry of a channel's suppression list, and nothing else of the ledger;
+        # list and export read a channel's list with ReadLedger's Query, add writes with RecordTestSends' PutItem.
+        Sid       = "RemoveSuppressions"
+        Action    = ["dynamodb:DeleteItem"]
+        Resource  = [module.tables.ledger_table_arn]
+        Condition = { "ForAllValues:StringLike" = { "dynamodb:LeadingKeys" = ["suppression#*"] } }
+      },
+      {
+        # suppressions list and export without --channel read every channel's list with a Scan of the ledger table.
+        Sid      = "ListAllSuppressions"
+        Action   = ["dynamodb:Scan"]
+        Resource = [module.tables.ledger_table_arn]
+      },
+      {
         # run and ticks replay invoke the planner asynchronously, as the schedule does.
         Sid      = "StartRuns"
         Action   = ["lambda:InvokeFunction"]
@@ -98,5 +112,7 @@ locals {
     # preview connects to the database as the planner does, to these hosts only; send-test to these channel hosts.
     NOTIFIER_DATABASE_HOSTS = join(",", var.database_hosts)
     NOTIFIER_CHANNEL_HOSTS  = local.channel_hosts
+    # suppressions add: how long an entry lasts, as the sender's.
+    NOTIFIER_SUPPRESSION_DAYS = tostring(var.suppressions.expire_after_days)
   }
 }

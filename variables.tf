@@ -255,6 +255,20 @@ variable "ledger_ttl_days" {
   }
 }
 
+variable "suppressions" {
+  description = "The channels' suppression lists, kept in the ledger table: a recipient whose answer is permanent for them (blocked the Page, stopped the messages, an invalid or other Page's subscription token) is put on their channel's list, and every later run of every job on that channel records them as skipped without a request. `enabled = false` turns this off for every job (a job turns it off for itself with `suppressionList: false`). An entry the sender adds lasts `expire_after_days`, then DynamoDB's TTL removes it; `notifier suppressions` lists, exports, adds and removes entries."
+  type = object({
+    enabled           = optional(bool, true)
+    expire_after_days = optional(number, 365)
+  })
+  default = {}
+
+  validation {
+    condition     = var.suppressions.expire_after_days >= 1 && var.suppressions.expire_after_days <= 3650 && floor(var.suppressions.expire_after_days) == var.suppressions.expire_after_days
+    error_message = "suppressions.expire_after_days must be a whole number between 1 and 3650."
+  }
+}
+
 variable "tracing_mode" {
   description = "X-Ray tracing of both functions: `Active` traces invocations (X-Ray charges per trace; the roles get `xray:PutTraceSegments` and `xray:PutTelemetryRecords`), `PassThrough` only forwards an upstream trace header. `null` leaves tracing off."
   type        = string

@@ -62,6 +62,21 @@ function positive(name: string, fallback: number): EnvVariable<number> {
   };
 }
 
+/** `true` or `false`, or `fallback` when the variable is unset. */
+function flag(name: string, fallback: boolean): EnvVariable<boolean> {
+  return {
+    name,
+    setBy: 'module',
+    required: false,
+    parse: (raw) => {
+      if (raw === undefined) return fallback;
+      if (raw !== 'true' && raw !== 'false')
+        throw new Error(`environment variable ${name} must be "true" or "false", got "${raw}"`);
+      return raw === 'true';
+    },
+  };
+}
+
 /** A comma-separated list of the hosts a function may send credentials to; required, so no list means no host. */
 function hostList(name: string): EnvVariable<HostAllowlist> {
   return { name, setBy: 'module', required: true, parse: (raw) => parseHostAllowlist(raw, name) };
@@ -110,6 +125,10 @@ export const senderEnvironment = {
   pauseRecheckSeconds: positive('NOTIFIER_PAUSE_RECHECK_SECONDS', 300),
   /** The hosts each kind of channel may send its secret to (the module's channel_hosts, by kind). */
   channelHosts: channelHostList(CHANNEL_HOSTS_ENV),
+  /** Whether senders keep and heed the channels' suppression lists (the module's suppressions.enabled). */
+  suppressions: flag('NOTIFIER_SUPPRESSIONS', true),
+  /** Days a suppression the sender adds lasts before DynamoDB's TTL removes it (suppressions.expire_after_days). */
+  suppressionDays: positive('NOTIFIER_SUPPRESSION_DAYS', 365),
 };
 
 /**

@@ -44,6 +44,7 @@ export const handler = withRedactedErrors(
       haltCooldownMs: env.haltCooldownMs,
       stragglerFloorMs: env.stragglerFloorMs,
       pauseRecheckSeconds: Math.min(MAX_DELAY_SECONDS, env.pauseRecheckSeconds),
+      suppressions: { enabled: env.suppressions, days: env.suppressionDays },
     },
   }),
 );

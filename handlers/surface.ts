@@ -32,6 +32,7 @@ export {
   parseTask,
 } from './core/task.js';
 export { missingFields, type RowFields } from './core/template.js';
+export { WINDOW_MS } from './core/window.js';
 
 // Config: the items, the hosts they may name, the planner's event.
 export { channelHostRefusal, configuredHosts, databaseHostRefusal } from './config/hosts.js';
@@ -64,6 +65,7 @@ export {
   type RunRecord,
   runOutcomePages,
   type StoredOutcome,
+  type Suppression,
 } from './aws/ledger/index.js';
 export { resolveSecret } from './aws/secrets.js';
 export type { Channel, OutboundMessage } from './channels/channel.js';

@@ -27,6 +27,7 @@ const UNIT_FILES = [
   'test/progress-line.test.ts',
   'test/provider-model.test.ts',
   'test/size-limits.test.ts',
+  'test/window-and-suppressions.test.ts',
 ];
 /** `npm run deps`: the layout's import rules (.dependency-cruiser.cjs) over the product code. */
 const DEPCRUISE = [

@@ -188,7 +188,7 @@ describe('npm start', () => {
     assert.deepEqual(senderProcesses(), [], 'no sender process outlives the run');
   });
 
-  it('delivers to each recipient kind end to end: PSIDs within the window, valid tokens whatever the window, user_refs within it', async () => {
+  it('delivers to each recipient kind end to end: PSIDs within the window, valid tokens whatever the window, user_refs within it; a known last message spares the request', async () => {
     const size = 120;
     const audience = Array.from({ length: size }, (_, n) => n + 1).filter((n) => n % 10 !== 0);
     const inside = (n: number) => sampleHoursSinceMessage(n) <= 24;
@@ -196,6 +196,7 @@ describe('npm start', () => {
       'sample-digest': audience,
       'sample-marketing': audience.filter((n) => sampleToken(n)),
       'sample-checkbox': audience.filter((n) => sampleUserRef(n)),
+      'sample-window': audience,
     };
     for (const [job, recipients] of Object.entries(runs)) {
       const result = await runStart(['--json', '--sample-size', String(size), '--job', job, '--concurrency', '2']);
@@ -205,22 +206,29 @@ describe('npm start', () => {
         job === 'sample-marketing'
           ? recipients.filter((n) => sampleToken(n)?.state === 'valid')
           : recipients.filter(inside);
-      const outside = job === 'sample-marketing' ? 0 : recipients.length - delivered.length;
+      const undelivered = recipients.length - delivered.length;
+      // sample-window knows each last message: the people outside the window are skipped without a request.
+      const skipped = job === 'sample-window' ? undelivered : 0;
+      const outside = job === 'sample-marketing' ? 0 : undelivered - skipped;
       assert.ok(delivered.length > 0 && recipients.length > delivered.length, `${job}: the sample holds both outcomes`);
       assert.deepEqual(
         {
           planned: summary.planned,
           sent: summary.sent,
+          skipped: summary.skipped,
           failed: summary.failed,
           permanent: summary.failedByClass.permanent ?? 0,
           outside: summary.failedOutsideWindow,
+          requests: summary.providerRequests,
         },
         {
           planned: recipients.length,
           sent: delivered.length,
-          failed: recipients.length - delivered.length,
-          permanent: recipients.length - delivered.length,
+          skipped,
+          failed: undelivered - skipped,
+          permanent: undelivered - skipped,
           outside,
+          requests: recipients.length - skipped,
         },
         job,
       );
@@ -593,7 +601,7 @@ describe('npm start stays on this machine unless told', () => {
 });
 
 describe('npm start against one DynamoDB endpoint, twice', () => {
-  it('reuses the tables, waits for them to be ACTIVE, and keeps both runs in the ledger', async () => {
+  it('reuses the tables, waits for them to be ACTIVE, keeps both runs in the ledger, and the second skips whom the first found blocked', async () => {
     // dynalite as a separate endpoint, with the delay real DynamoDB has before a new table is ACTIVE.
     const server = dynalite({ createTableMs: 500 });
     await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
@@ -601,7 +609,10 @@ describe('npm start against one DynamoDB endpoint, twice', () => {
     try {
       const runs = [];
       for (let n = 0; n < 2; n++) {
-        const result = await runStart(['--json', '--sample-size', '50', '--dynamodb', endpoint, '--concurrency', '2']);
+        const result = await runStart([
+          ...['--json', '--sample-size', '50', '--dynamodb', endpoint, '--concurrency', '2'],
+          ...['--inject-permanent', '0.2', '--seed', '3'],
+        ]);
         assert.equal(result.code, 0, result.stderr);
         runs.push(JSON.parse(result.stdout));
       }
@@ -616,7 +627,15 @@ describe('npm start against one DynamoDB endpoint, twice', () => {
       const stored = await ledger.runs.list('sample-digest');
       client.destroy();
       assert.deepEqual(stored.map((run) => run.runId).sort(), [first.runId, second.runId].sort());
-      for (const run of runs) assert.equal(run.sent + run.failed, run.planned);
+      for (const run of runs) assert.equal(run.sent + run.failed + run.skipped, run.planned);
+      // The recipients the first run found blocked are on the channel's suppression list: the second run records them
+      // as skipped and makes no request for them.
+      const blocked = first.failedReasons.find((entry: { reason: string }) => /Graph API error 551/.test(entry.reason));
+      assert.ok(blocked?.count > 0, JSON.stringify(first.failedReasons));
+      assert.deepEqual(second.skippedBy, [
+        { reason: 'on the suppression list of channel "sandbox"', count: blocked.count },
+      ]);
+      assert.equal(second.providerRequests, first.providerRequests - blocked.count);
     } finally {
       await new Promise<void>((resolve) => {
         server.closeAllConnections?.();

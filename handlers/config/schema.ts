@@ -60,21 +60,17 @@ const secretRefSchema = z.union([
 ]);
 export type SecretRef = z.infer<typeof secretRefSchema>;
 
+const columnName = z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'must be a plain column name');
+
 const audienceSchema = z.strictObject({
   sql: z.string().min(1).describe('SELECT returning one row per recipient; $1..$n bind to params'),
   params: z.array(z.union([z.string(), z.number(), z.boolean(), z.null()])).default([]),
-  idColumn: z
-    .string()
-    .regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'must be a plain column name')
+  idColumn: columnName
     .default('id')
     .describe(
       'ordered column used for keyset pagination, with recipientColumn breaking ties; NULLs are recorded as failed',
     ),
-  recipientColumn: z
-    .string()
-    .regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'must be a plain column name')
-    .default('psid')
-    .describe('column holding the channel recipient id'),
+  recipientColumn: columnName.default('psid').describe('column holding the channel recipient id'),
   recipientKind: z
     .enum(RECIPIENT_KINDS)
     .default('psid')
@@ -85,6 +81,14 @@ const audienceSchema = z.strictObject({
         'Korea and Australia); subscription_token: a subscription token on the Marketing Message API ' +
         "(act_<adAccountId>/messages, needs marketingMessage and the channel's adAccountId; subscribers outside " +
         'the EU, the UK, Japan, South Korea and Australia)',
+    ),
+  lastMessageColumn: columnName
+    .optional()
+    .describe(
+      "column holding each person's last message to the Page (timestamptz, or ISO 8601 text with a zone): " +
+        'a RESPONSE or UPDATE job then records people outside the 24-hour window as skipped without a request; ' +
+        'NULL reads as never (skipped), a value that is not a time as failed; MESSAGE_TAG jobs and utility ' +
+        'templates are not affected',
     ),
 });
 
@@ -166,6 +170,14 @@ const jobObjectSchema = z.strictObject({
   tag: z.enum(MESSAGE_TAGS).optional(),
   pageSize: z.number().int().min(10).max(10_000).default(1000),
   enqueueConcurrency: z.number().int().min(1).max(50).default(5),
+  suppressionList: z
+    .boolean()
+    .default(true)
+    .describe(
+      "skip the recipients on the channel's suppression list, and add those whose answer is permanent " +
+        "for them (blocked the Page, stopped the messages, an invalid or other Page's token); " +
+        "false: neither, for this job (the module's suppressions.enabled = false turns it off for every job)",
+    ),
   recipientsPerTask: z
     .number()
     .int()
@@ -205,6 +217,15 @@ function contentIssues(job: JobShape): JobIssue[] {
  */
 function routeIssues(job: JobShape): JobIssue[] {
   const kind = job.audience.recipientKind;
+  if ((kind === 'notification_messages_token' || kind === 'subscription_token') && job.audience.lastMessageColumn)
+    return [
+      {
+        path: ['audience', 'lastMessageColumn'],
+        message:
+          'is only for page-scoped ids and user_refs: a subscription token reaches its person outside the ' +
+          '24-hour window, so the window does not apply to it',
+      },
+    ];
   if (job.marketingMessage && kind !== 'subscription_token')
     return [
       { path: ['marketingMessage'], message: 'is only allowed when audience.recipientKind is subscription_token' },

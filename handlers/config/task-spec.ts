@@ -25,13 +25,19 @@ export const windowBound = (
   job.messagingType !== 'MESSAGE_TAG' &&
   job.template?.utility === undefined;
 
-/** How a job's audience rows become recipients of `runId`: the planner's, and `notifier preview`'s. */
+/**
+ * How a job's audience rows become recipients of `runId`: the planner's, and `notifier preview`'s. The fields a task
+ * carries are the templates' and the last-message column: the sender judges the window when it sends, not when the
+ * page was planned (docs/adr/0013-window-and-suppressions.md).
+ */
 export function taskSpecFor(runId: string, job: JobConfig): TaskSpec {
+  const fields = templateFields(jobTemplates(job).join('\n'));
+  const window = windowBound(job) ? job.audience.lastMessageColumn : undefined;
   return {
     runId,
     job: job.id,
     idColumn: job.audience.idColumn,
     recipientColumn: job.audience.recipientColumn,
-    fields: templateFields(jobTemplates(job).join('\n')),
+    fields: window === undefined || fields.includes(window) ? fields : [...fields, window],
   };
 }

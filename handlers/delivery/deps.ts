@@ -23,6 +23,11 @@ export interface SenderOptions {
   readonly pauseRecheckSeconds: number;
   /** A request still out this long (and ten times the usual latency) when the rest of its batch is done is given up. */
   readonly stragglerFloorMs: number;
+  /**
+   * The channels' suppression lists (docs/adr/0013-window-and-suppressions.md): heeded and added to unless `enabled` is
+   * false; an entry the sender adds lasts `days`. Both on, for 365 days, when not given.
+   */
+  readonly suppressions?: { readonly enabled: boolean; readonly days: number };
 }
 
 export interface SenderProbes {

@@ -2,6 +2,7 @@ import type { FinalStatus, NewOutcome, RecordedOutcome } from '../aws/ledger/ind
 import { channelHostRefusal } from '../config/hosts.js';
 import type { GroupJob } from './deps.js';
 import { haltJob, type Resolution, sendAll } from './recipient.js';
+import { suppress } from './screen.js';
 
 // A task's group in the ledger, from claim to record: who may send it, what earlier receives settled, what is counted.
 
@@ -55,7 +56,7 @@ export async function deliverGroup(work: GroupJob, release: () => void): Promise
       open,
       letGo,
     });
-    return await record(work, claimed.claim, resolutions);
+    return await record(work, claimed.claim, resolutions, job.channel);
   } finally {
     letGo();
   }
@@ -165,20 +166,28 @@ async function countOrphans(
   return { settledHere, waiting: false };
 }
 
-/** One write for every outcome the group reached; the claim is handed back when recipients are still open. */
+/**
+ * One write for every outcome the group reached; the claim is handed back when recipients are still open. The
+ * suppressions its answers call for are written beside it, so that neither waits for the other and a failed one
+ * costs the other nothing.
+ */
 async function record(
   work: GroupJob,
   claim: string,
   resolutions: ReadonlyMap<string, Resolution>,
+  channel: string,
 ): Promise<GroupResult> {
   const { state, invocation, task, log } = work;
   const finals = new Map<string, NewOutcome>();
+  const suppressions = new Map<string, string>();
   const open: string[] = [];
   let delayMs = 0;
   let waited = true;
   for (const [recipient, resolution] of resolutions) {
-    if (resolution.kind === 'final') finals.set(recipient, resolution.outcome);
-    else {
+    if (resolution.kind === 'final') {
+      finals.set(recipient, resolution.outcome);
+      if (resolution.suppress !== undefined) suppressions.set(recipient, resolution.suppress);
+    } else {
       open.push(`${recipient}: ${resolution.reason}`);
       delayMs = Math.max(delayMs, resolution.delayMs);
       waited &&= resolution.waited;
@@ -188,6 +197,7 @@ async function record(
   const reason = settle
     ? undefined
     : `${open.length} of ${task.recipients.length} recipients kept for another attempt (${open[0]})`;
+  const suppressed = suppress(work, channel, suppressions);
   const recorded = await state.ledger.groups
     .record({
       ...holderOf(work),
@@ -206,7 +216,8 @@ async function record(
         outcomes: Object.fromEntries([...finals].map(([recipient, outcome]) => [recipient, outcome.status])),
       });
       throw error;
-    });
+    })
+    .finally(() => suppressed);
   if (!recorded) {
     log.warn('claim expired before the outcomes were recorded; the newer claim records them', {
       outcomes: finals.size,

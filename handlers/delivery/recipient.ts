@@ -7,6 +7,7 @@ import { renderTemplate, TemplateError } from '../core/template.js';
 import type { Logger } from '../observability/log.js';
 import type { GroupJob } from './deps.js';
 import type { AttemptResult, Settlement } from './dispatcher.js';
+import { screen, suppressionsOn } from './screen.js';
 
 // What happens to one recipient of a group: the job's gate (disabled, halted, probing), the message rendered from their
 // fields, the send through the dispatcher, and where it leaves them.
@@ -14,9 +15,10 @@ import type { AttemptResult, Settlement } from './dispatcher.js';
 /**
  * Where a recipient's delivery ended up: an outcome to record, or open for another attempt, visible again in
  * `delayMs`. `waited`: nothing failed, the recipient only waited for its channel's pace or the invocation's time.
+ * `suppress`: the answer was permanent for this person, who goes on the channel's suppression list for that reason.
  */
 export type Resolution =
-  | { kind: 'final'; outcome: NewOutcome }
+  | { kind: 'final'; outcome: NewOutcome; suppress?: string }
   | { kind: 'open'; reason: string; delayMs: number; waited: boolean };
 
 /** What the recipients of one group are sent with. */
@@ -32,22 +34,35 @@ export interface Sends {
 const everyone = (open: readonly TaskRecipient[], resolution: Resolution) =>
   new Map(open.map((recipient) => [recipient.id, resolution]));
 
-/** Every open recipient's resolution; a halted job probes with one recipient before the rest go. */
+/**
+ * Every open recipient's resolution: who gets no request first (screen.ts), then the sends; a halted job probes with
+ * one recipient before the rest go.
+ */
 export async function sendAll(work: GroupJob, sends: Sends): Promise<Map<string, Resolution>> {
-  const { job, open } = sends;
+  const { job } = sends;
   if (!job.enabled)
-    return everyone(open, { kind: 'final', outcome: { status: 'skipped', reason: 'job disabled after planning' } });
+    return everyone(sends.open, {
+      kind: 'final',
+      outcome: { status: 'skipped', reason: 'job disabled after planning' },
+    });
+  const screened = await screen(work, job, sends.open);
+  const resolutions = new Map<string, Resolution>(
+    [...screened.outcomes].map(([recipient, outcome]) => [recipient, { kind: 'final', outcome }]),
+  );
+  const open = screened.send;
   // Only a group with someone to send to may take the probe: it must give the role back once its answer is in.
-  if (open.length === 0) return new Map();
+  if (open.length === 0) return resolutions;
   const gate = await work.state.halts.gate(work.task.job);
   if (gate.kind === 'wait')
-    return everyone(open, {
-      kind: 'open',
-      reason: 'job halted by a fatal channel error',
-      delayMs: gate.delayMs,
-      waited: false,
-    });
-  const resolutions = new Map<string, Resolution>();
+    return new Map([
+      ...resolutions,
+      ...everyone(open, {
+        kind: 'open',
+        reason: 'job halted by a fatal channel error',
+        delayMs: gate.delayMs,
+        waited: false,
+      }),
+    ]);
   let rest = open;
   if (gate.kind === 'probe') {
     // One request tells whether the channel is back; a fatal answer halts the job again, and the rest of the group is
@@ -114,7 +129,7 @@ async function resolve(work: GroupJob, sends: Sends, recipient: TaskRecipient): 
         }
       },
     });
-    return await settle(work, settlement, log);
+    return await settle(work, sends, settlement, log);
   } catch (error) {
     log.error('delivery failed unexpectedly; the recipient stays open', { error });
     const reason = error instanceof Error ? `${error.name}: ${error.message}` : String(error);
@@ -122,18 +137,21 @@ async function resolve(work: GroupJob, sends: Sends, recipient: TaskRecipient): 
   }
 }
 
-async function settle(work: GroupJob, settlement: Settlement, log: Logger): Promise<Resolution> {
+async function settle(work: GroupJob, sends: Sends, settlement: Settlement, log: Logger): Promise<Resolution> {
   switch (settlement.kind) {
     case 'sent': {
       const { providerMessageId } = settlement;
       return { kind: 'final', outcome: { status: 'sent', ...(providerMessageId ? { providerMessageId } : {}) } };
     }
-    case 'failed':
+    case 'failed': {
       log.warn('permanent failure for this recipient: recorded, never retried', { error: settlement.error });
+      const { message, failureClass, details } = settlement.error;
       return {
         kind: 'final',
-        outcome: { status: 'failed', reason: settlement.error.message, failureClass: settlement.error.failureClass },
+        outcome: { status: 'failed', reason: message, failureClass },
+        ...(details.suppressible && suppressionsOn(work, sends.job) ? { suppress: message } : {}),
       };
+    }
     case 'open':
       log.warn('delivery returned to the queue for a later attempt', {
         reason: settlement.reason,

@@ -15,7 +15,8 @@ export type CountMetric =
   | 'Transient'
   | 'RateLimited'
   | 'Retried'
-  | 'FatalChannel';
+  | 'FatalChannel'
+  | 'Suppressed';
 
 /**
  * CloudWatch Embedded Metric Format: one log line per job and flush, no PutMetricData call on the hot path.

@@ -168,3 +168,63 @@ export async function startOutageTcpProxy(
     stop: relay.stop,
   };
 }
+
+/**
+ * An HTTP proxy in front of DynamoDB. For each request `decide` sees its X-Amz-Target operation and its body:
+ * 'forward' passes it, 'lose' lets it land and then cuts the connection instead of answering (a write whose answer is
+ * lost), 'refuse' answers HTTP 500 without passing it on (a write that never lands, however often it is retried).
+ */
+export async function startDynamoAnswerLoss(
+  upstream: string,
+  decide: (operation: string, body: string) => 'forward' | 'lose' | 'refuse',
+) {
+  const target = new URL(upstream);
+  let lost = 0;
+  const server = createHttpServer((incoming, outgoing) => {
+    const chunks: Buffer[] = [];
+    incoming.on('data', (chunk: Buffer) => chunks.push(chunk));
+    incoming.on('end', () => {
+      const body = Buffer.concat(chunks);
+      const verdict = decide(String(incoming.headers['x-amz-target'] ?? ''), body.toString('utf8'));
+      if (verdict === 'refuse') {
+        outgoing.writeHead(500, { 'content-type': 'application/x-amz-json-1.0' });
+        return void outgoing.end(JSON.stringify({ __type: 'com.amazonaws.dynamodb.v20120810#InternalServerError' }));
+      }
+      const loseIt = verdict === 'lose';
+      const forward = httpRequest(
+        {
+          host: target.hostname,
+          port: target.port,
+          method: incoming.method,
+          path: incoming.url,
+          headers: incoming.headers,
+        },
+        (answer) => {
+          const parts: Buffer[] = [];
+          answer.on('data', (chunk: Buffer) => parts.push(chunk));
+          answer.on('end', () => {
+            if (loseIt) {
+              lost++;
+              return void incoming.socket.destroy();
+            }
+            outgoing.writeHead(answer.statusCode ?? 500, answer.headers);
+            outgoing.end(Buffer.concat(parts));
+          });
+        },
+      );
+      forward.on('error', () => incoming.socket.destroy());
+      forward.end(body);
+    });
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  return {
+    endpoint: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
+    /** Answers cut so far. */
+    lost: () => lost,
+    stop: () =>
+      new Promise<void>((resolve) => {
+        server.closeAllConnections();
+        server.close(() => resolve());
+      }),
+  };
+}

@@ -82,6 +82,8 @@ export async function startHarness(
     plannerTimeoutMs?: number;
     extraEnv?: Record<string, string>;
     sandboxRate?: number;
+    /** Where the stack's DynamoDB requests go (a fault proxy); the shared DynamoDB Local by default. */
+    dynamoEndpoint?: string;
   } = {},
 ): Promise<Harness> {
   const logs: string[] = [];
@@ -95,7 +97,7 @@ export async function startHarness(
   });
   const stack = await startStack({
     name: `t${randomUUID().slice(0, 8)}`,
-    dynamoEndpoint: sharedService('NOTIFIER_TEST_DYNAMODB_ENDPOINT'),
+    dynamoEndpoint: options.dynamoEndpoint ?? sharedService('NOTIFIER_TEST_DYNAMODB_ENDPOINT'),
     sqsEndpoint: sqs.endpoint,
     maxReceiveCount: options.maxReceiveCount ?? 5,
     visibilityTimeoutSeconds: 1,

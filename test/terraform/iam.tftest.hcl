@@ -41,10 +41,34 @@ run "the_sender_consumes_the_delivery_queue_and_touches_nothing_else" {
       WriteOwnLogs      = ["Allow", ["logs:CreateLogStream", "logs:PutLogEvents"], ["arn:aws:logs:eu-west-1:123456789012:log-group:/aws/lambda/acme-sender:log-stream:*"]]
       ReadConfig        = ["Allow", ["dynamodb:GetItem"], ["arn:aws:dynamodb:eu-west-1:123456789012:table/acme-config"]]
       WriteLedger       = ["Allow", ["dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:UpdateItem"], ["arn:aws:dynamodb:eu-west-1:123456789012:table/acme-ledger"]]
+      ReadSuppressions  = ["Allow", ["dynamodb:BatchGetItem"], ["arn:aws:dynamodb:eu-west-1:123456789012:table/acme-ledger"]]
       ConsumeDeliveries = ["Allow", ["sqs:ReceiveMessage", "sqs:DeleteMessage", "sqs:GetQueueAttributes", "sqs:ChangeMessageVisibility"], ["arn:aws:sqs:eu-west-1:123456789012:acme"]]
       WaitOutPauses     = ["Allow", ["sqs:SendMessage"], ["arn:aws:sqs:eu-west-1:123456789012:acme"]]
     }
     error_message = "Unexpected sender policy: ${module.sender.policy_json}"
+  }
+
+  assert {
+    condition = [for s in jsondecode(module.sender.policy_json).Statement : s.Condition if s.Sid == "ReadSuppressions"] == [
+      { "ForAllValues:StringLike" = { "dynamodb:LeadingKeys" = ["suppression#*"] } },
+    ]
+    error_message = "The sender's BatchGetItem reads the suppression partitions of the ledger only."
+  }
+
+  assert {
+    condition     = module.sender.environment.NOTIFIER_SUPPRESSIONS == "true" && module.sender.environment.NOTIFIER_SUPPRESSION_DAYS == "365"
+    error_message = "Suppression lists are on by default, their entries lasting 365 days."
+  }
+}
+
+run "suppressions_turned_off_take_the_sender_s_batch_read_away" {
+  variables {
+    suppressions = { enabled = false, expire_after_days = 30 }
+  }
+
+  assert {
+    condition     = !strcontains(module.sender.policy_json, "BatchGetItem") && module.sender.environment.NOTIFIER_SUPPRESSIONS == "false" && strcontains(output.cli_environment, "export NOTIFIER_SUPPRESSION_DAYS='30'")
+    error_message = "Without suppression lists the sender reads none; the days still reach the CLI."
   }
 }
 

@@ -22,8 +22,10 @@ run "every_cli_command_gets_its_actions_on_its_resources_and_nothing_else" {
         "arn:aws:dynamodb:eu-west-1:123456789012:table/acme-ledger",
         "arn:aws:dynamodb:eu-west-1:123456789012:table/acme-ledger/index/by-job",
       ]]
-      RecordTestSends = ["Allow", ["dynamodb:PutItem"], ["arn:aws:dynamodb:eu-west-1:123456789012:table/acme-ledger"]]
-      StartRuns       = ["Allow", ["lambda:InvokeFunction"], ["arn:aws:lambda:eu-west-1:123456789012:function:acme-planner"]]
+      RecordTestSends     = ["Allow", ["dynamodb:PutItem"], ["arn:aws:dynamodb:eu-west-1:123456789012:table/acme-ledger"]]
+      RemoveSuppressions  = ["Allow", ["dynamodb:DeleteItem"], ["arn:aws:dynamodb:eu-west-1:123456789012:table/acme-ledger"]]
+      ListAllSuppressions = ["Allow", ["dynamodb:Scan"], ["arn:aws:dynamodb:eu-west-1:123456789012:table/acme-ledger"]]
+      StartRuns           = ["Allow", ["lambda:InvokeFunction"], ["arn:aws:lambda:eu-west-1:123456789012:function:acme-planner"]]
       InspectAndRedriveDlq = ["Allow", [
         "sqs:DeleteMessage", "sqs:GetQueueAttributes", "sqs:ListMessageMoveTasks", "sqs:ReceiveMessage", "sqs:StartMessageMoveTask",
       ], ["arn:aws:sqs:eu-west-1:123456789012:acme-dlq"]]
@@ -34,8 +36,17 @@ run "every_cli_command_gets_its_actions_on_its_resources_and_nothing_else" {
   }
 
   assert {
-    condition     = jsondecode(output.operator_policy_json).Version == "2012-10-17" && !strcontains(output.operator_policy_json, "kms:") && !strcontains(output.operator_policy_json, "Condition")
-    error_message = "Without a customer key or secrets, the operator gets no kms: actions and no conditions."
+    condition = jsondecode(output.operator_policy_json).Version == "2012-10-17" && !strcontains(output.operator_policy_json, "kms:") && [
+      for s in jsondecode(output.operator_policy_json).Statement : s.Sid if can(s.Condition)
+    ] == ["RemoveSuppressions"]
+    error_message = "Without a customer key or secrets, the operator gets no kms: actions, and a condition only on RemoveSuppressions."
+  }
+
+  assert {
+    condition = [
+      for s in jsondecode(output.operator_policy_json).Statement : s.Condition if s.Sid == "RemoveSuppressions"
+    ] == [{ "ForAllValues:StringLike" = { "dynamodb:LeadingKeys" = ["suppression#*"] } }]
+    error_message = "suppressions remove may delete only the suppression partitions of the ledger."
   }
 }
 
@@ -93,6 +104,7 @@ run "cli_environment_exports_every_variable_the_cli_reads_from_this_deployment" 
       "export NOTIFIER_PLANNER_FAILURES_URL='https://sqs.eu-west-1.amazonaws.com/123456789012/acme-planner-failures'\n",
       "export NOTIFIER_PLANNER_FUNCTION='acme-planner'\n",
       "export NOTIFIER_QUEUE_URL='https://sqs.eu-west-1.amazonaws.com/123456789012/acme'\n",
+      "export NOTIFIER_SUPPRESSION_DAYS='365'\n",
     ])
     error_message = "Unexpected CLI environment:\n${output.cli_environment}"
   }

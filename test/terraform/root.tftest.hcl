@@ -84,8 +84,10 @@ run "functions_get_the_environment_of_adr_0001_and_both_the_queue_url" {
       NOTIFIER_SENDER_INSTANCES   = "2"
       NOTIFIER_SENDER_PARALLELISM = "50"
       NOTIFIER_CHANNEL_HOSTS      = "messenger:graph.facebook.com"
+      NOTIFIER_SUPPRESSIONS       = "true"
+      NOTIFIER_SUPPRESSION_DAYS   = "365"
     })
-    error_message = "The sender gets the planner's variables without the exec wrapper, plus its pacing and its host list (the queue URL returns a message after its backoff): ${jsonencode(module.sender.environment)}"
+    error_message = "The sender gets the planner's variables without the exec wrapper, plus its pacing, its host list and its suppression lists (the queue URL returns a message after its backoff): ${jsonencode(module.sender.environment)}"
   }
 
   assert {

@@ -171,3 +171,19 @@ run "a_webhook_host_with_a_wildcard_is_rejected" {
   }
   expect_failures = [var.channel_hosts]
 }
+
+run "a_suppression_expiry_of_zero_days_is_rejected" {
+  command = plan
+  variables {
+    suppressions = { expire_after_days = 0 }
+  }
+  expect_failures = [var.suppressions]
+}
+
+run "a_suppression_expiry_of_half_a_day_is_rejected" {
+  command = plan
+  variables {
+    suppressions = { expire_after_days = 0.5 }
+  }
+  expect_failures = [var.suppressions]
+}

@@ -18,6 +18,7 @@ Commands:
   pause|resume <job>     hold a job's open runs without failing anyone; continue them
   dlq inspect|redrive    look into the dead-letter queue, or move its messages back
   ticks [replay [RUN]]   planner invocations that failed after Lambda's retries; replay them
+  suppressions ...       list, export (CSV), add, remove the recipients a channel no longer sends to
   cost                   monthly AWS cost estimate for an audience and schedule
 
 Every command takes --help. AWS access uses the standard credential chain and AWS_REGION; the standard
@@ -41,6 +42,7 @@ const COMMANDS: Record<string, () => Promise<Command>> = {
   resume: async () => (await import('./pause.js')).resumeCommand,
   dlq: async () => (await import('./dlq.js')).dlqCommand,
   ticks: async () => (await import('./ticks.js')).ticksCommand,
+  suppressions: async () => (await import('./suppressions.js')).suppressionsCommand,
   cost: async () => (await import('./cost.js')).costCommand,
 };
 

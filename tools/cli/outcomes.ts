@@ -1,5 +1,6 @@
 import { parseArgs } from 'node:util';
 import { createLedger, runOutcomePages, type StoredOutcome } from '../../handlers/surface.js';
+import { csvField } from './csv.js';
 import { type CliIO, requireOption, UsageError } from './io.js';
 
 const OUTCOMES_HELP =
@@ -24,8 +25,7 @@ const COLUMNS = ['at', 'status', 'failureClass', 'recipientId', 'providerMessage
 
 /** One CSV cell: quoted when it must be, and never read as a formula by a spreadsheet. */
 export function csvCell(value: string): string {
-  const text = /^[=+\-@\t\r]/.test(value) ? `'${value}` : value;
-  return /[",\r\n]/.test(text) ? `"${text.replaceAll('"', '""')}"` : text;
+  return csvField(/^[=+\-@\t\r]/.test(value) ? `'${value}` : value);
 }
 
 function textLine(outcome: StoredOutcome): string {

@@ -49,6 +49,12 @@ function failedLines(summary: RunSummary): string[] {
   return lines;
 }
 
+/** Why the skipped were skipped: ` (outside the 24-hour window 300, ...)`, or nothing when none was. */
+function skippedWhy(summary: RunSummary): string {
+  const reasons = summary.skippedBy.map(({ reason, count }) => `${reason} ${count}`).join(', ');
+  return reasons ? ` (${reasons})` : '';
+}
+
 /** The summary of `notifier start` as the terminal shows it (--json prints the object instead). */
 export function renderSummary(summary: RunSummary): string {
   const share =
@@ -59,7 +65,7 @@ export function renderSummary(summary: RunSummary): string {
     ...(summary.reach ? [entry('reach', summary.reach)] : []),
     entry('planned', String(summary.planned)),
     entry('sent', String(summary.sent)),
-    entry('skipped', String(summary.skipped)),
+    entry('skipped', `${summary.skipped}${skippedWhy(summary)}`),
     ...failedLines(summary),
     entry('retried', `${summary.retried} (rate-limited answers ${summary.rateLimited})`),
     entry('dead-lettered', String(summary.deadLettered)),

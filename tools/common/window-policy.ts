@@ -1,4 +1,10 @@
-import { graphErrorReason, type JobConfig, type RecipientKind, windowBound } from '../../handlers/surface.js';
+import {
+  graphErrorReason,
+  type JobConfig,
+  type RecipientKind,
+  WINDOW_MS,
+  windowBound,
+} from '../../handlers/surface.js';
 
 /**
  * Messenger's 24-hour standard messaging window, as it applies to a job: Meta's rules in one place, for the run
@@ -7,7 +13,7 @@ import { graphErrorReason, type JobConfig, type RecipientKind, windowBound } fro
  * https://developers.facebook.com/docs/messenger-platform/send-messages/message-tags (tags),
  * https://developers.facebook.com/docs/messenger-platform/send-messages/recurring-notifications (Marketing Messages).
  */
-export const WINDOW_HOURS = 24;
+export const WINDOW_HOURS = WINDOW_MS / 3_600_000;
 
 /** The Graph errors that mean "outside the window" (common error codes page): recorded as failed, permanent. */
 const OUTSIDE_WINDOW_ERRORS = ['10/2018278', '10/2534022'] as const;
@@ -97,6 +103,9 @@ export function describeReach(job: ReachJob): Reach {
         `but only for ${TAG_USES[job.tag]}; a tag may not carry promotional content, a digest or a newsletter`,
     };
   }
+  const others = job.audience.lastMessageColumn
+    ? `everyone else is recorded as skipped without a request (from column "${job.audience.lastMessageColumn}")`
+    : `everyone else is recorded as failed (Graph error ${OUTSIDE_WINDOW_ERRORS[0]}, permanent)`;
   return {
     recipientKind,
     messagingType: job.messagingType,
@@ -104,7 +113,7 @@ export function describeReach(job: ReachJob): Reach {
     outsideWindow: 'not-reached',
     summary:
       `${sends} with ${job.messagingType}: only people who wrote to the Page within the last ${WINDOW_HOURS} hours ` +
-      `are reached; everyone else is recorded as failed (Graph error ${OUTSIDE_WINDOW_ERRORS[0]}, permanent)`,
+      `are reached; ${others}`,
   };
 }
 

@@ -17,6 +17,8 @@ export interface RunSummary {
   enqueued: number;
   sent: number;
   skipped: number;
+  /** Why the skipped were skipped, by the reason's head (the text before its first colon), most frequent first. */
+  skippedBy: { reason: string; count: number }[];
   failed: number;
   failedByClass: Record<string, number>;
   /** Failed because the Send API refused them as outside the 24-hour messaging window (10/2018278). */
@@ -98,7 +100,12 @@ export async function summarize({
   const { outcomes, malformed } = await collectOutcomes(ledger.table, runId);
   let failedOutside = 0;
   const reasons = new Map<string, number>();
+  const skippedBy = new Map<string, number>();
   for (const { status, failureClass = 'unknown', reason } of outcomes) {
+    if (status === 'skipped') {
+      const head = (reason ?? '(no reason recorded)').split(':')[0] as string;
+      skippedBy.set(head, (skippedBy.get(head) ?? 0) + 1);
+    }
     if (status !== 'failed') continue;
     failedByClass[failureClass] = (failedByClass[failureClass] ?? 0) + 1;
     if (failedOutsideWindow(reason)) failedOutside++;
@@ -123,6 +130,7 @@ export async function summarize({
     enqueued: run?.enqueued ?? 0,
     sent: run?.sent ?? 0,
     skipped: run?.skipped ?? 0,
+    skippedBy: [...skippedBy].sort(([, a], [, b]) => b - a).map(([reason, count]) => ({ reason, count })),
     failed: run?.failed ?? 0,
     failedByClass,
     failedOutsideWindow: failedOutside,

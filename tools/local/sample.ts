@@ -15,6 +15,8 @@ export const SAMPLE_AD_ACCOUNT = '1234567890';
 export const SAMPLE_CAMPAIGN = '120210000000000001';
 /** The sample Page's approved utility template: a named placeholder in its body. */
 export const SAMPLE_UTILITY_TEMPLATE = { name: 'digest_ready', language: 'en_US', body: ['first_name'] } as const;
+/** The digest by PSID that knows each person's last message: the people outside the window get no request. */
+export const SAMPLE_WINDOW_JOB = 'sample-window';
 const SAMPLE_TABLE = 'notifier_sample_recipients';
 
 /**
@@ -34,8 +36,19 @@ export const SAMPLE_HOSTILE_NAMES: readonly string[] = [
   `long ${'ü🚀x'.repeat(110)}`,
 ];
 
-/** Hours since sample recipient n last wrote to the Page: every third is outside the 24-hour window (25..96 h). */
-export const sampleHoursSinceMessage = (n: number): number => (n % 3 === 0 ? 25 + (n % 72) : n % 23);
+/**
+ * Hours since sample recipient n last wrote to the Page: every third is outside the 24-hour window (25..96 h). The
+ * sandbox's window model and the sample table's last_message_at column are both made from these numbers.
+ */
+const SINCE_MESSAGE = { outsideEvery: 3, outsideFrom: 25, outsideSpread: 72, insideSpread: 23 } as const;
+export const sampleHoursSinceMessage = (n: number): number =>
+  n % SINCE_MESSAGE.outsideEvery === 0
+    ? SINCE_MESSAGE.outsideFrom + (n % SINCE_MESSAGE.outsideSpread)
+    : n % SINCE_MESSAGE.insideSpread;
+/** sampleHoursSinceMessage in SQL, of the row number g. */
+const SQL_HOURS_SINCE_MESSAGE =
+  `CASE WHEN g % ${SINCE_MESSAGE.outsideEvery} = 0 ` +
+  `THEN ${SINCE_MESSAGE.outsideFrom} + g % ${SINCE_MESSAGE.outsideSpread} ELSE g % ${SINCE_MESSAGE.insideSpread} END`;
 
 /** Sample recipient n's subscription token, when n opted in to Marketing Messages (every second): some stale. */
 export function sampleToken(n: number): { token: string; state: TokenState } | undefined {
@@ -79,12 +92,12 @@ export async function seedSampleAudience(url: string, size: number): Promise<num
   try {
     await client.query(
       `CREATE TABLE IF NOT EXISTS ${SAMPLE_TABLE} (id bigint PRIMARY KEY, psid text NOT NULL, first_name text, ` +
-        `opted_in boolean NOT NULL, marketing_token text, user_ref text)`,
+        `opted_in boolean NOT NULL, marketing_token text, user_ref text, last_message_at timestamptz)`,
     );
-    // A table seeded by an earlier version lacks the opt-in columns.
+    // A table seeded by an earlier version lacks the opt-in and last-message columns.
     await client.query(
       `ALTER TABLE ${SAMPLE_TABLE} ADD COLUMN IF NOT EXISTS marketing_token text, ` +
-        `ADD COLUMN IF NOT EXISTS user_ref text`,
+        `ADD COLUMN IF NOT EXISTS user_ref text, ADD COLUMN IF NOT EXISTS last_message_at timestamptz`,
     );
     await client.query(`TRUNCATE ${SAMPLE_TABLE}`);
     await client.query(
@@ -94,7 +107,8 @@ export async function seedSampleAudience(url: string, size: number): Promise<num
         `WHEN g % 11 = 0 THEN NULL ELSE 'Reader ' || g END,
               g % 10 <> 0,
               CASE WHEN g % 2 = 0 THEN 'mm-token-' || g END,
-              CASE WHEN g % 4 = 1 THEN 'user-ref-' || g END
+              CASE WHEN g % 4 = 1 THEN 'user-ref-' || g END,
+              now() - make_interval(hours => ${SQL_HOURS_SINCE_MESSAGE})
        FROM generate_series(1, $1::int) AS g`,
       [size, SAMPLE_HOSTILE_NAMES],
     );
@@ -132,19 +146,24 @@ export function databaseItemFromUrl(id: string, url: URL): Record<string, unknow
   };
 }
 
-/** A sample job: the same digest to the column `column` holds, for the rows that have one. */
-function sampleJob(id: string, column: string, recipientKind: string): Record<string, unknown> {
+/**
+ * A sample job: the same digest to the column `column` holds, for the rows that have one; with `lastMessageColumn`,
+ * the window is judged from last_message_at.
+ */
+function sampleJob(id: string, column: string, recipientKind: string, window = false): Record<string, unknown> {
+  const selected = window ? `${column}, first_name, last_message_at` : `${column}, first_name`;
   return {
     kind: 'job',
     id,
     database: 'sample',
     channel: 'sandbox',
     audience: {
-      sql: `SELECT id, ${column}, first_name FROM ${SAMPLE_TABLE} WHERE opted_in = $1 AND ${column} IS NOT NULL`,
+      sql: `SELECT id, ${selected} FROM ${SAMPLE_TABLE} WHERE opted_in = $1 AND ${column} IS NOT NULL`,
       params: [true],
       idColumn: 'id',
       recipientColumn: column,
       recipientKind,
+      ...(window ? { lastMessageColumn: 'last_message_at' } : {}),
     },
     template: {
       text: 'Hello {{first_name | "there"}}, your daily digest is ready.',
@@ -180,7 +199,8 @@ function sampleRouteJobs(): Record<string, unknown>[] {
 
 /**
  * The config items of the sample jobs, in the same schema as the config table: the digest by PSID (the default job), by
- * token (Recurring Notifications), by checkbox user_ref, by the Marketing Message API and by utility template.
+ * token (Recurring Notifications), by checkbox user_ref, by the Marketing Message API, by utility template, and by PSID
+ * with each person's last message (sample-window).
  * `ratePerSecond` is the channel's configured rate: the provider's limit when the sandbox enforces one. */
 export function sampleConfig(
   database: URL,
@@ -206,6 +226,7 @@ export function sampleConfig(
     sampleJob(SAMPLE_MARKETING_JOB, 'marketing_token', 'notification_messages_token'),
     sampleJob(SAMPLE_CHECKBOX_JOB, 'user_ref', 'user_ref'),
     ...sampleRouteJobs(),
+    sampleJob(SAMPLE_WINDOW_JOB, 'psid', 'psid', true),
   ];
 }
 
@@ -216,6 +237,7 @@ const SAMPLE_SELECTIONS: Readonly<Record<string, { has: (n: number) => boolean; 
   [SAMPLE_CHECKBOX_JOB]: { has: (n) => sampleUserRef(n) !== undefined, lacking: 'a checkbox user_ref' },
   [SAMPLE_MARKETING_API_JOB]: { has: (n) => sampleToken(n) !== undefined, lacking: 'a Marketing Messages token' },
   [SAMPLE_UTILITY_JOB]: { has: () => true, lacking: '' },
+  [SAMPLE_WINDOW_JOB]: { has: () => true, lacking: '' },
 };
 
 /**

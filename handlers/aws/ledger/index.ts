@@ -2,20 +2,32 @@ import { GroupLedger } from './groups.js';
 import { RecordLedger } from './records.js';
 import { RunCounts } from './run-counts.js';
 import { RunLedger } from './runs.js';
+import { Suppressions } from './suppressions.js';
 import { type LedgerOptions, LedgerTable } from './table.js';
 
 export type { GroupClaim, GroupState, GroupStatus } from './groups.js';
-export { deliveryKey, groupKey, keyAttributes, type LedgerKey, malformedKey, runKey } from './keys.js';
+export {
+  deliveryKey,
+  groupKey,
+  keyAttributes,
+  type LedgerKey,
+  malformedKey,
+  runKey,
+  SUPPRESSION_PK_PREFIX,
+  suppressionKey,
+} from './keys.js';
 export type { FinalStatus, NewOutcome, RecordedOutcome } from './outcomes.js';
 export { collectOutcomes, type RunPage, runOutcomePages, type StoredOutcome } from './read-run.js';
 export { LeaseLostError, type RunCounters, type RunLease, type RunRecord, type RunStatus } from './runs.js';
+export type { Suppression, SuppressionSource } from './suppressions.js';
 export { type LedgerOptions, LedgerTable } from './table.js';
-export { GroupLedger, RecordLedger, RunCounts, RunLedger };
+export { GroupLedger, RecordLedger, RunCounts, RunLedger, Suppressions };
 
 /**
- * The ledger makes SQS's at-least-once delivery exactly-once in effect. One table, four concerns: the run item (lease,
+ * The ledger makes SQS's at-least-once delivery exactly-once in effect. One table, five concerns: the run item (lease,
  * cursor, counters, halt), the senders' open counts on it, one item per task's group of recipients (claim and
- * outcomes), and the records of what never became a group (unenqueueable recipients, malformed bodies).
+ * outcomes), the records of what never became a group (unenqueueable recipients, malformed bodies), and each
+ * channel's suppression list, which outlives runs.
  */
 export interface Ledger {
   readonly table: LedgerTable;
@@ -23,6 +35,7 @@ export interface Ledger {
   readonly counts: RunCounts;
   readonly groups: GroupLedger;
   readonly records: RecordLedger;
+  readonly suppressions: Suppressions;
 }
 
 export function createLedger(options: LedgerOptions): Ledger {
@@ -33,5 +46,6 @@ export function createLedger(options: LedgerOptions): Ledger {
     counts: new RunCounts(table),
     groups: new GroupLedger(table),
     records: new RecordLedger(table),
+    suppressions: new Suppressions(table),
   };
 }

@@ -44,5 +44,16 @@ export const deliveryKey = (runId: string, recipientId: string): LedgerKey => ({
 /** A body that is not a task names no run it could belong to: it keeps a partition of its own. */
 export const malformedKey = (messageId: string): LedgerKey => ({ pk: `malformed#${messageId}`, sk: 'malformed' });
 
+/** The partition of a channel's suppression list (docs/adr/0013-window-and-suppressions.md). */
+export const SUPPRESSION_PK_PREFIX = 'suppression#';
+/**
+ * One recipient on one channel's suppression list: the recipient id exactly as the audience column holds it (a PSID,
+ * a user_ref or a subscription token), so a whole channel's list is one Query and a group's entries one BatchGetItem.
+ */
+export const suppressionKey = (channel: string, recipient: string): LedgerKey => ({
+  pk: `${SUPPRESSION_PK_PREFIX}${channel}`,
+  sk: recipient,
+});
+
 /** A key as DynamoDB takes it in GetItem, UpdateItem and DeleteItem. */
 export const keyAttributes = (key: LedgerKey) => ({ pk: S(key.pk), sk: S(key.sk) });

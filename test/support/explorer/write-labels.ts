@@ -30,7 +30,9 @@ export function labelOf(operation: string, input: Record<string, unknown>): stri
     return 'UpdateItem';
   }
   if (operation === 'PutItem') {
-    const sk = (input.Item as { sk?: { S?: string } } | undefined)?.sk?.S ?? '';
+    const item = input.Item as { pk?: { S?: string }; sk?: { S?: string } } | undefined;
+    const sk = item?.sk?.S ?? '';
+    if (item?.pk?.S?.startsWith('suppression#')) return 'suppressions.add';
     return sk.startsWith('delivery#') ? 'records.undeliverable' : sk === 'malformed' ? 'records.malformed' : 'PutItem';
   }
   if (operation === 'GetItem') return 'read.get';

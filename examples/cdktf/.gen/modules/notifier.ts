@@ -140,6 +140,10 @@ export interface NotifierInputs {
    */
   readonly senderSecretArns?: ReadonlyArray<string>;
   /**
+   * The channels' suppression lists, kept in the ledger table: a recipient whose answer is permanent for them (blocked the Page, stopped the messages, an invalid or other Page's subscription token) is put on their channel's list, and every later run of every job on that channel records them as skipped without a request. `enabled = false` turns this off for every job (a job turns it off for itself with `suppressionList: false`). An entry the sender adds lasts `expire_after_days`, then DynamoDB's TTL removes it; `notifier suppressions` lists, exports, adds and removes entries.
+   */
+  readonly suppressions?: { readonly enabled?: boolean; readonly expire_after_days?: number };
+  /**
    * Config and ledger tables. The config table always has point-in-time recovery; the ledger's is off by default (its items expire within `ledger_ttl_days` and a lost ledger costs at most duplicate sends of in-flight runs, see docs/SECURITY.md), and `ledger_point_in_time_recovery = true` turns it on.
    */
   readonly tables?: { readonly deletion_protection?: boolean; readonly ledger_point_in_time_recovery?: boolean };
@@ -189,6 +193,7 @@ const INPUTS: { readonly [K in keyof NotifierInputs]-?: string } = {
   secretKmsKeyArns: 'secret_kms_key_arns',
   sender: 'sender',
   senderSecretArns: 'sender_secret_arns',
+  suppressions: 'suppressions',
   tables: 'tables',
   tags: 'tags',
   tracingMode: 'tracing_mode',

@@ -1,0 +1,158 @@
+import { setTimeout as sleep } from 'node:timers/promises';
+import {
+  BatchGetItemCommand,
+  DeleteItemCommand,
+  PutItemCommand,
+  QueryCommand,
+  ScanCommand,
+} from '@aws-sdk/client-dynamodb';
+import { DYNAMO_RETRY, type Item, N, readNumber, readString, S } from '../dynamo.js';
+import { keyAttributes, SUPPRESSION_PK_PREFIX, suppressionKey } from './keys.js';
+import { REASON_CHARS } from './outcomes.js';
+import type { LedgerTable } from './table.js';
+
+// The suppression list: who a channel no longer sends to, across runs and jobs
+// (docs/adr/0013-window-and-suppressions.md).
+
+/** Who put a recipient on the list: a permanent answer to a send, the person's own opt-out, or an operator. */
+export type SuppressionSource = 'send' | 'opt-out' | 'operator';
+const SUPPRESSION_SOURCES: readonly SuppressionSource[] = ['send', 'opt-out', 'operator'];
+
+export interface Suppression {
+  readonly channel: string;
+  /** The id exactly as the audience column holds it: a PSID, a user_ref or a subscription token. */
+  readonly recipient: string;
+  readonly reason: string;
+  readonly source: SuppressionSource;
+  /** When it was put on the list (ISO 8601). */
+  readonly at: string;
+  /** When DynamoDB's TTL removes it (epoch seconds); absent: never. */
+  readonly expiresAt?: number;
+}
+
+/** BatchGetItem takes at most this many keys a request. */
+const BATCH_GET_KEYS = 100;
+
+const isSource = (value: string | undefined): value is SuppressionSource =>
+  (SUPPRESSION_SOURCES as readonly (string | undefined)[]).includes(value);
+
+/** An item of the list as a Suppression; undefined for an item that is not one, or that expired and awaits its TTL. */
+export function readSuppression(item: Item, nowMs: number): Suppression | undefined {
+  const pk = readString(item, 'pk');
+  const recipient = readString(item, 'sk');
+  const source = readString(item, 'source');
+  if (!pk?.startsWith(SUPPRESSION_PK_PREFIX) || recipient === undefined || !isSource(source)) return undefined;
+  const expiresAt = readNumber(item, 'expiresAt');
+  // TTL deletes an expired item within days, not at once: until then it is read as gone.
+  if (expiresAt !== undefined && expiresAt * 1000 <= nowMs) return undefined;
+  return {
+    channel: pk.slice(SUPPRESSION_PK_PREFIX.length),
+    recipient,
+    reason: readString(item, 'reason') ?? '',
+    source,
+    at: readString(item, 'at') ?? '',
+    ...(expiresAt === undefined ? {} : { expiresAt }),
+  };
+}
+
+const options = (signal: AbortSignal | undefined) => (signal ? { abortSignal: signal } : {});
+
+/** A channel's suppression list in the ledger table: one item per recipient. */
+export class Suppressions {
+  readonly #table: LedgerTable;
+
+  constructor(table: LedgerTable) {
+    this.#table = table;
+  }
+
+  /**
+   * Puts a recipient on the list. An unconditional put of a whole item: sent again after a lost answer, it writes the
+   * same item, so the retry is safe (docs/adr/0009-retry-safe-writes.md); a later add of the same recipient replaces
+   * the entry, its reason and its expiry.
+   */
+  async add(entry: Suppression, signal?: AbortSignal): Promise<void> {
+    const item: Item = {
+      ...keyAttributes(suppressionKey(entry.channel, entry.recipient)),
+      reason: S(entry.reason.slice(0, REASON_CHARS)),
+      source: S(entry.source),
+      at: S(entry.at),
+      ...(entry.expiresAt === undefined ? {} : { expiresAt: N(entry.expiresAt) }),
+    };
+    await this.#table.client.send(new PutItemCommand({ TableName: this.#table.name, Item: item }), options(signal));
+  }
+
+  /** Takes a recipient off the list; removing one that is not there is no error, so a retry is safe. */
+  async remove(channel: string, recipient: string, signal?: AbortSignal): Promise<void> {
+    await this.#table.client.send(
+      new DeleteItemCommand({ TableName: this.#table.name, Key: keyAttributes(suppressionKey(channel, recipient)) }),
+      options(signal),
+    );
+  }
+
+  /**
+   * The entries of `recipients` on the channel's list: one BatchGetItem for a task's group (a task carries at most 50),
+   * eventually consistent: an entry written a moment ago elsewhere may be missed once, which costs one request that
+   * gets the same permanent answer, at half the read units of a consistent read. Keys DynamoDB leaves unprocessed
+   * (throttling) are asked again with the SDK's backoff, until `signal` ends the wait.
+   */
+  async among(channel: string, recipients: readonly string[], signal?: AbortSignal): Promise<Map<string, Suppression>> {
+    const found = new Map<string, Suppression>();
+    const unique = [...new Set(recipients)];
+    for (let start = 0; start < unique.length; start += BATCH_GET_KEYS) {
+      const keys = unique.slice(start, start + BATCH_GET_KEYS).map((id) => keyAttributes(suppressionKey(channel, id)));
+      for (const item of await this.#batchGet(keys, signal)) {
+        const entry = readSuppression(item, Date.now());
+        if (entry) found.set(entry.recipient, entry);
+      }
+    }
+    return found;
+  }
+
+  async #batchGet(keys: Item[], signal: AbortSignal | undefined): Promise<Item[]> {
+    const items: Item[] = [];
+    let pending: Item[] = keys;
+    for (let retry = 0; pending.length > 0; retry++) {
+      if (retry > 0)
+        await sleep(Math.min(DYNAMO_RETRY.maxBackoffMs, DYNAMO_RETRY.backoffMs * 2 ** (retry - 1)), undefined, {
+          signal,
+        });
+      const answer = await this.#table.client.send(
+        new BatchGetItemCommand({ RequestItems: { [this.#table.name]: { Keys: pending } } }),
+        options(signal),
+      );
+      items.push(...(answer.Responses?.[this.#table.name] ?? []));
+      pending = answer.UnprocessedKeys?.[this.#table.name]?.Keys ?? [];
+    }
+    return items;
+  }
+
+  /**
+   * Every entry in effect: one channel's by a Query of its partition, or, without a channel, every channel's by a Scan
+   * of the whole ledger table (it reads every run's items too: name the channel on a large table).
+   */
+  async *list(channel?: string): AsyncIterable<Suppression> {
+    let lastKey: Item | undefined;
+    do {
+      const page = await this.#table.client.send(
+        channel === undefined
+          ? new ScanCommand({
+              TableName: this.#table.name,
+              FilterExpression: 'begins_with(pk, :prefix)',
+              ExpressionAttributeValues: { ':prefix': S(SUPPRESSION_PK_PREFIX) },
+              ExclusiveStartKey: lastKey,
+            })
+          : new QueryCommand({
+              TableName: this.#table.name,
+              KeyConditionExpression: 'pk = :pk',
+              ExpressionAttributeValues: { ':pk': S(suppressionKey(channel, '').pk) },
+              ExclusiveStartKey: lastKey,
+            }),
+      );
+      for (const item of page.Items ?? []) {
+        const entry = readSuppression(item, Date.now());
+        if (entry) yield entry;
+      }
+      lastKey = page.LastEvaluatedKey;
+    } while (lastKey);
+  }
+}
