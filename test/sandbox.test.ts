@@ -384,7 +384,7 @@ describe('Messenger sandbox: the Marketing Message API and utility templates', (
     const sandbox = await sandboxWith({ accessToken: pageToken, window: model() });
     const answer = await attempt(channelFor(sandbox.baseUrl), marketing('sub-ok'));
     assert.deepEqual(answer, { sent: 'm_sandbox_1' });
-    assert.equal(sandbox.requests[0]?.path, '/v23.0/act_987654321/messages');
+    assert.equal(sandbox.requests[0]?.path, '/v26.0/act_987654321/messages');
     assert.equal(sandbox.requests[0]?.headers.authorization, `Bearer ${pageToken}`);
     assert.deepEqual(sandbox.deliveries[0]?.body, {
       message_id: '111',
@@ -454,7 +454,7 @@ describe('Messenger sandbox: the Marketing Message API and utility templates', (
     const sandbox = await sandboxWith({ accessToken: pageToken, window: model() });
     const channel = channelFor(sandbox.baseUrl);
     assert.deepEqual(await attempt(channel, utility('psid-stale')), { sent: 'm_sandbox_1' });
-    assert.equal(sandbox.requests[0]?.path, '/v23.0/1909458034523498/messages');
+    assert.equal(sandbox.requests[0]?.path, '/v26.0/1909458034523498/messages');
     assert.deepEqual(sandbox.deliveries[0]?.body, {
       recipient: { id: 'psid-stale' },
       messaging_type: 'UTILITY',

@@ -207,7 +207,7 @@ describe('suppression lists and the 24-hour window', () => {
       };
       for (const item of messengerJob(database, harness.sandbox.baseUrl, { id: 'window', audience: window }))
         await harness.stack.putConfig(item);
-      const tagged = { id: 'tagged', audience: window, messagingType: 'MESSAGE_TAG', tag: 'ACCOUNT_UPDATE' };
+      const tagged = { id: 'tagged', audience: window, messagingType: 'MESSAGE_TAG', tag: 'HUMAN_AGENT' };
       for (const item of messengerJob(database, harness.sandbox.baseUrl, tagged)) await harness.stack.putConfig(item);
       send = await harness.stack.loadSender();
     });

@@ -261,7 +261,7 @@ export const GRAPH_ERRORS: Readonly<Record<string, GraphErrorEntry>> = {
     source: ERROR_CODES_URL,
     advice: 'grant the app the permission this job needs (pages_messaging, reviewed and live)',
   },
-  '200/1545041': { failureClass: 'permanent', source: ERROR_CODES_URL },
+  '200/1545041': { failureClass: 'permanent', source: ERROR_CODES_URL, advice: BLOCKED, suppress: true },
   // The token lacks pages_messaging.
   '230': { failureClass: 'fatal', source: SEND_API_ERRORS_URL, advice: 'grant the page access token pages_messaging' },
   // The Page is temporarily blocked from messaging for policy reasons.
