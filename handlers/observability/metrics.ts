@@ -15,7 +15,12 @@ export type CountMetric =
   | 'Transient'
   | 'RateLimited'
   | 'Retried'
-  | 'FatalChannel';
+  | 'FatalChannel'
+  | 'RunsOverdue'
+  | 'RunWatches';
+
+/** Shares, in percent: the failed share of a run as it ends (the failed-share alarm reads its maximum). */
+export type PercentMetric = 'RunFailedPercent';
 
 /**
  * CloudWatch Embedded Metric Format: one log line per job and flush, no PutMetricData call on the hot path.
@@ -26,6 +31,7 @@ export class Metrics {
   readonly #namespace: string;
   readonly #counts = new Map<string, Map<CountMetric, number>>();
   readonly #latencies = new Map<string, number[]>();
+  readonly #percents = new Map<string, Map<PercentMetric, number[]>>();
 
   constructor(service: string, namespace = 'Notifier') {
     this.#service = service;
@@ -38,6 +44,14 @@ export class Metrics {
     this.#counts.set(job, counts);
   }
 
+  percent(job: string, metric: PercentMetric, value: number): void {
+    const percents = this.#percents.get(job) ?? new Map<PercentMetric, number[]>();
+    const values = percents.get(metric) ?? [];
+    if (values.length < EMF_MAX_VALUES) values.push(value);
+    percents.set(metric, values);
+    this.#percents.set(job, percents);
+  }
+
   latency(job: string, milliseconds: number): void {
     const values = this.#latencies.get(job) ?? [];
     if (values.length < EMF_MAX_VALUES) values.push(Math.round(milliseconds));
@@ -45,7 +59,7 @@ export class Metrics {
   }
 
   flush(timestamp = Date.now()): void {
-    const jobs = new Set([...this.#counts.keys(), ...this.#latencies.keys()]);
+    const jobs = new Set([...this.#counts.keys(), ...this.#latencies.keys(), ...this.#percents.keys()]);
     for (const job of jobs) {
       const counts = this.#counts.get(job) ?? new Map<CountMetric, number>();
       const latencies = this.#latencies.get(job) ?? [];
@@ -57,6 +71,10 @@ export class Metrics {
       if (latencies.length > 0) {
         definitions.push({ Name: 'ProviderLatency', Unit: 'Milliseconds' });
         values.ProviderLatency = latencies;
+      }
+      for (const [name, shares] of this.#percents.get(job) ?? []) {
+        definitions.push({ Name: name, Unit: 'Percent' });
+        values[name] = shares;
       }
       writeLine(
         JSON.stringify({
@@ -74,5 +92,6 @@ export class Metrics {
     }
     this.#counts.clear();
     this.#latencies.clear();
+    this.#percents.clear();
   }
 }
