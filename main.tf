@@ -374,6 +374,9 @@ locals {
     overdueAfterSeconds = 60 * coalesce(job.overdue_after_minutes, min(180, max(var.run_alarms.watch_interval_minutes, floor(local.schedule_period_minutes[id] / 2))))
     endAfterSeconds     = 3600 * var.run_alarms.end_after_hours
   } if job.enabled }
+  run_alarm_jobs = { for id, job in local.watched_jobs : id => {
+    failed_percent = coalesce(var.jobs[id].failed_percent, var.run_alarms.failed_percent)
+  } }
   watch = var.run_alarms.create && length(local.watched_jobs) > 0 ? {
     schedule_expression = "rate(${var.run_alarms.watch_interval_minutes} ${var.run_alarms.watch_interval_minutes == 1 ? "minute" : "minutes"})"
     input               = jsonencode({ watch = { jobs = local.watched_jobs } })
@@ -424,9 +427,7 @@ module "observability" {
   create_dashboard      = var.create_dashboard
   run_alarms = local.watch == null ? null : {
     watch_period_seconds = 60 * var.run_alarms.watch_interval_minutes
-    jobs = { for id, job in local.watched_jobs : id => {
-      failed_percent = coalesce(var.jobs[id].failed_percent, var.run_alarms.failed_percent)
-    } }
+    jobs                 = local.run_alarm_jobs
   }
 
   tags = local.tags
