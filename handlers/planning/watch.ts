@@ -61,7 +61,7 @@ async function watchJob(scope: WatchScope, job: string, deadlines: RunDeadlines,
   const { deps, now } = scope;
   // Twice the end's deadline back: a run is ended at `endAfter`, and a watch that was down as long still ends it.
   const runs = await deps.ledger.runs.unsettled(job, now - 2 * deadlines.endAfterMs);
-  const paused = runs.some((run) => !run.end) ? await deps.config.paused(job) : false;
+  const paused = runs.some((run) => !run.end) ? await deps.config.paused(job, { fresh: true }) : false;
   let overdue = 0;
   for (const run of runs) {
     tally.runs += 1;

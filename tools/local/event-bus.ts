@@ -22,8 +22,8 @@ export type BusFault = 'lose-answer' | 'refuse';
 export interface EventBusCapture extends Service {
   readonly endpoint: string;
   readonly events: CapturedEvent[];
-  /** The next `count` PutEvents calls meet `fault`. */
-  inject(fault: BusFault, count: number): void;
+  /** The next `count` PutEvents calls meet `fault`; with `match`, only calls carrying an event it accepts. */
+  inject(fault: BusFault, count: number, match?: (event: CapturedEvent) => boolean): void;
 }
 
 interface PutEntry {
@@ -55,7 +55,7 @@ const captured = (entry: PutEntry): CapturedEvent => ({
  */
 export async function startEventBus(): Promise<EventBusCapture> {
   const events: CapturedEvent[] = [];
-  const faults: BusFault[] = [];
+  const faults: { fault: BusFault; match: (event: CapturedEvent) => boolean }[] = [];
   const server = createServer(async (request, response) => {
     const text = await body(request);
     if (request.headers['x-amz-target'] !== 'AWSEvents.PutEvents') {
@@ -63,13 +63,14 @@ export async function startEventBus(): Promise<EventBusCapture> {
       response.end(JSON.stringify({ __type: 'UnknownOperationException', message: 'only PutEvents is served here' }));
       return;
     }
-    const fault = faults.shift();
+    const entries = ((JSON.parse(text) as { Entries?: PutEntry[] }).Entries ?? []).map(captured);
+    const due = faults.findIndex(({ match }) => entries.some(match));
+    const fault = due === -1 ? undefined : faults.splice(due, 1)[0]?.fault;
     if (fault === 'refuse') {
       response.writeHead(500, { 'content-type': 'application/x-amz-json-1.1' });
       response.end(JSON.stringify({ __type: 'InternalException', message: 'the local bus refused (injected)' }));
       return;
     }
-    const entries = ((JSON.parse(text) as { Entries?: PutEntry[] }).Entries ?? []).map(captured);
     events.push(...entries);
     if (fault === 'lose-answer') {
       request.socket.destroy();
@@ -82,7 +83,8 @@ export async function startEventBus(): Promise<EventBusCapture> {
   return {
     endpoint: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
     events,
-    inject: (fault, count) => faults.push(...Array.from({ length: count }, () => fault)),
+    inject: (fault, count, match = () => true) =>
+      faults.push(...Array.from({ length: count }, () => ({ fault, match }))),
     stop: () =>
       new Promise<void>((resolve) => {
         server.closeAllConnections();
