@@ -92,7 +92,7 @@ export class RunEnds {
   async announce(run: RunRecord, signal?: AbortSignal): Promise<void> {
     if (!run.end) return;
     const detail = runEndedDetail(run, run.end);
-    this.#options.metrics.percent(run.job, 'RunFailedPercent', detail.failedPercent);
+    this.#options.metrics.run({ name: 'RunFailedPercent', job: run.job, value: detail.failedPercent });
     const { bus, put = putRunEvent } = this.#options;
     if (!bus) return;
     try {

@@ -15,12 +15,19 @@ export type CountMetric =
   | 'Transient'
   | 'RateLimited'
   | 'Retried'
-  | 'FatalChannel'
-  | 'RunsOverdue'
-  | 'RunWatches';
+  | 'FatalChannel';
 
-/** Shares, in percent: the failed share of a run as it ends (the failed-share alarm reads its maximum). */
-export type PercentMetric = 'RunFailedPercent';
+/**
+ * The run alarms' metrics (docs/adr/0014-run-alarms-and-end-of-run-event.md), each in the one dimension set its alarm
+ * reads, since a custom metric is billed by the hour for every set: a run's failed share as it ends (Percent) and a
+ * job's overdue runs at each watch, in [Service, Job]; the watch's heartbeat in [Service].
+ */
+export type RunMetric =
+  | { readonly name: 'RunFailedPercent'; readonly job: string; readonly value: number }
+  | { readonly name: 'RunsOverdue'; readonly job: string; readonly value: number }
+  | { readonly name: 'RunWatches'; readonly value: number };
+
+const RUN_METRIC_UNITS = { RunFailedPercent: 'Percent', RunsOverdue: 'Count', RunWatches: 'Count' } as const;
 
 /**
  * CloudWatch Embedded Metric Format: one log line per job and flush, no PutMetricData call on the hot path.
@@ -31,7 +38,7 @@ export class Metrics {
   readonly #namespace: string;
   readonly #counts = new Map<string, Map<CountMetric, number>>();
   readonly #latencies = new Map<string, number[]>();
-  readonly #percents = new Map<string, Map<PercentMetric, number[]>>();
+  readonly #runMetrics: RunMetric[] = [];
 
   constructor(service: string, namespace = 'Notifier') {
     this.#service = service;
@@ -44,12 +51,8 @@ export class Metrics {
     this.#counts.set(job, counts);
   }
 
-  percent(job: string, metric: PercentMetric, value: number): void {
-    const percents = this.#percents.get(job) ?? new Map<PercentMetric, number[]>();
-    const values = percents.get(metric) ?? [];
-    if (values.length < EMF_MAX_VALUES) values.push(value);
-    percents.set(metric, values);
-    this.#percents.set(job, percents);
+  run(metric: RunMetric): void {
+    this.#runMetrics.push(metric);
   }
 
   latency(job: string, milliseconds: number): void {
@@ -59,7 +62,7 @@ export class Metrics {
   }
 
   flush(timestamp = Date.now()): void {
-    const jobs = new Set([...this.#counts.keys(), ...this.#latencies.keys(), ...this.#percents.keys()]);
+    const jobs = new Set([...this.#counts.keys(), ...this.#latencies.keys()]);
     for (const job of jobs) {
       const counts = this.#counts.get(job) ?? new Map<CountMetric, number>();
       const latencies = this.#latencies.get(job) ?? [];
@@ -71,10 +74,6 @@ export class Metrics {
       if (latencies.length > 0) {
         definitions.push({ Name: 'ProviderLatency', Unit: 'Milliseconds' });
         values.ProviderLatency = latencies;
-      }
-      for (const [name, shares] of this.#percents.get(job) ?? []) {
-        definitions.push({ Name: name, Unit: 'Percent' });
-        values[name] = shares;
       }
       writeLine(
         JSON.stringify({
@@ -92,6 +91,31 @@ export class Metrics {
     }
     this.#counts.clear();
     this.#latencies.clear();
-    this.#percents.clear();
+    this.#flushRunMetrics(timestamp);
+  }
+
+  /** One document per run metric: few (one per run's end, one per job and watch), each in its own dimension set. */
+  #flushRunMetrics(timestamp: number): void {
+    for (const metric of this.#runMetrics.splice(0)) {
+      const job = 'job' in metric ? { Job: metric.job } : {};
+      const dimensions = 'job' in metric ? [['Service', 'Job']] : [['Service']];
+      writeLine(
+        JSON.stringify({
+          _aws: {
+            Timestamp: timestamp,
+            CloudWatchMetrics: [
+              {
+                Namespace: this.#namespace,
+                Dimensions: dimensions,
+                Metrics: [{ Name: metric.name, Unit: RUN_METRIC_UNITS[metric.name] }],
+              },
+            ],
+          },
+          Service: this.#service,
+          ...job,
+          [metric.name]: metric.value,
+        }),
+      );
+    }
   }
 }

@@ -32,13 +32,16 @@ type Tally = { runs: number; overdue: number; ended: number; published: number }
 /**
  * One watch over the scheduled jobs' open runs (docs/adr/0014-run-alarms-and-end-of-run-event.md): ends the complete
  * runs nobody ended and those past their job's `endAfter`, publishes the events a crashed publisher left pending,
- * and emits each job's overdue runs (0 included, so a silent watch shows as missing data). A job whose runs cannot be
- * read does not keep the others from being watched; the watch then fails, for Lambda's retry and the error alarm.
+ * and emits each job's overdue runs (0 included) and a heartbeat, so a silent watch shows as missing data. A job
+ * whose runs cannot be read does not keep the others from being watched; the watch then fails, for Lambda's retry
+ * and the error alarm.
  */
 export async function watchRuns(scope: WatchScope, event: WatchEvent): Promise<WatchResult> {
   const tally: Tally = { runs: 0, overdue: 0, ended: 0, published: 0 };
   const failures: string[] = [];
   try {
+    // The heartbeat: a watch that stopped shows as missing data, whatever the runs.
+    scope.deps.metrics.run({ name: 'RunWatches', value: 1 });
     for (const [job, seconds] of Object.entries(event.watch.jobs)) {
       const deadlines = {
         overdueAfterMs: seconds.overdueAfterSeconds * 1000,
@@ -71,8 +74,7 @@ async function watchJob(scope: WatchScope, job: string, deadlines: RunDeadlines,
     if (outcome === 'published') tally.published += 1;
   }
   tally.overdue += overdue;
-  deps.metrics.count(job, 'RunsOverdue', overdue);
-  deps.metrics.count(job, 'RunWatches');
+  deps.metrics.run({ name: 'RunsOverdue', job, value: overdue });
 }
 
 async function watchRun(

@@ -211,10 +211,11 @@ locals {
       stat = "p50"
     },
     {
-      title = "Runs: failed share as they end (%), overdue"
+      # The run metrics are per job only ([Service, Job], docs/adr/0014-run-alarms-and-end-of-run-event.md).
+      title = "Runs by job: failed share as they end (%), overdue runs"
       metrics = [
-        [var.metric_namespace, "RunFailedPercent", "Service", var.name, { stat = "Maximum" }],
-        [var.metric_namespace, "RunsOverdue", "Service", var.name, { stat = "Maximum", yAxis = "right" }],
+        [{ expression = "SEARCH('{${var.metric_namespace},Service,Job} MetricName=\"RunFailedPercent\" Service=\"${var.name}\"', 'Maximum', 300)", id = "failed" }],
+        [{ expression = "SEARCH('{${var.metric_namespace},Service,Job} MetricName=\"RunsOverdue\" Service=\"${var.name}\"', 'Maximum', 300)", id = "overdue", yAxis = "right" }],
       ]
       stat = "Maximum"
     },
