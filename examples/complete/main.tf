@@ -87,7 +87,7 @@ resource "aws_kms_key_policy" "this" {
         Sid       = "AllowEventBridgeRunsBus"
         Effect    = "Allow"
         Principal = { Service = "events.amazonaws.com" }
-        Action    = ["kms:DescribeKey", "kms:GenerateDataKey", "kms:Decrypt"]
+        Action    = ["kms:GenerateDataKey", "kms:Decrypt"]
         Resource  = "*"
         Condition = {
           StringEquals = {
