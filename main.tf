@@ -2,6 +2,7 @@
 #                                          |  |                          | redrive
 #                                          |  +--> config + ledger tables <-+--> DLQ        (alarms on everything)
 #                                          +--> planner-failures (ticks and continuations whose retries are spent)
+# Scheduler --{ watch }--> planner: open runs overdue or past their end    planner, sender --PutEvents--> runs bus
 
 locals {
   tags = merge({ Module = "terraform-aws-notifier", Service = var.name }, var.tags)
@@ -77,8 +78,20 @@ locals {
     security_group_ids = var.vpc.security_group_ids
   }
 
+  # Where the end-of-run events go: the bus created here, the one given, or none ("").
+  run_event_bus_created = var.create && var.run_events.create_bus && var.run_events.bus_arn == null
+  run_event_bus_arn     = local.run_event_bus_created ? aws_cloudwatch_event_bus.runs[0].arn : var.run_events.bus_arn
+  # PutEvents on that bus only, and as the runs' source only (handlers/core/run-end.ts RUN_EVENT_SOURCE).
+  run_event_statements = var.create && local.run_event_bus_arn != null ? [{
+    sid        = "PublishRunEnds"
+    actions    = ["events:PutEvents"]
+    resources  = [local.run_event_bus_arn]
+    conditions = { StringEquals = { "events:source" = ["notifier"] } }
+  }] : []
+
   environment = {
     NOTIFIER_NAME             = var.name
+    NOTIFIER_RUN_EVENT_BUS    = local.run_event_bus_arn == null ? "" : local.run_event_bus_arn
     NOTIFIER_CONFIG_TABLE     = module.tables.config_table_name
     NOTIFIER_LEDGER_TABLE     = module.tables.ledger_table_name
     NOTIFIER_METRIC_NAMESPACE = var.metric_namespace
@@ -209,7 +222,15 @@ module "planner" {
         resources  = [module.planner_failures.queue_arn]
         conditions = null
       },
+      # The watch reads a job's open runs through the by-job index (handlers/planning/watch.ts).
+      {
+        sid        = "WatchRuns"
+        actions    = ["dynamodb:Query"]
+        resources  = [module.tables.ledger_by_job_index_arn]
+        conditions = null
+      },
     ],
+    local.run_event_statements,
     local.secret_statements.planner,
     var.kms_key_arn == null ? [] : [{
       sid        = "UseCustomerKey"
@@ -286,6 +307,8 @@ module "sender" {
         conditions = null
       },
     ],
+    # The sender that adds a run's last count ends the run and publishes its event.
+    local.run_event_statements,
     local.secret_statements.sender,
     # GenerateDataKey: re-sending a paused job's task to a queue encrypted with the key.
     var.kms_key_arn == null ? [] : [{
@@ -319,8 +342,57 @@ resource "aws_lambda_event_source_mapping" "sender" {
 }
 
 ################################################################################
-# Schedules: one per enabled job, invoking the planner
+# The end-of-run events' bus (docs/adr/0014-run-alarms-and-end-of-run-event.md)
 ################################################################################
+
+resource "aws_cloudwatch_event_bus" "runs" {
+  count = local.run_event_bus_created ? 1 : 0
+
+  name        = "${var.name}-runs"
+  description = "End-of-run events of ${var.name}: one per run, with its counts and how it ended."
+  # At rest under the customer key when given (its policy must let events.amazonaws.com use it), else an AWS-owned key.
+  kms_key_identifier = var.kms_key_arn
+
+  tags = local.tags
+}
+
+################################################################################
+# Schedules: one per enabled job, invoking the planner; and the watch over their runs
+################################################################################
+
+locals {
+  # A job's schedule period in minutes, as far as its expression tells: rate(...) exactly; cron(...) by its finest
+  # repeating field (every minute or every n minutes, then every hour or every n hours), else a day; at(...) a day.
+  rate_units = { minute = 1, minutes = 1, hour = 60, hours = 60, day = 1440, days = 1440 }
+  cron_fields = { for id, job in var.jobs : id => split(" ", trimspace(trimsuffix(trimprefix(job.schedule_expression, "cron("), ")")))
+  if startswith(job.schedule_expression, "cron(") }
+  schedule_period_minutes = { for id, job in var.jobs : id => (
+    startswith(job.schedule_expression, "rate(") ? (
+      tonumber(regex("^rate\\((\\d+) ", job.schedule_expression)[0]) * lookup(local.rate_units, regex("^rate\\(\\d+ ([a-z]+)\\)$", job.schedule_expression)[0], 1440)
+      ) : contains(keys(local.cron_fields), id) ? (
+      local.cron_fields[id][0] == "*" ? 1 :
+      can(regex("/([0-9]+)$", local.cron_fields[id][0])) ? tonumber(regex("/([0-9]+)$", local.cron_fields[id][0])[0]) :
+      local.cron_fields[id][1] == "*" ? 60 :
+      can(regex("/([0-9]+)$", local.cron_fields[id][1])) ? 60 * tonumber(regex("/([0-9]+)$", local.cron_fields[id][1])[0]) :
+      1440
+    ) : 1440
+  ) }
+
+  # What the watch sends the planner: each enabled job's deadlines (handlers/config/planner-event.ts watchEventSchema).
+  # Overdue by default after half the period, at least one watch interval and at most three hours (a 9:00 digest
+  # still open at 12:00).
+  watched_jobs = { for id, job in var.jobs : id => {
+    overdueAfterSeconds = 60 * coalesce(job.overdue_after_minutes, min(180, max(var.run_alarms.watch_interval_minutes, floor(local.schedule_period_minutes[id] / 2))))
+    endAfterSeconds     = 3600 * var.run_alarms.end_after_hours
+  } if job.enabled }
+  run_alarm_jobs = { for id, job in local.watched_jobs : id => {
+    failed_percent = coalesce(var.jobs[id].failed_percent, var.run_alarms.failed_percent)
+  } }
+  watch = var.run_alarms.create && length(local.watched_jobs) > 0 ? {
+    schedule_expression = "rate(${var.run_alarms.watch_interval_minutes} ${var.run_alarms.watch_interval_minutes == 1 ? "minute" : "minutes"})"
+    input               = jsonencode({ watch = { jobs = local.watched_jobs } })
+  } : null
+}
 
 module "schedule" {
   source = "./modules/schedule"
@@ -329,6 +401,7 @@ module "schedule" {
   name       = var.name
   jobs       = { for id, job in var.jobs : id => { schedule_expression = job.schedule_expression, timezone = job.timezone, enabled = job.enabled, description = job.description } }
   target_arn = module.planner.function_arn
+  watch      = local.watch
   retry = {
     maximum_retry_attempts       = var.scheduler.maximum_retry_attempts
     maximum_event_age_in_seconds = var.scheduler.maximum_event_age_in_seconds
@@ -363,6 +436,10 @@ module "observability" {
   alarm_sns_topic_arn   = var.alarm_sns_topic_arn
   thresholds            = var.alarm_thresholds
   create_dashboard      = var.create_dashboard
+  run_alarms = local.watch == null ? null : {
+    watch_period_seconds = 60 * var.run_alarms.watch_interval_minutes
+    jobs                 = local.run_alarm_jobs
+  }
 
   tags = local.tags
 }

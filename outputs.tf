@@ -154,8 +154,23 @@ output "scheduler_dlq_url" {
 ################################################################################
 
 output "alarm_arns" {
-  description = "Alarm ARNs keyed by alarm (`dlq-depth`, `oldest-message-age`, `planner-errors`, `planner-throttles`, `sender-errors`, `sender-throttles`, `scheduler-dlq-depth`, `planner-failures-depth`, `fatal-channel`)."
+  description = "Alarm ARNs keyed by alarm (`dlq-depth`, `oldest-message-age`, `planner-errors`, `planner-throttles`, `sender-errors`, `sender-throttles`, `scheduler-dlq-depth`, `planner-failures-depth`, `fatal-channel`; with `run_alarms`, `run-failed-<job>`, `run-overdue-<job>` and `run-watch-missing`)."
   value       = module.observability.alarm_arns
+}
+
+output "run_event_bus_arn" {
+  description = "ARN of the bus the end-of-run events go to (created, or `run_events.bus_arn`); `null` when none. Match them with the event pattern `{ \"source\": [\"notifier\"], \"detail-type\": [\"Notifier Run Ended\"] }`."
+  value       = var.create ? local.run_event_bus_arn : null
+}
+
+output "run_event_bus_name" {
+  description = "Name of the created end-of-run events' bus (`<name>-runs`); `null` when not created."
+  value       = try(aws_cloudwatch_event_bus.runs[0].name, null)
+}
+
+output "watch_schedule_arn" {
+  description = "ARN of the schedule `<name>.watch` that watches the open runs (run_alarms); `null` when none."
+  value       = module.schedule.watch_schedule_arn
 }
 
 output "dashboard_name" {

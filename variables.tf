@@ -34,13 +34,18 @@ variable "jobs" {
     `{ job, scheduledTime }`. `schedule_expression` is `cron(...)`, `rate(...)` or `at(...)`; `timezone` an IANA name.
     `definition` optionally writes the job's config item (a JSON object, e.g. `jsonencode({...})`) to the config table;
     it lands in Terraform state, so it must not hold secrets (jobs reference database and channel items by id).
+    `overdue_after_minutes` is how long after its tick a run may stay open before it counts as overdue (default: half
+    the schedule's period, at least `run_alarms.watch_interval_minutes` and at most 180); `failed_percent` overrides
+    `run_alarms.failed_percent` for the job (see `run_alarms`).
   EOT
   type = map(object({
-    schedule_expression = string
-    timezone            = optional(string, "UTC")
-    enabled             = optional(bool, true)
-    description         = optional(string)
-    definition          = optional(string)
+    schedule_expression   = string
+    timezone              = optional(string, "UTC")
+    enabled               = optional(bool, true)
+    description           = optional(string)
+    definition            = optional(string)
+    overdue_after_minutes = optional(number)
+    failed_percent        = optional(number)
   }))
   default = {}
 
@@ -66,6 +71,22 @@ variable "jobs" {
       )
     ])
     error_message = "A job definition must be a JSON object without inline secrets."
+  }
+
+  validation {
+    condition = alltrue([
+      for job in values(var.jobs) : job.overdue_after_minutes == null ? true : (
+        job.overdue_after_minutes >= 1 && floor(job.overdue_after_minutes) == job.overdue_after_minutes
+      )
+    ])
+    error_message = "Each job's overdue_after_minutes must be a whole number of minutes, at least 1."
+  }
+
+  validation {
+    condition = alltrue([
+      for job in values(var.jobs) : job.failed_percent == null ? true : job.failed_percent >= 0 && job.failed_percent < 100
+    ])
+    error_message = "Each job's failed_percent must be at least 0 and below 100."
   }
 }
 
@@ -533,6 +554,60 @@ variable "alarm_thresholds" {
   validation {
     condition     = contains([10, 30], var.alarm_thresholds.period_seconds) || (var.alarm_thresholds.period_seconds >= 60 && var.alarm_thresholds.period_seconds % 60 == 0)
     error_message = "alarm_thresholds.period_seconds must be 10, 30 or a multiple of 60."
+  }
+}
+
+variable "run_alarms" {
+  description = <<-EOT
+    Run alarms (docs/OPERATIONS.md, "Run alarms"). Every `watch_interval_minutes` a schedule invokes the planner to
+    watch the open runs of the jobs in `jobs`: a run still open its job's `overdue_after_minutes` after its tick is
+    overdue (alarm `<name>-run-overdue-<job>`); one still open `end_after_hours` after its tick is ended as `halted`,
+    `expired-while-paused` or `expired`. A run that ends with more than its job's `failed_percent` (default this
+    one) of its recipients failed raises `<name>-run-failed-<job>`; `<name>-run-watch-missing` fires when the watch
+    stops. `create = false` creates neither the watch schedule nor these alarms (runs that complete still end).
+  EOT
+  type = object({
+    create                 = optional(bool, true)
+    failed_percent         = optional(number, 10)
+    end_after_hours        = optional(number, 24)
+    watch_interval_minutes = optional(number, 5)
+  })
+  default  = {}
+  nullable = false
+
+  validation {
+    condition     = var.run_alarms.failed_percent >= 0 && var.run_alarms.failed_percent < 100
+    error_message = "run_alarms.failed_percent must be at least 0 and below 100."
+  }
+
+  validation {
+    condition     = var.run_alarms.end_after_hours >= 1 && var.run_alarms.end_after_hours <= 720 && floor(var.run_alarms.end_after_hours) == var.run_alarms.end_after_hours
+    error_message = "run_alarms.end_after_hours must be a whole number between 1 and 720 (30 days)."
+  }
+
+  validation {
+    condition     = var.run_alarms.watch_interval_minutes >= 1 && var.run_alarms.watch_interval_minutes <= 60 && floor(var.run_alarms.watch_interval_minutes) == var.run_alarms.watch_interval_minutes
+    error_message = "run_alarms.watch_interval_minutes must be a whole number between 1 and 60."
+  }
+}
+
+variable "run_events" {
+  description = <<-EOT
+    Where the end-of-run event goes (docs/OPERATIONS.md, "When a run ends"): by default an EventBridge bus
+    `<name>-runs` created here (encrypted with `kms_key_arn` when given); `bus_arn` publishes to a bus of your own
+    instead (e.g. the account's default bus, `arn:aws:events:<region>:<account>:event-bus/default`). `create_bus = false`
+    without `bus_arn` publishes no event. The functions may put events on that bus only, with source `notifier`.
+  EOT
+  type = object({
+    create_bus = optional(bool, true)
+    bus_arn    = optional(string)
+  })
+  default  = {}
+  nullable = false
+
+  validation {
+    condition     = var.run_events.bus_arn == null ? true : can(regex("^arn:aws[a-z-]*:events:[a-z0-9-]+:[0-9]{12}:event-bus/[A-Za-z0-9._/-]+$", var.run_events.bus_arn))
+    error_message = "run_events.bus_arn must be an EventBridge event bus ARN (arn:aws:events:<region>:<account>:event-bus/<name>)."
   }
 }
 

@@ -103,6 +103,8 @@ const shared = {
   configCacheMs: positive('NOTIFIER_CONFIG_CACHE_MS', CONFIG_CACHE_MS),
   /** The least level logged; Lambda's own log-level setting (AWS_LAMBDA_LOG_LEVEL) wins over it. */
   logLevel: optionalText(LOG_LEVEL_VARIABLE),
+  /** The event bus of the end-of-run events (the module's run_events); unset publishes none. */
+  runEventBus: optionalText('NOTIFIER_RUN_EVENT_BUS'),
 };
 
 export const plannerEnvironment = {

@@ -20,5 +20,6 @@ export const handler = withRedactedErrors(
     enqueue: (messages, slots) => enqueueAll(env.queueUrl, messages, { slots }),
     continueRun: (event) => continueRun(readVariable(lambdaFunctionName), event),
     metrics: new Metrics(env.name, env.metricNamespace),
+    runEventBus: env.runEventBus,
   }),
 );

@@ -35,6 +35,7 @@ export const handler = withRedactedErrors(
     },
     onFatal: forgetSecrets,
     metrics: new Metrics(env.name, env.metricNamespace),
+    runEventBus: env.runEventBus,
     requeue: requeueAfter(env.queueUrl),
     resend: resendDelayed(env.queueUrl),
     probes: { loopLagMs: eventLoopLag() },

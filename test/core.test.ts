@@ -10,6 +10,7 @@ import {
 } from '../handlers/channels/graph-errors.js';
 import { graphRequest, marketingMessageBody, sendApiBody } from '../handlers/channels/messenger.js';
 import { signWebhook, webhookId, webhookKey } from '../handlers/channels/webhook.js';
+import { parsePlannerInput } from '../handlers/config/planner-event.js';
 import { type JobConfig, type MessengerChannelConfig, parseConfigItem } from '../handlers/config/schema.js';
 import { windowBound } from '../handlers/config/task-spec.js';
 import { asciiJson } from '../handlers/core/ascii-json.js';
@@ -18,6 +19,7 @@ import { FatalChannelError } from '../handlers/core/errors.js';
 import { LatencyEstimate, Pacer, Semaphore } from '../handlers/core/limiter.js';
 import { chunk, quoteIdentifier, shouldHandOver } from '../handlers/core/paging.js';
 import { decideRetry } from '../handlers/core/retry.js';
+import { failedPercent, isComplete, type RunFacts, runEndedDetail, watchVerdict } from '../handlers/core/run-end.js';
 import { runIdFor } from '../handlers/core/run-id.js';
 import { buildRecipient, type GroupedTask, groupTasks, MAX_TASK_BYTES, parseTask } from '../handlers/core/task.js';
 import { renderTemplate, TemplateError, templateFields } from '../handlers/core/template.js';
@@ -1189,5 +1191,99 @@ describe('Messenger routes: the Marketing Message API and utility templates', ()
     assert.equal(send(template({ components: [] })), 100);
     assert.equal(send(template(), { user_ref: 'r' }), 100);
     assert.equal(utilityRefusal({ recipient: { id: 'p' }, message: { text: 'plain' } }, model), undefined);
+  });
+});
+
+describe('the end of a run', () => {
+  const run = (overrides: Partial<RunFacts> = {}): RunFacts => ({
+    runId: 'daily@2026-11-28T08:00:00Z',
+    job: 'daily',
+    scheduledTime: '2026-11-28T08:00:00.000Z',
+    status: 'enqueued',
+    planned: 100,
+    enqueued: 98,
+    sent: 60,
+    skipped: 2,
+    failed: 38,
+    openCounts: 0,
+    ...overrides,
+  });
+  const at = (hours: number) => Date.parse('2026-11-28T08:00:00Z') + hours * 3_600_000;
+  const deadlines = { overdueAfterMs: 3 * 3_600_000, endAfterMs: 24 * 3_600_000, paused: false };
+
+  it('is complete once planning ended, every planned recipient has an outcome and no count is open', () => {
+    assert.equal(isComplete(run()), true);
+    assert.equal(isComplete(run({ status: 'planning' })), false, 'the planner may still add recipients');
+    assert.equal(isComplete(run({ openCounts: 1 })), false, 'a sender has not added its count yet');
+    assert.equal(isComplete(run({ sent: 59 })), false, 'one recipient without an outcome');
+  });
+
+  it('counts the failed share among the recipients with an outcome, and 0 for a run without any', () => {
+    assert.equal(failedPercent(run()), 38);
+    assert.equal(failedPercent(run({ sent: 0, skipped: 0, failed: 2, planned: 3 })), 100);
+    assert.equal(failedPercent(run({ sent: 0, skipped: 0, failed: 0, planned: 0 })), 0);
+    assert.equal(failedPercent(run({ sent: 2, skipped: 0, failed: 1 })), 33.33);
+  });
+
+  it('is overdue past its deadline, and ended past its end as halted, paused or expired', () => {
+    const open = run({ sent: 10 });
+    assert.deepEqual(watchVerdict(open, { ...deadlines, now: at(2) }), { kind: 'on-time' });
+    assert.deepEqual(watchVerdict(open, { ...deadlines, now: at(4) }), { kind: 'overdue', lateMs: 3_600_000 });
+    const halted = watchVerdict(run({ sent: 10, halted: 'Graph API error 190' }), { ...deadlines, now: at(24) });
+    assert.deepEqual(halted, {
+      kind: 'end',
+      ending: 'halted',
+      cause:
+        'a fatal channel error: Graph API error 190; ' +
+        '50 of 100 planned recipients without an outcome 24 h after the tick',
+    });
+    const paused = watchVerdict(open, { ...deadlines, now: at(25), paused: true });
+    assert.equal(paused.kind === 'end' && paused.ending, 'expired-while-paused');
+    const stuck = watchVerdict(run({ status: 'planning', sent: 10 }), { ...deadlines, now: at(30) });
+    assert.deepEqual(stuck, {
+      kind: 'end',
+      ending: 'expired',
+      cause:
+        'planning never finished (see notifier ticks); 50 of 100 planned recipients without an outcome 24 h after ' +
+        'the tick (see notifier dlq inspect)',
+    });
+  });
+
+  it('ends a complete run as completed whatever its age (a sender died before its end): the watch ends it', () => {
+    assert.deepEqual(watchVerdict(run(), { ...deadlines, now: at(30), paused: true }), {
+      kind: 'end',
+      ending: 'completed',
+      cause: 'every planned recipient has an outcome (38 % failed)',
+    });
+  });
+
+  it('describes the end in the event with the run id as its event id and the open recipients counted', () => {
+    const detail = runEndedDetail(run({ sent: 10 }), {
+      ending: 'halted',
+      cause: 'a fatal channel error',
+      endedAt: '2026-11-29T08:00:00.000Z',
+    });
+    assert.deepEqual(detail, {
+      eventId: 'daily@2026-11-28T08:00:00Z',
+      runId: 'daily@2026-11-28T08:00:00Z',
+      job: 'daily',
+      scheduledTime: '2026-11-28T08:00:00.000Z',
+      ending: 'halted',
+      cause: 'a fatal channel error',
+      endedAt: '2026-11-29T08:00:00.000Z',
+      counts: { planned: 100, enqueued: 98, sent: 10, skipped: 2, failed: 38, open: 50 },
+      failedPercent: 76,
+    });
+  });
+
+  it('tells the watch event from a tick, and refuses a watch whose end comes before its overdue deadline', () => {
+    assert.equal(parsePlannerInput({ job: 'daily', scheduledTime: '2026-11-28T08:00:00Z' }).kind, 'tick');
+    const watch = { watch: { jobs: { daily: { overdueAfterSeconds: 600, endAfterSeconds: 86_400 } } } };
+    assert.deepEqual(parsePlannerInput(watch), { kind: 'watch', event: watch });
+    assert.throws(
+      () => parsePlannerInput({ watch: { jobs: { daily: { overdueAfterSeconds: 600, endAfterSeconds: 600 } } } }),
+      /watch event: watch\.jobs\.daily: endAfterSeconds must be longer than overdueAfterSeconds/,
+    );
+    assert.throws(() => parsePlannerInput({ watch: { jobs: { 'Bad Id': {} } } }), /watch event: /);
   });
 });

@@ -94,6 +94,19 @@ describe('the invocation record of a failed planner invocation', () => {
       ),
       /continuation/,
     );
+    const watch = failureRecord({
+      requestId: 'req-2',
+      functionArn: ARN,
+      payload: { watch: { jobs: { daily: { overdueAfterSeconds: 600, endAfterSeconds: 86_400 } } } },
+      error: new Error('ProvisionedThroughputExceededException'),
+      attempts: 3,
+      at: new Date('2026-11-28T08:03:10Z'),
+    });
+    assert.equal(
+      reason(encodeRecord(watch)),
+      'a watch over the open runs, not a tick: nothing to replay, the next watch does its work ' +
+        '(ProvisionedThroughputExceededException)',
+    );
   });
 
   it('reads a record missing its context as unknown rather than failing', () => {

@@ -81,6 +81,21 @@ resource "aws_kms_key_policy" "this" {
         Resource  = "*"
         Condition = { StringEquals = { "aws:SourceAccount" = local.account_id } }
       },
+      {
+        # EventBridge encrypts the end-of-run events on the module's bus, `<name>-runs`, and only there.
+        # https://docs.aws.amazon.com/eventbridge/latest/userguide/eb-encryption-key-policy.html
+        Sid       = "AllowEventBridgeRunsBus"
+        Effect    = "Allow"
+        Principal = { Service = "events.amazonaws.com" }
+        Action    = ["kms:GenerateDataKey", "kms:Decrypt"]
+        Resource  = "*"
+        Condition = {
+          StringEquals = {
+            "aws:SourceAccount" = local.account_id
+            "aws:SourceArn"     = "arn:${local.partition}:events:${local.region}:${local.account_id}:event-bus/${local.name}-runs"
+          }
+        }
+      },
     ]
   })
 }

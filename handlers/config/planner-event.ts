@@ -20,3 +20,36 @@ export function parsePlannerEvent(input: unknown): PlannerEvent {
   if (!result.success) throw new ConfigError('planner event', toIssues(result.error));
   return result.data;
 }
+
+/**
+ * What the watch schedule sends every few minutes: each scheduled job's deadlines, which the module derives from its
+ * schedule (docs/adr/0014-run-alarms-and-end-of-run-event.md). The planner then looks at the jobs' open runs.
+ */
+export const watchEventSchema = z.strictObject({
+  watch: z.strictObject({
+    jobs: z.record(
+      idSchema,
+      z
+        .strictObject({
+          overdueAfterSeconds: z.number().int().min(60),
+          endAfterSeconds: z.number().int().min(60),
+        })
+        .refine((job) => job.endAfterSeconds > job.overdueAfterSeconds, {
+          message: 'endAfterSeconds must be longer than overdueAfterSeconds',
+        }),
+    ),
+  }),
+});
+
+export type WatchEvent = z.infer<typeof watchEventSchema>;
+
+/** A tick (or its continuation), or the watch: told apart by the `watch` key, each validated by its own schema. */
+export function parsePlannerInput(
+  input: unknown,
+): { kind: 'tick'; event: PlannerEvent } | { kind: 'watch'; event: WatchEvent } {
+  if (typeof input !== 'object' || input === null || !('watch' in input))
+    return { kind: 'tick', event: parsePlannerEvent(input) };
+  const result = watchEventSchema.safeParse(input);
+  if (!result.success) throw new ConfigError('watch event', toIssues(result.error));
+  return { kind: 'watch', event: result.data };
+}

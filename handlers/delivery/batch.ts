@@ -1,5 +1,7 @@
 import { randomUUID } from 'node:crypto';
+import type { RunRecord } from '../aws/ledger/index.js';
 import { PartialResendError } from '../aws/requeue.js';
+import { RunEnds } from '../aws/run-events.js';
 import type { LambdaContext } from '../core/lambda-context.js';
 import { parseTask } from '../core/task.js';
 import { createLogger } from '../observability/log.js';
@@ -38,6 +40,7 @@ export function createSender(deps: SenderDeps) {
     ...deps,
     lane: channelLanes(deps.options),
     halts: new JobHalts({ cooldownMs: deps.options.haltCooldownMs }),
+    runEnds: new RunEnds({ runs: deps.ledger.runs, metrics: deps.metrics, bus: deps.runEventBus }),
   };
 
   return async function send(event: unknown, context: LambdaContext): Promise<BatchResponse> {
@@ -56,17 +59,32 @@ export function createSender(deps: SenderDeps) {
           ),
         ),
       ]);
-      const uncounted = await invocation.tally.close(invocation.recording);
+      const { uncounted, closed } = await invocation.tally.close(invocation.recording);
       const waiting = await resendWaiting(deps, records, results, uncounted, invocation.recording, requestId);
       const { failures, requeue } = unfinished({ records, results, uncounted, waiting, malformed, kept });
       if (requeue.length > 0 && deps.requeue)
         await shortenVisibility(deps.requeue, requeue, invocation.recording, requestId);
+      // Last: a run this invocation completed but could not end (the cutoff came) is ended by the planner's watch.
+      await endCompleted(state.runEnds, closed, invocation);
       deps.metrics.flush();
       return { batchItemFailures: [...failures].map((itemIdentifier) => ({ itemIdentifier })) };
     } finally {
       invocation.close();
     }
   };
+}
+
+/** Ends the runs whose last count this invocation added. An end that fails is the watch's to write. */
+async function endCompleted(ends: RunEnds, closed: readonly RunRecord[], invocation: InvocationState): Promise<void> {
+  for (const run of closed)
+    await ends
+      .endIfComplete(run, invocation.owner, invocation.recording)
+      .catch((error: unknown) =>
+        createLogger({ runId: run.runId, requestId: invocation.owner }).warn(
+          "could not end the completed run; the planner's watch ends it",
+          { error },
+        ),
+      );
 }
 
 /** What the groups of one invocation share: its dispatcher, its run counters, and how long its claims last. */

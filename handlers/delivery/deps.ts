@@ -1,5 +1,6 @@
 import type { ConfigStore } from '../aws/config-store.js';
 import type { Ledger } from '../aws/ledger/index.js';
+import type { RunEnds } from '../aws/run-events.js';
 import type { Channel } from '../channels/channel.js';
 import type { ChannelConfig } from '../config/schema.js';
 import type { ChannelHostAllowlist } from '../core/host-policy.js';
@@ -65,6 +66,8 @@ export interface SenderDeps {
   readonly channel: (config: ChannelConfig) => Promise<Channel>;
   readonly onFatal: () => void;
   readonly metrics: Metrics;
+  /** The event bus of the end-of-run events (the module's run_events); none publishes no event. */
+  readonly runEventBus?: string | undefined;
   readonly requeue?: Requeue;
   readonly resend: Resend;
   readonly probes?: SenderProbes;
@@ -81,6 +84,8 @@ export interface SenderState {
   /** The channel's lane: its pace and latency estimate, shared by every send on it in this container. */
   readonly lane: (config: ChannelConfig) => Lane;
   readonly halts: JobHalts;
+  /** Ends the runs whose last count a sender adds, and publishes their end-of-run events. */
+  readonly runEnds: RunEnds;
   readonly metrics: Metrics;
   readonly onFatal: () => void;
 }

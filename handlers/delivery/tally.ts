@@ -1,4 +1,4 @@
-import type { FinalStatus, RunCounters, RunCounts } from '../aws/ledger/index.js';
+import type { FinalStatus, RunCounters, RunCounts, RunRecord } from '../aws/ledger/index.js';
 import { createLogger } from '../observability/log.js';
 
 /**
@@ -66,11 +66,13 @@ export class RunTally {
   }
 
   /**
-   * Adds and closes every count; returns the messages whose outcome could not be counted, to be received again.
-   * `signal` ends a write still out when the invocation is about to end.
+   * Adds and closes every count; returns the messages whose outcome could not be counted, to be received again, and
+   * the runs as the closing writes left them (the last count of a run ends it). `signal` ends a write still out when
+   * the invocation is about to end.
    */
-  async close(signal?: AbortSignal): Promise<Set<string>> {
+  async close(signal?: AbortSignal): Promise<{ uncounted: Set<string>; closed: RunRecord[] }> {
     const uncounted = new Set<string>();
+    const closed: RunRecord[] = [];
     for (const [runId, opened] of this.#opened) {
       if (this.#unknown.has(runId)) {
         for (const messageId of this.#counted.get(runId) ?? []) uncounted.add(messageId);
@@ -79,7 +81,8 @@ export class RunTally {
       const deltas = this.#deltas.get(runId) ?? {};
       try {
         await opened;
-        await this.#counts.close(runId, this.#owner, deltas, signal);
+        const run = await this.#counts.close(runId, this.#owner, deltas, signal);
+        if (run) closed.push(run);
       } catch (error) {
         createLogger({ runId }).error(
           'could not add run counters; the messages go back to the queue to be counted again',
@@ -88,6 +91,6 @@ export class RunTally {
         for (const messageId of this.#counted.get(runId) ?? []) uncounted.add(messageId);
       }
     }
-    return uncounted;
+    return { uncounted, closed };
   }
 }

@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import type { RunEnds } from '../aws/run-events.js';
 import type { PlannerEvent } from '../config/planner-event.js';
 import type { LambdaContext } from '../core/lambda-context.js';
 import type { Logger } from '../observability/log.js';
@@ -6,6 +7,7 @@ import type { PlannerDeps, PlannerResult, RunScope } from './deps.js';
 
 export interface RunStart {
   readonly deps: PlannerDeps;
+  readonly ends: RunEnds;
   readonly event: PlannerEvent;
   readonly context: LambdaContext;
   readonly runId: string;
@@ -29,7 +31,7 @@ export const PLANNER_LEASE_MS = 45_000;
 /**
  * Loads the job and takes the run's lease: a disabled job, a finished run or one another invocation plans stop here.
  */
-export async function startRun({ deps, event, context, runId, log }: RunStart): Promise<Started> {
+export async function startRun({ deps, ends, event, context, runId, log }: RunStart): Promise<Started> {
   const job = await deps.config.job(event.job).catch((error: unknown) => {
     log.error('the job cannot be loaded; nothing planned', { error });
     throw error;
@@ -56,5 +58,9 @@ export async function startRun({ deps, event, context, runId, log }: RunStart): 
     log.info('run is being planned by another invocation: repeated tick ignored');
     return { kind: 'stop', result: { status: 'busy', runId } };
   }
-  return { kind: 'plan', scope: { deps, event, context, runId, owner, job, log, leaseMs }, cursor: lease.run.cursor };
+  return {
+    kind: 'plan',
+    scope: { deps, event, context, runId, owner, job, log, leaseMs, ends },
+    cursor: lease.run.cursor,
+  };
 }

@@ -88,8 +88,14 @@ async function planPages(scope: RunScope, progress: RunProgress, source: PageSou
     if (rows.length < scope.job.pageSize) break;
   }
   await progress.settle();
-  await scope.deps.ledger.runs.finish({ runId: scope.runId, owner: scope.owner });
+  const run = await scope.deps.ledger.runs.finish({ runId: scope.runId, owner: scope.owner });
   scope.log.info('run enqueued', progress.totals);
+  // Nothing was enqueued, or the senders counted everything before the planning ended: no sender ends the run.
+  await scope.ends
+    .endIfComplete(run, scope.owner)
+    .catch((error: unknown) =>
+      scope.log.warn("could not end the completed run; the planner's watch ends it", { error }),
+    );
   return { status: 'enqueued', runId: scope.runId, ...progress.totals };
 }
 

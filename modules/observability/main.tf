@@ -103,6 +103,72 @@ resource "aws_cloudwatch_metric_alarm" "this" {
 }
 
 ################################################################################
+# Run alarms: on the metrics the handlers emit as runs end and as the watch looks at them
+################################################################################
+
+locals {
+  run_jobs = var.create && var.create_alarms && var.run_alarms != null ? var.run_alarms.jobs : {}
+
+  run_alarms = merge(
+    { for job, alarm in local.run_jobs : "run-failed-${job}" => {
+      description        = "A run of ${job} ended with more than ${alarm.failed_percent} % of its recipients failed: `notifier outcomes <run> --status failed` tells why."
+      metric             = "RunFailedPercent"
+      dimensions         = { Service = var.name, Job = job }
+      statistic          = "Maximum"
+      period             = var.thresholds.period_seconds
+      threshold          = alarm.failed_percent
+      comparison         = "GreaterThanThreshold"
+      evaluation_periods = 1
+      missing            = "notBreaching"
+    } },
+    { for job, alarm in local.run_jobs : "run-overdue-${job}" => {
+      description        = "A run of ${job} has not ended within its deadline after its tick: `notifier runs --job ${job}` and `notifier status <run>` show where it stands."
+      metric             = "RunsOverdue"
+      dimensions         = { Service = var.name, Job = job }
+      statistic          = "Maximum"
+      period             = var.run_alarms.watch_period_seconds
+      threshold          = 1
+      comparison         = "GreaterThanOrEqualToThreshold"
+      evaluation_periods = 1
+      missing            = "notBreaching"
+    } },
+    # The watch emits RunWatches on every pass, overdue runs or not: silence means overdue runs would go unnoticed.
+    length(local.run_jobs) == 0 ? {} : { "run-watch-missing" = {
+      description        = "The watch over open runs emitted nothing for two periods (its schedule, the planner or its role): overdue runs would go unnoticed."
+      metric             = "RunWatches"
+      dimensions         = { Service = var.name }
+      statistic          = "Sum"
+      period             = var.run_alarms.watch_period_seconds
+      threshold          = 1
+      comparison         = "LessThanThreshold"
+      evaluation_periods = 2
+      missing            = "breaching"
+    } },
+  )
+}
+
+resource "aws_cloudwatch_metric_alarm" "run" {
+  for_each = local.run_alarms
+
+  alarm_name          = "${var.name}-${each.key}"
+  alarm_description   = each.value.description
+  namespace           = var.metric_namespace
+  metric_name         = each.value.metric
+  dimensions          = each.value.dimensions
+  statistic           = each.value.statistic
+  period              = each.value.period
+  evaluation_periods  = each.value.evaluation_periods
+  datapoints_to_alarm = each.value.evaluation_periods
+  threshold           = each.value.threshold
+  comparison_operator = each.value.comparison
+  treat_missing_data  = each.value.missing
+  alarm_actions       = local.alarm_actions
+  ok_actions          = local.alarm_actions
+
+  tags = var.tags
+}
+
+################################################################################
 # Dashboard
 ################################################################################
 
@@ -143,6 +209,15 @@ locals {
         [var.metric_namespace, "ProviderLatency", "Service", var.name, { stat = p, label = p }]
       ]
       stat = "p50"
+    },
+    {
+      # The run metrics are per job only ([Service, Job], docs/adr/0014-run-alarms-and-end-of-run-event.md).
+      title = "Runs by job: failed share as they end (%), overdue runs"
+      metrics = [
+        [{ expression = "SEARCH('{${var.metric_namespace},Service,Job} MetricName=\"RunFailedPercent\" Service=\"${var.name}\"', 'Maximum', 300)", id = "failed" }],
+        [{ expression = "SEARCH('{${var.metric_namespace},Service,Job} MetricName=\"RunsOverdue\" Service=\"${var.name}\"', 'Maximum', 300)", id = "overdue", yAxis = "right" }],
+      ]
+      stat = "Maximum"
     },
     {
       title = "Planner"

@@ -1,11 +1,11 @@
 output "alarm_arns" {
-  description = "Alarm ARNs keyed by alarm (`dlq-depth`, `oldest-message-age`, ...)."
-  value       = { for k, a in aws_cloudwatch_metric_alarm.this : k => a.arn }
+  description = "Alarm ARNs keyed by alarm (`dlq-depth`, `oldest-message-age`, ..., `run-failed-<job>`, `run-overdue-<job>`)."
+  value       = merge({ for k, a in aws_cloudwatch_metric_alarm.this : k => a.arn }, { for k, a in aws_cloudwatch_metric_alarm.run : k => a.arn })
 }
 
 output "alarm_names" {
   description = "Alarm names keyed by alarm."
-  value       = { for k, a in aws_cloudwatch_metric_alarm.this : k => a.alarm_name }
+  value       = merge({ for k, a in aws_cloudwatch_metric_alarm.this : k => a.alarm_name }, { for k, a in aws_cloudwatch_metric_alarm.run : k => a.alarm_name })
 }
 
 output "dashboard_name" {

@@ -82,6 +82,32 @@ variable "thresholds" {
   }
 }
 
+variable "run_alarms" {
+  description = <<-EOT
+    Run alarms on the handlers' run metrics, one pair per job: `run-failed-<job>` when a run ends with more than the
+    job's `failed_percent` of its recipients failed (RunFailedPercent), `run-overdue-<job>` while one of its runs is
+    overdue (RunsOverdue, emitted by the watch every `watch_period_seconds`); and `run-watch-missing` when the watch
+    emitted nothing for two periods. `null` creates none.
+  EOT
+  type = object({
+    watch_period_seconds = number
+    jobs = map(object({
+      failed_percent = number
+    }))
+  })
+  default = null
+
+  validation {
+    condition     = var.run_alarms == null ? true : var.run_alarms.watch_period_seconds >= 60 && var.run_alarms.watch_period_seconds % 60 == 0
+    error_message = "run_alarms.watch_period_seconds must be a multiple of 60."
+  }
+
+  validation {
+    condition     = var.run_alarms == null ? true : alltrue([for job in values(var.run_alarms.jobs) : job.failed_percent >= 0 && job.failed_percent < 100])
+    error_message = "Each run_alarms job's failed_percent must be at least 0 and below 100."
+  }
+}
+
 variable "create_dashboard" {
   description = "Create the CloudWatch dashboard."
   type        = bool

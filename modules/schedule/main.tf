@@ -160,3 +160,42 @@ resource "aws_scheduler_schedule" "this" {
   # The policy must exist before the first tick.
   depends_on = [aws_iam_role_policy.this]
 }
+
+################################################################################
+# The watch: every few minutes, the target looks at the jobs' open runs
+################################################################################
+
+# A missed or repeated watch tick is harmless (the next one sees the same runs), so it gets the same retry policy and
+# DLQ as the ticks, and no exact time.
+resource "aws_scheduler_schedule" "watch" {
+  count = var.create && var.watch != null ? 1 : 0
+
+  # A job id holds no dot: this name never meets a job's schedule, `<name>-<job>`.
+  name                = "${var.name}.watch"
+  group_name          = aws_scheduler_schedule_group.this[0].name
+  description         = "Watches the open runs: overdue ones, ones past their end, end-of-run events still pending."
+  schedule_expression = var.watch.schedule_expression
+  state               = "ENABLED"
+  kms_key_arn         = var.kms_key_arn
+
+  flexible_time_window {
+    mode = "OFF"
+  }
+
+  target {
+    arn      = var.target_arn
+    role_arn = local.role_arn
+    input    = var.watch.input
+
+    retry_policy {
+      maximum_retry_attempts       = var.retry.maximum_retry_attempts
+      maximum_event_age_in_seconds = var.retry.maximum_event_age_in_seconds
+    }
+
+    dead_letter_config {
+      arn = module.dlq.queue_arn
+    }
+  }
+
+  depends_on = [aws_iam_role_policy.this]
+}

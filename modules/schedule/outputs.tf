@@ -18,6 +18,11 @@ output "schedule_names" {
   value       = { for id, s in aws_scheduler_schedule.this : id => s.name }
 }
 
+output "watch_schedule_arn" {
+  description = "ARN of the watch schedule; `null` when none."
+  value       = try(aws_scheduler_schedule.watch[0].arn, null)
+}
+
 output "role_arn" {
   description = "ARN of the scheduler role (created or supplied); `null` when `create = false`."
   value       = var.create ? local.role_arn : null

@@ -19,6 +19,20 @@ variable "jobs" {
   }))
 }
 
+variable "watch" {
+  description = "The watch schedule `<name>.watch`: its `rate(...)` expression and the input it sends the target (the jobs' run deadlines). `null` creates none."
+  type = object({
+    schedule_expression = string
+    input               = string
+  })
+  default = null
+
+  validation {
+    condition     = var.watch == null ? true : can(regex("^rate\\([0-9]+ (minute|minutes|hour|hours)\\)$", var.watch.schedule_expression)) && can(jsondecode(var.watch.input).watch)
+    error_message = "watch.schedule_expression must be rate(<n> minutes) or rate(<n> hours), and watch.input a JSON object with a `watch` key."
+  }
+}
+
 variable "target_arn" {
   description = "ARN of the function the schedules invoke (the planner)."
   type        = string

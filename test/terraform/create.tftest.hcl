@@ -58,8 +58,16 @@ run "the_root_module_still_creates_everything_by_default" {
   }
 
   assert {
-    condition     = length(aws_lambda_event_source_mapping.sender) == 1 && length(output.alarm_arns) == 9
-    error_message = "The default must plan the event source mapping and the nine alarms."
+    condition = (
+      length(aws_lambda_event_source_mapping.sender) == 1 &&
+      toset(keys(output.alarm_arns)) == toset([
+        "dlq-depth", "oldest-message-age", "planner-errors", "planner-throttles", "sender-errors", "sender-throttles",
+        "scheduler-dlq-depth", "planner-failures-depth", "fatal-channel",
+        "run-failed-digest", "run-overdue-digest", "run-watch-missing",
+      ]) &&
+      output.run_event_bus_arn != null && output.watch_schedule_arn != null
+    )
+    error_message = "The default must plan the event source mapping, the nine alarms, the job's run alarms, the watch and the bus."
   }
 
   assert {

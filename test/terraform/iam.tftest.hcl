@@ -23,6 +23,8 @@ run "the_planner_reads_config_writes_the_ledger_enqueues_records_its_failures_an
       EnqueueDeliveries         = ["Allow", ["sqs:SendMessage"], ["arn:aws:sqs:eu-west-1:123456789012:acme"]]
       RecordFailedInvocations   = ["Allow", ["sqs:SendMessage"], ["arn:aws:sqs:eu-west-1:123456789012:acme-planner-failures"]]
       InvokeSelfForContinuation = ["Allow", ["lambda:InvokeFunction"], ["arn:aws:lambda:eu-west-1:123456789012:function:acme-planner"]]
+      WatchRuns                 = ["Allow", ["dynamodb:Query"], ["arn:aws:dynamodb:eu-west-1:123456789012:table/acme-ledger/index/by-job"]]
+      PublishRunEnds            = ["Allow", ["events:PutEvents"], ["arn:aws:events:eu-west-1:123456789012:event-bus/mock-runs"]]
     }
     error_message = "Unexpected planner policy: ${module.planner.policy_json}"
   }
@@ -44,6 +46,7 @@ run "the_sender_consumes_the_delivery_queue_and_touches_nothing_else" {
       ReadSuppressions  = ["Allow", ["dynamodb:BatchGetItem"], ["arn:aws:dynamodb:eu-west-1:123456789012:table/acme-ledger"]]
       ConsumeDeliveries = ["Allow", ["sqs:ReceiveMessage", "sqs:DeleteMessage", "sqs:GetQueueAttributes", "sqs:ChangeMessageVisibility"], ["arn:aws:sqs:eu-west-1:123456789012:acme"]]
       WaitOutPauses     = ["Allow", ["sqs:SendMessage"], ["arn:aws:sqs:eu-west-1:123456789012:acme"]]
+      PublishRunEnds    = ["Allow", ["events:PutEvents"], ["arn:aws:events:eu-west-1:123456789012:event-bus/mock-runs"]]
     }
     error_message = "Unexpected sender policy: ${module.sender.policy_json}"
   }

@@ -167,3 +167,105 @@ run "no_dashboard_and_no_alarms_when_switched_off" {
     error_message = "Nothing expected."
   }
 }
+
+run "run_alarms_watch_each_job_s_failed_share_and_overdue_runs_and_the_watch_itself" {
+  command = plan
+
+  module {
+    source = "./modules/observability"
+  }
+
+  variables {
+    metric_namespace = "Acme/Notifier"
+    run_alarms = {
+      watch_period_seconds = 300
+      jobs                 = { digest = { failed_percent = 10 }, weekly = { failed_percent = 25 } }
+    }
+  }
+
+  assert {
+    condition = toset(keys(aws_cloudwatch_metric_alarm.run)) == toset([
+      "run-failed-digest", "run-failed-weekly", "run-overdue-digest", "run-overdue-weekly", "run-watch-missing",
+    ])
+    error_message = "One failed-share and one overdue alarm per job, and one for a silent watch."
+  }
+
+  assert {
+    condition = (
+      aws_cloudwatch_metric_alarm.run["run-failed-weekly"].metric_name == "RunFailedPercent" &&
+      aws_cloudwatch_metric_alarm.run["run-failed-weekly"].namespace == "Acme/Notifier" &&
+      aws_cloudwatch_metric_alarm.run["run-failed-weekly"].dimensions == tomap({ Service = "acme", Job = "weekly" }) &&
+      aws_cloudwatch_metric_alarm.run["run-failed-weekly"].statistic == "Maximum" &&
+      aws_cloudwatch_metric_alarm.run["run-failed-weekly"].threshold == 25 &&
+      aws_cloudwatch_metric_alarm.run["run-failed-weekly"].comparison_operator == "GreaterThanThreshold" &&
+      aws_cloudwatch_metric_alarm.run["run-failed-weekly"].period == 300 &&
+      aws_cloudwatch_metric_alarm.run["run-failed-weekly"].treat_missing_data == "notBreaching" &&
+      aws_cloudwatch_metric_alarm.run["run-failed-digest"].threshold == 10
+    )
+    error_message = "Failed share: the job's RunFailedPercent, Maximum above its own threshold, quiet without runs."
+  }
+
+  assert {
+    condition = (
+      aws_cloudwatch_metric_alarm.run["run-overdue-digest"].metric_name == "RunsOverdue" &&
+      aws_cloudwatch_metric_alarm.run["run-overdue-digest"].dimensions == tomap({ Service = "acme", Job = "digest" }) &&
+      aws_cloudwatch_metric_alarm.run["run-overdue-digest"].statistic == "Maximum" &&
+      aws_cloudwatch_metric_alarm.run["run-overdue-digest"].threshold == 1 &&
+      aws_cloudwatch_metric_alarm.run["run-overdue-digest"].comparison_operator == "GreaterThanOrEqualToThreshold" &&
+      aws_cloudwatch_metric_alarm.run["run-overdue-digest"].period == 300
+    )
+    error_message = "Overdue: the job's RunsOverdue, one overdue run is enough, over the watch's period."
+  }
+
+  assert {
+    condition = (
+      aws_cloudwatch_metric_alarm.run["run-watch-missing"].metric_name == "RunWatches" &&
+      aws_cloudwatch_metric_alarm.run["run-watch-missing"].dimensions == tomap({ Service = "acme" }) &&
+      aws_cloudwatch_metric_alarm.run["run-watch-missing"].comparison_operator == "LessThanThreshold" &&
+      aws_cloudwatch_metric_alarm.run["run-watch-missing"].treat_missing_data == "breaching" &&
+      aws_cloudwatch_metric_alarm.run["run-watch-missing"].evaluation_periods == 2 &&
+      aws_cloudwatch_metric_alarm.run["run-watch-missing"].datapoints_to_alarm == 2
+    )
+    error_message = "A watch that emits nothing for two periods must alarm: missing data is breaching."
+  }
+
+  assert {
+    condition = alltrue([for a in aws_cloudwatch_metric_alarm.run :
+      a.alarm_actions == toset([var.alarm_sns_topic_arn]) && a.ok_actions == toset([var.alarm_sns_topic_arn]) &&
+      startswith(a.alarm_name, "acme-run-") && a.tags["Team"] == "growth"
+    ])
+    error_message = "Every run alarm must notify the topic, be prefixed and tagged."
+  }
+}
+
+run "no_run_alarms_without_run_alarms_or_with_alarms_switched_off" {
+  command = plan
+
+  module {
+    source = "./modules/observability"
+  }
+
+  variables {
+    create_alarms = false
+    run_alarms    = { watch_period_seconds = 300, jobs = { digest = { failed_percent = 10 } } }
+  }
+
+  assert {
+    condition     = length(aws_cloudwatch_metric_alarm.run) == 0
+    error_message = "create_alarms = false creates no run alarm either."
+  }
+}
+
+run "a_failed_share_of_100_percent_or_more_is_refused" {
+  command = plan
+
+  module {
+    source = "./modules/observability"
+  }
+
+  variables {
+    run_alarms = { watch_period_seconds = 300, jobs = { digest = { failed_percent = 100 } } }
+  }
+
+  expect_failures = [var.run_alarms]
+}

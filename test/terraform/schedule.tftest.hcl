@@ -167,3 +167,43 @@ run "the_schedule_group_role_and_dlq_carry_the_tags" {
     error_message = "Every taggable scheduler resource must carry the tags."
   }
 }
+
+run "the_watch_schedule_invokes_the_target_with_its_input_through_the_same_role_and_dlq" {
+  command = plan
+
+  module {
+    source = "./modules/schedule"
+  }
+
+  variables {
+    watch = {
+      schedule_expression = "rate(5 minutes)"
+      input               = "{\"watch\":{\"jobs\":{\"digest\":{\"endAfterSeconds\":86400,\"overdueAfterSeconds\":10800}}}}"
+    }
+  }
+
+  assert {
+    condition = (
+      aws_scheduler_schedule.watch[0].name == "acme.watch" &&
+      aws_scheduler_schedule.watch[0].group_name == "acme-scheduler" &&
+      aws_scheduler_schedule.watch[0].schedule_expression == "rate(5 minutes)" &&
+      aws_scheduler_schedule.watch[0].target[0].arn == var.target_arn &&
+      aws_scheduler_schedule.watch[0].target[0].input == var.watch.input &&
+      aws_scheduler_schedule.watch[0].target[0].dead_letter_config[0].arn == module.dlq.queue_arn
+    )
+    error_message = "The watch is <name>.watch (a job id holds no dot), invokes the target with its input, dead-letters like the ticks."
+  }
+}
+
+run "no_watch_schedule_without_a_watch" {
+  command = plan
+
+  module {
+    source = "./modules/schedule"
+  }
+
+  assert {
+    condition     = length(aws_scheduler_schedule.watch) == 0
+    error_message = "No watch expected."
+  }
+}

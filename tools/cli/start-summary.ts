@@ -55,6 +55,20 @@ function skippedWhy(summary: RunSummary): string {
   return reasons ? ` (${reasons})` : '';
 }
 
+/** How the run ended, and the end-of-run event as the local bus received it. */
+function endLines(summary: RunSummary): string[] {
+  if (!summary.ended) return [entry('ended', 'not yet (the run is still open)')];
+  const event = summary.runEvent;
+  if (!event) return [entry('ended', `${summary.ended.ending}: ${summary.ended.cause}`), entry('run event', 'none')];
+  // The event as a subscriber gets its detail, indented under its own column.
+  const detail = JSON.stringify(event.detail, null, 2).replaceAll('\n', `\n${' '.repeat(16)}`);
+  return [
+    entry('ended', `${summary.ended.ending}: ${summary.ended.cause}`),
+    entry('run event', `"${event.detailType}" on ${event.bus}, from ${event.source}:`),
+    `${' '.repeat(16)}${detail}`,
+  ];
+}
+
 /** The summary of `notifier start` as the terminal shows it (--json prints the object instead). */
 export function renderSummary(summary: RunSummary): string {
   const share =
@@ -69,6 +83,7 @@ export function renderSummary(summary: RunSummary): string {
     ...failedLines(summary),
     entry('retried', `${summary.retried} (rate-limited answers ${summary.rateLimited})`),
     entry('dead-lettered', String(summary.deadLettered)),
+    ...endLines(summary),
     entry(
       'duration',
       `${seconds(summary.durationMs)} from the planner's start to the last outcome ` +

@@ -101,7 +101,18 @@ export function readFailedTick(body: string): FailedTickRead {
   } catch {
     return { ok: false, reason: 'not an invocation record: the body is not JSON' };
   }
-  const event = plannerEventSchema.safeParse(record.requestPayload);
+  const payload = record.requestPayload;
+  // The watch over open runs fails into the same queue: nothing of it to replay, the next watch does its work.
+  if (typeof payload === 'object' && payload !== null && 'watch' in payload) {
+    const error = text((record.responsePayload as Record<string, unknown> | undefined)?.errorMessage);
+    return {
+      ok: false,
+      reason: `a watch over the open runs, not a tick: nothing to replay, the next watch does its work (${
+        error ?? 'no error recorded'
+      })`,
+    };
+  }
+  const event = plannerEventSchema.safeParse(payload);
   if (!event.success)
     return {
       ok: false,

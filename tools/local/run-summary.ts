@@ -1,6 +1,7 @@
 import { collectOutcomes, createLedger, type JobConfig } from '../../handlers/surface.js';
 import { describeReach, failedOutsideWindow } from '../common/window-policy.js';
 import { deliveryFigures } from './delivery-figures.js';
+import type { CapturedEvent } from './event-bus.js';
 import { combineTallies } from './provider-tap.js';
 import type { LocalRunOptions } from './run-options.js';
 import { SAMPLE_WINDOW_NOTE, sampleAudienceNote } from './sample.js';
@@ -33,6 +34,12 @@ export interface RunSummary {
    */
   reach: string | null;
   malformed: number;
+  /** How the run ended, as the ledger holds it; null when it has not. */
+  ended: { ending: string; cause: string; endedAt: string } | null;
+  /** The end-of-run event the local bus received for the run (the first, when a retry sent it again). */
+  runEvent: CapturedEvent | null;
+  /** The failed share the handlers emitted for the run (RunFailedPercent, what the failed-share alarm reads). */
+  failedPercentMetric: number | null;
   retried: number;
   rateLimited: number;
   deadLettered: number;
@@ -65,6 +72,23 @@ function sumMetric(lines: readonly string[], name: string): number {
     if (typeof value === 'number') total += value;
   }
   return total;
+}
+
+/** The highest value of an EMF metric over every line the handlers wrote; null when none carried it. */
+function maxMetric(lines: readonly string[], name: string): number | null {
+  let highest: number | null = null;
+  for (const line of lines) {
+    if (!line.includes('"_aws"') || !line.includes(`"${name}"`)) continue;
+    const value = (JSON.parse(line) as Record<string, unknown>)[name];
+    for (const each of Array.isArray(value) ? value : [value])
+      if (typeof each === 'number') highest = Math.max(highest ?? each, each);
+  }
+  return highest;
+}
+
+/** The end-of-run event of `runId` among those the local bus received. */
+export function runEventOf(events: readonly CapturedEvent[], runId: string): CapturedEvent | null {
+  return events.find((event) => (event.detail as { runId?: unknown } | null)?.runId === runId) ?? null;
 }
 
 export interface SummaryInput {
@@ -141,6 +165,9 @@ export async function summarize({
       .map(([reason, count]) => ({ reason, count })),
     reach: job && channelType === 'messenger' ? describeReach(job).summary : null,
     malformed,
+    ended: run?.end ?? null,
+    runEvent: runEventOf(stack.eventBus.capture.events, runId),
+    failedPercentMetric: maxMetric(lines, 'RunFailedPercent'),
     retried: sumMetric(lines, 'Retried'),
     rateLimited: sumMetric(lines, 'RateLimited'),
     deadLettered: deadLettered.visible + deadLettered.inFlight,

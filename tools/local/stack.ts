@@ -17,6 +17,7 @@ import {
 import { encodeRecord, type InvocationRecord } from '../common/invocation-record.js';
 import { type AsyncRetryOptions, invokeAsynchronously } from './async-invoke.js';
 import { type Handler, lambdaContext, loadBundle } from './bundle.js';
+import { type EventBusCapture, startEventBus } from './event-bus.js';
 import { startLambdaEndpoint } from './lambda-endpoint.js';
 import type { Service } from './ports.js';
 import { createQueues, onEndpoint, type Queues } from './sqs.js';
@@ -45,6 +46,9 @@ export interface StackOptions {
   readonly extraEnv?: Record<string, string>;
 }
 
+/** A job's deadlines as the module's watch schedule sends them (modules/schedule, `watch`). */
+export type WatchedJobs = Record<string, { overdueAfterSeconds: number; endAfterSeconds: number }>;
+
 export interface Stack extends Service {
   readonly names: { config: string; ledger: string };
   readonly queues: Queues;
@@ -52,6 +56,8 @@ export interface Stack extends Service {
   readonly plannerFailuresUrl: string;
   readonly dynamo: DynamoDBClient;
   readonly sqs: SQSClient;
+  /** The run events' bus, `<name>-runs`, and what PutEvents delivered to it. */
+  readonly eventBus: { readonly name: string; readonly capture: EventBusCapture };
   putConfig(item: ConfigItem | Record<string, unknown>): Promise<void>;
   loadSender(): Promise<Handler<SqsEvent, BatchResponse>>;
   /**
@@ -63,6 +69,8 @@ export interface Stack extends Service {
     scheduledTime: string,
     options?: { timeoutMs?: number; retries?: AsyncRetryOptions },
   ): Promise<PlannerOutcome[]>;
+  /** One tick of the watch schedule through the shipped planner bundle, as the module's watch schedule sends it. */
+  watch(jobs: WatchedJobs, options?: { timeoutMs?: number }): Promise<PlannerOutcome[]>;
   /** Waits for the planner invocations that arrived through the Lambda endpoint (`notifier run`, `ticks replay`). */
   settle(options?: { timeoutMs?: number }): Promise<PlannerOutcome[]>;
 }
@@ -124,10 +132,7 @@ function plannerInvocations(options: {
   return {
     invoke,
     idle,
-    async tick(
-      event: { job: string; scheduledTime: string },
-      tickOptions: { timeoutMs?: number; retries?: AsyncRetryOptions },
-    ) {
+    async tick(event: unknown, tickOptions: { timeoutMs?: number; retries?: AsyncRetryOptions }) {
       outcomes.length = 0;
       reported = 0;
       invoke(event, tickOptions.retries);
@@ -175,11 +180,14 @@ export async function startStack(options: StackOptions): Promise<Stack> {
       )),
   });
   const lambda = await startLambdaEndpoint((_name, payload) => planner.invoke(payload));
+  const eventBus = { name: `${options.name}-runs`, capture: await startEventBus() };
 
   Object.assign(process.env, localCredentials, {
     AWS_ENDPOINT_URL_DYNAMODB: options.dynamoEndpoint,
     AWS_ENDPOINT_URL_SQS: options.sqsEndpoint,
     AWS_ENDPOINT_URL_LAMBDA: lambda.endpoint,
+    AWS_ENDPOINT_URL_EVENTBRIDGE: eventBus.capture.endpoint,
+    [plannerEnvironment.runEventBus.name]: eventBus.name,
     [lambdaFunctionName.name]: functionName,
     NOTIFIER_PLANNER_FUNCTION: functionName,
     NOTIFIER_PLANNER_FAILURES_URL: plannerFailuresUrl,
@@ -200,6 +208,7 @@ export async function startStack(options: StackOptions): Promise<Stack> {
     plannerFailuresUrl,
     dynamo,
     sqs,
+    eventBus,
     async putConfig(item) {
       const parsed = parseAnyConfigItem(item);
       await dynamo.send(
@@ -211,10 +220,12 @@ export async function startStack(options: StackOptions): Promise<Stack> {
     },
     loadSender: () => loadBundle<SqsEvent, BatchResponse>('sender'),
     tick: (job, scheduledTime, tickOptions = {}) => planner.tick({ job, scheduledTime }, tickOptions),
+    watch: (jobs, watchOptions = {}) => planner.tick({ watch: { jobs } }, watchOptions),
     settle: (settleOptions = {}) => planner.settle(settleOptions.timeoutMs),
     async stop() {
       await planner.idle();
       await lambda.stop();
+      await eventBus.capture.stop();
       dynamo.destroy();
       sqs.destroy();
     },

@@ -1,6 +1,6 @@
 import { S } from '../dynamo.js';
 import { runKey } from './keys.js';
-import { addCounters, type RunCounters } from './runs.js';
+import { addCounters, type RunCounters, type RunRecord, toRun } from './runs.js';
 import { conditional, type LedgerTable } from './table.js';
 
 /**
@@ -31,20 +31,28 @@ export class RunCounts {
 
   /**
    * Adds an invocation's counters and closes its count, on the condition that the count is still open: an SDK retry of
-   * a write that already landed cannot add the counters twice.
+   * a write that already landed cannot add the counters twice. Answers the run as this write left it (for its end),
+   * or nothing when the condition failed (the retry of a close that landed: the first answer was lost with it).
    */
-  async close(runId: string, owner: string, deltas: Partial<RunCounters>, signal?: AbortSignal): Promise<void> {
+  async close(
+    runId: string,
+    owner: string,
+    deltas: Partial<RunCounters>,
+    signal?: AbortSignal,
+  ): Promise<RunRecord | undefined> {
     const add = addCounters(deltas);
-    await conditional(
+    const result = await conditional(
       this.#table.update(
         runKey(runId),
         {
           UpdateExpression: `${add.expression} DELETE pendingCounts :owners`.trim(),
           ConditionExpression: 'contains(pendingCounts, :owner)',
           ExpressionAttributeValues: { ...add.values, ':owners': { SS: [owner] }, ':owner': S(owner) },
+          ReturnValues: 'ALL_NEW',
         },
         signal,
       ),
     );
+    return result.ok && result.value.Attributes ? toRun(result.value.Attributes) : undefined;
   }
 }

@@ -1,3 +1,5 @@
+import { QueryCommand } from '@aws-sdk/client-dynamodb';
+import type { RunEnd, RunEnding } from '../../core/run-end.js';
 import { type Item, N, readNumber, readString, S } from '../dynamo.js';
 import { runKey } from './keys.js';
 import { REASON_CHARS } from './outcomes.js';
@@ -25,6 +27,12 @@ export interface RunRecord extends RunCounters {
   updatedAt: string;
   halted?: string;
   lastError?: string;
+  /** Sender invocations that opened a count on the run and have not added it yet. */
+  openCounts: number;
+  /** How the run ended, once it has (docs/adr/0014-run-alarms-and-end-of-run-event.md). */
+  end?: RunEnd;
+  /** The run ended and its end-of-run event is not known to be published yet. */
+  eventPending?: boolean;
 }
 
 export type RunLease = { kind: 'acquired'; run: RunRecord } | { kind: 'busy' } | { kind: 'finished'; run: RunRecord };
@@ -42,12 +50,14 @@ export interface LeaseHolder {
   readonly now?: number;
 }
 
-function toRun(item: Item): RunRecord {
+/** A run item as the ledger's parts read it. */
+export function toRun(item: Item): RunRecord {
   const counters = Object.fromEntries(
     COUNTERS.map((name) => [name, readNumber(item, name) ?? 0]),
   ) as unknown as RunCounters;
   const halted = readString(item, 'halted');
   const lastError = readString(item, 'lastError');
+  const ending = readString(item, 'ending') as RunEnding | undefined;
   return {
     ...counters,
     runId: (readString(item, 'pk') ?? '').slice('run#'.length),
@@ -59,8 +69,16 @@ function toRun(item: Item): RunRecord {
     updatedAt: readString(item, 'updatedAt') ?? '',
     ...(halted ? { halted } : {}),
     ...(lastError ? { lastError } : {}),
+    openCounts: item.pendingCounts?.SS?.length ?? 0,
+    ...(ending
+      ? { end: { ending, cause: readString(item, 'endCause') ?? '', endedAt: readString(item, 'endedAt') ?? '' } }
+      : {}),
+    ...(item.eventPending?.BOOL ? { eventPending: true } : {}),
   };
 }
+
+/** A run that ended, as the end's write left it; `byThis` when this invocation's write (or its retry) ended it. */
+export type RunEnded = { kind: 'ended'; run: RunRecord; byThis: boolean } | { kind: 'missing' };
 
 /** `ADD a :a, b :b` for the non-zero counters, with their values. */
 export function addCounters(deltas: Partial<RunCounters>): { expression: string; values: Item } {
@@ -165,7 +183,8 @@ export class RunLedger {
     if (!result.ok) throw new LeaseLostError(`run ${runId}: the planning lease passed to another invocation`);
   }
 
-  async finish(options: { readonly runId: string; readonly owner: string; readonly now?: number }): Promise<void> {
+  /** Ends the planning; answers the run as the write left it, for the end of a run the senders already counted. */
+  async finish(options: { readonly runId: string; readonly owner: string; readonly now?: number }): Promise<RunRecord> {
     const { runId, owner, now = Date.now() } = options;
     const result = await this.#table.conditionalUpdate(runKey(runId), {
       UpdateExpression:
@@ -173,9 +192,11 @@ export class RunLedger {
       ConditionExpression: 'leaseOwner = :owner',
       ExpressionAttributeNames: { '#status': 'status' },
       ExpressionAttributeValues: { ':enqueued': S('enqueued'), ':now': iso(now), ':owner': S(owner) },
+      ReturnValues: 'ALL_NEW',
     });
+    if (result.ok) return toRun(result.value.Attributes ?? {});
     // An SDK retry of a finish that landed finds the run enqueued by this very invocation.
-    if (result.ok || readString(result.item, 'finishedBy') === owner) return;
+    if (readString(result.item, 'finishedBy') === owner) return toRun(result.item as Item);
     throw new LeaseLostError(`run ${runId}: the planning lease passed to another invocation before the run ended`);
   }
 
@@ -223,6 +244,74 @@ export class RunLedger {
         signal,
       ),
     );
+  }
+
+  /**
+   * Writes the run's end once: the first end wins and later ones change nothing. With `event`, the end also marks its
+   * end-of-run event pending, in the same write, so that an invocation that dies before publishing leaves the event
+   * to the watch (the outbox of docs/adr/0014-run-alarms-and-end-of-run-event.md). A retry of an end that landed finds
+   * the run ended by this invocation.
+   */
+  async end(
+    options: { readonly runId: string; readonly owner: string; readonly end: RunEnd; readonly event: boolean },
+    signal?: AbortSignal,
+  ): Promise<RunEnded> {
+    const { runId, owner, end, event } = options;
+    const result = await this.#table.conditionalUpdate(
+      runKey(runId),
+      {
+        UpdateExpression: `SET ending = :ending, endCause = :cause, endedAt = :at, endedBy = :owner${
+          event ? ', eventPending = :pending' : ''
+        }`,
+        ConditionExpression: 'attribute_exists(pk) AND attribute_not_exists(ending)',
+        ExpressionAttributeValues: {
+          ':ending': S(end.ending),
+          ':cause': S(end.cause.slice(0, REASON_CHARS)),
+          ':at': S(end.endedAt),
+          ':owner': S(owner),
+          ...(event ? { ':pending': { BOOL: true } } : {}),
+        },
+        ReturnValues: 'ALL_NEW',
+      },
+      signal,
+    );
+    if (result.ok) return { kind: 'ended', run: toRun(result.value.Attributes ?? {}), byThis: true };
+    if (!result.item) return { kind: 'missing' };
+    const byThis = readString(result.item, 'endedBy') === owner && readString(result.item, 'endedAt') === end.endedAt;
+    return { kind: 'ended', run: toRun(result.item), byThis };
+  }
+
+  /** The run's end-of-run event was published: removing the mark again is harmless. */
+  async published(runId: string, signal?: AbortSignal): Promise<void> {
+    await this.#table.update(runKey(runId), { UpdateExpression: 'REMOVE eventPending' }, signal);
+  }
+
+  /**
+   * The job's runs ticked since `since` that the watch still has to look at: not ended, or ended with the event
+   * pending. From the `by-job` index, oldest first.
+   */
+  async unsettled(job: string, since: number): Promise<RunRecord[]> {
+    const runs: RunRecord[] = [];
+    let lastKey: Item | undefined;
+    do {
+      const { Items = [], LastEvaluatedKey } = await this.#table.client.send(
+        new QueryCommand({
+          TableName: this.#table.name,
+          IndexName: 'by-job',
+          KeyConditionExpression: 'gsi1pk = :job AND gsi1sk >= :since',
+          FilterExpression: 'attribute_not_exists(ending) OR eventPending = :pending',
+          ExpressionAttributeValues: {
+            ':job': S(`job#${job}`),
+            ':since': S(new Date(since).toISOString()),
+            ':pending': { BOOL: true },
+          },
+          ExclusiveStartKey: lastKey,
+        }),
+      );
+      runs.push(...Items.map(toRun));
+      lastKey = LastEvaluatedKey;
+    } while (lastKey);
+    return runs;
   }
 
   async get(runId: string): Promise<RunRecord | undefined> {

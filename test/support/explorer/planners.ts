@@ -70,6 +70,7 @@ export class Planners {
   }
 
   #done(result: PlannerResult): void {
+    if (result.status === 'watched') return;
     const run = this.#world.runs.get(result.runId);
     if (run && (result.status === 'enqueued' || result.status === 'already-finished')) run.finished = true;
   }

@@ -19,6 +19,8 @@ const UPDATE_PATTERNS: readonly (readonly [label: string, update: RegExp, condit
   ['group.noteFailure', /lastReason = :reason/, /IN \(:released, :claimed\)/],
   ['run.halt', /SET halted = :reason/],
   ['run.clearHalt', /^REMOVE halted/],
+  ['run.end', /SET ending = :ending/],
+  ['run.published', /^REMOVE eventPending/],
 ];
 
 export function labelOf(operation: string, input: Record<string, unknown>): string {

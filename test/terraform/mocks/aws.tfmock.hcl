@@ -166,3 +166,9 @@ override_resource {
   target = module.schedule.aws_scheduler_schedule_group.this
   values = { arn = "arn:aws:scheduler:eu-west-1:123456789012:schedule-group/acme-scheduler" }
 }
+
+mock_resource "aws_cloudwatch_event_bus" {
+  defaults = {
+    arn = "arn:aws:events:eu-west-1:123456789012:event-bus/mock-runs"
+  }
+}

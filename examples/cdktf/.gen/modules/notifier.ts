@@ -56,8 +56,11 @@ export interface NotifierInputs {
    * `{ job, scheduledTime }`. `schedule_expression` is `cron(...)`, `rate(...)` or `at(...)`; `timezone` an IANA name.
    * `definition` optionally writes the job's config item (a JSON object, e.g. `jsonencode({...})`) to the config table;
    * it lands in Terraform state, so it must not hold secrets (jobs reference database and channel items by id).
+   * `overdue_after_minutes` is how long after its tick a run may stay open before it counts as overdue (default: half
+   * the schedule's period, at least `run_alarms.watch_interval_minutes` and at most 180); `failed_percent` overrides
+   * `run_alarms.failed_percent` for the job (see `run_alarms`).
    */
-  readonly jobs?: { readonly [key: string]: { readonly schedule_expression: string; readonly timezone?: string; readonly enabled?: boolean; readonly description?: string; readonly definition?: string } };
+  readonly jobs?: { readonly [key: string]: { readonly schedule_expression: string; readonly timezone?: string; readonly enabled?: boolean; readonly description?: string; readonly definition?: string; readonly overdue_after_minutes?: number; readonly failed_percent?: number } };
   /**
    * Customer managed KMS key (key ARN) for everything that stores data: the queues, tables, log groups, the functions' environment variables and the schedules' input. `null` uses AWS-managed encryption (SSE-SQS, aws/dynamodb, CloudWatch Logs default, Lambda's and Scheduler's own keys). The key policy must let CloudWatch Logs use it (see examples/complete).
    */
@@ -112,6 +115,22 @@ export interface NotifierInputs {
    * Path of the created IAM roles.
    */
   readonly rolePath?: string;
+  /**
+   * Run alarms (docs/OPERATIONS.md, "Run alarms"). Every `watch_interval_minutes` a schedule invokes the planner to
+   * watch the open runs of the jobs in `jobs`: a run still open its job's `overdue_after_minutes` after its tick is
+   * overdue (alarm `<name>-run-overdue-<job>`); one still open `end_after_hours` after its tick is ended as `halted`,
+   * `expired-while-paused` or `expired`. A run that ends with more than its job's `failed_percent` (default this
+   * one) of its recipients failed raises `<name>-run-failed-<job>`; `<name>-run-watch-missing` fires when the watch
+   * stops. `create = false` creates neither the watch schedule nor these alarms (runs that complete still end).
+   */
+  readonly runAlarms?: { readonly create?: boolean; readonly failed_percent?: number; readonly end_after_hours?: number; readonly watch_interval_minutes?: number };
+  /**
+   * Where the end-of-run event goes (docs/OPERATIONS.md, "When a run ends"): by default an EventBridge bus
+   * `<name>-runs` created here (encrypted with `kms_key_arn` when given); `bus_arn` publishes to a bus of your own
+   * instead (e.g. the account's default bus, `arn:aws:events:<region>:<account>:event-bus/default`). `create_bus = false`
+   * without `bus_arn` publishes no event. The functions may put events on that bus only, with source `notifier`.
+   */
+  readonly runEvents?: { readonly create_bus?: boolean; readonly bus_arn?: string };
   /**
    * Lambda runtime of both functions: `nodejs22.x` (AWS deprecates it on 30 Apr 2027) or `nodejs24.x`, which needs `hashicorp/aws` >= 6.19.0 (docs/UPGRADING.md).
    */
@@ -188,6 +207,8 @@ const INPUTS: { readonly [K in keyof NotifierInputs]-?: string } = {
   plannerSecretArns: 'planner_secret_arns',
   queue: 'queue',
   rolePath: 'role_path',
+  runAlarms: 'run_alarms',
+  runEvents: 'run_events',
   runtime: 'runtime',
   scheduler: 'scheduler',
   secretKmsKeyArns: 'secret_kms_key_arns',
@@ -212,7 +233,7 @@ export class Notifier extends TerraformHclModule {
   }
 
   /**
-   * Alarm ARNs keyed by alarm (`dlq-depth`, `oldest-message-age`, `planner-errors`, `planner-throttles`, `sender-errors`, `sender-throttles`, `scheduler-dlq-depth`, `planner-failures-depth`, `fatal-channel`).
+   * Alarm ARNs keyed by alarm (`dlq-depth`, `oldest-message-age`, `planner-errors`, `planner-throttles`, `sender-errors`, `sender-throttles`, `scheduler-dlq-depth`, `planner-failures-depth`, `fatal-channel`; with `run_alarms`, `run-failed-<job>`, `run-overdue-<job>` and `run-watch-missing`).
    */
   get alarmArnsOutput(): string {
     return this.getString('alarm_arns');
@@ -366,6 +387,20 @@ export class Notifier extends TerraformHclModule {
   }
 
   /**
+   * ARN of the bus the end-of-run events go to (created, or `run_events.bus_arn`); `null` when none. Match them with the event pattern `{ "source": ["notifier"], "detail-type": ["Notifier Run Ended"] }`.
+   */
+  get runEventBusArnOutput(): string {
+    return this.getString('run_event_bus_arn');
+  }
+
+  /**
+   * Name of the created end-of-run events' bus (`<name>-runs`); `null` when not created.
+   */
+  get runEventBusNameOutput(): string {
+    return this.getString('run_event_bus_name');
+  }
+
+  /**
    * Schedule ARNs keyed by job id (enabled jobs only).
    */
   get scheduleArnsOutput(): string {
@@ -426,5 +461,12 @@ export class Notifier extends TerraformHclModule {
    */
   get senderRoleArnOutput(): string {
     return this.getString('sender_role_arn');
+  }
+
+  /**
+   * ARN of the schedule `<name>.watch` that watches the open runs (run_alarms); `null` when none.
+   */
+  get watchScheduleArnOutput(): string {
+    return this.getString('watch_schedule_arn');
   }
 }
