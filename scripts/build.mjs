@@ -10,7 +10,7 @@ import { createZip } from '../tools/zip.mjs';
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const check = process.argv.includes('--check');
 
-export const LAMBDAS = ['planner', 'sender'];
+export const LAMBDAS = ['planner', 'sender', 'receiver'];
 
 /** Files a package ships beside its bundle: the planner starts through its exec wrapper (main.tf). */
 const EXTRA_FILES = { planner: [{ name: 'exec-wrapper', source: 'handlers/exec-wrapper.sh', mode: 0o755 }] };

@@ -44,5 +44,24 @@ export const deliveryKey = (runId: string, recipientId: string): LedgerKey => ({
 /** A body that is not a task names no run it could belong to: it keeps a partition of its own. */
 export const malformedKey = (messageId: string): LedgerKey => ({ pk: `malformed#${messageId}`, sk: 'malformed' });
 
+export const SUPPRESSION_PK_PREFIX = 'suppression#';
+/**
+ * A recipient the senders must not message on a channel: one item per (channel, recipient), the recipient id exactly as
+ * the audience column holds it (PSID, user_ref or subscription token). Outside any run: a suppression outlives runs.
+ */
+export const suppressionKey = (channel: string, recipient: string): LedgerKey => ({
+  pk: `${SUPPRESSION_PK_PREFIX}${channel}`,
+  sk: recipient,
+});
+
+/**
+ * What Meta reported delivered and read to one person on a channel: one item per (channel, PSID), holding the
+ * watermarks (docs/adr/0015-messenger-webhook-receiver.md).
+ */
+export const receiptKey = (channel: string, psid: string): LedgerKey => ({ pk: `receipt#${channel}`, sk: psid });
+
+/** A webhook body the receiver applied, by the SHA-256 of its bytes: an exact replay is answered, not re-applied. */
+export const webhookKey = (bodySha256: string): LedgerKey => ({ pk: `webhook#${bodySha256}`, sk: 'webhook' });
+
 /** A key as DynamoDB takes it in GetItem, UpdateItem and DeleteItem. */
 export const keyAttributes = (key: LedgerKey) => ({ pk: S(key.pk), sk: S(key.sk) });
