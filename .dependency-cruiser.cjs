@@ -50,7 +50,8 @@ module.exports = {
     },
     {
       name: 'workflows-look-down',
-      comment: 'The workflows (handlers/delivery/, planning/, receiving/) never import the entry points at handlers/ top.',
+      comment:
+        'The workflows (handlers/delivery/, planning/, receiving/) never import the entry points at handlers/ top.',
       severity: 'error',
       from: { path: '^handlers/(delivery|planning|receiving)/' },
       to: { path: '^handlers/[^/]+$' },

@@ -130,10 +130,11 @@ export const receiverEnvironment = {
  * Variables main.tf sets for the Lambda runtime rather than for the handler: the planner's wrapper script, which caps
  * V8's young generation (docs/adr/0004-planner-young-generation.md).
  */
-export const runtimeVariables = { planner: ['AWS_LAMBDA_EXEC_WRAPPER'], sender: [], receiver: [] } as const satisfies Record<
-  string,
-  readonly string[]
->;
+export const runtimeVariables = {
+  planner: ['AWS_LAMBDA_EXEC_WRAPPER'],
+  sender: [],
+  receiver: [],
+} as const satisfies Record<string, readonly string[]>;
 
 export type EnvContract = Readonly<Record<string, EnvVariable<unknown>>>;
 export type EnvValues<C extends EnvContract> = {

@@ -71,6 +71,7 @@ export type { Channel } from './channels/channel.js';
 export { channelSecrets, createChannel } from './channels/index.js';
 export { graphErrorReason } from './channels/graph-errors.js';
 export { type AudienceRow, disconnect, readAudiencePage } from './db/audience.js';
+export { createLogger, type Logger } from './observability/log.js';
 export { EMF_MAX_VALUES } from './observability/metrics.js';
 
 // Workflows and entry points: what one send does, the handlers' events and results, their environment.

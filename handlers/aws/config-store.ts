@@ -128,7 +128,8 @@ export class DynamoConfigStore implements ConfigStore {
       );
       for (const item of page.Items ?? []) {
         const channel = parseChannelItem(item);
-        if (channel?.type === 'messenger') byPage.set(channel.pageId, [...(byPage.get(channel.pageId) ?? []), channel.id]);
+        if (channel?.type === 'messenger')
+          byPage.set(channel.pageId, [...(byPage.get(channel.pageId) ?? []), channel.id]);
       }
       lastKey = page.LastEvaluatedKey;
     } while (lastKey);

@@ -71,7 +71,8 @@ async function applyOptIn(
 }
 
 async function inBatches<T>(items: readonly T[], size: number, work: (item: T) => Promise<void>): Promise<void> {
-  for (let start = 0; start < items.length; start += size) await Promise.all(items.slice(start, start + size).map(work));
+  for (let start = 0; start < items.length; start += size)
+    await Promise.all(items.slice(start, start + size).map(work));
 }
 
 /**
@@ -89,7 +90,12 @@ export async function applyEntry(
     event.kind === 'delivered' || event.kind === 'read' ? channels.map((channel) => ({ channel, event })) : [],
   );
   await inBatches(receipts, RECEIPT_CONCURRENCY, async ({ channel, event }) => {
-    const moved = await writers.receipts.advance({ channel, psid: event.psid, kind: event.kind, watermark: event.watermark });
+    const moved = await writers.receipts.advance({
+      channel,
+      psid: event.psid,
+      kind: event.kind,
+      watermark: event.watermark,
+    });
     if (moved) tally[event.kind]++;
     else tally.unchanged++;
   });

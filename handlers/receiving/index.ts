@@ -123,7 +123,10 @@ async function receive(deps: ReceiverDeps, event: FunctionUrlEvent): Promise<Fun
     return answer(400, entries);
   }
   const now = (deps.now ?? Date.now)();
-  const stale = staleness(entries.flatMap((entry) => (entry.ok ? [entry] : [])), now);
+  const stale = staleness(
+    entries.flatMap((entry) => (entry.ok ? [entry] : [])),
+    now,
+  );
   if (stale) {
     deps.log.warn('receiver: body refused', { problem: stale });
     return answer(403, stale);

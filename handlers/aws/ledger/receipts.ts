@@ -80,7 +80,11 @@ export class AppliedBodies {
     await this.#table.client.send(
       new PutItemCommand({
         TableName: this.#table.name,
-        Item: { ...keyAttributes(webhookKey(bodySha256)), at: S(new Date(now).toISOString()), expiresAt: N(expiresAtSeconds) },
+        Item: {
+          ...keyAttributes(webhookKey(bodySha256)),
+          at: S(new Date(now).toISOString()),
+          expiresAt: N(expiresAtSeconds),
+        },
       }),
     );
   }

@@ -1,9 +1,4 @@
-import {
-  DeleteItemCommand,
-  PutItemCommand,
-  QueryCommand,
-  ScanCommand,
-} from '@aws-sdk/client-dynamodb';
+import { DeleteItemCommand, PutItemCommand, QueryCommand, ScanCommand } from '@aws-sdk/client-dynamodb';
 import { type Item, N, readNumber, readString, S } from '../dynamo.js';
 import { keyAttributes, SUPPRESSION_PK_PREFIX, suppressionKey } from './keys.js';
 import type { LedgerTable } from './table.js';
@@ -70,11 +65,7 @@ export class Suppressions {
   }
 
   /** Which of `recipients` are suppressed on `channel`. */
-  async among(
-    channel: string,
-    recipients: readonly string[],
-    signal?: AbortSignal,
-  ): Promise<Map<string, Suppression>> {
+  async among(channel: string, recipients: readonly string[], signal?: AbortSignal): Promise<Map<string, Suppression>> {
     const keys = [...new Set(recipients)].map((recipient) => suppressionKey(channel, recipient));
     const found = new Map<string, Suppression>();
     for (const item of await this.#table.getMany(keys, signal)) {
