@@ -9,9 +9,16 @@ import { keyAttributes, suppressionKey } from '../handlers/aws/ledger/keys.js';
 import { AppliedBodies, Receipts } from '../handlers/aws/ledger/receipts.js';
 import { Suppressions } from '../handlers/aws/ledger/suppressions.js';
 import { createLogger } from '../handlers/observability/log.js';
-import { createReceiver, type FunctionUrlEvent, MAX_BODY_BYTES, STALE_AFTER_MS } from '../handlers/receiving/index.js';
+import {
+  createReceiver,
+  type FunctionUrlEvent,
+  type FunctionUrlResult,
+  MAX_BODY_BYTES,
+  STALE_AFTER_MS,
+} from '../handlers/receiving/index.js';
 import { signBody } from '../handlers/receiving/signature.js';
 import { main } from '../tools/cli/notifier.js';
+import { loadBundle } from '../tools/local/bundle.js';
 import { signedRequest } from '../tools/local/meta-webhooks.js';
 import { startReceiverEndpoint } from '../tools/local/receiver-endpoint.js';
 import { type Harness, startHarness, TOKEN } from './support/harness.js';
@@ -369,10 +376,76 @@ describe('the Messenger webhook receiver', () => {
     assert.match(row('7803'), /sent\s+-\s/);
     assert.match(err.join('\n'), /3 outcomes listed: 3 sent, 0 failed, 0 skipped; of the sent, 2 delivered, 1 read/);
   });
+
+  it('ships as a bundle that reads its secret from Secrets Manager once per container', async () => {
+    const arn = 'arn:aws:secretsmanager:us-east-1:123456789012:secret:meta-webhook-AbCdEf';
+    const store = await startSecretStore(arn, { appSecret: APP_SECRET, verifyToken: VERIFY_TOKEN });
+    Object.assign(process.env, { AWS_ENDPOINT_URL_SECRETS_MANAGER: store.endpoint, NOTIFIER_RECEIVER_SECRET: arn });
+    try {
+      const handler = await loadBundle<FunctionUrlEvent, FunctionUrlResult>('receiver');
+      const context = { getRemainingTimeInMillis: () => 10_000, awsRequestId: 'r', functionName: 'acme-receiver' };
+      const challenge = await handler(
+        {
+          requestContext: { http: { method: 'GET' } },
+          queryStringParameters: { 'hub.mode': 'subscribe', 'hub.verify_token': VERIFY_TOKEN, 'hub.challenge': '42' },
+        },
+        context,
+      );
+      assert.deepEqual([challenge.statusCode, challenge.body], [200, '42']);
+      const text = body([delivered('7900', 30_000)]);
+      const applied = await handler(
+        {
+          requestContext: { http: { method: 'POST' } },
+          headers: signedRequest(text, APP_SECRET).headers,
+          body: Buffer.from(text).toString('base64'),
+          isBase64Encoded: true,
+        },
+        context,
+      );
+      assert.equal(applied.statusCode, 200, applied.body);
+      assert.deepEqual(await marks('7900'), { delivered: 30_000 });
+      assert.deepEqual(
+        new Set(store.reads),
+        new Set([arn]),
+        'both keys of the one secret, read once each and cached after',
+      );
+      assert.equal(store.reads.length, 2);
+    } finally {
+      delete process.env.NOTIFIER_RECEIVER_SECRET;
+      await store.stop();
+    }
+  });
 });
 
 async function waitForMarks(probe: () => Promise<unknown>): Promise<void> {
   const deadline = Date.now() + 5_000;
   while ((await probe()) === undefined && Date.now() < deadline)
     await new Promise((resolve) => setTimeout(resolve, 50));
+}
+
+/** A Secrets Manager endpoint holding one secret: what the shipped receiver reads its app secret and token from. */
+async function startSecretStore(arn: string, secret: object) {
+  const reads: string[] = [];
+  const server = createServer((request, response) => {
+    const chunks: Buffer[] = [];
+    request.on('data', (chunk: Buffer) => chunks.push(chunk));
+    request.on('end', () => {
+      const { SecretId } = JSON.parse(Buffer.concat(chunks).toString()) as { SecretId: string };
+      reads.push(SecretId);
+      response.writeHead(SecretId === arn ? 200 : 400, { 'content-type': 'application/x-amz-json-1.1' });
+      response.end(
+        JSON.stringify(
+          SecretId === arn
+            ? { ARN: arn, Name: 'meta-webhook', SecretString: JSON.stringify(secret) }
+            : { __type: 'ResourceNotFoundException', message: 'no such secret' },
+        ),
+      );
+    });
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  return {
+    endpoint: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
+    reads,
+    stop: () => new Promise<void>((resolve) => server.close(() => resolve())),
+  };
 }
