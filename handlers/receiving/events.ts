@@ -24,12 +24,15 @@ export interface Entry {
 export type ParsedEntry = ({ readonly ok: true } & Entry) | { readonly ok: false; readonly problem: string };
 
 const epochMs = z.coerce.number().int().positive();
+/** A Page id, as a channel item's pageId names it. */
 const id = z.string().regex(/^\d{1,32}$/, 'must be a numeric id');
+/** A person's Page-scoped id: numeric from Meta, kept as the audience column holds it whatever it looks like. */
+const psid = z.string().min(1).max(256);
 
 const bodySchema = z.object({ object: z.literal('page'), entry: z.array(z.unknown()).min(1) });
 const entrySchema = z.object({ id, time: epochMs, messaging: z.array(z.unknown()).default([]) });
 
-const party = { sender: z.object({ id }), recipient: z.object({ id }) };
+const party = { sender: z.object({ id: psid }), recipient: z.object({ id }) };
 // message_deliveries (https://developers.facebook.com/docs/messenger-platform/reference/webhook-events/message-deliveries)
 // and message_reads (.../message-reads): `watermark`, every message before it delivered, or read.
 const deliverySchema = z.object({ ...party, delivery: z.object({ watermark: epochMs }) });
