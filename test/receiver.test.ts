@@ -279,7 +279,8 @@ describe('the Messenger webhook receiver', () => {
   });
 
   it("accepts a body the team's own app forwards unchanged, and refuses one it re-serialised", async () => {
-    // The forwarding snippet of docs/RECEIVER.md: the raw bytes and the signature header, as received.
+    // The forwarding snippet of docs/RECEIVER.md (the raw bytes and the signature header, as received), and on
+    // /reserialise the mistake it warns of.
     const RECEIVER_URL = endpoint.url;
     const bot = createServer((request, response) => {
       const chunks: Buffer[] = [];
@@ -375,6 +376,27 @@ describe('the Messenger webhook receiver', () => {
     assert.match(row('7802'), /sent\s+delivered\s/);
     assert.match(row('7803'), /sent\s+-\s/);
     assert.match(err.join('\n'), /3 outcomes listed: 3 sent, 0 failed, 0 skipped; of the sent, 2 delivered, 1 read/);
+
+    await ledger.runs.acquire({
+      runId,
+      job: 'digest',
+      scheduledTime: '2026-12-01T08:00:00Z',
+      owner: 'test',
+      leaseMs: 1_000,
+    });
+    const status: string[] = [];
+    assert.equal(
+      await main(['status', runId, '--receipts', '--channel', CHANNEL, '--json'], {
+        out: (text) => status.push(text),
+        err: (text) => status.push(text),
+      }),
+      0,
+      status.join('\n'),
+    );
+    assert.deepEqual((({ delivered: d, read: r }) => ({ delivered: d, read: r }))(JSON.parse(status[0] as string)), {
+      delivered: 2,
+      read: 1,
+    });
   });
 
   it('ships as a bundle that reads its secret from Secrets Manager once per container', async () => {

@@ -94,7 +94,7 @@ const formats = {
  * The channel whose receipts apply to a run: --channel, or the channel of the run's job in the config table; undefined
  * when neither can be read (no config table, a job since deleted), and the outcomes are listed without receipts.
  */
-async function runChannel(
+export async function runChannel(
   ledger: ReturnType<typeof createLedger>,
   runId: string,
   options: { channel?: string | undefined; configTable?: string | undefined },
@@ -107,6 +107,25 @@ async function runChannel(
     .job(run.job)
     .then((job) => job.channel)
     .catch(() => undefined);
+}
+
+/**
+ * How many of a run's sent messages Meta's watermarks mark delivered, and read: the run's outcomes page by page, one
+ * BatchGetItem of receipts per 100 sent.
+ */
+export async function receiptCounts(
+  ledger: ReturnType<typeof createLedger>,
+  runId: string,
+  channel: string,
+): Promise<{ delivered: number; read: number }> {
+  const receipts = { store: new Receipts(ledger.table), channel };
+  const counts = { delivered: 0, read: 0 };
+  for await (const page of runOutcomePages(ledger.table, runId))
+    for (const outcome of await withReceipts(page.outcomes, receipts)) {
+      if (outcome.delivered) counts.delivered++;
+      if (outcome.read) counts.read++;
+    }
+  return counts;
 }
 
 /** Marks each sent outcome of a page delivered and read by its recipient's watermarks: one BatchGetItem per 100. */
