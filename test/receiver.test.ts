@@ -399,6 +399,28 @@ describe('the Messenger webhook receiver', () => {
     });
   });
 
+  it('keeps a suppression list whose writes are safe to repeat and whose reads batch and page', async () => {
+    const entry = { channel: 'list-test', recipient: 'r-0', reason: 'stopped', source: 'opt-out' as const, at: 'x' };
+    await suppressions.add(entry);
+    await suppressions.add(entry);
+    await suppressions.add({ ...entry, channel: 'list-test-2', expiresAt: 2_000_000_000 });
+    for (let n = 1; n < 130; n++) await suppressions.add({ ...entry, recipient: `r-${n}`, source: 'operator' });
+    const asked = Array.from({ length: 150 }, (_, n) => `r-${n}`);
+    const found = await suppressions.among('list-test', [...asked, 'r-0']);
+    assert.equal(found.size, 130, 'two BatchGetItem requests, duplicates asked once');
+    assert.deepEqual(found.get('r-0'), entry);
+    const listed = [];
+    for await (const item of suppressions.list('list-test')) listed.push(item);
+    assert.equal(listed.length, 130);
+    const everywhere = [];
+    for await (const item of suppressions.list()) if (item.channel.startsWith('list-test')) everywhere.push(item);
+    assert.equal(everywhere.length, 131);
+    assert.equal(everywhere.find((item) => item.channel === 'list-test-2')?.expiresAt, 2_000_000_000);
+    await suppressions.remove('list-test', 'r-0');
+    await suppressions.remove('list-test', 'r-0');
+    assert.equal((await suppressions.among('list-test', ['r-0'])).size, 0);
+  });
+
   it('ships as a bundle that reads its secret from Secrets Manager once per container', async () => {
     const arn = 'arn:aws:secretsmanager:us-east-1:123456789012:secret:meta-webhook-AbCdEf';
     const store = await startSecretStore(arn, { appSecret: APP_SECRET, verifyToken: VERIFY_TOKEN });

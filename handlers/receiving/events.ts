@@ -1,7 +1,8 @@
 import { z } from 'zod';
 
 /**
- * What the receiver reads of a Messenger webhook body (https://developers.facebook.com/docs/messenger-platform/webhooks):
+ * What the receiver reads of a Messenger webhook body
+ * (https://developers.facebook.com/docs/messenger-platform/webhooks):
  * `{ object: "page", entry: [{ id: <Page id>, time: <ms>, messaging: [event, ...] }] }`. Each entry and each event is
  * validated alone, so one bad entry of a batch is named and the others are applied.
  */
@@ -33,8 +34,9 @@ const bodySchema = z.object({ object: z.literal('page'), entry: z.array(z.unknow
 const entrySchema = z.object({ id, time: epochMs, messaging: z.array(z.unknown()).default([]) });
 
 const party = { sender: z.object({ id: psid }), recipient: z.object({ id }) };
-// message_deliveries (https://developers.facebook.com/docs/messenger-platform/reference/webhook-events/message-deliveries)
-// and message_reads (.../message-reads): `watermark`, every message before it delivered, or read.
+// message_deliveries and message_reads: `watermark`, every message before it delivered, or read
+// (https://developers.facebook.com/docs/messenger-platform/reference/webhook-events/message-deliveries and
+// .../message-reads).
 const deliverySchema = z.object({ ...party, delivery: z.object({ watermark: epochMs }) });
 const readSchema = z.object({ ...party, read: z.object({ watermark: epochMs }) });
 // messaging_optins for Marketing Messages (https://developers.facebook.com/docs/messenger-platform/reference/

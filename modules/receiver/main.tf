@@ -10,8 +10,9 @@ locals {
   ledger_partitions = ["receipt#*", "suppression#*", "webhook#*"]
 
   # Partition and region from the ledger's ARN: no lookup, so plans work offline (none with create = false).
-  arn_parts = var.create ? split(":", var.ledger_table_arn) : ["arn", "aws", "", "", ""]
-  via       = { for service in ["dynamodb", "secretsmanager"] : service => "${service}.${local.arn_parts[3]}.${local.arn_parts[1] == "aws-cn" ? "amazonaws.com.cn" : "amazonaws.com"}" }
+  arn_parts  = var.create ? split(":", var.ledger_table_arn) : ["arn", "aws", "", "", ""]
+  dns_suffix = local.arn_parts[1] == "aws-cn" ? "amazonaws.com.cn" : "amazonaws.com"
+  via        = { for service in ["dynamodb", "secretsmanager"] : service => "${service}.${local.arn_parts[3]}.${local.dns_suffix}" }
 
   policy_statements = concat(
     [
@@ -22,8 +23,10 @@ locals {
         conditions = null
       },
       {
-        sid        = "RecordReceiptsAndOptOuts"
-        actions    = ["dynamodb:BatchGetItem", "dynamodb:DeleteItem", "dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:UpdateItem"]
+        sid = "RecordReceiptsAndOptOuts"
+        actions = [
+          "dynamodb:BatchGetItem", "dynamodb:DeleteItem", "dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:UpdateItem",
+        ]
         resources  = [var.ledger_table_arn]
         conditions = { "ForAllValues:StringLike" = { "dynamodb:LeadingKeys" = local.ledger_partitions } }
       },
@@ -191,7 +194,7 @@ locals {
       namespace   = "AWS/ApiGateway", metric = "5xx", dimensions = local.api_dimensions, threshold = 1
     }
     refused = {
-      description = "Requests refused (unsigned, wrongly signed, stale, malformed, throttled): a rotated app secret not yet stored, or a probe."
+      description = "Requests refused (unsigned, wrongly signed, stale, malformed, throttled): a rotated app secret, or a probe."
       namespace   = "AWS/ApiGateway", metric = "4xx", dimensions = local.api_dimensions, threshold = var.refused_requests_threshold
     }
   }
