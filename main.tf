@@ -368,6 +368,7 @@ module "receiver" {
     NOTIFIER_LEDGER_TABLE    = module.tables.ledger_table_name
     NOTIFIER_LEDGER_TTL_DAYS = tostring(var.ledger_ttl_days)
     # A Secrets Manager ARN, never the secret: the function reads it at cold start and every five minutes after.
+    # "none" only with the receiver off (no function then): receiver.create requires the ARN (variables.tf).
     NOTIFIER_RECEIVER_SECRET = coalesce(var.receiver.secret_arn, "none")
   }
 

@@ -201,11 +201,11 @@ describe('operator commands against the local stack', () => {
     );
     assert.match(
       (await cli('outcomes', runId, '--recipient', 'psid-41')).out,
-      /^time +status +receipt +class +recipient.*\n\S+ +failed +permanent +psid-41 +- +template field/,
+      /^time +status +class +recipient.*\n\S+ +failed +permanent +psid-41 +- +template field/,
     );
 
     const csv = (await cli('outcomes', runId, '--csv')).out.split('\n');
-    assert.equal(csv[0], 'at,status,failureClass,recipientId,providerMessageId,reason,group,delivered,read');
+    assert.equal(csv[0], 'at,status,failureClass,recipientId,providerMessageId,reason,group');
     assert.equal(csv.length, 40);
     assert.ok(
       csv.some((line) => line.includes(`,sent,,"'=HYPERLINK(""x""),1",m_sandbox_`)),

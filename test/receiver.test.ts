@@ -364,7 +364,7 @@ describe('the Messenger webhook receiver', () => {
 
     const out: string[] = [];
     const err: string[] = [];
-    const code = await main(['outcomes', runId, '--channel', CHANNEL], {
+    const code = await main(['outcomes', runId, '--receipts', '--channel', CHANNEL], {
       out: (text) => out.push(text),
       err: (text) => err.push(text),
     });
@@ -376,6 +376,15 @@ describe('the Messenger webhook receiver', () => {
     assert.match(row('7802'), /sent\s+delivered\s/);
     assert.match(row('7803'), /sent\s+-\s/);
     assert.match(err.join('\n'), /3 outcomes listed: 3 sent, 0 failed, 0 skipped; of the sent, 2 delivered, 1 read/);
+    const plain: string[] = [];
+    assert.equal(await main(['outcomes', runId], { out: (text) => plain.push(text), err: () => undefined }), 0);
+    assert.match(plain[0] as string, /^time\s+status\s+class\s+recipient/, 'no receipt column unless asked');
+    const unknown = await main(['outcomes', runId, '--receipts', '--config-table', harness.stack.names.config], {
+      out: () => undefined,
+      err: (text) => plain.push(text),
+    });
+    assert.equal(unknown, 2, "the run's job is no config item: its channel cannot be told");
+    assert.match(plain.at(-1) as string, /--receipts needs the run's channel/);
 
     await ledger.runs.acquire({
       runId,

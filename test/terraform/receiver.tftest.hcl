@@ -12,10 +12,8 @@ variables {
 }
 
 run "the_receiver_is_off_by_default" {
-  command = plan
-
   assert {
-    condition     = length(module.receiver.alarm_names) == 0 && output.receiver_webhook_url == null && output.receiver_function_name == null
+    condition     = length(module.receiver.alarm_names) == 0 && output.receiver_webhook_url == null && output.receiver_function_name == null && !strcontains(output.operator_policy_json, "ReadReceipts")
     error_message = "Without receiver.create the module creates no receiver."
   }
 }
@@ -46,6 +44,13 @@ run "on_it_is_named_after_the_module_and_gives_the_callback_url" {
       length(module.receiver.alarm_names) == 4
     )
     error_message = "Names must be prefixed, the webhook URL must end in /webhook, and the receiver has its alarms."
+  }
+
+  assert {
+    condition = [for s in jsondecode(output.operator_policy_json).Statement : [s.Action, s.Resource, s.Condition] if s.Sid == "ReadReceipts"] == [[
+      ["dynamodb:BatchGetItem"], [output.ledger_table_arn], { "ForAllValues:StringLike" = { "dynamodb:LeadingKeys" = ["receipt#*"] } },
+    ]]
+    error_message = "With the receiver on, the operators may read the receipts (outcomes and status --receipts), and nothing else of it."
   }
 }
 

@@ -1,7 +1,7 @@
 import { parseArgs } from 'node:util';
 import { createLedger, parsePlannerEvent, type RunRecord, runIdFor } from '../../handlers/surface.js';
 import { type CliIO, numberOption, requireOption, table, UsageError } from './io.js';
-import { receiptCounts, runChannel } from './outcomes.js';
+import { channelOf, receiptCounts } from './outcomes.js';
 
 const RUN_HELP = `notifier run <job> [--function NAME] [--scheduled-time ISO]
   Starts a run now: invokes the planner asynchronously with { job, scheduledTime }, as the schedule does.
@@ -118,7 +118,9 @@ export async function statusCommand(argv: string[], io: CliIO): Promise<number> 
       io.err(`run "${runId}" not found (run ids look like <job>@<scheduled time>, e.g. daily@2026-11-28T08:00:00Z)`);
       return 1;
     }
-    const receipts = values.receipts ? await runReceipts(ledger, runId, values) : undefined;
+    const receipts = values.receipts
+      ? await receiptCounts(ledger, runId, await channelOf(ledger, runId, values))
+      : undefined;
     io.out(values.json ? JSON.stringify({ ...summary(run), ...receipts }) : render(run, receipts));
     const done = run.status === 'enqueued' && summary(run).pending === 0;
     if (!values.watch || done || io.signal?.aborted) return 0;
@@ -126,20 +128,6 @@ export async function statusCommand(argv: string[], io: CliIO): Promise<number> 
     if (io.signal?.aborted) return 0;
     if (!values.json) io.out('');
   }
-}
-
-/** The run's delivered and read counts; a usage error when its channel cannot be told. */
-async function runReceipts(
-  ledger: ReturnType<typeof createLedger>,
-  runId: string,
-  values: { channel?: string | undefined; 'config-table'?: string | undefined },
-): Promise<Delivery> {
-  const channel = await runChannel(ledger, runId, {
-    channel: values.channel,
-    configTable: values['config-table'] ?? process.env.NOTIFIER_CONFIG_TABLE,
-  });
-  if (!channel) throw new UsageError("--receipts needs the run's channel: --channel ID, or --config-table NAME");
-  return receiptCounts(ledger, runId, channel);
 }
 
 export async function runsCommand(argv: string[], io: CliIO): Promise<number> {
