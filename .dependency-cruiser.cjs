@@ -50,17 +50,19 @@ module.exports = {
     },
     {
       name: 'workflows-look-down',
-      comment: 'The workflows (handlers/delivery/, planning/) never import the entry points at handlers/ top.',
+      comment:
+        'The workflows (handlers/delivery/, planning/, receiving/) never import the entry points at handlers/ top.',
       severity: 'error',
-      from: { path: '^handlers/(delivery|planning)/' },
+      from: { path: '^handlers/(delivery|planning|receiving)/' },
       to: { path: '^handlers/[^/]+$' },
     },
     {
       name: 'workflows-not-sideways',
-      comment: 'Delivery and planning share a layer and never import each other: move what both need down a layer.',
+      comment:
+        'Delivery, planning and receiving share a layer and never import each other: move what they need down a layer.',
       severity: 'error',
-      from: { path: '^handlers/(delivery|planning)/' },
-      to: { path: '^handlers/(delivery|planning)/', pathNot: '^handlers/$1/' },
+      from: { path: '^handlers/(delivery|planning|receiving)/' },
+      to: { path: '^handlers/(delivery|planning|receiving)/', pathNot: '^handlers/$1/' },
     },
     {
       name: 'handlers-folder-has-layer',
@@ -70,7 +72,7 @@ module.exports = {
       from: {},
       to: {
         path: '^handlers/[^/]+/',
-        pathNot: '^handlers/(core|config|observability|aws|db|channels|delivery|planning)/',
+        pathNot: '^handlers/(core|config|observability|aws|db|channels|delivery|planning|receiving)/',
       },
     },
     {
@@ -98,19 +100,23 @@ module.exports = {
     },
     {
       name: 'surface-not-in-bundles',
-      comment: 'handlers/surface.ts is for tools/: neither entry point reaches it, so no Lambda bundle carries it.',
+      comment: 'handlers/surface.ts is for tools/: no entry point reaches it, so no Lambda bundle carries it.',
       severity: 'error',
-      from: { path: '^handlers/(planner|sender)[.]ts$' },
+      from: { path: '^handlers/(planner|sender|receiver)[.]ts$' },
       to: { path: '^handlers/surface[.]ts$', reachable: true },
     },
     {
       name: 'handlers-all-bundled',
       comment:
-        'Every file of handlers/ is reached from handlers/planner.ts or handlers/sender.ts (no orphan): a file no ' +
-        'Lambda imports belongs in tools/, or is dead code.',
+        'Every file of handlers/ is reached from an entry point (planner.ts, sender.ts, receiver.ts; no orphan): a ' +
+        'file no Lambda imports belongs in tools/, or is dead code.',
       severity: 'error',
-      from: { path: '^handlers/(planner|sender)[.]ts$' },
-      to: { path: '^handlers/', pathNot: '^handlers/(planner[.]ts|sender[.]ts|surface[.]ts)$', reachable: false },
+      from: { path: '^handlers/(planner|sender|receiver)[.]ts$' },
+      to: {
+        path: '^handlers/',
+        pathNot: '^handlers/(planner[.]ts|sender[.]ts|receiver[.]ts|surface[.]ts)$',
+        reachable: false,
+      },
     },
     {
       name: 'product-not-to-scripts-bench-test',

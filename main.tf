@@ -8,8 +8,9 @@ locals {
   tags = merge({ Module = "terraform-aws-notifier", Service = var.name }, var.tags)
 
   packages = {
-    planner = coalesce(var.packages.planner, "${path.module}/dist/planner.zip")
-    sender  = coalesce(var.packages.sender, "${path.module}/dist/sender.zip")
+    planner  = coalesce(var.packages.planner, "${path.module}/dist/planner.zip")
+    sender   = coalesce(var.packages.sender, "${path.module}/dist/sender.zip")
+    receiver = coalesce(var.packages.receiver, "${path.module}/dist/receiver.zip")
   }
 
   # Partition and region from an ARN the module creates: no lookup, so plans work offline (none with create = false).
@@ -411,6 +412,49 @@ module "schedule" {
   role_arn                      = var.existing_role_arns.scheduler
   role_path                     = var.role_path
   permissions_boundary_arn      = var.permissions_boundary_arn
+
+  tags = local.tags
+}
+
+################################################################################
+# Webhook receiver (optional): Meta's delivery and read receipts and opt-outs, into the ledger
+################################################################################
+
+module "receiver" {
+  source = "./modules/receiver"
+
+  create                     = var.create && var.receiver.create
+  name                       = "${var.name}-receiver"
+  package_path               = local.packages.receiver
+  runtime                    = local.function_defaults.runtime
+  architecture               = local.function_defaults.architecture
+  memory_size                = var.receiver.memory_size
+  timeout                    = var.receiver.timeout
+  reserved_concurrency       = var.receiver.reserved_concurrency
+  log_retention_days         = local.function_defaults.log_retention_days
+  kms_key_arn                = local.function_defaults.kms_key_arn
+  role_path                  = local.function_defaults.role_path
+  permissions_boundary_arn   = local.function_defaults.permissions_boundary_arn
+  tracing_mode               = local.function_defaults.tracing_mode
+  code_signing_config_arn    = local.function_defaults.code_signing_config_arn
+  config_table_arn           = module.tables.config_table_arn
+  ledger_table_arn           = module.tables.ledger_table_arn
+  secret_arn                 = var.receiver.secret_arn
+  secret_kms_key_arns        = var.receiver.secret_kms_key_arns
+  throttling                 = var.receiver.throttling
+  create_alarms              = var.create_alarms
+  alarm_sns_topic_arn        = var.alarm_sns_topic_arn
+  refused_requests_threshold = var.receiver.refused_requests_threshold
+
+  environment = {
+    NOTIFIER_NAME            = var.name
+    NOTIFIER_CONFIG_TABLE    = module.tables.config_table_name
+    NOTIFIER_LEDGER_TABLE    = module.tables.ledger_table_name
+    NOTIFIER_LEDGER_TTL_DAYS = tostring(var.ledger_ttl_days)
+    # A Secrets Manager ARN, never the secret: the function reads it at cold start and every five minutes after.
+    # "none" only with the receiver off (no function then): receiver.create requires the ARN (variables.tf).
+    NOTIFIER_RECEIVER_SECRET = coalesce(var.receiver.secret_arn, "none")
+  }
 
   tags = local.tags
 }

@@ -74,6 +74,13 @@ locals {
         Resource = [module.planner_failures.queue_arn]
       },
     ],
+    # outcomes --receipts and status --receipts read the webhook receiver's receipts, and only those (docs/RECEIVER.md).
+    var.receiver.create ? [{
+      Sid       = "ReadReceipts"
+      Action    = ["dynamodb:BatchGetItem"]
+      Resource  = [module.tables.ledger_table_arn]
+      Condition = { "ForAllValues:StringLike" = { "dynamodb:LeadingKeys" = ["receipt#*"] } }
+    }] : [],
     # secrets check resolves every secret the jobs reference, as the functions do.
     [for st in local.secret_statements.operator : merge(
       { Sid = st.sid, Action = st.actions, Resource = st.resources },

@@ -150,6 +150,25 @@ output "scheduler_dlq_url" {
 }
 
 ################################################################################
+# Webhook receiver
+################################################################################
+
+output "receiver_webhook_url" {
+  description = "The receiver's Callback URL for the Meta app's webhook (or for your own webhook to forward to); `null` unless `receiver.create`."
+  value       = module.receiver.webhook_url
+}
+
+output "receiver_function_name" {
+  description = "Name of the receiver function; `null` unless `receiver.create`."
+  value       = module.receiver.function_name
+}
+
+output "receiver_log_group_name" {
+  description = "The receiver function's log group; `null` unless `receiver.create`."
+  value       = module.receiver.log_group_name
+}
+
+################################################################################
 # Observability
 ################################################################################
 

@@ -246,10 +246,11 @@ variable "architecture" {
 }
 
 variable "packages" {
-  description = "Override the deployment zips (default: the committed `dist/planner.zip` and `dist/sender.zip` of this module)."
+  description = "Override the deployment zips (default: the committed `dist/planner.zip`, `dist/sender.zip` and `dist/receiver.zip` of this module)."
   type = object({
-    planner = optional(string)
-    sender  = optional(string)
+    planner  = optional(string)
+    sender   = optional(string)
+    receiver = optional(string)
   })
   default = {}
 }
@@ -416,6 +417,30 @@ variable "queue" {
     # A redriven message keeps its original enqueue time: a shorter DLQ retention would drop it on arrival.
     condition     = var.queue.dlq_message_retention_seconds >= var.queue.message_retention_seconds
     error_message = "queue.dlq_message_retention_seconds must be at least queue.message_retention_seconds."
+  }
+}
+
+################################################################################
+# Webhook receiver (optional): delivery and read receipts, Marketing Messages opt-outs
+################################################################################
+
+variable "receiver" {
+  description = "The Messenger webhook receiver (docs/RECEIVER.md): an HTTP API and a function that verify Meta's signed webhooks and record delivery and read receipts and opt-outs in the ledger. Off by default. `secret_arn`: a Secrets Manager secret holding `{ \"appSecret\": ..., \"verifyToken\": ... }`."
+  type = object({
+    create                     = optional(bool, false)
+    secret_arn                 = optional(string)
+    secret_kms_key_arns        = optional(list(string), [])
+    memory_size                = optional(number, 256)
+    timeout                    = optional(number, 10)
+    reserved_concurrency       = optional(number, 10)
+    throttling                 = optional(object({ rate_limit = optional(number, 50), burst_limit = optional(number, 100) }), {})
+    refused_requests_threshold = optional(number, 10)
+  })
+  default = {}
+
+  validation {
+    condition     = !var.receiver.create || can(regex("^arn:aws[a-z-]*:secretsmanager:[a-z0-9-]+:[0-9]{12}:secret:.+$", var.receiver.secret_arn))
+    error_message = "receiver.secret_arn must be a Secrets Manager secret ARN when receiver.create is true."
   }
 }
 

@@ -134,13 +134,28 @@ export const senderEnvironment = {
 };
 
 /**
+ * The webhook receiver (modules/receiver): the tables it writes and reads, and the Secrets Manager secret holding the
+ * Meta app's secret and the webhook's verify token, a JSON object `{ "appSecret": ..., "verifyToken": ... }`.
+ */
+export const receiverEnvironment = {
+  name: shared.name,
+  configTable: shared.configTable,
+  ledgerTable: shared.ledgerTable,
+  ledgerTtlDays: shared.ledgerTtlDays,
+  configCacheMs: shared.configCacheMs,
+  logLevel: shared.logLevel,
+  secret: text('NOTIFIER_RECEIVER_SECRET'),
+};
+
+/**
  * Variables main.tf sets for the Lambda runtime rather than for the handler: the planner's wrapper script, which caps
  * V8's young generation (docs/adr/0004-planner-young-generation.md).
  */
-export const runtimeVariables = { planner: ['AWS_LAMBDA_EXEC_WRAPPER'], sender: [] } as const satisfies Record<
-  string,
-  readonly string[]
->;
+export const runtimeVariables = {
+  planner: ['AWS_LAMBDA_EXEC_WRAPPER'],
+  sender: [],
+  receiver: [],
+} as const satisfies Record<string, readonly string[]>;
 
 export type EnvContract = Readonly<Record<string, EnvVariable<unknown>>>;
 export type EnvValues<C extends EnvContract> = {

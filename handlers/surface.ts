@@ -67,11 +67,14 @@ export {
   type StoredOutcome,
   type Suppression,
 } from './aws/ledger/index.js';
+export { AppliedBodies, Receipts, type ReceiptKind, receiptStatus, type Watermarks } from './aws/ledger/receipts.js';
+export { Suppressions } from './aws/ledger/suppressions.js';
 export { resolveSecret } from './aws/secrets.js';
 export type { Channel, OutboundMessage } from './channels/channel.js';
 export { channelSecrets, createChannel } from './channels/index.js';
 export { graphErrorReason } from './channels/graph-errors.js';
 export { type AudienceRow, disconnect, readAudiencePage } from './db/audience.js';
+export { createLogger, type Logger } from './observability/log.js';
 export { EMF_MAX_VALUES } from './observability/metrics.js';
 
 // Workflows and entry points: what one send does, the handlers' events and results, their environment.
@@ -79,5 +82,15 @@ export type { AttemptResult } from './delivery/dispatcher.js';
 export type { BatchResponse, SqsEvent } from './delivery/batch.js';
 export { RECORDING_RESERVE_MS } from './delivery/limits.js';
 export { renderMessage, sendOnce } from './delivery/recipient.js';
-export { lambdaFunctionName, plannerEnvironment, senderEnvironment } from './env.js';
+export { lambdaFunctionName, plannerEnvironment, receiverEnvironment, senderEnvironment } from './env.js';
+export { type ReceiverEvent, parseWebhookBody } from './receiving/events.js';
+export {
+  CLOCK_SKEW_MS,
+  createReceiver,
+  type FunctionUrlEvent,
+  type FunctionUrlResult,
+  MAX_BODY_BYTES,
+  STALE_AFTER_MS,
+} from './receiving/index.js';
+export { SIGNATURE_HEADER, signBody, verifySignature } from './receiving/signature.js';
 export type { PlannerResult } from './planning/index.js';

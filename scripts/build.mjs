@@ -10,7 +10,7 @@ import { createZip } from '../tools/zip.mjs';
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const check = process.argv.includes('--check');
 
-export const LAMBDAS = ['planner', 'sender'];
+export const LAMBDAS = ['planner', 'sender', 'receiver'];
 
 /**
  * The Lambda runtimes the bundles are built for: exactly those variables.tf's `runtime` admits (a test holds the two

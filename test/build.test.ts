@@ -19,7 +19,7 @@ const source = (name: string) =>
 
 describe('dist bundles', () => {
   it('the manifest states each zip’s sha256 and size', () => {
-    for (const name of ['planner', 'sender']) {
+    for (const name of ['planner', 'sender', 'receiver']) {
       const zip = readFileSync(join(repoRoot, 'dist', `${name}.zip`));
       assert.equal(manifest.packages[name]?.sha256, createHash('sha256').update(zip).digest('hex'));
       assert.equal(manifest.packages[name]?.zipBytes, zip.length);
@@ -31,7 +31,7 @@ describe('dist bundles', () => {
   });
 
   it('each zip holds an index.mjs that exports the handler', () => {
-    for (const name of ['planner', 'sender'])
+    for (const name of ['planner', 'sender', 'receiver'])
       assert.match(
         filesOf(name)
           .find((file) => file.name === 'index.mjs')
@@ -54,7 +54,7 @@ describe('dist bundles', () => {
   });
 
   it('no absolute path of the build machine is baked in', () => {
-    for (const name of ['planner', 'sender'])
+    for (const name of ['planner', 'sender', 'receiver'])
       assert.ok(!source(name).includes(repoRoot), `${name} mentions ${repoRoot}`);
   });
 });

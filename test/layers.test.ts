@@ -17,7 +17,7 @@ import ts from 'typescript';
 import { repoRoot } from '../tools/local/bundle.js';
 
 const PRODUCT_FOLDERS = ['handlers', 'tools', 'packages/cli/src', 'bin'];
-const ENTRY_POINTS = ['handlers/planner.ts', 'handlers/sender.ts'];
+const ENTRY_POINTS = ['handlers/planner.ts', 'handlers/sender.ts', 'handlers/receiver.ts'];
 const PURE = /^handlers\/(?:core|config)\//;
 
 /** The product code's modules under the repository's config, or a fixture tree's under the same config. */

@@ -124,6 +124,30 @@ describe('npm start', () => {
     assert.ok(summary.retried > 0);
   });
 
+  it('--receipts replays what Meta reports back through the receiver, and the summary counts delivered and read', async () => {
+    const result = await runStart([
+      '--json',
+      '--sample-size',
+      '60',
+      '--receipts',
+      '--read-share',
+      '0.5',
+      '--opt-out-share',
+      '0.1',
+    ]);
+    assert.equal(result.code, 0, result.stderr);
+    const summary = JSON.parse(result.stdout);
+    assert.ok(summary.sent > 0, JSON.stringify(summary));
+    assert.equal(summary.receipts.refused, 0, 'every body the sandbox signed was accepted');
+    assert.equal(summary.receipts.delivered, summary.sent, 'every accepted message is reported delivered');
+    assert.ok(summary.receipts.read > 0 && summary.receipts.read < summary.sent, JSON.stringify(summary.receipts));
+    assert.ok(summary.receipts.optedOut > 0, JSON.stringify(summary.receipts));
+
+    const plain = await runStart(['--sample-size', '20']);
+    assert.equal(plain.code, 0, plain.stderr);
+    assert.doesNotMatch(plain.stdout, /receipts/, 'no receipts without the flag');
+  });
+
   it('plays the provider tails of the fault plans and reports the provider figures', async () => {
     const shares = { transientOnce: 0.05, hangFirst: 0.04, permanent: 0.03 };
     const args = [

@@ -12,6 +12,7 @@ import {
   type EnvContract,
   plannerEnvironment,
   readEnvironment,
+  receiverEnvironment,
   runtimeVariables,
   senderEnvironment,
 } from '../handlers/env.js';
@@ -19,13 +20,18 @@ import { nodeMajorOf, RUNTIMES, TARGET } from '../scripts/build.mjs';
 import { hclBody, hclKeys } from './support/hcl.js';
 
 const mainTf = readFileSync(new URL('../main.tf', import.meta.url), 'utf8');
-const contracts = { planner: plannerEnvironment, sender: senderEnvironment } as const;
+const contracts = { planner: plannerEnvironment, sender: senderEnvironment, receiver: receiverEnvironment } as const;
 type FunctionName = keyof typeof contracts;
 
-/** The names main.tf sets in a function's environment: `local.environment` merged with the function's own. */
+/**
+ * The names main.tf sets in a function's environment: `local.environment` merged with the function's own, or, for
+ * the receiver, which needs neither the queue nor the metric namespace, its own map alone.
+ */
 function terraformEnvironment(text: string, fn: FunctionName): string[] {
+  const module = hclBody(text, `module "${fn}" {`);
+  if (!module.includes('merge(local.environment, {')) return hclKeys(hclBody(module, 'environment = {'));
   const shared = hclKeys(hclBody(hclBody(text, 'locals {'), 'environment = {'));
-  const own = hclKeys(hclBody(hclBody(text, `module "${fn}" {`), 'environment = merge(local.environment, {'));
+  const own = hclKeys(hclBody(module, 'environment = merge(local.environment, {'));
   return [...new Set([...shared, ...own])];
 }
 
@@ -46,7 +52,7 @@ function environmentMismatches(text: string, fn: FunctionName): string[] {
 }
 
 describe('the Lambda environment contract', () => {
-  for (const fn of ['planner', 'sender'] as const) {
+  for (const fn of ['planner', 'sender', 'receiver'] as const) {
     it(`main.tf sets the ${fn}'s variables the contract defines, and no others`, () => {
       assert.deepEqual(environmentMismatches(mainTf, fn), []);
     });

@@ -1,4 +1,4 @@
-import { type AttributeValue, GetItemCommand } from '@aws-sdk/client-dynamodb';
+import { type AttributeValue, GetItemCommand, ScanCommand } from '@aws-sdk/client-dynamodb';
 import {
   type ChannelConfig,
   type ConfigKind,
@@ -95,6 +95,47 @@ export class DynamoConfigStore implements ConfigStore {
     return value;
   }
 
+  /**
+   * The ids of the Messenger channel items whose pageId is `pageId`: one Scan of the config table's channel items,
+   * cached like the items. An item that does not parse is left out (the sender names its problem when a job uses it).
+   */
+  channelsOfPage(pageId: string): Promise<string[]> {
+    const key = 'channels-by-page';
+    const cached = this.#cache.get(key);
+    const pages =
+      cached && Date.now() - cached.at < this.#ttlMs
+        ? (cached.value as Promise<Map<string, string[]>>)
+        : this.#scanChannels();
+    if (pages !== cached?.value) {
+      this.#cache.set(key, { at: Date.now(), value: pages });
+      pages.catch(() => this.#cache.delete(key));
+    }
+    return pages.then((byPage) => byPage.get(pageId) ?? []);
+  }
+
+  async #scanChannels(): Promise<Map<string, string[]>> {
+    const byPage = new Map<string, string[]>();
+    let lastKey: Record<string, AttributeValue> | undefined;
+    do {
+      const page = await dynamoClient().send(
+        new ScanCommand({
+          TableName: this.#table,
+          FilterExpression: 'begins_with(pk, :prefix)',
+          ExpressionAttributeValues: { ':prefix': { S: configKey('channel', '') } },
+          ExclusiveStartKey: lastKey,
+          ConsistentRead: true,
+        }),
+      );
+      for (const item of page.Items ?? []) {
+        const channel = parseChannelItem(item);
+        if (channel?.type === 'messenger')
+          byPage.set(channel.pageId, [...(byPage.get(channel.pageId) ?? []), channel.id]);
+      }
+      lastKey = page.LastEvaluatedKey;
+    } while (lastKey);
+    return byPage;
+  }
+
   #load<K extends ConfigKind>(
     kind: K,
     id: string,
@@ -131,5 +172,13 @@ export class DynamoConfigStore implements ConfigStore {
         { path: 'id', message: `is "${item.id}" but the item key says "${id}"` },
       ]);
     return item;
+  }
+}
+
+function parseChannelItem(item: Record<string, AttributeValue>): ChannelConfig | undefined {
+  try {
+    return parseConfigItem('channel', JSON.parse(readString(item, 'document') ?? ''), 'channel item');
+  } catch {
+    return undefined;
   }
 }

@@ -48,7 +48,7 @@ synth_and_validate_cdktf() {
     init_and_validate "${stack}"
 }
 
-for f in dist/planner.zip dist/sender.zip; do
+for f in dist/planner.zip dist/sender.zip dist/receiver.zip; do
   [[ -f "${f}" ]] || echo "note: ${f} is missing; validate, tests and plans of the root module need it (npm run build)" >&2
 done
 

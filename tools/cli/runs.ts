@@ -1,13 +1,18 @@
 import { parseArgs } from 'node:util';
 import { createLedger, parsePlannerEvent, type RunRecord, runIdFor } from '../../handlers/surface.js';
 import { type CliIO, numberOption, requireOption, table, UsageError } from './io.js';
+import { channelOf, receiptCounts } from './outcomes.js';
 
 const RUN_HELP = `notifier run <job> [--function NAME] [--scheduled-time ISO]
   Starts a run now: invokes the planner asynchronously with { job, scheduledTime }, as the schedule does.
   --function NAME   planner function (default: $NOTIFIER_PLANNER_FUNCTION)`;
 
 const STATUS_HELP = `notifier status <run-id> [--watch] [--interval SECONDS] [--json] [--table NAME]
-  Counters and state of one run from the ledger (default table: $NOTIFIER_LEDGER_TABLE).`;
+                [--receipts [--channel ID | --config-table NAME]]
+  Counters and state of one run from the ledger (default table: $NOTIFIER_LEDGER_TABLE).
+  --receipts      also count the sent messages Meta reported delivered and read (the webhook receiver's receipts):
+                  reads every outcome of the run, so it is not repeated with --watch; the channel is --channel, or the
+                  job's in the config table (default: $NOTIFIER_CONFIG_TABLE)`;
 
 const RUNS_HELP = `notifier runs --job ID [--limit N] [--json] [--table NAME]
   The job's most recent runs, newest first.`;
@@ -60,7 +65,9 @@ function summary(run: RunRecord) {
   return { ...run, pending };
 }
 
-function render(run: RunRecord): string {
+type Delivery = { delivered: number; read: number };
+
+function render(run: RunRecord, receipts?: Delivery): string {
   const view = summary(run);
   return table([
     ['run', view.runId],
@@ -73,6 +80,9 @@ function render(run: RunRecord): string {
     ['skipped', view.skipped],
     ['failed', view.failed],
     ['pending', view.pending],
+    ...(receipts
+      ? [['delivered', receipts.delivered] as [string, number], ['read', receipts.read] as [string, number]]
+      : []),
     ...(view.lastError ? [['last error', view.lastError] as [string, string]] : []),
   ]);
 }
@@ -86,6 +96,9 @@ export async function statusCommand(argv: string[], io: CliIO): Promise<number> 
       interval: { type: 'string' },
       json: { type: 'boolean' },
       table: { type: 'string' },
+      receipts: { type: 'boolean' },
+      channel: { type: 'string' },
+      'config-table': { type: 'string' },
       help: { type: 'boolean' },
     },
   });
@@ -93,6 +106,8 @@ export async function statusCommand(argv: string[], io: CliIO): Promise<number> 
     io.out(STATUS_HELP);
     return 0;
   }
+  if (values.receipts && values.watch)
+    throw new UsageError('--receipts reads every outcome of the run: not with --watch');
   const runId = positionals[0];
   if (!runId) throw new UsageError('status needs a run id, as printed by "notifier run" or "notifier runs"');
   const interval = (numberOption('--interval', values.interval, { min: 0, above: true }) ?? 2) * 1000;
@@ -103,7 +118,10 @@ export async function statusCommand(argv: string[], io: CliIO): Promise<number> 
       io.err(`run "${runId}" not found (run ids look like <job>@<scheduled time>, e.g. daily@2026-11-28T08:00:00Z)`);
       return 1;
     }
-    io.out(values.json ? JSON.stringify(summary(run)) : render(run));
+    const receipts = values.receipts
+      ? await receiptCounts(ledger, runId, await channelOf(ledger, runId, values))
+      : undefined;
+    io.out(values.json ? JSON.stringify({ ...summary(run), ...receipts }) : render(run, receipts));
     const done = run.status === 'enqueued' && summary(run).pending === 0;
     if (!values.watch || done || io.signal?.aborted) return 0;
     await new Promise((resolve) => setTimeout(resolve, interval));

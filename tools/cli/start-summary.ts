@@ -69,6 +69,15 @@ function endLines(summary: RunSummary): string[] {
   ];
 }
 
+/** What came back through the webhook receiver after the run (--receipts). */
+function receiptsLine(receipts: NonNullable<RunSummary['receipts']>): string {
+  const refused = receipts.refused > 0 ? `, ${receipts.refused} refused` : '';
+  return (
+    `${receipts.delivered} delivered, ${receipts.read} read, ${receipts.optedOut} opted out ` +
+    `(${receipts.bodies} signed webhook bodies to the receiver${refused})`
+  );
+}
+
 /** The summary of `notifier start` as the terminal shows it (--json prints the object instead). */
 export function renderSummary(summary: RunSummary): string {
   const share =
@@ -94,6 +103,7 @@ export function renderSummary(summary: RunSummary): string {
       ? []
       : [entry('sustained', `${summary.sustainedPerSecond} sends/s${share}`)]),
     entry('provider', providerLine(summary)),
+    ...(summary.receipts ? [entry('receipts', receiptsLine(summary.receipts))] : []),
     entry('handler logs', summary.logFile),
   ].join('\n');
 }

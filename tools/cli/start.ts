@@ -55,6 +55,11 @@ The local sandbox as a provider (docs/BENCHMARKS.md, "Rate control at the provid
   --inject-transient P       share of requests (any recipient, any attempt) answered with error 2 / HTTP 500
   --inject-rate-limit P      share of requests answered with error 613
   --seed N                   seed for the injected failures and the recipients' fault plans (default 1)
+After the run, what Meta reports back (docs/RECEIVER.md):
+  --receipts                 the sandbox posts the deliveries, reads and opt-outs of the messages it accepted to the
+                             webhook receiver, signed as Meta signs them; the summary counts delivered and read
+  --read-share P             share of the delivered that are read (0..1, default 0.5)
+  --opt-out-share P          share of the recipients who stop Marketing Messages (0..1, default 0.02)
   --batch-size N             event source mapping batch size, in tasks (default ${DEFAULT_BATCH_SIZE}, as the module)
   --parallelism N            sends in flight per sender invocation (default ${DEFAULT_PARALLELISM}, as the module)
   --concurrency N            maximum concurrent sender invocations (default ${DEFAULT_CONCURRENCY}, as the module),
@@ -129,6 +134,9 @@ const START_OPTIONS = {
   'jitter-ms': { type: 'string' },
   'usage-window-ms': { type: 'string' },
   seed: { type: 'string' },
+  receipts: { type: 'boolean' },
+  'read-share': { type: 'string' },
+  'opt-out-share': { type: 'string' },
   'batch-size': { type: 'string' },
   parallelism: { type: 'string' },
   concurrency: { type: 'string' },
@@ -247,6 +255,14 @@ function localRunOptions(values: StartValues, configItems: unknown[] | undefined
     realSends: values['real-sends'] ?? false,
     realSecrets: values['real-secrets'] ?? false,
     realDatabase: values['real-database'] ?? false,
+    ...(values.receipts ? { receipts: receiptsPlan(values) } : {}),
+  };
+}
+
+function receiptsPlan(values: StartValues) {
+  return {
+    readShare: numberOption('--read-share', values['read-share'], { min: 0, max: 1 }) ?? 0.5,
+    optOutShare: numberOption('--opt-out-share', values['opt-out-share'], { min: 0, max: 1 }) ?? 0.02,
   };
 }
 

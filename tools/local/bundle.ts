@@ -34,7 +34,7 @@ process.once('exit', () => {
  * Unpacks dist/<name>.zip into a fresh folder, with the files' permissions, as Lambda unpacks it into /var/task; the
  * folder is removed when the process exits. Returns the folder.
  */
-export function unpackBundle(name: 'planner' | 'sender'): string {
+export function unpackBundle(name: 'planner' | 'sender' | 'receiver'): string {
   const dir = mkdtempSync(join(tmpdir(), `notifier-${name}-`));
   unpacked.add(dir);
   for (const file of readZip(readFileSync(join(repoRoot, 'dist', `${name}.zip`)))) {
@@ -49,7 +49,7 @@ export function unpackBundle(name: 'planner' | 'sender'): string {
  * Loads a Lambda exactly as it ships: unpacks dist/<name>.zip into a fresh folder and imports its index.mjs.
  * Each call gives a new module instance, i.e. a new container with its own cold start.
  */
-export async function loadBundle<E, R>(name: 'planner' | 'sender'): Promise<Handler<E, R>> {
+export async function loadBundle<E, R>(name: 'planner' | 'sender' | 'receiver'): Promise<Handler<E, R>> {
   const dir = unpackBundle(name);
   const module = (await import(pathToFileURL(join(dir, 'index.mjs')).href)) as { handler: Handler<E, R> };
   return module.handler;

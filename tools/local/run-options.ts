@@ -1,5 +1,6 @@
 import type { FaultShares } from './fault-plan.js';
 import type { LocalPolicy } from './local-config.js';
+import type { ReceiptsPlan } from './receipts-replay.js';
 
 /** Shares of requests (not recipients) answered with a transient error or a 613, drawn afresh for each request. */
 export interface FailureRates {
@@ -42,6 +43,11 @@ export interface LocalRunOptions extends LocalPolicy {
   readonly seed: number;
   readonly logFile: string;
   readonly scheduledTime?: string;
+  /**
+   * After the run, the Messenger sandbox posts the deliveries, reads and opt-outs of the messages it accepted to the
+   * webhook receiver, signed as Meta signs them (tools/local/receipts-replay.ts); the summary counts them.
+   */
+  readonly receipts?: ReceiptsPlan;
 }
 
 export interface Progress {

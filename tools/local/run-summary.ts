@@ -3,6 +3,7 @@ import { describeReach, failedOutsideWindow } from '../common/window-policy.js';
 import { deliveryFigures } from './delivery-figures.js';
 import type { CapturedEvent } from './event-bus.js';
 import { combineTallies } from './provider-tap.js';
+import type { ReceiptsSummary } from './receipts-replay.js';
 import type { LocalRunOptions } from './run-options.js';
 import { SAMPLE_WINDOW_NOTE, sampleAudienceNote } from './sample.js';
 import type { Servers } from './servers.js';
@@ -60,6 +61,8 @@ export interface RunSummary {
   /** The provider's acceptances, a recipient accepted twice counted twice: the truth the counters are held to. */
   accepted: number;
   duplicates: number | null;
+  /** With --receipts: what the sandbox reported back through the webhook receiver; null without. */
+  receipts: ReceiptsSummary | null;
   logFile: string;
 }
 
@@ -96,6 +99,7 @@ export interface SummaryInput {
   readonly job: JobConfig | undefined;
   /** The type of the job's channel: the 24-hour window is Messenger's, and says nothing of a webhook. */
   readonly channelType: string | undefined;
+  readonly receipts: ReceiptsSummary | undefined;
   readonly stack: Stack;
   readonly runId: string;
   readonly servers: Servers;
@@ -110,6 +114,7 @@ export async function summarize({
   options,
   job,
   channelType,
+  receipts,
   stack,
   runId,
   servers,
@@ -186,6 +191,7 @@ export async function summarize({
     abandoned: figures.abandoned,
     accepted: figures.accepted,
     duplicates: tally.duplicates,
+    receipts: receipts ?? null,
     logFile: options.logFile,
   };
 }

@@ -1,6 +1,7 @@
 import { createWriteStream, readFileSync, writeFileSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import {
+  type ChannelConfig,
   type ConfigItem,
   configuredHosts,
   createLedger,
@@ -13,6 +14,7 @@ import {
 import { divertHandlerOutput } from './handler-output.js';
 import { configItemLabel, localConfig, resolveRealSecrets } from './local-config.js';
 import type { Service } from './ports.js';
+import { type ReceiptsSummary, replayReceipts } from './receipts-replay.js';
 import type { LocalRunOptions, RunHooks } from './run-options.js';
 import { awaitSettled } from './run-settle.js';
 import { type RunSummary, summarize } from './run-summary.js';
@@ -63,7 +65,7 @@ async function startLocalStack(
   servers: Servers,
   services: Service[],
   onNotice: (line: string) => void,
-): Promise<{ stack: Stack; job: JobConfig | undefined; channelType: string | undefined }> {
+): Promise<{ stack: Stack; job: JobConfig | undefined; channel: ChannelConfig | undefined }> {
   const items = runConfig(options, servers, onNotice);
   const parsed = items.map((item, index) => parseAnyConfigItem(item, configItemLabel(item, index)));
   // The module's allowlists, as a local run needs them: the hosts its config names (all on this machine now that each
@@ -91,8 +93,40 @@ async function startLocalStack(
   services.push(stack);
   const job = parsed.find((item: ConfigItem): item is JobConfig => item.kind === 'job' && item.id === options.job);
   for (const item of items) await stack.putConfig(item as Record<string, unknown>);
-  const channel = parsed.find((item) => item.kind === 'channel' && item.id === job?.channel);
-  return { stack, job, channelType: channel?.kind === 'channel' ? channel.type : undefined };
+  const channel = parsed.find(
+    (item: ConfigItem): item is ChannelConfig => item.kind === 'channel' && item.id === job?.channel,
+  );
+  return { stack, job, channel };
+}
+
+/**
+ * Meta's events for what the sandbox accepted, into the receiver: only for a Messenger channel on the local sandbox
+ * whose pageId is a Page id (the receiver maps events to channels by it); otherwise a notice says why not.
+ */
+async function receiptsAfterRun(input: {
+  readonly options: LocalRunOptions;
+  readonly servers: Servers;
+  readonly stack: Stack;
+  readonly runId: string;
+  readonly channel: ChannelConfig | undefined;
+  readonly onNotice: (line: string) => void;
+}): Promise<ReceiptsSummary | undefined> {
+  const { options, servers, stack, runId, channel, onNotice } = input;
+  if (!options.receipts) return undefined;
+  if (channel?.type !== 'messenger' || !servers.sandbox || !/^\d+$/.test(channel.pageId)) {
+    onNotice(
+      '--receipts: no receipts replayed: they need a Messenger channel on the local sandbox with a numeric pageId',
+    );
+    return undefined;
+  }
+  return replayReceipts({
+    stack,
+    sandbox: servers.sandbox,
+    runId,
+    channel: { id: channel.id, pageId: channel.pageId },
+    plan: options.receipts,
+    seed: options.seed,
+  });
 }
 
 /**
@@ -128,7 +162,7 @@ export async function runLocal(options: LocalRunOptions, hooks: RunHooks, signal
       run = { ...options, configItems: resolved.items };
     }
     const servers = await startServers(run, services, announce, check);
-    const { stack, job, channelType } = await startLocalStack(run, servers, services, onNotice);
+    const { stack, job, channel } = await startLocalStack(run, servers, services, onNotice);
 
     const scheduledTime = options.scheduledTime ?? (await freshScheduledTime(stack, options.job));
     const runId = runIdFor(options.job, scheduledTime);
@@ -159,12 +193,16 @@ export async function runLocal(options: LocalRunOptions, hooks: RunHooks, signal
       onProgress: hooks.onProgress,
     });
     await fleet.stop();
+    const receipts = options.receipts
+      ? await receiptsAfterRun({ options, servers, stack, runId, channel, onNotice })
+      : undefined;
     await log.close();
     const lines = readFileSync(options.logFile, 'utf8').split('\n');
     return await summarize({
       options,
       job,
-      channelType,
+      channelType: channel?.type,
+      receipts,
       stack,
       runId,
       servers,

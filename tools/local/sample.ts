@@ -1,6 +1,9 @@
 import pg from 'pg';
 import type { TokenState, WindowModel } from './messenger-window.js';
 
+/** The sample channel's Page: numeric, as a Page id is, so the webhook receiver can map Meta's events to it. */
+export const SAMPLE_PAGE_ID = '100000000000001';
+
 export const SAMPLE_JOB = 'sample-digest';
 /** The sample audience's Marketing Messages subscribers, sent to by token on the Send API (Recurring Notifications). */
 const SAMPLE_MARKETING_JOB = 'sample-marketing';
@@ -215,7 +218,7 @@ export function sampleConfig(
       id: 'sandbox',
       type: 'messenger',
       baseUrl: graphBaseUrl,
-      pageId: 'me',
+      pageId: SAMPLE_PAGE_ID,
       adAccountId: SAMPLE_AD_ACCOUNT,
       accessToken: { inline: accessToken },
       allowInlineSecrets: true,

@@ -3,6 +3,7 @@ import type { AddressInfo } from 'node:net';
 import { checkFaultShares, type FaultShares, faultFor } from './fault-plan.js';
 import { isMarketingPath, marketingRefusal, utilityRefusal } from './messenger-routes.js';
 import { recipientKey, type WindowModel, windowRefusal } from './messenger-window.js';
+import { type MetaEventPlan, metaWebhookBodies } from './meta-webhooks.js';
 import type { Service } from './ports.js';
 import { tokenBucket, usageWindow } from './sandbox-rate.js';
 import {
@@ -91,6 +92,8 @@ type Sandbox = Service & {
   inject(injector: Injector | undefined): void;
   setAccessToken(token: string): void;
   counts(): SandboxCounts;
+  /** The webhook bodies Meta would POST about the messages accepted so far: deliveries, reads, opt-outs. */
+  webhookBodies(plan: MetaEventPlan): string[];
 };
 
 /**
@@ -137,6 +140,7 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
     inject: (next) => (injector = next),
     setAccessToken: (token) => (accessToken = token),
     counts: () => ({ ...state.counts, requests: state.requests.length, deliveries: state.deliveries.length }),
+    webhookBodies: (plan) => metaWebhookBodies(state.deliveries, plan),
     stop: () =>
       new Promise<void>((resolve) => {
         server.closeAllConnections();

@@ -55,5 +55,14 @@ export const suppressionKey = (channel: string, recipient: string): LedgerKey =>
   sk: recipient,
 });
 
+/**
+ * What Meta reported delivered and read to one person on a channel: one item per (channel, PSID), holding the
+ * watermarks (docs/adr/0015-messenger-webhook-receiver.md).
+ */
+export const receiptKey = (channel: string, psid: string): LedgerKey => ({ pk: `receipt#${channel}`, sk: psid });
+
+/** A webhook body the receiver applied, by the SHA-256 of its bytes: an exact replay is answered, not re-applied. */
+export const webhookKey = (bodySha256: string): LedgerKey => ({ pk: `webhook#${bodySha256}`, sk: 'webhook' });
+
 /** A key as DynamoDB takes it in GetItem, UpdateItem and DeleteItem. */
 export const keyAttributes = (key: LedgerKey) => ({ pk: S(key.pk), sk: S(key.sk) });

@@ -1,4 +1,6 @@
 import {
+  BatchGetItemCommand,
+  type BatchGetItemCommandOutput,
   type DynamoDBClient,
   GetItemCommand,
   PutItemCommand,
@@ -109,4 +111,26 @@ export class LedgerTable {
     const { Items = [] } = await this.client.send(new QueryCommand({ TableName: this.name, ...input }));
     return Items;
   }
+
+  /**
+   * Consistent reads of many items, 100 keys a request (BatchGetItem's limit), the keys DynamoDB leaves unprocessed
+   * asked again; items that do not exist are absent from the answer.
+   */
+  async getMany(keys: readonly LedgerKey[], signal?: AbortSignal): Promise<Item[]> {
+    const items: Item[] = [];
+    for (let start = 0; start < keys.length; start += BATCH_GET_KEYS) {
+      let pending: Item[] | undefined = keys.slice(start, start + BATCH_GET_KEYS).map(keyAttributes);
+      while (pending && pending.length > 0) {
+        const answer: BatchGetItemCommandOutput = await this.client.send(
+          new BatchGetItemCommand({ RequestItems: { [this.name]: { Keys: pending, ConsistentRead: true } } }),
+          signal ? { abortSignal: signal } : {},
+        );
+        items.push(...(answer.Responses?.[this.name] ?? []));
+        pending = answer.UnprocessedKeys?.[this.name]?.Keys;
+      }
+    }
+    return items;
+  }
 }
+
+const BATCH_GET_KEYS = 100;

@@ -172,3 +172,18 @@ mock_resource "aws_cloudwatch_event_bus" {
     arn = "arn:aws:events:eu-west-1:123456789012:event-bus/mock-runs"
   }
 }
+
+mock_resource "aws_apigatewayv2_api" {
+  defaults = {
+    id            = "a1b2c3d4e5"
+    arn           = "arn:aws:apigateway:eu-west-1::/apis/a1b2c3d4e5"
+    api_endpoint  = "https://a1b2c3d4e5.execute-api.eu-west-1.amazonaws.com"
+    execution_arn = "arn:aws:execute-api:eu-west-1:123456789012:a1b2c3d4e5"
+  }
+}
+
+mock_resource "aws_apigatewayv2_stage" {
+  defaults = {
+    invoke_url = "https://a1b2c3d4e5.execute-api.eu-west-1.amazonaws.com/"
+  }
+}

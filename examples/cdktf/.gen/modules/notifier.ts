@@ -82,9 +82,9 @@ export interface NotifierInputs {
    */
   readonly name: string;
   /**
-   * Override the deployment zips (default: the committed `dist/planner.zip` and `dist/sender.zip` of this module).
+   * Override the deployment zips (default: the committed `dist/planner.zip`, `dist/sender.zip` and `dist/receiver.zip` of this module).
    */
-  readonly packages?: { readonly planner?: string; readonly sender?: string };
+  readonly packages?: { readonly planner?: string; readonly sender?: string; readonly receiver?: string };
   /**
    * Permissions boundary attached to every created role.
    */
@@ -111,6 +111,10 @@ export interface NotifierInputs {
    * A message moves to the DLQ after `max_receive_count` receives.
    */
   readonly queue?: { readonly max_receive_count?: number; readonly message_retention_seconds?: number; readonly dlq_message_retention_seconds?: number; readonly visibility_timeout_multiplier?: number };
+  /**
+   * The Messenger webhook receiver (docs/RECEIVER.md): an HTTP API and a function that verify Meta's signed webhooks and record delivery and read receipts and opt-outs in the ledger. Off by default. `secret_arn`: a Secrets Manager secret holding `{ "appSecret": ..., "verifyToken": ... }`.
+   */
+  readonly receiver?: { readonly create?: boolean; readonly secret_arn?: string; readonly secret_kms_key_arns?: ReadonlyArray<string>; readonly memory_size?: number; readonly timeout?: number; readonly reserved_concurrency?: number; readonly throttling?: { readonly rate_limit?: number; readonly burst_limit?: number }; readonly refused_requests_threshold?: number };
   /**
    * Path of the created IAM roles.
    */
@@ -206,6 +210,7 @@ const INPUTS: { readonly [K in keyof NotifierInputs]-?: string } = {
   plannerInvocation: 'planner_invocation',
   plannerSecretArns: 'planner_secret_arns',
   queue: 'queue',
+  receiver: 'receiver',
   rolePath: 'role_path',
   runAlarms: 'run_alarms',
   runEvents: 'run_events',
@@ -384,6 +389,27 @@ export class Notifier extends TerraformHclModule {
    */
   get queueUrlOutput(): string {
     return this.getString('queue_url');
+  }
+
+  /**
+   * Name of the receiver function; `null` unless `receiver.create`.
+   */
+  get receiverFunctionNameOutput(): string {
+    return this.getString('receiver_function_name');
+  }
+
+  /**
+   * The receiver function's log group; `null` unless `receiver.create`.
+   */
+  get receiverLogGroupNameOutput(): string {
+    return this.getString('receiver_log_group_name');
+  }
+
+  /**
+   * The receiver's Callback URL for the Meta app's webhook (or for your own webhook to forward to); `null` unless `receiver.create`.
+   */
+  get receiverWebhookUrlOutput(): string {
+    return this.getString('receiver_webhook_url');
   }
 
   /**
