@@ -102,10 +102,12 @@ console.log(peak / 1048576);`,
     const runtimeFlags = ['--expose-gc', '--max-semi-space-size=25', '--max-old-space-size=461'];
     const uncapped = Number(spawnSync(process.execPath, [...runtimeFlags, probe], { encoding: 'utf8' }).stdout);
     const capped = Number(run([process.execPath, ...runtimeFlags, probe]).stdout);
-    assert.ok(uncapped > 16, `without the wrapper the young generation reached ${uncapped} MiB`);
+    // Node 22 keeps new space within two 8 MiB semi-spaces (16 MiB); Node 24's V8 lets it grow past that (18 to 22 MiB
+    // measured), still under three of them and under half of what the runtime's own 25 MiB setting reaches.
+    assert.ok(uncapped > 48, `without the wrapper the young generation reached ${uncapped} MiB`);
     assert.ok(
-      capped > 0 && capped <= 16,
-      `with the wrapper it reached ${capped} MiB (two semi-spaces of 8 MiB at most)`,
+      capped > 0 && capped <= 24 && capped < uncapped / 2,
+      `with the wrapper it reached ${capped} MiB (three semi-spaces of 8 MiB at most, against ${uncapped} MiB)`,
     );
   });
 });

@@ -1,7 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { readSuppression } from '../handlers/aws/ledger/suppressions.js';
-import { GRAPH_ERRORS } from '../handlers/channels/graph-errors.js';
 import { parseConfigItem } from '../handlers/config/schema.js';
 import { taskSpecFor } from '../handlers/config/task-spec.js';
 import { ConfigError } from '../handlers/core/errors.js';
@@ -85,21 +84,6 @@ describe('the 24-hour window from audience.lastMessageColumn', () => {
 });
 
 describe('the suppression list', () => {
-  it('suppresses for the answers about the person only, each of them permanent', () => {
-    const suppressible = Object.entries(GRAPH_ERRORS).filter(([, entry]) => entry.suppress);
-    assert.deepEqual(suppressible.map(([key]) => key).sort(), [
-      '10/1893015',
-      '200/1545041',
-      '2300004',
-      '2300005',
-      '2300034',
-      '2300037',
-      '551',
-      '551/1545041',
-    ]);
-    assert.ok(suppressible.every(([, entry]) => entry.failureClass === 'permanent'));
-  });
-
   it('is on by default for every job, and a job may turn it off', () => {
     assert.equal(parseConfigItem('job', job).suppressionList, true);
     assert.equal(parseConfigItem('job', { ...job, suppressionList: false }).suppressionList, false);
