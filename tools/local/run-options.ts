@@ -1,3 +1,4 @@
+import type { JobConfig } from '../../handlers/surface.js';
 import type { FaultShares } from './fault-plan.js';
 import type { LocalPolicy } from './local-config.js';
 
@@ -17,10 +18,32 @@ export interface ProviderModel {
   readonly faults: FaultShares;
   readonly hangMs: number;
   readonly usageWindowMs: number;
+  /**
+   * Each Page limited at its own channel's ratePerSecond (--page-limits), as the Send API limits each Page apart;
+   * `ratePerSecond`, when given too, then only sets the sample channel's.
+   */
+  readonly pageLimits?: boolean;
+}
+
+/** One job's tick in a local run, `afterSeconds` after the first. */
+export interface JobTick {
+  readonly job: string;
+  readonly afterSeconds: number;
+}
+
+/** A job of the run's config, with the type of its channel and the Page it sends on (Messenger channels). */
+export interface RunJob {
+  readonly tick: JobTick;
+  readonly config: JobConfig | undefined;
+  readonly channelType: string | undefined;
+  readonly pageId: string | undefined;
+  /** The channel's ratePerSecond: the Page's limit with --page-limits. */
+  readonly channelRate: number | undefined;
 }
 
 export interface LocalRunOptions extends LocalPolicy {
-  readonly job: string;
+  /** The jobs ticked, each once, through the same stack and senders; distinct jobs. */
+  readonly jobs: readonly JobTick[];
   readonly sampleSize: number;
   readonly seedSample: boolean;
   readonly configItems?: readonly unknown[];
