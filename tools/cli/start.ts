@@ -18,9 +18,9 @@ const { senderBatchSize: DEFAULT_BATCH_SIZE, senderTimeoutSeconds: SENDER_TIMEOU
 
 const START_HELP = `notifier start [options]     (npm start -- [options])
 
-Runs one scheduler tick of a job, or of several at once, on this machine through the bundles in dist/: an embedded PostgreSQL (PGlite)
-seeded with a sample audience, an SQS (fauxqs) and a DynamoDB (dynalite) of its own, and sandboxes that record every
-delivery. Nothing to install beyond "npm ci"; everything it starts, it stops.
+Runs one scheduler tick of a job, or of several at once, on this machine through the bundles in dist/: an embedded
+PostgreSQL (PGlite) seeded with a sample audience, an SQS (fauxqs) and a DynamoDB (dynalite) of its own, and
+sandboxes that record every delivery. Nothing to install beyond "npm ci"; everything it starts, it stops.
 
 Sandboxed unless told otherwise: nothing leaves this machine. Every channel of the config goes to a local sandbox
 whatever its baseUrl or url (Messenger channels to the Messenger sandbox, webhook channels to a webhook sandbox that
