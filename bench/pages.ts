@@ -157,7 +157,8 @@ try {
   const figure = (variant: number, page: Page, pick: (job: JobFigures) => number | null) =>
     median((runs[variant] ?? []).map((run) => pick(run?.find((job) => job.job === page.job) as JobFigures) ?? NaN));
   const rows = [
-    '| variant | Page | R | sustained / R | run end (s) | bound (s) | first send after tick (s) | duplicates | rejected for rate |',
+    '| variant | Page | R | sustained / R | run end (s) | bound (s) | first send after tick (s) | duplicates | ' +
+      'rejected for rate |',
     '|---|---|---|---|---|---|---|---|---|',
   ];
   const summary: Record<string, unknown>[] = [];
@@ -170,8 +171,8 @@ try {
       const rejected = figure(index, page, (job) => (job.rejectedForRate ?? 0) / Math.max(1, job.providerRequests));
       const bound = page.audience / page.rate + page.slackSeconds;
       rows.push(
-        `| ${variant.name} | ${page.job} | ${page.rate}/s | ${share.toFixed(3)} | ${end.toFixed(1)} | ${bound.toFixed(1)} | ` +
-          `${first.toFixed(1)} | ${duplicates} | ${(rejected * 100).toFixed(2)} % |`,
+        `| ${variant.name} | ${page.job} | ${page.rate}/s | ${share.toFixed(3)} | ${end.toFixed(1)} | ` +
+          `${bound.toFixed(1)} | ${first.toFixed(1)} | ${duplicates} | ${(rejected * 100).toFixed(2)} % |`,
       );
       summary.push({ variant: variant.name, job: page.job, share, end, bound, first, duplicates, rejected });
     }
@@ -187,9 +188,8 @@ try {
     ),
   }));
   console.log(rows.join('\n'));
-  console.log(
-    `same-run ratio of the run's end, lead on / off: ${ratios.map((r) => `${r.job} ${r.endRatio.toFixed(3)}`).join(', ')}`,
-  );
+  const endRatios = ratios.map((ratio) => `${ratio.job} ${ratio.endRatio.toFixed(3)}`).join(', ');
+  console.log(`same-run ratio of the run's end, lead on / off: ${endRatios}`);
   console.log(JSON.stringify({ repeats, scale, figures: summary, ratios }));
 } finally {
   await database.stop();
