@@ -17,7 +17,7 @@ export const handler = withRedactedErrors(
     ledger: createLedger({ table: env.ledgerTable, ttlDays: env.ledgerTtlDays }),
     databaseHosts: env.databaseHosts,
     readPage: readAudiencePage,
-    enqueue: (messages, slots) => enqueueAll(env.queueUrl, messages, { slots }),
+    enqueue: (messages, slots, group) => enqueueAll(env.queueUrl, messages, { slots, group }),
     continueRun: (event) => continueRun(readVariable(lambdaFunctionName), event),
     metrics: new Metrics(env.name, env.metricNamespace),
     runEventBus: env.runEventBus,

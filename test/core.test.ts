@@ -21,10 +21,18 @@ import { chunk, quoteIdentifier, shouldHandOver } from '../handlers/core/paging.
 import { decideRetry } from '../handlers/core/retry.js';
 import { failedPercent, isComplete, type RunFacts, runEndedDetail, watchVerdict } from '../handlers/core/run-end.js';
 import { runIdFor } from '../handlers/core/run-id.js';
-import { buildRecipient, type GroupedTask, groupTasks, MAX_TASK_BYTES, parseTask } from '../handlers/core/task.js';
+import {
+  buildRecipient,
+  type GroupedTask,
+  groupTasks,
+  MAX_TASK_BYTES,
+  messageGroupOfBody,
+  parseTask,
+} from '../handlers/core/task.js';
 import { renderTemplate, TemplateError, templateFields } from '../handlers/core/template.js';
 import { renderMessage } from '../handlers/delivery/recipient.js';
 import { Checkpoints } from '../handlers/planning/checkpoint.js';
+import { aheadOfLead, LEAD_STALL_MS, outstanding, waitForLead } from '../handlers/planning/lead.js';
 import { planRejections, splitTask } from '../handlers/planning/page.js';
 import { ReadAhead } from '../handlers/planning/read-ahead.js';
 import { describeReach, failedOutsideWindow } from '../tools/common/window-policy.js';
@@ -386,6 +394,48 @@ describe('paging', () => {
   it('hands over while twice the slowest page and the reserve still fit', () => {
     assert.equal(shouldHandOver(30_000, 5_000), false);
     assert.equal(shouldHandOver(19_000, 5_000), true);
+  });
+});
+
+describe("the planner's bounded lead", () => {
+  const lead = { leadSeconds: 2, ratePerSecond: 10, pageSize: 10 };
+  it('counts what is enqueued without an outcome, never below zero', () => {
+    assert.equal(outstanding({ enqueued: 50, sent: 20, failed: 3, skipped: 2 }), 25);
+    assert.equal(outstanding({ enqueued: 5, sent: 6, failed: 0, skipped: 0 }), 0);
+  });
+  it('holds the next page while it would take the run past leadSeconds of the rate; never with nothing outstanding', () => {
+    assert.equal(aheadOfLead(lead, 10), false, '10 + 10 fits in 2 s at 10/s');
+    assert.equal(aheadOfLead(lead, 11), true);
+    assert.equal(aheadOfLead({ ...lead, pageSize: 1000 }, 0), false, 'a lead shorter than a page still moves');
+    assert.equal(aheadOfLead({ ...lead, leadSeconds: 0 }, 1_000_000), false, '0: no bound');
+  });
+  it('waits until the senders count enough outcomes, renewing its lease', async () => {
+    const counts = [30, 25, 10];
+    let renewed = 0;
+    const result = await waitForLead({
+      lead,
+      outstanding: async () => counts.shift() ?? 0,
+      renewLease: async () => void renewed++,
+      remainingMs: () => 300_000,
+      slowestPageMs: 100,
+    });
+    assert.deepEqual([result, renewed, counts.length], ['go', 2, 0]);
+  });
+  it('hands over when its time runs short, and goes on when the count stands still (tasks in the DLQ)', async () => {
+    const base = { lead, outstanding: async () => 30, renewLease: async () => undefined, slowestPageMs: 100 };
+    assert.equal(await waitForLead({ ...base, remainingMs: () => 5_000 }), 'hand-over');
+    let clock = 0;
+    const now = () => (clock += LEAD_STALL_MS / 2);
+    assert.equal(await waitForLead({ ...base, remainingMs: () => 300_000, now }), 'go');
+  });
+  it("a task body's message group is its job", () => {
+    const [task] = groupTasks(
+      { runId: 'news@2026-12-01T08:00:00Z', job: 'news' },
+      [{ cursor: '1', recipient: { id: 'psid-1', fields: {} } }],
+      10,
+    );
+    assert.equal(messageGroupOfBody(task?.body ?? ''), 'news');
+    assert.equal(messageGroupOfBody('not json'), undefined);
   });
 });
 

@@ -3,12 +3,13 @@ import { after, before, describe, it } from 'node:test';
 import { DeleteMessageBatchCommand, ReceiveMessageCommand } from '@aws-sdk/client-sqs';
 import pg from 'pg';
 import { collectOutcomes, createLedger, type Ledger } from '../handlers/aws/ledger/index.js';
+import { runKey } from '../handlers/aws/ledger/keys.js';
 import { enqueueAll } from '../handlers/aws/queue.js';
 import { Semaphore } from '../handlers/core/limiter.js';
 import { parseTask } from '../handlers/core/task.js';
 import { startPglite } from '../tools/local/postgres.js';
 import { onEndpoint, queueDepth } from '../tools/local/sqs.js';
-import { type Harness, messengerJob, seedAudience, startHarness } from './support/harness.js';
+import { type Harness, messengerJob, seedAudience, startHarness, waitFor } from './support/harness.js';
 import { startFailingSqsProxy } from './support/sqs-proxy.js';
 
 /** Empties the queue, returning every recipient of every task body: what the senders would deliver to. */
@@ -107,6 +108,43 @@ describe('planner', () => {
     assert.equal(new Set(tasks.map((task) => task.group)).size, 27, 'ten recipients per task');
     const run = await ledger.runs.get('twice@2026-11-28T07:00:00Z');
     assert.deepEqual([run?.planned, run?.enqueued], [270, 270]);
+  });
+
+  it("keeps at most its lead of the channel's rate enqueued, and goes on as the senders count outcomes", async () => {
+    const database = await seedAudience(100);
+    // A lead of 1 s at 20/s: two pages of ten, then the planner waits for outcomes.
+    const [databaseItem, channel, job] = messengerJob(database, harness.sandbox.baseUrl, {
+      id: 'lead',
+      channel: 'slow-page',
+      pageSize: 10,
+      leadSeconds: 1,
+    });
+    for (const item of [databaseItem, { ...channel, id: 'slow-page', ratePerSecond: 20 }, job])
+      await harness.stack.putConfig(item as Record<string, unknown>);
+    const runId = 'lead@2026-11-28T07:20:00Z';
+    const planning = harness.stack.tick('lead', '2026-11-28T07:20:00Z');
+    const held = await waitFor('the planner to reach its lead', async () => {
+      const run = await ledger.runs.get(runId);
+      return run && run.enqueued >= 20 ? run : undefined;
+    });
+    await new Promise((resolve) => setTimeout(resolve, 3_000));
+    const still = await ledger.runs.get(runId);
+    assert.deepEqual([held.enqueued, still?.enqueued, still?.status], [20, 20, 'planning'], 'held at its lead');
+    // What senders do as they deliver: the run's outcomes counted. The planner then goes on, a lead at a time.
+    for (let counted = 20; counted <= 90; counted += 10) {
+      const at = counted;
+      await waitFor(`${at} enqueued`, async () =>
+        ((await ledger.runs.get(runId))?.enqueued ?? 0) >= at ? true : undefined,
+      );
+      await ledger.table.update(runKey(runId), {
+        UpdateExpression: 'ADD sent :ten',
+        ExpressionAttributeValues: { ':ten': { N: '10' } },
+      });
+    }
+    assert.deepEqual(statuses(await planning).at(-1), 'enqueued');
+    const run = await ledger.runs.get(runId);
+    assert.deepEqual([run?.planned, run?.enqueued], [90, 90]);
+    assert.equal((await drain(harness)).length, 90);
   });
 
   it('rows without a recipient are recorded as failed with the column named, and counted', async () => {
@@ -290,6 +328,8 @@ describe('planner against a partially failing SendMessageBatch', () => {
       await harness.stack.putConfig(item);
     assert.deepEqual(statuses(await harness.stack.tick('daily', '2026-11-28T02:00:00Z')), ['enqueued']);
     assert.ok(proxy.failedEntries() >= 30, `injected ${proxy.failedEntries()} entry failures`);
+    // The job is the fair queue's tenant: every entry carries it, the retried ones too.
+    assert.deepEqual([...new Set(proxy.entryGroups())], ['daily']);
     const depth = await queueDepth(harness.stack.sqs, harness.stack.queues.queueUrl);
     assert.equal(depth.visible, 360);
     const tasks = await drain(harness);

@@ -475,3 +475,22 @@ describe('Messenger sandbox: the Marketing Message API and utility templates', (
     assert.ok('failureClass' in plain && plain.details.code === 10 && plain.details.subcode === 2018278);
   });
 });
+
+describe('Messenger sandbox: each Page at its own limit (--page-limits)', () => {
+  const post = (baseUrl: string, path: string) =>
+    fetch(`${baseUrl}/v26.0/${path}/messages`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', authorization: `Bearer ${TOKEN}` },
+      body: JSON.stringify({ recipient: { id: 'psid-1' }, message: { text: 'Hi' } }),
+    }).then((response) => response.arrayBuffer());
+
+  it("limits a Page at its own rate; the Marketing Message API's path names no Page and keeps the global rate", async () => {
+    const sandbox = await sandboxWith({ ratePerSecond: 100, pageRates: { '100000000000001': 1 }, usageWindowMs: 0 });
+    for (let n = 0; n < 3; n++) await post(sandbox.baseUrl, '100000000000001');
+    for (let n = 0; n < 3; n++) await post(sandbox.baseUrl, 'act_987654321');
+    assert.equal(sandbox.page('100000000000001').requests, 3);
+    assert.ok(sandbox.page('100000000000001').rejectedForRate >= 1);
+    assert.equal(sandbox.page('act_987654321').requests, 3);
+    assert.equal(sandbox.page('act_987654321').rejectedForRate, 0);
+  });
+});

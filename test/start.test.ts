@@ -696,3 +696,101 @@ describe('npm start against one DynamoDB endpoint, twice', () => {
     }
   });
 });
+
+/** Jobs on Pages of their own, each audience a range of the sample table's ids. */
+function pagesConfig(pages: readonly { job: string; pageId: string; rate: number; ids: [number, number] }[]) {
+  return [
+    {
+      kind: 'database',
+      id: 'app',
+      host: 'db.internal.example.com',
+      database: 'app',
+      user: 'reader',
+      password: { secretsManager: 'arn:aws:secretsmanager:eu-west-1:123456789012:secret:app-db' },
+    },
+    ...pages.flatMap(({ job, pageId, rate, ids }) => [
+      {
+        kind: 'channel',
+        id: `page-${job}`,
+        type: 'messenger',
+        pageId,
+        ratePerSecond: rate,
+        accessToken: { secretsManager: `prod/${job}` },
+      },
+      {
+        kind: 'job',
+        id: job,
+        database: 'app',
+        channel: `page-${job}`,
+        audience: {
+          sql: 'SELECT id, psid, first_name FROM notifier_sample_recipients WHERE id BETWEEN $1 AND $2',
+          params: ids,
+        },
+        template: { text: 'Hello {{first_name | "there"}}' },
+      },
+    ]),
+  ];
+}
+
+describe('npm start with several jobs', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'notifier-start-jobs-'));
+  const configFile = join(dir, 'pages.json');
+  const pages = [
+    { job: 'news', pageId: '1001', rate: 40, ids: [1, 60] as [number, number] },
+    { job: 'offers', pageId: '1002', rate: 30, ids: [61, 100] as [number, number] },
+    { job: 'alerts', pageId: '1003', rate: 20, ids: [101, 120] as [number, number] },
+  ];
+  writeFileSync(configFile, JSON.stringify(pagesConfig(pages)));
+  let database: Awaited<ReturnType<typeof startPglite>>;
+  before(async () => {
+    database = await startPglite();
+    await seedSampleAudience(database.url, 120);
+  });
+  after(async () => database.stop());
+  const common = () => ['--config', configFile, '--database-url', database.url, '--page-limits', '--concurrency', '2'];
+
+  it('ticks each job through the same stack, each Page at its own limit, the delayed one after its delay', async () => {
+    const result = await runStart(['--json', ...common(), '--job', 'news', '--job', 'offers', '--job', 'alerts@3']);
+    assert.equal(result.code, 0, result.stderr);
+    const { jobs, total } = JSON.parse(result.stdout);
+    assert.deepEqual(
+      jobs.map((job: { job: string }) => job.job),
+      ['news', 'offers', 'alerts'],
+    );
+    for (const [index, { ids }] of pages.entries()) {
+      const audience = ids[1] - ids[0] + 1;
+      const job = jobs[index];
+      assert.equal(job.planned, audience, job.job);
+      assert.equal(job.sent, audience, job.job);
+      // Each Page's own acceptances: the sandbox tells the Pages apart by the page id of the request path.
+      assert.equal(job.accepted, audience, job.job);
+      assert.equal(job.duplicates, 0, job.job);
+      assert.ok(job.firstAcceptedAfterMs >= 0, `${job.job}: its first send comes after its tick`);
+    }
+    assert.ok(
+      jobs[0].tickedAfterMs < 2000 && jobs[1].tickedAfterMs < 2000,
+      JSON.stringify(jobs.map((j: { tickedAfterMs: number }) => j.tickedAfterMs)),
+    );
+    assert.ok(jobs[2].tickedAfterMs >= 3000, `alerts ticked ${jobs[2].tickedAfterMs} ms after the first tick`);
+    assert.deepEqual(
+      { planned: total.planned, sent: total.sent, failed: total.failed, skipped: total.skipped },
+      { planned: 120, sent: 120, failed: 0, skipped: 0 },
+    );
+  });
+
+  it('reports each job and the totals on the terminal, and refuses a job given twice or a bad delay', async () => {
+    const args = common();
+    const result = await runStart([...args, '--job', 'offers', '--job', 'alerts']);
+    assert.equal(result.code, 0, result.stderr);
+    assert.match(result.stdout, /^job offers\n {2}ticked +\d+\.\d s after the first tick; first acceptance/m);
+    assert.match(result.stdout, /^job alerts\n/m);
+    assert.match(result.stdout, /^all 2 jobs\n {2}planned +60\n {2}sent +60\n/m);
+
+    const twice = await runStart([...args, '--job', 'news', '--job', 'news@2']);
+    assert.equal(twice.code, 2, twice.stderr);
+    assert.match(twice.stderr, /--job news is given twice: a run ticks each job once/);
+    const delay = await runStart([...args, '--job', 'news@soon']);
+    assert.equal(delay.code, 2, delay.stderr);
+    assert.match(delay.stderr, /--job news@soon must be .*got "soon"/);
+  });
+});

@@ -41,6 +41,8 @@ export interface EnqueueResult {
 export interface EnqueueOptions {
   /** The SendMessageBatch calls in flight, shared with other enqueues running at the same time (overlapping pages). */
   readonly slots: Semaphore;
+  /** Every entry's MessageGroupId: its tenant on a fair queue (core/task.ts messageGroupOf). */
+  readonly group?: string;
   readonly attempts?: number;
   readonly baseDelayMs?: number;
 }
@@ -95,6 +97,7 @@ export async function enqueueAll(
       const entries: SendMessageBatchRequestEntry[] = pending.map(({ message }, position) => ({
         Id: String(position),
         MessageBody: message.body,
+        ...(options.group ? { MessageGroupId: options.group } : {}),
       }));
       let failed: BatchFailure[];
       try {

@@ -32,7 +32,7 @@ export class PartialResendError extends Error {
 
 export function resendDelayed(queueUrl: string) {
   return async (
-    messages: readonly { id: string; body: string; delaySeconds: number }[],
+    messages: readonly { id: string; body: string; delaySeconds: number; group?: string | undefined }[],
     signal?: AbortSignal,
   ): Promise<ReadonlySet<string>> => {
     const { client, Command } = await loadSqs();
@@ -46,6 +46,8 @@ export function resendDelayed(queueUrl: string) {
             Entries: batch.map((message, index) => ({
               Id: String(index),
               MessageBody: message.body,
+              // The same fair-queue tenant as the original (core/task.ts messageGroupOf).
+              ...(message.group ? { MessageGroupId: message.group } : {}),
               DelaySeconds: Math.min(MAX_DELAY_SECONDS, Math.max(0, Math.round(message.delaySeconds))),
             })),
           }),

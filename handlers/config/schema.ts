@@ -170,6 +170,16 @@ const jobObjectSchema = z.strictObject({
   tag: z.enum(MESSAGE_TAGS).optional(),
   pageSize: z.number().int().min(10).max(10_000).default(1000),
   enqueueConcurrency: z.number().int().min(1).max(50).default(5),
+  leadSeconds: z
+    .number()
+    .int()
+    .min(0)
+    .max(3600)
+    .default(60)
+    .describe(
+      "seconds of its channel's ratePerSecond the planner keeps enqueued but not yet done: the next page waits " +
+        'until the run holds less; 0 enqueues the whole audience as fast as it is read',
+    ),
   suppressionList: z
     .boolean()
     .default(true)

@@ -236,3 +236,21 @@ export function groupTasks(
   flush();
   return tasks;
 }
+
+/**
+ * The SQS fair-queue tenant (MessageGroupId) of a task: its job. On a standard queue with fair queues, a job with a
+ * backlog then no longer delays the messages of a job that has none
+ * (https://docs.aws.amazon.com/AWSSimpleQueueService/latest/SQSDeveloperGuide/sqs-fair-queues.html). The job, not its
+ * Page: a job is what ticks and waits, and jobs that share a Page share its rate through the senders' pace anyway.
+ */
+export const messageGroupOf = (job: string): string => job;
+
+/** The message group of a task body, without validating the rest; undefined for a body that names no job. */
+export function messageGroupOfBody(body: string): string | undefined {
+  try {
+    const job = (JSON.parse(body) as { job?: unknown } | null)?.job;
+    return typeof job === 'string' && job.length > 0 ? messageGroupOf(job) : undefined;
+  } catch {
+    return undefined;
+  }
+}

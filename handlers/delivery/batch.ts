@@ -3,7 +3,7 @@ import type { RunRecord } from '../aws/ledger/index.js';
 import { PartialResendError } from '../aws/requeue.js';
 import { RunEnds } from '../aws/run-events.js';
 import type { LambdaContext } from '../core/lambda-context.js';
-import { parseTask } from '../core/task.js';
+import { messageGroupOfBody, parseTask } from '../core/task.js';
 import { createLogger } from '../observability/log.js';
 import type { InvocationState, Requeue, SenderDeps, SenderState } from './deps.js';
 import { channelLanes, Dispatcher } from './dispatcher.js';
@@ -272,7 +272,13 @@ async function resendWaiting(
     // A message whose outcomes were not counted stays queued anyway: a copy of it would only wait beside it.
     if (result?.kind !== 'wait' || uncounted.has(record.messageId)) return [];
     return [
-      { id: record.messageId, body: record.body, delaySeconds: Math.ceil(result.delayMs / 1000), why: result.why },
+      {
+        id: record.messageId,
+        body: record.body,
+        delaySeconds: Math.ceil(result.delayMs / 1000),
+        group: messageGroupOfBody(record.body),
+        why: result.why,
+      },
     ];
   });
   if (waiting.length === 0) return new Set();

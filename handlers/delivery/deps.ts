@@ -51,7 +51,7 @@ export type Requeue = (
  * a task that waits (a pause, its channel's pace) this way never nears the DLQ.
  */
 export type Resend = (
-  messages: readonly { id: string; body: string; delaySeconds: number }[],
+  messages: readonly { id: string; body: string; delaySeconds: number; group?: string | undefined }[],
   signal?: AbortSignal,
 ) => Promise<ReadonlySet<string>>;
 

@@ -28,8 +28,11 @@ export interface PlannerDeps {
     job: JobConfig,
     cursor: string | null,
   ) => Promise<AudienceRow[]>;
-  /** Sends a page's tasks; `slots` caps the SendMessageBatch calls in flight across the pages being enqueued. */
-  readonly enqueue: (messages: readonly OutgoingMessage[], slots: Semaphore) => Promise<EnqueueResult>;
+  /**
+   * Sends a page's tasks, each with `group` as its MessageGroupId; `slots` caps the SendMessageBatch calls in flight
+   * across the pages being enqueued.
+   */
+  readonly enqueue: (messages: readonly OutgoingMessage[], slots: Semaphore, group: string) => Promise<EnqueueResult>;
   readonly continueRun: (event: PlannerEvent) => Promise<void>;
   readonly metrics: Metrics;
   /** The event bus of the end-of-run events (the module's run_events); none publishes no event. */

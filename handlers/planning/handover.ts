@@ -1,5 +1,6 @@
 import { HANDOVER_RESERVE_MS, shouldHandOver } from '../core/paging.js';
 import type { PlannerResult, RunScope } from './deps.js';
+import { aheadOfLead, outstanding, waitForLead } from './lead.js';
 import type { RunProgress } from './progress.js';
 
 /** How often a planner waiting out a pause reads the pause mark (one strongly consistent read each). */
@@ -27,13 +28,11 @@ async function waitWhilePaused(options: {
 }
 
 /**
- * Whether this invocation reads another page: not when the job is paused past its time, nor when the time left is
- * too short for one more page.
+ * Whether this invocation reads another page: not when the job is paused past its time or ahead of its lead past its
+ * time, nor when the time left is too short for one more page.
  */
-export async function mayGoOn(
-  { deps, job, context, log, runId, owner, leaseMs }: RunScope,
-  progress: RunProgress,
-): Promise<boolean> {
+export async function mayGoOn(scope: RunScope, progress: RunProgress): Promise<boolean> {
+  const { deps, job, context, log, runId, owner, leaseMs } = scope;
   let resumed = true;
   if (await deps.config.paused(job.id)) {
     // What was enqueued before the pause shows in `status` while the job waits.
@@ -47,7 +46,40 @@ export async function mayGoOn(
     });
     if (resumed) log.info('job resumed: planning goes on', { cursor: progress.cursor });
   }
+  if (resumed && !shouldHandOver(context.getRemainingTimeInMillis(), progress.slowestPageMs))
+    resumed = (await keepLead(scope, progress)) === 'go';
   return resumed && !shouldHandOver(context.getRemainingTimeInMillis(), progress.slowestPageMs);
+}
+
+/**
+ * The bounded lead: the next page is read only while the run holds less than `leadSeconds` of its channel's rate
+ * enqueued but not done (lead.ts), so the queue stays shallow, a pause takes effect within the lead, a job ticking
+ * later is not queued behind this one's whole audience, and a bad template sends at most the lead to the DLQ. One read
+ * of the run item per page; while ahead, one every LEAD_POLL_MS.
+ */
+async function keepLead(scope: RunScope, progress: RunProgress): Promise<'go' | 'hand-over'> {
+  const { deps, job, context, log, runId, owner, leaseMs } = scope;
+  if (job.leadSeconds === 0) return 'go';
+  const channel = await deps.config.channel(job.channel);
+  const lead = { leadSeconds: job.leadSeconds, ratePerSecond: channel.ratePerSecond, pageSize: job.pageSize };
+  const read = async () => {
+    const run = await deps.ledger.runs.get(runId);
+    return run ? outstanding(run) : 0;
+  };
+  // The counters lag by the completed pages not yet written and the page still being enqueued: counted here, they
+  // keep the estimate at or above the truth. Only near the lead are the pages in flight written and the counters read
+  // again, exactly.
+  if (!aheadOfLead(lead, (await read()) + progress.unwritten + job.pageSize)) return 'go';
+  await progress.settle();
+  if (!aheadOfLead(lead, await read())) return 'go';
+  log.info('ahead of the lead: planning waits for the senders', { cursor: progress.cursor, ...lead });
+  return await waitForLead({
+    lead,
+    outstanding: read,
+    renewLease: () => deps.ledger.runs.renewLease({ runId, owner, leaseMs: leaseMs() }),
+    remainingMs: () => context.getRemainingTimeInMillis(),
+    slowestPageMs: progress.slowestPageMs,
+  });
 }
 
 /**

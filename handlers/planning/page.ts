@@ -40,12 +40,13 @@ export async function enqueuePage(
   enqueue: PlannerDeps['enqueue'],
   tasks: readonly GroupedTask[],
   slots: Semaphore,
+  group: string,
 ): Promise<PageEnqueue> {
-  const first = await enqueue(tasks, slots);
+  const first = await enqueue(tasks, slots, group);
   const plan = planRejections(tasks, first.rejected);
   if (plan.resend.length === 0 || first.unsent.length > 0)
     return { unsent: first.unsent, failed: plan.failed, split: [] };
-  const second = await enqueue(plan.resend, slots);
+  const second = await enqueue(plan.resend, slots, group);
   // Every re-sent task has one recipient: a rejection now is that recipient's failure.
   const alone = planRejections(plan.resend, second.rejected);
   return {

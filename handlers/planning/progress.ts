@@ -35,12 +35,17 @@ export class RunProgress {
   slowestPageMs = 0;
   readonly #checkpoints: Checkpoints;
   readonly #count: ProgressOptions['count'];
+  /** Recipients enqueued by this invocation that its cursor writes have added to the run's counters. */
+  #written = 0;
   /** The chain of page completions, in page order. */
   #completed: Promise<void> = Promise.resolve();
 
   constructor(options: ProgressOptions) {
     this.cursor = options.cursor;
-    this.#checkpoints = new Checkpoints(options.save, CHECKPOINT_INTERVAL_MS);
+    this.#checkpoints = new Checkpoints(async (cursor, added) => {
+      await options.save(cursor, added);
+      this.#written += added.enqueued ?? 0;
+    }, CHECKPOINT_INTERVAL_MS);
     this.#count = options.count;
   }
 
@@ -72,6 +77,11 @@ export class RunProgress {
     this.#count('Enqueued', page.enqueued);
     if (page.failed) this.#count('EnqueueFailed', page.failed);
     this.slowestPageMs = Math.max(this.slowestPageMs, performance.now() - startedAt);
+  }
+
+  /** Recipients of completed pages that the run's counters do not hold yet: their cursor write is still to come. */
+  get unwritten(): number {
+    return this.totals.enqueued - this.#written;
   }
 
   /** Waits for every page in flight, then saves the cursor of the last. */

@@ -3,7 +3,7 @@ import { resolveSecret } from '../aws/secrets.js';
 import { databaseHostRefusal } from '../config/hosts.js';
 import { taskSpecFor } from '../config/task-spec.js';
 import { Semaphore } from '../core/limiter.js';
-import { cursorOf, type TaskSpec } from '../core/task.js';
+import { cursorOf, messageGroupOf, type TaskSpec } from '../core/task.js';
 import type { AudienceRow } from '../db/audience.js';
 import { redactText } from '../observability/redact.js';
 import type { PlannerResult, RunScope } from './deps.js';
@@ -78,7 +78,7 @@ async function planPages(scope: RunScope, progress: RunProgress, source: PageSou
     const rows = await source.reader.next();
     if (rows.length === 0) break;
     const { tasks, facts } = buildPage(source.spec, scope.job, rows, scope.log);
-    const enqueued = enqueuePage(scope.deps.enqueue, tasks, source.slots);
+    const enqueued = enqueuePage(scope.deps.enqueue, tasks, source.slots, messageGroupOf(scope.job.id));
     enqueued.catch(() => undefined);
     const previous = progress.follow(enqueued, async (result) =>
       progress.record(facts.last, await pageOutcome(scope, facts, result, progress.cursor), started),

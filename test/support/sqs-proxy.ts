@@ -15,6 +15,8 @@ export async function startFailingSqsProxy(
 ) {
   let calls = 0;
   let failedEntries = 0;
+  // The MessageGroupId of every entry sent, retries included (undefined for an entry without one).
+  const entryGroups: (string | undefined)[] = [];
   const upstream = new URL(target);
   const server = createServer((request, response) => {
     const chunks: Buffer[] = [];
@@ -23,7 +25,10 @@ export async function startFailingSqsProxy(
       let body = Buffer.concat(chunks);
       let failing: Failure[] = [];
       if (String(request.headers['x-amz-target']).endsWith('.SendMessageBatch')) {
-        const parsed = JSON.parse(body.toString('utf8')) as { Entries: { Id: string; MessageBody: string }[] };
+        const parsed = JSON.parse(body.toString('utf8')) as {
+          Entries: { Id: string; MessageBody: string; MessageGroupId?: string }[];
+        };
+        entryGroups.push(...parsed.Entries.map((entry) => entry.MessageGroupId));
         const unlucky = new Set(
           failEntries(
             ++calls,
@@ -81,6 +86,7 @@ export async function startFailingSqsProxy(
   return {
     endpoint: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
     failedEntries: () => failedEntries,
+    entryGroups: () => [...entryGroups],
     stop: () => new Promise<void>((resolve) => server.close(() => resolve())),
   };
 }

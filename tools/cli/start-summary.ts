@@ -107,3 +107,59 @@ export function renderSummary(summary: RunSummary): string {
     entry('handler logs', summary.logFile),
   ].join('\n');
 }
+
+/** What several jobs of one run came to together; the DLQ, which they share, counted once. */
+export interface RunTotals {
+  planned: number;
+  enqueued: number;
+  sent: number;
+  skipped: number;
+  failed: number;
+  deadLettered: number;
+  /** From the first tick until the last job's run settled. */
+  durationMs: number;
+}
+
+export function runTotals(summaries: readonly RunSummary[]): RunTotals {
+  const sum = (key: 'planned' | 'enqueued' | 'sent' | 'skipped' | 'failed') =>
+    summaries.reduce((total, summary) => total + summary[key], 0);
+  return {
+    planned: sum('planned'),
+    enqueued: sum('enqueued'),
+    sent: sum('sent'),
+    skipped: sum('skipped'),
+    failed: sum('failed'),
+    deadLettered: Math.max(0, ...summaries.map((summary) => summary.deadLettered)),
+    durationMs: Math.max(0, ...summaries.map((summary) => summary.tickedAfterMs + summary.durationMs)),
+  };
+}
+
+/** The --json summary of several jobs: each job's, then their totals. */
+export const multiJobSummary = (summaries: readonly RunSummary[]) => ({
+  jobs: summaries,
+  total: runTotals(summaries),
+});
+
+/** The summary of several jobs: each job's, its tick and its first acceptance first, then their totals. */
+export function renderJobs(summaries: readonly RunSummary[]): string {
+  const total = runTotals(summaries);
+  const jobs = summaries.map((summary) => {
+    const first =
+      summary.firstAcceptedAfterMs === null ? 'none' : `${seconds(summary.firstAcceptedAfterMs)} after its tick`;
+    return [
+      `job ${summary.job}`,
+      entry('ticked', `${seconds(summary.tickedAfterMs)} after the first tick; first acceptance ${first}`),
+      renderSummary(summary),
+    ].join('\n');
+  });
+  const totals = [
+    `all ${summaries.length} jobs`,
+    entry('planned', String(total.planned)),
+    entry('sent', String(total.sent)),
+    entry('skipped', String(total.skipped)),
+    entry('failed', String(total.failed)),
+    entry('dead-lettered', `${total.deadLettered} (the jobs share the queue's DLQ)`),
+    entry('duration', `${seconds(total.durationMs)} from the first tick to the last outcome`),
+  ].join('\n');
+  return [...jobs, totals].join('\n\n');
+}

@@ -4,12 +4,12 @@ import { parseArgs } from 'node:util';
 import { parseAnyConfigItem, senderEnvironment } from '../../handlers/surface.js';
 import { DEFAULT_INPUT } from '../cost/model.js';
 import { configItemLabel, localRefusals, policyNotice } from '../local/local-config.js';
-import type { LocalRunOptions, Progress, ProviderModel } from '../local/run-options.js';
+import type { JobTick, LocalRunOptions, Progress, ProviderModel } from '../local/run-options.js';
 import { DEFAULT_JOB, runLocal } from '../local/runtime.js';
 import { readItemsFile } from './config-items.js';
 import { type CliIO, numberOption, UsageError } from './io.js';
 import { progressLine } from './progress.js';
-import { renderSummary } from './start-summary.js';
+import { multiJobSummary, renderJobs, renderSummary, runTotals } from './start-summary.js';
 
 // The module's defaults: the sender's environment contract, and the cost model's input (held to variables.tf).
 const DEFAULT_PARALLELISM = senderEnvironment.parallelism.parse(undefined);
@@ -18,9 +18,9 @@ const { senderBatchSize: DEFAULT_BATCH_SIZE, senderTimeoutSeconds: SENDER_TIMEOU
 
 const START_HELP = `notifier start [options]     (npm start -- [options])
 
-Runs one scheduler tick of a job on this machine through the bundles in dist/: an embedded PostgreSQL (PGlite)
-seeded with a sample audience, an SQS (fauxqs) and a DynamoDB (dynalite) of its own, and sandboxes that record every
-delivery. Nothing to install beyond "npm ci"; everything it starts, it stops.
+Runs one scheduler tick of a job, or of several at once, on this machine through the bundles in dist/: an embedded
+PostgreSQL (PGlite) seeded with a sample audience, an SQS (fauxqs) and a DynamoDB (dynalite) of its own, and
+sandboxes that record every delivery. Nothing to install beyond "npm ci"; everything it starts, it stops.
 
 Sandboxed unless told otherwise: nothing leaves this machine. Every channel of the config goes to a local sandbox
 whatever its baseUrl or url (Messenger channels to the Messenger sandbox, webhook channels to a webhook sandbox that
@@ -30,7 +30,9 @@ Secrets Manager or SSM; no database beyond this machine is connected to. The run
 Options:
   --json                     print the summary as one JSON object on stdout
   --sample-size N            sample audience size (default 1000; one in ten opted out)
-  --job ID                   job to run (default ${DEFAULT_JOB}, or the only job in --config)
+  --job ID[@SECONDS]         job to run (default ${DEFAULT_JOB}, or the only job in --config); repeat it to tick
+                             several jobs through the same queue and senders, each SECONDS after the first tick
+                             (default 0); the summary then reports each job, and their totals
   --config FILE              config items (jobs, databases, channels) in the config-table schema
   --database-url URL         a PostgreSQL of your choice; it replaces every database item of --config for this run
                              (without --config, needs --seed-sample to create the sample table
@@ -48,6 +50,8 @@ The local sandbox as a provider (docs/BENCHMARKS.md, "Rate control at the provid
                              ratePerSecond; also turns on its usage header (default: no limit)
   --latency-ms MS            sandbox answer latency (default 0), plus --jitter-ms MS uniform extra (default 0)
   --usage-window-ms MS       rolling window of the x-business-use-case-usage header (default 10000; 0: none)
+  --page-limits              the sandbox limits each Page of --config at its own channel's ratePerSecond (Graph
+                             error 613 beyond it), each with its own usage header, as the Send API does
   --inject-transient-once P  share of recipients whose first request gets Graph error 2 / HTTP 500 (0..1)
   --inject-hang P            share of recipients whose first request goes unanswered for --hang-ms
                              (default 20000): a client that gives up is not delivered
@@ -84,7 +88,7 @@ type ProviderFlags = Partial<
     | 'hang-ms'
     | 'inject-permanent',
     string
-  >
+  > & { 'page-limits': boolean }
 >;
 
 function providerModel(values: ProviderFlags): ProviderModel {
@@ -108,13 +112,15 @@ function providerModel(values: ProviderFlags): ProviderModel {
       numberOption('--usage-window-ms', values['usage-window-ms'], { min: 0, integer: true, max: 3_600_000 }) ?? 10_000,
     faults,
     hangMs: numberOption('--hang-ms', values['hang-ms'], { min: 1, integer: true, max: 600_000 }) ?? 20_000,
+    ...(values['page-limits'] ? { pageLimits: true } : {}),
   };
 }
 
 const START_OPTIONS = {
   json: { type: 'boolean' },
   'sample-size': { type: 'string' },
-  job: { type: 'string' },
+  job: { type: 'string', multiple: true },
+  'page-limits': { type: 'boolean' },
   config: { type: 'string' },
   'database-url': { type: 'string' },
   'seed-sample': { type: 'boolean' },
@@ -161,12 +167,12 @@ export async function startCommand(argv: string[], io: CliIO): Promise<number> {
   const options = localRunOptions(values, configItems);
   const refusals = localRefusals(
     (configItems ?? []).map((item, index) => parseAnyConfigItem(item, configItemLabel(item, index))),
-    options.job,
+    options.jobs.map((tick) => tick.job),
     options,
   );
   if (refusals.length > 0) throw new UsageError(`this run would leave this machine:\n  ${refusals.join('\n  ')}`);
   io.err(`${policyNotice(options)}\n`);
-  const summary = await runLocal(
+  const summaries = await runLocal(
     options,
     {
       onProgress: progressReporter(io),
@@ -176,9 +182,12 @@ export async function startCommand(argv: string[], io: CliIO): Promise<number> {
     io.signal,
   );
   if (io.interactive) io.err('\n');
-  io.out(values.json ? JSON.stringify(summary) : renderSummary(summary));
-  const accounted = summary.sent + summary.skipped + summary.failed + summary.deadLettered;
-  return accounted >= summary.planned ? 0 : 1;
+  // One job: its summary as it always was; several: each job's, then their totals.
+  const [only] = summaries;
+  if (only && summaries.length === 1) io.out(values.json ? JSON.stringify(only) : renderSummary(only));
+  else io.out(values.json ? JSON.stringify(multiJobSummary(summaries)) : renderJobs(summaries));
+  const total = runTotals(summaries);
+  return total.sent + total.skipped + total.failed + total.deadLettered >= total.planned ? 0 : 1;
 }
 
 /** Your own database needs your jobs (or the sample table seeded in it); each URL must be one. */
@@ -203,28 +212,45 @@ function checkSources(values: StartValues, configItems: readonly unknown[] | und
     throw new UsageError(`--graph-url must be an http(s) URL, got "${values['graph-url']}"`);
 }
 
-/** The job to run: --job, else the only job of --config, else the sample's. */
-function chooseJob(values: StartValues, configItems: readonly unknown[] | undefined): string {
+/** `ID` or `ID@SECONDS`: a job, ticked SECONDS after the first tick. */
+function jobTick(text: string): JobTick {
+  const at = text.lastIndexOf('@');
+  if (at < 0) return { job: text, afterSeconds: 0 };
+  if (at === 0) throw new UsageError(`--job ${text}: the job id before @ is missing`);
+  return {
+    job: text.slice(0, at),
+    afterSeconds: numberOption(`--job ${text}`, text.slice(at + 1), { min: 0, max: 3600 }),
+  };
+}
+
+/** The jobs to run: each --job, else the only job of --config, else the sample's. */
+function chooseJobs(values: StartValues, configItems: readonly unknown[] | undefined): JobTick[] {
   const jobs = configItems
     ?.filter((item) => (item as { kind?: unknown })?.kind === 'job')
     .map((item) => String((item as { id?: unknown }).id));
-  const job = values.job ?? (jobs ? (jobs.length === 1 ? jobs[0] : undefined) : DEFAULT_JOB);
-  if (!job)
+  const fallback = jobs ? (jobs.length === 1 ? jobs[0] : undefined) : DEFAULT_JOB;
+  const ticks = values.job?.length ? values.job.map(jobTick) : fallback ? [{ job: fallback, afterSeconds: 0 }] : [];
+  if (ticks.length === 0)
     throw new UsageError(`--config holds ${jobs?.length ?? 0} jobs (${jobs?.join(', ')}); choose one with --job`);
-  if (jobs && !jobs.includes(job))
-    throw new UsageError(`job "${job}" is not in ${values.config} (jobs: ${jobs.join(', ') || 'none'})`);
-  return job;
+  const seen = new Set<string>();
+  for (const { job } of ticks) {
+    if (seen.has(job)) throw new UsageError(`--job ${job} is given twice: a run ticks each job once`);
+    seen.add(job);
+    if (jobs && !jobs.includes(job))
+      throw new UsageError(`job "${job}" is not in ${values.config} (jobs: ${jobs.join(', ') || 'none'})`);
+  }
+  return ticks;
 }
 
 function localRunOptions(values: StartValues, configItems: unknown[] | undefined): LocalRunOptions {
-  const job = chooseJob(values, configItems);
+  const jobs = chooseJobs(values, configItems);
   const dynamodb = values.dynamodb ?? 'embedded';
   if (!['embedded', 'dynamodb-local'].includes(dynamodb) && !/^https?:\/\//.test(dynamodb))
     throw new UsageError(`--dynamodb must be embedded, dynamodb-local or an endpoint URL, got "${dynamodb}"`);
 
   const accessToken = values['access-token'] ?? process.env.NOTIFIER_ACCESS_TOKEN;
   return {
-    job,
+    jobs,
     sampleSize:
       numberOption('--sample-size', values['sample-size'], { min: 1, integer: true, max: 10_000_000 }) ?? 1000,
     seedSample: values['seed-sample'] ?? false,

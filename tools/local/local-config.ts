@@ -2,6 +2,7 @@ import {
   type ChannelConfig,
   type ConfigItem,
   isLoopbackHost,
+  type JobConfig,
   parseAnyConfigItem,
   resolveSecret,
   type SecretRef,
@@ -68,20 +69,25 @@ function channelSecrets(channel: ChannelConfig): [string, SecretRef][] {
 const toSandbox = (channel: ChannelConfig, policy: LocalPolicy) =>
   !policy.realSends && !(channel.type === 'messenger' && policy.graphUrl);
 
-/** The job's database and channel, the items a run resolves and connects to. */
-function jobItems(items: readonly ConfigItem[], job: string): ConfigItem[] {
-  const config = items.find((item) => item.kind === 'job' && item.id === job);
-  if (config?.kind !== 'job') return [];
-  return items.filter(
-    (item) =>
-      (item.kind === 'database' && item.id === config.database) ||
-      (item.kind === 'channel' && item.id === config.channel),
+/** The jobs' databases and channels, the items a run resolves and connects to; each once. */
+function jobItems(items: readonly ConfigItem[], jobs: string | readonly string[]): ConfigItem[] {
+  const configs = items.filter((item): item is JobConfig => item.kind === 'job' && [jobs].flat().includes(item.id));
+  return items.filter((item) =>
+    configs.some(
+      (config) =>
+        (item.kind === 'database' && item.id === config.database) ||
+        (item.kind === 'channel' && item.id === config.channel),
+    ),
   );
 }
 
-/** The secrets of the job's items that the run must resolve as they are: none goes to a sandbox or is replaced. */
-function secretsKept(items: readonly ConfigItem[], job: string, policy: LocalPolicy): SecretField[] {
-  return jobItems(items, job).flatMap((item): SecretField[] => {
+/** The secrets of the jobs' items that the run must resolve as they are: none goes to a sandbox or is replaced. */
+function secretsKept(
+  items: readonly ConfigItem[],
+  jobs: string | readonly string[],
+  policy: LocalPolicy,
+): SecretField[] {
+  return jobItems(items, jobs).flatMap((item): SecretField[] => {
     if (item.kind === 'database')
       return policy.databaseUrl ? [] : [{ item: label(item), field: 'password', ref: item.password }];
     if (item.kind !== 'channel' || toSandbox(item, policy)) return [];
@@ -93,14 +99,18 @@ function secretsKept(items: readonly ConfigItem[], job: string, policy: LocalPol
 
 /**
  * Why the run may not start as asked, one message per item and field, each naming the flag that would allow it; empty
- * when nothing stands in the way. Only the job's own items count: the others are never resolved or connected to.
+ * when nothing stands in the way. Only the jobs' own items count: the others are never resolved or connected to.
  */
-export function localRefusals(items: readonly ConfigItem[], job: string, policy: LocalPolicy): string[] {
+export function localRefusals(
+  items: readonly ConfigItem[],
+  jobs: string | readonly string[],
+  policy: LocalPolicy,
+): string[] {
   const refusals: string[] = [];
   const graphHost = policy.graphUrl ? new URL(policy.graphUrl).hostname : undefined;
   if (graphHost && !isLoopbackHost(graphHost) && !policy.realSends)
     refusals.push(`--graph-url ${policy.graphUrl} is not on this machine: add --real-sends to send there for real`);
-  for (const item of jobItems(items, job)) {
+  for (const item of jobItems(items, jobs)) {
     if (item.kind === 'database' && !policy.databaseUrl && !policy.realDatabase && !isLoopbackHost(item.host))
       refusals.push(
         `${label(item)} host: ${item.host} is not on this machine, and a local run connects to no other database ` +
@@ -108,7 +118,7 @@ export function localRefusals(items: readonly ConfigItem[], job: string, policy:
       );
   }
   if (!policy.realSecrets)
-    for (const { item, field, ref } of secretsKept(items, job, policy)) {
+    for (const { item, field, ref } of secretsKept(items, jobs, policy)) {
       const store = storeOf(ref);
       if (!store) continue;
       const instead =
@@ -122,17 +132,17 @@ export function localRefusals(items: readonly ConfigItem[], job: string, policy:
 }
 
 /**
- * With --real-secrets, the job's Secrets Manager and SSM references that the run uses as they are, resolved now with
+ * With --real-secrets, the jobs' Secrets Manager and SSM references that the run uses as they are, resolved now with
  * the caller's credentials (before the run points the AWS SDK at its emulators) and put inline, so that the handlers
  * call no AWS API. Returns the items and a notice for each secret resolved; never the values.
  */
 export async function resolveRealSecrets(
   raw: readonly unknown[],
-  job: string,
+  jobs: string | readonly string[],
   policy: LocalPolicy,
 ): Promise<{ items: unknown[]; notices: string[] }> {
   const parsed = raw.map((item, index) => parseAnyConfigItem(item, configItemLabel(item, index)));
-  const wanted = secretsKept(parsed, job, policy).filter(({ ref }) => storeOf(ref));
+  const wanted = secretsKept(parsed, jobs, policy).filter(({ ref }) => storeOf(ref));
   const notices: string[] = [];
   const items: unknown[] = [];
   // One at a time, in the config's order, so that the notices come in that order.

@@ -39,10 +39,12 @@ export async function replayReceipts(options: {
   readonly sandbox: Sandbox;
   readonly runId: string;
   readonly channel: { readonly id: string; readonly pageId: string };
+  /** Only the deliveries the sandbox accepted on this path's Page (or ad account); all of them when not given. */
+  readonly deliveriesOf?: string;
   readonly plan: ReceiptsPlan;
   readonly seed: number;
 }): Promise<ReceiptsSummary> {
-  const { stack, sandbox, runId, channel, plan, seed } = options;
+  const { stack, sandbox, runId, channel, deliveriesOf, plan, seed } = options;
   // A fresh app secret each run: the sandbox signs with it, the receiver verifies with it, nothing else knows it.
   const appSecret = randomBytes(32).toString('hex');
   const endpoint = await startReceiverEndpoint({
@@ -53,7 +55,7 @@ export async function replayReceipts(options: {
     log: createLogger({ function: 'receiver' }),
   });
   let refused = 0;
-  const bodies = sandbox.webhookBodies({ pageId: channel.pageId, ...plan, seed });
+  const bodies = sandbox.webhookBodies({ pageId: channel.pageId, ...plan, seed }, deliveriesOf);
   try {
     for (const body of bodies) {
       const response = await fetch(endpoint.url, { method: 'POST', ...signedRequest(body, appSecret) });

@@ -1,3 +1,4 @@
+import type { JobConfig } from '../../handlers/surface.js';
 import type { FaultShares } from './fault-plan.js';
 import type { LocalPolicy } from './local-config.js';
 import type { ReceiptsPlan } from './receipts-replay.js';
@@ -18,10 +19,42 @@ export interface ProviderModel {
   readonly faults: FaultShares;
   readonly hangMs: number;
   readonly usageWindowMs: number;
+  /**
+   * Each Page limited at its own channel's ratePerSecond (--page-limits), as the Send API limits each Page apart;
+   * `ratePerSecond`, when given too, then only sets the sample channel's.
+   */
+  readonly pageLimits?: boolean;
+}
+
+/** One job's tick in a local run, `afterSeconds` after the first. */
+export interface JobTick {
+  readonly job: string;
+  readonly afterSeconds: number;
+}
+
+/** A job of the run's config, with the type of its channel and the Page it sends on (Messenger channels). */
+export interface RunJob {
+  readonly tick: JobTick;
+  readonly config: JobConfig | undefined;
+  readonly channelType: string | undefined;
+  /** The channel's id, and its Page (Messenger): where --receipts sends Meta's events from. */
+  readonly channelId: string | undefined;
+  readonly pageId: string | undefined;
+  /**
+   * Where the Messenger sandbox counts the job's requests: its Page, or for a subscription_token job the ad account
+   * of the Marketing Message API's path (`act_<adAccountId>`), which names no Page.
+   */
+  readonly sandboxPage: string | undefined;
+  /**
+   * The rate the job's requests are held to: its channel's ratePerSecond with --page-limits (the Page's limit), the
+   * global --rate otherwise and for the Marketing Message API, which --page-limits leaves under the global limit.
+   */
+  readonly channelRate: number | undefined;
 }
 
 export interface LocalRunOptions extends LocalPolicy {
-  readonly job: string;
+  /** The jobs ticked, each once, through the same stack and senders; distinct jobs. */
+  readonly jobs: readonly JobTick[];
   readonly sampleSize: number;
   readonly seedSample: boolean;
   readonly configItems?: readonly unknown[];

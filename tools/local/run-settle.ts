@@ -15,6 +15,11 @@ export interface Settling {
   readonly plannerStartedAt: number;
   readonly check: () => void;
   readonly onProgress: (progress: Progress) => void;
+  /**
+   * Other jobs share the queue: the run has settled once its planner is done and every task it enqueued has an
+   * outcome counted, or the queue is empty (what is left went to the DLQ).
+   */
+  readonly sharedQueue?: boolean;
 }
 
 /**
@@ -31,6 +36,7 @@ export async function awaitSettled({
   plannerStartedAt,
   check,
   onProgress,
+  sharedQueue = false,
 }: Settling): Promise<number> {
   const ledger = createLedger({ table: stack.names.ledger });
   let plannerSettled = false;
@@ -63,7 +69,10 @@ export async function awaitSettled({
     };
     if (plannerError) throw new Error(`the planner failed: ${plannerError.message}`);
     const depth = await queueDepth(stack.sqs, stack.queues.queueUrl);
-    const empty = plannerSettled && depth.visible + depth.inFlight === 0;
+    // With other jobs on the queue, this run's planner is done once the run says so, whatever theirs do.
+    const planned = plannerSettled || (sharedQueue && run?.status === 'enqueued');
+    const counted = sharedQueue && run !== undefined && processed >= run.enqueued;
+    const empty = planned && (counted || depth.visible + depth.inFlight === 0);
     quiet = empty ? quiet + 1 : 0;
     quietSince = empty ? (quietSince ?? observedAt) : undefined;
     // A quiet poll changes nothing on the line, and its time would pass the settled moment the last report gives.

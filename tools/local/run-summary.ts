@@ -1,10 +1,10 @@
-import { collectOutcomes, createLedger, type JobConfig } from '../../handlers/surface.js';
+import { collectOutcomes, createLedger } from '../../handlers/surface.js';
 import { describeReach, failedOutsideWindow } from '../common/window-policy.js';
 import { deliveryFigures } from './delivery-figures.js';
 import type { CapturedEvent } from './event-bus.js';
-import { combineTallies } from './provider-tap.js';
+import { combineTallies, type ProviderTally } from './provider-tap.js';
 import type { ReceiptsSummary } from './receipts-replay.js';
-import type { LocalRunOptions } from './run-options.js';
+import type { LocalRunOptions, RunJob } from './run-options.js';
 import { SAMPLE_WINDOW_NOTE, sampleAudienceNote } from './sample.js';
 import type { Servers } from './servers.js';
 import { queueDepth } from './sqs.js';
@@ -43,6 +43,7 @@ export interface RunSummary {
   failedPercentMetric: number | null;
   retried: number;
   rateLimited: number;
+  /** What the DLQ holds; with several jobs, the DLQ they share. */
   deadLettered: number;
   /** Every request the senders made to a provider, to whichever of `providerTargets` it went. */
   providerRequests: number;
@@ -52,6 +53,13 @@ export interface RunSummary {
   durationMs: number;
   /** Starting the servers, the stack and the sender processes, before the planner started. */
   startupMs: number;
+  /** When the job was ticked, after the run's first tick (0 for a job ticked at once). */
+  tickedAfterMs: number;
+  /**
+   * From the tick to the provider's first acceptance of the run's provider figures: with several jobs, its Page's
+   * (the Messenger sandbox tells Pages apart); null before any acceptance.
+   */
+  firstAcceptedAfterMs: number | null;
   throughputPerSecond: number;
   /** The provider figures (tools/local/delivery-figures.ts); duplicates null where a real provider cannot tell. */
   sustainedPerSecond: number | null;
@@ -96,9 +104,8 @@ export function runEventOf(events: readonly CapturedEvent[], runId: string): Cap
 
 export interface SummaryInput {
   readonly options: LocalRunOptions;
-  readonly job: JobConfig | undefined;
-  /** The type of the job's channel: the 24-hour window is Messenger's, and says nothing of a webhook. */
-  readonly channelType: string | undefined;
+  /** The job, its channel's type (the 24-hour window is Messenger's, and says nothing of a webhook) and its Page. */
+  readonly job: RunJob;
   readonly receipts: ReceiptsSummary | undefined;
   readonly stack: Stack;
   readonly runId: string;
@@ -106,14 +113,24 @@ export interface SummaryInput {
   readonly lines: readonly string[];
   readonly startedAt: number;
   readonly plannerStartedAt: number;
+  readonly firstTickAt: number;
   readonly settledAt: number;
+  /** Other jobs ran at the same time: the provider figures are the job's Page's, when the sandbox can tell. */
+  readonly shared: boolean;
+}
+
+/** What the provider saw of the job: its Page's figures with several jobs on the Messenger sandbox, else all of it. */
+function jobTally(servers: Servers, job: RunJob, shared: boolean) {
+  const tallied = servers.taps.map((tap) => ({ tap, tally: tap.tally() }));
+  const page: ProviderTally | undefined =
+    shared && job.sandboxPage && servers.sandbox ? servers.sandbox.page(job.sandboxPage) : undefined;
+  return { tallied, tally: page ?? combineTallies(tallied.map((entry) => entry.tally)) };
 }
 
 /** What the run came to: the ledger's counts, the failures by class, the DLQ, the metrics and the provider figures. */
 export async function summarize({
   options,
   job,
-  channelType,
   receipts,
   stack,
   runId,
@@ -121,7 +138,9 @@ export async function summarize({
   lines,
   startedAt,
   plannerStartedAt,
+  firstTickAt,
   settledAt,
+  shared,
 }: SummaryInput): Promise<RunSummary> {
   const ledger = createLedger({ table: stack.names.ledger });
   const run = await ledger.runs.get(runId);
@@ -142,19 +161,16 @@ export async function summarize({
     reasons.set(text, (reasons.get(text) ?? 0) + 1);
   }
   const deadLettered = await queueDepth(stack.sqs, stack.queues.dlqUrl);
-  const span = {
-    startedAt: plannerStartedAt,
-    endedAt: settledAt,
-    ...(options.provider.ratePerSecond ? { providerRate: options.provider.ratePerSecond } : {}),
-  };
-  const tallied = servers.taps.map((tap) => ({ tap, tally: tap.tally() }));
-  const tally = combineTallies(tallied.map((entry) => entry.tally));
+  const providerRate = options.provider.pageLimits ? job.channelRate : options.provider.ratePerSecond;
+  const span = { startedAt: plannerStartedAt, endedAt: settledAt, ...(providerRate ? { providerRate } : {}) };
+  const { tallied, tally } = jobTally(servers, job, shared);
+  const firstAccepted = tally.acceptedAt.length > 0 ? Math.min(...tally.acceptedAt) : undefined;
   const figures = deliveryFigures({ ...tally, duplicates: tally.duplicates ?? 0 }, span);
   const durationMs = settledAt - plannerStartedAt;
   return {
-    job: options.job,
+    job: job.tick.job,
     runId,
-    audience: (servers.sample && sampleAudienceNote(options.job, options.sampleSize)) || null,
+    audience: (servers.sample && sampleAudienceNote(job.tick.job, options.sampleSize)) || null,
     planned: run?.planned ?? 0,
     enqueued: run?.enqueued ?? 0,
     sent: run?.sent ?? 0,
@@ -168,7 +184,7 @@ export async function summarize({
       .sort(([, a], [, b]) => b - a)
       .slice(0, 5)
       .map(([reason, count]) => ({ reason, count })),
-    reach: job && channelType === 'messenger' ? describeReach(job).summary : null,
+    reach: job.config && job.channelType === 'messenger' ? describeReach(job.config).summary : null,
     malformed,
     ended: run?.end ?? null,
     runEvent: runEventOf(stack.eventBus.capture.events, runId),
@@ -183,7 +199,9 @@ export async function summarize({
       : tallied
     ).map(({ tap }) => tap.label),
     durationMs,
-    startupMs: plannerStartedAt - startedAt,
+    startupMs: firstTickAt - startedAt,
+    tickedAfterMs: plannerStartedAt - firstTickAt,
+    firstAcceptedAfterMs: firstAccepted === undefined ? null : firstAccepted - plannerStartedAt,
     throughputPerSecond: durationMs > 0 ? Math.round(((run?.sent ?? 0) / durationMs) * 1000 * 10) / 10 : 0,
     sustainedPerSecond: figures.sustainedPerSecond === null ? null : Math.round(figures.sustainedPerSecond * 10) / 10,
     shareOfRate: figures.shareOfRate,

@@ -1,7 +1,6 @@
 import { createWriteStream, readFileSync, writeFileSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import {
-  type ChannelConfig,
   type ConfigItem,
   configuredHosts,
   createLedger,
@@ -15,11 +14,11 @@ import { divertHandlerOutput } from './handler-output.js';
 import { configItemLabel, localConfig, resolveRealSecrets } from './local-config.js';
 import type { Service } from './ports.js';
 import { type ReceiptsSummary, replayReceipts } from './receipts-replay.js';
-import type { LocalRunOptions, RunHooks } from './run-options.js';
+import type { LocalRunOptions, Progress, RunHooks, RunJob } from './run-options.js';
 import { awaitSettled } from './run-settle.js';
 import { type RunSummary, summarize } from './run-summary.js';
 import { SAMPLE_JOB, sampleConfig } from './sample.js';
-import { startSenderFleet } from './sender-fleet.js';
+import { type SenderFleet, startSenderFleet } from './sender-fleet.js';
 import { LOCAL_ACCESS_TOKEN, type Servers, startServers } from './servers.js';
 import { type Stack, startStack } from './stack.js';
 
@@ -56,6 +55,36 @@ function runConfig(options: LocalRunOptions, servers: Servers, onNotice: (line: 
   return items as ConfigItem[];
 }
 
+/** The ticked jobs as the config describes them. */
+function runJobs(options: LocalRunOptions, parsed: readonly ConfigItem[]): RunJob[] {
+  return options.jobs.map((tick) => {
+    const config = parsed.find((item): item is JobConfig => item.kind === 'job' && item.id === tick.job);
+    const channel = parsed.find((item) => item.kind === 'channel' && item.id === config?.channel);
+    if (channel?.kind !== 'channel')
+      return {
+        tick,
+        config,
+        channelType: undefined,
+        channelId: undefined,
+        pageId: undefined,
+        sandboxPage: undefined,
+        channelRate: undefined,
+      };
+    const pageId = channel.type === 'messenger' ? channel.pageId : undefined;
+    const marketing =
+      channel.type === 'messenger' && config?.audience.recipientKind === 'subscription_token' && channel.adAccountId;
+    return {
+      tick,
+      config,
+      channelType: channel.type,
+      channelId: channel.id,
+      pageId,
+      sandboxPage: marketing ? `act_${marketing}` : pageId,
+      channelRate: marketing ? options.provider.ratePerSecond : channel.ratePerSecond,
+    };
+  });
+}
+
 /**
  * The module's tables, queues and Lambda wiring on the emulators, holding the run's config items; pushed on `services`
  * as soon as it runs.
@@ -65,7 +94,7 @@ async function startLocalStack(
   servers: Servers,
   services: Service[],
   onNotice: (line: string) => void,
-): Promise<{ stack: Stack; job: JobConfig | undefined; channel: ChannelConfig | undefined }> {
+): Promise<{ stack: Stack; jobs: RunJob[] }> {
   const items = runConfig(options, servers, onNotice);
   const parsed = items.map((item, index) => parseAnyConfigItem(item, configItemLabel(item, index)));
   // The module's allowlists, as a local run needs them: the hosts its config names (all on this machine now that each
@@ -91,31 +120,30 @@ async function startLocalStack(
     },
   });
   services.push(stack);
-  const job = parsed.find((item: ConfigItem): item is JobConfig => item.kind === 'job' && item.id === options.job);
   for (const item of items) await stack.putConfig(item as Record<string, unknown>);
-  const channel = parsed.find(
-    (item: ConfigItem): item is ChannelConfig => item.kind === 'channel' && item.id === job?.channel,
-  );
-  return { stack, job, channel };
+  return { stack, jobs: runJobs(options, parsed) };
 }
 
 /**
- * Meta's events for what the sandbox accepted, into the receiver: only for a Messenger channel on the local sandbox
- * whose pageId is a Page id (the receiver maps events to channels by it); otherwise a notice says why not.
+ * Meta's events for what the sandbox accepted for a job, into the receiver: only for a Messenger channel on the local
+ * sandbox whose pageId is a Page id (the receiver maps events to channels by it); otherwise a notice says why not.
+ * With several jobs, only the deliveries on the job's path (its Page, or its ad account) are its events.
  */
 async function receiptsAfterRun(input: {
   readonly options: LocalRunOptions;
   readonly servers: Servers;
   readonly stack: Stack;
   readonly runId: string;
-  readonly channel: ChannelConfig | undefined;
+  readonly job: RunJob;
+  readonly shared: boolean;
   readonly onNotice: (line: string) => void;
 }): Promise<ReceiptsSummary | undefined> {
-  const { options, servers, stack, runId, channel, onNotice } = input;
+  const { options, servers, stack, runId, job, shared, onNotice } = input;
   if (!options.receipts) return undefined;
-  if (channel?.type !== 'messenger' || !servers.sandbox || !/^\d+$/.test(channel.pageId)) {
+  if (job.channelType !== 'messenger' || !servers.sandbox || !job.channelId || !/^\d+$/.test(job.pageId ?? '')) {
     onNotice(
-      '--receipts: no receipts replayed: they need a Messenger channel on the local sandbox with a numeric pageId',
+      `--receipts: no receipts replayed for job "${job.tick.job}": they need a Messenger channel on the local ` +
+        'sandbox with a numeric pageId',
     );
     return undefined;
   }
@@ -123,7 +151,8 @@ async function receiptsAfterRun(input: {
     stack,
     sandbox: servers.sandbox,
     runId,
-    channel: { id: channel.id, pageId: channel.pageId },
+    channel: { id: job.channelId, pageId: job.pageId as string },
+    ...(shared && job.sandboxPage ? { deliveriesOf: job.sandboxPage } : {}),
     plan: options.receipts,
     seed: options.seed,
   });
@@ -140,11 +169,126 @@ async function freshScheduledTime(stack: Stack, job: string): Promise<string> {
   return new Date(at).toISOString();
 }
 
+/** Waits `ms`, or less when `check` throws meanwhile (an interrupt). */
+async function waitChecking(ms: number, check: () => void): Promise<void> {
+  const until = Date.now() + ms;
+  while (Date.now() < until) {
+    check();
+    await new Promise((resolve) => setTimeout(resolve, Math.min(250, until - Date.now())));
+  }
+}
+
+/** The progress of several jobs as one line: their counts added up, planning while any plans, settled once all are. */
+function combinedProgress(count: number, onProgress: (progress: Progress) => void) {
+  const latest = new Map<number, Progress>();
+  return (index: number, progress: Progress) => {
+    latest.set(index, progress);
+    const all = [...latest.values()];
+    const sum = (key: 'planned' | 'processed' | 'sent') => all.reduce((total, each) => total + each[key], 0);
+    const settled = all.length === count && all.every((each) => each.settled);
+    onProgress({
+      planning: all.some((each) => each.planning),
+      planned: sum('planned'),
+      processed: sum('processed'),
+      sent: sum('sent'),
+      elapsedMs: Math.max(...all.map((each) => each.elapsedMs)),
+      ...(settled ? { settled } : {}),
+    });
+  };
+}
+
+interface Ticked {
+  readonly job: RunJob;
+  readonly runId: string;
+  readonly tickedAt: number;
+  readonly settledAt: number;
+}
+
+/** Ticks one job (its run at `scheduledTime`) at its time after `firstTickAt`; waits until its run settles. */
+async function tickJob(
+  context: {
+    stack: Stack;
+    fleet: SenderFleet;
+    options: LocalRunOptions;
+    started: number;
+    firstTickAt: number;
+    shared: boolean;
+    check: () => void;
+    onProgress: (progress: Progress) => void;
+  },
+  job: RunJob,
+  scheduledTime: string,
+): Promise<Ticked> {
+  const { stack, fleet, options, started, firstTickAt, check } = context;
+  await waitChecking(firstTickAt + job.tick.afterSeconds * 1000 - Date.now(), check);
+  const runId = runIdFor(job.tick.job, scheduledTime);
+  const tickedAt = Date.now();
+  const planning = stack.tick(job.tick.job, scheduledTime, { timeoutMs: options.timeoutMs });
+  const settledAt = await awaitSettled({
+    stack,
+    runId,
+    planning,
+    fleet,
+    deadline: started + options.timeoutMs,
+    started,
+    // A single job's clock starts at its tick, as the summary's duration does; several share the first tick's.
+    plannerStartedAt: context.shared ? firstTickAt : tickedAt,
+    check,
+    onProgress: context.onProgress,
+    sharedQueue: context.shared,
+  });
+  return { job, runId, tickedAt, settledAt };
+}
+
 /**
- * Runs one scheduler tick of a job through the shipped bundles on local servers, polls the queue like an event source
- * mapping until the run settles, and stops everything it started, also when `signal` aborts.
+ * After the senders stopped: each job's receipts (--receipts), then, the handler log closed, each job's summary in the
+ * order of `ticked`.
  */
-export async function runLocal(options: LocalRunOptions, hooks: RunHooks, signal?: AbortSignal): Promise<RunSummary> {
+async function summarizeJobs(input: {
+  readonly options: LocalRunOptions;
+  readonly servers: Servers;
+  readonly stack: Stack;
+  readonly ticked: readonly Awaited<ReturnType<typeof tickJob>>[];
+  readonly shared: boolean;
+  readonly started: number;
+  readonly firstTickAt: number;
+  readonly log: { close: () => Promise<void> };
+  readonly onNotice: (line: string) => void;
+}): Promise<RunSummary[]> {
+  const { options, servers, stack, ticked, shared, started, firstTickAt, log, onNotice } = input;
+  // One job at a time: each replay runs its own receiver endpoint.
+  const receipts: (ReceiptsSummary | undefined)[] = [];
+  for (const { job, runId } of ticked)
+    receipts.push(await receiptsAfterRun({ options, servers, stack, runId, job, shared, onNotice }));
+  await log.close();
+  const lines = readFileSync(options.logFile, 'utf8').split('\n');
+  const summaries: RunSummary[] = [];
+  for (const [index, { job, runId, tickedAt, settledAt }] of ticked.entries())
+    summaries.push(
+      await summarize({
+        options,
+        job,
+        receipts: receipts[index],
+        stack,
+        runId,
+        servers,
+        lines,
+        startedAt: started,
+        plannerStartedAt: tickedAt,
+        firstTickAt,
+        settledAt,
+        shared,
+      }),
+    );
+  return summaries;
+}
+
+/**
+ * Runs one scheduler tick of each job through the shipped bundles on local servers, all through the same stack and
+ * senders, each at its time; polls the queue like an event source mapping until every run settles, and stops
+ * everything it started, also when `signal` aborts. One summary per job, in the order of `options.jobs`.
+ */
+export async function runLocal(options: LocalRunOptions, hooks: RunHooks, signal?: AbortSignal): Promise<RunSummary[]> {
   const announce = (name: string, endpoint: string) => hooks.onService?.(name, endpoint);
   const onNotice = (line: string) => hooks.onNotice?.(line);
   const services: Service[] = [];
@@ -157,15 +301,17 @@ export async function runLocal(options: LocalRunOptions, hooks: RunHooks, signal
     // Before anything points the AWS SDK at the emulators: --real-secrets resolves with the caller's credentials.
     let run = options;
     if (options.realSecrets && options.configItems) {
-      const resolved = await resolveRealSecrets(options.configItems, options.job, options);
+      const resolved = await resolveRealSecrets(
+        options.configItems,
+        options.jobs.map((tick) => tick.job),
+        options,
+      );
       for (const notice of resolved.notices) onNotice(notice);
       run = { ...options, configItems: resolved.items };
     }
     const servers = await startServers(run, services, announce, check);
-    const { stack, job, channel } = await startLocalStack(run, servers, services, onNotice);
+    const { stack, jobs } = await startLocalStack(run, servers, services, onNotice);
 
-    const scheduledTime = options.scheduledTime ?? (await freshScheduledTime(stack, options.job));
-    const runId = runIdFor(options.job, scheduledTime);
     // startStack set the environment the module gives its senders; the sender processes inherit it.
     const fleet = await startSenderFleet({
       instances: options.maximumConcurrency,
@@ -179,38 +325,31 @@ export async function runLocal(options: LocalRunOptions, hooks: RunHooks, signal
     check();
     fleet.go();
 
-    const plannerStartedAt = Date.now();
-    const planning = stack.tick(options.job, scheduledTime, { timeoutMs: options.timeoutMs });
-    const settledAt = await awaitSettled({
-      stack,
-      runId,
-      planning,
-      fleet,
-      deadline: started + options.timeoutMs,
-      started,
-      plannerStartedAt,
-      check,
-      onProgress: hooks.onProgress,
-    });
+    // Before the first tick, so that each tick comes at its time after it.
+    const scheduledTimes = await Promise.all(jobs.map((job) => freshScheduledTime(stack, job.tick.job)));
+    const firstTickAt = Date.now();
+    const progress = combinedProgress(jobs.length, hooks.onProgress);
+    const shared = jobs.length > 1;
+    const ticked = await Promise.all(
+      jobs.map((job, index) =>
+        tickJob(
+          {
+            stack,
+            fleet,
+            options,
+            started,
+            firstTickAt,
+            shared,
+            check,
+            onProgress: (each) => progress(index, each),
+          },
+          job,
+          scheduledTimes[index] as string,
+        ),
+      ),
+    );
     await fleet.stop();
-    const receipts = options.receipts
-      ? await receiptsAfterRun({ options, servers, stack, runId, channel, onNotice })
-      : undefined;
-    await log.close();
-    const lines = readFileSync(options.logFile, 'utf8').split('\n');
-    return await summarize({
-      options,
-      job,
-      channelType: channel?.type,
-      receipts,
-      stack,
-      runId,
-      servers,
-      lines,
-      startedAt: started,
-      plannerStartedAt,
-      settledAt,
-    });
+    return await summarizeJobs({ options, servers, stack, ticked, shared, started, firstTickAt, log, onNotice });
   } finally {
     for (const service of services.reverse()) await service.stop().catch(() => undefined);
     log.restore();

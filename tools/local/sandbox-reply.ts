@@ -26,6 +26,8 @@ export interface SandboxAnswer {
 
 export interface Delivery {
   readonly recipientId: string;
+  /** The Page it was sent on: the path's page id (`/v23.0/{page-id}/messages`). */
+  readonly page: string;
   readonly text: string;
   readonly body: unknown;
   readonly at: number;
@@ -44,8 +46,21 @@ export const graphError = (code: number, message: string, subcode?: number, stat
   },
 });
 
+/** What one Page of the sandbox answered. */
+export interface PageCounts {
+  requests: number;
+  rejectedForRate: number;
+  abandoned: number;
+}
+
 /** Counts and logs of one sandbox, mutated by its request handler. */
 export function sandboxState() {
+  const pages = new Map<string, PageCounts>();
+  const page = (id: string): PageCounts => {
+    const counts = pages.get(id) ?? { requests: 0, rejectedForRate: 0, abandoned: 0 };
+    pages.set(id, counts);
+    return counts;
+  };
   const deliveries: Delivery[] = [];
   const requests: SandboxRequest[] = [];
   const perRecipient = new Map<string, number>();
@@ -56,15 +71,15 @@ export function sandboxState() {
     firstRequestAt: undefined as number | undefined,
     lastAnswerAt: undefined as number | undefined,
   };
-  const deliver = (recipientId: string, body: unknown) => {
+  const deliver = (recipientId: string, body: unknown, pageId: string) => {
     const text = (body as { message?: { text?: string } }).message?.text ?? '';
-    deliveries.push({ recipientId, text, body, at: Date.now() });
+    deliveries.push({ recipientId, page: pageId, text, body, at: Date.now() });
     const times = (perRecipient.get(recipientId) ?? 0) + 1;
     perRecipient.set(recipientId, times);
     if (times === 2) counts.duplicates++;
   };
   let messages = 0;
-  return { deliveries, requests, counts, deliver, messageId: () => `m_sandbox_${++messages}` };
+  return { deliveries, requests, counts, page, deliver, messageId: () => `m_sandbox_${++messages}` };
 }
 
 export type SandboxState = ReturnType<typeof sandboxState>;
@@ -88,6 +103,7 @@ export function replier(response: ServerResponse, context: ReplyContext) {
     settled = true;
     clearTimeout(timer);
     context.state.counts.abandoned++;
+    context.state.page(context.pageId).abandoned++;
   });
   const later = (delayMs: number, write: () => void) => {
     timer = setTimeout(() => {
@@ -121,9 +137,9 @@ export function replier(response: ServerResponse, context: ReplyContext) {
       body: unknown,
       options: { acceptLate: boolean; delayMs?: number; marketing?: boolean },
     ) {
-      if (options.acceptLate) context.state.deliver(recipientId, body);
+      if (options.acceptLate) context.state.deliver(recipientId, body, context.pageId);
       later(options.delayMs ?? context.latency(), () => {
-        if (!options.acceptLate) context.state.deliver(recipientId, body);
+        if (!options.acceptLate) context.state.deliver(recipientId, body, context.pageId);
         const id = context.state.messageId();
         write({
           status: 200,

@@ -33,6 +33,11 @@ export interface SandboxOptions {
   readonly accessToken?: string;
   /** Token bucket: sends per second beyond which it answers error 613, as the Send API does per Page. */
   readonly ratePerSecond?: number;
+  /**
+   * Each Page's own limit, by the page id of the request path (`/v23.0/{page-id}/messages`); a Page not listed has
+   * `ratePerSecond`. Every Page has a bucket and a usage window of its own, as on the Send API.
+   */
+  readonly pageRates?: Readonly<Record<string, number>>;
   readonly latencyMs?: number;
   /** Extra random latency, uniform in [0, latencyJitterMs): real providers are not metronomes. */
   readonly latencyJitterMs?: number;
@@ -50,6 +55,16 @@ export interface SandboxOptions {
    * open.
    */
   readonly window?: WindowModel;
+}
+
+/** What one Page saw: its requests, its acceptances (ms since the epoch) and its refusals. */
+export interface PageTally {
+  readonly requests: number;
+  readonly acceptedAt: readonly number[];
+  readonly rejectedForRate: number;
+  readonly abandoned: number;
+  /** Recipients delivered more than once on the Page. */
+  readonly duplicates: number;
 }
 
 export interface SandboxCounts {
@@ -92,9 +107,53 @@ type Sandbox = Service & {
   inject(injector: Injector | undefined): void;
   setAccessToken(token: string): void;
   counts(): SandboxCounts;
-  /** The webhook bodies Meta would POST about the messages accepted so far: deliveries, reads, opt-outs. */
-  webhookBodies(plan: MetaEventPlan): string[];
+  /**
+   * The webhook bodies Meta would POST about the messages accepted so far: deliveries, reads, opt-outs; only those
+   * accepted on the path of `page` when it is given (with several jobs, one Page's).
+   */
+  webhookBodies(plan: MetaEventPlan, page?: string): string[];
+  page(pageId: string): PageTally;
 };
+
+/**
+ * The page id of a Send API path, `/v23.0/{page-id}/messages`; "me" when the path names none. A Marketing Message API
+ * path, `/v23.0/act_{ad-account-id}/messages`, names no Page: it is counted as `act_{ad-account-id}`, a bucket of its
+ * own that --page-limits does not name, so it stays under the global rate.
+ */
+export const pageOfPath = (path: string): string => path.split('?')[0]?.split('/').filter(Boolean).at(-2) ?? 'me';
+
+/** A Page's figures from the sandbox's logs. */
+function pageTally(state: SandboxState, pageId: string): PageTally {
+  const deliveries = state.deliveries.filter((delivery) => delivery.page === pageId);
+  const times = new Map<string, number>();
+  for (const { recipientId } of deliveries) times.set(recipientId, (times.get(recipientId) ?? 0) + 1);
+  const counts = state.page(pageId);
+  return {
+    requests: counts.requests,
+    acceptedAt: deliveries.map((delivery) => delivery.at),
+    rejectedForRate: counts.rejectedForRate,
+    abandoned: counts.abandoned,
+    duplicates: [...times.values()].filter((count) => count > 1).length,
+  };
+}
+
+/** Each Page's bucket and usage window, made on its first request. */
+function pageLimits(options: SandboxOptions) {
+  const usageWindowMs = options.usageWindowMs ?? 10_000;
+  const limits = new Map<string, { take: () => boolean; usage: ReturnType<typeof usageWindow> | undefined }>();
+  return (pageId: string) => {
+    let limit = limits.get(pageId);
+    if (!limit) {
+      const rate = options.pageRates?.[pageId] ?? options.ratePerSecond;
+      limit = {
+        take: tokenBucket(rate),
+        usage: rate && usageWindowMs > 0 ? usageWindow(rate, usageWindowMs) : undefined,
+      };
+      limits.set(pageId, limit);
+    }
+    return limit;
+  };
+}
 
 /**
  * A Messenger sandbox (the Send API, utility templates and the Marketing Message API): records every accepted
@@ -106,14 +165,11 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
   const state = sandboxState();
   let injector: Injector | undefined;
   let accessToken = options.accessToken;
-  const usageWindowMs = options.usageWindowMs ?? 10_000;
-  const usage =
-    options.ratePerSecond && usageWindowMs > 0 ? usageWindow(options.ratePerSecond, usageWindowMs) : undefined;
-  const pageId = 'sandbox-page';
+  const limits = pageLimits(options);
   const answer = sendApi({
     options,
     state,
-    usage,
+    limits,
     live: { injector: () => injector, accessToken: () => accessToken },
   });
 
@@ -122,9 +178,11 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
     request.on('data', (chunk: Buffer) => chunks.push(chunk));
     request.on('end', () => {
       state.counts.firstRequestAt ??= Date.now();
+      const pageId = pageOfPath(request.url ?? '');
+      state.page(pageId).requests++;
       const reply = replier(response, {
         state,
-        usage,
+        usage: limits(pageId).usage,
         pageId,
         latency: () => (options.latencyMs ?? 0) + Math.random() * (options.latencyJitterMs ?? 0),
       });
@@ -140,7 +198,12 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
     inject: (next) => (injector = next),
     setAccessToken: (token) => (accessToken = token),
     counts: () => ({ ...state.counts, requests: state.requests.length, deliveries: state.deliveries.length }),
-    webhookBodies: (plan) => metaWebhookBodies(state.deliveries, plan),
+    webhookBodies: (plan, page) =>
+      metaWebhookBodies(
+        page === undefined ? state.deliveries : state.deliveries.filter((delivery) => delivery.page === page),
+        plan,
+      ),
+    page: (pageId) => pageTally(state, pageId),
     stop: () =>
       new Promise<void>((resolve) => {
         server.closeAllConnections();
@@ -152,7 +215,7 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
 interface SendApi {
   readonly options: SandboxOptions;
   readonly state: SandboxState;
-  readonly usage: ReturnType<typeof usageWindow> | undefined;
+  readonly limits: ReturnType<typeof pageLimits>;
   /** What a test or the runtime may change while the sandbox runs. */
   readonly live: { readonly injector: () => Injector | undefined; readonly accessToken: () => string | undefined };
 }
@@ -161,10 +224,9 @@ interface SendApi {
  * The Graph API's answer to one request, in its order of checks: an injected answer first, then the token, the rate
  * limit, the recipient, the recipient's fault plan and the rules of the request's route (routeRefusal).
  */
-function sendApi({ options, state, usage, live }: SendApi) {
+function sendApi({ options, state, limits, live }: SendApi) {
   const attempts = new Map<string, number>();
   const processed = new Map<string, number>();
-  const takeToken = tokenBucket(options.ratePerSecond);
   return (request: IncomingMessage, chunks: readonly Buffer[], reply: Reply) => {
     let body: unknown;
     try {
@@ -186,9 +248,12 @@ function sendApi({ options, state, usage, live }: SendApi) {
     const accessToken = live.accessToken();
     if (accessToken && request.headers.authorization !== `Bearer ${accessToken}`)
       return reply.answer(graphError(190, 'Invalid OAuth access token - Cannot parse access token', undefined, 401));
-    usage?.record(Date.now());
-    if (!takeToken()) {
+    const pageId = pageOfPath(entry.path);
+    const limit = limits(pageId);
+    limit.usage?.record(Date.now());
+    if (!limit.take()) {
       state.counts.rejectedForRate++;
+      state.page(pageId).rejectedForRate++;
       return reply.answer(rateLimited(marketing));
     }
     if (!recipientId) {

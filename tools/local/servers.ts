@@ -1,3 +1,4 @@
+import { parseAnyConfigItem } from '../../handlers/surface.js';
 import { startDynalite } from './dynalite.js';
 import { startDynamoDbLocal } from './dynamodb-local.js';
 import type { LocalTargets } from './local-config.js';
@@ -66,9 +67,24 @@ function channelTypes(options: LocalRunOptions): Set<string> {
   );
 }
 
+/**
+ * With --page-limits, each Page's limit by page id: its Messenger channel's ratePerSecond. The sample's one Page has
+ * --provider-rate's.
+ */
+function pageRates(options: LocalRunOptions): Record<string, number> | undefined {
+  if (!options.provider.pageLimits || !options.configItems) return undefined;
+  const rates: Record<string, number> = {};
+  for (const [index, raw] of options.configItems.entries()) {
+    const item = parseAnyConfigItem(raw, `config item #${index + 1}`);
+    if (item.kind === 'channel' && item.type === 'messenger') rates[item.pageId] = item.ratePerSecond;
+  }
+  return rates;
+}
+
 /** The Messenger sandbox as the provider of a local run: its rate, latency, faults and, for the sample, windows. */
 async function startMessengerSandbox(options: LocalRunOptions, sample: boolean): Promise<Sandbox> {
   const { provider } = options;
+  const rates = pageRates(options);
   const sandbox = await startSandbox({
     accessToken: LOCAL_ACCESS_TOKEN,
     latencyMs: provider.latencyMs,
@@ -78,6 +94,7 @@ async function startMessengerSandbox(options: LocalRunOptions, sample: boolean):
     // The sandbox knows the sample audience's windows and tokens; it cannot know those of your own audience.
     ...(sample ? { window: sampleWindowModel(options.sampleSize, Date.now()) } : {}),
     ...(provider.ratePerSecond ? { ratePerSecond: provider.ratePerSecond } : {}),
+    ...(rates ? { pageRates: rates } : {}),
   });
   sandbox.inject(failureInjector(options.failures, options.seed));
   return sandbox;

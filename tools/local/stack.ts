@@ -62,7 +62,8 @@ export interface Stack extends Service {
   loadSender(): Promise<Handler<SqsEvent, BatchResponse>>;
   /**
    * Runs one scheduler tick through the shipped planner bundle as an asynchronous invocation, continuations and
-   * retries included, until they settle; the outcome of every attempt, in order.
+   * retries included, until they settle; the outcome of every attempt of the job, in order. Ticks of other jobs may
+   * run meanwhile: each waits for every planner invocation to settle, and answers with its own job's.
    */
   tick(
     job: string,
@@ -90,7 +91,8 @@ function plannerInvocations(options: {
   // Loaded on first use, also when the first invocation comes through the Lambda endpoint ("notifier run").
   let planner: Promise<Handler<unknown, PlannerResult>> | undefined;
   const pending = new Set<Promise<void>>();
-  const outcomes: PlannerOutcome[] = [];
+  // Each outcome with the job of its event: ticks of several jobs may run at once.
+  const outcomes: { job: unknown; outcome: PlannerOutcome }[] = [];
   // Outcomes already returned by `tick` or `settle`: `settle` answers with the ones after them.
   let reported = 0;
   const attempt = async (payload: unknown): Promise<PlannerOutcome> => {
@@ -102,7 +104,7 @@ function plannerInvocations(options: {
     } catch (error) {
       outcome = { ok: false, error: error as Error };
     }
-    outcomes.push(outcome);
+    outcomes.push({ job: (payload as { job?: unknown } | null)?.job, outcome });
     return outcome;
   };
   const invoke = (payload: unknown, retries = options.retries) => {
@@ -114,8 +116,11 @@ function plannerInvocations(options: {
     }).catch(
       (error: unknown) =>
         void outcomes.push({
-          ok: false,
-          error: new Error(`the failed invocation could not be recorded: ${(error as Error).message}`),
+          job: (payload as { job?: unknown } | null)?.job,
+          outcome: {
+            ok: false,
+            error: new Error(`the failed invocation could not be recorded: ${(error as Error).message}`),
+          },
         }),
     );
     pending.add(run);
@@ -132,17 +137,21 @@ function plannerInvocations(options: {
   return {
     invoke,
     idle,
+    // A tick of a job, or of the watch schedule (no job): its outcomes are those of invocations with its job.
     async tick(event: unknown, tickOptions: { timeoutMs?: number; retries?: AsyncRetryOptions }) {
-      outcomes.length = 0;
-      reported = 0;
+      const job = (event as { job?: unknown } | null)?.job;
+      const from = outcomes.length;
       invoke(event, tickOptions.retries);
       await idle(tickOptions.timeoutMs);
       reported = outcomes.length;
-      return [...outcomes];
+      return outcomes
+        .slice(from)
+        .filter((entry) => entry.job === job)
+        .map((entry) => entry.outcome);
     },
     async settle(timeoutMs?: number) {
       await idle(timeoutMs);
-      const fresh = outcomes.slice(reported);
+      const fresh = outcomes.slice(reported).map((entry) => entry.outcome);
       reported = outcomes.length;
       return fresh;
     },
