@@ -104,7 +104,7 @@ const FLAGS: Readonly<Record<string, readonly Flag[]>> = {
       "the sender's parallelism: sends in flight per invocation, across its tasks",
     ],
     ['ledger-ttl-days N', 'ledgerTtlDays', whole(1, 3650), 'days the ledger keeps a group item'],
-    ['alarms N', 'alarms', whole(0, 100), 'CloudWatch alarms the module creates'],
+    ['alarms N', 'alarms', whole(0, 100), 'CloudWatch alarms the module creates beside the run alarms (2 per job + 1)'],
     ['dashboard', 'dashboard', { sets: true }, 'with the CloudWatch dashboard'],
   ],
   'Job settings': [
