@@ -266,7 +266,7 @@ describe('cost model: suppression list, run end, run watch and the webhook recei
     close(lineOf(estimate, 'end-of-run event').usd, 2 * 1e-6, 'USD at $1 per million events');
   });
 
-  it('watches every 5 minutes: 8,640 schedules, planner invocations of ~150 ms and by-job queries a 30-day month', () => {
+  it('watches every 5 minutes: 8,640 schedules, planner runs of ~150 ms and by-job queries in 30 days', () => {
     const estimate = grouped({ daysPerMonth: 30 });
     assert.equal(lineOf(estimate, 'run watch schedule').quantity, 8640);
     assert.equal(lineOf(estimate, 'run watch schedule').usd, 0, 'within the 14 million free');
@@ -279,7 +279,7 @@ describe('cost model: suppression list, run end, run watch and the webhook recei
     close(lineOf(often, 'run watch schedule').usd, 400_030 * 1e-6, 'beyond the free tier');
   });
 
-  it('adds the run metrics (RunsOverdue, RunWatches all month, RunFailedPercent an hour a run) and 3 run alarms', () => {
+  it('adds the run metrics (RunsOverdue, RunWatches; RunFailedPercent an hour a run) and 3 run alarms', () => {
     const estimate = grouped({ daysPerMonth: 30 });
     close(lineOf(estimate, 'run metrics').quantity, 2 + 30 / 730, 'metric-months');
     close(lineOf(estimate, 'run metrics').usd, (2 + 30 / 730) * 0.3, 'USD');

@@ -436,6 +436,7 @@ export function operations(input: CostInput, run: RunProfile): Operation[] {
  */
 function suppressionOperations(input: CostInput, run: RunProfile): Operation[] {
   if (!input.suppressionList) return [];
+  const percent = +(input.suppressedShare * 100).toFixed(4);
   return [
     op(
       'reads',
@@ -445,7 +446,7 @@ function suppressionOperations(input: CostInput, run: RunProfile): Operation[] {
     ),
     op(
       'writes',
-      `suppression list: PutItem per recipient added (1 WRU; ${input.suppressedShare * 100} % of recipients)`,
+      `suppression list: PutItem per recipient added (1 WRU; ${percent} % of recipients)`,
       run.notifications * input.suppressedShare,
       `${LEDGER}suppressions.ts PutItemCommand`,
     ),
