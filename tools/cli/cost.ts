@@ -63,6 +63,16 @@ const FLAGS: Readonly<Record<string, readonly Flag[]>> = {
       'bytes a send puts on the wire to the provider (request line, headers with the token, JSON body, TLS framing)',
     ],
   ],
+  Receiver: [
+    [
+      'receiver-events N',
+      'receiverEventsPerMonth',
+      whole(0, 1e10),
+      "webhook events a month to the receiver (off by default): priced apart from the pipeline's total, one event " +
+        'per POST',
+    ],
+    ['receiver-memory MB', 'receiverMemoryMb', lambda(128, 10_240), "the receiver's memory_size"],
+  ],
   'Module settings': [
     ['region R', 'region', REGIONS, 'the region priced'],
     ['arch A', 'architecture', ARCHITECTURES, "the functions' architecture"],
@@ -94,7 +104,7 @@ const FLAGS: Readonly<Record<string, readonly Flag[]>> = {
       "the sender's parallelism: sends in flight per invocation, across its tasks",
     ],
     ['ledger-ttl-days N', 'ledgerTtlDays', whole(1, 3650), 'days the ledger keeps a group item'],
-    ['alarms N', 'alarms', whole(0, 100), 'CloudWatch alarms the module creates'],
+    ['alarms N', 'alarms', whole(0, 100), 'CloudWatch alarms the module creates beside the run alarms (2 per job + 1)'],
     ['dashboard', 'dashboard', { sets: true }, 'with the CloudWatch dashboard'],
   ],
   'Job settings': [
@@ -196,6 +206,7 @@ function asJson(estimate: CostEstimate) {
     run: Object.fromEntries(RUN_FIELDS.map((field) => [field, run[field]])),
     alwaysOn: estimate.alwaysOn,
     warnings: estimate.warnings,
+    ...(estimate.receiver.eventsPerMonth > 0 ? { receiver: estimate.receiver } : {}),
   };
 }
 const RUN_FIELDS = [
@@ -242,6 +253,18 @@ function bill(lines: readonly CostLine[]): string[] {
   });
 }
 
+/** The webhook receiver's bill, apart from the pipeline's, when --receiver-events is given. */
+function receiverSection({ receiver }: CostEstimate): string[] {
+  if (receiver.eventsPerMonth === 0) return [];
+  return [
+    '',
+    wrap(`The webhook receiver, ${integer(receiver.eventsPerMonth)} events a month (not in the total above):`, ''),
+    ...bill(receiver.lines),
+    amountLine('receiver total', '', usd(receiver.totalUsd)),
+    `receiver cost per million events: ${usd(receiver.perMillionUsd)}`,
+  ];
+}
+
 function render(estimate: CostEstimate): string {
   const { input, run, alwaysOn, dominant, totalUsd } = estimate;
   const percent = (value: number) => `${((value / totalUsd) * 100).toFixed(0)}%`;
@@ -282,6 +305,7 @@ function render(estimate: CostEstimate): string {
         `planner ${run.plannerInvocations} invocation(s)`,
       '',
     ),
+    ...receiverSection(estimate),
     '',
     'For comparison, an always-on worker doing the same sends:',
     ...bill(alwaysOn.lines),

@@ -51,8 +51,26 @@ export const DEFAULT_INPUT = {
   pageSize: 1000,
   recipientsPerTask: 10,
   ledgerTtlDays: 30,
-  /** modules/observability creates 9 with create_alarms; test/cost.test.ts counts them. */
+  /**
+   * modules/observability creates 9 with create_alarms (test/cost.test.ts counts them), beside the run alarms: 2 per
+   * job and 1 for the watch (docs/adr/0014-run-alarms-and-end-of-run-event.md), 12 for one job.
+   */
   alarms: 9,
+  /** The job screens its recipients against its channel's suppression list (on by default, docs/adr/0013). */
+  suppressionList: true,
+  /** An assumption: the share of a run's recipients newly put on the list (a permanent answer about the person). */
+  suppressedShare: 0.001,
+  /** The module's run_alarms.watch_interval_minutes: how often the watch invokes the planner. */
+  watchIntervalMinutes: 5,
+  /** An estimate, not measured: the planner's billed time for one watch of one job. */
+  watchMs: 150,
+  /** The webhook receiver (off by default, docs/adr/0015): events a month, priced apart from the pipeline's bill. */
+  receiverEventsPerMonth: 0,
+  /** The module's receiver.memory_size. */
+  receiverMemoryMb: 256,
+  /** Estimates, not measured: the receiver's billed time and log bytes per POST of one event. */
+  receiverMs: 20,
+  receiverLogBytesPerEvent: 480,
   dashboard: false,
   /** A task body's envelope (version, run id, job, group name) and what each recipient adds, measured on ASCII. */
   taskHeadBytes: sizes.taskHeadBytes,
@@ -128,6 +146,10 @@ const OPEN_COUNT_BYTES = 36;
 const LAMBDA_MB_PER_VCPU = 1769;
 /** The config items a handler reads (strongly consistent, under 4 KB: 1 RRU each): job, database or channel, pause. */
 const CONFIG_READS = 3;
+/** The model prices one job: the watch queries, run metrics and run alarms it adds. */
+const JOBS = 1;
+/** An eventually consistent read of an item under 4 KB (or of a missing one) in a BatchGetItem or Query. */
+const EVENTUAL_READ_UNITS = 0.5;
 
 /** DynamoDB write units for one write of an item: one per started KB. */
 export const writeUnits = (itemBytes: number) => Math.max(1, Math.ceil(itemBytes / 1024));
@@ -379,6 +401,7 @@ export function operations(input: CostInput, run: RunProfile): Operation[] {
   const perBatch = '(event source mapping, one per 10 tasks of a batch)';
   const runWrite = (line: string, count: number, call: string) =>
     op('writes', line, count * runItem, `${LEDGER}${call}`, true);
+  const ended = 'run end: end + event published UpdateItem';
   return [
     op('requests', 'planner requests (incl. continuations)', run.plannerInvocations),
     op(arch, `planner compute (${plannerMb} MB, ${arch})`, gbSeconds(run.plannerBilledMs, plannerMb)),
@@ -400,6 +423,86 @@ export function operations(input: CostInput, run: RunProfile): Operation[] {
     op('reads', config, run.plannerInvocations * CONFIG_READS, PLANNER_CONFIG),
     // The sender caches its config items for CONFIG_CACHE_MS per container.
     op('reads', config, run.senderCachePeriods * CONFIG_READS, 'handlers/aws/config-store.ts'),
+    ...suppressionOperations(input, run),
+    runWrite(ended, 1, 'runs.ts end'),
+    runWrite(ended, 1, 'runs.ts published'),
+    op('events', 'end-of-run event (PutEvents, one custom event)', 1, 'handlers/aws/run-events.ts PutEventsCommand'),
+  ];
+}
+
+/**
+ * The suppression list (docs/adr/0013-window-and-suppressions.md): one eventually consistent BatchGetItem per task
+ * reads each recipient's entry, and a permanent answer about the person puts one entry (under 1 KB).
+ */
+function suppressionOperations(input: CostInput, run: RunProfile): Operation[] {
+  if (!input.suppressionList) return [];
+  const percent = +(input.suppressedShare * 100).toFixed(4);
+  return [
+    op(
+      'reads',
+      'suppression list: BatchGetItem per task (0.5 RRU a recipient)',
+      run.notifications * EVENTUAL_READ_UNITS,
+      `${LEDGER}suppressions.ts among`,
+    ),
+    op(
+      'writes',
+      `suppression list: PutItem per recipient added (1 WRU; ${percent} % of recipients)`,
+      run.notifications * input.suppressedShare,
+      `${LEDGER}suppressions.ts PutItemCommand`,
+    ),
+  ];
+}
+
+/** Watches a month: the run watch's schedule invokes the planner every watchIntervalMinutes. */
+export const watchesPerMonth = (input: CostInput) => (input.daysPerMonth * 24 * 60) / input.watchIntervalMinutes;
+
+/**
+ * What the run watch does in a month (docs/adr/0014-run-alarms-and-end-of-run-event.md), whatever the runs: each
+ * watch is a planner invocation that queries the `by-job` index once per job.
+ */
+export function watchOperations(input: CostInput): Operation[] {
+  const watches = watchesPerMonth(input);
+  const { architecture: arch, plannerMemoryMb: plannerMb } = input;
+  return [
+    op('requests', `run watch: planner requests (every ${input.watchIntervalMinutes} min)`, watches),
+    op(
+      arch,
+      `run watch: planner compute (~${input.watchMs} ms at ${plannerMb} MB, estimated)`,
+      watches * gbSeconds(input.watchMs, plannerMb),
+    ),
+    op(
+      'reads',
+      'run watch: Query on the by-job index per job and watch (0.5 RRU)',
+      watches * JOBS * EVENTUAL_READ_UNITS,
+      `${LEDGER}runs.ts unsettled`,
+    ),
+  ];
+}
+
+/**
+ * The webhook receiver's operations for `events` events, one event per POST (the worst case: Meta batches events):
+ * per event a receipt UpdateItem and a replay record PutItem, per POST a strongly consistent replay check
+ * (docs/adr/0015-messenger-webhook-receiver.md).
+ */
+export function receiverOperations(input: CostInput, events: number): Operation[] {
+  const { architecture: arch, receiverMemoryMb: memoryMb } = input;
+  const writes = 'receipt UpdateItem + replay record PutItem (1 + 1 WRU per event)';
+  return [
+    op('httpApi', 'webhook POSTs (HTTP API requests, 1 event per POST)', events),
+    op('requests', 'receiver requests', events),
+    op(
+      arch,
+      `receiver compute (~${input.receiverMs} ms at ${memoryMb} MB, estimated)`,
+      events * gbSeconds(input.receiverMs, memoryMb),
+    ),
+    op('writes', writes, events, `${LEDGER}receipts.ts advance`),
+    op('writes', writes, events, `${LEDGER}receipts.ts PutItemCommand`),
+    op('reads', 'replay check GetItem (strongly consistent, 1 RRU per POST)', events, `${LEDGER}receipts.ts has`),
+    op(
+      'logsIngestion',
+      `receiver log lines (~${input.receiverLogBytesPerEvent} B per event)`,
+      (events * input.receiverLogBytesPerEvent) / 1e9,
+    ),
   ];
 }
 /** The units an operation bills: a run-item write twice, once for the table and once for the by-job index. */
@@ -425,15 +528,32 @@ const pricer =
   };
 const sumUsd = (lines: readonly CostLine[]) => lines.reduce((total, entry) => total + entry.usd, 0);
 
-/** The operations of a run priced for a month of runs: one line each, the operations of one line added up. */
-function operationLines(input: CostInput, run: RunProfile, runs: number): CostLine[] {
+/** Operations priced `times` over: one line each, the operations of one line added up. */
+function operationLines(input: CostInput, entries: readonly Operation[], times: number): CostLine[] {
   const bill = pricer(input.region);
   const lines = new Map<string, { price: PriceKey; units: number }>();
-  for (const entry of operations(input, run)) {
+  for (const entry of entries) {
     const units = (lines.get(entry.line)?.units ?? 0) + billedUnits(entry);
     lines.set(entry.line, { price: entry.price, units });
   }
-  return [...lines].map(([item, { price, units }]) => bill(price, item, units * runs));
+  return [...lines].map(([item, { price, units }]) => bill(price, item, units * times));
+}
+
+/** The webhook receiver's bill for `events` events a month (not in the pipeline's: the receiver is off by default). */
+export function receiverLines(input: CostInput, events: number): CostLine[] {
+  return operationLines(input, receiverOperations(input, events), 1);
+}
+
+/** The run watch's month: its schedule (sharing the free invocations with the ticks) and its operations. */
+function watchLines(input: CostInput, runs: number): CostLine[] {
+  const bill = pricer(input.region);
+  const watches = watchesPerMonth(input);
+  const billed =
+    Math.max(0, runs + watches - FREE_SCHEDULED_INVOCATIONS) - Math.max(0, runs - FREE_SCHEDULED_INVOCATIONS);
+  return [
+    { ...bill('scheduler', `run watch schedule (every ${input.watchIntervalMinutes} min)`, billed), quantity: watches },
+    ...operationLines(input, watchOperations(input), 1),
+  ];
 }
 
 /** The pipeline's monthly bill: the scheduler, the run's operations, and what a month adds to them. */
@@ -456,7 +576,8 @@ function serverlessLines(input: CostInput, run: RunProfile): CostLine[] {
   const metrics = `custom metrics (${names * 2}: ${names} names x [Service], [Service, Job]; billed for ${hours} h`;
   const lines = [
     { ...bill('scheduler', 'scheduled invocations (first 14M a month free)', billedTicks), quantity: runs },
-    ...operationLines(input, run, runs),
+    ...operationLines(input, operations(input, run), runs),
+    ...watchLines(input, runs),
     bill('sqs', polls, Math.round((idleSeconds / SQS_LONG_POLL_SECONDS) * SQS_IDLE_POLLERS)),
     bill('storage', `ledger storage (group items kept ${input.ledgerTtlDays} days)`, (run.storedBytes * held) / 1e9),
     bill('logsIngestion', 'log ingestion (EMF metrics and log lines)', logGb),
@@ -466,7 +587,14 @@ function serverlessLines(input: CostInput, run: RunProfile): CostLine[] {
       logGb * LOG_COMPRESSION * (LOG_RETENTION_DAYS / 30),
     ),
     bill('metric', `${metrics} with data)`, (names * 2 * hours) / HOURS_PER_MONTH),
+    // RunsOverdue per job and RunWatches all month; RunFailedPercent for the hour a run ends.
+    bill(
+      'metric',
+      'run metrics (RunsOverdue per job, RunWatches; RunFailedPercent the hour a run ends)',
+      JOBS + 1 + Math.min(JOBS * input.daysPerMonth * 24, runs) / HOURS_PER_MONTH,
+    ),
     bill('alarm', 'alarms (standard resolution)', input.alarms),
+    bill('alarm', `run alarms (failed and overdue per job, watch missing: ${2 * JOBS + 1})`, 2 * JOBS + 1),
     ...(input.dashboard ? [bill('dashboard', 'dashboard', 1)] : []),
     bill(
       'egress',
@@ -549,6 +677,18 @@ function warningsFor(input: CostInput, run: RunProfile): string[] {
   return warnings.flatMap(([applies, text]) => (applies ? [text] : []));
 }
 
+/** The webhook receiver priced apart: per million events, and for receiverEventsPerMonth events. */
+function receiverEstimate(input: CostInput) {
+  const lines = receiverLines(input, input.receiverEventsPerMonth);
+  return {
+    eventsPerMonth: input.receiverEventsPerMonth,
+    lines,
+    totalUsd: sumUsd(lines),
+    perMillionLines: receiverLines(input, 1e6),
+    perMillionUsd: sumUsd(receiverLines(input, 1e6)),
+  };
+}
+
 /**
  * The estimate for the defaults with `overrides`; a CostInputError names a field the code would refuse.
  *
@@ -577,6 +717,8 @@ export function estimateMonthlyCost(overrides: CostOverrides = {}) {
     notificationsPerMonth,
     run,
     operations: operations(input, run),
+    watchOperations: watchOperations(input),
+    receiver: receiverEstimate(input),
     lines,
     byService,
     totalUsd,

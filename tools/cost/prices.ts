@@ -15,6 +15,9 @@
  * - CloudWatch: c3x.dev Logs cost guide (June 2026): $0.50 per GB ingested, $0.03 per GB-month; signoz.io (Feb 2026):
  *   $0.30 per metric-month, prorated by the hour; factualminds.com (June 2026): $3 per dashboard-month.
  * - EventBridge Scheduler: AWS price list (AWSEvents), "$0 for the first 14 million scheduled invocations" everywhere.
+ * - API Gateway: HTTP API $1.00 per 1M requests, first 300M a month, us-east-1: the AWS whitepaper "Best Practices
+ *   for Designing Amazon API Gateway Private APIs", Cost optimization (docs.aws.amazon.com/whitepapers/latest/
+ *   best-practices-api-gateway-private-apis-integration/cost-optimization.html).
  * - EC2: factualminds.com on-demand pricing (June 2026): m7g.large Linux $0.0816 an hour in us-east-1.
  */
 
@@ -68,6 +71,12 @@ const ROWS = {
       u(1),
       u(1),
     ],
+  }),
+  ...service('EventBridge', `${AWS}/eventbridge/pricing/`, {
+    events: ['EventBridge custom events (PutEvents)', 'events', '1M custom events', u(1), u(1)],
+  }),
+  ...service('API Gateway', `${AWS}/api-gateway/pricing/`, {
+    httpApi: ['API Gateway HTTP API requests (first 300M)', 'requests', '1M requests', c(1), u(1.11)],
   }),
   ...service('SQS', `${AWS}/sqs/pricing/`, {
     sqs: ['SQS standard requests (per 64 KB chunk)', 'requests', '1M requests', c(0.4), u(0.4)],

@@ -163,10 +163,25 @@ function runTable({ run, input, operations }: CostEstimate): string {
       ],
       ['WRU per write: claim / record a group / run item', `${claim} / ${record} / ${runItem}`],
       [
-        'ledger WRU (of which by-job index), config RRU',
+        'ledger WRU (of which by-job index), RRU (config and suppression list)',
         `${integer(units('writes'))} (${integer(units('writes', true))}), ${integer(units('reads'))}`,
       ],
     ],
+  );
+}
+
+/** The webhook receiver, off by default: its own figure per million events, not in the pipeline's bill. */
+function receiverSection({ receiver, input }: CostEstimate): string {
+  const table = rows(
+    ['service', 'item', 'quantity per million events', 'price', 'USD'],
+    [
+      ...receiver.perMillionLines.map(lineRow),
+      ['', '**per million receiver events**', '', '', `**${usd(receiver.perMillionUsd)}**`],
+    ],
+  );
+  return (
+    `${table}\n\nOne event per POST (the worst case: Meta batches events); ${input.receiverMemoryMb} MB, ` +
+    `${input.architecture}. \`notifier cost --receiver-events N\` prices N events a month beside the bill.`
   );
 }
 
@@ -260,6 +275,7 @@ export function renderCostReport(): string {
     ['Price table', priceTable()],
     ['The default scenario, itemised (us-east-1)', itemised(base)],
     ['What one run does', runTable(base)],
+    ['The webhook receiver (off by default), per million events', receiverSection(base)],
     ['Compared with an always-on worker', alwaysOnSection(base)],
     ['Sensitivity: audience and runs per day', audienceSection(base)],
     ['Settings, design variants and the other region', variantsTable()],
