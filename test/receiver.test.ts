@@ -409,7 +409,7 @@ describe('the Messenger webhook receiver', () => {
     });
   });
 
-  /** One scheduled run of `job` through the planner, the queue and the senders, until every recipient has an outcome. */
+  /** One scheduled run of `job` through the planner, the queue and the senders; its outcomes once all are in. */
   async function runJob(job: string, scheduledTime: string, recipients: number) {
     const outcomes = await harness.stack.tick(job, scheduledTime);
     assert.deepEqual(
@@ -434,7 +434,7 @@ describe('the Messenger webhook receiver', () => {
     return new Map(recorded.map((outcome) => [outcome.recipientId, outcome]));
   }
 
-  it('honours an opt-out on the next run of a token job: no request, skipped with why; a re-opt-in lifts it', async () => {
+  it('honours an opt-out on the next run of a token job: skipped, no request; a re-opt-in lifts it', async () => {
     // A Recurring Notifications job: its audience holds notification_messages tokens, while Meta's opt-out names the
     // person by PSID as well; the suppression must be keyed by what the audience column holds.
     const database = await seedAudience(12, {
@@ -512,6 +512,20 @@ describe('the Messenger webhook receiver', () => {
       assert.equal(requestsFor(token), 2, `${token} is sent to again`);
       assert.equal(second.get(token)?.status, 'sent', token);
     }
+  });
+
+  it("the sandbox's opt-out of a Marketing Message API send suppresses its subscription token", async () => {
+    const token = 'mm-subscription-token-1';
+    const send = { message_id: '2150', messenger_delivery_data: { subscription_token: token }, message: { text: 'x' } };
+    const [reported] = metaWebhookBodies([{ recipientId: token, text: 'x', body: send, at: Date.now() - 5_000 }], {
+      pageId: PAGE,
+      readShare: 0,
+      optOutShare: 1,
+      seed: 1,
+    });
+    const answer = await post(reported as string);
+    assert.equal(answer.status, 200, answer.text);
+    assert.equal((await suppressions.among(CHANNEL, [token])).get(token)?.source, 'opt-out');
   });
 
   it('keeps a suppression list whose writes are safe to repeat and whose reads batch and page', async () => {
