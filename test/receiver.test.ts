@@ -4,7 +4,7 @@ import type { AddressInfo } from 'node:net';
 import { after, before, describe, it } from 'node:test';
 import { GetItemCommand } from '@aws-sdk/client-dynamodb';
 import { DynamoConfigStore } from '../handlers/aws/config-store.js';
-import { createLedger, type Ledger } from '../handlers/aws/ledger/index.js';
+import { collectOutcomes, createLedger, type Ledger } from '../handlers/aws/ledger/index.js';
 import { keyAttributes, suppressionKey } from '../handlers/aws/ledger/keys.js';
 import { AppliedBodies, Receipts } from '../handlers/aws/ledger/receipts.js';
 import { Suppressions } from '../handlers/aws/ledger/suppressions.js';
@@ -19,9 +19,10 @@ import {
 import { signBody } from '../handlers/receiving/signature.js';
 import { main } from '../tools/cli/notifier.js';
 import { loadBundle } from '../tools/local/bundle.js';
-import { signedRequest } from '../tools/local/meta-webhooks.js';
+import { metaWebhookBodies, signedRequest } from '../tools/local/meta-webhooks.js';
+import { startPoller } from '../tools/local/poller.js';
 import { startReceiverEndpoint } from '../tools/local/receiver-endpoint.js';
-import { type Harness, startHarness, TOKEN } from './support/harness.js';
+import { type Harness, messengerJob, seedAudience, startHarness, TOKEN, waitFor } from './support/harness.js';
 
 const APP_SECRET = 'meta-app-secret-0123456789abcdef';
 const VERIFY_TOKEN = 'verify-token-of-the-notifier';
@@ -406,6 +407,125 @@ describe('the Messenger webhook receiver', () => {
       delivered: 2,
       read: 1,
     });
+  });
+
+  /** One scheduled run of `job` through the planner, the queue and the senders; its outcomes once all are in. */
+  async function runJob(job: string, scheduledTime: string, recipients: number) {
+    const outcomes = await harness.stack.tick(job, scheduledTime);
+    assert.deepEqual(
+      outcomes.map((outcome) => (outcome.ok ? outcome.result.status : outcome.error.message)),
+      ['enqueued'],
+    );
+    const poller = startPoller(harness.stack.sqs, await harness.stack.loadSender(), {
+      queueUrl: harness.stack.queues.queueUrl,
+      batchSize: 10,
+      maximumConcurrency: 2,
+      functionTimeoutMs: 30_000,
+    });
+    try {
+      await waitFor(`the outcomes of ${job}@${scheduledTime}`, async () => {
+        const run = await ledger.runs.get(`${job}@${scheduledTime}`);
+        return run && run.sent + run.failed + run.skipped >= recipients ? run : undefined;
+      });
+    } finally {
+      await poller.stop();
+    }
+    const { outcomes: recorded } = await collectOutcomes(ledger.table, `${job}@${scheduledTime}`);
+    return new Map(recorded.map((outcome) => [outcome.recipientId, outcome]));
+  }
+
+  it('honours an opt-out on the next run of a token job: skipped, no request; a re-opt-in lifts it', async () => {
+    // A Recurring Notifications job: its audience holds notification_messages tokens, while Meta's opt-out names the
+    // person by PSID as well; the suppression must be keyed by what the audience column holds.
+    const database = await seedAudience(12, {
+      extraRows: "ALTER TABLE users ADD COLUMN rn_token text; UPDATE users SET rn_token = 'rn-token-' || id",
+    });
+    const [databaseItem, , jobItem] = messengerJob(database, harness.sandbox.baseUrl, {
+      id: 'offers',
+      channel: CHANNEL,
+      audience: {
+        sql: 'SELECT id, rn_token, first_name FROM users WHERE opted_in = $1',
+        params: [true],
+        idColumn: 'id',
+        recipientColumn: 'rn_token',
+        recipientKind: 'notification_messages_token',
+      },
+    });
+    for (const item of [databaseItem, jobItem]) await harness.stack.putConfig(item as Record<string, unknown>);
+    const everyone = [1, 2, 3, 4, 5, 6, 7, 8, 9, 11, 12].map((n) => `rn-token-${n}`);
+    const requestsFor = (token: string) =>
+      harness.sandbox.requests.filter((request) => request.recipientId === token).length;
+
+    const first = await runJob('offers', '2026-12-02T08:00:00Z', everyone.length);
+    for (const token of everyone) assert.equal(first.get(token)?.status, 'sent', token);
+
+    // What Meta reports back for the run, made and signed by the sandbox: every recipient stops Marketing Messages;
+    // three of those opt-outs are posted.
+    const stopping = ['rn-token-2', 'rn-token-5', 'rn-token-8'];
+    const [reported] = metaWebhookBodies(
+      harness.sandbox.deliveries.filter((delivery) => everyone.includes(delivery.recipientId)),
+      { pageId: PAGE, readShare: 0, optOutShare: 1, seed: 21, eventsPerBody: 1_000 },
+    );
+    const parsed = JSON.parse(reported as string);
+    const optOuts = (parsed.entry[0].messaging as Event[]).filter((event) => {
+      const optin = event.optin as { notification_messages_token?: string } | undefined;
+      return stopping.includes(optin?.notification_messages_token ?? '');
+    });
+    assert.equal(optOuts.length, stopping.length);
+    for (const event of optOuts)
+      assert.ok(!everyone.includes((event.sender as { id: string }).id), 'the PSID is not what the audience holds');
+    parsed.entry[0].messaging = optOuts;
+    const stopped = await post(JSON.stringify(parsed));
+    assert.equal(stopped.status, 200, stopped.text);
+
+    // Between the runs the person behind rn-token-5 resumes them, after the opt-out.
+    const resumer = optOuts.find(
+      (event) => (event.optin as { notification_messages_token: string }).notification_messages_token === 'rn-token-5',
+    ) as Event;
+    const resumed = await post(
+      body([
+        optin(
+          (resumer.sender as { id: string }).id,
+          'RESUME_NOTIFICATIONS',
+          (resumer.timestamp as number) + 1_000,
+          'rn-token-5',
+        ),
+      ]),
+    );
+    assert.equal(resumed.status, 200, resumed.text);
+    const listed = await suppressions.among(CHANNEL, everyone);
+    assert.deepEqual([...listed.keys()].sort(), ['rn-token-2', 'rn-token-8']);
+
+    const second = await runJob('offers', '2026-12-03T08:00:00Z', everyone.length);
+    for (const token of ['rn-token-2', 'rn-token-8']) {
+      assert.equal(requestsFor(token), 1, `${token} opted out: no request on the next run`);
+      assert.equal(second.get(token)?.status, 'skipped', token);
+      assert.match(
+        second.get(token)?.reason ?? '',
+        new RegExp(
+          `^on the suppression list of channel "${CHANNEL}": stopped Marketing Messages ` +
+            '\\(messaging_optins STOP_NOTIFICATIONS\\) \\(opt-out, since ',
+        ),
+      );
+    }
+    for (const token of everyone.filter((id) => id !== 'rn-token-2' && id !== 'rn-token-8')) {
+      assert.equal(requestsFor(token), 2, `${token} is sent to again`);
+      assert.equal(second.get(token)?.status, 'sent', token);
+    }
+  });
+
+  it("the sandbox's opt-out of a Marketing Message API send suppresses its subscription token", async () => {
+    const token = 'mm-subscription-token-1';
+    const send = { message_id: '2150', messenger_delivery_data: { subscription_token: token }, message: { text: 'x' } };
+    const [reported] = metaWebhookBodies([{ recipientId: token, text: 'x', body: send, at: Date.now() - 5_000 }], {
+      pageId: PAGE,
+      readShare: 0,
+      optOutShare: 1,
+      seed: 1,
+    });
+    const answer = await post(reported as string);
+    assert.equal(answer.status, 200, answer.text);
+    assert.equal((await suppressions.among(CHANNEL, [token])).get(token)?.source, 'opt-out');
   });
 
   it('keeps a suppression list whose writes are safe to repeat and whose reads batch and page', async () => {

@@ -26,11 +26,17 @@ const party = (psid: string, pageId: string) => ({ sender: { id: psid }, recipie
 
 /**
  * Meta's `messaging` events for one accepted message: its delivery (watermark just after it was accepted), a read
- * for some, and for some an opt-out of Marketing Messages naming the subscription token when the message went to one.
+ * for some, and for some an opt-out of Marketing Messages naming the subscription token when the message went to one
+ * (on the Send API or the Marketing Message API).
  */
 function eventsFor(delivery: Delivery, plan: MetaEventPlan): object[] {
-  const recipient = (delivery.body as { recipient?: Record<string, unknown> }).recipient ?? {};
-  const token = recipient.notification_messages_token;
+  const { recipient = {}, messenger_delivery_data: marketing } = delivery.body as {
+    recipient?: Record<string, unknown>;
+    messenger_delivery_data?: Record<string, unknown>;
+  };
+  // The token the message went to, on the Send API or the Marketing Message API; Meta's opt-out names it
+  // (https://developers.facebook.com/docs/messenger-platform/reference/webhook-events/messaging_optins).
+  const token = recipient.notification_messages_token ?? marketing?.subscription_token;
   // A message sent to a token has no PSID in its request; the sandbox stands one in, derived from the token.
   const psid =
     typeof recipient.id === 'string'
