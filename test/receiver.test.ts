@@ -517,12 +517,16 @@ describe('the Messenger webhook receiver', () => {
   it("the sandbox's opt-out of a Marketing Message API send suppresses its subscription token", async () => {
     const token = 'mm-subscription-token-1';
     const send = { message_id: '2150', messenger_delivery_data: { subscription_token: token }, message: { text: 'x' } };
-    const [reported] = metaWebhookBodies([{ recipientId: token, text: 'x', body: send, at: Date.now() - 5_000 }], {
-      pageId: PAGE,
-      readShare: 0,
-      optOutShare: 1,
-      seed: 1,
-    });
+    const [reported] = metaWebhookBodies(
+      // A Marketing Message API send names the ad account, not the Page, in its path.
+      [{ recipientId: token, page: 'act_1234567890', text: 'x', body: send, at: Date.now() - 5_000 }],
+      {
+        pageId: PAGE,
+        readShare: 0,
+        optOutShare: 1,
+        seed: 1,
+      },
+    );
     const answer = await post(reported as string);
     assert.equal(answer.status, 200, answer.text);
     assert.equal((await suppressions.among(CHANNEL, [token])).get(token)?.source, 'opt-out');
