@@ -224,7 +224,7 @@ variable "sender" {
 }
 
 variable "runtime" {
-  description = "Lambda runtime of both functions: `nodejs22.x` (AWS deprecates it on 30 Apr 2027) or `nodejs24.x`, which needs `hashicorp/aws` >= 6.19.0 (docs/UPGRADING.md)."
+  description = "Lambda runtime of the functions (planner, sender, and the receiver when on): `nodejs22.x` (AWS deprecates it on 30 Apr 2027) or `nodejs24.x`, which needs `hashicorp/aws` >= 6.19.0 (docs/UPGRADING.md)."
   type        = string
   default     = "nodejs22.x"
 
@@ -235,7 +235,7 @@ variable "runtime" {
 }
 
 variable "architecture" {
-  description = "Instruction set of both functions."
+  description = "Instruction set of the functions (planner, sender, and the receiver when on)."
   type        = string
   default     = "arm64"
 
@@ -292,7 +292,7 @@ variable "suppressions" {
 }
 
 variable "tracing_mode" {
-  description = "X-Ray tracing of both functions: `Active` traces invocations (X-Ray charges per trace; the roles get `xray:PutTraceSegments` and `xray:PutTelemetryRecords`), `PassThrough` only forwards an upstream trace header. `null` leaves tracing off."
+  description = "X-Ray tracing of the functions (planner, sender, and the receiver when on): `Active` traces invocations (X-Ray charges per trace; the roles get `xray:PutTraceSegments` and `xray:PutTelemetryRecords`), `PassThrough` only forwards an upstream trace header. `null` leaves tracing off."
   type        = string
   default     = null
 
@@ -303,7 +303,7 @@ variable "tracing_mode" {
 }
 
 variable "code_signing_config_arn" {
-  description = "Lambda code-signing configuration of both functions: Lambda then refuses packages not signed by its allowed signing profiles, so set `packages` to zips signed with AWS Signer. `null` deploys the packages unsigned."
+  description = "Lambda code-signing configuration of the functions (planner, sender, and the receiver when on): Lambda then refuses packages not signed by its allowed signing profiles, so set `packages` to zips signed with AWS Signer. `null` deploys the packages unsigned."
   type        = string
   default     = null
 

@@ -193,12 +193,20 @@ describe('the Messenger webhook receiver', () => {
     assert.equal((await suppressions.among(CHANNEL, ['token-7300'])).size, 0);
     assert.equal((await suppressions.among(`${CHANNEL}-eu`, ['token-7300'])).size, 0);
 
-    // Without a token, the PSID is the recipient; a re-opt-in never lifts a block the sender found.
-    await post(body([optin('7301', 'STOP_NOTIFICATIONS', at)]));
-    assert.equal((await suppressions.among(CHANNEL, ['7301'])).get('7301')?.source, 'opt-out');
-    await suppressions.add({ channel: CHANNEL, recipient: '7302', reason: 'blocked the Page', source: 'send', at: '' });
-    await post(body([optin('7302', 'RESUME_NOTIFICATIONS', at)]));
-    assert.equal((await suppressions.among(CHANNEL, ['7302'])).get('7302')?.source, 'send');
+    // A STOP retried after the RESUME that overtook it loses to the RESUME's tombstone.
+    await post(body([optin('7300', 'STOP_NOTIFICATIONS', at + 500, 'token-7300')]));
+    assert.equal((await suppressions.among(CHANNEL, ['token-7300'])).size, 0, 'an older STOP does not come back');
+
+    // Without a token nothing is applied: the PSID also gets replies and utility templates the person did not refuse.
+    const tokenless = await post(body([optin('7301', 'STOP_NOTIFICATIONS', at)]));
+    assert.match(JSON.parse(tokenless.text).problems.join('\n'), /7301 names no notification_messages_token/);
+    assert.equal((await suppressions.among(CHANNEL, ['7301'])).size, 0);
+
+    // A block the sender found stays through a STOP and a RESUME of the same token.
+    await suppressions.add({ channel: CHANNEL, recipient: 'token-7302', reason: 'blocked', source: 'send', at: '' });
+    await post(body([optin('7302', 'STOP_NOTIFICATIONS', at, 'token-7302')]));
+    await post(body([optin('7302', 'RESUME_NOTIFICATIONS', at + 1_000, 'token-7302')]));
+    assert.equal((await suppressions.among(CHANNEL, ['token-7302'])).get('token-7302')?.source, 'send');
   });
 
   it('answers an exact replay without applying it again', async () => {

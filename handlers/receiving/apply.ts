@@ -1,5 +1,5 @@
 import type { ReceiptKind } from '../aws/ledger/receipts.js';
-import type { Suppression } from '../aws/ledger/suppressions.js';
+import type { Suppressions } from '../aws/ledger/suppressions.js';
 import type { Entry, ReceiverEvent } from './events.js';
 
 /** The ledger writes the receiver makes, each safe to retry (docs/adr/0009-retry-safe-writes.md). */
@@ -7,11 +7,7 @@ export interface ReceiptWriters {
   readonly receipts: {
     advance(options: { channel: string; psid: string; kind: ReceiptKind; watermark: number }): Promise<boolean>;
   };
-  readonly suppressions: {
-    add(entry: Suppression): Promise<void>;
-    remove(channel: string, recipient: string): Promise<void>;
-    among(channel: string, recipients: readonly string[]): Promise<Map<string, Suppression>>;
-  };
+  readonly suppressions: Pick<Suppressions, 'optWord'>;
 }
 
 /** What became of a body's events: the answer's body and the log line count these. */
@@ -45,29 +41,27 @@ const RECEIPT_CONCURRENCY = 16;
 const OPT_OUT_REASON = 'stopped Marketing Messages (messaging_optins STOP_NOTIFICATIONS)';
 
 /**
- * An opt-out or re-opt-in names the subscription token when it has one: that is what a Marketing Messages audience
- * holds; without a token the PSID is the recipient.
+ * Applies a STOP or RESUME of Marketing Messages to the subscription token it names: that is what a Marketing
+ * Messages audience holds, and all the person stopped. An event without a token is not applied: suppressing the PSID
+ * would also stop the replies, utility templates and tagged messages the person did not refuse.
  */
-const optRecipient = (event: { psid: string; token?: string }) => event.token ?? event.psid;
-
 async function applyOptIn(
   writers: ReceiptWriters,
   channel: string,
   event: Extract<ReceiverEvent, { kind: 'opt-out' | 'opt-in' }>,
   tally: Tally,
 ): Promise<void> {
-  const recipient = optRecipient(event);
-  const at = new Date(event.at).toISOString();
-  if (event.kind === 'opt-out') {
-    await writers.suppressions.add({ channel, recipient, reason: OPT_OUT_REASON, source: 'opt-out', at });
-    tally.optedOut++;
+  if (event.token === undefined) {
+    tally.problems.push(`${event.kind} of ${event.psid} names no notification_messages_token: not applied`);
     return;
   }
-  // A re-opt-in lifts only an opt-out, and only one it came after: a block found by a send or an operator's entry
-  // stays, and a re-opt-in overtaken by a later opt-out (retries arrive out of order) lifts nothing.
-  const current = (await writers.suppressions.among(channel, [recipient])).get(recipient);
-  if (current?.source === 'opt-out' && current.at <= at) await writers.suppressions.remove(channel, recipient);
-  tally.optedIn++;
+  const at = new Date(event.at).toISOString();
+  const word = event.kind;
+  // Only over no entry or an older word of Meta's: a block a send found or an operator's entry stays, and a word
+  // retried out of order never overrides a newer one (Suppressions.optWord).
+  await writers.suppressions.optWord({ channel, recipient: event.token, reason: OPT_OUT_REASON, at, word });
+  if (word === 'opt-out') tally.optedOut++;
+  else tally.optedIn++;
 }
 
 async function inBatches<T>(items: readonly T[], size: number, work: (item: T) => Promise<void>): Promise<void> {

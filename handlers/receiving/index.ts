@@ -4,11 +4,11 @@ import { applyEntry, emptyTally, type ReceiptWriters, type Tally } from './apply
 import { type Entry, parseWebhookBody } from './events.js';
 import { SIGNATURE_HEADER, verifySignature } from './signature.js';
 
-/** The Lambda function URL event (payload format 2.0) fields the receiver reads. */
+/** The HTTP API event (payload format 2.0, which a function URL sends too) fields the receiver reads. */
 export interface FunctionUrlEvent {
   readonly requestContext: { readonly http: { readonly method: string } };
   readonly queryStringParameters?: Readonly<Record<string, string | undefined>>;
-  /** Lower-case names, as function URLs deliver them. */
+  /** Lower-case names, as payload format 2.0 delivers them. */
   readonly headers?: Readonly<Record<string, string | undefined>>;
   readonly body?: string;
   readonly isBase64Encoded?: boolean;
@@ -22,7 +22,7 @@ export interface FunctionUrlResult {
 
 /**
  * The largest body the receiver reads. Meta batches up to 1,000 events a POST, a few hundred bytes each; a body past
- * this is refused before its signature is computed (function URLs themselves cap a request at 6 MB).
+ * this is refused before its signature is computed (Lambda itself caps a request at 6 MB).
  */
 export const MAX_BODY_BYTES = 1024 * 1024;
 
@@ -145,9 +145,9 @@ async function receive(deps: ReceiverDeps, event: FunctionUrlEvent): Promise<Fun
 }
 
 /**
- * The webhook receiver behind a Lambda function URL (docs/adr/0015-messenger-webhook-receiver.md): answers Meta's GET
+ * The webhook receiver behind an HTTP API (docs/adr/0015-messenger-webhook-receiver.md): answers Meta's GET
  * challenge, and applies a signed POST's receipts and opt-outs to the ledger. An error writing (DynamoDB) is thrown:
- * Lambda answers 502, Meta delivers the body again, and the writes it repeats leave the ledger as one would.
+ * the HTTP API answers 500, Meta delivers the body again, and the writes it repeats leave the ledger as one would.
  */
 export function createReceiver(deps: ReceiverDeps) {
   return async (event: FunctionUrlEvent): Promise<FunctionUrlResult> => {

@@ -24,9 +24,9 @@ locals {
       },
       {
         sid = "RecordReceiptsAndOptOuts"
-        actions = [
-          "dynamodb:BatchGetItem", "dynamodb:DeleteItem", "dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:UpdateItem",
-        ]
+        # GetItem: the replay check; PutItem: the applied body and an opt-out's (conditional) entry; UpdateItem: a
+        # watermark. An opt-in is a conditional put too, so nothing here deletes.
+        actions    = ["dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:UpdateItem"]
         resources  = [var.ledger_table_arn]
         conditions = { "ForAllValues:StringLike" = { "dynamodb:LeadingKeys" = local.ledger_partitions } }
       },

@@ -150,6 +150,7 @@ run "its_role_touches_only_the_receipt_suppression_and_webhook_items_and_reads_o
   assert {
     condition = (
       { for s in jsondecode(output.policy_json).Statement : s.Sid => s }["RecordReceiptsAndOptOuts"].Resource == [var.ledger_table_arn] &&
+      toset(flatten([{ for s in jsondecode(output.policy_json).Statement : s.Sid => s }["RecordReceiptsAndOptOuts"].Action])) == toset(["dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:UpdateItem"]) &&
       { for s in jsondecode(output.policy_json).Statement : s.Sid => s }["RecordReceiptsAndOptOuts"].Condition["ForAllValues:StringLike"]["dynamodb:LeadingKeys"] == ["receipt#*", "suppression#*", "webhook#*"]
     )
     error_message = "The receiver's role must reach only the receipt, suppression and webhook items of the ledger."

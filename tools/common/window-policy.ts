@@ -65,8 +65,8 @@ function routeSummary(job: ReachJob, sends: string): string | undefined {
     return (
       `${sends} as Recurring Notifications on the Send API: Meta answers them only for subscribers in ` +
       `${RECURRING_NOTIFICATION_REGIONS} (elsewhere use recipientKind subscription_token), within Meta's ` +
-      `per-person limits (a limited person is tried again later); an invalid, opted-out or other Page's token is ` +
-      `recorded as failed with the advice to remove or refresh it`
+      `per-person limits (a limited person is tried again later); an opted-out or other Page's token is recorded ` +
+      `as failed and suppressed, an invalid one as failed with the advice to remove or refresh it`
     );
   if (job.template?.utility)
     return (

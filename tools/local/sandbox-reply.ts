@@ -26,7 +26,7 @@ export interface SandboxAnswer {
 
 export interface Delivery {
   readonly recipientId: string;
-  /** The Page it was sent on: the path's page id (`/v23.0/{page-id}/messages`). */
+  /** The Page it was sent on: the path's page id (`/v26.0/{page-id}/messages`). */
   readonly page: string;
   readonly text: string;
   readonly body: unknown;

@@ -34,7 +34,7 @@ export interface SandboxOptions {
   /** Token bucket: sends per second beyond which it answers error 613, as the Send API does per Page. */
   readonly ratePerSecond?: number;
   /**
-   * Each Page's own limit, by the page id of the request path (`/v23.0/{page-id}/messages`); a Page not listed has
+   * Each Page's own limit, by the page id of the request path (`/v26.0/{page-id}/messages`); a Page not listed has
    * `ratePerSecond`. Every Page has a bucket and a usage window of its own, as on the Send API.
    */
   readonly pageRates?: Readonly<Record<string, number>>;
@@ -116,8 +116,8 @@ type Sandbox = Service & {
 };
 
 /**
- * The page id of a Send API path, `/v23.0/{page-id}/messages`; "me" when the path names none. A Marketing Message API
- * path, `/v23.0/act_{ad-account-id}/messages`, names no Page: it is counted as `act_{ad-account-id}`, a bucket of its
+ * The page id of a Send API path, `/v26.0/{page-id}/messages`; "me" when the path names none. A Marketing Message API
+ * path, `/v26.0/act_{ad-account-id}/messages`, names no Page: it is counted as `act_{ad-account-id}`, a bucket of its
  * own that --page-limits does not name, so it stays under the global rate.
  */
 export const pageOfPath = (path: string): string => path.split('?')[0]?.split('/').filter(Boolean).at(-2) ?? 'me';

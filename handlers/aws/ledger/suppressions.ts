@@ -6,7 +6,7 @@ import {
   QueryCommand,
   ScanCommand,
 } from '@aws-sdk/client-dynamodb';
-import { DYNAMO_RETRY, type Item, N, readNumber, readString, S } from '../dynamo.js';
+import { DYNAMO_RETRY, type Item, isConditionFailure, N, readNumber, readString, S } from '../dynamo.js';
 import { keyAttributes, SUPPRESSION_PK_PREFIX, suppressionKey } from './keys.js';
 import { REASON_CHARS } from './outcomes.js';
 import type { LedgerTable } from './table.js';
@@ -17,6 +17,8 @@ import type { LedgerTable } from './table.js';
 /** Who put a recipient on the list: a permanent answer to a send, the person's own opt-out, or an operator. */
 export type SuppressionSource = 'send' | 'opt-out' | 'operator';
 const SUPPRESSION_SOURCES: readonly SuppressionSource[] = ['send', 'opt-out', 'operator'];
+/** Days a re-opt-in's tombstone is kept: past Meta's 36 hours of retries, so a late STOP it overtook still loses. */
+const OPT_IN_DAYS = 7;
 
 export interface Suppression {
   readonly channel: string;
@@ -79,6 +81,40 @@ export class Suppressions {
       ...(entry.expiresAt === undefined ? {} : { expiresAt: N(entry.expiresAt) }),
     };
     await this.#table.client.send(new PutItemCommand({ TableName: this.#table.name, Item: item }), options(signal));
+  }
+
+  /**
+   * Meta's word on a person's Marketing Messages, STOP (`opt-out`) or RESUME (`opt-in`), put only over no entry or an
+   * older word of Meta's: a block a send found or an operator's entry stays, and a word retried out of order (Meta
+   * retries bodies for up to 36 hours) never overrides a newer one. A RESUME is kept as a tombstone that readers skip
+   * and TTL removes after OPT_IN_DAYS, so an older STOP retried meanwhile finds it and loses. The same put again
+   * (a lost answer) fails its condition and changes nothing, so a retry is safe.
+   */
+  async optWord(
+    entry: { channel: string; recipient: string; reason: string; at: string; word: 'opt-out' | 'opt-in' },
+    signal?: AbortSignal,
+  ): Promise<void> {
+    const expiresAt =
+      entry.word === 'opt-in' ? Math.floor(Date.parse(entry.at) / 1000) + OPT_IN_DAYS * 86_400 : undefined;
+    const item: Item = {
+      ...keyAttributes(suppressionKey(entry.channel, entry.recipient)),
+      reason: S(entry.reason.slice(0, REASON_CHARS)),
+      source: S(entry.word),
+      at: S(entry.at),
+      ...(expiresAt === undefined ? {} : { expiresAt: N(expiresAt) }),
+    };
+    const put = new PutItemCommand({
+      TableName: this.#table.name,
+      Item: item,
+      ConditionExpression: 'attribute_not_exists(pk) OR (#source IN (:optOut, :optIn) AND #at < :at)',
+      ExpressionAttributeNames: { '#source': 'source', '#at': 'at' },
+      ExpressionAttributeValues: { ':optOut': S('opt-out'), ':optIn': S('opt-in'), ':at': S(entry.at) },
+    });
+    try {
+      await this.#table.client.send(put, options(signal));
+    } catch (error) {
+      if (!isConditionFailure(error)) throw error;
+    }
   }
 
   /** Takes a recipient off the list; removing one that is not there is no error, so a retry is safe. */

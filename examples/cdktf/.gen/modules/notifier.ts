@@ -16,7 +16,7 @@ export interface NotifierInputs {
    */
   readonly alarmThresholds?: { readonly period_seconds?: number; readonly dlq_depth?: number; readonly oldest_message_age_seconds?: number; readonly planner_errors?: number; readonly sender_errors?: number; readonly throttles?: number };
   /**
-   * Instruction set of both functions.
+   * Instruction set of the functions (planner, sender, and the receiver when on).
    */
   readonly architecture?: string;
   /**
@@ -28,7 +28,7 @@ export interface NotifierInputs {
    */
   readonly channelHosts?: { readonly messenger?: ReadonlyArray<string>; readonly webhook?: ReadonlyArray<string> };
   /**
-   * Lambda code-signing configuration of both functions: Lambda then refuses packages not signed by its allowed signing profiles, so set `packages` to zips signed with AWS Signer. `null` deploys the packages unsigned.
+   * Lambda code-signing configuration of the functions (planner, sender, and the receiver when on): Lambda then refuses packages not signed by its allowed signing profiles, so set `packages` to zips signed with AWS Signer. `null` deploys the packages unsigned.
    */
   readonly codeSigningConfigArn?: string;
   /**
@@ -136,7 +136,7 @@ export interface NotifierInputs {
    */
   readonly runEvents?: { readonly create_bus?: boolean; readonly bus_arn?: string };
   /**
-   * Lambda runtime of both functions: `nodejs22.x` (AWS deprecates it on 30 Apr 2027) or `nodejs24.x`, which needs `hashicorp/aws` >= 6.19.0 (docs/UPGRADING.md).
+   * Lambda runtime of the functions (planner, sender, and the receiver when on): `nodejs22.x` (AWS deprecates it on 30 Apr 2027) or `nodejs24.x`, which needs `hashicorp/aws` >= 6.19.0 (docs/UPGRADING.md).
    */
   readonly runtime?: string;
   /**
@@ -175,7 +175,7 @@ export interface NotifierInputs {
    */
   readonly tags?: { readonly [key: string]: string };
   /**
-   * X-Ray tracing of both functions: `Active` traces invocations (X-Ray charges per trace; the roles get `xray:PutTraceSegments` and `xray:PutTelemetryRecords`), `PassThrough` only forwards an upstream trace header. `null` leaves tracing off.
+   * X-Ray tracing of the functions (planner, sender, and the receiver when on): `Active` traces invocations (X-Ray charges per trace; the roles get `xray:PutTraceSegments` and `xray:PutTelemetryRecords`), `PassThrough` only forwards an upstream trace header. `null` leaves tracing off.
    */
   readonly tracingMode?: string;
   /**
