@@ -32,7 +32,14 @@ import {
 import { renderTemplate, TemplateError, templateFields } from '../handlers/core/template.js';
 import { renderMessage } from '../handlers/delivery/recipient.js';
 import { Checkpoints } from '../handlers/planning/checkpoint.js';
-import { aheadOfLead, LEAD_STALL_MS, outstanding, waitForLead } from '../handlers/planning/lead.js';
+import {
+  aheadOfLead,
+  LEAD_POLL_MS,
+  LEAD_STALL_MS,
+  outstanding,
+  stallMs,
+  waitForLead,
+} from '../handlers/planning/lead.js';
 import { planRejections, splitTask } from '../handlers/planning/page.js';
 import { ReadAhead } from '../handlers/planning/read-ahead.js';
 import { describeReach, failedOutsideWindow } from '../tools/common/window-policy.js';
@@ -409,24 +416,86 @@ describe("the planner's bounded lead", () => {
     assert.equal(aheadOfLead({ ...lead, pageSize: 1000 }, 0), false, 'a lead shorter than a page still moves');
     assert.equal(aheadOfLead({ ...lead, leadSeconds: 0 }, 1_000_000), false, '0: no bound');
   });
+  /** A fake clock that the waits' sleeps advance, and the invocation's time left on it. */
+  const clock = (timeoutMs: number) => {
+    let at = 0;
+    return {
+      now: () => at,
+      sleep: async (ms: number) => {
+        at += ms;
+      },
+      remainingMs: () => timeoutMs - at,
+      elapsed: () => at,
+    };
+  };
   it('waits until the senders count enough outcomes, renewing its lease', async () => {
     const counts = [30, 25, 10];
     let renewed = 0;
     const result = await waitForLead({
       lead,
       outstanding: async () => counts.shift() ?? 0,
+      stuck: 0,
       renewLease: async () => void renewed++,
-      remainingMs: () => 300_000,
       slowestPageMs: 100,
+      ...clock(300_000),
     });
-    assert.deepEqual([result, renewed, counts.length], ['go', 2, 0]);
+    assert.deepEqual([result, renewed, counts.length], [{ next: 'go', stuck: 0 }, 2, 0]);
   });
-  it('hands over when its time runs short, and goes on when the count stands still (tasks in the DLQ)', async () => {
-    const base = { lead, outstanding: async () => 30, renewLease: async () => undefined, slowestPageMs: 100 };
-    assert.equal(await waitForLead({ ...base, remainingMs: () => 5_000 }), 'hand-over');
-    let clock = 0;
-    const now = () => (clock += LEAD_STALL_MS / 2);
-    assert.equal(await waitForLead({ ...base, remainingMs: () => 300_000, now }), 'go');
+  it('hands over when its time runs short', async () => {
+    const base = { lead, outstanding: async () => 30, stuck: 0, renewLease: async () => undefined, slowestPageMs: 100 };
+    assert.deepEqual(await waitForLead({ ...base, ...clock(5_000) }), { next: 'hand-over', stuck: 0 });
+  });
+  it('a stuck count stalls once (tasks in the DLQ), then the next pages go without waiting', async () => {
+    const time = clock(900_000);
+    let count = 30;
+    const base = { lead, outstanding: async () => count, renewLease: async () => undefined, slowestPageMs: 100 };
+    const first = await waitForLead({ ...base, stuck: 0, ...time });
+    assert.deepEqual(first, { next: 'go', stuck: 30 }, 'what stood still is taken as gone');
+    assert.equal(time.elapsed(), LEAD_STALL_MS, 'after the whole stall time');
+    // The next pages add to the stuck 30: measured beyond them, each fits the lead of 20 at once.
+    for (const added of [10, 10]) {
+      count += added;
+      const page = await waitForLead({ ...base, stuck: first.stuck, ...time });
+      assert.deepEqual(page, { next: 'go', stuck: 30 });
+      assert.equal(time.elapsed(), LEAD_STALL_MS, 'no second wait');
+      count -= added;
+    }
+    // Stuck tasks that get an outcome after all give their place back: the stuck count follows the count down.
+    count = 12;
+    assert.deepEqual(await waitForLead({ ...base, stuck: 30, ...time }), { next: 'go', stuck: 12 });
+  });
+  it('a short invocation goes after its reduced stall instead of handing over forever', async () => {
+    const base = {
+      lead,
+      outstanding: async () => 30,
+      stuck: 0,
+      renewLease: async () => undefined,
+      slowestPageMs: 1_000,
+    };
+    // A 30 s timeout: 18 s before it must hand over, so it stalls after 9 s, not 60.
+    assert.equal(stallMs(30_000, 1_000), 9_000);
+    const time = clock(30_000);
+    assert.deepEqual(await waitForLead({ ...base, ...time }), { next: 'go', stuck: 30 });
+    assert.equal(time.elapsed(), 9_000);
+    assert.equal(stallMs(300_000, 1_000), LEAD_STALL_MS, 'a long invocation waits the whole stall time');
+    assert.equal(stallMs(10_000 + 2_000 + 2 * LEAD_POLL_MS - 1, 1_000), Number.POSITIVE_INFINITY, 'less than a poll');
+  });
+  it('a moving count never trips the stall: it waits on, then hands over to its continuation', async () => {
+    let count = 1_000;
+    const time = clock(300_000);
+    const result = await waitForLead({
+      lead,
+      outstanding: async () => {
+        count -= 1;
+        return count;
+      },
+      stuck: 0,
+      renewLease: async () => undefined,
+      slowestPageMs: 100,
+      ...time,
+    });
+    assert.deepEqual(result, { next: 'hand-over', stuck: 0 });
+    assert.ok(time.elapsed() > LEAD_STALL_MS, 'waited past the stall time without taking anything as gone');
   });
   it("a task body's message group is its job", () => {
     const [task] = groupTasks(

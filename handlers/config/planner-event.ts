@@ -5,12 +5,14 @@ import { idSchema } from './schema.js';
 
 /**
  * What EventBridge Scheduler sends, `{ job, scheduledTime }` from the schedule's input template; a planner handing a
- * run over to a continuation sends the same with `continuation`, the number of handovers so far.
+ * run over to a continuation sends the same with `continuation`, the number of handovers so far, and `stuck`, the
+ * outstanding tasks its lead takes as gone (handlers/planning/lead.ts), once there are any.
  */
 export const plannerEventSchema = z.object({
   job: idSchema,
   scheduledTime: z.string().refine((value) => !Number.isNaN(Date.parse(value)), 'must be an ISO 8601 timestamp'),
   continuation: z.number().int().min(0).optional(),
+  stuck: z.number().int().min(0).optional(),
 });
 
 export type PlannerEvent = z.infer<typeof plannerEventSchema>;

@@ -1,6 +1,6 @@
 import { HANDOVER_RESERVE_MS, shouldHandOver } from '../core/paging.js';
 import type { PlannerResult, RunScope } from './deps.js';
-import { aheadOfLead, outstanding, waitForLead } from './lead.js';
+import { aheadOfLead, beyondStuck, outstanding, waitForLead } from './lead.js';
 import type { RunProgress } from './progress.js';
 
 /** How often a planner waiting out a pause reads the pause mark (one strongly consistent read each). */
@@ -53,18 +53,25 @@ export async function mayGoOn(scope: RunScope, progress: RunProgress): Promise<b
 
 /**
  * The bounded lead: the next page is read only while the run holds less than `leadSeconds` of its channel's rate
- * enqueued but not done (lead.ts), so the queue stays shallow, a pause takes effect within the lead, a job ticking
- * later is not queued behind this one's whole audience, and a bad template sends at most the lead to the DLQ. One read
- * of the run item per page; while ahead, one every LEAD_POLL_MS.
+ * enqueued but not done (lead.ts), so the queue stays shallow, a pause takes effect within the lead and a job ticking
+ * later is not queued behind this one's whole audience. What it bounds is the tasks with no outcome yet, not the
+ * DLQ: a count that stood still past the stall time is taken as gone (`progress.stuck`, carried to continuations), so
+ * a bad template sends to the DLQ a lead's worth per stall, up to the whole audience, at a stall's pace at worst.
+ * One read of the run item per page; while ahead, one every LEAD_POLL_MS.
  */
 async function keepLead(scope: RunScope, progress: RunProgress): Promise<'go' | 'hand-over'> {
   const { deps, job, context, log, runId, owner, leaseMs } = scope;
   if (job.leadSeconds === 0) return 'go';
   const channel = await deps.config.channel(job.channel);
   const lead = { leadSeconds: job.leadSeconds, ratePerSecond: channel.ratePerSecond, pageSize: job.pageSize };
-  const read = async () => {
+  const count = async () => {
     const run = await deps.ledger.runs.get(runId);
     return run ? outstanding(run) : 0;
+  };
+  const read = async () => {
+    const measured = beyondStuck(await count(), progress.stuck);
+    progress.stuck = measured.stuck;
+    return measured.waiting;
   };
   // The counters lag by the completed pages not yet written and the page still being enqueued: counted here, they
   // keep the estimate at or above the truth. Only near the lead are the pages in flight written and the counters read
@@ -73,13 +80,17 @@ async function keepLead(scope: RunScope, progress: RunProgress): Promise<'go' | 
   await progress.settle();
   if (!aheadOfLead(lead, await read())) return 'go';
   log.info('ahead of the lead: planning waits for the senders', { cursor: progress.cursor, ...lead });
-  return await waitForLead({
+  const { next, stuck } = await waitForLead({
     lead,
-    outstanding: read,
+    outstanding: count,
+    stuck: progress.stuck,
     renewLease: () => deps.ledger.runs.renewLease({ runId, owner, leaseMs: leaseMs() }),
     remainingMs: () => context.getRemainingTimeInMillis(),
     slowestPageMs: progress.slowestPageMs,
   });
+  if (stuck > progress.stuck) log.warn('the count stood still: its outstanding tasks are taken as gone', { stuck });
+  progress.stuck = stuck;
+  return next;
 }
 
 /**
@@ -91,7 +102,12 @@ export async function handOver(
   progress: RunProgress,
   stopReading: () => Promise<void>,
 ): Promise<PlannerResult & { status: 'continued' }> {
-  const next = { job: event.job, scheduledTime: event.scheduledTime, continuation: (event.continuation ?? 0) + 1 };
+  const next = {
+    job: event.job,
+    scheduledTime: event.scheduledTime,
+    continuation: (event.continuation ?? 0) + 1,
+    ...(progress.stuck ? { stuck: progress.stuck } : {}),
+  };
   await stopReading();
   await progress.settle();
   await deps.ledger.runs.release({ runId, owner });

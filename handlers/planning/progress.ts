@@ -18,6 +18,8 @@ export type PageCounts = {
 export interface ProgressOptions {
   /** Where the run's earlier invocations stopped; null at its start. */
   readonly cursor: string | null;
+  /** The run's stuck count its earlier invocations reached (lead.ts `beyondStuck`); 0 at its start. */
+  readonly stuck?: number;
   readonly save: CheckpointWrite;
   /** Counts a metric of the run's job. */
   readonly count: (metric: CountMetric, value: number) => void;
@@ -33,6 +35,11 @@ export class RunProgress {
   cursor: string | null;
   /** The longest a page took from its read to its completion: how much time the next one needs. */
   slowestPageMs = 0;
+  /**
+   * Outstanding recipients whose count stood still past the lead's stall time, taken as gone (tasks in the DLQ): the
+   * lead is measured beyond them, and a continuation carries them on.
+   */
+  stuck: number;
   readonly #checkpoints: Checkpoints;
   readonly #count: ProgressOptions['count'];
   /** Recipients enqueued by this invocation that its cursor writes have added to the run's counters. */
@@ -42,6 +49,7 @@ export class RunProgress {
 
   constructor(options: ProgressOptions) {
     this.cursor = options.cursor;
+    this.stuck = options.stuck ?? 0;
     this.#checkpoints = new Checkpoints(async (cursor, added) => {
       await options.save(cursor, added);
       this.#written += added.enqueued ?? 0;

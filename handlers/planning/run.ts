@@ -27,6 +27,7 @@ export async function planRun(scope: RunScope, cursor: string | null): Promise<P
   const { deps, runId, owner, job, log, event } = scope;
   const progress = new RunProgress({
     cursor,
+    stuck: event.stuck ?? 0,
     save: (last, added) =>
       deps.ledger.runs.saveProgress({ runId, owner, cursor: last, deltas: added, leaseMs: scope.leaseMs() }),
     count: (metric, value) => deps.metrics.count(job.id, metric, value),
