@@ -63,7 +63,7 @@ After the run, what Meta reports back (docs/RECEIVER.md):
   --receipts                 the sandbox posts the deliveries, reads and opt-outs of the messages it accepted to the
                              webhook receiver, signed as Meta signs them; the summary counts delivered and read
   --read-share P             share of the delivered that are read (0..1, default 0.5)
-  --opt-out-share P          share of the recipients who stop Marketing Messages (0..1, default 0.02)
+  --opt-out-share P          share of the token recipients who stop Marketing Messages (0..1, default 0.02)
   --batch-size N             event source mapping batch size, in tasks (default ${DEFAULT_BATCH_SIZE}, as the module)
   --parallelism N            sends in flight per sender invocation (default ${DEFAULT_PARALLELISM}, as the module)
   --concurrency N            maximum concurrent sender invocations (default ${DEFAULT_CONCURRENCY}, as the module),

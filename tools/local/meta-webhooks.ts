@@ -26,8 +26,8 @@ const party = (psid: string, pageId: string) => ({ sender: { id: psid }, recipie
 
 /**
  * Meta's `messaging` events for one accepted message: its delivery (watermark just after it was accepted), a read
- * for some, and for some an opt-out of Marketing Messages naming the subscription token when the message went to one
- * (on the Send API or the Marketing Message API).
+ * for some, and, when the message went to a subscription token (on the Send API or the Marketing Message API), for
+ * some an opt-out of Marketing Messages naming that token.
  */
 function eventsFor(delivery: Delivery, plan: MetaEventPlan): object[] {
   const { recipient = {}, messenger_delivery_data: marketing } = delivery.body as {
@@ -45,14 +45,15 @@ function eventsFor(delivery: Delivery, plan: MetaEventPlan): object[] {
   const events: object[] = [{ ...party(psid, plan.pageId), delivery: { mids: [], watermark: delivery.at + 200 } }];
   if (draw(plan.seed, 'read', delivery.recipientId) < plan.readShare)
     events.push({ ...party(psid, plan.pageId), read: { watermark: delivery.at + 1_000 } });
-  if (draw(plan.seed, 'opt-out', delivery.recipientId) < plan.optOutShare)
+  // Meta's STOP is about Marketing Messages, which go to tokens only: a message to a PSID gets none.
+  if (typeof token === 'string' && draw(plan.seed, 'opt-out', delivery.recipientId) < plan.optOutShare)
     events.push({
       ...party(psid, plan.pageId),
       timestamp: delivery.at + 2_000,
       optin: {
         type: 'notification_messages',
         notification_messages_status: 'STOP_NOTIFICATIONS',
-        ...(typeof token === 'string' ? { notification_messages_token: token } : {}),
+        notification_messages_token: token,
       },
     });
   return events;
