@@ -49,7 +49,8 @@ export class Receipts {
 
   /** The watermarks of `psids` on `channel`; a PSID with no receipt yet is absent. */
   async among(channel: string, psids: readonly string[]): Promise<Map<string, Watermarks>> {
-    const items = await this.#table.getMany([...new Set(psids)].map((psid) => receiptKey(channel, psid)));
+    const keys = [...new Set(psids)].map((psid) => receiptKey(channel, psid));
+    const items = await this.#table.getMany(keys, { consistent: true });
     return new Map(
       items.map((item) => {
         const [delivered, read] = [readNumber(item, 'delivered'), readNumber(item, 'read')];

@@ -1,12 +1,5 @@
-import { setTimeout as sleep } from 'node:timers/promises';
-import {
-  BatchGetItemCommand,
-  DeleteItemCommand,
-  PutItemCommand,
-  QueryCommand,
-  ScanCommand,
-} from '@aws-sdk/client-dynamodb';
-import { DYNAMO_RETRY, type Item, isConditionFailure, N, readNumber, readString, S } from '../dynamo.js';
+import { DeleteItemCommand, PutItemCommand, QueryCommand, ScanCommand } from '@aws-sdk/client-dynamodb';
+import { type Item, isConditionFailure, N, readNumber, readString, S } from '../dynamo.js';
 import { keyAttributes, SUPPRESSION_PK_PREFIX, suppressionKey } from './keys.js';
 import { REASON_CHARS } from './outcomes.js';
 import type { LedgerTable } from './table.js';
@@ -33,8 +26,6 @@ export interface Suppression {
 }
 
 /** BatchGetItem takes at most this many keys a request. */
-const BATCH_GET_KEYS = 100;
-
 const isSource = (value: string | undefined): value is SuppressionSource =>
   (SUPPRESSION_SOURCES as readonly (string | undefined)[]).includes(value);
 
@@ -133,33 +124,12 @@ export class Suppressions {
    */
   async among(channel: string, recipients: readonly string[], signal?: AbortSignal): Promise<Map<string, Suppression>> {
     const found = new Map<string, Suppression>();
-    const unique = [...new Set(recipients)];
-    for (let start = 0; start < unique.length; start += BATCH_GET_KEYS) {
-      const keys = unique.slice(start, start + BATCH_GET_KEYS).map((id) => keyAttributes(suppressionKey(channel, id)));
-      for (const item of await this.#batchGet(keys, signal)) {
-        const entry = readSuppression(item, Date.now());
-        if (entry) found.set(entry.recipient, entry);
-      }
+    const keys = [...new Set(recipients)].map((id) => suppressionKey(channel, id));
+    for (const item of await this.#table.getMany(keys, { consistent: false, signal })) {
+      const entry = readSuppression(item, Date.now());
+      if (entry) found.set(entry.recipient, entry);
     }
     return found;
-  }
-
-  async #batchGet(keys: Item[], signal: AbortSignal | undefined): Promise<Item[]> {
-    const items: Item[] = [];
-    let pending: Item[] = keys;
-    for (let retry = 0; pending.length > 0; retry++) {
-      if (retry > 0)
-        await sleep(Math.min(DYNAMO_RETRY.maxBackoffMs, DYNAMO_RETRY.backoffMs * 2 ** (retry - 1)), undefined, {
-          signal,
-        });
-      const answer = await this.#table.client.send(
-        new BatchGetItemCommand({ RequestItems: { [this.#table.name]: { Keys: pending } } }),
-        options(signal),
-      );
-      items.push(...(answer.Responses?.[this.#table.name] ?? []));
-      pending = answer.UnprocessedKeys?.[this.#table.name]?.Keys ?? [];
-    }
-    return items;
   }
 
   /**

@@ -1,3 +1,4 @@
+import { setTimeout as sleep } from 'node:timers/promises';
 import {
   BatchGetItemCommand,
   type BatchGetItemCommandOutput,
@@ -9,7 +10,7 @@ import {
   UpdateItemCommand,
   type UpdateItemCommandInput,
 } from '@aws-sdk/client-dynamodb';
-import { dynamoClient, type Item, isConditionFailure, N, S } from '../dynamo.js';
+import { DYNAMO_RETRY, dynamoClient, type Item, isConditionFailure, N, S } from '../dynamo.js';
 import { keyAttributes, type LedgerKey } from './keys.js';
 
 export interface LedgerOptions {
@@ -113,21 +114,34 @@ export class LedgerTable {
   }
 
   /**
-   * Consistent reads of many items, 100 keys a request (BatchGetItem's limit), the keys DynamoDB leaves unprocessed
-   * asked again; items that do not exist are absent from the answer.
+   * Reads of many items, 100 keys a request (BatchGetItem's limit); the keys DynamoDB leaves unprocessed (throttling)
+   * are asked again after DYNAMO_RETRY's backoff, until `signal` ends the wait. Items that do not exist are absent.
    */
-  async getMany(keys: readonly LedgerKey[], signal?: AbortSignal): Promise<Item[]> {
+  async getMany(
+    keys: readonly LedgerKey[],
+    options: { consistent: boolean; signal?: AbortSignal | undefined },
+  ): Promise<Item[]> {
     const items: Item[] = [];
-    for (let start = 0; start < keys.length; start += BATCH_GET_KEYS) {
-      let pending: Item[] | undefined = keys.slice(start, start + BATCH_GET_KEYS).map(keyAttributes);
-      while (pending && pending.length > 0) {
-        const answer: BatchGetItemCommandOutput = await this.client.send(
-          new BatchGetItemCommand({ RequestItems: { [this.name]: { Keys: pending, ConsistentRead: true } } }),
-          signal ? { abortSignal: signal } : {},
-        );
-        items.push(...(answer.Responses?.[this.name] ?? []));
-        pending = answer.UnprocessedKeys?.[this.name]?.Keys;
-      }
+    for (let start = 0; start < keys.length; start += BATCH_GET_KEYS)
+      items.push(...(await this.#batchGet(keys.slice(start, start + BATCH_GET_KEYS).map(keyAttributes), options)));
+    return items;
+  }
+
+  async #batchGet(keys: Item[], options: { consistent: boolean; signal?: AbortSignal | undefined }): Promise<Item[]> {
+    const { consistent, signal } = options;
+    const items: Item[] = [];
+    let pending: Item[] = keys;
+    for (let retry = 0; pending.length > 0; retry++) {
+      if (retry > 0)
+        await sleep(Math.min(DYNAMO_RETRY.maxBackoffMs, DYNAMO_RETRY.backoffMs * 2 ** (retry - 1)), undefined, {
+          signal,
+        });
+      const answer: BatchGetItemCommandOutput = await this.client.send(
+        new BatchGetItemCommand({ RequestItems: { [this.name]: { Keys: pending, ConsistentRead: consistent } } }),
+        signal ? { abortSignal: signal } : {},
+      );
+      items.push(...(answer.Responses?.[this.name] ?? []));
+      pending = answer.UnprocessedKeys?.[this.name]?.Keys ?? [];
     }
     return items;
   }
