@@ -269,12 +269,15 @@ module "sender" {
   tracing_mode             = local.function_defaults.tracing_mode
   code_signing_config_arn  = local.function_defaults.code_signing_config_arn
 
-  # Each sender paces itself to ratePerSecond / NOTIFIER_SENDER_INSTANCES, so the fleet stays under the provider's limit.
+  # Each sender paces a channel at ratePerSecond / the senders working on it (NOTIFIER_RATE_SHARE=live), or / the most
+  # senders there may be (NOTIFIER_SENDER_INSTANCES, and live before a sender first hears of the others), so the fleet
+  # stays under the provider's limit.
   # The queue URL lets it return a message for a retry after the retry's backoff instead of the visibility timeout,
   # and re-send a paused job's task as a new delayed message (a returned one would count a receive towards the DLQ).
   environment = merge(local.environment, {
     NOTIFIER_SENDER_INSTANCES   = tostring(var.sender.maximum_concurrency)
     NOTIFIER_SENDER_PARALLELISM = tostring(var.sender.parallelism)
+    NOTIFIER_RATE_SHARE         = var.sender.rate_share
     NOTIFIER_QUEUE_URL          = module.queue.queue_url
     # The only hosts the sender sends a channel's secret to (docs/adr/0007-channel-and-database-allowlists.md).
     NOTIFIER_CHANNEL_HOSTS = local.channel_hosts

@@ -169,8 +169,10 @@ variable "planner" {
 
 variable "sender" {
   description = <<-EOT
-    Sender sizing and its SQS event source mapping. `maximum_concurrency` caps concurrent senders; each paces itself to
-    its share of the channel's rate. `parallelism` is the sends one invocation keeps in flight across all the tasks of
+    Sender sizing and its SQS event source mapping. `maximum_concurrency` caps concurrent senders. `rate_share` says how
+    they divide a channel's rate: `live` (the default) by the senders working on the channel, as each renews an entry in
+    the ledger every 5 s while it sends there; `static` by `maximum_concurrency`, so that fewer busy senders (a small
+    queue, a run's tail) send below the limit (docs/adr/0016-pages-and-jobs.md). `parallelism` is the sends one invocation keeps in flight across all the tasks of
     its batch (a task carries up to the job's recipientsPerTask recipients). The defaults come from the rate and cost
     benchmarks (docs/BENCHMARKS.md, docs/COST.md): two senders with 50 sends in flight and batches of 50 tasks hold a
     provider limit of 300/s under ordinary tails and are billed for the least waiting; a 256 MB sender uses about a
@@ -184,8 +186,14 @@ variable "sender" {
     maximum_batching_window_in_seconds = optional(number, 1)
     maximum_concurrency                = optional(number, 2)
     parallelism                        = optional(number, 50)
+    rate_share                         = optional(string, "live")
   })
   default = {}
+
+  validation {
+    condition     = contains(["live", "static"], var.sender.rate_share)
+    error_message = "sender.rate_share must be \"live\" or \"static\"."
+  }
 
   validation {
     condition     = var.sender.parallelism >= 1 && var.sender.parallelism <= 100 && floor(var.sender.parallelism) == var.sender.parallelism

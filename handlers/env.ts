@@ -77,6 +77,21 @@ function flag(name: string, fallback: boolean): EnvVariable<boolean> {
   };
 }
 
+/** One of `choices`, or the first of them when the variable is unset. */
+function oneOf<const T extends string>(name: string, choices: readonly [T, ...T[]]): EnvVariable<T> {
+  return {
+    name,
+    setBy: 'module',
+    required: false,
+    parse: (raw) => {
+      if (raw === undefined) return choices[0];
+      if (!(choices as readonly string[]).includes(raw))
+        throw new Error(`environment variable ${name} must be one of ${choices.join(', ')}, got "${raw}"`);
+      return raw as T;
+    },
+  };
+}
+
 /** A comma-separated list of the hosts a function may send credentials to; required, so no list means no host. */
 function hostList(name: string): EnvVariable<HostAllowlist> {
   return { name, setBy: 'module', required: true, parse: (raw) => parseHostAllowlist(raw, name) };
@@ -122,6 +137,8 @@ export const senderEnvironment = {
   parallelism: positive('NOTIFIER_SENDER_PARALLELISM', 50),
   /** Concurrent sender invocations (the module's sender.maximum_concurrency), which share a channel's rate. */
   instances: positive('NOTIFIER_SENDER_INSTANCES', 2),
+  /** How a channel's rate is divided among the senders (the module's sender.rate_share; delivery/share.ts). */
+  rateShare: oneOf('NOTIFIER_RATE_SHARE', ['live', 'static']),
   haltCooldownMs: positive('NOTIFIER_HALT_COOLDOWN_MS', 60_000),
   stragglerFloorMs: positive('NOTIFIER_STRAGGLER_FLOOR_MS', STRAGGLER_FLOOR_MS),
   pauseRecheckSeconds: positive('NOTIFIER_PAUSE_RECHECK_SECONDS', 300),

@@ -42,6 +42,7 @@ export const handler = withRedactedErrors(
     options: {
       parallelism: env.parallelism,
       instances: env.instances,
+      rateShare: env.rateShare,
       haltCooldownMs: env.haltCooldownMs,
       stragglerFloorMs: env.stragglerFloorMs,
       pauseRecheckSeconds: Math.min(MAX_DELAY_SECONDS, env.pauseRecheckSeconds),

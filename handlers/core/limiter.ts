@@ -7,7 +7,7 @@
  */
 export class Pacer {
   #rate: number;
-  readonly #maxRate: number;
+  #maxRate: number;
   #tokens: number;
   #last: number;
   #lastCut = Number.NEGATIVE_INFINITY;
@@ -29,6 +29,16 @@ export class Pacer {
 
   get rate(): number {
     return this.#rate;
+  }
+
+  /**
+   * A new ceiling (a channel's new rate, or a new number of senders sharing it): the current rate moves with it in
+   * proportion, so a rate that a rate-limit answer cut stays cut by as much.
+   */
+  limit(ratePerSecond: number): void {
+    if (ratePerSecond === this.#maxRate) return;
+    this.#rate = (this.#rate * ratePerSecond) / this.#maxRate;
+    this.#maxRate = ratePerSecond;
   }
 
   /**

@@ -10,6 +10,7 @@ import { channelLanes, Dispatcher } from './dispatcher.js';
 import { deliverGroup, type GroupResult } from './group.js';
 import { JobHalts } from './halts.js';
 import { CLAIM_SKEW_MS, RECORDING_CUTOFF_MS, RECORDING_RESERVE_MS } from './limits.js';
+import { LiveShare } from './share.js';
 import { RunTally } from './tally.js';
 
 // One sender invocation: an SQS batch in, the messages that stay queued out. What happens to each task's group is in
@@ -38,7 +39,7 @@ export interface BatchResponse {
 export function createSender(deps: SenderDeps) {
   const state: SenderState = {
     ...deps,
-    lane: channelLanes(deps.options),
+    lane: channelLanes({ ...deps.options, ...(deps.options.rateShare === 'static' ? {} : { share: liveShare(deps) }) }),
     halts: new JobHalts({ cooldownMs: deps.options.haltCooldownMs }),
     runEnds: new RunEnds({ runs: deps.ledger.runs, metrics: deps.metrics, bus: deps.runEventBus }),
   };
@@ -72,6 +73,20 @@ export function createSender(deps: SenderDeps) {
       invocation.close();
     }
   };
+}
+
+/** The container's live share of each channel's rate, its entries kept in the ledger under a name of its own. */
+function liveShare(deps: SenderDeps) {
+  const log = createLogger({ component: 'rate-share' });
+  return (onChange: (channelId: string) => void) =>
+    new LiveShare({
+      write: (channelId, write, signal) => deps.ledger.shares.renew(channelId, write, signal),
+      container: randomUUID(),
+      instances: deps.options.instances,
+      onChange,
+      onError: (channelId, error) =>
+        log.warn('could not renew the rate share; the last share stays', { channelId, error }),
+    });
 }
 
 /** Ends the runs whose last count this invocation added. An end that fails is the watch's to write. */

@@ -16,8 +16,16 @@ import type { RunTally } from './tally.js';
 export interface SenderOptions {
   /** Sends in flight at once on each channel of one invocation's batch. */
   readonly parallelism: number;
-  /** Sender instances the event source mapping runs at most: each paces itself to its share of the channel's rate. */
+  /**
+   * Sender instances the event source mapping runs at most: without the live share each paces a channel at its rate
+   * divided by this.
+   */
   readonly instances: number;
+  /**
+   * `live` (the default): a channel's rate is divided by the senders working on it, as they tell each other through the
+   * ledger (share.ts); `static`: by `instances`.
+   */
+  readonly rateShare?: 'live' | 'static';
   /** How long a job stays halted in this container after a fatal channel error before one delivery probes again. */
   readonly haltCooldownMs: number;
   /** How long a paused job's task waits, as a new message, before a sender looks at it again (SQS allows 900). */

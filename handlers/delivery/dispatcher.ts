@@ -2,6 +2,7 @@ import type { ChannelConfig } from '../config/schema.js';
 import { type DeliveryError, PermanentDeliveryError } from '../core/errors.js';
 import { LatencyEstimate, Pacer, Semaphore } from '../core/limiter.js';
 import { DEFAULT_RETRY_POLICY, decideRetry, type RetryDecision, type RetryPolicy } from '../core/retry.js';
+import { type LiveShare, SHARE_FLOOR } from './share.js';
 
 /** One send to one recipient, as the channel answered it. */
 export type AttemptResult =
@@ -31,26 +32,47 @@ export interface Lane {
   readonly latency: LatencyEstimate;
   /** The channel's answers so far in this container: acceptances, and answers that may mean "blocked". */
   readonly answers: { accepted: number; perhapsBlocked: number };
+  /**
+   * Called before each turn: keeps this container counted among the channel's senders, and answers a wait while it
+   * holds no share of the channel's rate yet (share.ts).
+   */
+  readonly ready?: (withinMs: number) => Promise<void> | undefined;
 }
 
 /**
- * The container's lanes, one per channel. A lane is rebuilt when its channel's rate or the number of senders sharing it
- * changes, so a new `ratePerSecond` takes effect as soon as the config cache hands out the new item.
+ * The container's lanes, one per channel. A lane paces its channel at its share of `ratePerSecond`: the one the live
+ * share granted (share.ts; the floor while it has none, which its sends wait out), or with the live share off the
+ * static share, 1 / the most senders the event source mapping runs. A new `ratePerSecond` takes effect as soon as the config cache hands out the new item, and a new
+ * share as soon as the live share grants it.
  */
-export function channelLanes(options: { readonly instances: number; readonly parallelism: number }) {
-  const lanes = new Map<string, Lane & { readonly rate: number }>();
+export function channelLanes(options: {
+  readonly instances: number;
+  readonly parallelism: number;
+  readonly share?: (onChange: (channelId: string) => void) => LiveShare;
+}) {
+  const lanes = new Map<string, Lane & { channelRate: number }>();
+  const share = options.share?.((channelId) => {
+    const lane = lanes.get(channelId);
+    if (lane) lane.pacer.limit(rateOf(lane));
+  });
+  const rateOf = (lane: { id: string; channelRate: number }) =>
+    lane.channelRate * (share ? (share.share(lane.id) ?? SHARE_FLOOR) : 1 / Math.max(1, options.instances));
   return (channel: ChannelConfig): Lane => {
-    const rate = channel.ratePerSecond / Math.max(1, options.instances);
-    const known = lanes.get(channel.id);
-    if (known?.rate === rate) return known;
-    const lane = {
-      id: channel.id,
-      rate,
-      pacer: new Pacer(rate, options.parallelism),
-      latency: known?.latency ?? new LatencyEstimate(),
-      answers: known?.answers ?? { accepted: 0, perhapsBlocked: 0 },
-    };
-    lanes.set(channel.id, lane);
+    let lane = lanes.get(channel.id);
+    if (!lane) {
+      const id = channel.id;
+      lane = {
+        id,
+        channelRate: channel.ratePerSecond,
+        pacer: new Pacer(rateOf({ id, channelRate: channel.ratePerSecond }), options.parallelism),
+        latency: new LatencyEstimate(),
+        answers: { accepted: 0, perhapsBlocked: 0 },
+        ...(share ? { ready: (withinMs: number) => share.ready(id, withinMs) } : {}),
+      };
+      lanes.set(id, lane);
+    }
+    lane.channelRate = channel.ratePerSecond;
+    lane.pacer.limit(rateOf(lane));
     return lane;
   };
 }
@@ -202,6 +224,8 @@ export class Dispatcher {
     const { spec } = entry;
     entry.state = 'waiting';
     this.#changed();
+    const ready = spec.lane.ready?.(this.#options.deadline - Date.now());
+    if (ready) await ready;
     const turn = spec.lane.pacer.reserve(this.#options.deadline - Date.now());
     if (!turn.taken) return { kind: 'stopped', reason: NO_TURN, delayMs: turn.waitMs, waited: true };
     if (turn.waitMs > 0) await sleep(turn.waitMs);

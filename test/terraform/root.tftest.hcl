@@ -84,6 +84,7 @@ run "functions_get_the_environment_of_adr_0001_and_both_the_queue_url" {
       NOTIFIER_LEDGER_TTL_DAYS    = "7"
       NOTIFIER_SENDER_INSTANCES   = "2"
       NOTIFIER_SENDER_PARALLELISM = "50"
+      NOTIFIER_RATE_SHARE         = "live"
       NOTIFIER_CHANNEL_HOSTS      = "messenger:graph.facebook.com"
       NOTIFIER_SUPPRESSIONS       = "true"
       NOTIFIER_SUPPRESSION_DAYS   = "365"
@@ -93,8 +94,8 @@ run "functions_get_the_environment_of_adr_0001_and_both_the_queue_url" {
   }
 
   assert {
-    condition     = module.sender.environment["NOTIFIER_SENDER_INSTANCES"] == "2" && module.sender.environment["NOTIFIER_SENDER_PARALLELISM"] == "50"
-    error_message = "The sender learns its share of the channel rate from the mapping's maximum concurrency."
+    condition     = module.sender.environment["NOTIFIER_SENDER_INSTANCES"] == "2" && module.sender.environment["NOTIFIER_SENDER_PARALLELISM"] == "50" && module.sender.environment["NOTIFIER_RATE_SHARE"] == "live"
+    error_message = "The sender shares a channel's rate live, with the mapping's maximum concurrency as its static share."
   }
 }
 
@@ -277,5 +278,18 @@ run "default_tags_are_merged_with_the_consumer_s_tags" {
       Team    = "growth"
     })
     error_message = "Consumer tags must merge over the defaults: ${jsonencode(aws_lambda_event_source_mapping.sender[0].tags)}"
+  }
+}
+
+run "a_static_rate_share_reaches_the_sender" {
+  command = plan
+
+  variables {
+    sender = { rate_share = "static" }
+  }
+
+  assert {
+    condition     = module.sender.environment["NOTIFIER_RATE_SHARE"] == "static"
+    error_message = "sender.rate_share = static must reach the sender as NOTIFIER_RATE_SHARE."
   }
 }

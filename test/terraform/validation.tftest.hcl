@@ -33,6 +33,14 @@ run "a_sender_parallelism_of_zero_is_rejected" {
   expect_failures = [var.sender]
 }
 
+run "a_rate_share_other_than_live_or_static_is_rejected" {
+  command = plan
+  variables {
+    sender = { rate_share = "dynamic" }
+  }
+  expect_failures = [var.sender]
+}
+
 run "a_batch_above_ten_without_a_batching_window_is_rejected" {
   command = plan
   variables {

@@ -68,6 +68,8 @@ After the run, what Meta reports back (docs/RECEIVER.md):
   --parallelism N            sends in flight per sender invocation (default ${DEFAULT_PARALLELISM}, as the module)
   --concurrency N            maximum concurrent sender invocations (default ${DEFAULT_CONCURRENCY}, as the module),
                              run in worker processes apart from the emulators (one per core at most)
+  --rate-share MODE          live (default, as the module): a Page's rate is divided by the senders working on it;
+                             static: by --concurrency (the module's sender.rate_share)
   --visibility-timeout S     queue visibility timeout in seconds (default 2)
   --max-receive-count N      receives before the DLQ (default 5)
   --dynamodb MODE            embedded (default) | dynamodb-local (Java) | an endpoint URL
@@ -146,6 +148,7 @@ const START_OPTIONS = {
   'batch-size': { type: 'string' },
   parallelism: { type: 'string' },
   concurrency: { type: 'string' },
+  'rate-share': { type: 'string' },
   'visibility-timeout': { type: 'string' },
   'max-receive-count': { type: 'string' },
   dynamodb: { type: 'string' },
@@ -265,6 +268,7 @@ function localRunOptions(values: StartValues, configItems: unknown[] | undefined
       numberOption('--parallelism', values.parallelism, { min: 1, integer: true, max: 100 }) ?? DEFAULT_PARALLELISM,
     maximumConcurrency:
       numberOption('--concurrency', values.concurrency, { min: 1, integer: true, max: 64 }) ?? DEFAULT_CONCURRENCY,
+    rateShare: rateShareOption(values['rate-share']),
     visibilityTimeoutSeconds:
       numberOption('--visibility-timeout', values['visibility-timeout'], { min: 1, integer: true, max: 43_200 }) ?? 2,
     maxReceiveCount:
@@ -283,6 +287,11 @@ function localRunOptions(values: StartValues, configItems: unknown[] | undefined
     realDatabase: values['real-database'] ?? false,
     ...(values.receipts ? { receipts: receiptsPlan(values) } : {}),
   };
+}
+
+function rateShareOption(value: string | undefined): 'live' | 'static' {
+  if (value === undefined || value === 'live' || value === 'static') return value ?? 'live';
+  throw new UsageError(`--rate-share must be live or static, got "${value}"`);
 }
 
 function receiptsPlan(values: StartValues) {

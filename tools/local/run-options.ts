@@ -65,6 +65,8 @@ export interface LocalRunOptions extends LocalPolicy {
   /** Sends in flight per invocation (the module's sender.parallelism). */
   readonly parallelism: number;
   readonly maximumConcurrency: number;
+  /** How the senders divide a channel's rate (the module's sender.rate_share): `live` unless given. */
+  readonly rateShare?: 'live' | 'static';
   /** Worker processes for the senders (default: one per core, at most one per sender). */
   readonly senderProcesses?: number;
   readonly visibilityTimeoutSeconds: number;

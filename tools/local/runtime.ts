@@ -113,6 +113,7 @@ async function startLocalStack(
     databaseHosts: [...LOOPBACK_HOSTS, ...hosts.databases],
     extraEnv: {
       [senderEnvironment.instances.name]: String(options.maximumConcurrency),
+      [senderEnvironment.rateShare.name]: options.rateShare ?? senderEnvironment.rateShare.parse(undefined),
       [senderEnvironment.parallelism.name]: String(options.parallelism),
       // Every secret is inline by now: a handler that still asked an AWS secret store would get no answer from here.
       AWS_ENDPOINT_URL_SECRETS_MANAGER: NO_SECRET_STORE,

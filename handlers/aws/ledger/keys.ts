@@ -64,5 +64,11 @@ export const receiptKey = (channel: string, psid: string): LedgerKey => ({ pk: `
 /** A webhook body the receiver applied, by the SHA-256 of its bytes: an exact replay is answered, not re-applied. */
 export const webhookKey = (bodySha256: string): LedgerKey => ({ pk: `webhook#${bodySha256}`, sk: 'webhook' });
 
+/**
+ * The senders working on one channel: one item per channel, an attribute per sender container
+ * (docs/adr/0016-pages-and-jobs.md).
+ */
+export const shareKey = (channel: string): LedgerKey => ({ pk: `share#${channel}`, sk: 'share' });
+
 /** A key as DynamoDB takes it in GetItem, UpdateItem and DeleteItem. */
 export const keyAttributes = (key: LedgerKey) => ({ pk: S(key.pk), sk: S(key.sk) });

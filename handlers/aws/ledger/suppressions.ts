@@ -25,7 +25,6 @@ export interface Suppression {
   readonly expiresAt?: number;
 }
 
-/** BatchGetItem takes at most this many keys a request. */
 const isSource = (value: string | undefined): value is SuppressionSource =>
   (SUPPRESSION_SOURCES as readonly (string | undefined)[]).includes(value);
 
