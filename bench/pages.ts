@@ -3,8 +3,9 @@
 // together; Page C at R = 50/s with 300 recipients, ticked 10 s later. Each Page's own limit is enforced by the
 // Messenger sandbox (--page-limits). Reports per Page: the sustained rate against R, the run's end against
 // audience / R + 30 s (C: + 15 s), C's first send after its tick, duplicates and rate rejections; then the same run
-// with the bounded lead off (leadSeconds 0). Each variant runs --repeats times, in turn; the table gives medians and
-// the same-run ratios of the lead's run to the run without it, and ends with one JSON line.
+// with the live rate share off (--rate-share static), with the bounded lead off (leadSeconds 0), and with both off.
+// Each variant runs --repeats times, in turn; the table gives medians and the same-run ratios of each variant's run
+// end to the run with both on, and ends with one JSON line.
 // The fair-queue tenant key cannot be measured here: the local SQS (fauxqs) does not model fair queues.
 // Usage: npm run bench:pages [-- --repeats 3 --scale 1 --latency-ms 60 --jitter-ms 80]   (docs/BENCHMARKS.md)
 
@@ -101,8 +102,9 @@ interface JobFigures {
 }
 
 /** One `npm start` of the three jobs; its per-job figures, or null when it failed. */
-function runOnce(configFile: string, databaseUrl: string): Promise<JobFigures[] | null> {
+function runOnce(configFile: string, databaseUrl: string, rateShare: string): Promise<JobFigures[] | null> {
   const args = ['bin/notifier.mjs', 'start', '--json', '--config', configFile, '--database-url', databaseUrl];
+  args.push('--rate-share', rateShare);
   args.push('--page-limits', '--latency-ms', values['latency-ms'], '--jitter-ms', values['jitter-ms']);
   args.push('--inject-transient-once', values['inject-transient-once'], '--inject-hang', values['inject-hang']);
   args.push('--inject-permanent', values['inject-permanent'], '--timeout', values.timeout);
@@ -131,8 +133,10 @@ const median = (numbers: readonly number[]) => {
 };
 
 const VARIANTS = [
-  { name: 'both on', leadSeconds: undefined },
-  { name: 'lead off', leadSeconds: 0 },
+  { name: 'both on', leadSeconds: undefined, rateShare: 'live' },
+  { name: 'share off', leadSeconds: undefined, rateShare: 'static' },
+  { name: 'lead off', leadSeconds: 0, rateShare: 'live' },
+  { name: 'both off', leadSeconds: 0, rateShare: 'static' },
 ] as const;
 
 const database = await startPglite();
@@ -150,7 +154,7 @@ try {
   const runs: (JobFigures[] | null)[][] = VARIANTS.map(() => []);
   for (let repeat = 0; repeat < repeats; repeat++)
     for (const [index, variant] of VARIANTS.entries()) {
-      const result = await runOnce(files[index] as string, database.url);
+      const result = await runOnce(files[index] as string, database.url, variant.rateShare);
       runs[index]?.push(result);
       console.error(`${variant.name}, run ${repeat + 1}: ${result ? 'done' : 'FAILED'}`);
     }
@@ -176,20 +180,28 @@ try {
       );
       summary.push({ variant: variant.name, job: page.job, share, end, bound, first, duplicates, rejected });
     }
-  // Same-run ratios: each repeat's run with the lead against the run without it, right after it.
-  const ratios = PAGES.map((page) => ({
-    job: page.job,
-    endRatio: median(
-      (runs[0] ?? []).map((run, repeat) => {
-        const on = run?.find((job) => job.job === page.job);
-        const off = runs[1]?.[repeat]?.find((job) => job.job === page.job);
-        return on && off ? on.durationMs / Math.max(1, off.durationMs) : NaN;
-      }),
-    ),
-  }));
+  // Same-run ratios: each repeat's run of a variant against the run with both on of the same repeat.
+  const ratios = VARIANTS.slice(1).flatMap((variant, offset) =>
+    PAGES.map((page) => ({
+      variant: variant.name,
+      job: page.job,
+      endRatio: median(
+        (runs[offset + 1] ?? []).map((run, repeat) => {
+          const off = run?.find((job) => job.job === page.job);
+          const on = runs[0]?.[repeat]?.find((job) => job.job === page.job);
+          return on && off ? off.durationMs / Math.max(1, on.durationMs) : NaN;
+        }),
+      ),
+    })),
+  );
   console.log(rows.join('\n'));
-  const endRatios = ratios.map((ratio) => `${ratio.job} ${ratio.endRatio.toFixed(3)}`).join(', ');
-  console.log(`same-run ratio of the run's end, lead on / off: ${endRatios}`);
+  for (const variant of VARIANTS.slice(1)) {
+    const endRatios = ratios
+      .filter((ratio) => ratio.variant === variant.name)
+      .map((ratio) => `${ratio.job} ${ratio.endRatio.toFixed(3)}`)
+      .join(', ');
+    console.log(`same-run ratio of the run's end, ${variant.name} / both on: ${endRatios}`);
+  }
   console.log(JSON.stringify({ repeats, scale, figures: summary, ratios }));
 } finally {
   await database.stop();

@@ -81,6 +81,7 @@ export { EMF_MAX_VALUES } from './observability/metrics.js';
 export type { AttemptResult } from './delivery/dispatcher.js';
 export type { BatchResponse, SqsEvent } from './delivery/batch.js';
 export { RECORDING_RESERVE_MS } from './delivery/limits.js';
+export { SHARE_RENEW_MS } from './delivery/share.js';
 export { renderMessage, sendOnce } from './delivery/recipient.js';
 export { lambdaFunctionName, plannerEnvironment, receiverEnvironment, senderEnvironment } from './env.js';
 export { type ReceiverEvent, parseWebhookBody } from './receiving/events.js';
@@ -94,3 +95,4 @@ export {
 } from './receiving/index.js';
 export { SIGNATURE_HEADER, signBody, verifySignature } from './receiving/signature.js';
 export type { PlannerResult } from './planning/index.js';
+export { LEAD_POLL_MS } from './planning/lead.js';

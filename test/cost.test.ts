@@ -139,10 +139,33 @@ describe('cost model: queue and ledger on hand-computed cases', () => {
   });
 
   it('config reads: 3 per planner invocation, 3 per sender container and minute of sending', () => {
-    // 100,000 recipients paced at 250/s over 10 senders: 400 s of sending, 7 cache periods per container
+    // 100,000 recipients paced at 250/s over 10 senders: 400 s of sending, 7 cache periods per container; the
+    // planner waits out the run ahead of its lead over 2 invocations (the next case)
     const estimate = grouped({ audience: 100_000, channelRatePerSecond: 250 });
     assert.equal(estimate.run.sendSeconds, 400);
-    assert.equal(lineOf(estimate, 'config reads').quantity, 3 + 10 * 3 * 7);
+    assert.equal(lineOf(estimate, 'config reads').quantity, 3 * 2 + 10 * 3 * 7);
+  });
+
+  it('the bounded lead: the planner waits, billed, until the senders are within the lead of the end, polling every 2 s', () => {
+    const estimate = grouped({ audience: 100_000, channelRatePerSecond: 250 });
+    // 400 s of sending - 60 s of lead - 10 s of its own work (100 pages of 100 ms) = 330 s of waiting; with the work,
+    // 340 s over invocations of at most 300 s - 10 s reserve - 2 pages = 289.8 s: 2
+    assert.equal(estimate.run.plannerBilledMs, 340_000);
+    assert.equal(estimate.run.plannerInvocations, 2);
+    assert.equal(lineOf(estimate, 'planner lead: GetItem').quantity, 100 + 165);
+    // one renewal per poll, also written to the by-job index
+    assert.equal(lineOf(estimate, 'planner lead: lease renewal').quantity, 165 * 2);
+    const none = grouped({ audience: 100_000, channelRatePerSecond: 250, leadSeconds: 0 });
+    assert.deepEqual([none.run.plannerBilledMs, none.run.plannerInvocations], [10_000, 1]);
+    assert.ok(!none.lines.some((line) => line.item.startsWith('planner lead')));
+  });
+
+  it('the live rate share: one write per sender and channel every 2 s of sending; none when static', () => {
+    const estimate = grouped({ audience: 100_000, channelRatePerSecond: 250 });
+    // 10 senders x 400 s / 2 s
+    assert.equal(lineOf(estimate, 'rate share').quantity, 2_000);
+    const off = grouped({ audience: 100_000, channelRatePerSecond: 250, rateShare: 'static' });
+    assert.ok(!off.lines.some((line) => line.item.startsWith('rate share')));
   });
 
   it('logs: one EMF line per sender invocation with a latency value per send, up to 100', () => {

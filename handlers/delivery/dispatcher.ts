@@ -42,8 +42,8 @@ export interface Lane {
 /**
  * The container's lanes, one per channel. A lane paces its channel at its share of `ratePerSecond`: the one the live
  * share granted (share.ts; the floor while it has none, which its sends wait out), or with the live share off the
- * static share, 1 / the most senders the event source mapping runs. A new `ratePerSecond` takes effect as soon as the config cache hands out the new item, and a new
- * share as soon as the live share grants it.
+ * static share, 1 / the most senders the event source mapping runs. A new `ratePerSecond` takes effect as soon as
+ * the config cache hands out the new item, and a new share as soon as the live share grants it.
  */
 export function channelLanes(options: {
   readonly instances: number;

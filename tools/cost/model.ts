@@ -4,8 +4,10 @@ import {
   ESCAPED_UNIT_BYTES,
   GROUP_NAME_RESERVE_BYTES,
   HANDOVER_RESERVE_MS,
+  LEAD_POLL_MS,
   MAX_TASK_BYTES,
   RECORDING_RESERVE_MS,
+  SHARE_RENEW_MS,
 } from '../../handlers/surface.js';
 import durations from './durations.json' with { type: 'json' };
 import {
@@ -56,6 +58,13 @@ export const DEFAULT_INPUT = {
    * job and 1 for the watch (docs/adr/0014-run-alarms-and-end-of-run-event.md), 12 for one job.
    */
   alarms: 9,
+  /**
+   * The job's leadSeconds (handlers/config/schema.ts; 0 for none): the planner stays ahead of the senders by this much
+   * of the channel's rate, so it waits out most of the run (docs/adr/0016-pages-and-jobs.md).
+   */
+  leadSeconds: 60,
+  /** The module's sender.rate_share: `live` renews each sender's entry on its channel while it sends (ADR 0016). */
+  rateShare: 'live' as 'live' | 'static',
   /** The job screens its recipients against its channel's suppression list (on by default, docs/adr/0013). */
   suppressionList: true,
   /** An assumption: the share of a run's recipients newly put on the list (a permanent answer about the person). */
@@ -224,21 +233,24 @@ function enqueue(input: CostInput, perTask: number, bodyBytes: (recipients: numb
 
 /**
  * The planner's invocations and billed time. Before each page it hands over when less than the handover reserve plus
- * twice its slowest page remains (checkInput makes sure a full page fits); only the last page can be short.
+ * twice its slowest page remains (checkInput makes sure a full page fits); only the last page can be short. With a
+ * lead it reads its last page only once the senders are within leadSeconds of the end: it waits out the rest of the
+ * run, billed, polling the run's counters and renewing its lease every LEAD_POLL_MS.
  */
-function plannerTiming(input: CostInput, pages: number) {
+function plannerTiming(input: CostInput, pages: number, sendSeconds: number) {
   const { plannerMsPer1000, plannerInitMs } = input.durations;
   const pageMs = plannerPageMs(input, Math.min(input.pageSize, input.audience));
   const budgetMs = input.plannerTimeoutSeconds * 1000 - HANDOVER_RESERVE_MS - 2 * pageMs;
   const perInvocation = Math.floor(budgetMs / pageMs) + 1;
-  const invocations = Math.max(1, Math.ceil(pages / perInvocation));
-  const billedFor = (rows: number) => Math.ceil((rows / 1000) * plannerMsPer1000 + plannerInitMs);
-  const lastRows = input.audience - (invocations - 1) * perInvocation * input.pageSize;
+  const workMs = (input.audience / 1000) * plannerMsPer1000;
+  const waitMs = input.leadSeconds > 0 ? Math.max(0, (sendSeconds - input.leadSeconds) * 1000 - workMs) : 0;
+  const invocations = Math.max(1, Math.ceil(pages / perInvocation), Math.ceil((workMs + waitMs) / budgetMs));
   return {
-    workMs: (input.audience / 1000) * plannerMsPer1000,
+    workMs,
     perInvocation,
     invocations,
-    billedMs: (invocations - 1) * billedFor(perInvocation * input.pageSize) + billedFor(lastRows),
+    billedMs: Math.ceil(workMs + waitMs + invocations * plannerInitMs),
+    leadPolls: Math.ceil(waitMs / LEAD_POLL_MS),
   };
 }
 
@@ -308,8 +320,8 @@ function runProfile(input: CostInput) {
   const bodyBytes = (recipients: number) => input.taskHeadBytes + recipients * recipientBytes;
   const tasks = enqueue(input, perTask, bodyBytes);
   const perMessage = input.audience / tasks.messages;
-  const planner = plannerTiming(input, tasks.pages);
   const sender = senderRun(input, tasks.messages, perMessage);
+  const planner = plannerTiming(input, tasks.pages, sender.sendSeconds);
   const received = receives(input, sender.batches, bodyBytes(perMessage));
   const { full, containers } = sender;
   // Each group is recorded and stored at its own size: a short last group may take fewer units.
@@ -327,6 +339,7 @@ function runProfile(input: CostInput) {
     plannerInvocations: planner.invocations,
     continuations: planner.invocations - 1,
     plannerBilledMs: planner.billedMs,
+    leadPolls: planner.leadPolls,
     senderBatches: sender.batches.count,
     senderContainers: containers,
     deliveriesPerBatch: Math.min(input.senderBatchSize, tasks.messages) * perMessage,
@@ -424,6 +437,8 @@ export function operations(input: CostInput, run: RunProfile): Operation[] {
     // The sender caches its config items for CONFIG_CACHE_MS per container.
     op('reads', config, run.senderCachePeriods * CONFIG_READS, 'handlers/aws/config-store.ts'),
     ...suppressionOperations(input, run),
+    ...leadOperations(input, run),
+    ...shareOperations(input, run),
     runWrite(ended, 1, 'runs.ts end'),
     runWrite(ended, 1, 'runs.ts published'),
     op('events', 'end-of-run event (PutEvents, one custom event)', 1, 'handlers/aws/run-events.ts PutEventsCommand'),
@@ -449,6 +464,46 @@ function suppressionOperations(input: CostInput, run: RunProfile): Operation[] {
       `suppression list: PutItem per recipient added (1 WRU; ${percent} % of recipients)`,
       run.notifications * input.suppressedShare,
       `${LEDGER}suppressions.ts PutItemCommand`,
+    ),
+  ];
+}
+
+/**
+ * The bounded lead (docs/adr/0016-pages-and-jobs.md): a read of the run's counters before each page, and while the
+ * planner waits ahead of its lead one read and one lease renewal every LEAD_POLL_MS. Its billed waiting is in the
+ * planner's compute line.
+ */
+function leadOperations(input: CostInput, run: RunProfile): Operation[] {
+  if (input.leadSeconds === 0) return [];
+  return [
+    op(
+      'reads',
+      `planner lead: GetItem of the run's counters per page and every ${LEAD_POLL_MS / 1000} s ahead (1 RRU)`,
+      run.pages + run.leadPolls,
+      `${LEDGER}runs.ts get`,
+    ),
+    op(
+      'writes',
+      `planner lead: lease renewal UpdateItem every ${LEAD_POLL_MS / 1000} s ahead`,
+      run.leadPolls * run.unitsPerWrite.run,
+      `${LEDGER}runs.ts renewLease`,
+      true,
+    ),
+  ];
+}
+
+/**
+ * The live rate share (docs/adr/0016-pages-and-jobs.md): each sender container working on the channel renews its entry
+ * (one UpdateItem under 1 KB) every SHARE_RENEW_MS of sending; a joiner's catch-up writes are a few per join.
+ */
+function shareOperations(input: CostInput, run: RunProfile): Operation[] {
+  if (input.rateShare === 'static') return [];
+  return [
+    op(
+      'writes',
+      `rate share: UpdateItem per sender and channel every ${SHARE_RENEW_MS / 1000} s of sending (1 WRU)`,
+      Math.ceil((run.senderContainers * run.sendSeconds * 1000) / SHARE_RENEW_MS),
+      `${LEDGER}shares.ts renew`,
     ),
   ];
 }

@@ -38,11 +38,11 @@ export class RateShares {
     write.prune.forEach((container, index) => {
       names[`#gone${index}`] = ENTRY_PREFIX + container;
     });
-    const remove = write.prune.map((_, index) => `#gone${index}`);
+    const remove = write.prune.length > 0 ? ` REMOVE ${write.prune.map((_, index) => `#gone${index}`).join(', ')}` : '';
     const { Attributes = {} } = await this.#table.update(
       shareKey(channel),
       {
-        UpdateExpression: `SET #me = :entry, expiresAt = :expiresAt${remove.length > 0 ? ` REMOVE ${remove.join(', ')}` : ''}`,
+        UpdateExpression: `SET #me = :entry, expiresAt = :expiresAt${remove}`,
         ExpressionAttributeNames: names,
         ExpressionAttributeValues: {
           ':entry': { M: { until: N(write.until), share: N(write.share) } },
