@@ -49,6 +49,7 @@ variable "jobs" {
   }))
   default = {}
 
+  nullable = false
   validation {
     condition     = alltrue([for id in keys(var.jobs) : can(regex("^[a-z0-9][a-z0-9_-]{0,29}$", id))])
     error_message = "Job ids must be 1-30 characters of a-z, 0-9, \"-\" or \"_\", starting with a letter or digit."
@@ -102,6 +103,7 @@ variable "scheduler" {
   })
   default = {}
 
+  nullable = false
   validation {
     condition     = var.scheduler.maximum_retry_attempts >= 0 && var.scheduler.maximum_retry_attempts <= 185
     error_message = "scheduler.maximum_retry_attempts must be between 0 and 185."
@@ -131,6 +133,7 @@ variable "planner_invocation" {
   })
   default = {}
 
+  nullable = false
   validation {
     condition     = contains([0, 1, 2], var.planner_invocation.maximum_retry_attempts)
     error_message = "planner_invocation.maximum_retry_attempts must be 0, 1 or 2 (Lambda's limits)."
@@ -151,6 +154,7 @@ variable "planner" {
   })
   default = {}
 
+  nullable = false
   validation {
     condition     = var.planner.memory_size >= 128 && var.planner.memory_size <= 10240
     error_message = "planner.memory_size must be between 128 and 10240 MB."
@@ -190,6 +194,7 @@ variable "sender" {
   })
   default = {}
 
+  nullable = false
   validation {
     condition     = contains(["live", "static"], var.sender.rate_share)
     error_message = "sender.rate_share must be \"live\" or \"static\"."
@@ -260,7 +265,8 @@ variable "packages" {
     sender   = optional(string)
     receiver = optional(string)
   })
-  default = {}
+  default  = {}
+  nullable = false
 }
 
 variable "log_retention_days" {
@@ -293,6 +299,7 @@ variable "suppressions" {
   })
   default = {}
 
+  nullable = false
   validation {
     condition     = var.suppressions.expire_after_days >= 1 && var.suppressions.expire_after_days <= 3650 && floor(var.suppressions.expire_after_days) == var.suppressions.expire_after_days
     error_message = "suppressions.expire_after_days must be a whole number between 1 and 3650."
@@ -403,6 +410,7 @@ variable "queue" {
   })
   default = {}
 
+  nullable = false
   validation {
     condition     = var.queue.visibility_timeout_multiplier >= 6 && var.queue.visibility_timeout_multiplier <= 48
     error_message = "queue.visibility_timeout_multiplier must be between 6 and 48: the visibility timeout must be at least 6 x sender.timeout (and at most 12 hours)."
@@ -446,6 +454,7 @@ variable "receiver" {
   })
   default = {}
 
+  nullable = false
   validation {
     condition     = !var.receiver.create || can(regex("^arn:aws[a-z-]*:secretsmanager:[a-z0-9-]+:[0-9]{12}:secret:.+$", var.receiver.secret_arn))
     error_message = "receiver.secret_arn must be a Secrets Manager secret ARN when receiver.create is true."
@@ -462,7 +471,8 @@ variable "tables" {
     deletion_protection           = optional(bool, true)
     ledger_point_in_time_recovery = optional(bool, false)
   })
-  default = {}
+  default  = {}
+  nullable = false
 }
 
 ################################################################################
@@ -539,6 +549,7 @@ variable "existing_role_arns" {
   })
   default = {}
 
+  nullable = false
   validation {
     condition     = alltrue([for arn in values(var.existing_role_arns) : arn == null ? true : can(regex("^arn:aws[a-z-]*:iam::[0-9]{12}:role/.+$", arn))])
     error_message = "existing_role_arns values must be IAM role ARNs."
@@ -584,6 +595,7 @@ variable "alarm_thresholds" {
   })
   default = {}
 
+  nullable = false
   validation {
     condition     = contains([10, 30], var.alarm_thresholds.period_seconds) || (var.alarm_thresholds.period_seconds >= 60 && var.alarm_thresholds.period_seconds % 60 == 0)
     error_message = "alarm_thresholds.period_seconds must be 10, 30 or a multiple of 60."
@@ -597,7 +609,9 @@ variable "run_alarms" {
     overdue (alarm `<name>-run-overdue-<job>`); one still open `end_after_hours` after its tick is ended as `halted`,
     `expired-while-paused` or `expired`. A run that ends with more than its job's `failed_percent` (default this
     one) of its recipients failed raises `<name>-run-failed-<job>`; `<name>-run-watch-missing` fires when the watch
-    stops. `create = false` creates neither the watch schedule nor these alarms (runs that complete still end).
+    stops. `create = false` creates neither the watch schedule nor these alarms: runs that complete still end, ended by
+    the sender that counts their last outcome, but a run that sender could not end (its write cut at its invocation's
+    end) and a run that never completes stay open, and their end-of-run events are not published.
   EOT
   type = object({
     create                 = optional(bool, true)

@@ -8,9 +8,8 @@
 //   (docs/BENCHMARKS.md, "When the network lies")
 
 import { spawn } from 'node:child_process';
-import { createServer, type IncomingMessage, request, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { parseArgs } from 'node:util';
+import { startDynamoAnswerLoss } from '../test/support/fault-proxies.js';
 import { startDynamoDbLocal } from '../tools/local/dynamodb-local.js';
 import { numberFlag } from './flags.js';
 
@@ -43,50 +42,26 @@ function mulberry32(seed: number): () => number {
   };
 }
 
-/** An HTTP proxy to DynamoDB that forwards every request and, for a share of writes, cuts the answer after landing. */
+/** The DynamoDB answer-loss proxy of the tests, cutting the answer of a seeded share of writes after they landed. */
 async function startLossyProxy(upstream: string, share: number, seed: number) {
-  const target = new URL(upstream);
   const random = mulberry32(seed);
   const counts = { writes: 0, lost: 0 };
-  const server = createServer((incoming: IncomingMessage, outgoing: ServerResponse) => {
-    const operation = String(incoming.headers['x-amz-target'] ?? '');
-    const write = WRITES.test(operation);
-    if (write) counts.writes++;
-    const loseIt = write && random() < share;
-    const forward = request(
-      {
-        host: target.hostname,
-        port: target.port,
-        method: incoming.method,
-        path: incoming.url,
-        headers: incoming.headers,
-      },
-      (answer) => {
-        const chunks: Buffer[] = [];
-        answer.on('data', (chunk: Buffer) => chunks.push(chunk));
-        answer.on('end', () => {
-          if (loseIt) {
-            counts.lost++;
-            incoming.socket.destroy();
-            return;
-          }
-          outgoing.writeHead(answer.statusCode ?? 500, answer.headers);
-          outgoing.end(Buffer.concat(chunks));
-        });
-      },
-    );
-    forward.on('error', () => incoming.socket.destroy());
-    incoming.pipe(forward);
+  const proxy = await startDynamoAnswerLoss(upstream, (operation) => {
+    if (!WRITES.test(operation)) return 'forward';
+    counts.writes++;
+    return random() < share ? 'lose' : 'forward';
   });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   return {
-    endpoint: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
-    counts,
-    stop: () =>
-      new Promise<void>((resolve) => {
-        server.closeAllConnections();
-        server.close(() => resolve());
-      }),
+    endpoint: proxy.endpoint,
+    counts: {
+      get writes() {
+        return counts.writes;
+      },
+      get lost() {
+        return proxy.lost();
+      },
+    },
+    stop: proxy.stop,
   };
 }
 

@@ -3,9 +3,17 @@ import { after, describe, it } from 'node:test';
 import type { OutboundMessage } from '../handlers/channels/channel.js';
 import { parseUsagePercent } from '../handlers/channels/graph-errors.js';
 import { messengerChannel } from '../handlers/channels/messenger.js';
-import { type MessengerChannelConfig, parseConfigItem, type RecipientKind } from '../handlers/config/schema.js';
+import {
+  MARKETING_TEXT_MAX,
+  type MessengerChannelConfig,
+  parseConfigItem,
+  type RecipientKind,
+} from '../handlers/config/schema.js';
 import type { DeliveryError } from '../handlers/core/errors.js';
+import { WINDOW_MS } from '../handlers/core/window.js';
 import { type Fault, type FaultShares, faultFor } from '../tools/local/fault-plan.js';
+import { MARKETING_TEXT_MAX as META_TEXT_MAX } from '../tools/local/messenger-routes.js';
+import { WINDOW_MS as META_WINDOW_MS } from '../tools/local/messenger-window.js';
 import { type SandboxOptions, startSandbox } from '../tools/local/sandbox.js';
 import { usageWindow } from '../tools/local/sandbox-rate.js';
 
@@ -492,5 +500,12 @@ describe('Messenger sandbox: each Page at its own limit (--page-limits)', () => 
     assert.ok(sandbox.page('100000000000001').rejectedForRate >= 1);
     assert.equal(sandbox.page('act_987654321').requests, 3);
     assert.equal(sandbox.page('act_987654321').rejectedForRate, 0);
+  });
+});
+
+describe("the sandbox's Meta and the product agree on Meta's numbers", () => {
+  it('the 24-hour window and the text template limit are the same on both sides', () => {
+    assert.equal(META_WINDOW_MS, WINDOW_MS);
+    assert.equal(META_TEXT_MAX, MARKETING_TEXT_MAX);
   });
 });

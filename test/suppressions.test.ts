@@ -128,6 +128,38 @@ describe('suppression lists and the 24-hour window', () => {
     assert.equal((await ledger.suppressions.among('messenger', ['psid-23'])).size, 0, 'and not put back');
   });
 
+  it("a block a send found never replaces an operator's entry or a STOP, and refreshes an earlier send's", async () => {
+    const entry = (recipient: string, source: 'send' | 'operator', at: string, expiresAt?: number) => ({
+      channel: 'precedence',
+      recipient,
+      reason: `${source} at ${at}`,
+      source,
+      at,
+      ...(expiresAt === undefined ? {} : { expiresAt }),
+    });
+    const later = Math.floor(Date.now() / 1000) + 86_400;
+    await ledger.suppressions.add(entry('by-operator', 'operator', '2026-12-01T00:00:00Z'));
+    await ledger.suppressions.optWord({
+      channel: 'precedence',
+      recipient: 'stopped',
+      reason: 'STOP',
+      at: '2026-12-01T00:00:00Z',
+      word: 'opt-out',
+    });
+    await ledger.suppressions.add(entry('by-send', 'send', '2026-12-01T00:00:00Z', later));
+    for (const recipient of ['by-operator', 'stopped', 'by-send'])
+      await ledger.suppressions.add(entry(recipient, 'send', '2026-12-02T00:00:00Z', later + 60));
+    const found = await ledger.suppressions.among('precedence', ['by-operator', 'stopped', 'by-send']);
+    assert.deepEqual(
+      ['by-operator', 'stopped', 'by-send'].map((id) => [found.get(id)?.source, found.get(id)?.expiresAt]),
+      [
+        ['operator', undefined],
+        ['opt-out', undefined],
+        ['send', later + 60],
+      ],
+    );
+  });
+
   it('the CLI lists, exports (CSV), adds and removes entries; hostile text survives the CSV', async () => {
     const hostile = { recipient: 'tok,"en"\nx', reason: 'asked us, twice: "stop"' };
     const added = await cli(

@@ -293,3 +293,19 @@ run "a_static_rate_share_reaches_the_sender" {
     error_message = "sender.rate_share = static must reach the sender as NOTIFIER_RATE_SHARE."
   }
 }
+
+run "an_object_setting_passed_as_null_takes_its_defaults" {
+  command = plan
+
+  variables {
+    sender       = null
+    suppressions = null
+    receiver     = null
+    queue        = null
+  }
+
+  assert {
+    condition     = module.sender.environment["NOTIFIER_SENDER_PARALLELISM"] == "50" && module.sender.environment["NOTIFIER_SUPPRESSIONS"] == "true"
+    error_message = "A null object variable must read as its default, as an omitted one does."
+  }
+}

@@ -103,6 +103,12 @@ const FLAGS: Readonly<Record<string, readonly Flag[]>> = {
       whole(1, 100),
       "the sender's parallelism: sends in flight per invocation, across its tasks",
     ],
+    [
+      'rate-share S',
+      'rateShare',
+      ['live', 'static'],
+      "the sender's rate_share: live renews each sender's entry on its channel every 2 s of sending",
+    ],
     ['ledger-ttl-days N', 'ledgerTtlDays', whole(1, 3650), 'days the ledger keeps a group item'],
     ['alarms N', 'alarms', whole(0, 100), 'CloudWatch alarms the module creates beside the run alarms (2 per job + 1)'],
     ['dashboard', 'dashboard', { sets: true }, 'with the CloudWatch dashboard'],
@@ -115,6 +121,12 @@ const FLAGS: Readonly<Record<string, readonly Flag[]>> = {
       whole(1, MAX_RECIPIENTS_PER_TASK, "the job schema's limit"),
       "the job's recipientsPerTask: recipients one SQS message and one ledger item carry (a body also stops at " +
         `${MAX_TASK_BYTES} B); 1 is the per-recipient ledger, which also drops repeats across pages`,
+    ],
+    [
+      'lead-seconds N',
+      'leadSeconds',
+      whole(0, 3600),
+      "the job's leadSeconds: the planner waits out the run this far ahead of the senders (0: no lead)",
     ],
   ],
   Comparison: [['worker-instances N', 'workerInstances', whole(1, 1000), 'worker instances']],

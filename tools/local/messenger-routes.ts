@@ -6,8 +6,11 @@ import type { UtilityTemplateModel, WindowModel, WindowRefusal } from './messeng
 // and
 // https://developers.facebook.com/documentation/business-messaging/messenger-platform/send-messages/utility-messages.
 
-/** The text template's limit (API reference, Text Template). */
-const MARKETING_TEXT_MAX = 640;
+/**
+ * The text template's limit (API reference, Text Template): Meta's, kept apart from the schema's check; a test holds
+ * them equal.
+ */
+export const MARKETING_TEXT_MAX = 640;
 
 /** `POST /<version>/act_<AD_ACCOUNT_ID>/messages`: the Marketing Message API, whatever the query string. */
 export const isMarketingPath = (path: string): boolean => /^\/v\d+\.\d+\/act_\d+\/messages(?:\?|$)/.test(path);

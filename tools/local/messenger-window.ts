@@ -33,7 +33,8 @@ export interface WindowRefusal {
   readonly message: string;
 }
 
-const WINDOW_MS = WINDOW_HOURS * 3_600_000;
+/** Meta's own count of the window, kept apart from the sender's (handlers/core/window.ts); a test holds them equal. */
+export const WINDOW_MS = WINDOW_HOURS * 3_600_000;
 
 type Recipient = { id?: unknown; user_ref?: unknown; notification_messages_token?: unknown };
 

@@ -62,7 +62,7 @@ export const suppressionKey = (channel: string, recipient: string): LedgerKey =>
 export const receiptKey = (channel: string, psid: string): LedgerKey => ({ pk: `receipt#${channel}`, sk: psid });
 
 /** A webhook body the receiver applied, by the SHA-256 of its bytes: an exact replay is answered, not re-applied. */
-export const webhookKey = (bodySha256: string): LedgerKey => ({ pk: `webhook#${bodySha256}`, sk: 'webhook' });
+export const appliedBodyKey = (bodySha256: string): LedgerKey => ({ pk: `webhook#${bodySha256}`, sk: 'webhook' });
 
 /**
  * The senders working on one channel: one item per channel, an attribute per sender container

@@ -1,6 +1,6 @@
 import { PutItemCommand } from '@aws-sdk/client-dynamodb';
 import { N, readNumber, readString, S } from '../dynamo.js';
-import { keyAttributes, receiptKey, webhookKey } from './keys.js';
+import { appliedBodyKey, keyAttributes, receiptKey } from './keys.js';
 import { conditional, iso, type LedgerTable } from './table.js';
 
 /** Meta's two receipts: `message_deliveries` and `message_reads`. */
@@ -73,7 +73,7 @@ export class AppliedBodies {
   }
 
   async has(bodySha256: string): Promise<boolean> {
-    return (await this.#table.get(webhookKey(bodySha256), 'pk')) !== undefined;
+    return (await this.#table.get(appliedBodyKey(bodySha256), 'pk')) !== undefined;
   }
 
   /** A plain put: recording the same body twice (two deliveries of it at once, a retry) leaves one item. */
@@ -82,7 +82,7 @@ export class AppliedBodies {
       new PutItemCommand({
         TableName: this.#table.name,
         Item: {
-          ...keyAttributes(webhookKey(bodySha256)),
+          ...keyAttributes(appliedBodyKey(bodySha256)),
           at: S(new Date(now).toISOString()),
           expiresAt: N(expiresAtSeconds),
         },

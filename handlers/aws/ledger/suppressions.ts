@@ -58,9 +58,10 @@ export class Suppressions {
   }
 
   /**
-   * Puts a recipient on the list. An unconditional put of a whole item: sent again after a lost answer, it writes the
-   * same item, so the retry is safe (docs/adr/0009-retry-safe-writes.md); a later add of the same recipient replaces
-   * the entry, its reason and its expiry.
+   * Puts a recipient on the list, replacing the entry, its reason and its expiry. An operator's put is unconditional; a
+   * send's replaces only no entry, another send's or a RESUME's tombstone, so a block a send found never shortens an
+   * operator's entry or Meta's STOP that landed meanwhile. Sent again after a lost answer, either writes the same item
+   * (the condition holds for the send's own entry), so the retry is safe (docs/adr/0009-retry-safe-writes.md).
    */
   async add(entry: Suppression, signal?: AbortSignal): Promise<void> {
     const item: Item = {
@@ -70,7 +71,22 @@ export class Suppressions {
       at: S(entry.at),
       ...(entry.expiresAt === undefined ? {} : { expiresAt: N(entry.expiresAt) }),
     };
-    await this.#table.client.send(new PutItemCommand({ TableName: this.#table.name, Item: item }), options(signal));
+    const put = new PutItemCommand({
+      TableName: this.#table.name,
+      Item: item,
+      ...(entry.source === 'send'
+        ? {
+            ConditionExpression: 'attribute_not_exists(pk) OR #source IN (:send, :optIn)',
+            ExpressionAttributeNames: { '#source': 'source' },
+            ExpressionAttributeValues: { ':send': S('send'), ':optIn': S('opt-in') },
+          }
+        : {}),
+    });
+    try {
+      await this.#table.client.send(put, options(signal));
+    } catch (error) {
+      if (!isConditionFailure(error)) throw error;
+    }
   }
 
   /**

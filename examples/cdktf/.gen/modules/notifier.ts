@@ -125,7 +125,9 @@ export interface NotifierInputs {
    * overdue (alarm `<name>-run-overdue-<job>`); one still open `end_after_hours` after its tick is ended as `halted`,
    * `expired-while-paused` or `expired`. A run that ends with more than its job's `failed_percent` (default this
    * one) of its recipients failed raises `<name>-run-failed-<job>`; `<name>-run-watch-missing` fires when the watch
-   * stops. `create = false` creates neither the watch schedule nor these alarms (runs that complete still end).
+   * stops. `create = false` creates neither the watch schedule nor these alarms: runs that complete still end, ended by
+   * the sender that counts their last outcome, but a run that sender could not end (its write cut at its invocation's
+   * end) and a run that never completes stay open, and their end-of-run events are not published.
    */
   readonly runAlarms?: { readonly create?: boolean; readonly failed_percent?: number; readonly end_after_hours?: number; readonly watch_interval_minutes?: number };
   /**
@@ -150,14 +152,16 @@ export interface NotifierInputs {
    */
   readonly secretKmsKeyArns?: ReadonlyArray<string>;
   /**
-   * Sender sizing and its SQS event source mapping. `maximum_concurrency` caps concurrent senders; each paces itself to
-   * its share of the channel's rate. `parallelism` is the sends one invocation keeps in flight across all the tasks of
+   * Sender sizing and its SQS event source mapping. `maximum_concurrency` caps concurrent senders. `rate_share` says how
+   * they divide a channel's rate: `live` (the default) by the senders working on the channel, as each renews an entry in
+   * the ledger every 5 s while it sends there; `static` by `maximum_concurrency`, so that fewer busy senders (a small
+   * queue, a run's tail) send below the limit (docs/adr/0016-pages-and-jobs.md). `parallelism` is the sends one invocation keeps in flight across all the tasks of
    * its batch (a task carries up to the job's recipientsPerTask recipients). The defaults come from the rate and cost
    * benchmarks (docs/BENCHMARKS.md, docs/COST.md): two senders with 50 sends in flight and batches of 50 tasks hold a
    * provider limit of 300/s under ordinary tails and are billed for the least waiting; a 256 MB sender uses about a
    * third of its CPU share at that pace. `reserved_concurrency = -1` leaves the function unreserved.
    */
-  readonly sender?: { readonly memory_size?: number; readonly timeout?: number; readonly reserved_concurrency?: number; readonly batch_size?: number; readonly maximum_batching_window_in_seconds?: number; readonly maximum_concurrency?: number; readonly parallelism?: number };
+  readonly sender?: { readonly memory_size?: number; readonly timeout?: number; readonly reserved_concurrency?: number; readonly batch_size?: number; readonly maximum_batching_window_in_seconds?: number; readonly maximum_concurrency?: number; readonly parallelism?: number; readonly rate_share?: string };
   /**
    * Secrets Manager secret ARNs and SSM parameter ARNs only the sender may read: channel tokens and webhook signing secrets. The planner cannot read them. Values are written outside Terraform.
    */
