@@ -269,9 +269,9 @@ module "sender" {
   tracing_mode             = local.function_defaults.tracing_mode
   code_signing_config_arn  = local.function_defaults.code_signing_config_arn
 
-  # Each sender paces a channel at ratePerSecond / the senders working on it (NOTIFIER_RATE_SHARE=live), or / the most
-  # senders there may be (NOTIFIER_SENDER_INSTANCES, and live before a sender first hears of the others), so the fleet
-  # stays under the provider's limit.
+  # Each sender paces a channel at the share of its ratePerSecond it was granted among the senders working on it
+  # (NOTIFIER_RATE_SHARE=live; NOTIFIER_SENDER_INSTANCES sizes its first request and its floor), or at ratePerSecond /
+  # NOTIFIER_SENDER_INSTANCES (static), so the fleet stays under the provider's limit.
   # The queue URL lets it return a message for a retry after the retry's backoff instead of the visibility timeout,
   # and re-send a paused job's task as a new delayed message (a returned one would count a receive towards the DLQ).
   environment = merge(local.environment, {

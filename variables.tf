@@ -22,6 +22,7 @@ variable "tags" {
   description = "Tags added to every taggable resource (merged over `{ Module = \"terraform-aws-notifier\", Service = <name> }`)."
   type        = map(string)
   default     = {}
+  nullable    = false
 }
 
 ################################################################################
@@ -174,9 +175,9 @@ variable "planner" {
 variable "sender" {
   description = <<-EOT
     Sender sizing and its SQS event source mapping. `maximum_concurrency` caps concurrent senders. `rate_share` says how
-    they divide a channel's rate: `live` (the default) by the senders working on the channel, as each renews an entry in
-    the ledger every 5 s while it sends there; `static` by `maximum_concurrency`, so that fewer busy senders (a small
-    queue, a run's tail) send below the limit (docs/adr/0016-pages-and-jobs.md). `parallelism` is the sends one invocation keeps in flight across all the tasks of
+    they divide a channel's rate: `live` (the default) among the senders working on the channel, as each renews an entry
+    in the ledger every 2 s while it sends there, announcing the share it takes; `static` by `maximum_concurrency`, so
+    that fewer busy senders (a small queue, a run's tail) send below the limit (docs/adr/0016-pages-and-jobs.md). `parallelism` is the sends one invocation keeps in flight across all the tasks of
     its batch (a task carries up to the job's recipientsPerTask recipients). The defaults come from the rate and cost
     benchmarks (docs/BENCHMARKS.md, docs/COST.md): two senders with 50 sends in flight and batches of 50 tasks hold a
     provider limit of 300/s under ordinary tails and are billed for the least waiting; a 256 MB sender uses about a
@@ -385,6 +386,7 @@ variable "database_hosts" {
   description = "Hosts a database item's `host` may name: the planner resolves the password only for these, e.g. `[aws_db_instance.this.address]`. Empty refuses every database item. Exact names, no wildcards (docs/adr/0007-channel-and-database-allowlists.md)."
   type        = list(string)
   default     = []
+  nullable    = false
 
   validation {
     condition     = alltrue([for host in var.database_hosts : can(regex("^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?(\\.[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)*$", host))])
@@ -494,6 +496,7 @@ variable "planner_secret_arns" {
   description = "Secrets Manager secret ARNs and SSM parameter ARNs only the planner may read: the database password. The sender cannot read them. Values are written outside Terraform."
   type        = list(string)
   default     = []
+  nullable    = false
 
   validation {
     condition     = alltrue([for arn in var.planner_secret_arns : can(regex("^arn:aws[a-z-]*:(secretsmanager:[a-z0-9-]+:[0-9]{12}:secret:|ssm:[a-z0-9-]+:[0-9]{12}:parameter/)[^*]+$", arn))])
@@ -505,6 +508,7 @@ variable "sender_secret_arns" {
   description = "Secrets Manager secret ARNs and SSM parameter ARNs only the sender may read: channel tokens and webhook signing secrets. The planner cannot read them. Values are written outside Terraform."
   type        = list(string)
   default     = []
+  nullable    = false
 
   validation {
     condition     = alltrue([for arn in var.sender_secret_arns : can(regex("^arn:aws[a-z-]*:(secretsmanager:[a-z0-9-]+:[0-9]{12}:secret:|ssm:[a-z0-9-]+:[0-9]{12}:parameter/)[^*]+$", arn))])
@@ -516,6 +520,7 @@ variable "secret_kms_key_arns" {
   description = "Customer managed KMS keys (key ARNs) the secrets are encrypted with, when other than `kms_key_arn` (which is included by itself). Each function that reads secrets gets `kms:Decrypt` on them only through Secrets Manager and SSM in the region (`kms:ViaService`), so a key grants no more than the secrets the function may read. Secrets under the AWS-managed keys need nothing here."
   type        = list(string)
   default     = []
+  nullable    = false
 
   validation {
     condition     = alltrue([for arn in var.secret_kms_key_arns : can(regex("^arn:aws[a-z-]*:kms:[a-z0-9-]+:[0-9]{12}:key/.+$", arn))])

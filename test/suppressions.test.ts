@@ -147,14 +147,17 @@ describe('suppression lists and the 24-hour window', () => {
       word: 'opt-out',
     });
     await ledger.suppressions.add(entry('by-send', 'send', '2026-12-01T00:00:00Z', later));
-    for (const recipient of ['by-operator', 'stopped', 'by-send'])
+    // An operator's entry that expired an hour ago, which TTL has not removed yet.
+    await ledger.suppressions.add(entry('expired', 'operator', '2026-11-01T00:00:00Z', later - 90_000));
+    for (const recipient of ['by-operator', 'stopped', 'by-send', 'expired'])
       await ledger.suppressions.add(entry(recipient, 'send', '2026-12-02T00:00:00Z', later + 60));
-    const found = await ledger.suppressions.among('precedence', ['by-operator', 'stopped', 'by-send']);
+    const found = await ledger.suppressions.among('precedence', ['by-operator', 'stopped', 'by-send', 'expired']);
     assert.deepEqual(
-      ['by-operator', 'stopped', 'by-send'].map((id) => [found.get(id)?.source, found.get(id)?.expiresAt]),
+      ['by-operator', 'stopped', 'by-send', 'expired'].map((id) => [found.get(id)?.source, found.get(id)?.expiresAt]),
       [
         ['operator', undefined],
         ['opt-out', undefined],
+        ['send', later + 60],
         ['send', later + 60],
       ],
     );

@@ -37,6 +37,10 @@ export class Pacer {
    */
   limit(ratePerSecond: number): void {
     if (ratePerSecond === this.#maxRate) return;
+    // The time since the last turn earned its tokens at the old rate, not the new one; and turns already booked ahead
+    // (tokens below zero) keep the time they hold, so the first new turn comes after them, at the new rate.
+    this.#refill();
+    if (this.#tokens < 0) this.#tokens = (this.#tokens * ratePerSecond) / this.#maxRate;
     this.#rate = (this.#rate * ratePerSecond) / this.#maxRate;
     this.#maxRate = ratePerSecond;
   }
@@ -47,16 +51,20 @@ export class Pacer {
    * invocation's end).
    */
   reserve(withinMs = Number.POSITIVE_INFINITY): { taken: boolean; waitMs: number } {
+    this.#refill();
+    const waitMs = this.#tokens >= 1 ? 0 : ((1 - this.#tokens) / this.#rate) * 1000;
+    if (waitMs > withinMs) return { taken: false, waitMs };
+    this.#tokens -= 1;
+    return { taken: true, waitMs };
+  }
+
+  #refill(): void {
     const now = this.#now();
     this.#tokens = Math.min(
       Math.min(this.#burst, Math.max(1, this.#rate)),
       this.#tokens + ((now - this.#last) / 1000) * this.#rate,
     );
     this.#last = now;
-    const waitMs = this.#tokens >= 1 ? 0 : ((1 - this.#tokens) / this.#rate) * 1000;
-    if (waitMs > withinMs) return { taken: false, waitMs };
-    this.#tokens -= 1;
-    return { taken: true, waitMs };
   }
 
   /** A request was accepted; `usagePercent` is the provider's usage header, when it sends one. */

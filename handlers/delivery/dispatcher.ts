@@ -2,7 +2,7 @@ import type { ChannelConfig } from '../config/schema.js';
 import { type DeliveryError, PermanentDeliveryError } from '../core/errors.js';
 import { LatencyEstimate, Pacer, Semaphore } from '../core/limiter.js';
 import { DEFAULT_RETRY_POLICY, decideRetry, type RetryDecision, type RetryPolicy } from '../core/retry.js';
-import { type LiveShare, SHARE_FLOOR } from './share.js';
+import { type LiveShare, SHARE_HORIZON_MS, SHARE_RENEW_MS } from './share.js';
 
 /** One send to one recipient, as the channel answered it. */
 export type AttemptResult =
@@ -32,23 +32,34 @@ export interface Lane {
   readonly latency: LatencyEstimate;
   /** The channel's answers so far in this container: acceptances, and answers that may mean "blocked". */
   readonly answers: { accepted: number; perhapsBlocked: number };
-  /**
-   * Called before each turn: keeps this container counted among the channel's senders, and answers a wait while it
-   * holds no share of the channel's rate yet (share.ts).
-   */
-  readonly ready?: (withinMs: number) => Promise<void> | undefined;
+  /** The live share of the channel's rate (share.ts); none when the share is static. */
+  readonly share?: {
+    /** Called before each turn: renews the entry when due; a wait while this sender holds no share yet. */
+    readonly ready: (withinMs: number) => Promise<void> | undefined;
+    /** Whether this sender holds a share above the floor. */
+    readonly held: () => boolean;
+  };
 }
+
+/** How a turn is waited for: the clock the deadline is on, and its sleep. */
+export interface TurnClock {
+  readonly now: () => number;
+  readonly sleep: (ms: number) => Promise<void>;
+}
+const REAL_CLOCK: TurnClock = { now: Date.now, sleep: (ms) => new Promise((resolve) => setTimeout(resolve, ms)) };
 
 /**
  * The container's lanes, one per channel. A lane paces its channel at its share of `ratePerSecond`: the one the live
  * share granted (share.ts; the floor while it has none, which its sends wait out), or with the live share off the
  * static share, 1 / the most senders the event source mapping runs. A new `ratePerSecond` takes effect as soon as
- * the config cache hands out the new item, and a new share as soon as the live share grants it.
+ * the config cache hands out the new item, and a new share before the next turn.
  */
 export function channelLanes(options: {
   readonly instances: number;
   readonly parallelism: number;
   readonly share?: (onChange: (channelId: string) => void) => LiveShare;
+  /** The pacers' clock (tests). */
+  readonly now?: () => number;
 }) {
   const lanes = new Map<string, Lane & { channelRate: number }>();
   const share = options.share?.((channelId) => {
@@ -56,25 +67,60 @@ export function channelLanes(options: {
     if (lane) lane.pacer.limit(rateOf(lane));
   });
   const rateOf = (lane: { id: string; channelRate: number }) =>
-    lane.channelRate * (share ? (share.share(lane.id) ?? SHARE_FLOOR) : 1 / Math.max(1, options.instances));
+    lane.channelRate * (share ? (share.share(lane.id) ?? share.floor) : 1 / Math.max(1, options.instances));
+  const liveShare = (lane: Lane & { channelRate: number }, live: LiveShare) => ({
+    // The share can lapse between two writes (a sender whose writes fail): its pacer follows before each turn.
+    ready: (withinMs: number) => {
+      const wait = live.ready(lane.id, withinMs);
+      lane.pacer.limit(rateOf(lane));
+      return wait?.then(() => lane.pacer.limit(rateOf(lane)));
+    },
+    held: () => live.held(lane.id),
+  });
   return (channel: ChannelConfig): Lane => {
     let lane = lanes.get(channel.id);
     if (!lane) {
       const id = channel.id;
-      lane = {
+      const created: Lane & { channelRate: number; share?: Lane['share'] } = {
         id,
         channelRate: channel.ratePerSecond,
-        pacer: new Pacer(rateOf({ id, channelRate: channel.ratePerSecond }), options.parallelism),
+        pacer: new Pacer(rateOf({ id, channelRate: channel.ratePerSecond }), options.parallelism, options.now),
         latency: new LatencyEstimate(),
         answers: { accepted: 0, perhapsBlocked: 0 },
-        ...(share ? { ready: (withinMs: number) => share.ready(id, withinMs) } : {}),
       };
-      lanes.set(id, lane);
+      if (share) created.share = liveShare(created, share);
+      lanes.set(id, created);
+      lane = created;
     }
     lane.channelRate = channel.ratePerSecond;
     lane.pacer.limit(rateOf(lane));
     return lane;
   };
+}
+
+/**
+ * Waits for the channel's next turn, and takes it. With a live share the turn must come within SHARE_HORIZON_MS: a
+ * later one is waited for without booking it, so that a share lowered meanwhile paces it; a sender that holds no share
+ * of the channel (its wait ran out) gives the recipient back to the queue rather than sending at the floor's pace.
+ * A turn that comes after the deadline is not taken: the recipient waits in the queue until then.
+ */
+export async function takeTurn(
+  lane: Lane,
+  deadline: number,
+  clock: TurnClock = REAL_CLOCK,
+): Promise<{ kind: 'turn'; waitMs: number } | Stop> {
+  const horizon = lane.share ? SHARE_HORIZON_MS : Number.POSITIVE_INFINITY;
+  for (;;) {
+    const ready = lane.share?.ready(deadline - clock.now());
+    if (ready) await ready;
+    if (lane.share && !lane.share.held())
+      return { kind: 'stopped', reason: NO_SHARE, delayMs: SHARE_RENEW_MS, waited: true };
+    const within = deadline - clock.now();
+    const turn = lane.pacer.reserve(Math.min(within, horizon));
+    if (turn.taken) return { kind: 'turn', waitMs: turn.waitMs };
+    if (turn.waitMs > within) return { kind: 'stopped', reason: NO_TURN, delayMs: turn.waitMs, waited: true };
+    await clock.sleep(Math.max(TURN_STEP_MS, turn.waitMs - horizon));
+  }
 }
 
 export interface SendSpec {
@@ -115,11 +161,14 @@ interface Entry {
 }
 
 type Stop = { kind: 'stopped'; reason: string; delayMs: number; waited: boolean };
+/** The least a send waits before asking again for a turn beyond the horizon. */
+const TURN_STEP_MS = 10;
 
 const CUT_REASON =
   'no answer while the rest of the batch was done (a straggler): returned to the queue instead of holding the batch';
 const NO_TIME = 'no time left in this invocation to send';
 const NO_TURN = "the channel's pace has no turn for it before this invocation ends";
+const NO_SHARE = "this sender holds no share of the channel's rate yet (the senders working on it are settling theirs)";
 
 /**
  * The sends of one invocation, across all its groups: paced, at most `parallelism` in flight on each channel, retried
@@ -224,10 +273,8 @@ export class Dispatcher {
     const { spec } = entry;
     entry.state = 'waiting';
     this.#changed();
-    const ready = spec.lane.ready?.(this.#options.deadline - Date.now());
-    if (ready) await ready;
-    const turn = spec.lane.pacer.reserve(this.#options.deadline - Date.now());
-    if (!turn.taken) return { kind: 'stopped', reason: NO_TURN, delayMs: turn.waitMs, waited: true };
+    const turn = await takeTurn(spec.lane, this.#options.deadline);
+    if (turn.kind === 'stopped') return turn;
     if (turn.waitMs > 0) await sleep(turn.waitMs);
     return this.#slotsOf(spec.lane).use(() => this.#send(entry));
   }

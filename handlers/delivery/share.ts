@@ -1,90 +1,103 @@
-import type { ShareEntries } from '../aws/ledger/shares.js';
+import type { ShareEntries, ShareWrite } from '../aws/ledger/shares.js';
+import { CLAIM_SKEW_MS } from './limits.js';
 
 // Each Page's rate, shared by the senders actually working on it (docs/adr/0016-pages-and-jobs.md). Every sender
 // container keeps an entry in one ledger item per channel while it sends there: until when it counts as working on the
 // channel, and the share of the channel's rate it may use until its next write. A sender raises its share only by
-// announcing it first, and takes no more than what the others' entries leave, so the shares in use never add up to
-// more than the whole rate, whoever writes first.
+// announcing it first, takes no more than what the others' entries leave, and lowers its announcement only once the
+// turns it booked at the higher share are past, so the shares in use never add up to more than the whole rate (and
+// the floors), whoever writes first.
 
 /** How long an entry counts its sender as working on the channel after it was written. */
 export const SHARE_ENTRY_MS = 6_000;
-/** How often a sender renews its entry while it sends on the channel and has its fair share. */
+/** How often a sender renews its entry while it takes turns on the channel and has its fair share. */
 export const SHARE_RENEW_MS = 2_000;
 /** How soon a sender below its fair share (one that just joined) writes again, to take it up. */
 export const SHARE_CATCH_UP_MS = 500;
 /**
- * The longest a send waits for its sender to hold a share above the floor (the first answer, or a joiner's catch-up
- * while the sender that held the whole rate lets go of half): one renewal of the others and a catch-up of its own.
+ * The furthest ahead a sender books turns on a live share; a share it lowers stays announced this long, until the
+ * turns it booked at the higher share are past.
  */
-export const SHARE_READY_MS = SHARE_RENEW_MS + 2 * SHARE_CATCH_UP_MS;
+export const SHARE_HORIZON_MS = 1_000;
+/**
+ * The longest a send waits for its sender to hold a share above the floor: a joiner's wait for the holder's next
+ * write, the holder's hold of its lowered share, and two catch-ups of its own.
+ */
+export const SHARE_READY_MS = SHARE_RENEW_MS + SHARE_HORIZON_MS + 2 * SHARE_CATCH_UP_MS;
 /** The longest a renewal may take, its SDK retries included; a renewal that takes longer keeps the last share. */
 export const SHARE_WRITE_BUDGET_MS = 250;
-/** The least share a working sender keeps: its sends then wait in the queue rather than for a share of nothing. */
-export const SHARE_FLOOR = 0.01;
 /** Entries expired this long ago are removed by the next renewal of any sender (a few at a time). */
-const PRUNE_AFTER_MS = SHARE_ENTRY_MS;
+const PRUNE_AFTER_MS = 60_000;
 const PRUNE_AT_ONCE = 5;
+/** Shares differing by less than this are the same: 1 - 4 x 0.2 is 0.19999999999999996 in floating point. */
+const SAME = 1e-9;
 
-/** One renewal: this container's new entry, and the long-expired entries it removes. */
-export interface ShareWrite {
-  readonly container: string;
-  readonly until: number;
-  /** The share of the channel's rate (0..1] this sender may use until its next write. */
-  readonly share: number;
-  readonly prune: readonly string[];
-}
+/**
+ * The least share a working sender keeps while its writes fail: 1 % of the rate, or less with many senders, so that
+ * the floors of all of them stay within a tenth of the rate.
+ */
+export const shareFloor = (instances: number) => Math.min(0.01, 1 / (10 * Math.max(1, instances)));
 
+export type { ShareWrite };
 /** Writes a renewal; answers every entry as the item holds them after the write. */
 export type RenewShare = (channelId: string, write: ShareWrite, signal: AbortSignal) => Promise<ShareEntries>;
 
-/** What one answer grants: the share this sender may use, its fair share, and the entries long gone. */
+/**
+ * What one answer grants: the share this sender may use, its fair share, and the entries long gone. An entry counts
+ * until its `until` plus the clock skew allowed between containers.
+ */
 export function grant(
   entries: ShareEntries,
   write: Pick<ShareWrite, 'container' | 'share'>,
   now: number,
-): { share: number; fair: number; gone: string[] } {
+  floor: number,
+): { share: number; fair: number; gone: { id: string; until: number }[] } {
   let senders = 1;
   let others = 0;
-  const gone: string[] = [];
+  const gone: { id: string; until: number }[] = [];
   for (const [id, entry] of entries) {
     if (id === write.container) continue;
-    if (entry.until > now) {
+    if (entry.until + CLAIM_SKEW_MS > now) {
       senders++;
       others += entry.share;
-    } else if (entry.until < now - PRUNE_AFTER_MS && gone.length < PRUNE_AT_ONCE) gone.push(id);
+    } else if (entry.until + CLAIM_SKEW_MS + PRUNE_AFTER_MS < now && gone.length < PRUNE_AT_ONCE)
+      gone.push({ id, until: entry.until });
   }
   const fair = 1 / senders;
-  return { share: Math.max(SHARE_FLOOR, Math.min(write.share, fair, 1 - others)), fair, gone };
+  const room = 1 - others > write.share - SAME ? write.share : 1 - others;
+  return { share: Math.max(floor, Math.min(write.share, fair, room)), fair, gone };
 }
 
 interface ChannelShare {
   /** When the next renewal is due (epoch ms). */
   dueAt: number;
+  busy: boolean;
   /** The renewal in flight. */
   writing?: Promise<void> | undefined;
   /** What the next write announces. */
   intent?: number;
-  /** The share in use; none before the first answer (or after an idle spell): the static share. */
+  /** The share in use; none before the first answer, or after an idle spell. */
   granted?: number;
-  /** Until when the last entry that landed counts this sender; after it, the others may have taken its share. */
+  /** Until when this sender trusts its last entry that landed (its `until` less the clock skew). */
   lapsesAt: number;
   /** Whether the last renewal failed. */
   failing: boolean;
-  gone: readonly string[];
+  gone: readonly { id: string; until: number }[];
 }
 
 /**
  * A container's shares of its channels' rates. `ready` is called before each send's turn: it renews the entry when a
  * renewal is due, beside the sends, and makes the send wait (at most SHARE_READY_MS) only while this sender holds no
- * share above the floor: before its first answer, after an idle spell, or as a joiner while the others let go. A sender
- * thus sends only on a share it was granted. A renewal that fails keeps the last share until the entry that landed
- * lapses, and then the floor, since the others may have taken the share by then.
+ * share above the floor: before its first answer, after an idle spell, or as a joiner while the holder lets go. A
+ * sender thus sends only on a share it was granted. A renewal that fails keeps the last share until the entry that
+ * landed lapses, and then the floor, since the others may have taken the share by then.
  */
 export class LiveShare {
   readonly #channels = new Map<string, ChannelShare>();
   readonly #write: RenewShare;
   readonly #container: string;
   readonly #static: number;
+  readonly floor: number;
   readonly #now: () => number;
   readonly #onChange: (channelId: string) => void;
   readonly #onError: (channelId: string, error: unknown) => void;
@@ -104,6 +117,7 @@ export class LiveShare {
     this.#write = options.write;
     this.#container = options.container;
     this.#static = 1 / Math.max(1, options.instances);
+    this.floor = shareFloor(options.instances);
     this.#onChange = options.onChange;
     this.#onError = options.onError ?? (() => {});
     this.#now = options.now ?? Date.now;
@@ -117,17 +131,24 @@ export class LiveShare {
   share(channelId: string): number | undefined {
     const share = this.#channels.get(channelId);
     if (!share) return undefined;
-    if (share.granted === undefined || this.#now() >= share.lapsesAt) return share.failing ? SHARE_FLOOR : undefined;
+    if (share.granted === undefined || this.#now() >= share.lapsesAt) return share.failing ? this.floor : undefined;
     return share.granted;
+  }
+
+  /** Whether this sender holds a share above the floor. */
+  held(channelId: string): boolean {
+    return (this.share(channelId) ?? 0) > this.floor;
   }
 
   /**
    * Renews the entry when due; answers a wait while this sender holds no share above the floor, ending when it does,
-   * after SHARE_READY_MS, or after `withinMs`, whichever comes first. Undefined when there is nothing to wait for.
+   * after SHARE_READY_MS, or after `withinMs`, whichever comes first. Undefined when there is nothing to wait for, and
+   * nothing is written once `withinMs` is spent.
    */
   ready(channelId: string, withinMs: number): Promise<void> | undefined {
+    if (withinMs <= 0) return undefined;
     this.renew(channelId);
-    if ((this.share(channelId) ?? 0) > SHARE_FLOOR) return undefined;
+    if (this.held(channelId)) return undefined;
     let wait = this.#waits.get(channelId);
     if (!wait) {
       wait = this.#waitForShare(channelId, this.#now() + Math.min(SHARE_READY_MS, withinMs)).finally(() =>
@@ -139,10 +160,9 @@ export class LiveShare {
   }
 
   async #waitForShare(channelId: string, until: number): Promise<void> {
-    while (this.#now() < until && (this.share(channelId) ?? 0) <= SHARE_FLOOR) {
-      await (this.renew(channelId) ??
-        this.#channels.get(channelId)?.writing ??
-        this.#sleep(Math.min(100, until - this.#now())));
+    for (let left = until - this.#now(); left > 0 && !this.held(channelId); left = until - this.#now()) {
+      const pending = this.renew(channelId) ?? this.#channels.get(channelId)?.writing;
+      await Promise.race([pending ?? this.#sleep(Math.min(100, left)), this.#sleep(left)]);
     }
   }
 
@@ -150,16 +170,19 @@ export class LiveShare {
   renew(channelId: string): Promise<void> | undefined {
     const now = this.#now();
     let share = this.#channels.get(channelId);
-    if (share && (share.writing || now < share.dueAt)) return undefined;
-    // Back after an idle spell: its entry lapsed because it had nothing to send, not because it could not write.
+    if (share && (share.busy || now < share.dueAt)) return undefined;
+    // Back after an idle spell: its entry lapsed because it had nothing to send, not because it could not write. What
+    // it knew then (its share, the entries it found gone) is stale.
     if (!share || (!share.failing && now >= share.lapsesAt)) {
       const before = share?.granted;
-      share = { dueAt: now, lapsesAt: 0, failing: false, gone: share?.gone ?? [] };
+      share = { dueAt: now, busy: false, lapsesAt: 0, failing: false, gone: [] };
       this.#channels.set(channelId, share);
       if (before !== undefined) this.#onChange(channelId);
     }
+    share.busy = true;
     const writing = this.#renew(channelId, share, now);
-    share.writing = writing;
+    // A write that failed at once has already cleared `busy`; its finished promise must not stay as the one in flight.
+    if (share.busy) share.writing = writing;
     return writing;
   }
 
@@ -177,23 +200,36 @@ export class LiveShare {
     };
     const before = this.share(channelId);
     try {
-      const granted = grant(await this.#write(channelId, write, budget.signal), write, this.#now());
+      const granted = grant(await this.#write(channelId, write, budget.signal), write, this.#now(), this.floor);
       share.granted = granted.share;
-      share.lapsesAt = write.until;
+      share.lapsesAt = write.until - CLAIM_SKEW_MS;
       share.failing = false;
       share.gone = granted.gone;
-      // An entry announcing more than this sender now uses is corrected at once, so the others may take the rest.
-      share.intent = granted.share < write.share ? granted.share : granted.fair;
-      const wait = granted.share < write.share ? 0 : granted.share < granted.fair ? SHARE_CATCH_UP_MS : SHARE_RENEW_MS;
-      share.dueAt = now + wait;
+      this.#plan(share, now, before ?? 0, granted);
     } catch (error) {
       share.failing = true;
       share.dueAt = now + SHARE_CATCH_UP_MS;
       this.#onError(channelId, error);
     } finally {
       clearTimeout(timer);
+      share.busy = false;
       share.writing = undefined;
     }
     if (this.share(channelId) !== before) this.#onChange(channelId);
+  }
+
+  /**
+   * The next write. A sender that now uses less than before announces its lower share once the turns it booked at the
+   * higher one are past (SHARE_HORIZON_MS), so the others may take the rest; until then its entry still announces the
+   * higher one. A sender below its fair share asks for it again soon; one holding it renews it.
+   */
+  #plan(share: ChannelShare, now: number, inUse: number, granted: { share: number; fair: number }): void {
+    if (granted.share < inUse - SAME) {
+      share.intent = granted.share;
+      share.dueAt = now + SHARE_HORIZON_MS;
+      return;
+    }
+    share.intent = granted.fair;
+    share.dueAt = now + (granted.share < granted.fair - SAME ? SHARE_CATCH_UP_MS : SHARE_RENEW_MS);
   }
 }

@@ -59,7 +59,7 @@ export class Suppressions {
 
   /**
    * Puts a recipient on the list, replacing the entry, its reason and its expiry. An operator's put is unconditional; a
-   * send's replaces only no entry, another send's or a RESUME's tombstone, so a block a send found never shortens an
+   * send's replaces only no entry, another send's, a RESUME's tombstone or an expired entry, so a block a send found never shortens an
    * operator's entry or Meta's STOP that landed meanwhile. Sent again after a lost answer, either writes the same item
    * (the condition holds for the send's own entry), so the retry is safe (docs/adr/0009-retry-safe-writes.md).
    */
@@ -76,9 +76,14 @@ export class Suppressions {
       Item: item,
       ...(entry.source === 'send'
         ? {
-            ConditionExpression: 'attribute_not_exists(pk) OR #source IN (:send, :optIn)',
+            // An entry past its expiry that TTL has not removed yet is gone for the readers, and for this put.
+            ConditionExpression: 'attribute_not_exists(pk) OR #source IN (:send, :optIn) OR expiresAt <= :now',
             ExpressionAttributeNames: { '#source': 'source' },
-            ExpressionAttributeValues: { ':send': S('send'), ':optIn': S('opt-in') },
+            ExpressionAttributeValues: {
+              ':send': S('send'),
+              ':optIn': S('opt-in'),
+              ':now': N(Math.floor(Date.now() / 1000)),
+            },
           }
         : {}),
     });
