@@ -46,7 +46,11 @@ export interface TurnClock {
   readonly now: () => number;
   readonly sleep: (ms: number) => Promise<void>;
 }
-const REAL_CLOCK: TurnClock = { now: Date.now, sleep: (ms) => new Promise((resolve) => setTimeout(resolve, ms)) };
+// Read on each call, so a clock installed after this module loaded (the explorer's virtual time) is the one used.
+const REAL_CLOCK: TurnClock = {
+  now: () => Date.now(),
+  sleep: (ms) => new Promise((resolve) => setTimeout(resolve, ms)),
+};
 
 /**
  * The container's lanes, one per channel. A lane paces its channel at its share of `ratePerSecond`: the one the live

@@ -120,7 +120,7 @@ export class LiveShare {
     this.floor = shareFloor(options.instances);
     this.#onChange = options.onChange;
     this.#onError = options.onError ?? (() => {});
-    this.#now = options.now ?? Date.now;
+    this.#now = options.now ?? (() => Date.now());
     this.#sleep = options.sleep ?? ((ms) => new Promise((resolve) => setTimeout(resolve, ms)));
   }
 
