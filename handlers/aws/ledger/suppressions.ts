@@ -58,10 +58,11 @@ export class Suppressions {
   }
 
   /**
-   * Puts a recipient on the list, replacing the entry, its reason and its expiry. An operator's put is unconditional; a
-   * send's replaces only no entry, another send's, a RESUME's tombstone or an expired entry, so a block a send found never shortens an
-   * operator's entry or Meta's STOP that landed meanwhile. Sent again after a lost answer, either writes the same item
-   * (the condition holds for the send's own entry), so the retry is safe (docs/adr/0009-retry-safe-writes.md).
+   * Puts a recipient on the list, replacing the entry, its reason and its expiry. An operator's put is unconditional;
+   * a send's replaces only no entry, another send's, a RESUME's tombstone or an expired entry, so a block a send found
+   * never shortens an operator's entry or Meta's STOP that landed meanwhile. Sent again after a lost answer, either
+   * writes the same item (the condition holds for the send's own entry), so the retry is safe
+   * (docs/adr/0009-retry-safe-writes.md).
    */
   async add(entry: Suppression, signal?: AbortSignal): Promise<void> {
     const item: Item = {
