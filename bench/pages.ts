@@ -28,6 +28,10 @@ const { values } = parseArgs({
     'inject-hang': { type: 'string', default: '0.02' },
     'inject-permanent': { type: 'string', default: '0.01' },
     timeout: { type: 'string', default: '900' },
+    // Comma-separated subsets, to look at one variant or one Page alone: --variants 'both on' --pages page-a
+    variants: { type: 'string' },
+    pages: { type: 'string' },
+    'lead-seconds': { type: 'string' },
   },
 });
 const repeats = numberFlag('repeats', values.repeats, { integer: true });
@@ -48,7 +52,9 @@ const PAGES: readonly Page[] = [
   { job: 'page-a', pageId: '2001', rate: 150, audience: 9_000, afterSeconds: 0, slackSeconds: 30 },
   { job: 'page-b', pageId: '2002', rate: 100, audience: 6_000, afterSeconds: 0, slackSeconds: 30 },
   { job: 'page-c', pageId: '2003', rate: 50, audience: 300, afterSeconds: 10, slackSeconds: 15 },
-].map((page) => ({ ...page, audience: Math.max(10, Math.round(page.audience * scale)) }));
+]
+  .filter((page) => values.pages === undefined || values.pages.split(',').includes(page.job))
+  .map((page) => ({ ...page, audience: Math.max(10, Math.round(page.audience * scale)) }));
 
 /** The config items: one database, and per Page a channel at its rate and a job reading its own range of ids. */
 function pagesConfig(leadSeconds: number | undefined): Record<string, unknown>[] {
@@ -132,12 +138,14 @@ const median = (numbers: readonly number[]) => {
     : ((sorted[middle - 1] as number) + (sorted[middle] as number)) / 2;
 };
 
+// The lead of the variants with it on: the job's default unless --lead-seconds says otherwise.
+const lead = values['lead-seconds'] === undefined ? undefined : numberFlag('lead-seconds', values['lead-seconds']);
 const VARIANTS = [
-  { name: 'both on', leadSeconds: undefined, rateShare: 'live' },
-  { name: 'share off', leadSeconds: undefined, rateShare: 'static' },
+  { name: 'both on', leadSeconds: lead, rateShare: 'live' },
+  { name: 'share off', leadSeconds: lead, rateShare: 'static' },
   { name: 'lead off', leadSeconds: 0, rateShare: 'live' },
   { name: 'both off', leadSeconds: 0, rateShare: 'static' },
-] as const;
+].filter((variant) => values.variants === undefined || values.variants.split(',').includes(variant.name));
 
 const database = await startPglite();
 try {
@@ -180,7 +188,7 @@ try {
       );
       summary.push({ variant: variant.name, job: page.job, share, end, bound, first, duplicates, rejected });
     }
-  // Same-run ratios: each repeat's run of a variant against the run with both on of the same repeat.
+  // Same-run ratios: each repeat's run of a variant against the first variant's (both on) of the same repeat.
   const ratios = VARIANTS.slice(1).flatMap((variant, offset) =>
     PAGES.map((page) => ({
       variant: variant.name,
@@ -200,7 +208,7 @@ try {
       .filter((ratio) => ratio.variant === variant.name)
       .map((ratio) => `${ratio.job} ${ratio.endRatio.toFixed(3)}`)
       .join(', ');
-    console.log(`same-run ratio of the run's end, ${variant.name} / both on: ${endRatios}`);
+    console.log(`same-run ratio of the run's end, ${variant.name} / ${VARIANTS[0]?.name}: ${endRatios}`);
   }
   console.log(JSON.stringify({ repeats, scale, figures: summary, ratios }));
 } finally {

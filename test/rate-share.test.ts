@@ -309,7 +309,7 @@ describe('senders sharing a channel through the dispatcher (simulated DynamoDB, 
           assert.ok(busiest <= allowed(count, 1_000), `${busiest} sends in one second`);
         },
       ),
-      { numRuns: 40 },
+      { numRuns: 100 },
     );
   });
 });

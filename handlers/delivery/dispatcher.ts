@@ -38,6 +38,8 @@ export interface Lane {
     readonly ready: (withinMs: number) => Promise<void> | undefined;
     /** Whether this sender holds a share above the floor. */
     readonly held: () => boolean;
+    /** How long from now its share may still be used on the entry that landed last. */
+    readonly trustedForMs: () => number;
   };
 }
 
@@ -80,6 +82,7 @@ export function channelLanes(options: {
       return wait?.then(() => lane.pacer.limit(rateOf(lane)));
     },
     held: () => live.held(lane.id),
+    trustedForMs: () => live.trustedForMs(lane.id),
   });
   return (channel: ChannelConfig): Lane => {
     let lane = lanes.get(channel.id);
@@ -103,8 +106,9 @@ export function channelLanes(options: {
 }
 
 /**
- * Waits for the channel's next turn, and takes it. With a live share the turn must come within SHARE_HORIZON_MS: a
- * later one is waited for without booking it, so that a share lowered meanwhile paces it; a sender that holds no share
+ * Waits for the channel's next turn, and takes it. With a live share the turn must come within SHARE_HORIZON_MS, and
+ * while the sender's entry still lets it use its share: a later one is waited for without booking it, so that a share
+ * lowered or renewed meanwhile paces it; a sender that holds no share
  * of the channel (its wait ran out) gives the recipient back to the queue rather than sending at the floor's pace.
  * A turn that comes after the deadline is not taken: the recipient waits in the queue until then.
  */
@@ -113,12 +117,14 @@ export async function takeTurn(
   deadline: number,
   clock: TurnClock = REAL_CLOCK,
 ): Promise<{ kind: 'turn'; waitMs: number } | Stop> {
-  const horizon = lane.share ? SHARE_HORIZON_MS : Number.POSITIVE_INFINITY;
   for (;;) {
     const ready = lane.share?.ready(deadline - clock.now());
     if (ready) await ready;
     if (lane.share && !lane.share.held())
       return { kind: 'stopped', reason: NO_SHARE, delayMs: SHARE_RENEW_MS, waited: true };
+    const horizon = lane.share
+      ? Math.max(0, Math.min(SHARE_HORIZON_MS, lane.share.trustedForMs()))
+      : Number.POSITIVE_INFINITY;
     const within = deadline - clock.now();
     const turn = lane.pacer.reserve(Math.min(within, horizon));
     if (turn.taken) return { kind: 'turn', waitMs: turn.waitMs };

@@ -8,22 +8,27 @@ import { CLAIM_SKEW_MS } from './limits.js';
 // turns it booked at the higher share are past, so the shares in use never add up to more than the whole rate (and
 // the floors), whoever writes first.
 
-/** How long an entry counts its sender as working on the channel after it was written. */
-export const SHARE_ENTRY_MS = 6_000;
 /** How often a sender renews its entry while it takes turns on the channel and has its fair share. */
 export const SHARE_RENEW_MS = 2_000;
-/** How soon a sender below its fair share (one that just joined) writes again, to take it up. */
+/** How soon a sender below its fair share (one that just joined), or whose renewal failed, writes again. */
 export const SHARE_CATCH_UP_MS = 500;
+/**
+ * How long an entry lets its sender use its share after the write: a renewal and one retry of it. The others count it
+ * that long plus the clock skew allowed between containers, so a sender that stopped taking turns (its batch done)
+ * frees its share within 4.5 s.
+ */
+export const SHARE_ENTRY_MS = SHARE_RENEW_MS + SHARE_CATCH_UP_MS;
 /**
  * The furthest ahead a sender books turns on a live share; a share it lowers stays announced this long, until the
  * turns it booked at the higher share are past.
  */
 export const SHARE_HORIZON_MS = 1_000;
 /**
- * The longest a send waits for its sender to hold a share above the floor: a joiner's wait for the holder's next
- * write, the holder's hold of its lowered share, and two catch-ups of its own.
+ * The longest a send waits for its sender to hold a share above the floor: until the entry of a sender that stopped
+ * taking turns no longer counts, and a catch-up after it. A holder still at work lets go of the share sooner: at its
+ * next renewal, plus the hold of its lowered share.
  */
-export const SHARE_READY_MS = SHARE_RENEW_MS + SHARE_HORIZON_MS + 2 * SHARE_CATCH_UP_MS;
+export const SHARE_READY_MS = SHARE_ENTRY_MS + CLAIM_SKEW_MS + 2 * SHARE_CATCH_UP_MS;
 /** The longest a renewal may take, its SDK retries included; a renewal that takes longer keeps the last share. */
 export const SHARE_WRITE_BUDGET_MS = 250;
 /** Entries expired this long ago are removed by the next renewal of any sender (a few at a time). */
@@ -78,7 +83,7 @@ interface ChannelShare {
   intent?: number;
   /** The share in use; none before the first answer, or after an idle spell. */
   granted?: number;
-  /** Until when this sender trusts its last entry that landed (its `until` less the clock skew). */
+  /** Until when this sender trusts its last entry that landed (its `until`; the others count it a skew longer). */
   lapsesAt: number;
   /** Whether the last renewal failed. */
   failing: boolean;
@@ -141,6 +146,15 @@ export class LiveShare {
   }
 
   /**
+   * How long from now this sender may still use its share on the last entry that landed: no turn is booked beyond it,
+   * so the others, who count the entry that long and a skew more, never find turns of it after they took its share.
+   */
+  trustedForMs(channelId: string): number {
+    const share = this.#channels.get(channelId);
+    return share?.granted === undefined ? 0 : share.lapsesAt - this.#now();
+  }
+
+  /**
    * Renews the entry when due; answers a wait while this sender holds no share above the floor, ending when it does,
    * after SHARE_READY_MS, or after `withinMs`, whichever comes first. Undefined when there is nothing to wait for, and
    * nothing is written once `withinMs` is spent.
@@ -200,12 +214,14 @@ export class LiveShare {
     };
     const before = this.share(channelId);
     try {
-      const granted = grant(await this.#write(channelId, write, budget.signal), write, this.#now(), this.floor);
+      const entries = await this.#write(channelId, write, budget.signal);
+      const answeredAt = this.#now();
+      const granted = grant(entries, write, answeredAt, this.floor);
       share.granted = granted.share;
-      share.lapsesAt = write.until - CLAIM_SKEW_MS;
+      share.lapsesAt = write.until;
       share.failing = false;
       share.gone = granted.gone;
-      this.#plan(share, now, before ?? 0, granted);
+      this.#plan(share, now, answeredAt, before ?? 0, granted);
     } catch (error) {
       share.failing = true;
       share.dueAt = now + SHARE_CATCH_UP_MS;
@@ -220,13 +236,20 @@ export class LiveShare {
 
   /**
    * The next write. A sender that now uses less than before announces its lower share once the turns it booked at the
-   * higher one are past (SHARE_HORIZON_MS), so the others may take the rest; until then its entry still announces the
-   * higher one. A sender below its fair share asks for it again soon; one holding it renews it.
+   * higher one are past (SHARE_HORIZON_MS after the answer), so the others may take the rest; until then its entry
+   * still announces the higher one. A sender below its fair share asks for it again soon; one holding it renews it.
    */
-  #plan(share: ChannelShare, now: number, inUse: number, granted: { share: number; fair: number }): void {
+  #plan(
+    share: ChannelShare,
+    now: number,
+    answeredAt: number,
+    inUse: number,
+    granted: { share: number; fair: number },
+  ): void {
     if (granted.share < inUse - SAME) {
+      // The pacer slows down as this answer arrives: turns booked before it reach a horizon past it.
       share.intent = granted.share;
-      share.dueAt = now + SHARE_HORIZON_MS;
+      share.dueAt = answeredAt + SHARE_HORIZON_MS;
       return;
     }
     share.intent = granted.fair;
