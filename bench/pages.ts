@@ -121,7 +121,9 @@ function runOnce(configFile: string, databaseUrl: string, rateShare: string): Pr
     child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
     child.on('close', () => {
       try {
-        resolve((JSON.parse(stdout) as { jobs: JobFigures[] }).jobs);
+        const summary = JSON.parse(stdout) as { jobs?: JobFigures[] } & Omit<JobFigures, 'job'>;
+        // One job (--pages with one Page) prints the one-job summary.
+        resolve(summary.jobs ?? [{ ...summary, job: PAGES[0]?.job ?? '' }]);
       } catch {
         resolve(null);
       }

@@ -88,8 +88,9 @@ function plannerInvocations(options: {
   retries: AsyncRetryOptions;
   recordFailure: (record: InvocationRecord) => Promise<void>;
 }) {
-  // Loaded on first use, also when the first invocation comes through the Lambda endpoint ("notifier run").
-  let planner: Promise<Handler<unknown, PlannerResult>> | undefined;
+  // Containers, as Lambda keeps them: an invocation takes an idle one, or a new one is loaded when all are busy (two
+  // jobs ticking at once plan in two containers, each with its own database connection), and gives it back after.
+  const idleContainers: Promise<Handler<unknown, PlannerResult>>[] = [];
   const pending = new Set<Promise<void>>();
   // Each outcome with the job of its event: ticks of several jobs may run at once.
   const outcomes: { job: unknown; outcome: PlannerOutcome }[] = [];
@@ -97,10 +98,15 @@ function plannerInvocations(options: {
   let reported = 0;
   const attempt = async (payload: unknown): Promise<PlannerOutcome> => {
     let outcome: PlannerOutcome;
+    const container = idleContainers.pop() ?? loadBundle<unknown, PlannerResult>('planner');
     try {
-      planner ??= loadBundle<unknown, PlannerResult>('planner');
-      const handler = await planner;
-      outcome = { ok: true, result: await handler(payload, lambdaContext(options.functionName, options.timeoutMs)) };
+      const handler = await container;
+      try {
+        outcome = { ok: true, result: await handler(payload, lambdaContext(options.functionName, options.timeoutMs)) };
+      } finally {
+        // A container that loaded goes back to the idle ones; one that failed to load is not kept.
+        idleContainers.push(container);
+      }
     } catch (error) {
       outcome = { ok: false, error: error as Error };
     }
