@@ -108,9 +108,9 @@ export function channelLanes(options: {
 /**
  * Waits for the channel's next turn, and takes it. With a live share the turn must come within SHARE_HORIZON_MS, and
  * while the sender's entry still lets it use its share: a later one is waited for without booking it, so that a share
- * lowered or renewed meanwhile paces it; a sender that holds no share
- * of the channel (its wait ran out) gives the recipient back to the queue rather than sending at the floor's pace.
- * A turn that comes after the deadline is not taken: the recipient waits in the queue until then.
+ * lowered or renewed meanwhile paces it; a sender that holds no share of the channel (its wait ran out) gives the
+ * recipient back to the queue rather than sending at the floor's pace. A turn that comes after the deadline is not
+ * taken: the recipient waits in the queue until then.
  */
 export async function takeTurn(
   lane: Lane,
@@ -305,6 +305,10 @@ export class Dispatcher {
     if (this.#cut) return { kind: 'stopped', reason: CUT_REASON, delayMs: 0, waited: false };
     // No attempt may outlive the invocation: its claim would expire under it and another sender send again.
     if (timeLeft <= 0) return { kind: 'stopped', reason: NO_TIME, delayMs: 0, waited: true };
+    // A send that waited for its slot past its sender's share (slow requests held every slot) would go out on a share
+    // the others may have taken since: it goes back to the queue instead.
+    if (spec.lane.share && !spec.lane.share.held())
+      return { kind: 'stopped', reason: NO_SHARE, delayMs: SHARE_RENEW_MS, waited: true };
     const cut = new AbortController();
     entry.abort = cut;
     entry.state = 'in-flight';

@@ -5,8 +5,8 @@ import { CLAIM_SKEW_MS } from './limits.js';
 // container keeps an entry in one ledger item per channel while it sends there: until when it counts as working on the
 // channel, and the share of the channel's rate it may use until its next write. A sender raises its share only by
 // announcing it first, takes no more than what the others' entries leave, and lowers its announcement only once the
-// turns it booked at the higher share are past, so the shares in use never add up to more than the whole rate (and
-// the floors), whoever writes first.
+// turns it booked at the higher share are past, so the shares in use never add up to more than the whole rate,
+// whoever writes first.
 
 /** How often a sender renews its entry while it takes turns on the channel and has its fair share. */
 export const SHARE_RENEW_MS = 2_000;
@@ -25,7 +25,7 @@ export const SHARE_ENTRY_MS = SHARE_RENEW_MS + SHARE_CATCH_UP_MS;
 export const SHARE_HORIZON_MS = 1_000;
 /**
  * The longest a send waits for its sender to hold a share above the floor: until the entry of a sender that stopped
- * taking turns no longer counts, and a catch-up after it. A holder still at work lets go of the share sooner: at its
+ * taking turns no longer counts, and two catch-ups (1 s) after it. A holder still at work lets go of the share sooner: at its
  * next renewal, plus the hold of its lowered share.
  */
 export const SHARE_READY_MS = SHARE_ENTRY_MS + CLAIM_SKEW_MS + 2 * SHARE_CATCH_UP_MS;
@@ -38,8 +38,8 @@ const PRUNE_AT_ONCE = 5;
 const SAME = 1e-9;
 
 /**
- * The least share a working sender keeps while its writes fail: 1 % of the rate, or less with many senders, so that
- * the floors of all of them stay within a tenth of the rate.
+ * The pacer's resting share while its sender holds none (its writes fail, or it waits for its first answer): 1 % of
+ * the rate, or less with many senders. Nothing is sent at it: a send needs a share above it (`held`).
  */
 export const shareFloor = (instances: number) => Math.min(0.01, 1 / (10 * Math.max(1, instances)));
 

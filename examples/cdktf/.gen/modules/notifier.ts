@@ -155,8 +155,9 @@ export interface NotifierInputs {
    * Sender sizing and its SQS event source mapping. `maximum_concurrency` caps concurrent senders. `rate_share` says how
    * they divide a channel's rate: `live` (the default) among the senders working on the channel, as each renews an entry
    * in the ledger every 2 s while it sends there, announcing the share it takes; `static` by `maximum_concurrency`, so
-   * that fewer busy senders (a small queue, a run's tail) send below the limit (docs/adr/0016-pages-and-jobs.md). `parallelism` is the sends one invocation keeps in flight across all the tasks of
-   * its batch (a task carries up to the job's recipientsPerTask recipients). The defaults come from the rate and cost
+   * that fewer busy senders (a small queue, a run's tail) send below the limit (docs/adr/0016-pages-and-jobs.md).
+   * `parallelism` is the sends one invocation keeps in flight across all the tasks of its batch (a task carries up to
+   * the job's recipientsPerTask recipients). The defaults come from the rate and cost
    * benchmarks (docs/BENCHMARKS.md, docs/COST.md): two senders with 50 sends in flight and batches of 50 tasks hold a
    * provider limit of 300/s under ordinary tails and are billed for the least waiting; a 256 MB sender uses about a
    * third of its CPU share at that pace. `reserved_concurrency = -1` leaves the function unreserved.
