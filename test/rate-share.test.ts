@@ -4,9 +4,9 @@ import fc from 'fast-check';
 import { createLedger, type Ledger } from '../handlers/aws/ledger/index.js';
 import { readEntries, type ShareWrite } from '../handlers/aws/ledger/shares.js';
 import type { ChannelConfig } from '../handlers/config/schema.js';
-import { LatencyEstimate, Pacer } from '../handlers/core/limiter.js';
+import { Pacer } from '../handlers/core/limiter.js';
 import type { BatchResponse, SqsEvent } from '../handlers/delivery/batch.js';
-import { channelLanes, Dispatcher, type Lane, takeTurn } from '../handlers/delivery/dispatcher.js';
+import { channelLanes, takeTurn } from '../handlers/delivery/dispatcher.js';
 import { CLAIM_SKEW_MS } from '../handlers/delivery/limits.js';
 import { grant, LiveShare, SHARE_READY_MS, SHARE_WRITE_BUDGET_MS, shareFloor } from '../handlers/delivery/share.js';
 import { type Handler, lambdaContext } from '../tools/local/bundle.js';
@@ -210,43 +210,6 @@ describe('the live share of a channel (pure)', () => {
     let free = 0;
     while (pacer.reserve().waitMs === 0) free++;
     assert.equal(free, 5, 'half a second at 10/s, not at 100/s');
-  });
-});
-
-describe('a send that waited for its slot past its share', () => {
-  it('goes back to the queue, unsent, when its sender no longer holds a share once a slot is free', async () => {
-    let held = true;
-    const lane: Lane = {
-      id: CHANNEL,
-      pacer: new Pacer(1_000, 10),
-      latency: new LatencyEstimate(),
-      answers: { accepted: 0, perhapsBlocked: 0 },
-      share: { ready: () => undefined, held: () => held, trustedForMs: () => 10_000 },
-    };
-    const dispatcher = new Dispatcher({ parallelism: 1, deadline: Date.now() + 30_000 });
-    let release: () => void = () => {};
-    const slow = dispatcher.submit({
-      lane,
-      timeoutMs: 10_000,
-      send: () => new Promise((resolve) => (release = () => resolve({ kind: 'sent' }))),
-    });
-    let sent = false;
-    const queued = dispatcher.submit({
-      lane,
-      timeoutMs: 10_000,
-      send: async () => {
-        sent = true;
-        return { kind: 'sent' };
-      },
-    });
-    await new Promise((resolve) => setTimeout(resolve, 20));
-    held = false;
-    release();
-    assert.deepEqual(await slow, { kind: 'sent' });
-    const settled = await queued;
-    assert.equal(sent, false);
-    assert.equal(settled.kind, 'open');
-    assert.ok(settled.kind === 'open' && settled.waited && /no share/.test(settled.reason), JSON.stringify(settled));
   });
 });
 

@@ -305,10 +305,6 @@ export class Dispatcher {
     if (this.#cut) return { kind: 'stopped', reason: CUT_REASON, delayMs: 0, waited: false };
     // No attempt may outlive the invocation: its claim would expire under it and another sender send again.
     if (timeLeft <= 0) return { kind: 'stopped', reason: NO_TIME, delayMs: 0, waited: true };
-    // A send that waited for its slot past its sender's share (slow requests held every slot) would go out on a share
-    // the others may have taken since: it goes back to the queue instead.
-    if (spec.lane.share && !spec.lane.share.held())
-      return { kind: 'stopped', reason: NO_SHARE, delayMs: SHARE_RENEW_MS, waited: true };
     const cut = new AbortController();
     entry.abort = cut;
     entry.state = 'in-flight';

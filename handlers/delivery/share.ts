@@ -25,8 +25,8 @@ export const SHARE_ENTRY_MS = SHARE_RENEW_MS + SHARE_CATCH_UP_MS;
 export const SHARE_HORIZON_MS = 1_000;
 /**
  * The longest a send waits for its sender to hold a share above the floor: until the entry of a sender that stopped
- * taking turns no longer counts, and two catch-ups (1 s) after it. A holder still at work lets go of the share sooner: at its
- * next renewal, plus the hold of its lowered share.
+ * taking turns no longer counts, and two catch-ups (1 s) after it. A holder still at work lets go of the share sooner:
+ * at its next renewal, plus the hold of its lowered share.
  */
 export const SHARE_READY_MS = SHARE_ENTRY_MS + CLAIM_SKEW_MS + 2 * SHARE_CATCH_UP_MS;
 /** The longest a renewal may take, its SDK retries included; a renewal that takes longer keeps the last share. */
