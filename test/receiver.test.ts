@@ -20,9 +20,8 @@ import { signBody } from '../handlers/receiving/signature.js';
 import { main } from '../tools/cli/notifier.js';
 import { loadBundle } from '../tools/local/bundle.js';
 import { metaWebhookBodies, signedRequest } from '../tools/local/meta-webhooks.js';
-import { startPoller } from '../tools/local/poller.js';
 import { startReceiverEndpoint } from '../tools/local/receiver-endpoint.js';
-import { type Harness, messengerJob, seedAudience, startHarness, TOKEN, waitFor } from './support/harness.js';
+import { type Harness, messengerJob, runJobThrough, seedAudience, startHarness, TOKEN } from './support/harness.js';
 
 const APP_SECRET = 'meta-app-secret-0123456789abcdef';
 const VERIFY_TOKEN = 'verify-token-of-the-notifier';
@@ -419,25 +418,7 @@ describe('the Messenger webhook receiver', () => {
 
   /** One scheduled run of `job` through the planner, the queue and the senders; its outcomes once all are in. */
   async function runJob(job: string, scheduledTime: string, recipients: number) {
-    const outcomes = await harness.stack.tick(job, scheduledTime);
-    assert.deepEqual(
-      outcomes.map((outcome) => (outcome.ok ? outcome.result.status : outcome.error.message)),
-      ['enqueued'],
-    );
-    const poller = startPoller(harness.stack.sqs, await harness.stack.loadSender(), {
-      queueUrl: harness.stack.queues.queueUrl,
-      batchSize: 10,
-      maximumConcurrency: 2,
-      functionTimeoutMs: 30_000,
-    });
-    try {
-      await waitFor(`the outcomes of ${job}@${scheduledTime}`, async () => {
-        const run = await ledger.runs.get(`${job}@${scheduledTime}`);
-        return run && run.sent + run.failed + run.skipped >= recipients ? run : undefined;
-      });
-    } finally {
-      await poller.stop();
-    }
+    await runJobThrough(harness.stack, ledger.runs, { job, scheduledTime, recipients });
     const { outcomes: recorded } = await collectOutcomes(ledger.table, `${job}@${scheduledTime}`);
     return new Map(recorded.map((outcome) => [outcome.recipientId, outcome]));
   }

@@ -4,10 +4,16 @@ import { collectOutcomes, createLedger, type Ledger } from '../handlers/aws/ledg
 import type { BatchResponse, SqsEvent } from '../handlers/delivery/batch.js';
 import { main } from '../tools/cli/notifier.js';
 import { type Handler, lambdaContext } from '../tools/local/bundle.js';
-import { startPoller } from '../tools/local/poller.js';
 import { graphError } from '../tools/local/sandbox-reply.js';
 import { startDynamoAnswerLoss } from './support/fault-proxies.js';
-import { type Harness, messengerJob, seedAudience, sharedService, startHarness, waitFor } from './support/harness.js';
+import {
+  type Harness,
+  messengerJob,
+  runJobThrough,
+  seedAudience,
+  sharedService,
+  startHarness,
+} from './support/harness.js';
 import { readDelivery } from './support/ledger-reads.js';
 
 async function cli(...argv: string[]) {
@@ -66,28 +72,8 @@ describe('suppression lists and the 24-hour window', () => {
     new Map((await collectOutcomes(ledger.table, runId)).outcomes.map((outcome) => [outcome.recipientId, outcome]));
 
   /** One scheduled run of `job` through the planner, the queue and the senders, until every recipient has an outcome. */
-  async function runJob(job: string, scheduledTime: string, recipients: number) {
-    const { stack } = harness;
-    const outcomes = await stack.tick(job, scheduledTime);
-    assert.deepEqual(
-      outcomes.map((outcome) => (outcome.ok ? outcome.result.status : outcome.error.message)),
-      ['enqueued'],
-    );
-    const poller = startPoller(stack.sqs, await stack.loadSender(), {
-      queueUrl: stack.queues.queueUrl,
-      batchSize: 10,
-      maximumConcurrency: 2,
-      functionTimeoutMs: 30_000,
-    });
-    try {
-      return await waitFor(`the outcomes of ${job}@${scheduledTime}`, async () => {
-        const run = await ledger.runs.get(`${job}@${scheduledTime}`);
-        return run && run.sent + run.failed + run.skipped >= recipients ? run : undefined;
-      });
-    } finally {
-      await poller.stop();
-    }
-  }
+  const runJob = (job: string, scheduledTime: string, recipients: number) =>
+    runJobThrough(harness.stack, ledger.runs, { job, scheduledTime, recipients });
 
   it('a second run of the same job does not call the provider for anyone the first run suppressed', async () => {
     const database = await seedAudience(40);

@@ -1,7 +1,10 @@
+import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import pg from 'pg';
+import type { RunLedger, RunRecord } from '../../handlers/aws/ledger/index.js';
 import { setLogSink } from '../../handlers/observability/log.js';
 import { divertHandlerOutput } from '../../tools/local/handler-output.js';
+import { startPoller } from '../../tools/local/poller.js';
 import { startSandbox } from '../../tools/local/sandbox.js';
 import { startSqs } from '../../tools/local/sqs.js';
 import { type Stack, startStack } from '../../tools/local/stack.js';
@@ -178,5 +181,36 @@ export async function waitFor<T>(
     if (value !== undefined && value !== false) return value;
     if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
     await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+}
+
+/**
+ * One scheduled run of `job` through the planner, the queue and two senders, until `recipients` of it have an
+ * outcome counted; answers the run as the ledger then holds it.
+ */
+export async function runJobThrough(
+  stack: Stack,
+  runs: RunLedger,
+  run: { job: string; scheduledTime: string; recipients: number },
+): Promise<RunRecord> {
+  const { job, scheduledTime, recipients } = run;
+  const outcomes = await stack.tick(job, scheduledTime);
+  assert.deepEqual(
+    outcomes.map((outcome) => (outcome.ok ? outcome.result.status : outcome.error.message)),
+    ['enqueued'],
+  );
+  const poller = startPoller(stack.sqs, await stack.loadSender(), {
+    queueUrl: stack.queues.queueUrl,
+    batchSize: 10,
+    maximumConcurrency: 2,
+    functionTimeoutMs: 30_000,
+  });
+  try {
+    return await waitFor(`the outcomes of ${job}@${scheduledTime}`, async () => {
+      const record = await runs.get(`${job}@${scheduledTime}`);
+      return record && record.sent + record.failed + record.skipped >= recipients ? record : undefined;
+    });
+  } finally {
+    await poller.stop();
   }
 }
